@@ -1,0 +1,3 @@
+from geoproxy.cli import main
+
+main()

@@ -1,0 +1,104 @@
+"""The errors geoproxy reports to users, each with the exit code the CLI documents.
+
+Every failure a user can cause or fix (bad policy, missing zone, bad credentials, conflicts)
+is one of these, so the CLI prints one clear message instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CHANGES = 2  # only with `plan --detailed-exitcode`, as in Terraform
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem in a policy file, located by its YAML path (and line, once known)."""
+
+    path: tuple[str | int, ...]
+    message: str
+    line: int | None = None
+
+    def dotted_path(self) -> str:
+        text = ""
+        for part in self.path:
+            text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+        return text
+
+
+class GeoproxyError(Exception):
+    """Base of every error the CLI reports as a message; `kind` is stable for scripts."""
+
+    kind = "error"
+    exit_code = EXIT_ERROR
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def to_json(self) -> dict[str, object]:
+        body: dict[str, object] = {"kind": self.kind, "message": self.message}
+        if self.hint:
+            body["hint"] = self.hint
+        return body
+
+
+class UsageError(GeoproxyError):
+    kind = "usage"
+
+
+class PolicyError(GeoproxyError):
+    """The policy file is missing, unparsable or invalid; lists every problem found."""
+
+    kind = "policy_invalid"
+
+    def __init__(self, file: str, issues: list[Issue]) -> None:
+        self.file = file
+        self.issues = issues
+        lines = [f"{file}: invalid policy ({len(issues)} problem{'s' * (len(issues) != 1)})"]
+        for issue in issues:
+            where = f"{file}:{issue.line}" if issue.line else file
+            location = f" {issue.dotted_path()}:" if issue.path else ""
+            lines.append(f"  {where}:{location} {issue.message}")
+        super().__init__("\n".join(lines))
+
+    def to_json(self) -> dict[str, object]:
+        body = super().to_json()
+        body["file"] = self.file
+        body["issues"] = [
+            {"path": issue.dotted_path(), "line": issue.line, "message": issue.message}
+            for issue in self.issues
+        ]
+        return body
+
+
+class AwsError(GeoproxyError):
+    """AWS answered with an error, or could not be reached or authenticated against."""
+
+    kind = "aws"
+
+
+class ConflictError(GeoproxyError):
+    """Live records that geoproxy does not own stand where the policy needs its own."""
+
+    kind = "conflict"
+
+
+class RefusedError(GeoproxyError):
+    """geoproxy declined to write: no confirmation, or a safety rule said no."""
+
+    kind = "refused"
+
+
+@dataclass
+class Warnings:
+    """Non-fatal findings collected along the pipeline and shown beside the result."""
+
+    messages: list[str] = field(default_factory=list)
+
+    def add(self, message: str) -> None:
+        if message not in self.messages:
+            self.messages.append(message)

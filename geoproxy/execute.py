@@ -1,0 +1,104 @@
+"""Execute: the only code that writes to AWS. Sends planned changes in atomic batches and
+waits for Route 53 to report them INSYNC."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from geoproxy.aws import AwsSettings, aws_errors
+from geoproxy.batching import BatchLimits, Change, pack
+from geoproxy.errors import AwsError
+from geoproxy.plan import Plan
+
+DEFAULT_WAIT_TIMEOUT_S = 900.0
+
+
+def poll_interval() -> float:
+    """Seconds between GetChange polls; GEOPROXY_POLL_INTERVAL lets emulators go faster."""
+    try:
+        return max(float(os.environ.get("GEOPROXY_POLL_INTERVAL", "5")), 0.0)
+    except ValueError:
+        return 5.0
+
+
+@dataclass
+class SubmittedBatch:
+    zone_id: str
+    change_id: str
+    record_changes: int
+    status: str = "PENDING"
+
+
+@dataclass
+class ApplyResult:
+    batches: list[SubmittedBatch] = field(default_factory=list)
+    seconds_to_insync: float | None = None
+
+
+def batches_for(plan: Plan, limits: BatchLimits = BatchLimits()) -> dict[str, list[list[Change]]]:
+    """Route 53 change batches per hosted zone, each name's changes kept together."""
+    groups: dict[str, dict[str, list[Change]]] = {}
+    for app in plan.apps:
+        for change in app.changes:
+            by_name = groups.setdefault(app.zone_id, {})
+            by_name.setdefault(change.name, []).extend(change.route53_changes())
+    return {zone_id: pack(list(by_name.values()), limits) for zone_id, by_name in groups.items()}
+
+
+WaitCallback = Callable[[list[SubmittedBatch], float], None]
+
+
+def apply_plan(
+    plan: Plan,
+    aws: AwsSettings,
+    *,
+    wait: bool = True,
+    timeout_s: float = DEFAULT_WAIT_TIMEOUT_S,
+    on_wait: WaitCallback | None = None,
+    comment: str = "geoproxy apply",
+) -> ApplyResult:
+    client = aws.client("route53")
+    started = time.monotonic()
+    result = ApplyResult()
+    for zone_id, batches in batches_for(plan).items():
+        for batch in batches:
+            with aws_errors(f"change records in hosted zone {zone_id}"):
+                response = client.change_resource_record_sets(
+                    HostedZoneId=zone_id, ChangeBatch={"Comment": comment, "Changes": batch}
+                )
+            info = response["ChangeInfo"]
+            result.batches.append(SubmittedBatch(zone_id, info["Id"].split("/")[-1],
+                                                 len(batch), info["Status"]))
+    if wait and result.batches:
+        wait_insync(result.batches, aws, started, timeout_s, on_wait)
+        result.seconds_to_insync = time.monotonic() - started
+    return result
+
+
+def wait_insync(
+    batches: list[SubmittedBatch],
+    aws: AwsSettings,
+    started: float,
+    timeout_s: float,
+    on_wait: WaitCallback | None,
+) -> None:
+    client = aws.client("route53")
+    interval = poll_interval()
+    while True:
+        for batch in batches:
+            if batch.status != "INSYNC":
+                with aws_errors(f"read the status of change {batch.change_id}"):
+                    batch.status = client.get_change(Id=batch.change_id)["ChangeInfo"]["Status"]
+        elapsed = time.monotonic() - started
+        if on_wait:
+            on_wait(batches, elapsed)
+        if all(batch.status == "INSYNC" for batch in batches):
+            return
+        if elapsed > timeout_s:
+            pending = ", ".join(b.change_id for b in batches if b.status != "INSYNC")
+            raise AwsError(f"changes {pending} were applied but are not INSYNC after "
+                           f"{timeout_s:.0f}s", hint="check again with `geoproxy plan`")
+        time.sleep(interval)

@@ -1,0 +1,90 @@
+"""Live state: read the hosted zones and the records at each managed name from Route 53.
+
+Reads only what the plan needs: one zone lookup per zone and a listing that starts at the
+application's record name and stops as soon as it is past it, never a whole-zone scan.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from geoproxy.aws import AwsSettings, aws_errors
+from geoproxy.desired import DesiredApp
+from geoproxy.errors import AwsError
+from geoproxy.plan import LiveApp
+from geoproxy.records import LiveRecord, decode_route53_name
+
+PAGE_SIZE = "300"  # Route 53's maximum for ListResourceRecordSets
+
+
+class Route53Reader:
+    def __init__(self, aws: AwsSettings) -> None:
+        self._aws = aws
+        self._zones: dict[tuple[str, str | None], tuple[str, str]] = {}
+
+    @property
+    def _client(self) -> Any:
+        return self._aws.client("route53")
+
+    def zone(self, zone_name: str, zone_id: str | None) -> tuple[str, str]:
+        """(zone id, zone name) of the public hosted zone, cached per zone."""
+        key = (zone_name, zone_id)
+        if key not in self._zones:
+            self._zones[key] = (
+                self._zone_by_id(zone_name, zone_id) if zone_id else self._zone_by_name(zone_name)
+            )
+        return self._zones[key]
+
+    def _zone_by_id(self, zone_name: str, zone_id: str) -> tuple[str, str]:
+        with aws_errors(f"read hosted zone {zone_id}"):
+            try:
+                zone = self._client.get_hosted_zone(Id=zone_id)["HostedZone"]
+            except self._client.exceptions.NoSuchHostedZone:
+                raise AwsError(f"hosted zone {zone_id} does not exist") from None
+        actual = decode_route53_name(zone["Name"])
+        if actual != zone_name:
+            raise AwsError(f"hosted zone {zone_id} is {actual}, not {zone_name}",
+                           hint="fix `zone` or `zone_id` in the policy")
+        return zone_id, actual
+
+    def _zone_by_name(self, zone_name: str) -> tuple[str, str]:
+        with aws_errors(f"look up hosted zone {zone_name}"):
+            response = self._client.list_hosted_zones_by_name(DNSName=zone_name, MaxItems="10")
+        public = [
+            zone for zone in response["HostedZones"]
+            if decode_route53_name(zone["Name"]) == zone_name
+            and not zone.get("Config", {}).get("PrivateZone", False)
+        ]
+        if not public:
+            raise AwsError(f"no public hosted zone named {zone_name} in this account",
+                           hint="create it, or set `zone_id` if it is in another name")
+        if len(public) > 1:
+            ids = ", ".join(zone["Id"].split("/")[-1] for zone in public)
+            raise AwsError(f"several public hosted zones are named {zone_name} ({ids})",
+                           hint="set `zone_id` in the policy to pick one")
+        return public[0]["Id"].split("/")[-1], zone_name
+
+    def records_at(self, zone_id: str, name: str) -> tuple[LiveRecord, ...]:
+        """Every record set named `name`, following Route 53's paging by name, type and id."""
+        records: list[LiveRecord] = []
+        request: dict[str, str] = {"HostedZoneId": zone_id, "StartRecordName": name,
+                                   "MaxItems": PAGE_SIZE}
+        while True:
+            with aws_errors(f"list records at {name}"):
+                page = self._client.list_resource_record_sets(**request)
+            for raw in page["ResourceRecordSets"]:
+                if decode_route53_name(raw["Name"]) != name:
+                    return tuple(records)  # sorted listing: past our name, nothing more of ours
+                records.append(LiveRecord(raw))
+            if not page.get("IsTruncated"):
+                return tuple(records)
+            request["StartRecordName"] = page["NextRecordName"]
+            request["StartRecordType"] = page["NextRecordType"]
+            if "NextRecordIdentifier" in page:
+                request["StartRecordIdentifier"] = page["NextRecordIdentifier"]
+            else:
+                request.pop("StartRecordIdentifier", None)
+
+    def read_app(self, desired: DesiredApp) -> LiveApp:
+        zone_id, zone_name = self.zone(desired.zone, desired.zone_id)
+        return LiveApp(zone_id, zone_name, self.records_at(zone_id, desired.record_name))

@@ -1,0 +1,344 @@
+"""The routing policy: its schema (pydantic models, the single source of truth) and loading.
+
+Loading is strict: unknown keys, duplicate keys and unknown regions are errors, and every
+error carries the YAML path and line it is about, so a user can fix the file in one pass.
+Checks that need the region catalog get it through pydantic's validation context.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from geoproxy.catalog import Catalog, parse_elb_target
+from geoproxy.errors import Issue, PolicyError
+
+RecordType = Literal["A", "AAAA"]
+YamlPath = tuple[str | int, ...]
+
+_DNS_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+_ZONE_ID = re.compile(r"^(/hostedzone/)?[A-Z0-9]{1,32}$")
+
+
+def normalize_dns_name(value: str) -> str:
+    """Lower-case, without the trailing dot: how geoproxy compares every DNS name."""
+    name = value.strip().lower().rstrip(".")
+    labels = name.split(".")
+    if not name or len(name) > 253 or not all(_DNS_LABEL.match(label) for label in labels):
+        raise ValueError(f"{value!r} is not a valid DNS name")
+    return name
+
+
+def _catalog(info: ValidationInfo) -> Catalog:
+    context = info.context or {}
+    return context.get("catalog") or Catalog.load()
+
+
+def _check_region(region: str, info: ValidationInfo, what: str) -> str:
+    catalog = _catalog(info)
+    if not catalog.accepts(region):
+        close = difflib.get_close_matches(region, catalog.latency_regions, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"{what} {region!r} is not a Route 53 latency region{hint}")
+    return region
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Pop(StrictModel):
+    """One application PoP: the load balancer (or other alias target) in one AWS region."""
+
+    target: str
+    hosted_zone_id: str | None = None
+
+    @field_validator("target")
+    @classmethod
+    def _target_is_dns_name(cls, value: str) -> str:
+        return normalize_dns_name(value)
+
+    @field_validator("hosted_zone_id")
+    @classmethod
+    def _zone_id_shape(cls, value: str | None) -> str | None:
+        if value is not None and not _ZONE_ID.match(value):
+            raise ValueError(f"{value!r} is not a hosted zone id (like Z35SXDOTRQ7X7K)")
+        return value.removeprefix("/hostedzone/") if value else value
+
+
+class ComplianceRule(StrictModel):
+    """Sources whose names match `sources` may only be routed to PoPs matching `allowed_pops`."""
+
+    name: str = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
+    allowed_pops: list[str] = Field(min_length=1)
+
+
+class Application(StrictModel):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    zone: str
+    zone_id: str | None = None
+    record: str
+    record_types: list[RecordType] = Field(default_factory=lambda: ["A"], min_length=1)
+    source_regions: Literal["all"] | list[str] = "all"
+    pops: dict[str, Pop] = Field(min_length=1)
+    force: dict[str, str] = Field(default_factory=dict)
+    evaluate_target_health: bool = False
+    compliance: list[ComplianceRule] = Field(default_factory=list)
+
+    @field_validator("zone", "record")
+    @classmethod
+    def _dns_names(cls, value: str) -> str:
+        return normalize_dns_name(value)
+
+    @field_validator("zone_id")
+    @classmethod
+    def _zone_id_shape(cls, value: str | None) -> str | None:
+        return Pop._zone_id_shape(value)
+
+    @field_validator("record_types")
+    @classmethod
+    def _unique_types(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("record_types lists a type twice")
+        return value
+
+    @field_validator("source_regions")
+    @classmethod
+    def _source_regions(cls, value: str | list[str], info: ValidationInfo) -> str | list[str]:
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("source_regions is empty; use `all` or name regions")
+            if len(set(value)) != len(value):
+                raise ValueError("source_regions lists a region twice")
+            for region in value:
+                _check_region(region, info, "source region")
+        return value
+
+    @field_validator("pops")
+    @classmethod
+    def _pop_regions(cls, value: dict[str, Pop], info: ValidationInfo) -> dict[str, Pop]:
+        catalog = _catalog(info)
+        for region, pop in value.items():
+            _check_region(region, info, "PoP region")
+            elb = parse_elb_target(pop.target)
+            if elb and elb.region != region:
+                raise ValueError(
+                    f"PoP {region!r}: target {pop.target} is a load balancer in {elb.region}, "
+                    f"not in {region}"
+                )
+            if pop.hosted_zone_id is None and (elb is None or catalog.elb_zone_id(elb) is None):
+                raise ValueError(
+                    f"PoP {region!r}: cannot tell the alias hosted zone id of {pop.target}; "
+                    "set `hosted_zone_id`"
+                )
+        return value
+
+    @field_validator("force")
+    @classmethod
+    def _force_regions(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        for source, pop in value.items():
+            _check_region(source, info, "forced source region")
+            _check_region(pop, info, "forced PoP")
+        return value
+
+    @model_validator(mode="after")
+    def _cross_field(self) -> Application:
+        if self.record != self.zone and not self.record.endswith("." + self.zone):
+            raise ValueError(f"record {self.record} does not lie inside zone {self.zone}")
+        for source, pop in self.force.items():
+            if pop not in self.pops:
+                raise ValueError(
+                    f"force: {source} -> {pop}, but {pop} is not one of this application's "
+                    f"pops ({', '.join(self.pops)})"
+                )
+        return self
+
+    def hosted_zone_id_of(self, pop_region: str, catalog: Catalog) -> str:
+        pop = self.pops[pop_region]
+        if pop.hosted_zone_id:
+            return pop.hosted_zone_id
+        elb = parse_elb_target(pop.target)
+        zone_id = catalog.elb_zone_id(elb) if elb else None
+        assert zone_id, "validated at load time"
+        return zone_id
+
+
+class Policy(StrictModel):
+    version: Literal[1]
+    applications: list[Application] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Policy:
+        names: set[str] = set()
+        records: dict[tuple[str, str], str] = {}
+        for app in self.applications:
+            if app.name in names:
+                raise ValueError(f"two applications are named {app.name!r}")
+            names.add(app.name)
+            for record_type in app.record_types:
+                owner = records.setdefault((app.record, record_type), app.name)
+                if owner != app.name:
+                    raise ValueError(
+                        f"applications {owner!r} and {app.name!r} both manage "
+                        f"{app.record} {record_type}"
+                    )
+        return self
+
+    def application(self, name: str) -> Application:
+        for app in self.applications:
+            if app.name == name:
+                return app
+        raise KeyError(name)
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceMap:
+    """Where each YAML path starts in the file, so errors can name a line."""
+
+    lines: dict[YamlPath, int]
+
+    def line_of(self, path: YamlPath) -> int | None:
+        # An error about a missing key points at the nearest enclosing node that exists.
+        for length in range(len(path), -1, -1):
+            if path[:length] in self.lines:
+                return self.lines[path[:length]]
+        return None
+
+    def locate(self, issues: list[Issue]) -> list[Issue]:
+        return [Issue(issue.path, issue.message, self.line_of(issue.path)) for issue in issues]
+
+
+@dataclass(frozen=True)
+class LoadedPolicy:
+    file: str
+    policy: Policy
+    source: SourceMap
+
+    def error(self, issues: list[Issue]) -> PolicyError:
+        """A PolicyError about this file, with lines filled in (used by later pipeline steps)."""
+        return PolicyError(self.file, self.source.locate(issues))
+
+
+def _to_python(node: yaml.Node, path: YamlPath, lines: dict[YamlPath, int]) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _to_python(key_node, (*path, "<key>"), {})
+            if key in result:
+                raise _DuplicateKey(path, key, key_node.start_mark.line + 1)
+            result[key] = _to_python(value_node, (*path, key), lines)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_python(item, (*path, index), lines) for index, item in enumerate(node.value)]
+    return yaml.SafeLoader("").construct_object(node, deep=True)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, path: YamlPath, key: object, line: int) -> None:
+        self.issue = Issue((*path, str(key)), f"key {key!r} appears twice", line)
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or str(error)
+        raise PolicyError(file, [Issue((), f"not valid YAML: {problem}",
+                                       mark.line + 1 if mark else None)]) from None
+    lines: dict[YamlPath, int] = {}
+    if node is None:
+        return None, SourceMap(lines)
+    try:
+        return _to_python(node, (), lines), SourceMap(lines)
+    except _DuplicateKey as duplicate:
+        raise PolicyError(file, [duplicate.issue]) from None
+
+
+def _allowed_keys(path: YamlPath) -> list[str]:
+    """The keys the schema allows at `path` (the parent of an unknown key), for hints."""
+    annotation: Any = Policy
+    for part in path:
+        origin = typing.get_origin(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(str(part))
+            if field is None:
+                return []
+            annotation = field.annotation
+        elif origin in (list, dict):
+            annotation = typing.get_args(annotation)[-1]
+        else:
+            return []
+        while typing.get_origin(annotation) in (typing.Union, Annotated) or (
+            type(annotation).__name__ == "UnionType"
+        ):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = next(
+                (a for a in members if typing.get_origin(a) in (list, dict)
+                 or (isinstance(a, type) and issubclass(a, BaseModel))),
+                members[0],
+            )
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
+    return []
+
+
+def _issues_from(error: ValidationError) -> list[Issue]:
+    issues = []
+    for detail in error.errors():
+        path: YamlPath = tuple(part for part in detail["loc"] if not _is_union_tag(part))
+        message = detail["msg"].removeprefix("Value error, ")
+        if detail["type"] == "extra_forbidden":
+            key = str(path[-1])
+            close = difflib.get_close_matches(key, _allowed_keys(path[:-1]), n=1)
+            message = f"unknown key {key!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+        elif detail["type"] == "missing":
+            message = f"required key {str(path[-1])!r} is missing"
+        issues.append(Issue(path, message))
+    return issues
+
+
+def _is_union_tag(part: str | int) -> bool:
+    # pydantic names the union member it tried (e.g. "list[str]", "literal['all']") in locs.
+    return isinstance(part, str) and ("[" in part or part.startswith(("literal", "function")))
+
+
+def validate_policy(data: Any, file: str, source: SourceMap, catalog: Catalog) -> Policy:
+    try:
+        return Policy.model_validate(data, context={"catalog": catalog})
+    except ValidationError as error:
+        raise PolicyError(file, source.locate(_issues_from(error))) from None
+
+
+def load_policy(path: str | Path, catalog: Catalog) -> LoadedPolicy:
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PolicyError(file, [Issue((), "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise PolicyError(file, [Issue((), f"cannot read: {error}")]) from None
+    data, source = parse_yaml(text, file)
+    if not isinstance(data, dict):
+        raise PolicyError(file, [Issue((), "expected a mapping with `version` and `applications`")])
+    return LoadedPolicy(file, validate_policy(data, file, source, catalog), source)
