@@ -36,8 +36,9 @@ def change_cost(change: Change) -> tuple[int, int]:
     return factor * max(len(values), 1), factor * sum(len(value) for value in values)
 
 
-def pack(groups: list[list[Change]], limits: BatchLimits = BatchLimits()) -> list[list[Change]]:
+def pack(groups: list[list[Change]], limits: BatchLimits | None = None) -> list[list[Change]]:
     """Greedy first-fit in order: groups (one per name) are never split across batches."""
+    limits = limits or BatchLimits()
     batches: list[list[Change]] = []
     current: list[Change] = []
     records = chars = 0

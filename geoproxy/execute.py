@@ -38,13 +38,16 @@ class ApplyResult:
     seconds_to_insync: float | None = None
 
 
-def batches_for(plan: Plan, limits: BatchLimits = BatchLimits()) -> dict[str, list[list[Change]]]:
+def batches_for(
+    plan: Plan, limits: BatchLimits | None = None
+) -> dict[str, list[list[Change]]]:
     """Route 53 change batches per hosted zone, each name's changes kept together."""
     groups: dict[str, dict[str, list[Change]]] = {}
     for app in plan.apps:
         for change in app.changes:
             by_name = groups.setdefault(app.zone_id, {})
             by_name.setdefault(change.name, []).extend(change.route53_changes())
+    limits = limits or BatchLimits()
     return {zone_id: pack(list(by_name.values()), limits) for zone_id, by_name in groups.items()}
 
 

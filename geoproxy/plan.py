@@ -141,7 +141,7 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
         elif latency is not None and latency.target.same_as(desired_record.record.target):
             plan.unchanged.append(desired_record)
         else:
-            note = "adopted: replaces a latency record geoproxy did not own" if not current.owned else ""
+            note = "" if current.owned else "adopted: replaces a latency record it did not own"
             plan.changes.append(RecordChange("update", desired.record_name, key[0], key[1],
                                              old=current, new=desired_record, note=note))
     for key, record in owned.items():

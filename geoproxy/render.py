@@ -175,10 +175,10 @@ def _change_line(change: RecordChange) -> Text:
     line = Text(f"  {symbol} ", style=f"bold {style}")
     line.append(f"{change.record_type:<4} {change.source_region or '-':<15} ")
     if change.action == "create" and change.new:
-        line.append(f"→ {change.new.route.pop}", style=style)
+        line.append(f"{'':<14} → {change.new.route.pop:<14}", style=style)
         line.append(f"  {change.new.record.target.dns_name}  ({_why(change.new.route)})", "dim")
     elif change.action == "update" and change.new:
-        line.append(f"{_pop_of(change.old)} → {change.new.route.pop}", style=style)
+        line.append(f"{_pop_of(change.old):<14} → {change.new.route.pop:<14}", style=style)
         line.append(f"  {change.new.record.target.dns_name}  ({_why(change.new.route)})", "dim")
     else:
         line.append(_pop_of(change.old), style=style)
