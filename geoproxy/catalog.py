@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 # Route 53's own alias hosted zone for CloudFront distributions (same in every region).
 CLOUDFRONT_HOSTED_ZONE_ID = "Z2FDTNDATAQYW2"
@@ -98,20 +99,23 @@ def parse_elb_target(dns_name: str) -> ElbTarget | None:
 
 
 @lru_cache(maxsize=1)
-def botocore_latency_regions() -> tuple[str, ...]:
-    """Every value of Route 53's ResourceRecordSetRegion enum in the installed botocore."""
+def _botocore_session() -> Any:
     import botocore.session
 
-    model = botocore.session.get_session().get_service_model("route53")
+    return botocore.session.get_session()
+
+
+@lru_cache(maxsize=1)
+def botocore_latency_regions() -> tuple[str, ...]:
+    """Every value of Route 53's ResourceRecordSetRegion enum in the installed botocore."""
+    model = _botocore_session().get_service_model("route53")
     return tuple(model.shape_for("ResourceRecordSetRegion").enum)
 
 
 @lru_cache(maxsize=64)
 def partition_of(region: str) -> str:
-    import botocore.session
-
     try:
-        return botocore.session.get_session().get_partition_for_region(region)
+        return str(_botocore_session().get_partition_for_region(region))
     except Exception:  # an unknown region pattern: treat it as the commercial partition
         return "aws"
 

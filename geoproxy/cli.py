@@ -62,7 +62,7 @@ def _reports_errors(func: F) -> F:
                 raise
             render.error(failure)
             if as_json:
-                render.emit_json({"error": failure.to_json()})
+                render.emit_json({**failure.output, "error": failure.to_json()})
             return failure.exit_code
         except KeyboardInterrupt:
             render.stderr.print("Interrupted.")
@@ -148,28 +148,30 @@ def plan(policy_file: Path, output: str, profile: str | None, endpoint_url: str 
     document = render.plan_json(the_plan)
     if out_file is not None:
         save_plan(out_file, document, compiled.loaded.file)
-    if output == "json":
-        render.emit_json(document)
-    else:
+    if output != "json":
         render.warnings(the_plan.warnings)
         render.plan_text(the_plan)
         if out_file is not None:
             render.stdout.print(f"Saved the plan to {out_file}.")
     if the_plan.conflicts:
-        raise _conflict_error(the_plan)
+        raise _conflict_error(the_plan, document)
+    if output == "json":
+        render.emit_json(document)
     if detailed_exitcode and the_plan.has_changes:
         return EXIT_CHANGES
     return EXIT_OK
 
 
-def _conflict_error(the_plan: Any) -> ConflictError:
+def _conflict_error(the_plan: Any, document: dict[str, Any]) -> ConflictError:
     from geoproxy.plan import refuse_conflicts
 
     problems = refuse_conflicts(the_plan)
-    return ConflictError(
+    error = ConflictError(
         "records geoproxy does not own are in the way:\n  " + "\n  ".join(problems),
         hint="remove them, or run apply with --adopt to replace them in the same atomic batch",
     )
+    error.output = document
+    return error
 
 
 @cli.command()
@@ -196,10 +198,12 @@ def apply(policy_file: Path, output: str, profile: str | None, endpoint_url: str
         render.warnings(the_plan.warnings)
         render.plan_text(the_plan)
     if the_plan.conflicts:
-        raise _conflict_error(the_plan)
+        raise _conflict_error(the_plan, document)
     problems = planning.check(the_plan)
     if problems:
-        raise RefusedError("the plan breaks a safety rule:\n  " + "\n  ".join(problems))
+        refused = RefusedError("the plan breaks a safety rule:\n  " + "\n  ".join(problems))
+        refused.output = document
+        raise refused
     if not the_plan.has_changes:
         if output == "json":
             render.emit_json(document)

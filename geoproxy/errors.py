@@ -38,6 +38,9 @@ class GeoproxyError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        # What the command had to say before failing (e.g. the plan that has conflicts):
+        # JSON output carries it beside the error, in the one document on stdout.
+        self.output: dict[str, object] = {}
 
     def to_json(self) -> dict[str, object]:
         body: dict[str, object] = {"kind": self.kind, "message": self.message}
