@@ -61,11 +61,14 @@ class PolicyError(GeoproxyError):
     def __init__(self, file: str, issues: list[Issue]) -> None:
         self.file = file
         self.issues = issues
-        lines = [f"{file}: invalid policy ({len(issues)} problem{'s' * (len(issues) != 1)})"]
+        located = []
         for issue in issues:
             where = f"{file}:{issue.line}" if issue.line else file
             location = f" {issue.dotted_path()}:" if issue.path else ""
-            lines.append(f"  {where}:{location} {issue.message}")
+            located.append(f"{where}:{location} {issue.message}")
+        lines = located if len(located) == 1 else [
+            f"{file}: invalid policy ({len(issues)} problems)", *(f"  {line}" for line in located)
+        ]
         super().__init__("\n".join(lines))
 
     def to_json(self) -> dict[str, object]:

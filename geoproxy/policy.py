@@ -315,7 +315,12 @@ def _issues_from(error: ValidationError) -> list[Issue]:
         elif detail["type"] == "missing":
             message = f"required key {str(path[-1])!r} is missing"
         issues.append(Issue(path, message))
-    return issues
+    # A misspelt required key shows up twice (unknown + missing); the hint says it all.
+    hinted = {(issue.path[:-1], issue.message.split("'")[-2]) for issue in issues
+              if "did you mean" in issue.message}
+    return [issue for issue in issues
+            if not (issue.message.startswith("required key")
+                    and (issue.path[:-1], str(issue.path[-1])) in hinted)]
 
 
 def _is_union_tag(part: str | int) -> bool:
