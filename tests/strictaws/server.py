@@ -1,0 +1,203 @@
+"""StrictMotoServer: moto's server app, in a thread on 127.0.0.1, with strict AWS semantics."""
+
+from __future__ import annotations
+
+import os
+import threading
+import urllib.request
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, ClassVar
+from unittest import mock
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from .cloudfront import cloudfront_patches
+from .middleware import Call, Fault, RecordingMiddleware
+from .route53 import ChangeTracker, route53_patches
+
+REGION = "us-east-1"
+HOST = "127.0.0.1"
+# Fake credentials and no config files: whatever reads these can only ever sign for moto.
+FAKE_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",  # no credential lookups at 169.254.169.254
+}
+
+
+def scrubbed(environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` without any AWS_* setting (profiles, tokens, endpoint overrides) or proxy."""
+    proxies = ("http_proxy", "https_proxy", "all_proxy")
+    return {
+        k: v for k, v in environ.items() if not k.startswith("AWS_") and k.lower() not in proxies
+    }
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: Any) -> None:  # the request log replaces werkzeug's access log
+        pass
+
+
+class StrictMotoServer:
+    # moto's backends and our patches are process-wide, so two servers would share both.
+    _active: ClassVar[StrictMotoServer | None] = None
+
+    def __init__(self, pending_polls: int = 1) -> None:
+        self._default_pending_polls = pending_polls
+        self.changes = ChangeTracker(pending_polls)
+        self._middleware = RecordingMiddleware(DomainDispatcherApplication(create_backend_app))
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._patches: list[Any] = []
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> StrictMotoServer:
+        if StrictMotoServer._active is not None:
+            raise RuntimeError("a StrictMotoServer is already running in this process")
+        # Like moto's mock_aws, fake this process's AWS settings while we run (restored on stop):
+        # moto itself builds boto3 clients in here, and a stray AWS_PROFILE would break them.
+        inherited = [k for k in os.environ if k.startswith("AWS_") and k not in FAKE_AWS_ENV]
+        patchers = [
+            mock.patch.dict(os.environ, FAKE_AWS_ENV),  # restores the whole environ on stop
+            *route53_patches(self.changes),
+            *cloudfront_patches(),
+        ]
+        StrictMotoServer._active = self
+        try:
+            for patcher in patchers:
+                patcher.start()
+                self._patches.append(patcher)  # so stop() undoes exactly what was done
+            for name in inherited:
+                del os.environ[name]
+            # Port 0: the OS picks a free port, so parallel test runs cannot collide.
+            self._server = make_server(
+                HOST, 0, self._middleware, threaded=True, request_handler=_QuietHandler
+            )
+        except BaseException:
+            self.stop()
+            raise
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="strictaws", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.shutdown()  # blocks until serve_forever returns: only if it ran
+            self._thread.join()
+        if self._server is not None:
+            self._server.server_close()
+        for patcher in reversed(self._patches):
+            patcher.stop()
+        self._server = self._thread = None
+        self._patches = []
+        if StrictMotoServer._active is self:
+            StrictMotoServer._active = None
+
+    def __enter__(self) -> StrictMotoServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def reset(self) -> None:
+        """Back to just-started: no moto state, log, faults, pending changes; default polls."""
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
+        opener.open(
+            urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", b"", method="POST")
+        )
+        self._middleware.reset()
+        self.changes.clear()
+        self.pending_polls = self._default_pending_polls
+
+    # -- clients ---------------------------------------------------------------------------------
+    @property
+    def endpoint_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("StrictMotoServer is not running")
+        return f"http://{HOST}:{self._server.server_port}"
+
+    def client(self, service: str, **kwargs: Any) -> Any:
+        """A boto3 client for this server that ignores the developer's own AWS configuration."""
+        # Read no profile, config file or credentials file: only what is given here counts.
+        core = botocore.session.Session(
+            session_vars={
+                "profile": (None, None, None, None),
+                "config_file": (None, None, os.devnull, None),
+                "credentials_file": (None, None, os.devnull, None),
+            }
+        )
+        session = boto3.session.Session(
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name=REGION,
+            botocore_session=core,
+        )
+        # An explicit empty proxy map stops botocore from honouring HTTP(S)_PROXY.
+        config = Config(proxies={}).merge(kwargs.pop("config", None) or Config())
+        return session.client(service, endpoint_url=self.endpoint_url, config=config, **kwargs)
+
+    def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Environment for a CLI subprocess that can only ever reach this server.
+
+        Every inherited AWS_* variable goes (profiles, session tokens, per-service endpoint
+        overrides, web-identity/container credentials) and so do proxies; credentials are fake
+        and config files empty.
+        """
+        env = scrubbed(os.environ if base is None else base)
+        env.update(FAKE_AWS_ENV, AWS_ENDPOINT_URL=self.endpoint_url, NO_PROXY=HOST, no_proxy=HOST)
+        return env
+
+    # -- strict-semantics knobs ------------------------------------------------------------------
+    @property
+    def pending_polls(self) -> int:
+        """How many GetChange calls report a new change as PENDING before INSYNC."""
+        return self.changes.pending_polls
+
+    @pending_polls.setter
+    def pending_polls(self, value: int) -> None:
+        self.changes.pending_polls = value
+
+    # -- request log -----------------------------------------------------------------------------
+    @property
+    def calls(self) -> list[Call]:
+        return list(self._middleware.calls)
+
+    def operations(self) -> list[str]:
+        return [c.operation for c in self.calls]
+
+    def count(self, operation: str | None = None) -> int:
+        return sum(1 for c in self.calls if operation is None or c.operation == operation)
+
+    def reset_log(self) -> None:
+        self._middleware.reset(faults=False)
+
+    # -- fault injection -------------------------------------------------------------------------
+    def inject(
+        self,
+        operation: str,
+        code: str = "Throttling",
+        status: int = 400,
+        times: int = 1,
+        message: str = "Rate exceeded",
+    ) -> None:
+        """The next `times` requests for `operation` get this AWS error instead of reaching moto."""
+        self._middleware.add_fault(Fault(operation, code, status, message, times))
+
+    def inject_disconnect(self, operation: str, times: int = 1) -> None:
+        """The next `times` requests for `operation` see the connection drop with no response."""
+        self._middleware.add_fault(Fault(operation, "", 0, "", times, disconnect=True))
