@@ -294,3 +294,18 @@ def test_two_applications_in_one_zone_share_the_zone_lookup(
     assert aws.count("ChangeResourceRecordSets") == 1  # one call per hosted zone
     assert len(latency_map(aws, zone)) == 34
     assert len(records_at(aws, zone, "origin.api.example.com.")) == 34
+
+
+def test_plan_pages_through_a_latency_group_that_spans_pages(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, EXAMPLE_POLICY.replace("record_types: [A]", "record_types: [A, AAAA]"))
+    assert run_cli("apply", "--yes").returncode == 0
+    aws.changes.page_size_cap = 10  # the 68 records at the name now span 7 pages
+    aws.reset_log()
+
+    result = run_cli("plan", "--detailed-exitcode", "--output", "json")
+
+    assert result.returncode == 0, result.stdout
+    assert json.loads(result.stdout)["summary"]["unchanged"] == 68
+    assert aws.operations() == ["ListHostedZonesByName"] + ["ListResourceRecordSets"] * 7

@@ -71,6 +71,9 @@ class ChangeTracker:
 
     def __init__(self, pending_polls: int) -> None:
         self.pending_polls = pending_polls
+        # Tests set this to make ListResourceRecordSets pages shorter than 300, so a client's
+        # paging (NextRecordName/Type/Identifier) is exercised without thousands of records.
+        self.page_size_cap: int | None = None
         self.lock = threading.RLock()  # also serialises batches, so plan+apply is atomic
         self._changes: dict[str, dict[str, Any]] = {}
 
@@ -301,11 +304,12 @@ def route53_patches(tracker: ChangeTracker) -> list[Any]:
         if (rtype and not name) or (ident and not rtype):
             raise InvalidInput("The input is not valid")
         max_items = max(1, min(int(self._get_param("MaxItems") or MAX_ITEMS), MAX_ITEMS))
+        page_size = min(max_items, tracker.page_size_cap or max_items)
         records = sorted(map(from_moto, zone.rrsets), key=sort_key)
         if name:
             start = sort_key({"Name": norm_name(name), "Type": rtype or "", "SetIdentifier": ident})
             records = [r for r in records if sort_key(r) >= start]
-        page, rest = records[:max_items], records[max_items:]
+        page, rest = records[:page_size], records[page_size:]
         result: dict[str, Any] = {
             "ResourceRecordSets": page,
             "IsTruncated": bool(rest),

@@ -123,6 +123,7 @@ class StrictMotoServer:
         self._middleware.reset()
         self.changes.clear()
         self.pending_polls = self._default_pending_polls
+        self.changes.page_size_cap = None
 
     # -- clients ---------------------------------------------------------------------------------
     @property
