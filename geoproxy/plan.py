@@ -151,8 +151,10 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
             plan.changes.append(RecordChange("delete", record.name, key[0], key[1],
                                              old=record, note=note))
 
+    # Deletes first, across types: Route 53 checks each change against the state the earlier
+    # changes left, so an adopted CNAME must be gone before the A records are created.
     order = {"delete": 0, "update": 1, "create": 2}
-    plan.changes.sort(key=lambda c: (c.record_type, order[c.action], c.source_region or ""))
+    plan.changes.sort(key=lambda c: (order[c.action], c.record_type, c.source_region or ""))
     return plan
 
 

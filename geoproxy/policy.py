@@ -15,15 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from geoproxy.catalog import Catalog, parse_elb_target
 from geoproxy.errors import Issue, PolicyError
@@ -42,20 +34,6 @@ def normalize_dns_name(value: str) -> str:
     if not name or len(name) > 253 or not all(_DNS_LABEL.match(label) for label in labels):
         raise ValueError(f"{value!r} is not a valid DNS name")
     return name
-
-
-def _catalog(info: ValidationInfo) -> Catalog:
-    context = info.context or {}
-    return context.get("catalog") or Catalog.load()
-
-
-def _check_region(region: str, info: ValidationInfo, what: str) -> str:
-    catalog = _catalog(info)
-    if not catalog.accepts(region):
-        close = difflib.get_close_matches(region, catalog.latency_regions, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ValueError(f"{what} {region!r} is not a Route 53 latency region{hint}")
-    return region
 
 
 class StrictModel(BaseModel):
@@ -120,54 +98,13 @@ class Application(StrictModel):
 
     @field_validator("source_regions")
     @classmethod
-    def _source_regions(cls, value: str | list[str], info: ValidationInfo) -> str | list[str]:
+    def _source_list(cls, value: str | list[str]) -> str | list[str]:
         if isinstance(value, list):
             if not value:
                 raise ValueError("source_regions is empty; use `all` or name regions")
             if len(set(value)) != len(value):
                 raise ValueError("source_regions lists a region twice")
-            for region in value:
-                _check_region(region, info, "source region")
         return value
-
-    @field_validator("pops")
-    @classmethod
-    def _pop_regions(cls, value: dict[str, Pop], info: ValidationInfo) -> dict[str, Pop]:
-        catalog = _catalog(info)
-        for region, pop in value.items():
-            _check_region(region, info, "PoP region")
-            elb = parse_elb_target(pop.target)
-            if elb and elb.region != region:
-                raise ValueError(
-                    f"PoP {region!r}: target {pop.target} is a load balancer in {elb.region}, "
-                    f"not in {region}"
-                )
-            if pop.hosted_zone_id is None and (elb is None or catalog.elb_zone_id(elb) is None):
-                raise ValueError(
-                    f"PoP {region!r}: cannot tell the alias hosted zone id of {pop.target}; "
-                    "set `hosted_zone_id`"
-                )
-        return value
-
-    @field_validator("force")
-    @classmethod
-    def _force_regions(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
-        for source, pop in value.items():
-            _check_region(source, info, "forced source region")
-            _check_region(pop, info, "forced PoP")
-        return value
-
-    @model_validator(mode="after")
-    def _cross_field(self) -> Application:
-        if self.record != self.zone and not self.record.endswith("." + self.zone):
-            raise ValueError(f"record {self.record} does not lie inside zone {self.zone}")
-        for source, pop in self.force.items():
-            if pop not in self.pops:
-                raise ValueError(
-                    f"force: {source} -> {pop}, but {pop} is not one of this application's "
-                    f"pops ({', '.join(self.pops)})"
-                )
-        return self
 
     def hosted_zone_id_of(self, pop_region: str, catalog: Catalog) -> str:
         pop = self.pops[pop_region]
@@ -182,23 +119,6 @@ class Application(StrictModel):
 class Policy(StrictModel):
     version: Literal[1]
     applications: list[Application] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _unique(self) -> Policy:
-        names: set[str] = set()
-        records: dict[tuple[str, str], str] = {}
-        for app in self.applications:
-            if app.name in names:
-                raise ValueError(f"two applications are named {app.name!r}")
-            names.add(app.name)
-            for record_type in app.record_types:
-                owner = records.setdefault((app.record, record_type), app.name)
-                if owner != app.name:
-                    raise ValueError(
-                        f"applications {owner!r} and {app.name!r} both manage "
-                        f"{app.record} {record_type}"
-                    )
-        return self
 
     def application(self, name: str) -> Application:
         for app in self.applications:
@@ -247,6 +167,8 @@ def _to_python(node: yaml.Node, path: YamlPath, lines: dict[YamlPath, int]) -> A
             if key in result:
                 raise _DuplicateKey(path, key, key_node.start_mark.line + 1)
             result[key] = _to_python(value_node, (*path, key), lines)
+            # An error about an entry is about its key's line, even when the value is a block.
+            lines[(*path, key)] = key_node.start_mark.line + 1
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_to_python(item, (*path, index), lines) for index, item in enumerate(node.value)]
@@ -329,10 +251,17 @@ def _is_union_tag(part: str | int) -> bool:
 
 
 def validate_policy(data: Any, file: str, source: SourceMap, catalog: Catalog) -> Policy:
+    """Schema first (pydantic), then the rules that need the region catalog."""
+    from geoproxy.policy_checks import check_policy
+
     try:
-        return Policy.model_validate(data, context={"catalog": catalog})
+        policy = Policy.model_validate(data)
     except ValidationError as error:
         raise PolicyError(file, source.locate(_issues_from(error))) from None
+    issues = check_policy(policy, catalog)
+    if issues:
+        raise PolicyError(file, source.locate(issues))
+    return policy
 
 
 def load_policy(path: str | Path, catalog: Catalog) -> LoadedPolicy:

@@ -309,3 +309,14 @@ def test_plan_pages_through_a_latency_group_that_spans_pages(
     assert result.returncode == 0, result.stdout
     assert json.loads(result.stdout)["summary"]["unchanged"] == 68
     assert aws.operations() == ["ListHostedZonesByName"] + ["ListResourceRecordSets"] * 7
+
+
+def test_adopt_replaces_a_cname_deleting_it_first(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    _simple_record(aws, zone, "CNAME", "elsewhere.example.net")
+    write_policy(tmp_path)
+    result = run_cli("apply", "--yes", "--adopt")
+    assert result.returncode == 0, result.stderr
+    assert latency_map(aws, zone) == expected_example_map()
+    assert {record["Type"] for record in records_at(aws, zone)} == {"A"}

@@ -177,6 +177,18 @@ def test_cname_cannot_sit_beside_another_type(r53: Any, zone: str) -> None:
     )
 
 
+def test_a_cname_must_be_deleted_before_its_replacements_are_created(
+    r53: Any, zone: str
+) -> None:
+    change(r53, zone, simple("www.example.com", "origin.example.net", rtype="CNAME"))
+    cname = simple("www.example.com", "origin.example.net", action="DELETE", rtype="CNAME")
+    assert "conflicting RRSet of type CNAME" in rejected(
+        r53, zone, latency("www.example.com", "us-east-1", "192.0.2.2"), cname
+    )
+    change(r53, zone, cname, latency("www.example.com", "us-east-1", "192.0.2.2"))
+    assert records(r53, zone) == [("www.example.com.", "A", "us-east-1")]
+
+
 def test_conflicts_are_checked_on_the_final_state_of_the_batch(r53: Any, zone: str) -> None:
     change(r53, zone, simple("www.example.com", "192.0.2.1"))
     change(

@@ -228,6 +228,16 @@ def final_state_problems(state: dict[Key, Record], touched: list[Key], zone: str
     return problems
 
 
+def _cname_clash(state: dict[Key, Record], rec: Record, zone_name: str) -> str | None:
+    """The type that already stands at rec's name and cannot share it with rec, if any."""
+    if rec["Name"] == zone_name:
+        return None  # a CNAME at the apex has its own message, from the final-state check
+    others = {r["Type"] for r in state.values() if r["Name"] == rec["Name"]} - {rec["Type"]}
+    if rec["Type"] == "CNAME" and others:
+        return sorted(others)[0]
+    return "CNAME" if "CNAME" in others else None
+
+
 def plan(zone: FakeZone, changes: list[dict[str, Any]]) -> list[Record]:
     """The zone's records after the batch, or InvalidChangeBatch listing every problem."""
     state = {key(r): r for r in map(from_moto, zone.rrsets)}
@@ -261,6 +271,14 @@ def plan(zone: FakeZone, changes: list[dict[str, Any]]) -> list[Record]:
             )
         elif action == "DELETE":
             del state[k]
+        elif cname_clash := _cname_clash(state, rec, zone_name):
+            # Route 53 checks CNAME exclusivity change by change, not only on the final
+            # state: a CNAME must be deleted before the records that replace it are created.
+            problems.append(
+                f"RRSet of type {rec['Type']} with DNS name {rec['Name']} is not permitted "
+                f"because a conflicting RRSet of type {cname_clash} with the same DNS name "
+                f"already exists in zone {zone_name}"
+            )
         else:
             state[k] = rec
             touched.append(k)
