@@ -6,6 +6,7 @@ Everything that talks to AWS gets its clients here, so the credential chain, `--
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,11 +45,36 @@ class AwsSettings:
             raise AwsError(f"AWS profile {self.profile!r} is not configured",
                            hint="list profiles with `aws configure list-profiles`") from None
         # Standard retry mode retries Throttling and PriorRequestNotComplete with backoff;
-        # the attempt count stays overridable through AWS_MAX_ATTEMPTS like any AWS tool.
-        config = Config(retries={"mode": "standard"}, connect_timeout=10, read_timeout=60)
+        # AWS_RETRY_MODE and AWS_MAX_ATTEMPTS still override it, as for any AWS tool.
+        mode = os.environ.get("AWS_RETRY_MODE") or "standard"
+        config = Config(retries={"mode": mode}, connect_timeout=10, read_timeout=60)
         with aws_errors(f"create a {service} client"):
             return session.client(service, region_name=GLOBAL_REGION,
                                   endpoint_url=self.endpoint_url, config=config)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling, as far as STS can tell; `label` omits the account id."""
+
+    arn: str | None
+    problem: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.arn is None:
+            return f"unknown ({self.problem})"
+        # arn:aws:sts::123456789012:assumed-role/Ops/alice -> assumed-role/Ops/alice
+        return self.arn.split(":", 5)[-1]
+
+
+def caller_identity(aws: AwsSettings) -> Caller:
+    """STS GetCallerIdentity; an emulator or a denied call gives an explicit unknown."""
+    try:
+        with aws_errors("identify the caller"):
+            return Caller(str(aws.client("sts").get_caller_identity()["Arn"]))
+    except AwsError as error:
+        return Caller(None, f"GetCallerIdentity failed: {error.message}")
 
 
 @contextmanager

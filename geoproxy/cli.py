@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -146,15 +147,12 @@ def plan(policy_file: Path, output: str, profile: str | None, endpoint_url: str 
     compiled = compile_policy(policy_file)
     the_plan = compute_plan(compiled, AwsSettings(profile, endpoint_url), adopt=adopt)
     document = render.plan_json(the_plan)
+    _show_plan(the_plan, output)
+    _refuse_if_unsafe(the_plan, document)
     if out_file is not None:
         save_plan(out_file, document, compiled.loaded.file)
-    if output != "json":
-        render.warnings(the_plan.warnings)
-        render.plan_text(the_plan)
-        if out_file is not None:
+        if output != "json":
             render.stdout.print(f"Saved the plan to {out_file}.")
-    if the_plan.conflicts:
-        raise _conflict_error(the_plan, document)
     if output == "json":
         render.emit_json(document)
     if detailed_exitcode and the_plan.has_changes:
@@ -162,65 +160,248 @@ def plan(policy_file: Path, output: str, profile: str | None, endpoint_url: str 
     return EXIT_OK
 
 
-def _conflict_error(the_plan: Any, document: dict[str, Any]) -> ConflictError:
-    from geoproxy.plan import refuse_conflicts
+def _show_plan(the_plan: Any, output: str) -> None:
+    render.warnings(the_plan.warnings)
+    if output != "json":
+        render.plan_text(the_plan)
 
-    problems = refuse_conflicts(the_plan)
-    error = ConflictError(
-        "records geoproxy does not own are in the way:\n  " + "\n  ".join(problems),
-        hint="remove them, or run apply with --adopt to replace them in the same atomic batch",
-    )
+
+def _refuse_if_unsafe(the_plan: Any, document: dict[str, Any]) -> None:
+    """Conflicts and broken safety rules stop here; JSON output still carries the plan."""
+    from geoproxy.plan import check, refuse_conflicts
+
+    if the_plan.conflicts:
+        error: GeoproxyError = ConflictError(
+            "records geoproxy does not own are in the way:\n  "
+            + "\n  ".join(refuse_conflicts(the_plan)),
+            hint="remove them, or run apply with --adopt to replace them in the same atomic "
+                 "batch",
+        )
+    elif problems := check(the_plan):
+        error = RefusedError("refusing to write:\n  " + "\n  ".join(problems))
+        if any("compliance rule" in problem for problem in problems):
+            error.hint = ('choose a compliant PoP, or pass --override-compliance "REASON" '
+                          "to record why the rule may be broken")
+    else:
+        return
     error.output = document
-    return error
+    raise error
+
+
+def _confirm(yes: bool, question: str, what: str) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise RefusedError(f"refusing to {what} without confirmation: no terminal to ask on",
+                           hint="pass --yes to run non-interactively")
+    try:
+        confirmed = click.confirm(question, default=False, err=True)
+    except click.exceptions.Abort:
+        confirmed = False
+    if not confirmed:
+        raise RefusedError(f"{what} cancelled; nothing was written")
+
+
+def _write(the_plan: Any, aws: AwsSettings, document: dict[str, Any], *, command: str,
+           output: str, yes: bool, no_wait: bool, audit_log: Path | None, started: float,
+           who: str | None = None, reason: str = "") -> int:
+    """The write path every command shares: confirm, audit, apply, wait, report."""
+    from geoproxy.audit import AuditLog
+    from geoproxy.aws import caller_identity
+    from geoproxy.execute import apply_plan
+
+    _confirm(yes, "Apply these changes?", command)
+    audit = AuditLog.open(audit_log)
+
+    def log_batch(batch: Any, changes: list[dict[str, Any]]) -> None:
+        if audit is not None:
+            audit.record(command=command, who=who, reason=reason or None,
+                         zone_id=batch.zone_id, change_id=batch.change_id,
+                         records=[{"action": c["Action"], "name": c["ResourceRecordSet"]["Name"],
+                                   "type": c["ResourceRecordSet"]["Type"],
+                                   "set_identifier": c["ResourceRecordSet"].get("SetIdentifier")}
+                                  for c in changes])
+
+    if audit is not None and who is None:
+        caller = caller_identity(aws)
+        who = caller.arn or caller.label
+    try:
+        with render.wait_progress(enabled=output != "json") as on_wait:
+            result = apply_plan(the_plan, aws, wait=not no_wait, on_wait=on_wait,
+                                comment=f"geoproxy {command}", started=started,
+                                on_batch=log_batch)
+    finally:
+        if audit is not None:
+            audit.close()
+    if output == "json":
+        document.update(applied=True, **render.apply_result_json(result))
+        render.emit_json(document)
+    else:
+        render.apply_result_text(result)
+    return EXIT_OK
+
+
+def _write_options(func: F) -> F:
+    func = click.option("--audit-log", type=click.Path(dir_okay=False, path_type=Path),
+                        default=None, envvar="GEOPROXY_AUDIT_LOG",
+                        help="Append one JSON line per write to this file "
+                             "(default: GEOPROXY_AUDIT_LOG).")(func)
+    func = click.option("--no-wait", is_flag=True,
+                        help="Do not wait for Route 53 to report INSYNC.")(func)
+    return click.option("--yes", "-y", is_flag=True,
+                        help="Do not ask for confirmation.")(func)
 
 
 @cli.command()
 @_policy_option
 @_output_option
 @_aws_options
-@click.option("--yes", "-y", is_flag=True, help="Apply without asking for confirmation.")
+@_write_options
 @click.option("--adopt", is_flag=True,
               help="Replace conflicting records geoproxy does not own, atomically.")
-@click.option("--no-wait", is_flag=True, help="Do not wait for Route 53 to report INSYNC.")
 @_reports_errors
 def apply(policy_file: Path, output: str, profile: str | None, endpoint_url: str | None,
-          yes: bool, adopt: bool, no_wait: bool) -> int:
+          yes: bool, no_wait: bool, audit_log: Path | None, adopt: bool) -> int:
     """Plan, confirm, and apply the changes atomically; then wait for INSYNC."""
-    from geoproxy import plan as planning
-    from geoproxy.execute import apply_plan
     from geoproxy.pipeline import compile_policy, compute_plan
 
+    started = time.monotonic()
     compiled = compile_policy(policy_file)
     aws = AwsSettings(profile, endpoint_url)
     the_plan = compute_plan(compiled, aws, adopt=adopt)
     document: dict[str, Any] = {"plan": render.plan_json(the_plan), "applied": False}
-    if output != "json":
-        render.warnings(the_plan.warnings)
-        render.plan_text(the_plan)
-    if the_plan.conflicts:
-        raise _conflict_error(the_plan, document)
-    problems = planning.check(the_plan)
-    if problems:
-        refused = RefusedError("the plan breaks a safety rule:\n  " + "\n  ".join(problems))
-        refused.output = document
-        raise refused
+    _show_plan(the_plan, output)
+    _refuse_if_unsafe(the_plan, document)
     if not the_plan.has_changes:
         if output == "json":
             render.emit_json(document)
         return EXIT_OK
-    if not yes:
-        if not sys.stdin.isatty():
-            raise RefusedError("refusing to apply without confirmation: no terminal to ask on",
-                               hint="pass --yes to apply non-interactively")
-        if not click.confirm("Apply these changes?", default=False, err=True):
-            raise RefusedError("apply cancelled; nothing was written")
-    with render.wait_progress(enabled=output != "json") as on_wait:
-        result = apply_plan(the_plan, aws, wait=not no_wait, on_wait=on_wait)
+    return _write(the_plan, aws, document, command="apply", output=output, yes=yes,
+                  no_wait=no_wait, audit_log=audit_log, started=started)
+
+
+@cli.command()
+@_policy_option
+@_output_option
+@_aws_options
+@_write_options
+@click.option("--from", "from_pop", required=True, metavar="REGION",
+              help="The PoP region to move traffic away from.")
+@click.option("--to", "to_pop", default=None, metavar="REGION",
+              help="The PoP to send it to (default: the PoP's `failover_to` partner).")
+@click.option("--app", "app_names", multiple=True, metavar="NAME",
+              help="Only these applications (repeatable; default: all with a PoP in --from).")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--reason", default="", help="Why: recorded with the failover.")
+@click.option("--override-compliance", default=None, metavar="REASON",
+              help="Allow a failover that breaks a compliance rule, recording why.")
+@_reports_errors
+def failover(policy_file: Path, output: str, profile: str | None, endpoint_url: str | None,
+             yes: bool, no_wait: bool, audit_log: Path | None, from_pop: str,
+             to_pop: str | None, app_names: tuple[str, ...], dry_run: bool, reason: str,
+             override_compliance: str | None) -> int:
+    """Send the traffic that reaches one PoP to another, in one atomic change per zone."""
+    from geoproxy.audit import utc_now
+    from geoproxy.aws import Caller, caller_identity
+    from geoproxy.failover import Failover
+    from geoproxy.pipeline import compile_policy, failover_scope, plan_failover
+
+    started = time.monotonic()
+    compiled = compile_policy(policy_file)
+    aws = AwsSettings(profile, endpoint_url)
+    targets = failover_scope(compiled, from_pop, to_pop, app_names)
+    if override_compliance is not None and not override_compliance.strip():
+        raise GeoproxyError("--override-compliance needs a reason")
+    caller = Caller(None, "dry run") if dry_run else caller_identity(aws)
+    declared_at = utc_now()
+    why = reason or override_compliance or ""
+
+    def declare(target: str) -> Failover:
+        return Failover(from_pop, target, declared_at, caller.label, why,
+                        override_compliance or "")
+
+    the_plan = plan_failover(compiled, aws, from_pop, targets, declare)
+    document: dict[str, Any] = {
+        "command": "failover", "from": from_pop, "to": targets, "dry_run": dry_run,
+        "plan": render.plan_json(the_plan), "applied": False,
+    }
+    render.warnings(the_plan.warnings)
+    _refuse_if_unsafe(the_plan, document)
+    return _finish_overlay_change(
+        the_plan, aws, document, output=output, dry_run=dry_run, yes=yes, no_wait=no_wait,
+        audit_log=audit_log, started=started, command="failover", who=caller.arn or caller.label,
+        reason=why, nothing=f"traffic that reached {from_pop} already goes to "
+                            + ", ".join(sorted(set(targets.values()))),
+    )
+
+
+@cli.command()
+@_policy_option
+@_output_option
+@_aws_options
+@_write_options
+@click.argument("region")
+@click.option("--app", "app_names", multiple=True, metavar="NAME",
+              help="Only these applications (repeatable; default: all).")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@_reports_errors
+def failback(policy_file: Path, output: str, profile: str | None, endpoint_url: str | None,
+             yes: bool, no_wait: bool, audit_log: Path | None, region: str,
+             app_names: tuple[str, ...], dry_run: bool) -> int:
+    """End the failover away from REGION: the policy's routes come back, atomically."""
+    from geoproxy.pipeline import compile_policy, plan_failback
+
+    started = time.monotonic()
+    compiled = compile_policy(policy_file)
+    aws = AwsSettings(profile, endpoint_url)
+    the_plan = plan_failback(compiled, aws, region, app_names)
+    document: dict[str, Any] = {"command": "failback", "region": region, "dry_run": dry_run,
+                                "plan": render.plan_json(the_plan), "applied": False}
+    render.warnings(the_plan.warnings)
+    _refuse_if_unsafe(the_plan, document)
+    return _finish_overlay_change(
+        the_plan, aws, document, output=output, dry_run=dry_run, yes=yes, no_wait=no_wait,
+        audit_log=audit_log, started=started, command="failback", who=None, reason="",
+        nothing=f"no failover away from {region} is active",
+    )
+
+
+def _finish_overlay_change(the_plan: Any, aws: AwsSettings, document: dict[str, Any], *,
+                           output: str, dry_run: bool, nothing: str, **write: Any) -> int:
+    if output != "json" and the_plan.has_changes:
+        render.plan_text(the_plan)
+    if not the_plan.has_changes:
+        if output == "json":
+            render.emit_json(document)
+        else:
+            render.stdout.print(f"Nothing to do: {nothing}.")
+        return EXIT_OK
+    if dry_run:
+        if output == "json":
+            render.emit_json(document)
+        else:
+            render.stdout.print("Dry run: nothing was written.")
+        return EXIT_OK
+    return _write(the_plan, aws, document, output=output, **write)
+
+
+@cli.command()
+@_policy_option
+@_output_option
+@_aws_options
+@_reports_errors
+def status(policy_file: Path, output: str, profile: str | None,
+           endpoint_url: str | None) -> int:
+    """Where each source region's traffic goes now, and why it differs from the policy."""
+    from geoproxy.pipeline import compile_policy, compute_status
+
+    compiled = compile_policy(policy_file)
+    statuses, warnings = compute_status(compiled, AwsSettings(profile, endpoint_url))
+    render.warnings(warnings)
     if output == "json":
-        document.update(applied=True, **render.apply_result_json(result))
-        render.emit_json(document)
+        render.emit_json(render.status_json(statuses, warnings))
     else:
-        render.apply_result_text(result)
+        render.status_text(statuses)
     return EXIT_OK
 
 

@@ -62,19 +62,34 @@ def apply_plan(
     timeout_s: float = DEFAULT_WAIT_TIMEOUT_S,
     on_wait: WaitCallback | None = None,
     comment: str = "geoproxy apply",
+    started: float | None = None,
+    on_batch: Callable[[SubmittedBatch, list[Change]], None] | None = None,
 ) -> ApplyResult:
+    """Submit every batch, then wait for INSYNC. `started` (time.monotonic) is when the
+    command began, so the reported time is what an operator waited; `on_batch` sees each
+    accepted batch (the audit log)."""
     client = aws.client("route53")
-    started = time.monotonic()
+    started = time.monotonic() if started is None else started
     result = ApplyResult()
     for zone_id, batches in batches_for(plan).items():
         for batch in batches:
-            with aws_errors(f"change records in hosted zone {zone_id}"):
-                response = client.change_resource_record_sets(
-                    HostedZoneId=zone_id, ChangeBatch={"Comment": comment, "Changes": batch}
-                )
+            try:
+                with aws_errors(f"change records in hosted zone {zone_id}"):
+                    response = client.change_resource_record_sets(
+                        HostedZoneId=zone_id, ChangeBatch={"Comment": comment, "Changes": batch}
+                    )
+            except AwsError as error:
+                if result.batches:
+                    done = ", ".join(f"{b.change_id} (zone {b.zone_id})" for b in result.batches)
+                    error.message += (f"; earlier batches WERE applied: {done}. Run "
+                                      "`geoproxy plan` to see what is left")
+                raise
             info = response["ChangeInfo"]
-            result.batches.append(SubmittedBatch(zone_id, info["Id"].split("/")[-1],
-                                                 len(batch), info["Status"]))
+            submitted = SubmittedBatch(zone_id, info["Id"].split("/")[-1], len(batch),
+                                       info["Status"])
+            result.batches.append(submitted)
+            if on_batch:
+                on_batch(submitted, batch)
     if wait and result.batches:
         wait_insync(result.batches, aws, started, timeout_s, on_wait)
         result.seconds_to_insync = time.monotonic() - started

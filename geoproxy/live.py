@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from geoproxy.aws import AwsSettings, aws_errors
-from geoproxy.desired import DesiredApp
 from geoproxy.errors import AwsError
 from geoproxy.plan import LiveApp
 from geoproxy.records import LiveRecord, decode_route53_name
+from geoproxy.state import state_name
 
 PAGE_SIZE = "300"  # Route 53's maximum for ListResourceRecordSets
 
@@ -42,6 +42,9 @@ class Route53Reader:
             except self._client.exceptions.NoSuchHostedZone:
                 raise AwsError(f"hosted zone {zone_id} does not exist") from None
         actual = decode_route53_name(zone["Name"])
+        if zone.get("Config", {}).get("PrivateZone", False):
+            raise AwsError(f"hosted zone {zone_id} is a private zone; CloudFront resolves "
+                           "origins in public DNS", hint="set `zone_id` to the public zone")
         if actual != zone_name:
             raise AwsError(f"hosted zone {zone_id} is {actual}, not {zone_name}",
                            hint="fix `zone` or `zone_id` in the policy")
@@ -57,25 +60,30 @@ class Route53Reader:
         ]
         if not public:
             raise AwsError(f"no public hosted zone named {zone_name} in this account",
-                           hint="create it, or set `zone_id` if it is in another name")
+                           hint="create the zone, or check the profile and account in use")
         if len(public) > 1:
             ids = ", ".join(zone["Id"].split("/")[-1] for zone in public)
             raise AwsError(f"several public hosted zones are named {zone_name} ({ids})",
                            hint="set `zone_id` in the policy to pick one")
         return public[0]["Id"].split("/")[-1], zone_name
 
-    def records_at(self, zone_id: str, name: str) -> tuple[LiveRecord, ...]:
-        """Every record set named `name`, following Route 53's paging by name, type and id."""
+    def records_at(self, zone_id: str, *names: str) -> tuple[LiveRecord, ...]:
+        """Every record set named one of `names`, reading from the first in Route 53's order
+        and stopping once past the last; follows paging by name, type and identifier."""
+        wanted = set(names)
+        first, last = min(names, key=listing_order), max(names, key=listing_order)
         records: list[LiveRecord] = []
-        request: dict[str, str] = {"HostedZoneId": zone_id, "StartRecordName": name,
+        request: dict[str, str] = {"HostedZoneId": zone_id, "StartRecordName": first,
                                    "MaxItems": PAGE_SIZE}
         while True:
-            with aws_errors(f"list records at {name}"):
+            with aws_errors(f"list records at {first}"):
                 page = self._client.list_resource_record_sets(**request)
             for raw in page["ResourceRecordSets"]:
-                if decode_route53_name(raw["Name"]) != name:
-                    return tuple(records)  # sorted listing: past our name, nothing more of ours
-                records.append(LiveRecord(raw))
+                name = decode_route53_name(raw["Name"])
+                if listing_order(name) > listing_order(last):
+                    return tuple(records)  # sorted listing: nothing of ours can follow
+                if name in wanted:
+                    records.append(LiveRecord(raw))
             if not page.get("IsTruncated"):
                 return tuple(records)
             request["StartRecordName"] = page["NextRecordName"]
@@ -85,6 +93,13 @@ class Route53Reader:
             else:
                 request.pop("StartRecordIdentifier", None)
 
-    def read_app(self, desired: DesiredApp) -> LiveApp:
-        zone_id, zone_name = self.zone(desired.zone, desired.zone_id)
-        return LiveApp(zone_id, zone_name, self.records_at(zone_id, desired.record_name))
+    def read_app(self, zone: str, zone_id: str | None, record_name: str) -> LiveApp:
+        """The application's records and, beside them, its failover state record."""
+        found_id, zone_name = self.zone(zone, zone_id)
+        return LiveApp(found_id, zone_name,
+                       self.records_at(found_id, record_name, state_name(record_name)))
+
+
+def listing_order(name: str) -> tuple[str, ...]:
+    """Route 53 lists names sorted by their labels reversed (com, example, www)."""
+    return tuple(reversed(name.split(".")))

@@ -1,47 +1,245 @@
-"""The pipeline the commands share: policy -> routing -> desired -> live -> plan.
+"""The pipeline the commands share: policy -> routing -> live -> (failovers) -> desired -> plan.
 
 Each step is its own module; this one only strings them together so the CLI holds no logic.
+Active failovers live in Route 53, so routes are resolved against them after live is read.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geoproxy.aws import AwsSettings
 from geoproxy.catalog import Catalog
 from geoproxy.desired import DesiredApp, desired_app
-from geoproxy.plan import Plan, calculate_app
+from geoproxy.errors import GeoproxyError, RefusedError
+from geoproxy.failover import (
+    Failover,
+    FailoverCycle,
+    Overlay,
+    apply_overlay,
+    compliance_violations,
+    describe_violation,
+    resolve,
+)
+from geoproxy.plan import AppPlan, LiveApp, Plan, calculate_app
 from geoproxy.policy import LoadedPolicy, load_policy
-from geoproxy.routing import RoutingResult, route_policy
+from geoproxy.routing import AppRouting, RoutingResult, route_policy
+from geoproxy.state import state_name
+
+if TYPE_CHECKING:
+    from geoproxy.status import AppStatus
 
 
 @dataclass(frozen=True)
 class Compiled:
-    """A validated policy with its routes and desired records: everything known offline."""
+    """A validated policy with its routes: everything known offline."""
 
     loaded: LoadedPolicy
     catalog: Catalog
     routing: RoutingResult
-    desired: tuple[DesiredApp, ...]
 
     @property
     def warnings(self) -> list[str]:
         return self.routing.warnings
 
+    def app_routing(self, name: str) -> AppRouting:
+        return next(r for r in self.routing.applications if r.app.name == name)
+
 
 def compile_policy(path: str | Path, catalog: Catalog | None = None) -> Compiled:
     catalog = catalog or Catalog.load()
     loaded = load_policy(path, catalog)
-    routing = route_policy(loaded, catalog)
-    desired = tuple(desired_app(app_routing, catalog) for app_routing in routing.applications)
-    return Compiled(loaded, catalog, routing, desired)
+    return Compiled(loaded, catalog, route_policy(loaded, catalog))
 
 
-def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False) -> Plan:
+def read_live(compiled: Compiled, aws: AwsSettings,
+              names: list[str] | None = None) -> dict[str, LiveApp]:
     from geoproxy.live import Route53Reader  # boto3 is imported only on paths that use AWS
 
     reader = Route53Reader(aws)
-    apps = [calculate_app(desired, reader.read_app(desired), adopt=adopt)
-            for desired in compiled.desired]
-    return Plan(apps, warnings=list(compiled.warnings))
+    return {
+        routing.app.name: reader.read_app(routing.app.zone, routing.app.zone_id,
+                                          routing.app.record)
+        for routing in compiled.routing.applications
+        if names is None or routing.app.name in names
+    }
+
+
+@dataclass
+class Resolved:
+    """One application's routes with its failovers applied, and what that raised."""
+
+    routing: AppRouting
+    overlay: dict[str, Failover]
+    desired: DesiredApp
+    warnings: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # reasons to refuse writing
+
+
+def resolve_app(compiled: Compiled, routing: AppRouting, overlay: Overlay) -> Resolved:
+    """Apply failovers to the policy's routes; stale ones (from a PoP the policy no longer
+    has) are dropped, broken ones (to a PoP it no longer has, cycles, compliance) refused."""
+    app = routing.app
+    active: dict[str, Failover] = {}
+    warnings: list[str] = []
+    problems: list[str] = []
+    for from_pop, failover in overlay.items():
+        if from_pop not in app.pops:
+            warnings.append(f"{app.name}: the failover away from {from_pop} ends: {from_pop} "
+                            "is no longer one of its PoPs")
+        elif failover.to_pop not in app.pops:
+            problems.append(f"{app.name}: the active failover {from_pop} → {failover.to_pop} "
+                            f"targets a PoP the policy no longer has; fail back {from_pop} or "
+                            f"restore {failover.to_pop}")
+        else:
+            active[from_pop] = failover
+    try:
+        for pop in active:
+            resolve(pop, active)
+    except FailoverCycle as cycle:
+        problems.append(f"{app.name}: the failovers form a cycle ({cycle})")
+        active = {}
+    resolved = apply_overlay(routing, active)
+    for violation in compliance_violations(app, resolved, active, compiled.catalog):
+        message = describe_violation(app.name, violation)
+        if violation.overridden:
+            warnings.append(f"{message} (allowed by --override-compliance: "
+                            f"{violation.overridden})")
+        else:
+            problems.append(message)
+    desired = desired_app(resolved, compiled.catalog, active.values())
+    return Resolved(resolved, active, desired, warnings, problems)
+
+
+def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False) -> Plan:
+    """The diff that makes Route 53 match the policy, keeping active failovers."""
+    live = read_live(compiled, aws)
+    plan = Plan([], warnings=list(compiled.warnings))
+    for routing in compiled.routing.applications:
+        app_live = live[routing.app.name]
+        resolved = resolve_app(compiled, routing, app_live.overlay(routing.app.record))
+        plan.apps.append(calculate_app(resolved.desired, app_live, adopt=adopt))
+        plan.warnings.extend(resolved.warnings)
+        plan.problems.extend(resolved.problems)
+    return plan
+
+
+# --- failover and failback -------------------------------------------------------------------
+
+OverlayEdit = Callable[[AppRouting, dict[str, Failover]], dict[str, Failover]]
+
+
+def plan_overlay_change(
+    compiled: Compiled, aws: AwsSettings, app_names: list[str], edit: OverlayEdit
+) -> Plan:
+    """A plan that changes only what an edit of the failover overlay moves.
+
+    Records whose target the edit does not change are left out even if they drift from the
+    policy: a 3 a.m. failover must not also ship a half-reviewed policy change.
+    """
+    live = read_live(compiled, aws, app_names)
+    plan = Plan([], warnings=[])
+    for name in app_names:
+        routing, app_live = compiled.app_routing(name), live[name]
+        before = resolve_app(compiled, routing, app_live.overlay(routing.app.record))
+        after = resolve_app(compiled, routing, edit(routing, dict(before.overlay)))
+        plan.warnings.extend(after.warnings)
+        plan.problems.extend(after.problems)
+        full = calculate_app(after.desired, app_live)
+        old_records, new_records = before.desired.by_key(), after.desired.by_key()
+        moving = {key for key, desired in new_records.items()
+                  if key not in old_records or old_records[key].record != desired.record}
+        state = state_name(routing.app.record)
+        app_plan = AppPlan(full.name, full.zone_id, full.zone_name, full.record_name)
+        app_plan.changes = [change for change in full.changes
+                            if change.name == state
+                            or (change.record_type, change.source_region) in moving]
+        app_plan.conflicts = [c for c in full.conflicts if c.record.name == state]
+        app_plan.unchanged = full.unchanged
+        plan.apps.append(app_plan)
+    return plan
+
+
+def failover_scope(compiled: Compiled, from_pop: str, to_pop: str | None,
+                   app_names: tuple[str, ...]) -> dict[str, str]:
+    """Application name -> the PoP its traffic from `from_pop` goes to; errors name the app."""
+    known = {routing.app.name: routing.app for routing in compiled.routing.applications}
+    for name in app_names:
+        if name not in known:
+            raise GeoproxyError(f"no application named {name!r} in {compiled.loaded.file}")
+        if from_pop not in known[name].pops:
+            raise GeoproxyError(f"application {name!r} has no PoP in {from_pop}")
+    apps = [known[name] for name in app_names] if app_names else [
+        app for app in known.values() if from_pop in app.pops]
+    if not apps:
+        raise GeoproxyError(f"no application has a PoP in {from_pop}")
+    targets: dict[str, str] = {}
+    unusable = []
+    for app in apps:
+        target = to_pop or app.pops[from_pop].failover_to
+        if target is None or target == from_pop or target not in app.pops:
+            why = ("it has no PoP in " + target if target and target not in app.pops
+                   else "its PoP names no `failover_to` partner; pass --to" if target is None
+                   else "a PoP cannot fail over to itself")
+            unusable.append(f"{app.name} ({why})")
+        else:
+            targets[app.name] = target
+    if unusable:
+        raise GeoproxyError(f"cannot fail over from {from_pop}: " + "; ".join(unusable))
+    return targets
+
+
+def plan_failover(compiled: Compiled, aws: AwsSettings, from_pop: str,
+                  targets: Mapping[str, str], declare: Callable[[str], Failover]) -> Plan:
+    """Send traffic of every app in `targets` that reaches `from_pop` to its target PoP.
+
+    `declare(to_pop)` makes the Failover record (time, caller, reason). Declaring the
+    failover that is already active keeps the original record, so it is a no-op.
+    """
+
+    def edit(routing: AppRouting, overlay: dict[str, Failover]) -> dict[str, Failover]:
+        to_pop = targets[routing.app.name]
+        current = overlay.get(from_pop)
+        if current is None or current.to_pop != to_pop:
+            overlay[from_pop] = declare(to_pop)
+        try:
+            resolve(from_pop, overlay)
+        except FailoverCycle as cycle:
+            raise RefusedError(f"{routing.app.name}: failing over {from_pop} to {to_pop} "
+                               f"would make a cycle ({cycle})",
+                               hint=f"fail back {to_pop} first") from None
+        return overlay
+
+    return plan_overlay_change(compiled, aws, list(targets), edit)
+
+
+def plan_failback(compiled: Compiled, aws: AwsSettings, region: str,
+                  app_names: tuple[str, ...]) -> Plan:
+    known = [r.app.name for r in compiled.routing.applications]
+    for name in app_names:
+        if name not in known:
+            raise GeoproxyError(f"no application named {name!r} in {compiled.loaded.file}")
+    names = list(app_names) or known
+
+    def edit(routing: AppRouting, overlay: dict[str, Failover]) -> dict[str, Failover]:
+        overlay.pop(region, None)
+        return overlay
+
+    return plan_overlay_change(compiled, aws, names, edit)
+
+
+def compute_status(compiled: Compiled, aws: AwsSettings) -> tuple[list[AppStatus], list[str]]:
+    from geoproxy.status import app_status
+
+    live = read_live(compiled, aws)
+    statuses, warnings = [], list(compiled.warnings)
+    for routing in compiled.routing.applications:
+        app_live = live[routing.app.name]
+        resolved = resolve_app(compiled, routing, app_live.overlay(routing.app.record))
+        warnings.extend(resolved.warnings + resolved.problems)
+        statuses.append(app_status(resolved.routing, resolved.overlay, app_live,
+                                   tuple(routing.app.record_types)))
+    return statuses, warnings

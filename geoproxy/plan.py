@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from geoproxy.desired import DesiredApp, DesiredRecord
+from geoproxy.failover import Failover
 from geoproxy.records import LiveRecord
+from geoproxy.state import StateRecord, is_state_record, overlay_of, state_name
 
 Action = Literal["create", "update", "delete"]
 
@@ -24,6 +26,14 @@ class LiveApp:
     zone_id: str
     zone_name: str
     records: tuple[LiveRecord, ...]
+
+    def state_record(self, record_name: str) -> LiveRecord | None:
+        """geoproxy's failover state record for the application at `record_name`, if any."""
+        return next((record for record in self.records
+                     if is_state_record(record, record_name)), None)
+
+    def overlay(self, record_name: str) -> dict[str, Failover]:
+        return overlay_of(self.state_record(record_name))
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,7 @@ class AppPlan:
 class Plan:
     apps: list[AppPlan]
     warnings: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # found while resolving failovers
 
     @property
     def changes(self) -> list[RecordChange]:
@@ -107,7 +118,7 @@ def _conflict_reason(live: LiveRecord, desired_keys: set[tuple[str, str]]) -> st
 
 def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) -> AppPlan:
     plan = AppPlan(desired.name, live.zone_id, live.zone_name, desired.record_name)
-    wanted = {(d.record.record_type, d.record.source_region): d for d in desired.records}
+    wanted = desired.by_key()
     owned: dict[tuple[str, str], LiveRecord] = {}
     in_the_way: dict[tuple[str, str], LiveRecord] = {}
 
@@ -138,7 +149,7 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
         if current is None:
             plan.changes.append(RecordChange("create", desired.record_name, key[0], key[1],
                                              new=desired_record))
-        elif latency is not None and latency.target.same_as(desired_record.record.target):
+        elif latency is not None and latency == desired_record.record:
             plan.unchanged.append(desired_record)
         else:
             note = "" if current.owned else "adopted: replaces a latency record it did not own"
@@ -151,11 +162,41 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
             plan.changes.append(RecordChange("delete", record.name, key[0], key[1],
                                              old=record, note=note))
 
+    _plan_state(plan, desired, live, adopt=adopt)
     # Deletes first, across types: Route 53 checks each change against the state the earlier
     # changes left, so an adopted CNAME must be gone before the A records are created.
     order = {"delete": 0, "update": 1, "create": 2}
     plan.changes.sort(key=lambda c: (order[c.action], c.record_type, c.source_region or ""))
     return plan
+
+
+def _plan_state(plan: AppPlan, desired: DesiredApp, live: LiveApp, *, adopt: bool) -> None:
+    """Create, update or delete the failover state record so it matches the desired overlay."""
+    current = live.state_record(desired.record_name)
+    wanted = desired.state
+    name = state_name(desired.record_name)
+    for record in live.records:
+        if record.name != name or record is current or wanted is None:
+            continue
+        if record.record_type in ("TXT", "CNAME"):
+            reason = "geoproxy keeps its failover state here"
+            if adopt:
+                plan.changes.append(RecordChange("delete", name, record.record_type, None,
+                                                 old=record, note=f"adopted: {reason}"))
+            else:
+                plan.conflicts.append(Conflict(record, reason))
+    if wanted is None:
+        if current is not None:
+            plan.changes.append(RecordChange("delete", name, "TXT", None, old=current,
+                                             note="no failover is active any more"))
+        return
+    assert isinstance(wanted.record, StateRecord)
+    if current is None:
+        plan.changes.append(RecordChange("create", name, "TXT", None, new=wanted))
+    elif overlay_of(current) != {f.from_pop: f for f in wanted.record.failovers}:
+        plan.changes.append(RecordChange("update", name, "TXT", None, old=current, new=wanted))
+    else:
+        plan.unchanged.append(wanted)
 
 
 # --- safety rules: each looks at a finished plan and returns reasons to refuse it -----------
@@ -171,7 +212,12 @@ def refuse_conflicts(plan: Plan) -> list[str]:
     ]
 
 
-DEFAULT_RULES: tuple[SafetyRule, ...] = (refuse_conflicts,)
+def refuse_problems(plan: Plan) -> list[str]:
+    """Problems found on the way (e.g. a failover that breaks a compliance rule)."""
+    return list(plan.problems)
+
+
+DEFAULT_RULES: tuple[SafetyRule, ...] = (refuse_problems, refuse_conflicts)
 
 
 def check(plan: Plan, rules: Iterable[SafetyRule] = DEFAULT_RULES) -> list[str]:

@@ -2,7 +2,7 @@
 
 Loading is strict: unknown keys, duplicate keys and unknown regions are errors, and every
 error carries the YAML path and line it is about, so a user can fix the file in one pass.
-Checks that need the region catalog get it through pydantic's validation context.
+Rules that need the region catalog or a whole application live in `policy_checks`.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class Pop(StrictModel):
 
     target: str
     hosted_zone_id: str | None = None
+    failover_to: str | None = None  # the partner PoP `geoproxy failover` uses without --to
 
     @field_validator("target")
     @classmethod

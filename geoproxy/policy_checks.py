@@ -49,6 +49,12 @@ def _application_issues(app: Application, index: int, catalog: Catalog) -> list[
             problem((*where, "target"),
                     f"cannot tell the alias hosted zone id of {pop.target}; set "
                     "`hosted_zone_id`")
+        if pop.failover_to is not None and (pop.failover_to == region
+                                            or pop.failover_to not in app.pops):
+            others = ", ".join(other for other in app.pops if other != region) or "none"
+            problem((*where, "failover_to"),
+                    f"failover_to {pop.failover_to} is not another of this application's "
+                    f"pops ({others})")
     for source, pop_region in app.force.items():
         where = ("force", source)
         problem(where, _region_problem(source, catalog, "forced source region"))

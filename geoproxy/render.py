@@ -20,10 +20,13 @@ from geoproxy.catalog import parse_elb_target
 from geoproxy.desired import DesiredRecord
 from geoproxy.errors import GeoproxyError
 from geoproxy.execute import ApplyResult, SubmittedBatch, WaitCallback
+from geoproxy.failover import Failover
 from geoproxy.pipeline import Compiled
 from geoproxy.plan import AppPlan, Plan, RecordChange
-from geoproxy.records import LiveRecord
+from geoproxy.records import LatencyRecord, LiveRecord
 from geoproxy.routing import Route
+from geoproxy.state import StateRecord, overlay_of
+from geoproxy.status import AppStatus
 
 SYMBOLS = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red")}
 
@@ -51,6 +54,8 @@ def error(failure: GeoproxyError) -> None:
 
 
 def _why(route: Route) -> str:
+    if route.reason == "failover":
+        return "failover " + " → ".join((*route.failovers, route.pop))
     distance = f", {route.distance_km:,.0f} km" if route.distance_km is not None else ""
     return f"{route.reason}{distance}"
 
@@ -62,6 +67,8 @@ def route_dict(route: Route) -> dict[str, Any]:
         "reason": route.reason,
         "distance_km": round(route.distance_km) if route.distance_km is not None else None,
         "compliance": list(route.compliance),
+        "policy_pop": route.base_pop or route.pop,
+        "failovers": list(route.failovers),
     }
 
 
@@ -95,7 +102,7 @@ def _pop_of(record: LiveRecord | DesiredRecord | None) -> str:
     if record is None:
         return ""
     if isinstance(record, DesiredRecord):
-        return record.route.pop
+        return record.route.pop if record.route else ""
     target = record.alias_target()
     if target is None:
         return record.value_text()
@@ -103,11 +110,17 @@ def _pop_of(record: LiveRecord | DesiredRecord | None) -> str:
     return elb.region if elb else target.dns_name
 
 
+def failover_dict(failover: Failover) -> dict[str, Any]:
+    return {"from": failover.from_pop, "to": failover.to_pop, "at": failover.at,
+            "by": failover.by, "reason": failover.reason or None,
+            "override_compliance": failover.override_compliance or None}
+
+
 def _live_dict(record: LiveRecord | None) -> dict[str, Any] | None:
     if record is None:
         return None
     target = record.alias_target()
-    return {
+    body: dict[str, Any] = {
         "set_identifier": record.set_identifier,
         "routing_policy": record.routing_policy,
         "owned": record.owned,
@@ -117,19 +130,27 @@ def _live_dict(record: LiveRecord | None) -> dict[str, Any] | None:
         "pop": _pop_of(record) if target else None,
         "record_set": record.raw,
     }
+    if record.record_type == "TXT" and overlay_of(record):
+        body["failovers"] = [failover_dict(f) for f in overlay_of(record).values()]
+    return body
 
 
 def _desired_dict(desired: DesiredRecord | None) -> dict[str, Any] | None:
     if desired is None:
         return None
+    if isinstance(desired.record, StateRecord):
+        return {"failovers": [failover_dict(f) for f in desired.record.failovers],
+                "record_set": desired.record.to_route53()}
     target = desired.record.target
-    return {
+    body = {
         "set_identifier": desired.record.set_identifier,
         "target": target.dns_name,
         "hosted_zone_id": target.hosted_zone_id,
         "evaluate_target_health": target.evaluate_target_health,
-        **route_dict(desired.route),
     }
+    if desired.route:
+        body.update(route_dict(desired.route))
+    return body
 
 
 def change_dict(change: RecordChange) -> dict[str, Any]:
@@ -170,16 +191,49 @@ def plan_json(plan: Plan) -> dict[str, Any]:
     }
 
 
+def _what_else_changes(old: LiveRecord | None, new: DesiredRecord) -> str:
+    """For an update that keeps its PoP, the alias field that does change."""
+    before = old.alias_target() if old else None
+    if before is None or not isinstance(new.record, LatencyRecord):
+        return ""
+    after = new.record.target
+    changed = [f"{label} {a} → {b}" for label, a, b in (
+        ("target", before.dns_name, after.dns_name),
+        ("alias zone", before.hosted_zone_id, after.hosted_zone_id),
+        ("evaluate_target_health", before.evaluate_target_health, after.evaluate_target_health),
+    ) if a != b]
+    return "; ".join(changed)
+
+
+def _state_line(change: RecordChange) -> Text:
+    symbol, style = SYMBOLS[change.action]
+    line = Text(f"  {symbol} ", style=f"bold {style}")
+    line.append(f"{'TXT':<4} {'failover state':<15} ")
+    if change.new is not None and isinstance(change.new.record, StateRecord):
+        line.append(", ".join(f"{f.from_pop} → {f.to_pop}" for f in change.new.record.failovers),
+                    style=style)
+    else:
+        line.append("cleared", style=style)
+    if change.note:
+        line.append(f"  [{change.note}]", "dim")
+    return line
+
+
 def _change_line(change: RecordChange) -> Text:
+    if change.record_type == "TXT" and change.source_region is None and (
+        change.new is not None or (change.old is not None and overlay_of(change.old))
+    ):
+        return _state_line(change)
     symbol, style = SYMBOLS[change.action]
     line = Text(f"  {symbol} ", style=f"bold {style}")
     line.append(f"{change.record_type:<4} {change.source_region or '-':<15} ")
-    if change.action == "create" and change.new:
-        line.append(f"{'':<14} → {change.new.route.pop:<14}", style=style)
-        line.append(f"  {change.new.record.target.dns_name}  ({_why(change.new.route)})", "dim")
-    elif change.action == "update" and change.new:
-        line.append(f"{_pop_of(change.old):<14} → {change.new.route.pop:<14}", style=style)
-        line.append(f"  {change.new.record.target.dns_name}  ({_why(change.new.route)})", "dim")
+    new = change.new
+    if new is not None and isinstance(new.record, LatencyRecord) and new.route is not None:
+        before = _pop_of(change.old) if change.action == "update" else ""
+        line.append(f"{before:<14} → {new.route.pop:<14}", style=style)
+        line.append(f"  {new.record.target.dns_name}  ({_why(new.route)})", "dim")
+        if change.action == "update" and before == new.route.pop:
+            line.append(f"  [{_what_else_changes(change.old, new)}]", "dim")
     else:
         line.append(_pop_of(change.old), style=style)
         if change.old and not change.old.owned:
@@ -263,3 +317,62 @@ def wait_progress(enabled: bool) -> Iterator[WaitCallback | None]:
                           f"change(s) in sync, {elapsed:.0f}s")
 
         yield update
+
+
+# --- status ----------------------------------------------------------------------------------
+
+STATE_STYLES = {"ok": "green", "failover": "cyan", "drift": "yellow", "missing": "red",
+                "foreign": "red"}
+
+
+def status_json(statuses: list[AppStatus], warning_messages: list[str]) -> dict[str, Any]:
+    return {
+        "applications": [
+            {
+                "name": status.name,
+                "record": status.record,
+                "zone_id": status.zone_id,
+                "healthy": status.healthy,
+                "failovers": [failover_dict(f) for f in status.failovers],
+                "regions": [
+                    {"source_region": region.source_region, "type": region.record_type,
+                     "state": region.state, "live_pop": region.live_pop,
+                     "live_target": region.live_target, "policy_pop": region.policy_pop,
+                     "effective_pop": region.effective_pop,
+                     "failovers": [failover_dict(f) for f in region.failovers],
+                     "detail": region.detail or None}
+                    for region in status.regions
+                ],
+                "extra_records": status.extra,
+            }
+            for status in statuses
+        ],
+        "warnings": warning_messages,
+    }
+
+
+def status_text(statuses: list[AppStatus]) -> None:
+    for status in statuses:
+        stdout.print(Text.assemble((status.name, "bold"), f"  {status.record}",
+                                   (f"  (zone {status.zone_id})", "dim")))
+        for failover in status.failovers:
+            stdout.print(Text.assemble(
+                ("  failover ", "bold cyan"), f"{failover.from_pop} → {failover.to_pop}",
+                (f"  since {failover.at} by {failover.by}"
+                 + (f": {failover.reason}" if failover.reason else "")
+                 + (f" [compliance overridden: {failover.override_compliance}]"
+                    if failover.override_compliance else ""), "dim")))
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        for column in ("type", "source region", "live", "policy", "state", "detail"):
+            table.add_column(column)
+        for region in status.regions:
+            via = " → ".join((*(f.from_pop for f in region.failovers), region.effective_pop))
+            table.add_row(region.record_type, region.source_region, region.live_pop or "-",
+                          region.policy_pop,
+                          Text(region.state, style=STATE_STYLES[region.state]),
+                          region.detail or (f"failover {via}" if region.failovers else ""))
+        stdout.print(table)
+        for extra in status.extra:
+            stdout.print(Text(f"  extra record of geoproxy's, not in the policy: {extra}",
+                              style="yellow"))
+        stdout.print()

@@ -16,7 +16,7 @@ from geoproxy.catalog import Catalog
 from geoproxy.errors import Issue
 from geoproxy.policy import Application, ComplianceRule, LoadedPolicy
 
-Reason = Literal["forced", "nearest"]
+Reason = Literal["forced", "nearest", "failover"]
 
 # Route 53 answers every query from China with a cn-* latency record, so naming one there
 # deserves a word even though it is allowed.
@@ -30,6 +30,8 @@ class Route:
     reason: Reason
     distance_km: float | None  # None when either end has no known location
     compliance: tuple[str, ...] = ()  # names of the rules that apply to this source
+    base_pop: str | None = None  # with reason "failover": the PoP the policy would choose
+    failovers: tuple[str, ...] = ()  # the PoPs failed away from, in the order followed
 
 
 @dataclass(frozen=True)
