@@ -71,8 +71,10 @@ def _reports_errors(func: F) -> F:
         except Exception as unexpected:  # a bug: say so in one line unless debugging
             if debug:
                 raise
-            render.stderr.print(f"Error: unexpected {type(unexpected).__name__}: {unexpected} "
-                                "(run with --debug for the traceback)")
+            message = f"unexpected {type(unexpected).__name__}: {unexpected}"
+            render.stderr.print(f"Error: {message} (run with --debug for the traceback)")
+            if as_json:
+                render.emit_json({"error": {"kind": "internal", "message": message}})
             return EXIT_ERROR
 
     return wrapper  # type: ignore[return-value]

@@ -6,7 +6,7 @@ is one of these, so the CLI prints one clear message instead of a traceback.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -47,10 +47,6 @@ class GeoproxyError(Exception):
         if self.hint:
             body["hint"] = self.hint
         return body
-
-
-class UsageError(GeoproxyError):
-    kind = "usage"
 
 
 class PolicyError(GeoproxyError):
@@ -97,14 +93,3 @@ class RefusedError(GeoproxyError):
     """geoproxy declined to write: no confirmation, or a safety rule said no."""
 
     kind = "refused"
-
-
-@dataclass
-class Warnings:
-    """Non-fatal findings collected along the pipeline and shown beside the result."""
-
-    messages: list[str] = field(default_factory=list)
-
-    def add(self, message: str) -> None:
-        if message not in self.messages:
-            self.messages.append(message)

@@ -226,10 +226,23 @@ def _allowed_keys(path: YamlPath) -> list[str]:
     return []
 
 
+# Keys whose type is a union: one plain sentence instead of one error per union member.
+_UNION_EXPECTATIONS = {"source_regions": "`all` or a list of regions"}
+
+
 def _issues_from(error: ValidationError) -> list[Issue]:
     issues = []
+    seen_paths: set[YamlPath] = set()
     for detail in error.errors():
         path: YamlPath = tuple(part for part in detail["loc"] if not _is_union_tag(part))
+        union_member = any(_is_union_tag(part) for part in detail["loc"])
+        if union_member and path in seen_paths:
+            continue  # one message per key, not one per member of its union type
+        seen_paths.add(path)
+        if union_member and str(path[-1]) in _UNION_EXPECTATIONS:
+            expected = _UNION_EXPECTATIONS[str(path[-1])]
+            issues.append(Issue(path, f"expected {expected}, got {detail['input']!r}"))
+            continue
         message = detail["msg"].removeprefix("Value error, ")
         if detail["type"] == "extra_forbidden":
             key = str(path[-1])

@@ -615,3 +615,13 @@ def test_issue_dotted_path() -> None:
     )
     assert Issue((), "m").dotted_path() == ""
     assert Issue(("version",), "m").dotted_path() == "version"
+
+
+def test_source_regions_of_the_wrong_kind_get_one_plain_message(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    text = VALID.replace("    pops:", "    source_regions: every\n    pops:")
+    error = load_error(write(tmp_path, text), catalog)
+    assert summary(error) == [(
+        "applications[0].source_regions", 6, "expected `all` or a list of regions, got 'every'"
+    )]
