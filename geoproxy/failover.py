@@ -69,7 +69,8 @@ def apply_overlay(routing: AppRouting, overlay: Overlay) -> AppRouting:
     for route in routing.routes:
         chain = resolve(route.pop, overlay)
         if chain:
-            route = replace(route, pop=chain[-1].to_pop, reason="failover",
+            # The distance to the policy's PoP no longer describes where traffic goes.
+            route = replace(route, pop=chain[-1].to_pop, reason="failover", distance_km=None,
                             base_pop=route.pop, failovers=tuple(f.from_pop for f in chain))
         routes.append(route)
     return AppRouting(routing.app, tuple(routes))
@@ -80,26 +81,25 @@ def compliance_violations(
 ) -> list[Violation]:
     """Rules broken by the failovers in `resolved` (the policy itself was checked at load)."""
     failed_away = set(overlay)
-    found: dict[tuple[str, str], list[Route]] = {}
+    # Grouped by the failover that lands traffic on the forbidden PoP: its override (and only
+    # its own) may allow the breach, so one approved failover never covers another.
+    found: dict[tuple[str, str, str], list[Route]] = {}
     for route in resolved.routes:
         if route.reason != "failover":
             continue
         for rule in rules_for(route.source_region, app.compliance):
             if not matches(route.pop, rule.allowed_pops):
-                found.setdefault((rule.name, route.pop), []).append(route)
+                found.setdefault((rule.name, route.pop, route.failovers[-1]), []).append(route)
     violations = []
-    for (rule_name, pop), routes in found.items():
+    for (rule_name, pop, last_from), routes in found.items():
         rule = next(rule for rule in app.compliance if rule.name == rule_name)
         candidates = [candidate for candidate in app.pops
                       if matches(candidate, rule.allowed_pops) and candidate not in failed_away]
         origin = routes[0].base_pop or routes[0].pop
         nearest = nearest_pop(origin, candidates, catalog) if candidates else None
         alternative = nearest[0] if nearest else (candidates[0] if candidates else None)
-        overrides = [overlay[from_pop].override_compliance
-                     for route in routes for from_pop in route.failovers
-                     if overlay[from_pop].override_compliance]
         violations.append(Violation(rule_name, tuple(r.source_region for r in routes), pop,
-                                    alternative, overrides[0] if overrides else ""))
+                                    alternative, overlay[last_from].override_compliance))
     return violations
 
 

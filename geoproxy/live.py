@@ -68,9 +68,9 @@ class Route53Reader:
         return public[0]["Id"].split("/")[-1], zone_name
 
     def records_at(self, zone_id: str, *names: str) -> tuple[LiveRecord, ...]:
-        """Every record set named one of `names`, reading from the first in Route 53's order
-        and stopping once past the last; follows paging by name, type and identifier."""
-        wanted = set(names)
+        """Every record set from the first of `names` to the last in Route 53's order (the
+        names and whatever sorts between them), stopping once past the last; follows paging
+        by name, type and identifier."""
         first, last = min(names, key=listing_order), max(names, key=listing_order)
         records: list[LiveRecord] = []
         request: dict[str, str] = {"HostedZoneId": zone_id, "StartRecordName": first,
@@ -82,7 +82,7 @@ class Route53Reader:
                 name = decode_route53_name(raw["Name"])
                 if listing_order(name) > listing_order(last):
                     return tuple(records)  # sorted listing: nothing of ours can follow
-                if name in wanted:
+                if listing_order(name) >= listing_order(first):
                     records.append(LiveRecord(raw))
             if not page.get("IsTruncated"):
                 return tuple(records)
@@ -94,7 +94,8 @@ class Route53Reader:
                 request.pop("StartRecordIdentifier", None)
 
     def read_app(self, zone: str, zone_id: str | None, record_name: str) -> LiveApp:
-        """The application's records and, beside them, its failover state record."""
+        """The application's records, its auto-failover pairs (`<pop>._failover.<record>`) and
+        its failover state record (`_geoproxy.<record>`): one listing reads them all."""
         found_id, zone_name = self.zone(zone, zone_id)
         return LiveApp(found_id, zone_name,
                        self.records_at(found_id, record_name, state_name(record_name)))

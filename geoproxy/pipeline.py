@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from geoproxy.aws import AwsSettings
 from geoproxy.catalog import Catalog
@@ -24,8 +24,9 @@ from geoproxy.failover import (
     describe_violation,
     resolve,
 )
-from geoproxy.plan import AppPlan, LiveApp, Plan, calculate_app
+from geoproxy.plan import AppPlan, LiveApp, Plan, RecordChange, calculate_app
 from geoproxy.policy import LoadedPolicy, load_policy
+from geoproxy.records import RecordKey, canonical, record_key
 from geoproxy.routing import AppRouting, RoutingResult, route_policy
 from geoproxy.state import state_name
 
@@ -79,7 +80,8 @@ class Resolved:
     problems: list[str] = field(default_factory=list)  # reasons to refuse writing
 
 
-def resolve_app(compiled: Compiled, routing: AppRouting, overlay: Overlay) -> Resolved:
+def resolve_app(compiled: Compiled, routing: AppRouting, overlay: Overlay,
+                zone_id: str | None = None) -> Resolved:
     """Apply failovers to the policy's routes; stale ones (from a PoP the policy no longer
     has) are dropped, broken ones (to a PoP it no longer has, cycles, compliance) refused."""
     app = routing.app
@@ -110,7 +112,7 @@ def resolve_app(compiled: Compiled, routing: AppRouting, overlay: Overlay) -> Re
                             f"{violation.overridden})")
         else:
             problems.append(message)
-    desired = desired_app(resolved, compiled.catalog, active.values())
+    desired = desired_app(resolved, compiled.catalog, active.values(), zone_id)
     return Resolved(resolved, active, desired, warnings, problems)
 
 
@@ -120,7 +122,8 @@ def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False) -
     plan = Plan([], warnings=list(compiled.warnings))
     for routing in compiled.routing.applications:
         app_live = live[routing.app.name]
-        resolved = resolve_app(compiled, routing, app_live.overlay(routing.app.record))
+        resolved = resolve_app(compiled, routing, app_live.overlay(routing.app.record),
+                               app_live.zone_id)
         plan.apps.append(calculate_app(resolved.desired, app_live, adopt=adopt))
         plan.warnings.extend(resolved.warnings)
         plan.problems.extend(resolved.problems)
@@ -144,23 +147,37 @@ def plan_overlay_change(
     plan = Plan([], warnings=[])
     for name in app_names:
         routing, app_live = compiled.app_routing(name), live[name]
-        before = resolve_app(compiled, routing, app_live.overlay(routing.app.record))
-        after = resolve_app(compiled, routing, edit(routing, dict(before.overlay)))
+        before = resolve_app(compiled, routing, app_live.overlay(routing.app.record),
+                             app_live.zone_id)
+        after = resolve_app(compiled, routing, edit(routing, dict(before.overlay)),
+                            app_live.zone_id)
         plan.warnings.extend(after.warnings)
         plan.problems.extend(after.problems)
         full = calculate_app(after.desired, app_live)
-        old_records, new_records = before.desired.by_key(), after.desired.by_key()
-        moving = {key for key, desired in new_records.items()
-                  if key not in old_records or old_records[key].record != desired.record}
+        old_sets, new_sets = _record_sets(before.desired), _record_sets(after.desired)
+        moving = {key for key in old_sets.keys() | new_sets.keys()
+                  if canonical_or_none(old_sets.get(key)) != canonical_or_none(new_sets.get(key))}
         state = state_name(routing.app.record)
         app_plan = AppPlan(full.name, full.zone_id, full.zone_name, full.record_name)
-        app_plan.changes = [change for change in full.changes
-                            if change.name == state
-                            or (change.record_type, change.source_region) in moving]
+        app_plan.changes = [change for change in full.changes if change_key(change) in moving]
         app_plan.conflicts = [c for c in full.conflicts if c.record.name == state]
         app_plan.unchanged = full.unchanged
         plan.apps.append(app_plan)
     return plan
+
+
+def _record_sets(desired: DesiredApp) -> dict[RecordKey, dict[str, Any]]:
+    return {record_key(record_set): record_set
+            for record_set in (d.record.to_route53() for d in desired.all_records())}
+
+
+def canonical_or_none(record_set: dict[str, Any] | None) -> tuple[Any, ...] | None:
+    return canonical(record_set) if record_set is not None else None
+
+
+def change_key(change: RecordChange) -> RecordKey:
+    record_set = change.new.record.to_route53() if change.new else change.old.raw  # type: ignore[union-attr]
+    return record_key(record_set)
 
 
 def failover_scope(compiled: Compiled, from_pop: str, to_pop: str | None,
@@ -238,8 +255,9 @@ def compute_status(compiled: Compiled, aws: AwsSettings) -> tuple[list[AppStatus
     statuses, warnings = [], list(compiled.warnings)
     for routing in compiled.routing.applications:
         app_live = live[routing.app.name]
-        resolved = resolve_app(compiled, routing, app_live.overlay(routing.app.record))
+        resolved = resolve_app(compiled, routing, app_live.overlay(routing.app.record),
+                               app_live.zone_id)
         warnings.extend(resolved.warnings + resolved.problems)
-        statuses.append(app_status(resolved.routing, resolved.overlay, app_live,
-                                   tuple(routing.app.record_types)))
+        pops_by_target = {pop.target: region for region, pop in routing.app.pops.items()}
+        statuses.append(app_status(resolved.desired, resolved.overlay, app_live, pops_by_target))
     return statuses, warnings

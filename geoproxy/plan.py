@@ -13,7 +13,14 @@ from typing import Any, Literal
 
 from geoproxy.desired import DesiredApp, DesiredRecord
 from geoproxy.failover import Failover
-from geoproxy.records import LiveRecord
+from geoproxy.records import (
+    LiveRecord,
+    RecordKey,
+    canonical,
+    record_key,
+    routing_policy_of,
+    slot_of,
+)
 from geoproxy.state import StateRecord, is_state_record, overlay_of, state_name
 
 Action = Literal["create", "update", "delete"]
@@ -45,6 +52,13 @@ class RecordChange:
     old: LiveRecord | None = None
     new: DesiredRecord | None = None
     note: str = ""
+
+    @property
+    def slot(self) -> str:
+        """PRIMARY or SECONDARY for the records of an auto-failover pair, else empty."""
+        record_set = self.new.record.to_route53() if self.new else (self.old.raw if self.old
+                                                                    else {})
+        return str(record_set.get("Failover", ""))
 
     def route53_changes(self) -> list[dict[str, Any]]:
         """The ChangeResourceRecordSets entries, in order; DELETE+CREATE makes every
@@ -102,101 +116,112 @@ class Plan:
         return counts
 
 
-def _conflict_reason(live: LiveRecord, desired_keys: set[tuple[str, str]]) -> str | None:
-    """Why a record geoproxy does not own stands in the way, or None if it may stay."""
-    if live.record_type == "CNAME":
-        return "a CNAME cannot share its name with the latency records"
-    if not live.is_latency:
-        return (
-            f"a {live.routing_policy} record; Route 53 cannot mix it with latency records "
-            "at the same name and type"
-        )
-    if (live.record_type, live.region) in desired_keys:
-        return f"a latency record for {live.region} that geoproxy does not own"
-    return None
+def _policy_and_slot(desired: DesiredRecord) -> tuple[str, str]:
+    record_set = desired.record.to_route53()
+    return routing_policy_of(record_set), slot_of(record_set)
+
+
+def _conflict(record: LiveRecord, wanted_here: list[DesiredRecord], state: str,
+              wanted_names: set[str]) -> tuple[str | None, DesiredRecord | None]:
+    """Why a record geoproxy does not own is in the way (None: it may stay), and the desired
+    record it holds the place of, when it is the same kind of record in the same slot."""
+    if record.record_type == "CNAME" and record.name in wanted_names:
+        return "a CNAME cannot share its name with geoproxy's records", None
+    if not wanted_here:
+        return None, None
+    policy, _ = _policy_and_slot(wanted_here[0])
+    if record.name == state:
+        return "geoproxy keeps its failover state here", None
+    if record.routing_policy != policy:
+        return (f"a {record.routing_policy} record; Route 53 cannot mix it with {policy} "
+                "records at the same name and type"), None
+    for desired in wanted_here:
+        if _policy_and_slot(desired)[1] == record.slot:
+            where = f" for {record.slot}" if record.slot else ""
+            return f"a {policy} record{where} that geoproxy does not own", desired
+    return None, None
+
+
+def _same(live: LiveRecord, desired: DesiredRecord) -> bool:
+    if isinstance(desired.record, StateRecord):
+        # The state is what it says, however its text was split or its TTL set.
+        return overlay_of(live) == {f.from_pop: f for f in desired.record.failovers}
+    return canonical(live.raw) == canonical(desired.record.to_route53())
+
+
+def _delete_note(record: LiveRecord, desired: DesiredApp) -> str:
+    if record.name == state_name(desired.record_name):
+        return "no failover is active any more"
+    if record.name != desired.record_name:
+        return "PoP pair no longer needed"
+    if record.record_type not in desired.record_types:
+        return "record type no longer managed"
+    return "source region left the policy"
 
 
 def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) -> AppPlan:
+    """Creates, updates and deletes that make geoproxy's records at the application's names
+    match `desired`; records geoproxy does not own are conflicts or left untouched."""
     plan = AppPlan(desired.name, live.zone_id, live.zone_name, desired.record_name)
-    wanted = desired.by_key()
-    owned: dict[tuple[str, str], LiveRecord] = {}
-    in_the_way: dict[tuple[str, str], LiveRecord] = {}
+    wanted = {record_key(d.record.to_route53()): d for d in desired.all_records()}
+    wanted_at: dict[tuple[str, str], list[DesiredRecord]] = {}
+    for (name, record_type, _), desired_record in wanted.items():
+        wanted_at.setdefault((name, record_type), []).append(desired_record)
+    wanted_names = {name for name, _ in wanted_at}
+    state = state_name(desired.record_name)
+    owned: dict[RecordKey, LiveRecord] = {}
+    replacing: dict[RecordKey, LiveRecord] = {}
 
     for record in live.records:
-        if record.name != desired.record_name:
+        if not desired.manages(record.name):
             continue
-        if record.owned:
-            owned[(record.record_type, record.region or "")] = record
+        if record.owned or is_state_record(record, desired.record_name):
+            owned[record.key] = record
             continue
-        managed_type = record.record_type in desired.record_types or record.record_type == "CNAME"
-        reason = _conflict_reason(record, set(wanted)) if managed_type else None
+        reason, displaced = _conflict(record, wanted_at.get((record.name, record.record_type), []),
+                                      state, wanted_names)
         if reason is None:
             plan.untouched.append(record)
-        elif adopt:
-            if record.is_latency and record.record_type != "CNAME":
-                in_the_way[(record.record_type, record.region or "")] = record
-            else:
-                plan.changes.append(RecordChange(
-                    "delete", record.name, record.record_type, record.region, old=record,
-                    note=f"adopted: replaced by latency records ({reason})",
-                ))
-        else:
+        elif not adopt:
             plan.conflicts.append(Conflict(record, reason))
+        elif displaced is not None:
+            replacing[record_key(displaced.record.to_route53())] = record
+        else:
+            plan.changes.append(RecordChange("delete", record.name, record.record_type,
+                                             record.region, old=record,
+                                             note=f"adopted: {reason}"))
 
     for key, desired_record in wanted.items():
-        current = owned.get(key) or in_the_way.get(key)
-        latency = current.as_latency() if current else None
+        current = owned.get(key) or replacing.get(key)
+        region = desired_record.route.source_region if desired_record.route else None
         if current is None:
-            plan.changes.append(RecordChange("create", desired.record_name, key[0], key[1],
+            plan.changes.append(RecordChange("create", key[0], key[1], region,
                                              new=desired_record))
-        elif latency is not None and latency == desired_record.record:
+        elif current.key in owned and _same(current, desired_record):
             plan.unchanged.append(desired_record)
         else:
-            note = "" if current.owned else "adopted: replaces a latency record it did not own"
-            plan.changes.append(RecordChange("update", desired.record_name, key[0], key[1],
+            note = "" if current.key in owned else "adopted: replaces a record it did not own"
+            plan.changes.append(RecordChange("update", key[0], key[1], region,
                                              old=current, new=desired_record, note=note))
     for key, record in owned.items():
         if key not in wanted:
-            note = ("record type no longer managed" if key[0] not in desired.record_types
-                    else "source region left the policy")
-            plan.changes.append(RecordChange("delete", record.name, key[0], key[1],
-                                             old=record, note=note))
+            plan.changes.append(RecordChange("delete", record.name, record.record_type,
+                                             record.region, old=record,
+                                             note=_delete_note(record, desired)))
 
-    _plan_state(plan, desired, live, adopt=adopt)
-    # Deletes first, across types: Route 53 checks each change against the state the earlier
-    # changes left, so an adopted CNAME must be gone before the A records are created.
-    order = {"delete": 0, "update": 1, "create": 2}
-    plan.changes.sort(key=lambda c: (order[c.action], c.record_type, c.source_region or ""))
+    plan.changes.sort(key=lambda change: _batch_order(change, desired.record_name))
     return plan
 
 
-def _plan_state(plan: AppPlan, desired: DesiredApp, live: LiveApp, *, adopt: bool) -> None:
-    """Create, update or delete the failover state record so it matches the desired overlay."""
-    current = live.state_record(desired.record_name)
-    wanted = desired.state
-    name = state_name(desired.record_name)
-    for record in live.records:
-        if record.name != name or record is current or wanted is None:
-            continue
-        if record.record_type in ("TXT", "CNAME"):
-            reason = "geoproxy keeps its failover state here"
-            if adopt:
-                plan.changes.append(RecordChange("delete", name, record.record_type, None,
-                                                 old=record, note=f"adopted: {reason}"))
-            else:
-                plan.conflicts.append(Conflict(record, reason))
-    if wanted is None:
-        if current is not None:
-            plan.changes.append(RecordChange("delete", name, "TXT", None, old=current,
-                                             note="no failover is active any more"))
-        return
-    assert isinstance(wanted.record, StateRecord)
-    if current is None:
-        plan.changes.append(RecordChange("create", name, "TXT", None, new=wanted))
-    elif overlay_of(current) != {f.from_pop: f for f in wanted.record.failovers}:
-        plan.changes.append(RecordChange("update", name, "TXT", None, old=current, new=wanted))
-    else:
-        plan.unchanged.append(wanted)
+def _batch_order(change: RecordChange, record_name: str) -> tuple[Any, ...]:
+    """Route 53 checks each change against the state the earlier ones left: deletes go first
+    (an adopted CNAME must be gone before its replacements exist), and an alias to a name in
+    the same zone needs its target to exist, so the PoP pairs are written before the latency
+    records that alias to them and deleted after them."""
+    at_record = change.name == record_name
+    rank = (0, not at_record) if change.action == "delete" else (1, at_record)
+    return (*rank, change.action != "update", change.name, change.record_type,
+            change.source_region or "", change.slot)
 
 
 # --- safety rules: each looks at a finished plan and returns reasons to refuse it -----------

@@ -78,6 +78,9 @@ class Application(StrictModel):
     pops: dict[str, Pop] = Field(min_length=1)
     force: dict[str, str] = Field(default_factory=dict)
     evaluate_target_health: bool = False
+    # Per PoP, a Route 53 failover pair (PoP, then its `failover_to` partner) behind the
+    # latency records, so an unhealthy PoP fails over to its declared, compliant partner.
+    auto_failover: bool = False
     compliance: list[ComplianceRule] = Field(default_factory=list)
 
     @field_validator("zone", "record")

@@ -55,6 +55,11 @@ def _application_issues(app: Application, index: int, catalog: Catalog) -> list[
             problem((*where, "failover_to"),
                     f"failover_to {pop.failover_to} is not another of this application's "
                     f"pops ({others})")
+    if app.auto_failover:
+        for region, pop in app.pops.items():
+            if pop.failover_to is None:
+                problem(("pops", region), "auto_failover needs a `failover_to` partner for "
+                                          "every PoP")
     for source, pop_region in app.force.items():
         where = ("force", source)
         problem(where, _region_problem(source, catalog, "forced source region"))

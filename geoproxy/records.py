@@ -24,6 +24,50 @@ def decode_route53_name(name: str) -> str:
     return _OCTAL_ESCAPE.sub(lambda m: chr(int(m[1], 8)), name).lower().rstrip(".")
 
 
+RecordKey = tuple[str, str, str]  # (name, type, set identifier or "")
+
+_POLICY_FIELDS = (("Region", "latency"), ("Weight", "weighted"), ("Failover", "failover"),
+                  ("GeoLocation", "geolocation"), ("GeoProximityLocation", "geoproximity"),
+                  ("MultiValueAnswer", "multivalue"), ("CidrRoutingConfig", "cidr"))
+
+
+def routing_policy_of(record_set: dict[str, Any]) -> str:
+    for field, policy in _POLICY_FIELDS:
+        if field in record_set:
+            return policy
+    return "simple"
+
+
+def slot_of(record_set: dict[str, Any]) -> str:
+    """What must be unique among records of one routing policy at a name and type: the
+    Region of latency records, the role of failover records, the identifier otherwise."""
+    for field in ("Region", "Failover"):
+        if field in record_set:
+            return str(record_set[field])
+    return str(record_set.get("SetIdentifier", ""))
+
+
+def record_key(record_set: dict[str, Any]) -> RecordKey:
+    return (decode_route53_name(record_set["Name"]), str(record_set["Type"]),
+            str(record_set.get("SetIdentifier", "")))
+
+
+def canonical(record_set: dict[str, Any]) -> tuple[Any, ...]:
+    """A record set in a form where equal means Route 53 would answer the same way:
+    names lower-case without the trailing dot, values order-free, defaults filled in."""
+    alias = record_set.get("AliasTarget")
+    return (
+        record_key(record_set),
+        routing_policy_of(record_set),
+        slot_of(record_set),
+        record_set.get("TTL") if alias is None else None,
+        tuple(sorted(entry["Value"] for entry in record_set.get("ResourceRecords", []))),
+        (alias["HostedZoneId"], alias["DNSName"].lower().rstrip("."),
+         bool(alias.get("EvaluateTargetHealth", False))) if alias else None,
+        record_set.get("HealthCheckId"),
+    )
+
+
 @dataclass(frozen=True)
 class AliasTarget:
     dns_name: str
@@ -69,6 +113,40 @@ class LatencyRecord:
         }
 
 
+def pop_name(pop: str, record_name: str) -> str:
+    """The intermediate name of an auto-failover PoP pair. `_failover` sorts after the record
+    and before `_geoproxy`, so one listing from the record name reads everything geoproxy owns."""
+    return f"{pop}._failover.{record_name}"
+
+
+@dataclass(frozen=True)
+class FailoverRecord:
+    """One half of an auto-failover pair: PRIMARY answers while healthy, else SECONDARY."""
+
+    name: str
+    record_type: str
+    role: str  # "PRIMARY" or "SECONDARY"
+    target: AliasTarget
+    pop: str  # the PoP region the target belongs to
+
+    @property
+    def set_identifier(self) -> str:
+        return f"{OWNED_PREFIX}{self.role.lower()}"
+
+    def to_route53(self) -> dict[str, Any]:
+        return {
+            "Name": self.name + ".",
+            "Type": self.record_type,
+            "SetIdentifier": self.set_identifier,
+            "Failover": self.role,
+            "AliasTarget": {
+                "HostedZoneId": self.target.hosted_zone_id,
+                "DNSName": self.target.dns_name + ".",
+                "EvaluateTargetHealth": self.target.evaluate_target_health,
+            },
+        }
+
+
 @dataclass(frozen=True)
 class LiveRecord:
     """A record set exactly as Route 53 listed it; `raw` is what an exact DELETE must send."""
@@ -97,21 +175,23 @@ class LiveRecord:
 
     @property
     def owned(self) -> bool:
-        return (
-            self.is_latency
-            and (self.set_identifier or "").startswith(OWNED_PREFIX)
-            and "AliasTarget" in self.raw
-        )
+        """geoproxy's own alias records carry its SetIdentifier prefix (latency records and
+        the failover pairs behind them); the failover state TXT is recognised in `state`."""
+        return ((self.set_identifier or "").startswith(OWNED_PREFIX)
+                and "AliasTarget" in self.raw
+                and self.routing_policy in ("latency", "failover"))
 
     @property
     def routing_policy(self) -> str:
-        for key, policy in (("Region", "latency"), ("Weight", "weighted"),
-                            ("Failover", "failover"), ("GeoLocation", "geolocation"),
-                            ("GeoProximityLocation", "geoproximity"),
-                            ("MultiValueAnswer", "multivalue"), ("CidrRoutingConfig", "cidr")):
-            if key in self.raw:
-                return policy
-        return "simple"
+        return routing_policy_of(self.raw)
+
+    @property
+    def slot(self) -> str:
+        return slot_of(self.raw)
+
+    @property
+    def key(self) -> RecordKey:
+        return record_key(self.raw)
 
     def alias_target(self) -> AliasTarget | None:
         alias = self.raw.get("AliasTarget")
@@ -123,11 +203,6 @@ class LiveRecord:
             bool(alias.get("EvaluateTargetHealth", False)),
         )
 
-    def as_latency(self) -> LatencyRecord | None:
-        target = self.alias_target()
-        if not self.owned or target is None or self.region is None:
-            return None
-        return LatencyRecord(self.name, self.record_type, self.region, target)
 
     def describe(self) -> str:
         parts = [f"{self.name} {self.record_type} ({self.routing_policy}"]

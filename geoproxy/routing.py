@@ -121,6 +121,7 @@ def route_application(
             route = Route(source, nearest[0], "nearest", nearest[1],
                           tuple(r.name for r in applicable))
         issues.extend(_compliance_issues(app, index, route, applicable, catalog))
+        issues.extend(_partner_issues(app, index, route, applicable))
         routes.append(route)
 
     for rule_index, rule in enumerate(app.compliance):
@@ -133,7 +134,7 @@ def route_application(
                 (*path, "compliance", rule_index, "allowed_pops"),
                 f"compliance rule {rule.name!r} allows none of the application's PoPs",
             ))
-    if app.evaluate_target_health and app.compliance:
+    if app.evaluate_target_health and app.compliance and not app.auto_failover:
         warnings.append(
             f"{app.name}: evaluate_target_health is true on plain latency records: when a PoP "
             "is unhealthy Route 53 falls through to the next-nearest region's record, which "
@@ -167,6 +168,22 @@ def _compliance_issues(
             f"{route.pop} ({route.reason}), which the rule does not allow{suggestion}",
         ))
     return issues
+
+
+def _partner_issues(
+    app: Application, index: int, route: Route, rules: list[ComplianceRule]
+) -> list[Issue]:
+    """With auto_failover, Route 53 itself sends a source to its PoP's partner when the PoP
+    is unhealthy, so the partner must satisfy the same rules as the PoP."""
+    partner = app.pops[route.pop].failover_to
+    if not app.auto_failover or partner is None:
+        return []
+    return [
+        Issue(("applications", index, "pops", route.pop, "failover_to"),
+              f"compliance rule {rule.name!r}: source {route.source_region} reaches PoP "
+              f"{route.pop}, whose auto-failover partner {partner} the rule does not allow")
+        for rule in rules if not matches(partner, rule.allowed_pops)
+    ]
 
 
 def route_policy(loaded: LoadedPolicy, catalog: Catalog) -> RoutingResult:

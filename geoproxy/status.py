@@ -1,8 +1,8 @@
 """Status: per application and source region, where traffic goes and why it may differ.
 
-Pure: compares what live Route 53 says with the policy's routes and the active failovers, and
-names the difference: an active failover (state), or drift (a change made outside geoproxy,
-or a policy change not yet applied), or records missing or foreign.
+Pure: compares what live Route 53 says with the records the policy and the active failovers
+want, and names the difference: an active failover (state), drift (a change made outside
+geoproxy, or a policy change not yet applied), or records missing or foreign.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from geoproxy.catalog import parse_elb_target
+from geoproxy.desired import DesiredApp
 from geoproxy.failover import Failover
 from geoproxy.plan import LiveApp
-from geoproxy.records import LiveRecord
-from geoproxy.routing import AppRouting
+from geoproxy.records import LiveRecord, canonical
 
 State = Literal["ok", "failover", "drift", "missing", "foreign"]
 
@@ -46,52 +46,64 @@ class AppStatus:
         return all(region.state in ("ok", "failover") for region in self.regions)
 
 
-def _pop_label(record: LiveRecord, pops_by_target: dict[str, str]) -> str:
-    target = record.alias_target()
-    if target is None:
-        return record.value_text()
-    if target.dns_name in pops_by_target:
-        return pops_by_target[target.dns_name]
-    elb = parse_elb_target(target.dns_name)
-    return elb.region if elb else target.dns_name
+class _PopNames:
+    """Names a live alias target by PoP: a policy PoP's target, an ELB's region, or, for an
+    auto-failover pair, the PoP its PRIMARY record answers with."""
+
+    def __init__(self, live: LiveApp, pops_by_target: dict[str, str]) -> None:
+        self._pops_by_target = pops_by_target
+        self._primaries = {record.name: record for record in live.records
+                           if record.owned and record.raw.get("Failover") == "PRIMARY"}
+
+    def of(self, record: LiveRecord, depth: int = 0) -> str:
+        target = record.alias_target()
+        if target is None:
+            return record.value_text()
+        if target.dns_name in self._pops_by_target:
+            return self._pops_by_target[target.dns_name]
+        if target.dns_name in self._primaries and depth == 0:
+            return self.of(self._primaries[target.dns_name], depth + 1)
+        elb = parse_elb_target(target.dns_name)
+        return elb.region if elb else target.dns_name
 
 
-def app_status(resolved: AppRouting, overlay: dict[str, Failover], live: LiveApp,
-               record_types: tuple[str, ...]) -> AppStatus:
-    app = resolved.app
-    status = AppStatus(app.name, app.record, live.zone_id, list(overlay.values()))
-    pops_by_target = {pop.target: region for region, pop in app.pops.items()}
-    at_name = [record for record in live.records if record.name == app.record]
+def app_status(desired: DesiredApp, overlay: dict[str, Failover], live: LiveApp,
+               pops_by_target: dict[str, str]) -> AppStatus:
+    """`desired` must come from the routes with `overlay` applied (pipeline.resolve_app);
+    `pops_by_target` names the policy's PoPs by their targets."""
+    status = AppStatus(desired.name, desired.record_name, live.zone_id, list(overlay.values()))
+    names = _PopNames(live, pops_by_target)
+    at_name = [record for record in live.records if record.name == desired.record_name]
     owned = {(r.record_type, r.region): r for r in at_name if r.owned}
     foreign = {(r.record_type, r.region): r for r in at_name if r.is_latency and not r.owned}
-    for record_type in record_types:
-        for route in resolved.routes:
-            key = (record_type, route.source_region)
-            chain = tuple(overlay[pop] for pop in route.failovers)
-            policy_pop = route.base_pop or route.pop
-            record = owned.get(key)
-            if record is None:
-                other = foreign.get(key)
-                state: State = "foreign" if other else "missing"
-                detail = (f"a latency record geoproxy does not own: {other.describe()}"
-                          if other else "no record; run `geoproxy apply`")
-                status.regions.append(RegionStatus(route.source_region, record_type, state,
-                                                   None, None, policy_pop, route.pop, chain,
-                                                   detail))
-                continue
-            live_pop = _pop_label(record, pops_by_target)
-            target = record.alias_target()
-            wanted = app.pops[route.pop].target
-            if target is not None and target.dns_name == wanted:
-                state = "failover" if chain else "ok"
-                detail = ""
-            else:
-                state = "drift"
-                detail = (f"live points at {live_pop}, expected {route.pop}: changed outside "
-                          "geoproxy, or a policy change not yet applied")
-            status.regions.append(RegionStatus(
-                route.source_region, record_type, state, live_pop,
-                target.dns_name if target else None, policy_pop, route.pop, chain, detail))
-    wanted_keys = {(t, r.source_region) for t in record_types for r in resolved.routes}
+    for wanted in desired.records:
+        route = wanted.route
+        assert route is not None
+        key = (wanted.record.record_type, route.source_region)
+        chain = tuple(overlay[pop] for pop in route.failovers)
+        policy_pop = route.base_pop or route.pop
+        record = owned.get(key)
+        if record is None:
+            other = foreign.get(key)
+            state: State = "foreign" if other else "missing"
+            detail = (f"a latency record geoproxy does not own: {other.describe()}"
+                      if other else "no record; run `geoproxy apply`")
+            status.regions.append(RegionStatus(route.source_region, key[0], state, None, None,
+                                               policy_pop, route.pop, chain, detail))
+            continue
+        live_pop = names.of(record)
+        target = record.alias_target()
+        if canonical(record.raw) == canonical(wanted.record.to_route53()):
+            state, detail = ("failover" if chain else "ok"), ""
+        else:
+            state = "drift"
+            detail = (f"live points at {live_pop}, expected {route.pop}" if live_pop != route.pop
+                      else "alias settings differ from the policy")
+            detail += ": changed outside geoproxy, or a policy change not yet applied"
+        status.regions.append(RegionStatus(route.source_region, key[0], state, live_pop,
+                                           target.dns_name if target else None, policy_pop,
+                                           route.pop, chain, detail))
+    wanted_keys = {(d.record.record_type, d.route.source_region)
+                   for d in desired.records if d.route}
     status.extra = [record.describe() for key, record in owned.items() if key not in wanted_keys]
     return status

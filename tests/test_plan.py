@@ -183,7 +183,6 @@ def test_decode_route53_name() -> None:
 def test_live_record_owned(raw: dict[str, Any], owned: bool) -> None:
     record = LiveRecord(raw)
     assert record.owned is owned
-    assert (record.as_latency() is not None) is owned
 
 
 def test_live_record_accessors() -> None:
@@ -196,9 +195,6 @@ def test_live_record_accessors() -> None:
     assert record.is_latency
     assert record.routing_policy == "latency"
     assert record.alias_target() == AliasTarget(EUW1_ELB, EUW1_ZONE, True)
-    assert record.as_latency() == LatencyRecord(
-        NAME, "A", "eu-west-2", AliasTarget(EUW1_ELB, EUW1_ZONE, True)
-    )
     assert record.describe() == (
         "origin.example.com A (latency, set identifier 'geoproxy:eu-west-2', region eu-west-2)"
     )
@@ -395,11 +391,11 @@ def test_cname_at_the_name_conflicts(desired: DesiredApp) -> None:
     cname = simple_raw("CNAME", "elsewhere.example.net")
     plan = calculate_app(desired, live(cname))
     assert [(c.record.raw, c.reason) for c in plan.conflicts] == [
-        (cname, "a CNAME cannot share its name with the latency records")
+        (cname, "a CNAME cannot share its name with geoproxy's records")
     ]
     assert check(Plan([plan])) == [
         "shop: origin.example.com CNAME (simple) is in the way: a CNAME cannot share its name "
-        "with the latency records"
+        "with geoproxy's records"
     ]
 
 
