@@ -189,6 +189,18 @@ def test_a_cname_must_be_deleted_before_its_replacements_are_created(
     assert records(r53, zone) == [("www.example.com.", "A", "us-east-1")]
 
 
+def test_alias_into_the_same_zone_needs_its_target_first(r53: Any, zone: str) -> None:
+    zone_id = zone.rpartition("/")[2]
+    to_target = {"Action": "CREATE", "ResourceRecordSet": {
+        "Name": "www.example.com", "Type": "A", "AliasTarget": {
+            "HostedZoneId": zone_id, "DNSName": "lb.example.com", "EvaluateTargetHealth": False}}}
+    assert "that target was not found" in rejected(r53, zone, to_target)
+    assert "that target was not found" in rejected(
+        r53, zone, to_target, simple("lb.example.com", "192.0.2.1"))
+    change(r53, zone, simple("lb.example.com", "192.0.2.1"), to_target)
+    assert ("www.example.com.", "A", None) in records(r53, zone)
+
+
 def test_conflicts_are_checked_on_the_final_state_of_the_batch(r53: Any, zone: str) -> None:
     change(r53, zone, simple("www.example.com", "192.0.2.1"))
     change(

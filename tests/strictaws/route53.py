@@ -228,6 +228,15 @@ def final_state_problems(state: dict[Key, Record], touched: list[Key], zone: str
     return problems
 
 
+def _missing_alias_target(state: dict[Key, Record], rec: Record, zone_id: str) -> str | None:
+    alias = rec.get("AliasTarget")
+    if not alias or alias["HostedZoneId"].rpartition("/")[2] != zone_id.rpartition("/")[2]:
+        return None
+    target = norm_name(alias["DNSName"])
+    exists = any(r["Name"] == target and r["Type"] == rec["Type"] for r in state.values())
+    return None if exists else target
+
+
 def _cname_clash(state: dict[Key, Record], rec: Record, zone_name: str) -> str | None:
     """The type that already stands at rec's name and cannot share it with rec, if any."""
     if rec["Name"] == zone_name:
@@ -271,6 +280,13 @@ def plan(zone: FakeZone, changes: list[dict[str, Any]]) -> list[Record]:
             )
         elif action == "DELETE":
             del state[k]
+        elif missing := _missing_alias_target(state, rec, zone.id):
+            # An alias into its own zone must name a record that exists at that point of the
+            # batch: Route 53 resolves it when the change is made.
+            problems.append(
+                f"Tried to create an alias that targets {missing}, type {rec['Type']} in zone "
+                f"{zone.id}, but that target was not found"
+            )
         elif cname_clash := _cname_clash(state, rec, zone_name):
             # Route 53 checks CNAME exclusivity change by change, not only on the final
             # state: a CNAME must be deleted before the records that replace it are created.
