@@ -23,7 +23,7 @@ from geoproxy.execute import ApplyResult, SubmittedBatch, WaitCallback
 from geoproxy.failover import Failover
 from geoproxy.pipeline import Compiled
 from geoproxy.plan import AppPlan, Plan, RecordChange
-from geoproxy.records import LatencyRecord, LiveRecord
+from geoproxy.records import FailoverRecord, LatencyRecord, LiveRecord
 from geoproxy.routing import Route
 from geoproxy.state import StateRecord, overlay_of
 from geoproxy.status import AppStatus
@@ -219,11 +219,32 @@ def _state_line(change: RecordChange) -> Text:
     return line
 
 
+def _pair_line(change: RecordChange) -> Text:
+    """A record of an auto-failover pair: `<pop>._failover.<record>` PRIMARY or SECONDARY."""
+    symbol, style = SYMBOLS[change.action]
+    pair_of = change.name.split("._failover.", 1)[0]
+    line = Text(f"  {symbol} ", style=f"bold {style}")
+    line.append(f"{change.record_type:<4} {pair_of + ' pair':<19} {change.slot:<9} ")
+    new = change.new.record if change.new else None
+    if isinstance(new, FailoverRecord):
+        before = _pop_of(change.old) if change.action == "update" else ""
+        line.append(f"{before:<14} → {new.pop:<14}", style=style)
+        health = "evaluates target health" if new.target.evaluate_target_health else "always"
+        line.append(f"  {new.target.dns_name}  ({health})", "dim")
+    else:
+        line.append(_pop_of(change.old), style=style)
+    if change.note:
+        line.append(f"  [{change.note}]", "dim")
+    return line
+
+
 def _change_line(change: RecordChange) -> Text:
     if change.record_type == "TXT" and change.source_region is None and (
         change.new is not None or (change.old is not None and overlay_of(change.old))
     ):
         return _state_line(change)
+    if change.slot:
+        return _pair_line(change)
     symbol, style = SYMBOLS[change.action]
     line = Text(f"  {symbol} ", style=f"bold {style}")
     line.append(f"{change.record_type:<4} {change.source_region or '-':<15} ")
