@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from geoproxy.catalog import Catalog
@@ -53,14 +53,16 @@ def _alias_to_pop(app: Application, pop: str, catalog: Catalog,
 
 def desired_app(
     routing: AppRouting, catalog: Catalog, failovers: Iterable[Failover] = (),
-    zone_id: str | None = None,
+    zone_id: str | None = None, health_check_ids: Mapping[str, str] | None = None,
 ) -> DesiredApp:
     """`routing` must already have the failovers applied (see failover.apply_overlay).
 
     With `auto_failover`, each source's latency record aliases to its policy PoP's pair
     (`<pop>._failover.<record>`, in the same zone, so `zone_id` is needed), and failovers
     rewrite only the pairs: PRIMARY answers while its target is healthy, else SECONDARY.
+    A PRIMARY whose PoP has a health check carries its id (`health_check_ids`, by PoP).
     """
+    health_check_ids = health_check_ids or {}
     app = routing.app
     active = tuple(failovers)
     overlay = {failover.from_pop: failover for failover in active}
@@ -84,9 +86,10 @@ def desired_app(
             partner = effective if chain else app.pops[pop].failover_to or pop
             for role, target_pop, health in (("PRIMARY", effective, True),
                                              ("SECONDARY", partner, False)):
+                check = health_check_ids.get(target_pop) if role == "PRIMARY" else None
                 pairs.append(DesiredRecord(FailoverRecord(
                     pop_name(pop, app.record), record_type, role,
-                    _alias_to_pop(app, target_pop, catalog, health), target_pop)))
+                    _alias_to_pop(app, target_pop, catalog, health), target_pop, check)))
     state = DesiredRecord(StateRecord.of(app.record, active)) if active else None
     return DesiredApp(app.name, app.zone, app.zone_id, app.record, tuple(app.record_types),
                       tuple(records), state, tuple(pairs))

@@ -10,6 +10,7 @@ from typing import Any
 
 from geoproxy.aws import AwsSettings, aws_errors
 from geoproxy.errors import AwsError
+from geoproxy.healthchecks import REFERENCE_PREFIX, LiveHealthCheck
 from geoproxy.plan import LiveApp
 from geoproxy.records import LiveRecord, decode_route53_name
 from geoproxy.state import state_name
@@ -104,3 +105,34 @@ class Route53Reader:
 def listing_order(name: str) -> tuple[str, ...]:
     """Route 53 lists names sorted by their labels reversed (com, example, www)."""
     return tuple(reversed(name.split(".")))
+
+
+class HealthCheckReader:
+    """geoproxy's Route 53 health checks (CallerReference prefix), with their tags."""
+
+    def __init__(self, aws: AwsSettings) -> None:
+        self._aws = aws
+
+    def read(self) -> list[LiveHealthCheck]:
+        client = self._aws.client("route53")
+        found: list[dict[str, Any]] = []
+        request: dict[str, str] = {"MaxItems": "1000"}
+        while True:
+            with aws_errors("list health checks"):
+                page = client.list_health_checks(**request)
+            found += [check for check in page["HealthChecks"]
+                      if check["CallerReference"].startswith(REFERENCE_PREFIX)]
+            if not page.get("IsTruncated"):
+                break
+            request["Marker"] = page["NextMarker"]
+        tags: dict[str, dict[str, str]] = {}
+        ids = [check["Id"] for check in found]
+        for start in range(0, len(ids), 10):  # ListTagsForResources takes ten ids a call
+            with aws_errors("read health check tags"):
+                response = client.list_tags_for_resources(ResourceType="healthcheck",
+                                                          ResourceIds=ids[start:start + 10])
+            for entry in response["ResourceTagSets"]:
+                tags[entry["ResourceId"]] = {tag["Key"]: tag["Value"] for tag in entry["Tags"]}
+        return [LiveHealthCheck(check["Id"], check["CallerReference"],
+                                check["HealthCheckConfig"], tags.get(check["Id"], {}))
+                for check in found]

@@ -24,6 +24,7 @@ from geoproxy.failover import (
     describe_violation,
     resolve,
 )
+from geoproxy.healthchecks import LiveHealthCheck, plan_health_checks, specs_for
 from geoproxy.plan import AppPlan, LiveApp, Plan, RecordChange, calculate_app
 from geoproxy.policy import LoadedPolicy, load_policy
 from geoproxy.records import RecordKey, canonical, record_key
@@ -81,7 +82,8 @@ class Resolved:
 
 
 def resolve_app(compiled: Compiled, routing: AppRouting, overlay: Overlay,
-                zone_id: str | None = None) -> Resolved:
+                zone_id: str | None = None,
+                health_check_ids: Mapping[str, str] | None = None) -> Resolved:
     """Apply failovers to the policy's routes; stale ones (from a PoP the policy no longer
     has) are dropped, broken ones (to a PoP it no longer has, cycles, compliance) refused."""
     app = routing.app
@@ -112,19 +114,37 @@ def resolve_app(compiled: Compiled, routing: AppRouting, overlay: Overlay,
                             f"{violation.overridden})")
         else:
             problems.append(message)
-    desired = desired_app(resolved, compiled.catalog, active.values(), zone_id)
+    desired = desired_app(resolved, compiled.catalog, active.values(), zone_id,
+                          health_check_ids)
     return Resolved(resolved, active, desired, warnings, problems)
+
+
+def read_health_checks(compiled: Compiled, aws: AwsSettings,
+                       live: Mapping[str, LiveApp]) -> list[LiveHealthCheck]:
+    """geoproxy's health checks, read only when a policy PoP has one or a live record of
+    geoproxy's refers to one: most plans never pay for the listing."""
+    from geoproxy.live import HealthCheckReader
+
+    wanted = any(pop.health_check for routing in compiled.routing.applications
+                 for pop in routing.app.pops.values())
+    referenced = any(record.owned and "HealthCheckId" in record.raw
+                     for app_live in live.values() for record in app_live.records)
+    return HealthCheckReader(aws).read() if wanted or referenced else []
 
 
 def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False) -> Plan:
     """The diff that makes Route 53 match the policy, keeping active failovers."""
     live = read_live(compiled, aws)
+    checks = read_health_checks(compiled, aws, live)
     plan = Plan([], warnings=list(compiled.warnings))
     for routing in compiled.routing.applications:
         app_live = live[routing.app.name]
+        health = plan_health_checks(specs_for(routing.app), checks, routing.app.record)
         resolved = resolve_app(compiled, routing, app_live.overlay(routing.app.record),
-                               app_live.zone_id)
-        plan.apps.append(calculate_app(resolved.desired, app_live, adopt=adopt))
+                               app_live.zone_id, health.ids)
+        app_plan = calculate_app(resolved.desired, app_live, adopt=adopt)
+        app_plan.health_checks = health
+        plan.apps.append(app_plan)
         plan.warnings.extend(resolved.warnings)
         plan.problems.extend(resolved.problems)
     return plan
@@ -144,13 +164,18 @@ def plan_overlay_change(
     policy: a 3 a.m. failover must not also ship a half-reviewed policy change.
     """
     live = read_live(compiled, aws, app_names)
+    checks = read_health_checks(compiled, aws, live)
     plan = Plan([], warnings=[])
     for name in app_names:
         routing, app_live = compiled.app_routing(name), live[name]
+        health = plan_health_checks(specs_for(routing.app), checks, routing.app.record)
+        if health.create:
+            plan.problems.append(f"{name}: its health checks do not exist yet; run "
+                                 "`geoproxy apply` first")
         before = resolve_app(compiled, routing, app_live.overlay(routing.app.record),
-                             app_live.zone_id)
+                             app_live.zone_id, health.ids)
         after = resolve_app(compiled, routing, edit(routing, dict(before.overlay)),
-                            app_live.zone_id)
+                            app_live.zone_id, health.ids)
         plan.warnings.extend(after.warnings)
         plan.problems.extend(after.problems)
         full = calculate_app(after.desired, app_live)
@@ -252,11 +277,13 @@ def compute_status(compiled: Compiled, aws: AwsSettings) -> tuple[list[AppStatus
     from geoproxy.status import app_status
 
     live = read_live(compiled, aws)
+    checks = read_health_checks(compiled, aws, live)
     statuses, warnings = [], list(compiled.warnings)
     for routing in compiled.routing.applications:
         app_live = live[routing.app.name]
+        health = plan_health_checks(specs_for(routing.app), checks, routing.app.record)
         resolved = resolve_app(compiled, routing, app_live.overlay(routing.app.record),
-                               app_live.zone_id)
+                               app_live.zone_id, health.ids)
         warnings.extend(resolved.warnings + resolved.problems)
         pops_by_target = {pop.target: region for region, pop in routing.app.pops.items()}
         statuses.append(app_status(resolved.desired, resolved.overlay, app_live, pops_by_target))

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from geoproxy.desired import DesiredApp, DesiredRecord
 from geoproxy.failover import Failover
+from geoproxy.healthchecks import HealthCheckPlan, HealthCheckSpec, LiveHealthCheck
 from geoproxy.records import (
     LiveRecord,
     RecordKey,
@@ -87,6 +88,8 @@ class AppPlan:
     conflicts: list[Conflict] = field(default_factory=list)
     unchanged: list[DesiredRecord] = field(default_factory=list)
     untouched: list[LiveRecord] = field(default_factory=list)
+    # Route 53 health checks to create before the records and delete after them.
+    health_checks: HealthCheckPlan = field(default_factory=HealthCheckPlan)
 
 
 @dataclass
@@ -104,8 +107,17 @@ class Plan:
         return [conflict for app in self.apps for conflict in app.conflicts]
 
     @property
+    def health_checks_to_create(self) -> list[HealthCheckSpec]:
+        return [spec for app in self.apps for spec in app.health_checks.create]
+
+    @property
+    def health_checks_to_delete(self) -> list[LiveHealthCheck]:
+        return [check for app in self.apps for check in app.health_checks.delete]
+
+    @property
     def has_changes(self) -> bool:
-        return bool(self.changes)
+        return bool(self.changes or self.health_checks_to_create
+                    or self.health_checks_to_delete)
 
     def summary(self) -> dict[str, int]:
         counts = {"create": 0, "update": 0, "delete": 0}
@@ -113,6 +125,8 @@ class Plan:
             counts[change.action] += 1
         counts["unchanged"] = sum(len(app.unchanged) for app in self.apps)
         counts["conflicts"] = len(self.conflicts)
+        counts["health_checks_to_create"] = len(self.health_checks_to_create)
+        counts["health_checks_to_delete"] = len(self.health_checks_to_delete)
         return counts
 
 

@@ -40,12 +40,41 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class HealthCheck(StrictModel):
+    """A Route 53 health check of a PoP, used by its auto-failover pair's PRIMARY record."""
+
+    protocol: Literal["HTTPS", "HTTP", "TCP"] = "HTTPS"
+    port: int | None = Field(default=None, ge=1, le=65535)  # default: 443 HTTPS, 80 HTTP
+    path: str = "/"
+    fqdn: str | None = None  # default: the PoP's target
+    request_interval: Literal[10, 30] = 30
+    failure_threshold: int = Field(default=3, ge=1, le=10)
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/") or len(value) > 255:
+            raise ValueError("path must start with / and be at most 255 characters")
+        return value
+
+    @field_validator("fqdn")
+    @classmethod
+    def _fqdn(cls, value: str | None) -> str | None:
+        return normalize_dns_name(value) if value is not None else None
+
+    def effective_port(self) -> int:
+        if self.port is not None:
+            return self.port
+        return {"HTTPS": 443, "HTTP": 80}.get(self.protocol, 443)
+
+
 class Pop(StrictModel):
     """One application PoP: the load balancer (or other alias target) in one AWS region."""
 
     target: str
     hosted_zone_id: str | None = None
     failover_to: str | None = None  # the partner PoP `geoproxy failover` uses without --to
+    health_check: HealthCheck | None = None  # only with the application's auto_failover
 
     @field_validator("target")
     @classmethod

@@ -55,11 +55,18 @@ def _application_issues(app: Application, index: int, catalog: Catalog) -> list[
             problem((*where, "failover_to"),
                     f"failover_to {pop.failover_to} is not another of this application's "
                     f"pops ({others})")
-    if app.auto_failover:
-        for region, pop in app.pops.items():
-            if pop.failover_to is None:
-                problem(("pops", region), "auto_failover needs a `failover_to` partner for "
-                                          "every PoP")
+    for region, pop in app.pops.items():
+        if app.auto_failover and pop.failover_to is None:
+            problem(("pops", region), "auto_failover needs a `failover_to` partner for "
+                                      "every PoP")
+        if pop.health_check is not None and not app.auto_failover:
+            problem(("pops", region, "health_check"),
+                    "health_check is used by auto_failover's failover pairs; set "
+                    "`auto_failover: true` (a health check on plain latency records would "
+                    "let Route 53 send traffic past the compliance rules)")
+        if pop.health_check and pop.health_check.protocol == "TCP" and \
+                pop.health_check.port is None:
+            problem(("pops", region, "health_check", "port"), "a TCP health check needs a port")
     for source, pop_region in app.force.items():
         where = ("force", source)
         problem(where, _region_problem(source, catalog, "forced source region"))

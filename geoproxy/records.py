@@ -128,13 +128,14 @@ class FailoverRecord:
     role: str  # "PRIMARY" or "SECONDARY"
     target: AliasTarget
     pop: str  # the PoP region the target belongs to
+    health_check_id: str | None = None
 
     @property
     def set_identifier(self) -> str:
         return f"{OWNED_PREFIX}{self.role.lower()}"
 
     def to_route53(self) -> dict[str, Any]:
-        return {
+        record_set: dict[str, Any] = {
             "Name": self.name + ".",
             "Type": self.record_type,
             "SetIdentifier": self.set_identifier,
@@ -145,6 +146,9 @@ class FailoverRecord:
                 "EvaluateTargetHealth": self.target.evaluate_target_health,
             },
         }
+        if self.health_check_id:
+            record_set["HealthCheckId"] = self.health_check_id
+        return record_set
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,12 @@ def plan_json(plan: Plan) -> dict[str, Any]:
                 ],
                 "unchanged": len(app.unchanged),
                 "untouched": [record.describe() for record in app.untouched],
+                "health_checks": {
+                    "create": [{"pop": spec.pop, "caller_reference": spec.caller_reference,
+                                "config": spec.config} for spec in app.health_checks.create],
+                    "delete": [{"id": check.id, "pop": check.tags.get("geoproxy:pop"),
+                                "config": check.config} for check in app.health_checks.delete],
+                },
             }
             for app in plan.apps
         ],
@@ -267,8 +273,15 @@ def _change_line(change: RecordChange) -> Text:
 def _app_block(app: AppPlan) -> None:
     stdout.print(Text.assemble((app.name, "bold"), f"  {app.record_name}",
                                (f"  (zone {app.zone_name}, {app.zone_id})", "dim")))
+    for spec in app.health_checks.create:
+        stdout.print(Text.assemble(("  + ", "bold green"), f"health check {spec.pop:<14} ",
+                                   (spec.describe(), "dim")))
     for change in app.changes:
         stdout.print(_change_line(change))
+    for check in app.health_checks.delete:
+        stdout.print(Text.assemble(("  - ", "bold red"),
+                                   f"health check {check.tags.get('geoproxy:pop', '?'):<14} ",
+                                   (f"{check.id} {check.describe()}", "dim")))
     for conflict in app.conflicts:
         stdout.print(Text.assemble(("  ! ", "bold red"), conflict.record.describe(),
                                    (f"  conflict: {conflict.reason}", "red")))
@@ -286,6 +299,9 @@ def summary_line(plan: Plan) -> Text:
     text = Text("Plan: ", style="bold")
     text.append(f"{counts['create']} to create, {counts['update']} to update, "
                 f"{counts['delete']} to delete, {counts['unchanged']} unchanged")
+    if counts["health_checks_to_create"] or counts["health_checks_to_delete"]:
+        text.append(f"; health checks: {counts['health_checks_to_create']} to create, "
+                    f"{counts['health_checks_to_delete']} to delete")
     if counts["conflicts"]:
         text.append(f", {counts['conflicts']} conflict(s)", style="bold red")
     return text.append(".")
@@ -310,6 +326,8 @@ def apply_result_json(result: ApplyResult) -> dict[str, Any]:
         ],
         "seconds_to_insync": (round(result.seconds_to_insync, 2)
                               if result.seconds_to_insync is not None else None),
+        "health_checks_created": sorted(result.health_checks_created.values()),
+        "health_checks_deleted": result.health_checks_deleted,
     }
 
 

@@ -140,3 +140,100 @@ def test_every_pop_needs_a_partner(aws: Any, run_cli: RunCli, tmp_path: Path) ->
     assert result.returncode == 1
     assert ("applications[0].pops.ap-southeast-1: auto_failover needs a `failover_to` partner "
             "for every PoP") in result.stderr
+
+
+CHECKED_POLICY = AUTO_POLICY.replace(
+    f"      eu-west-1: {{target: {TARGETS['eu-west-1']}, failover_to: eu-central-1}}\n",
+    "      eu-west-1:\n"
+    f"        target: {TARGETS['eu-west-1']}\n"
+    "        failover_to: eu-central-1\n"
+    "        health_check: {protocol: HTTPS, path: /healthz}\n",
+)
+
+
+def health_checks(aws: Any) -> list[dict[str, Any]]:
+    return aws.client("route53").list_health_checks()["HealthChecks"]
+
+
+def primary_check(aws: Any, zone: str, pop: str) -> str | None:
+    primary = [r for r in records_at(aws, zone, pair_name(pop)) if r["Failover"] == "PRIMARY"]
+    return primary[0].get("HealthCheckId")
+
+
+def test_health_check_is_created_once_tagged_and_used_by_the_primary(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, CHECKED_POLICY)
+    aws.reset_log()
+
+    result = run_cli("apply", "--yes", "--output", "json")
+
+    assert result.returncode == 0, result.stderr
+    checks = health_checks(aws)
+    assert len(checks) == 1
+    config = checks[0]["HealthCheckConfig"]
+    assert (config["Type"], config["FullyQualifiedDomainName"], config["Port"],
+            config["ResourcePath"]) == ("HTTPS", TARGETS["eu-west-1"], 443, "/healthz")
+    tags = aws.client("route53").list_tags_for_resource(
+        ResourceType="healthcheck", ResourceId=checks[0]["Id"])["ResourceTagSet"]["Tags"]
+    assert {"Key": "geoproxy:pop", "Value": "eu-west-1"} in tags
+    assert primary_check(aws, zone, "eu-west-1") == checks[0]["Id"]
+    assert primary_check(aws, zone, "us-east-1") is None
+    assert json.loads(result.stdout)["health_checks_created"] == [checks[0]["Id"]]
+
+    aws.reset_log()
+    noop = run_cli("plan", "--detailed-exitcode")
+    assert noop.returncode == 0, noop.stdout
+    assert aws.operations() == ["ListHostedZonesByName", "ListResourceRecordSets",
+                                "ListHealthChecks", "ListTagsForResources"]  # budget: 4
+
+
+def test_changed_settings_make_a_new_check_before_the_old_one_goes(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, CHECKED_POLICY)
+    assert run_cli("apply", "--yes").returncode == 0
+    old_id = health_checks(aws)[0]["Id"]
+    write_policy(tmp_path, CHECKED_POLICY.replace("/healthz", "/ready"))
+    aws.reset_log()
+
+    result = run_cli("apply", "--yes")
+
+    assert result.returncode == 0, result.stderr
+    operations = aws.operations()
+    assert operations.index("CreateHealthCheck") < operations.index("ChangeResourceRecordSets")
+    assert operations.index("DeleteHealthCheck") > operations.index("ChangeResourceRecordSets")
+    checks = health_checks(aws)
+    assert [c["HealthCheckConfig"]["ResourcePath"] for c in checks] == ["/ready"]
+    assert checks[0]["Id"] != old_id
+    assert primary_check(aws, zone, "eu-west-1") == checks[0]["Id"]
+
+    write_policy(tmp_path, AUTO_POLICY)  # no health checks at all any more
+    assert run_cli("apply", "--yes").returncode == 0
+    assert health_checks(aws) == []
+    assert primary_check(aws, zone, "eu-west-1") is None
+
+
+def test_a_crash_after_creating_the_check_does_not_make_a_second_one(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, CHECKED_POLICY)
+    aws.inject("ChangeResourceRecordSets", code="InternalFailure", status=500, times=1)
+    failed = run_cli("apply", "--yes", env={"AWS_MAX_ATTEMPTS": "1"})
+    assert failed.returncode == 1
+    assert len(health_checks(aws)) == 1 and records_at(aws, zone) == []
+
+    aws.reset_log()
+    retried = run_cli("apply", "--yes")
+    assert retried.returncode == 0, retried.stderr
+    assert aws.count("CreateHealthCheck") == 0  # found by its CallerReference
+    assert len(health_checks(aws)) == 1
+    assert primary_check(aws, zone, "eu-west-1") == health_checks(aws)[0]["Id"]
+
+
+def test_health_check_needs_auto_failover(aws: Any, run_cli: RunCli, tmp_path: Path) -> None:
+    write_policy(tmp_path, CHECKED_POLICY.replace("    auto_failover: true\n", ""))
+    result = run_cli("validate")
+    assert result.returncode == 1
+    assert "applications[0].pops.eu-west-1.health_check: health_check is used by " \
+           "auto_failover's failover pairs" in result.stderr

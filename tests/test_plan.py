@@ -246,7 +246,8 @@ def test_identical_live_is_unchanged(desired: DesiredApp) -> None:
     whole = Plan([plan])
     assert not whole.has_changes
     assert whole.summary() == {"create": 0, "update": 0, "delete": 0, "unchanged": 3,
-                               "conflicts": 0}
+                               "conflicts": 0, "health_checks_to_create": 0,
+                               "health_checks_to_delete": 0}
     assert check(whole) == []
 
 
@@ -276,7 +277,8 @@ def test_changed_target_is_one_update(desired: DesiredApp) -> None:
     ]
     assert len(plan.unchanged) == 2
     assert Plan([plan]).summary() == {"create": 0, "update": 1, "delete": 0, "unchanged": 2,
-                                      "conflicts": 0}
+                                      "conflicts": 0, "health_checks_to_create": 0,
+                               "health_checks_to_delete": 0}
 
 
 @pytest.mark.parametrize("field", ["zone", "health"])
@@ -469,7 +471,8 @@ def test_mixed_plan_order_and_summary(tmp_path: Path, catalog: Catalog) -> None:
     whole = Plan([plan], warnings=["w"])
     assert whole.changes == plan.changes
     assert whole.summary() == {"create": 4, "update": 1, "delete": 2, "unchanged": 1,
-                               "conflicts": 0}
+                               "conflicts": 0, "health_checks_to_create": 0,
+                               "health_checks_to_delete": 0}
 
 
 def test_plan_over_several_apps(tmp_path: Path, catalog: Catalog) -> None:

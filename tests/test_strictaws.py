@@ -201,6 +201,19 @@ def test_alias_into_the_same_zone_needs_its_target_first(r53: Any, zone: str) ->
     assert ("www.example.com.", "A", None) in records(r53, zone)
 
 
+def test_create_health_check_is_idempotent_by_caller_reference(r53: Any) -> None:
+    config = {"Type": "HTTPS", "FullyQualifiedDomainName": "lb.example.com", "Port": 443,
+              "ResourcePath": "/health", "RequestInterval": 30, "FailureThreshold": 3}
+    first = r53.create_health_check(CallerReference="ref-1", HealthCheckConfig=config)
+    again = r53.create_health_check(CallerReference="ref-1", HealthCheckConfig=config)
+    assert again["HealthCheck"]["Id"] == first["HealthCheck"]["Id"]
+    assert len(r53.list_health_checks()["HealthChecks"]) == 1
+    with pytest.raises(ClientError) as error:
+        r53.create_health_check(CallerReference="ref-1",
+                                HealthCheckConfig={**config, "ResourcePath": "/other"})
+    assert error.value.response["Error"]["Code"] == "HealthCheckAlreadyExists"
+
+
 def test_conflicts_are_checked_on_the_final_state_of_the_batch(r53: Any, zone: str) -> None:
     change(r53, zone, simple("www.example.com", "192.0.2.1"))
     change(

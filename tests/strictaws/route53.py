@@ -20,7 +20,7 @@ from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.route53.exceptions import InvalidActionValue, InvalidInput
 from moto.route53.exceptions import InvalidChangeBatch as TooManyRecords
-from moto.route53.models import FakeZone, RecordSet
+from moto.route53.models import FakeZone, RecordSet, Route53Backend
 from moto.route53.responses import Route53
 from moto.route53.utils import validate_domain_name
 
@@ -64,6 +64,30 @@ class InvalidChangeBatch(ServiceException):
 class NoSuchChange(ServiceException):
     code = "NoSuchChange"
     message = "A change with the specified change ID does not exist."
+
+
+class HealthCheckAlreadyExists(ServiceException):
+    code = "HealthCheckAlreadyExists"
+    message = ("A health check with the specified CallerReference already exists and has "
+               "different settings.")
+
+
+def _idempotent_create_health_check(original: Any) -> Any:
+    """Route 53 answers a repeated CreateHealthCheck (same CallerReference and settings) with
+    the existing check; moto makes a second one, which would hide duplicate-check bugs."""
+
+    def create_health_check(self: Any, caller_reference: str,
+                            health_check_args: dict[str, Any]) -> Any:
+        for existing in self.health_checks.values():
+            if existing.caller_reference == caller_reference:
+                if getattr(existing, "_strictaws_args", None) != health_check_args:
+                    raise HealthCheckAlreadyExists()
+                return existing
+        created = original(self, caller_reference, health_check_args)
+        created._strictaws_args = copy.deepcopy(health_check_args)
+        return created
+
+    return create_health_check
 
 
 class ChangeTracker:
@@ -362,6 +386,8 @@ def route53_patches(tracker: ChangeTracker) -> list[Any]:
         return ActionResult({"ChangeInfo": info})
 
     return [
+        mock.patch.object(Route53Backend, "create_health_check",
+                          _idempotent_create_health_check(Route53Backend.create_health_check)),
         mock.patch.object(Route53, "change_resource_record_sets", change_resource_record_sets),
         mock.patch.object(Route53, "list_resource_record_sets", list_resource_record_sets),
         mock.patch.object(Route53, "get_change", get_change),
