@@ -176,8 +176,8 @@ def _refuse_if_unsafe(the_plan: Any, document: dict[str, Any]) -> None:
         error: GeoproxyError = ConflictError(
             "records geoproxy does not own are in the way:\n  "
             + "\n  ".join(refuse_conflicts(the_plan)),
-            hint="remove them, or run apply with --adopt to replace them in the same atomic "
-                 "batch",
+            hint="remove them, or run the same command with --adopt to replace them in the "
+                 "same atomic batch",
         )
     elif problems := check(the_plan):
         error = RefusedError("refusing to write:\n  " + "\n  ".join(problems))
@@ -297,11 +297,13 @@ def apply(policy_file: Path, output: str, profile: str | None, endpoint_url: str
 @click.option("--reason", default="", help="Why: recorded with the failover.")
 @click.option("--override-compliance", default=None, metavar="REASON",
               help="Allow a failover that breaks a compliance rule, recording why.")
+@click.option("--adopt", is_flag=True,
+              help="Replace a record geoproxy does not own where it keeps failover state.")
 @_reports_errors
 def failover(policy_file: Path, output: str, profile: str | None, endpoint_url: str | None,
              yes: bool, no_wait: bool, audit_log: Path | None, from_pop: str,
              to_pop: str | None, app_names: tuple[str, ...], dry_run: bool, reason: str,
-             override_compliance: str | None) -> int:
+             override_compliance: str | None, adopt: bool) -> int:
     """Send the traffic that reaches one PoP to another, in one atomic change per zone."""
     from geoproxy.audit import utc_now
     from geoproxy.aws import Caller, caller_identity
@@ -322,7 +324,7 @@ def failover(policy_file: Path, output: str, profile: str | None, endpoint_url: 
         return Failover(from_pop, target, declared_at, caller.label, why,
                         override_compliance or "")
 
-    the_plan = plan_failover(compiled, aws, from_pop, targets, declare)
+    the_plan = plan_failover(compiled, aws, from_pop, targets, declare, adopt=adopt)
     document: dict[str, Any] = {
         "command": "failover", "from": from_pop, "to": targets, "dry_run": dry_run,
         "plan": render.plan_json(the_plan), "applied": False,

@@ -156,7 +156,8 @@ OverlayEdit = Callable[[AppRouting, dict[str, Failover]], dict[str, Failover]]
 
 
 def plan_overlay_change(
-    compiled: Compiled, aws: AwsSettings, app_names: list[str], edit: OverlayEdit
+    compiled: Compiled, aws: AwsSettings, app_names: list[str], edit: OverlayEdit,
+    *, adopt: bool = False,
 ) -> Plan:
     """A plan that changes only what an edit of the failover overlay moves.
 
@@ -178,7 +179,7 @@ def plan_overlay_change(
                             app_live.zone_id, health.ids)
         plan.warnings.extend(after.warnings)
         plan.problems.extend(after.problems)
-        full = calculate_app(after.desired, app_live)
+        full = calculate_app(after.desired, app_live, adopt=adopt)
         old_sets, new_sets = _record_sets(before.desired), _record_sets(after.desired)
         moving = {key for key in old_sets.keys() | new_sets.keys()
                   if canonical_or_none(old_sets.get(key)) != canonical_or_none(new_sets.get(key))}
@@ -235,7 +236,8 @@ def failover_scope(compiled: Compiled, from_pop: str, to_pop: str | None,
 
 
 def plan_failover(compiled: Compiled, aws: AwsSettings, from_pop: str,
-                  targets: Mapping[str, str], declare: Callable[[str], Failover]) -> Plan:
+                  targets: Mapping[str, str], declare: Callable[[str], Failover],
+                  *, adopt: bool = False) -> Plan:
     """Send traffic of every app in `targets` that reaches `from_pop` to its target PoP.
 
     `declare(to_pop)` makes the Failover record (time, caller, reason). Declaring the
@@ -255,7 +257,7 @@ def plan_failover(compiled: Compiled, aws: AwsSettings, from_pop: str,
                                hint=f"fail back {to_pop} first") from None
         return overlay
 
-    return plan_overlay_change(compiled, aws, list(targets), edit)
+    return plan_overlay_change(compiled, aws, list(targets), edit, adopt=adopt)
 
 
 def plan_failback(compiled: Compiled, aws: AwsSettings, region: str,
@@ -265,6 +267,9 @@ def plan_failback(compiled: Compiled, aws: AwsSettings, region: str,
         if name not in known:
             raise GeoproxyError(f"no application named {name!r} in {compiled.loaded.file}")
     names = list(app_names) or known
+    if not any(region in compiled.app_routing(name).app.pops for name in names):
+        # A typo must not read as "nothing to do" to someone restoring service.
+        raise GeoproxyError(f"no application has a PoP in {region!r}")
 
     def edit(routing: AppRouting, overlay: dict[str, Failover]) -> dict[str, Failover]:
         overlay.pop(region, None)

@@ -121,7 +121,12 @@ def route_application(
             route = Route(source, nearest[0], "nearest", nearest[1],
                           tuple(r.name for r in applicable))
         issues.extend(_compliance_issues(app, index, route, applicable, catalog))
-        issues.extend(_partner_issues(app, index, route, applicable))
+        partner_problems = _partner_issues(app, index, route, applicable)
+        if app.auto_failover:
+            issues.extend(partner_problems)
+        else:  # only a manual failover would use the partner, and it checks again then
+            warnings.extend(f"{app.name}: {problem.message}; `geoproxy failover` to it will "
+                            "need --override-compliance" for problem in partner_problems)
         routes.append(route)
 
     for rule_index, rule in enumerate(app.compliance):
@@ -176,12 +181,12 @@ def _partner_issues(
     """With auto_failover, Route 53 itself sends a source to its PoP's partner when the PoP
     is unhealthy, so the partner must satisfy the same rules as the PoP."""
     partner = app.pops[route.pop].failover_to
-    if not app.auto_failover or partner is None:
+    if partner is None:
         return []
     return [
         Issue(("applications", index, "pops", route.pop, "failover_to"),
               f"compliance rule {rule.name!r}: source {route.source_region} reaches PoP "
-              f"{route.pop}, whose auto-failover partner {partner} the rule does not allow")
+              f"{route.pop}, whose failover partner {partner} the rule does not allow")
         for rule in rules if not matches(partner, rule.allowed_pops)
     ]
 

@@ -130,7 +130,7 @@ def test_partner_that_breaks_compliance_is_invalid(
     assert result.returncode == 1
     assert "applications[0].pops.eu-west-1.failover_to" in result.stderr
     assert ("compliance rule 'gdpr': source eu-west-1 reaches PoP eu-west-1, whose "
-            "auto-failover partner us-east-1 the rule does not allow") in result.stderr
+            "failover partner us-east-1 the rule does not allow") in result.stderr
     assert aws.count() == 0
 
 

@@ -256,3 +256,37 @@ def test_state_beside_the_record_is_a_conflict_when_foreign(
     assert result.returncode == 1
     assert "geoproxy keeps its failover state here" in result.stderr
     assert aws.count("ChangeResourceRecordSets") == 0
+
+
+def test_adopt_takes_over_a_foreign_record_at_the_state_name(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
+        "Changes": [{"Action": "CREATE", "ResourceRecordSet": {
+            "Name": STATE, "Type": "TXT", "TTL": 60,
+            "ResourceRecords": [{"Value": '"not geoproxy"'}]}}]})
+    refused = run_cli("failover", "--from", "eu-west-1", "--yes")
+    assert "run the same command with --adopt" in refused.stderr
+    aws.reset_log()
+    result = run_cli("failover", "--from", "eu-west-1", "--yes", "--adopt")
+    assert result.returncode == 0, result.stderr
+    assert aws.count("ChangeResourceRecordSets") == 1
+    assert len(state_values(aws, zone)) == 1 and "not geoproxy" not in state_values(aws, zone)[0]
+
+
+def test_failback_of_a_region_that_is_no_pop_is_an_error(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    result = run_cli("failback", "eu-west1", "--yes")
+    assert result.returncode == 1
+    assert "no application has a PoP in 'eu-west1'" in result.stderr
+
+
+def test_a_partner_that_breaks_compliance_is_a_warning_without_auto_failover(
+    aws: Any, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, DR_POLICY.replace("failover_to: eu-central-1", "failover_to: us-east-1"))
+    result = run_cli("validate")
+    assert result.returncode == 0
+    assert ("whose failover partner us-east-1 the rule does not allow; `geoproxy failover` to "
+            "it will need --override-compliance") in result.stderr
