@@ -206,7 +206,7 @@ def _confirm(yes: bool, question: str, what: str) -> None:
 
 def _write(the_plan: Any, aws: AwsSettings, document: dict[str, Any], *, command: str,
            output: str, yes: bool, no_wait: bool, audit_log: Path | None, started: float,
-           who: str | None = None, reason: str = "") -> int:
+           who: str | None = None, reason: str = "", wait_deployed: bool = False) -> int:
     """The write path every command shares: confirm, audit, apply, wait, report."""
     from geoproxy.audit import AuditLog
     from geoproxy.aws import caller_identity
@@ -231,7 +231,7 @@ def _write(the_plan: Any, aws: AwsSettings, document: dict[str, Any], *, command
         with render.wait_progress(enabled=output != "json") as on_wait:
             result = apply_plan(the_plan, aws, wait=not no_wait, on_wait=on_wait,
                                 comment=f"geoproxy {command}", started=started,
-                                on_batch=log_batch)
+                                on_batch=log_batch, wait_deployed=wait_deployed)
     finally:
         if audit is not None:
             audit.close()
@@ -261,9 +261,12 @@ def _write_options(func: F) -> F:
 @_write_options
 @click.option("--adopt", is_flag=True,
               help="Replace conflicting records geoproxy does not own, atomically.")
+@click.option("--wait-deployed", is_flag=True,
+              help="Also wait until updated CloudFront distributions are Deployed.")
 @_reports_errors
 def apply(policy_file: Path, output: str, profile: str | None, endpoint_url: str | None,
-          yes: bool, no_wait: bool, audit_log: Path | None, adopt: bool) -> int:
+          yes: bool, no_wait: bool, audit_log: Path | None, adopt: bool,
+          wait_deployed: bool) -> int:
     """Plan, confirm, and apply the changes atomically; then wait for INSYNC."""
     from geoproxy.pipeline import compile_policy, compute_plan
 
@@ -279,7 +282,8 @@ def apply(policy_file: Path, output: str, profile: str | None, endpoint_url: str
             render.emit_json(document)
         return EXIT_OK
     return _write(the_plan, aws, document, command="apply", output=output, yes=yes,
-                  no_wait=no_wait, audit_log=audit_log, started=started)
+                  no_wait=no_wait, audit_log=audit_log, started=started,
+                  wait_deployed=wait_deployed)
 
 
 @cli.command()

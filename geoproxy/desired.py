@@ -5,17 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from geoproxy.catalog import Catalog
+from geoproxy.catalog import CLOUDFRONT_HOSTED_ZONE_ID, Catalog
+from geoproxy.cloudfront import DistributionPlan, direct_name
 from geoproxy.failover import Failover, resolve
 from geoproxy.policy import Application
-from geoproxy.records import AliasTarget, FailoverRecord, LatencyRecord, pop_name
+from geoproxy.records import (
+    AliasTarget,
+    FailoverRecord,
+    LatencyRecord,
+    OwnedAliasRecord,
+    pop_name,
+)
 from geoproxy.routing import AppRouting, Route
-from geoproxy.state import StateRecord, state_name
+from geoproxy.state import StateRecord
 
 
 @dataclass(frozen=True)
 class DesiredRecord:
-    record: LatencyRecord | FailoverRecord | StateRecord
+    record: LatencyRecord | FailoverRecord | StateRecord | OwnedAliasRecord
     route: Route | None = None  # why a latency record points where it does
 
 
@@ -29,6 +36,9 @@ class DesiredApp:
     records: tuple[DesiredRecord, ...]
     state: DesiredRecord | None = None  # the failover state record, while failovers are active
     pairs: tuple[DesiredRecord, ...] = ()  # auto-failover PoP pairs, when enabled
+    directs: tuple[DesiredRecord, ...] = ()  # direct PoP names for CloudFront origin failover
+    viewers: tuple[DesiredRecord, ...] = ()  # viewer aliases to the distribution
+    viewer_names: tuple[str, ...] = ()  # alias names to read: wanted, and ones being removed
 
     def by_key(self) -> dict[tuple[str, str], DesiredRecord]:
         """Latency records keyed by (type, source region)."""
@@ -36,13 +46,15 @@ class DesiredApp:
                 for d in self.records if d.route is not None}
 
     def all_records(self) -> tuple[DesiredRecord, ...]:
-        return (*self.pairs, *self.records, *((self.state,) if self.state else ()))
+        return (*self.pairs, *self.records, *((self.state,) if self.state else ()),
+                *self.directs, *self.viewers)
 
     def manages(self, name: str) -> bool:
-        """Names where geoproxy keeps records for this application: the record itself, its
-        PoP pairs (owned ones are deleted when no longer wanted) and its state record."""
-        return (name in (self.record_name, state_name(self.record_name))
-                or name.endswith("._failover." + self.record_name))
+        """Names where geoproxy keeps records for this application: the record and every
+        name below it (PoP pairs, state, direct names), and its viewer aliases. Only records
+        it owns are ever deleted there; others are conflicts or left alone."""
+        return (name == self.record_name or name.endswith("." + self.record_name)
+                or name in self.viewer_names)
 
 
 def _alias_to_pop(app: Application, pop: str, catalog: Catalog,
@@ -54,6 +66,7 @@ def _alias_to_pop(app: Application, pop: str, catalog: Catalog,
 def desired_app(
     routing: AppRouting, catalog: Catalog, failovers: Iterable[Failover] = (),
     zone_id: str | None = None, health_check_ids: Mapping[str, str] | None = None,
+    distribution: DistributionPlan | None = None,
 ) -> DesiredApp:
     """`routing` must already have the failovers applied (see failover.apply_overlay).
 
@@ -91,5 +104,35 @@ def desired_app(
                     pop_name(pop, app.record), record_type, role,
                     _alias_to_pop(app, target_pop, catalog, health), target_pop, check)))
     state = DesiredRecord(StateRecord.of(app.record, active)) if active else None
+    directs, viewers, viewer_names = _cloudfront_records(app, catalog, distribution)
     return DesiredApp(app.name, app.zone, app.zone_id, app.record, tuple(app.record_types),
-                      tuple(records), state, tuple(pairs))
+                      tuple(records), state, tuple(pairs), directs, viewers, viewer_names)
+
+
+def in_zone(name: str, zone: str) -> bool:
+    return name == zone or name.endswith("." + zone)
+
+
+def _cloudfront_records(
+    app: Application, catalog: Catalog, distribution: DistributionPlan | None
+) -> tuple[tuple[DesiredRecord, ...], tuple[DesiredRecord, ...], tuple[str, ...]]:
+    """Direct PoP names (origin failover) and viewer aliases to the distribution; viewer
+    records exist only for aliases inside the application's zone, and AAAA ones only when
+    the distribution has IPv6 enabled."""
+    if app.cloudfront is None or distribution is None:
+        return (), (), ()
+    directs = []
+    failover = app.cloudfront.origin_failover
+    if failover:
+        for record_type in app.record_types:
+            directs.append(DesiredRecord(OwnedAliasRecord(
+                direct_name(failover.secondary_pop, app.record), record_type, "direct",
+                _alias_to_pop(app, failover.secondary_pop, catalog, False))))
+    target = AliasTarget(distribution.domain_name, CLOUDFRONT_HOSTED_ZONE_ID, False)
+    types = ("A", "AAAA") if distribution.ipv6 else ("A",)
+    viewers = [DesiredRecord(OwnedAliasRecord(alias, record_type, "viewer", target))
+               for alias in app.cloudfront.aliases if in_zone(alias, app.zone)
+               for record_type in types]
+    names = {alias for alias in (*app.cloudfront.aliases, *distribution.live_aliases)
+             if in_zone(alias, app.zone)}
+    return tuple(directs), tuple(viewers), tuple(sorted(names))

@@ -1,5 +1,11 @@
-"""Execute: the only code that writes to AWS. Sends planned changes in atomic batches and
-waits for Route 53 to report them INSYNC."""
+"""Execute: the only code that writes to AWS.
+
+Order matters for zero downtime: health checks are created first; then the Route 53 records
+(latency, pairs, state, direct names, and viewer records being removed) in atomic batches,
+waited for until INSYNC whenever the distribution is about to point at them; then the
+distribution (compare-and-swap on its ETag); then the viewer alias records, which may only
+point at a distribution that already carries the alias; health checks are deleted last.
+A failure between steps leaves a state that re-running apply completes."""
 
 from __future__ import annotations
 
@@ -11,9 +17,10 @@ from dataclasses import dataclass, field
 
 from geoproxy.aws import AwsSettings, aws_errors
 from geoproxy.batching import BatchLimits, Change, pack
-from geoproxy.errors import AwsError
+from geoproxy.cloudfront import DistributionPlan, plan_distribution
+from geoproxy.errors import AwsError, GeoproxyError
 from geoproxy.healthchecks import PENDING_PREFIX
-from geoproxy.plan import Plan
+from geoproxy.plan import Plan, RecordChange
 
 DEFAULT_WAIT_TIMEOUT_S = 900.0
 
@@ -40,17 +47,22 @@ class ApplyResult:
     seconds_to_insync: float | None = None
     health_checks_created: dict[str, str] = field(default_factory=dict)  # reference -> id
     health_checks_deleted: list[str] = field(default_factory=list)
+    distributions_updated: dict[str, str] = field(default_factory=dict)  # id -> new ETag
+    deployed: bool | None = None  # with wait_deployed: every distribution reached Deployed
 
 
 def batches_for(
-    plan: Plan, limits: BatchLimits | None = None, health_check_ids: dict[str, str] | None = None
+    plan: Plan, limits: BatchLimits | None = None,
+    health_check_ids: dict[str, str] | None = None,
+    select: Callable[[RecordChange], bool] = lambda change: True,
 ) -> dict[str, list[list[Change]]]:
     """Route 53 change batches per hosted zone, each application's changes kept together
     (its latency records alias to its PoP pairs, so they must land in the same batch).
-    `health_check_ids` replaces the placeholders of health checks created by this apply."""
+    `health_check_ids` replaces the placeholders of health checks created by this apply;
+    `select` picks the changes of one phase."""
     groups: dict[str, dict[str, list[Change]]] = {}
     for app in plan.apps:
-        for change in app.changes:
+        for change in filter(select, app.changes):
             by_app = groups.setdefault(app.zone_id, {})
             by_app.setdefault(app.record_name, []).extend(
                 _with_health_check_ids(entry, health_check_ids or {})
@@ -110,17 +122,44 @@ def apply_plan(
     comment: str = "geoproxy apply",
     started: float | None = None,
     on_batch: Callable[[SubmittedBatch, list[Change]], None] | None = None,
+    wait_deployed: bool = False,
 ) -> ApplyResult:
     """Submit every batch, then wait for INSYNC. `started` (time.monotonic) is when the
     command began, so the reported time is what an operator waited; `on_batch` sees each
     accepted batch (the audit log)."""
-    client = aws.client("route53")
     started = time.monotonic() if started is None else started
     result = ApplyResult()
     # Health checks first (records refer to them), deleted last (once nothing refers to them).
     result.health_checks_created = create_health_checks(plan, aws)
-    for zone_id, batches in batches_for(plan, health_check_ids=result.health_checks_created
-                                        ).items():
+    ids = result.health_checks_created
+    distributions = plan.distributions
+    first = _submit(batches_for(plan, health_check_ids=ids,
+                                select=lambda c: not c.after_distribution),
+                    aws, comment, result, on_batch)
+    if distributions:
+        if first:  # the origin may only point at records Route 53 already serves
+            wait_insync(first, aws, started, timeout_s, on_wait)
+        for distribution in distributions:
+            result.distributions_updated[distribution.distribution_id] = (
+                update_distribution(distribution, aws, done=result))
+    _submit(batches_for(plan, health_check_ids=ids, select=lambda c: c.after_distribution),
+            aws, comment, result, on_batch)
+    if wait and result.batches:
+        wait_insync(result.batches, aws, started, timeout_s, on_wait)
+        result.seconds_to_insync = time.monotonic() - started
+    if wait_deployed and distributions:
+        result.deployed = wait_until_deployed(distributions, aws, started, timeout_s, on_wait)
+    result.health_checks_deleted = delete_health_checks(plan, aws)
+    return result
+
+
+def _submit(by_zone: dict[str, list[list[Change]]], aws: AwsSettings, comment: str,
+            result: ApplyResult,
+            on_batch: Callable[[SubmittedBatch, list[Change]], None] | None
+            ) -> list[SubmittedBatch]:
+    client = aws.client("route53")
+    submitted_now = []
+    for zone_id, batches in by_zone.items():
         for batch in batches:
             try:
                 with aws_errors(f"change records in hosted zone {zone_id}"):
@@ -128,22 +167,82 @@ def apply_plan(
                         HostedZoneId=zone_id, ChangeBatch={"Comment": comment, "Changes": batch}
                     )
             except AwsError as error:
-                if result.batches:
-                    done = ", ".join(f"{b.change_id} (zone {b.zone_id})" for b in result.batches)
-                    error.message += (f"; earlier batches WERE applied: {done}. Run "
-                                      "`geoproxy plan` to see what is left")
-                raise
+                raise _with_progress(error, result) from None
             info = response["ChangeInfo"]
             submitted = SubmittedBatch(zone_id, info["Id"].split("/")[-1], len(batch),
                                        info["Status"])
             result.batches.append(submitted)
+            submitted_now.append(submitted)
             if on_batch:
                 on_batch(submitted, batch)
-    if wait and result.batches:
-        wait_insync(result.batches, aws, started, timeout_s, on_wait)
-        result.seconds_to_insync = time.monotonic() - started
-    result.health_checks_deleted = delete_health_checks(plan, aws)
-    return result
+    return submitted_now
+
+
+def _with_progress(error: GeoproxyError, result: ApplyResult) -> GeoproxyError:
+    """Say what was already written, so nobody assumes an all-or-nothing run."""
+    done = [f"change {b.change_id} (zone {b.zone_id})" for b in result.batches]
+    done += [f"distribution {d}" for d in result.distributions_updated]
+    if done:
+        error.message += (f"; already applied: {', '.join(done)}. Run `geoproxy plan` to see "
+                          "what is left, and apply again to complete it")
+    return error
+
+
+def update_distribution(distribution: DistributionPlan, aws: AwsSettings,
+                        done: ApplyResult) -> str:
+    """UpdateDistribution with the ETag the plan read. If someone changed the distribution
+    since, re-read it and go on only if geoproxy's part needs exactly the planned change
+    (their edit is then kept); otherwise stop. Never a lost update. Returns the new ETag."""
+    client = aws.client("cloudfront")
+    distribution_id = distribution.distribution_id
+    config, etag = distribution.new_config, distribution.etag
+    for attempt in range(2):
+        try:
+            with aws_errors(f"update CloudFront distribution {distribution_id}"):
+                try:
+                    return str(client.update_distribution(
+                        Id=distribution_id, IfMatch=etag, DistributionConfig=config)["ETag"])
+                except client.exceptions.PreconditionFailed:
+                    if attempt:
+                        raise
+        except GeoproxyError as error:
+            raise _with_progress(error, done) from None
+        with aws_errors(f"re-read CloudFront distribution {distribution_id}"):
+            fresh = client.get_distribution(Id=distribution_id)
+        assert distribution.application is not None
+        replanned = plan_distribution(distribution.application, fresh["Distribution"],
+                                      fresh["ETag"])
+        if replanned.changes != distribution.changes:
+            raise _with_progress(GeoproxyError(
+                f"CloudFront distribution {distribution_id} changed since the plan and now "
+                "needs a different change from geoproxy; it was not updated",
+                hint="run `geoproxy plan` to see the distribution as it is now"), done)
+        config, etag = replanned.new_config, replanned.etag
+    raise AssertionError("unreachable")
+
+
+def wait_until_deployed(distributions: list[DistributionPlan], aws: AwsSettings,
+                        started: float, timeout_s: float,
+                        on_wait: WaitCallback | None) -> bool:
+    client = aws.client("cloudfront")
+    interval = poll_interval()
+    pending = {d.distribution_id for d in distributions}
+    while pending:
+        for distribution_id in sorted(pending):
+            with aws_errors(f"read CloudFront distribution {distribution_id}"):
+                status = client.get_distribution(Id=distribution_id)["Distribution"]["Status"]
+            if status == "Deployed":
+                pending.discard(distribution_id)
+        if on_wait:
+            on_wait([SubmittedBatch("cloudfront", d, 0, "InProgress") for d in sorted(pending)],
+                    time.monotonic() - started)
+        if not pending:
+            return True
+        if time.monotonic() - started > timeout_s:
+            raise AwsError(f"distributions {', '.join(sorted(pending))} were updated but are "
+                           f"not Deployed after {timeout_s:.0f}s")
+        time.sleep(interval)
+    return True
 
 
 def wait_insync(

@@ -13,7 +13,6 @@ from geoproxy.errors import AwsError
 from geoproxy.healthchecks import REFERENCE_PREFIX, LiveHealthCheck
 from geoproxy.plan import LiveApp
 from geoproxy.records import LiveRecord, decode_route53_name
-from geoproxy.state import state_name
 
 PAGE_SIZE = "300"  # Route 53's maximum for ListResourceRecordSets
 
@@ -68,23 +67,21 @@ class Route53Reader:
                            hint="set `zone_id` in the policy to pick one")
         return public[0]["Id"].split("/")[-1], zone_name
 
-    def records_at(self, zone_id: str, *names: str) -> tuple[LiveRecord, ...]:
-        """Every record set from the first of `names` to the last in Route 53's order (the
-        names and whatever sorts between them), stopping once past the last; follows paging
-        by name, type and identifier."""
-        first, last = min(names, key=listing_order), max(names, key=listing_order)
+    def subtree(self, zone_id: str, name: str, *, below: bool = True) -> tuple[LiveRecord, ...]:
+        """Every record set at `name` (and, with `below`, under it). Route 53 lists names
+        sorted by their labels reversed, so a subtree is one contiguous run: start at the
+        name, stop at the first name outside it; follows paging by name, type and id."""
         records: list[LiveRecord] = []
-        request: dict[str, str] = {"HostedZoneId": zone_id, "StartRecordName": first,
+        request: dict[str, str] = {"HostedZoneId": zone_id, "StartRecordName": name,
                                    "MaxItems": PAGE_SIZE}
         while True:
-            with aws_errors(f"list records at {first}"):
+            with aws_errors(f"list records at {name}"):
                 page = self._client.list_resource_record_sets(**request)
             for raw in page["ResourceRecordSets"]:
-                name = decode_route53_name(raw["Name"])
-                if listing_order(name) > listing_order(last):
-                    return tuple(records)  # sorted listing: nothing of ours can follow
-                if listing_order(name) >= listing_order(first):
-                    records.append(LiveRecord(raw))
+                listed = decode_route53_name(raw["Name"])
+                if listed != name and not (below and listed.endswith("." + name)):
+                    return tuple(records)
+                records.append(LiveRecord(raw))
             if not page.get("IsTruncated"):
                 return tuple(records)
             request["StartRecordName"] = page["NextRecordName"]
@@ -94,17 +91,17 @@ class Route53Reader:
             else:
                 request.pop("StartRecordIdentifier", None)
 
-    def read_app(self, zone: str, zone_id: str | None, record_name: str) -> LiveApp:
-        """The application's records, its auto-failover pairs (`<pop>._failover.<record>`) and
-        its failover state record (`_geoproxy.<record>`): one listing reads them all."""
+    def read_app(self, zone: str, zone_id: str | None, record_name: str,
+                 other_names: tuple[str, ...] = ()) -> LiveApp:
+        """Everything geoproxy keeps for an application: its record and the names below it
+        (auto-failover pairs, failover state, direct PoP names) in one listing, plus
+        `other_names` (viewer aliases) that lie elsewhere in the zone."""
         found_id, zone_name = self.zone(zone, zone_id)
-        return LiveApp(found_id, zone_name,
-                       self.records_at(found_id, record_name, state_name(record_name)))
-
-
-def listing_order(name: str) -> tuple[str, ...]:
-    """Route 53 lists names sorted by their labels reversed (com, example, www)."""
-    return tuple(reversed(name.split(".")))
+        records = list(self.subtree(found_id, record_name))
+        for name in sorted(set(other_names)):
+            if name != record_name and not name.endswith("." + record_name):
+                records.extend(self.subtree(found_id, name, below=False))
+        return LiveApp(found_id, zone_name, tuple(records))
 
 
 class HealthCheckReader:
@@ -136,3 +133,37 @@ class HealthCheckReader:
         return [LiveHealthCheck(check["Id"], check["CallerReference"],
                                 check["HealthCheckConfig"], tags.get(check["Id"], {}))
                 for check in found]
+
+
+class CloudFrontReader:
+    """The distributions the policy names, read once per run."""
+
+    def __init__(self, aws: AwsSettings) -> None:
+        self._aws = aws
+
+    def distribution(self, distribution_id: str) -> tuple[dict[str, Any], str]:
+        """GetDistribution: (the Distribution, with config, domain name and status; ETag)."""
+        client = self._aws.client("cloudfront")
+        with aws_errors(f"read CloudFront distribution {distribution_id}"):
+            try:
+                response = client.get_distribution(Id=distribution_id)
+            except client.exceptions.NoSuchDistribution:
+                raise AwsError(f"CloudFront distribution {distribution_id} does not exist",
+                               hint="geoproxy manages an existing distribution; check "
+                                    "`cloudfront.distribution_id`") from None
+        return response["Distribution"], response["ETag"]
+
+    def alias_owners(self) -> dict[str, str]:
+        """alias -> id of the distribution that carries it, across the account."""
+        client = self._aws.client("cloudfront")
+        owners: dict[str, str] = {}
+        request: dict[str, str] = {}
+        while True:
+            with aws_errors("list CloudFront distributions"):
+                listing = client.list_distributions(**request)["DistributionList"]
+            for summary in listing.get("Items") or []:
+                for alias in (summary.get("Aliases") or {}).get("Items") or []:
+                    owners[alias.lower().rstrip(".")] = summary["Id"]
+            if not listing.get("IsTruncated"):
+                return owners
+            request["Marker"] = listing["NextMarker"]

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from geoproxy.aws import AwsSettings
 from geoproxy.catalog import Catalog
-from geoproxy.desired import DesiredApp, desired_app
+from geoproxy.cloudfront import DistributionPlan, plan_distribution
+from geoproxy.desired import DesiredApp, desired_app, in_zone
 from geoproxy.errors import GeoproxyError, RefusedError
 from geoproxy.failover import (
     Failover,
@@ -57,17 +58,39 @@ def compile_policy(path: str | Path, catalog: Catalog | None = None) -> Compiled
     return Compiled(loaded, catalog, route_policy(loaded, catalog))
 
 
-def read_live(compiled: Compiled, aws: AwsSettings,
-              names: list[str] | None = None) -> dict[str, LiveApp]:
+def read_distributions(compiled: Compiled, aws: AwsSettings,
+                       names: list[str] | None = None) -> dict[str, DistributionPlan]:
+    """Per application with a `cloudfront` section: what apply would change on it."""
+    from geoproxy.live import CloudFrontReader
+
+    reader = CloudFrontReader(aws)
+    plans = {}
+    for routing in compiled.routing.applications:
+        app = routing.app
+        if app.cloudfront is None or (names is not None and app.name not in names):
+            continue
+        distribution, etag = reader.distribution(app.cloudfront.distribution_id)
+        plans[app.name] = plan_distribution(app, distribution, etag)
+    return plans
+
+
+def read_live(compiled: Compiled, aws: AwsSettings, names: list[str] | None = None,
+              distributions: Mapping[str, DistributionPlan] | None = None
+              ) -> dict[str, LiveApp]:
     from geoproxy.live import Route53Reader  # boto3 is imported only on paths that use AWS
 
     reader = Route53Reader(aws)
-    return {
-        routing.app.name: reader.read_app(routing.app.zone, routing.app.zone_id,
-                                          routing.app.record)
-        for routing in compiled.routing.applications
-        if names is None or routing.app.name in names
-    }
+    live = {}
+    for routing in compiled.routing.applications:
+        app = routing.app
+        if names is not None and app.name not in names:
+            continue
+        distribution = (distributions or {}).get(app.name)
+        aliases = [*app.cloudfront.aliases, *distribution.live_aliases] if (
+            app.cloudfront and distribution) else []
+        live[app.name] = reader.read_app(app.zone, app.zone_id, app.record,
+                                         tuple(a for a in aliases if in_zone(a, app.zone)))
+    return live
 
 
 @dataclass
@@ -83,7 +106,8 @@ class Resolved:
 
 def resolve_app(compiled: Compiled, routing: AppRouting, overlay: Overlay,
                 zone_id: str | None = None,
-                health_check_ids: Mapping[str, str] | None = None) -> Resolved:
+                health_check_ids: Mapping[str, str] | None = None,
+                distribution: DistributionPlan | None = None) -> Resolved:
     """Apply failovers to the policy's routes; stale ones (from a PoP the policy no longer
     has) are dropped, broken ones (to a PoP it no longer has, cycles, compliance) refused."""
     app = routing.app
@@ -115,7 +139,7 @@ def resolve_app(compiled: Compiled, routing: AppRouting, overlay: Overlay,
         else:
             problems.append(message)
     desired = desired_app(resolved, compiled.catalog, active.values(), zone_id,
-                          health_check_ids)
+                          health_check_ids, distribution)
     return Resolved(resolved, active, desired, warnings, problems)
 
 
@@ -133,21 +157,44 @@ def read_health_checks(compiled: Compiled, aws: AwsSettings,
 
 
 def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False) -> Plan:
-    """The diff that makes Route 53 match the policy, keeping active failovers."""
-    live = read_live(compiled, aws)
+    """The diff that makes Route 53 and CloudFront match the policy, keeping failovers."""
+    distributions = read_distributions(compiled, aws)
+    live = read_live(compiled, aws, distributions=distributions)
     checks = read_health_checks(compiled, aws, live)
     plan = Plan([], warnings=list(compiled.warnings))
     for routing in compiled.routing.applications:
-        app_live = live[routing.app.name]
-        health = plan_health_checks(specs_for(routing.app), checks, routing.app.record)
-        resolved = resolve_app(compiled, routing, app_live.overlay(routing.app.record),
-                               app_live.zone_id, health.ids)
+        app, app_live = routing.app, live[routing.app.name]
+        distribution = distributions.get(app.name)
+        health = plan_health_checks(specs_for(app), checks, app.record)
+        resolved = resolve_app(compiled, routing, app_live.overlay(app.record),
+                               app_live.zone_id, health.ids, distribution)
         app_plan = calculate_app(resolved.desired, app_live, adopt=adopt)
         app_plan.health_checks = health
+        app_plan.distribution = distribution
         plan.apps.append(app_plan)
         plan.warnings.extend(resolved.warnings)
         plan.problems.extend(resolved.problems)
+        if app.cloudfront:
+            plan.warnings.extend(
+                f"{app.name}: alias {alias} is not in zone {app.zone}; geoproxy makes no DNS "
+                "record for it" for alias in app.cloudfront.aliases
+                if not in_zone(alias, app.zone))
+    if any(d.aliases_added for d in distributions.values()):
+        plan.problems.extend(_alias_clashes(distributions, aws))
     return plan
+
+
+def _alias_clashes(distributions: Mapping[str, DistributionPlan],
+                   aws: AwsSettings) -> list[str]:
+    """An alias CloudFront would refuse because another distribution carries it; read
+    only when aliases are being added, so a no-op plan does not list the account."""
+    from geoproxy.live import CloudFrontReader
+
+    owners = CloudFrontReader(aws).alias_owners()
+    return [f"{plan.app}: alias {alias} is already used by CloudFront distribution "
+            f"{owners[alias]}"
+            for plan in distributions.values() for alias in plan.aliases_added
+            if alias in owners and owners[alias] != plan.distribution_id]
 
 
 # --- failover and failback -------------------------------------------------------------------

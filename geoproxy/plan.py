@@ -11,11 +11,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from geoproxy.cloudfront import DistributionPlan
 from geoproxy.desired import DesiredApp, DesiredRecord
 from geoproxy.failover import Failover
 from geoproxy.healthchecks import HealthCheckPlan, HealthCheckSpec, LiveHealthCheck
 from geoproxy.records import (
     LiveRecord,
+    OwnedAliasRecord,
     RecordKey,
     canonical,
     record_key,
@@ -55,6 +57,13 @@ class RecordChange:
     note: str = ""
 
     @property
+    def after_distribution(self) -> bool:
+        """A viewer alias record may point at the distribution only once it carries the
+        alias, so these creates and updates wait until the distribution is updated."""
+        return (self.new is not None and isinstance(self.new.record, OwnedAliasRecord)
+                and self.new.record.role == "viewer")
+
+    @property
     def slot(self) -> str:
         """PRIMARY or SECONDARY for the records of an auto-failover pair, else empty."""
         record_set = self.new.record.to_route53() if self.new else (self.old.raw if self.old
@@ -90,6 +99,7 @@ class AppPlan:
     untouched: list[LiveRecord] = field(default_factory=list)
     # Route 53 health checks to create before the records and delete after them.
     health_checks: HealthCheckPlan = field(default_factory=HealthCheckPlan)
+    distribution: DistributionPlan | None = None  # the CloudFront side, when configured
 
 
 @dataclass
@@ -115,9 +125,15 @@ class Plan:
         return [check for app in self.apps for check in app.health_checks.delete]
 
     @property
+    def distributions(self) -> list[DistributionPlan]:
+        """Distributions whose config apply must update."""
+        return [app.distribution for app in self.apps
+                if app.distribution is not None and app.distribution.changes]
+
+    @property
     def has_changes(self) -> bool:
         return bool(self.changes or self.health_checks_to_create
-                    or self.health_checks_to_delete)
+                    or self.health_checks_to_delete or self.distributions)
 
     def summary(self) -> dict[str, int]:
         counts = {"create": 0, "update": 0, "delete": 0}
@@ -127,6 +143,7 @@ class Plan:
         counts["conflicts"] = len(self.conflicts)
         counts["health_checks_to_create"] = len(self.health_checks_to_create)
         counts["health_checks_to_delete"] = len(self.health_checks_to_delete)
+        counts["distribution_fields"] = sum(len(d.changes) for d in self.distributions)
         return counts
 
 
@@ -166,6 +183,10 @@ def _same(live: LiveRecord, desired: DesiredRecord) -> bool:
 def _delete_note(record: LiveRecord, desired: DesiredApp) -> str:
     if record.name == state_name(desired.record_name):
         return "no failover is active any more"
+    if record.set_identifier == "geoproxy:viewer":
+        return "no longer an alias of the distribution"
+    if record.set_identifier == "geoproxy:direct":
+        return "origin failover no longer uses this PoP"
     if record.name != desired.record_name:
         return "PoP pair no longer needed"
     if record.record_type not in desired.record_types:

@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from geoproxy.catalog import Catalog, parse_elb_target
 from geoproxy.errors import Issue, PolicyError
@@ -97,6 +104,78 @@ class ComplianceRule(StrictModel):
     allowed_pops: list[str] = Field(min_length=1)
 
 
+class OriginSettings(StrictModel):
+    """The custom origin geoproxy keeps on the distribution (its domain is the record)."""
+
+    protocol_policy: Literal["https-only", "http-only", "match-viewer"] = "https-only"
+    https_port: int = Field(default=443, ge=1, le=65535)
+    http_port: int = Field(default=80, ge=1, le=65535)
+    read_timeout: int = Field(default=30, ge=1, le=180)
+    keepalive_timeout: int = Field(default=5, ge=1, le=180)
+    ssl_protocols: list[Literal["TLSv1.2", "TLSv1.1", "TLSv1", "SSLv3"]] = Field(
+        default_factory=lambda: ["TLSv1.2"], min_length=1)
+    connection_attempts: int = Field(default=3, ge=1, le=3)
+    connection_timeout: int = Field(default=10, ge=1, le=10)
+
+
+class GeoRestriction(StrictModel):
+    type: Literal["whitelist", "blacklist", "none"] = "none"
+    countries: list[str] = Field(default_factory=list)
+
+    @field_validator("countries", mode="before")
+    @classmethod
+    def _yaml_booleans(cls, value: Any) -> Any:
+        if isinstance(value, list) and any(isinstance(item, bool) for item in value):
+            raise ValueError("YAML reads NO, YES, ON and OFF as booleans: quote country codes "
+                             "(e.g. 'NO' for Norway)")
+        return value
+
+    @field_validator("countries")
+    @classmethod
+    def _iso_codes(cls, value: list[str]) -> list[str]:
+        from geoproxy.countries import ISO_3166_ALPHA2
+
+        unknown = [code for code in value if code not in ISO_3166_ALPHA2]
+        if unknown:
+            raise ValueError(f"not ISO 3166-1 alpha-2 country codes: {', '.join(unknown)}")
+        if len(set(value)) != len(value):
+            raise ValueError("a country is listed twice")
+        return value
+
+    @model_validator(mode="after")
+    def _countries_match_type(self) -> GeoRestriction:
+        if self.type == "none" and self.countries:
+            raise ValueError("type `none` takes no countries")
+        if self.type != "none" and not self.countries:
+            raise ValueError(f"type `{self.type}` needs at least one country")
+        return self
+
+
+class OriginFailover(StrictModel):
+    """A CloudFront origin group: the geo origin first, one PoP directly as the fallback."""
+
+    secondary_pop: str
+    status_codes: list[Literal[400, 403, 404, 416, 500, 502, 503, 504]] = Field(
+        default_factory=lambda: [500, 502, 503, 504], min_length=1)
+
+
+class CloudFront(StrictModel):
+    distribution_id: str = Field(pattern=r"^[A-Z0-9]{8,20}$")
+    origin_id: str | None = Field(default=None, min_length=1, max_length=128)
+    origin: OriginSettings = Field(default_factory=OriginSettings)
+    aliases: list[str] = Field(default_factory=list)
+    geo_restriction: GeoRestriction = Field(default_factory=GeoRestriction)
+    origin_failover: OriginFailover | None = None
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases(cls, value: list[str]) -> list[str]:
+        names = [normalize_dns_name(alias) for alias in value]
+        if len(set(names)) != len(names):
+            raise ValueError("an alias is listed twice")
+        return names
+
+
 class Application(StrictModel):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     zone: str
@@ -111,6 +190,12 @@ class Application(StrictModel):
     # latency records, so an unhealthy PoP fails over to its declared, compliant partner.
     auto_failover: bool = False
     compliance: list[ComplianceRule] = Field(default_factory=list)
+    cloudfront: CloudFront | None = None
+
+    @property
+    def origin_id(self) -> str:
+        assert self.cloudfront is not None
+        return self.cloudfront.origin_id or f"geoproxy-{self.name}"
 
     @field_validator("zone", "record")
     @classmethod

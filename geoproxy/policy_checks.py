@@ -67,6 +67,12 @@ def _application_issues(app: Application, index: int, catalog: Catalog) -> list[
         if pop.health_check and pop.health_check.protocol == "TCP" and \
                 pop.health_check.port is None:
             problem(("pops", region, "health_check", "port"), "a TCP health check needs a port")
+    if app.cloudfront and app.cloudfront.origin_failover:
+        secondary = app.cloudfront.origin_failover.secondary_pop
+        if secondary not in app.pops:
+            problem(("cloudfront", "origin_failover", "secondary_pop"),
+                    f"{secondary} is not one of this application's pops "
+                    f"({', '.join(app.pops)})")
     for source, pop_region in app.force.items():
         where = ("force", source)
         problem(where, _region_problem(source, catalog, "forced source region"))
@@ -80,6 +86,7 @@ def check_policy(policy: Policy, catalog: Catalog) -> list[Issue]:
     issues: list[Issue] = []
     first_with_name: dict[str, int] = {}
     first_with_record: dict[str, int] = {}
+    first_with_alias: dict[str, str] = {}
     for index, app in enumerate(policy.applications):
         issues.extend(_application_issues(app, index, catalog))
         if app.name in first_with_name:
@@ -94,4 +101,10 @@ def check_policy(policy: Policy, catalog: Catalog) -> list[Issue]:
             issues.append(Issue(("applications", index, "record"),
                                 f"{app.record} is already managed by application {other.name!r}"))
         first_with_record.setdefault(app.record, index)
+        for position, alias in enumerate(app.cloudfront.aliases if app.cloudfront else []):
+            if alias in first_with_alias and first_with_alias[alias] != app.name:
+                issues.append(Issue(("applications", index, "cloudfront", "aliases", position),
+                                    f"{alias} is already an alias of application "
+                                    f"{first_with_alias[alias]!r}"))
+            first_with_alias.setdefault(alias, app.name)
     return issues

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 OWNED_PREFIX = "geoproxy:"
+# The single-member weighted records geoproxy uses in place of simple ones (OwnedAliasRecord).
+OWNED_WEIGHTED = frozenset({f"{OWNED_PREFIX}viewer", f"{OWNED_PREFIX}direct"})
 
 _OCTAL_ESCAPE = re.compile(r"\\(\d{3})")
 
@@ -152,6 +154,36 @@ class FailoverRecord:
 
 
 @dataclass(frozen=True)
+class OwnedAliasRecord:
+    """A single alias that geoproxy owns where Route 53 would otherwise need a simple record
+    (CloudFront viewer aliases, direct PoP names). It is a weighted record with one member:
+    Route 53 always answers with it, as with a simple record, and its SetIdentifier marks it
+    as geoproxy's, so it can be changed and deleted without guessing whose it is."""
+
+    name: str
+    record_type: str
+    role: str  # "viewer" or "direct"
+    target: AliasTarget
+
+    @property
+    def set_identifier(self) -> str:
+        return f"{OWNED_PREFIX}{self.role}"
+
+    def to_route53(self) -> dict[str, Any]:
+        return {
+            "Name": self.name + ".",
+            "Type": self.record_type,
+            "SetIdentifier": self.set_identifier,
+            "Weight": 1,
+            "AliasTarget": {
+                "HostedZoneId": self.target.hosted_zone_id,
+                "DNSName": self.target.dns_name + ".",
+                "EvaluateTargetHealth": self.target.evaluate_target_health,
+            },
+        }
+
+
+@dataclass(frozen=True)
 class LiveRecord:
     """A record set exactly as Route 53 listed it; `raw` is what an exact DELETE must send."""
 
@@ -181,9 +213,11 @@ class LiveRecord:
     def owned(self) -> bool:
         """geoproxy's own alias records carry its SetIdentifier prefix (latency records and
         the failover pairs behind them); the failover state TXT is recognised in `state`."""
+        policy = self.routing_policy
         return ((self.set_identifier or "").startswith(OWNED_PREFIX)
                 and "AliasTarget" in self.raw
-                and self.routing_policy in ("latency", "failover"))
+                and (policy in ("latency", "failover")
+                     or (policy == "weighted" and self.set_identifier in OWNED_WEIGHTED)))
 
     @property
     def routing_policy(self) -> str:

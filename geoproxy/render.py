@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from geoproxy.catalog import parse_elb_target
+from geoproxy.cloudfront import DistributionPlan
 from geoproxy.desired import DesiredRecord
 from geoproxy.errors import GeoproxyError
 from geoproxy.execute import ApplyResult, SubmittedBatch, WaitCallback
@@ -184,6 +185,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
                 ],
                 "unchanged": len(app.unchanged),
                 "untouched": [record.describe() for record in app.untouched],
+                "cloudfront": _distribution_dict(app.distribution),
                 "health_checks": {
                     "create": [{"pop": spec.pop, "caller_reference": spec.caller_reference,
                                 "config": spec.config} for spec in app.health_checks.create],
@@ -244,6 +246,37 @@ def _pair_line(change: RecordChange) -> Text:
     return line
 
 
+def _distribution_dict(distribution: DistributionPlan | None) -> dict[str, Any] | None:
+    if distribution is None:
+        return None
+    return {"distribution_id": distribution.distribution_id, "etag": distribution.etag,
+            "domain_name": distribution.domain_name, "status": distribution.status,
+            "changes": [{"field": c.path, "before": c.old, "after": c.new}
+                        for c in distribution.changes]}
+
+
+def _distribution_lines(distribution: DistributionPlan) -> None:
+    for change in distribution.changes:
+        symbol, style = (("+", "green") if change.old in (None, [], "") else
+                         ("-", "red") if change.new in (None, [], "") else ("~", "yellow"))
+        stdout.print(Text.assemble((f"  {symbol} ", f"bold {style}"),
+                                   f"cloudfront {distribution.distribution_id} {change.path}"))
+        if isinstance(change.old, dict) or isinstance(change.new, dict):
+            old, new = change.old or {}, change.new or {}
+            for key in sorted(set(old) | set(new), key=list((*new, *old)).index):
+                if old.get(key) != new.get(key):
+                    stdout.print(Text(f"      {key}: {_short(old.get(key))} → "
+                                      f"{_short(new.get(key))}", style="dim"))
+        else:
+            stdout.print(Text(f"      {_short(change.old)} → {_short(change.new)}", style="dim"))
+
+
+def _short(value: Any) -> str:
+    if value in (None, [], ""):
+        return "(none)"
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
 def _change_line(change: RecordChange) -> Text:
     if change.record_type == "TXT" and change.source_region is None and (
         change.new is not None or (change.old is not None and overlay_of(change.old))
@@ -277,7 +310,13 @@ def _app_block(app: AppPlan) -> None:
         stdout.print(Text.assemble(("  + ", "bold green"), f"health check {spec.pop:<14} ",
                                    (spec.describe(), "dim")))
     for change in app.changes:
-        stdout.print(_change_line(change))
+        if not change.after_distribution:
+            stdout.print(_change_line(change))
+    if app.distribution is not None:
+        _distribution_lines(app.distribution)
+    for change in app.changes:
+        if change.after_distribution:
+            stdout.print(_change_line(change))
     for check in app.health_checks.delete:
         stdout.print(Text.assemble(("  - ", "bold red"),
                                    f"health check {check.tags.get('geoproxy:pop', '?'):<14} ",
@@ -328,6 +367,8 @@ def apply_result_json(result: ApplyResult) -> dict[str, Any]:
                               if result.seconds_to_insync is not None else None),
         "health_checks_created": sorted(result.health_checks_created.values()),
         "health_checks_deleted": result.health_checks_deleted,
+        "distributions_updated": sorted(result.distributions_updated),
+        "deployed": result.deployed,
     }
 
 
@@ -335,6 +376,10 @@ def apply_result_text(result: ApplyResult) -> None:
     for batch in result.batches:
         stdout.print(f"Change {batch.change_id} in zone {batch.zone_id}: "
                      f"{batch.record_changes} change(s), {batch.status}")
+    for distribution_id in sorted(result.distributions_updated):
+        stdout.print(f"CloudFront distribution {distribution_id} updated"
+                     + (" and Deployed." if result.deployed else
+                        "; it deploys in the background (--wait-deployed waits)."))
     if result.seconds_to_insync is not None:
         stdout.print(Text(f"Apply complete: INSYNC after {result.seconds_to_insync:.1f}s.",
                           style="bold green"))

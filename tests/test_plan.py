@@ -247,7 +247,8 @@ def test_identical_live_is_unchanged(desired: DesiredApp) -> None:
     assert not whole.has_changes
     assert whole.summary() == {"create": 0, "update": 0, "delete": 0, "unchanged": 3,
                                "conflicts": 0, "health_checks_to_create": 0,
-                               "health_checks_to_delete": 0}
+                               "health_checks_to_delete": 0,
+                               "distribution_fields": 0}
     assert check(whole) == []
 
 
@@ -278,7 +279,8 @@ def test_changed_target_is_one_update(desired: DesiredApp) -> None:
     assert len(plan.unchanged) == 2
     assert Plan([plan]).summary() == {"create": 0, "update": 1, "delete": 0, "unchanged": 2,
                                       "conflicts": 0, "health_checks_to_create": 0,
-                               "health_checks_to_delete": 0}
+                               "health_checks_to_delete": 0,
+                               "distribution_fields": 0}
 
 
 @pytest.mark.parametrize("field", ["zone", "health"])
@@ -444,7 +446,10 @@ def test_records_at_other_names_are_ignored(desired: DesiredApp) -> None:
     ]
     for adopt in (False, True):
         plan = calculate_app(desired, live(*in_sync(), *others), adopt=adopt)
-        assert plan.changes == [] and plan.conflicts == [] and plan.untouched == []
+        assert plan.changes == [] and plan.conflicts == []
+        # Names below the record are geoproxy's to look after, but a record it neither owns
+        # nor needs there is left as it is.
+        assert [record.name for record in plan.untouched] == ["cdn.origin.example.com"]
         assert len(plan.unchanged) == 3
 
 
@@ -472,7 +477,8 @@ def test_mixed_plan_order_and_summary(tmp_path: Path, catalog: Catalog) -> None:
     assert whole.changes == plan.changes
     assert whole.summary() == {"create": 4, "update": 1, "delete": 2, "unchanged": 1,
                                "conflicts": 0, "health_checks_to_create": 0,
-                               "health_checks_to_delete": 0}
+                               "health_checks_to_delete": 0,
+                               "distribution_fields": 0}
 
 
 def test_plan_over_several_apps(tmp_path: Path, catalog: Catalog) -> None:
