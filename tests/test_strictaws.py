@@ -456,3 +456,24 @@ def test_patches_and_environment_are_restored_on_stop() -> None:
     """)
     env = {**os.environ, "AWS_PROFILE": "no-such-profile", "PYTHONPATH": str(ROOT)}
     subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, check=True, timeout=120)
+
+
+def test_cloudfront_lists_aliases_and_accepts_origin_group_targets(aws: StrictMotoServer) -> None:
+    cloudfront = aws.client("cloudfront", config=NO_RETRY)
+    origin = {"DomainName": "a.example.net", "CustomOriginConfig": {
+        "HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}}
+    config = {
+        "CallerReference": "groups", "Comment": "", "Enabled": True,
+        "Aliases": {"Quantity": 1, "Items": ["www.example.com"]},
+        "Origins": {"Quantity": 2, "Items": [{"Id": "a", **origin}, {"Id": "b", **origin}]},
+        "OriginGroups": {"Quantity": 1, "Items": [{
+            "Id": "ab", "FailoverCriteria": {"StatusCodes": {"Quantity": 1, "Items": [503]}},
+            "Members": {"Quantity": 2, "Items": [{"OriginId": "a"}, {"OriginId": "b"}]}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "ab", "ViewerProtocolPolicy": "allow-all",
+                                 "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"},
+    }
+    created = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]
+    stored = cloudfront.get_distribution_config(Id=created["Id"])["DistributionConfig"]
+    assert stored["DefaultCacheBehavior"]["TargetOriginId"] == "ab"
+    summary = cloudfront.list_distributions()["DistributionList"]["Items"][0]
+    assert summary["Aliases"] == {"Quantity": 1, "Items": ["www.example.com"]}

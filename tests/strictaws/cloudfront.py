@@ -11,7 +11,12 @@ from typing import Any
 from unittest import mock
 
 from moto.cloudfront.exceptions import InvalidIfMatchVersion, NoSuchDistribution
-from moto.cloudfront.models import CloudFrontBackend, Distribution, random_id
+from moto.cloudfront.models import (
+    CloudFrontBackend,
+    Distribution,
+    DistributionConfig,
+    random_id,
+)
 from moto.core.exceptions import ServiceException
 
 
@@ -34,6 +39,29 @@ def _current(backend: CloudFrontBackend, dist_id: str, if_match: str | None) -> 
     if if_match != dist.etag:
         raise PreconditionFailed()
     return dist
+
+
+def _group_targets_allowed(original: Any) -> Any:
+    """CloudFront lets a cache behaviour target an origin group; moto only accepts origins."""
+
+    def init(self: DistributionConfig, config: dict[str, Any]) -> None:
+        behaviour = config.get("DefaultCacheBehavior") or {}
+        groups = {group["Id"]: group
+                  for group in (config.get("OriginGroups") or {}).get("Items") or []}
+        target = behaviour.get("TargetOriginId")
+        if target not in groups:
+            original(self, config)
+            return
+        members = groups[target]["Members"]["Items"]
+        origins = {origin["Id"] for origin in config["Origins"]["Items"]}
+        if not all(member["OriginId"] in origins for member in members):
+            original(self, config)  # let moto reject it
+            return
+        behaviour["TargetOriginId"] = members[0]["OriginId"]
+        original(self, config)
+        self.DefaultCacheBehavior.target_origin_id = target  # type: ignore[attr-defined]
+
+    return init
 
 
 def cloudfront_patches() -> list[Any]:
@@ -59,6 +87,12 @@ def cloudfront_patches() -> list[Any]:
         original_delete(self, distribution_id, if_match)
 
     return [
+        # ListDistributions' summaries carry each distribution's Aliases in CloudFront; moto
+        # leaves them out, which would hide "alias already used by another distribution".
+        mock.patch.object(Distribution, "aliases",
+                          property(lambda self: self.distribution_config.Aliases), create=True),
+        mock.patch.object(DistributionConfig, "__init__",
+                          _group_targets_allowed(DistributionConfig.__init__)),
         mock.patch.object(CloudFrontBackend, "update_distribution", update_distribution),
         mock.patch.object(CloudFrontBackend, "delete_distribution", delete_distribution),
     ]
