@@ -67,6 +67,11 @@ def _application_issues(app: Application, index: int, catalog: Catalog) -> list[
         if pop.health_check and pop.health_check.protocol == "TCP" and \
                 pop.health_check.port is None:
             problem(("pops", region, "health_check", "port"), "a TCP health check needs a port")
+    for position, alias in enumerate(app.cloudfront.aliases if app.cloudfront else []):
+        if alias == app.record or alias.endswith("." + app.record):
+            problem(("cloudfront", "aliases", position),
+                    f"alias {alias} is the origin name or below it; viewers and the origin "
+                    "need different names")
     if app.cloudfront and app.cloudfront.origin_failover:
         secondary = app.cloudfront.origin_failover.secondary_pop
         if secondary not in app.pops:
