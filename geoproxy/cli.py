@@ -215,14 +215,9 @@ def _write(the_plan: Any, aws: AwsSettings, document: dict[str, Any], *, command
     _confirm(yes, "Apply these changes?", command)
     audit = AuditLog.open(audit_log)
 
-    def log_batch(batch: Any, changes: list[dict[str, Any]]) -> None:
+    def log_write(write: dict[str, Any]) -> None:
         if audit is not None:
-            audit.record(command=command, who=who, reason=reason or None,
-                         zone_id=batch.zone_id, change_id=batch.change_id,
-                         records=[{"action": c["Action"], "name": c["ResourceRecordSet"]["Name"],
-                                   "type": c["ResourceRecordSet"]["Type"],
-                                   "set_identifier": c["ResourceRecordSet"].get("SetIdentifier")}
-                                  for c in changes])
+            audit.record(command=command, who=who, reason=reason or None, **write)
 
     if audit is not None and who is None:
         caller = caller_identity(aws)
@@ -231,7 +226,7 @@ def _write(the_plan: Any, aws: AwsSettings, document: dict[str, Any], *, command
         with render.wait_progress(enabled=output != "json") as on_wait:
             result = apply_plan(the_plan, aws, wait=not no_wait, on_wait=on_wait,
                                 comment=f"geoproxy {command}", started=started,
-                                on_batch=log_batch, wait_deployed=wait_deployed)
+                                on_write=log_write, wait_deployed=wait_deployed)
     finally:
         if audit is not None:
             audit.close()

@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from geoproxy.aws import AwsSettings, aws_errors
 from geoproxy.batching import BatchLimits, Change, pack
@@ -82,7 +83,8 @@ def _with_health_check_ids(entry: Change, created: dict[str, str]) -> Change:
     return {**entry, "ResourceRecordSet": {**record_set, "HealthCheckId": created[reference]}}
 
 
-def create_health_checks(plan: Plan, aws: AwsSettings) -> dict[str, str]:
+def create_health_checks(plan: Plan, aws: AwsSettings,
+                         record_write: WriteCallback) -> dict[str, str]:
     """Create (or, for a retried run, find: same CallerReference and settings) and tag the
     plan's new health checks; returns CallerReference -> id."""
     client = aws.client("route53")
@@ -94,10 +96,14 @@ def create_health_checks(plan: Plan, aws: AwsSettings) -> dict[str, str]:
             client.change_tags_for_resource(ResourceType="healthcheck",
                                             ResourceId=check["Id"], AddTags=spec.tags)
         created[spec.caller_reference] = check["Id"]
+        record_write({"service": "route53", "action": "CreateHealthCheck",
+                      "health_check_id": check["Id"], "pop": spec.pop,
+                      "caller_reference": spec.caller_reference})
     return created
 
 
-def delete_health_checks(plan: Plan, aws: AwsSettings) -> list[str]:
+def delete_health_checks(plan: Plan, aws: AwsSettings,
+                         record_write: WriteCallback) -> list[str]:
     client = aws.client("route53")
     deleted = []
     for check in plan.health_checks_to_delete:
@@ -106,10 +112,13 @@ def delete_health_checks(plan: Plan, aws: AwsSettings) -> list[str]:
                 client.exceptions.NoSuchHealthCheck):
             client.delete_health_check(HealthCheckId=check.id)
         deleted.append(check.id)
+        record_write({"service": "route53", "action": "DeleteHealthCheck",
+                      "health_check_id": check.id})
     return deleted
 
 
 WaitCallback = Callable[[list[SubmittedBatch], float], None]
+WriteCallback = Callable[[dict[str, Any]], None]
 
 
 def apply_plan(
@@ -121,42 +130,44 @@ def apply_plan(
     on_wait: WaitCallback | None = None,
     comment: str = "geoproxy apply",
     started: float | None = None,
-    on_batch: Callable[[SubmittedBatch, list[Change]], None] | None = None,
+    on_write: WriteCallback | None = None,
     wait_deployed: bool = False,
 ) -> ApplyResult:
-    """Submit every batch, then wait for INSYNC. `started` (time.monotonic) is when the
-    command began, so the reported time is what an operator waited; `on_batch` sees each
-    accepted batch (the audit log)."""
+    """Write the plan in its phases, then wait for INSYNC. `started` (time.monotonic) is
+    when the command began, so the reported time is what an operator waited; `on_write`
+    hears of every accepted write (the audit log)."""
+    record_write = on_write or (lambda write: None)
     started = time.monotonic() if started is None else started
     result = ApplyResult()
     # Health checks first (records refer to them), deleted last (once nothing refers to them).
-    result.health_checks_created = create_health_checks(plan, aws)
+    result.health_checks_created = create_health_checks(plan, aws, record_write)
     ids = result.health_checks_created
     distributions = plan.distributions
     first = _submit(batches_for(plan, health_check_ids=ids,
                                 select=lambda c: not c.after_distribution),
-                    aws, comment, result, on_batch)
+                    aws, comment, result, record_write)
     if distributions:
         if first:  # the origin may only point at records Route 53 already serves
             wait_insync(first, aws, started, timeout_s, on_wait)
         for distribution in distributions:
-            result.distributions_updated[distribution.distribution_id] = (
-                update_distribution(distribution, aws, done=result))
+            etag = update_distribution(distribution, aws, done=result)
+            result.distributions_updated[distribution.distribution_id] = etag
+            record_write({"service": "cloudfront", "action": "UpdateDistribution",
+                          "distribution_id": distribution.distribution_id, "etag": etag,
+                          "fields": [change.path for change in distribution.changes]})
     _submit(batches_for(plan, health_check_ids=ids, select=lambda c: c.after_distribution),
-            aws, comment, result, on_batch)
+            aws, comment, result, record_write)
     if wait and result.batches:
         wait_insync(result.batches, aws, started, timeout_s, on_wait)
         result.seconds_to_insync = time.monotonic() - started
     if wait_deployed and distributions:
         result.deployed = wait_until_deployed(distributions, aws, started, timeout_s, on_wait)
-    result.health_checks_deleted = delete_health_checks(plan, aws)
+    result.health_checks_deleted = delete_health_checks(plan, aws, record_write)
     return result
 
 
 def _submit(by_zone: dict[str, list[list[Change]]], aws: AwsSettings, comment: str,
-            result: ApplyResult,
-            on_batch: Callable[[SubmittedBatch, list[Change]], None] | None
-            ) -> list[SubmittedBatch]:
+            result: ApplyResult, record_write: WriteCallback) -> list[SubmittedBatch]:
     client = aws.client("route53")
     submitted_now = []
     for zone_id, batches in by_zone.items():
@@ -173,8 +184,15 @@ def _submit(by_zone: dict[str, list[list[Change]]], aws: AwsSettings, comment: s
                                        info["Status"])
             result.batches.append(submitted)
             submitted_now.append(submitted)
-            if on_batch:
-                on_batch(submitted, batch)
+            record_write({
+                "service": "route53", "action": "ChangeResourceRecordSets",
+                "zone_id": zone_id, "change_id": submitted.change_id,
+                "records": [{"action": entry["Action"],
+                             "name": entry["ResourceRecordSet"]["Name"],
+                             "type": entry["ResourceRecordSet"]["Type"],
+                             "set_identifier": entry["ResourceRecordSet"].get("SetIdentifier")}
+                            for entry in batch],
+            })
     return submitted_now
 
 

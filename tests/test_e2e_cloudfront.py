@@ -301,3 +301,18 @@ def test_bad_country_codes(aws: Any, run_cli: RunCli, tmp_path: Path, countries:
     assert result.returncode == 1
     assert "cloudfront.geo_restriction.countries" in result.stderr
     assert message in result.stderr
+
+
+def test_every_write_is_in_the_audit_log(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, cloudfront_policy(distribution))
+    log = tmp_path / "audit.jsonl"
+    assert run_cli("apply", "--yes", "--audit-log", str(log)).returncode == 0
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(line["service"], line["action"]) for line in lines] == [
+        ("route53", "ChangeResourceRecordSets"), ("cloudfront", "UpdateDistribution"),
+        ("route53", "ChangeResourceRecordSets")]
+    assert lines[1]["distribution_id"] == distribution
+    assert "Aliases" in lines[1]["fields"]
+    assert {record["name"] for record in lines[2]["records"]} == {VIEWER}
