@@ -45,6 +45,7 @@ class DistributionPlan:
     new_config: dict[str, Any] = field(default_factory=dict)
     aliases_added: list[str] = field(default_factory=list)
     live_aliases: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # reasons CloudFront would refuse
     application: Application | None = field(default=None, repr=False, compare=False)
 
 
@@ -103,7 +104,8 @@ def apply_settings(config: dict[str, Any], app: Application) -> dict[str, Any]:
         pop = cloudfront.origin_failover.secondary_pop
         wanted[direct_id] = _custom_origin(app, direct_id, direct_name(pop, app.record),
                                            origins.get(direct_id))
-    stale = {f"{origin_id}-{pop}" for pop in app.pops} - set(wanted)  # an old fallback PoP
+    # `<origin_id>-...` ids are geoproxy's namespace: any not wanted now is an old fallback.
+    stale = {oid for oid in origins if oid.startswith(origin_id + "-")} - set(wanted)
     kept = [origins[oid] if oid not in wanted else wanted.pop(oid)
             for oid in origins if oid not in stale]
     new["Origins"] = _listed(kept + list(wanted.values()))
@@ -202,6 +204,15 @@ def plan_distribution(app: Application, distribution: dict[str, Any],
                             bool(config.get("IsIPV6Enabled", False)),
                             distribution.get("Status", ""), changes,
                             new_config if changes else {})
+    removed = ({o["Id"] for o in _items(config.get("Origins"))}
+               | {g["Id"] for g in _items(config.get("OriginGroups"))}) - (
+        {o["Id"] for o in _items(new_config.get("Origins"))}
+        | {g["Id"] for g in _items(new_config.get("OriginGroups"))})
+    plan.problems = [
+        f"{app.name}: cache behaviour {behaviour.get('PathPattern')} targets "
+        f"{behaviour['TargetOriginId']}, which geoproxy would remove; point it elsewhere first"
+        for behaviour in _items(config.get("CacheBehaviors"))
+        if behaviour.get("TargetOriginId") in removed]
     plan.live_aliases = live_aliases(distribution)
     plan.application = app
     plan.aliases_added = sorted(set(app.cloudfront.aliases) - set(plan.live_aliases))

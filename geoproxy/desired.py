@@ -96,7 +96,11 @@ def desired_app(
             chain = resolve(pop, overlay)
             effective = chain[-1].to_pop if chain else pop
             # A manual failover is the operator's decision: both halves point where it says.
-            partner = effective if chain else app.pops[pop].failover_to or pop
+            # A partner the operator has failed away from is not used either: the pair then
+            # answers with its PoP, rather than send traffic to a PoP declared down.
+            partner = app.pops[pop].failover_to or pop
+            if chain or partner in overlay:
+                partner = effective
             for role, target_pop, health in (("PRIMARY", effective, True),
                                              ("SECONDARY", partner, False)):
                 check = health_check_ids.get(target_pop) if role == "PRIMARY" else None

@@ -20,7 +20,7 @@ from geoproxy.aws import AwsSettings, aws_errors
 from geoproxy.batching import BatchLimits, Change, pack
 from geoproxy.cloudfront import DistributionPlan, plan_distribution
 from geoproxy.errors import AwsError, GeoproxyError
-from geoproxy.healthchecks import PENDING_PREFIX
+from geoproxy.healthchecks import PENDING_PREFIX, HealthCheckSpec
 from geoproxy.plan import Plan, RecordChange
 
 DEFAULT_WAIT_TIMEOUT_S = 900.0
@@ -83,34 +83,51 @@ def _with_health_check_ids(entry: Change, created: dict[str, str]) -> Change:
     return {**entry, "ResourceRecordSet": {**record_set, "HealthCheckId": created[reference]}}
 
 
-def create_health_checks(plan: Plan, aws: AwsSettings,
-                         record_write: WriteCallback) -> dict[str, str]:
+def create_health_checks(plan: Plan, aws: AwsSettings, record_write: WriteCallback,
+                         result: ApplyResult) -> dict[str, str]:
     """Create (or, for a retried run, find: same CallerReference and settings) and tag the
-    plan's new health checks; returns CallerReference -> id."""
+    plan's new health checks, and tag found ones a crash left untagged; returns
+    CallerReference -> id."""
     client = aws.client("route53")
-    created: dict[str, str] = {}
+    created = result.health_checks_created
     for spec in plan.health_checks_to_create:
-        with aws_errors(f"create the health check of {spec.pop} for {spec.record}"):
-            check = client.create_health_check(CallerReference=spec.caller_reference,
-                                               HealthCheckConfig=spec.config)["HealthCheck"]
-            client.change_tags_for_resource(ResourceType="healthcheck",
-                                            ResourceId=check["Id"], AddTags=spec.tags)
+        try:
+            with aws_errors(f"create the health check of {spec.pop} for {spec.record}"):
+                check = client.create_health_check(CallerReference=spec.caller_reference,
+                                                   HealthCheckConfig=spec.config)["HealthCheck"]
+        except GeoproxyError as error:
+            raise _with_progress(error, result) from None
         created[spec.caller_reference] = check["Id"]
         record_write({"service": "route53", "action": "CreateHealthCheck",
                       "health_check_id": check["Id"], "pop": spec.pop,
                       "caller_reference": spec.caller_reference})
+        _tag(client, check["Id"], spec, result)
+    for spec, check_id in plan.health_checks_to_tag:
+        _tag(client, check_id, spec, result)
     return created
 
 
-def delete_health_checks(plan: Plan, aws: AwsSettings,
-                         record_write: WriteCallback) -> list[str]:
+def _tag(client: Any, check_id: str, spec: HealthCheckSpec, result: ApplyResult) -> None:
+    try:
+        with aws_errors(f"tag health check {check_id}"):
+            client.change_tags_for_resource(ResourceType="healthcheck", ResourceId=check_id,
+                                            AddTags=spec.tags)
+    except GeoproxyError as error:
+        raise _with_progress(error, result) from None
+
+
+def delete_health_checks(plan: Plan, aws: AwsSettings, record_write: WriteCallback,
+                         result: ApplyResult) -> list[str]:
     client = aws.client("route53")
-    deleted = []
+    deleted = result.health_checks_deleted
     for check in plan.health_checks_to_delete:
         # Already gone is fine: a re-run after a crash between the two steps.
-        with aws_errors(f"delete health check {check.id}"), contextlib.suppress(
-                client.exceptions.NoSuchHealthCheck):
-            client.delete_health_check(HealthCheckId=check.id)
+        try:
+            with aws_errors(f"delete health check {check.id}"), contextlib.suppress(
+                    client.exceptions.NoSuchHealthCheck):
+                client.delete_health_check(HealthCheckId=check.id)
+        except GeoproxyError as error:
+            raise _with_progress(error, result) from None
         deleted.append(check.id)
         record_write({"service": "route53", "action": "DeleteHealthCheck",
                       "health_check_id": check.id})
@@ -140,7 +157,7 @@ def apply_plan(
     started = time.monotonic() if started is None else started
     result = ApplyResult()
     # Health checks first (records refer to them), deleted last (once nothing refers to them).
-    result.health_checks_created = create_health_checks(plan, aws, record_write)
+    result.health_checks_created = create_health_checks(plan, aws, record_write, result)
     ids = result.health_checks_created
     distributions = plan.distributions
     first = _submit(batches_for(plan, health_check_ids=ids,
@@ -157,12 +174,13 @@ def apply_plan(
                           "fields": [change.path for change in distribution.changes]})
     _submit(batches_for(plan, health_check_ids=ids, select=lambda c: c.after_distribution),
             aws, comment, result, record_write)
-    if wait and result.batches:
+    # Health checks are deleted only once no record refers to them: that needs INSYNC.
+    if (wait or plan.health_checks_to_delete) and result.batches:
         wait_insync(result.batches, aws, started, timeout_s, on_wait)
         result.seconds_to_insync = time.monotonic() - started
     if wait_deployed and distributions:
         result.deployed = wait_until_deployed(distributions, aws, started, timeout_s, on_wait)
-    result.health_checks_deleted = delete_health_checks(plan, aws, record_write)
+    result.health_checks_deleted = delete_health_checks(plan, aws, record_write, result)
     return result
 
 
@@ -198,8 +216,11 @@ def _submit(by_zone: dict[str, list[list[Change]]], aws: AwsSettings, comment: s
 
 def _with_progress(error: GeoproxyError, result: ApplyResult) -> GeoproxyError:
     """Say what was already written, so nobody assumes an all-or-nothing run."""
-    done = [f"change {b.change_id} (zone {b.zone_id})" for b in result.batches]
+    done = [f"health check {check_id} created"
+            for check_id in result.health_checks_created.values()]
+    done += [f"change {b.change_id} (zone {b.zone_id})" for b in result.batches]
     done += [f"distribution {d}" for d in result.distributions_updated]
+    done += [f"health check {check_id} deleted" for check_id in result.health_checks_deleted]
     if done:
         error.message += (f"; already applied: {', '.join(done)}. Run `geoproxy plan` to see "
                           "what is left, and apply again to complete it")

@@ -92,6 +92,9 @@ class HealthCheckPlan:
     create: list[HealthCheckSpec] = field(default_factory=list)
     delete: list[LiveHealthCheck] = field(default_factory=list)
     ids: dict[str, str] = field(default_factory=dict)  # PoP -> id, or PENDING_PREFIX + reference
+    # Checks found by CallerReference without geoproxy's tags (a crash between create and
+    # tag): tagged again, or geoproxy could never recognise them to delete them later.
+    tag: list[tuple[HealthCheckSpec, str]] = field(default_factory=list)
 
 
 def plan_health_checks(specs: dict[str, HealthCheckSpec],
@@ -105,6 +108,8 @@ def plan_health_checks(specs: dict[str, HealthCheckSpec],
             plan.ids[pop] = PENDING_PREFIX + spec.caller_reference
         else:
             plan.ids[pop] = existing.id
+            if existing.record != record:
+                plan.tag.append((spec, existing.id))
     wanted = {spec.caller_reference for spec in specs.values()}
     plan.delete = [check for check in live
                    if check.record == record and check.caller_reference not in wanted]

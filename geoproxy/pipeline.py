@@ -25,7 +25,12 @@ from geoproxy.failover import (
     describe_violation,
     resolve,
 )
-from geoproxy.healthchecks import LiveHealthCheck, plan_health_checks, specs_for
+from geoproxy.healthchecks import (
+    PENDING_PREFIX,
+    LiveHealthCheck,
+    plan_health_checks,
+    specs_for,
+)
 from geoproxy.plan import AppPlan, LiveApp, Plan, RecordChange, calculate_app
 from geoproxy.policy import LoadedPolicy, load_policy
 from geoproxy.records import RecordKey, canonical, record_key
@@ -145,12 +150,12 @@ def resolve_app(compiled: Compiled, routing: AppRouting, overlay: Overlay,
 
 def read_health_checks(compiled: Compiled, aws: AwsSettings,
                        live: Mapping[str, LiveApp]) -> list[LiveHealthCheck]:
-    """geoproxy's health checks, read only when a policy PoP has one or a live record of
-    geoproxy's refers to one: most plans never pay for the listing."""
+    """geoproxy's health checks, read only for auto_failover applications or when a live
+    record of geoproxy's refers to one: most plans never pay for the listing."""
     from geoproxy.live import HealthCheckReader
 
-    wanted = any(pop.health_check for routing in compiled.routing.applications
-                 for pop in routing.app.pops.values())
+    # Any auto_failover application may have checks left from an earlier policy.
+    wanted = any(routing.app.auto_failover for routing in compiled.routing.applications)
     referenced = any(record.owned and "HealthCheckId" in record.raw
                      for app_live in live.values() for record in app_live.records)
     return HealthCheckReader(aws).read() if wanted or referenced else []
@@ -171,6 +176,8 @@ def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False) -
         app_plan = calculate_app(resolved.desired, app_live, adopt=adopt)
         app_plan.health_checks = health
         app_plan.distribution = distribution
+        if distribution is not None:
+            plan.problems.extend(distribution.problems)
         plan.apps.append(app_plan)
         plan.warnings.extend(resolved.warnings)
         plan.problems.extend(resolved.problems)
@@ -217,9 +224,6 @@ def plan_overlay_change(
     for name in app_names:
         routing, app_live = compiled.app_routing(name), live[name]
         health = plan_health_checks(specs_for(routing.app), checks, routing.app.record)
-        if health.create:
-            plan.problems.append(f"{name}: its health checks do not exist yet; run "
-                                 "`geoproxy apply` first")
         before = resolve_app(compiled, routing, app_live.overlay(routing.app.record),
                              app_live.zone_id, health.ids)
         after = resolve_app(compiled, routing, edit(routing, dict(before.overlay)),
@@ -233,7 +237,12 @@ def plan_overlay_change(
         state = state_name(routing.app.record)
         app_plan = AppPlan(full.name, full.zone_id, full.zone_name, full.record_name)
         app_plan.changes = [change for change in full.changes if change_key(change) in moving]
-        app_plan.conflicts = [c for c in full.conflicts if c.record.name == state]
+        if any(PENDING_PREFIX in str(change.new.record.to_route53().get("HealthCheckId", ""))
+               for change in app_plan.changes if change.new):
+            plan.problems.append(f"{name}: this failover needs a health check that does not "
+                                 "exist yet; run `geoproxy apply` first")
+        changed_names = {change.name for change in app_plan.changes} | {state}
+        app_plan.conflicts = [c for c in full.conflicts if c.record.name in changed_names]
         app_plan.unchanged = full.unchanged
         plan.apps.append(app_plan)
     return plan

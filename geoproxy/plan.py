@@ -59,9 +59,13 @@ class RecordChange:
     @property
     def after_distribution(self) -> bool:
         """A viewer alias record may point at the distribution only once it carries the
-        alias, so these creates and updates wait until the distribution is updated."""
-        return (self.new is not None and isinstance(self.new.record, OwnedAliasRecord)
-                and self.new.record.role == "viewer")
+        alias, and a direct PoP name may go only once no origin uses it: these wait until
+        the distribution is updated."""
+        if self.new is not None:
+            record = self.new.record
+            return isinstance(record, OwnedAliasRecord) and record.role == "viewer"
+        # The origin group's fallback keeps resolving until the distribution stops using it.
+        return self.old is not None and self.old.set_identifier == "geoproxy:direct"
 
     @property
     def slot(self) -> str:
@@ -125,6 +129,10 @@ class Plan:
         return [check for app in self.apps for check in app.health_checks.delete]
 
     @property
+    def health_checks_to_tag(self) -> list[tuple[HealthCheckSpec, str]]:
+        return [entry for app in self.apps for entry in app.health_checks.tag]
+
+    @property
     def distributions(self) -> list[DistributionPlan]:
         """Distributions whose config apply must update."""
         return [app.distribution for app in self.apps
@@ -133,7 +141,8 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.changes or self.health_checks_to_create
-                    or self.health_checks_to_delete or self.distributions)
+                    or self.health_checks_to_delete or self.health_checks_to_tag
+                    or self.distributions)
 
     def summary(self) -> dict[str, int]:
         counts = {"create": 0, "update": 0, "delete": 0}
@@ -163,6 +172,10 @@ def _conflict(record: LiveRecord, wanted_here: list[DesiredRecord], state: str,
     policy, _ = _policy_and_slot(wanted_here[0])
     if record.name == state:
         return "geoproxy keeps its failover state here", None
+    if policy == "weighted" and record.routing_policy == "weighted":
+        # geoproxy's one-member weighted record must be the only one, or Route 53 would share
+        # the answers with this record.
+        return "a weighted record that geoproxy does not own would share the answers", None
     if record.routing_policy != policy:
         return (f"a {record.routing_policy} record; Route 53 cannot mix it with {policy} "
                 "records at the same name and type"), None
@@ -184,6 +197,9 @@ def _delete_note(record: LiveRecord, desired: DesiredApp) -> str:
     if record.name == state_name(desired.record_name):
         return "no failover is active any more"
     if record.set_identifier == "geoproxy:viewer":
+        if record.name in desired.viewer_names and record.record_type == "AAAA" and any(
+                viewer.record.name == record.name for viewer in desired.viewers):
+            return "the distribution no longer has IPv6 enabled"
         return "no longer an alias of the distribution"
     if record.set_identifier == "geoproxy:direct":
         return "origin failover no longer uses this PoP"
@@ -249,13 +265,22 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
 
 
 def _batch_order(change: RecordChange, record_name: str) -> tuple[Any, ...]:
-    """Route 53 checks each change against the state the earlier ones left: deletes go first
-    (an adopted CNAME must be gone before its replacements exist), and an alias to a name in
-    the same zone needs its target to exist, so the PoP pairs are written before the latency
-    records that alias to them and deleted after them."""
+    """Route 53 checks each change against the state the earlier ones left, and an alias to
+    a name in the same zone needs its target to exist. So: records being replaced or
+    adopted, and latency records being removed, go first (an adopted CNAME must be gone
+    before its replacements exist); then the names below the record (PoP pairs, direct
+    names, state); then the latency records that alias to them; then geoproxy's own records
+    below the record that nothing aliases to any more."""
     at_record = change.name == record_name
-    rank = (0, not at_record) if change.action == "delete" else (1, at_record)
-    return (*rank, change.action != "update", change.name, change.record_type,
+    owned_leftover = (change.action == "delete" and not at_record
+                      and change.old is not None and change.old.owned)
+    if change.action == "delete" and not owned_leftover:
+        rank = 0
+    elif owned_leftover:
+        rank = 3
+    else:
+        rank = 2 if at_record else 1
+    return (rank, change.action != "update", change.name, change.record_type,
             change.source_region or "", change.slot)
 
 

@@ -67,11 +67,6 @@ def _application_issues(app: Application, index: int, catalog: Catalog) -> list[
         if pop.health_check and pop.health_check.protocol == "TCP" and \
                 pop.health_check.port is None:
             problem(("pops", region, "health_check", "port"), "a TCP health check needs a port")
-    for position, alias in enumerate(app.cloudfront.aliases if app.cloudfront else []):
-        if alias == app.record or alias.endswith("." + app.record):
-            problem(("cloudfront", "aliases", position),
-                    f"alias {alias} is the origin name or below it; viewers and the origin "
-                    "need different names")
     if app.cloudfront and app.cloudfront.origin_failover:
         secondary = app.cloudfront.origin_failover.secondary_pop
         if secondary not in app.pops:
@@ -92,6 +87,8 @@ def check_policy(policy: Policy, catalog: Catalog) -> list[Issue]:
     first_with_name: dict[str, int] = {}
     first_with_record: dict[str, int] = {}
     first_with_alias: dict[str, str] = {}
+    first_with_distribution: dict[str, str] = {}
+    records = {app.record: app.name for app in policy.applications}
     for index, app in enumerate(policy.applications):
         issues.extend(_application_issues(app, index, catalog))
         if app.name in first_with_name:
@@ -106,7 +103,22 @@ def check_policy(policy: Policy, catalog: Catalog) -> list[Issue]:
             issues.append(Issue(("applications", index, "record"),
                                 f"{app.record} is already managed by application {other.name!r}"))
         first_with_record.setdefault(app.record, index)
+        if app.cloudfront:
+            distribution_id = app.cloudfront.distribution_id
+            if first_with_distribution.setdefault(distribution_id, app.name) != app.name:
+                issues.append(Issue(
+                    ("applications", index, "cloudfront", "distribution_id"),
+                    f"distribution {distribution_id} is already managed by application "
+                    f"{first_with_distribution[distribution_id]!r}: one distribution has one "
+                    "default behaviour, one set of aliases and one geo restriction"))
         for position, alias in enumerate(app.cloudfront.aliases if app.cloudfront else []):
+            owner = next((name for record, name in records.items()
+                          if alias == record or alias.endswith("." + record)), None)
+            if owner is not None:
+                issues.append(Issue(("applications", index, "cloudfront", "aliases", position),
+                                    f"alias {alias} is the origin name of application "
+                                    f"{owner!r} or below it; viewers and origins need "
+                                    "different names"))
             if alias in first_with_alias and first_with_alias[alias] != app.name:
                 issues.append(Issue(("applications", index, "cloudfront", "aliases", position),
                                     f"{alias} is already an alias of application "

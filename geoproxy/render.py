@@ -107,6 +107,8 @@ def _pop_of(record: LiveRecord | DesiredRecord | None) -> str:
     target = record.alias_target()
     if target is None:
         return record.value_text()
+    if "._failover." in target.dns_name:
+        return target.dns_name.split("._failover.", 1)[0] + " pair"
     elb = parse_elb_target(target.dns_name)
     return elb.region if elb else target.dns_name
 
@@ -141,6 +143,13 @@ def _desired_dict(desired: DesiredRecord | None) -> dict[str, Any] | None:
         return None
     if isinstance(desired.record, StateRecord):
         return {"failovers": [failover_dict(f) for f in desired.record.failovers],
+                "record_set": desired.record.to_route53()}
+    if isinstance(desired.record, FailoverRecord):
+        return {"role": desired.record.role, "pop": desired.record.pop,
+                "target": desired.record.target.dns_name,
+                "hosted_zone_id": desired.record.target.hosted_zone_id,
+                "evaluate_target_health": desired.record.target.evaluate_target_health,
+                "health_check_id": desired.record.health_check_id,
                 "record_set": desired.record.to_route53()}
     target = desired.record.target
     body = {
@@ -202,13 +211,15 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 def _what_else_changes(old: LiveRecord | None, new: DesiredRecord) -> str:
     """For an update that keeps its PoP, the alias field that does change."""
     before = old.alias_target() if old else None
-    if before is None or not isinstance(new.record, LatencyRecord):
+    if before is None or not isinstance(new.record, LatencyRecord | FailoverRecord):
         return ""
     after = new.record.target
+    check_after = new.record.health_check_id if isinstance(new.record, FailoverRecord) else None
     changed = [f"{label} {a} → {b}" for label, a, b in (
         ("target", before.dns_name, after.dns_name),
         ("alias zone", before.hosted_zone_id, after.hosted_zone_id),
         ("evaluate_target_health", before.evaluate_target_health, after.evaluate_target_health),
+        ("health check", old.raw.get("HealthCheckId") if old else None, check_after),
     ) if a != b]
     return "; ".join(changed)
 
@@ -239,6 +250,8 @@ def _pair_line(change: RecordChange) -> Text:
         line.append(f"{before:<14} → {new.pop:<14}", style=style)
         health = "evaluates target health" if new.target.evaluate_target_health else "always"
         line.append(f"  {new.target.dns_name}  ({health})", "dim")
+        if change.action == "update" and before == new.pop and change.new:
+            line.append(f"  [{_what_else_changes(change.old, change.new)}]", "dim")
     else:
         line.append(_pop_of(change.old), style=style)
     if change.note:
@@ -383,8 +396,10 @@ def apply_result_text(result: ApplyResult) -> None:
     if result.seconds_to_insync is not None:
         stdout.print(Text(f"Apply complete: INSYNC after {result.seconds_to_insync:.1f}s.",
                           style="bold green"))
-    else:
+    elif result.batches:
         stdout.print(Text("Apply submitted; not waiting for INSYNC (--no-wait).", style="bold"))
+    else:
+        stdout.print(Text("Apply complete.", style="bold green"))
 
 
 @contextmanager

@@ -139,6 +139,11 @@ def route_application(
                 (*path, "compliance", rule_index, "allowed_pops"),
                 f"compliance rule {rule.name!r} allows none of the application's PoPs",
             ))
+    if app.evaluate_target_health and app.auto_failover:
+        warnings.append(
+            f"{app.name}: evaluate_target_health has no effect with auto_failover: the latency "
+            "records never evaluate target health, their PoP pairs always do"
+        )
     if app.evaluate_target_health and app.compliance and not app.auto_failover:
         warnings.append(
             f"{app.name}: evaluate_target_health is true on plain latency records: when a PoP "

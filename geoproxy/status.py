@@ -14,7 +14,7 @@ from geoproxy.catalog import parse_elb_target
 from geoproxy.desired import DesiredApp
 from geoproxy.failover import Failover
 from geoproxy.plan import LiveApp
-from geoproxy.records import LiveRecord, canonical
+from geoproxy.records import LiveRecord, canonical, record_key
 
 State = Literal["ok", "failover", "drift", "missing", "foreign"]
 
@@ -67,12 +67,31 @@ class _PopNames:
         return elb.region if elb else target.dns_name
 
 
+def _broken_pairs(desired: DesiredApp, live: LiveApp) -> dict[str, str]:
+    """Auto-failover pair name -> what is wrong with it, for pairs that differ from the
+    policy: traffic through them may not go where the policy and failovers say."""
+    owned = {record.key: record for record in live.records if record.owned}
+    problems: dict[str, str] = {}
+    for pair in desired.pairs:
+        wanted = pair.record.to_route53()
+        current = owned.get(record_key(wanted))
+        role = wanted.get("Failover", "")
+        if current is None:
+            problems.setdefault(pair.record.name, f"the {role} record of its PoP pair "
+                                                  f"{pair.record.name} is missing")
+        elif canonical(current.raw) != canonical(wanted):
+            problems.setdefault(pair.record.name, f"the {role} record of its PoP pair "
+                                                  f"{pair.record.name} differs from the policy")
+    return problems
+
+
 def app_status(desired: DesiredApp, overlay: dict[str, Failover], live: LiveApp,
                pops_by_target: dict[str, str]) -> AppStatus:
     """`desired` must come from the routes with `overlay` applied (pipeline.resolve_app);
     `pops_by_target` names the policy's PoPs by their targets."""
     status = AppStatus(desired.name, desired.record_name, live.zone_id, list(overlay.values()))
     names = _PopNames(live, pops_by_target)
+    broken_pairs = _broken_pairs(desired, live)
     at_name = [record for record in live.records if record.name == desired.record_name]
     owned = {(r.record_type, r.region): r for r in at_name if r.owned}
     foreign = {(r.record_type, r.region): r for r in at_name if r.is_latency and not r.owned}
@@ -93,7 +112,10 @@ def app_status(desired: DesiredApp, overlay: dict[str, Failover], live: LiveApp,
             continue
         live_pop = names.of(record)
         target = record.alias_target()
-        if canonical(record.raw) == canonical(wanted.record.to_route53()):
+        pair_problem = broken_pairs.get(target.dns_name) if target else None
+        if pair_problem:
+            state, detail = "drift", pair_problem
+        elif canonical(record.raw) == canonical(wanted.record.to_route53()):
             state, detail = ("failover" if chain else "ok"), ""
         else:
             state = "drift"

@@ -86,9 +86,17 @@ def test_manual_failover_rewrites_only_the_pair(
     assert latency(aws, zone) == latency_before
     changed = {c["name"] for app in json.loads(result.stdout)["plan"]["applications"]
                for c in app["changes"]}
-    assert changed == {pair_name("eu-west-1").rstrip("."), "_geoproxy." + ORIGIN.rstrip(".")}
-    assert pairs(aws, zone)["eu-west-1"] == {"PRIMARY": (TARGETS["eu-central-1"], True),
-                                             "SECONDARY": (TARGETS["eu-central-1"], False)}
+    # The failed PoP's pair, and the pairs whose partner it was: a PoP declared down is no
+    # one's SECONDARY any more (they answer with their own PoP instead).
+    assert changed == {pair_name(pop).rstrip(".")
+                       for pop in ("eu-west-1", "eu-central-1", "us-east-1")} | {
+                           "_geoproxy." + ORIGIN.rstrip(".")}
+    now = pairs(aws, zone)
+    assert now["eu-west-1"] == {"PRIMARY": (TARGETS["eu-central-1"], True),
+                                "SECONDARY": (TARGETS["eu-central-1"], False)}
+    for pop in ("eu-central-1", "us-east-1"):
+        assert now[pop] == {"PRIMARY": (TARGETS[pop], True), "SECONDARY": (TARGETS[pop], False)}
+    assert now["ap-southeast-1"]["SECONDARY"] == (TARGETS["us-east-1"], False)
     assert aws.count("ChangeResourceRecordSets") == 1
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
     status = json.loads(run_cli("status", "--output", "json").stdout)["applications"][0]
@@ -97,8 +105,10 @@ def test_manual_failover_rewrites_only_the_pair(
                                                                           "eu-central-1")
 
     assert run_cli("failback", "eu-west-1", "--yes").returncode == 0
-    assert pairs(aws, zone)["eu-west-1"] == {"PRIMARY": (TARGETS["eu-west-1"], True),
-                                             "SECONDARY": (TARGETS["eu-central-1"], False)}
+    assert pairs(aws, zone) == {
+        pop: {"PRIMARY": (TARGETS[pop], True), "SECONDARY": (TARGETS[PARTNERS[pop]], False)}
+        for pop in TARGETS
+    }
 
 
 def test_switching_auto_failover_on_and_off_never_leaves_a_dangling_alias(
