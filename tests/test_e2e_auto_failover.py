@@ -247,3 +247,28 @@ def test_health_check_needs_auto_failover(aws: Any, run_cli: RunCli, tmp_path: P
     assert result.returncode == 1
     assert "applications[0].pops.eu-west-1.health_check: health_check is used by " \
            "auto_failover's failover pairs" in result.stderr
+
+
+def test_status_reports_a_pair_changed_outside_geoproxy(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, AUTO_POLICY)
+    assert run_cli("apply", "--yes").returncode == 0
+    primary = next(r for r in records_at(aws, zone, pair_name("eu-west-1"))
+                   if r["Failover"] == "PRIMARY")
+    edited = {**primary, "AliasTarget": {**primary["AliasTarget"],
+                                         "DNSName": TARGETS["us-east-1"] + ".",
+                                         "HostedZoneId": "Z35SXDOTRQ7X7K"}}
+    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
+        "Changes": [{"Action": "DELETE", "ResourceRecordSet": primary},
+                    {"Action": "CREATE", "ResourceRecordSet": edited}]})
+
+    status = json.loads(run_cli("status", "--output", "json").stdout)["applications"][0]
+
+    rows = {row["source_region"]: row for row in status["regions"]}
+    assert rows["eu-west-2"]["state"] == "drift"
+    assert rows["eu-west-2"]["live_pop"] == "us-east-1"
+    assert "PRIMARY record of its PoP pair" in rows["eu-west-2"]["detail"]
+    assert rows["us-east-2"]["state"] == "ok"
+    assert status["healthy"] is False
+    assert run_cli("plan", "--detailed-exitcode").returncode == 2  # and apply would mend it

@@ -316,3 +316,22 @@ def test_every_write_is_in_the_audit_log(
     assert lines[1]["distribution_id"] == distribution
     assert "Aliases" in lines[1]["fields"]
     assert {record["name"] for record in lines[2]["records"]} == {VIEWER}
+
+
+def test_a_user_behaviour_on_an_origin_geoproxy_would_remove_is_refused(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, cloudfront_policy(
+        distribution, "      origin_failover: {secondary_pop: us-east-1}\n"))
+    assert run_cli("apply", "--yes").returncode == 0
+    _edit_distribution(aws, distribution, CacheBehaviors={"Quantity": 1, "Items": [{
+        "PathPattern": "/api/*", "TargetOriginId": "geoproxy-shop-group",
+        "ViewerProtocolPolicy": "https-only", "CachePolicyId": CACHE_POLICY}]})
+    write_policy(tmp_path, cloudfront_policy(distribution))  # origin failover off
+    aws.reset_log()
+    result = run_cli("apply", "--yes")
+    assert result.returncode == 1
+    assert ("cache behaviour /api/* targets geoproxy-shop-group, which geoproxy would remove"
+            in result.stderr)
+    assert aws.count("UpdateDistribution") == 0
+    assert aws.count("ChangeResourceRecordSets") == 0
