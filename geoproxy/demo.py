@@ -14,6 +14,7 @@ import socket
 import tempfile
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from rich.rule import Rule
 from rich.text import Text
@@ -57,6 +58,35 @@ def _isolate_from_real_aws(endpoint_url: str, scratch: Path) -> None:
     })
 
 
+def _mend_moto_recreate() -> Any:
+    """moto (5.x) refuses a CREATE that repeats one from its journal, even when the record
+    was deleted since: failing back re-creates exactly the records of the first apply, which
+    real Route 53 accepts. The demo drops such stale journal entries before each batch."""
+    from unittest import mock
+
+    from moto.route53.models import Route53Backend
+
+    original = Route53Backend.change_resource_record_sets
+
+    def change_resource_record_sets(self: Any, zoneid: str,
+                                    change_list: list[dict[str, Any]]) -> None:
+        zone = self.get_hosted_zone(zoneid)
+        def key(record_set: dict[str, Any]) -> tuple[str, str, str | None]:
+            return (record_set["Name"].rstrip(".").lower(), record_set["Type"],
+                    record_set.get("SetIdentifier"))
+
+        live = {(r.name.rstrip(".").lower(), r.type, r.set_identifier) for r in zone.rrsets}
+        live -= {key(c["ResourceRecordSet"]) for c in change_list if c["Action"] == "DELETE"}
+        for change in change_list:
+            if change["Action"] == "CREATE" and key(change["ResourceRecordSet"]) not in live:
+                while change in zone.rr_changes:
+                    zone.rr_changes.remove(change)
+        original(self, zoneid, change_list)
+
+    return mock.patch.object(Route53Backend, "change_resource_record_sets",
+                             change_resource_record_sets)
+
+
 def _run(step: str, *args: str) -> int:
     from geoproxy.cli import cli
 
@@ -84,6 +114,8 @@ def run_demo(keep: Path | None) -> int:
         port = _free_port()
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         server.start()
+        mend = _mend_moto_recreate()
+        mend.start()
         try:
             endpoint = f"http://127.0.0.1:{port}"
             _isolate_from_real_aws(endpoint, Path(scratch_dir))
@@ -121,9 +153,25 @@ def run_demo(keep: Path | None) -> int:
                               "--detailed-exitcode"))
             codes.append(_run("6. Apply it", "apply", "-f", str(grown), "--yes"))
             codes.append(_run("7. And the routes now", "routes", "-f", str(grown)))
+            render.stdout.print()
+            render.stdout.print(Text(
+                "Disaster recovery: Dublin is down. Failing its traffic over to the US would "
+                "break the gdpr fence, so geoproxy refuses before writing anything; Tokyo can "
+                "take Singapore's traffic, and the failover is recorded in Route 53 itself."))
+            codes.append(_run("8. A failover that breaks compliance is refused", "failover",
+                              "-f", str(grown), "--from", "eu-west-1", "--to", "us-east-1",
+                              "--yes"))
+            codes.append(_run("9. Fail Singapore over to Tokyo", "failover", "-f", str(grown),
+                              "--from", "ap-southeast-1", "--to", "ap-northeast-1", "--yes",
+                              "--reason", "demo: Singapore maintenance"))
+            codes.append(_run("10. Plan still sees no changes: the failover is state, not "
+                              "drift", "plan", "-f", str(grown), "--detailed-exitcode"))
+            codes.append(_run("11. Fail back", "failback", "-f", str(grown), "ap-southeast-1",
+                              "--yes"))
         finally:
+            mend.stop()
             server.stop()
-    expected = [0, 0, 0, 0, 2, 0, 0]
+    expected = [0, 0, 0, 0, 2, 0, 0, 1, 0, 0, 0]
     if codes != expected:
         raise GeoproxyError(f"the demo did not go as expected (exit codes {codes}, "
                             f"expected {expected})")
