@@ -411,6 +411,10 @@ def wait_progress(enabled: bool) -> Iterator[WaitCallback | None]:
     with stderr.status("Waiting for Route 53 to report INSYNC…") as status:
 
         def update(batches: list[SubmittedBatch], elapsed: float) -> None:
+            if any(batch.zone_id == "cloudfront" for batch in batches):
+                status.update(f"Waiting for CloudFront to deploy {len(batches)} "
+                              f"distribution(s), {elapsed:.0f}s")
+                return
             done = sum(batch.status == "INSYNC" for batch in batches)
             status.update(f"Waiting for Route 53 to report INSYNC: {done}/{len(batches)} "
                           f"change(s) in sync, {elapsed:.0f}s")
