@@ -39,6 +39,7 @@ class DesiredApp:
     directs: tuple[DesiredRecord, ...] = ()  # direct PoP names for CloudFront origin failover
     viewers: tuple[DesiredRecord, ...] = ()  # viewer aliases to the distribution
     viewer_names: tuple[str, ...] = ()  # alias names to read: wanted, and ones being removed
+    manages_cloudfront: bool = False  # the policy has a `cloudfront` section for this app
 
     def by_key(self) -> dict[tuple[str, str], DesiredRecord]:
         """Latency records keyed by (type, source region)."""
@@ -110,7 +111,8 @@ def desired_app(
     state = DesiredRecord(StateRecord.of(app.record, active)) if active else None
     directs, viewers, viewer_names = _cloudfront_records(app, catalog, distribution)
     return DesiredApp(app.name, app.zone, app.zone_id, app.record, tuple(app.record_types),
-                      tuple(records), state, tuple(pairs), directs, viewers, viewer_names)
+                      tuple(records), state, tuple(pairs), directs, viewers, viewer_names,
+                      app.cloudfront is not None)
 
 
 def in_zone(name: str, zone: str) -> bool:

@@ -172,14 +172,15 @@ def apply_plan(
             record_write({"service": "cloudfront", "action": "UpdateDistribution",
                           "distribution_id": distribution.distribution_id, "etag": etag,
                           "fields": [change.path for change in distribution.changes]})
+        if wait_deployed:  # viewers then reach a distribution deployed everywhere
+            result.deployed = wait_until_deployed(distributions, aws, started, timeout_s,
+                                                  on_wait)
     _submit(batches_for(plan, health_check_ids=ids, select=lambda c: c.after_distribution),
             aws, comment, result, record_write)
     # Health checks are deleted only once no record refers to them: that needs INSYNC.
     if (wait or plan.health_checks_to_delete) and result.batches:
         wait_insync(result.batches, aws, started, timeout_s, on_wait)
         result.seconds_to_insync = time.monotonic() - started
-    if wait_deployed and distributions:
-        result.deployed = wait_until_deployed(distributions, aws, started, timeout_s, on_wait)
     result.health_checks_deleted = delete_health_checks(plan, aws, record_write, result)
     return result
 
@@ -251,6 +252,8 @@ def update_distribution(distribution: DistributionPlan, aws: AwsSettings,
         assert distribution.application is not None
         replanned = plan_distribution(distribution.application, fresh["Distribution"],
                                       fresh["ETag"])
+        if not replanned.changes:
+            return replanned.etag  # someone already made exactly this change
         if replanned.changes != distribution.changes:
             raise _with_progress(GeoproxyError(
                 f"CloudFront distribution {distribution_id} changed since the plan and now "

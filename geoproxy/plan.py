@@ -55,12 +55,17 @@ class RecordChange:
     old: LiveRecord | None = None
     new: DesiredRecord | None = None
     note: str = ""
+    # An adopted record at a viewer alias keeps answering until the viewer record replaces
+    # it, in the same batch, after the distribution carries the alias.
+    with_viewers: bool = False
 
     @property
     def after_distribution(self) -> bool:
         """A viewer alias record may point at the distribution only once it carries the
         alias, and a direct PoP name may go only once no origin uses it: these wait until
         the distribution is updated."""
+        if self.with_viewers:
+            return True
         if self.new is not None:
             record = self.new.record
             return isinstance(record, OwnedAliasRecord) and record.role == "viewer"
@@ -240,7 +245,8 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
         else:
             plan.changes.append(RecordChange("delete", record.name, record.record_type,
                                              record.region, old=record,
-                                             note=f"adopted: {reason}"))
+                                             note=f"adopted: {reason}",
+                                             with_viewers=record.name in desired.viewer_names))
 
     for key, desired_record in wanted.items():
         current = owned.get(key) or replacing.get(key)
@@ -255,7 +261,11 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
             plan.changes.append(RecordChange("update", key[0], key[1], region,
                                              old=current, new=desired_record, note=note))
     for key, record in owned.items():
-        if key not in wanted:
+        if key not in wanted and not desired.manages_cloudfront and (
+                record.set_identifier == "geoproxy:direct"):
+            # A distribution geoproxy no longer manages may still use it as a fallback origin.
+            plan.untouched.append(record)
+        elif key not in wanted:
             plan.changes.append(RecordChange("delete", record.name, record.record_type,
                                              record.region, old=record,
                                              note=_delete_note(record, desired)))

@@ -117,6 +117,13 @@ class OriginSettings(StrictModel):
     connection_attempts: int = Field(default=3, ge=1, le=3)
     connection_timeout: int = Field(default=10, ge=1, le=10)
 
+    @field_validator("ssl_protocols")
+    @classmethod
+    def _unique_protocols(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("a protocol is listed twice")
+        return value
+
 
 class GeoRestriction(StrictModel):
     type: Literal["whitelist", "blacklist", "none"] = "none"
@@ -157,6 +164,13 @@ class OriginFailover(StrictModel):
     secondary_pop: str
     status_codes: list[Literal[400, 403, 404, 416, 500, 502, 503, 504]] = Field(
         default_factory=lambda: [500, 502, 503, 504], min_length=1)
+
+    @field_validator("status_codes")
+    @classmethod
+    def _unique_codes(cls, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value):
+            raise ValueError("a status code is listed twice")
+        return value
 
 
 class CloudFront(StrictModel):

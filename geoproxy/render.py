@@ -24,7 +24,7 @@ from geoproxy.execute import ApplyResult, SubmittedBatch, WaitCallback
 from geoproxy.failover import Failover
 from geoproxy.pipeline import Compiled
 from geoproxy.plan import AppPlan, Plan, RecordChange
-from geoproxy.records import FailoverRecord, LatencyRecord, LiveRecord
+from geoproxy.records import FailoverRecord, LatencyRecord, LiveRecord, OwnedAliasRecord
 from geoproxy.routing import Route
 from geoproxy.state import StateRecord, overlay_of
 from geoproxy.status import AppStatus
@@ -301,6 +301,15 @@ def _change_line(change: RecordChange) -> Text:
     line = Text(f"  {symbol} ", style=f"bold {style}")
     line.append(f"{change.record_type:<4} {change.source_region or '-':<15} ")
     new = change.new
+    owned_alias = new.record if new is not None and isinstance(new.record,
+                                                               OwnedAliasRecord) else None
+    if owned_alias is not None:
+        line = Text(f"  {symbol} ", style=f"bold {style}")
+        line.append(f"{change.record_type:<4} {owned_alias.role:<15} ")
+        line.append(f"{change.name} → {owned_alias.target.dns_name}", style=style)
+        if change.note:
+            line.append(f"  [{change.note}]", "dim")
+        return line
     if new is not None and isinstance(new.record, LatencyRecord) and new.route is not None:
         before = _pop_of(change.old) if change.action == "update" else ""
         line.append(f"{before:<14} → {new.route.pop:<14}", style=style)
@@ -351,6 +360,8 @@ def summary_line(plan: Plan) -> Text:
     text = Text("Plan: ", style="bold")
     text.append(f"{counts['create']} to create, {counts['update']} to update, "
                 f"{counts['delete']} to delete, {counts['unchanged']} unchanged")
+    if counts["distribution_fields"]:
+        text.append(f"; CloudFront: {counts['distribution_fields']} field(s) to change")
     if counts["health_checks_to_create"] or counts["health_checks_to_delete"]:
         text.append(f"; health checks: {counts['health_checks_to_create']} to create, "
                     f"{counts['health_checks_to_delete']} to delete")

@@ -129,6 +129,18 @@ def route_application(
                             "need --override-compliance" for problem in partner_problems)
         routes.append(route)
 
+    secondary = (app.cloudfront.origin_failover.secondary_pop
+                 if app.cloudfront and app.cloudfront.origin_failover else None)
+    if secondary is not None:
+        # CloudFront retries a failed request from any edge on the secondary PoP.
+        for rule in app.compliance:
+            fenced = [route.source_region for route in routes
+                      if matches(route.source_region, rule.sources)]
+            if fenced and not matches(secondary, rule.allowed_pops):
+                issues.append(Issue(
+                    (*path, "cloudfront", "origin_failover", "secondary_pop"),
+                    f"compliance rule {rule.name!r}: origin failover would send requests from "
+                    f"{', '.join(fenced)} to {secondary}, which the rule does not allow"))
     for rule_index, rule in enumerate(app.compliance):
         if not any(matches(source, rule.sources) for source in sources):
             warnings.append(

@@ -229,21 +229,21 @@ def test_origin_failover_adds_a_direct_origin_and_an_origin_group(
     aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
     write_policy(tmp_path, cloudfront_policy(
-        distribution, "      origin_failover: {secondary_pop: us-east-1}\n"))
+        distribution, "      origin_failover: {secondary_pop: eu-west-1}\n"))
     result = run_cli("apply", "--yes")
     assert result.returncode == 0, result.stderr
     after = config_of(aws, distribution)
     origins = {o["Id"]: o["DomainName"] for o in after["Origins"]["Items"]}
-    assert origins["geoproxy-shop-us-east-1"] == "us-east-1.origin.shop.example.com"
+    assert origins["geoproxy-shop-eu-west-1"] == "eu-west-1.origin.shop.example.com"
     group = after["OriginGroups"]["Items"][0]
     assert group["Id"] == "geoproxy-shop-group"
     assert [m["OriginId"] for m in group["Members"]["Items"]] == [
-        "geoproxy-shop", "geoproxy-shop-us-east-1"]
+        "geoproxy-shop", "geoproxy-shop-eu-west-1"]
     assert sorted(group["FailoverCriteria"]["StatusCodes"]["Items"]) == [500, 502, 503, 504]
     assert after["DefaultCacheBehavior"]["TargetOriginId"] == "geoproxy-shop-group"
-    direct = records_at(aws, zone, "us-east-1." + ORIGIN)
+    direct = records_at(aws, zone, "eu-west-1." + ORIGIN)
     assert [r["AliasTarget"]["DNSName"] for r in direct] == [
-        "shop-use1-123.us-east-1.elb.amazonaws.com."]
+        "shop-euw1-456.eu-west-1.elb.amazonaws.com."]
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
 
     write_policy(tmp_path, cloudfront_policy(distribution))  # and off again
@@ -251,7 +251,7 @@ def test_origin_failover_adds_a_direct_origin_and_an_origin_group(
     after = config_of(aws, distribution)
     assert [o["Id"] for o in after["Origins"]["Items"]] == ["legacy", "assets", "geoproxy-shop"]
     assert after["DefaultCacheBehavior"]["TargetOriginId"] == "geoproxy-shop"
-    assert records_at(aws, zone, "us-east-1." + ORIGIN) == []
+    assert records_at(aws, zone, "eu-west-1." + ORIGIN) == []
 
 
 def test_wait_deployed(aws: Any, zone: str, distribution: str, run_cli: RunCli,
@@ -322,7 +322,7 @@ def test_a_user_behaviour_on_an_origin_geoproxy_would_remove_is_refused(
     aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
     write_policy(tmp_path, cloudfront_policy(
-        distribution, "      origin_failover: {secondary_pop: us-east-1}\n"))
+        distribution, "      origin_failover: {secondary_pop: eu-west-1}\n"))
     assert run_cli("apply", "--yes").returncode == 0
     _edit_distribution(aws, distribution, CacheBehaviors={"Quantity": 1, "Items": [{
         "PathPattern": "/api/*", "TargetOriginId": "geoproxy-shop-group",
@@ -335,3 +335,50 @@ def test_a_user_behaviour_on_an_origin_geoproxy_would_remove_is_refused(
             in result.stderr)
     assert aws.count("UpdateDistribution") == 0
     assert aws.count("ChangeResourceRecordSets") == 0
+
+
+def test_origin_failover_to_a_pop_the_fence_forbids_is_invalid(
+    aws: Any, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, cloudfront_policy(
+        "E2EXAMPLE123", "      origin_failover: {secondary_pop: us-east-1}\n"))
+    result = run_cli("validate")
+    assert result.returncode == 1
+    assert "applications[0].cloudfront.origin_failover.secondary_pop" in result.stderr
+    assert "compliance rule 'gdpr': origin failover would send requests from" in result.stderr
+
+
+def test_adopting_a_record_at_an_alias_replaces_it_in_the_viewer_batch(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
+        "Changes": [{"Action": "CREATE", "ResourceRecordSet": {
+            "Name": VIEWER, "Type": "A", "TTL": 60,
+            "ResourceRecords": [{"Value": "192.0.2.80"}]}}]})
+    write_policy(tmp_path, cloudfront_policy(distribution))
+    assert run_cli("apply", "--yes").returncode == 1  # a conflict without --adopt
+    log = tmp_path / "audit.jsonl"
+    result = run_cli("apply", "--yes", "--adopt", "--audit-log", str(log))
+    assert result.returncode == 0, result.stderr
+    batches = [json.loads(line) for line in log.read_text().splitlines()
+               if json.loads(line)["action"] == "ChangeResourceRecordSets"]
+    # The old answer stays until the viewer record replaces it, atomically, after the
+    # distribution carries the alias: never a moment without an answer.
+    assert [(r["action"], r["set_identifier"]) for r in batches[-1]["records"]
+            if r["name"] == VIEWER and r["type"] == "A"] == [
+        ("DELETE", None), ("CREATE", "geoproxy:viewer")]
+
+
+def test_dropping_the_cloudfront_section_keeps_the_fallback_name(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, cloudfront_policy(
+        distribution, "      origin_failover: {secondary_pop: eu-west-1}\n"))
+    assert run_cli("apply", "--yes").returncode == 0
+    write_policy(tmp_path, EXAMPLE_POLICY)
+    result = run_cli("apply", "--yes")
+    assert result.returncode == 0, result.stderr
+    # The distribution, no longer managed, still falls back to it.
+    assert len(records_at(aws, zone, "eu-west-1." + ORIGIN)) == 1
+    assert config_of(aws, distribution)["DefaultCacheBehavior"]["TargetOriginId"] == (
+        "geoproxy-shop-group")
