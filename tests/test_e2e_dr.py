@@ -244,13 +244,17 @@ def test_audit_log_gets_one_line_per_write(
     assert all(line["change_id"] and line["zone_id"] == zone for line in lines)
 
 
-def test_state_beside_the_record_is_a_conflict_when_foreign(
-    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
-) -> None:
+def _foreign_txt_at_state_name(aws: Any, zone: str) -> None:
     aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
         "Changes": [{"Action": "CREATE", "ResourceRecordSet": {
             "Name": STATE, "Type": "TXT", "TTL": 60,
             "ResourceRecords": [{"Value": '"not geoproxy"'}]}}]})
+
+
+def test_state_beside_the_record_is_a_conflict_when_foreign(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    _foreign_txt_at_state_name(aws, zone)
     aws.reset_log()
     result = run_cli("failover", "--from", "eu-west-1", "--yes")
     assert result.returncode == 1
@@ -261,10 +265,7 @@ def test_state_beside_the_record_is_a_conflict_when_foreign(
 def test_adopt_takes_over_a_foreign_record_at_the_state_name(
     aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
 ) -> None:
-    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
-        "Changes": [{"Action": "CREATE", "ResourceRecordSet": {
-            "Name": STATE, "Type": "TXT", "TTL": 60,
-            "ResourceRecords": [{"Value": '"not geoproxy"'}]}}]})
+    _foreign_txt_at_state_name(aws, zone)
     refused = run_cli("failover", "--from", "eu-west-1", "--yes")
     assert "run the same command with --adopt" in refused.stderr
     aws.reset_log()
