@@ -168,6 +168,8 @@ def apply_plan(
             wait_insync(first, aws, started, timeout_s, on_wait)
         for distribution in distributions:
             etag = update_distribution(distribution, aws, done=result)
+            if etag is None:
+                continue
             result.distributions_updated[distribution.distribution_id] = etag
             record_write({"service": "cloudfront", "action": "UpdateDistribution",
                           "distribution_id": distribution.distribution_id, "etag": etag,
@@ -229,10 +231,11 @@ def _with_progress(error: GeoproxyError, result: ApplyResult) -> GeoproxyError:
 
 
 def update_distribution(distribution: DistributionPlan, aws: AwsSettings,
-                        done: ApplyResult) -> str:
+                        done: ApplyResult) -> str | None:
     """UpdateDistribution with the ETag the plan read. If someone changed the distribution
     since, re-read it and go on only if geoproxy's part needs exactly the planned change
-    (their edit is then kept); otherwise stop. Never a lost update. Returns the new ETag."""
+    (their edit is then kept); otherwise stop. Never a lost update. Returns the new ETag, or
+    None when the distribution turned out to need no change any more."""
     client = aws.client("cloudfront")
     distribution_id = distribution.distribution_id
     config, etag = distribution.new_config, distribution.etag
@@ -253,7 +256,7 @@ def update_distribution(distribution: DistributionPlan, aws: AwsSettings,
         replanned = plan_distribution(distribution.application, fresh["Distribution"],
                                       fresh["ETag"])
         if not replanned.changes:
-            return replanned.etag  # someone already made exactly this change
+            return None  # someone already made exactly this change: nothing for us to write
         if replanned.changes != distribution.changes:
             raise _with_progress(GeoproxyError(
                 f"CloudFront distribution {distribution_id} changed since the plan and now "

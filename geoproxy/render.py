@@ -348,9 +348,14 @@ def _app_block(app: AppPlan) -> None:
                                    (f"  conflict: {conflict.reason}", "red")))
     if app.unchanged:
         stdout.print(Text(f"    {len(app.unchanged)} record(s) unchanged", style="dim"))
-    if app.untouched:
-        stdout.print(Text(f"    {len(app.untouched)} record(s) not owned by geoproxy left as "
-                          "they are", style="dim"))
+    kept = [record for record in app.untouched if record.owned]
+    foreign = len(app.untouched) - len(kept)
+    if foreign:
+        stdout.print(Text(f"    {foreign} record(s) not owned by geoproxy left as they are",
+                          style="dim"))
+    for record in kept:
+        stdout.print(Text(f"    kept: {record.describe()} (geoproxy's, no longer managed "
+                          "here; delete it yourself once nothing uses it)", style="dim"))
 
 
 def summary_line(plan: Plan) -> Text:
