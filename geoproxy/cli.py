@@ -400,11 +400,13 @@ def status(policy_file: Path, output: str, profile: str | None,
 
     compiled = compile_policy(policy_file)
     statuses, warnings = compute_status(compiled, AwsSettings(profile, endpoint_url))
+    from geoproxy import render_status
+
     render.warnings(warnings)
     if output == "json":
-        render.emit_json(render.status_json(statuses, warnings))
+        render.emit_json(render_status.status_json(statuses, warnings))
     else:
-        render.status_text(statuses)
+        render_status.status_text(statuses)
     return EXIT_OK
 
 
