@@ -24,6 +24,8 @@ from geoproxy.failover import (
     compliance_violations,
     describe_violation,
     resolve,
+    with_failover,
+    without_failover,
 )
 from geoproxy.healthchecks import (
     PENDING_PREFIX,
@@ -304,7 +306,7 @@ def plan_failover(compiled: Compiled, aws: AwsSettings, from_pop: str,
         to_pop = targets[routing.app.name]
         current = overlay.get(from_pop)
         if current is None or current.to_pop != to_pop:
-            overlay[from_pop] = declare(to_pop)
+            overlay = with_failover(overlay, declare(to_pop))
         try:
             resolve(from_pop, overlay)
         except FailoverCycle as cycle:
@@ -328,8 +330,7 @@ def plan_failback(compiled: Compiled, aws: AwsSettings, region: str,
         raise GeoproxyError(f"no application has a PoP in {region!r}")
 
     def edit(routing: AppRouting, overlay: dict[str, Failover]) -> dict[str, Failover]:
-        overlay.pop(region, None)
-        return overlay
+        return without_failover(overlay, region)
 
     return plan_overlay_change(compiled, aws, names, edit)
 
