@@ -1,3 +1,3 @@
-from geoproxy.cli import main
+from geoproxy.cli.app import main
 
 main()

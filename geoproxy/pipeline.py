@@ -11,12 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from geoproxy.aws import AwsSettings
-from geoproxy.catalog import Catalog
-from geoproxy.cloudfront import DistributionPlan, plan_distribution
-from geoproxy.desired import DesiredApp, desired_app, in_zone
-from geoproxy.errors import GeoproxyError, RefusedError
-from geoproxy.failover import (
+from geoproxy.aws.session import AwsSettings
+from geoproxy.core.cloudfront import DistributionPlan, plan_distribution
+from geoproxy.core.desired import DesiredApp, desired_app, in_zone
+from geoproxy.core.failover import (
     Failover,
     FailoverCycle,
     Overlay,
@@ -27,20 +25,22 @@ from geoproxy.failover import (
     with_failover,
     without_failover,
 )
-from geoproxy.healthchecks import (
+from geoproxy.core.healthchecks import (
     PENDING_PREFIX,
     LiveHealthCheck,
     plan_health_checks,
     specs_for,
 )
-from geoproxy.plan import AppPlan, LiveApp, Plan, RecordChange, calculate_app
-from geoproxy.policy import LoadedPolicy, load_policy
-from geoproxy.records import RecordKey, canonical, record_key
-from geoproxy.routing import AppRouting, RoutingResult, route_policy
-from geoproxy.state import state_name
+from geoproxy.core.plan import AppPlan, LiveApp, Plan, RecordChange, calculate_app
+from geoproxy.core.records import RecordKey, canonical, record_key
+from geoproxy.core.routing import AppRouting, RoutingResult, route_policy
+from geoproxy.core.state import state_name
+from geoproxy.errors import GeoproxyError, RefusedError
+from geoproxy.policy.catalog import Catalog
+from geoproxy.policy.models import LoadedPolicy, load_policy
 
 if TYPE_CHECKING:
-    from geoproxy.status import AppStatus
+    from geoproxy.core.status import AppStatus
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def compile_policy(path: str | Path, catalog: Catalog | None = None) -> Compiled
 def read_distributions(compiled: Compiled, aws: AwsSettings,
                        names: list[str] | None = None) -> dict[str, DistributionPlan]:
     """Per application with a `cloudfront` section: what apply would change on it."""
-    from geoproxy.live import CloudFrontReader
+    from geoproxy.aws.live import CloudFrontReader
 
     reader = CloudFrontReader(aws)
     plans = {}
@@ -84,7 +84,7 @@ def read_distributions(compiled: Compiled, aws: AwsSettings,
 def read_live(compiled: Compiled, aws: AwsSettings, names: list[str] | None = None,
               distributions: Mapping[str, DistributionPlan] | None = None
               ) -> dict[str, LiveApp]:
-    from geoproxy.live import Route53Reader  # boto3 is imported only on paths that use AWS
+    from geoproxy.aws.live import Route53Reader  # boto3 is imported only on paths that use AWS
 
     reader = Route53Reader(aws)
     live = {}
@@ -154,7 +154,7 @@ def read_health_checks(compiled: Compiled, aws: AwsSettings,
                        live: Mapping[str, LiveApp]) -> list[LiveHealthCheck]:
     """geoproxy's health checks, read only for auto_failover applications or when a live
     record of geoproxy's refers to one: most plans never pay for the listing."""
-    from geoproxy.live import HealthCheckReader
+    from geoproxy.aws.live import HealthCheckReader
 
     # Any auto_failover application may have checks left from an earlier policy.
     wanted = any(routing.app.auto_failover for routing in compiled.routing.applications)
@@ -197,7 +197,7 @@ def _alias_clashes(distributions: Mapping[str, DistributionPlan],
                    aws: AwsSettings) -> list[str]:
     """An alias CloudFront would refuse because another distribution carries it; read
     only when aliases are being added, so a no-op plan does not list the account."""
-    from geoproxy.live import CloudFrontReader
+    from geoproxy.aws.live import CloudFrontReader
 
     owners = CloudFrontReader(aws).alias_owners()
     return [f"{plan.app}: alias {alias} is already used by CloudFront distribution "
@@ -336,7 +336,7 @@ def plan_failback(compiled: Compiled, aws: AwsSettings, region: str,
 
 
 def compute_status(compiled: Compiled, aws: AwsSettings) -> tuple[list[AppStatus], list[str]]:
-    from geoproxy.status import app_status
+    from geoproxy.core.status import app_status
 
     live = read_live(compiled, aws)
     checks = read_health_checks(compiled, aws, live)

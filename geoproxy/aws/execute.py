@@ -1,0 +1,316 @@
+"""Execute: the only code that writes to AWS.
+
+Order matters for zero downtime: health checks are created first; then the Route 53 records
+(latency, pairs, state, direct names, and viewer records being removed) in atomic batches,
+waited for until INSYNC whenever the distribution is about to point at them; then the
+distribution (compare-and-swap on its ETag); then the viewer alias records, which may only
+point at a distribution that already carries the alias; health checks are deleted last.
+A failure between steps leaves a state that re-running apply completes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from geoproxy.aws.session import AwsSettings, aws_errors
+from geoproxy.core.batching import BatchLimits, Change, pack
+from geoproxy.core.cloudfront import DistributionPlan, plan_distribution
+from geoproxy.core.healthchecks import PENDING_PREFIX, HealthCheckSpec
+from geoproxy.core.plan import Plan, RecordChange
+from geoproxy.errors import AwsError, GeoproxyError
+
+DEFAULT_WAIT_TIMEOUT_S = 900.0
+
+
+def poll_interval() -> float:
+    """Seconds between GetChange polls; GEOPROXY_POLL_INTERVAL lets emulators go faster."""
+    try:
+        return max(float(os.environ.get("GEOPROXY_POLL_INTERVAL", "5")), 0.0)
+    except ValueError:
+        return 5.0
+
+
+@dataclass
+class SubmittedBatch:
+    zone_id: str
+    change_id: str
+    record_changes: int
+    status: str = "PENDING"
+
+
+@dataclass
+class ApplyResult:
+    batches: list[SubmittedBatch] = field(default_factory=list)
+    seconds_to_insync: float | None = None
+    health_checks_created: dict[str, str] = field(default_factory=dict)  # reference -> id
+    health_checks_deleted: list[str] = field(default_factory=list)
+    distributions_updated: dict[str, str] = field(default_factory=dict)  # id -> new ETag
+    deployed: bool | None = None  # with wait_deployed: every distribution reached Deployed
+
+
+def batches_for(
+    plan: Plan, limits: BatchLimits | None = None,
+    health_check_ids: dict[str, str] | None = None,
+    select: Callable[[RecordChange], bool] = lambda change: True,
+) -> dict[str, list[list[Change]]]:
+    """Route 53 change batches per hosted zone, each application's changes kept together
+    (its latency records alias to its PoP pairs, so they must land in the same batch).
+    `health_check_ids` replaces the placeholders of health checks created by this apply;
+    `select` picks the changes of one phase."""
+    groups: dict[str, dict[str, list[Change]]] = {}
+    for app in plan.apps:
+        for change in filter(select, app.changes):
+            by_app = groups.setdefault(app.zone_id, {})
+            by_app.setdefault(app.record_name, []).extend(
+                _with_health_check_ids(entry, health_check_ids or {})
+                for entry in change.route53_changes())
+    limits = limits or BatchLimits()
+    return {zone_id: pack(list(by_app.values()), limits) for zone_id, by_app in groups.items()}
+
+
+def _with_health_check_ids(entry: Change, created: dict[str, str]) -> Change:
+    record_set = entry["ResourceRecordSet"]
+    placeholder = record_set.get("HealthCheckId", "")
+    if not placeholder.startswith(PENDING_PREFIX):
+        return entry
+    reference = placeholder.removeprefix(PENDING_PREFIX)
+    if reference not in created:
+        raise AwsError(f"health check {reference} was not created; nothing was written")
+    return {**entry, "ResourceRecordSet": {**record_set, "HealthCheckId": created[reference]}}
+
+
+def create_health_checks(plan: Plan, aws: AwsSettings, record_write: WriteCallback,
+                         result: ApplyResult) -> dict[str, str]:
+    """Create (or, for a retried run, find: same CallerReference and settings) and tag the
+    plan's new health checks, and tag found ones a crash left untagged; returns
+    CallerReference -> id."""
+    client = aws.client("route53")
+    created = result.health_checks_created
+    for spec in plan.health_checks_to_create:
+        try:
+            with aws_errors(f"create the health check of {spec.pop} for {spec.record}"):
+                check = client.create_health_check(CallerReference=spec.caller_reference,
+                                                   HealthCheckConfig=spec.config)["HealthCheck"]
+        except GeoproxyError as error:
+            raise _with_progress(error, result) from None
+        created[spec.caller_reference] = check["Id"]
+        record_write({"service": "route53", "action": "CreateHealthCheck",
+                      "health_check_id": check["Id"], "pop": spec.pop,
+                      "caller_reference": spec.caller_reference})
+        _tag(client, check["Id"], spec, result)
+    for spec, check_id in plan.health_checks_to_tag:
+        _tag(client, check_id, spec, result)
+    return created
+
+
+def _tag(client: Any, check_id: str, spec: HealthCheckSpec, result: ApplyResult) -> None:
+    try:
+        with aws_errors(f"tag health check {check_id}"):
+            client.change_tags_for_resource(ResourceType="healthcheck", ResourceId=check_id,
+                                            AddTags=spec.tags)
+    except GeoproxyError as error:
+        raise _with_progress(error, result) from None
+
+
+def delete_health_checks(plan: Plan, aws: AwsSettings, record_write: WriteCallback,
+                         result: ApplyResult) -> list[str]:
+    client = aws.client("route53")
+    deleted = result.health_checks_deleted
+    for check in plan.health_checks_to_delete:
+        # Already gone is fine: a re-run after a crash between the two steps.
+        try:
+            with aws_errors(f"delete health check {check.id}"), contextlib.suppress(
+                    client.exceptions.NoSuchHealthCheck):
+                client.delete_health_check(HealthCheckId=check.id)
+        except GeoproxyError as error:
+            raise _with_progress(error, result) from None
+        deleted.append(check.id)
+        record_write({"service": "route53", "action": "DeleteHealthCheck",
+                      "health_check_id": check.id})
+    return deleted
+
+
+WaitCallback = Callable[[list[SubmittedBatch], float], None]
+WriteCallback = Callable[[dict[str, Any]], None]
+
+
+def apply_plan(
+    plan: Plan,
+    aws: AwsSettings,
+    *,
+    wait: bool = True,
+    timeout_s: float = DEFAULT_WAIT_TIMEOUT_S,
+    on_wait: WaitCallback | None = None,
+    comment: str = "geoproxy apply",
+    started: float | None = None,
+    on_write: WriteCallback | None = None,
+    wait_deployed: bool = False,
+) -> ApplyResult:
+    """Write the plan in its phases, then wait for INSYNC. `started` (time.monotonic) is
+    when the command began, so the reported time is what an operator waited; `on_write`
+    hears of every accepted write (the audit log)."""
+    record_write = on_write or (lambda write: None)
+    started = time.monotonic() if started is None else started
+    result = ApplyResult()
+    # Health checks first (records refer to them), deleted last (once nothing refers to them).
+    result.health_checks_created = create_health_checks(plan, aws, record_write, result)
+    ids = result.health_checks_created
+    distributions = plan.distributions
+    first = _submit(batches_for(plan, health_check_ids=ids,
+                                select=lambda c: not c.after_distribution),
+                    aws, comment, result, record_write)
+    if distributions:
+        if first:  # the origin may only point at records Route 53 already serves
+            wait_insync(first, aws, started, timeout_s, on_wait)
+        for distribution in distributions:
+            etag = update_distribution(distribution, aws, done=result)
+            if etag is None:
+                continue
+            result.distributions_updated[distribution.distribution_id] = etag
+            record_write({"service": "cloudfront", "action": "UpdateDistribution",
+                          "distribution_id": distribution.distribution_id, "etag": etag,
+                          "fields": [change.path for change in distribution.changes]})
+        if wait_deployed:  # viewers then reach a distribution deployed everywhere
+            result.deployed = wait_until_deployed(distributions, aws, started, timeout_s,
+                                                  on_wait)
+    _submit(batches_for(plan, health_check_ids=ids, select=lambda c: c.after_distribution),
+            aws, comment, result, record_write)
+    # Health checks are deleted only once no record refers to them: that needs INSYNC.
+    if (wait or plan.health_checks_to_delete) and result.batches:
+        wait_insync(result.batches, aws, started, timeout_s, on_wait)
+        result.seconds_to_insync = time.monotonic() - started
+    result.health_checks_deleted = delete_health_checks(plan, aws, record_write, result)
+    return result
+
+
+def _submit(by_zone: dict[str, list[list[Change]]], aws: AwsSettings, comment: str,
+            result: ApplyResult, record_write: WriteCallback) -> list[SubmittedBatch]:
+    client = aws.client("route53")
+    submitted_now = []
+    for zone_id, batches in by_zone.items():
+        for batch in batches:
+            try:
+                with aws_errors(f"change records in hosted zone {zone_id}"):
+                    response = client.change_resource_record_sets(
+                        HostedZoneId=zone_id, ChangeBatch={"Comment": comment, "Changes": batch}
+                    )
+            except AwsError as error:
+                raise _with_progress(error, result) from None
+            info = response["ChangeInfo"]
+            submitted = SubmittedBatch(zone_id, info["Id"].split("/")[-1], len(batch),
+                                       info["Status"])
+            result.batches.append(submitted)
+            submitted_now.append(submitted)
+            record_write({
+                "service": "route53", "action": "ChangeResourceRecordSets",
+                "zone_id": zone_id, "change_id": submitted.change_id,
+                "records": [{"action": entry["Action"],
+                             "name": entry["ResourceRecordSet"]["Name"],
+                             "type": entry["ResourceRecordSet"]["Type"],
+                             "set_identifier": entry["ResourceRecordSet"].get("SetIdentifier")}
+                            for entry in batch],
+            })
+    return submitted_now
+
+
+def _with_progress(error: GeoproxyError, result: ApplyResult) -> GeoproxyError:
+    """Say what was already written, so nobody assumes an all-or-nothing run."""
+    done = [f"health check {check_id} created"
+            for check_id in result.health_checks_created.values()]
+    done += [f"change {b.change_id} (zone {b.zone_id})" for b in result.batches]
+    done += [f"distribution {d}" for d in result.distributions_updated]
+    done += [f"health check {check_id} deleted" for check_id in result.health_checks_deleted]
+    if done:
+        error.message += (f"; already applied: {', '.join(done)}. Run `geoproxy plan` to see "
+                          "what is left, and apply again to complete it")
+    return error
+
+
+def update_distribution(distribution: DistributionPlan, aws: AwsSettings,
+                        done: ApplyResult) -> str | None:
+    """UpdateDistribution with the ETag the plan read. If someone changed the distribution
+    since, re-read it and go on only if geoproxy's part needs exactly the planned change
+    (their edit is then kept); otherwise stop. Never a lost update. Returns the new ETag, or
+    None when the distribution turned out to need no change any more."""
+    client = aws.client("cloudfront")
+    distribution_id = distribution.distribution_id
+    config, etag = distribution.new_config, distribution.etag
+    for attempt in range(2):
+        try:
+            with aws_errors(f"update CloudFront distribution {distribution_id}"):
+                try:
+                    return str(client.update_distribution(
+                        Id=distribution_id, IfMatch=etag, DistributionConfig=config)["ETag"])
+                except client.exceptions.PreconditionFailed:
+                    if attempt:
+                        raise
+        except GeoproxyError as error:
+            raise _with_progress(error, done) from None
+        with aws_errors(f"re-read CloudFront distribution {distribution_id}"):
+            fresh = client.get_distribution(Id=distribution_id)
+        assert distribution.application is not None
+        replanned = plan_distribution(distribution.application, fresh["Distribution"],
+                                      fresh["ETag"])
+        if not replanned.changes:
+            return None  # someone already made exactly this change: nothing for us to write
+        if replanned.changes != distribution.changes:
+            raise _with_progress(GeoproxyError(
+                f"CloudFront distribution {distribution_id} changed since the plan and now "
+                "needs a different change from geoproxy; it was not updated",
+                hint="run `geoproxy plan` to see the distribution as it is now"), done)
+        config, etag = replanned.new_config, replanned.etag
+    raise AssertionError("unreachable")
+
+
+def wait_until_deployed(distributions: list[DistributionPlan], aws: AwsSettings,
+                        started: float, timeout_s: float,
+                        on_wait: WaitCallback | None) -> bool:
+    client = aws.client("cloudfront")
+    interval = poll_interval()
+    pending = {d.distribution_id for d in distributions}
+    while pending:
+        for distribution_id in sorted(pending):
+            with aws_errors(f"read CloudFront distribution {distribution_id}"):
+                status = client.get_distribution(Id=distribution_id)["Distribution"]["Status"]
+            if status == "Deployed":
+                pending.discard(distribution_id)
+        if on_wait:
+            on_wait([SubmittedBatch("cloudfront", d, 0, "InProgress") for d in sorted(pending)],
+                    time.monotonic() - started)
+        if not pending:
+            return True
+        if time.monotonic() - started > timeout_s:
+            raise AwsError(f"distributions {', '.join(sorted(pending))} were updated but are "
+                           f"not Deployed after {timeout_s:.0f}s")
+        time.sleep(interval)
+    return True
+
+
+def wait_insync(
+    batches: list[SubmittedBatch],
+    aws: AwsSettings,
+    started: float,
+    timeout_s: float,
+    on_wait: WaitCallback | None,
+) -> None:
+    client = aws.client("route53")
+    interval = poll_interval()
+    while True:
+        for batch in batches:
+            if batch.status != "INSYNC":
+                with aws_errors(f"read the status of change {batch.change_id}"):
+                    batch.status = client.get_change(Id=batch.change_id)["ChangeInfo"]["Status"]
+        elapsed = time.monotonic() - started
+        if on_wait:
+            on_wait(batches, elapsed)
+        if all(batch.status == "INSYNC" for batch in batches):
+            return
+        if elapsed > timeout_s:
+            pending = ", ".join(b.change_id for b in batches if b.status != "INSYNC")
+            raise AwsError(f"changes {pending} were applied but are not INSYNC after "
+                           f"{timeout_s:.0f}s", hint="check again with `geoproxy plan`")
+        time.sleep(interval)

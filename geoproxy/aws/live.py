@@ -1,0 +1,169 @@
+"""Live state: read the hosted zones and the records at each managed name from Route 53.
+
+Reads only what the plan needs: one zone lookup per zone and a listing that starts at the
+application's record name and stops as soon as it is past it, never a whole-zone scan.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from geoproxy.aws.session import AwsSettings, aws_errors
+from geoproxy.core.healthchecks import REFERENCE_PREFIX, LiveHealthCheck
+from geoproxy.core.plan import LiveApp
+from geoproxy.core.records import LiveRecord, decode_route53_name
+from geoproxy.errors import AwsError
+
+PAGE_SIZE = "300"  # Route 53's maximum for ListResourceRecordSets
+
+
+class Route53Reader:
+    def __init__(self, aws: AwsSettings) -> None:
+        self._aws = aws
+        self._zones: dict[tuple[str, str | None], tuple[str, str]] = {}
+
+    @property
+    def _client(self) -> Any:
+        return self._aws.client("route53")
+
+    def zone(self, zone_name: str, zone_id: str | None) -> tuple[str, str]:
+        """(zone id, zone name) of the public hosted zone, cached per zone."""
+        key = (zone_name, zone_id)
+        if key not in self._zones:
+            self._zones[key] = (
+                self._zone_by_id(zone_name, zone_id) if zone_id else self._zone_by_name(zone_name)
+            )
+        return self._zones[key]
+
+    def _zone_by_id(self, zone_name: str, zone_id: str) -> tuple[str, str]:
+        with aws_errors(f"read hosted zone {zone_id}"):
+            try:
+                zone = self._client.get_hosted_zone(Id=zone_id)["HostedZone"]
+            except self._client.exceptions.NoSuchHostedZone:
+                raise AwsError(f"hosted zone {zone_id} does not exist") from None
+        actual = decode_route53_name(zone["Name"])
+        if zone.get("Config", {}).get("PrivateZone", False):
+            raise AwsError(f"hosted zone {zone_id} is a private zone; CloudFront resolves "
+                           "origins in public DNS", hint="set `zone_id` to the public zone")
+        if actual != zone_name:
+            raise AwsError(f"hosted zone {zone_id} is {actual}, not {zone_name}",
+                           hint="fix `zone` or `zone_id` in the policy")
+        return zone_id, actual
+
+    def _zone_by_name(self, zone_name: str) -> tuple[str, str]:
+        with aws_errors(f"look up hosted zone {zone_name}"):
+            response = self._client.list_hosted_zones_by_name(DNSName=zone_name, MaxItems="10")
+        public = [
+            zone for zone in response["HostedZones"]
+            if decode_route53_name(zone["Name"]) == zone_name
+            and not zone.get("Config", {}).get("PrivateZone", False)
+        ]
+        if not public:
+            raise AwsError(f"no public hosted zone named {zone_name} in this account",
+                           hint="create the zone, or check the profile and account in use")
+        if len(public) > 1:
+            ids = ", ".join(zone["Id"].split("/")[-1] for zone in public)
+            raise AwsError(f"several public hosted zones are named {zone_name} ({ids})",
+                           hint="set `zone_id` in the policy to pick one")
+        return public[0]["Id"].split("/")[-1], zone_name
+
+    def subtree(self, zone_id: str, name: str, *, below: bool = True) -> tuple[LiveRecord, ...]:
+        """Every record set at `name` (and, with `below`, under it). Route 53 lists names
+        sorted by their labels reversed, so a subtree is one contiguous run: start at the
+        name, stop at the first name outside it; follows paging by name, type and id."""
+        records: list[LiveRecord] = []
+        request: dict[str, str] = {"HostedZoneId": zone_id, "StartRecordName": name,
+                                   "MaxItems": PAGE_SIZE}
+        while True:
+            with aws_errors(f"list records at {name}"):
+                page = self._client.list_resource_record_sets(**request)
+            for raw in page["ResourceRecordSets"]:
+                listed = decode_route53_name(raw["Name"])
+                if listed != name and not (below and listed.endswith("." + name)):
+                    return tuple(records)
+                records.append(LiveRecord(raw))
+            if not page.get("IsTruncated"):
+                return tuple(records)
+            request["StartRecordName"] = page["NextRecordName"]
+            request["StartRecordType"] = page["NextRecordType"]
+            if "NextRecordIdentifier" in page:
+                request["StartRecordIdentifier"] = page["NextRecordIdentifier"]
+            else:
+                request.pop("StartRecordIdentifier", None)
+
+    def read_app(self, zone: str, zone_id: str | None, record_name: str,
+                 other_names: tuple[str, ...] = ()) -> LiveApp:
+        """Everything geoproxy keeps for an application: its record and the names below it
+        (auto-failover pairs, failover state, direct PoP names) in one listing, plus
+        `other_names` (viewer aliases) that lie elsewhere in the zone."""
+        found_id, zone_name = self.zone(zone, zone_id)
+        records = list(self.subtree(found_id, record_name))
+        for name in sorted(set(other_names)):
+            if name != record_name and not name.endswith("." + record_name):
+                records.extend(self.subtree(found_id, name, below=False))
+        return LiveApp(found_id, zone_name, tuple(records))
+
+
+class HealthCheckReader:
+    """geoproxy's Route 53 health checks (CallerReference prefix), with their tags."""
+
+    def __init__(self, aws: AwsSettings) -> None:
+        self._aws = aws
+
+    def read(self) -> list[LiveHealthCheck]:
+        client = self._aws.client("route53")
+        found: list[dict[str, Any]] = []
+        request: dict[str, str] = {"MaxItems": "1000"}
+        while True:
+            with aws_errors("list health checks"):
+                page = client.list_health_checks(**request)
+            found += [check for check in page["HealthChecks"]
+                      if check["CallerReference"].startswith(REFERENCE_PREFIX)]
+            if not page.get("IsTruncated"):
+                break
+            request["Marker"] = page["NextMarker"]
+        tags: dict[str, dict[str, str]] = {}
+        ids = [check["Id"] for check in found]
+        for start in range(0, len(ids), 10):  # ListTagsForResources takes ten ids a call
+            with aws_errors("read health check tags"):
+                response = client.list_tags_for_resources(ResourceType="healthcheck",
+                                                          ResourceIds=ids[start:start + 10])
+            for entry in response["ResourceTagSets"]:
+                tags[entry["ResourceId"]] = {tag["Key"]: tag["Value"] for tag in entry["Tags"]}
+        return [LiveHealthCheck(check["Id"], check["CallerReference"],
+                                check["HealthCheckConfig"], tags.get(check["Id"], {}))
+                for check in found]
+
+
+class CloudFrontReader:
+    """The distributions the policy names, read once per run."""
+
+    def __init__(self, aws: AwsSettings) -> None:
+        self._aws = aws
+
+    def distribution(self, distribution_id: str) -> tuple[dict[str, Any], str]:
+        """GetDistribution: (the Distribution, with config, domain name and status; ETag)."""
+        client = self._aws.client("cloudfront")
+        with aws_errors(f"read CloudFront distribution {distribution_id}"):
+            try:
+                response = client.get_distribution(Id=distribution_id)
+            except client.exceptions.NoSuchDistribution:
+                raise AwsError(f"CloudFront distribution {distribution_id} does not exist",
+                               hint="geoproxy manages an existing distribution; check "
+                                    "`cloudfront.distribution_id`") from None
+        return response["Distribution"], response["ETag"]
+
+    def alias_owners(self) -> dict[str, str]:
+        """alias -> id of the distribution that carries it, across the account."""
+        client = self._aws.client("cloudfront")
+        owners: dict[str, str] = {}
+        request: dict[str, str] = {}
+        while True:
+            with aws_errors("list CloudFront distributions"):
+                listing = client.list_distributions(**request)["DistributionList"]
+            for summary in listing.get("Items") or []:
+                for alias in (summary.get("Aliases") or {}).get("Items") or []:
+                    owners[alias.lower().rstrip(".")] = summary["Id"]
+            if not listing.get("IsTruncated"):
+                return owners
+            request["Marker"] = listing["NextMarker"]

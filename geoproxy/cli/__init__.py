@@ -1,0 +1,2 @@
+"""The command line: Click commands and the renderers (rich for people, JSON for scripts).
+"""

@@ -1,0 +1,437 @@
+"""Render: the same data models shown to people (rich) or to scripts (JSON).
+
+One dict per model is built here and the JSON renderer just dumps it; the rich renderers read
+the models directly. Nothing here computes anything the plan does not already say.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from geoproxy.aws.execute import ApplyResult, SubmittedBatch, WaitCallback
+from geoproxy.core.cloudfront import DistributionPlan
+from geoproxy.core.desired import DesiredRecord
+from geoproxy.core.failover import Failover
+from geoproxy.core.plan import AppPlan, Plan, RecordChange
+from geoproxy.core.records import FailoverRecord, LatencyRecord, LiveRecord, OwnedAliasRecord
+from geoproxy.core.routing import Route
+from geoproxy.core.state import StateRecord, overlay_of
+from geoproxy.errors import GeoproxyError
+from geoproxy.pipeline import Compiled
+from geoproxy.policy.catalog import parse_elb_target
+
+SYMBOLS = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red")}
+
+stdout = Console(highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def emit_json(document: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
+    sys.stdout.flush()
+
+
+def warnings(messages: list[str]) -> None:
+    for message in messages:
+        stderr.print(Text("Warning: ", style="bold yellow") + Text(message))
+
+
+def error(failure: GeoproxyError) -> None:
+    stderr.print(Text("Error: ", style="bold red") + Text(failure.message))
+    if failure.hint:
+        stderr.print(Text(f"  hint: {failure.hint}", style="dim"))
+
+
+# --- routes ----------------------------------------------------------------------------------
+
+
+def _why(route: Route) -> str:
+    if route.reason == "failover":
+        return "failover " + " → ".join((*route.failovers, route.pop))
+    distance = f", {route.distance_km:,.0f} km" if route.distance_km is not None else ""
+    return f"{route.reason}{distance}"
+
+
+def route_dict(route: Route) -> dict[str, Any]:
+    return {
+        "source_region": route.source_region,
+        "pop": route.pop,
+        "reason": route.reason,
+        "distance_km": round(route.distance_km) if route.distance_km is not None else None,
+        "compliance": list(route.compliance),
+        "policy_pop": route.base_pop or route.pop,
+        "failovers": list(route.failovers),
+    }
+
+
+def routes_json(compiled: Compiled) -> dict[str, Any]:
+    return {
+        "applications": [
+            {"name": routing.app.name, "record": routing.app.record,
+             "routes": [route_dict(route) for route in routing.routes]}
+            for routing in compiled.routing.applications
+        ],
+        "warnings": compiled.warnings,
+    }
+
+
+def routes_table(compiled: Compiled) -> None:
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("application", "source region", "", "PoP", "why", "compliance"):
+        table.add_column(column)
+    for routing in compiled.routing.applications:
+        for route in routing.routes:
+            style = "cyan" if route.reason == "forced" else ""
+            table.add_row(routing.app.name, route.source_region, "→", route.pop,
+                          Text(_why(route), style=style), ", ".join(route.compliance) or "-")
+    stdout.print(table)
+
+
+# --- plans -----------------------------------------------------------------------------------
+
+
+def _pop_of(record: LiveRecord | DesiredRecord | None) -> str:
+    if record is None:
+        return ""
+    if isinstance(record, DesiredRecord):
+        return record.route.pop if record.route else ""
+    target = record.alias_target()
+    if target is None:
+        return record.value_text()
+    if "._failover." in target.dns_name:
+        return target.dns_name.split("._failover.", 1)[0] + " pair"
+    elb = parse_elb_target(target.dns_name)
+    return elb.region if elb else target.dns_name
+
+
+def failover_dict(failover: Failover) -> dict[str, Any]:
+    return {"from": failover.from_pop, "to": failover.to_pop, "at": failover.at,
+            "by": failover.by, "reason": failover.reason or None,
+            "override_compliance": failover.override_compliance or None}
+
+
+def _live_dict(record: LiveRecord | None) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    target = record.alias_target()
+    body: dict[str, Any] = {
+        "set_identifier": record.set_identifier,
+        "routing_policy": record.routing_policy,
+        "owned": record.owned,
+        "target": target.dns_name if target else None,
+        "hosted_zone_id": target.hosted_zone_id if target else None,
+        "evaluate_target_health": target.evaluate_target_health if target else None,
+        "pop": _pop_of(record) if target else None,
+        "record_set": record.raw,
+    }
+    if record.record_type == "TXT" and overlay_of(record):
+        body["failovers"] = [failover_dict(f) for f in overlay_of(record).values()]
+    return body
+
+
+def _desired_dict(desired: DesiredRecord | None) -> dict[str, Any] | None:
+    if desired is None:
+        return None
+    if isinstance(desired.record, StateRecord):
+        return {"failovers": [failover_dict(f) for f in desired.record.failovers],
+                "record_set": desired.record.to_route53()}
+    if isinstance(desired.record, FailoverRecord):
+        return {"role": desired.record.role, "pop": desired.record.pop,
+                "target": desired.record.target.dns_name,
+                "hosted_zone_id": desired.record.target.hosted_zone_id,
+                "evaluate_target_health": desired.record.target.evaluate_target_health,
+                "health_check_id": desired.record.health_check_id,
+                "record_set": desired.record.to_route53()}
+    target = desired.record.target
+    body = {
+        "set_identifier": desired.record.set_identifier,
+        "target": target.dns_name,
+        "hosted_zone_id": target.hosted_zone_id,
+        "evaluate_target_health": target.evaluate_target_health,
+    }
+    if desired.route:
+        body.update(route_dict(desired.route))
+    return body
+
+
+def change_dict(change: RecordChange) -> dict[str, Any]:
+    return {
+        "action": change.action,
+        "name": change.name,
+        "type": change.record_type,
+        "source_region": change.source_region,
+        "before": _live_dict(change.old),
+        "after": _desired_dict(change.new),
+        "note": change.note or None,
+    }
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "format_version": 1,
+        "has_changes": plan.has_changes,
+        "summary": plan.summary(),
+        "applications": [
+            {
+                "name": app.name,
+                "zone": app.zone_name,
+                "zone_id": app.zone_id,
+                "record": app.record_name,
+                "changes": [change_dict(change) for change in app.changes],
+                "conflicts": [
+                    {"record": conflict.record.describe(), "reason": conflict.reason,
+                     "record_set": conflict.record.raw}
+                    for conflict in app.conflicts
+                ],
+                "unchanged": len(app.unchanged),
+                "untouched": [record.describe() for record in app.untouched],
+                "cloudfront": _distribution_dict(app.distribution),
+                "health_checks": {
+                    "create": [{"pop": spec.pop, "caller_reference": spec.caller_reference,
+                                "config": spec.config} for spec in app.health_checks.create],
+                    "delete": [{"id": check.id, "pop": check.tags.get("geoproxy:pop"),
+                                "config": check.config} for check in app.health_checks.delete],
+                },
+            }
+            for app in plan.apps
+        ],
+        "warnings": plan.warnings,
+    }
+
+
+def _what_else_changes(old: LiveRecord | None, new: DesiredRecord) -> str:
+    """For an update that keeps its PoP, the alias field that does change."""
+    before = old.alias_target() if old else None
+    if before is None or not isinstance(new.record, LatencyRecord | FailoverRecord):
+        return ""
+    after = new.record.target
+    check_after = new.record.health_check_id if isinstance(new.record, FailoverRecord) else None
+    changed = [f"{label} {a} → {b}" for label, a, b in (
+        ("target", before.dns_name, after.dns_name),
+        ("alias zone", before.hosted_zone_id, after.hosted_zone_id),
+        ("evaluate_target_health", before.evaluate_target_health, after.evaluate_target_health),
+        ("health check", old.raw.get("HealthCheckId") if old else None, check_after),
+    ) if a != b]
+    return "; ".join(changed)
+
+
+def _state_line(change: RecordChange) -> Text:
+    symbol, style = SYMBOLS[change.action]
+    line = Text(f"  {symbol} ", style=f"bold {style}")
+    line.append(f"{'TXT':<4} {'failover state':<15} ")
+    if change.new is not None and isinstance(change.new.record, StateRecord):
+        line.append(", ".join(f"{f.from_pop} → {f.to_pop}" for f in change.new.record.failovers),
+                    style=style)
+    else:
+        line.append("cleared", style=style)
+    if change.note:
+        line.append(f"  [{change.note}]", "dim")
+    return line
+
+
+def _pair_line(change: RecordChange) -> Text:
+    """A record of an auto-failover pair: `<pop>._failover.<record>` PRIMARY or SECONDARY."""
+    symbol, style = SYMBOLS[change.action]
+    pair_of = change.name.split("._failover.", 1)[0]
+    line = Text(f"  {symbol} ", style=f"bold {style}")
+    line.append(f"{change.record_type:<4} {pair_of + ' pair':<19} {change.slot:<9} ")
+    new = change.new.record if change.new else None
+    if isinstance(new, FailoverRecord):
+        before = _pop_of(change.old) if change.action == "update" else ""
+        line.append(f"{before:<14} → {new.pop:<14}", style=style)
+        health = "evaluates target health" if new.target.evaluate_target_health else "always"
+        line.append(f"  {new.target.dns_name}  ({health})", "dim")
+        if change.action == "update" and before == new.pop and change.new:
+            line.append(f"  [{_what_else_changes(change.old, change.new)}]", "dim")
+    else:
+        line.append(_pop_of(change.old), style=style)
+    if change.note:
+        line.append(f"  [{change.note}]", "dim")
+    return line
+
+
+def _distribution_dict(distribution: DistributionPlan | None) -> dict[str, Any] | None:
+    if distribution is None:
+        return None
+    return {"distribution_id": distribution.distribution_id, "etag": distribution.etag,
+            "domain_name": distribution.domain_name, "status": distribution.status,
+            "changes": [{"field": c.path, "before": c.old, "after": c.new}
+                        for c in distribution.changes]}
+
+
+def _distribution_lines(distribution: DistributionPlan) -> None:
+    for change in distribution.changes:
+        symbol, style = (("+", "green") if change.old in (None, [], "") else
+                         ("-", "red") if change.new in (None, [], "") else ("~", "yellow"))
+        stdout.print(Text.assemble((f"  {symbol} ", f"bold {style}"),
+                                   f"cloudfront {distribution.distribution_id} {change.path}"))
+        if isinstance(change.old, dict) or isinstance(change.new, dict):
+            old, new = change.old or {}, change.new or {}
+            for key in sorted(set(old) | set(new), key=list((*new, *old)).index):
+                if old.get(key) != new.get(key):
+                    stdout.print(Text(f"      {key}: {_short(old.get(key))} → "
+                                      f"{_short(new.get(key))}", style="dim"))
+        else:
+            stdout.print(Text(f"      {_short(change.old)} → {_short(change.new)}", style="dim"))
+
+
+def _short(value: Any) -> str:
+    if value in (None, [], ""):
+        return "(none)"
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def _change_line(change: RecordChange) -> Text:
+    if change.record_type == "TXT" and change.source_region is None and (
+        change.new is not None or (change.old is not None and overlay_of(change.old))
+    ):
+        return _state_line(change)
+    if change.slot:
+        return _pair_line(change)
+    symbol, style = SYMBOLS[change.action]
+    line = Text(f"  {symbol} ", style=f"bold {style}")
+    line.append(f"{change.record_type:<4} {change.source_region or '-':<15} ")
+    new = change.new
+    owned_alias = new.record if new is not None and isinstance(new.record,
+                                                               OwnedAliasRecord) else None
+    if owned_alias is not None:
+        line = Text(f"  {symbol} ", style=f"bold {style}")
+        line.append(f"{change.record_type:<4} {owned_alias.role:<15} ")
+        line.append(f"{change.name} → {owned_alias.target.dns_name}", style=style)
+        if change.note:
+            line.append(f"  [{change.note}]", "dim")
+        return line
+    if new is not None and isinstance(new.record, LatencyRecord) and new.route is not None:
+        before = _pop_of(change.old) if change.action == "update" else ""
+        line.append(f"{before:<14} → {new.route.pop:<14}", style=style)
+        line.append(f"  {new.record.target.dns_name}  ({_why(new.route)})", "dim")
+        if change.action == "update" and before == new.route.pop:
+            line.append(f"  [{_what_else_changes(change.old, new)}]", "dim")
+    else:
+        line.append(_pop_of(change.old), style=style)
+        if change.old and not change.old.owned:
+            line.append(f"  {change.old.describe()}", "dim")
+    if change.note:
+        line.append(f"  [{change.note}]", "dim")
+    return line
+
+
+def _app_block(app: AppPlan) -> None:
+    stdout.print(Text.assemble((app.name, "bold"), f"  {app.record_name}",
+                               (f"  (zone {app.zone_name}, {app.zone_id})", "dim")))
+    for spec in app.health_checks.create:
+        stdout.print(Text.assemble(("  + ", "bold green"), f"health check {spec.pop:<14} ",
+                                   (spec.describe(), "dim")))
+    for change in app.changes:
+        if not change.after_distribution:
+            stdout.print(_change_line(change))
+    if app.distribution is not None:
+        _distribution_lines(app.distribution)
+    for change in app.changes:
+        if change.after_distribution:
+            stdout.print(_change_line(change))
+    for check in app.health_checks.delete:
+        stdout.print(Text.assemble(("  - ", "bold red"),
+                                   f"health check {check.tags.get('geoproxy:pop', '?'):<14} ",
+                                   (f"{check.id} {check.describe()}", "dim")))
+    for conflict in app.conflicts:
+        stdout.print(Text.assemble(("  ! ", "bold red"), conflict.record.describe(),
+                                   (f"  conflict: {conflict.reason}", "red")))
+    if app.unchanged:
+        stdout.print(Text(f"    {len(app.unchanged)} record(s) unchanged", style="dim"))
+    kept = [record for record in app.untouched if record.owned]
+    foreign = len(app.untouched) - len(kept)
+    if foreign:
+        stdout.print(Text(f"    {foreign} record(s) not owned by geoproxy left as they are",
+                          style="dim"))
+    for record in kept:
+        stdout.print(Text(f"    kept: {record.describe()} (geoproxy's, no longer managed "
+                          "here; delete it yourself once nothing uses it)", style="dim"))
+
+
+def summary_line(plan: Plan) -> Text:
+    counts = plan.summary()
+    if not plan.has_changes and not plan.conflicts:
+        return Text("No changes. Live records match the policy.", style="bold green")
+    text = Text("Plan: ", style="bold")
+    text.append(f"{counts['create']} to create, {counts['update']} to update, "
+                f"{counts['delete']} to delete, {counts['unchanged']} unchanged")
+    if counts["distribution_fields"]:
+        text.append(f"; CloudFront: {counts['distribution_fields']} field(s) to change")
+    if counts["health_checks_to_create"] or counts["health_checks_to_delete"]:
+        text.append(f"; health checks: {counts['health_checks_to_create']} to create, "
+                    f"{counts['health_checks_to_delete']} to delete")
+    if counts["conflicts"]:
+        text.append(f", {counts['conflicts']} conflict(s)", style="bold red")
+    return text.append(".")
+
+
+def plan_text(plan: Plan) -> None:
+    for app in plan.apps:
+        _app_block(app)
+        stdout.print()
+    stdout.print(summary_line(plan))
+
+
+# --- apply results ---------------------------------------------------------------------------
+
+
+def apply_result_json(result: ApplyResult) -> dict[str, Any]:
+    return {
+        "batches": [
+            {"zone_id": b.zone_id, "change_id": b.change_id, "changes": b.record_changes,
+             "status": b.status}
+            for b in result.batches
+        ],
+        "seconds_to_insync": (round(result.seconds_to_insync, 2)
+                              if result.seconds_to_insync is not None else None),
+        "health_checks_created": sorted(result.health_checks_created.values()),
+        "health_checks_deleted": result.health_checks_deleted,
+        "distributions_updated": sorted(result.distributions_updated),
+        "deployed": result.deployed,
+    }
+
+
+def apply_result_text(result: ApplyResult) -> None:
+    for batch in result.batches:
+        stdout.print(f"Change {batch.change_id} in zone {batch.zone_id}: "
+                     f"{batch.record_changes} change(s), {batch.status}")
+    for distribution_id in sorted(result.distributions_updated):
+        stdout.print(f"CloudFront distribution {distribution_id} updated"
+                     + (" and Deployed." if result.deployed else
+                        "; it deploys in the background (--wait-deployed waits)."))
+    if result.seconds_to_insync is not None:
+        stdout.print(Text(f"Apply complete: INSYNC after {result.seconds_to_insync:.1f}s.",
+                          style="bold green"))
+    elif result.batches:
+        stdout.print(Text("Apply submitted; not waiting for INSYNC (--no-wait).", style="bold"))
+    else:
+        stdout.print(Text("Apply complete.", style="bold green"))
+
+
+@contextmanager
+def wait_progress(enabled: bool) -> Iterator[WaitCallback | None]:
+    """A live 'waiting for INSYNC' line on a terminal; nothing when output is piped."""
+    if not (enabled and stderr.is_terminal):
+        yield None
+        return
+    with stderr.status("Waiting for Route 53 to report INSYNC…") as status:
+
+        def update(batches: list[SubmittedBatch], elapsed: float) -> None:
+            if any(batch.zone_id == "cloudfront" for batch in batches):
+                status.update(f"Waiting for CloudFront to deploy {len(batches)} "
+                              f"distribution(s), {elapsed:.0f}s")
+                return
+            done = sum(batch.status == "INSYNC" for batch in batches)
+            status.update(f"Waiting for Route 53 to report INSYNC: {done}/{len(batches)} "
+                          f"change(s) in sync, {elapsed:.0f}s")
+
+        yield update

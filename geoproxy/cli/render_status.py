@@ -1,0 +1,67 @@
+"""Render the status of live routing, for people (rich) or scripts (JSON)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from geoproxy.cli.render import failover_dict, stdout
+from geoproxy.core.status import AppStatus
+
+STATE_STYLES = {"ok": "green", "failover": "cyan", "drift": "yellow", "missing": "red",
+                "foreign": "red"}
+
+
+def status_json(statuses: list[AppStatus], warning_messages: list[str]) -> dict[str, Any]:
+    return {
+        "applications": [
+            {
+                "name": status.name,
+                "record": status.record,
+                "zone_id": status.zone_id,
+                "healthy": status.healthy,
+                "failovers": [failover_dict(f) for f in status.failovers],
+                "regions": [
+                    {"source_region": region.source_region, "type": region.record_type,
+                     "state": region.state, "live_pop": region.live_pop,
+                     "live_target": region.live_target, "policy_pop": region.policy_pop,
+                     "effective_pop": region.effective_pop,
+                     "failovers": [failover_dict(f) for f in region.failovers],
+                     "detail": region.detail or None}
+                    for region in status.regions
+                ],
+                "extra_records": status.extra,
+            }
+            for status in statuses
+        ],
+        "warnings": warning_messages,
+    }
+
+
+def status_text(statuses: list[AppStatus]) -> None:
+    for status in statuses:
+        stdout.print(Text.assemble((status.name, "bold"), f"  {status.record}",
+                                   (f"  (zone {status.zone_id})", "dim")))
+        for failover in status.failovers:
+            stdout.print(Text.assemble(
+                ("  failover ", "bold cyan"), f"{failover.from_pop} → {failover.to_pop}",
+                (f"  since {failover.at} by {failover.by}"
+                 + (f": {failover.reason}" if failover.reason else "")
+                 + (f" [compliance overridden: {failover.override_compliance}]"
+                    if failover.override_compliance else ""), "dim")))
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        for column in ("type", "source region", "live", "policy", "state", "detail"):
+            table.add_column(column)
+        for region in status.regions:
+            via = " → ".join((*(f.from_pop for f in region.failovers), region.effective_pop))
+            table.add_row(region.record_type, region.source_region, region.live_pop or "-",
+                          region.policy_pop,
+                          Text(region.state, style=STATE_STYLES[region.state]),
+                          region.detail or (f"failover {via}" if region.failovers else ""))
+        stdout.print(table)
+        for extra in status.extra:
+            stdout.print(Text(f"  extra record of geoproxy's, not in the policy: {extra}",
+                              style="yellow"))
+        stdout.print()

@@ -1,0 +1,224 @@
+"""The distribution's side: what geoproxy keeps on it, and the field-by-field diff.
+
+Pure. geoproxy owns a few parts of one distribution's config: its origin (the application's
+latency-routed name), optionally an origin group and a direct PoP origin, the default cache
+behaviour's target, the aliases and the geo restriction. `apply_settings` writes exactly those
+parts into a copy of the live config, so everything else the user made is sent back as read.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from geoproxy.policy.models import Application
+
+PATH_ALIASES = "Aliases"
+PATH_GEO = "Restrictions.GeoRestriction"
+PATH_TARGET = "DefaultCacheBehavior.TargetOriginId"
+
+
+def direct_name(pop: str, record_name: str) -> str:
+    """A per-PoP name that skips the latency routing: the origin group's fallback."""
+    return f"{pop}.{record_name}"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    path: str  # where in DistributionConfig, e.g. "Origins[geoproxy-shop]" or "Aliases"
+    old: Any
+    new: Any
+
+
+@dataclass
+class DistributionPlan:
+    """What apply must change on one distribution, against the config it was computed from."""
+
+    app: str
+    distribution_id: str
+    etag: str
+    domain_name: str
+    ipv6: bool
+    status: str
+    changes: list[FieldChange] = field(default_factory=list)
+    new_config: dict[str, Any] = field(default_factory=dict)
+    aliases_added: list[str] = field(default_factory=list)
+    live_aliases: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # reasons CloudFront would refuse
+    application: Application | None = field(default=None, repr=False, compare=False)
+
+
+def _items(container: dict[str, Any] | None) -> list[Any]:
+    return list((container or {}).get("Items") or [])
+
+
+def _listed(items: list[Any]) -> dict[str, Any]:
+    return {"Quantity": len(items), "Items": items} if items else {"Quantity": 0}
+
+
+def _origin_ids(app: Application) -> tuple[str, str | None, str | None]:
+    """(geo origin id, direct PoP origin id, origin group id); the last two with failover."""
+    origin_id = app.origin_id
+    failover = app.cloudfront.origin_failover if app.cloudfront else None
+    if failover is None:
+        return origin_id, None, None
+    return origin_id, f"{origin_id}-{failover.secondary_pop}", f"{origin_id}-group"
+
+
+def _custom_origin(app: Application, origin_id: str, domain: str,
+                   existing: dict[str, Any] | None) -> dict[str, Any]:
+    """Our origin, keeping any field of an existing one that geoproxy does not manage."""
+    assert app.cloudfront is not None
+    settings = app.cloudfront.origin
+    origin = copy.deepcopy(existing) if existing else {
+        "Id": origin_id, "OriginPath": "", "CustomHeaders": {"Quantity": 0},
+        "OriginShield": {"Enabled": False},
+    }
+    custom = dict(origin.get("CustomOriginConfig") or {})
+    custom.update({
+        "HTTPPort": settings.http_port,
+        "HTTPSPort": settings.https_port,
+        "OriginProtocolPolicy": settings.protocol_policy,
+        "OriginSslProtocols": _listed(list(settings.ssl_protocols)),
+        "OriginReadTimeout": settings.read_timeout,
+        "OriginKeepaliveTimeout": settings.keepalive_timeout,
+    })
+    origin.update({"Id": origin_id, "DomainName": domain, "CustomOriginConfig": custom,
+                   "ConnectionAttempts": settings.connection_attempts,
+                   "ConnectionTimeout": settings.connection_timeout})
+    origin.pop("S3OriginConfig", None)
+    return origin
+
+
+def apply_settings(config: dict[str, Any], app: Application) -> dict[str, Any]:
+    """A copy of `config` with geoproxy's parts as the policy declares them."""
+    assert app.cloudfront is not None
+    cloudfront = app.cloudfront
+    origin_id, direct_id, group_id = _origin_ids(app)
+    new = copy.deepcopy(config)
+
+    origins = {origin["Id"]: origin for origin in _items(new.get("Origins"))}
+    wanted = {origin_id: _custom_origin(app, origin_id, app.record, origins.get(origin_id))}
+    if direct_id and cloudfront.origin_failover:
+        pop = cloudfront.origin_failover.secondary_pop
+        wanted[direct_id] = _custom_origin(app, direct_id, direct_name(pop, app.record),
+                                           origins.get(direct_id))
+    # `<origin_id>-...` ids are geoproxy's namespace: any not wanted now is an old fallback.
+    stale = {oid for oid in origins if oid.startswith(origin_id + "-")} - set(wanted)
+    kept = [origins[oid] if oid not in wanted else wanted.pop(oid)
+            for oid in origins if oid not in stale]
+    new["Origins"] = _listed(kept + list(wanted.values()))
+
+    groups = [group for group in _items(new.get("OriginGroups"))
+              if group["Id"] != f"{origin_id}-group"]
+    if group_id and cloudfront.origin_failover:
+        codes = sorted(cloudfront.origin_failover.status_codes)
+        groups.append({
+            "Id": group_id,
+            "FailoverCriteria": {"StatusCodes": _listed(codes)},
+            "Members": _listed([{"OriginId": origin_id}, {"OriginId": direct_id}]),
+        })
+    new["OriginGroups"] = _listed(groups)
+
+    new["DefaultCacheBehavior"]["TargetOriginId"] = group_id or origin_id
+    new["Aliases"] = _listed(list(cloudfront.aliases))
+    geo = cloudfront.geo_restriction
+    new.setdefault("Restrictions", {})["GeoRestriction"] = {
+        "RestrictionType": geo.type, **_listed(list(geo.countries))}
+    return new
+
+
+def _origin_view(origin: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The parts of an origin geoproxy manages, in comparable form."""
+    if origin is None:
+        return None
+    custom = origin.get("CustomOriginConfig") or {}
+    return {
+        "DomainName": origin.get("DomainName"),
+        "HTTPPort": custom.get("HTTPPort"), "HTTPSPort": custom.get("HTTPSPort"),
+        "OriginProtocolPolicy": custom.get("OriginProtocolPolicy"),
+        "OriginSslProtocols": sorted(_items(custom.get("OriginSslProtocols"))),
+        "OriginReadTimeout": custom.get("OriginReadTimeout"),
+        "OriginKeepaliveTimeout": custom.get("OriginKeepaliveTimeout"),
+        "ConnectionAttempts": origin.get("ConnectionAttempts"),
+        "ConnectionTimeout": origin.get("ConnectionTimeout"),
+    }
+
+
+def _group_view(group: dict[str, Any] | None) -> dict[str, Any] | None:
+    if group is None:
+        return None
+    return {
+        "StatusCodes": sorted(_items(group.get("FailoverCriteria", {}).get("StatusCodes"))),
+        "Members": [member["OriginId"] for member in _items(group.get("Members"))],
+    }
+
+
+def _geo_view(config: dict[str, Any]) -> dict[str, Any]:
+    geo = config.get("Restrictions", {}).get("GeoRestriction", {})
+    return {"type": geo.get("RestrictionType", "none"), "countries": sorted(_items(geo))}
+
+
+def diff(old: dict[str, Any], new: dict[str, Any], app: Application) -> list[FieldChange]:
+    """Field-by-field changes to geoproxy's parts; order-insensitive where CloudFront is."""
+    changes = []
+    old_origins = {o["Id"]: o for o in _items(old.get("Origins"))}
+    new_origins = {o["Id"]: o for o in _items(new.get("Origins"))}
+    prefix = app.origin_id
+    for origin_id in sorted(set(old_origins) | set(new_origins)):
+        if origin_id != prefix and not origin_id.startswith(prefix + "-"):
+            continue  # not geoproxy's: apply_settings leaves it as it was
+        before = _origin_view(old_origins.get(origin_id))
+        after = _origin_view(new_origins.get(origin_id))
+        if before != after:
+            changes.append(FieldChange(f"Origins[{origin_id}]", before, after))
+    old_groups = {g["Id"]: g for g in _items(old.get("OriginGroups"))}
+    new_groups = {g["Id"]: g for g in _items(new.get("OriginGroups"))}
+    group_id = f"{prefix}-group"
+    if _group_view(old_groups.get(group_id)) != _group_view(new_groups.get(group_id)):
+        changes.append(FieldChange(f"OriginGroups[{group_id}]",
+                                   _group_view(old_groups.get(group_id)),
+                                   _group_view(new_groups.get(group_id))))
+    old_target = old.get("DefaultCacheBehavior", {}).get("TargetOriginId")
+    new_target = new.get("DefaultCacheBehavior", {}).get("TargetOriginId")
+    if old_target != new_target:
+        changes.append(FieldChange(PATH_TARGET, old_target, new_target))
+    old_aliases, new_aliases = _items(old.get("Aliases")), _items(new.get("Aliases"))
+    if sorted(old_aliases) != sorted(new_aliases):
+        changes.append(FieldChange(PATH_ALIASES, sorted(old_aliases), sorted(new_aliases)))
+    if _geo_view(old) != _geo_view(new):
+        changes.append(FieldChange(PATH_GEO, _geo_view(old), _geo_view(new)))
+    return changes
+
+
+def plan_distribution(app: Application, distribution: dict[str, Any],
+                      etag: str) -> DistributionPlan:
+    """`distribution` is GetDistribution's `Distribution` (config, domain name, status)."""
+    assert app.cloudfront is not None
+    config = distribution["DistributionConfig"]
+    new_config = apply_settings(config, app)
+    changes = diff(config, new_config, app)
+    plan = DistributionPlan(app.name, app.cloudfront.distribution_id, etag,
+                            distribution["DomainName"].rstrip("."),
+                            bool(config.get("IsIPV6Enabled", False)),
+                            distribution.get("Status", ""), changes,
+                            new_config if changes else {})
+    removed = ({o["Id"] for o in _items(config.get("Origins"))}
+               | {g["Id"] for g in _items(config.get("OriginGroups"))}) - (
+        {o["Id"] for o in _items(new_config.get("Origins"))}
+        | {g["Id"] for g in _items(new_config.get("OriginGroups"))})
+    plan.problems = [
+        f"{app.name}: cache behaviour {behaviour.get('PathPattern')} targets "
+        f"{behaviour['TargetOriginId']}, which geoproxy would remove; point it elsewhere first"
+        for behaviour in _items(config.get("CacheBehaviors"))
+        if behaviour.get("TargetOriginId") in removed]
+    plan.live_aliases = live_aliases(distribution)
+    plan.application = app
+    plan.aliases_added = sorted(set(app.cloudfront.aliases) - set(plan.live_aliases))
+    return plan
+
+
+def live_aliases(distribution: dict[str, Any]) -> list[str]:
+    return [alias.lower().rstrip(".") for alias in
+            _items(distribution["DistributionConfig"].get("Aliases"))]

@@ -1,0 +1,144 @@
+"""Desired state: the records that should exist, derived purely from the resolved routes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from geoproxy.core.cloudfront import DistributionPlan, direct_name
+from geoproxy.core.failover import Failover, resolve
+from geoproxy.core.records import (
+    AliasTarget,
+    FailoverRecord,
+    LatencyRecord,
+    OwnedAliasRecord,
+    pop_name,
+)
+from geoproxy.core.routing import AppRouting, Route
+from geoproxy.core.state import StateRecord
+from geoproxy.policy.catalog import CLOUDFRONT_HOSTED_ZONE_ID, Catalog
+from geoproxy.policy.models import Application
+
+
+@dataclass(frozen=True)
+class DesiredRecord:
+    record: LatencyRecord | FailoverRecord | StateRecord | OwnedAliasRecord
+    route: Route | None = None  # why a latency record points where it does
+
+
+@dataclass(frozen=True)
+class DesiredApp:
+    name: str
+    zone: str
+    zone_id: str | None
+    record_name: str
+    record_types: tuple[str, ...]
+    records: tuple[DesiredRecord, ...]
+    state: DesiredRecord | None = None  # the failover state record, while failovers are active
+    pairs: tuple[DesiredRecord, ...] = ()  # auto-failover PoP pairs, when enabled
+    directs: tuple[DesiredRecord, ...] = ()  # direct PoP names for CloudFront origin failover
+    viewers: tuple[DesiredRecord, ...] = ()  # viewer aliases to the distribution
+    viewer_names: tuple[str, ...] = ()  # alias names to read: wanted, and ones being removed
+    manages_cloudfront: bool = False  # the policy has a `cloudfront` section for this app
+
+    def by_key(self) -> dict[tuple[str, str], DesiredRecord]:
+        """Latency records keyed by (type, source region)."""
+        return {(d.record.record_type, d.route.source_region): d
+                for d in self.records if d.route is not None}
+
+    def all_records(self) -> tuple[DesiredRecord, ...]:
+        return (*self.pairs, *self.records, *((self.state,) if self.state else ()),
+                *self.directs, *self.viewers)
+
+    def manages(self, name: str) -> bool:
+        """Names where geoproxy keeps records for this application: the record and every
+        name below it (PoP pairs, state, direct names), and its viewer aliases. Only records
+        it owns are ever deleted there; others are conflicts or left alone."""
+        return (name == self.record_name or name.endswith("." + self.record_name)
+                or name in self.viewer_names)
+
+
+def _alias_to_pop(app: Application, pop: str, catalog: Catalog,
+                  evaluate_target_health: bool) -> AliasTarget:
+    return AliasTarget(app.pops[pop].target, app.hosted_zone_id_of(pop, catalog),
+                       evaluate_target_health)
+
+
+def desired_app(
+    routing: AppRouting, catalog: Catalog, failovers: Iterable[Failover] = (),
+    zone_id: str | None = None, health_check_ids: Mapping[str, str] | None = None,
+    distribution: DistributionPlan | None = None,
+) -> DesiredApp:
+    """`routing` must already have the failovers applied (see failover.apply_overlay).
+
+    With `auto_failover`, each source's latency record aliases to its policy PoP's pair
+    (`<pop>._failover.<record>`, in the same zone, so `zone_id` is needed), and failovers
+    rewrite only the pairs: PRIMARY answers while its target is healthy, else SECONDARY.
+    A PRIMARY whose PoP has a health check carries its id (`health_check_ids`, by PoP).
+    """
+    health_check_ids = health_check_ids or {}
+    app = routing.app
+    active = tuple(failovers)
+    overlay = {failover.from_pop: failover for failover in active}
+    records, pairs = [], []
+    for record_type in app.record_types:
+        for route in routing.routes:
+            if app.auto_failover:
+                assert zone_id, "auto_failover aliases into the application's own zone"
+                pair = pop_name(route.base_pop or route.pop, app.record)
+                target = AliasTarget(pair, zone_id, False)
+            else:
+                target = _alias_to_pop(app, route.pop, catalog, app.evaluate_target_health)
+            records.append(DesiredRecord(
+                LatencyRecord(app.record, record_type, route.source_region, target), route))
+        if not app.auto_failover:
+            continue
+        for pop in app.pops:
+            chain = resolve(pop, overlay)
+            effective = chain[-1].to_pop if chain else pop
+            # A manual failover is the operator's decision: both halves point where it says.
+            # A partner the operator has failed away from is not used either: the pair then
+            # answers with its PoP, rather than send traffic to a PoP declared down.
+            partner = app.pops[pop].failover_to or pop
+            if chain or partner in overlay:
+                partner = effective
+            for role, target_pop, health in (("PRIMARY", effective, True),
+                                             ("SECONDARY", partner, False)):
+                check = health_check_ids.get(target_pop) if role == "PRIMARY" else None
+                pairs.append(DesiredRecord(FailoverRecord(
+                    pop_name(pop, app.record), record_type, role,
+                    _alias_to_pop(app, target_pop, catalog, health), target_pop, check)))
+    state = DesiredRecord(StateRecord.of(app.record, active)) if active else None
+    directs, viewers, viewer_names = _cloudfront_records(app, catalog, distribution)
+    return DesiredApp(app.name, app.zone, app.zone_id, app.record, tuple(app.record_types),
+                      tuple(records), state, tuple(pairs), directs, viewers, viewer_names,
+                      app.cloudfront is not None)
+
+
+def in_zone(name: str, zone: str) -> bool:
+    return name == zone or name.endswith("." + zone)
+
+
+def _cloudfront_records(
+    app: Application, catalog: Catalog, distribution: DistributionPlan | None
+) -> tuple[tuple[DesiredRecord, ...], tuple[DesiredRecord, ...], tuple[str, ...]]:
+    """Direct PoP names (origin failover) and viewer aliases to the distribution; viewer
+    records exist only for aliases inside the application's zone, and AAAA ones only when
+    the distribution has IPv6 enabled."""
+    if app.cloudfront is None or distribution is None:
+        return (), (), ()
+    directs = []
+    failover = app.cloudfront.origin_failover
+    if failover:
+        for record_type in app.record_types:
+            directs.append(DesiredRecord(OwnedAliasRecord(
+                direct_name(failover.secondary_pop, app.record), record_type, "direct",
+                _alias_to_pop(app, failover.secondary_pop, catalog, False))))
+    target = AliasTarget(distribution.domain_name, CLOUDFRONT_HOSTED_ZONE_ID, False)
+    types = ("A", "AAAA") if distribution.ipv6 else ("A",)
+    viewers = [DesiredRecord(OwnedAliasRecord(alias, record_type, "viewer", target))
+               for alias in app.cloudfront.aliases if in_zone(alias, app.zone)
+               for record_type in types]
+    names = {alias for alias in (*app.cloudfront.aliases, *distribution.live_aliases)
+             if in_zone(alias, app.zone)}
+    return tuple(directs), tuple(viewers), tuple(sorted(names))

@@ -1,0 +1,91 @@
+"""Failover state, stored in Route 53 itself as a TXT record beside the application's name.
+
+`_geoproxy.<record>` TXT holds one value per active failover. It is written in the same atomic
+change batch as the latency records it explains, so any machine running a runbook sees the
+same state, and a crash can never leave records moved without their explanation.
+
+The record is public DNS, like every record in a public zone: it holds regions, times, the
+caller's role/user name (never the account id) and the reason. Nothing secret belongs there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, unquote
+
+from geoproxy.core.failover import Failover
+from geoproxy.core.records import LiveRecord
+
+STATE_LABEL = "_geoproxy"
+STATE_TTL = 60
+_MARKER = "geoproxy-failover=v1"
+_CHUNK = 255  # the longest character-string a TXT value may hold
+_FIELDS = (("from", "from_pop"), ("to", "to_pop"), ("at", "at"), ("by", "by"),
+           ("reason", "reason"), ("override", "override_compliance"))
+
+
+def state_name(record_name: str) -> str:
+    return f"{STATE_LABEL}.{record_name}"
+
+
+def encode_failover(failover: Failover) -> str:
+    """One TXT value: percent-encoded fields (no quotes, spaces or backslashes to escape),
+    split into 255-character strings."""
+    text = " ".join([_MARKER] + [f"{key}={quote(getattr(failover, attr), safe='')}"
+                                 for key, attr in _FIELDS if getattr(failover, attr)])
+    return " ".join(f'"{text[i:i + _CHUNK]}"' for i in range(0, len(text), _CHUNK))
+
+
+def decode_value(value: str) -> Failover | None:
+    text = "".join(part for part in value.split('"')[1::2])  # the quoted strings, joined
+    words = text.split(" ")
+    if not words or words[0] != _MARKER:
+        return None
+    fields = dict(word.split("=", 1) for word in words[1:] if "=" in word)
+    values = {attr: unquote(fields.get(key, "")) for key, attr in _FIELDS}
+    if not values["from_pop"] or not values["to_pop"]:
+        return None
+    return Failover(**values)
+
+
+def is_state_record(record: LiveRecord, record_name: str) -> bool:
+    """Owned by geoproxy: a simple TXT at the state name whose every value is a failover."""
+    values = [entry["Value"] for entry in record.raw.get("ResourceRecords", [])]
+    return (
+        record.name == state_name(record_name)
+        and record.record_type == "TXT"
+        and record.routing_policy == "simple"
+        and bool(values)
+        and all(decode_value(value) is not None for value in values)
+    )
+
+
+def overlay_of(record: LiveRecord | None) -> dict[str, Failover]:
+    if record is None:
+        return {}
+    failovers = (decode_value(entry["Value"]) for entry in record.raw.get("ResourceRecords", []))
+    return {failover.from_pop: failover for failover in failovers if failover}
+
+
+@dataclass(frozen=True)
+class StateRecord:
+    """The desired state TXT record of one application."""
+
+    name: str
+    failovers: tuple[Failover, ...]
+
+    record_type = "TXT"
+
+    @classmethod
+    def of(cls, record_name: str, failovers: Iterable[Failover]) -> StateRecord:
+        return cls(state_name(record_name), tuple(sorted(failovers, key=lambda f: f.from_pop)))
+
+    def to_route53(self) -> dict[str, Any]:
+        return {
+            "Name": self.name + ".",
+            "Type": "TXT",
+            "TTL": STATE_TTL,
+            "ResourceRecords": [{"Value": encode_failover(f)} for f in self.failovers],
+        }

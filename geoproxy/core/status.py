@@ -1,0 +1,131 @@
+"""Status: per application and source region, where traffic goes and why it may differ.
+
+Pure: compares what live Route 53 says with the records the policy and the active failovers
+want, and names the difference: an active failover (state), drift (a change made outside
+geoproxy, or a policy change not yet applied), or records missing or foreign.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from geoproxy.core.desired import DesiredApp
+from geoproxy.core.failover import Failover
+from geoproxy.core.plan import LiveApp
+from geoproxy.core.records import LiveRecord, canonical, record_key
+from geoproxy.policy.catalog import parse_elb_target
+
+State = Literal["ok", "failover", "drift", "missing", "foreign"]
+
+
+@dataclass(frozen=True)
+class RegionStatus:
+    source_region: str
+    record_type: str
+    state: State
+    live_pop: str | None  # None: no record of geoproxy's
+    live_target: str | None
+    policy_pop: str
+    effective_pop: str  # the policy's PoP with active failovers applied
+    failovers: tuple[Failover, ...] = ()
+    detail: str = ""
+
+
+@dataclass
+class AppStatus:
+    name: str
+    record: str
+    zone_id: str
+    failovers: list[Failover]
+    regions: list[RegionStatus] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)  # owned records the policy does not want
+
+    @property
+    def healthy(self) -> bool:
+        return all(region.state in ("ok", "failover") for region in self.regions)
+
+
+class _PopNames:
+    """Names a live alias target by PoP: a policy PoP's target, an ELB's region, or, for an
+    auto-failover pair, the PoP its PRIMARY record answers with."""
+
+    def __init__(self, live: LiveApp, pops_by_target: dict[str, str]) -> None:
+        self._pops_by_target = pops_by_target
+        self._primaries = {record.name: record for record in live.records
+                           if record.owned and record.raw.get("Failover") == "PRIMARY"}
+
+    def of(self, record: LiveRecord, depth: int = 0) -> str:
+        target = record.alias_target()
+        if target is None:
+            return record.value_text()
+        if target.dns_name in self._pops_by_target:
+            return self._pops_by_target[target.dns_name]
+        if target.dns_name in self._primaries and depth == 0:
+            return self.of(self._primaries[target.dns_name], depth + 1)
+        elb = parse_elb_target(target.dns_name)
+        return elb.region if elb else target.dns_name
+
+
+def _broken_pairs(desired: DesiredApp, live: LiveApp) -> dict[str, str]:
+    """Auto-failover pair name -> what is wrong with it, for pairs that differ from the
+    policy: traffic through them may not go where the policy and failovers say."""
+    owned = {record.key: record for record in live.records if record.owned}
+    problems: dict[str, str] = {}
+    for pair in desired.pairs:
+        wanted = pair.record.to_route53()
+        current = owned.get(record_key(wanted))
+        role = wanted.get("Failover", "")
+        if current is None:
+            problems.setdefault(pair.record.name, f"the {role} record of its PoP pair "
+                                                  f"{pair.record.name} is missing")
+        elif canonical(current.raw) != canonical(wanted):
+            problems.setdefault(pair.record.name, f"the {role} record of its PoP pair "
+                                                  f"{pair.record.name} differs from the policy")
+    return problems
+
+
+def app_status(desired: DesiredApp, overlay: dict[str, Failover], live: LiveApp,
+               pops_by_target: dict[str, str]) -> AppStatus:
+    """`desired` must come from the routes with `overlay` applied (pipeline.resolve_app);
+    `pops_by_target` names the policy's PoPs by their targets."""
+    status = AppStatus(desired.name, desired.record_name, live.zone_id, list(overlay.values()))
+    names = _PopNames(live, pops_by_target)
+    broken_pairs = _broken_pairs(desired, live)
+    at_name = [record for record in live.records if record.name == desired.record_name]
+    owned = {(r.record_type, r.region): r for r in at_name if r.owned}
+    foreign = {(r.record_type, r.region): r for r in at_name if r.is_latency and not r.owned}
+    for wanted in desired.records:
+        route = wanted.route
+        assert route is not None
+        key = (wanted.record.record_type, route.source_region)
+        chain = tuple(overlay[pop] for pop in route.failovers)
+        policy_pop = route.base_pop or route.pop
+        record = owned.get(key)
+        if record is None:
+            other = foreign.get(key)
+            state: State = "foreign" if other else "missing"
+            detail = (f"a latency record geoproxy does not own: {other.describe()}"
+                      if other else "no record; run `geoproxy apply`")
+            status.regions.append(RegionStatus(route.source_region, key[0], state, None, None,
+                                               policy_pop, route.pop, chain, detail))
+            continue
+        live_pop = names.of(record)
+        target = record.alias_target()
+        pair_problem = broken_pairs.get(target.dns_name) if target else None
+        if pair_problem:
+            state, detail = "drift", pair_problem
+        elif canonical(record.raw) == canonical(wanted.record.to_route53()):
+            state, detail = ("failover" if chain else "ok"), ""
+        else:
+            state = "drift"
+            detail = (f"live points at {live_pop}, expected {route.pop}" if live_pop != route.pop
+                      else "alias settings differ from the policy")
+            detail += ": changed outside geoproxy, or a policy change not yet applied"
+        status.regions.append(RegionStatus(route.source_region, key[0], state, live_pop,
+                                           target.dns_name if target else None, policy_pop,
+                                           route.pop, chain, detail))
+    wanted_keys = {(d.record.record_type, d.route.source_region)
+                   for d in desired.records if d.route}
+    status.extra = [record.describe() for key, record in owned.items() if key not in wanted_keys]
+    return status

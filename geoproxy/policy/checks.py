@@ -1,0 +1,127 @@
+"""Policy rules beyond the schema: regions, PoP targets, forces and uniqueness.
+
+They run after pydantic has checked the shape, so each can name the exact YAML path it is
+about (the bad PoP entry, the second application) and all problems are reported at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from geoproxy.errors import Issue
+from geoproxy.policy.catalog import Catalog, parse_elb_target
+from geoproxy.policy.models import Application, Policy
+
+
+def _region_problem(region: str, catalog: Catalog, what: str) -> str | None:
+    if catalog.accepts(region):
+        return None
+    close = difflib.get_close_matches(region, catalog.latency_regions, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{what} {region!r} is not a Route 53 latency region{hint}"
+
+
+def _application_issues(app: Application, index: int, catalog: Catalog) -> list[Issue]:
+    path = ("applications", index)
+    issues: list[Issue] = []
+
+    def problem(where: tuple[str | int, ...], message: str | None) -> None:
+        if message:
+            issues.append(Issue((*path, *where), message))
+
+    if app.record != app.zone and not app.record.endswith("." + app.zone):
+        problem(("record",), f"record {app.record} does not lie inside zone {app.zone}")
+    if isinstance(app.source_regions, list):
+        for position, region in enumerate(app.source_regions):
+            problem(("source_regions", position),
+                    _region_problem(region, catalog, "source region"))
+    for region, pop in app.pops.items():
+        where = ("pops", region)
+        bad_region = _region_problem(region, catalog, "PoP region")
+        problem(where, bad_region)
+        if bad_region:
+            continue
+        elb = parse_elb_target(pop.target)
+        if elb and elb.region != region:
+            problem((*where, "target"),
+                    f"target {pop.target} is a load balancer in {elb.region}, not in {region}")
+        elif pop.hosted_zone_id is None and (elb is None or catalog.elb_zone_id(elb) is None):
+            problem((*where, "target"),
+                    f"cannot tell the alias hosted zone id of {pop.target}; set "
+                    "`hosted_zone_id`")
+        if pop.failover_to is not None and (pop.failover_to == region
+                                            or pop.failover_to not in app.pops):
+            others = ", ".join(other for other in app.pops if other != region) or "none"
+            problem((*where, "failover_to"),
+                    f"failover_to {pop.failover_to} is not another of this application's "
+                    f"pops ({others})")
+    for region, pop in app.pops.items():
+        if app.auto_failover and pop.failover_to is None:
+            problem(("pops", region), "auto_failover needs a `failover_to` partner for "
+                                      "every PoP")
+        if pop.health_check is not None and not app.auto_failover:
+            problem(("pops", region, "health_check"),
+                    "health_check is used by auto_failover's failover pairs; set "
+                    "`auto_failover: true` (a health check on plain latency records would "
+                    "let Route 53 send traffic past the compliance rules)")
+        if pop.health_check and pop.health_check.protocol == "TCP" and \
+                pop.health_check.port is None:
+            problem(("pops", region, "health_check", "port"), "a TCP health check needs a port")
+    if app.cloudfront and app.cloudfront.origin_failover:
+        secondary = app.cloudfront.origin_failover.secondary_pop
+        if secondary not in app.pops:
+            problem(("cloudfront", "origin_failover", "secondary_pop"),
+                    f"{secondary} is not one of this application's pops "
+                    f"({', '.join(app.pops)})")
+    for source, pop_region in app.force.items():
+        where = ("force", source)
+        problem(where, _region_problem(source, catalog, "forced source region"))
+        if pop_region not in app.pops:
+            problem(where, f"forces {source} to {pop_region}, which is not one of this "
+                           f"application's pops ({', '.join(app.pops)})")
+    return issues
+
+
+def check_policy(policy: Policy, catalog: Catalog) -> list[Issue]:
+    issues: list[Issue] = []
+    first_with_name: dict[str, int] = {}
+    first_with_record: dict[str, int] = {}
+    first_with_alias: dict[str, str] = {}
+    first_with_distribution: dict[str, str] = {}
+    records = {app.record: app.name for app in policy.applications}
+    for index, app in enumerate(policy.applications):
+        issues.extend(_application_issues(app, index, catalog))
+        if app.name in first_with_name:
+            issues.append(Issue(("applications", index, "name"),
+                                f"applications[{first_with_name[app.name]}] is already named "
+                                f"{app.name!r}"))
+        first_with_name.setdefault(app.name, index)
+        # One application per name, whatever the types: geoproxy's records at a name (and its
+        # state beside it) belong to exactly one application.
+        if app.record in first_with_record:
+            other = policy.applications[first_with_record[app.record]]
+            issues.append(Issue(("applications", index, "record"),
+                                f"{app.record} is already managed by application {other.name!r}"))
+        first_with_record.setdefault(app.record, index)
+        if app.cloudfront:
+            distribution_id = app.cloudfront.distribution_id
+            if first_with_distribution.setdefault(distribution_id, app.name) != app.name:
+                issues.append(Issue(
+                    ("applications", index, "cloudfront", "distribution_id"),
+                    f"distribution {distribution_id} is already managed by application "
+                    f"{first_with_distribution[distribution_id]!r}: one distribution has one "
+                    "default behaviour, one set of aliases and one geo restriction"))
+        for position, alias in enumerate(app.cloudfront.aliases if app.cloudfront else []):
+            owner = next((name for record, name in records.items()
+                          if alias == record or alias.endswith("." + record)), None)
+            if owner is not None:
+                issues.append(Issue(("applications", index, "cloudfront", "aliases", position),
+                                    f"alias {alias} is the origin name of application "
+                                    f"{owner!r} or below it; viewers and origins need "
+                                    "different names"))
+            if alias in first_with_alias and first_with_alias[alias] != app.name:
+                issues.append(Issue(("applications", index, "cloudfront", "aliases", position),
+                                    f"{alias} is already an alias of application "
+                                    f"{first_with_alias[alias]!r}"))
+            first_with_alias.setdefault(alias, app.name)
+    return issues

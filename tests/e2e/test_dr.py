@@ -1,0 +1,293 @@
+"""Disaster recovery end to end: failover, failback and status via the real CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import EXAMPLE_POLICY, RunCli, write_policy
+from tests.e2e.test_core import ORIGIN, records_at
+
+pytestmark = pytest.mark.e2e
+
+EUC1 = "shop-euc1-1.eu-central-1.elb.amazonaws.com"
+USE1 = "shop-use1-123.us-east-1.elb.amazonaws.com"
+EUW1 = "shop-euw1-456.eu-west-1.elb.amazonaws.com"
+DR_POLICY = EXAMPLE_POLICY.replace(
+    "      eu-west-1: {target: shop-euw1-456.eu-west-1.elb.amazonaws.com}\n",
+    "      eu-west-1: {target: shop-euw1-456.eu-west-1.elb.amazonaws.com, "
+    "failover_to: eu-central-1}\n"
+    f"      eu-central-1: {{target: {EUC1}}}\n",
+)
+# Policy mapping with the eu-central-1 PoP: the EU sources nearest Dublin stay there.
+EU_WEST_1_SOURCES = {"eu-west-1", "eu-west-2"}
+STATE = "_geoproxy." + ORIGIN
+
+
+def targets(aws: Any, zone: str, name: str = ORIGIN) -> dict[str, str]:
+    return {record["Region"]: record["AliasTarget"]["DNSName"].rstrip(".")
+            for record in records_at(aws, zone, name) if "Region" in record}
+
+
+def state_values(aws: Any, zone: str) -> list[str]:
+    return [value["Value"] for record in records_at(aws, zone, STATE)
+            for value in record["ResourceRecords"]]
+
+
+@pytest.fixture
+def applied(aws: Any, zone: str, run_cli: RunCli, tmp_path: Path) -> dict[str, str]:
+    """The DR policy applied, with records geoproxy does not own beside it."""
+    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [
+        {"Action": "CREATE", "ResourceRecordSet": {
+            "Name": ORIGIN, "Type": "TXT", "TTL": 300,
+            "ResourceRecords": [{"Value": '"site-verification=abc"'}]}},
+        {"Action": "CREATE", "ResourceRecordSet": {
+            "Name": "www.example.com", "Type": "A", "TTL": 60,
+            "ResourceRecords": [{"Value": "192.0.2.10"}]}},
+    ]})
+    write_policy(tmp_path, DR_POLICY)
+    result = run_cli("apply", "--yes")
+    assert result.returncode == 0, result.stderr
+    return targets(aws, zone)
+
+
+def foreign_records(aws: Any, zone: str) -> list[dict[str, Any]]:
+    return [r for page in aws.client("route53").get_paginator("list_resource_record_sets")
+            .paginate(HostedZoneId=zone) for r in page["ResourceRecordSets"]
+            if r["Type"] not in ("NS", "SOA") and not r.get("SetIdentifier", "").startswith(
+                "geoproxy:") and not r["Name"].startswith("_geoproxy.")]
+
+
+def test_failover_moves_exactly_the_right_regions_and_fails_back_exactly(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    foreign_before = foreign_records(aws, zone)
+    aws.reset_log()
+
+    result = run_cli("failover", "--from", "eu-west-1", "--to", "eu-central-1", "--yes",
+                     "--reason", "Dublin outage", "--output", "json")
+
+    assert result.returncode == 0, result.stderr
+    assert aws.count("ChangeResourceRecordSets") == 1
+    after = targets(aws, zone)
+    moved = {region for region in after if after[region] != applied[region]}
+    assert moved == EU_WEST_1_SOURCES
+    assert all(after[region] == EUC1 for region in moved)
+    document = json.loads(result.stdout)
+    assert document["applied"] is True and document["to"] == {"shop": "eu-central-1"}
+    assert document["seconds_to_insync"] is not None
+    assert len(state_values(aws, zone)) == 1
+
+    aws.reset_log()
+    assert run_cli("plan", "--detailed-exitcode").returncode == 0
+    assert run_cli("apply", "--yes").returncode == 0
+    assert aws.count("ChangeResourceRecordSets") == 0  # apply keeps the failover
+
+    status = json.loads(run_cli("status", "--output", "json").stdout)["applications"][0]
+    assert [(f["from"], f["to"], f["reason"]) for f in status["failovers"]] == [
+        ("eu-west-1", "eu-central-1", "Dublin outage")]
+    assert status["failovers"][0]["by"] == "user/moto"  # moto's caller, without the account
+    rows = {row["source_region"]: row for row in status["regions"]}
+    assert {r for r, row in rows.items() if row["state"] == "failover"} == EU_WEST_1_SOURCES
+    assert rows["eu-west-2"]["policy_pop"] == "eu-west-1"
+    assert rows["eu-west-2"]["live_pop"] == "eu-central-1"
+    assert status["healthy"] is True
+
+    aws.reset_log()
+    again = run_cli("failover", "--from", "eu-west-1", "--yes")  # --to from failover_to
+    assert again.returncode == 0
+    assert "Nothing to do" in again.stdout
+    assert aws.count("ChangeResourceRecordSets") == 0
+
+    back = run_cli("failback", "eu-west-1", "--yes")
+    assert back.returncode == 0, back.stderr
+    assert targets(aws, zone) == applied
+    assert records_at(aws, zone, STATE) == []
+    assert foreign_records(aws, zone) == foreign_before
+    assert run_cli("plan", "--detailed-exitcode").returncode == 0
+
+
+def test_compliance_violating_failover_writes_nothing_and_names_the_rule(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    aws.reset_log()
+    result = run_cli("failover", "--from", "eu-west-1", "--to", "us-east-1", "--yes")
+    assert result.returncode == 1
+    assert ("compliance rule 'gdpr' forbids PoP us-east-1 for source regions eu-west-1, "
+            "eu-west-2; a compliant alternative is eu-central-1") in result.stderr
+    assert "--override-compliance" in result.stderr
+    assert aws.count("ChangeResourceRecordSets") == 0
+    assert targets(aws, zone) == applied
+
+
+def test_override_compliance_records_its_reason(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    result = run_cli("failover", "--from", "eu-west-1", "--to", "us-east-1", "--yes",
+                     "--override-compliance", "legal approved ticket LEG-42")
+    assert result.returncode == 0, result.stderr
+    assert "allowed by --override-compliance: legal approved ticket LEG-42" in result.stderr
+    assert {targets(aws, zone)[region] for region in EU_WEST_1_SOURCES} == {USE1}
+    status = json.loads(run_cli("status", "--output", "json").stdout)["applications"][0]
+    assert status["failovers"][0]["override_compliance"] == "legal approved ticket LEG-42"
+    assert run_cli("plan", "--detailed-exitcode").returncode == 0
+
+
+def test_failovers_compose_and_fail_back_one_at_a_time(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    override = ("--override-compliance", "whole EU down")
+    assert run_cli("failover", "--from", "eu-west-1", "--yes").returncode == 0
+    assert run_cli("failover", "--from", "eu-central-1", "--to", "us-east-1", "--yes",
+                   *override).returncode == 0
+    composed = targets(aws, zone)
+    eu_central_1_sources = {r for r, target in applied.items() if target == EUC1}
+    assert {composed[r] for r in EU_WEST_1_SOURCES | eu_central_1_sources} == {USE1}
+
+    cycle = run_cli("failover", "--from", "us-east-1", "--to", "eu-west-1", "--yes")
+    assert cycle.returncode == 1 and "cycle" in cycle.stderr
+
+    assert run_cli("failback", "eu-central-1", "--yes").returncode == 0
+    partly = targets(aws, zone)
+    assert {partly[r] for r in EU_WEST_1_SOURCES | eu_central_1_sources} == {EUC1}
+    assert len(state_values(aws, zone)) == 1
+    assert run_cli("failback", "eu-west-1", "--yes").returncode == 0
+    assert targets(aws, zone) == applied
+
+
+def test_one_call_for_every_application_in_the_zone(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    second = DR_POLICY.split("applications:\n", 1)[1].replace("name: shop", "name: api") \
+        .replace("origin.shop.", "origin.api.")
+    write_policy(tmp_path, DR_POLICY + second)
+    assert run_cli("apply", "--yes").returncode == 0
+    aws.reset_log()
+
+    result = run_cli("failover", "--from", "eu-west-1", "--yes", "--output", "json")
+
+    assert result.returncode == 0, result.stderr
+    assert aws.count("ChangeResourceRecordSets") == 1
+    for name in ("origin.shop.example.com.", "origin.api.example.com."):
+        assert {targets(aws, zone, name)[r] for r in EU_WEST_1_SOURCES} == {EUC1}
+    assert json.loads(result.stdout)["to"] == {"shop": "eu-central-1", "api": "eu-central-1"}
+
+
+def test_failover_only_moves_what_it_moves_even_with_policy_drift(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str], tmp_path: Path
+) -> None:
+    # A reviewed-but-unapplied policy change (Tokyo PoP) must not ride along with a failover.
+    write_policy(tmp_path, DR_POLICY.replace("    pops:\n", "    pops:\n      ap-northeast-1: "
+                                             "{target: x.ap-northeast-1.elb.amazonaws.com}\n"))
+    result = run_cli("failover", "--from", "eu-west-1", "--yes")
+    assert result.returncode == 0, result.stderr
+    after = targets(aws, zone)
+    assert {r for r in after if after[r] != applied[r]} == EU_WEST_1_SOURCES
+    merged = run_cli("apply", "--yes")  # now the policy change, with the failover kept
+    assert merged.returncode == 0, merged.stderr
+    final = targets(aws, zone)
+    assert final["ap-northeast-1"] == "x.ap-northeast-1.elb.amazonaws.com"
+    assert {final[r] for r in EU_WEST_1_SOURCES} == {EUC1}
+
+
+def test_dry_run_and_missing_confirmation_write_nothing(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    aws.reset_log()
+    dry = run_cli("failover", "--from", "eu-west-1", "--dry-run", "--output", "json")
+    assert dry.returncode == 0, dry.stderr
+    document = json.loads(dry.stdout)
+    assert document["dry_run"] is True and document["applied"] is False
+    assert document["plan"]["summary"]["update"] == 2
+    assert "GetCallerIdentity" not in aws.operations()
+    refused = run_cli("failover", "--from", "eu-west-1")
+    assert refused.returncode == 1 and "--yes" in refused.stderr
+    assert aws.count("ChangeResourceRecordSets") == 0
+    assert targets(aws, zone) == applied
+
+
+def test_unusable_target_names_the_application(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    aws.reset_log()
+    no_partner = run_cli("failover", "--from", "us-east-1", "--yes")
+    assert no_partner.returncode == 1
+    assert "shop (its PoP names no `failover_to` partner; pass --to)" in no_partner.stderr
+    not_a_pop = run_cli("failover", "--from", "eu-west-1", "--to", "sa-east-1", "--yes")
+    assert "shop (it has no PoP in sa-east-1)" in not_a_pop.stderr
+    unknown_app = run_cli("failover", "--from", "eu-west-1", "--app", "nope", "--yes")
+    assert "no application named 'nope'" in unknown_app.stderr
+    nothing = run_cli("failback", "eu-west-1", "--yes")
+    assert nothing.returncode == 0 and "no failover away from eu-west-1" in nothing.stdout
+    assert aws.count("ChangeResourceRecordSets") == 0
+
+
+def test_audit_log_gets_one_line_per_write(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, DR_POLICY)
+    log = tmp_path / "audit.jsonl"
+    env = {"GEOPROXY_AUDIT_LOG": str(log)}
+    assert run_cli("apply", "--yes", env=env).returncode == 0
+    assert run_cli("failover", "--from", "eu-west-1", "--yes", "--reason", "drill",
+                   env=env).returncode == 0
+    assert run_cli("failover", "--from", "eu-west-1", "--yes", env=env).returncode == 0  # no-op
+    assert run_cli("failback", "eu-west-1", "--yes", "--audit-log", str(log)).returncode == 0
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [line["command"] for line in lines] == ["apply", "failover", "failback"]
+    assert lines[1]["reason"] == "drill"
+    assert lines[1]["who"] == "arn:aws:sts::123456789012:user/moto"
+    assert {record["name"] for record in lines[1]["records"]} == {ORIGIN, STATE}
+    assert all(line["change_id"] and line["zone_id"] == zone for line in lines)
+
+
+def _foreign_txt_at_state_name(aws: Any, zone: str) -> None:
+    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
+        "Changes": [{"Action": "CREATE", "ResourceRecordSet": {
+            "Name": STATE, "Type": "TXT", "TTL": 60,
+            "ResourceRecords": [{"Value": '"not geoproxy"'}]}}]})
+
+
+def test_state_beside_the_record_is_a_conflict_when_foreign(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    _foreign_txt_at_state_name(aws, zone)
+    aws.reset_log()
+    result = run_cli("failover", "--from", "eu-west-1", "--yes")
+    assert result.returncode == 1
+    assert "geoproxy keeps its failover state here" in result.stderr
+    assert aws.count("ChangeResourceRecordSets") == 0
+
+
+def test_adopt_takes_over_a_foreign_record_at_the_state_name(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    _foreign_txt_at_state_name(aws, zone)
+    refused = run_cli("failover", "--from", "eu-west-1", "--yes")
+    assert "run the same command with --adopt" in refused.stderr
+    aws.reset_log()
+    result = run_cli("failover", "--from", "eu-west-1", "--yes", "--adopt")
+    assert result.returncode == 0, result.stderr
+    assert aws.count("ChangeResourceRecordSets") == 1
+    assert len(state_values(aws, zone)) == 1 and "not geoproxy" not in state_values(aws, zone)[0]
+
+
+def test_failback_of_a_region_that_is_no_pop_is_an_error(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    result = run_cli("failback", "eu-west1", "--yes")
+    assert result.returncode == 1
+    assert "no application has a PoP in 'eu-west1'" in result.stderr
+
+
+def test_a_partner_that_breaks_compliance_is_a_warning_without_auto_failover(
+    aws: Any, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, DR_POLICY.replace("failover_to: eu-central-1", "failover_to: us-east-1"))
+    result = run_cli("validate")
+    assert result.returncode == 0
+    assert ("whose failover partner us-east-1 the rule does not allow; `geoproxy failover` to "
+            "it will need --override-compliance") in result.stderr

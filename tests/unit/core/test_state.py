@@ -1,0 +1,419 @@
+"""Unit tests of geoproxy.state (the failover state TXT record) and how the plan writes it."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from geoproxy.core.desired import DesiredApp
+from geoproxy.core.failover import Failover
+from geoproxy.core.plan import AppPlan, Conflict, LiveApp, RecordChange, calculate_app
+from geoproxy.core.records import LiveRecord
+from geoproxy.core.state import (
+    STATE_TTL,
+    StateRecord,
+    decode_value,
+    encode_failover,
+    is_state_record,
+    overlay_of,
+    state_name,
+)
+from geoproxy.pipeline import Compiled, compile_policy, resolve_app
+
+NAME = "origin.example.com"
+STATE = "_geoproxy.origin.example.com"
+ZONE_ID = "ZHOSTED123"
+AT = "2026-01-02T03:04:05Z"
+
+# PoP -> (ELB target, its ALB hosted zone id)
+TARGETS = {
+    "us-east-1": ("a-1.us-east-1.elb.amazonaws.com", "Z35SXDOTRQ7X7K"),
+    "eu-west-1": ("b-2.eu-west-1.elb.amazonaws.com", "Z32O12XQLNTSW2"),
+    "eu-central-1": ("c-3.eu-central-1.elb.amazonaws.com", "Z215JYRZR1TBD5"),
+}
+
+POLICY = f"""\
+version: 1
+applications:
+  - name: shop
+    zone: example.com
+    record: {NAME}
+    source_regions: [us-east-1, eu-west-1, eu-west-2, eu-central-1]
+    pops:
+      us-east-1: {{target: {TARGETS["us-east-1"][0]}}}
+      eu-west-1: {{target: {TARGETS["eu-west-1"][0]}}}
+      eu-central-1: {{target: {TARGETS["eu-central-1"][0]}}}
+"""
+
+BASE = {"us-east-1": "us-east-1", "eu-west-1": "eu-west-1", "eu-west-2": "eu-west-1",
+        "eu-central-1": "eu-central-1"}
+# eu-west-1 -> eu-central-1 moves both sources that reached eu-west-1.
+FAILED_OVER = {**BASE, "eu-west-1": "eu-central-1", "eu-west-2": "eu-central-1"}
+
+EUW1_TO_EUC1 = Failover("eu-west-1", "eu-central-1", AT, "alice", "power loss")
+EUW1_TO_EUC1_VALUE = ('"geoproxy-failover=v1 from=eu-west-1 to=eu-central-1 '
+                      'at=2026-01-02T03%3A04%3A05Z by=alice reason=power%20loss"')
+
+
+# --- encode / decode ------------------------------------------------------------------------
+
+
+def test_state_name() -> None:
+    assert state_name(NAME) == STATE
+
+
+def test_encode_exact_value() -> None:
+    assert encode_failover(EUW1_TO_EUC1) == EUW1_TO_EUC1_VALUE
+
+
+def test_encode_omits_empty_fields() -> None:
+    assert encode_failover(Failover("a", "b", "", "")) == '"geoproxy-failover=v1 from=a to=b"'
+    assert decode_value('"geoproxy-failover=v1 from=a to=b"') == Failover("a", "b", "", "")
+
+
+def test_round_trip_awkward_text() -> None:
+    f = Failover("eu-west-1", "us-east-1", AT,
+                 "arn:aws:sts::assumed-role/Ops-Admin/alice@example.com",
+                 'say "hi" \\ 50% off, a=b  twice spaced, café ☃ 日本 + tab\there',
+                 "DPO approved: 'ticket' #42 = yes %20")
+    value = encode_failover(f)
+    # Quoted strings holding nothing that needs escaping: no quote, backslash or stray space.
+    parts = value.split('"')
+    assert parts[0] == parts[-1] == ""
+    assert all(sep == " " for sep in parts[2:-1:2])
+    text = "".join(parts[1::2])
+    assert "\\" not in value
+    assert text.count(" ") == 6  # only the separators of marker + 6 fields
+    assert text.split(" ")[5] == ("reason=say%20%22hi%22%20%5C%2050%25%20off%2C%20a%3Db%20%20"
+                                  "twice%20spaced%2C%20caf%C3%A9%20%E2%98%83%20%E6%97%A5%E6"
+                                  "%9C%AC%20%2B%20tab%09here")
+    assert decode_value(value) == f
+
+
+@pytest.mark.parametrize("reason", [
+    "r" * 300,
+    "é" * 120,  # 720 characters once percent-encoded
+    "x" * 1000 + " = % \" done",
+])
+def test_long_reason_splits_into_strings_of_at_most_255(reason: str) -> None:
+    f = Failover("eu-west-1", "eu-central-1", AT, "bob", reason)
+    value = encode_failover(f)
+    assert value.startswith('"geoproxy-failover=v1 from=eu-west-1 ')
+    strings = value.split('"')[1::2]
+    separators = value.split('"')[0::2]
+    assert separators[0] == separators[-1] == ""
+    assert all(sep == " " for sep in separators[1:-1])
+    text = "".join(strings)
+    assert len(text) > 255
+    assert len(strings) == math.ceil(len(text) / 255)
+    assert all(len(s) == 255 for s in strings[:-1])
+    assert 1 <= len(strings[-1]) <= 255
+    assert decode_value(value) == f
+
+
+def test_exactly_255_characters_is_one_string() -> None:
+    head = len("geoproxy-failover=v1 from=a to=b at=t by=u reason=")
+    f = Failover("a", "b", "t", "u", "r" * (255 - head))
+    value = encode_failover(f)
+    assert len(value) == 257
+    assert value.count('"') == 2
+    assert decode_value(value) == f
+
+
+@pytest.mark.parametrize("value", [
+    '"v=spf1 -all"',
+    '"geoproxy-failover=v2 from=a to=b"',
+    '"from=a to=b"',
+    '"xgeoproxy-failover=v1 from=a to=b"',
+    '"geoproxy-failover=v1 to=b"',  # no from
+    '"geoproxy-failover=v1 from=a"',  # no to
+    '"geoproxy-failover=v1"',
+    '""',
+    "",
+])
+def test_decode_rejects(value: str) -> None:
+    assert decode_value(value) is None
+
+
+# --- state records in live ------------------------------------------------------------------
+
+
+def txt_raw(*values: str, name: str = STATE + ".", ttl: int = 60,
+            **extra: Any) -> dict[str, Any]:
+    return {"Name": name, "Type": "TXT", "TTL": ttl,
+            "ResourceRecords": [{"Value": value} for value in values], **extra}
+
+
+OTHER = Failover("us-east-1", "eu-central-1", AT, "carol")
+
+
+def test_is_state_record_true() -> None:
+    record = LiveRecord(txt_raw(EUW1_TO_EUC1_VALUE, encode_failover(OTHER)))
+    assert is_state_record(record, NAME) is True
+
+
+def test_is_state_record_name_as_route53_spells_it() -> None:
+    record = LiveRecord(txt_raw(EUW1_TO_EUC1_VALUE, name="_GeoProxy.Origin.Example.com."))
+    assert is_state_record(record, NAME) is True
+
+
+@pytest.mark.parametrize("raw", [
+    txt_raw(EUW1_TO_EUC1_VALUE, '"v=spf1 -all"'),  # one foreign value
+    txt_raw('"v=spf1 -all"'),
+    txt_raw(),  # no values
+    txt_raw(EUW1_TO_EUC1_VALUE, name=NAME + "."),  # at the record itself
+    txt_raw(EUW1_TO_EUC1_VALUE, name="_geoproxy.other.example.com."),
+    txt_raw(EUW1_TO_EUC1_VALUE, SetIdentifier="w", Weight=10),  # weighted
+    {"Name": STATE + ".", "Type": "SPF", "TTL": 60,
+     "ResourceRecords": [{"Value": EUW1_TO_EUC1_VALUE}]},
+    {"Name": STATE + ".", "Type": "CNAME", "TTL": 60,
+     "ResourceRecords": [{"Value": "elsewhere.example.com"}]},
+], ids=["foreign-value", "only-foreign", "empty", "record-name", "other-name", "weighted",
+        "spf", "cname"])
+def test_is_state_record_false(raw: dict[str, Any]) -> None:
+    assert is_state_record(LiveRecord(raw), NAME) is False
+
+
+def test_overlay_of() -> None:
+    record = LiveRecord(txt_raw(encode_failover(OTHER), EUW1_TO_EUC1_VALUE))
+    assert overlay_of(record) == {"eu-west-1": EUW1_TO_EUC1, "us-east-1": OTHER}
+    assert overlay_of(None) == {}
+
+
+def test_live_app_finds_state_among_other_records() -> None:
+    state = LiveRecord(txt_raw(EUW1_TO_EUC1_VALUE))
+    foreign = LiveRecord(txt_raw('"hello"', name="_geoproxy.other.example.com."))
+    apex_txt = LiveRecord(txt_raw(EUW1_TO_EUC1_VALUE, name=NAME + "."))
+    app = LiveApp(ZONE_ID, "example.com", (foreign, apex_txt, state))
+    assert app.state_record(NAME) is state
+    assert app.overlay(NAME) == {"eu-west-1": EUW1_TO_EUC1}
+    assert app.state_record("www.example.com") is None
+    assert app.overlay("www.example.com") == {}
+
+
+def test_state_record_of_sorts_and_to_route53() -> None:
+    b = Failover("us-east-1", "eu-central-1", AT, "carol")
+    a = EUW1_TO_EUC1
+    record = StateRecord.of(NAME, [b, a])
+    assert record == StateRecord(STATE, (a, b))
+    assert record.record_type == "TXT"
+    assert STATE_TTL == 60
+    assert record.to_route53() == {
+        "Name": "_geoproxy.origin.example.com.",
+        "Type": "TXT",
+        "TTL": 60,
+        "ResourceRecords": [
+            {"Value": EUW1_TO_EUC1_VALUE},
+            {"Value": '"geoproxy-failover=v1 from=us-east-1 to=eu-central-1 '
+                      'at=2026-01-02T03%3A04%3A05Z by=carol"'},
+        ],
+    }
+
+
+def test_to_route53_reads_back_as_state() -> None:
+    record = StateRecord.of(NAME, [OTHER, EUW1_TO_EUC1])
+    live = LiveRecord(record.to_route53())
+    assert is_state_record(live, NAME) is True
+    assert overlay_of(live) == {"eu-west-1": EUW1_TO_EUC1, "us-east-1": OTHER}
+
+
+# --- the plan writes the state record -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory: pytest.TempPathFactory) -> Compiled:
+    path: Path = tmp_path_factory.mktemp("policy") / "routing.yaml"
+    path.write_text(POLICY, encoding="utf-8")
+    return compile_policy(path)
+
+
+def desired_with(compiled: Compiled, *failovers: Failover) -> DesiredApp:
+    resolved = resolve_app(compiled, compiled.app_routing("shop"),
+                           {f.from_pop: f for f in failovers})
+    assert resolved.problems == [] and resolved.warnings == []
+    return resolved.desired
+
+
+def latency_raw(source: str, pop: str) -> dict[str, Any]:
+    dns, zone = TARGETS[pop]
+    return {"Name": NAME + ".", "Type": "A", "SetIdentifier": f"geoproxy:{source}",
+            "Region": source, "AliasTarget": {"HostedZoneId": zone, "DNSName": dns + ".",
+                                              "EvaluateTargetHealth": False}}
+
+
+def live(routes: dict[str, str], *others: dict[str, Any]) -> LiveApp:
+    raws = [latency_raw(source, pop) for source, pop in routes.items()] + list(others)
+    return LiveApp(ZONE_ID, "example.com", tuple(LiveRecord(raw) for raw in raws))
+
+
+def summary(plan: AppPlan) -> list[tuple[str, str, str, str | None, str]]:
+    return [(c.action, c.name, c.record_type, c.source_region, c.note) for c in plan.changes]
+
+
+def test_plan_in_sync_without_failover(compiled: Compiled) -> None:
+    desired = desired_with(compiled)
+    assert desired.state is None
+    plan = calculate_app(desired, live(BASE))
+    assert plan.changes == [] and plan.conflicts == []
+    assert len(plan.unchanged) == 4
+
+
+def test_plan_creates_state_when_absent(compiled: Compiled) -> None:
+    desired = desired_with(compiled, EUW1_TO_EUC1)
+    plan = calculate_app(desired, live(FAILED_OVER))
+    assert summary(plan) == [("create", STATE, "TXT", None, "")]
+    (change,) = plan.changes
+    assert change.old is None
+    assert change.new is desired.state
+    assert change.route53_changes() == [{"Action": "CREATE", "ResourceRecordSet": {
+        "Name": STATE + ".", "Type": "TXT", "TTL": 60,
+        "ResourceRecords": [{"Value": EUW1_TO_EUC1_VALUE}]}}]
+    assert plan.conflicts == []
+    assert len(plan.unchanged) == 4
+
+
+def test_plan_failover_moves_records_and_creates_state(compiled: Compiled) -> None:
+    desired = desired_with(compiled, EUW1_TO_EUC1)
+    plan = calculate_app(desired, live(BASE))
+    # One atomic batch: the order of updates and creates does not matter, only deletes first.
+    assert sorted(summary(plan), key=str) == [
+        ("create", STATE, "TXT", None, ""),
+        ("update", NAME, "A", "eu-west-1", ""),
+        ("update", NAME, "A", "eu-west-2", ""),
+    ]
+    (euw2,) = [c for c in plan.changes if c.source_region == "eu-west-2"]
+    assert euw2.old is not None and euw2.old.raw == latency_raw("eu-west-2", "eu-west-1")
+    assert euw2.new is not None
+    assert euw2.new.record.target.dns_name == TARGETS["eu-central-1"][0]
+
+
+def test_plan_state_unchanged(compiled: Compiled) -> None:
+    desired = desired_with(compiled, EUW1_TO_EUC1)
+    assert desired.state is not None
+    plan = calculate_app(desired, live(FAILED_OVER, desired.state.record.to_route53()))
+    assert plan.changes == [] and plan.conflicts == []
+    assert desired.state in plan.unchanged
+    assert len(plan.unchanged) == 5
+
+
+def test_plan_state_unchanged_when_it_decodes_the_same(compiled: Compiled) -> None:
+    # Another TTL and the value split differently: what counts is the failovers it holds.
+    text = EUW1_TO_EUC1_VALUE[1:-1]
+    value = f'"{text[:10]}" "{text[10:]}"'
+    desired = desired_with(compiled, EUW1_TO_EUC1)
+    plan = calculate_app(desired, live(FAILED_OVER, txt_raw(value, ttl=300)))
+    assert plan.changes == []
+    assert len(plan.unchanged) == 5
+
+
+def test_plan_state_update_is_delete_and_create(compiled: Compiled) -> None:
+    old_raw = StateRecord.of(NAME, [Failover("eu-west-1", "us-east-1", AT, "bob")]).to_route53()
+    desired = desired_with(compiled, EUW1_TO_EUC1)
+    plan = calculate_app(desired, live(FAILED_OVER, old_raw))
+    assert summary(plan) == [("update", STATE, "TXT", None, "")]
+    (change,) = plan.changes
+    assert change.old is not None and change.old.raw is old_raw
+    assert change.route53_changes() == [
+        {"Action": "DELETE", "ResourceRecordSet": old_raw},
+        {"Action": "CREATE", "ResourceRecordSet": {
+            "Name": STATE + ".", "Type": "TXT", "TTL": 60,
+            "ResourceRecords": [{"Value": EUW1_TO_EUC1_VALUE}]}},
+    ]
+
+
+def test_plan_state_update_when_only_the_reason_differs(compiled: Compiled) -> None:
+    old = Failover("eu-west-1", "eu-central-1", AT, "alice", "power loss?")
+    old_raw = StateRecord.of(NAME, [old]).to_route53()
+    plan = calculate_app(desired_with(compiled, EUW1_TO_EUC1), live(FAILED_OVER, old_raw))
+    assert summary(plan) == [("update", STATE, "TXT", None, "")]
+
+
+def test_plan_state_update_when_a_failover_is_added(compiled: Compiled) -> None:
+    old_raw = StateRecord.of(NAME, [EUW1_TO_EUC1]).to_route53()
+    us = Failover("us-east-1", "eu-central-1", AT, "carol")
+    desired = desired_with(compiled, EUW1_TO_EUC1, us)
+    routes = {source: "eu-central-1" for source in BASE}
+    plan = calculate_app(desired, live(routes, old_raw))
+    assert summary(plan) == [("update", STATE, "TXT", None, "")]
+    new = plan.changes[0].route53_changes()[1]["ResourceRecordSet"]
+    assert [r["Value"] for r in new["ResourceRecords"]] == [EUW1_TO_EUC1_VALUE,
+                                                           encode_failover(us)]
+
+
+def test_plan_deletes_state_when_no_failover_is_active(compiled: Compiled) -> None:
+    old_raw = StateRecord.of(NAME, [EUW1_TO_EUC1]).to_route53()
+    desired = desired_with(compiled)
+    plan = calculate_app(desired, live(BASE, old_raw))
+    assert summary(plan) == [("delete", STATE, "TXT", None, "no failover is active any more")]
+    assert plan.changes[0].route53_changes() == [
+        {"Action": "DELETE", "ResourceRecordSet": old_raw}]
+    assert plan.conflicts == []
+
+
+def test_plan_failback_orders_state_delete_first(compiled: Compiled) -> None:
+    old_raw = StateRecord.of(NAME, [EUW1_TO_EUC1]).to_route53()
+    plan = calculate_app(desired_with(compiled), live(FAILED_OVER, old_raw))
+    found = summary(plan)
+    assert found[0] == ("delete", STATE, "TXT", None, "no failover is active any more")
+    assert sorted(found[1:], key=str) == [
+        ("update", NAME, "A", "eu-west-1", ""),
+        ("update", NAME, "A", "eu-west-2", ""),
+    ]
+
+
+FOREIGN_TXT = txt_raw('"google-site-verification=abc"', ttl=300)
+
+
+def test_foreign_txt_at_state_name_ignored_without_failover(compiled: Compiled) -> None:
+    plan = calculate_app(desired_with(compiled), live(BASE, FOREIGN_TXT))
+    assert plan.changes == []
+    assert plan.conflicts == []
+
+
+def test_foreign_txt_at_state_name_conflicts_while_state_wanted(compiled: Compiled) -> None:
+    plan = calculate_app(desired_with(compiled, EUW1_TO_EUC1), live(FAILED_OVER, FOREIGN_TXT))
+    assert plan.conflicts == [Conflict(LiveRecord(FOREIGN_TXT),
+                                       "geoproxy keeps its failover state here")]
+    assert summary(plan) == [("create", STATE, "TXT", None, "")]
+
+
+def test_foreign_cname_at_state_name_conflicts_while_state_wanted(compiled: Compiled) -> None:
+    cname = {"Name": STATE + ".", "Type": "CNAME", "TTL": 300,
+             "ResourceRecords": [{"Value": "x.example.net"}]}
+    plan = calculate_app(desired_with(compiled, EUW1_TO_EUC1), live(FAILED_OVER, cname))
+    assert [c.record for c in plan.conflicts] == [LiveRecord(cname)]
+    assert summary(plan) == [("create", STATE, "TXT", None, "")]
+    assert calculate_app(desired_with(compiled), live(BASE, cname)).conflicts == []
+
+
+def test_foreign_txt_adopted_is_deleted_before_create(compiled: Compiled) -> None:
+    desired = desired_with(compiled, EUW1_TO_EUC1)
+    plan = calculate_app(desired, live(FAILED_OVER, FOREIGN_TXT), adopt=True)
+    assert plan.conflicts == []
+    assert summary(plan) == [
+        ("delete", STATE, "TXT", None, "adopted: geoproxy keeps its failover state here"),
+        ("create", STATE, "TXT", None, ""),
+    ]
+    entries = [entry for change in plan.changes for entry in change.route53_changes()]
+    assert [(e["Action"], e["ResourceRecordSet"]["Type"]) for e in entries] == [
+        ("DELETE", "TXT"), ("CREATE", "TXT")]
+    assert entries[0]["ResourceRecordSet"] is FOREIGN_TXT
+
+
+def test_adopt_with_failover_and_moves_orders_deletes_first(compiled: Compiled) -> None:
+    desired = desired_with(compiled, EUW1_TO_EUC1)
+    plan = calculate_app(desired, live(BASE, FOREIGN_TXT), adopt=True)
+    found = [(c.action, c.record_type, c.source_region) for c in plan.changes]
+    assert found[0] == ("delete", "TXT", None)
+    assert sorted(found[1:], key=str) == [
+        ("create", "TXT", None),
+        ("update", "A", "eu-west-1"),
+        ("update", "A", "eu-west-2"),
+    ]
+
+
+def test_record_change_without_old_or_new_is_empty() -> None:
+    assert RecordChange("create", STATE, "TXT", None).route53_changes() == []
