@@ -37,7 +37,7 @@ from geoproxy.core.routing import AppRouting, RoutingResult, route_policy
 from geoproxy.core.state import state_name
 from geoproxy.errors import GeoproxyError, RefusedError
 from geoproxy.policy.catalog import Catalog
-from geoproxy.policy.models import LoadedPolicy, load_policy
+from geoproxy.policy.loader import LoadedPolicy, load_policy
 
 if TYPE_CHECKING:
     from geoproxy.core.status import AppStatus

@@ -14,7 +14,8 @@ from typing import Literal
 
 from geoproxy.errors import Issue
 from geoproxy.policy.catalog import Catalog
-from geoproxy.policy.models import Application, ComplianceRule, LoadedPolicy
+from geoproxy.policy.loader import LoadedPolicy
+from geoproxy.policy.models import Application, ComplianceRule
 
 Reason = Literal["forced", "nearest", "failover"]
 

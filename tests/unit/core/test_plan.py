@@ -19,7 +19,7 @@ from geoproxy.core.records import (
 )
 from geoproxy.core.routing import route_policy
 from geoproxy.policy.catalog import Catalog
-from geoproxy.policy.models import load_policy
+from geoproxy.policy.loader import load_policy
 
 NAME = "origin.example.com"
 ZONE_ID = "ZHOSTED123"

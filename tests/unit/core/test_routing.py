@@ -18,7 +18,7 @@ from geoproxy.core.routing import (
 )
 from geoproxy.errors import PolicyError
 from geoproxy.policy.catalog import Catalog, botocore_latency_regions
-from geoproxy.policy.models import LoadedPolicy, load_policy
+from geoproxy.policy.loader import LoadedPolicy, load_policy
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -10,7 +10,8 @@ import pytest
 
 from geoproxy.errors import Issue, PolicyError
 from geoproxy.policy.catalog import Catalog
-from geoproxy.policy.models import LoadedPolicy, load_policy, normalize_dns_name
+from geoproxy.policy.loader import LoadedPolicy, load_policy
+from geoproxy.policy.models import normalize_dns_name
 
 REPO = Path(__file__).resolve().parents[3]
 

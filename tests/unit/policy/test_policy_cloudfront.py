@@ -11,7 +11,8 @@ import pytest
 from geoproxy.errors import PolicyError
 from geoproxy.pipeline import compile_policy
 from geoproxy.policy.catalog import Catalog
-from geoproxy.policy.models import Application, load_policy
+from geoproxy.policy.loader import load_policy
+from geoproxy.policy.models import Application
 
 # Line numbers below refer to this text; the `cloudfront` block starts on line 9.
 BASE = """\

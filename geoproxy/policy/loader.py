@@ -1,0 +1,180 @@
+"""Loading routing.yaml: YAML with a source map, then the schema, then the checks.
+
+Loading is strict: unknown keys, duplicate keys and unknown regions are errors, and every
+error carries the YAML path and line it is about, so a user can fix the file in one pass.
+"""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from geoproxy.errors import Issue, PolicyError
+from geoproxy.policy.catalog import Catalog
+from geoproxy.policy.checks import check_policy
+from geoproxy.policy.models import Policy, YamlPath
+
+
+@dataclass(frozen=True)
+class SourceMap:
+    """Where each YAML path starts in the file, so errors can name a line."""
+
+    lines: dict[YamlPath, int]
+
+    def line_of(self, path: YamlPath) -> int | None:
+        # An error about a missing key points at the nearest enclosing node that exists.
+        for length in range(len(path), -1, -1):
+            if path[:length] in self.lines:
+                return self.lines[path[:length]]
+        return None
+
+    def locate(self, issues: list[Issue]) -> list[Issue]:
+        return [Issue(issue.path, issue.message, self.line_of(issue.path)) for issue in issues]
+
+
+@dataclass(frozen=True)
+class LoadedPolicy:
+    file: str
+    policy: Policy
+    source: SourceMap
+
+    def error(self, issues: list[Issue]) -> PolicyError:
+        """A PolicyError about this file, with lines filled in (used by later pipeline steps)."""
+        return PolicyError(self.file, self.source.locate(issues))
+
+
+def _to_python(node: yaml.Node, path: YamlPath, lines: dict[YamlPath, int]) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _to_python(key_node, (*path, "<key>"), {})
+            if key in result:
+                raise _DuplicateKey(path, key, key_node.start_mark.line + 1)
+            result[key] = _to_python(value_node, (*path, key), lines)
+            # An error about an entry is about its key's line, even when the value is a block.
+            lines[(*path, key)] = key_node.start_mark.line + 1
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_python(item, (*path, index), lines) for index, item in enumerate(node.value)]
+    return yaml.SafeLoader("").construct_object(node, deep=True)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, path: YamlPath, key: object, line: int) -> None:
+        self.issue = Issue((*path, str(key)), f"key {key!r} appears twice", line)
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or str(error)
+        raise PolicyError(file, [Issue((), f"not valid YAML: {problem}",
+                                       mark.line + 1 if mark else None)]) from None
+    lines: dict[YamlPath, int] = {}
+    if node is None:
+        return None, SourceMap(lines)
+    try:
+        return _to_python(node, (), lines), SourceMap(lines)
+    except _DuplicateKey as duplicate:
+        raise PolicyError(file, [duplicate.issue]) from None
+
+
+def _allowed_keys(path: YamlPath) -> list[str]:
+    """The keys the schema allows at `path` (the parent of an unknown key), for hints."""
+    annotation: Any = Policy
+    for part in path:
+        origin = typing.get_origin(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(str(part))
+            if field is None:
+                return []
+            annotation = field.annotation
+        elif origin in (list, dict):
+            annotation = typing.get_args(annotation)[-1]
+        else:
+            return []
+        while typing.get_origin(annotation) in (typing.Union, Annotated) or (
+            type(annotation).__name__ == "UnionType"
+        ):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = next(
+                (a for a in members if typing.get_origin(a) in (list, dict)
+                 or (isinstance(a, type) and issubclass(a, BaseModel))),
+                members[0],
+            )
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
+    return []
+
+
+# Keys whose type is a union: one plain sentence instead of one error per union member.
+_UNION_EXPECTATIONS = {"source_regions": "`all` or a list of regions"}
+
+
+def _issues_from(error: ValidationError) -> list[Issue]:
+    issues = []
+    seen_paths: set[YamlPath] = set()
+    for detail in error.errors():
+        path: YamlPath = tuple(part for part in detail["loc"] if not _is_union_tag(part))
+        union_member = any(_is_union_tag(part) for part in detail["loc"])
+        if union_member and path in seen_paths:
+            continue  # one message per key, not one per member of its union type
+        seen_paths.add(path)
+        if union_member and str(path[-1]) in _UNION_EXPECTATIONS:
+            expected = _UNION_EXPECTATIONS[str(path[-1])]
+            issues.append(Issue(path, f"expected {expected}, got {detail['input']!r}"))
+            continue
+        message = detail["msg"].removeprefix("Value error, ")
+        if detail["type"] == "extra_forbidden":
+            key = str(path[-1])
+            close = difflib.get_close_matches(key, _allowed_keys(path[:-1]), n=1)
+            message = f"unknown key {key!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+        elif detail["type"] == "missing":
+            message = f"required key {str(path[-1])!r} is missing"
+        issues.append(Issue(path, message))
+    # A misspelt required key shows up twice (unknown + missing); the hint says it all.
+    hinted = {(issue.path[:-1], issue.message.split("'")[-2]) for issue in issues
+              if "did you mean" in issue.message}
+    return [issue for issue in issues
+            if not (issue.message.startswith("required key")
+                    and (issue.path[:-1], str(issue.path[-1])) in hinted)]
+
+
+def _is_union_tag(part: str | int) -> bool:
+    # pydantic names the union member it tried (e.g. "list[str]", "literal['all']") in locs.
+    return isinstance(part, str) and ("[" in part or part.startswith(("literal", "function")))
+
+
+def validate_policy(data: Any, file: str, source: SourceMap, catalog: Catalog) -> Policy:
+    """Schema first (pydantic), then the rules that need the region catalog."""
+    try:
+        policy = Policy.model_validate(data)
+    except ValidationError as error:
+        raise PolicyError(file, source.locate(_issues_from(error))) from None
+    issues = check_policy(policy, catalog)
+    if issues:
+        raise PolicyError(file, source.locate(issues))
+    return policy
+
+
+def load_policy(path: str | Path, catalog: Catalog) -> LoadedPolicy:
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PolicyError(file, [Issue((), "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise PolicyError(file, [Issue((), f"cannot read: {error}")]) from None
+    data, source = parse_yaml(text, file)
+    if not isinstance(data, dict):
+        raise PolicyError(file, [Issue((), "expected a mapping with `version` and `applications`")])
+    return LoadedPolicy(file, validate_policy(data, file, source, catalog), source)
