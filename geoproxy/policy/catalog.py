@@ -8,10 +8,14 @@ alias records to its load balancers must name.
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
+import json
 import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 # Route 53's own alias hosted zone for CloudFront distributions (same in every region).
@@ -98,26 +102,49 @@ def parse_elb_target(dns_name: str) -> ElbTarget | None:
     return None
 
 
-@lru_cache(maxsize=1)
-def _botocore_session() -> Any:
-    import botocore.session
+def _botocore_data() -> Path:
+    """botocore's data folder, found without importing botocore: the policy layer stays
+    free of the AWS SDK, and offline commands do not pay for loading it."""
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("botocore is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
 
-    return botocore.session.get_session()
+
+def _read_json(base: Path) -> Any:
+    """`base` as botocore ships it: plain JSON, or gzipped next to where it would be."""
+    compressed = base.with_name(base.name + ".gz")
+    if compressed.exists():
+        with gzip.open(compressed, "rt", encoding="utf-8") as stream:
+            return json.load(stream)
+    return json.loads(base.read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)
 def botocore_latency_regions() -> tuple[str, ...]:
     """Every value of Route 53's ResourceRecordSetRegion enum in the installed botocore."""
-    model = _botocore_session().get_service_model("route53")
-    return tuple(model.shape_for("ResourceRecordSetRegion").enum)
+    service = _botocore_data() / "route53"
+    version = max(entry.name for entry in service.iterdir() if entry.is_dir())
+    model = _read_json(service / version / "service-2.json")
+    return tuple(model["shapes"]["ResourceRecordSetRegion"]["enum"])
+
+
+@lru_cache(maxsize=1)
+def _partitions() -> tuple[dict[str, Any], ...]:
+    return tuple(_read_json(_botocore_data() / "endpoints.json")["partitions"])
 
 
 @lru_cache(maxsize=64)
 def partition_of(region: str) -> str:
-    try:
-        return str(_botocore_session().get_partition_for_region(region))
-    except Exception:  # an unknown region pattern: treat it as the commercial partition
-        return "aws"
+    """The partition botocore's endpoint resolver would name: listed regions first, then
+    each partition's region pattern; an unknown pattern counts as the commercial one."""
+    for partition in _partitions():
+        if region in partition.get("regions", {}):
+            return str(partition["partition"])
+    for partition in _partitions():
+        if "regionRegex" in partition and re.match(partition["regionRegex"], region):
+            return str(partition["partition"])
+    return "aws"
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import botocore.session
 import pytest
@@ -14,6 +16,7 @@ from geoproxy.policy.catalog import (
     botocore_latency_regions,
     great_circle_km,
     parse_elb_target,
+    partition_of,
 )
 
 
@@ -36,6 +39,22 @@ def test_latency_regions_equal_botocore_enum(catalog: Catalog) -> None:
     assert list(botocore_latency_regions()) == enum
     assert list(catalog.latency_regions) == enum
     assert len(set(catalog.latency_regions)) == len(catalog.latency_regions)
+
+
+def test_partition_matches_botocore_resolver() -> None:
+    # geoproxy reads botocore's endpoints.json itself (no botocore import at run time); it
+    # must name the partition botocore's own resolver names, for every latency region.
+    session = botocore.session.get_session()
+    for region in botocore_latency_regions():
+        assert partition_of(region) == session.get_partition_for_region(region), region
+    assert partition_of("cn-north-1") == "aws-cn"
+    assert partition_of("xx-new-1") == "aws"
+
+
+def test_catalog_does_not_import_botocore() -> None:
+    script = ("import sys; from geoproxy.policy.catalog import Catalog; Catalog.load(); "
+              "assert 'botocore' not in sys.modules, 'botocore imported'")
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
 
 
 def test_enum_contains_well_known_regions(catalog: Catalog) -> None:
