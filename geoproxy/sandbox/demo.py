@@ -16,10 +16,11 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import click
+from rich.console import Console
 from rich.rule import Rule
 from rich.text import Text
 
-from geoproxy.cli import render
 from geoproxy.errors import GeoproxyError
 
 DEMO_ZONE = "example.com"
@@ -87,19 +88,18 @@ def _mend_moto_recreate() -> Any:
                              change_resource_record_sets)
 
 
-def _run(step: str, *args: str) -> int:
-    from geoproxy.cli.app import cli
+def run_demo(keep: Path | None, *, cli: click.Command, console: Console) -> int:
+    """Tell the story by running `cli` (the real command group) step by step."""
 
-    render.stdout.print()
-    render.stdout.print(Rule(Text(step, style="bold"), align="left"))
-    render.stdout.print(Text("$ geoproxy " + shlex.join(args), style="bold cyan"))
-    code = cli.main(args=list(args), standalone_mode=False, prog_name="geoproxy")
-    code = code if isinstance(code, int) else 0
-    render.stdout.print(Text(f"(exit code {code})", style="dim"))
-    return code
+    def _run(step: str, *args: str) -> int:
+        console.print()
+        console.print(Rule(Text(step, style="bold"), align="left"))
+        console.print(Text("$ geoproxy " + shlex.join(args), style="bold cyan"))
+        code = cli.main(args=list(args), standalone_mode=False, prog_name="geoproxy")
+        code = code if isinstance(code, int) else 0
+        console.print(Text(f"(exit code {code})", style="dim"))
+        return code
 
-
-def run_demo(keep: Path | None) -> int:
     try:
         from moto.server import ThreadedMotoServer
     except ImportError:
@@ -122,7 +122,7 @@ def run_demo(keep: Path | None) -> int:
             route53 = boto3.client("route53", endpoint_url=endpoint, region_name="us-east-1")
             zone = route53.create_hosted_zone(Name=DEMO_ZONE, CallerReference="geoproxy-demo")
             zone_id = zone["HostedZone"]["Id"].split("/")[-1]
-            render.stdout.print(Text.assemble(
+            console.print(Text.assemble(
                 ("geoproxy demo", "bold"),
                 f": an AWS emulator is listening on {endpoint} (never real AWS).\n"
                 f"It holds one public hosted zone, {DEMO_ZONE} ({zone_id}). The policy below "
@@ -131,7 +131,7 @@ def run_demo(keep: Path | None) -> int:
             ))
             policy = workdir / "routing.yaml"
             policy.write_text(example_policy(), encoding="utf-8")
-            render.stdout.print(Text(f"Policy: {policy}", style="dim"))
+            console.print(Text(f"Policy: {policy}", style="dim"))
             codes = [
                 _run("1. Where does each source region go, and why? (offline)",
                      "routes", "-f", str(policy)),
@@ -143,8 +143,8 @@ def run_demo(keep: Path | None) -> int:
             ]
             grown = workdir / "routing-tokyo.yaml"
             grown.write_text(_with_new_pop(example_policy()), encoding="utf-8")
-            render.stdout.print()
-            render.stdout.print(Text(
+            console.print()
+            console.print(Text(
                 f"A new PoP opens in Tokyo: {grown} adds ap-northeast-1 to the pops. Only the "
                 "source regions that now have a nearer PoP move; every other record stays, "
                 "and the move is one atomic batch, so the name never stops answering.",
@@ -153,8 +153,8 @@ def run_demo(keep: Path | None) -> int:
                               "--detailed-exitcode"))
             codes.append(_run("6. Apply it", "apply", "-f", str(grown), "--yes"))
             codes.append(_run("7. And the routes now", "routes", "-f", str(grown)))
-            render.stdout.print()
-            render.stdout.print(Text(
+            console.print()
+            console.print(Text(
                 "Disaster recovery: Dublin is down. Failing its traffic over to the US would "
                 "break the gdpr fence, so geoproxy refuses before writing anything; Tokyo can "
                 "take Singapore's traffic, and the failover is recorded in Route 53 itself."))
@@ -175,8 +175,8 @@ def run_demo(keep: Path | None) -> int:
     if codes != expected:
         raise GeoproxyError(f"the demo did not go as expected (exit codes {codes}, "
                             f"expected {expected})")
-    render.stdout.print()
-    render.stdout.print(Text("Demo complete. Try `geoproxy --help` next.", style="bold green"))
+    console.print()
+    console.print(Text("Demo complete. Try `geoproxy --help` next.", style="bold green"))
     return 0
 
 

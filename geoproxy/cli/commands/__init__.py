@@ -1,0 +1,1 @@
+"""One module per command group; `geoproxy.cli.app` registers them."""

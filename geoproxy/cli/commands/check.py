@@ -1,0 +1,51 @@
+"""Offline commands: `validate` and `routes`. No AWS call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from geoproxy.cli import render
+from geoproxy.cli.options import output_option, policy_option, reports_errors
+from geoproxy.errors import EXIT_OK
+
+
+@click.command()
+@policy_option
+@output_option
+@reports_errors
+def validate(policy_file: Path, output: str) -> int:
+    """Check the policy offline: schema, regions, PoPs, compliance. No AWS call."""
+    from geoproxy.pipeline import compile_policy
+
+    compiled = compile_policy(policy_file)
+    if output == "json":
+        render.emit_json({"valid": True, "file": str(policy_file),
+                          "applications": [app.name for app in compiled.loaded.policy.applications],
+                          "warnings": compiled.warnings})
+    else:
+        render.warnings(compiled.warnings)
+        apps = len(compiled.loaded.policy.applications)
+        routes = sum(len(routing.routes) for routing in compiled.routing.applications)
+        render.stdout.print(f"{policy_file}: valid ({apps} application(s), {routes} routes).")
+    return EXIT_OK
+
+
+@click.command()
+@policy_option
+@output_option
+@reports_errors
+def routes(policy_file: Path, output: str) -> int:
+    """Show where each source region's traffic goes and why. Offline."""
+    from geoproxy.pipeline import compile_policy
+
+    compiled = compile_policy(policy_file)
+    if output == "json":
+        render.emit_json(render.routes_json(compiled))
+    else:
+        render.warnings(compiled.warnings)
+        render.routes_table(compiled)
+    return EXIT_OK
+
+

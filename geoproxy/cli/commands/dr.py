@@ -1,0 +1,135 @@
+"""Disaster recovery: `failover`, `failback` and `status`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from geoproxy.aws.session import AwsSettings
+from geoproxy.cli import render
+from geoproxy.cli.flow import finish_overlay_change, refuse_if_unsafe
+from geoproxy.cli.options import (
+    aws_options,
+    output_option,
+    policy_option,
+    reports_errors,
+    write_options,
+)
+from geoproxy.errors import EXIT_OK, GeoproxyError
+
+
+@click.command()
+@policy_option
+@output_option
+@aws_options
+@write_options
+@click.option("--from", "from_pop", required=True, metavar="REGION",
+              help="The PoP region to move traffic away from.")
+@click.option("--to", "to_pop", default=None, metavar="REGION",
+              help="The PoP to send it to (default: the PoP's `failover_to` partner).")
+@click.option("--app", "app_names", multiple=True, metavar="NAME",
+              help="Only these applications (repeatable; default: all with a PoP in --from).")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--reason", default="", help="Why: recorded with the failover.")
+@click.option("--override-compliance", default=None, metavar="REASON",
+              help="Allow a failover that breaks a compliance rule, recording why.")
+@click.option("--adopt", is_flag=True,
+              help="Replace a record geoproxy does not own where it keeps failover state.")
+@reports_errors
+def failover(policy_file: Path, output: str, profile: str | None, endpoint_url: str | None,
+             yes: bool, no_wait: bool, audit_log: Path | None, from_pop: str,
+             to_pop: str | None, app_names: tuple[str, ...], dry_run: bool, reason: str,
+             override_compliance: str | None, adopt: bool) -> int:
+    """Send the traffic that reaches one PoP to another, in one atomic change per zone."""
+    from geoproxy.aws.audit import utc_now
+    from geoproxy.aws.session import Caller, caller_identity
+    from geoproxy.core.failover import Failover
+    from geoproxy.pipeline import compile_policy, failover_scope, plan_failover
+
+    started = time.monotonic()
+    compiled = compile_policy(policy_file)
+    aws = AwsSettings(profile, endpoint_url)
+    targets = failover_scope(compiled, from_pop, to_pop, app_names)
+    if override_compliance is not None and not override_compliance.strip():
+        raise GeoproxyError("--override-compliance needs a reason")
+    caller = Caller(None, "dry run") if dry_run else caller_identity(aws)
+    declared_at = utc_now()
+    why = reason or override_compliance or ""
+
+    def declare(target: str) -> Failover:
+        return Failover(from_pop, target, declared_at, caller.label, why,
+                        override_compliance or "")
+
+    the_plan = plan_failover(compiled, aws, from_pop, targets, declare, adopt=adopt)
+    document: dict[str, Any] = {
+        "command": "failover", "from": from_pop, "to": targets, "dry_run": dry_run,
+        "plan": render.plan_json(the_plan), "applied": False,
+    }
+    render.warnings(the_plan.warnings)
+    refuse_if_unsafe(the_plan, document)
+    return finish_overlay_change(
+        the_plan, aws, document, output=output, dry_run=dry_run, yes=yes, no_wait=no_wait,
+        audit_log=audit_log, started=started, command="failover", who=caller.arn or caller.label,
+        reason=why, nothing=f"traffic that reached {from_pop} already goes to "
+                            + ", ".join(sorted(set(targets.values()))),
+    )
+
+
+
+@click.command()
+@policy_option
+@output_option
+@aws_options
+@write_options
+@click.argument("region")
+@click.option("--app", "app_names", multiple=True, metavar="NAME",
+              help="Only these applications (repeatable; default: all).")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@reports_errors
+def failback(policy_file: Path, output: str, profile: str | None, endpoint_url: str | None,
+             yes: bool, no_wait: bool, audit_log: Path | None, region: str,
+             app_names: tuple[str, ...], dry_run: bool) -> int:
+    """End the failover away from REGION: the policy's routes come back, atomically."""
+    from geoproxy.pipeline import compile_policy, plan_failback
+
+    started = time.monotonic()
+    compiled = compile_policy(policy_file)
+    aws = AwsSettings(profile, endpoint_url)
+    the_plan = plan_failback(compiled, aws, region, app_names)
+    document: dict[str, Any] = {"command": "failback", "region": region, "dry_run": dry_run,
+                                "plan": render.plan_json(the_plan), "applied": False}
+    render.warnings(the_plan.warnings)
+    refuse_if_unsafe(the_plan, document)
+    return finish_overlay_change(
+        the_plan, aws, document, output=output, dry_run=dry_run, yes=yes, no_wait=no_wait,
+        audit_log=audit_log, started=started, command="failback", who=None, reason="",
+        nothing=f"no failover away from {region} is active",
+    )
+
+
+
+@click.command()
+@policy_option
+@output_option
+@aws_options
+@reports_errors
+def status(policy_file: Path, output: str, profile: str | None,
+           endpoint_url: str | None) -> int:
+    """Where each source region's traffic goes now, and why it differs from the policy."""
+    from geoproxy.pipeline import compile_policy, compute_status
+
+    compiled = compile_policy(policy_file)
+    statuses, warnings = compute_status(compiled, AwsSettings(profile, endpoint_url))
+    from geoproxy.cli import render_status
+
+    render.warnings(warnings)
+    if output == "json":
+        render.emit_json(render_status.status_json(statuses, warnings))
+    else:
+        render_status.status_text(statuses)
+    return EXIT_OK
+
+
