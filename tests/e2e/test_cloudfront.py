@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLE_POLICY, RunCli, write_policy
-from tests.e2e.test_core import ORIGIN, records_at
+from tests.conftest import EXAMPLE_POLICY, write_policy
+from tests.e2e.conftest import ORIGIN, RunCli, records_at
 
 pytestmark = pytest.mark.e2e
 

@@ -9,33 +9,22 @@ from typing import Any
 import pytest
 
 from geoproxy.policy.catalog import Catalog
-from tests.conftest import EXAMPLE_POLICY, RunCli, write_policy
+from tests.conftest import EXAMPLE_POLICY, write_policy
+from tests.e2e.conftest import (
+    APNE1,
+    APSE1,
+    EUW1,
+    ORIGIN,
+    TOKYO_POP,
+    USE1,
+    RunCli,
+    latency_map,
+    records_at,
+)
 
 pytestmark = pytest.mark.e2e
 
-ORIGIN = "origin.shop.example.com."
-USE1 = "shop-use1-123.us-east-1.elb.amazonaws.com."
-EUW1 = "shop-euw1-456.eu-west-1.elb.amazonaws.com."
-APSE1 = "shop-apse1-789.ap-southeast-1.elb.amazonaws.com."
-APNE1 = "shop-apne1-321.ap-northeast-1.elb.amazonaws.com."
-TOKYO_POP = "      ap-northeast-1: {target: shop-apne1-321.ap-northeast-1.elb.amazonaws.com}\n"
-
 WRITES = ("ChangeResourceRecordSets",)
-
-
-def records_at(aws: Any, zone_id: str, name: str = ORIGIN) -> list[dict[str, Any]]:
-    pages = aws.client("route53").get_paginator("list_resource_record_sets")
-    return [record for page in pages.paginate(HostedZoneId=zone_id)
-            for record in page["ResourceRecordSets"] if record["Name"] == name]
-
-
-def latency_map(aws: Any, zone_id: str, record_type: str = "A") -> dict[str, tuple[str, str]]:
-    """source region -> (alias DNS name, alias hosted zone id) of geoproxy's records."""
-    return {
-        record["Region"]: (record["AliasTarget"]["DNSName"], record["AliasTarget"]["HostedZoneId"])
-        for record in records_at(aws, zone_id)
-        if record["Type"] == record_type and record.get("SetIdentifier", "").startswith("geoproxy:")
-    }
 
 
 def expected_example_map() -> dict[str, tuple[str, str]]:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLE_POLICY, RunCli, write_policy
-from tests.e2e.test_core import ORIGIN, records_at
+from tests.conftest import EXAMPLE_POLICY, write_policy
+from tests.e2e.conftest import ORIGIN, STATE, RunCli, records_at
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +24,6 @@ DR_POLICY = EXAMPLE_POLICY.replace(
 )
 # Policy mapping with the eu-central-1 PoP: the EU sources nearest Dublin stay there.
 EU_WEST_1_SOURCES = {"eu-west-1", "eu-west-2"}
-STATE = "_geoproxy." + ORIGIN
 
 
 def targets(aws: Any, zone: str, name: str = ORIGIN) -> dict[str, str]:

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLE_POLICY, RunCli, write_policy
+from tests.conftest import EXAMPLE_POLICY, write_policy
+from tests.e2e.conftest import RunCli
 
 pytestmark = pytest.mark.e2e
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLE_POLICY, REPO, RunCli, write_policy
-from tests.e2e.test_core import latency_map, records_at
+from tests.conftest import EXAMPLE_POLICY, REPO, write_policy
+from tests.e2e.conftest import RunCli, latency_map, records_at
 
 pytestmark = pytest.mark.e2e
 

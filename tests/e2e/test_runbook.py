@@ -12,12 +12,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import EXAMPLE_POLICY, REPO, write_policy
+from tests.e2e.conftest import ORIGIN, STATE
 
 pytestmark = pytest.mark.e2e
 
 DRILL = REPO / "runbooks" / "dr-drill.sh"
-ORIGIN = "origin.shop.example.com."
-STATE = "_geoproxy.origin.shop.example.com."
 FRANKFURT_POP = "      eu-central-1: {target: shop-euc1-1.eu-central-1.elb.amazonaws.com}\n"
 # us-east-1, eu-west-1, ap-southeast-1 and eu-central-1: eu-west-1 fails over inside the EU,
 # so the example's gdpr rule holds throughout the drill.

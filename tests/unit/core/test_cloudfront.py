@@ -29,15 +29,11 @@ from geoproxy.core.records import AliasTarget, LiveRecord, OwnedAliasRecord
 from geoproxy.pipeline import Compiled, compile_policy
 from geoproxy.policy.catalog import CLOUDFRONT_HOSTED_ZONE_ID, Catalog
 from geoproxy.policy.models import Application
+from tests.unit.conftest import EUW1_ELB, EUW1_ZONE, USE1_ELB, USE1_ZONE, ZONE_ID
 
 RECORD = "origin.example.com"
-ZONE_ID = "ZHOSTED123"
 DIST_ID = "E2EXAMPLE123"
 DIST_DOMAIN = "d111111abcdef8.cloudfront.net"
-USE1_ELB = "a-1.us-east-1.elb.amazonaws.com"
-EUW1_ELB = "b-2.eu-west-1.elb.amazonaws.com"
-USE1_ZONE = "Z35SXDOTRQ7X7K"  # us-east-1 ALB
-EUW1_ZONE = "Z32O12XQLNTSW2"  # eu-west-1 ALB
 CACHE_POLICY = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 
 BASE = f"""\
@@ -61,11 +57,6 @@ geo_restriction: {{type: blacklist, countries: [KP, CU]}}
 """
 
 FAILOVER = "origin_failover: {secondary_pop: us-east-1}\n"
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.load()
 
 
 @pytest.fixture

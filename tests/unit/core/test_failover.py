@@ -21,11 +21,7 @@ from geoproxy.core.failover import (
 from geoproxy.core.routing import AppRouting, Route
 from geoproxy.core.state import StateRecord
 from geoproxy.pipeline import Compiled, compile_policy, resolve_app
-
-NAME = "origin.example.com"
-USE1_ELB = "a-1.us-east-1.elb.amazonaws.com"
-EUW1_ELB = "b-2.eu-west-1.elb.amazonaws.com"
-EUC1_ELB = "c-3.eu-central-1.elb.amazonaws.com"
+from tests.unit.conftest import AT, EUC1_ELB, EUW1_ELB, NAME, USE1_ELB
 
 POLICY = f"""\
 version: 1
@@ -61,7 +57,6 @@ BASE = {
 }
 EU_SOURCES = ("eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1",
               "eu-west-2", "eu-west-3")
-AT = "2026-01-02T03:04:05Z"
 
 
 def failover(from_pop: str, to_pop: str, *, override: str = "", reason: str = "",

@@ -20,13 +20,7 @@ from geoproxy.core.records import (
 from geoproxy.core.routing import route_policy
 from geoproxy.policy.catalog import Catalog
 from geoproxy.policy.loader import load_policy
-
-NAME = "origin.example.com"
-ZONE_ID = "ZHOSTED123"
-USE1_ELB = "a-1.us-east-1.elb.amazonaws.com"
-EUW1_ELB = "b-2.eu-west-1.elb.amazonaws.com"
-USE1_ZONE = "Z35SXDOTRQ7X7K"  # us-east-1 ALB
-EUW1_ZONE = "Z32O12XQLNTSW2"  # eu-west-1 ALB
+from tests.unit.conftest import EUW1_ELB, EUW1_ZONE, NAME, USE1_ELB, USE1_ZONE, ZONE_ID
 
 POLICY = f"""\
 version: 1
@@ -47,11 +41,6 @@ EXPECTED = {
     "eu-west-2": (EUW1_ELB, EUW1_ZONE),
     "us-east-1": (USE1_ELB, USE1_ZONE),
 }
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.load()
 
 
 def desired_from(tmp_path: Path, text: str, catalog: Catalog) -> list[DesiredApp]:

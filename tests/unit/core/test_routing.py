@@ -27,11 +27,6 @@ EU_SOURCES = {"eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central
 
 
 @pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.load()
-
-
-@pytest.fixture(scope="module")
 def extended() -> Catalog:
     """A catalog whose botocore knows a region geoproxy cannot place on the map."""
     return Catalog.load((*botocore_latency_regions(), "xx-new-1"))

@@ -22,18 +22,10 @@ from geoproxy.core.state import (
     state_name,
 )
 from geoproxy.pipeline import Compiled, compile_policy, resolve_app
+from tests.unit.conftest import AT, NAME, TARGETS, ZONE_ID
 
-NAME = "origin.example.com"
 STATE = "_geoproxy.origin.example.com"
-ZONE_ID = "ZHOSTED123"
-AT = "2026-01-02T03:04:05Z"
 
-# PoP -> (ELB target, its ALB hosted zone id)
-TARGETS = {
-    "us-east-1": ("a-1.us-east-1.elb.amazonaws.com", "Z35SXDOTRQ7X7K"),
-    "eu-west-1": ("b-2.eu-west-1.elb.amazonaws.com", "Z32O12XQLNTSW2"),
-    "eu-central-1": ("c-3.eu-central-1.elb.amazonaws.com", "Z215JYRZR1TBD5"),
-}
 
 POLICY = f"""\
 version: 1

@@ -16,17 +16,8 @@ from geoproxy.core.state import StateRecord
 from geoproxy.core.status import AppStatus, RegionStatus, app_status
 from geoproxy.pipeline import Compiled, compile_policy
 from geoproxy.policy.catalog import Catalog
+from tests.unit.conftest import AT, NAME, TARGETS, ZONE_ID
 
-NAME = "origin.example.com"
-ZONE_ID = "ZHOSTED123"
-AT = "2026-01-02T03:04:05Z"
-
-# PoP -> (ELB target, its ALB hosted zone id)
-TARGETS = {
-    "us-east-1": ("a-1.us-east-1.elb.amazonaws.com", "Z35SXDOTRQ7X7K"),
-    "eu-west-1": ("b-2.eu-west-1.elb.amazonaws.com", "Z32O12XQLNTSW2"),
-    "eu-central-1": ("c-3.eu-central-1.elb.amazonaws.com", "Z215JYRZR1TBD5"),
-}
 USE1, EUW1, EUC1 = (TARGETS[pop][0] for pop in ("us-east-1", "eu-west-1", "eu-central-1"))
 
 
@@ -45,7 +36,6 @@ applications:
       eu-west-1: {{target: {EUW1}}}
       eu-central-1: {{target: {EUC1}}}
 """
-
 
 BASE = {"eu-central-1": "eu-central-1", "eu-west-1": "eu-west-1", "eu-west-2": "eu-west-1",
         "us-east-1": "us-east-1"}

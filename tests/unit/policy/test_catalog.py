@@ -26,11 +26,6 @@ def _route53_region_enum() -> list[str]:
     return list(model.shape_for("ResourceRecordSetRegion").enum)
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.load()
-
-
 # --- latency regions ---------------------------------------------------------------------------
 
 

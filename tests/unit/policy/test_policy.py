@@ -16,11 +16,6 @@ from geoproxy.policy.models import normalize_dns_name
 REPO = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.load()
-
-
 def write(tmp_path: Path, text: str, name: str = "routing.yaml") -> Path:
     path = tmp_path / name
     path.write_text(textwrap.dedent(text), encoding="utf-8")

@@ -39,11 +39,6 @@ SECOND_APP = """\
 """
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.load()
-
-
 def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "routing.yaml"
     path.write_text(text, encoding="utf-8")
