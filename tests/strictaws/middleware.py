@@ -6,6 +6,7 @@ injected faults never reach moto, so they cannot leave half-applied state behind
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import socket
@@ -41,6 +42,26 @@ class Fault:
     message: str
     remaining: int
     disconnect: bool = False
+    # Let moto apply the request, then drop the connection: the client never hears that it
+    # landed (a response lost on the way back, as a timeout or reset does in real life).
+    lose_response: bool = False
+    hold: Hold | None = None
+
+
+class Hold:
+    """Park a request in the server until released, so a test can kill the client meanwhile.
+    With `apply_first`, moto applies the request before it is parked."""
+
+    def __init__(self, apply_first: bool = False) -> None:
+        self.apply_first = apply_first
+        self.arrived = threading.Event()
+        self._released = threading.Event()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def wait_released(self, timeout: float = 60.0) -> None:
+        self._released.wait(timeout)
 
 
 def error_response(service: str, code: str, message: str, status: int) -> tuple[str, list, bytes]:
@@ -100,11 +121,33 @@ class RecordingMiddleware:
             self.calls.append(Call(service, operation, method, path, injected=fault is not None))
         if fault is None:
             return self.app(environ, start_response)
+        if fault.hold is not None:
+            return self._held(fault.hold, environ, start_response)
+        if fault.lose_response:
+            self._apply_silently(environ)
+            return self._disconnect(environ, start_response)
         if fault.disconnect:
             return self._disconnect(environ, start_response)
         status, headers, body = error_response(service, fault.code, fault.message, fault.status)
         start_response(status, headers)
         return [body]
+
+    def _apply_silently(self, environ: dict[str, Any]) -> None:
+        """Run the request through moto and throw its response away."""
+        body = self.app(environ, lambda status, headers, exc_info=None: None)
+        for _ in body:
+            pass
+        if hasattr(body, "close"):
+            body.close()
+
+    def _held(self, hold: Hold, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if hold.apply_first:
+            self._apply_silently(environ)
+        hold.arrived.set()
+        hold.wait_released()
+        if hold.apply_first:
+            return self._disconnect(environ, start_response)
+        return self.app(environ, start_response)
 
     @staticmethod
     def _form(environ: dict[str, Any]) -> dict[str, list[str]]:
@@ -120,6 +163,7 @@ class RecordingMiddleware:
         # and werkzeug treats the failed write as a dropped connection (no traceback).
         sock = environ.get("werkzeug.socket")
         if sock is not None:
-            sock.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):  # the client may be gone already (killed)
+                sock.shutdown(socket.SHUT_RDWR)
         start_response("500 Internal Server Error", [("Content-Length", "0")])
         return []

@@ -17,7 +17,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .cloudfront import cloudfront_patches
-from .middleware import Call, Fault, RecordingMiddleware
+from .middleware import Call, Fault, Hold, RecordingMiddleware
 from .route53 import ChangeTracker, route53_patches
 
 REGION = "us-east-1"
@@ -202,3 +202,15 @@ class StrictMotoServer:
     def inject_disconnect(self, operation: str, times: int = 1) -> None:
         """The next `times` requests for `operation` see the connection drop with no response."""
         self._middleware.add_fault(Fault(operation, "", 0, "", times, disconnect=True))
+
+    def inject_lost_response(self, operation: str, times: int = 1) -> None:
+        """The next `times` requests for `operation` are applied by moto, then the connection
+        drops before the response: the change landed, but the client cannot know it."""
+        self._middleware.add_fault(Fault(operation, "", 0, "", times, lose_response=True))
+
+    def hold(self, operation: str, *, apply_first: bool = False) -> Hold:
+        """Park the next request for `operation` until `release()` (then it reaches moto, or,
+        with `apply_first`, it was applied on arrival and its connection drops)."""
+        held = Hold(apply_first)
+        self._middleware.add_fault(Fault(operation, "", 0, "", 1, hold=held))
+        return held
