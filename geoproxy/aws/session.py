@@ -7,11 +7,18 @@ Everything that talks to AWS gets its clients here, so the credential chain, `--
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from geoproxy.aws.retry import (
+    GaveUp,
+    RetryingClient,
+    RetryNotice,
+    RetryPolicy,
+    env_deadline,
+)
 from geoproxy.errors import AwsError
 
 # Route 53 and CloudFront are global services signed in us-east-1.
@@ -27,30 +34,59 @@ _CREDENTIAL_CODES = {
 class AwsSettings:
     profile: str | None = None
     endpoint_url: str | None = None  # None: boto3's own resolution, which honours AWS_ENDPOINT_URL
-    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+    retry_deadline_s: float | None = None  # per call; None: GEOPROXY_RETRY_DEADLINE or 120 s
+    on_retry: Callable[[RetryNotice], None] | None = field(default=None, repr=False)
+    _clients: dict[tuple[str, bool], Any] = field(default_factory=dict, repr=False)
+    _session: Any = field(default=None, repr=False)
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        deadline = self.retry_deadline_s if self.retry_deadline_s is not None else env_deadline()
+        return RetryPolicy(deadline_s=deadline, notify=self.on_retry)
 
     def client(self, service: str) -> Any:
-        if service not in self._clients:
-            self._clients[service] = self._make_client(service)
-        return self._clients[service]
+        """A client for reads and for writes AWS makes idempotent: its calls retry throttling,
+        busy zones, 5xx and dropped connections until the retry deadline."""
+        key = (service, False)
+        if key not in self._clients:
+            raw = self._make_client(service, botocore_retries=True)
+            self._clients[key] = RetryingClient(raw, self.retry_policy,
+                                                dict(raw.meta.method_to_api_mapping))
+        return self._clients[key]
 
-    def _make_client(self, service: str) -> Any:
+    def write_client(self, service: str) -> Any:
+        """A client that sends each request exactly once: botocore's own retries would repeat
+        a write whose response was lost, which Route 53 then rejects although the first
+        attempt landed. Its caller decides, per failure, whether and how to try again."""
+        key = (service, True)
+        if key not in self._clients:
+            self._clients[key] = self._make_client(service, botocore_retries=False)
+        return self._clients[key]
+
+    def _make_client(self, service: str, *, botocore_retries: bool) -> Any:
         import boto3
         import botocore.exceptions
         from botocore.config import Config
 
-        try:
-            session = boto3.Session(profile_name=self.profile)
-        except botocore.exceptions.ProfileNotFound:
-            raise AwsError(f"AWS profile {self.profile!r} is not configured",
-                           hint="list profiles with `aws configure list-profiles`") from None
-        # Standard retry mode retries Throttling and PriorRequestNotComplete with backoff;
-        # AWS_RETRY_MODE and AWS_MAX_ATTEMPTS still override it, as for any AWS tool.
+        if self._session is None:
+            try:
+                self._session = boto3.Session(profile_name=self.profile)
+            except botocore.exceptions.ProfileNotFound:
+                raise AwsError(f"AWS profile {self.profile!r} is not configured",
+                               hint="list profiles with `aws configure list-profiles`") from None
         mode = os.environ.get("AWS_RETRY_MODE") or "standard"
-        config = Config(retries={"mode": mode}, connect_timeout=10, read_timeout=60)
+        if not botocore_retries:
+            retries: dict[str, Any] = {"mode": mode, "total_max_attempts": 1}
+        elif os.environ.get("AWS_MAX_ATTEMPTS") or os.environ.get("AWS_RETRY_MODE"):
+            retries = {"mode": mode}  # the user's botocore retry settings win, as for any tool
+        else:
+            # geoproxy's own loop (RetryingClient) retries with a deadline and tells the
+            # operator; botocore retrying underneath would hide the attempts.
+            retries = {"mode": mode, "total_max_attempts": 1}
+        config = Config(retries=retries, connect_timeout=10, read_timeout=60)  # type: ignore[arg-type]
         with aws_errors(f"create a {service} client"):
-            return session.client(service, region_name=GLOBAL_REGION,
-                                  endpoint_url=self.endpoint_url, config=config)
+            return self._session.client(service, region_name=GLOBAL_REGION,
+                                        endpoint_url=self.endpoint_url, config=config)
 
 
 @dataclass(frozen=True)
@@ -84,21 +120,36 @@ def aws_errors(action: str) -> Iterator[None]:
 
     try:
         yield
-    except bx.NoCredentialsError:
-        raise AwsError(f"cannot {action}: no AWS credentials found",
-                       hint="configure credentials (environment, profile, SSO) or pass "
-                            "--profile") from None
-    except (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ConnectionClosedError,
-            bx.ReadTimeoutError) as error:
-        raise AwsError(f"cannot {action}: AWS endpoint unreachable ({error})") from None
+    except GaveUp as gave_up:
+        error = translate(action, gave_up.error)
+        error.message += (f" (on every one of {gave_up.attempts} attempts in "
+                          f"{gave_up.elapsed_s:.0f} s; geoproxy stopped at the retry deadline)")
+        error.hint = error.hint or ("run the command again when AWS is calmer, or allow "
+                                    "longer with --retry-deadline SECONDS")
+        raise error from None
+    except bx.BotoCoreError as error:  # ClientError is not a BotoCoreError: both are caught
+        raise translate(action, error) from None
     except bx.ClientError as error:
+        raise translate(action, error) from None
+
+
+def translate(action: str, error: BaseException) -> AwsError:
+    import botocore.exceptions as bx
+
+    if isinstance(error, bx.NoCredentialsError):
+        return AwsError(f"cannot {action}: no AWS credentials found",
+                        hint="configure credentials (environment, profile, SSO) or pass "
+                             "--profile")
+    if isinstance(error, (bx.EndpointConnectionError, bx.ConnectTimeoutError,
+                          bx.ConnectionClosedError, bx.ReadTimeoutError)):
+        return AwsError(f"cannot {action}: AWS endpoint unreachable ({error})")
+    if isinstance(error, bx.ClientError):
         code = error.response.get("Error", {}).get("Code", "Unknown")
         message = error.response.get("Error", {}).get("Message", "")
         if code in _CREDENTIAL_CODES:
-            raise AwsError(f"cannot {action}: AWS rejected the credentials ({code}: {message})",
-                           hint="check the profile or the AWS_* variables") from None
+            return AwsError(f"cannot {action}: AWS rejected the credentials ({code}: {message})",
+                            hint="check the profile or the AWS_* variables")
         if code in ("AccessDenied", "AccessDeniedException"):
-            raise AwsError(f"cannot {action}: access denied ({message})") from None
-        raise AwsError(f"cannot {action}: {code}: {message}") from None
-    except bx.BotoCoreError as error:
-        raise AwsError(f"cannot {action}: {error}") from None
+            return AwsError(f"cannot {action}: access denied ({message})")
+        return AwsError(f"cannot {action}: {code}: {message}")
+    return AwsError(f"cannot {action}: {error}")

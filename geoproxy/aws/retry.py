@@ -1,0 +1,202 @@
+"""Patient retries: exponential backoff with full jitter, bounded by a deadline per call.
+
+AWS's advice for clients of its APIs is to retry throttling and transient errors, waiting
+a random time between 0 and min(cap, base * 2**attempt) ("full jitter": AWS Architecture
+Blog, "Exponential Backoff And Jitter"; the SDKs' standard retry mode in the AWS SDKs and
+Tools Reference Guide does the same with a base of 1 s and a cap of 20 s). Route 53's rate
+limit is per account (about 5 requests per second, shared with every other tool), and it
+answers `PriorRequestNotComplete` while a zone is busy; during a regional incident both are
+normal, so geoproxy keeps trying until a deadline instead of after three attempts.
+
+What may be retried blindly depends on what the error says about the request:
+- NOT_APPLIED: AWS answered that it did not act (throttled, busy) or no connection was ever
+  made. Retrying is always safe.
+- UNKNOWN: the outcome is not known (the connection dropped or timed out after the request
+  was sent, or a 5xx). Safe for reads; a write must first find out whether it landed.
+- FINAL: anything else (validation, access denied, conflicts): retrying cannot help.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_DEADLINE_S = 120.0
+BASE_DELAY_S = 1.0
+MAX_DELAY_S = 20.0
+
+# Codes that mean "not done, try later"; Route 53 uses Throttling and PriorRequestNotComplete,
+# the others are the SDKs' list of throttling codes for the services geoproxy calls.
+THROTTLING_CODES = frozenset({
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+    "TooManyRequestsException", "RequestLimitExceeded", "PriorRequestNotComplete",
+    "SlowDown", "RequestThrottled",
+})
+# Transient server-side codes whose outcome is unknown.
+TRANSIENT_CODES = frozenset({
+    "RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure",
+    "ServiceUnavailable",
+})
+
+
+class Verdict(enum.Enum):
+    NOT_APPLIED = "not applied"
+    UNKNOWN = "unknown"
+    FINAL = "final"
+
+
+def error_code(error: BaseException) -> str:
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+def _http_status(error: BaseException) -> int:
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        return int(response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    return 0
+
+
+def classify(error: BaseException) -> Verdict:
+    import botocore.exceptions as bx
+
+    if isinstance(error, bx.ClientError):
+        code = error_code(error)
+        if code in THROTTLING_CODES or _http_status(error) == 429:
+            return Verdict.NOT_APPLIED
+        if code in TRANSIENT_CODES or _http_status(error) >= 500:
+            return Verdict.UNKNOWN
+        return Verdict.FINAL
+    # No connection was made: the request was never sent.
+    if isinstance(error, (bx.EndpointConnectionError, bx.ConnectTimeoutError)):
+        return Verdict.NOT_APPLIED
+    # Sent, then the connection dropped or no answer came in time.
+    if isinstance(error, (bx.ReadTimeoutError, bx.ConnectionClosedError, bx.HTTPClientError)):
+        return Verdict.UNKNOWN
+    return Verdict.FINAL
+
+
+def describe(error: BaseException) -> str:
+    code = error_code(error)
+    if code:
+        return code
+    name = type(error).__name__
+    return {"ConnectionClosedError": "connection dropped", "ReadTimeoutError": "timed out",
+            "EndpointConnectionError": "endpoint unreachable",
+            "ConnectTimeoutError": "connect timed out"}.get(name, name)
+
+
+@dataclass(frozen=True)
+class RetryNotice:
+    """What a retry tells the operator: `what` failed with `why`; attempt `attempt` comes
+    after `delay_s`."""
+
+    what: str
+    why: str
+    attempt: int
+    delay_s: float
+    elapsed_s: float
+    deadline_s: float
+
+
+def env_deadline() -> float:
+    """GEOPROXY_RETRY_DEADLINE, else the default; a bad value is the caller's to report."""
+    value = os.environ.get("GEOPROXY_RETRY_DEADLINE")
+    return float(value) if value else DEFAULT_DEADLINE_S
+
+
+def _env_base_delay() -> float:
+    """GEOPROXY_RETRY_BASE_DELAY shortens the backoff against a local emulator (tests)."""
+    try:
+        return max(float(os.environ.get("GEOPROXY_RETRY_BASE_DELAY", BASE_DELAY_S)), 0.0)
+    except ValueError:
+        return BASE_DELAY_S
+
+
+@dataclass
+class RetryPolicy:
+    deadline_s: float = DEFAULT_DEADLINE_S
+    base_s: float = field(default_factory=_env_base_delay)
+    cap_s: float = MAX_DELAY_S
+    notify: Callable[[RetryNotice], None] | None = None
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    jitter: Callable[[], float] = random.random
+
+    def start(self, what: str) -> Attempts:
+        return Attempts(self, what, self.clock())
+
+
+class GaveUp(Exception):
+    """The deadline passed; `error` is the last failure."""
+
+    def __init__(self, error: BaseException, attempts: int, elapsed_s: float) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.attempts = attempts
+        self.elapsed_s = elapsed_s
+
+
+@dataclass
+class Attempts:
+    """One call's attempts: `wait(error)` sleeps before the next one, or gives up."""
+
+    policy: RetryPolicy
+    what: str
+    started: float
+    made: int = 1
+
+    def wait(self, error: BaseException) -> None:
+        policy = self.policy
+        elapsed = policy.clock() - self.started
+        delay = policy.jitter() * min(policy.cap_s, policy.base_s * 2 ** (self.made - 1))
+        if elapsed + delay > policy.deadline_s:
+            raise GaveUp(error, self.made, elapsed)
+        self.made += 1
+        if policy.notify is not None:
+            policy.notify(RetryNotice(self.what, describe(error), self.made, delay, elapsed,
+                                      policy.deadline_s))
+        policy.sleep(delay)
+
+
+# Methods of a boto3 client that are not API calls.
+_NOT_CALLS = frozenset({"exceptions", "meta", "get_paginator", "can_paginate", "get_waiter",
+                        "close"})
+
+
+class RetryingClient:
+    """A boto3 client whose API calls retry NOT_APPLIED and UNKNOWN failures until the
+    deadline. Only for calls that are safe to repeat: reads, and writes AWS makes
+    idempotent (a health check's CallerReference, tags, a delete whose absence is fine).
+    ChangeResourceRecordSets never goes through here: see `execute`."""
+
+    def __init__(self, client: Any, policy: RetryPolicy, operation_names: dict[str, str]):
+        self._client = client
+        self._policy = policy
+        self._operation_names = operation_names
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._client, name)
+        if name in _NOT_CALLS or name.startswith("_") or not callable(attribute):
+            return attribute
+
+        @functools.wraps(attribute)
+        def call(**kwargs: Any) -> Any:
+            attempts = self._policy.start(self._operation_names.get(name, name))
+            while True:
+                try:
+                    return attribute(**kwargs)
+                except Exception as error:
+                    if classify(error) is Verdict.FINAL:
+                        raise
+                    attempts.wait(error)
+
+        return call
