@@ -16,12 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from geoproxy.aws.retry import Verdict, classify, describe, error_code
 from geoproxy.aws.session import AwsSettings, aws_errors
+from geoproxy.core import reconcile
 from geoproxy.core.batching import BatchLimits, Change, pack
 from geoproxy.core.cloudfront import DistributionPlan, plan_distribution
 from geoproxy.core.healthchecks import PENDING_PREFIX, HealthCheckSpec
 from geoproxy.core.plan import Plan, RecordChange
-from geoproxy.errors import AwsError, GeoproxyError
+from geoproxy.errors import AwsError, ConflictError, GeoproxyError
 
 DEFAULT_WAIT_TIMEOUT_S = 900.0
 
@@ -37,9 +39,13 @@ def poll_interval() -> float:
 @dataclass
 class SubmittedBatch:
     zone_id: str
-    change_id: str
+    change_id: str | None  # None: it landed but its response was lost, so no id is known
     record_changes: int
     status: str = "PENDING"
+
+    @property
+    def response_lost(self) -> bool:
+        return self.change_id is None
 
 
 @dataclass
@@ -50,6 +56,7 @@ class ApplyResult:
     health_checks_deleted: list[str] = field(default_factory=list)
     distributions_updated: dict[str, str] = field(default_factory=dict)  # id -> new ETag
     deployed: bool | None = None  # with wait_deployed: every distribution reached Deployed
+    first_submitted: float | None = None  # time.monotonic() when Route 53 took the first batch
 
 
 def batches_for(
@@ -136,6 +143,7 @@ def delete_health_checks(plan: Plan, aws: AwsSettings, record_write: WriteCallba
 
 WaitCallback = Callable[[list[SubmittedBatch], float], None]
 WriteCallback = Callable[[dict[str, Any]], None]
+SubmitCallback = Callable[[SubmittedBatch], None]
 
 
 def apply_plan(
@@ -146,23 +154,25 @@ def apply_plan(
     timeout_s: float = DEFAULT_WAIT_TIMEOUT_S,
     on_wait: WaitCallback | None = None,
     comment: str = "geoproxy apply",
-    started: float | None = None,
     on_write: WriteCallback | None = None,
+    on_submit: SubmitCallback | None = None,
     wait_deployed: bool = False,
 ) -> ApplyResult:
-    """Write the plan in its phases, then wait for INSYNC. `started` (time.monotonic) is
-    when the command began, so the reported time is what an operator waited; `on_write`
-    hears of every accepted write (the audit log)."""
+    """Write the plan in its phases, then wait for INSYNC. Waiting is timed from the first
+    accepted batch, never from before a confirmation prompt; `on_write` hears of every
+    accepted write (the audit log), `on_submit` of each batch as soon as Route 53 takes it."""
     record_write = on_write or (lambda write: None)
-    started = time.monotonic() if started is None else started
     result = ApplyResult()
+    started = time.monotonic()
     # Health checks first (records refer to them), deleted last (once nothing refers to them).
     result.health_checks_created = create_health_checks(plan, aws, record_write, result)
     ids = result.health_checks_created
     distributions = plan.distributions
     first = _submit(batches_for(plan, health_check_ids=ids,
                                 select=lambda c: not c.after_distribution),
-                    aws, comment, result, record_write)
+                    aws, comment, result, record_write, on_submit)
+    if result.first_submitted is not None:
+        started = result.first_submitted
     if distributions:
         if first:  # the origin may only point at records Route 53 already serves
             wait_insync(first, aws, started, timeout_s, on_wait)
@@ -178,7 +188,9 @@ def apply_plan(
             result.deployed = wait_until_deployed(distributions, aws, started, timeout_s,
                                                   on_wait)
     _submit(batches_for(plan, health_check_ids=ids, select=lambda c: c.after_distribution),
-            aws, comment, result, record_write)
+            aws, comment, result, record_write, on_submit)
+    if result.first_submitted is not None:
+        started = result.first_submitted
     # Health checks are deleted only once no record refers to them: that needs INSYNC.
     if (wait or plan.health_checks_to_delete) and result.batches:
         wait_insync(result.batches, aws, started, timeout_s, on_wait)
@@ -188,26 +200,25 @@ def apply_plan(
 
 
 def _submit(by_zone: dict[str, list[list[Change]]], aws: AwsSettings, comment: str,
-            result: ApplyResult, record_write: WriteCallback) -> list[SubmittedBatch]:
-    client = aws.client("route53")
+            result: ApplyResult, record_write: WriteCallback,
+            on_submit: SubmitCallback | None) -> list[SubmittedBatch]:
     submitted_now = []
     for zone_id, batches in by_zone.items():
         for batch in batches:
             try:
-                with aws_errors(f"change records in hosted zone {zone_id}"):
-                    response = client.change_resource_record_sets(
-                        HostedZoneId=zone_id, ChangeBatch={"Comment": comment, "Changes": batch}
-                    )
-            except AwsError as error:
+                submitted = submit_batch(aws, zone_id, batch, comment)
+            except GeoproxyError as error:
                 raise _with_progress(error, result) from None
-            info = response["ChangeInfo"]
-            submitted = SubmittedBatch(zone_id, info["Id"].split("/")[-1], len(batch),
-                                       info["Status"])
+            if result.first_submitted is None:
+                result.first_submitted = time.monotonic()
             result.batches.append(submitted)
             submitted_now.append(submitted)
+            if on_submit is not None:
+                on_submit(submitted)
             record_write({
                 "service": "route53", "action": "ChangeResourceRecordSets",
                 "zone_id": zone_id, "change_id": submitted.change_id,
+                **({"outcome": "applied; response lost"} if submitted.response_lost else {}),
                 "records": [{"action": entry["Action"],
                              "name": entry["ResourceRecordSet"]["Name"],
                              "type": entry["ResourceRecordSet"]["Type"],
@@ -215,6 +226,84 @@ def _submit(by_zone: dict[str, list[list[Change]]], aws: AwsSettings, comment: s
                             for entry in batch],
             })
     return submitted_now
+
+
+def submit_batch(aws: AwsSettings, zone_id: str, batch: list[Change],
+                 comment: str) -> SubmittedBatch:
+    """Send one batch exactly once per attempt, and never report a wrong outcome.
+
+    Throttled or busy: wait and send it again. Outcome unknown (the connection dropped, a
+    timeout, a 5xx): read the batch's names first; if they are as after the batch, it landed
+    (its response was lost); as before, send it again; anything else, stop and say what is
+    live. A rejection Route 53 answered (InvalidChangeBatch) is a conflict: nothing of the
+    batch was written, because batches are atomic."""
+    client = aws.write_client("route53")
+    action = f"change records in hosted zone {zone_id}"
+    attempts = aws.retry_policy.start("ChangeResourceRecordSets")
+    while True:
+        try:
+            response = client.change_resource_record_sets(
+                HostedZoneId=zone_id, ChangeBatch={"Comment": comment, "Changes": batch})
+        except Exception as error:
+            verdict = classify(error)
+            if verdict is Verdict.FINAL:
+                if error_code(error) == "InvalidChangeBatch":
+                    raise _rejected(aws, zone_id, batch, error) from None
+                with aws_errors(action):
+                    raise
+                raise
+            if verdict is Verdict.UNKNOWN:
+                where, differences = reconcile.outcome(batch, _live_at(aws, zone_id, batch))
+                if where is reconcile.Outcome.LANDED:
+                    return SubmittedBatch(zone_id, None, len(batch), "UNKNOWN")
+                if where is reconcile.Outcome.NEITHER:
+                    raise AwsError(
+                        f"cannot {action}: the answer to the change was lost ({describe(error)}),"
+                        " and the records now match neither the state before it nor after it; "
+                        "someone else changed them meanwhile. Live now:\n  "
+                        + "\n  ".join(_difference_lines(differences)),
+                        hint="run `geoproxy plan` to see the whole state, then apply again"
+                    ) from None
+            with aws_errors(action):
+                attempts.wait(error)  # or, past the deadline, GaveUp: a one-line AwsError
+            continue
+        info = response["ChangeInfo"]
+        return SubmittedBatch(zone_id, info["Id"].split("/")[-1], len(batch), info["Status"])
+
+
+def _live_at(aws: AwsSettings, zone_id: str, batch: list[Change]) -> list[dict[str, Any]]:
+    from geoproxy.aws.live import Route53Reader
+
+    reader = Route53Reader(aws)
+    return [record.raw for name in reconcile.names_of(batch)
+            for record in reader.subtree(zone_id, name, below=False)]
+
+
+def _difference_lines(differences: list[reconcile.Difference]) -> list[str]:
+    return [f"{reconcile.describe_key(d.expected.key)}: live "
+            f"{reconcile.describe_record_set(d.live)}; geoproxy expected "
+            f"{reconcile.describe_record_set(d.expected.before)} before the change, "
+            f"{reconcile.describe_record_set(d.expected.after)} after it"
+            for d in differences]
+
+
+def _rejected(aws: AwsSettings, zone_id: str, batch: list[Change],
+              error: BaseException) -> GeoproxyError:
+    reason = getattr(error, "response", {}).get("Error", {}).get("Message", str(error))
+    try:
+        moved = reconcile.moved_since_plan(batch, _live_at(aws, zone_id, batch))
+    except GeoproxyError:
+        moved = []
+    detail = ("; these records changed since the plan:\n  "
+              + "\n  ".join(f"{reconcile.describe_key(d.expected.key)}: planned on "
+                             f"{reconcile.describe_record_set(d.expected.before)}, live "
+                             f"{reconcile.describe_record_set(d.live)}" for d in moved)
+              ) if moved else ""
+    return ConflictError(
+        f"Route 53 rejected the change batch for hosted zone {zone_id}: {reason}. Nothing "
+        f"of this batch was written (a batch is atomic){detail}",
+        hint="someone may have changed these records a moment ago: run the command again "
+             "to plan against what is live now")
 
 
 def _with_progress(error: GeoproxyError, result: ApplyResult) -> GeoproxyError:
@@ -301,16 +390,17 @@ def wait_insync(
     interval = poll_interval()
     while True:
         for batch in batches:
-            if batch.status != "INSYNC":
+            if batch.status != "INSYNC" and not batch.response_lost:
                 with aws_errors(f"read the status of change {batch.change_id}"):
                     batch.status = client.get_change(Id=batch.change_id)["ChangeInfo"]["Status"]
         elapsed = time.monotonic() - started
         if on_wait:
             on_wait(batches, elapsed)
-        if all(batch.status == "INSYNC" for batch in batches):
+        if all(batch.status == "INSYNC" or batch.response_lost for batch in batches):
             return
         if elapsed > timeout_s:
-            pending = ", ".join(b.change_id for b in batches if b.status != "INSYNC")
+            pending = ", ".join(str(b.change_id) for b in batches
+                                if b.status != "INSYNC" and not b.response_lost)
             raise AwsError(f"changes {pending} were applied but are not INSYNC after "
                            f"{timeout_s:.0f}s", hint="check again with `geoproxy plan`")
         time.sleep(interval)
