@@ -11,6 +11,9 @@ from dataclasses import dataclass
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2  # only with `plan --detailed-exitcode`, as in Terraform
+EXIT_STALE_PLAN = 3  # reserved: a saved plan whose live state moved since it was made
+EXIT_FAILOVER_ACTIVE = 4  # reserved: `status --detailed-exitcode` with only a failover active
+EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True)
@@ -93,3 +96,10 @@ class RefusedError(GeoproxyError):
     """geoproxy declined to write: no confirmation, or a safety rule said no."""
 
     kind = "refused"
+
+
+class Interrupted(GeoproxyError):
+    """Ctrl-C: the message says what Route 53 had already accepted."""
+
+    kind = "interrupted"
+    exit_code = EXIT_INTERRUPTED

@@ -11,7 +11,7 @@ import click
 
 from geoproxy.aws.session import AwsSettings
 from geoproxy.cli import render
-from geoproxy.errors import EXIT_OK, ConflictError, GeoproxyError, RefusedError
+from geoproxy.errors import EXIT_OK, ConflictError, GeoproxyError, Interrupted, RefusedError
 
 
 def show_plan(the_plan: Any, output: str) -> None:
@@ -57,7 +57,7 @@ def confirm(yes: bool, question: str, what: str) -> None:
 
 
 def write_plan(the_plan: Any, aws: AwsSettings, document: dict[str, Any], *, command: str,
-           output: str, yes: bool, no_wait: bool, audit_log: Path | None, started: float,
+           output: str, yes: bool, no_wait: bool, audit_log: Path | None, timeout: float,
            who: str | None = None, reason: str = "", wait_deployed: bool = False) -> int:
     """The write path every command shares: confirm, audit, apply, wait, report."""
     from geoproxy.aws.audit import AuditLog
@@ -74,11 +74,20 @@ def write_plan(the_plan: Any, aws: AwsSettings, document: dict[str, Any], *, com
     if audit is not None and who is None:
         caller = caller_identity(aws)
         who = caller.arn or caller.label
+    accepted: list[Any] = []
+
+    def on_submit(batch: Any) -> None:
+        accepted.append(batch)
+        render.submitted(batch)
+
     try:
         with render.wait_progress(enabled=output != "json") as on_wait:
             result = apply_plan(the_plan, aws, wait=not no_wait, on_wait=on_wait,
-                                comment=f"geoproxy {command}", started=started,
-                                on_write=log_write, wait_deployed=wait_deployed)
+                                comment=f"geoproxy {command}", timeout_s=timeout,
+                                on_write=log_write, on_submit=on_submit,
+                                wait_deployed=wait_deployed)
+    except KeyboardInterrupt:
+        raise _interrupted(accepted) from None
     finally:
         if audit is not None:
             audit.close()
@@ -110,3 +119,15 @@ def finish_overlay_change(the_plan: Any, aws: AwsSettings, document: dict[str, A
     return write_plan(the_plan, aws, document, output=output, **write)
 
 
+
+
+def _interrupted(accepted: list[Any]) -> Interrupted:
+    if not accepted:
+        return Interrupted("interrupted before Route 53 accepted any change batch",
+                           hint="run `geoproxy plan` to see what, if anything, is left to do")
+    changes = ", ".join(f"{b.change_id or '(id lost)'} (zone {b.zone_id})" for b in accepted)
+    return Interrupted(f"interrupted after Route 53 accepted change(s) {changes}: they will "
+                       "complete on their own (a batch is atomic)",
+                       hint="check with `geoproxy status` or `geoproxy plan`; a later phase "
+                            "(CloudFront, health-check clean-up) is completed by running the "
+                            "same command again")

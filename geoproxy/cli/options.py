@@ -10,11 +10,13 @@ from typing import Any, TypeVar
 import click
 
 from geoproxy.cli import render
-from geoproxy.errors import EXIT_ERROR, EXIT_OK, GeoproxyError
+from geoproxy.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, GeoproxyError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_POLICY = "routing.yaml"
+DEFAULT_RETRY_DEADLINE_S = 120.0  # per call; the same as geoproxy.aws.retry's default
+DEFAULT_TIMEOUT_S = 900.0
 
 
 def policy_option(func: F) -> F:
@@ -32,11 +34,29 @@ def output_option(func: F) -> F:
 
 
 def aws_options(func: F) -> F:
-    func = click.option("--profile", envvar="AWS_PROFILE", default=None,
-                        help="AWS profile (default: the standard credential chain).")(func)
+    """--profile, --endpoint-url and --retry-deadline, handed to the command as one
+    `aws: AwsSettings`."""
+
+    @functools.wraps(func)
+    def with_settings(*args: Any, profile: str | None, endpoint_url: str | None,
+                      retry_deadline: float, **kwargs: Any) -> Any:
+        from geoproxy.aws.session import AwsSettings
+
+        aws = AwsSettings(profile, endpoint_url, retry_deadline_s=retry_deadline,
+                          on_retry=render.retry_notice)
+        return func(*args, aws=aws, **kwargs)
+
+    wrapped: Any = with_settings
+    wrapped = click.option(
+        "--retry-deadline", type=click.FloatRange(min=0), envvar="GEOPROXY_RETRY_DEADLINE",
+        default=DEFAULT_RETRY_DEADLINE_S, metavar="SECONDS",
+        help="How long to keep retrying one AWS call that is throttled, busy or whose "
+             "connection dropped (default: GEOPROXY_RETRY_DEADLINE, else 120).")(wrapped)
+    wrapped = click.option("--profile", envvar="AWS_PROFILE", default=None,
+                           help="AWS profile (default: the standard credential chain).")(wrapped)
     return click.option("--endpoint-url", default=None, metavar="URL",
                         help="AWS endpoint for emulators such as moto or LocalStack "
-                             "(default: AWS_ENDPOINT_URL, else AWS).")(func)
+                             "(default: AWS_ENDPOINT_URL, else AWS).")(wrapped)  # type: ignore[no-any-return]
 
 
 def reports_errors(func: F) -> F:
@@ -57,7 +77,7 @@ def reports_errors(func: F) -> F:
             return failure.exit_code
         except KeyboardInterrupt:
             render.stderr.print("Interrupted.")
-            return 130
+            return EXIT_INTERRUPTED
         except Exception as unexpected:  # a bug: say so in one line unless debugging
             if debug:
                 raise
@@ -76,9 +96,12 @@ def write_options(func: F) -> F:
                         default=None, envvar="GEOPROXY_AUDIT_LOG",
                         help="Append one JSON line per write to this file "
                              "(default: GEOPROXY_AUDIT_LOG).")(func)
+    func = click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT_S,
+                        show_default=True, metavar="SECONDS",
+                        help="How long to wait for INSYNC (and, with --wait-deployed, for "
+                             "CloudFront), counted from when Route 53 accepts the change."
+                        )(func)
     func = click.option("--no-wait", is_flag=True,
                         help="Do not wait for Route 53 to report INSYNC.")(func)
     return click.option("--yes", "-y", is_flag=True,
                         help="Do not ask for confirmation.")(func)
-
-

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from geoproxy.aws.execute import ApplyResult, SubmittedBatch, WaitCallback
+from geoproxy.aws.retry import RetryNotice
 from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.desired import DesiredRecord
 from geoproxy.core.failover import Failover
@@ -42,6 +43,27 @@ def emit_json(document: dict[str, Any]) -> None:
 def warnings(messages: list[str]) -> None:
     for message in messages:
         stderr.print(Text("Warning: ", style="bold yellow") + Text(message))
+
+
+def retry_notice(notice: RetryNotice) -> None:
+    """One line per retry on stderr, on a terminal or not: a DR runbook's log shows why it
+    is slow, and that it is still going."""
+    why = {"Throttling": "throttled", "PriorRequestNotComplete": "zone busy"}.get(
+        notice.why, notice.why)
+    stderr.print(Text(f"{notice.what}: {why}; retrying in {notice.delay_s:.1f} s "
+                      f"(attempt {notice.attempt}, {notice.elapsed_s:.0f} of "
+                      f"{notice.deadline_s:.0f} s)", style="yellow"))
+
+
+def submitted(batch: SubmittedBatch) -> None:
+    """Said the moment Route 53 takes a batch: if the run dies later, the id is in the log."""
+    if batch.response_lost:
+        stderr.print(f"Change in zone {batch.zone_id} landed ({batch.record_changes} "
+                     "change(s)), but Route 53's answer was lost, so its change id is unknown; "
+                     "the records were read back and are live.")
+    else:
+        stderr.print(f"Submitted change {batch.change_id} in zone {batch.zone_id} "
+                     f"({batch.record_changes} change(s)).")
 
 
 def error(failure: GeoproxyError) -> None:
@@ -388,7 +410,7 @@ def apply_result_json(result: ApplyResult) -> dict[str, Any]:
     return {
         "batches": [
             {"zone_id": b.zone_id, "change_id": b.change_id, "changes": b.record_changes,
-             "status": b.status}
+             "status": b.status, "response_lost": b.response_lost}
             for b in result.batches
         ],
         "seconds_to_insync": (round(result.seconds_to_insync, 2)
@@ -402,6 +424,10 @@ def apply_result_json(result: ApplyResult) -> dict[str, Any]:
 
 def apply_result_text(result: ApplyResult) -> None:
     for batch in result.batches:
+        if batch.response_lost:
+            stdout.print(f"Change in zone {batch.zone_id}: {batch.record_changes} change(s), "
+                         "applied (response lost: no change id, INSYNC not confirmed)")
+            continue
         stdout.print(f"Change {batch.change_id} in zone {batch.zone_id}: "
                      f"{batch.record_changes} change(s), {batch.status}")
     for distribution_id in sorted(result.distributions_updated):

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import EXAMPLE_POLICY, write_policy
+
 ORIGIN = "origin.shop.example.com."
 STATE = "_geoproxy." + ORIGIN
 USE1 = "shop-use1-123.us-east-1.elb.amazonaws.com."
@@ -36,8 +38,11 @@ def run_cli(aws: Any, tmp_path: Path) -> RunCli:
         environment = {key: value for key, value in os.environ.items()
                        if not key.startswith("AWS_")}
         environment.update(aws.env())
+        # Fast polls and backoff against the local server; a short retry deadline so a test
+        # that never stops failing ends in seconds (tests of the deadline set their own).
         environment.update({"GEOPROXY_POLL_INTERVAL": "0.01", "NO_COLOR": "1",
-                            "COLUMNS": "200"})
+                            "COLUMNS": "200", "GEOPROXY_RETRY_BASE_DELAY": "0.01",
+                            "GEOPROXY_RETRY_DEADLINE": "5"})
         environment.update(env or {})
         return subprocess.run(
             [sys.executable, "-m", "geoproxy", *args],
@@ -69,3 +74,45 @@ def latency_map(aws: Any, zone_id: str, record_type: str = "A") -> dict[str, tup
         for record in records_at(aws, zone_id)
         if record["Type"] == record_type and record.get("SetIdentifier", "").startswith("geoproxy:")
     }
+
+
+# --- the DR policy: the example plus a Frankfurt PoP that Dublin fails over to ----------
+
+EUC1 = "shop-euc1-1.eu-central-1.elb.amazonaws.com"
+USE1_NAME = "shop-use1-123.us-east-1.elb.amazonaws.com"
+EUW1_NAME = "shop-euw1-456.eu-west-1.elb.amazonaws.com"
+DR_POLICY = EXAMPLE_POLICY.replace(
+    "      eu-west-1: {target: shop-euw1-456.eu-west-1.elb.amazonaws.com}\n",
+    "      eu-west-1: {target: shop-euw1-456.eu-west-1.elb.amazonaws.com, "
+    "failover_to: eu-central-1}\n"
+    f"      eu-central-1: {{target: {EUC1}}}\n",
+)
+# Policy mapping with the eu-central-1 PoP: the EU sources nearest Dublin stay there.
+EU_WEST_1_SOURCES = {"eu-west-1", "eu-west-2"}
+
+
+def targets(aws: Any, zone: str, name: str = ORIGIN) -> dict[str, str]:
+    return {record["Region"]: record["AliasTarget"]["DNSName"].rstrip(".")
+            for record in records_at(aws, zone, name) if "Region" in record}
+
+
+def state_values(aws: Any, zone: str) -> list[str]:
+    return [value["Value"] for record in records_at(aws, zone, STATE)
+            for value in record["ResourceRecords"]]
+
+
+@pytest.fixture
+def applied(aws: Any, zone: str, run_cli: RunCli, tmp_path: Path) -> dict[str, str]:
+    """The DR policy applied, with records geoproxy does not own beside it."""
+    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [
+        {"Action": "CREATE", "ResourceRecordSet": {
+            "Name": ORIGIN, "Type": "TXT", "TTL": 300,
+            "ResourceRecords": [{"Value": '"site-verification=abc"'}]}},
+        {"Action": "CREATE", "ResourceRecordSet": {
+            "Name": "www.example.com", "Type": "A", "TTL": 60,
+            "ResourceRecords": [{"Value": "192.0.2.10"}]}},
+    ]})
+    write_policy(tmp_path, DR_POLICY)
+    result = run_cli("apply", "--yes")
+    assert result.returncode == 0, result.stderr
+    return targets(aws, zone)

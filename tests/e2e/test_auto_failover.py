@@ -228,8 +228,9 @@ def test_a_crash_after_creating_the_check_does_not_make_a_second_one(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
     write_policy(tmp_path, CHECKED_POLICY)
-    aws.inject("ChangeResourceRecordSets", code="InternalFailure", status=500, times=1)
-    failed = run_cli("apply", "--yes", env={"AWS_MAX_ATTEMPTS": "1"})
+    # A refusal that no retry can fix stops the run between the two steps.
+    aws.inject("ChangeResourceRecordSets", code="AccessDenied", status=403, times=1)
+    failed = run_cli("apply", "--yes")
     assert failed.returncode == 1
     assert len(health_checks(aws)) == 1 and records_at(aws, zone) == []
 

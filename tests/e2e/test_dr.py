@@ -8,50 +8,21 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLE_POLICY, write_policy
-from tests.e2e.conftest import ORIGIN, STATE, RunCli, records_at
+from tests.conftest import write_policy
+from tests.e2e.conftest import (
+    DR_POLICY,
+    EU_WEST_1_SOURCES,
+    EUC1,
+    ORIGIN,
+    STATE,
+    USE1_NAME,
+    RunCli,
+    records_at,
+    state_values,
+    targets,
+)
 
 pytestmark = pytest.mark.e2e
-
-EUC1 = "shop-euc1-1.eu-central-1.elb.amazonaws.com"
-USE1 = "shop-use1-123.us-east-1.elb.amazonaws.com"
-EUW1 = "shop-euw1-456.eu-west-1.elb.amazonaws.com"
-DR_POLICY = EXAMPLE_POLICY.replace(
-    "      eu-west-1: {target: shop-euw1-456.eu-west-1.elb.amazonaws.com}\n",
-    "      eu-west-1: {target: shop-euw1-456.eu-west-1.elb.amazonaws.com, "
-    "failover_to: eu-central-1}\n"
-    f"      eu-central-1: {{target: {EUC1}}}\n",
-)
-# Policy mapping with the eu-central-1 PoP: the EU sources nearest Dublin stay there.
-EU_WEST_1_SOURCES = {"eu-west-1", "eu-west-2"}
-
-
-def targets(aws: Any, zone: str, name: str = ORIGIN) -> dict[str, str]:
-    return {record["Region"]: record["AliasTarget"]["DNSName"].rstrip(".")
-            for record in records_at(aws, zone, name) if "Region" in record}
-
-
-def state_values(aws: Any, zone: str) -> list[str]:
-    return [value["Value"] for record in records_at(aws, zone, STATE)
-            for value in record["ResourceRecords"]]
-
-
-@pytest.fixture
-def applied(aws: Any, zone: str, run_cli: RunCli, tmp_path: Path) -> dict[str, str]:
-    """The DR policy applied, with records geoproxy does not own beside it."""
-    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [
-        {"Action": "CREATE", "ResourceRecordSet": {
-            "Name": ORIGIN, "Type": "TXT", "TTL": 300,
-            "ResourceRecords": [{"Value": '"site-verification=abc"'}]}},
-        {"Action": "CREATE", "ResourceRecordSet": {
-            "Name": "www.example.com", "Type": "A", "TTL": 60,
-            "ResourceRecords": [{"Value": "192.0.2.10"}]}},
-    ]})
-    write_policy(tmp_path, DR_POLICY)
-    result = run_cli("apply", "--yes")
-    assert result.returncode == 0, result.stderr
-    return targets(aws, zone)
-
 
 def foreign_records(aws: Any, zone: str) -> list[dict[str, Any]]:
     return [r for page in aws.client("route53").get_paginator("list_resource_record_sets")
@@ -129,7 +100,7 @@ def test_override_compliance_records_its_reason(
                      "--override-compliance", "legal approved ticket LEG-42")
     assert result.returncode == 0, result.stderr
     assert "allowed by --override-compliance: legal approved ticket LEG-42" in result.stderr
-    assert {targets(aws, zone)[region] for region in EU_WEST_1_SOURCES} == {USE1}
+    assert {targets(aws, zone)[region] for region in EU_WEST_1_SOURCES} == {USE1_NAME}
     status = json.loads(run_cli("status", "--output", "json").stdout)["applications"][0]
     assert status["failovers"][0]["override_compliance"] == "legal approved ticket LEG-42"
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
@@ -144,7 +115,7 @@ def test_failovers_compose_and_fail_back_one_at_a_time(
                    *override).returncode == 0
     composed = targets(aws, zone)
     eu_central_1_sources = {r for r, target in applied.items() if target == EUC1}
-    assert {composed[r] for r in EU_WEST_1_SOURCES | eu_central_1_sources} == {USE1}
+    assert {composed[r] for r in EU_WEST_1_SOURCES | eu_central_1_sources} == {USE1_NAME}
 
     cycle = run_cli("failover", "--from", "us-east-1", "--to", "eu-west-1", "--yes")
     assert cycle.returncode == 1 and "cycle" in cycle.stderr

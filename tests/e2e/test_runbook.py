@@ -26,7 +26,7 @@ POLICY = EXAMPLE_POLICY.replace("    force:\n", FRANKFURT_POP + "    force:\n", 
 def environment(aws: Any) -> dict[str, str]:
     env = aws.env()
     env.update({"GEOPROXY_POLL_INTERVAL": "0.01", "GEOPROXY": f"{sys.executable} -m geoproxy",
-                "NO_COLOR": "1", "COLUMNS": "200"})
+                "NO_COLOR": "1", "COLUMNS": "200", "GEOPROXY_RETRY_BASE_DELAY": "0.01"})
     env.pop("GEOPROXY_AUDIT_LOG", None)
     return env
 
@@ -56,6 +56,28 @@ def applied(aws: Any, zone: str, tmp_path: Path) -> Path:
     first = run_geoproxy(aws, tmp_path, "apply", "--yes")
     assert first.returncode == 0, first.stderr
     return policy
+
+
+def test_drill_passes_under_throttling(
+    aws: Any, zone: str, tmp_path: Path, applied: Path
+) -> None:
+    before = zone_records(aws, zone)
+    aws.reset_log()
+    # The storm the drill rehearses: every kind of Route 53 call is throttled or busy first.
+    for operation in ("ListHostedZonesByName", "ListResourceRecordSets",
+                      "ChangeResourceRecordSets", "GetChange"):
+        aws.inject(operation, code="Throttling", status=400, times=3)
+    aws.inject("ChangeResourceRecordSets", code="PriorRequestNotComplete", status=400, times=2)
+
+    result = run_drill(aws, tmp_path, applied.name, "eu-west-1", "eu-central-1")
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "DR DRILL PASSED" in result.stdout
+    assert "throttled; retrying in" in output
+    assert sum(call.injected for call in aws.calls) == 14  # every injected fault was met
+    assert aws.count("ChangeResourceRecordSets") - 5 == 2  # two batches, each sent once
+    assert sorted(map(str, zone_records(aws, zone))) == sorted(map(str, before))
 
 
 def test_drill_fails_over_and_back_and_leaves_the_records_as_they_were(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +38,8 @@ from geoproxy.errors import EXIT_OK, GeoproxyError
 @click.option("--adopt", is_flag=True,
               help="Replace a record geoproxy does not own where it keeps failover state.")
 @reports_errors
-def failover(policy_file: Path, output: str, profile: str | None, endpoint_url: str | None,
-             yes: bool, no_wait: bool, audit_log: Path | None, from_pop: str,
+def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wait: bool,
+             audit_log: Path | None, timeout: float, from_pop: str,
              to_pop: str | None, app_names: tuple[str, ...], dry_run: bool, reason: str,
              override_compliance: str | None, adopt: bool) -> int:
     """Send the traffic that reaches one PoP to another, in one atomic change per zone."""
@@ -49,9 +48,7 @@ def failover(policy_file: Path, output: str, profile: str | None, endpoint_url: 
     from geoproxy.core.failover import Failover
     from geoproxy.pipeline import compile_policy, failover_scope, plan_failover
 
-    started = time.monotonic()
     compiled = compile_policy(policy_file)
-    aws = AwsSettings(profile, endpoint_url)
     targets = failover_scope(compiled, from_pop, to_pop, app_names)
     if override_compliance is not None and not override_compliance.strip():
         raise GeoproxyError("--override-compliance needs a reason")
@@ -72,7 +69,7 @@ def failover(policy_file: Path, output: str, profile: str | None, endpoint_url: 
     refuse_if_unsafe(the_plan, document)
     return finish_overlay_change(
         the_plan, aws, document, output=output, dry_run=dry_run, yes=yes, no_wait=no_wait,
-        audit_log=audit_log, started=started, command="failover", who=caller.arn or caller.label,
+        audit_log=audit_log, timeout=timeout, command="failover", who=caller.arn or caller.label,
         reason=why, nothing=f"traffic that reached {from_pop} already goes to "
                             + ", ".join(sorted(set(targets.values()))),
     )
@@ -89,15 +86,13 @@ def failover(policy_file: Path, output: str, profile: str | None, endpoint_url: 
               help="Only these applications (repeatable; default: all).")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @reports_errors
-def failback(policy_file: Path, output: str, profile: str | None, endpoint_url: str | None,
-             yes: bool, no_wait: bool, audit_log: Path | None, region: str,
+def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wait: bool,
+             audit_log: Path | None, timeout: float, region: str,
              app_names: tuple[str, ...], dry_run: bool) -> int:
     """End the failover away from REGION: the policy's routes come back, atomically."""
     from geoproxy.pipeline import compile_policy, plan_failback
 
-    started = time.monotonic()
     compiled = compile_policy(policy_file)
-    aws = AwsSettings(profile, endpoint_url)
     the_plan = plan_failback(compiled, aws, region, app_names)
     document: dict[str, Any] = {"command": "failback", "region": region, "dry_run": dry_run,
                                 "plan": render.plan_json(the_plan), "applied": False}
@@ -105,7 +100,7 @@ def failback(policy_file: Path, output: str, profile: str | None, endpoint_url: 
     refuse_if_unsafe(the_plan, document)
     return finish_overlay_change(
         the_plan, aws, document, output=output, dry_run=dry_run, yes=yes, no_wait=no_wait,
-        audit_log=audit_log, started=started, command="failback", who=None, reason="",
+        audit_log=audit_log, timeout=timeout, command="failback", who=None, reason="",
         nothing=f"no failover away from {region} is active",
     )
 
@@ -116,13 +111,12 @@ def failback(policy_file: Path, output: str, profile: str | None, endpoint_url: 
 @output_option
 @aws_options
 @reports_errors
-def status(policy_file: Path, output: str, profile: str | None,
-           endpoint_url: str | None) -> int:
+def status(policy_file: Path, output: str, aws: AwsSettings) -> int:
     """Where each source region's traffic goes now, and why it differs from the policy."""
     from geoproxy.pipeline import compile_policy, compute_status
 
     compiled = compile_policy(policy_file)
-    statuses, warnings = compute_status(compiled, AwsSettings(profile, endpoint_url))
+    statuses, warnings = compute_status(compiled, aws)
     from geoproxy.cli import render_status
 
     render.warnings(warnings)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +31,14 @@ from geoproxy.errors import EXIT_CHANGES, EXIT_OK
 @click.option("--adopt", is_flag=True,
               help="Plan to replace conflicting records geoproxy does not own.")
 @reports_errors
-def plan(policy_file: Path, output: str, profile: str | None, endpoint_url: str | None,
-         detailed_exitcode: bool, out_file: Path | None, adopt: bool) -> int:
+def plan(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bool,
+         out_file: Path | None, adopt: bool) -> int:
     """Compare the policy with live Route 53 and show what apply would change."""
     from geoproxy.aws.planfile import save_plan
     from geoproxy.pipeline import compile_policy, compute_plan
 
     compiled = compile_policy(policy_file)
-    the_plan = compute_plan(compiled, AwsSettings(profile, endpoint_url), adopt=adopt)
+    the_plan = compute_plan(compiled, aws, adopt=adopt)
     document = render.plan_json(the_plan)
     show_plan(the_plan, output)
     refuse_if_unsafe(the_plan, document)
@@ -65,15 +64,13 @@ def plan(policy_file: Path, output: str, profile: str | None, endpoint_url: str 
 @click.option("--wait-deployed", is_flag=True,
               help="Also wait until updated CloudFront distributions are Deployed.")
 @reports_errors
-def apply(policy_file: Path, output: str, profile: str | None, endpoint_url: str | None,
-          yes: bool, no_wait: bool, audit_log: Path | None, adopt: bool,
+def apply(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wait: bool,
+          audit_log: Path | None, timeout: float, adopt: bool,
           wait_deployed: bool) -> int:
     """Plan, confirm, and apply the changes atomically; then wait for INSYNC."""
     from geoproxy.pipeline import compile_policy, compute_plan
 
-    started = time.monotonic()
     compiled = compile_policy(policy_file)
-    aws = AwsSettings(profile, endpoint_url)
     the_plan = compute_plan(compiled, aws, adopt=adopt)
     document: dict[str, Any] = {"plan": render.plan_json(the_plan), "applied": False}
     show_plan(the_plan, output)
@@ -83,7 +80,7 @@ def apply(policy_file: Path, output: str, profile: str | None, endpoint_url: str
             render.emit_json(document)
         return EXIT_OK
     return write_plan(the_plan, aws, document, command="apply", output=output, yes=yes,
-                  no_wait=no_wait, audit_log=audit_log, started=started,
+                  no_wait=no_wait, audit_log=audit_log, timeout=timeout,
                   wait_deployed=wait_deployed)
 
 
