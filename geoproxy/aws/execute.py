@@ -16,14 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from geoproxy.aws.retry import Verdict, classify, describe, error_code
 from geoproxy.aws.session import AwsSettings, aws_errors
-from geoproxy.core import reconcile
-from geoproxy.core.batching import BatchLimits, Change, pack
-from geoproxy.core.cloudfront import DistributionPlan, plan_distribution
+from geoproxy.aws.submit import SubmittedBatch, submit_batch
+from geoproxy.core.batching import Change
+from geoproxy.core.changeset import Batches, ChangeSet, DistributionUpdate, changeset_of
+from geoproxy.core.cloudfront import plan_distribution
 from geoproxy.core.healthchecks import PENDING_PREFIX, HealthCheckSpec
-from geoproxy.core.plan import Plan, RecordChange
-from geoproxy.errors import AwsError, ConflictError, GeoproxyError
+from geoproxy.core.plan import Plan
+from geoproxy.errors import AwsError, GeoproxyError
 
 DEFAULT_WAIT_TIMEOUT_S = 900.0
 
@@ -37,18 +37,6 @@ def poll_interval() -> float:
 
 
 @dataclass
-class SubmittedBatch:
-    zone_id: str
-    change_id: str | None  # None: it landed but its response was lost, so no id is known
-    record_changes: int
-    status: str = "PENDING"
-
-    @property
-    def response_lost(self) -> bool:
-        return self.change_id is None
-
-
-@dataclass
 class ApplyResult:
     batches: list[SubmittedBatch] = field(default_factory=list)
     seconds_to_insync: float | None = None
@@ -57,26 +45,6 @@ class ApplyResult:
     distributions_updated: dict[str, str] = field(default_factory=dict)  # id -> new ETag
     deployed: bool | None = None  # with wait_deployed: every distribution reached Deployed
     first_submitted: float | None = None  # time.monotonic() when Route 53 took the first batch
-
-
-def batches_for(
-    plan: Plan, limits: BatchLimits | None = None,
-    health_check_ids: dict[str, str] | None = None,
-    select: Callable[[RecordChange], bool] = lambda change: True,
-) -> dict[str, list[list[Change]]]:
-    """Route 53 change batches per hosted zone, each application's changes kept together
-    (its latency records alias to its PoP pairs, so they must land in the same batch).
-    `health_check_ids` replaces the placeholders of health checks created by this apply;
-    `select` picks the changes of one phase."""
-    groups: dict[str, dict[str, list[Change]]] = {}
-    for app in plan.apps:
-        for change in filter(select, app.changes):
-            by_app = groups.setdefault(app.zone_id, {})
-            by_app.setdefault(app.record_name, []).extend(
-                _with_health_check_ids(entry, health_check_ids or {})
-                for entry in change.route53_changes())
-    limits = limits or BatchLimits()
-    return {zone_id: pack(list(by_app.values()), limits) for zone_id, by_app in groups.items()}
 
 
 def _with_health_check_ids(entry: Change, created: dict[str, str]) -> Change:
@@ -90,14 +58,14 @@ def _with_health_check_ids(entry: Change, created: dict[str, str]) -> Change:
     return {**entry, "ResourceRecordSet": {**record_set, "HealthCheckId": created[reference]}}
 
 
-def create_health_checks(plan: Plan, aws: AwsSettings, record_write: WriteCallback,
+def create_health_checks(changes: ChangeSet, aws: AwsSettings, record_write: WriteCallback,
                          result: ApplyResult) -> dict[str, str]:
     """Create (or, for a retried run, find: same CallerReference and settings) and tag the
     plan's new health checks, and tag found ones a crash left untagged; returns
     CallerReference -> id."""
     client = aws.client("route53")
     created = result.health_checks_created
-    for spec in plan.health_checks_to_create:
+    for spec in changes.create_health_checks:
         try:
             with aws_errors(f"create the health check of {spec.pop} for {spec.record}"):
                 check = client.create_health_check(CallerReference=spec.caller_reference,
@@ -109,7 +77,7 @@ def create_health_checks(plan: Plan, aws: AwsSettings, record_write: WriteCallba
                       "health_check_id": check["Id"], "pop": spec.pop,
                       "caller_reference": spec.caller_reference})
         _tag(client, check["Id"], spec, result)
-    for spec, check_id in plan.health_checks_to_tag:
+    for spec, check_id in changes.tag_health_checks:
         _tag(client, check_id, spec, result)
     return created
 
@@ -123,11 +91,11 @@ def _tag(client: Any, check_id: str, spec: HealthCheckSpec, result: ApplyResult)
         raise _with_progress(error, result) from None
 
 
-def delete_health_checks(plan: Plan, aws: AwsSettings, record_write: WriteCallback,
+def delete_health_checks(changes: ChangeSet, aws: AwsSettings, record_write: WriteCallback,
                          result: ApplyResult) -> list[str]:
     client = aws.client("route53")
     deleted = result.health_checks_deleted
-    for check in plan.health_checks_to_delete:
+    for check in changes.delete_health_checks:
         # Already gone is fine: a re-run after a crash between the two steps.
         try:
             with aws_errors(f"delete health check {check.id}"), contextlib.suppress(
@@ -146,8 +114,13 @@ WriteCallback = Callable[[dict[str, Any]], None]
 SubmitCallback = Callable[[SubmittedBatch], None]
 
 
-def apply_plan(
-    plan: Plan,
+def apply_plan(plan: Plan, aws: AwsSettings, **options: Any) -> ApplyResult:
+    """Write a plan computed in this run (see `run` for the options)."""
+    return run(changeset_of(plan), aws, **options)
+
+
+def run(
+    changes: ChangeSet,
     aws: AwsSettings,
     *,
     wait: bool = True,
@@ -158,54 +131,51 @@ def apply_plan(
     on_submit: SubmitCallback | None = None,
     wait_deployed: bool = False,
 ) -> ApplyResult:
-    """Write the plan in its phases, then wait for INSYNC. Waiting is timed from the first
-    accepted batch, never from before a confirmation prompt; `on_write` hears of every
+    """Write the changes in their phases, then wait for INSYNC. Waiting is timed from the
+    first accepted batch, never from before a confirmation prompt; `on_write` hears of every
     accepted write (the audit log), `on_submit` of each batch as soon as Route 53 takes it."""
     record_write = on_write or (lambda write: None)
     result = ApplyResult()
     started = time.monotonic()
     # Health checks first (records refer to them), deleted last (once nothing refers to them).
-    result.health_checks_created = create_health_checks(plan, aws, record_write, result)
-    ids = result.health_checks_created
-    distributions = plan.distributions
-    first = _submit(batches_for(plan, health_check_ids=ids,
-                                select=lambda c: not c.after_distribution),
-                    aws, comment, result, record_write, on_submit)
+    ids = create_health_checks(changes, aws, record_write, result)
+    first = _submit(changes.before_distributions, ids, aws, comment, result, record_write,
+                    on_submit)
     if result.first_submitted is not None:
         started = result.first_submitted
-    if distributions:
+    if changes.distributions:
         if first:  # the origin may only point at records Route 53 already serves
             wait_insync(first, aws, started, timeout_s, on_wait)
-        for distribution in distributions:
+        for distribution in changes.distributions:
             etag = update_distribution(distribution, aws, done=result)
             if etag is None:
                 continue
             result.distributions_updated[distribution.distribution_id] = etag
             record_write({"service": "cloudfront", "action": "UpdateDistribution",
                           "distribution_id": distribution.distribution_id, "etag": etag,
-                          "fields": [change.path for change in distribution.changes]})
+                          "fields": distribution.fields})
         if wait_deployed:  # viewers then reach a distribution deployed everywhere
-            result.deployed = wait_until_deployed(distributions, aws, started, timeout_s,
-                                                  on_wait)
-    _submit(batches_for(plan, health_check_ids=ids, select=lambda c: c.after_distribution),
-            aws, comment, result, record_write, on_submit)
+            result.deployed = wait_until_deployed(changes.distributions, aws,
+                                                  time.monotonic(), timeout_s, on_wait)
+    _submit(changes.after_distributions, ids, aws, comment, result, record_write, on_submit)
     if result.first_submitted is not None:
         started = result.first_submitted
     # Health checks are deleted only once no record refers to them: that needs INSYNC.
-    if (wait or plan.health_checks_to_delete) and result.batches:
+    if (wait or changes.delete_health_checks) and result.batches:
         wait_insync(result.batches, aws, started, timeout_s, on_wait)
         result.seconds_to_insync = time.monotonic() - started
-    result.health_checks_deleted = delete_health_checks(plan, aws, record_write, result)
+    result.health_checks_deleted = delete_health_checks(changes, aws, record_write, result)
     return result
 
 
-def _submit(by_zone: dict[str, list[list[Change]]], aws: AwsSettings, comment: str,
-            result: ApplyResult, record_write: WriteCallback,
+def _submit(by_zone: Batches, health_check_ids: dict[str, str], aws: AwsSettings,
+            comment: str, result: ApplyResult, record_write: WriteCallback,
             on_submit: SubmitCallback | None) -> list[SubmittedBatch]:
     submitted_now = []
     for zone_id, batches in by_zone.items():
-        for batch in batches:
+        for planned in batches:
             try:
+                batch = [_with_health_check_ids(entry, health_check_ids) for entry in planned]
                 submitted = submit_batch(aws, zone_id, batch, comment)
             except GeoproxyError as error:
                 raise _with_progress(error, result) from None
@@ -228,84 +198,6 @@ def _submit(by_zone: dict[str, list[list[Change]]], aws: AwsSettings, comment: s
     return submitted_now
 
 
-def submit_batch(aws: AwsSettings, zone_id: str, batch: list[Change],
-                 comment: str) -> SubmittedBatch:
-    """Send one batch exactly once per attempt, and never report a wrong outcome.
-
-    Throttled or busy: wait and send it again. Outcome unknown (the connection dropped, a
-    timeout, a 5xx): read the batch's names first; if they are as after the batch, it landed
-    (its response was lost); as before, send it again; anything else, stop and say what is
-    live. A rejection Route 53 answered (InvalidChangeBatch) is a conflict: nothing of the
-    batch was written, because batches are atomic."""
-    client = aws.write_client("route53")
-    action = f"change records in hosted zone {zone_id}"
-    attempts = aws.retry_policy.start("ChangeResourceRecordSets")
-    while True:
-        try:
-            response = client.change_resource_record_sets(
-                HostedZoneId=zone_id, ChangeBatch={"Comment": comment, "Changes": batch})
-        except Exception as error:
-            verdict = classify(error)
-            if verdict is Verdict.FINAL:
-                if error_code(error) == "InvalidChangeBatch":
-                    raise _rejected(aws, zone_id, batch, error) from None
-                with aws_errors(action):
-                    raise
-                raise
-            if verdict is Verdict.UNKNOWN:
-                where, differences = reconcile.outcome(batch, _live_at(aws, zone_id, batch))
-                if where is reconcile.Outcome.LANDED:
-                    return SubmittedBatch(zone_id, None, len(batch), "UNKNOWN")
-                if where is reconcile.Outcome.NEITHER:
-                    raise AwsError(
-                        f"cannot {action}: the answer to the change was lost ({describe(error)}),"
-                        " and the records now match neither the state before it nor after it; "
-                        "someone else changed them meanwhile. Live now:\n  "
-                        + "\n  ".join(_difference_lines(differences)),
-                        hint="run `geoproxy plan` to see the whole state, then apply again"
-                    ) from None
-            with aws_errors(action):
-                attempts.wait(error)  # or, past the deadline, GaveUp: a one-line AwsError
-            continue
-        info = response["ChangeInfo"]
-        return SubmittedBatch(zone_id, info["Id"].split("/")[-1], len(batch), info["Status"])
-
-
-def _live_at(aws: AwsSettings, zone_id: str, batch: list[Change]) -> list[dict[str, Any]]:
-    from geoproxy.aws.live import Route53Reader
-
-    reader = Route53Reader(aws)
-    return [record.raw for name in reconcile.names_of(batch)
-            for record in reader.subtree(zone_id, name, below=False)]
-
-
-def _difference_lines(differences: list[reconcile.Difference]) -> list[str]:
-    return [f"{reconcile.describe_key(d.expected.key)}: live "
-            f"{reconcile.describe_record_set(d.live)}; geoproxy expected "
-            f"{reconcile.describe_record_set(d.expected.before)} before the change, "
-            f"{reconcile.describe_record_set(d.expected.after)} after it"
-            for d in differences]
-
-
-def _rejected(aws: AwsSettings, zone_id: str, batch: list[Change],
-              error: BaseException) -> GeoproxyError:
-    reason = getattr(error, "response", {}).get("Error", {}).get("Message", str(error))
-    try:
-        moved = reconcile.moved_since_plan(batch, _live_at(aws, zone_id, batch))
-    except GeoproxyError:
-        moved = []
-    detail = ("; these records changed since the plan:\n  "
-              + "\n  ".join(f"{reconcile.describe_key(d.expected.key)}: planned on "
-                             f"{reconcile.describe_record_set(d.expected.before)}, live "
-                             f"{reconcile.describe_record_set(d.live)}" for d in moved)
-              ) if moved else ""
-    return ConflictError(
-        f"Route 53 rejected the change batch for hosted zone {zone_id}: {reason}. Nothing "
-        f"of this batch was written (a batch is atomic){detail}",
-        hint="someone may have changed these records a moment ago: run the command again "
-             "to plan against what is live now")
-
-
 def _with_progress(error: GeoproxyError, result: ApplyResult) -> GeoproxyError:
     """Say what was already written, so nobody assumes an all-or-nothing run."""
     done = [f"health check {check_id} created"
@@ -319,7 +211,7 @@ def _with_progress(error: GeoproxyError, result: ApplyResult) -> GeoproxyError:
     return error
 
 
-def update_distribution(distribution: DistributionPlan, aws: AwsSettings,
+def update_distribution(distribution: DistributionUpdate, aws: AwsSettings,
                         done: ApplyResult) -> str | None:
     """UpdateDistribution with the ETag the plan read. If someone changed the distribution
     since, re-read it and go on only if geoproxy's part needs exactly the planned change
@@ -335,9 +227,14 @@ def update_distribution(distribution: DistributionPlan, aws: AwsSettings,
                     return str(client.update_distribution(
                         Id=distribution_id, IfMatch=etag, DistributionConfig=config)["ETag"])
                 except client.exceptions.PreconditionFailed:
-                    if attempt:
+                    if attempt or distribution.application is None:
                         raise
         except GeoproxyError as error:
+            if distribution.application is None and "PreconditionFailed" in error.message:
+                error = GeoproxyError(
+                    f"CloudFront distribution {distribution_id} changed since the saved plan "
+                    f"was made (its ETag is no longer {etag}); it was not updated",
+                    hint="make a new plan: `geoproxy plan --out PLANFILE`")
             raise _with_progress(error, done) from None
         with aws_errors(f"re-read CloudFront distribution {distribution_id}"):
             fresh = client.get_distribution(Id=distribution_id)
@@ -346,7 +243,7 @@ def update_distribution(distribution: DistributionPlan, aws: AwsSettings,
                                       fresh["ETag"])
         if not replanned.changes:
             return None  # someone already made exactly this change: nothing for us to write
-        if replanned.changes != distribution.changes:
+        if replanned.changes != distribution.field_changes:
             raise _with_progress(GeoproxyError(
                 f"CloudFront distribution {distribution_id} changed since the plan and now "
                 "needs a different change from geoproxy; it was not updated",
@@ -355,7 +252,7 @@ def update_distribution(distribution: DistributionPlan, aws: AwsSettings,
     raise AssertionError("unreachable")
 
 
-def wait_until_deployed(distributions: list[DistributionPlan], aws: AwsSettings,
+def wait_until_deployed(distributions: list[DistributionUpdate], aws: AwsSettings,
                         started: float, timeout_s: float,
                         on_wait: WaitCallback | None) -> bool:
     client = aws.client("cloudfront")

@@ -43,6 +43,7 @@ class DistributionPlan:
     status: str
     changes: list[FieldChange] = field(default_factory=list)
     new_config: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)  # as read, with `etag`
     aliases_added: list[str] = field(default_factory=list)
     live_aliases: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # reasons CloudFront would refuse
@@ -203,7 +204,7 @@ def plan_distribution(app: Application, distribution: dict[str, Any],
                             distribution["DomainName"].rstrip("."),
                             bool(config.get("IsIPV6Enabled", False)),
                             distribution.get("Status", ""), changes,
-                            new_config if changes else {})
+                            new_config if changes else {}, config)
     removed = ({o["Id"] for o in _items(config.get("Origins"))}
                | {g["Id"] for g in _items(config.get("OriginGroups"))}) - (
         {o["Id"] for o in _items(new_config.get("Origins"))}

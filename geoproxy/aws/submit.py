@@ -1,0 +1,108 @@
+"""Route 53 writes: one change batch, sent until it is known to have landed or not.
+
+The only code that calls ChangeResourceRecordSets. Its client never retries by itself
+(see `AwsSettings.write_client`): after a failure, whether to send the batch again depends
+on what the failure says, and, when it says nothing, on what is live.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from geoproxy.aws.retry import Verdict, classify, describe, error_code
+from geoproxy.aws.session import AwsSettings, aws_errors
+from geoproxy.core import reconcile
+from geoproxy.core.batching import Change
+from geoproxy.errors import AwsError, ConflictError, GeoproxyError
+
+
+@dataclass
+class SubmittedBatch:
+    zone_id: str
+    change_id: str | None  # None: it landed but its response was lost, so no id is known
+    record_changes: int
+    status: str = "PENDING"
+
+    @property
+    def response_lost(self) -> bool:
+        return self.change_id is None
+
+
+
+def submit_batch(aws: AwsSettings, zone_id: str, batch: list[Change],
+                 comment: str) -> SubmittedBatch:
+    """Send one batch exactly once per attempt, and never report a wrong outcome.
+
+    Throttled or busy: wait and send it again. Outcome unknown (the connection dropped, a
+    timeout, a 5xx): read the batch's names first; if they are as after the batch, it landed
+    (its response was lost); as before, send it again; anything else, stop and say what is
+    live. A rejection Route 53 answered (InvalidChangeBatch) is a conflict: nothing of the
+    batch was written, because batches are atomic."""
+    client = aws.write_client("route53")
+    action = f"change records in hosted zone {zone_id}"
+    attempts = aws.retry_policy.start("ChangeResourceRecordSets")
+    while True:
+        try:
+            response = client.change_resource_record_sets(
+                HostedZoneId=zone_id, ChangeBatch={"Comment": comment, "Changes": batch})
+        except Exception as error:
+            verdict = classify(error)
+            if verdict is Verdict.FINAL:
+                if error_code(error) == "InvalidChangeBatch":
+                    raise _rejected(aws, zone_id, batch, error) from None
+                with aws_errors(action):
+                    raise
+                raise
+            if verdict is Verdict.UNKNOWN:
+                where, differences = reconcile.outcome(batch, live_at(aws, zone_id, batch))
+                if where is reconcile.Outcome.LANDED:
+                    return SubmittedBatch(zone_id, None, len(batch), "UNKNOWN")
+                if where is reconcile.Outcome.NEITHER:
+                    raise AwsError(
+                        f"cannot {action}: the answer to the change was lost ({describe(error)}),"
+                        " and the records now match neither the state before it nor after it; "
+                        "someone else changed them meanwhile. Live now:\n  "
+                        + "\n  ".join(_difference_lines(differences)),
+                        hint="run `geoproxy plan` to see the whole state, then apply again"
+                    ) from None
+            with aws_errors(action):
+                attempts.wait(error)  # or, past the deadline, GaveUp: a one-line AwsError
+            continue
+        info = response["ChangeInfo"]
+        return SubmittedBatch(zone_id, info["Id"].split("/")[-1], len(batch), info["Status"])
+
+
+def live_at(aws: AwsSettings, zone_id: str, batch: list[Change]) -> list[dict[str, Any]]:
+    from geoproxy.aws.live import Route53Reader
+
+    reader = Route53Reader(aws)
+    return [record.raw for name in reconcile.names_of(batch)
+            for record in reader.subtree(zone_id, name, below=False)]
+
+
+def _difference_lines(differences: list[reconcile.Difference]) -> list[str]:
+    return [f"{reconcile.describe_key(d.expected.key)}: live "
+            f"{reconcile.describe_record_set(d.live)}; geoproxy expected "
+            f"{reconcile.describe_record_set(d.expected.before)} before the change, "
+            f"{reconcile.describe_record_set(d.expected.after)} after it"
+            for d in differences]
+
+
+def _rejected(aws: AwsSettings, zone_id: str, batch: list[Change],
+              error: BaseException) -> GeoproxyError:
+    reason = getattr(error, "response", {}).get("Error", {}).get("Message", str(error))
+    try:
+        moved = reconcile.moved_since_plan(batch, live_at(aws, zone_id, batch))
+    except GeoproxyError:
+        moved = []
+    detail = ("; these records changed since the plan:\n  "
+              + "\n  ".join(f"{reconcile.describe_key(d.expected.key)}: planned on "
+                             f"{reconcile.describe_record_set(d.expected.before)}, live "
+                             f"{reconcile.describe_record_set(d.live)}" for d in moved)
+              ) if moved else ""
+    return ConflictError(
+        f"Route 53 rejected the change batch for hosted zone {zone_id}: {reason}. Nothing "
+        f"of this batch was written (a batch is atomic){detail}",
+        hint="someone may have changed these records a moment ago: run the command again "
+             "to plan against what is live now")

@@ -1,0 +1,160 @@
+"""The writes of a plan, in order and in wire form: what `execute` sends, and what a saved
+plan file holds.
+
+Pure. A plan (records, health checks, distributions) becomes phases: health checks to
+create and tag; Route 53 batches that must land before the distribution changes; the
+distribution updates (each with the ETag and config it was computed from); the batches that
+must wait for them (viewer records, removed direct names); health checks to delete. Every
+record change is an exact DELETE of the live record plus a CREATE, so each batch says what
+it expects to find and what it writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from geoproxy.core.batching import BatchLimits, Change, pack
+from geoproxy.core.cloudfront import FieldChange
+from geoproxy.core.healthchecks import HealthCheckSpec
+from geoproxy.core.plan import Plan, RecordChange
+from geoproxy.policy.models import Application
+
+Batches = dict[str, list[list[Change]]]  # hosted zone id -> batches in order
+
+
+@dataclass
+class DistributionUpdate:
+    app: str
+    distribution_id: str
+    etag: str  # the ETag the config below was read with: UpdateDistribution's IfMatch
+    config: dict[str, Any]  # as read
+    new_config: dict[str, Any]  # what geoproxy writes
+    fields: list[str]  # the paths geoproxy changes, for people and the audit log
+    # Only for a plan computed in this run: lets a 412 re-plan against the fresh config and
+    # go on if geoproxy's change is still exactly `field_changes`.
+    application: Application | None = field(default=None, repr=False, compare=False)
+    field_changes: list[FieldChange] = field(default_factory=list, repr=False, compare=False)
+
+
+@dataclass
+class HealthCheckToDelete:
+    id: str
+    pop: str | None = None
+
+
+@dataclass
+class ChangeSet:
+    create_health_checks: list[HealthCheckSpec] = field(default_factory=list)
+    tag_health_checks: list[tuple[HealthCheckSpec, str]] = field(default_factory=list)
+    before_distributions: Batches = field(default_factory=dict)
+    distributions: list[DistributionUpdate] = field(default_factory=list)
+    after_distributions: Batches = field(default_factory=dict)
+    delete_health_checks: list[HealthCheckToDelete] = field(default_factory=list)
+
+    @property
+    def batches(self) -> list[tuple[str, list[Change]]]:
+        return [(zone_id, batch) for phase in (self.before_distributions,
+                                               self.after_distributions)
+                for zone_id, batches in phase.items() for batch in batches]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.create_health_checks or self.tag_health_checks or self.batches
+                    or self.distributions or self.delete_health_checks)
+
+
+def batches_for(plan: Plan, limits: BatchLimits | None = None,
+                select: Callable[[RecordChange], bool] = lambda change: True) -> Batches:
+    """Route 53 change batches per hosted zone, each application's changes kept together
+    (its latency records alias to its PoP pairs, so they must land in the same batch);
+    `select` picks the changes of one phase."""
+    groups: dict[str, dict[str, list[Change]]] = {}
+    for app in plan.apps:
+        for change in filter(select, app.changes):
+            by_app = groups.setdefault(app.zone_id, {})
+            by_app.setdefault(app.record_name, []).extend(change.route53_changes())
+    limits = limits or BatchLimits()
+    return {zone_id: pack(list(by_app.values()), limits) for zone_id, by_app in groups.items()}
+
+
+def changeset_of(plan: Plan, limits: BatchLimits | None = None) -> ChangeSet:
+    return ChangeSet(
+        create_health_checks=list(plan.health_checks_to_create),
+        tag_health_checks=list(plan.health_checks_to_tag),
+        before_distributions=batches_for(plan, limits, lambda c: not c.after_distribution),
+        distributions=[
+            DistributionUpdate(d.app, d.distribution_id, d.etag, d.config, d.new_config,
+                               [change.path for change in d.changes], d.application,
+                               list(d.changes))
+            for d in plan.distributions],
+        after_distributions=batches_for(plan, limits, lambda c: c.after_distribution),
+        delete_health_checks=[HealthCheckToDelete(check.id, check.tags.get("geoproxy:pop"))
+                              for check in plan.health_checks_to_delete],
+    )
+
+
+# --- the saved form --------------------------------------------------------------------------
+
+
+def _spec_json(spec: HealthCheckSpec) -> dict[str, Any]:
+    return {"record": spec.record, "pop": spec.pop, "config": spec.config,
+            "caller_reference": spec.caller_reference}
+
+
+def _spec(data: dict[str, Any]) -> HealthCheckSpec:
+    spec = HealthCheckSpec(str(data["record"]), str(data["pop"]), dict(data["config"]))
+    if spec.caller_reference != data["caller_reference"]:
+        raise ValueError(f"health check of {spec.pop}: its CallerReference does not match "
+                         "its settings")
+    return spec
+
+
+def to_json(changes: ChangeSet) -> dict[str, Any]:
+    return {
+        "create_health_checks": [_spec_json(spec) for spec in changes.create_health_checks],
+        "tag_health_checks": [{"id": check_id, **_spec_json(spec)}
+                              for spec, check_id in changes.tag_health_checks],
+        "before_distributions": changes.before_distributions,
+        "distributions": [
+            {"app": d.app, "distribution_id": d.distribution_id, "etag": d.etag,
+             "config": d.config, "new_config": d.new_config, "fields": d.fields}
+            for d in changes.distributions],
+        "after_distributions": changes.after_distributions,
+        "delete_health_checks": [{"id": c.id, "pop": c.pop}
+                                 for c in changes.delete_health_checks],
+    }
+
+
+def from_json(data: dict[str, Any]) -> ChangeSet:
+    """The inverse of `to_json`; KeyError, TypeError or ValueError on a malformed document."""
+    return ChangeSet(
+        create_health_checks=[_spec(item) for item in data["create_health_checks"]],
+        tag_health_checks=[(_spec(item), str(item["id"])) for item in data["tag_health_checks"]],
+        before_distributions=_batches(data["before_distributions"]),
+        distributions=[
+            DistributionUpdate(str(d["app"]), str(d["distribution_id"]), str(d["etag"]),
+                               dict(d["config"]), dict(d["new_config"]),
+                               [str(path) for path in d["fields"]])
+            for d in data["distributions"]],
+        after_distributions=_batches(data["after_distributions"]),
+        delete_health_checks=[HealthCheckToDelete(str(c["id"]), c.get("pop"))
+                              for c in data["delete_health_checks"]],
+    )
+
+
+def _batches(data: Any) -> Batches:
+    if not isinstance(data, dict):
+        raise TypeError("batches must be a mapping of hosted zone ids")
+    batches: Batches = {}
+    for zone_id, zone_batches in data.items():
+        batches[str(zone_id)] = []
+        for batch in zone_batches:
+            for change in batch:
+                if change["Action"] not in ("CREATE", "DELETE"):
+                    raise ValueError(f"unexpected change action {change['Action']!r}")
+                if not isinstance(change["ResourceRecordSet"], dict):
+                    raise TypeError("a change needs a ResourceRecordSet")
+            batches[str(zone_id)].append(list(batch))
+    return batches
