@@ -11,7 +11,7 @@ from dataclasses import dataclass
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2  # only with `plan --detailed-exitcode`, as in Terraform
-EXIT_STALE_PLAN = 3  # reserved: a saved plan whose live state moved since it was made
+EXIT_STALE_PLAN = 3  # a saved plan whose live state moved since it was made
 EXIT_FAILOVER_ACTIVE = 4  # reserved: `status --detailed-exitcode` with only a failover active
 EXIT_INTERRUPTED = 130
 
@@ -103,3 +103,10 @@ class Interrupted(GeoproxyError):
 
     kind = "interrupted"
     exit_code = EXIT_INTERRUPTED
+
+
+class StalePlanError(GeoproxyError):
+    """A saved plan whose live state moved since it was made; nothing was written."""
+
+    kind = "stale_plan"
+    exit_code = EXIT_STALE_PLAN

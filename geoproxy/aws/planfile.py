@@ -1,7 +1,16 @@
-"""Saved plans (`plan --out`): the plan's JSON plus what it was computed from.
+"""Saved plans: `plan --out` and `failover --dry-run --out` write them, `apply PLANFILE`
+applies exactly what they say.
 
-The file records the exact live records each change expects, so applying it later can be
-compare-and-swap; it never silently replaces a file that is not a geoproxy plan.
+A plan file is JSON a person can read: the plan as `plan -o json` shows it, the same plan as
+text, and the writes in wire form (`core.changeset`: every record change as the exact live
+record it expects to DELETE and the record it CREATEs, each distribution's ETag, the config
+it was computed from and the one geoproxy writes). A SHA-256 checksum over the document
+catches edits; a file is never written over unless it is a geoproxy plan.
+
+Compatibility rule: `format_version` counts changes to this file's shape. A geoproxy applies
+every format version listed in SUPPORTED_FORMATS (all versions up to its own, unless a
+CHANGELOG entry says one was retired), so upgrading geoproxy does not void plans prepared in
+calm weather; a newer version than it knows is refused.
 """
 
 from __future__ import annotations
@@ -10,42 +19,122 @@ import hashlib
 import json
 import os
 import tempfile
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from geoproxy import __version__
+from geoproxy.core.changeset import ChangeSet, from_json, to_json
 from geoproxy.errors import GeoproxyError
 
 PLAN_KIND = "geoproxy-plan"
+FORMAT_VERSION = 1
+SUPPORTED_FORMATS = frozenset({1})
+MAX_PLAN_BYTES = 64 * 1024 * 1024  # far above any real plan; stops a wrong file early
 
 
-def _is_geoproxy_plan(path: Path) -> bool:
+class PlanFileError(GeoproxyError):
+    kind = "plan_file_invalid"
+
+
+@dataclass(frozen=True)
+class SavedPlan:
+    path: Path
+    command: str  # apply, failover or failback: what made it, and what the audit log says
+    created_at: str
+    policy_file: str
+    changes: ChangeSet
+    text: list[str]  # the plan as `plan` printed it
+    document: dict[str, Any]  # the plan as `plan -o json` printed it
+    failover_declared_at: str | None  # failovers declared at this time get the apply time
+
+
+def is_saved_plan(path: Path) -> bool:
     try:
-        return json.loads(path.read_text(encoding="utf-8")).get("kind") == PLAN_KIND
-    except (OSError, ValueError, AttributeError):
+        with path.open("rb") as stream:
+            head = stream.read(4096)
+    except OSError:
         return False
+    return head.lstrip().startswith(b"{") and f'"kind": "{PLAN_KIND}"'.encode() in head
 
 
-def save_plan(path: Path, plan_document: dict[str, Any], policy_file: str) -> None:
-    if path.exists() and not _is_geoproxy_plan(path):
+def checksum(document: dict[str, Any]) -> str:
+    body = {key: value for key, value in document.items() if key != "checksum"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def save_plan(path: Path, *, command: str, plan_document: dict[str, Any], changes: ChangeSet,
+              text: list[str], policy_file: str,
+              failover_declared_at: str | None = None) -> None:
+    if path.exists() and not is_saved_plan(path):
         raise GeoproxyError(f"{path} exists and is not a geoproxy plan; not overwriting it",
                             hint="choose another --out path or remove the file")
     policy_bytes = Path(policy_file).read_bytes()
-    document = {
+    # "kind" first, so a reader (and is_saved_plan) finds it at the top of the file.
+    document: dict[str, Any] = {
         "kind": PLAN_KIND,
+        "format_version": FORMAT_VERSION,
         "geoproxy_version": __version__,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": command,
         "policy_file": policy_file,
         "policy_sha256": hashlib.sha256(policy_bytes).hexdigest(),
+        "failover_declared_at": failover_declared_at,
+        "text": text,
         "plan": plan_document,
+        "changes": to_json(changes),
     }
+    document["checksum"] = checksum(document)
     directory = path.parent if str(path.parent) else Path(".")
     try:
         handle, temporary = tempfile.mkstemp(prefix=".geoproxy-plan-", dir=directory)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             json.dump(document, stream, indent=2)
             stream.write("\n")
+        # A distribution config may carry origin custom headers: readable by the owner only.
+        os.chmod(temporary, 0o600)
         os.replace(temporary, path)
     except OSError as error:
         raise GeoproxyError(f"cannot write the plan to {path}: {error}") from None
+
+
+def load_plan(path: Path) -> SavedPlan:
+    name = str(path)
+    try:
+        if path.stat().st_size > MAX_PLAN_BYTES:
+            raise PlanFileError(f"{name} is larger than any geoproxy plan; not reading it")
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PlanFileError(f"{name}: no such plan file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise PlanFileError(f"cannot read {name}: {error}") from None
+    except json.JSONDecodeError as error:
+        raise PlanFileError(f"{name}:{error.lineno}: not a geoproxy plan (not valid JSON: "
+                            f"{error.msg})",
+                            hint="make one with `geoproxy plan --out PLANFILE`") from None
+    if not isinstance(document, dict) or document.get("kind") != PLAN_KIND:
+        raise PlanFileError(f"{name} is not a geoproxy plan",
+                            hint="make one with `geoproxy plan --out PLANFILE`; a policy "
+                                 "is applied with `geoproxy apply -f FILE`")
+    version = document.get("format_version")
+    if version not in SUPPORTED_FORMATS:
+        raise PlanFileError(
+            f"{name} has plan format version {version!r}, which this geoproxy "
+            f"({__version__}) does not know (it applies versions "
+            f"{', '.join(map(str, sorted(SUPPORTED_FORMATS)))})",
+            hint="apply it with the geoproxy that made it "
+                 f"({document.get('geoproxy_version', 'unknown')}), or make a new plan")
+    if document.get("checksum") != checksum(document):
+        raise PlanFileError(f"{name} was changed after geoproxy wrote it (its checksum does "
+                            "not match); refusing to apply an edited plan",
+                            hint="make a new plan with `geoproxy plan --out PLANFILE`")
+    try:
+        changes = from_json(document["changes"])
+        return SavedPlan(path, str(document["command"]), str(document["created_at"]),
+                         str(document["policy_file"]), changes,
+                         [str(line) for line in document["text"]], dict(document["plan"]),
+                         document.get("failover_declared_at"))
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise PlanFileError(f"{name} is not a well-formed geoproxy plan ({error})") from None

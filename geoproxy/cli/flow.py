@@ -8,10 +8,20 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.text import Text
 
 from geoproxy.aws.session import AwsSettings
 from geoproxy.cli import render
-from geoproxy.errors import EXIT_OK, ConflictError, GeoproxyError, Interrupted, RefusedError
+from geoproxy.core.changeset import ChangeSet
+from geoproxy.core.plan import Plan
+from geoproxy.errors import (
+    EXIT_OK,
+    ConflictError,
+    GeoproxyError,
+    Interrupted,
+    RefusedError,
+    StalePlanError,
+)
 
 
 def show_plan(the_plan: Any, output: str) -> None:
@@ -56,12 +66,13 @@ def confirm(yes: bool, question: str, what: str) -> None:
         raise RefusedError(f"{what} cancelled; nothing was written")
 
 
-def write_plan(the_plan: Any, aws: AwsSettings, document: dict[str, Any], *, command: str,
-           output: str, yes: bool, no_wait: bool, audit_log: Path | None, timeout: float,
-           who: str | None = None, reason: str = "", wait_deployed: bool = False) -> int:
+def write_plan(changes: ChangeSet, aws: AwsSettings, document: dict[str, Any], *,
+               command: str, output: str, yes: bool, no_wait: bool, audit_log: Path | None,
+               timeout: float, who: str | None = None, reason: str = "",
+               wait_deployed: bool = False, plan_file: Path | None = None) -> int:
     """The write path every command shares: confirm, audit, apply, wait, report."""
     from geoproxy.aws.audit import AuditLog
-    from geoproxy.aws.execute import apply_plan
+    from geoproxy.aws.execute import run
     from geoproxy.aws.session import caller_identity
 
     confirm(yes, "Apply these changes?", command)
@@ -69,7 +80,8 @@ def write_plan(the_plan: Any, aws: AwsSettings, document: dict[str, Any], *, com
 
     def log_write(write: dict[str, Any]) -> None:
         if audit is not None:
-            audit.record(command=command, who=who, reason=reason or None, **write)
+            saved = {"plan_file": str(plan_file)} if plan_file is not None else {}
+            audit.record(command=command, who=who, reason=reason or None, **saved, **write)
 
     if audit is not None and who is None:
         caller = caller_identity(aws)
@@ -82,10 +94,9 @@ def write_plan(the_plan: Any, aws: AwsSettings, document: dict[str, Any], *, com
 
     try:
         with render.wait_progress(enabled=output != "json") as on_wait:
-            result = apply_plan(the_plan, aws, wait=not no_wait, on_wait=on_wait,
-                                comment=f"geoproxy {command}", timeout_s=timeout,
-                                on_write=log_write, on_submit=on_submit,
-                                wait_deployed=wait_deployed)
+            result = run(changes, aws, wait=not no_wait, on_wait=on_wait,
+                         comment=f"geoproxy {command}", timeout_s=timeout,
+                         on_write=log_write, on_submit=on_submit, wait_deployed=wait_deployed)
     except KeyboardInterrupt:
         raise _interrupted(accepted) from None
     finally:
@@ -99,9 +110,16 @@ def write_plan(the_plan: Any, aws: AwsSettings, document: dict[str, Any], *, com
     return EXIT_OK
 
 
+def finish_overlay_change(the_plan: Plan, aws: AwsSettings, document: dict[str, Any], *,
+                          output: str, dry_run: bool, nothing: str, out_file: Path | None,
+                          policy_file: str, declared_at: str | None = None,
+                          **write: Any) -> int:
+    from geoproxy.core.changeset import changeset_of
 
-def finish_overlay_change(the_plan: Any, aws: AwsSettings, document: dict[str, Any], *,
-                           output: str, dry_run: bool, nothing: str, **write: Any) -> int:
+    if out_file is not None and not dry_run:
+        raise GeoproxyError("--out saves a plan to apply later: use it with --dry-run",
+                            hint=f"geoproxy {write['command']} ... --dry-run --out PLANFILE, "
+                                 "then geoproxy apply PLANFILE")
     if output != "json" and the_plan.has_changes:
         render.plan_text(the_plan)
     if not the_plan.has_changes:
@@ -111,12 +129,29 @@ def finish_overlay_change(the_plan: Any, aws: AwsSettings, document: dict[str, A
             render.stdout.print(f"Nothing to do: {nothing}.")
         return EXIT_OK
     if dry_run:
+        if out_file is not None:
+            save(out_file, the_plan, document["plan"], command=write["command"],
+                 policy_file=policy_file, declared_at=declared_at, output=output)
         if output == "json":
             render.emit_json(document)
         else:
             render.stdout.print("Dry run: nothing was written.")
         return EXIT_OK
-    return write_plan(the_plan, aws, document, output=output, **write)
+    return write_plan(changeset_of(the_plan), aws, document, output=output, **write)
+
+
+def save(out_file: Path, the_plan: Plan, plan_document: dict[str, Any], *, command: str,
+         policy_file: str, output: str, declared_at: str | None = None) -> None:
+    """Write a saved plan that `geoproxy apply PLANFILE` applies exactly."""
+    from geoproxy.aws.planfile import save_plan
+    from geoproxy.core.changeset import changeset_of
+
+    save_plan(out_file, command=command, plan_document=plan_document,
+              changes=changeset_of(the_plan), text=render.plan_lines(the_plan),
+              policy_file=policy_file, failover_declared_at=declared_at)
+    if output != "json":
+        render.stdout.print(f"Saved the plan to {out_file}; apply it with "
+                            f"`geoproxy apply {out_file}`.")
 
 
 
@@ -131,3 +166,44 @@ def _interrupted(accepted: list[Any]) -> Interrupted:
                        hint="check with `geoproxy status` or `geoproxy plan`; a later phase "
                             "(CloudFront, health-check clean-up) is completed by running the "
                             "same command again")
+
+
+def apply_saved(path: Path, aws: AwsSettings, *, output: str, yes: bool, no_wait: bool,
+                audit_log: Path | None, timeout: float, wait_deployed: bool) -> int:
+    """`apply PLANFILE`: exactly the saved writes, if what they expect is still live."""
+    from geoproxy.aws.audit import utc_now
+    from geoproxy.aws.planfile import load_plan
+    from geoproxy.aws.saved import check_saved
+    from geoproxy.core.saved import stamp_failovers
+
+    saved = load_plan(path)
+    document: dict[str, Any] = {"plan_file": str(path), "plan": saved.document,
+                                "applied": False}
+    if output != "json":
+        render.stdout.print(Text(f"Saved plan {path} (made {saved.created_at} by "
+                                 f"`geoproxy {saved.command}` from {saved.policy_file}):",
+                                 style="bold"))
+        render.saved_plan_text(saved.text)
+    check = check_saved(saved.changes, aws)
+    if check.stale:
+        error = StalePlanError(
+            f"the saved plan {path} is stale: what it expects is no longer live, so nothing "
+            "was written:\n  " + "\n  ".join(f"{moved.what}: the plan expects "
+                                             f"{moved.expected}, live is {moved.live}"
+                                             for moved in check.stale),
+            hint="make a new plan from what is live now: `geoproxy plan --out PLANFILE`")
+        error.output = document
+        raise error
+    for step in check.applied:
+        render.stderr.print(f"Already applied (an earlier run of this plan): {step}.")
+    if check.pending.is_empty:
+        if output == "json":
+            document["already_applied"] = check.applied
+            render.emit_json(document)
+        else:
+            render.stdout.print("Nothing to do: everything in the saved plan is live.")
+        return EXIT_OK
+    changes = stamp_failovers(check.pending, saved.failover_declared_at, utc_now())
+    return write_plan(changes, aws, document, command=saved.command, output=output, yes=yes,
+                      no_wait=no_wait, audit_log=audit_log, timeout=timeout,
+                      wait_deployed=wait_deployed, plan_file=path)

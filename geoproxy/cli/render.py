@@ -6,6 +6,7 @@ the models directly. Nothing here computes anything the plan does not already sa
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from collections.abc import Iterator
@@ -394,6 +395,25 @@ def summary_line(plan: Plan) -> Text:
     if counts["conflicts"]:
         text.append(f", {counts['conflicts']} conflict(s)", style="bold red")
     return text.append(".")
+
+
+def plan_lines(plan: Plan) -> list[str]:
+    """The plan as plain text lines, as `plan` prints it: kept in a saved plan so the person
+    who applies it later reads what was reviewed."""
+    global stdout
+    shown, stdout = stdout, Console(file=io.StringIO(), no_color=True, width=200,
+                                    highlight=False, soft_wrap=True)
+    try:
+        plan_text(plan)
+        text = stdout.file.getvalue()  # type: ignore[attr-defined]
+    finally:
+        stdout = shown
+    return [line.rstrip() for line in text.splitlines()]
+
+
+def saved_plan_text(lines: list[str]) -> None:
+    for line in lines:
+        stdout.print(Text(line))
 
 
 def plan_text(plan: Plan) -> None:

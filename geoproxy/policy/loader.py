@@ -175,6 +175,9 @@ def load_policy(path: str | Path, catalog: Catalog) -> LoadedPolicy:
     except (OSError, UnicodeDecodeError) as error:
         raise PolicyError(file, [Issue((), f"cannot read: {error}")]) from None
     data, source = parse_yaml(text, file)
+    if isinstance(data, dict) and data.get("kind") == "geoproxy-plan":
+        raise PolicyError(file, [Issue((), "this is a saved geoproxy plan, not a policy; "
+                                           f"apply it with `geoproxy apply --plan {file}`")])
     if not isinstance(data, dict):
         raise PolicyError(file, [Issue((), "expected a mapping with `version` and `applications`")])
     return LoadedPolicy(file, validate_policy(data, file, source, catalog), source)

@@ -61,6 +61,18 @@ def zone(aws: Any) -> str:
     return str(created["HostedZone"]["Id"].split("/")[-1])
 
 
+def start_cli(aws: Any, directory: Path, *args: str) -> subprocess.Popen[str]:
+    """The CLI in the background (as run_cli runs it), for a test that acts meanwhile."""
+    environment = {key: value for key, value in os.environ.items()
+                   if not key.startswith("AWS_")}
+    environment.update(aws.env())
+    environment.update({"GEOPROXY_POLL_INTERVAL": "0.01", "NO_COLOR": "1",
+                        "GEOPROXY_RETRY_BASE_DELAY": "0.01", "GEOPROXY_RETRY_DEADLINE": "5"})
+    return subprocess.Popen([sys.executable, "-m", "geoproxy", *args], cwd=directory,
+                            env=environment, text=True, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
 def records_at(aws: Any, zone_id: str, name: str = ORIGIN) -> list[dict[str, Any]]:
     pages = aws.client("route53").get_paginator("list_resource_record_sets")
     return [record for page in pages.paginate(HostedZoneId=zone_id)
@@ -116,3 +128,56 @@ def applied(aws: Any, zone: str, run_cli: RunCli, tmp_path: Path) -> dict[str, s
     result = run_cli("apply", "--yes")
     assert result.returncode == 0, result.stderr
     return targets(aws, zone)
+
+
+# --- CloudFront: a distribution the user made, and a policy that manages it ---------------
+
+CACHE_POLICY = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+VIEWER = "shop.example.com."
+
+
+def cloudfront_policy(distribution_id: str, extra: str = "") -> str:
+    return EXAMPLE_POLICY + (
+        "    cloudfront:\n"
+        f"      distribution_id: {distribution_id}\n"
+        "      aliases: [shop.example.com]\n"
+        "      geo_restriction: {type: blacklist, countries: [KP]}\n" + extra
+    )
+
+
+@pytest.fixture
+def distribution(aws: Any) -> str:
+    """A distribution the user made: a legacy origin, an asset origin and behaviour."""
+    config = {
+        "CallerReference": "shop", "Comment": "shop storefront", "Enabled": True,
+        "Aliases": {"Quantity": 0},
+        "Origins": {"Quantity": 2, "Items": [
+            {"Id": "legacy", "DomainName": "legacy.example.net",
+             "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
+                                    "OriginProtocolPolicy": "https-only"}},
+            {"Id": "assets", "DomainName": "assets.example.net",
+             "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
+                                    "OriginProtocolPolicy": "https-only"}},
+        ]},
+        "DefaultCacheBehavior": {"TargetOriginId": "legacy",
+                                 "ViewerProtocolPolicy": "redirect-to-https",
+                                 "CachePolicyId": CACHE_POLICY},
+        "CacheBehaviors": {"Quantity": 1, "Items": [{
+            "PathPattern": "/static/*", "TargetOriginId": "assets",
+            "ViewerProtocolPolicy": "https-only", "CachePolicyId": CACHE_POLICY}]},
+    }
+    created = aws.client("cloudfront").create_distribution(DistributionConfig=config)
+    return str(created["Distribution"]["Id"])
+
+
+def config_of(aws: Any, distribution_id: str) -> dict[str, Any]:
+    return aws.client("cloudfront").get_distribution_config(Id=distribution_id)[
+        "DistributionConfig"]
+
+
+def edit_distribution(aws: Any, distribution_id: str, **changes: Any) -> None:
+    client = aws.client("cloudfront")
+    response = client.get_distribution_config(Id=distribution_id)
+    config = {**response["DistributionConfig"], **changes}
+    client.update_distribution(Id=distribution_id, IfMatch=response["ETag"],
+                               DistributionConfig=config)

@@ -14,52 +14,18 @@ from typing import Any
 import pytest
 
 from tests.conftest import EXAMPLE_POLICY, write_policy
-from tests.e2e.conftest import ORIGIN, RunCli, records_at
+from tests.e2e.conftest import (
+    CACHE_POLICY,
+    ORIGIN,
+    VIEWER,
+    RunCli,
+    cloudfront_policy,
+    config_of,
+    edit_distribution,
+    records_at,
+)
 
 pytestmark = pytest.mark.e2e
-
-CACHE_POLICY = "658327ea-f89d-4fab-a63d-7e88639e58f6"
-VIEWER = "shop.example.com."
-
-
-def cloudfront_policy(distribution_id: str, extra: str = "") -> str:
-    return EXAMPLE_POLICY + (
-        "    cloudfront:\n"
-        f"      distribution_id: {distribution_id}\n"
-        "      aliases: [shop.example.com]\n"
-        "      geo_restriction: {type: blacklist, countries: [KP]}\n" + extra
-    )
-
-
-@pytest.fixture
-def distribution(aws: Any) -> str:
-    """A distribution the user made: a legacy origin, an asset origin and behaviour."""
-    config = {
-        "CallerReference": "shop", "Comment": "shop storefront", "Enabled": True,
-        "Aliases": {"Quantity": 0},
-        "Origins": {"Quantity": 2, "Items": [
-            {"Id": "legacy", "DomainName": "legacy.example.net",
-             "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
-                                    "OriginProtocolPolicy": "https-only"}},
-            {"Id": "assets", "DomainName": "assets.example.net",
-             "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
-                                    "OriginProtocolPolicy": "https-only"}},
-        ]},
-        "DefaultCacheBehavior": {"TargetOriginId": "legacy",
-                                 "ViewerProtocolPolicy": "redirect-to-https",
-                                 "CachePolicyId": CACHE_POLICY},
-        "CacheBehaviors": {"Quantity": 1, "Items": [{
-            "PathPattern": "/static/*", "TargetOriginId": "assets",
-            "ViewerProtocolPolicy": "https-only", "CachePolicyId": CACHE_POLICY}]},
-    }
-    created = aws.client("cloudfront").create_distribution(DistributionConfig=config)
-    return str(created["Distribution"]["Id"])
-
-
-def config_of(aws: Any, distribution_id: str) -> dict[str, Any]:
-    return aws.client("cloudfront").get_distribution_config(Id=distribution_id)[
-        "DistributionConfig"]
-
 
 def unmanaged(config: dict[str, Any]) -> dict[str, Any]:
     """The config without the parts geoproxy manages."""
@@ -155,20 +121,12 @@ def _apply_on_terminal(aws: Any, cwd: Path, edit: Any) -> tuple[int, str]:
     return process.returncode, stdout + stderr
 
 
-def _edit_distribution(aws: Any, distribution_id: str, **changes: Any) -> None:
-    client = aws.client("cloudfront")
-    response = client.get_distribution_config(Id=distribution_id)
-    config = {**response["DistributionConfig"], **changes}
-    client.update_distribution(Id=distribution_id, IfMatch=response["ETag"],
-                               DistributionConfig=config)
-
-
 def test_an_edit_between_plan_and_apply_is_kept(
     aws: Any, zone: str, distribution: str, tmp_path: Path
 ) -> None:
     write_policy(tmp_path, cloudfront_policy(distribution))
     code, output = _apply_on_terminal(
-        aws, tmp_path, lambda: _edit_distribution(aws, distribution, Comment="edited by ops"))
+        aws, tmp_path, lambda: edit_distribution(aws, distribution, Comment="edited by ops"))
     assert code == 0, output
     after = config_of(aws, distribution)
     assert after["Comment"] == "edited by ops"  # their edit survived
@@ -182,7 +140,7 @@ def test_an_edit_to_geoproxys_fields_stops_the_apply(
     write_policy(tmp_path, cloudfront_policy(distribution))
     code, output = _apply_on_terminal(
         aws, tmp_path,
-        lambda: _edit_distribution(aws, distribution,
+        lambda: edit_distribution(aws, distribution,
                                    Aliases={"Quantity": 1, "Items": ["other.example.com"]}))
     assert code == 1
     assert "changed since the plan" in output
@@ -325,7 +283,7 @@ def test_a_user_behaviour_on_an_origin_geoproxy_would_remove_is_refused(
     write_policy(tmp_path, cloudfront_policy(
         distribution, "      origin_failover: {secondary_pop: eu-west-1}\n"))
     assert run_cli("apply", "--yes").returncode == 0
-    _edit_distribution(aws, distribution, CacheBehaviors={"Quantity": 1, "Items": [{
+    edit_distribution(aws, distribution, CacheBehaviors={"Quantity": 1, "Items": [{
         "PathPattern": "/api/*", "TargetOriginId": "geoproxy-shop-group",
         "ViewerProtocolPolicy": "https-only", "CachePolicyId": CACHE_POLICY}]})
     write_policy(tmp_path, cloudfront_policy(distribution))  # origin failover off

@@ -4,10 +4,7 @@ the HTTP layer in front of the strict emulator, through the real CLI."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +19,7 @@ from tests.e2e.conftest import (
     RunCli,
     latency_map,
     records_at,
+    start_cli,
     state_values,
     targets,
 )
@@ -140,18 +138,6 @@ def test_failover_whose_response_is_lost_succeeds_with_one_state_record(
     writes = [w for w in audit_lines(log) if w["action"] == CHANGE]
     assert len(writes) == 1 and writes[0]["outcome"] == "applied; response lost"
     assert writes[0]["command"] == "failover"
-
-
-def start_cli(aws: Any, directory: Path, *args: str) -> subprocess.Popen[str]:
-    """The CLI in the background (as run_cli runs it), for a test that acts meanwhile."""
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith("AWS_")}
-    environment.update(aws.env())
-    environment.update({"GEOPROXY_POLL_INTERVAL": "0.01", "NO_COLOR": "1",
-                        "GEOPROXY_RETRY_BASE_DELAY": "0.01", "GEOPROXY_RETRY_DEADLINE": "5"})
-    return subprocess.Popen([sys.executable, "-m", "geoproxy", *args], cwd=directory,
-                            env=environment, text=True, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def test_a_lost_response_after_someone_else_moved_the_records_stops(

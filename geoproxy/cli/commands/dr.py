@@ -32,6 +32,9 @@ from geoproxy.errors import EXIT_OK, GeoproxyError
 @click.option("--app", "app_names", multiple=True, metavar="NAME",
               help="Only these applications (repeatable; default: all with a PoP in --from).")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, metavar="PLANFILE",
+              help="With --dry-run: save the plan; `geoproxy apply PLANFILE` applies it later.")
 @click.option("--reason", default="", help="Why: recorded with the failover.")
 @click.option("--override-compliance", default=None, metavar="REASON",
               help="Allow a failover that breaks a compliance rule, recording why.")
@@ -40,8 +43,9 @@ from geoproxy.errors import EXIT_OK, GeoproxyError
 @reports_errors
 def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wait: bool,
              audit_log: Path | None, timeout: float, from_pop: str,
-             to_pop: str | None, app_names: tuple[str, ...], dry_run: bool, reason: str,
-             override_compliance: str | None, adopt: bool) -> int:
+             to_pop: str | None, app_names: tuple[str, ...], dry_run: bool,
+             out_file: Path | None, reason: str, override_compliance: str | None,
+             adopt: bool) -> int:
     """Send the traffic that reaches one PoP to another, in one atomic change per zone."""
     from geoproxy.aws.audit import utc_now
     from geoproxy.aws.session import Caller, caller_identity
@@ -52,7 +56,9 @@ def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
     targets = failover_scope(compiled, from_pop, to_pop, app_names)
     if override_compliance is not None and not override_compliance.strip():
         raise GeoproxyError("--override-compliance needs a reason")
-    caller = Caller(None, "dry run") if dry_run else caller_identity(aws)
+    # A saved plan records who prepared the failover; a plain dry run asks nobody.
+    caller = (Caller(None, "dry run") if dry_run and out_file is None
+              else caller_identity(aws))
     declared_at = utc_now()
     why = reason or override_compliance or ""
 
@@ -72,8 +78,8 @@ def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
         audit_log=audit_log, timeout=timeout, command="failover", who=caller.arn or caller.label,
         reason=why, nothing=f"traffic that reached {from_pop} already goes to "
                             + ", ".join(sorted(set(targets.values()))),
+        out_file=out_file, policy_file=compiled.loaded.file, declared_at=declared_at,
     )
-
 
 
 @click.command()
@@ -85,10 +91,13 @@ def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
 @click.option("--app", "app_names", multiple=True, metavar="NAME",
               help="Only these applications (repeatable; default: all).")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, metavar="PLANFILE",
+              help="With --dry-run: save the plan; `geoproxy apply PLANFILE` applies it later.")
 @reports_errors
 def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wait: bool,
              audit_log: Path | None, timeout: float, region: str,
-             app_names: tuple[str, ...], dry_run: bool) -> int:
+             app_names: tuple[str, ...], dry_run: bool, out_file: Path | None) -> int:
     """End the failover away from REGION: the policy's routes come back, atomically."""
     from geoproxy.pipeline import compile_policy, plan_failback
 
@@ -102,8 +111,8 @@ def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
         the_plan, aws, document, output=output, dry_run=dry_run, yes=yes, no_wait=no_wait,
         audit_log=audit_log, timeout=timeout, command="failback", who=None, reason="",
         nothing=f"no failover away from {region} is active",
+        out_file=out_file, policy_file=compiled.loaded.file,
     )
-
 
 
 @click.command()

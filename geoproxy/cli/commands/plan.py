@@ -9,7 +9,7 @@ import click
 
 from geoproxy.aws.session import AwsSettings
 from geoproxy.cli import render
-from geoproxy.cli.flow import refuse_if_unsafe, show_plan, write_plan
+from geoproxy.cli.flow import apply_saved, refuse_if_unsafe, save, show_plan, write_plan
 from geoproxy.cli.options import (
     aws_options,
     output_option,
@@ -17,7 +17,7 @@ from geoproxy.cli.options import (
     reports_errors,
     write_options,
 )
-from geoproxy.errors import EXIT_CHANGES, EXIT_OK
+from geoproxy.errors import EXIT_CHANGES, EXIT_OK, GeoproxyError
 
 
 @click.command()
@@ -27,14 +27,15 @@ from geoproxy.errors import EXIT_CHANGES, EXIT_OK
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 0 when there are no changes, 2 when there are, 1 on error.")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also save the plan as JSON to this file.")
+              metavar="PLANFILE",
+              help="Also save the plan to this file; `geoproxy apply PLANFILE` applies "
+                   "exactly it.")
 @click.option("--adopt", is_flag=True,
               help="Plan to replace conflicting records geoproxy does not own.")
 @reports_errors
 def plan(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bool,
          out_file: Path | None, adopt: bool) -> int:
     """Compare the policy with live Route 53 and show what apply would change."""
-    from geoproxy.aws.planfile import save_plan
     from geoproxy.pipeline import compile_policy, compute_plan
 
     compiled = compile_policy(policy_file)
@@ -43,9 +44,8 @@ def plan(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bo
     show_plan(the_plan, output)
     refuse_if_unsafe(the_plan, document)
     if out_file is not None:
-        save_plan(out_file, document, compiled.loaded.file)
-        if output != "json":
-            render.stdout.print(f"Saved the plan to {out_file}.")
+        save(out_file, the_plan, document, command="apply", policy_file=compiled.loaded.file,
+             output=output)
     if output == "json":
         render.emit_json(document)
     if detailed_exitcode and the_plan.has_changes:
@@ -55,21 +55,43 @@ def plan(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bo
 
 
 @click.command()
+@click.argument("plan_argument", metavar="[PLANFILE]", required=False,
+                type=click.Path(dir_okay=False, path_type=Path))
 @policy_option
 @output_option
 @aws_options
 @write_options
+@click.option("--plan", "plan_option", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, metavar="PLANFILE",
+              help="Apply exactly this saved plan (from `plan --out` or `failover --dry-run "
+                   "--out`); the policy is not read.")
 @click.option("--adopt", is_flag=True,
               help="Replace conflicting records geoproxy does not own, atomically.")
 @click.option("--wait-deployed", is_flag=True,
               help="Also wait until updated CloudFront distributions are Deployed.")
 @reports_errors
-def apply(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wait: bool,
-          audit_log: Path | None, timeout: float, adopt: bool,
-          wait_deployed: bool) -> int:
-    """Plan, confirm, and apply the changes atomically; then wait for INSYNC."""
+def apply(plan_argument: Path | None, policy_file: Path, output: str, aws: AwsSettings,
+          yes: bool, no_wait: bool, audit_log: Path | None, timeout: float,
+          plan_option: Path | None, adopt: bool, wait_deployed: bool) -> int:
+    """Plan, confirm, and apply the changes atomically; then wait for INSYNC.
+
+    With PLANFILE (or --plan), apply exactly that saved plan: no re-planning. It is refused
+    with exit code 3, nothing written, if the records or distributions it depends on
+    changed since it was made.
+    """
+    from geoproxy.core.changeset import changeset_of
     from geoproxy.pipeline import compile_policy, compute_plan
 
+    if plan_argument is not None and plan_option is not None and plan_argument != plan_option:
+        raise GeoproxyError("two different saved plans given: PLANFILE and --plan")
+    saved = plan_option or plan_argument
+    if saved is not None:
+        if adopt:
+            raise GeoproxyError("--adopt is decided when the plan is made, not when it is "
+                                "applied", hint="make the plan with `geoproxy plan --adopt "
+                                                "--out PLANFILE`")
+        return apply_saved(saved, aws, output=output, yes=yes, no_wait=no_wait,
+                           audit_log=audit_log, timeout=timeout, wait_deployed=wait_deployed)
     compiled = compile_policy(policy_file)
     the_plan = compute_plan(compiled, aws, adopt=adopt)
     document: dict[str, Any] = {"plan": render.plan_json(the_plan), "applied": False}
@@ -79,8 +101,6 @@ def apply(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wait: 
         if output == "json":
             render.emit_json(document)
         return EXIT_OK
-    return write_plan(the_plan, aws, document, command="apply", output=output, yes=yes,
-                  no_wait=no_wait, audit_log=audit_log, timeout=timeout,
-                  wait_deployed=wait_deployed)
-
-
+    return write_plan(changeset_of(the_plan), aws, document, command="apply", output=output,
+                      yes=yes, no_wait=no_wait, audit_log=audit_log, timeout=timeout,
+                      wait_deployed=wait_deployed)

@@ -1,0 +1,73 @@
+"""Before a saved plan's first write: is what it expects still live?
+
+Reads exactly what the plan depends on (the names of each batch, each distribution) and
+sorts every step: already applied (a re-run after a crash: skipped), still to do (live is as
+the plan expects), or stale (anything else: the plan is refused and nothing is written).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from geoproxy.aws.session import AwsSettings, aws_errors
+from geoproxy.aws.submit import live_at
+from geoproxy.core import reconcile
+from geoproxy.core.changeset import Batches, ChangeSet
+from geoproxy.core.saved import same_ignoring_apply_time
+
+
+@dataclass
+class Moved:
+    """One thing the plan depends on that is no longer as the plan expects."""
+
+    what: str
+    expected: str
+    live: str
+
+
+@dataclass
+class SavedCheck:
+    pending: ChangeSet
+    applied: list[str] = field(default_factory=list)
+    stale: list[Moved] = field(default_factory=list)
+
+
+def check_saved(changes: ChangeSet, aws: AwsSettings) -> SavedCheck:
+    check = SavedCheck(ChangeSet(
+        create_health_checks=list(changes.create_health_checks),
+        tag_health_checks=list(changes.tag_health_checks),
+        delete_health_checks=list(changes.delete_health_checks)))
+    _check_batches(changes.before_distributions, check.pending.before_distributions, aws, check)
+    _check_batches(changes.after_distributions, check.pending.after_distributions, aws, check)
+    client = aws.client("cloudfront")
+    for distribution in changes.distributions:
+        with aws_errors(f"read CloudFront distribution {distribution.distribution_id}"):
+            fresh = client.get_distribution(Id=distribution.distribution_id)
+        live_config = fresh["Distribution"]["DistributionConfig"]
+        if fresh["ETag"] == distribution.etag:
+            check.pending.distributions.append(distribution)
+        elif live_config == distribution.new_config:
+            check.applied.append(f"CloudFront distribution {distribution.distribution_id}")
+        else:
+            check.stale.append(Moved(
+                f"CloudFront distribution {distribution.distribution_id}",
+                f"ETag {distribution.etag}", f"ETag {fresh['ETag']}, with another config"))
+    return check
+
+
+def _check_batches(planned: Batches, pending: Batches, aws: AwsSettings,
+                   check: SavedCheck) -> None:
+    for zone_id, batches in planned.items():
+        for batch in batches:
+            live = live_at(aws, zone_id, batch)
+            where, _ = reconcile.outcome(batch, live, same_ignoring_apply_time)
+            if where is reconcile.Outcome.LANDED:
+                check.applied.append(f"change batch of {len(batch)} change(s) in zone {zone_id}")
+            elif where is reconcile.Outcome.NOT_LANDED:
+                pending.setdefault(zone_id, []).append(batch)
+            else:
+                check.stale.extend(
+                    Moved(reconcile.describe_key(d.expected.key),
+                          reconcile.describe_record_set(d.expected.before),
+                          reconcile.describe_record_set(d.live))
+                    for d in reconcile.moved_since_plan(batch, live, same_ignoring_apply_time))
