@@ -45,6 +45,25 @@ class AppStatus:
     def healthy(self) -> bool:
         return all(region.state in ("ok", "failover") for region in self.regions)
 
+    @property
+    def differs(self) -> bool:
+        """Drift, missing or foreign records, or owned records the policy does not want."""
+        return not self.healthy or bool(self.extra)
+
+    @property
+    def failed_over(self) -> bool:
+        return bool(self.failovers) or any(r.state == "failover" for r in self.regions)
+
+
+def status_exit_code(statuses: list[AppStatus]) -> int:
+    """`status --detailed-exitcode`: 0 as the policy says, 2 anything differs, 4 only an
+    active failover differs (it is state, not drift, but cron and alerting want to know)."""
+    if any(status.differs for status in statuses):
+        return 2
+    if any(status.failed_over for status in statuses):
+        return 4
+    return 0
+
 
 class _PopNames:
     """Names a live alias target by PoP: a policy PoP's target, an ELB's region, or, for an

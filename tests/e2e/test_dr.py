@@ -261,3 +261,16 @@ def test_a_partner_that_breaks_compliance_is_a_warning_without_auto_failover(
     assert result.returncode == 0
     assert ("whose failover partner us-east-1 the rule does not allow; `geoproxy failover` to "
             "it will need --override-compliance") in result.stderr
+
+
+def test_status_detailed_exitcode(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    assert run_cli("status", "--detailed-exitcode").returncode == 0
+    assert run_cli("failover", "--from", "eu-west-1", "--yes").returncode == 0
+    assert run_cli("status", "--detailed-exitcode").returncode == 4  # only the failover
+    assert run_cli("status").returncode == 0  # without the flag: 0, as before
+    record = next(r for r in records_at(aws, zone) if r.get("Region") == "us-west-2")
+    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
+        "Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]})
+    assert run_cli("status", "--detailed-exitcode").returncode == 2  # a record is missing

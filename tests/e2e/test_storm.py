@@ -4,7 +4,12 @@ the HTTP layer in front of the strict emulator, through the real CLI."""
 from __future__ import annotations
 
 import json
+import os
+import pty
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -255,3 +260,33 @@ def test_ctrl_c_while_waiting_says_what_was_submitted(
     assert "they will complete on their own" in stderr
     assert "Traceback" not in stderr
     assert len(latency_map(aws, zone)) == 34
+
+
+def test_the_insync_timeout_starts_when_the_change_is_submitted(
+    aws: Any, zone: str, tmp_path: Path
+) -> None:
+    # An operator reads the plan for longer than --timeout before saying yes: the wait for
+    # INSYNC must still get its full time, counted from the submission.
+    write_policy(tmp_path)
+    aws.pending_polls = 3
+    controller, terminal = pty.openpty()
+    environment = aws.env()
+    environment.update({"GEOPROXY_POLL_INTERVAL": "0.05", "NO_COLOR": "1"})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "geoproxy", "apply", "--timeout", "1"], cwd=tmp_path,
+        env=environment, stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    os.close(terminal)
+    try:
+        deadline = time.monotonic() + 30
+        while aws.count(LIST) == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.5)  # longer than --timeout, at the prompt
+        os.write(controller, b"y\n")
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        os.close(controller)
+    assert process.returncode == 0, stdout + stderr
+    assert "Apply complete: INSYNC after" in stdout
+    seconds = float(stdout.split("INSYNC after ", 1)[1].split("s", 1)[0])
+    assert seconds < 1.0  # the prompt's time is not in it

@@ -119,20 +119,21 @@ def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
 @policy_option
 @output_option
 @aws_options
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 when live matches the policy, 2 on drift, missing or foreign "
+                   "records, 4 when only a failover is active; 1 on error.")
 @reports_errors
-def status(policy_file: Path, output: str, aws: AwsSettings) -> int:
+def status(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bool) -> int:
     """Where each source region's traffic goes now, and why it differs from the policy."""
+    from geoproxy.cli import render_status
+    from geoproxy.core.status import status_exit_code
     from geoproxy.pipeline import compile_policy, compute_status
 
     compiled = compile_policy(policy_file)
     statuses, warnings = compute_status(compiled, aws)
-    from geoproxy.cli import render_status
-
     render.warnings(warnings)
     if output == "json":
         render.emit_json(render_status.status_json(statuses, warnings))
     else:
         render_status.status_text(statuses)
-    return EXIT_OK
-
-
+    return status_exit_code(statuses) if detailed_exitcode else EXIT_OK
