@@ -227,6 +227,11 @@ def update_distribution(distribution: DistributionUpdate, aws: AwsSettings,
                     return str(client.update_distribution(
                         Id=distribution_id, IfMatch=etag, DistributionConfig=config)["ETag"])
                 except client.exceptions.PreconditionFailed:
+                    # A retried update whose first answer was lost meets its own new ETag:
+                    # if the live config is what was sent, it landed.
+                    landed = _landed_etag(client, distribution_id, config)
+                    if landed is not None:
+                        return landed
                     if attempt or distribution.application is None:
                         raise
         except GeoproxyError as error:
@@ -250,6 +255,13 @@ def update_distribution(distribution: DistributionUpdate, aws: AwsSettings,
                 hint="run `geoproxy plan` to see the distribution as it is now"), done)
         config, etag = replanned.new_config, replanned.etag
     raise AssertionError("unreachable")
+
+
+def _landed_etag(client: Any, distribution_id: str, config: dict[str, Any]) -> str | None:
+    fresh = client.get_distribution(Id=distribution_id)
+    if fresh["Distribution"]["DistributionConfig"] == config:
+        return str(fresh["ETag"])
+    return None
 
 
 def wait_until_deployed(distributions: list[DistributionUpdate], aws: AwsSettings,

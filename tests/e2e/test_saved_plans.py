@@ -219,3 +219,19 @@ def test_a_412_after_the_route53_phase_reports_what_landed(
     assert "already applied: change" in stderr  # the Route 53 phase landed, and says so
     assert len(records_at(aws, zone)) == 34
     assert config_of(aws, distribution)["Comment"] == "edited by ops meanwhile"
+
+
+def test_a_lost_answer_to_update_distribution_is_not_a_failure(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, cloudfront_policy(distribution))
+    assert run_cli("plan", "--out", "plan.json").returncode == 0
+    aws.inject_lost_response("UpdateDistribution")
+    log = tmp_path / "audit.jsonl"
+    result = run_cli("apply", "plan.json", "--yes", "--audit-log", str(log))
+    assert result.returncode == 0, result.stderr
+    assert aws.count("UpdateDistribution") == 2  # the lost one, and its retry that met a 412
+    assert config_of(aws, distribution)["DefaultCacheBehavior"]["TargetOriginId"] == (
+        "geoproxy-shop")
+    actions = [json.loads(line)["action"] for line in log.read_text().splitlines()]
+    assert actions.count("UpdateDistribution") == 1

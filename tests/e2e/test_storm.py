@@ -190,12 +190,14 @@ def test_a_rejected_batch_writes_nothing_and_quotes_route_53(
 # --- crashes ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("apply_first", [False, True], ids=["before-landing", "after-landing"])
+@pytest.mark.parametrize(("operation", "apply_first"), [
+    (CHANGE, False), (CHANGE, True), ("GetChange", False)],
+    ids=["before-landing", "after-landing", "waiting-for-insync"])
 def test_a_killed_apply_converges_on_rerun(
-    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path, apply_first: bool
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path, operation: str, apply_first: bool
 ) -> None:
     write_policy(tmp_path)
-    hold = aws.hold(CHANGE, apply_first=apply_first)
+    hold = aws.hold(operation, apply_first=apply_first)
     process = start_cli(aws, tmp_path, "apply", "--yes")
     try:
         assert hold.arrived.wait(30)
