@@ -134,8 +134,34 @@ def run(
     """Write the changes in their phases, then wait for INSYNC. Waiting is timed from the
     first accepted batch, never from before a confirmation prompt; `on_write` hears of every
     accepted write (the audit log), `on_submit` of each batch as soon as Route 53 takes it."""
-    record_write = on_write or (lambda write: None)
     result = ApplyResult()
+    try:
+        return _run(changes, aws, result, wait=wait, timeout_s=timeout_s, on_wait=on_wait,
+                    comment=comment, record_write=on_write or (lambda write: None),
+                    on_submit=on_submit, wait_deployed=wait_deployed)
+    except GeoproxyError as error:
+        if result.batches or result.distributions_updated or result.health_checks_created:
+            error.message += (_not_written(changes, result) + ". Run `geoproxy plan` to see "
+                              "what is left, and the same command again to complete it")
+        raise
+
+
+def _not_written(changes: ChangeSet, result: ApplyResult) -> str:
+    """What a failed run did not get to, to go with what it did (see `_with_progress`)."""
+    left = [f"change batch {index + 1} of {len(changes.batches)} (zone {zone_id})"
+            for index, (zone_id, _) in enumerate(changes.batches)
+            if index >= len(result.batches)]
+    left += [f"distribution {d.distribution_id}" for d in changes.distributions
+             if d.distribution_id not in result.distributions_updated]
+    left += [f"health check {c.id} deletion" for c in changes.delete_health_checks
+             if c.id not in result.health_checks_deleted]
+    return f"; not written: {', '.join(left)}" if left else ""
+
+
+def _run(changes: ChangeSet, aws: AwsSettings, result: ApplyResult, *, wait: bool,
+         timeout_s: float, on_wait: WaitCallback | None, comment: str,
+         record_write: WriteCallback, on_submit: SubmitCallback | None,
+         wait_deployed: bool) -> ApplyResult:
     started = time.monotonic()
     # Health checks first (records refer to them), deleted last (once nothing refers to them).
     ids = create_health_checks(changes, aws, record_write, result)
@@ -206,8 +232,7 @@ def _with_progress(error: GeoproxyError, result: ApplyResult) -> GeoproxyError:
     done += [f"distribution {d}" for d in result.distributions_updated]
     done += [f"health check {check_id} deleted" for check_id in result.health_checks_deleted]
     if done:
-        error.message += (f"; already applied: {', '.join(done)}. Run `geoproxy plan` to see "
-                          "what is left, and apply again to complete it")
+        error.message += f"; already applied: {', '.join(done)}"
     return error
 
 

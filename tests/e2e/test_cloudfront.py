@@ -158,6 +158,8 @@ def test_a_failure_between_steps_is_completed_by_a_rerun(
     failed = run_cli("apply", "--yes")
     assert failed.returncode == 1
     assert "already applied: change" in failed.stderr
+    assert f"not written: change batch 2 of 2 (zone {zone}), distribution {distribution}" in (
+        failed.stderr)
     assert len(records_at(aws, zone)) == 34  # step one landed
     assert records_at(aws, zone, VIEWER) == []  # step three did not
     assert config_of(aws, distribution)["DefaultCacheBehavior"]["TargetOriginId"] == "legacy"
