@@ -105,3 +105,13 @@ def write_options(func: F) -> F:
                         help="Do not wait for Route 53 to report INSYNC.")(func)
     return click.option("--yes", "-y", is_flag=True,
                         help="Do not ask for confirmation.")(func)
+
+
+def dry_run_options(func: F) -> F:
+    """--dry-run, and --out to keep what it shows as a saved plan."""
+    func = click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+                        default=None, metavar="PLANFILE",
+                        help="With --dry-run: save the plan; `geoproxy apply PLANFILE` "
+                             "applies it later.")(func)
+    return click.option("--dry-run", is_flag=True,
+                        help="Show what would change; write nothing.")(func)

@@ -12,6 +12,7 @@ from geoproxy.cli import render
 from geoproxy.cli.flow import finish_overlay_change, refuse_if_unsafe
 from geoproxy.cli.options import (
     aws_options,
+    dry_run_options,
     output_option,
     policy_option,
     reports_errors,
@@ -31,10 +32,7 @@ from geoproxy.errors import EXIT_OK, GeoproxyError
               help="The PoP to send it to (default: the PoP's `failover_to` partner).")
 @click.option("--app", "app_names", multiple=True, metavar="NAME",
               help="Only these applications (repeatable; default: all with a PoP in --from).")
-@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, metavar="PLANFILE",
-              help="With --dry-run: save the plan; `geoproxy apply PLANFILE` applies it later.")
+@dry_run_options
 @click.option("--reason", default="", help="Why: recorded with the failover.")
 @click.option("--override-compliance", default=None, metavar="REASON",
               help="Allow a failover that breaks a compliance rule, recording why.")
@@ -90,10 +88,7 @@ def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
 @click.argument("region")
 @click.option("--app", "app_names", multiple=True, metavar="NAME",
               help="Only these applications (repeatable; default: all).")
-@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, metavar="PLANFILE",
-              help="With --dry-run: save the plan; `geoproxy apply PLANFILE` applies it later.")
+@dry_run_options
 @reports_errors
 def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wait: bool,
              audit_log: Path | None, timeout: float, region: str,
