@@ -10,6 +10,7 @@ caller's role/user name (never the account id) and the reason. Nothing secret be
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,34 @@ _MARKER = "geoproxy-failover=v1"
 _CHUNK = 255  # the longest character-string a TXT value may hold
 _FIELDS = (("from", "from_pop"), ("to", "to_pop"), ("at", "at"), ("by", "by"),
            ("reason", "reason"), ("override", "override_compliance"))
+
+
+# Route 53 takes at most 4,000 characters per value (API_ResourceRecord.html); each
+# failover is one value, its text split into 255-character strings.
+MAX_VALUE_CHARS = 4000
+# Free text (--reason, --override-compliance) goes to public DNS: short, printable, one line.
+MAX_FREE_TEXT = 300
+
+
+def free_text_problem(text: str, option: str) -> str | None:
+    """Why `text` cannot be stored as the `option` of a failover, or None."""
+    if len(text) > MAX_FREE_TEXT:
+        return f"{option} is {len(text)} characters long; at most {MAX_FREE_TEXT} are allowed"
+    bad = sorted({repr(c) for c in text if unicodedata.category(c).startswith("C")})
+    if bad:
+        return (f"{option} contains control or invisible characters ({', '.join(bad)}); use "
+                "printable text on one line")
+    return None
+
+
+def value_problem(failover: Failover) -> str | None:
+    """Why this failover does not fit one Route 53 TXT value, or None."""
+    size = len(encode_failover(failover))
+    if size > MAX_VALUE_CHARS:
+        return (f"the failover state would be {size} characters (non-ASCII text is "
+                f"percent-encoded), over Route 53's {MAX_VALUE_CHARS} per value; shorten "
+                "--reason or --override-compliance")
+    return None
 
 
 def state_name(record_name: str) -> str:

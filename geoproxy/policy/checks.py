@@ -103,6 +103,17 @@ def check_policy(policy: Policy, catalog: Catalog) -> list[Issue]:
             issues.append(Issue(("applications", index, "record"),
                                 f"{app.record} is already managed by application {other.name!r}"))
         first_with_record.setdefault(app.record, index)
+        # An application's subtree is its record and every name below it (its state record,
+        # failover pairs and direct PoP names live there): another application inside it
+        # would see those records as its own and delete them on every other apply.
+        for record, name in records.items():
+            if app.record.endswith("." + record) and name != app.name:
+                issues.append(Issue(("applications", index, "record"),
+                                    f"{app.record} lies below {record}, the record of "
+                                    f"application {name!r}: geoproxy keeps that "
+                                    f"application's own records below its name, so "
+                                    f"{app.name!r} and {name!r} would delete each other's "
+                                    "records; use names that do not nest"))
         if app.cloudfront:
             distribution_id = app.cloudfront.distribution_id
             if first_with_distribution.setdefault(distribution_id, app.name) != app.name:

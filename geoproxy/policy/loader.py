@@ -49,26 +49,67 @@ class LoadedPolicy:
         return PolicyError(self.file, self.source.locate(issues))
 
 
-def _to_python(node: yaml.Node, path: YamlPath, lines: dict[YamlPath, int]) -> Any:
-    lines[path] = node.start_mark.line + 1
+# Bounds for hostile input: a real policy of 300 applications is about 10,000 YAML nodes
+# and 8 levels deep. Aliases are expanded when the YAML becomes Python objects, which is
+# where nine nested levels of aliases ("billion laughs") would otherwise take minutes and
+# gigabytes; the budget stops that after a fraction of a second.
+MAX_POLICY_BYTES = 1024 * 1024
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+
+
+class _TooBig(Exception):
+    def __init__(self, message: str, line: int | None) -> None:
+        self.issue = Issue((), message, line)
+
+
+@dataclass
+class _Budget:
+    nodes: int = 0
+
+
+def _to_python(node: yaml.Node, path: YamlPath, lines: dict[YamlPath, int],
+               budget: _Budget) -> Any:
+    budget.nodes += 1
+    line = node.start_mark.line + 1
+    if budget.nodes > MAX_NODES:
+        raise _TooBig(f"more than {MAX_NODES:,} values once aliases are expanded; refusing "
+                      "to load it (a policy needs far fewer)", line)
+    if len(path) > MAX_DEPTH:
+        raise _TooBig(f"nested more than {MAX_DEPTH} levels deep", line)
+    lines[path] = line
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _to_python(key_node, (*path, "<key>"), {})
+            key = _to_python(key_node, (*path, "<key>"), {}, budget)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                raise _BadNode(Issue(path, "a key must be a plain value, not a "
+                                           f"{type(key).__name__}",
+                                     key_node.start_mark.line + 1))
             if key in result:
                 raise _DuplicateKey(path, key, key_node.start_mark.line + 1)
-            result[key] = _to_python(value_node, (*path, key), lines)
+            result[key] = _to_python(value_node, (*path, key), lines, budget)
             # An error about an entry is about its key's line, even when the value is a block.
             lines[(*path, key)] = key_node.start_mark.line + 1
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_to_python(item, (*path, index), lines) for index, item in enumerate(node.value)]
-    return yaml.SafeLoader("").construct_object(node, deep=True)
+        return [_to_python(item, (*path, index), lines, budget)
+                for index, item in enumerate(node.value)]
+    try:
+        return yaml.SafeLoader("").construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as error:
+        problem = getattr(error, "problem", None) or str(error)
+        raise _BadNode(Issue(path, f"cannot read this value: {problem}", line)) from None
 
 
 class _DuplicateKey(Exception):
     def __init__(self, path: YamlPath, key: object, line: int) -> None:
         self.issue = Issue((*path, str(key)), f"key {key!r} appears twice", line)
+
+
+class _BadNode(Exception):
+    def __init__(self, issue: Issue) -> None:
+        self.issue = issue
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
@@ -79,13 +120,19 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
         problem = getattr(error, "problem", None) or str(error)
         raise PolicyError(file, [Issue((), f"not valid YAML: {problem}",
                                        mark.line + 1 if mark else None)]) from None
+    except RecursionError:
+        raise PolicyError(file, [Issue((), f"nested more than {MAX_DEPTH} levels deep")]
+                          ) from None
     lines: dict[YamlPath, int] = {}
     if node is None:
         return None, SourceMap(lines)
     try:
-        return _to_python(node, (), lines), SourceMap(lines)
-    except _DuplicateKey as duplicate:
-        raise PolicyError(file, [duplicate.issue]) from None
+        return _to_python(node, (), lines, _Budget()), SourceMap(lines)
+    except (_DuplicateKey, _TooBig, _BadNode) as problem:
+        raise PolicyError(file, [problem.issue]) from None
+    except RecursionError:
+        raise PolicyError(file, [Issue((), f"nested more than {MAX_DEPTH} levels deep")]
+                          ) from None
 
 
 def _allowed_keys(path: YamlPath) -> list[str]:
@@ -129,17 +176,18 @@ def _issues_from(error: ValidationError) -> list[Issue]:
         if union_member and path in seen_paths:
             continue  # one message per key, not one per member of its union type
         seen_paths.add(path)
-        if union_member and str(path[-1]) in _UNION_EXPECTATIONS:
-            expected = _UNION_EXPECTATIONS[str(path[-1])]
+        last = str(path[-1]) if path else ""
+        if union_member and last in _UNION_EXPECTATIONS:
+            expected = _UNION_EXPECTATIONS[last]
             issues.append(Issue(path, f"expected {expected}, got {detail['input']!r}"))
             continue
         message = detail["msg"].removeprefix("Value error, ")
-        if detail["type"] == "extra_forbidden":
-            key = str(path[-1])
+        if detail["type"] == "extra_forbidden" and path:
+            key = last
             close = difflib.get_close_matches(key, _allowed_keys(path[:-1]), n=1)
             message = f"unknown key {key!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
-        elif detail["type"] == "missing":
-            message = f"required key {str(path[-1])!r} is missing"
+        elif detail["type"] == "missing" and path:
+            message = f"required key {last!r} is missing"
         issues.append(Issue(path, message))
     # A misspelt required key shows up twice (unknown + missing); the hint says it all.
     hinted = {(issue.path[:-1], issue.message.split("'")[-2]) for issue in issues
@@ -169,6 +217,10 @@ def validate_policy(data: Any, file: str, source: SourceMap, catalog: Catalog) -
 def load_policy(path: str | Path, catalog: Catalog) -> LoadedPolicy:
     file = str(path)
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_POLICY_BYTES:
+            raise PolicyError(file, [Issue((), f"{size:,} bytes; a policy may be at most "
+                                               f"{MAX_POLICY_BYTES:,} bytes (1 MiB)")])
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PolicyError(file, [Issue((), "file not found")]) from None

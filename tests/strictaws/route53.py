@@ -10,6 +10,7 @@ swapped in when the whole batch is valid, exactly like Route 53's all-or-nothing
 from __future__ import annotations
 
 import copy
+import re
 import threading
 import uuid
 from typing import Any
@@ -130,6 +131,10 @@ class ChangeTracker:
             return {**change["info"], "Status": "PENDING" if pending else "INSYNC"}
 
 
+MAX_VALUE_CHARS = 4000
+MAX_TXT_STRING = 255
+
+
 def norm_name(name: str) -> str:
     # Route 53 stores names lower-case and fully qualified, whatever case the caller used.
     name = name.lower()
@@ -207,6 +212,29 @@ def check_shape(action: str, rec: Record) -> None:
         )
     if "SetIdentifier" not in rec and policies:
         raise InvalidInput(f"Invalid request: Missing field 'SetIdentifier' in {where}")
+    # A Value is at most 4,000 characters (API_ResourceRecord.html, "Length Constraints:
+    # Maximum length of 4000"); moto stores any length.
+    for entry in rec.get("ResourceRecords", []):
+        if len(entry["Value"]) > MAX_VALUE_CHARS:
+            raise InvalidInput(
+                "1 validation error detected: Value at 'changeBatch.changes.1.member."
+                "resourceRecordSet.resourceRecords.1.member.value' failed to satisfy "
+                f"constraint: Member must have length less than or equal to {MAX_VALUE_CHARS}")
+
+
+def txt_problems(rec: Record) -> list[str]:
+    """Each character-string of a TXT value is at most 255 characters (Route 53 Developer
+    Guide, ResourceRecordTypes.html#TXTFormat: "Each string can be up to 255 characters"),
+    and must be quoted; moto accepts anything."""
+    if rec["Type"] != "TXT":
+        return []
+    problems = []
+    for entry in rec.get("ResourceRecords", []):
+        for string in re.findall(r'"((?:[^"\\]|\\.)*)"', entry["Value"]):
+            if len(string.encode()) > MAX_TXT_STRING:
+                problems.append(f"CharacterStringTooLong (Value is too long) encountered with "
+                                f"'{entry['Value'][:40]}...'")
+    return problems
 
 
 def final_state_problems(state: dict[Key, Record], touched: list[Key], zone: str) -> list[str]:
@@ -285,7 +313,9 @@ def plan(zone: FakeZone, changes: list[dict[str, Any]]) -> list[Record]:
         rec = from_request(change["ResourceRecordSet"])
         check_shape(action, rec)
         k, current = key(rec), state.get(key(rec))
-        if rec["Name"] != zone_name and not rec["Name"].endswith("." + zone_name):
+        if action != "DELETE" and (too_long := txt_problems(rec)):
+            problems.extend(too_long)
+        elif rec["Name"] != zone_name and not rec["Name"].endswith("." + zone_name):
             problems.append(
                 f"RRSet with DNS name {rec['Name']} is not permitted in zone {zone_name}"
             )

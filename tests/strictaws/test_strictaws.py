@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -393,6 +394,50 @@ def test_injected_disconnect(aws: StrictMotoServer, r53: Any) -> None:
     with pytest.raises(ConnectionClosedError):
         r53.list_hosted_zones()
     assert r53.list_hosted_zones()["HostedZones"] == []
+
+
+def test_injected_lost_response_applies_then_drops(
+    aws: StrictMotoServer, r53: Any, zone: str
+) -> None:
+    aws.inject_lost_response("ChangeResourceRecordSets")
+    with pytest.raises(ConnectionClosedError):
+        change(r53, zone, simple("www.example.com", "192.0.2.1"))
+    assert records(r53, zone) == [("www.example.com.", "A", None)]  # it landed all the same
+
+
+def test_hold_parks_a_request_until_released(aws: StrictMotoServer, r53: Any) -> None:
+    hold = aws.hold("ListHostedZones")
+    answers: list[Any] = []
+    caller = threading.Thread(target=lambda: answers.append(r53.list_hosted_zones()))
+    caller.start()
+    assert hold.arrived.wait(10)
+    assert answers == []  # parked
+    hold.release()
+    caller.join(10)
+    assert answers and answers[0]["HostedZones"] == []
+
+
+def txt(name: str, *values: str) -> dict:
+    return {"Action": "CREATE", "ResourceRecordSet": {
+        "Name": name, "Type": "TXT", "TTL": 60,
+        "ResourceRecords": [{"Value": value} for value in values]}}
+
+
+def test_txt_strings_are_at_most_255_characters(r53: Any, zone: str) -> None:
+    # ResourceRecordTypes.html#TXTFormat: each string of a TXT value up to 255 characters.
+    change(r53, zone, txt("ok.example.com", '"' + "a" * 255 + '" "' + "b" * 255 + '"'))
+    message = rejected(r53, zone, txt("long.example.com", '"' + "a" * 256 + '"'))
+    assert "CharacterStringTooLong" in message
+    assert ("ok.example.com.", "TXT", None) in records(r53, zone)
+
+
+def test_a_value_is_at_most_4000_characters(r53: Any, zone: str) -> None:
+    # API_ResourceRecord.html: Value, "Length Constraints: Maximum length of 4000".
+    value = " ".join('"' + "a" * 250 + '"' for _ in range(16))  # 4,047 characters
+    with pytest.raises(ClientError) as err:
+        change(r53, zone, txt("big.example.com", value))
+    assert err.value.response["Error"]["Code"] == "InvalidInput"
+    assert "less than or equal to 4000" in err.value.response["Error"]["Message"]
 
 
 # -- server plumbing

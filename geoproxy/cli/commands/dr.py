@@ -48,12 +48,22 @@ def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
     from geoproxy.aws.audit import utc_now
     from geoproxy.aws.session import Caller, caller_identity
     from geoproxy.core.failover import Failover
+    from geoproxy.core.state import free_text_problem, value_problem
     from geoproxy.pipeline import compile_policy, failover_scope, plan_failover
 
     compiled = compile_policy(policy_file)
     targets = failover_scope(compiled, from_pop, to_pop, app_names)
     if override_compliance is not None and not override_compliance.strip():
         raise GeoproxyError("--override-compliance needs a reason")
+    for option, text in (("--reason", reason), ("--override-compliance", override_compliance)):
+        if text and (problem := free_text_problem(text, option)):
+            raise GeoproxyError(problem, hint="it is published in DNS with the failover; "
+                                              "keep the details in your incident tool")
+    for target in set(targets.values()):  # the longest `by` geoproxy may write
+        if problem := value_problem(Failover(from_pop, target, utc_now(), "x" * 256,
+                                             reason or override_compliance or "",
+                                             override_compliance or "")):
+            raise GeoproxyError(problem)
     # A saved plan records who prepared the failover; a plain dry run asks nobody.
     caller = (Caller(None, "dry run") if dry_run and out_file is None
               else caller_identity(aws))
