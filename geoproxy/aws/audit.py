@@ -46,3 +46,29 @@ class AuditLog:
 
     def close(self) -> None:
         self.stream.close()
+
+
+def callers(path: str | Path | None, state_name: str, declared_at: str) -> str | None:
+    """Who declared the failover whose state record is `state_name`, declared at
+    `declared_at`: the caller of the first failover write of that record at or after that
+    time, from the audit log (the public state record does not say)."""
+    chosen = path or os.environ.get(ENV_VARIABLE)
+    if not chosen:
+        return None
+    wanted = state_name.rstrip(".").lower() + "."
+    try:
+        lines = Path(chosen).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(entry, dict) or entry.get("command") != "failover":
+            continue
+        names = {str(r.get("name", "")).lower() for r in entry.get("records") or []
+                 if isinstance(r, dict)}
+        if wanted in names and str(entry.get("time", "")) >= declared_at and entry.get("who"):
+            return str(entry["who"])
+    return None

@@ -137,7 +137,7 @@ def _pop_of(record: LiveRecord | DesiredRecord | None) -> str:
 
 def failover_dict(failover: Failover) -> dict[str, Any]:
     return {"from": failover.from_pop, "to": failover.to_pop, "at": failover.at,
-            "by": failover.by, "reason": failover.reason or None,
+            "by": failover.by or None, "reason": failover.reason or None,
             "override_compliance": failover.override_compliance or None}
 
 

@@ -47,7 +47,7 @@ def status_text(statuses: list[AppStatus]) -> None:
         for failover in status.failovers:
             stdout.print(Text.assemble(
                 ("  failover ", "bold cyan"), f"{failover.from_pop} → {failover.to_pop}",
-                (f"  since {failover.at} by {failover.by}"
+                (f"  since {failover.at}" + (f" by {failover.by}" if failover.by else "")
                  + (f": {failover.reason}" if failover.reason else "")
                  + (f" [compliance overridden: {failover.override_compliance}]"
                     if failover.override_compliance else ""), "dim")))

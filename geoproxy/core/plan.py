@@ -7,6 +7,7 @@ geoproxy does not own; safety rules then inspect the finished plan and may refus
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -198,6 +199,13 @@ def _same(live: LiveRecord, desired: DesiredRecord) -> bool:
     return canonical(live.raw) == canonical(desired.record.to_route53())
 
 
+def _only_caller(live: LiveRecord, state: StateRecord) -> bool:
+    """The live state differs from the desired one only by the caller older geoproxies
+    published in it."""
+    anonymous = {pop: dataclasses.replace(f, by="") for pop, f in overlay_of(live).items()}
+    return anonymous == {f.from_pop: f for f in state.failovers}
+
+
 def _delete_note(record: LiveRecord, desired: DesiredApp) -> str:
     if record.name == state_name(desired.record_name):
         return "no failover is active any more"
@@ -258,6 +266,9 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
             plan.unchanged.append(desired_record)
         else:
             note = "" if current.key in owned else "adopted: replaces a record it did not own"
+            if not note and isinstance(desired_record.record, StateRecord) and _only_caller(
+                    current, desired_record.record):
+                note = "stops publishing who declared the failover (the audit log keeps it)"
             plan.changes.append(RecordChange("update", key[0], key[1], region,
                                              old=current, new=desired_record, note=note))
     for key, record in owned.items():

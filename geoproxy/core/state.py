@@ -10,6 +10,7 @@ caller's role/user name (never the account id) and the reason. Nothing secret be
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,8 +24,13 @@ STATE_LABEL = "_geoproxy"
 STATE_TTL = 60
 _MARKER = "geoproxy-failover=v1"
 _CHUNK = 255  # the longest character-string a TXT value may hold
-_FIELDS = (("from", "from_pop"), ("to", "to_pop"), ("at", "at"), ("by", "by"),
-           ("reason", "reason"), ("override", "override_compliance"))
+# The record is public DNS: anyone can read it with `dig TXT _geoproxy.<record>`. It holds
+# what routing needs (from, to, when, the override and the reason, which the docs say is
+# public) and never who: `by` is read from records older geoproxies wrote, so the next apply
+# can rewrite them without it, but never written. The audit log keeps the caller.
+_FIELDS = (("from", "from_pop"), ("to", "to_pop"), ("at", "at"), ("reason", "reason"),
+           ("override", "override_compliance"))
+_READ_ONLY_FIELDS = (("by", "by"),)
 
 
 # Route 53 takes at most 4,000 characters per value (API_ResourceRecord.html); each
@@ -73,7 +79,8 @@ def decode_value(value: str) -> Failover | None:
     if not words or words[0] != _MARKER:
         return None
     fields = dict(word.split("=", 1) for word in words[1:] if "=" in word)
-    values = {attr: unquote(fields.get(key, "")) for key, attr in _FIELDS}
+    values = {attr: unquote(fields.get(key, ""))
+              for key, attr in (*_FIELDS, *_READ_ONLY_FIELDS)}
     if not values["from_pop"] or not values["to_pop"]:
         return None
     return Failover(**values)
@@ -109,7 +116,8 @@ class StateRecord:
 
     @classmethod
     def of(cls, record_name: str, failovers: Iterable[Failover]) -> StateRecord:
-        return cls(state_name(record_name), tuple(sorted(failovers, key=lambda f: f.from_pop)))
+        public = (dataclasses.replace(f, by="") for f in failovers)  # see _FIELDS
+        return cls(state_name(record_name), tuple(sorted(public, key=lambda f: f.from_pop)))
 
     def to_route53(self) -> dict[str, Any]:
         return {

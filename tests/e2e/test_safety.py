@@ -53,3 +53,47 @@ def test_a_long_non_ascii_reason_within_the_limits_lands_in_dns(
     assert all(len(part) <= 255 for part in value.split('"')[1::2])
     status = json.loads(run_cli("status", "-o", "json").stdout)
     assert [f["reason"] for app in status["applications"] for f in app["failovers"]] == [reason]
+
+
+def test_the_public_state_record_names_nobody(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str], tmp_path: Path
+) -> None:
+    log = tmp_path / "audit.jsonl"
+    result = run_cli("failover", "--from", "eu-west-1", "--yes", "--reason", "Dublin down",
+                     "--audit-log", str(log))
+    assert result.returncode == 0, result.stderr
+    [value] = state_values(aws, zone)
+    assert "by=" not in value and "moto" not in value and "123456789012" not in value
+    assert "from=eu-west-1" in value and "reason=Dublin%20down" in value
+    [write] = [json.loads(line) for line in log.read_text().splitlines()]
+    assert write["who"].startswith("arn:aws:")  # the local audit log keeps the full caller
+    with_log = json.loads(run_cli("status", "-o", "json", "--audit-log", str(log)).stdout)
+    assert with_log["applications"][0]["failovers"][0]["by"] == write["who"]
+    without = json.loads(run_cli("status", "-o", "json").stdout)
+    assert without["applications"][0]["failovers"][0]["by"] is None
+    assert "by arn:" in run_cli("status", "--audit-log", str(log)).stdout
+
+
+def test_a_state_record_that_names_its_caller_is_rewritten_by_apply(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    # What geoproxy 0.1 wrote: the caller's role and session name, in public DNS.
+    old = ('"geoproxy-failover=v1 from=eu-west-1 to=eu-central-1 at=2026-11-27T09%3A47%3A59Z '
+           'by=assumed-role%2FOps%2Falice%40example.com reason=INC-4711"')
+    assert run_cli("failover", "--from", "eu-west-1", "--yes", "--reason", "INC-4711"
+                   ).returncode == 0
+    route53 = aws.client("route53")
+    [current] = records_at(aws, zone, STATE)
+    route53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [
+        {"Action": "DELETE", "ResourceRecordSet": current},
+        {"Action": "CREATE", "ResourceRecordSet": {**current, "ResourceRecords": [
+            {"Value": old}]}}]})
+    plan = run_cli("plan", "--detailed-exitcode")
+    assert plan.returncode == 2
+    assert "stops publishing who declared the failover" in plan.stdout
+    assert "1 to update" in plan.stdout
+    assert run_cli("apply", "--yes").returncode == 0
+    [value] = state_values(aws, zone)
+    assert "alice" not in value and "by=" not in value
+    assert "at=2026-11-27T09%3A47%3A59Z" in value and "reason=INC-4711" in value
+    assert run_cli("plan", "--detailed-exitcode").returncode == 0

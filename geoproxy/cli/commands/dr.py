@@ -127,15 +127,28 @@ def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 0 when live matches the policy, 2 on drift, missing or foreign "
                    "records, 4 when only a failover is active; 1 on error.")
+@click.option("--audit-log", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              envvar="GEOPROXY_AUDIT_LOG",
+              help="Read who declared each failover from this audit log (default: "
+                   "GEOPROXY_AUDIT_LOG); the public state record does not say.")
 @reports_errors
-def status(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bool) -> int:
+def status(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bool,
+           audit_log: Path | None) -> int:
     """Where each source region's traffic goes now, and why it differs from the policy."""
+    from dataclasses import replace
+
+    from geoproxy.aws.audit import callers
     from geoproxy.cli import render_status
+    from geoproxy.core.state import state_name
     from geoproxy.core.status import status_exit_code
     from geoproxy.pipeline import compile_policy, compute_status
 
     compiled = compile_policy(policy_file)
     statuses, warnings = compute_status(compiled, aws)
+    for app_status in statuses:
+        state = state_name(app_status.record)
+        app_status.failovers = [replace(f, by=callers(audit_log, state, f.at) or "")
+                                for f in app_status.failovers]
     render.warnings(warnings)
     if output == "json":
         render.emit_json(render_status.status_json(statuses, warnings))

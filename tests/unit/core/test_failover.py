@@ -60,7 +60,7 @@ EU_SOURCES = ("eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west
 
 
 def failover(from_pop: str, to_pop: str, *, override: str = "", reason: str = "",
-             by: str = "alice") -> Failover:
+             by: str = "") -> Failover:
     return Failover(from_pop, to_pop, AT, by, reason, override)
 
 
@@ -429,4 +429,4 @@ def test_failover_is_frozen() -> None:
     f = failover("a", "b")
     with pytest.raises(AttributeError):
         f.to_pop = "c"  # type: ignore[misc]
-    assert replace(f, to_pop="c") == Failover("a", "c", AT, "alice", "", "")
+    assert replace(f, to_pop="c") == Failover("a", "c", AT, "", "", "")

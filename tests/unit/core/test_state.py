@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +46,9 @@ BASE = {"us-east-1": "us-east-1", "eu-west-1": "eu-west-1", "eu-west-2": "eu-wes
 # eu-west-1 -> eu-central-1 moves both sources that reached eu-west-1.
 FAILED_OVER = {**BASE, "eu-west-1": "eu-central-1", "eu-west-2": "eu-central-1"}
 
-EUW1_TO_EUC1 = Failover("eu-west-1", "eu-central-1", AT, "alice", "power loss")
+EUW1_TO_EUC1 = Failover("eu-west-1", "eu-central-1", AT, "", "power loss")
 EUW1_TO_EUC1_VALUE = ('"geoproxy-failover=v1 from=eu-west-1 to=eu-central-1 '
-                      'at=2026-01-02T03%3A04%3A05Z by=alice reason=power%20loss"')
+                      'at=2026-01-02T03%3A04%3A05Z reason=power%20loss"')
 
 
 # --- encode / decode ------------------------------------------------------------------------
@@ -78,11 +79,18 @@ def test_round_trip_awkward_text() -> None:
     assert all(sep == " " for sep in parts[2:-1:2])
     text = "".join(parts[1::2])
     assert "\\" not in value
-    assert text.count(" ") == 6  # only the separators of marker + 6 fields
-    assert text.split(" ")[5] == ("reason=say%20%22hi%22%20%5C%2050%25%20off%2C%20a%3Db%20%20"
+    assert text.count(" ") == 5  # only the separators of marker + 5 fields (never `by`)
+    assert "alice" not in value and "arn:" not in value  # the caller is not published
+    assert text.split(" ")[4] == ("reason=say%20%22hi%22%20%5C%2050%25%20off%2C%20a%3Db%20%20"
                                   "twice%20spaced%2C%20caf%C3%A9%20%E2%98%83%20%E6%97%A5%E6"
                                   "%9C%AC%20%2B%20tab%09here")
-    assert decode_value(value) == f
+    assert decode_value(value) == replace(f, by="")
+
+
+def test_a_caller_in_an_old_record_is_still_read() -> None:
+    # Records older geoproxies wrote carry `by`; reading it lets the next apply rewrite them.
+    old = '"geoproxy-failover=v1 from=a to=b at=t by=assumed-role%2FOps%2Falice reason=r"'
+    assert decode_value(old) == Failover("a", "b", "t", "assumed-role/Ops/alice", "r")
 
 
 @pytest.mark.parametrize("reason", [
@@ -91,7 +99,7 @@ def test_round_trip_awkward_text() -> None:
     "x" * 1000 + " = % \" done",
 ])
 def test_long_reason_splits_into_strings_of_at_most_255(reason: str) -> None:
-    f = Failover("eu-west-1", "eu-central-1", AT, "bob", reason)
+    f = Failover("eu-west-1", "eu-central-1", AT, "", reason)
     value = encode_failover(f)
     assert value.startswith('"geoproxy-failover=v1 from=eu-west-1 ')
     strings = value.split('"')[1::2]
@@ -107,8 +115,8 @@ def test_long_reason_splits_into_strings_of_at_most_255(reason: str) -> None:
 
 
 def test_exactly_255_characters_is_one_string() -> None:
-    head = len("geoproxy-failover=v1 from=a to=b at=t by=u reason=")
-    f = Failover("a", "b", "t", "u", "r" * (255 - head))
+    head = len("geoproxy-failover=v1 from=a to=b at=t reason=")
+    f = Failover("a", "b", "t", "", "r" * (255 - head))
     value = encode_failover(f)
     assert len(value) == 257
     assert value.count('"') == 2
@@ -139,7 +147,7 @@ def txt_raw(*values: str, name: str = STATE + ".", ttl: int = 60,
             "ResourceRecords": [{"Value": value} for value in values], **extra}
 
 
-OTHER = Failover("us-east-1", "eu-central-1", AT, "carol")
+OTHER = Failover("us-east-1", "eu-central-1", AT, "")
 
 
 def test_is_state_record_true() -> None:
@@ -187,7 +195,7 @@ def test_live_app_finds_state_among_other_records() -> None:
 
 
 def test_state_record_of_sorts_and_to_route53() -> None:
-    b = Failover("us-east-1", "eu-central-1", AT, "carol")
+    b = Failover("us-east-1", "eu-central-1", AT, "")
     a = EUW1_TO_EUC1
     record = StateRecord.of(NAME, [b, a])
     assert record == StateRecord(STATE, (a, b))
@@ -200,7 +208,7 @@ def test_state_record_of_sorts_and_to_route53() -> None:
         "ResourceRecords": [
             {"Value": EUW1_TO_EUC1_VALUE},
             {"Value": '"geoproxy-failover=v1 from=us-east-1 to=eu-central-1 '
-                      'at=2026-01-02T03%3A04%3A05Z by=carol"'},
+                      'at=2026-01-02T03%3A04%3A05Z"'},
         ],
     }
 
@@ -317,7 +325,7 @@ def test_plan_state_update_is_delete_and_create(compiled: Compiled) -> None:
 
 
 def test_plan_state_update_when_only_the_reason_differs(compiled: Compiled) -> None:
-    old = Failover("eu-west-1", "eu-central-1", AT, "alice", "power loss?")
+    old = Failover("eu-west-1", "eu-central-1", AT, "", "power loss?")
     old_raw = StateRecord.of(NAME, [old]).to_route53()
     plan = calculate_app(desired_with(compiled, EUW1_TO_EUC1), live(FAILED_OVER, old_raw))
     assert summary(plan) == [("update", STATE, "TXT", None, "")]
@@ -325,7 +333,7 @@ def test_plan_state_update_when_only_the_reason_differs(compiled: Compiled) -> N
 
 def test_plan_state_update_when_a_failover_is_added(compiled: Compiled) -> None:
     old_raw = StateRecord.of(NAME, [EUW1_TO_EUC1]).to_route53()
-    us = Failover("us-east-1", "eu-central-1", AT, "carol")
+    us = Failover("us-east-1", "eu-central-1", AT, "")
     desired = desired_with(compiled, EUW1_TO_EUC1, us)
     routes = {source: "eu-central-1" for source in BASE}
     plan = calculate_app(desired, live(routes, old_raw))
