@@ -16,7 +16,7 @@ from geoproxy.core.records import (
 )
 from geoproxy.core.routing import AppRouting, Route
 from geoproxy.core.state import StateRecord
-from geoproxy.policy.catalog import CLOUDFRONT_HOSTED_ZONE_ID, Catalog
+from geoproxy.policy.catalog import CLOUDFRONT_HOSTED_ZONE_ID, Catalog, ipv6_alias_name
 from geoproxy.policy.models import Application
 
 
@@ -59,9 +59,11 @@ class DesiredApp:
 
 
 def _alias_to_pop(app: Application, pop: str, catalog: Catalog,
-                  evaluate_target_health: bool) -> AliasTarget:
-    return AliasTarget(app.pops[pop].target, app.hosted_zone_id_of(pop, catalog),
-                       evaluate_target_health)
+                  evaluate_target_health: bool, record_type: str) -> AliasTarget:
+    target = app.pops[pop].target
+    if record_type == "AAAA":
+        target = ipv6_alias_name(target)
+    return AliasTarget(target, app.hosted_zone_id_of(pop, catalog), evaluate_target_health)
 
 
 def desired_app(
@@ -88,7 +90,8 @@ def desired_app(
                 pair = pop_name(route.base_pop or route.pop, app.record)
                 target = AliasTarget(pair, zone_id, False)
             else:
-                target = _alias_to_pop(app, route.pop, catalog, app.evaluate_target_health)
+                target = _alias_to_pop(app, route.pop, catalog, app.evaluate_target_health,
+                                       record_type)
             records.append(DesiredRecord(
                 LatencyRecord(app.record, record_type, route.source_region, target), route))
         if not app.auto_failover:
@@ -107,7 +110,8 @@ def desired_app(
                 check = health_check_ids.get(target_pop) if role == "PRIMARY" else None
                 pairs.append(DesiredRecord(FailoverRecord(
                     pop_name(pop, app.record), record_type, role,
-                    _alias_to_pop(app, target_pop, catalog, health), target_pop, check)))
+                    _alias_to_pop(app, target_pop, catalog, health, record_type), target_pop,
+                    check)))
     state = DesiredRecord(StateRecord.of(app.record, active)) if active else None
     directs, viewers, viewer_names = _cloudfront_records(app, catalog, distribution)
     return DesiredApp(app.name, app.zone, app.zone_id, app.record, tuple(app.record_types),
@@ -133,7 +137,7 @@ def _cloudfront_records(
         for record_type in app.record_types:
             directs.append(DesiredRecord(OwnedAliasRecord(
                 direct_name(failover.secondary_pop, app.record), record_type, "direct",
-                _alias_to_pop(app, failover.secondary_pop, catalog, False))))
+                _alias_to_pop(app, failover.secondary_pop, catalog, False, record_type))))
     target = AliasTarget(distribution.domain_name, CLOUDFRONT_HOSTED_ZONE_ID, False)
     types = ("A", "AAAA") if distribution.ipv6 else ("A",)
     viewers = [DesiredRecord(OwnedAliasRecord(alias, record_type, "viewer", target))

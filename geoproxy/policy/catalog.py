@@ -120,6 +120,20 @@ def _read_json(base: Path) -> Any:
     return json.loads(base.read_text(encoding="utf-8"))
 
 
+def ipv6_alias_name(dns_name: str) -> str:
+    """The name an AAAA alias must target. An Application or Classic Load Balancer's own
+    name answers only IPv4; its `dualstack.` name answers both (AWS re:Post, "Configure an
+    ALB with IPv6": point the A and AAAA alias records at the DNS name "with a dualstack
+    prefix"; the Route 53 console adds it). A Network Load Balancer has no such name: a
+    dualstack NLB's own name answers AAAA (ELB User Guide for NLBs, "IP address types"), so
+    it stays as it is, and so does any other target."""
+    target = parse_elb_target(dns_name)
+    name = dns_name.lower().rstrip(".")
+    if target is None or target.kind != "alb" or name.startswith("dualstack."):
+        return dns_name
+    return "dualstack." + dns_name
+
+
 @lru_cache(maxsize=1)
 def botocore_latency_regions() -> tuple[str, ...]:
     """Every value of Route 53's ResourceRecordSetRegion enum in the installed botocore."""

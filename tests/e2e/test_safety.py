@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import EXAMPLE_POLICY, write_policy
 from tests.e2e.conftest import STATE, RunCli, records_at, state_values
 
 pytestmark = pytest.mark.e2e
@@ -96,4 +98,19 @@ def test_a_state_record_that_names_its_caller_is_rewritten_by_apply(
     [value] = state_values(aws, zone)
     assert "alice" not in value and "by=" not in value
     assert "at=2026-11-27T09%3A47%3A59Z" in value and "reason=INC-4711" in value
+    assert run_cli("plan", "--detailed-exitcode").returncode == 0
+
+
+def test_aaaa_aliases_to_an_alb_use_its_dualstack_name(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    # An ALB's own name answers only IPv4: an AAAA alias to it would answer nothing.
+    write_policy(tmp_path, EXAMPLE_POLICY.replace("record_types: [A]", "record_types: [A, AAAA]"))
+    plan = run_cli("plan")
+    assert "dualstack.shop-euw1-456.eu-west-1.elb.amazonaws.com" in plan.stdout
+    assert run_cli("apply", "--yes").returncode == 0
+    names = {(r["Type"], r["AliasTarget"]["DNSName"]) for r in records_at(aws, zone)
+             if r.get("Region") == "eu-west-1"}
+    assert names == {("A", "shop-euw1-456.eu-west-1.elb.amazonaws.com."),
+                     ("AAAA", "dualstack.shop-euw1-456.eu-west-1.elb.amazonaws.com.")}
     assert run_cli("plan", "--detailed-exitcode").returncode == 0

@@ -676,7 +676,9 @@ def test_direct_records_per_record_type(compile_app: Any, catalog: Catalog) -> N
     assert [d.record.to_route53() for d in desired.directs] == [
         {"Name": "eu-west-1.origin.example.com.", "Type": record_type,
          "SetIdentifier": "geoproxy:direct", "Weight": 1,
-         "AliasTarget": {"HostedZoneId": EUW1_ZONE, "DNSName": EUW1_ELB + ".",
+         "AliasTarget": {"HostedZoneId": EUW1_ZONE,
+                         "DNSName": ("dualstack." if record_type == "AAAA" else "")
+                         + EUW1_ELB + ".",
                          "EvaluateTargetHealth": False}}
         for record_type in ("AAAA", "A")]
     assert all(d.record.role == "direct" for d in desired.directs)

@@ -240,8 +240,10 @@ def test_extra_owned_records(routing: AppRouting) -> None:
 
 def test_rows_per_record_type(tmp_path: Path) -> None:
     routing = compile_text(tmp_path, policy("[A, AAAA]")).app_routing("shop")
-    records = in_sync(BASE) + in_sync({"eu-west-1": "eu-west-1"}, record_type="AAAA")
-    status = status_of(routing, {}, live(*records))
+    # AAAA aliases to an ALB name its `dualstack.` name: the plain one answers only IPv4.
+    dualstack = latency_raw("eu-west-1", "dualstack." + TARGETS["eu-west-1"][0],
+                            TARGETS["eu-west-1"][1], record_type="AAAA")
+    status = status_of(routing, {}, live(*in_sync(BASE), dualstack))
     assert [(r.record_type, r.source_region, r.state) for r in status.regions] == [
         ("A", "eu-central-1", "ok"), ("A", "eu-west-1", "ok"), ("A", "eu-west-2", "ok"),
         ("A", "us-east-1", "ok"),
@@ -249,6 +251,13 @@ def test_rows_per_record_type(tmp_path: Path) -> None:
         ("AAAA", "eu-west-2", "missing"), ("AAAA", "us-east-1", "missing"),
     ]
     assert status.healthy is False
+    plain = in_sync({"eu-west-1": "eu-west-1"}, record_type="AAAA")
+    status = status_of(routing, {}, live(*in_sync(BASE), *plain))
+    assert rows_of_type(status, "AAAA")["eu-west-1"].state == "drift"  # answers no IPv6
+
+
+def rows_of_type(status: AppStatus, record_type: str) -> dict[str, RegionStatus]:
+    return {r.source_region: r for r in status.regions if r.record_type == record_type}
 
 
 def test_evaluate_target_health_not_applied_is_drift(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from geoproxy.policy.catalog import (
     ElbTarget,
     botocore_latency_regions,
     great_circle_km,
+    ipv6_alias_name,
     parse_elb_target,
     partition_of,
 )
@@ -207,3 +208,15 @@ def test_distance_to_unlocated_region_raises() -> None:
     catalog = Catalog.load(("eu-west-1", "xx-new-1"))
     with pytest.raises(KeyError):
         catalog.distance_km("eu-west-1", "xx-new-1")
+
+
+@pytest.mark.parametrize(("name", "ipv6"), [
+    ("shop-1.eu-west-1.elb.amazonaws.com", "dualstack.shop-1.eu-west-1.elb.amazonaws.com"),
+    ("dualstack.shop-1.eu-west-1.elb.amazonaws.com",
+     "dualstack.shop-1.eu-west-1.elb.amazonaws.com"),
+    ("Shop-1.EU-West-1.ELB.amazonaws.com.", "dualstack.Shop-1.EU-West-1.ELB.amazonaws.com."),
+    ("net-1.elb.eu-west-1.amazonaws.com", "net-1.elb.eu-west-1.amazonaws.com"),  # NLB
+    ("d111111abcdef8.cloudfront.net", "d111111abcdef8.cloudfront.net"),
+])
+def test_ipv6_alias_name(name: str, ipv6: str) -> None:
+    assert ipv6_alias_name(name) == ipv6
