@@ -96,6 +96,9 @@ class ComplianceRule(StrictModel):
     allowed_pops: list[str] = Field(min_length=1)
 
 
+DEFAULT_TIMEOUT_MAX = 60
+
+
 class OriginSettings(StrictModel):
     """The custom origin geoproxy keeps on the distribution (its domain is the record)."""
 
@@ -108,6 +111,24 @@ class OriginSettings(StrictModel):
         default_factory=lambda: ["TLSv1.2"], min_length=1)
     connection_attempts: int = Field(default=3, ge=1, le=3)
     connection_timeout: int = Field(default=10, ge=1, le=10)
+    # CloudFront accepts response and keep-alive timeouts up to 60 s; up to 180 s only once
+    # AWS raised the account's quota (CloudFront Developer Guide, "Values that you specify
+    # when you create or update a distribution": response timeout, keep-alive timeout).
+    timeout_quota_raised: bool = False
+
+    @model_validator(mode="after")
+    def _timeouts_within_quota(self) -> OriginSettings:
+        if not self.timeout_quota_raised:
+            over = [f"{key} {value}" for key, value in (
+                ("read_timeout", self.read_timeout),
+                ("keepalive_timeout", self.keepalive_timeout)) if value > DEFAULT_TIMEOUT_MAX]
+            if over:
+                raise ValueError(
+                    f"{' and '.join(over)} s exceed CloudFront's default maximum of "
+                    f"{DEFAULT_TIMEOUT_MAX} s, which UpdateDistribution would refuse; if AWS "
+                    "raised this account's origin timeout quota, set `timeout_quota_raised: "
+                    "true`")
+        return self
 
     @field_validator("ssl_protocols")
     @classmethod

@@ -275,3 +275,17 @@ def test_one_distribution_per_application(tmp_path: Path, catalog: Catalog) -> N
         "E3OTHER4567", "E2EXAMPLE123")
     issues = issues_of(tmp_path, catalog, text)
     assert [path for path, _, _ in issues] == ["applications[1].cloudfront.distribution_id"]
+
+
+def test_origin_timeouts_above_60_need_a_raised_quota(tmp_path: Path, catalog: Catalog) -> None:
+    # UpdateDistribution refuses them otherwise, after the Route 53 phase has been written.
+    issues = issues_of(tmp_path, catalog, with_cloudfront(
+        "origin: {read_timeout: 61, keepalive_timeout: 90}\n"))
+    assert [(p, line) for p, line, _ in issues] == [("applications[0].cloudfront.origin", 11)]
+    assert "read_timeout 61 and keepalive_timeout 90 s exceed CloudFront's default maximum " \
+           "of 60 s" in issues[0][2]
+    assert "timeout_quota_raised: true" in issues[0][2]
+    for accepted in ("{read_timeout: 180, timeout_quota_raised: true}", "{read_timeout: 60}"):
+        origin = load_policy(write(tmp_path, with_cloudfront(f"origin: {accepted}\n")),
+                             catalog).policy.applications[0].cloudfront.origin  # type: ignore
+        assert origin.read_timeout in (180, 60)
