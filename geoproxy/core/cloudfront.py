@@ -214,10 +214,35 @@ def plan_distribution(app: Application, distribution: dict[str, Any],
         f"{behaviour['TargetOriginId']}, which geoproxy would remove; point it elsewhere first"
         for behaviour in _items(config.get("CacheBehaviors"))
         if behaviour.get("TargetOriginId") in removed]
+    plan.problems += _group_method_problems(app, new_config)
     plan.live_aliases = live_aliases(distribution)
     plan.application = app
     plan.aliases_added = sorted(set(app.cloudfront.aliases) - set(plan.live_aliases))
     return plan
+
+
+# CloudFront refuses a behaviour on an origin group that allows more than these (Developer
+# Guide, "Optimize high availability with CloudFront origin failover"); found before any
+# write, not by UpdateDistribution after the Route 53 phase.
+GROUP_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def _group_method_problems(app: Application, config: dict[str, Any]) -> list[str]:
+    groups = {group["Id"] for group in _items(config.get("OriginGroups"))}
+    problems = []
+    for behaviour in (config.get("DefaultCacheBehavior") or {},
+                      *_items(config.get("CacheBehaviors"))):
+        methods = _items(behaviour.get("AllowedMethods")) or ["GET", "HEAD"]
+        if behaviour.get("TargetOriginId") in groups and not set(methods) <= set(GROUP_METHODS):
+            where = (f"cache behaviour {behaviour['PathPattern']}" if "PathPattern" in behaviour
+                     else "the default behaviour")
+            extra = ", ".join(m for m in methods if m not in GROUP_METHODS)
+            problems.append(
+                f"{app.name}: origin_failover puts {where} on an origin group, and CloudFront "
+                f"allows only {', '.join(GROUP_METHODS)} there, but it allows {extra} too; "
+                "set its allowed methods to GET and HEAD (and OPTIONS), or drop "
+                "origin_failover")
+    return problems
 
 
 def live_aliases(distribution: dict[str, Any]) -> list[str]:

@@ -343,3 +343,23 @@ def test_dropping_the_cloudfront_section_keeps_the_fallback_name(
     assert len(records_at(aws, zone, "eu-west-1." + ORIGIN)) == 1
     assert config_of(aws, distribution)["DefaultCacheBehavior"]["TargetOriginId"] == (
         "geoproxy-shop-group")
+
+
+def test_origin_failover_onto_a_behaviour_allowing_writes_is_refused_before_writing(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    # CloudFront would refuse the update after the Route 53 phase had been written.
+    edit_distribution(aws, distribution, DefaultCacheBehavior={
+        **config_of(aws, distribution)["DefaultCacheBehavior"],
+        "AllowedMethods": {"Quantity": 7, "Items": ["GET", "HEAD", "OPTIONS", "PUT", "POST",
+                                                    "PATCH", "DELETE"],
+                           "CachedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]}}})
+    write_policy(tmp_path, cloudfront_policy(
+        distribution, "      origin_failover: {secondary_pop: eu-west-1}\n"))
+    aws.reset_log()
+    result = run_cli("apply", "--yes")
+    assert result.returncode == 1
+    assert "origin_failover puts the default behaviour on an origin group" in result.stderr
+    assert "allows PUT, POST, PATCH, DELETE too" in result.stderr
+    assert aws.count("ChangeResourceRecordSets") == 0 and aws.count("UpdateDistribution") == 0
+    assert records_at(aws, zone) == []

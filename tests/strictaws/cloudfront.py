@@ -41,6 +41,28 @@ def _current(backend: CloudFrontBackend, dist_id: str, if_match: str | None) -> 
     return dist
 
 
+class InvalidArgument(ServiceException):
+    code = "InvalidArgument"
+
+
+# A behaviour that targets an origin group may allow only GET, HEAD and OPTIONS: CloudFront
+# Developer Guide, "Optimize high availability with CloudFront origin failover" ("you can
+# use origin failover only with ... GET, HEAD, or OPTIONS"); CreateDistribution and
+# UpdateDistribution refuse anything else. moto accepts it.
+GROUP_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _group_methods_problem(config: dict[str, Any], groups: dict[str, Any]) -> str | None:
+    behaviours = [config.get("DefaultCacheBehavior") or {},
+                  *((config.get("CacheBehaviors") or {}).get("Items") or [])]
+    for behaviour in behaviours:
+        methods = set((behaviour.get("AllowedMethods") or {}).get("Items") or ["GET", "HEAD"])
+        if behaviour.get("TargetOriginId") in groups and not methods <= GROUP_METHODS:
+            return ("AllowedMethods cannot include POST, PUT, PATCH, or DELETE for a cached "
+                    "behavior associated with an origin group.")
+    return None
+
+
 def _group_targets_allowed(original: Any) -> Any:
     """CloudFront lets a cache behaviour target an origin group; moto only accepts origins."""
 
@@ -48,6 +70,8 @@ def _group_targets_allowed(original: Any) -> Any:
         behaviour = config.get("DefaultCacheBehavior") or {}
         groups = {group["Id"]: group
                   for group in (config.get("OriginGroups") or {}).get("Items") or []}
+        if problem := _group_methods_problem(config, groups):
+            raise InvalidArgument(problem)
         target = behaviour.get("TargetOriginId")
         if target not in groups:
             original(self, config)

@@ -522,3 +522,31 @@ def test_cloudfront_lists_aliases_and_accepts_origin_group_targets(aws: StrictMo
     assert stored["DefaultCacheBehavior"]["TargetOriginId"] == "ab"
     summary = cloudfront.list_distributions()["DistributionList"]["Items"][0]
     assert summary["Aliases"] == {"Quantity": 1, "Items": ["www.example.com"]}
+
+
+def test_a_behaviour_on_an_origin_group_allows_only_get_head_options(
+    aws: StrictMotoServer,
+) -> None:
+    cloudfront = aws.client("cloudfront", config=NO_RETRY)
+    origin = {"DomainName": "a.example.net", "CustomOriginConfig": {
+        "HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}}
+    behaviour = {"TargetOriginId": "ab", "ViewerProtocolPolicy": "allow-all",
+                 "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}
+    config = {
+        "CallerReference": "methods", "Comment": "", "Enabled": True,
+        "Origins": {"Quantity": 2, "Items": [{"Id": "a", **origin}, {"Id": "b", **origin}]},
+        "OriginGroups": {"Quantity": 1, "Items": [{
+            "Id": "ab", "FailoverCriteria": {"StatusCodes": {"Quantity": 1, "Items": [503]}},
+            "Members": {"Quantity": 2, "Items": [{"OriginId": "a"}, {"OriginId": "b"}]}}]},
+        "DefaultCacheBehavior": {**behaviour, "AllowedMethods": {
+            "Quantity": 7, "Items": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
+            "CachedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]}}},
+    }
+    with pytest.raises(ClientError) as err:
+        cloudfront.create_distribution(DistributionConfig=config)
+    assert err.value.response["Error"]["Code"] == "InvalidArgument"
+    assert "AllowedMethods cannot include POST, PUT, PATCH, or DELETE" in str(err.value)
+    config["DefaultCacheBehavior"] = {**behaviour, "AllowedMethods": {
+        "Quantity": 3, "Items": ["GET", "HEAD", "OPTIONS"],
+        "CachedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]}}}
+    assert cloudfront.create_distribution(DistributionConfig=config)["Distribution"]["Id"]
