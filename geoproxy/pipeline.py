@@ -6,6 +6,7 @@ Active failovers live in Route 53, so routes are resolved against them after liv
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,11 +169,12 @@ def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False) -
     distributions = read_distributions(compiled, aws)
     live = read_live(compiled, aws, distributions=distributions)
     checks = read_health_checks(compiled, aws, live)
+    nonce = secrets.token_hex(6)  # this run's health checks get CallerReferences never used
     plan = Plan([], warnings=list(compiled.warnings))
     for routing in compiled.routing.applications:
         app, app_live = routing.app, live[routing.app.name]
         distribution = distributions.get(app.name)
-        health = plan_health_checks(specs_for(app), checks, app.record)
+        health = plan_health_checks(specs_for(app), checks, app.record, nonce)
         resolved = resolve_app(compiled, routing, app_live.overlay(app.record),
                                app_live.zone_id, health.ids, distribution)
         app_plan = calculate_app(resolved.desired, app_live, adopt=adopt)

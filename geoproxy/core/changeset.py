@@ -100,11 +100,12 @@ def changeset_of(plan: Plan, limits: BatchLimits | None = None) -> ChangeSet:
 
 def _spec_json(spec: HealthCheckSpec) -> dict[str, Any]:
     return {"record": spec.record, "pop": spec.pop, "config": spec.config,
-            "caller_reference": spec.caller_reference}
+            "nonce": spec.nonce, "caller_reference": spec.caller_reference}
 
 
 def _spec(data: dict[str, Any]) -> HealthCheckSpec:
-    spec = HealthCheckSpec(str(data["record"]), str(data["pop"]), dict(data["config"]))
+    spec = HealthCheckSpec(str(data["record"]), str(data["pop"]), dict(data["config"]),
+                           str(data.get("nonce", "")))
     if spec.caller_reference != data["caller_reference"]:
         raise ValueError(f"health check of {spec.pop}: its CallerReference does not match "
                          "its settings")

@@ -1,15 +1,20 @@
 """Route 53 health checks for auto-failover PoPs: what should exist, and the diff.
 
-Pure. A health check is identified by its CallerReference, a hash of the application's record,
-the PoP and the check's settings: CreateHealthCheck with the same reference and settings
-returns the existing check, so a retried or re-run apply never makes a second one, and new
-settings make a new check that the records switch to before the old one is deleted.
-geoproxy tags its checks with the record and PoP, and deletes only checks so tagged for the
+Pure. A health check's identity is a hash of the application's record, the PoP and the
+check's settings, kept at the start of its CallerReference and in a tag. The reference ends
+in a nonce chosen when the check is planned, so each creation has its own: Route 53 remembers
+the reference of a deleted check for days and refuses any reuse (HealthCheckAlreadyExists,
+"regardless of the settings": CreateHealthCheck, API Reference), which would block changing
+a setting and back, removing and re-adding a PoP, or turning auto_failover off and on. A
+retried CreateHealthCheck sends the same reference and settings, and Route 53 returns the
+check it already made. A check found by its identity but without geoproxy's tags (a crash
+between create and tag) is tagged again. geoproxy deletes only checks tagged for the
 applications in the policy.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -23,18 +28,27 @@ TAG_POP = "geoproxy:pop"
 PENDING_PREFIX = "pending:"  # stands for the id of a health check apply will create
 
 
+IDENTITY_CHARS = 40  # the first 40 hex digits of the settings' SHA-256
+
+
 @dataclass(frozen=True)
 class HealthCheckSpec:
     record: str
     pop: str
     config: dict[str, Any]
+    nonce: str = ""  # makes the CallerReference of each creation unique
 
     @property
-    def caller_reference(self) -> str:
+    def identity(self) -> str:
         digest = hashlib.sha256(
             json.dumps([self.record, self.pop, self.config], sort_keys=True).encode()
         ).hexdigest()
-        return REFERENCE_PREFIX + digest[:48]  # CallerReference allows 64 characters
+        return digest[:IDENTITY_CHARS]
+
+    @property
+    def caller_reference(self) -> str:
+        # "geoproxy-" + 40 + "-" + nonce: within CallerReference's 64 characters.
+        return REFERENCE_PREFIX + self.identity + (f"-{self.nonce}" if self.nonce else "")
 
     @property
     def tags(self) -> list[dict[str, str]]:
@@ -58,6 +72,12 @@ class LiveHealthCheck:
     @property
     def record(self) -> str | None:
         return self.tags.get(TAG_RECORD)
+
+    @property
+    def identity(self) -> str:
+        """The settings hash its CallerReference starts with (also for the 48-digit
+        references geoproxy 0.1 wrote, which share the first 40 digits)."""
+        return self.caller_reference.removeprefix(REFERENCE_PREFIX)[:IDENTITY_CHARS]
 
     def describe(self) -> str:
         fqdn = self.config.get("FullyQualifiedDomainName", "?")
@@ -97,20 +117,26 @@ class HealthCheckPlan:
     tag: list[tuple[HealthCheckSpec, str]] = field(default_factory=list)
 
 
-def plan_health_checks(specs: dict[str, HealthCheckSpec],
-                       live: list[LiveHealthCheck], record: str) -> HealthCheckPlan:
-    by_reference = {check.caller_reference: check for check in live}
+def plan_health_checks(specs: dict[str, HealthCheckSpec], live: list[LiveHealthCheck],
+                       record: str, nonce: str = "") -> HealthCheckPlan:
+    """`nonce` (unique per run, from the caller) goes into the reference of checks to
+    create."""
     plan = HealthCheckPlan()
     for pop, spec in specs.items():
-        existing = by_reference.get(spec.caller_reference)
-        if existing is None:
-            plan.create.append(spec)
-            plan.ids[pop] = PENDING_PREFIX + spec.caller_reference
-        else:
-            plan.ids[pop] = existing.id
-            if existing.record != record:
-                plan.tag.append((spec, existing.id))
-    wanted = {spec.caller_reference for spec in specs.values()}
+        # Prefer a check already tagged for this record; an untagged one of the same identity
+        # is one a crash left before its tags were written.
+        found = sorted((check for check in live if check.identity == spec.identity),
+                       key=lambda check: (check.record != record, check.id))
+        if not found:
+            new = dataclasses.replace(spec, nonce=nonce)
+            plan.create.append(new)
+            plan.ids[pop] = PENDING_PREFIX + new.caller_reference
+            continue
+        existing = found[0]
+        plan.ids[pop] = existing.id
+        if existing.record != record:
+            plan.tag.append((spec, existing.id))
+    wanted = {plan.ids[pop] for pop in specs}
     plan.delete = [check for check in live
-                   if check.record == record and check.caller_reference not in wanted]
+                   if check.record == record and check.id not in wanted]
     return plan

@@ -273,3 +273,22 @@ def test_status_reports_a_pair_changed_outside_geoproxy(
     assert rows["us-east-2"]["state"] == "ok"
     assert status["healthy"] is False
     assert run_cli("plan", "--detailed-exitcode").returncode == 2  # and apply would mend it
+
+
+@pytest.mark.parametrize("detour", [
+    AUTO_POLICY,  # the health check removed, then added back
+    CHECKED_POLICY.replace("path: /healthz", "path: /status"),  # a setting changed and back
+    PLAIN_POLICY,  # auto_failover turned off and on
+], ids=["check-off-and-on", "setting-and-back", "auto-failover-off-and-on"])
+def test_a_health_check_can_be_deleted_and_made_again(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path, detour: str
+) -> None:
+    # Route 53 refuses a deleted check's CallerReference for days, whatever the settings.
+    for policy in (CHECKED_POLICY, detour, CHECKED_POLICY):
+        write_policy(tmp_path, policy)
+        result = run_cli("apply", "--yes")
+        assert result.returncode == 0, result.stderr
+    checks = health_checks(aws)
+    assert len(checks) == 1
+    assert primary_check(aws, zone, "eu-west-1") == checks[0]["Id"]
+    assert run_cli("plan", "--detailed-exitcode").returncode == 0

@@ -75,10 +75,16 @@ class HealthCheckAlreadyExists(ServiceException):
 
 def _idempotent_create_health_check(original: Any) -> Any:
     """Route 53 answers a repeated CreateHealthCheck (same CallerReference and settings) with
-    the existing check; moto makes a second one, which would hide duplicate-check bugs."""
+    the existing check; moto makes a second one, which would hide duplicate-check bugs. And
+    it remembers the CallerReference of a deleted check for days: "If you send a
+    CreateHealthCheck request with the same CallerReference as a deleted health check,
+    regardless of the settings, Route 53 returns a HealthCheckAlreadyExists error"
+    (CreateHealthCheck, Route 53 API Reference). moto forgets it."""
 
     def create_health_check(self: Any, caller_reference: str,
                             health_check_args: dict[str, Any]) -> Any:
+        if caller_reference in getattr(self, "_strictaws_deleted_references", set()):
+            raise HealthCheckAlreadyExists()
         for existing in self.health_checks.values():
             if existing.caller_reference == caller_reference:
                 if getattr(existing, "_strictaws_args", None) != health_check_args:
@@ -89,6 +95,18 @@ def _idempotent_create_health_check(original: Any) -> Any:
         return created
 
     return create_health_check
+
+
+def _remembering_delete_health_check(original: Any) -> Any:
+    def delete_health_check(self: Any, health_check_id: str) -> None:
+        check = self.health_checks.get(health_check_id)
+        if check is not None:
+            if not hasattr(self, "_strictaws_deleted_references"):
+                self._strictaws_deleted_references = set()
+            self._strictaws_deleted_references.add(check.caller_reference)
+        original(self, health_check_id)
+
+    return delete_health_check
 
 
 class ChangeTracker:
@@ -418,6 +436,8 @@ def route53_patches(tracker: ChangeTracker) -> list[Any]:
     return [
         mock.patch.object(Route53Backend, "create_health_check",
                           _idempotent_create_health_check(Route53Backend.create_health_check)),
+        mock.patch.object(Route53Backend, "delete_health_check",
+                          _remembering_delete_health_check(Route53Backend.delete_health_check)),
         mock.patch.object(Route53, "change_resource_record_sets", change_resource_record_sets),
         mock.patch.object(Route53, "list_resource_record_sets", list_resource_record_sets),
         mock.patch.object(Route53, "get_change", get_change),

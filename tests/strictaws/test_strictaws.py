@@ -215,6 +215,19 @@ def test_create_health_check_is_idempotent_by_caller_reference(r53: Any) -> None
     assert error.value.response["Error"]["Code"] == "HealthCheckAlreadyExists"
 
 
+def test_a_deleted_checks_caller_reference_is_remembered(r53: Any) -> None:
+    # CreateHealthCheck, API Reference: the reference of a deleted check is refused
+    # "regardless of the settings" for a number of days.
+    config = {"Type": "TCP", "FullyQualifiedDomainName": "lb.example.com", "Port": 443,
+              "RequestInterval": 30, "FailureThreshold": 3}
+    created = r53.create_health_check(CallerReference="ref-2", HealthCheckConfig=config)
+    r53.delete_health_check(HealthCheckId=created["HealthCheck"]["Id"])
+    with pytest.raises(ClientError) as error:
+        r53.create_health_check(CallerReference="ref-2", HealthCheckConfig=config)
+    assert error.value.response["Error"]["Code"] == "HealthCheckAlreadyExists"
+    assert r53.create_health_check(CallerReference="ref-3", HealthCheckConfig=config)
+
+
 def test_conflicts_are_checked_on_the_final_state_of_the_batch(r53: Any, zone: str) -> None:
     change(r53, zone, simple("www.example.com", "192.0.2.1"))
     change(
