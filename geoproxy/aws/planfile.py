@@ -26,6 +26,7 @@ from typing import Any
 
 from geoproxy import __version__
 from geoproxy.core.changeset import ChangeSet, from_json, to_json
+from geoproxy.core.plan import MassDeletion
 from geoproxy.errors import GeoproxyError
 
 PLAN_KIND = "geoproxy-plan"
@@ -48,6 +49,7 @@ class SavedPlan:
     text: list[str]  # the plan as `plan` printed it
     document: dict[str, Any]  # the plan as `plan -o json` printed it
     failover_declared_at: str | None  # failovers declared at this time get the apply time
+    mass_deletions: list[MassDeletion]  # what the mass-deletion guard found when it was made
 
 
 def is_saved_plan(path: Path) -> bool:
@@ -66,8 +68,8 @@ def checksum(document: dict[str, Any]) -> str:
 
 
 def save_plan(path: Path, *, command: str, plan_document: dict[str, Any], changes: ChangeSet,
-              text: list[str], policy_file: str,
-              failover_declared_at: str | None = None) -> None:
+              text: list[str], policy_file: str, failover_declared_at: str | None = None,
+              mass_deletions: list[dict[str, Any]] | None = None) -> None:
     if path.exists() and not is_saved_plan(path):
         raise GeoproxyError(f"{path} exists and is not a geoproxy plan; not overwriting it",
                             hint="choose another --out path or remove the file")
@@ -82,6 +84,7 @@ def save_plan(path: Path, *, command: str, plan_document: dict[str, Any], change
         "policy_file": policy_file,
         "policy_sha256": hashlib.sha256(policy_bytes).hexdigest(),
         "failover_declared_at": failover_declared_at,
+        "mass_deletions": mass_deletions or [],
         "text": text,
         "plan": plan_document,
         "changes": to_json(changes),
@@ -135,6 +138,8 @@ def load_plan(path: Path) -> SavedPlan:
         return SavedPlan(path, str(document["command"]), str(document["created_at"]),
                          str(document["policy_file"]), changes,
                          [str(line) for line in document["text"]], dict(document["plan"]),
-                         document.get("failover_declared_at"))
+                         document.get("failover_declared_at"),
+                         [MassDeletion(str(m["app"]), int(m["deleting"]), int(m["of"]))
+                          for m in document.get("mass_deletions", [])])
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise PlanFileError(f"{name} is not a well-formed geoproxy plan ({error})") from None

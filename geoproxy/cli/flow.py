@@ -145,10 +145,14 @@ def save(out_file: Path, the_plan: Plan, plan_document: dict[str, Any], *, comma
     """Write a saved plan that `geoproxy apply PLANFILE` applies exactly."""
     from geoproxy.aws.planfile import save_plan
     from geoproxy.core.changeset import changeset_of
+    from geoproxy.core.plan import mass_deletions
 
+    guarded = mass_deletions(the_plan) if command == "apply" else []
     save_plan(out_file, command=command, plan_document=plan_document,
               changes=changeset_of(the_plan), text=render.plan_lines(the_plan),
-              policy_file=policy_file, failover_declared_at=declared_at)
+              policy_file=policy_file, failover_declared_at=declared_at,
+              mass_deletions=[{"app": m.app, "deleting": m.deleting, "of": m.of}
+                              for m in guarded])
     if output != "json":
         render.stdout.print(f"Saved the plan to {out_file}; apply it with "
                             f"`geoproxy apply {out_file}`.")
@@ -168,8 +172,20 @@ def _interrupted(accepted: list[Any]) -> Interrupted:
                             "same command again")
 
 
+def refuse_mass_deletion(guarded: list[Any], document: dict[str, Any]) -> None:
+    """The mass-deletion guard: refused with the counts, unless --force."""
+    if guarded:
+        error = RefusedError(
+            "refusing to delete most of an application's records; nothing was written:\n  "
+            + "\n  ".join(m.describe() for m in guarded),
+            hint="if that is what you want, run the same command with --force")
+        error.output = document
+        raise error
+
+
 def apply_saved(path: Path, aws: AwsSettings, *, output: str, yes: bool, no_wait: bool,
-                audit_log: Path | None, timeout: float, wait_deployed: bool) -> int:
+                audit_log: Path | None, timeout: float, wait_deployed: bool,
+                force: bool = False) -> int:
     """`apply PLANFILE`: exactly the saved writes, if what they expect is still live."""
     from geoproxy.aws.audit import utc_now
     from geoproxy.aws.planfile import load_plan
@@ -184,6 +200,8 @@ def apply_saved(path: Path, aws: AwsSettings, *, output: str, yes: bool, no_wait
                                  f"`geoproxy {saved.command}` from {saved.policy_file}):",
                                  style="bold"))
         render.saved_plan_text(saved.text)
+    if not force:
+        refuse_mass_deletion(saved.mass_deletions, document)
     check = check_saved(saved.changes, aws)
     if check.stale:
         error = StalePlanError(

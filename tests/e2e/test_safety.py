@@ -114,3 +114,38 @@ def test_aaaa_aliases_to_an_alb_use_its_dualstack_name(
     assert names == {("A", "shop-euw1-456.eu-west-1.elb.amazonaws.com."),
                      ("AAAA", "dualstack.shop-euw1-456.eu-west-1.elb.amazonaws.com.")}
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
+
+
+def test_deleting_most_records_needs_force(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path)
+    assert run_cli("apply", "--yes").returncode == 0
+    # A policy edit that drops most source regions: 34 records become 4 (with the forced one).
+    narrowed = EXAMPLE_POLICY.replace("source_regions: all",
+                                      "source_regions: [us-east-1, eu-west-1, ap-southeast-1]")
+    write_policy(tmp_path, narrowed)
+    plan = run_cli("plan")
+    assert "shop: the plan deletes 30 of its 34 routing records (88%, over the 30% guard); " \
+           "apply needs --force" in plan.stderr
+    aws.reset_log()
+    refused = run_cli("apply", "--yes")
+    assert refused.returncode == 1
+    assert "refusing to delete most of an application's records; nothing was written" in (
+        refused.stderr)
+    assert "--force" in refused.stderr
+    assert aws.count("ChangeResourceRecordSets") == 0
+    assert run_cli("plan", "--out", "narrow.json").returncode == 0
+    saved = run_cli("apply", "narrow.json", "--yes")  # the same guard on a saved plan
+    assert saved.returncode == 1 and "--force" in saved.stderr
+    assert aws.count("ChangeResourceRecordSets") == 0
+    forced = run_cli("apply", "narrow.json", "--yes", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert len(records_at(aws, zone)) == 4
+
+
+def test_failover_is_not_counted_by_the_guard(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    assert run_cli("failover", "--from", "eu-west-1", "--yes").returncode == 0
+    assert run_cli("failback", "eu-west-1", "--yes").returncode == 0

@@ -9,7 +9,14 @@ import click
 
 from geoproxy.aws.session import AwsSettings
 from geoproxy.cli import render
-from geoproxy.cli.flow import apply_saved, refuse_if_unsafe, save, show_plan, write_plan
+from geoproxy.cli.flow import (
+    apply_saved,
+    refuse_if_unsafe,
+    refuse_mass_deletion,
+    save,
+    show_plan,
+    write_plan,
+)
 from geoproxy.cli.options import (
     aws_options,
     output_option,
@@ -36,11 +43,14 @@ from geoproxy.errors import EXIT_CHANGES, EXIT_OK, GeoproxyError
 def plan(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bool,
          out_file: Path | None, adopt: bool) -> int:
     """Compare the policy with live Route 53 and show what apply would change."""
+    from geoproxy.core.plan import mass_deletions
     from geoproxy.pipeline import compile_policy, compute_plan
 
     compiled = compile_policy(policy_file)
     the_plan = compute_plan(compiled, aws, adopt=adopt)
     document = render.plan_json(the_plan)
+    the_plan.warnings.extend(f"{m.describe()}; apply needs --force"
+                             for m in mass_deletions(the_plan))
     show_plan(the_plan, output)
     refuse_if_unsafe(the_plan, document)
     if out_file is not None:
@@ -69,10 +79,13 @@ def plan(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bo
               help="Replace conflicting records geoproxy does not own, atomically.")
 @click.option("--wait-deployed", is_flag=True,
               help="Also wait until updated CloudFront distributions are Deployed.")
+@click.option("--force", is_flag=True,
+              help="Apply even if it deletes more than 30% (or all) of an application's "
+                   "routing records (from 10 records up).")
 @reports_errors
 def apply(plan_argument: Path | None, policy_file: Path, output: str, aws: AwsSettings,
           yes: bool, no_wait: bool, audit_log: Path | None, timeout: float,
-          plan_option: Path | None, adopt: bool, wait_deployed: bool) -> int:
+          plan_option: Path | None, adopt: bool, wait_deployed: bool, force: bool) -> int:
     """Plan, confirm, and apply the changes atomically; then wait for INSYNC.
 
     With PLANFILE (or --plan), apply exactly that saved plan: no re-planning. It is refused
@@ -80,6 +93,7 @@ def apply(plan_argument: Path | None, policy_file: Path, output: str, aws: AwsSe
     changed since it was made.
     """
     from geoproxy.core.changeset import changeset_of
+    from geoproxy.core.plan import mass_deletions
     from geoproxy.pipeline import compile_policy, compute_plan
 
     if plan_argument is not None and plan_option is not None and plan_argument != plan_option:
@@ -91,12 +105,15 @@ def apply(plan_argument: Path | None, policy_file: Path, output: str, aws: AwsSe
                                 "applied", hint="make the plan with `geoproxy plan --adopt "
                                                 "--out PLANFILE`")
         return apply_saved(saved, aws, output=output, yes=yes, no_wait=no_wait,
-                           audit_log=audit_log, timeout=timeout, wait_deployed=wait_deployed)
+                           audit_log=audit_log, timeout=timeout, wait_deployed=wait_deployed,
+                           force=force)
     compiled = compile_policy(policy_file)
     the_plan = compute_plan(compiled, aws, adopt=adopt)
     document: dict[str, Any] = {"plan": render.plan_json(the_plan), "applied": False}
     show_plan(the_plan, output)
     refuse_if_unsafe(the_plan, document)
+    if not force:
+        refuse_mass_deletion(mass_deletions(the_plan), document)
     if not the_plan.has_changes:
         if output == "json":
             render.emit_json(document)
