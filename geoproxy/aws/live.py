@@ -51,13 +51,23 @@ class Route53Reader:
         return zone_id, actual
 
     def _zone_by_name(self, zone_name: str) -> tuple[str, str]:
-        with aws_errors(f"look up hosted zone {zone_name}"):
-            response = self._client.list_hosted_zones_by_name(DNSName=zone_name, MaxItems="10")
-        public = [
-            zone for zone in response["HostedZones"]
-            if decode_route53_name(zone["Name"]) == zone_name
-            and not zone.get("Config", {}).get("PrivateZone", False)
-        ]
+        """Zones of this name, public and private (split horizon), follow one another in
+        ListHostedZonesByName's order: page on while the next one still has the name."""
+        named: list[dict[str, Any]] = []
+        request = {"DNSName": zone_name, "MaxItems": "100"}
+        while True:
+            with aws_errors(f"look up hosted zone {zone_name}"):
+                response = self._client.list_hosted_zones_by_name(**request)
+            page = [zone for zone in response["HostedZones"]
+                    if decode_route53_name(zone["Name"]) == zone_name]
+            named += page
+            if (not response.get("IsTruncated") or len(page) < len(response["HostedZones"])
+                    or decode_route53_name(response.get("NextDNSName", "")) != zone_name):
+                break
+            request = {"DNSName": response["NextDNSName"],
+                       "HostedZoneId": response["NextHostedZoneId"], "MaxItems": "100"}
+        public = [zone for zone in named
+                  if not zone.get("Config", {}).get("PrivateZone", False)]
         if not public:
             raise AwsError(f"no public hosted zone named {zone_name} in this account",
                            hint="create the zone, or check the profile and account in use")

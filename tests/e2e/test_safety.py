@@ -149,3 +149,24 @@ def test_failover_is_not_counted_by_the_guard(
 ) -> None:
     assert run_cli("failover", "--from", "eu-west-1", "--yes").returncode == 0
     assert run_cli("failback", "eu-west-1", "--yes").returncode == 0
+
+
+def test_the_public_zone_is_found_behind_a_page_of_private_ones(
+    aws: Any, run_cli: RunCli, tmp_path: Path
+) -> None:
+    # Split horizon: more private zones of the name than one page holds, then the public one.
+    route53 = aws.client("route53")
+    vpc = {"VPCRegion": "us-east-1", "VPCId": "vpc-12345678"}
+    for index in range(12):
+        route53.create_hosted_zone(Name="example.com", CallerReference=f"private-{index}",
+                                   HostedZoneConfig={"PrivateZone": True, "Comment": ""},
+                                   VPC=vpc)
+    public = route53.create_hosted_zone(Name="example.com", CallerReference="public")
+    public_id = public["HostedZone"]["Id"].split("/")[-1]
+    aws.changes.page_size_cap = 5  # pages of 5 zones, so the lookup must follow them
+    write_policy(tmp_path)
+    aws.reset_log()
+    result = run_cli("apply", "--yes")
+    assert result.returncode == 0, result.stderr
+    assert aws.count("ListHostedZonesByName") == 3  # 13 zones of the name, 5 a page
+    assert len(records_at(aws, public_id)) == 34

@@ -427,6 +427,33 @@ def route53_patches(tracker: ChangeTracker) -> list[Any]:
                 result["NextRecordIdentifier"] = rest[0]["SetIdentifier"]
         return ActionResult(result)
 
+    def list_hosted_zones_by_name(self: Route53) -> ActionResult:
+        """Route 53 lists zones from DNSName (and HostedZoneId) on, sorted by name with the
+        labels reversed and then by id, at most MaxItems (default and maximum 100) a page,
+        with IsTruncated, NextDNSName and NextHostedZoneId (ListHostedZonesByName, API
+        Reference). moto returns every zone of exactly that name in one page."""
+        query = {key: values[0] for key, values in self.querystring.items()}
+        start_name = norm_name(query.get("dnsname", ""))
+        start_id = query.get("hostedzoneid", "").rpartition("/")[2]
+        max_items = min(int(query.get("maxitems") or 100), 100, tracker.page_size_cap or 100)
+
+        def order(zone: FakeZone) -> tuple[tuple[str, ...], str]:
+            return tuple(reversed(norm_name(zone.name).split("."))), zone.id.rpartition("/")[2]
+
+        zones = sorted(self.backend.zones.values(), key=order)
+        if start_name:
+            first = (tuple(reversed(start_name.split("."))), start_id)
+            zones = [zone for zone in zones if order(zone) >= first]
+        page, rest = zones[:max_items], zones[max_items:]
+        result: dict[str, Any] = {"HostedZones": page, "MaxItems": str(max_items),
+                                  "IsTruncated": bool(rest)}
+        if start_name:
+            result["DNSName"] = start_name + "."
+        if rest:
+            result["NextDNSName"] = rest[0].name
+            result["NextHostedZoneId"] = rest[0].id
+        return ActionResult(result)
+
     def get_change(self: Route53) -> ActionResult:
         info = tracker.poll(self._get_param("Id").rpartition("/")[2])
         if info is None:
@@ -441,4 +468,5 @@ def route53_patches(tracker: ChangeTracker) -> list[Any]:
         mock.patch.object(Route53, "change_resource_record_sets", change_resource_record_sets),
         mock.patch.object(Route53, "list_resource_record_sets", list_resource_record_sets),
         mock.patch.object(Route53, "get_change", get_change),
+        mock.patch.object(Route53, "list_hosted_zones_by_name", list_hosted_zones_by_name),
     ]

@@ -563,3 +563,19 @@ def test_a_behaviour_on_an_origin_group_allows_only_get_head_options(
         "Quantity": 3, "Items": ["GET", "HEAD", "OPTIONS"],
         "CachedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]}}}
     assert cloudfront.create_distribution(DistributionConfig=config)["Distribution"]["Id"]
+
+
+def test_list_hosted_zones_by_name_pages(r53: Any) -> None:
+    vpc = {"VPCRegion": "us-east-1", "VPCId": "vpc-12345678"}
+    for index in range(11):  # split horizon: many private zones of one name
+        r53.create_hosted_zone(Name="example.com", CallerReference=f"private-{index}",
+                               HostedZoneConfig={"PrivateZone": True, "Comment": ""}, VPC=vpc)
+    r53.create_hosted_zone(Name="example.com", CallerReference="public")
+    r53.create_hosted_zone(Name="example.org", CallerReference="other")
+    first = r53.list_hosted_zones_by_name(DNSName="example.com", MaxItems="10")
+    assert len(first["HostedZones"]) == 10 and first["IsTruncated"] is True
+    rest = r53.list_hosted_zones_by_name(DNSName=first["NextDNSName"],
+                                         HostedZoneId=first["NextHostedZoneId"], MaxItems="10")
+    names = [z["Name"] for z in first["HostedZones"] + rest["HostedZones"]]
+    assert names == ["example.com."] * 12 + ["example.org."]
+    assert rest["IsTruncated"] is False
