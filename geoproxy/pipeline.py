@@ -192,7 +192,23 @@ def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False) -
                 if not in_zone(alias, app.zone))
     if any(d.aliases_added for d in distributions.values()):
         plan.problems.extend(_alias_clashes(distributions, aws))
+    _check_delegations(plan, live, aws)
     return plan
+
+
+def _check_delegations(plan: Plan, live: Mapping[str, LiveApp], aws: AwsSettings) -> None:
+    """Only for applications whose plan writes records: a no-op plan pays nothing."""
+    from geoproxy.aws.preflight import DelegationCheck
+
+    check = DelegationCheck(aws)
+    for app_plan in plan.apps:
+        if not app_plan.changes:
+            continue
+        at_record = {r.record_type for r in live[app_plan.name].records
+                     if r.name == app_plan.record_name}
+        problems, warnings = check.findings(app_plan, at_record)
+        plan.problems.extend(problems)
+        plan.warnings.extend(warnings)
 
 
 def _alias_clashes(distributions: Mapping[str, DistributionPlan],

@@ -170,3 +170,37 @@ def test_the_public_zone_is_found_behind_a_page_of_private_ones(
     assert result.returncode == 0, result.stderr
     assert aws.count("ListHostedZonesByName") == 3  # 13 zones of the name, 5 a page
     assert len(records_at(aws, public_id)) == 34
+
+
+def test_a_record_below_a_delegation_is_refused_before_writing(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    # shop.example.com is served by other name servers: origin.shop.example.com written in
+    # example.com would never be seen by a resolver.
+    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
+        "Changes": [{"Action": "CREATE", "ResourceRecordSet": {
+            "Name": "shop.example.com", "Type": "NS", "TTL": 300,
+            "ResourceRecords": [{"Value": "ns-1.elsewhere.example.net."}]}}]})
+    write_policy(tmp_path)
+    aws.reset_log()
+    result = run_cli("apply", "--yes")
+    assert result.returncode == 1
+    assert "shop.example.com is delegated to other name servers by an NS record in zone " \
+           "example.com" in result.stderr
+    assert aws.count("ChangeResourceRecordSets") == 0
+    assert records_at(aws, zone) == []
+
+
+def test_a_more_specific_zone_that_is_not_delegated_only_warns(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    aws.client("route53").create_hosted_zone(Name="shop.example.com", CallerReference="sub")
+    write_policy(tmp_path)
+    result = run_cli("apply", "--yes")
+    assert result.returncode == 0, result.stderr
+    assert "a public hosted zone shop.example.com" in result.stderr
+    assert "is not delegated to from example.com" in result.stderr
+    assert len(records_at(aws, zone)) == 34
+    aws.reset_log()
+    assert run_cli("plan", "--detailed-exitcode").returncode == 0
+    assert aws.count("ListHostedZones") == 0  # a no-op plan pays nothing for the check
