@@ -204,3 +204,30 @@ def test_a_more_specific_zone_that_is_not_delegated_only_warns(
     aws.reset_log()
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
     assert aws.count("ListHostedZones") == 0  # a no-op plan pays nothing for the check
+
+
+def test_credentials_never_appear_in_output_logs_or_plan_files(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    key, secret = "AKIAGEOPROXYFAKE1234", "geoproxy/FAKE+secret/key/0123456789abcdefXYZ"
+    token = "FAKE-session-token-geoproxy-0123456789"
+    env = {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret,
+           "AWS_SESSION_TOKEN": token}
+    write_policy(tmp_path)
+    log = tmp_path / "audit.jsonl"
+    outputs = [
+        run_cli("plan", "--out", "plan.json", env=env),
+        run_cli("--debug", "apply", "plan.json", "--yes", "--audit-log", str(log), env=env),
+        run_cli("--debug", "failover", "--from", "eu-west-1", "--to", "us-east-1", "--yes",
+                "--audit-log", str(log), env=env),  # refused: a traceback with --debug
+        run_cli("--debug", "plan", "--endpoint-url", "http://127.0.0.1:9",
+                "--retry-deadline", "0", env=env),  # an AWS error, with --debug
+        run_cli("status", "-o", "json", env=env),
+    ]
+    assert outputs[1].returncode == 0, outputs[1].stderr
+    assert "Traceback" in outputs[3].stderr  # --debug did show its traceback
+    texts = [o.stdout + o.stderr for o in outputs]
+    texts += [(tmp_path / "plan.json").read_text(), log.read_text()]
+    for text in texts:
+        for value in (key, secret, token):
+            assert value not in text
