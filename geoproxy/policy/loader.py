@@ -102,6 +102,39 @@ def _to_python(node: yaml.Node, path: YamlPath, lines: dict[YamlPath, int],
         raise _BadNode(Issue(path, f"cannot read this value: {problem}", line)) from None
 
 
+def _check_expanded_size(root: yaml.Node) -> None:
+    """Count the values the document expands to, in time linear in its size: an alias shares
+    its node, so each node's size is counted once and reused (a billion laughs is refused
+    here in milliseconds, before anything is built)."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node, depth: int) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if depth > MAX_DEPTH:
+            raise _TooBig(f"nested more than {MAX_DEPTH} levels deep", node.start_mark.line + 1)
+        if key in open_nodes:
+            raise _TooBig("an alias refers to a node that contains it", node.start_mark.line + 1)
+        open_nodes.add(key)
+        if isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(item, depth + 1) for item in node.value)
+        else:
+            total = 1
+        open_nodes.discard(key)
+        if total > MAX_NODES:
+            raise _TooBig(f"more than {MAX_NODES:,} values once aliases are expanded; "
+                          "refusing to load it (a policy needs far fewer)",
+                          node.start_mark.line + 1)
+        sizes[key] = total
+        return total
+
+    size(root, 0)
+
+
 class _DuplicateKey(Exception):
     def __init__(self, path: YamlPath, key: object, line: int) -> None:
         self.issue = Issue((*path, str(key)), f"key {key!r} appears twice", line)
@@ -127,6 +160,7 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     if node is None:
         return None, SourceMap(lines)
     try:
+        _check_expanded_size(node)
         return _to_python(node, (), lines, _Budget()), SourceMap(lines)
     except (_DuplicateKey, _TooBig, _BadNode) as problem:
         raise PolicyError(file, [problem.issue]) from None
