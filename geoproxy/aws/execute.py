@@ -19,10 +19,9 @@ from typing import Any
 from geoproxy.aws.session import AwsSettings, aws_errors
 from geoproxy.aws.submit import SubmittedBatch, submit_batch
 from geoproxy.core.batching import Change
-from geoproxy.core.changeset import Batches, ChangeSet, DistributionUpdate, changeset_of
+from geoproxy.core.changeset import Batches, ChangeSet, DistributionUpdate
 from geoproxy.core.cloudfront import plan_distribution
 from geoproxy.core.healthchecks import PENDING_PREFIX, HealthCheckSpec
-from geoproxy.core.plan import Plan
 from geoproxy.errors import AwsError, GeoproxyError
 
 DEFAULT_WAIT_TIMEOUT_S = 900.0
@@ -66,29 +65,23 @@ def create_health_checks(changes: ChangeSet, aws: AwsSettings, record_write: Wri
     client = aws.client("route53")
     created = result.health_checks_created
     for spec in changes.create_health_checks:
-        try:
-            with aws_errors(f"create the health check of {spec.pop} for {spec.record}"):
-                check = client.create_health_check(CallerReference=spec.caller_reference,
-                                                   HealthCheckConfig=spec.config)["HealthCheck"]
-        except GeoproxyError as error:
-            raise _with_progress(error, result) from None
+        with aws_errors(f"create the health check of {spec.pop} for {spec.record}"):
+            check = client.create_health_check(CallerReference=spec.caller_reference,
+                                               HealthCheckConfig=spec.config)["HealthCheck"]
         created[spec.caller_reference] = check["Id"]
         record_write({"service": "route53", "action": "CreateHealthCheck",
                       "health_check_id": check["Id"], "pop": spec.pop,
                       "caller_reference": spec.caller_reference})
-        _tag(client, check["Id"], spec, result)
+        _tag(client, check["Id"], spec)
     for spec, check_id in changes.tag_health_checks:
-        _tag(client, check_id, spec, result)
+        _tag(client, check_id, spec)
     return created
 
 
-def _tag(client: Any, check_id: str, spec: HealthCheckSpec, result: ApplyResult) -> None:
-    try:
-        with aws_errors(f"tag health check {check_id}"):
-            client.change_tags_for_resource(ResourceType="healthcheck", ResourceId=check_id,
-                                            AddTags=spec.tags)
-    except GeoproxyError as error:
-        raise _with_progress(error, result) from None
+def _tag(client: Any, check_id: str, spec: HealthCheckSpec) -> None:
+    with aws_errors(f"tag health check {check_id}"):
+        client.change_tags_for_resource(ResourceType="healthcheck", ResourceId=check_id,
+                                        AddTags=spec.tags)
 
 
 def delete_health_checks(changes: ChangeSet, aws: AwsSettings, record_write: WriteCallback,
@@ -97,12 +90,9 @@ def delete_health_checks(changes: ChangeSet, aws: AwsSettings, record_write: Wri
     deleted = result.health_checks_deleted
     for check in changes.delete_health_checks:
         # Already gone is fine: a re-run after a crash between the two steps.
-        try:
-            with aws_errors(f"delete health check {check.id}"), contextlib.suppress(
-                    client.exceptions.NoSuchHealthCheck):
-                client.delete_health_check(HealthCheckId=check.id)
-        except GeoproxyError as error:
-            raise _with_progress(error, result) from None
+        with aws_errors(f"delete health check {check.id}"), contextlib.suppress(
+                client.exceptions.NoSuchHealthCheck):
+            client.delete_health_check(HealthCheckId=check.id)
         deleted.append(check.id)
         record_write({"service": "route53", "action": "DeleteHealthCheck",
                       "health_check_id": check.id})
@@ -112,11 +102,6 @@ def delete_health_checks(changes: ChangeSet, aws: AwsSettings, record_write: Wri
 WaitCallback = Callable[[list[SubmittedBatch], float], None]
 WriteCallback = Callable[[dict[str, Any]], None]
 SubmitCallback = Callable[[SubmittedBatch], None]
-
-
-def apply_plan(plan: Plan, aws: AwsSettings, **options: Any) -> ApplyResult:
-    """Write a plan computed in this run (see `run` for the options)."""
-    return run(changeset_of(plan), aws, **options)
 
 
 def run(
@@ -140,14 +125,26 @@ def run(
                     comment=comment, record_write=on_write or (lambda write: None),
                     on_submit=on_submit, wait_deployed=wait_deployed)
     except GeoproxyError as error:
-        if result.batches or result.distributions_updated or result.health_checks_created:
-            error.message += (_not_written(changes, result) + ". Run `geoproxy plan` to see "
-                              "what is left, and the same command again to complete it")
+        done = _written(result)
+        if done:  # nobody may assume an all-or-nothing run
+            left = _not_written(changes, result)
+            error.message += (f"; already applied: {', '.join(done)}"
+                              + (f"; not written: {', '.join(left)}" if left else "")
+                              + ". Run `geoproxy plan` to see what is left, and the same "
+                                "command again to complete it")
         raise
 
 
-def _not_written(changes: ChangeSet, result: ApplyResult) -> str:
-    """What a failed run did not get to, to go with what it did (see `_with_progress`)."""
+def _written(result: ApplyResult) -> list[str]:
+    done = [f"health check {check_id} created"
+            for check_id in result.health_checks_created.values()]
+    done += [f"change {b.change_id} (zone {b.zone_id})" for b in result.batches]
+    done += [f"distribution {d}" for d in result.distributions_updated]
+    done += [f"health check {check_id} deleted" for check_id in result.health_checks_deleted]
+    return done
+
+
+def _not_written(changes: ChangeSet, result: ApplyResult) -> list[str]:
     left = [f"change batch {index + 1} of {len(changes.batches)} (zone {zone_id})"
             for index, (zone_id, _) in enumerate(changes.batches)
             if index >= len(result.batches)]
@@ -155,7 +152,7 @@ def _not_written(changes: ChangeSet, result: ApplyResult) -> str:
              if d.distribution_id not in result.distributions_updated]
     left += [f"health check {c.id} deletion" for c in changes.delete_health_checks
              if c.id not in result.health_checks_deleted]
-    return f"; not written: {', '.join(left)}" if left else ""
+    return left
 
 
 def _run(changes: ChangeSet, aws: AwsSettings, result: ApplyResult, *, wait: bool,
@@ -173,7 +170,7 @@ def _run(changes: ChangeSet, aws: AwsSettings, result: ApplyResult, *, wait: boo
         if first:  # the origin may only point at records Route 53 already serves
             wait_insync(first, aws, started, timeout_s, on_wait)
         for distribution in changes.distributions:
-            etag = update_distribution(distribution, aws, done=result)
+            etag = update_distribution(distribution, aws)
             if etag is None:
                 continue
             result.distributions_updated[distribution.distribution_id] = etag
@@ -200,11 +197,8 @@ def _submit(by_zone: Batches, health_check_ids: dict[str, str], aws: AwsSettings
     submitted_now = []
     for zone_id, batches in by_zone.items():
         for planned in batches:
-            try:
-                batch = [_with_health_check_ids(entry, health_check_ids) for entry in planned]
-                submitted = submit_batch(aws, zone_id, batch, comment)
-            except GeoproxyError as error:
-                raise _with_progress(error, result) from None
+            batch = [_with_health_check_ids(entry, health_check_ids) for entry in planned]
+            submitted = submit_batch(aws, zone_id, batch, comment)
             if result.first_submitted is None:
                 result.first_submitted = time.monotonic()
             result.batches.append(submitted)
@@ -224,69 +218,43 @@ def _submit(by_zone: Batches, health_check_ids: dict[str, str], aws: AwsSettings
     return submitted_now
 
 
-def _with_progress(error: GeoproxyError, result: ApplyResult) -> GeoproxyError:
-    """Say what was already written, so nobody assumes an all-or-nothing run."""
-    done = [f"health check {check_id} created"
-            for check_id in result.health_checks_created.values()]
-    done += [f"change {b.change_id} (zone {b.zone_id})" for b in result.batches]
-    done += [f"distribution {d}" for d in result.distributions_updated]
-    done += [f"health check {check_id} deleted" for check_id in result.health_checks_deleted]
-    if done:
-        error.message += f"; already applied: {', '.join(done)}"
-    return error
-
-
-def update_distribution(distribution: DistributionUpdate, aws: AwsSettings,
-                        done: ApplyResult) -> str | None:
-    """UpdateDistribution with the ETag the plan read. If someone changed the distribution
-    since, re-read it and go on only if geoproxy's part needs exactly the planned change
-    (their edit is then kept); otherwise stop. Never a lost update. Returns the new ETag, or
+def update_distribution(distribution: DistributionUpdate, aws: AwsSettings) -> str | None:
+    """UpdateDistribution with the ETag the plan read. On a 412, re-read it once: if the
+    config is already what was sent, the update landed (a retry whose first answer was
+    lost meets its own new ETag). Otherwise someone else changed it: a saved plan stops
+    there; a plan made in this run goes on only if geoproxy's part still needs exactly the
+    planned change (their edit is then kept). Never a lost update. Returns the new ETag, or
     None when the distribution turned out to need no change any more."""
     client = aws.client("cloudfront")
     distribution_id = distribution.distribution_id
     config, etag = distribution.new_config, distribution.etag
     for attempt in range(2):
-        try:
-            with aws_errors(f"update CloudFront distribution {distribution_id}"):
-                try:
-                    return str(client.update_distribution(
-                        Id=distribution_id, IfMatch=etag, DistributionConfig=config)["ETag"])
-                except client.exceptions.PreconditionFailed:
-                    # A retried update whose first answer was lost meets its own new ETag:
-                    # if the live config is what was sent, it landed.
-                    landed = _landed_etag(client, distribution_id, config)
-                    if landed is not None:
-                        return landed
-                    if attempt or distribution.application is None:
-                        raise
-        except GeoproxyError as error:
-            if distribution.application is None and "PreconditionFailed" in error.message:
-                error = GeoproxyError(
-                    f"CloudFront distribution {distribution_id} changed since the saved plan "
-                    f"was made (its ETag is no longer {etag}); it was not updated",
-                    hint="make a new plan: `geoproxy plan --out PLANFILE`")
-            raise _with_progress(error, done) from None
+        with aws_errors(f"update CloudFront distribution {distribution_id}"):
+            try:
+                return str(client.update_distribution(
+                    Id=distribution_id, IfMatch=etag, DistributionConfig=config)["ETag"])
+            except client.exceptions.PreconditionFailed:
+                pass
         with aws_errors(f"re-read CloudFront distribution {distribution_id}"):
             fresh = client.get_distribution(Id=distribution_id)
-        assert distribution.application is not None
+        if fresh["Distribution"]["DistributionConfig"] == config:
+            return str(fresh["ETag"])
+        if distribution.application is None:
+            raise GeoproxyError(
+                f"CloudFront distribution {distribution_id} changed since the saved plan was "
+                f"made (its ETag is no longer {distribution.etag}); it was not updated",
+                hint="make a new plan: `geoproxy plan --out PLANFILE`")
         replanned = plan_distribution(distribution.application, fresh["Distribution"],
                                       fresh["ETag"])
         if not replanned.changes:
             return None  # someone already made exactly this change: nothing for us to write
-        if replanned.changes != distribution.field_changes:
-            raise _with_progress(GeoproxyError(
+        if attempt or replanned.changes != distribution.field_changes:
+            raise GeoproxyError(
                 f"CloudFront distribution {distribution_id} changed since the plan and now "
                 "needs a different change from geoproxy; it was not updated",
-                hint="run `geoproxy plan` to see the distribution as it is now"), done)
+                hint="run `geoproxy plan` to see the distribution as it is now")
         config, etag = replanned.new_config, replanned.etag
     raise AssertionError("unreachable")
-
-
-def _landed_etag(client: Any, distribution_id: str, config: dict[str, Any]) -> str | None:
-    fresh = client.get_distribution(Id=distribution_id)
-    if fresh["Distribution"]["DistributionConfig"] == config:
-        return str(fresh["ETag"])
-    return None
 
 
 def wait_until_deployed(distributions: list[DistributionUpdate], aws: AwsSettings,

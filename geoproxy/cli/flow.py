@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.text import Text
 
-from geoproxy.aws.session import AwsSettings
 from geoproxy.cli import render
-from geoproxy.core.changeset import ChangeSet
-from geoproxy.core.plan import Plan
 from geoproxy.errors import (
     EXIT_OK,
     ConflictError,
@@ -22,6 +19,11 @@ from geoproxy.errors import (
     RefusedError,
     StalePlanError,
 )
+
+if TYPE_CHECKING:
+    from geoproxy.aws.session import AwsSettings
+    from geoproxy.core.changeset import ChangeSet
+    from geoproxy.core.plan import Plan
 
 
 def show_plan(the_plan: Any, output: str) -> None:

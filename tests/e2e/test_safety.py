@@ -144,13 +144,6 @@ def test_deleting_most_records_needs_force(
     assert len(records_at(aws, zone)) == 4
 
 
-def test_failover_is_not_counted_by_the_guard(
-    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
-) -> None:
-    assert run_cli("failover", "--from", "eu-west-1", "--yes").returncode == 0
-    assert run_cli("failback", "eu-west-1", "--yes").returncode == 0
-
-
 def test_the_public_zone_is_found_behind_a_page_of_private_ones(
     aws: Any, run_cli: RunCli, tmp_path: Path
 ) -> None:

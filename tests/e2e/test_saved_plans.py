@@ -163,16 +163,6 @@ def test_a_plan_file_that_is_not_json_is_refused(
     assert "plan.json:1: not a geoproxy plan (not valid JSON" in result.stderr
 
 
-def test_a_saved_plan_holds_no_credentials(
-    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
-) -> None:
-    write_policy(tmp_path)
-    text = json.dumps(_saved(run_cli, tmp_path))
-    for secret in aws.env().values():
-        if secret and "testing" in secret:
-            assert secret not in text
-
-
 def test_a_saved_cloudfront_plan_refuses_a_distribution_edited_since(
     aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
 ) -> None:

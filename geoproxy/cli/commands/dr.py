@@ -59,21 +59,17 @@ def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
         if text and (problem := free_text_problem(text, option)):
             raise GeoproxyError(problem, hint="it is published in DNS with the failover; "
                                               "keep the details in your incident tool")
-    for target in set(targets.values()):  # the longest `by` geoproxy may write
-        if problem := value_problem(Failover(from_pop, target, utc_now(), "x" * 256,
-                                             reason or override_compliance or "",
-                                             override_compliance or "")):
-            raise GeoproxyError(problem)
-    # A saved plan records who prepared the failover; a plain dry run asks nobody.
-    caller = (Caller(None, "dry run") if dry_run and out_file is None
-              else caller_identity(aws))
+    # Only the audit log says who; a dry run, saved or not, writes nothing and asks nobody.
+    caller = Caller(None, "dry run") if dry_run else caller_identity(aws)
     declared_at = utc_now()
     why = reason or override_compliance or ""
 
     def declare(target: str) -> Failover:
-        return Failover(from_pop, target, declared_at, caller.label, why,
-                        override_compliance or "")
+        return Failover(from_pop, target, declared_at, "", why, override_compliance or "")
 
+    for target in set(targets.values()):
+        if problem := value_problem(declare(target)):
+            raise GeoproxyError(problem)
     the_plan = plan_failover(compiled, aws, from_pop, targets, declare, adopt=adopt)
     document: dict[str, Any] = {
         "command": "failover", "from": from_pop, "to": targets, "dry_run": dry_run,
