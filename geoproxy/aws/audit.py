@@ -48,27 +48,38 @@ class AuditLog:
         self.stream.close()
 
 
-def callers(path: str | Path | None, state_name: str, declared_at: str) -> str | None:
-    """Who declared the failover whose state record is `state_name`, declared at
-    `declared_at`: the caller of the first failover write of that record at or after that
-    time, from the audit log (the public state record does not say)."""
-    chosen = path or os.environ.get(ENV_VARIABLE)
-    if not chosen:
-        return None
-    wanted = state_name.rstrip(".").lower() + "."
-    try:
-        lines = Path(chosen).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return None
-    for line in lines:
+@dataclass(frozen=True)
+class AuditTrail:
+    """The failover writes of an audit log, read once, to say who declared a failover (the
+    public state record does not)."""
+
+    writes: tuple[tuple[str, frozenset[str], str], ...]  # (time, record names, who)
+
+    @classmethod
+    def read(cls, path: str | Path | None) -> AuditTrail:
+        chosen = path or os.environ.get(ENV_VARIABLE)
+        if not chosen:
+            return cls(())
         try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if not isinstance(entry, dict) or entry.get("command") != "failover":
-            continue
-        names = {str(r.get("name", "")).lower() for r in entry.get("records") or []
-                 if isinstance(r, dict)}
-        if wanted in names and str(entry.get("time", "")) >= declared_at and entry.get("who"):
-            return str(entry["who"])
-    return None
+            lines = Path(chosen).read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return cls(())
+        writes = []
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and entry.get("command") == "failover" and entry.get(
+                    "who"):
+                names = frozenset(str(r.get("name", "")).lower()
+                                  for r in entry.get("records") or [] if isinstance(r, dict))
+                writes.append((str(entry.get("time", "")), names, str(entry["who"])))
+        return cls(tuple(writes))
+
+    def who(self, state_name: str, declared_at: str) -> str | None:
+        """The caller of the first failover write of `state_name` at or after
+        `declared_at`."""
+        wanted = state_name.rstrip(".").lower() + "."
+        return next((who for time, names, who in self.writes
+                     if wanted in names and time >= declared_at), None)

@@ -75,13 +75,12 @@ class AwsSettings:
                 raise AwsError(f"AWS profile {self.profile!r} is not configured",
                                hint="list profiles with `aws configure list-profiles`") from None
         mode = os.environ.get("AWS_RETRY_MODE") or "standard"
-        if not botocore_retries:
-            retries: dict[str, Any] = {"mode": mode, "total_max_attempts": 1}
-        elif os.environ.get("AWS_MAX_ATTEMPTS") or os.environ.get("AWS_RETRY_MODE"):
-            retries = {"mode": mode}  # the user's botocore retry settings win, as for any tool
+        user_retries = os.environ.get("AWS_MAX_ATTEMPTS") or os.environ.get("AWS_RETRY_MODE")
+        if botocore_retries and user_retries:
+            retries: dict[str, Any] = {"mode": mode}  # the user's settings win, as for any tool
         else:
-            # geoproxy's own loop (RetryingClient) retries with a deadline and tells the
-            # operator; botocore retrying underneath would hide the attempts.
+            # One attempt: geoproxy's own loop (RetryingClient, or the reconciling writer)
+            # retries with a deadline and tells the operator what it is doing.
             retries = {"mode": mode, "total_max_attempts": 1}
         config = Config(retries=retries, connect_timeout=10, read_timeout=60)  # type: ignore[arg-type]
         with aws_errors(f"create a {service} client"):

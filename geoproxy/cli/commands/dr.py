@@ -133,7 +133,7 @@ def status(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: 
     """Where each source region's traffic goes now, and why it differs from the policy."""
     from dataclasses import replace
 
-    from geoproxy.aws.audit import callers
+    from geoproxy.aws.audit import AuditTrail
     from geoproxy.cli import render_status
     from geoproxy.core.state import state_name
     from geoproxy.core.status import status_exit_code
@@ -141,9 +141,10 @@ def status(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: 
 
     compiled = compile_policy(policy_file)
     statuses, warnings = compute_status(compiled, aws)
+    trail = AuditTrail.read(audit_log)
     for app_status in statuses:
         state = state_name(app_status.record)
-        app_status.failovers = [replace(f, by=callers(audit_log, state, f.at) or "")
+        app_status.failovers = [replace(f, by=trail.who(state, f.at) or "")
                                 for f in app_status.failovers]
     render.warnings(warnings)
     if output == "json":
