@@ -4,8 +4,10 @@ and what tests read back from it."""
 from __future__ import annotations
 
 import os
+import pty
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -71,6 +73,34 @@ def start_cli(aws: Any, directory: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "geoproxy", *args], cwd=directory,
                             env=environment, text=True, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def run_on_terminal(aws: Any, cwd: Path, answer: str, *args: str,
+                    wait_for: str | None = None, at_prompt: Callable[[], None] | None = None,
+                    seconds_at_prompt: float = 0.2, poll_interval: str = "0.01",
+                    ) -> tuple[int, str, str]:
+    """Run the CLI with a pseudo-terminal as stdin and type `answer` at its prompt: once the
+    request log shows `wait_for` (the plan is read) and `seconds_at_prompt` have passed,
+    after `at_prompt()`. Returns (exit code, stdout, stderr)."""
+    controller, terminal = pty.openpty()
+    environment = aws.env()
+    environment.update({"GEOPROXY_POLL_INTERVAL": poll_interval, "NO_COLOR": "1"})
+    process = subprocess.Popen([sys.executable, "-m", "geoproxy", *args], cwd=cwd,
+                               env=environment, stdin=terminal, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    os.close(terminal)
+    try:
+        deadline = time.monotonic() + 30
+        while wait_for and aws.count(wait_for) == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(seconds_at_prompt)  # typing ahead of the prompt is fine on a terminal
+        if at_prompt is not None:
+            at_prompt()
+        os.write(controller, answer.encode() + b"\n")
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        os.close(controller)
+    return process.returncode, stdout, stderr
 
 
 def records_at(aws: Any, zone_id: str, name: str = ORIGIN) -> list[dict[str, Any]]:

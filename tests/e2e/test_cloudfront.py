@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import pty
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +18,7 @@ from tests.e2e.conftest import (
     config_of,
     edit_distribution,
     records_at,
+    run_on_terminal,
 )
 
 pytestmark = pytest.mark.e2e
@@ -101,24 +97,9 @@ def test_plan_shows_the_distribution_diff_field_by_field(
 
 def _apply_on_terminal(aws: Any, cwd: Path, edit: Any) -> tuple[int, str]:
     """Run apply with a terminal, make `edit` while it waits at the prompt, then say yes."""
-    controller, terminal = pty.openpty()
-    environment = aws.env()
-    environment.update({"GEOPROXY_POLL_INTERVAL": "0.01", "NO_COLOR": "1"})
-    process = subprocess.Popen([sys.executable, "-m", "geoproxy", "apply"], cwd=cwd,
-                               env=environment, stdin=terminal, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    os.close(terminal)
-    try:
-        deadline = time.monotonic() + 30
-        while aws.count("GetDistribution") == 0 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(1.0)  # the plan is read; the prompt is up
-        edit()
-        os.write(controller, b"y\n")
-        stdout, stderr = process.communicate(timeout=60)
-    finally:
-        os.close(controller)
-    return process.returncode, stdout + stderr
+    code, out, err = run_on_terminal(aws, cwd, "y", "apply", wait_for="GetDistribution",
+                                     at_prompt=edit, seconds_at_prompt=1.0)
+    return code, out + err
 
 
 def test_an_edit_between_plan_and_apply_is_kept(

@@ -3,38 +3,17 @@
 from __future__ import annotations
 
 import os
-import pty
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import EXAMPLE_POLICY, REPO, write_policy
-from tests.e2e.conftest import RunCli, latency_map, records_at
+from tests.e2e.conftest import RunCli, latency_map, records_at, run_on_terminal
 
 pytestmark = pytest.mark.e2e
-
-
-def run_on_terminal(aws: Any, cwd: Path, answer: str, *args: str) -> tuple[int, str]:
-    """Run the CLI with a pseudo-terminal as stdin and type `answer` at its prompt."""
-    controller, terminal = pty.openpty()
-    environment = aws.env()
-    environment.update({"GEOPROXY_POLL_INTERVAL": "0.01", "NO_COLOR": "1"})
-    process = subprocess.Popen(
-        [sys.executable, "-m", "geoproxy", *args], cwd=cwd, env=environment, stdin=terminal,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    os.close(terminal)
-    try:
-        time.sleep(0.2)  # the prompt reads a line; typing ahead of it is fine on a terminal
-        os.write(controller, answer.encode() + b"\n")
-        stdout, stderr = process.communicate(timeout=60)
-    finally:
-        os.close(controller)
-    return process.returncode, stdout + stderr
 
 
 def test_apply_asks_on_a_terminal_and_declining_writes_nothing(
@@ -42,7 +21,8 @@ def test_apply_asks_on_a_terminal_and_declining_writes_nothing(
 ) -> None:
     write_policy(tmp_path)
     aws.reset_log()
-    code, output = run_on_terminal(aws, tmp_path, "n", "apply")
+    code, out, err = run_on_terminal(aws, tmp_path, "n", "apply")
+    output = out + err
     assert code == 1
     assert "Apply these changes?" in output and "apply cancelled" in output
     assert aws.count("ChangeResourceRecordSets") == 0
@@ -51,7 +31,8 @@ def test_apply_asks_on_a_terminal_and_declining_writes_nothing(
 
 def test_apply_asks_on_a_terminal_and_yes_applies(aws: Any, zone: str, tmp_path: Path) -> None:
     write_policy(tmp_path)
-    code, output = run_on_terminal(aws, tmp_path, "y", "apply")
+    code, out, err = run_on_terminal(aws, tmp_path, "y", "apply")
+    output = out + err
     assert code == 0, output
     assert len(latency_map(aws, zone)) == 34
 

@@ -4,12 +4,7 @@ the HTTP layer in front of the strict emulator, through the real CLI."""
 from __future__ import annotations
 
 import json
-import os
-import pty
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +19,7 @@ from tests.e2e.conftest import (
     RunCli,
     latency_map,
     records_at,
+    run_on_terminal,
     start_cli,
     state_values,
     targets,
@@ -271,24 +267,10 @@ def test_the_insync_timeout_starts_when_the_change_is_submitted(
     # INSYNC must still get its full time, counted from the submission.
     write_policy(tmp_path)
     aws.pending_polls = 3
-    controller, terminal = pty.openpty()
-    environment = aws.env()
-    environment.update({"GEOPROXY_POLL_INTERVAL": "0.05", "NO_COLOR": "1"})
-    process = subprocess.Popen(
-        [sys.executable, "-m", "geoproxy", "apply", "--timeout", "1"], cwd=tmp_path,
-        env=environment, stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
-    os.close(terminal)
-    try:
-        deadline = time.monotonic() + 30
-        while aws.count(LIST) == 0 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(1.5)  # longer than --timeout, at the prompt
-        os.write(controller, b"y\n")
-        stdout, stderr = process.communicate(timeout=60)
-    finally:
-        os.close(controller)
-    assert process.returncode == 0, stdout + stderr
+    code, stdout, stderr = run_on_terminal(
+        aws, tmp_path, "y", "apply", "--timeout", "1", wait_for=LIST,
+        seconds_at_prompt=1.5, poll_interval="0.05")  # longer than --timeout at the prompt
+    assert code == 0, stdout + stderr
     assert "Apply complete: INSYNC after" in stdout
     seconds = float(stdout.split("INSYNC after ", 1)[1].split("s", 1)[0])
     assert seconds < 1.0  # the prompt's time is not in it
