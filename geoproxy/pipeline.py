@@ -32,7 +32,8 @@ from geoproxy.core.healthchecks import (
     plan_health_checks,
     specs_for,
 )
-from geoproxy.core.plan import AppPlan, LiveApp, Plan, RecordChange, calculate_app
+from geoproxy.core.orphans import Orphan, find_orphans
+from geoproxy.core.plan import AppPlan, LiveApp, Plan, RecordChange, calculate_app, prune_plan
 from geoproxy.core.records import RecordKey, canonical, record_key
 from geoproxy.core.routing import AppRouting, RoutingResult, route_policy
 from geoproxy.core.state import state_name
@@ -55,6 +56,10 @@ class Compiled:
     @property
     def warnings(self) -> list[str]:
         return self.routing.warnings
+
+    @property
+    def owner(self) -> str:
+        return self.loaded.policy.owner
 
     def app_routing(self, name: str) -> AppRouting:
         return next(r for r in self.routing.applications if r.app.name == name)
@@ -83,8 +88,11 @@ def read_distributions(compiled: Compiled, aws: AwsSettings,
 
 
 def read_live(compiled: Compiled, aws: AwsSettings, names: list[str] | None = None,
-              distributions: Mapping[str, DistributionPlan] | None = None
-              ) -> dict[str, LiveApp]:
+              distributions: Mapping[str, DistributionPlan] | None = None,
+              zones: dict[str, LiveApp] | None = None) -> dict[str, LiveApp]:
+    """Per application, the records at its names. Given `zones` (a dict to fill), each zone
+    is read whole, once, and kept there by zone id for the orphan search; else each
+    application's names are listed on their own (the failover fast path)."""
     from geoproxy.aws.live import Route53Reader  # boto3 is imported only on paths that use AWS
 
     reader = Route53Reader(aws)
@@ -96,9 +104,48 @@ def read_live(compiled: Compiled, aws: AwsSettings, names: list[str] | None = No
         distribution = (distributions or {}).get(app.name)
         aliases = [*app.cloudfront.aliases, *distribution.live_aliases] if (
             app.cloudfront and distribution) else []
-        live[app.name] = reader.read_app(app.zone, app.zone_id, app.record,
-                                         tuple(a for a in aliases if in_zone(a, app.zone)))
+        aliases = [alias for alias in aliases if in_zone(alias, app.zone)]
+        if zones is None:
+            live[app.name] = reader.read_app(app.zone, app.zone_id, app.record, tuple(aliases))
+            continue
+        zone_id, _ = reader.zone(app.zone, app.zone_id)
+        if zone_id not in zones:
+            zones[zone_id] = reader.read_zone(app.zone, app.zone_id)
+        live[app.name] = zones[zone_id].at(app.record, aliases)
     return live
+
+
+def orphans_in(compiled: Compiled, zones: Mapping[str, LiveApp],
+               desired: list[DesiredApp], checks: list[LiveHealthCheck]) -> list[Orphan]:
+    """Records of the policy's owner in its zones that none of its applications manages."""
+    # The policy's viewer aliases count as managed even where the distribution was not read
+    # (status): a viewer record there is the application's, never an orphan.
+    aliases = {alias for routing in compiled.routing.applications if routing.app.cloudfront
+               for alias in routing.app.cloudfront.aliases}
+    found = []
+    for zone_id, zone in zones.items():
+        here = [d for d in desired if in_zone(d.record_name, zone.zone_name)]
+
+        def managed(name: str, here: list[DesiredApp] = here) -> bool:
+            return name in aliases or any(d.manages(name) for d in here)
+
+        found += find_orphans(compiled.owner, zone_id, zone.zone_name, zone.records, managed,
+                              checks)
+    return found
+
+
+def orphan_warnings(compiled: Compiled, orphans: list[Orphan], pruning: bool) -> list[str]:
+    if not orphans or pruning:
+        return []
+    count = sum(len(orphan.records) for orphan in orphans)
+    warning = (f"{count} record(s) of owner {compiled.owner!r} belong to no application of "
+               f"the policy ({', '.join(o.root for o in orphans)}); `geoproxy apply --prune` "
+               "deletes them")
+    if "owner" not in compiled.loaded.policy.model_fields_set:
+        warning += ("; this policy sets no `owner:`, so they are the default owner's: if "
+                    "another policy without `owner:` shares the zone, give each its own "
+                    "`owner:` before pruning")
+    return [warning]
 
 
 @dataclass
@@ -147,36 +194,42 @@ def resolve_app(compiled: Compiled, routing: AppRouting, overlay: Overlay,
         else:
             problems.append(message)
     desired = desired_app(resolved, compiled.catalog, active.values(), zone_id,
-                          health_check_ids, distribution)
+                          health_check_ids, distribution, compiled.owner)
     return Resolved(resolved, active, desired, warnings, problems)
 
 
-def read_health_checks(compiled: Compiled, aws: AwsSettings,
-                       live: Mapping[str, LiveApp]) -> list[LiveHealthCheck]:
+def read_health_checks(compiled: Compiled, aws: AwsSettings, live: Mapping[str, LiveApp],
+                       zones: Mapping[str, LiveApp] | None = None) -> list[LiveHealthCheck]:
     """geoproxy's health checks, read only for auto_failover applications or when a live
-    record of geoproxy's refers to one: most plans never pay for the listing."""
+    record of geoproxy's (an orphan's, too) refers to one: most plans never pay for it."""
     from geoproxy.aws.live import HealthCheckReader
 
     # Any auto_failover application may have checks left from an earlier policy.
     wanted = any(routing.app.auto_failover for routing in compiled.routing.applications)
+    read = [*live.values(), *(zones or {}).values()]
     referenced = any(record.owned and "HealthCheckId" in record.raw
-                     for app_live in live.values() for record in app_live.records)
+                     for app_live in read for record in app_live.records)
     return HealthCheckReader(aws).read() if wanted or referenced else []
 
 
-def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False) -> Plan:
-    """The diff that makes Route 53 and CloudFront match the policy, keeping failovers."""
+def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False,
+                 prune: bool = False) -> Plan:
+    """The diff that makes Route 53 and CloudFront match the policy, keeping failovers.
+    Orphans are listed; with `prune`, the plan deletes them too."""
     distributions = read_distributions(compiled, aws)
-    live = read_live(compiled, aws, distributions=distributions)
-    checks = read_health_checks(compiled, aws, live)
+    zones: dict[str, LiveApp] = {}
+    live = read_live(compiled, aws, distributions=distributions, zones=zones)
+    checks = read_health_checks(compiled, aws, live, zones)
     nonce = secrets.token_hex(6)  # this run's health checks get CallerReferences never used
-    plan = Plan([], warnings=list(compiled.warnings))
+    plan = Plan([], warnings=list(compiled.warnings), pruning=prune)
+    desired: list[DesiredApp] = []
     for routing in compiled.routing.applications:
         app, app_live = routing.app, live[routing.app.name]
         distribution = distributions.get(app.name)
-        health = plan_health_checks(specs_for(app), checks, app.record, nonce)
+        health = plan_health_checks(specs_for(app, compiled.owner), checks, app.record, nonce)
         resolved = resolve_app(compiled, routing, app_live.overlay(app.record),
                                app_live.zone_id, health.ids, distribution)
+        desired.append(resolved.desired)
         app_plan = calculate_app(resolved.desired, app_live, adopt=adopt)
         app_plan.health_checks = health
         app_plan.distribution = distribution
@@ -190,6 +243,10 @@ def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False) -
                 f"{app.name}: alias {alias} is not in zone {app.zone}; geoproxy makes no DNS "
                 "record for it" for alias in app.cloudfront.aliases
                 if not in_zone(alias, app.zone))
+    plan.orphans = orphans_in(compiled, zones, desired, checks)
+    plan.warnings.extend(orphan_warnings(compiled, plan.orphans, prune))
+    if prune:
+        plan.apps.extend(prune_plan(orphan) for orphan in plan.orphans)
     if any(d.aliases_added for d in distributions.values()):
         plan.problems.extend(_alias_clashes(distributions, aws))
     _check_delegations(plan, live, aws)
@@ -202,8 +259,8 @@ def _check_delegations(plan: Plan, live: Mapping[str, LiveApp], aws: AwsSettings
 
     check = DelegationCheck(aws)
     for app_plan in plan.apps:
-        if not app_plan.changes:
-            continue
+        if not app_plan.changes or app_plan.name not in live:
+            continue  # an orphan's plan only deletes: where it is delegated does not matter
         at_record = {r.record_type for r in live[app_plan.name].records
                      if r.name == app_plan.record_name}
         problems, warnings = check.findings(app_plan, at_record)
@@ -243,7 +300,8 @@ def plan_overlay_change(
     plan = Plan([], warnings=[])
     for name in app_names:
         routing, app_live = compiled.app_routing(name), live[name]
-        health = plan_health_checks(specs_for(routing.app), checks, routing.app.record)
+        health = plan_health_checks(specs_for(routing.app, compiled.owner), checks,
+                                    routing.app.record)
         before = resolve_app(compiled, routing, app_live.overlay(routing.app.record),
                              app_live.zone_id, health.ids)
         after = resolve_app(compiled, routing, edit(routing, dict(before.overlay)),
@@ -353,18 +411,23 @@ def plan_failback(compiled: Compiled, aws: AwsSettings, region: str,
     return plan_overlay_change(compiled, aws, names, edit)
 
 
-def compute_status(compiled: Compiled, aws: AwsSettings) -> tuple[list[AppStatus], list[str]]:
+def compute_status(compiled: Compiled, aws: AwsSettings
+                   ) -> tuple[list[AppStatus], list[str], list[Orphan]]:
     from geoproxy.core.status import app_status
 
-    live = read_live(compiled, aws)
-    checks = read_health_checks(compiled, aws, live)
+    zones: dict[str, LiveApp] = {}
+    live = read_live(compiled, aws, zones=zones)
+    checks = read_health_checks(compiled, aws, live, zones)
     statuses, warnings = [], list(compiled.warnings)
+    desired: list[DesiredApp] = []
     for routing in compiled.routing.applications:
         app_live = live[routing.app.name]
-        health = plan_health_checks(specs_for(routing.app), checks, routing.app.record)
+        health = plan_health_checks(specs_for(routing.app, compiled.owner), checks,
+                                    routing.app.record)
         resolved = resolve_app(compiled, routing, app_live.overlay(routing.app.record),
                                app_live.zone_id, health.ids)
+        desired.append(resolved.desired)
         warnings.extend(resolved.warnings + resolved.problems)
         pops_by_target = {pop.target: region for region, pop in routing.app.pops.items()}
         statuses.append(app_status(resolved.desired, resolved.overlay, app_live, pops_by_target))
-    return statuses, warnings
+    return statuses, warnings, orphans_in(compiled, zones, desired, checks)

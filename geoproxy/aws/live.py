@@ -1,7 +1,9 @@
 """Live state: read the hosted zones and the records at each managed name from Route 53.
 
-Reads only what the plan needs: one zone lookup per zone and a listing that starts at the
-application's record name and stops as soon as it is past it, never a whole-zone scan.
+Reads only what the plan needs: one zone lookup per zone, then either a listing that starts
+at an application's record name and stops as soon as it is past it (failover and failback,
+which never look for orphans), or one listing of the whole zone shared by all of its
+applications (plan, apply and status, which list orphans).
 """
 
 from __future__ import annotations
@@ -77,6 +79,18 @@ class Route53Reader:
                            hint="set `zone_id` in the policy to pick one")
         return public[0]["Id"].split("/")[-1], zone_name
 
+    def zone_records(self, zone_id: str) -> tuple[LiveRecord, ...]:
+        """Every record set in the zone: one listing, ceil(records / 300) calls."""
+        records: list[LiveRecord] = []
+        request: dict[str, str] = {"HostedZoneId": zone_id, "MaxItems": PAGE_SIZE}
+        while True:
+            with aws_errors(f"list the records of hosted zone {zone_id}"):
+                page = self._client.list_resource_record_sets(**request)
+            records += [LiveRecord(raw) for raw in page["ResourceRecordSets"]]
+            if not page.get("IsTruncated"):
+                return tuple(records)
+            _next_page(request, page)
+
     def subtree(self, zone_id: str, name: str, *, below: bool = True) -> tuple[LiveRecord, ...]:
         """Every record set at `name` (and, with `below`, under it). Route 53 lists names
         sorted by their labels reversed, so a subtree is one contiguous run: start at the
@@ -94,12 +108,13 @@ class Route53Reader:
                 records.append(LiveRecord(raw))
             if not page.get("IsTruncated"):
                 return tuple(records)
-            request["StartRecordName"] = page["NextRecordName"]
-            request["StartRecordType"] = page["NextRecordType"]
-            if "NextRecordIdentifier" in page:
-                request["StartRecordIdentifier"] = page["NextRecordIdentifier"]
-            else:
-                request.pop("StartRecordIdentifier", None)
+            _next_page(request, page)
+
+    def read_zone(self, zone: str, zone_id: str | None) -> LiveApp:
+        """The whole zone, for runs that look for orphans: what each application keeps
+        there is cut from it with `LiveApp.at_names`, so a zone costs one listing."""
+        found_id, zone_name = self.zone(zone, zone_id)
+        return LiveApp(found_id, zone_name, self.zone_records(found_id))
 
     def read_app(self, zone: str, zone_id: str | None, record_name: str,
                  other_names: tuple[str, ...] = ()) -> LiveApp:
@@ -112,6 +127,16 @@ class Route53Reader:
             if name != record_name and not name.endswith("." + record_name):
                 records.extend(self.subtree(found_id, name, below=False))
         return LiveApp(found_id, zone_name, tuple(records))
+
+
+def _next_page(request: dict[str, str], page: dict[str, Any]) -> None:
+    """ListResourceRecordSets pages by name, type and (for records that have one) id."""
+    request["StartRecordName"] = page["NextRecordName"]
+    request["StartRecordType"] = page["NextRecordType"]
+    if "NextRecordIdentifier" in page:
+        request["StartRecordIdentifier"] = page["NextRecordIdentifier"]
+    else:
+        request.pop("StartRecordIdentifier", None)
 
 
 class HealthCheckReader:

@@ -22,6 +22,7 @@ from geoproxy.aws.retry import RetryNotice
 from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.desired import DesiredRecord
 from geoproxy.core.failover import Failover
+from geoproxy.core.orphans import Orphan
 from geoproxy.core.plan import AppPlan, Plan, RecordChange
 from geoproxy.core.records import FailoverRecord, LatencyRecord, LiveRecord, OwnedAliasRecord
 from geoproxy.core.routing import Route
@@ -226,8 +227,36 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             }
             for app in plan.apps
         ],
+        "orphans": [orphan_dict(orphan) for orphan in plan.orphans],
+        "pruning": plan.pruning,
         "warnings": plan.warnings,
     }
+
+
+def orphan_dict(orphan: Orphan) -> dict[str, Any]:
+    return {"root": orphan.root, "kind": orphan.kind, "zone": orphan.zone_name,
+            "zone_id": orphan.zone_id,
+            "records": [_live_dict(record) for record in orphan.records],
+            "health_checks": [{"id": check.id, "pop": check.tags.get("geoproxy:pop"),
+                               "config": check.config} for check in orphan.health_checks]}
+
+
+def orphans_text(orphans: list[Orphan]) -> None:
+    """Orphans as plan and status list them, when they are not being deleted."""
+    if not orphans:
+        return
+    stdout.print(Text("Orphans: records of this policy's owner that no application has "
+                      "(`geoproxy apply --prune` deletes them)", style="bold yellow"))
+    for orphan in orphans:
+        stdout.print(Text.assemble(("  ? ", "bold yellow"), f"{orphan.kind} {orphan.root}",
+                                   (f"  (zone {orphan.zone_name}, {orphan.zone_id})", "dim")))
+        for record in orphan.records:
+            stdout.print(Text(f"      {record.describe()} → {record.value_text()}",
+                              style="dim"))
+        for check in orphan.health_checks:
+            stdout.print(Text(f"      health check {check.id} {check.describe()}",
+                              style="dim"))
+    stdout.print()
 
 
 def _what_else_changes(old: LiveRecord | None, new: DesiredRecord) -> str:
@@ -382,6 +411,10 @@ def _app_block(app: AppPlan) -> None:
 
 def summary_line(plan: Plan) -> Text:
     counts = plan.summary()
+    if not plan.has_changes and not plan.conflicts and counts["orphans"]:
+        return Text(f"No changes to the policy's records; {counts['orphans']} orphaned "
+                    "record(s) listed above are left as they are (`--prune` deletes them).",
+                    style="bold yellow")
     if not plan.has_changes and not plan.conflicts:
         return Text("No changes. Live records match the policy.", style="bold green")
     text = Text("Plan: ", style="bold")
@@ -394,6 +427,9 @@ def summary_line(plan: Plan) -> Text:
                     f"{counts['health_checks_to_delete']} to delete")
     if counts["conflicts"]:
         text.append(f", {counts['conflicts']} conflict(s)", style="bold red")
+    if counts["orphans"]:
+        text.append(f"; {counts['orphans']} orphaned record(s) left as they are",
+                    style="yellow")
     return text.append(".")
 
 
@@ -420,6 +456,8 @@ def plan_text(plan: Plan) -> None:
     for app in plan.apps:
         _app_block(app)
         stdout.print()
+    if not plan.pruning:
+        orphans_text(plan.orphans)
     stdout.print(summary_line(plan))
 
 

@@ -7,14 +7,16 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from geoproxy.cli.render import failover_dict, stdout
+from geoproxy.cli.render import failover_dict, orphan_dict, stdout
+from geoproxy.core.orphans import Orphan
 from geoproxy.core.status import AppStatus
 
 STATE_STYLES = {"ok": "green", "failover": "cyan", "drift": "yellow", "missing": "red",
                 "foreign": "red"}
 
 
-def status_json(statuses: list[AppStatus], warning_messages: list[str]) -> dict[str, Any]:
+def status_json(statuses: list[AppStatus], warning_messages: list[str],
+                orphans: list[Orphan]) -> dict[str, Any]:
     return {
         "applications": [
             {
@@ -36,6 +38,7 @@ def status_json(statuses: list[AppStatus], warning_messages: list[str]) -> dict[
             }
             for status in statuses
         ],
+        "orphans": [orphan_dict(orphan) for orphan in orphans],
         "warnings": warning_messages,
     }
 

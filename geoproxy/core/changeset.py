@@ -19,7 +19,7 @@ from geoproxy.core.batching import BatchLimits, Change, pack
 from geoproxy.core.cloudfront import FieldChange
 from geoproxy.core.healthchecks import HealthCheckSpec
 from geoproxy.core.plan import Plan, RecordChange
-from geoproxy.policy.models import Application
+from geoproxy.policy.models import DEFAULT_OWNER, Application
 
 Batches = dict[str, list[list[Change]]]  # hosted zone id -> batches in order
 
@@ -100,12 +100,12 @@ def changeset_of(plan: Plan, limits: BatchLimits | None = None) -> ChangeSet:
 
 def _spec_json(spec: HealthCheckSpec) -> dict[str, Any]:
     return {"record": spec.record, "pop": spec.pop, "config": spec.config,
-            "nonce": spec.nonce, "caller_reference": spec.caller_reference}
+            "nonce": spec.nonce, "owner": spec.owner, "caller_reference": spec.caller_reference}
 
 
 def _spec(data: dict[str, Any]) -> HealthCheckSpec:
     spec = HealthCheckSpec(str(data["record"]), str(data["pop"]), dict(data["config"]),
-                           str(data.get("nonce", "")))
+                           str(data.get("nonce", "")), str(data.get("owner", DEFAULT_OWNER)))
     if spec.caller_reference != data["caller_reference"]:
         raise ValueError(f"health check of {spec.pop}: its CallerReference does not match "
                          "its settings")

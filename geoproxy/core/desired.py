@@ -17,7 +17,7 @@ from geoproxy.core.records import (
 from geoproxy.core.routing import AppRouting, Route
 from geoproxy.core.state import StateRecord
 from geoproxy.policy.catalog import CLOUDFRONT_HOSTED_ZONE_ID, Catalog, ipv6_alias_name
-from geoproxy.policy.models import Application
+from geoproxy.policy.models import DEFAULT_OWNER, Application
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class DesiredApp:
     viewers: tuple[DesiredRecord, ...] = ()  # viewer aliases to the distribution
     viewer_names: tuple[str, ...] = ()  # alias names to read: wanted, and ones being removed
     manages_cloudfront: bool = False  # the policy has a `cloudfront` section for this app
+    owner: str = DEFAULT_OWNER  # marked on every record (see records.owned_identifier)
 
     def by_key(self) -> dict[tuple[str, str], DesiredRecord]:
         """Latency records keyed by (type, source region)."""
@@ -69,7 +70,7 @@ def _alias_to_pop(app: Application, pop: str, catalog: Catalog,
 def desired_app(
     routing: AppRouting, catalog: Catalog, failovers: Iterable[Failover] = (),
     zone_id: str | None = None, health_check_ids: Mapping[str, str] | None = None,
-    distribution: DistributionPlan | None = None,
+    distribution: DistributionPlan | None = None, owner: str = DEFAULT_OWNER,
 ) -> DesiredApp:
     """`routing` must already have the failovers applied (see failover.apply_overlay).
 
@@ -93,7 +94,8 @@ def desired_app(
                 target = _alias_to_pop(app, route.pop, catalog, app.evaluate_target_health,
                                        record_type)
             records.append(DesiredRecord(
-                LatencyRecord(app.record, record_type, route.source_region, target), route))
+                LatencyRecord(app.record, record_type, route.source_region, target, owner),
+                route))
         if not app.auto_failover:
             continue
         for pop in app.pops:
@@ -111,12 +113,12 @@ def desired_app(
                 pairs.append(DesiredRecord(FailoverRecord(
                     pop_name(pop, app.record), record_type, role,
                     _alias_to_pop(app, target_pop, catalog, health, record_type), target_pop,
-                    check)))
+                    check, owner)))
     state = DesiredRecord(StateRecord.of(app.record, active)) if active else None
-    directs, viewers, viewer_names = _cloudfront_records(app, catalog, distribution)
+    directs, viewers, viewer_names = _cloudfront_records(app, catalog, distribution, owner)
     return DesiredApp(app.name, app.zone, app.zone_id, app.record, tuple(app.record_types),
                       tuple(records), state, tuple(pairs), directs, viewers, viewer_names,
-                      app.cloudfront is not None)
+                      app.cloudfront is not None, owner)
 
 
 def in_zone(name: str, zone: str) -> bool:
@@ -124,7 +126,7 @@ def in_zone(name: str, zone: str) -> bool:
 
 
 def _cloudfront_records(
-    app: Application, catalog: Catalog, distribution: DistributionPlan | None
+    app: Application, catalog: Catalog, distribution: DistributionPlan | None, owner: str
 ) -> tuple[tuple[DesiredRecord, ...], tuple[DesiredRecord, ...], tuple[str, ...]]:
     """Direct PoP names (origin failover) and viewer aliases to the distribution; viewer
     records exist only for aliases inside the application's zone, and AAAA ones only when
@@ -137,10 +139,11 @@ def _cloudfront_records(
         for record_type in app.record_types:
             directs.append(DesiredRecord(OwnedAliasRecord(
                 direct_name(failover.secondary_pop, app.record), record_type, "direct",
-                _alias_to_pop(app, failover.secondary_pop, catalog, False, record_type))))
+                _alias_to_pop(app, failover.secondary_pop, catalog, False, record_type),
+                owner)))
     target = AliasTarget(distribution.domain_name, CLOUDFRONT_HOSTED_ZONE_ID, False)
     types = ("A", "AAAA") if distribution.ipv6 else ("A",)
-    viewers = [DesiredRecord(OwnedAliasRecord(alias, record_type, "viewer", target))
+    viewers = [DesiredRecord(OwnedAliasRecord(alias, record_type, "viewer", target, owner))
                for alias in app.cloudfront.aliases if in_zone(alias, app.zone)
                for record_type in types]
     names = {alias for alias in (*app.cloudfront.aliases, *distribution.live_aliases)

@@ -20,11 +20,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from geoproxy.policy.models import Application
+from geoproxy.policy.models import DEFAULT_OWNER, Application
 
 REFERENCE_PREFIX = "geoproxy-"
 TAG_RECORD = "geoproxy:record"
 TAG_POP = "geoproxy:pop"
+TAG_OWNER = "geoproxy:owner"  # the policy's `owner:`; only its own checks can be orphans
 PENDING_PREFIX = "pending:"  # stands for the id of a health check apply will create
 
 
@@ -37,6 +38,7 @@ class HealthCheckSpec:
     pop: str
     config: dict[str, Any]
     nonce: str = ""  # makes the CallerReference of each creation unique
+    owner: str = DEFAULT_OWNER
 
     @property
     def identity(self) -> str:
@@ -53,7 +55,8 @@ class HealthCheckSpec:
     @property
     def tags(self) -> list[dict[str, str]]:
         return [{"Key": "Name", "Value": f"geoproxy {self.record} {self.pop}"},
-                {"Key": TAG_RECORD, "Value": self.record}, {"Key": TAG_POP, "Value": self.pop}]
+                {"Key": TAG_RECORD, "Value": self.record}, {"Key": TAG_POP, "Value": self.pop},
+                {"Key": TAG_OWNER, "Value": self.owner}]
 
     def describe(self) -> str:
         config = self.config
@@ -74,6 +77,10 @@ class LiveHealthCheck:
         return self.tags.get(TAG_RECORD)
 
     @property
+    def owner(self) -> str | None:
+        return self.tags.get(TAG_OWNER)
+
+    @property
     def identity(self) -> str:
         """The settings hash its CallerReference starts with (also for the 48-digit
         references geoproxy 0.1 wrote, which share the first 40 digits)."""
@@ -85,7 +92,7 @@ class LiveHealthCheck:
             self.config.get("ResourcePath", ""))
 
 
-def specs_for(app: Application) -> dict[str, HealthCheckSpec]:
+def specs_for(app: Application, owner: str = DEFAULT_OWNER) -> dict[str, HealthCheckSpec]:
     """PoP -> the health check it should have (only PoPs with `health_check`)."""
     specs = {}
     for region, pop in app.pops.items():
@@ -103,7 +110,7 @@ def specs_for(app: Application) -> dict[str, HealthCheckSpec]:
             config["ResourcePath"] = check.path
         if check.protocol == "HTTPS":
             config["EnableSNI"] = True
-        specs[region] = HealthCheckSpec(app.record, region, config)
+        specs[region] = HealthCheckSpec(app.record, region, config, owner=owner)
     return specs
 
 
@@ -134,7 +141,7 @@ def plan_health_checks(specs: dict[str, HealthCheckSpec], live: list[LiveHealthC
             continue
         existing = found[0]
         plan.ids[pop] = existing.id
-        if existing.record != record:
+        if existing.record != record or existing.owner != spec.owner:
             plan.tag.append((spec, existing.id))
     wanted = {plan.ids[pop] for pop in specs}
     plan.delete = [check for check in live

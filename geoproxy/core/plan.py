@@ -16,12 +16,13 @@ from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.desired import DesiredApp, DesiredRecord
 from geoproxy.core.failover import Failover
 from geoproxy.core.healthchecks import HealthCheckPlan, HealthCheckSpec, LiveHealthCheck
+from geoproxy.core.orphans import Orphan
 from geoproxy.core.records import (
     LiveRecord,
     OwnedAliasRecord,
     RecordKey,
+    base_key,
     canonical,
-    record_key,
     routing_policy_of,
     slot_of,
 )
@@ -45,6 +46,15 @@ class LiveApp:
 
     def overlay(self, record_name: str) -> dict[str, Failover]:
         return overlay_of(self.state_record(record_name))
+
+    def at(self, record_name: str, other_names: Iterable[str] = ()) -> LiveApp:
+        """What an application keeps in a zone read whole: its record, the names below it,
+        and `other_names` (viewer aliases)."""
+        others = set(other_names)
+        return LiveApp(self.zone_id, self.zone_name, tuple(
+            record for record in self.records
+            if record.name == record_name or record.name.endswith("." + record_name)
+            or record.name in others))
 
 
 @dataclass(frozen=True)
@@ -71,7 +81,7 @@ class RecordChange:
             record = self.new.record
             return isinstance(record, OwnedAliasRecord) and record.role == "viewer"
         # The origin group's fallback keeps resolving until the distribution stops using it.
-        return self.old is not None and self.old.set_identifier == "geoproxy:direct"
+        return self.old is not None and self.old.base_identifier == "geoproxy:direct"
 
     @property
     def slot(self) -> str:
@@ -117,6 +127,10 @@ class Plan:
     apps: list[AppPlan]
     warnings: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # found while resolving failovers
+    # Records of the policy's owner that no application manages (listed on unscoped runs);
+    # with `pruning`, the plan also deletes them (one AppPlan per orphan, see prune_plan).
+    orphans: list[Orphan] = field(default_factory=list)
+    pruning: bool = False
 
     @property
     def changes(self) -> list[RecordChange]:
@@ -159,6 +173,7 @@ class Plan:
         counts["health_checks_to_create"] = len(self.health_checks_to_create)
         counts["health_checks_to_delete"] = len(self.health_checks_to_delete)
         counts["distribution_fields"] = sum(len(d.changes) for d in self.distributions)
+        counts["orphans"] = 0 if self.pruning else sum(len(o.records) for o in self.orphans)
         return counts
 
 
@@ -178,17 +193,19 @@ def _conflict(record: LiveRecord, wanted_here: list[DesiredRecord], state: str,
     policy, _ = _policy_and_slot(wanted_here[0])
     if record.name == state:
         return "geoproxy keeps its failover state here", None
+    whose = (f"of geoproxy owner {record.owner!r}" if record.owner
+             else "that geoproxy does not own")
     if policy == "weighted" and record.routing_policy == "weighted":
         # geoproxy's one-member weighted record must be the only one, or Route 53 would share
         # the answers with this record.
-        return "a weighted record that geoproxy does not own would share the answers", None
+        return f"a weighted record {whose} would share the answers", None
     if record.routing_policy != policy:
         return (f"a {record.routing_policy} record; Route 53 cannot mix it with {policy} "
                 "records at the same name and type"), None
     for desired in wanted_here:
         if _policy_and_slot(desired)[1] == record.slot:
             where = f" for {record.slot}" if record.slot else ""
-            return f"a {policy} record{where} that geoproxy does not own", desired
+            return f"a {policy} record{where} {whose}", desired
     return None, None
 
 
@@ -209,12 +226,12 @@ def _only_caller(live: LiveRecord, state: StateRecord) -> bool:
 def _delete_note(record: LiveRecord, desired: DesiredApp) -> str:
     if record.name == state_name(desired.record_name):
         return "no failover is active any more"
-    if record.set_identifier == "geoproxy:viewer":
+    if record.base_identifier == "geoproxy:viewer":
         if record.name in desired.viewer_names and record.record_type == "AAAA" and any(
                 viewer.record.name == record.name for viewer in desired.viewers):
             return "the distribution no longer has IPv6 enabled"
         return "no longer an alias of the distribution"
-    if record.set_identifier == "geoproxy:direct":
+    if record.base_identifier == "geoproxy:direct":
         return "origin failover no longer uses this PoP"
     if record.name != desired.record_name:
         return "PoP pair no longer needed"
@@ -227,7 +244,9 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
     """Creates, updates and deletes that make geoproxy's records at the application's names
     match `desired`; records geoproxy does not own are conflicts or left untouched."""
     plan = AppPlan(desired.name, live.zone_id, live.zone_name, desired.record_name)
-    wanted = {record_key(d.record.to_route53()): d for d in desired.all_records()}
+    # Matched without the owner marker, so a record written before owners is claimed (an
+    # update that rewrites its SetIdentifier) rather than created beside.
+    wanted = {base_key(d.record.to_route53()): d for d in desired.all_records()}
     wanted_at: dict[tuple[str, str], list[DesiredRecord]] = {}
     for (name, record_type, _), desired_record in wanted.items():
         wanted_at.setdefault((name, record_type), []).append(desired_record)
@@ -239,8 +258,8 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
     for record in live.records:
         if not desired.manages(record.name):
             continue
-        if record.owned or is_state_record(record, desired.record_name):
-            owned[record.key] = record
+        if record.ours(desired.owner) or is_state_record(record, desired.record_name):
+            owned[record.base_key] = record
             continue
         reason, displaced = _conflict(record, wanted_at.get((record.name, record.record_type), []),
                                       state, wanted_names)
@@ -249,7 +268,7 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
         elif not adopt:
             plan.conflicts.append(Conflict(record, reason))
         elif displaced is not None:
-            replacing[record_key(displaced.record.to_route53())] = record
+            replacing[base_key(displaced.record.to_route53())] = record
         else:
             plan.changes.append(RecordChange("delete", record.name, record.record_type,
                                              record.region, old=record,
@@ -262,10 +281,13 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
         if current is None:
             plan.changes.append(RecordChange("create", key[0], key[1], region,
                                              new=desired_record))
-        elif current.key in owned and _same(current, desired_record):
+        elif owned.get(key) is current and _same(current, desired_record):
             plan.unchanged.append(desired_record)
         else:
-            note = "" if current.key in owned else "adopted: replaces a record it did not own"
+            note = ("" if owned.get(key) is current
+                    else "adopted: replaces a record it did not own")
+            if not note and current.owned and current.owner is None:
+                note = f"claimed for owner {desired.owner!r} (written before owners)"
             if not note and isinstance(desired_record.record, StateRecord) and _only_caller(
                     current, desired_record.record):
                 note = "stops publishing who declared the failover (the audit log keeps it)"
@@ -281,11 +303,11 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
                                              record.region, old=record,
                                              note=_delete_note(record, desired)))
 
-    plan.changes.sort(key=lambda change: _batch_order(change, desired.record_name))
+    plan.changes.sort(key=lambda change: batch_order(change, desired.record_name))
     return plan
 
 
-def _batch_order(change: RecordChange, record_name: str) -> tuple[Any, ...]:
+def batch_order(change: RecordChange, record_name: str) -> tuple[Any, ...]:
     """Route 53 checks each change against the state the earlier ones left, and an alias to
     a name in the same zone needs its target to exist. So: records being replaced or
     adopted, and latency records being removed, go first (an adopted CNAME must be gone
@@ -303,6 +325,19 @@ def _batch_order(change: RecordChange, record_name: str) -> tuple[Any, ...]:
         rank = 2 if at_record else 1
     return (rank, change.action != "update", change.name, change.record_type,
             change.source_region or "", change.slot)
+
+
+def prune_plan(orphan: Orphan) -> AppPlan:
+    """The plan that deletes an orphan: its records (those aliasing to others first) and
+    then its health checks."""
+    plan = AppPlan(orphan.name, orphan.zone_id, orphan.zone_name, orphan.root)
+    plan.changes = sorted(
+        (RecordChange("delete", record.name, record.record_type, record.region, old=record,
+                      note=f"orphan: no application of the policy has {orphan.root}")
+         for record in orphan.records),
+        key=lambda change: batch_order(change, orphan.root))
+    plan.health_checks = HealthCheckPlan(delete=list(orphan.health_checks))
+    return plan
 
 
 # --- safety rules: each looks at a finished plan and returns reasons to refuse it -----------

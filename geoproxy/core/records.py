@@ -1,7 +1,9 @@
 """The record model shared by desired state, live state and plans.
 
-geoproxy owns a latency record when its SetIdentifier carries geoproxy's prefix; it never
-changes or deletes any other record unless told to adopt it.
+geoproxy owns a record when its SetIdentifier carries geoproxy's prefix and the policy's
+owner (`geoproxy:<slot>@<owner>`); it never changes or deletes any other record unless told
+to adopt it. A record with the prefix but no owner was written before owners existed: the
+next apply of a policy that manages its name claims it by rewriting its SetIdentifier.
 """
 
 from __future__ import annotations
@@ -11,14 +13,37 @@ from dataclasses import dataclass
 from typing import Any
 
 OWNED_PREFIX = "geoproxy:"
+OWNER_SEPARATOR = "@"
 # The single-member weighted records geoproxy uses in place of simple ones (OwnedAliasRecord).
 OWNED_WEIGHTED = frozenset({f"{OWNED_PREFIX}viewer", f"{OWNED_PREFIX}direct"})
 
 _OCTAL_ESCAPE = re.compile(r"\\(\d{3})")
 
 
-def set_identifier_for(source_region: str) -> str:
-    return f"{OWNED_PREFIX}{source_region}"
+def owned_identifier(slot: str, owner: str | None) -> str:
+    """`geoproxy:<slot>@<owner>`; without an owner, the form geoproxy wrote before owners."""
+    return f"{OWNED_PREFIX}{slot}" + (f"{OWNER_SEPARATOR}{owner}" if owner else "")
+
+
+def split_owner(set_identifier: str) -> tuple[str, str | None]:
+    """(the identifier without its owner, the owner or None) for geoproxy's identifiers;
+    any other identifier is returned whole, with no owner."""
+    if not set_identifier.startswith(OWNED_PREFIX):
+        return set_identifier, None
+    base, separator, owner = set_identifier.partition(OWNER_SEPARATOR)
+    return base, (owner if separator else None)
+
+
+def set_identifier_for(source_region: str, owner: str | None = None) -> str:
+    return owned_identifier(source_region, owner)
+
+
+def without_owner(record_set: dict[str, Any]) -> dict[str, Any]:
+    """The record set as it would be without an owner marker: for comparing what Route 53
+    answers, which the marker does not change."""
+    if "SetIdentifier" not in record_set:
+        return record_set
+    return {**record_set, "SetIdentifier": split_owner(record_set["SetIdentifier"])[0]}
 
 
 def decode_route53_name(name: str) -> str:
@@ -52,6 +77,11 @@ def slot_of(record_set: dict[str, Any]) -> str:
 def record_key(record_set: dict[str, Any]) -> RecordKey:
     return (decode_route53_name(record_set["Name"]), str(record_set["Type"]),
             str(record_set.get("SetIdentifier", "")))
+
+
+def base_key(record_set: dict[str, Any]) -> RecordKey:
+    """The record's key with the owner marker left out: the same slot, whoever owns it."""
+    return record_key(without_owner(record_set))
 
 
 def canonical(record_set: dict[str, Any]) -> tuple[Any, ...]:
@@ -92,10 +122,11 @@ class LatencyRecord:
     record_type: str
     source_region: str
     target: AliasTarget
+    owner: str | None = None
 
     @property
     def set_identifier(self) -> str:
-        return set_identifier_for(self.source_region)
+        return set_identifier_for(self.source_region, self.owner)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -131,10 +162,11 @@ class FailoverRecord:
     target: AliasTarget
     pop: str  # the PoP region the target belongs to
     health_check_id: str | None = None
+    owner: str | None = None
 
     @property
     def set_identifier(self) -> str:
-        return f"{OWNED_PREFIX}{self.role.lower()}"
+        return owned_identifier(self.role.lower(), self.owner)
 
     def to_route53(self) -> dict[str, Any]:
         record_set: dict[str, Any] = {
@@ -164,10 +196,11 @@ class OwnedAliasRecord:
     record_type: str
     role: str  # "viewer" or "direct"
     target: AliasTarget
+    owner: str | None = None
 
     @property
     def set_identifier(self) -> str:
-        return f"{OWNED_PREFIX}{self.role}"
+        return owned_identifier(self.role, self.owner)
 
     def to_route53(self) -> dict[str, Any]:
         return {
@@ -202,6 +235,25 @@ class LiveRecord:
         return self.raw.get("SetIdentifier")
 
     @property
+    def base_identifier(self) -> str | None:
+        """The SetIdentifier without geoproxy's owner marker (`geoproxy:eu-west-1`)."""
+        identifier = self.set_identifier
+        return split_owner(identifier)[0] if identifier is not None else None
+
+    @property
+    def owner(self) -> str | None:
+        """The owner marked on one of geoproxy's records; None if unmarked or not geoproxy's."""
+        return split_owner(self.set_identifier)[1] if self.owned else None
+
+    def ours(self, owner: str) -> bool:
+        """geoproxy's record of this owner, or one written before owners (claimable)."""
+        return self.owned and self.owner in (None, owner)
+
+    @property
+    def base_key(self) -> RecordKey:
+        return (self.name, self.record_type, self.base_identifier or "")
+
+    @property
     def region(self) -> str | None:
         return self.raw.get("Region")
 
@@ -214,10 +266,11 @@ class LiveRecord:
         """geoproxy's own alias records carry its SetIdentifier prefix (latency records and
         the failover pairs behind them); the failover state TXT is recognised in `state`."""
         policy = self.routing_policy
-        return ((self.set_identifier or "").startswith(OWNED_PREFIX)
+        base = split_owner(self.set_identifier or "")[0]
+        return (base.startswith(OWNED_PREFIX)
                 and "AliasTarget" in self.raw
                 and (policy in ("latency", "failover")
-                     or (policy == "weighted" and self.set_identifier in OWNED_WEIGHTED)))
+                     or (policy == "weighted" and base in OWNED_WEIGHTED)))
 
     @property
     def routing_policy(self) -> str:

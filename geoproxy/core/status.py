@@ -7,13 +7,14 @@ geoproxy, or a policy change not yet applied), or records missing or foreign.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from geoproxy.core.desired import DesiredApp
 from geoproxy.core.failover import Failover
 from geoproxy.core.plan import LiveApp
-from geoproxy.core.records import LiveRecord, canonical, record_key
+from geoproxy.core.records import LiveRecord, base_key, canonical, without_owner
 from geoproxy.policy.catalog import parse_elb_target
 
 State = Literal["ok", "failover", "drift", "missing", "foreign"]
@@ -55,10 +56,11 @@ class AppStatus:
         return bool(self.failovers) or any(r.state == "failover" for r in self.regions)
 
 
-def status_exit_code(statuses: list[AppStatus]) -> int:
-    """`status --detailed-exitcode`: 0 as the policy says, 2 anything differs, 4 only an
-    active failover differs (it is state, not drift, but cron and alerting want to know)."""
-    if any(status.differs for status in statuses):
+def status_exit_code(statuses: list[AppStatus], orphans: Sequence[object] = ()) -> int:
+    """`status --detailed-exitcode`: 0 as the policy says, 2 anything differs (orphans
+    too), 4 only an active failover differs (it is state, not drift, but cron and alerting
+    want to know)."""
+    if orphans or any(status.differs for status in statuses):
         return 2
     if any(status.failed_over for status in statuses):
         return 4
@@ -86,19 +88,26 @@ class _PopNames:
         return elb.region if elb else target.dns_name
 
 
+def _answers_alike(live: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    """Route 53 answers the same for both; a record not yet claimed for the owner is in
+    sync (the next apply only rewrites its marker)."""
+    return canonical(without_owner(live)) == canonical(without_owner(wanted))
+
+
 def _broken_pairs(desired: DesiredApp, live: LiveApp) -> dict[str, str]:
     """Auto-failover pair name -> what is wrong with it, for pairs that differ from the
     policy: traffic through them may not go where the policy and failovers say."""
-    owned = {record.key: record for record in live.records if record.owned}
+    owned = {record.base_key: record for record in live.records
+             if record.ours(desired.owner)}
     problems: dict[str, str] = {}
     for pair in desired.pairs:
         wanted = pair.record.to_route53()
-        current = owned.get(record_key(wanted))
+        current = owned.get(base_key(wanted))
         role = wanted.get("Failover", "")
         if current is None:
             problems.setdefault(pair.record.name, f"the {role} record of its PoP pair "
                                                   f"{pair.record.name} is missing")
-        elif canonical(current.raw) != canonical(wanted):
+        elif not _answers_alike(current.raw, wanted):
             problems.setdefault(pair.record.name, f"the {role} record of its PoP pair "
                                                   f"{pair.record.name} differs from the policy")
     return problems
@@ -112,8 +121,9 @@ def app_status(desired: DesiredApp, overlay: dict[str, Failover], live: LiveApp,
     names = _PopNames(live, pops_by_target)
     broken_pairs = _broken_pairs(desired, live)
     at_name = [record for record in live.records if record.name == desired.record_name]
-    owned = {(r.record_type, r.region): r for r in at_name if r.owned}
-    foreign = {(r.record_type, r.region): r for r in at_name if r.is_latency and not r.owned}
+    owned = {(r.record_type, r.region): r for r in at_name if r.ours(desired.owner)}
+    foreign = {(r.record_type, r.region): r for r in at_name
+               if r.is_latency and not r.ours(desired.owner)}
     for wanted in desired.records:
         route = wanted.route
         assert route is not None
@@ -124,7 +134,9 @@ def app_status(desired: DesiredApp, overlay: dict[str, Failover], live: LiveApp,
         if record is None:
             other = foreign.get(key)
             state: State = "foreign" if other else "missing"
-            detail = (f"a latency record geoproxy does not own: {other.describe()}"
+            whose = (f"of geoproxy owner {other.owner!r}" if other and other.owner
+                     else "geoproxy does not own")
+            detail = (f"a latency record {whose}: {other.describe()}"
                       if other else "no record; run `geoproxy apply`")
             status.regions.append(RegionStatus(route.source_region, key[0], state, None, None,
                                                policy_pop, route.pop, chain, detail))
@@ -134,7 +146,7 @@ def app_status(desired: DesiredApp, overlay: dict[str, Failover], live: LiveApp,
         pair_problem = broken_pairs.get(target.dns_name) if target else None
         if pair_problem:
             state, detail = "drift", pair_problem
-        elif canonical(record.raw) == canonical(wanted.record.to_route53()):
+        elif _answers_alike(record.raw, wanted.record.to_route53()):
             state, detail = ("failover" if chain else "ok"), ""
         else:
             state = "drift"

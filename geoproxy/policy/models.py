@@ -261,8 +261,17 @@ class Application(StrictModel):
         return zone_id
 
 
+# The owner goes into every SetIdentifier geoproxy writes (`geoproxy:<slot>@<owner>`) and into
+# its health checks' tags: short, lower-case, and without `@`.
+OWNER_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,62}$"
+DEFAULT_OWNER = "default"
+
+
 class Policy(StrictModel):
     version: Literal[1]
+    # Whose records these are, like external-dns's --txt-owner-id: two policies that share a
+    # hosted zone need different owners, or each would see the other's records as orphans.
+    owner: str = Field(default=DEFAULT_OWNER, pattern=OWNER_PATTERN)
     applications: list[Application] = Field(min_length=1)
 
     def application(self, name: str) -> Application:

@@ -70,8 +70,10 @@ def test_apply_points_the_distribution_at_the_geo_origin_in_order(
 
     aws.reset_log()
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
+    # The viewer alias lies outside the record's subtree, but one listing of the zone
+    # reads both.
     assert aws.operations() == ["GetDistribution", "ListHostedZonesByName",
-                                "ListResourceRecordSets", "ListResourceRecordSets"]  # 4
+                                "ListResourceRecordSets"]  # 3
     again = run_cli("apply", "--yes")
     assert again.returncode == 0
     assert aws.count("UpdateDistribution") == 0
@@ -308,7 +310,7 @@ def test_adopting_a_record_at_an_alias_replaces_it_in_the_viewer_batch(
     # distribution carries the alias: never a moment without an answer.
     assert [(r["action"], r["set_identifier"]) for r in batches[-1]["records"]
             if r["name"] == VIEWER and r["type"] == "A"] == [
-        ("DELETE", None), ("CREATE", "geoproxy:viewer")]
+        ("DELETE", None), ("CREATE", "geoproxy:viewer@default")]
 
 
 def test_dropping_the_cloudfront_section_keeps_the_fallback_name(

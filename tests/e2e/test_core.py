@@ -94,7 +94,7 @@ def test_every_record_carries_the_right_region_alias_and_zone(
     write_policy(tmp_path)
     assert run_cli("apply", "--yes").returncode == 0
     for record in records_at(aws, zone):
-        assert record["SetIdentifier"] == f"geoproxy:{record['Region']}"
+        assert record["SetIdentifier"] == f"geoproxy:{record['Region']}@default"
         assert record["AliasTarget"]["EvaluateTargetHealth"] is False
         assert "TTL" not in record and "ResourceRecords" not in record
 
@@ -113,7 +113,8 @@ def test_adding_a_pop_moves_only_the_regions_that_move_in_one_batch(
     document = json.loads(planned.stdout)
     assert document["summary"] == {"create": 0, "update": 4, "delete": 0, "unchanged": 30,
                                    "conflicts": 0, "health_checks_to_create": 0,
-                                   "health_checks_to_delete": 0, "distribution_fields": 0}
+                                   "health_checks_to_delete": 0, "distribution_fields": 0,
+                                   "orphans": 0}
 
     aws.reset_log()
     applied = run_cli("apply", "--yes")
@@ -280,9 +281,10 @@ def test_two_applications_in_one_zone_share_the_zone_lookup(
 
     assert result.returncode == 0, result.stderr
     assert aws.count("ListHostedZonesByName") == 1
-    # One subtree listing per application, plus the delegation pre-flight of a plan that
-    # writes: one look for NS at shop.example.com and api.example.com, one ListHostedZones.
-    assert aws.count("ListResourceRecordSets") == 2 + 2
+    # One listing of the zone for both applications (and the orphan search), plus the
+    # delegation pre-flight of a plan that writes: one look for NS at shop.example.com and
+    # api.example.com, one ListHostedZones.
+    assert aws.count("ListResourceRecordSets") == 1 + 2
     assert aws.count("ListHostedZones") == 1
     assert aws.count("ChangeResourceRecordSets") == 1  # one call per hosted zone
     assert len(latency_map(aws, zone)) == 34

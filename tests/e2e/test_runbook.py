@@ -110,7 +110,7 @@ def test_drill_refuses_a_drifted_setup_says_why_and_writes_nothing(
 ) -> None:
     route53 = aws.client("route53")
     record = next(r for r in zone_records(aws, zone)
-                  if r["SetIdentifier"] == "geoproxy:us-east-2")
+                  if r["SetIdentifier"] == "geoproxy:us-east-2@default")
     changed = json.loads(json.dumps(record))
     changed["AliasTarget"].update(DNSName="shop-euw1-456.eu-west-1.elb.amazonaws.com.",
                                   HostedZoneId="Z32O12XQLNTSW2")

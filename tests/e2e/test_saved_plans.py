@@ -87,7 +87,7 @@ def test_a_plan_made_stale_by_a_hand_edit_is_refused_with_exit_3(
     result = run_cli("apply", "tokyo.json", "--yes", "--output", "json")
     assert result.returncode == 3, result.stderr
     assert "is stale" in result.stderr and "nothing was written" in result.stderr
-    assert re.search(r"origin\.shop\.example\.com A \(geoproxy:ap-northeast-2\): the plan "
+    assert re.search(r"origin\.shop\.example\.com A \(geoproxy:ap-northeast-2@default\): the plan "
                      r"expects alias shop-apse1-789\.ap-southeast-1\.elb\.amazonaws\.com, "
                      r"live is alias hand-edit\.us-east-1\.elb\.amazonaws\.com", result.stderr)
     assert json.loads(result.stdout)["error"]["kind"] == "stale_plan"

@@ -159,7 +159,7 @@ def test_a_lost_response_after_someone_else_moved_the_records_stops(
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 1, stderr
     assert "match neither the state before it nor after it" in stderr
-    assert "geoproxy:eu-west-2): live absent" in stderr
+    assert "geoproxy:eu-west-2@default): live absent" in stderr
     assert "Traceback" not in stderr
 
 

@@ -140,7 +140,7 @@ def status(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: 
     from geoproxy.pipeline import compile_policy, compute_status
 
     compiled = compile_policy(policy_file)
-    statuses, warnings = compute_status(compiled, aws)
+    statuses, warnings, orphans = compute_status(compiled, aws)
     trail = AuditTrail.read(audit_log)
     for app_status in statuses:
         state = state_name(app_status.record)
@@ -148,7 +148,8 @@ def status(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: 
                                 for f in app_status.failovers]
     render.warnings(warnings)
     if output == "json":
-        render.emit_json(render_status.status_json(statuses, warnings))
+        render.emit_json(render_status.status_json(statuses, warnings, orphans))
     else:
         render_status.status_text(statuses)
-    return status_exit_code(statuses) if detailed_exitcode else EXIT_OK
+        render.orphans_text(orphans)
+    return status_exit_code(statuses, orphans) if detailed_exitcode else EXIT_OK

@@ -39,15 +39,18 @@ from geoproxy.errors import EXIT_CHANGES, EXIT_OK, GeoproxyError
                    "exactly it.")
 @click.option("--adopt", is_flag=True,
               help="Plan to replace conflicting records geoproxy does not own.")
+@click.option("--prune", is_flag=True,
+              help="Also delete orphans: records of this policy's owner that no application "
+                   "of the policy has any more (under the same mass-deletion guard).")
 @reports_errors
 def plan(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bool,
-         out_file: Path | None, adopt: bool) -> int:
+         out_file: Path | None, adopt: bool, prune: bool) -> int:
     """Compare the policy with live Route 53 and show what apply would change."""
     from geoproxy.core.plan import mass_deletions
     from geoproxy.pipeline import compile_policy, compute_plan
 
     compiled = compile_policy(policy_file)
-    the_plan = compute_plan(compiled, aws, adopt=adopt)
+    the_plan = compute_plan(compiled, aws, adopt=adopt, prune=prune)
     document = render.plan_json(the_plan)
     the_plan.warnings.extend(f"{m.describe()}; apply needs --force"
                              for m in mass_deletions(the_plan))
@@ -82,10 +85,14 @@ def plan(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bo
 @click.option("--force", is_flag=True,
               help="Apply even if it deletes more than 30% (or all) of an application's "
                    "routing records (from 10 records up).")
+@click.option("--prune", is_flag=True,
+              help="Also delete orphans: records of this policy's owner that no application "
+                   "of the policy has any more (under the same mass-deletion guard).")
 @reports_errors
 def apply(plan_argument: Path | None, policy_file: Path, output: str, aws: AwsSettings,
           yes: bool, no_wait: bool, audit_log: Path | None, timeout: float,
-          plan_option: Path | None, adopt: bool, wait_deployed: bool, force: bool) -> int:
+          plan_option: Path | None, adopt: bool, wait_deployed: bool, force: bool,
+          prune: bool) -> int:
     """Plan, confirm, and apply the changes atomically; then wait for INSYNC.
 
     With PLANFILE (or --plan), apply exactly that saved plan: no re-planning. It is refused
@@ -100,15 +107,16 @@ def apply(plan_argument: Path | None, policy_file: Path, output: str, aws: AwsSe
         raise GeoproxyError("two different saved plans given: PLANFILE and --plan")
     saved = plan_option or plan_argument
     if saved is not None:
-        if adopt:
-            raise GeoproxyError("--adopt is decided when the plan is made, not when it is "
-                                "applied", hint="make the plan with `geoproxy plan --adopt "
-                                                "--out PLANFILE`")
+        for flag, given in (("--adopt", adopt), ("--prune", prune)):
+            if given:
+                raise GeoproxyError(f"{flag} is decided when the plan is made, not when it "
+                                    "is applied", hint=f"make the plan with `geoproxy plan "
+                                                       f"{flag} --out PLANFILE`")
         return apply_saved(saved, aws, output=output, yes=yes, no_wait=no_wait,
                            audit_log=audit_log, timeout=timeout, wait_deployed=wait_deployed,
                            force=force)
     compiled = compile_policy(policy_file)
-    the_plan = compute_plan(compiled, aws, adopt=adopt)
+    the_plan = compute_plan(compiled, aws, adopt=adopt, prune=prune)
     document: dict[str, Any] = {"plan": render.plan_json(the_plan), "applied": False}
     show_plan(the_plan, output)
     refuse_if_unsafe(the_plan, document)

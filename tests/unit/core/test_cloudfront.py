@@ -612,7 +612,7 @@ VIEWER_TARGET = {"HostedZoneId": CLOUDFRONT_HOSTED_ZONE_ID, "DNSName": DIST_DOMA
 
 
 def viewer_raw(name: str, record_type: str = "A", dns_name: str = DIST_DOMAIN + ".",
-               set_id: str = "geoproxy:viewer") -> dict[str, Any]:
+               set_id: str = "geoproxy:viewer@default") -> dict[str, Any]:
     return {"Name": name + ".", "Type": record_type, "SetIdentifier": set_id, "Weight": 1,
             "AliasTarget": {"HostedZoneId": CLOUDFRONT_HOSTED_ZONE_ID, "DNSName": dns_name,
                             "EvaluateTargetHealth": False}}
@@ -621,18 +621,18 @@ def viewer_raw(name: str, record_type: str = "A", dns_name: str = DIST_DOMAIN + 
 def test_viewer_records_a_and_aaaa_with_ipv6(compile_app: Any, catalog: Catalog) -> None:
     desired = desired_for(compile_app(), catalog, dist_plan(ipv6=True))
     assert [record.record.to_route53() for record in desired.viewers] == [
-        {"Name": "www.example.com.", "Type": "A", "SetIdentifier": "geoproxy:viewer",
+        {"Name": "www.example.com.", "Type": "A", "SetIdentifier": "geoproxy:viewer@default",
          "Weight": 1, "AliasTarget": VIEWER_TARGET},
-        {"Name": "www.example.com.", "Type": "AAAA", "SetIdentifier": "geoproxy:viewer",
+        {"Name": "www.example.com.", "Type": "AAAA", "SetIdentifier": "geoproxy:viewer@default",
          "Weight": 1, "AliasTarget": VIEWER_TARGET},
-        {"Name": "shop.example.com.", "Type": "A", "SetIdentifier": "geoproxy:viewer",
+        {"Name": "shop.example.com.", "Type": "A", "SetIdentifier": "geoproxy:viewer@default",
          "Weight": 1, "AliasTarget": VIEWER_TARGET},
-        {"Name": "shop.example.com.", "Type": "AAAA", "SetIdentifier": "geoproxy:viewer",
+        {"Name": "shop.example.com.", "Type": "AAAA", "SetIdentifier": "geoproxy:viewer@default",
          "Weight": 1, "AliasTarget": VIEWER_TARGET},
     ]
     assert desired.viewers[0].record == OwnedAliasRecord(
         "www.example.com", "A", "viewer",
-        AliasTarget(DIST_DOMAIN, CLOUDFRONT_HOSTED_ZONE_ID, False))
+        AliasTarget(DIST_DOMAIN, CLOUDFRONT_HOSTED_ZONE_ID, False), "default")
     assert desired.viewers[0].route is None
     assert desired.viewer_names == ("shop.example.com", "www.example.com")
     assert desired.directs == ()
@@ -675,7 +675,7 @@ def test_direct_records_per_record_type(compile_app: Any, catalog: Catalog) -> N
     desired = desired_for(compiled, catalog, dist_plan(ipv6=False))
     assert [d.record.to_route53() for d in desired.directs] == [
         {"Name": "eu-west-1.origin.example.com.", "Type": record_type,
-         "SetIdentifier": "geoproxy:direct", "Weight": 1,
+         "SetIdentifier": "geoproxy:direct@default", "Weight": 1,
          "AliasTarget": {"HostedZoneId": EUW1_ZONE,
                          "DNSName": ("dualstack." if record_type == "AAAA" else "")
                          + EUW1_ELB + ".",
@@ -686,17 +686,17 @@ def test_direct_records_per_record_type(compile_app: Any, catalog: Catalog) -> N
 
 @pytest.mark.parametrize(("raw", "owned"), [
     (viewer_raw("shop.example.com"), True),
-    (viewer_raw("us-east-1.origin.example.com", set_id="geoproxy:direct"), True),
+    (viewer_raw("us-east-1.origin.example.com", set_id="geoproxy:direct@default"), True),
     (viewer_raw("shop.example.com", set_id="geoproxy:other"), False),
     (viewer_raw("shop.example.com", set_id="geoproxy:us-east-1"), False),
     (viewer_raw("shop.example.com", set_id="geoproxy:primary"), False),
     (viewer_raw("shop.example.com", set_id="viewer"), False),
     (viewer_raw("shop.example.com", set_id="GEOPROXY:viewer"), False),
     # Values instead of an alias: not geoproxy's.
-    ({"Name": "shop.example.com.", "Type": "A", "SetIdentifier": "geoproxy:viewer",
+    ({"Name": "shop.example.com.", "Type": "A", "SetIdentifier": "geoproxy:viewer@default",
       "Weight": 1, "TTL": 60, "ResourceRecords": [{"Value": "192.0.2.1"}]}, False),
     # A simple alias (no Weight) carrying the identifier is no weighted record.
-    ({"Name": "shop.example.com.", "Type": "A", "SetIdentifier": "geoproxy:viewer",
+    ({"Name": "shop.example.com.", "Type": "A", "SetIdentifier": "geoproxy:viewer@default",
       "AliasTarget": VIEWER_TARGET}, False),
 ])
 def test_live_weighted_records_owned(raw: dict[str, Any], owned: bool) -> None:
@@ -710,7 +710,8 @@ def test_live_weighted_records_owned(raw: dict[str, Any], owned: bool) -> None:
 
 def latency_raw(region: str, dns_name: str, zone_id: str,
                 record_type: str = "A") -> dict[str, Any]:
-    return {"Name": RECORD + ".", "Type": record_type, "SetIdentifier": f"geoproxy:{region}",
+    return {"Name": RECORD + ".", "Type": record_type,
+            "SetIdentifier": f"geoproxy:{region}@default",
             "Region": region, "AliasTarget": {"HostedZoneId": zone_id, "DNSName": dns_name + ".",
                                               "EvaluateTargetHealth": False}}
 
@@ -800,12 +801,12 @@ def test_after_distribution_only_for_viewer_creates_and_updates(compile_app: Any
     plan = plan_of(desired, live, distribution)
 
     assert sorted(summary_of(plan.changes)) == [
-        ("create", "origin.example.com", "A", "geoproxy:eu-west-1", False),
-        ("create", "shop.example.com", "A", "geoproxy:viewer", True),
-        ("create", "us-east-1.origin.example.com", "A", "geoproxy:direct", False),
-        ("delete", "old.example.com", "A", "geoproxy:viewer", False),
-        ("delete", "old.example.com", "AAAA", "geoproxy:viewer", False),
-        ("update", "www.example.com", "A", "geoproxy:viewer", True),
+        ("create", "origin.example.com", "A", "geoproxy:eu-west-1@default", False),
+        ("create", "shop.example.com", "A", "geoproxy:viewer@default", True),
+        ("create", "us-east-1.origin.example.com", "A", "geoproxy:direct@default", False),
+        ("delete", "old.example.com", "A", "geoproxy:viewer@default", False),
+        ("delete", "old.example.com", "AAAA", "geoproxy:viewer@default", False),
+        ("update", "www.example.com", "A", "geoproxy:viewer@default", True),
     ]
     deletes = [change for change in plan.changes if change.action == "delete"]
     assert {change.note for change in deletes} == {"no longer an alias of the distribution"}
@@ -823,7 +824,7 @@ def test_an_owned_direct_record_no_longer_needed_is_deleted(compile_app: Any,
     compiled = compile_app()  # origin failover switched off
     distribution = dist_plan(ipv6=False, live=("www.example.com", "shop.example.com"))
     desired = desired_for(compiled, catalog, distribution)
-    direct = viewer_raw("us-east-1.origin.example.com", set_id="geoproxy:direct")
+    direct = viewer_raw("us-east-1.origin.example.com", set_id="geoproxy:direct@default")
     direct["AliasTarget"] = {"HostedZoneId": USE1_ZONE, "DNSName": USE1_ELB + ".",
                              "EvaluateTargetHealth": False}
     live = live_app(*LATENCY_IN_SYNC, viewer_raw("www.example.com"),

@@ -13,7 +13,7 @@ from geoproxy.core.records import LiveRecord
 
 def owned(region: str) -> LiveRecord:
     return LiveRecord({"Name": "origin.example.com.", "Type": "A",
-                       "SetIdentifier": f"geoproxy:{region}", "Region": region,
+                       "SetIdentifier": f"geoproxy:{region}@default", "Region": region,
                        "AliasTarget": {"HostedZoneId": "Z", "DNSName": "lb.example.com.",
                                        "EvaluateTargetHealth": False}})
 

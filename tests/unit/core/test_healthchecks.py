@@ -7,6 +7,7 @@ import json
 
 from geoproxy.core.healthchecks import (
     REFERENCE_PREFIX,
+    TAG_OWNER,
     TAG_POP,
     TAG_RECORD,
     HealthCheckSpec,
@@ -18,7 +19,7 @@ RECORD = "origin.example.com"
 CONFIG = {"Type": "HTTPS", "FullyQualifiedDomainName": "lb.example.com", "Port": 443,
           "ResourcePath": "/healthz", "RequestInterval": 30, "FailureThreshold": 3}
 SPEC = HealthCheckSpec(RECORD, "eu-west-1", CONFIG)
-TAGS = {TAG_RECORD: RECORD, TAG_POP: "eu-west-1"}
+TAGS = {TAG_RECORD: RECORD, TAG_POP: "eu-west-1", TAG_OWNER: "default"}
 
 
 def live(reference: str, check_id: str = "hc-1", tags: dict[str, str] | None = None,

@@ -48,7 +48,7 @@ def desired_from(tmp_path: Path, text: str, catalog: Catalog) -> list[DesiredApp
     path.write_text(textwrap.dedent(text), encoding="utf-8")
     loaded = load_policy(path, catalog)
     routing = route_policy(loaded, catalog)
-    return [desired_app(app, catalog) for app in routing.applications]
+    return [desired_app(app, catalog, owner=loaded.policy.owner) for app in routing.applications]
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def latency_raw(region: str, dns_name: str, zone_id: str, *, set_id: str | None 
     return {
         "Name": name,
         "Type": record_type,
-        "SetIdentifier": set_id if set_id is not None else f"geoproxy:{region}",
+        "SetIdentifier": set_id if set_id is not None else f"geoproxy:{region}@default",
         "Region": region,
         "AliasTarget": {"HostedZoneId": zone_id, "DNSName": dns_name + ".",
                         "EvaluateTargetHealth": health},
@@ -180,12 +180,16 @@ def test_live_record_accessors() -> None:
     assert record.name == NAME
     assert record.record_type == "A"
     assert record.region == "eu-west-2"
-    assert record.set_identifier == "geoproxy:eu-west-2"
+    assert record.set_identifier == "geoproxy:eu-west-2@default"
+    assert record.base_identifier == "geoproxy:eu-west-2"
+    assert record.owner == "default"
+    assert record.base_key == (NAME, "A", "geoproxy:eu-west-2")
     assert record.is_latency
     assert record.routing_policy == "latency"
     assert record.alias_target() == AliasTarget(EUW1_ELB, EUW1_ZONE, True)
     assert record.describe() == (
-        "origin.example.com A (latency, set identifier 'geoproxy:eu-west-2', region eu-west-2)"
+        "origin.example.com A (latency, set identifier 'geoproxy:eu-west-2@default', "
+        "region eu-west-2)"
     )
     assert record.value_text() == f"alias {EUW1_ELB}"
     simple = LiveRecord(simple_raw("A", "192.0.2.1", "192.0.2.2"))
@@ -237,7 +241,7 @@ def test_identical_live_is_unchanged(desired: DesiredApp) -> None:
     assert whole.summary() == {"create": 0, "update": 0, "delete": 0, "unchanged": 3,
                                "conflicts": 0, "health_checks_to_create": 0,
                                "health_checks_to_delete": 0,
-                               "distribution_fields": 0}
+                               "distribution_fields": 0, "orphans": 0}
     assert check(whole) == []
 
 
@@ -269,7 +273,7 @@ def test_changed_target_is_one_update(desired: DesiredApp) -> None:
     assert Plan([plan]).summary() == {"create": 0, "update": 1, "delete": 0, "unchanged": 2,
                                       "conflicts": 0, "health_checks_to_create": 0,
                                "health_checks_to_delete": 0,
-                               "distribution_fields": 0}
+                               "distribution_fields": 0, "orphans": 0}
 
 
 @pytest.mark.parametrize("field", ["zone", "health"])
@@ -467,7 +471,7 @@ def test_mixed_plan_order_and_summary(tmp_path: Path, catalog: Catalog) -> None:
     assert whole.summary() == {"create": 4, "update": 1, "delete": 2, "unchanged": 1,
                                "conflicts": 0, "health_checks_to_create": 0,
                                "health_checks_to_delete": 0,
-                               "distribution_fields": 0}
+                               "distribution_fields": 0, "orphans": 0}
 
 
 def test_plan_over_several_apps(tmp_path: Path, catalog: Catalog) -> None:

@@ -8,7 +8,8 @@ from geoproxy.core.reconcile import Outcome, expectations, moved_since_plan, nam
 
 
 def latency(region: str, target: str) -> dict[str, Any]:
-    return {"Name": "origin.example.com.", "Type": "A", "SetIdentifier": f"geoproxy:{region}",
+    return {"Name": "origin.example.com.", "Type": "A",
+            "SetIdentifier": f"geoproxy:{region}@default",
             "Region": region, "AliasTarget": {"HostedZoneId": "Z1", "DNSName": target,
                                               "EvaluateTargetHealth": False}}
 
@@ -24,7 +25,7 @@ BATCH = [{"Action": "DELETE", "ResourceRecordSet": OLD},
 
 def test_expectations_apply_the_changes_in_order() -> None:
     by_key = {e.key: (e.before, e.after) for e in expectations(BATCH)}
-    assert by_key[("origin.example.com", "A", "geoproxy:eu-west-2")] == (OLD, NEW)
+    assert by_key[("origin.example.com", "A", "geoproxy:eu-west-2@default")] == (OLD, NEW)
     assert by_key[("_geoproxy.origin.example.com", "TXT", "")] == (None, STATE)
     assert names_of(BATCH) == ["_geoproxy.origin.example.com", "origin.example.com"]
 
@@ -52,4 +53,5 @@ def test_anything_else_is_neither() -> None:
 def test_moved_since_plan_names_what_changed() -> None:
     assert moved_since_plan(BATCH, [OLD]) == []
     moved = moved_since_plan(BATCH, [])
-    assert [d.expected.key for d in moved] == [("origin.example.com", "A", "geoproxy:eu-west-2")]
+    assert [d.expected.key for d in moved] == [
+        ("origin.example.com", "A", "geoproxy:eu-west-2@default")]

@@ -239,7 +239,7 @@ def desired_with(compiled: Compiled, *failovers: Failover) -> DesiredApp:
 
 def latency_raw(source: str, pop: str) -> dict[str, Any]:
     dns, zone = TARGETS[pop]
-    return {"Name": NAME + ".", "Type": "A", "SetIdentifier": f"geoproxy:{source}",
+    return {"Name": NAME + ".", "Type": "A", "SetIdentifier": f"geoproxy:{source}@default",
             "Region": source, "AliasTarget": {"HostedZoneId": zone, "DNSName": dns + ".",
                                               "EvaluateTargetHealth": False}}
 

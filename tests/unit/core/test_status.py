@@ -57,7 +57,7 @@ def routing(tmp_path: Path) -> AppRouting:
 def latency_raw(source: str, dns: str, zone: str, *, set_id: str | None = None,
                 record_type: str = "A", health: bool = False) -> dict[str, Any]:
     return {"Name": NAME + ".", "Type": record_type,
-            "SetIdentifier": set_id if set_id is not None else f"geoproxy:{source}",
+            "SetIdentifier": set_id if set_id is not None else f"geoproxy:{source}@default",
             "Region": source, "AliasTarget": {"HostedZoneId": zone, "DNSName": dns + ".",
                                               "EvaluateTargetHealth": health}}
 
@@ -229,9 +229,9 @@ def test_extra_owned_records(routing: AppRouting) -> None:
     records.append(at_pop("sa-east-1", "us-east-1", set_id="hand-made"))  # not owned
     status = status_of(routing, {}, live(*records))
     assert status.extra == [
-        "origin.example.com A (latency, set identifier 'geoproxy:ap-northeast-1', region "
+        "origin.example.com A (latency, set identifier 'geoproxy:ap-northeast-1@default', region "
         "ap-northeast-1)",
-        "origin.example.com AAAA (latency, set identifier 'geoproxy:us-east-1', region "
+        "origin.example.com AAAA (latency, set identifier 'geoproxy:us-east-1@default', region "
         "us-east-1)",
     ]
     assert {r.state for r in status.regions} == {"ok"}

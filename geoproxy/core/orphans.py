@@ -1,0 +1,74 @@
+"""Orphans: records of this policy's owner that no application of the policy manages any more.
+
+An application removed from the policy leaves its records behind; without this, `plan` would
+say "No changes" while they keep answering. Only records marked with the policy's owner
+(`geoproxy:<slot>@<owner>`) can be orphans: records of another owner, records geoproxy wrote
+before owners existed, and records geoproxy never wrote are never listed or touched.
+
+Records are grouped by the application they belonged to, found from their names: latency
+records sit at the application's record, PoP pairs at `<pop>._failover.<record>`, direct
+PoP names at `<pop>.<record>`; the failover state TXT at `_geoproxy.<record>` carries no
+marker and goes with the owner's latency records at its record name. A viewer alias record
+is its own group. Health checks tagged with this owner and an orphaned record go with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from geoproxy.core.healthchecks import LiveHealthCheck
+from geoproxy.core.records import LiveRecord
+from geoproxy.core.state import STATE_LABEL, is_state_record
+
+_PAIR_LABEL = "._failover."
+
+
+@dataclass(frozen=True)
+class Orphan:
+    zone_id: str
+    zone_name: str
+    root: str  # the record name of the application the records belonged to, or a viewer alias
+    kind: str  # "application" or "viewer alias"
+    records: tuple[LiveRecord, ...]
+    health_checks: tuple[LiveHealthCheck, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """How plans and the guard name it (an application's name is gone with the policy)."""
+        return f"orphan {self.root}"
+
+
+def _root(record: LiveRecord) -> tuple[str, str]:
+    """(root name, kind) of one of geoproxy's records, from its name and identifier."""
+    base = record.base_identifier
+    if base == "geoproxy:viewer":
+        return record.name, "viewer alias"
+    if record.raw.get("Failover") and _PAIR_LABEL in record.name:
+        return record.name.split(_PAIR_LABEL, 1)[1], "application"
+    if base == "geoproxy:direct":
+        return record.name.split(".", 1)[1], "application"
+    return record.name, "application"
+
+
+def find_orphans(owner: str, zone_id: str, zone_name: str, records: Iterable[LiveRecord],
+                 managed: Callable[[str], bool],
+                 health_checks: Iterable[LiveHealthCheck] = ()) -> list[Orphan]:
+    """The orphans in one zone's records; `managed(name)` says whether an application of the
+    policy keeps records at `name` (those are its plan's business, never orphans)."""
+    records = list(records)
+    groups: dict[tuple[str, str], list[LiveRecord]] = {}
+    for record in records:
+        if record.owned and record.owner == owner and not managed(record.name):
+            groups.setdefault(_root(record), []).append(record)
+    roots = {root for root, kind in groups if kind == "application"}
+    for record in records:
+        if record.name.startswith(STATE_LABEL + "."):
+            root = record.name.split(".", 1)[1]
+            if root in roots and is_state_record(record, root) and not managed(record.name):
+                groups[(root, "application")].append(record)
+    checks = [check for check in health_checks
+              if check.owner == owner and check.record in roots]
+    return [Orphan(zone_id, zone_name, root, kind, tuple(group),
+                   tuple(c for c in checks if c.record == root))
+            for (root, kind), group in sorted(groups.items())]
