@@ -32,6 +32,7 @@ from geoproxy.core.healthchecks import (
     plan_health_checks,
     specs_for,
 )
+from geoproxy.core.iam import IamPolicy, iam_policy
 from geoproxy.core.orphans import Orphan, find_orphans
 from geoproxy.core.plan import AppPlan, LiveApp, Plan, RecordChange, calculate_app, prune_plan
 from geoproxy.core.records import RecordKey, canonical, record_key
@@ -431,3 +432,34 @@ def compute_status(compiled: Compiled, aws: AwsSettings
         pops_by_target = {pop.target: region for region, pop in routing.app.pops.items()}
         statuses.append(app_status(resolved.desired, resolved.overlay, app_live, pops_by_target))
     return statuses, warnings, orphans_in(compiled, zones, desired, checks)
+
+
+# --- the IAM policy ---------------------------------------------------------------------------
+
+
+def compute_iam_policy(compiled: Compiled, aws: AwsSettings, *, account_id: str | None,
+                       read_only: bool, prune: bool) -> IamPolicy:
+    """The IAM policy for this policy file. Zone ids the policy does not give, and the
+    account id when not given, are looked up only when credentials are at hand (STS needs
+    no permission; the zone lookup needs ListHostedZonesByName); otherwise wildcards."""
+    from geoproxy.aws.live import Route53Reader
+    from geoproxy.aws.session import caller_identity
+
+    apps = compiled.loaded.policy.applications
+    zone_ids: dict[str, str] = {}
+    notes: list[str] = []
+    missing = sorted({app.zone for app in apps if not app.zone_id})
+    if (missing or account_id is None) and aws.has_credentials():
+        if account_id is None:
+            caller = caller_identity(aws)
+            account_id = caller.arn.split(":")[4] if caller.arn else None
+        reader = Route53Reader(aws)
+        for zone in missing:
+            try:
+                zone_ids[zone] = reader.zone(zone, None)[0]
+            except GeoproxyError as error:
+                notes.append(f"cannot look up hosted zone {zone}: {error.message}")
+    result = iam_policy(compiled.loaded.policy, zone_ids=zone_ids, account_id=account_id,
+                        read_only=read_only, prune=prune)
+    result.warnings[:0] = notes
+    return result

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from geoproxy import __version__
 from geoproxy.aws.retry import (
     GaveUp,
     RetryingClient,
@@ -23,6 +24,7 @@ from geoproxy.errors import AwsError
 
 # Route 53 and CloudFront are global services signed in us-east-1.
 GLOBAL_REGION = "us-east-1"
+USER_AGENT = f"geoproxy/{__version__}"
 
 _CREDENTIAL_CODES = {
     "InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException",
@@ -54,6 +56,11 @@ class AwsSettings:
                                                 dict(raw.meta.method_to_api_mapping))
         return self._clients[key]
 
+    def has_credentials(self) -> bool:
+        """Whether the credential chain finds any, without a call to AWS."""
+        self._make_client("sts", botocore_retries=False)  # creates the session, or says why
+        return self._session.get_credentials() is not None
+
     def write_client(self, service: str) -> Any:
         """A client that sends each request exactly once: botocore's own retries would repeat
         a write whose response was lost, which Route 53 then rejects although the first
@@ -82,7 +89,10 @@ class AwsSettings:
             # One attempt: geoproxy's own loop (RetryingClient, or the reconciling writer)
             # retries with a deadline and tells the operator what it is doing.
             retries = {"mode": mode, "total_max_attempts": 1}
-        config = Config(retries=retries, connect_timeout=10, read_timeout=60)  # type: ignore[arg-type]
+        # The user-agent suffix names geoproxy's calls in CloudTrail (userAgent), so a
+        # security team can tell them from other tools' with the same role.
+        config = Config(retries=retries, connect_timeout=10, read_timeout=60,  # type: ignore[arg-type]
+                        user_agent_extra=USER_AGENT)
         with aws_errors(f"create a {service} client"):
             return self._session.client(service, region_name=GLOBAL_REGION,
                                         endpoint_url=self.endpoint_url, config=config)

@@ -8,7 +8,7 @@ import click
 
 from geoproxy import __version__
 from geoproxy.cli import render
-from geoproxy.cli.commands import check, demo, dr, plan
+from geoproxy.cli.commands import check, demo, dr, iam, plan
 from geoproxy.errors import EXIT_ERROR, EXIT_OK
 
 
@@ -24,7 +24,7 @@ def cli(debug: bool) -> None:
 
 
 for command in (check.validate, check.routes, plan.plan, plan.apply, dr.failover,
-                dr.failback, dr.status, demo.demo):
+                dr.failback, dr.status, iam.iam_policy, demo.demo):
     cli.add_command(command)
 
 

@@ -1,0 +1,46 @@
+"""`iam-policy`: the least-privilege IAM policy document for a policy file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from geoproxy.aws.session import AwsSettings
+from geoproxy.cli import render
+from geoproxy.cli.options import aws_options, policy_option, reports_errors
+from geoproxy.errors import EXIT_OK, GeoproxyError
+
+
+def _account(value: str | None) -> str | None:
+    if value is not None and not (len(value) == 12 and value.isdigit()):
+        raise GeoproxyError(f"--account-id {value!r} is not an AWS account id (12 digits)")
+    return value
+
+
+@click.command("iam-policy")
+@policy_option
+@aws_options
+@click.option("--read-only", is_flag=True,
+              help="Only what `plan` and `status` need: no write.")
+@click.option("--prune", is_flag=True,
+              help="Also allow `apply --prune`: DELETE-only record changes in the policy's "
+                   "zones, and deleting orphans' health checks.")
+@click.option("--account-id", metavar="ID", default=None,
+              help="The account of the distributions and certificates (default: from STS "
+                   "when credentials are at hand, else any account, with a warning).")
+@reports_errors
+def iam_policy(policy_file: Path, aws: AwsSettings, read_only: bool, prune: bool,
+               account_id: str | None) -> int:
+    """Print an IAM policy document that allows exactly what geoproxy does with this policy.
+
+    Scoped to the policy's hosted zones, record names and distributions; writes nothing.
+    """
+    from geoproxy.pipeline import compile_policy, compute_iam_policy
+
+    compiled = compile_policy(policy_file)
+    result = compute_iam_policy(compiled, aws, account_id=_account(account_id),
+                                read_only=read_only, prune=prune)
+    render.warnings(compiled.warnings + result.warnings)
+    render.emit_json(result.document)
+    return EXIT_OK

@@ -1,0 +1,160 @@
+"""The least-privilege IAM policy for running geoproxy on a policy file: pure.
+
+Every statement is scoped to what the policy names: its hosted zones, the record names it
+writes, its distributions. Action names, resource types and condition keys follow the
+Service Authorization Reference ("Actions, resources, and condition keys for Amazon Route 53",
+".../Amazon CloudFront", ".../AWS Certificate Manager", ".../AWS Identity and Access
+Management"); the record-set conditions follow the Route 53 Developer Guide, "Using IAM
+policy conditions for fine-grained access control". A test runs every request the
+end-to-end suite's CLI runs make through an IAM evaluator against this document, so it
+cannot fall behind the code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from geoproxy.policy.models import Application, Policy
+
+WILDCARD = "*"
+MANAGED_POLICY_CHARS = 6144
+
+# ChangeResourceRecordSets condition keys (multivalued: one value per change in the batch).
+NAMES_KEY = "route53:ChangeResourceRecordSetsNormalizedRecordNames"
+TYPES_KEY = "route53:ChangeResourceRecordSetsRecordTypes"
+ACTIONS_KEY = "route53:ChangeResourceRecordSetsActions"
+
+
+@dataclass
+class IamPolicy:
+    document: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _in_zone(name: str, zone: str) -> bool:
+    return name == zone or name.endswith("." + zone)
+
+
+def record_names(app: Application) -> list[str]:
+    """The names geoproxy writes for an application, as Route 53 normalises them for the
+    condition key (lower case, no trailing dot; policy names hold nothing to escape). The
+    subtree pattern covers the state record, PoP pairs and direct names, including those
+    of PoPs a later policy drops, which apply then deletes."""
+    names = [app.record, f"*.{app.record}"]
+    if app.cloudfront:
+        names += [alias for alias in app.cloudfront.aliases if _in_zone(alias, app.zone)]
+    return names
+
+
+def record_types(apps: Iterable[Application]) -> list[str]:
+    """The policy's record types, A and AAAA viewer records (AAAA when the distribution has
+    IPv6 on), TXT for the failover state, and CNAME: `--adopt` deletes a CNAME that stands
+    at one of geoproxy's names before writing there."""
+    types = {"TXT", "CNAME"}
+    for app in apps:
+        types |= set(app.record_types) | ({"A", "AAAA"} if app.cloudfront else set())
+    return sorted(types)
+
+
+def _zone_arn(zone: str, zone_ids: Mapping[str, str]) -> str:
+    return f"arn:aws:route53:::hostedzone/{zone_ids.get(zone, WILDCARD)}"
+
+
+def iam_policy(policy: Policy, *, zone_ids: Mapping[str, str], account_id: str | None,
+               read_only: bool = False, prune: bool = False) -> IamPolicy:
+    """`zone_ids` maps zone names to ids (from the policy's `zone_id`, or looked up by the
+    caller); a zone without one gets a wildcard, with a warning, as does a missing account.
+    `read_only` covers `plan` and `status`; `prune` adds DELETE-only record changes."""
+    apps = policy.applications
+    warnings: list[str] = []
+    zone_ids = {**zone_ids, **{app.zone: app.zone_id.split("/")[-1]
+                               for app in apps if app.zone_id}}
+    unknown = sorted({app.zone for app in apps} - set(zone_ids))
+    if unknown:
+        warnings.append(f"no hosted zone id for {', '.join(unknown)}: the policy allows every "
+                        "hosted zone there; set `zone_id` in the policy, or run with "
+                        "credentials that can list hosted zones")
+    if account_id is None and any(app.cloudfront for app in apps):
+        warnings.append("no account id (--account-id, or credentials for STS): CloudFront "
+                        "and ACM resources name any account")
+    account = account_id or WILDCARD
+    zones = sorted({_zone_arn(app.zone, zone_ids) for app in apps})
+    distributions = sorted({f"arn:aws:cloudfront::{account}:distribution/"
+                            f"{app.cloudfront.distribution_id}"
+                            for app in apps if app.cloudfront})
+    health_checks = any(pop.health_check for app in apps for pop in app.pops.values())
+    statements: list[dict[str, Any]] = []
+
+    def allow(sid: str, actions: list[str], resources: list[str],
+              condition: dict[str, Any] | None = None) -> None:
+        statement: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Action": sorted(actions),
+                                     "Resource": resources if len(resources) > 1
+                                     else resources[0]}
+        if condition:
+            statement["Condition"] = condition
+        statements.append(statement)
+
+    # Zone lookup by name (when no zone_id) and the delegation pre-flight's ListHostedZones:
+    # neither takes a resource narrower than "*".
+    lookups = ["route53:ListHostedZones"]
+    if any(not app.zone_id for app in apps):
+        lookups.append("route53:ListHostedZonesByName")
+    allow("FindHostedZones", lookups, [WILDCARD])
+    reads = ["route53:ListResourceRecordSets"]
+    if any(app.zone_id for app in apps):
+        reads.append("route53:GetHostedZone")
+    allow("ReadRecords", reads, zones)
+    if health_checks:
+        allow("ListHealthChecks", ["route53:ListHealthChecks"], [WILDCARD])
+        allow("ReadHealthCheckTags", ["route53:ListTagsForResources"],
+              ["arn:aws:route53:::healthcheck/*"])
+    if distributions:
+        allow("ReadDistributions", ["cloudfront:GetDistribution",
+                                    "cloudfront:ListConflictingAliases"], distributions)
+        # The alias clash check lists this account's distributions.
+        allow("ListDistributions", ["cloudfront:ListDistributions"], [WILDCARD])
+        allow("ReadViewerCertificates", ["acm:DescribeCertificate"],
+              [f"arn:aws:acm:us-east-1:{account}:certificate/*"])
+        allow("ReadIamServerCertificates", ["iam:GetServerCertificate"],
+              [f"arn:aws:iam::{account}:server-certificate/*"])
+    if not read_only:
+        for app_zone in sorted({app.zone for app in apps}):
+            here = [app for app in apps if app.zone == app_zone]
+            names = sorted({name for app in here for name in record_names(app)})
+            sid = "WriteRecordsIn" + re.sub(r"[^A-Za-z0-9]", "", app_zone.title())
+            allow(sid, ["route53:ChangeResourceRecordSets"],
+                  [_zone_arn(app_zone, zone_ids)], {
+                      "ForAllValues:StringLike": {NAMES_KEY: names},
+                      "ForAllValues:StringEquals": {TYPES_KEY: record_types(here),
+                                                    ACTIONS_KEY: ["CREATE", "DELETE"]}})
+        allow("WaitForChanges", ["route53:GetChange"], ["arn:aws:route53:::change/*"])
+        if health_checks:
+            allow("CreateHealthChecks", ["route53:CreateHealthCheck"], [WILDCARD])
+            allow("ManageHealthChecks", ["route53:ChangeTagsForResource",
+                                         "route53:DeleteHealthCheck"],
+                  ["arn:aws:route53:::healthcheck/*"])
+        if distributions:
+            allow("UpdateDistributions", ["cloudfront:UpdateDistribution"], distributions)
+    if prune:
+        allow("PruneOrphans", ["route53:ChangeResourceRecordSets"], zones, {
+            "ForAllValues:StringEquals": {ACTIONS_KEY: ["DELETE"],
+                                          TYPES_KEY: record_types(apps)}})
+        # An orphan's health checks go with it, whether or not the policy has any.
+        allow("PruneOrphanHealthChecks", ["route53:DeleteHealthCheck"],
+              ["arn:aws:route53:::healthcheck/*"])
+        if not health_checks:
+            allow("ListHealthChecks", ["route53:ListHealthChecks"], [WILDCARD])
+            allow("ReadHealthCheckTags", ["route53:ListTagsForResources"],
+                  ["arn:aws:route53:::healthcheck/*"])
+    document = {"Version": "2012-10-17", "Statement": statements}
+    # IAM counts a managed policy's characters without whitespace (IAM and AWS STS quotas).
+    size = len(json.dumps(document, separators=(",", ":")))
+    if size > MANAGED_POLICY_CHARS:
+        warnings.append(f"the policy is {size} characters: past the {MANAGED_POLICY_CHARS:,} "
+                        "an IAM managed policy may hold; split the policy file (per zone, "
+                        "say) and attach one IAM policy for each")
+    return IamPolicy(document, warnings)

@@ -1,0 +1,171 @@
+"""The generated IAM policy, judged by the strict layer's IAM evaluator (moto judges nothing)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from geoproxy.core.iam import NAMES_KEY, iam_policy
+from geoproxy.policy.catalog import Catalog
+from geoproxy.policy.loader import load_policy
+from geoproxy.policy.models import Policy
+from tests.conftest import EXAMPLE_POLICY
+from tests.strictaws.iam import evaluate
+
+ZONE = "ZSHOP1"
+ZONE_ARN = f"arn:aws:route53:::hostedzone/{ZONE}"
+ACCOUNT = "111122223333"
+DIST_ARN = f"arn:aws:cloudfront::{ACCOUNT}:distribution/EDFDVBD6EXAMPLE"
+CLOUDFRONT = """\
+    cloudfront:
+      distribution_id: EDFDVBD6EXAMPLE
+      aliases: [shop.example.com, www.elsewhere.org]
+"""
+
+
+def load(tmp_path: Path, catalog: Catalog, text: str = EXAMPLE_POLICY) -> Policy:
+    path = tmp_path / "routing.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_policy(path, catalog).policy
+
+
+def change(names: list[str], types: list[str] | None = None,
+           actions: list[str] | None = None) -> dict[str, Any]:
+    return {NAMES_KEY: names,
+            "route53:ChangeResourceRecordSetsRecordTypes": types or ["A"] * len(names),
+            "route53:ChangeResourceRecordSetsActions": actions or ["CREATE"] * len(names)}
+
+
+def allowed(document: dict[str, Any], action: str, resource: str,
+            context: dict[str, Any] | None = None) -> bool:
+    return evaluate(document, action, resource, context or {}).allowed
+
+
+@pytest.fixture
+def document(tmp_path: Path, catalog: Catalog) -> dict[str, Any]:
+    return iam_policy(load(tmp_path, catalog), zone_ids={"example.com": ZONE},
+                      account_id=ACCOUNT).document
+
+
+def test_record_changes_only_at_the_applications_names(document: dict[str, Any]) -> None:
+    change_rrsets = "route53:ChangeResourceRecordSets"
+    state = "_geoproxy.origin.shop.example.com"
+    pair = "eu-west-1._failover.origin.shop.example.com"
+    assert allowed(document, change_rrsets, ZONE_ARN,
+                   change(["origin.shop.example.com", state, pair], ["A", "TXT", "A"],
+                          ["DELETE", "CREATE", "CREATE"]))
+    # A name outside the application's subtree, even in one batch with its own.
+    assert not allowed(document, change_rrsets, ZONE_ARN,
+                       change(["origin.shop.example.com", "www.example.com"]))
+    assert not allowed(document, change_rrsets, ZONE_ARN,
+                       change(["origin.shop.example.com"], actions=["UPSERT"]))
+    assert not allowed(document, change_rrsets, ZONE_ARN, change(["origin.shop.example.com"],
+                                                                 types=["MX"]))
+    assert not allowed(document, change_rrsets, "arn:aws:route53:::hostedzone/ZOTHER",
+                       change(["origin.shop.example.com"]))
+
+
+def test_no_action_wildcards_and_no_cloudfront_without_a_distribution(
+        document: dict[str, Any]) -> None:
+    actions = [a for s in document["Statement"] for a in s["Action"]]
+    assert "*" not in actions and not any(a.endswith(":*") for a in actions)
+    assert not any(a.startswith(("cloudfront:", "acm:", "iam:")) for a in actions)
+    assert not any("HealthCheck" in a for a in actions)
+    assert allowed(document, "route53:GetChange", "arn:aws:route53:::change/C1")
+    assert allowed(document, "route53:ListResourceRecordSets", ZONE_ARN)
+
+
+def test_read_only_covers_reads_and_allows_no_write(tmp_path: Path, catalog: Catalog) -> None:
+    policy = load(tmp_path, catalog, EXAMPLE_POLICY + CLOUDFRONT)
+    document = iam_policy(policy, zone_ids={"example.com": ZONE}, account_id=ACCOUNT,
+                          read_only=True).document
+    assert allowed(document, "route53:ListResourceRecordSets", ZONE_ARN)
+    assert allowed(document, "cloudfront:GetDistribution", DIST_ARN)
+    assert allowed(document, "cloudfront:ListConflictingAliases", DIST_ARN)
+    for action, resource in (("route53:ChangeResourceRecordSets", ZONE_ARN),
+                             ("cloudfront:UpdateDistribution", DIST_ARN),
+                             ("route53:GetChange", "arn:aws:route53:::change/C1")):
+        assert not allowed(document, action, resource,
+                           change(["origin.shop.example.com"]))
+
+
+def test_viewer_aliases_in_the_zone_are_writable_and_the_distribution_updatable(
+        tmp_path: Path, catalog: Catalog) -> None:
+    policy = load(tmp_path, catalog, EXAMPLE_POLICY + CLOUDFRONT)
+    document = iam_policy(policy, zone_ids={"example.com": ZONE}, account_id=ACCOUNT).document
+    assert allowed(document, "route53:ChangeResourceRecordSets", ZONE_ARN,
+                   change(["shop.example.com", "shop.example.com"], ["A", "AAAA"]))
+    assert not allowed(document, "route53:ChangeResourceRecordSets", ZONE_ARN,
+                       change(["www.elsewhere.org"]))  # not in the zone: no record for it
+    assert allowed(document, "cloudfront:UpdateDistribution", DIST_ARN)
+    assert not allowed(document, "cloudfront:UpdateDistribution",
+                       DIST_ARN.replace("EDFDVBD6EXAMPLE", "EOTHER"))
+    assert allowed(document, "acm:DescribeCertificate",
+                   f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/abc")
+    assert not allowed(document, "acm:DescribeCertificate",
+                       "arn:aws:acm:us-east-1:999999999999:certificate/abc")
+
+
+def test_health_check_actions_only_with_a_health_check(tmp_path: Path, catalog: Catalog) -> None:
+    from tests.e2e.test_auto_failover import AUTO_POLICY
+
+    text = AUTO_POLICY.replace(
+        "eu-west-1.elb.amazonaws.com, failover_to: eu-central-1}",
+        "eu-west-1.elb.amazonaws.com, failover_to: eu-central-1, "
+        "health_check: {path: /healthz}}")
+    assert "health_check" in text
+    document = iam_policy(load(tmp_path, catalog, text), zone_ids={"example.com": ZONE},
+                          account_id=ACCOUNT).document
+    assert allowed(document, "route53:CreateHealthCheck", "*")
+    assert allowed(document, "route53:DeleteHealthCheck", "arn:aws:route53:::healthcheck/h1")
+    assert allowed(document, "route53:ListTagsForResources", "arn:aws:route53:::healthcheck/h1")
+
+
+def test_prune_adds_deletes_anywhere_in_the_zone_and_nothing_else(
+        tmp_path: Path, catalog: Catalog) -> None:
+    document = iam_policy(load(tmp_path, catalog), zone_ids={"example.com": ZONE},
+                          account_id=ACCOUNT, prune=True).document
+    orphan = ["origin.old.example.com", "eu-west-1._failover.origin.old.example.com"]
+    assert allowed(document, "route53:ChangeResourceRecordSets", ZONE_ARN,
+                   change(orphan, actions=["DELETE", "DELETE"]))
+    assert not allowed(document, "route53:ChangeResourceRecordSets", ZONE_ARN,
+                       change(orphan, actions=["DELETE", "CREATE"]))
+    assert allowed(document, "route53:DeleteHealthCheck", "arn:aws:route53:::healthcheck/h1")
+
+
+def test_unknown_zone_and_account_are_wildcards_with_warnings(
+        tmp_path: Path, catalog: Catalog) -> None:
+    result = iam_policy(load(tmp_path, catalog, EXAMPLE_POLICY + CLOUDFRONT), zone_ids={},
+                        account_id=None)
+    assert [w.split(":")[0] for w in result.warnings] == [
+        "no hosted zone id for example.com", "no account id (--account-id, or credentials for STS)"]
+    assert allowed(result.document, "route53:ListResourceRecordSets",
+                   "arn:aws:route53:::hostedzone/ANY")
+    assert allowed(result.document, "cloudfront:GetDistribution",
+                   "arn:aws:cloudfront::444455556666:distribution/EDFDVBD6EXAMPLE")
+
+
+def test_a_zone_id_in_the_policy_needs_get_hosted_zone_not_the_lookup(
+        tmp_path: Path, catalog: Catalog) -> None:
+    text = EXAMPLE_POLICY.replace("    zone: example.com\n",
+                                  "    zone: example.com\n    zone_id: ZFROMPOLICY\n")
+    result = iam_policy(load(tmp_path, catalog, text), zone_ids={}, account_id=ACCOUNT)
+    assert result.warnings == []
+    arn = "arn:aws:route53:::hostedzone/ZFROMPOLICY"
+    assert allowed(result.document, "route53:GetHostedZone", arn)
+    assert not allowed(result.document, "route53:ListHostedZonesByName", "*")
+
+
+def test_a_policy_too_big_for_one_managed_policy_says_so(tmp_path: Path, catalog: Catalog) -> None:
+    app = EXAMPLE_POLICY.split("applications:\n", 1)[1]
+    text = EXAMPLE_POLICY + "".join(
+        app.replace("name: shop", f"name: app{i}").replace("origin.shop.", f"origin.app{i}.")
+        for i in range(200))
+    result = iam_policy(load(tmp_path, catalog, text), zone_ids={"example.com": ZONE},
+                        account_id=ACCOUNT)
+    size = len(json.dumps(result.document, separators=(",", ":")))
+    assert size > 6144
+    assert any("past the 6,144" in warning for warning in result.warnings)
