@@ -13,7 +13,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
@@ -23,6 +23,9 @@ from werkzeug.http import HTTP_STATUS_CODES
 from .opnames import operation_name, protocol, service_from_auth
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+# Bodies up to this size are kept in the log (IAM checks read them); larger ones (none of ours)
+# are left unread, so a huge upload is never buffered twice.
+MAX_LOGGED_BODY = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,9 @@ class Call:
     method: str
     path: str
     injected: bool = False
+    query: str = ""  # QUERY_STRING as sent
+    user_agent: str = ""
+    body: bytes = field(default=b"", repr=False)  # b"" past MAX_LOGGED_BODY
 
 
 @dataclass
@@ -105,20 +111,21 @@ class RecordingMiddleware:
         if path.startswith("/moto-api/"):  # our own reset calls are not part of the CLI's story
             return self.app(environ, start_response)
         service = service_from_auth(environ.get("HTTP_AUTHORIZATION", ""))
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = self._body(environ) if length <= MAX_LOGGED_BODY else b""
         form = self._form(environ) if protocol(service) in ("query", "ec2") else {}
+        query = environ.get("QUERY_STRING", "")
         operation = operation_name(
-            service,
-            method,
-            path,
-            environ.get("QUERY_STRING", ""),
-            environ.get("HTTP_X_AMZ_TARGET", ""),
-            form,
+            service, method, path, query, environ.get("HTTP_X_AMZ_TARGET", ""), form
         )
+        agent = environ.get("HTTP_USER_AGENT", "")
         with self._lock:
             fault = next((f for f in self.faults if f.operation == operation and f.remaining), None)
             if fault:
                 fault.remaining -= 1
-            self.calls.append(Call(service, operation, method, path, injected=fault is not None))
+            self.calls.append(
+                Call(service, operation, method, path, fault is not None, query, agent, body)
+            )
         if fault is None:
             return self.app(environ, start_response)
         if fault.hold is not None:
@@ -150,12 +157,17 @@ class RecordingMiddleware:
         return self.app(environ, start_response)
 
     @staticmethod
-    def _form(environ: dict[str, Any]) -> dict[str, list[str]]:
-        """Read a form body for its Action, then put the bytes back for moto to read again."""
+    def _body(environ: dict[str, Any]) -> bytes:
+        """Read the request body, then put the bytes back for moto to read again."""
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
-        return parse_qs(body.decode("utf-8", "replace"))
+        return body
+
+    @staticmethod
+    def _form(environ: dict[str, Any]) -> dict[str, list[str]]:
+        """Read a form body for its Action (the body stays readable for moto)."""
+        return parse_qs(RecordingMiddleware._body(environ).decode("utf-8", "replace"))
 
     @staticmethod
     def _disconnect(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
