@@ -177,10 +177,15 @@ def cloudfront_policy(distribution_id: str, extra: str = "") -> str:
 
 @pytest.fixture
 def distribution(aws: Any) -> str:
-    """A distribution the user made: a legacy origin, an asset origin and behaviour."""
+    """A distribution the user made: a legacy origin, an asset origin and behaviour, and an
+    ISSUED ACM certificate for the zone's names, as CloudFront requires before any alias
+    (shop.example.com, other.example.com, ...) can go on it."""
+    certificate = aws.issue_certificate("*.example.com", "example.com")
     config = {
         "CallerReference": "shop", "Comment": "shop storefront", "Enabled": True,
         "Aliases": {"Quantity": 0},
+        "ViewerCertificate": {"ACMCertificateArn": certificate, "SSLSupportMethod": "sni-only",
+                              "MinimumProtocolVersion": "TLSv1.2_2021"},
         "Origins": {"Quantity": 2, "Items": [
             {"Id": "legacy", "DomainName": "legacy.example.net",
              "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any, ClassVar
 from unittest import mock
@@ -16,7 +16,8 @@ from botocore.config import Config
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from .cloudfront import cloudfront_patches
+from .certificates import mark_issued
+from .cloudfront import AliasRegistry, ConflictingAliasesApp, cloudfront_patches
 from .middleware import Call, Fault, Hold, RecordingMiddleware
 from .route53 import ChangeTracker, route53_patches
 
@@ -53,7 +54,10 @@ class StrictMotoServer:
     def __init__(self, pending_polls: int = 1) -> None:
         self._default_pending_polls = pending_polls
         self.changes = ChangeTracker(pending_polls)
-        self._middleware = RecordingMiddleware(DomainDispatcherApplication(create_backend_app))
+        self._aliases = AliasRegistry()
+        # Inside the recorder, so ListConflictingAliases is logged and takes faults like the rest.
+        self._middleware = RecordingMiddleware(ConflictingAliasesApp(
+            DomainDispatcherApplication(create_backend_app), self._aliases))
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._patches: list[Any] = []
@@ -68,7 +72,7 @@ class StrictMotoServer:
         patchers = [
             mock.patch.dict(os.environ, FAKE_AWS_ENV),  # restores the whole environ on stop
             *route53_patches(self.changes),
-            *cloudfront_patches(),
+            *cloudfront_patches(self._aliases),
         ]
         StrictMotoServer._active = self
         try:
@@ -124,6 +128,7 @@ class StrictMotoServer:
         self.changes.clear()
         self.pending_polls = self._default_pending_polls
         self.changes.page_size_cap = None
+        self.foreign_aliases = set()
 
     # -- clients ---------------------------------------------------------------------------------
     @property
@@ -172,6 +177,30 @@ class StrictMotoServer:
     @pending_polls.setter
     def pending_polls(self, value: int) -> None:
         self.changes.pending_polls = value
+
+    @property
+    def foreign_aliases(self) -> set[str]:
+        """Aliases a CloudFront distribution in another AWS account already carries: adding one
+        (or an overlapping wildcard) fails with CNAMEAlreadyExists, and ListConflictingAliases
+        lists them under a masked account id. Mutable in place (`aws.foreign_aliases.add(...)`)."""
+        return self._aliases.foreign_aliases
+
+    @foreign_aliases.setter
+    def foreign_aliases(self, value: Iterable[str]) -> None:
+        with self._aliases.lock:
+            self._aliases.foreign_aliases = set(value)
+
+    def issue_certificate(self, domain: str, *sans: str, region: str = REGION) -> str:
+        """Request an ACM certificate for `domain` (and `sans`) and finish its validation at
+        once: an ISSUED, Amazon-issued certificate, as CloudFront requires one (in us-east-1,
+        unless `region` says otherwise). Returns its ARN."""
+        acm = self.client("acm", region_name=region)
+        request: dict[str, Any] = {"DomainName": domain, "ValidationMethod": "DNS"}
+        if sans:
+            request["SubjectAlternativeNames"] = [domain, *sans]
+        arn = str(acm.request_certificate(**request)["CertificateArn"])
+        mark_issued(arn)
+        return arn
 
     # -- request log -----------------------------------------------------------------------------
     @property

@@ -523,6 +523,8 @@ def test_cloudfront_lists_aliases_and_accepts_origin_group_targets(aws: StrictMo
     config = {
         "CallerReference": "groups", "Comment": "", "Enabled": True,
         "Aliases": {"Quantity": 1, "Items": ["www.example.com"]},
+        "ViewerCertificate": {"ACMCertificateArn": aws.issue_certificate("www.example.com"),
+                              "SSLSupportMethod": "sni-only"},
         "Origins": {"Quantity": 2, "Items": [{"Id": "a", **origin}, {"Id": "b", **origin}]},
         "OriginGroups": {"Quantity": 1, "Items": [{
             "Id": "ab", "FailoverCriteria": {"StatusCodes": {"Quantity": 1, "Items": [503]}},
