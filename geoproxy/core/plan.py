@@ -295,7 +295,7 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
                                              old=current, new=desired_record, note=note))
     for key, record in owned.items():
         if key not in wanted and not desired.manages_cloudfront and (
-                record.set_identifier == "geoproxy:direct"):
+                record.base_identifier == "geoproxy:direct"):
             # A distribution geoproxy no longer manages may still use it as a fallback origin.
             plan.untouched.append(record)
         elif key not in wanted:
