@@ -248,10 +248,26 @@ def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False,
     plan.warnings.extend(orphan_warnings(compiled, plan.orphans, prune))
     if prune:
         plan.apps.extend(prune_plan(orphan) for orphan in plan.orphans)
-    if any(d.aliases_added for d in distributions.values()):
-        plan.problems.extend(_alias_clashes(distributions, aws))
+    clashes = _alias_clashes(distributions, aws) if any(
+        d.aliases_added for d in distributions.values()) else {}
+    plan.problems.extend(clashes.values())
+    _check_viewers(plan, [(d.app, d.distribution_id, d.new_config,
+                           [a for a in d.aliases_added if (d.app, a) not in clashes])
+                          for d in distributions.values() if d.changes], aws)
     _check_delegations(plan, live, aws)
     return plan
+
+
+def _check_viewers(plan: Plan, updates: list[tuple[str, str, dict[str, Any], list[str]]],
+                   aws: AwsSettings) -> None:
+    """For each distribution the plan updates: (app, id, new config, aliases being added)."""
+    from geoproxy.aws.preflight import ViewerCheck
+
+    check = ViewerCheck(aws)
+    for app, distribution_id, new_config, adding in updates:
+        problems, warnings = check.findings(app, distribution_id, new_config, adding)
+        plan.problems.extend(problems)
+        plan.warnings.extend(warnings)
 
 
 def _check_delegations(plan: Plan, live: Mapping[str, LiveApp], aws: AwsSettings) -> None:
@@ -270,16 +286,17 @@ def _check_delegations(plan: Plan, live: Mapping[str, LiveApp], aws: AwsSettings
 
 
 def _alias_clashes(distributions: Mapping[str, DistributionPlan],
-                   aws: AwsSettings) -> list[str]:
-    """An alias CloudFront would refuse because another distribution carries it; read
+                   aws: AwsSettings) -> dict[tuple[str, str], str]:
+    """(app, alias) -> why CloudFront would refuse it: another distribution of this account
+    carries it (named in full; ListConflictingAliases, for other accounts, masks ids). Read
     only when aliases are being added, so a no-op plan does not list the account."""
     from geoproxy.aws.live import CloudFrontReader
 
     owners = CloudFrontReader(aws).alias_owners()
-    return [f"{plan.app}: alias {alias} is already used by CloudFront distribution "
-            f"{owners[alias]}"
+    return {(plan.app, alias): f"{plan.app}: alias {alias} is already used by CloudFront "
+                               f"distribution {owners[alias]}"
             for plan in distributions.values() for alias in plan.aliases_added
-            if alias in owners and owners[alias] != plan.distribution_id]
+            if alias in owners and owners[alias] != plan.distribution_id}
 
 
 # --- failover and failback -------------------------------------------------------------------

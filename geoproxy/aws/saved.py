@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from geoproxy.aws.preflight import ViewerCheck
 from geoproxy.aws.session import AwsSettings, aws_errors
 from geoproxy.aws.submit import live_at
 from geoproxy.core import reconcile
 from geoproxy.core.changeset import Batches, ChangeSet
+from geoproxy.core.cloudfront import config_aliases
 from geoproxy.core.saved import same_ignoring_apply_time
 
 
@@ -30,6 +32,10 @@ class SavedCheck:
     pending: ChangeSet
     applied: list[str] = field(default_factory=list)
     stale: list[Moved] = field(default_factory=list)
+    # The pre-flight checks again: a certificate, or another account's alias, can change
+    # without touching the distribution's ETag.
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def check_saved(changes: ChangeSet, aws: AwsSettings) -> SavedCheck:
@@ -52,6 +58,14 @@ def check_saved(changes: ChangeSet, aws: AwsSettings) -> SavedCheck:
             check.stale.append(Moved(
                 f"CloudFront distribution {distribution.distribution_id}",
                 f"ETag {distribution.etag}", f"ETag {fresh['ETag']}, with another config"))
+    viewers = ViewerCheck(aws)
+    for update in check.pending.distributions:
+        adding = sorted(set(config_aliases(update.new_config)) - set(config_aliases(
+            update.config)))
+        problems, warnings = viewers.findings(update.app, update.distribution_id,
+                                              update.new_config, adding)
+        check.problems += problems
+        check.warnings += warnings
     return check
 
 

@@ -214,6 +214,12 @@ def apply_saved(path: Path, aws: AwsSettings, *, output: str, yes: bool, no_wait
             hint="make a new plan from what is live now: `geoproxy plan --out PLANFILE`")
         error.output = document
         raise error
+    render.warnings(check.warnings)
+    if check.problems:
+        refused = RefusedError("refusing to write the saved plan:\n  "
+                               + "\n  ".join(check.problems))
+        refused.output = document
+        raise refused
     for step in check.applied:
         render.stderr.print(f"Already applied (an earlier run of this plan): {step}.")
     if check.pending.is_empty:

@@ -248,3 +248,33 @@ def _group_method_problems(app: Application, config: dict[str, Any]) -> list[str
 def live_aliases(distribution: dict[str, Any]) -> list[str]:
     return [alias.lower().rstrip(".") for alias in
             _items(distribution["DistributionConfig"].get("Aliases"))]
+
+
+# --- the viewer certificate ------------------------------------------------------------------
+
+
+def covers(names: list[str], alias: str) -> bool:
+    """Whether a certificate for `names` (its domain name and SANs) covers `alias`: an exact
+    name, or a wildcard `*.example.com` for exactly one label in its place (Developer Guide,
+    "Requirements for using alternate domain names")."""
+    alias = alias.lower().rstrip(".")
+    for name in (n.lower().rstrip(".") for n in names):
+        if name == alias:
+            return True
+        if name.startswith("*.") and "." in alias and alias.split(".", 1)[1] == name[2:]:
+            return True
+    return False
+
+
+def viewer_certificate(config: dict[str, Any]) -> tuple[str, str | None]:
+    """("acm", arn), ("iam", server certificate id) or ("default", None)."""
+    certificate = config.get("ViewerCertificate") or {}
+    if certificate.get("ACMCertificateArn"):
+        return "acm", str(certificate["ACMCertificateArn"])
+    if certificate.get("IAMCertificateId"):
+        return "iam", str(certificate["IAMCertificateId"])
+    return "default", None
+
+
+def config_aliases(config: dict[str, Any]) -> list[str]:
+    return [alias.lower().rstrip(".") for alias in _items(config.get("Aliases"))]

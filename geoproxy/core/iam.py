@@ -119,8 +119,9 @@ def iam_policy(policy: Policy, *, zone_ids: Mapping[str, str], account_id: str |
         allow("ListDistributions", ["cloudfront:ListDistributions"], [WILDCARD])
         allow("ReadViewerCertificates", ["acm:DescribeCertificate"],
               [f"arn:aws:acm:us-east-1:{account}:certificate/*"])
-        allow("ReadIamServerCertificates", ["iam:GetServerCertificate"],
-              [f"arn:aws:iam::{account}:server-certificate/*"])
+        # Only for a distribution with an IAM server certificate: its id is found in the
+        # listing, which takes no resource narrower than "*".
+        allow("FindIamServerCertificates", ["iam:ListServerCertificates"], [WILDCARD])
     if not read_only:
         for app_zone in sorted({app.zone for app in apps}):
             here = [app for app in apps if app.zone == app_zone]

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import EXAMPLE_POLICY, write_policy
-from tests.e2e.conftest import STATE, RunCli, records_at, state_values
+from tests.e2e.conftest import (
+    STATE,
+    RunCli,
+    cloudfront_policy,
+    edit_distribution,
+    records_at,
+    state_values,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -224,3 +232,78 @@ def test_credentials_never_appear_in_output_logs_or_plan_files(
     for text in texts:
         for value in (key, secret, token):
             assert value not in text
+
+
+# --- CloudFront aliases: certificate coverage and aliases in other accounts -----------------
+
+
+def _refused_before_writing(aws: Any, result: Any) -> None:
+    assert result.returncode == 1, result.stdout
+    assert aws.count("ChangeResourceRecordSets") == 0
+    assert aws.count("UpdateDistribution") == 0
+
+
+def test_an_alias_on_the_default_certificate_is_refused_before_writing(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    edit_distribution(aws, distribution, ViewerCertificate={"CloudFrontDefaultCertificate": True})
+    write_policy(tmp_path, cloudfront_policy(distribution))
+    aws.reset_log()
+    result = run_cli("apply", "--yes")
+    _refused_before_writing(aws, result)
+    assert (f"shop: distribution {distribution} uses CloudFront's default certificate, which "
+            "cannot serve aliases (shop.example.com)") in result.stderr
+    assert aws.count("DescribeCertificate") == 0
+
+
+def test_a_certificate_that_does_not_cover_the_alias_is_refused_before_writing(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    narrow = aws.issue_certificate("www.example.com")
+    edit_distribution(aws, distribution, ViewerCertificate={
+        "ACMCertificateArn": narrow, "SSLSupportMethod": "sni-only",
+        "MinimumProtocolVersion": "TLSv1.2_2021"})
+    write_policy(tmp_path, cloudfront_policy(distribution))
+    aws.reset_log()
+    result = run_cli("apply", "--yes")
+    _refused_before_writing(aws, result)
+    assert (f"the viewer certificate {narrow} (www.example.com) does not cover "
+            "shop.example.com") in result.stderr
+    assert aws.count("DescribeCertificate") == 1
+    assert aws.count("ListConflictingAliases") == 0  # CloudFront answers it only if covered
+
+
+def test_an_alias_another_account_uses_is_refused_before_writing(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    aws.foreign_aliases.add("shop.example.com")
+    write_policy(tmp_path, cloudfront_policy(distribution))
+    aws.reset_log()
+    result = run_cli("apply", "--yes")
+    _refused_before_writing(aws, result)
+    assert re.search(r"alias shop\.example\.com is already used by CloudFront distribution "
+                     r"\*+\w+ in account \*+\d+; CloudFront refuses it", result.stderr)
+    assert aws.count("ListConflictingAliases") == 1
+
+
+def test_the_viewer_checks_run_again_when_a_saved_plan_is_applied(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, cloudfront_policy(distribution))
+    assert run_cli("plan", "--out", "cf.json").returncode == 0
+    aws.foreign_aliases.add("shop.example.com")  # the distribution's ETag does not change
+    aws.reset_log()
+    result = run_cli("apply", "cf.json", "--yes")
+    _refused_before_writing(aws, result)
+    assert "refusing to write the saved plan" in result.stderr
+    assert "alias shop.example.com is already used" in result.stderr
+
+
+def test_a_no_op_plan_reads_no_certificate(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, cloudfront_policy(distribution))
+    assert run_cli("apply", "--yes").returncode == 0
+    aws.reset_log()
+    assert run_cli("plan", "--detailed-exitcode").returncode == 0
+    assert aws.count("DescribeCertificate") == aws.count("ListConflictingAliases") == 0
