@@ -67,13 +67,15 @@ class DelegationCheck:
                 request["Marker"] = page["NextMarker"]
         return self._public_zones
 
-    def findings(self, app: AppPlan,
-                 record_types_at_record: set[str]) -> tuple[list[str], list[str]]:
-        """(problems, warnings) about delegations above `app`'s record."""
+    def findings(self, app: AppPlan, record_types_at_record: set[str] | None = None
+                 ) -> tuple[list[str], list[str]]:
+        """(problems, warnings) about delegations above `app`'s record. The types of the
+        records at the record name come from the plan's own listing when it has one."""
         problems: list[str] = []
         warnings: list[str] = []
         for name in names_below_apex(app.record_name, app.zone_name):
-            delegated = ("NS" in record_types_at_record if name == app.record_name
+            delegated = ("NS" in record_types_at_record
+                         if name == app.record_name and record_types_at_record is not None
                          else self._is_delegated(app.zone_id, name))
             if delegated:
                 problems.append(

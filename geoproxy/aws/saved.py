@@ -8,13 +8,15 @@ the plan expects), or stale (anything else: the plan is refused and nothing is w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from geoproxy.aws.preflight import ViewerCheck
+from geoproxy.aws.preflight import DelegationCheck, ViewerCheck
 from geoproxy.aws.session import AwsSettings, aws_errors
 from geoproxy.aws.submit import live_at
 from geoproxy.core import reconcile
 from geoproxy.core.changeset import Batches, ChangeSet
 from geoproxy.core.cloudfront import config_aliases
+from geoproxy.core.plan import AppPlan
 from geoproxy.core.saved import same_ignoring_apply_time
 
 
@@ -38,7 +40,10 @@ class SavedCheck:
     warnings: list[str] = field(default_factory=list)
 
 
-def check_saved(changes: ChangeSet, aws: AwsSettings) -> SavedCheck:
+def check_saved(changes: ChangeSet, aws: AwsSettings,
+                applications: list[dict[str, Any]] | None = None) -> SavedCheck:
+    """`applications` is the saved plan's JSON list of applications (name, zone, zone id,
+    record, changes): the delegation pre-flight runs again for those it writes."""
     check = SavedCheck(ChangeSet(
         create_health_checks=list(changes.create_health_checks),
         tag_health_checks=list(changes.tag_health_checks),
@@ -58,6 +63,13 @@ def check_saved(changes: ChangeSet, aws: AwsSettings) -> SavedCheck:
             check.stale.append(Moved(
                 f"CloudFront distribution {distribution.distribution_id}",
                 f"ETag {distribution.etag}", f"ETag {fresh['ETag']}, with another config"))
+    delegations = DelegationCheck(aws)
+    for app in applications or []:
+        if app.get("changes") and not str(app.get("name", "")).startswith("orphan "):
+            problems, warnings = delegations.findings(AppPlan(
+                str(app["name"]), str(app["zone_id"]), str(app["zone"]), str(app["record"])))
+            check.problems += problems
+            check.warnings += warnings
     viewers = ViewerCheck(aws)
     for update in check.pending.distributions:
         adding = sorted(set(config_aliases(update.new_config)) - set(config_aliases(

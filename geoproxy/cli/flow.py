@@ -204,7 +204,9 @@ def apply_saved(path: Path, aws: AwsSettings, *, output: str, yes: bool, no_wait
         render.saved_plan_text(saved.text)
     if not force:
         refuse_mass_deletion(saved.mass_deletions, document)
-    check = check_saved(saved.changes, aws)
+    # The delegation pre-flight belongs to `plan`/`apply`, as when the plan was made.
+    check = check_saved(saved.changes, aws, saved.document.get("applications")
+                        if saved.command == "apply" else None)
     if check.stale:
         error = StalePlanError(
             f"the saved plan {path} is stale: what it expects is no longer live, so nothing "

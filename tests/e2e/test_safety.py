@@ -192,6 +192,23 @@ def test_a_record_below_a_delegation_is_refused_before_writing(
     assert records_at(aws, zone) == []
 
 
+def test_a_delegation_made_after_the_plan_stops_the_saved_plan(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path)
+    assert run_cli("plan", "--out", "first.json").returncode == 0
+    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
+        "Changes": [{"Action": "CREATE", "ResourceRecordSet": {
+            "Name": "shop.example.com", "Type": "NS", "TTL": 300,
+            "ResourceRecords": [{"Value": "ns-1.elsewhere.example.net."}]}}]})
+    aws.reset_log()
+    result = run_cli("apply", "first.json", "--yes")
+    assert result.returncode == 1
+    assert "refusing to write the saved plan" in result.stderr
+    assert "shop.example.com is delegated to other name servers" in result.stderr
+    assert aws.count("ChangeResourceRecordSets") == 0
+
+
 def test_a_more_specific_zone_that_is_not_delegated_only_warns(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
