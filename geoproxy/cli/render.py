@@ -236,7 +236,8 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 def orphan_dict(orphan: Orphan) -> dict[str, Any]:
     return {"root": orphan.root, "kind": orphan.kind, "zone": orphan.zone_name,
             "zone_id": orphan.zone_id,
-            "records": [_live_dict(record) for record in orphan.records],
+            "records": [{"name": record.name, "type": record.record_type,
+                         **(_live_dict(record) or {})} for record in orphan.records],
             "health_checks": [{"id": check.id, "pop": check.tags.get("geoproxy:pop"),
                                "config": check.config} for check in orphan.health_checks]}
 

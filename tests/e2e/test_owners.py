@@ -140,3 +140,34 @@ def test_records_written_before_owners_are_claimed_and_failover_works_on_them(
     assert run_cli("apply", "--yes").returncode == 0
     assert owned_by(records_at(aws, zone, ORIGIN)) == {"default"}
     assert len([r for r in records_at(aws, zone, ORIGIN) if "Region" in r]) == 34
+
+
+def test_pruning_an_auto_failover_application_deletes_its_pairs_then_its_health_check(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    from tests.e2e.test_auto_failover import CHECKED_POLICY
+
+    checked_api = CHECKED_POLICY.split("applications:\n", 1)[1].replace(
+        "name: shop", "name: api").replace("origin.shop.", "origin.api.")
+    write_policy(tmp_path, EXAMPLE_POLICY + checked_api)
+    assert run_cli("apply", "--yes").returncode == 0
+    route53 = aws.client("route53")
+    [check] = route53.list_health_checks()["HealthChecks"]
+    write_policy(tmp_path, EXAMPLE_POLICY)
+
+    planned = json.loads(run_cli("plan", "--output", "json").stdout)
+    [orphan] = planned["orphans"]
+    assert [c["id"] for c in orphan["health_checks"]] == [check["Id"]]
+    pair_records = [r for r in orphan["records"] if "._failover." in r["name"]]
+    assert len(pair_records) == 2 * 4  # PRIMARY and SECONDARY for each of the 4 PoPs
+
+    aws.reset_log()
+    pruned = run_cli("apply", "--prune", "--force", "--yes")
+    assert pruned.returncode == 0, pruned.stderr
+    assert route53.list_health_checks()["HealthChecks"] == []
+    # The records (which refer to the check) went before the check itself.
+    operations = aws.operations()
+    assert operations.index("ChangeResourceRecordSets") < operations.index("DeleteHealthCheck")
+    names = {r["Name"] for page in route53.get_paginator("list_resource_record_sets").paginate(
+        HostedZoneId=zone) for r in page["ResourceRecordSets"]}
+    assert not any(name.endswith(API) for name in names)
