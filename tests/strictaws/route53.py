@@ -150,6 +150,8 @@ class ChangeTracker:
 
 
 MAX_VALUE_CHARS = 4000
+MAX_RECORDS_PER_REQUEST = 1000
+MAX_VALUE_CHARS_PER_REQUEST = 32000
 MAX_TXT_STRING = 255
 
 
@@ -389,14 +391,19 @@ def route53_patches(tracker: ChangeTracker) -> list[Any]:
     def change_resource_record_sets(self: Route53) -> ActionResult:
         zone = self.backend.get_hosted_zone(self._get_param("HostedZoneId"))
         changes = self._get_param("ChangeBatch.Changes") or []
-        # Route 53's quota: 1000 values per request, UPSERT values counting twice.
+        # Route 53's quotas per request ("Quotas on ChangeResourceRecordSets requests",
+        # Route 53 Developer Guide, DNSLimitations.html): 1,000 ResourceRecord elements and
+        # 32,000 characters in Value elements, an UPSERT counting twice. An alias record
+        # has neither, so it counts toward neither.
         weight = {"UPSERT": 2}
-        count = sum(
-            len(c["ResourceRecordSet"].get("ResourceRecords") or []) * weight.get(c["Action"], 1)
-            for c in changes
-        )
-        if count > 1000:
+        values = [(entry["Value"], weight.get(c["Action"], 1)) for c in changes
+                  for entry in c["ResourceRecordSet"].get("ResourceRecords") or []]
+        if sum(factor for _, factor in values) > MAX_RECORDS_PER_REQUEST:
             raise TooManyRecords()
+        characters = sum(len(value) * factor for value, factor in values)
+        if characters > MAX_VALUE_CHARS_PER_REQUEST:
+            raise InvalidChangeBatch([f"Number of characters in Value elements {characters} "
+                                      f"exceeds the maximum of {MAX_VALUE_CHARS_PER_REQUEST}"])
         with tracker.lock:
             zone.rrsets = [to_moto(r) for r in plan(zone, changes)]
             info = tracker.submit(self._get_param("ChangeBatch.Comment"))

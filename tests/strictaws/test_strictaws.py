@@ -453,6 +453,37 @@ def test_a_value_is_at_most_4000_characters(r53: Any, zone: str) -> None:
     assert "less than or equal to 4000" in err.value.response["Error"]["Message"]
 
 
+def test_a_request_holds_at_most_32000_value_characters(r53: Any, zone: str) -> None:
+    # DNSLimitations.html, "Quotas on ChangeResourceRecordSets requests": 32,000 characters
+    # in Value elements per request; an UPSERT's count double.
+    def txt_of(name: str, size: int, action: str = "CREATE") -> dict:
+        strings, left = [], size  # character-strings of at most 255 bytes, quotes included
+        while left > 0:
+            length = min(255, left - 4 if 255 < left < 259 else left)
+            strings.append('"' + "a" * (length - 2) + '"')
+            left -= length + 1  # and the space before the next one
+        value = " ".join(strings)
+        assert len(value) == size
+        return {"Action": action, "ResourceRecordSet": {
+            "Name": name, "Type": "TXT", "TTL": 60, "ResourceRecords": [{"Value": value}]}}
+
+    eight = [txt_of(f"t{i}.example.com", 4000) for i in range(8)]  # exactly 32,000
+    change(r53, zone, *eight)
+    message = rejected(r53, zone, txt_of("over.example.com", 4000),
+                       *[txt_of(f"u{i}.example.com", 4000) for i in range(7)],
+                       txt_of("one.example.com", 3))
+    assert "Number of characters in Value elements 32003 exceeds the maximum of 32000" in message
+    message = rejected(r53, zone, *[txt_of(f"t{i}.example.com", 2001, "UPSERT")
+                                    for i in range(8)])
+    assert "32016" in message
+
+
+def test_aliases_count_toward_neither_request_quota(r53: Any, zone: str) -> None:
+    # An alias has no ResourceRecord and no Value: 1,001 of them in one request are accepted.
+    name = "d" * 40 + ".cloudfront.net"
+    change(r53, zone, *[alias(f"a{i}.example.com", name) for i in range(1001)])
+
+
 # -- server plumbing
 def test_reset_clears_state_faults_and_settings(aws: StrictMotoServer, r53: Any, zone: str) -> None:
     aws.inject("ListHostedZones")

@@ -51,10 +51,11 @@ def test_default_limits_are_route53s() -> None:
 @pytest.mark.parametrize(
     ("change", "cost"),
     [
-        (alias("CREATE"), (1, 11)),
-        (alias("DELETE"), (1, 11)),
-        (alias("UPSERT"), (2, 22)),
-        (alias("CREATE", dns_name="b-2.eu-west-1.elb.amazonaws.com."), (1, 32)),
+        # An alias has no Value: one element, no characters, however long its DNS name.
+        (alias("CREATE"), (1, 0)),
+        (alias("DELETE"), (1, 0)),
+        (alias("UPSERT"), (2, 0)),
+        (alias("CREATE", dns_name="b-2.eu-west-1.elb.amazonaws.com."), (1, 0)),
         (values("CREATE", "192.0.2.1", "192.0.2.22"), (2, 19)),
         (values("UPSERT", "192.0.2.1", "192.0.2.22"), (4, 38)),
         (values("DELETE", '"v=spf1 -all"'), (1, 13)),
@@ -112,12 +113,19 @@ def test_pack_counts_upserts_twice() -> None:
 def test_pack_splits_on_value_characters() -> None:
     limits = BatchLimits(max_records=1000, max_value_chars=30)
     # 11 characters each: 22 fits, 33 does not.
-    batches = pack([group("a.", 1), group("b.", 1), group("c.", 1)], limits)
-    assert names(batches) == [["a.", "b."], ["c."]]
+    txt = [[values("CREATE", "x" * 11, name=f"{n}.")] for n in "abc"]
+    assert names(pack(txt, limits)) == [["a.", "b."], ["c."]]
     limits = BatchLimits(max_records=1000, max_value_chars=33)
-    assert names(pack([group("a.", 1), group("b.", 1), group("c.", 1)], limits)) == [
-        ["a.", "b.", "c."]
-    ]
+    assert names(pack(txt, limits)) == [["a.", "b.", "c."]]
+
+
+def test_aliases_fill_a_batch_by_count_alone() -> None:
+    # 300 applications of 34 aliases: 29 fit in 1,000 elements, so 11 batches, not 20.
+    long_name = "shop-apse1-789.ap-southeast-1.elb.amazonaws.com."
+    groups = [[alias("CREATE", name=f"app{i}.", dns_name=long_name)] * 34 for i in range(300)]
+    batches = pack(groups)
+    assert len(batches) == 11
+    assert [len(batch) for batch in batches[:-1]] == [29 * 34] * 10
 
 
 def test_pack_group_exactly_at_the_limits_is_fine() -> None:
@@ -132,7 +140,7 @@ def test_pack_group_over_record_limit_raises() -> None:
     with pytest.raises(GeoproxyError) as info:
         pack([group("ok.example.com.", 1), group("big.example.com.", 5)], limits)
     assert info.value.message == (
-        "the changes to big.example.com. (5 records, 55 value characters) exceed one Route 53 "
+        "the changes to big.example.com. (5 records, 0 value characters) exceed one Route 53 "
         "change batch and cannot be made atomically"
     )
     assert info.value.kind == "error"
