@@ -7,9 +7,11 @@ import sys
 import click
 
 from geoproxy import __version__
-from geoproxy.cli import render
 from geoproxy.cli.commands import check, demo, dr, iam, plan
+from geoproxy.cli.lazy import LazyModule
 from geoproxy.errors import EXIT_ERROR, EXIT_OK
+
+render = LazyModule("geoproxy.cli.render")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -9,8 +9,10 @@ from typing import Any, TypeVar
 
 import click
 
-from geoproxy.cli import render
+from geoproxy.cli.lazy import LazyModule
 from geoproxy.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, GeoproxyError
+
+render = LazyModule("geoproxy.cli.render")
 
 F = TypeVar("F", bound=Callable[..., Any])
 

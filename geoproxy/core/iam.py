@@ -87,6 +87,9 @@ def iam_policy(policy: Policy, *, zone_ids: Mapping[str, str], account_id: str |
                             f"{app.cloudfront.distribution_id}"
                             for app in apps if app.cloudfront})
     health_checks = any(pop.health_check for app in apps for pop in app.pops.values())
+    # auto_failover reads geoproxy's checks (and deletes those an earlier policy left) even
+    # when no PoP has one now; creating and tagging needs a configured check.
+    reads_checks = health_checks or any(app.auto_failover for app in apps)
     statements: list[dict[str, Any]] = []
 
     def allow(sid: str, actions: list[str], resources: list[str],
@@ -108,7 +111,7 @@ def iam_policy(policy: Policy, *, zone_ids: Mapping[str, str], account_id: str |
     if any(app.zone_id for app in apps):
         reads.append("route53:GetHostedZone")
     allow("ReadRecords", reads, zones)
-    if health_checks:
+    if reads_checks:
         allow("ListHealthChecks", ["route53:ListHealthChecks"], [WILDCARD])
         allow("ReadHealthCheckTags", ["route53:ListTagsForResources"],
               ["arn:aws:route53:::healthcheck/*"])
@@ -135,8 +138,9 @@ def iam_policy(policy: Policy, *, zone_ids: Mapping[str, str], account_id: str |
         allow("WaitForChanges", ["route53:GetChange"], ["arn:aws:route53:::change/*"])
         if health_checks:
             allow("CreateHealthChecks", ["route53:CreateHealthCheck"], [WILDCARD])
-            allow("ManageHealthChecks", ["route53:ChangeTagsForResource",
-                                         "route53:DeleteHealthCheck"],
+        if reads_checks:
+            allow("ManageHealthChecks", ["route53:DeleteHealthCheck"]
+                  + (["route53:ChangeTagsForResource"] if health_checks else []),
                   ["arn:aws:route53:::healthcheck/*"])
         if distributions:
             allow("UpdateDistributions", ["cloudfront:UpdateDistribution"], distributions)
@@ -145,9 +149,9 @@ def iam_policy(policy: Policy, *, zone_ids: Mapping[str, str], account_id: str |
             "ForAllValues:StringEquals": {ACTIONS_KEY: ["DELETE"],
                                           TYPES_KEY: record_types(apps)}})
         # An orphan's health checks go with it, whether or not the policy has any.
-        allow("PruneOrphanHealthChecks", ["route53:DeleteHealthCheck"],
-              ["arn:aws:route53:::healthcheck/*"])
-        if not health_checks:
+        if not reads_checks:
+            allow("PruneOrphanHealthChecks", ["route53:DeleteHealthCheck"],
+                  ["arn:aws:route53:::healthcheck/*"])
             allow("ListHealthChecks", ["route53:ListHealthChecks"], [WILDCARD])
             allow("ReadHealthCheckTags", ["route53:ListTagsForResources"],
                   ["arn:aws:route53:::healthcheck/*"])

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import click
 
-from geoproxy.cli import render
+from geoproxy.cli.lazy import LazyModule
 from geoproxy.cli.options import output_option, policy_option, reports_errors
 from geoproxy.errors import EXIT_OK
+
+render = LazyModule("geoproxy.cli.render")
 
 
 @click.command()

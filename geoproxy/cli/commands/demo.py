@@ -6,8 +6,10 @@ from pathlib import Path
 
 import click
 
-from geoproxy.cli import render
+from geoproxy.cli.lazy import LazyModule
 from geoproxy.cli.options import reports_errors
+
+render = LazyModule("geoproxy.cli.render")
 
 
 @click.command()

@@ -8,8 +8,7 @@ from typing import Any
 import click
 
 from geoproxy.aws.session import AwsSettings
-from geoproxy.cli import render
-from geoproxy.cli.flow import finish_overlay_change, refuse_if_unsafe
+from geoproxy.cli.lazy import LazyModule
 from geoproxy.cli.options import (
     aws_options,
     dry_run_options,
@@ -19,6 +18,9 @@ from geoproxy.cli.options import (
     write_options,
 )
 from geoproxy.errors import EXIT_OK, GeoproxyError
+
+render = LazyModule("geoproxy.cli.render")
+flow = LazyModule("geoproxy.cli.flow")
 
 
 @click.command()
@@ -76,8 +78,8 @@ def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
         "plan": render.plan_json(the_plan), "applied": False,
     }
     render.warnings(the_plan.warnings)
-    refuse_if_unsafe(the_plan, document)
-    return finish_overlay_change(
+    flow.refuse_if_unsafe(the_plan, document)
+    return flow.finish_overlay_change(
         the_plan, aws, document, output=output, dry_run=dry_run, yes=yes, no_wait=no_wait,
         audit_log=audit_log, timeout=timeout, command="failover", who=caller.arn or caller.label,
         reason=why, nothing=f"traffic that reached {from_pop} already goes to "
@@ -107,8 +109,8 @@ def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
     document: dict[str, Any] = {"command": "failback", "region": region, "dry_run": dry_run,
                                 "plan": render.plan_json(the_plan), "applied": False}
     render.warnings(the_plan.warnings)
-    refuse_if_unsafe(the_plan, document)
-    return finish_overlay_change(
+    flow.refuse_if_unsafe(the_plan, document)
+    return flow.finish_overlay_change(
         the_plan, aws, document, output=output, dry_run=dry_run, yes=yes, no_wait=no_wait,
         audit_log=audit_log, timeout=timeout, command="failback", who=None, reason="",
         nothing=f"no failover away from {region} is active",

@@ -7,9 +7,11 @@ from pathlib import Path
 import click
 
 from geoproxy.aws.session import AwsSettings
-from geoproxy.cli import render
+from geoproxy.cli.lazy import LazyModule
 from geoproxy.cli.options import aws_options, policy_option, reports_errors
 from geoproxy.errors import EXIT_OK, GeoproxyError
+
+render = LazyModule("geoproxy.cli.render")
 
 
 def _account(value: str | None) -> str | None:

@@ -8,15 +8,7 @@ from typing import Any
 import click
 
 from geoproxy.aws.session import AwsSettings
-from geoproxy.cli import render
-from geoproxy.cli.flow import (
-    apply_saved,
-    refuse_if_unsafe,
-    refuse_mass_deletion,
-    save,
-    show_plan,
-    write_plan,
-)
+from geoproxy.cli.lazy import LazyModule
 from geoproxy.cli.options import (
     aws_options,
     output_option,
@@ -25,6 +17,9 @@ from geoproxy.cli.options import (
     write_options,
 )
 from geoproxy.errors import EXIT_CHANGES, EXIT_OK, GeoproxyError
+
+render = LazyModule("geoproxy.cli.render")
+flow = LazyModule("geoproxy.cli.flow")
 
 
 @click.command()
@@ -54,10 +49,10 @@ def plan(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bo
     document = render.plan_json(the_plan)
     the_plan.warnings.extend(f"{m.describe()}; apply needs --force"
                              for m in mass_deletions(the_plan))
-    show_plan(the_plan, output)
-    refuse_if_unsafe(the_plan, document)
+    flow.show_plan(the_plan, output)
+    flow.refuse_if_unsafe(the_plan, document)
     if out_file is not None:
-        save(out_file, the_plan, document, command="apply", policy_file=compiled.loaded.file,
+        flow.save(out_file, the_plan, document, command="apply", policy_file=compiled.loaded.file,
              output=output)
     if output == "json":
         render.emit_json(document)
@@ -112,20 +107,20 @@ def apply(plan_argument: Path | None, policy_file: Path, output: str, aws: AwsSe
                 raise GeoproxyError(f"{flag} is decided when the plan is made, not when it "
                                     "is applied", hint=f"make the plan with `geoproxy plan "
                                                        f"{flag} --out PLANFILE`")
-        return apply_saved(saved, aws, output=output, yes=yes, no_wait=no_wait,
+        return flow.apply_saved(saved, aws, output=output, yes=yes, no_wait=no_wait,
                            audit_log=audit_log, timeout=timeout, wait_deployed=wait_deployed,
                            force=force)
     compiled = compile_policy(policy_file)
     the_plan = compute_plan(compiled, aws, adopt=adopt, prune=prune)
     document: dict[str, Any] = {"plan": render.plan_json(the_plan), "applied": False}
-    show_plan(the_plan, output)
-    refuse_if_unsafe(the_plan, document)
+    flow.show_plan(the_plan, output)
+    flow.refuse_if_unsafe(the_plan, document)
     if not force:
-        refuse_mass_deletion(mass_deletions(the_plan), document)
+        flow.refuse_mass_deletion(mass_deletions(the_plan), document)
     if not the_plan.has_changes:
         if output == "json":
             render.emit_json(document)
         return EXIT_OK
-    return write_plan(changeset_of(the_plan), aws, document, command="apply", output=output,
+    return flow.write_plan(changeset_of(the_plan), aws, document, command="apply", output=output,
                       yes=yes, no_wait=no_wait, audit_log=audit_log, timeout=timeout,
                       wait_deployed=wait_deployed)
