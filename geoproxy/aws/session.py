@@ -122,6 +122,24 @@ def caller_identity(aws: AwsSettings) -> Caller:
         return Caller(None, f"GetCallerIdentity failed: {error.message}")
 
 
+def caller_identity_soon(aws: AwsSettings) -> Callable[[], Caller]:
+    """Ask STS in the background while the caller reads Route 53; the returned function
+    waits for the answer. The client is made here: boto3 sessions are not thread-safe,
+    clients are."""
+    import threading
+
+    aws.client("sts")
+    answer: list[Caller] = []
+    thread = threading.Thread(target=lambda: answer.append(caller_identity(aws)), daemon=True)
+    thread.start()
+
+    def result() -> Caller:
+        thread.join()
+        return answer[0] if answer else Caller(None, "GetCallerIdentity did not answer")
+
+    return result
+
+
 @contextmanager
 def aws_errors(action: str) -> Iterator[None]:
     """Turn botocore's exceptions into one-line AwsErrors that say what failed and why."""

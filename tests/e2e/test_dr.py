@@ -274,3 +274,29 @@ def test_status_detailed_exitcode(
     aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
         "Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]})
     assert run_cli("status", "--detailed-exitcode").returncode == 2  # a record is missing
+
+
+def test_the_dr_fast_path_is_one_lookup_one_list_one_change(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str], tmp_path: Path
+) -> None:
+    aws.reset_log()
+    moved = run_cli("failover", "--from", "eu-west-1", "--yes", "--no-wait")
+    assert moved.returncode == 0, moved.stderr
+    assert aws.operations() == ["ListHostedZonesByName", "ListResourceRecordSets",
+                                "ChangeResourceRecordSets"]
+    aws.reset_log()
+    back = run_cli("failback", "eu-west-1", "--yes", "--no-wait")
+    assert back.returncode == 0, back.stderr
+    assert aws.operations() == ["ListHostedZonesByName", "ListResourceRecordSets",
+                                "ChangeResourceRecordSets"]
+    # STS only when its answer is kept: the audit log.
+    aws.reset_log()
+    logged = run_cli("failover", "--from", "eu-west-1", "--yes", "--no-wait",
+                     "--audit-log", "audit.log")
+    assert logged.returncode == 0, logged.stderr
+    assert sorted(aws.operations()) == sorted(["GetCallerIdentity", "ListHostedZonesByName",
+                                               "ListResourceRecordSets",
+                                               "ChangeResourceRecordSets"])
+    assert aws.operations()[-1] == "ChangeResourceRecordSets"
+    [entry] = [json.loads(line) for line in (tmp_path / "audit.log").read_text().splitlines()]
+    assert entry["who"].startswith("arn:aws:sts::123456789012:")

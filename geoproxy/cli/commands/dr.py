@@ -48,7 +48,7 @@ def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
              adopt: bool) -> int:
     """Send the traffic that reaches one PoP to another, in one atomic change per zone."""
     from geoproxy.aws.audit import utc_now
-    from geoproxy.aws.session import Caller, caller_identity
+    from geoproxy.aws.session import caller_identity_soon
     from geoproxy.core.failover import Failover
     from geoproxy.core.state import free_text_problem, value_problem
     from geoproxy.pipeline import compile_policy, failover_scope, plan_failover
@@ -61,8 +61,9 @@ def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
         if text and (problem := free_text_problem(text, option)):
             raise GeoproxyError(problem, hint="it is published in DNS with the failover; "
                                               "keep the details in your incident tool")
-    # Only the audit log says who; a dry run, saved or not, writes nothing and asks nobody.
-    caller = Caller(None, "dry run") if dry_run else caller_identity(aws)
+    # Only the audit log says who: STS is asked only for it, while Route 53 is read; a dry
+    # run, saved or not, writes nothing and asks nobody.
+    identify = caller_identity_soon(aws) if audit_log is not None and not dry_run else None
     declared_at = utc_now()
     why = reason or override_compliance or ""
 
@@ -79,9 +80,11 @@ def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
     }
     render.warnings(the_plan.warnings)
     flow.refuse_if_unsafe(the_plan, document)
+    caller = identify() if identify is not None else None
     return flow.finish_overlay_change(
         the_plan, aws, document, output=output, dry_run=dry_run, yes=yes, no_wait=no_wait,
-        audit_log=audit_log, timeout=timeout, command="failover", who=caller.arn or caller.label,
+        audit_log=audit_log, timeout=timeout, command="failover",
+        who=(caller.arn or caller.label) if caller else None,
         reason=why, nothing=f"traffic that reached {from_pop} already goes to "
                             + ", ".join(sorted(set(targets.values()))),
         out_file=out_file, policy_file=compiled.loaded.file, declared_at=declared_at,
@@ -102,17 +105,21 @@ def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
              audit_log: Path | None, timeout: float, region: str,
              app_names: tuple[str, ...], dry_run: bool, out_file: Path | None) -> int:
     """End the failover away from REGION: the policy's routes come back, atomically."""
+    from geoproxy.aws.session import caller_identity_soon
     from geoproxy.pipeline import compile_policy, plan_failback
 
     compiled = compile_policy(policy_file)
+    identify = caller_identity_soon(aws) if audit_log is not None and not dry_run else None
     the_plan = plan_failback(compiled, aws, region, app_names)
     document: dict[str, Any] = {"command": "failback", "region": region, "dry_run": dry_run,
                                 "plan": render.plan_json(the_plan), "applied": False}
     render.warnings(the_plan.warnings)
     flow.refuse_if_unsafe(the_plan, document)
+    caller = identify() if identify is not None else None
     return flow.finish_overlay_change(
         the_plan, aws, document, output=output, dry_run=dry_run, yes=yes, no_wait=no_wait,
-        audit_log=audit_log, timeout=timeout, command="failback", who=None, reason="",
+        audit_log=audit_log, timeout=timeout, command="failback",
+        who=(caller.arn or caller.label) if caller else None, reason="",
         nothing=f"no failover away from {region} is active",
         out_file=out_file, policy_file=compiled.loaded.file,
     )
