@@ -6,6 +6,7 @@ Active failovers live in Route 53, so routes are resolved against them after liv
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -75,29 +76,32 @@ def compile_policy(path: str | Path, catalog: Catalog | None = None) -> Compiled
 def read_distributions(compiled: Compiled, aws: AwsSettings,
                        names: list[str] | None = None) -> dict[str, DistributionPlan]:
     """Per application with a `cloudfront` section: what apply would change on it."""
+    from geoproxy.aws.concurrency import run_all
     from geoproxy.aws.live import CloudFrontReader
 
     reader = CloudFrontReader(aws)
-    plans = {}
-    for routing in compiled.routing.applications:
-        app = routing.app
-        if app.cloudfront is None or (names is not None and app.name not in names):
-            continue
-        distribution, etag = reader.distribution(app.cloudfront.distribution_id)
-        plans[app.name] = plan_distribution(app, distribution, etag)
-    return plans
+    apps = [routing.app for routing in compiled.routing.applications
+            if routing.app.cloudfront is not None and (names is None
+                                                       or routing.app.name in names)]
+    if apps:
+        aws.client("cloudfront")  # made here: boto3 sessions are not thread-safe
+    read = run_all([functools.partial(reader.distribution, app.cloudfront.distribution_id)
+                    for app in apps if app.cloudfront])
+    return {app.name: plan_distribution(app, distribution, etag)
+            for app, (distribution, etag) in zip(apps, read, strict=True)}
 
 
 def read_live(compiled: Compiled, aws: AwsSettings, names: list[str] | None = None,
               distributions: Mapping[str, DistributionPlan] | None = None,
-              zones: dict[str, LiveApp] | None = None) -> dict[str, LiveApp]:
-    """Per application, the records at its names. Given `zones` (a dict to fill), each zone
-    is read whole, once, and kept there by zone id for the orphan search; else each
-    application's names are listed on their own (the failover fast path)."""
-    from geoproxy.aws.live import Route53Reader  # boto3 is imported only on paths that use AWS
+              zones: dict[str, LiveApp] | None = None, partial: list[str] | None = None,
+              force_whole: bool = False) -> dict[str, LiveApp]:
+    """Per application, the records at its names. Given `zones` (a dict to fill), zones
+    are read whole where that is not dearer than reading each application's names, and
+    kept there by zone id for the orphan search (the others' names go to `partial`);
+    else each application's names are listed on their own (the failover fast path)."""
+    from geoproxy.aws.live import AppNames, read_apps  # boto3 only on paths that use AWS
 
-    reader = Route53Reader(aws)
-    live = {}
+    wanted = []
     for routing in compiled.routing.applications:
         app = routing.app
         if names is not None and app.name not in names:
@@ -105,15 +109,14 @@ def read_live(compiled: Compiled, aws: AwsSettings, names: list[str] | None = No
         distribution = (distributions or {}).get(app.name)
         aliases = [*app.cloudfront.aliases, *distribution.live_aliases] if (
             app.cloudfront and distribution) else []
-        aliases = [alias for alias in aliases if in_zone(alias, app.zone)]
-        if zones is None:
-            live[app.name] = reader.read_app(app.zone, app.zone_id, app.record, tuple(aliases))
-            continue
-        zone_id, _ = reader.zone(app.zone, app.zone_id)
-        if zone_id not in zones:
-            zones[zone_id] = reader.read_zone(app.zone, app.zone_id)
-        live[app.name] = zones[zone_id].at(app.record, aliases)
-    return live
+        wanted.append(AppNames(app.name, app.zone, app.zone_id, app.record,
+                               tuple(a for a in aliases if in_zone(a, app.zone))))
+    read = read_apps(aws, wanted, whole_zones=zones is not None, force_whole=force_whole)
+    if zones is not None:
+        zones.update(read.zones)
+    if partial is not None:
+        partial.extend(read.partial)
+    return read.apps
 
 
 def orphans_in(compiled: Compiled, zones: Mapping[str, LiveApp],
@@ -133,6 +136,12 @@ def orphans_in(compiled: Compiled, zones: Mapping[str, LiveApp],
         found += find_orphans(compiled.owner, zone_id, zone.zone_name, zone.records, managed,
                               checks)
     return found
+
+
+def _unsearched(partial: list[str]) -> list[str]:
+    return [f"zone {zone} is large next to the applications in it: geoproxy read only their "
+            "names and did not look for orphans there; `geoproxy plan --prune` reads it "
+            "whole and lists them" for zone in partial]
 
 
 def orphan_warnings(compiled: Compiled, orphans: list[Orphan], pruning: bool) -> list[str]:
@@ -219,7 +228,9 @@ def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False,
     Orphans are listed; with `prune`, the plan deletes them too."""
     distributions = read_distributions(compiled, aws)
     zones: dict[str, LiveApp] = {}
-    live = read_live(compiled, aws, distributions=distributions, zones=zones)
+    partial: list[str] = []
+    live = read_live(compiled, aws, distributions=distributions, zones=zones,
+                     partial=partial, force_whole=prune)
     checks = read_health_checks(compiled, aws, live, zones)
     nonce = secrets.token_hex(6)  # this run's health checks get CallerReferences never used
     plan = Plan([], warnings=list(compiled.warnings), pruning=prune)
@@ -246,6 +257,7 @@ def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False,
                 if not in_zone(alias, app.zone))
     plan.orphans = orphans_in(compiled, zones, desired, checks)
     plan.warnings.extend(orphan_warnings(compiled, plan.orphans, prune))
+    plan.warnings.extend(_unsearched(partial))
     if prune:
         plan.apps.extend(prune_plan(orphan) for orphan in plan.orphans)
     clashes = _alias_clashes(distributions, aws) if any(
@@ -434,9 +446,10 @@ def compute_status(compiled: Compiled, aws: AwsSettings
     from geoproxy.core.status import app_status
 
     zones: dict[str, LiveApp] = {}
-    live = read_live(compiled, aws, zones=zones)
+    partial: list[str] = []
+    live = read_live(compiled, aws, zones=zones, partial=partial)
     checks = read_health_checks(compiled, aws, live, zones)
-    statuses, warnings = [], list(compiled.warnings)
+    statuses, warnings = [], [*compiled.warnings, *_unsearched(partial)]
     desired: list[DesiredApp] = []
     for routing in compiled.routing.applications:
         app_live = live[routing.app.name]

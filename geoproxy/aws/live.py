@@ -8,8 +8,12 @@ applications (plan, apply and status, which list orphans).
 
 from __future__ import annotations
 
+import functools
+import math
+from dataclasses import dataclass, field
 from typing import Any
 
+from geoproxy.aws.concurrency import run_all
 from geoproxy.aws.session import AwsSettings, aws_errors
 from geoproxy.core.healthchecks import REFERENCE_PREFIX, LiveHealthCheck
 from geoproxy.core.plan import LiveApp
@@ -23,6 +27,7 @@ class Route53Reader:
     def __init__(self, aws: AwsSettings) -> None:
         self._aws = aws
         self._zones: dict[tuple[str, str | None], tuple[str, str]] = {}
+        self._sizes: dict[str, int] = {}  # zone id -> ResourceRecordSetCount, when given
 
     @property
     def _client(self) -> Any:
@@ -50,6 +55,7 @@ class Route53Reader:
         if actual != zone_name:
             raise AwsError(f"hosted zone {zone_id} is {actual}, not {zone_name}",
                            hint="fix `zone` or `zone_id` in the policy")
+        self._remember_size(zone_id, zone)
         return zone_id, actual
 
     def _zone_by_name(self, zone_name: str) -> tuple[str, str]:
@@ -77,7 +83,17 @@ class Route53Reader:
             ids = ", ".join(zone["Id"].split("/")[-1] for zone in public)
             raise AwsError(f"several public hosted zones are named {zone_name} ({ids})",
                            hint="set `zone_id` in the policy to pick one")
-        return public[0]["Id"].split("/")[-1], zone_name
+        zone_id = public[0]["Id"].split("/")[-1]
+        self._remember_size(zone_id, public[0])
+        return zone_id, zone_name
+
+    def _remember_size(self, zone_id: str, zone: dict[str, Any]) -> None:
+        if isinstance(zone.get("ResourceRecordSetCount"), int):
+            self._sizes[zone_id] = zone["ResourceRecordSetCount"]
+
+    def size(self, zone_id: str) -> int | None:
+        """How many record sets the zone holds, as its lookup said (None: not said)."""
+        return self._sizes.get(zone_id)
 
     def zone_records(self, zone_id: str) -> tuple[LiveRecord, ...]:
         """Every record set in the zone: one listing, ceil(records / 300) calls."""
@@ -109,12 +125,6 @@ class Route53Reader:
             if not page.get("IsTruncated"):
                 return tuple(records)
             _next_page(request, page)
-
-    def read_zone(self, zone: str, zone_id: str | None) -> LiveApp:
-        """The whole zone, for runs that look for orphans: what each application keeps
-        there is cut from it with `LiveApp.at_names`, so a zone costs one listing."""
-        found_id, zone_name = self.zone(zone, zone_id)
-        return LiveApp(found_id, zone_name, self.zone_records(found_id))
 
     def read_app(self, zone: str, zone_id: str | None, record_name: str,
                  other_names: tuple[str, ...] = ()) -> LiveApp:
@@ -202,3 +212,68 @@ class CloudFrontReader:
             if not listing.get("IsTruncated"):
                 return owners
             request["Marker"] = listing["NextMarker"]
+
+
+@dataclass(frozen=True)
+class AppNames:
+    """What one application keeps in Route 53: its zone, record, and viewer alias names."""
+
+    app: str
+    zone: str
+    zone_id: str | None
+    record: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class LiveRead:
+    apps: dict[str, LiveApp] = field(default_factory=dict)
+    zones: dict[str, LiveApp] = field(default_factory=dict)  # read whole, by zone id
+    partial: list[str] = field(default_factory=list)  # zone names not read whole
+
+
+def _calls_by_name(names: AppNames) -> int:
+    """The fewest listings that read one application by its names."""
+    below = [a for a in names.aliases
+             if a != names.record and not a.endswith("." + names.record)]
+    return 1 + len(set(below))
+
+
+def read_apps(aws: AwsSettings, wanted: list[AppNames], *, whole_zones: bool,
+              force_whole: bool = False) -> LiveRead:
+    """Each application's records. Zones are looked up and read side by side. With
+    `whole_zones`, a zone is listed whole (one listing for all of its applications, and
+    what the orphan search needs) unless that costs more calls than reading each
+    application's names, which its ResourceRecordSetCount tells before reading; then
+    its name goes to `partial`. `force_whole` lists every zone whole (pruning)."""
+    reader = Route53Reader(aws)
+    aws.client("route53")  # made here: boto3 sessions are not thread-safe, clients are
+    keys = list(dict.fromkeys((names.zone, names.zone_id) for names in wanted))
+    found = dict(zip(keys, run_all([functools.partial(reader.zone, *key) for key in keys]),
+                     strict=True))
+    by_zone: dict[str, list[AppNames]] = {}
+    for names in wanted:
+        by_zone.setdefault(found[(names.zone, names.zone_id)][0], []).append(names)
+    result = LiveRead()
+
+    def read(zone_id: str) -> None:
+        here = by_zone[zone_id]
+        size = reader.size(zone_id)
+        by_name = sum(_calls_by_name(names) for names in here)
+        if whole_zones and (force_whole or size is None
+                            or math.ceil(max(size, 1) / int(PAGE_SIZE)) <= by_name):
+            zone_name = found[(here[0].zone, here[0].zone_id)][1]
+            zone = LiveApp(zone_id, zone_name, reader.zone_records(zone_id))
+            result.zones[zone_id] = zone
+            for names in here:
+                result.apps[names.app] = zone.at(names.record, names.aliases)
+            return
+        if whole_zones:
+            result.partial.append(here[0].zone)
+        for names in here:
+            result.apps[names.app] = reader.read_app(names.zone, names.zone_id, names.record,
+                                                     names.aliases)
+
+    run_all([functools.partial(read, zone_id) for zone_id in by_zone])
+    result.apps = {names.app: result.apps[names.app] for names in wanted}  # policy order
+    return result

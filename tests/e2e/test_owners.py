@@ -171,3 +171,48 @@ def test_pruning_an_auto_failover_application_deletes_its_pairs_then_its_health_
     names = {r["Name"] for page in route53.get_paginator("list_resource_record_sets").paginate(
         HostedZoneId=zone) for r in page["ResourceRecordSets"]}
     assert not any(name.endswith(API) for name in names)
+
+
+def _crowd(aws: Any, zone: str, count: int) -> None:
+    """`count` records that are no one's business, listed before geoproxy's names."""
+    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
+        "Changes": [{"Action": "CREATE", "ResourceRecordSet": {
+            "Name": f"host{i:04d}.example.com", "Type": "A", "TTL": 300,
+            "ResourceRecords": [{"Value": "192.0.2.1"}]}} for i in range(count)]})
+
+
+def test_a_large_zone_is_read_by_names_and_says_orphans_were_not_looked_for(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, TWO_APPS)
+    assert run_cli("apply", "--yes").returncode == 0
+    _crowd(aws, zone, 900)  # 970 records: 4 pages whole, 1 listing by shop's names
+    write_policy(tmp_path, EXAMPLE_POLICY)
+    aws.reset_log()
+    planned = run_cli("plan", "--detailed-exitcode", "--output", "json")
+    assert planned.returncode == 0, planned.stderr
+    assert aws.operations() == ["ListHostedZonesByName", "ListResourceRecordSets"]
+    assert json.loads(planned.stdout)["orphans"] == []
+    assert "zone example.com is large next to the applications in it" in planned.stderr
+    assert "`geoproxy plan --prune` reads it whole" in planned.stderr
+
+    aws.reset_log()
+    pruning = run_cli("plan", "--prune", "--output", "json")
+    assert aws.count("ListResourceRecordSets") == 4  # ceil(970 / 300): the whole zone
+    assert [o["root"] for o in json.loads(pruning.stdout)["orphans"]] == [
+        "origin.api.example.com"]
+
+
+def test_two_zones_are_read_once_each(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    aws.client("route53").create_hosted_zone(Name="example.org", CallerReference="org")
+    org_app = API_APP.replace("zone: example.com", "zone: example.org").replace(
+        "origin.api.example.com", "origin.api.example.org")
+    write_policy(tmp_path, TWO_APPS + org_app.replace("name: api", "name: api-org"))
+    assert run_cli("apply", "--yes").returncode == 0
+    aws.reset_log()
+    planned = run_cli("plan", "--detailed-exitcode")
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    assert sorted(aws.operations()) == ["ListHostedZonesByName"] * 2 + [
+        "ListResourceRecordSets"] * 2
