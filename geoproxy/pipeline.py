@@ -35,7 +35,15 @@ from geoproxy.core.healthchecks import (
 )
 from geoproxy.core.iam import IamPolicy, iam_policy
 from geoproxy.core.orphans import Orphan, find_orphans
-from geoproxy.core.plan import AppPlan, LiveApp, Plan, RecordChange, calculate_app, prune_plan
+from geoproxy.core.plan import (
+    AppPlan,
+    LiveApp,
+    Plan,
+    RecordChange,
+    calculate_app,
+    prune_plan,
+    suffixes,
+)
 from geoproxy.core.records import RecordKey, canonical, record_key
 from geoproxy.core.routing import AppRouting, RoutingResult, route_policy
 from geoproxy.core.state import state_name
@@ -129,9 +137,12 @@ def orphans_in(compiled: Compiled, zones: Mapping[str, LiveApp],
     found = []
     for zone_id, zone in zones.items():
         here = [d for d in desired if in_zone(d.record_name, zone.zone_name)]
+        records = {d.record_name for d in here}
+        exact = aliases | {name for d in here for name in d.viewer_names}
 
-        def managed(name: str, here: list[DesiredApp] = here) -> bool:
-            return name in aliases or any(d.manages(name) for d in here)
+        def managed(name: str, records: set[str] = records, exact: set[str] = exact) -> bool:
+            """As DesiredApp.manages for any of `here`, by walking the name's suffixes."""
+            return name in exact or any(suffix in records for suffix in suffixes(name))
 
         found += find_orphans(compiled.owner, zone_id, zone.zone_name, zone.records, managed,
                               checks)
@@ -266,7 +277,7 @@ def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False,
     _check_viewers(plan, [(d.app, d.distribution_id, d.new_config,
                            [a for a in d.aliases_added if (d.app, a) not in clashes])
                           for d in distributions.values() if d.changes], aws)
-    _check_delegations(plan, live, aws)
+    _check_delegations(plan, live, aws, zones)
     return plan
 
 
@@ -282,11 +293,12 @@ def _check_viewers(plan: Plan, updates: list[tuple[str, str, dict[str, Any], lis
         plan.warnings.extend(warnings)
 
 
-def _check_delegations(plan: Plan, live: Mapping[str, LiveApp], aws: AwsSettings) -> None:
+def _check_delegations(plan: Plan, live: Mapping[str, LiveApp], aws: AwsSettings,
+                       read_whole: Mapping[str, LiveApp]) -> None:
     """Only for applications whose plan writes records: a no-op plan pays nothing."""
     from geoproxy.aws.preflight import DelegationCheck
 
-    check = DelegationCheck(aws)
+    check = DelegationCheck(aws, read_whole)
     for app_plan in plan.apps:
         if not app_plan.changes or app_plan.name not in live:
             continue  # an orphan's plan only deletes: where it is delegated does not matter

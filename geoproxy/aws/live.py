@@ -265,8 +265,8 @@ def read_apps(aws: AwsSettings, wanted: list[AppNames], *, whole_zones: bool,
             zone_name = found[(here[0].zone, here[0].zone_id)][1]
             zone = LiveApp(zone_id, zone_name, reader.zone_records(zone_id))
             result.zones[zone_id] = zone
-            for names in here:
-                result.apps[names.app] = zone.at(names.record, names.aliases)
+            result.apps.update(zone.split({names.app: (names.record, names.aliases)
+                                           for names in here}))
             return
         if whole_zones:
             result.partial.append(here[0].zone)

@@ -6,18 +6,20 @@ record set at a name between its apex and the record (or at the record itself), 
 of the name space is served by other name servers, and geoproxy refuses. A more specific
 hosted zone that exists for such a name but is not delegated to only gets a warning: it is
 harmless until someone delegates to it. These reads cost one ListResourceRecordSets per
-distinct name strictly between an apex and a record, and one ListHostedZones listing (100
-zones a page) per run, and happen only when the plan writes records.
+distinct name strictly between an apex and a record (none in a zone the run already listed
+whole), and one ListHostedZones listing (100 zones a page) per run, and happen only when the
+plan writes records.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
 from geoproxy.aws.session import AwsSettings, aws_errors
 from geoproxy.core.cloudfront import config_aliases, covers, viewer_certificate
-from geoproxy.core.plan import AppPlan
+from geoproxy.core.plan import AppPlan, LiveApp
 from geoproxy.core.records import decode_route53_name
 
 
@@ -34,12 +36,18 @@ def names_below_apex(record_name: str, zone_name: str) -> list[str]:
 class DelegationCheck:
     """One run's pre-flight: names already looked at are not read again."""
 
-    def __init__(self, aws: AwsSettings) -> None:
+    def __init__(self, aws: AwsSettings,
+                 read_whole: Mapping[str, LiveApp] | None = None) -> None:
         self._client = aws.client("route53")
         self._delegated: dict[tuple[str, str], bool] = {}
         self._public_zones: dict[str, str] | None = None
+        # Zones this run already listed whole: their NS record sets are known, no read.
+        self._ns_names = {zone_id: {r.name for r in zone.records if r.record_type == "NS"}
+                          for zone_id, zone in (read_whole or {}).items()}
 
     def _is_delegated(self, zone_id: str, name: str) -> bool:
+        if zone_id in self._ns_names:
+            return name in self._ns_names[zone_id]
         if (zone_id, name) not in self._delegated:
             with aws_errors(f"look for a delegation at {name}"):
                 page = self._client.list_resource_record_sets(

@@ -8,7 +8,7 @@ geoproxy does not own; safety rules then inspect the finished plan and may refus
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -47,14 +47,36 @@ class LiveApp:
     def overlay(self, record_name: str) -> dict[str, Failover]:
         return overlay_of(self.state_record(record_name))
 
-    def at(self, record_name: str, other_names: Iterable[str] = ()) -> LiveApp:
-        """What an application keeps in a zone read whole: its record, the names below it,
-        and `other_names` (viewer aliases)."""
-        others = set(other_names)
-        return LiveApp(self.zone_id, self.zone_name, tuple(
-            record for record in self.records
-            if record.name == record_name or record.name.endswith("." + record_name)
-            or record.name in others))
+    def split(self, wanted: Mapping[str, tuple[str, Iterable[str]]]) -> dict[str, LiveApp]:
+        """What each application keeps in a zone read whole: its record, the names below
+        it, and its viewer alias names; `wanted` maps each application to (record name,
+        alias names). One pass, walking each name's suffixes: a zone of 10,000 records
+        and 300 applications costs 10,000 short walks, not 3,000,000 comparisons."""
+        by_record = {record: app for app, (record, _) in wanted.items()}
+        by_alias: dict[str, list[str]] = {}
+        for app, (_, aliases) in wanted.items():
+            for alias in set(aliases):
+                by_alias.setdefault(alias, []).append(app)
+        found: dict[str, list[LiveRecord]] = {app: [] for app in wanted}
+        for record in self.records:
+            apps = [*by_alias.get(record.name, ())]
+            owner = next((by_record[suffix] for suffix in suffixes(record.name)
+                          if suffix in by_record), None)
+            if owner is not None and owner not in apps:
+                apps.append(owner)
+            for app in apps:
+                found[app].append(record)
+        return {app: LiveApp(self.zone_id, self.zone_name, tuple(records))
+                for app, records in found.items()}
+
+
+def suffixes(name: str) -> Iterator[str]:
+    """The name and every name above it: a.b.c, b.c, c."""
+    while True:
+        yield name
+        if "." not in name:
+            return
+        name = name.split(".", 1)[1]
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ next apply of a policy that manages its name claims it by rewriting its SetIdent
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -222,7 +223,7 @@ class LiveRecord:
 
     raw: dict[str, Any]
 
-    @property
+    @functools.cached_property
     def name(self) -> str:
         return decode_route53_name(self.raw["Name"])
 
