@@ -103,10 +103,10 @@ def read_live(compiled: Compiled, aws: AwsSettings, names: list[str] | None = No
               distributions: Mapping[str, DistributionPlan] | None = None,
               zones: dict[str, LiveApp] | None = None, partial: list[str] | None = None,
               force_whole: bool = False) -> dict[str, LiveApp]:
-    """Per application, the records at its names. Given `zones` (a dict to fill), zones
-    are read whole where that is not dearer than reading each application's names, and
-    kept there by zone id for the orphan search (the others' names go to `partial`);
-    else each application's names are listed on their own (the failover fast path)."""
+    """Per application, the records at its names. Each zone is read whole where that is
+    not dearer than listing each application's names, else by names. Given `zones` (a
+    dict to fill), the zones read whole are kept there by zone id for the orphan search,
+    and the names of the others go to `partial`."""
     from geoproxy.aws.live import AppNames, read_apps  # boto3 only on paths that use AWS
 
     wanted = []
@@ -119,7 +119,7 @@ def read_live(compiled: Compiled, aws: AwsSettings, names: list[str] | None = No
             app.cloudfront and distribution) else []
         wanted.append(AppNames(app.name, app.zone, app.zone_id, app.record,
                                tuple(a for a in aliases if in_zone(a, app.zone))))
-    read = read_apps(aws, wanted, whole_zones=zones is not None, force_whole=force_whole)
+    read = read_apps(aws, wanted, force_whole=force_whole)
     if zones is not None:
         zones.update(read.zones)
     if partial is not None:

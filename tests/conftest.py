@@ -17,3 +17,21 @@ def write_policy(directory: Path, text: str = EXAMPLE_POLICY, name: str = "routi
     path = directory / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def many_apps_policy(count: int, zones: tuple[str, ...] = ("example.com",)) -> str:
+    """`count` applications of four PoPs each, over all 34 source regions, spread over
+    `zones` in turn: the shape the scale budgets are stated for."""
+    lines = ["version: 1", "applications:"]
+    for i in range(count):
+        zone = zones[i % len(zones)]
+        name = f"app{i:03d}"
+        lines += [f"  - name: {name}", f"    zone: {zone}", f"    record: origin.{name}.{zone}",
+                  "    pops:",
+                  f"      us-east-1: {{target: {name}-use1.us-east-1.elb.amazonaws.com}}",
+                  f"      eu-west-1: {{target: {name}-euw1.eu-west-1.elb.amazonaws.com, "
+                  "failover_to: eu-central-1}",
+                  f"      eu-central-1: {{target: {name}-euc1.eu-central-1.elb.amazonaws.com}}",
+                  f"      ap-southeast-1: {{target: {name}-apse1.ap-southeast-1.elb."
+                  "amazonaws.com}"]
+    return "\n".join(lines) + "\n"

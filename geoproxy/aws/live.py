@@ -1,9 +1,9 @@
 """Live state: read the hosted zones and the records at each managed name from Route 53.
 
-Reads only what the plan needs: one zone lookup per zone, then either a listing that starts
-at an application's record name and stops as soon as it is past it (failover and failback,
-which never look for orphans), or one listing of the whole zone shared by all of its
-applications (plan, apply and status, which list orphans).
+Reads only what the plan needs: one zone lookup per zone, then per zone the cheaper of one
+listing of the whole zone, shared by all of its applications (and searched for orphans by
+plan, apply and status), and a listing per application that starts at its record name and
+stops as soon as it is past it.
 """
 
 from __future__ import annotations
@@ -239,13 +239,13 @@ def _calls_by_name(names: AppNames) -> int:
     return 1 + len(set(below))
 
 
-def read_apps(aws: AwsSettings, wanted: list[AppNames], *, whole_zones: bool,
+def read_apps(aws: AwsSettings, wanted: list[AppNames], *,
               force_whole: bool = False) -> LiveRead:
-    """Each application's records. Zones are looked up and read side by side. With
-    `whole_zones`, a zone is listed whole (one listing for all of its applications, and
-    what the orphan search needs) unless that costs more calls than reading each
-    application's names, which its ResourceRecordSetCount tells before reading; then
-    its name goes to `partial`. `force_whole` lists every zone whole (pruning)."""
+    """Each application's records. Zones are looked up and read side by side. A zone is
+    listed whole (one listing for all of its applications, and what the orphan search
+    needs) unless that costs more calls than listing each application's names, which
+    its ResourceRecordSetCount tells before reading; then its name goes to `partial`.
+    `force_whole` lists every zone whole (pruning)."""
     reader = Route53Reader(aws)
     aws.client("route53")  # made here: boto3 sessions are not thread-safe, clients are
     keys = list(dict.fromkeys((names.zone, names.zone_id) for names in wanted))
@@ -260,16 +260,14 @@ def read_apps(aws: AwsSettings, wanted: list[AppNames], *, whole_zones: bool,
         here = by_zone[zone_id]
         size = reader.size(zone_id)
         by_name = sum(_calls_by_name(names) for names in here)
-        if whole_zones and (force_whole or size is None
-                            or math.ceil(max(size, 1) / int(PAGE_SIZE)) <= by_name):
+        if force_whole or size is None or math.ceil(max(size, 1) / int(PAGE_SIZE)) <= by_name:
             zone_name = found[(here[0].zone, here[0].zone_id)][1]
             zone = LiveApp(zone_id, zone_name, reader.zone_records(zone_id))
             result.zones[zone_id] = zone
             result.apps.update(zone.split({names.app: (names.record, names.aliases)
                                            for names in here}))
             return
-        if whole_zones:
-            result.partial.append(here[0].zone)
+        result.partial.append(here[0].zone)
         for names in here:
             result.apps[names.app] = reader.read_app(names.zone, names.zone_id, names.record,
                                                      names.aliases)
