@@ -3,18 +3,28 @@ and what tests read back from it."""
 
 from __future__ import annotations
 
+import functools
 import os
 import pty
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from geoproxy.aws.session import USER_AGENT
+from geoproxy.core.iam import iam_policy
+from geoproxy.errors import GeoproxyError
+from geoproxy.policy.catalog import Catalog
+from geoproxy.policy.loader import load_policy
+from geoproxy.policy.models import Policy
 from tests.conftest import EXAMPLE_POLICY, write_policy
+from tests.strictaws.iam_requests import unauthorized
+from tests.strictaws.middleware import Call
 
 ORIGIN = "origin.shop.example.com."
 STATE = "_geoproxy." + ORIGIN
@@ -33,7 +43,12 @@ def run_cli(aws: Any, tmp_path: Path) -> RunCli:
 
     stdin is not a terminal (as in CI and scripts), and the environment carries only fake
     credentials and the local endpoint, so nothing can reach real AWS.
+
+    After every `plan`, `apply`, `status`, `failover` and `failback`, each request geoproxy
+    made in that run must be allowed by the IAM policy `iam-policy` generates for the policy
+    file(s) in play (see IamCheck), so the generator cannot fall behind the code.
     """
+    check = IamCheck(aws, tmp_path)
 
     def run(*args: str, env: dict[str, str] | None = None,
             input_text: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -46,13 +61,172 @@ def run_cli(aws: Any, tmp_path: Path) -> RunCli:
                             "COLUMNS": "200", "GEOPROXY_RETRY_BASE_DELAY": "0.01",
                             "GEOPROXY_RETRY_DEADLINE": "5"})
         environment.update(env or {})
-        return subprocess.run(
+        run_ = check.before(args)
+        result = subprocess.run(
             [sys.executable, "-m", "geoproxy", *args],
             cwd=tmp_path, env=environment, text=True, capture_output=True, timeout=120,
             input=input_text, stdin=None if input_text is not None else subprocess.DEVNULL,
         )
+        check.after(run_)
+        return result
 
     return run
+
+
+# --- every request of the CLI runs above is allowed by the generated IAM policy ----------
+
+IAM_ACCOUNT = "123456789012"  # moto's account
+IAM_CHECKED = frozenset({"plan", "apply", "status", "failover", "failback"})
+IAM_READ_ONLY = frozenset({"plan", "status"})  # `iam-policy --read-only` covers these
+GEOPROXY_AGENT = USER_AGENT.partition("/")[0] + "/"  # "geoproxy/": fixtures' calls lack it
+
+
+@functools.cache
+def _catalog() -> Catalog:
+    return Catalog.load()
+
+
+_POLICIES: dict[str, Policy | None] = {}  # policy text -> the policy, None if it does not load
+
+
+def _load(text: str, path: Path) -> None:
+    """Load a policy text while `path` holds it, once per text in the session; one that does
+    not load (a test of bad input) is None, and no document is made from it."""
+    if text not in _POLICIES:
+        try:
+            _POLICIES[text] = load_policy(path, _catalog()).policy
+        except GeoproxyError:
+            _POLICIES[text] = None
+
+
+@functools.cache
+def _iam_document(text: str, zone_ids: tuple[tuple[str, str], ...], read_only: bool,
+                  prune: bool) -> dict[str, Any] | None:
+    policy = _POLICIES[text]
+    if policy is None:
+        return None
+    return iam_policy(policy, zone_ids=dict(zone_ids), account_id=IAM_ACCOUNT,
+                      read_only=read_only, prune=prune).document
+
+
+def emulator_zone_ids() -> dict[str, str]:
+    """Zone name -> id of the server's hosted zones (a public one where a name has both), as
+    `iam-policy` would look them up. Read from moto's backend in this process rather than with
+    ListHostedZones: a listing would show in the request log, which tests count exactly
+    (`aws.operations() == [...]`), and would take faults injected for the CLI."""
+    from moto.route53.models import route53_backends
+
+    zones = list(route53_backends[IAM_ACCOUNT]["aws"].zones.values())
+    ids: dict[str, str] = {}
+    for zone in sorted(zones, key=lambda z: not z.private_zone):  # public ones last: they win
+        ids[zone.name.rstrip(".").lower()] = zone.id.split("/")[-1]
+    return ids
+
+
+@dataclass
+class _IamRun:
+    args: tuple[str, ...]
+    command: str
+    texts: list[str]  # the policies in play, oldest first
+    read_only: bool
+    prune: bool
+    start: int  # the request log's length before the run
+
+
+@dataclass
+class IamCheck:
+    """Checks one test's CLI runs against the IAM policy generated for their policy files.
+
+    Policies in play: a run may delete records and health checks that only an earlier version
+    of its policy file names (a PoP, an alias, auto_failover dropped), so users are told to
+    generate the IAM policy from the policy before and after a change until apply has run.
+    Here every distinct text a run found in its policy file (read before it runs) stays in
+    play for later runs on that file, and a request passes if the document generated from
+    any of them allows it. A saved plan (`apply PLANFILE`) reads no policy: every text of the
+    test is in play, with `prune` if the test made a plan with --prune.
+    """
+
+    aws: Any
+    cwd: Path
+    texts: dict[Path, list[str]] = field(default_factory=dict)  # policy file -> its texts
+    pruned_plan: bool = False
+
+    def before(self, args: Sequence[str]) -> _IamRun | None:
+        command, params = _parse(args)
+        if command not in IAM_CHECKED:
+            return None
+        saved = command == "apply" and bool(params.get("plan_argument")
+                                            or params.get("plan_option"))
+        prune = bool(params.get("prune"))
+        if command == "plan" and prune:
+            self.pruned_plan = True
+        if saved:
+            texts = [text for seen in self.texts.values() for text in seen]
+            prune = self.pruned_plan
+        else:
+            path = (self.cwd / (params.get("policy_file") or "routing.yaml")).resolve()
+            seen = self.texts.setdefault(path, [])
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = None  # no policy file: the run stops before any request
+            if text is not None and text not in seen:
+                _load(text, path)
+                seen.append(text)
+            texts = list(seen)
+        # plan and status take the read-only policy, unless --prune: then the full one, pruning.
+        read_only = command in IAM_READ_ONLY and not prune
+        return _IamRun(tuple(args), command, texts, read_only, prune, len(self.aws.calls))
+
+    def after(self, run: _IamRun | None) -> None:
+        if run is None:
+            return
+        calls = self.aws.calls
+        # A log reset during the run (none of ours) leaves only the run's own requests.
+        mine = [c for c in (calls[run.start:] if len(calls) >= run.start else calls)
+                if GEOPROXY_AGENT in c.user_agent]
+        if not mine:
+            return
+        zone_ids = tuple(sorted(emulator_zone_ids().items()))
+        documents = [d for text in run.texts
+                     if (d := _iam_document(text, zone_ids, run.read_only, run.prune))]
+        if not documents:
+            return  # no policy in play loads: a test of bad input
+        refused = [line for call in mine for line in _refused(call, documents)]
+        if refused:
+            flags = " --read-only" * run.read_only + " --prune" * run.prune
+            pytest.fail(
+                f"`geoproxy {' '.join(run.args)}` sent requests that the IAM policy of "
+                f"`geoproxy iam-policy{flags}` ({'read-only' if run.read_only else 'full'}"
+                f"{', prune' if run.prune else ''}; {len(documents)} policy version(s) in "
+                "play) does not allow; geoproxy/core/iam.py must grant them:\n  "
+                + "\n  ".join(refused), pytrace=False)
+
+
+def _refused(call: Call, documents: list[dict[str, Any]]) -> list[str]:
+    """[] if some document allows every permission `call` needs, else why the newest one
+    (the policy of this run) does not."""
+    verdicts = [unauthorized([call], document, IAM_ACCOUNT) for document in documents]
+    return [] if any(not lines for lines in verdicts) else verdicts[-1]
+
+
+def _parse(args: Sequence[str]) -> tuple[str | None, dict[str, Any]]:
+    """The command and its parameters, parsed by geoproxy's own Click definitions."""
+    import click
+
+    from geoproxy.cli.app import cli
+
+    rest = list(args)
+    while rest and rest[0].startswith("-"):  # group options (--debug) come first
+        rest.pop(0)
+    if not rest or rest[0] not in cli.commands:
+        return None, {}
+    name = rest.pop(0)
+    try:
+        context = cli.commands[name].make_context(name, rest, resilient_parsing=True)
+    except click.ClickException:  # bad flags: the CLI stops before any request
+        return name, {}
+    return name, dict(context.params)
 
 
 @pytest.fixture
