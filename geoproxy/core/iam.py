@@ -145,16 +145,19 @@ def iam_policy(policy: Policy, *, zone_ids: Mapping[str, str], account_id: str |
         if distributions:
             allow("UpdateDistributions", ["cloudfront:UpdateDistribution"], distributions)
     if prune:
-        allow("PruneOrphans", ["route53:ChangeResourceRecordSets"], zones, {
-            "ForAllValues:StringEquals": {ACTIONS_KEY: ["DELETE"],
-                                          TYPES_KEY: record_types(apps)}})
-        # An orphan's health checks go with it, whether or not the policy has any.
+        # An orphan's health checks are read, and go with it, whether or not the policy has
+        # any; with --read-only, `plan --prune` only reads.
         if not reads_checks:
-            allow("PruneOrphanHealthChecks", ["route53:DeleteHealthCheck"],
-                  ["arn:aws:route53:::healthcheck/*"])
             allow("ListHealthChecks", ["route53:ListHealthChecks"], [WILDCARD])
             allow("ReadHealthCheckTags", ["route53:ListTagsForResources"],
                   ["arn:aws:route53:::healthcheck/*"])
+        if not read_only:
+            allow("PruneOrphans", ["route53:ChangeResourceRecordSets"], zones, {
+                "ForAllValues:StringEquals": {ACTIONS_KEY: ["DELETE"],
+                                              TYPES_KEY: record_types(apps)}})
+            if not reads_checks:
+                allow("PruneOrphanHealthChecks", ["route53:DeleteHealthCheck"],
+                      ["arn:aws:route53:::healthcheck/*"])
     document = {"Version": "2012-10-17", "Statement": statements}
     # IAM counts a managed policy's characters without whitespace (IAM and AWS STS quotas).
     size = len(json.dumps(document, separators=(",", ":")))

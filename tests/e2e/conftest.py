@@ -174,8 +174,8 @@ class IamCheck:
                 _load(text, path)
                 seen.append(text)
             texts = list(seen)
-        # plan and status take the read-only policy, unless --prune: then the full one, pruning.
-        read_only = command in IAM_READ_ONLY and not prune
+        # plan and status take the read-only policy (with --prune, its pruning reads).
+        read_only = command in IAM_READ_ONLY
         return _IamRun(tuple(args), command, texts, read_only, prune, len(self.aws.calls))
 
     def after(self, run: _IamRun | None) -> None:

@@ -27,7 +27,8 @@ def _account(value: str | None) -> str | None:
               help="Only what `plan` and `status` need: no write.")
 @click.option("--prune", is_flag=True,
               help="Also allow `apply --prune`: DELETE-only record changes in the policy's "
-                   "zones, and deleting orphans' health checks.")
+                   "zones, and deleting orphans' health checks (with --read-only: the reads "
+                   "of `plan --prune`).")
 @click.option("--account-id", metavar="ID", default=None,
               help="The account of the distributions and certificates (default: from STS "
                    "when credentials are at hand, else any account, with a warning).")
