@@ -107,16 +107,42 @@ def routes_json(compiled: Compiled) -> dict[str, Any]:
     }
 
 
+# Past this many rows, or when stdout is no terminal, tables are written as plain aligned
+# text: rich lays out 10,000 rows in seconds, and a pipe wants whole rows, never wrapped.
+RICH_TABLE_ROWS = 200
+
+
+def print_table(headers: list[str], rows: list[list[str]],
+                styles: list[list[str]] | None = None) -> None:
+    """A table without borders: rich (with `styles`, per cell) on a terminal for a
+    screenful, else one line per row, columns two spaces apart, no trailing spaces."""
+    if stdout.is_terminal and len(rows) <= RICH_TABLE_ROWS:
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        for header in headers:
+            table.add_column(header)
+        for index, row in enumerate(rows):
+            row_styles = styles[index] if styles else [""] * len(row)
+            table.add_row(*(Text(cell, style=style) for cell, style in zip(row, row_styles,
+                                                                            strict=True)))
+        stdout.print(table)
+        return
+    widths = [max([len(header), *(len(row[i]) for row in rows)])
+              for i, header in enumerate(headers)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
+             .rstrip() for line in (headers, *rows)]
+    stdout.file.write("\n".join(lines) + "\n")
+    stdout.file.flush()
+
+
 def routes_table(compiled: Compiled) -> None:
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for column in ("application", "source region", "", "PoP", "why", "compliance"):
-        table.add_column(column)
+    rows, styles = [], []
     for routing in compiled.routing.applications:
         for route in routing.routes:
-            style = "cyan" if route.reason == "forced" else ""
-            table.add_row(routing.app.name, route.source_region, "→", route.pop,
-                          Text(_why(route), style=style), ", ".join(route.compliance) or "-")
-    stdout.print(table)
+            rows.append([routing.app.name, route.source_region, "→", route.pop, _why(route),
+                         ", ".join(route.compliance) or "-"])
+            styles.append(["", "", "", "", "cyan" if route.reason == "forced" else "", ""])
+    print_table(["application", "source region", "", "PoP", "why", "compliance"], rows,
+                styles)
 
 
 # --- plans -----------------------------------------------------------------------------------

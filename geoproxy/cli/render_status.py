@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.table import Table
 from rich.text import Text
 
-from geoproxy.cli.render import failover_dict, orphan_dict, stdout
+from geoproxy.cli.render import failover_dict, orphan_dict, print_table, stdout
 from geoproxy.core.orphans import Orphan
 from geoproxy.core.status import AppStatus
 
@@ -54,16 +53,15 @@ def status_text(statuses: list[AppStatus]) -> None:
                  + (f": {failover.reason}" if failover.reason else "")
                  + (f" [compliance overridden: {failover.override_compliance}]"
                     if failover.override_compliance else ""), "dim")))
-        table = Table(box=None, header_style="bold", pad_edge=False)
-        for column in ("type", "source region", "live", "policy", "state", "detail"):
-            table.add_column(column)
+        rows, styles = [], []
         for region in status.regions:
             via = " → ".join((*(f.from_pop for f in region.failovers), region.effective_pop))
-            table.add_row(region.record_type, region.source_region, region.live_pop or "-",
-                          region.policy_pop,
-                          Text(region.state, style=STATE_STYLES[region.state]),
-                          region.detail or (f"failover {via}" if region.failovers else ""))
-        stdout.print(table)
+            rows.append([region.record_type, region.source_region, region.live_pop or "-",
+                         region.policy_pop, region.state,
+                         region.detail or (f"failover {via}" if region.failovers else "")])
+            styles.append(["", "", "", "", STATE_STYLES[region.state], ""])
+        print_table(["type", "source region", "live", "policy", "state", "detail"], rows,
+                    styles)
         for extra in status.extra:
             stdout.print(Text(f"  extra record of geoproxy's, not in the policy: {extra}",
                               style="yellow"))

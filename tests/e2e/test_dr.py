@@ -300,3 +300,18 @@ def test_the_dr_fast_path_is_one_lookup_one_list_one_change(
     assert aws.operations()[-1] == "ChangeResourceRecordSets"
     [entry] = [json.loads(line) for line in (tmp_path / "audit.log").read_text().splitlines()]
     assert entry["who"].startswith("arn:aws:sts::123456789012:")
+
+
+def test_status_piped_prints_whole_rows_without_trailing_spaces(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    assert run_cli("failover", "--from", "eu-west-1", "--yes", "--reason", "drill").returncode == 0
+    result = run_cli("status", env={"COLUMNS": "60"})
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert not [line for line in lines if line != line.rstrip()]
+    row = next(line for line in lines if line.startswith("A     eu-west-2 "))
+    assert row.split() == ["A", "eu-west-2", "eu-central-1", "eu-west-1", "failover",
+                           "failover", "eu-west-1", "→", "eu-central-1"]
+    routes = run_cli("routes", env={"COLUMNS": "40"}).stdout.splitlines()
+    assert len(routes) == 1 + 34  # a header, then one whole line per source region
