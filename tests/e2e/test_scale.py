@@ -88,3 +88,18 @@ def test_read_and_write_budgets(aws: Any, run_cli: RunCli, tmp_path: Path, count
     assert back.returncode == 0, back.stderr
     assert aws.count("ChangeResourceRecordSets") == sum(batches_for(z) for z in by_zone)
     assert aws.count("ListHostedZonesByName") == len(zones)
+
+
+def test_a_saved_plan_of_many_applications_reads_its_zone_once(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, many_apps_policy(100))
+    assert run_cli("plan", "--out", "all.json").returncode == 0
+    aws.reset_log()
+    applied = run_cli("apply", "all.json", "--yes", "--no-wait")
+    assert applied.returncode == 0, applied.stderr
+    # 100 names to check: the zone's size (GetHostedZone) says one listing of it is cheaper,
+    # and it holds the NS record sets the delegation pre-flight looks for.
+    assert reads(aws.operations()) == Counter({
+        "GetHostedZone": 1, "ListResourceRecordSets": 1, "ListHostedZones": 1,
+        "ChangeResourceRecordSets": batches_for([RECORDS_PER_APP] * 100)})
