@@ -49,6 +49,7 @@ from geoproxy.core.routing import AppRouting, RoutingResult, route_policy
 from geoproxy.core.state import state_name
 from geoproxy.errors import GeoproxyError, RefusedError
 from geoproxy.policy.catalog import Catalog
+from geoproxy.policy.latency import LatencyTable
 from geoproxy.policy.loader import LoadedPolicy, load_policy
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ class Compiled:
     loaded: LoadedPolicy
     catalog: Catalog
     routing: RoutingResult
+    latency: LatencyTable | None = None
 
     @property
     def warnings(self) -> list[str]:
@@ -75,10 +77,22 @@ class Compiled:
         return next(r for r in self.routing.applications if r.app.name == name)
 
 
-def compile_policy(path: str | Path, catalog: Catalog | None = None) -> Compiled:
+def compile_policy(path: str | Path, catalog: Catalog | None = None,
+                   latency_table: str | Path | None = None) -> Compiled:
+    """`latency_table` (a file) overrides the policy's `latency_table:`, which is relative
+    to the policy file; else the shipped table."""
+    from geoproxy.policy.latency import load_table, shipped_table
+
     catalog = catalog or Catalog.load()
     loaded = load_policy(path, catalog)
-    return Compiled(loaded, catalog, route_policy(loaded, catalog))
+    known = set(catalog.latency_regions) | set(catalog.regions)
+    if latency_table is not None:
+        table = load_table(latency_table, known)
+    elif loaded.policy.latency_table is not None:
+        table = load_table(Path(loaded.file).parent / loaded.policy.latency_table, known)
+    else:
+        table = shipped_table()
+    return Compiled(loaded, catalog, route_policy(loaded, catalog, table), table)
 
 
 def read_distributions(compiled: Compiled, aws: AwsSettings,
@@ -207,7 +221,8 @@ def resolve_app(compiled: Compiled, routing: AppRouting, overlay: Overlay,
         problems.append(f"{app.name}: the failovers form a cycle ({cycle})")
         active = {}
     resolved = apply_overlay(routing, active)
-    for violation in compliance_violations(app, resolved, active, compiled.catalog):
+    for violation in compliance_violations(app, resolved, active, compiled.catalog,
+                                           compiled.latency):
         message = describe_violation(app.name, violation)
         if violation.overridden:
             warnings.append(f"{message} (allowed by --override-compliance: "

@@ -21,7 +21,27 @@ DEFAULT_RETRY_DEADLINE_S = 120.0  # per call; the same as geoproxy.aws.retry's d
 DEFAULT_TIMEOUT_S = 900.0
 
 
+_LATENCY_TABLE = "geoproxy.latency_table"
+
+
+def _remember_latency_table(ctx: click.Context, _: click.Parameter,
+                            value: Path | None) -> Path | None:
+    ctx.meta[_LATENCY_TABLE] = value
+    return value
+
+
+def chosen_latency_table() -> Path | None:
+    """The command line's --latency-table, if given (it overrides the policy's)."""
+    return click.get_current_context().meta.get(_LATENCY_TABLE)
+
+
 def policy_option(func: F) -> F:
+    """-f FILE, and --latency-table FILE, which every command that routes reads."""
+    func = click.option(
+        "--latency-table", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        expose_value=False, callback=_remember_latency_table, metavar="FILE",
+        help="Judge `nearest` by this latency table (JSON, the shipped table's shape) "
+             "instead of the policy's `latency_table:` or the shipped one.")(func)
     return click.option(
         "-f", "--file", "policy_file", default=DEFAULT_POLICY, show_default=True,
         type=click.Path(dir_okay=False, path_type=Path), help="Routing policy file.",

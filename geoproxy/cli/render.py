@@ -80,6 +80,12 @@ def error(failure: GeoproxyError) -> None:
 def _why(route: Route) -> str:
     if route.reason == "failover":
         return "failover " + " → ".join((*route.failovers, route.pop))
+    if route.reason == "nearest" and route.basis == "latency" and route.latency_ms is not None:
+        km = f" ({route.distance_km:,.0f} km)" if route.distance_km is not None else ""
+        if route.near_tie is not None and route.near_tie_ms is not None:
+            return (f"nearest, {route.latency_ms:.1f} ms{km}; near tie: {route.near_tie} "
+                    f"{route.near_tie_ms:.1f} ms")
+        return f"nearest, {route.latency_ms:.0f} ms{km}"
     distance = f", {route.distance_km:,.0f} km" if route.distance_km is not None else ""
     return f"{route.reason}{distance}"
 
@@ -90,6 +96,9 @@ def route_dict(route: Route) -> dict[str, Any]:
         "pop": route.pop,
         "reason": route.reason,
         "distance_km": round(route.distance_km) if route.distance_km is not None else None,
+        "latency_ms": route.latency_ms,
+        "near_tie": route.near_tie,
+        "nearest_by": route.basis if route.reason == "nearest" else None,
         "compliance": list(route.compliance),
         "policy_pop": route.base_pop or route.pop,
         "failovers": list(route.failovers),
@@ -103,7 +112,8 @@ def routes_json(compiled: Compiled) -> dict[str, Any]:
              "routes": [route_dict(route) for route in routing.routes]}
             for routing in compiled.routing.applications
         ],
-        "warnings": compiled.warnings,
+        "latency_source": compiled.routing.latency_source,
+        "warnings": [*compiled.warnings, *compiled.routing.latency_gaps],
     }
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from geoproxy.core.routing import AppRouting, Route, matches, nearest_pop, rules_for
 from geoproxy.policy.catalog import Catalog
+from geoproxy.policy.latency import LatencyTable
 from geoproxy.policy.models import Application
 
 
@@ -77,7 +78,8 @@ def apply_overlay(routing: AppRouting, overlay: Overlay) -> AppRouting:
 
 
 def compliance_violations(
-    app: Application, resolved: AppRouting, overlay: Overlay, catalog: Catalog
+    app: Application, resolved: AppRouting, overlay: Overlay, catalog: Catalog,
+    table: LatencyTable | None = None,
 ) -> list[Violation]:
     """Rules broken by the failovers in `resolved` (the policy itself was checked at load)."""
     failed_away = set(overlay)
@@ -96,8 +98,9 @@ def compliance_violations(
         candidates = [candidate for candidate in app.pops
                       if matches(candidate, rule.allowed_pops) and candidate not in failed_away]
         origin = routes[0].base_pop or routes[0].pop
-        nearest = nearest_pop(origin, candidates, catalog) if candidates else None
-        alternative = nearest[0] if nearest else (candidates[0] if candidates else None)
+        nearest = nearest_pop(origin, candidates, catalog,
+                              table if app.nearest == "latency" else None) if candidates else None
+        alternative = nearest.pop if nearest else (candidates[0] if candidates else None)
         violations.append(Violation(rule_name, tuple(r.source_region for r in routes), pop,
                                     alternative, overlay[last_from].override_compliance))
     return violations

@@ -1,7 +1,10 @@
 """Routing: decide, for every source region of an application, which PoP its traffic reaches.
 
-Pure: a policy and the region catalog in, routes with their reasons out. A source goes where
-`force` says, else to the nearest PoP by great-circle distance. Every route must then satisfy
+Pure: a policy, the region catalog and a latency table in, routes with their reasons out. A
+source goes where `force` says, else to the nearest PoP: the one with the shortest measured
+round trip from that source (`nearest: latency`, the default), or the closest by great-circle
+distance (`nearest: distance`, and for any source or PoP the table has no number for). Every
+route must then satisfy
 every compliance rule whose `sources` match it; a violation makes the policy invalid, because
 geoproxy checks fencing before anything is written, never after.
 """
@@ -14,6 +17,7 @@ from typing import Literal
 
 from geoproxy.errors import Issue
 from geoproxy.policy.catalog import Catalog
+from geoproxy.policy.latency import NEAR_TIE_SHARE, LatencyTable
 from geoproxy.policy.loader import LoadedPolicy
 from geoproxy.policy.models import Application, ComplianceRule
 
@@ -33,6 +37,10 @@ class Route:
     compliance: tuple[str, ...] = ()  # names of the rules that apply to this source
     base_pop: str | None = None  # with reason "failover": the PoP the policy would choose
     failovers: tuple[str, ...] = ()  # the PoPs failed away from, in the order followed
+    latency_ms: float | None = None  # the measured round trip source -> PoP, when known
+    near_tie: str | None = None  # a runner-up PoP within NEAR_TIE_SHARE of the round trip
+    near_tie_ms: float | None = None
+    basis: Literal["latency", "distance"] = "distance"  # what "nearest" was judged by
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,22 @@ class AppRouting:
 class RoutingResult:
     applications: list[AppRouting] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Sources (and PoPs) the latency table has no number for, routed by distance instead:
+    # `validate` and `routes` say so once; the other commands stay quiet about it.
+    latency_gaps: list[str] = field(default_factory=list)
+    latency_source: str | None = None
+
+
+@dataclass(frozen=True)
+class Nearest:
+    pop: str
+    distance_km: float | None
+    latency_ms: float | None = None
+    near_tie: str | None = None
+    near_tie_ms: float | None = None
+    basis: Literal["latency", "distance"] = "distance"
+    # With a table, what it lacked for this source: (source missing?, PoPs missing)
+    gap: tuple[bool, tuple[str, ...]] | None = None
 
 
 def matches(region: str, globs: list[str]) -> bool:
@@ -58,20 +82,47 @@ def rules_for(source_region: str, rules: list[ComplianceRule]) -> list[Complianc
     return [rule for rule in rules if matches(source_region, rule.sources)]
 
 
-def nearest_pop(source_region: str, pops: list[str], catalog: Catalog) -> tuple[str, float] | None:
-    """The closest located PoP; ties go to the PoP named first in alphabetical order."""
+def _distance(source_region: str, pop: str, catalog: Catalog) -> float | None:
+    if catalog.located(source_region) and catalog.located(pop):
+        return catalog.distance_km(source_region, pop)
+    return None
+
+
+def nearest_pop(source_region: str, pops: list[str], catalog: Catalog,
+                table: LatencyTable | None = None) -> Nearest | None:
+    """The PoP with the shortest round trip in `table`, when it has a number for every PoP
+    from this source; else the closest located PoP. Ties go to the PoP first in
+    alphabetical order."""
+    gap = None
+    if table is not None and pops:
+        rtts = {pop: table.rtt(source_region, pop) for pop in pops}
+        known = {pop: rtt for pop, rtt in rtts.items() if rtt is not None}
+        if len(known) == len(pops):
+            ranked = sorted((rtt, pop) for pop, rtt in known.items())
+            best_ms, best = ranked[0]
+            tie = (ranked[1] if len(ranked) > 1
+                   and ranked[1][0] <= best_ms * (1 + NEAR_TIE_SHARE) else None)
+            return Nearest(best, _distance(source_region, best, catalog), best_ms,
+                           tie[1] if tie else None, tie[0] if tie else None, "latency")
+        gap = (source_region not in table.rtt_ms,
+               tuple(sorted(pop for pop in pops if pop not in known)))
     if not catalog.located(source_region):
         return None
-    ranked = sorted(
+    ranked_km = sorted(
         (catalog.distance_km(source_region, pop), pop) for pop in pops if catalog.located(pop)
     )
-    return (ranked[0][1], ranked[0][0]) if ranked else None
+    if not ranked_km:
+        return None
+    return Nearest(ranked_km[0][1], ranked_km[0][0], gap=gap)
 
 
 def route_application(
-    app: Application, index: int, catalog: Catalog
+    app: Application, index: int, catalog: Catalog, table: LatencyTable | None = None,
+    gaps: dict[str, set[str]] | None = None,
 ) -> tuple[AppRouting, list[Issue], list[str]]:
-    """Routes for one application, the policy issues found, and warnings."""
+    """Routes for one application, the policy issues found, and warnings. `gaps` collects
+    the sources routed by distance for want of latency data (source -> missing PoPs)."""
+    table = table if app.nearest == "latency" else None
     path = ("applications", index)
     issues: list[Issue] = []
     warnings: list[str] = []
@@ -97,14 +148,11 @@ def route_application(
         applicable = rules_for(source, app.compliance)
         if source in app.force:
             pop = app.force[source]
-            distance = (
-                catalog.distance_km(source, pop)
-                if catalog.located(source) and catalog.located(pop)
-                else None
-            )
-            route = Route(source, pop, "forced", distance, tuple(r.name for r in applicable))
+            route = Route(source, pop, "forced", _distance(source, pop, catalog),
+                          tuple(r.name for r in applicable),
+                          latency_ms=table.rtt(source, pop) if table else None)
         else:
-            nearest = nearest_pop(source, list(app.pops), catalog)
+            nearest = nearest_pop(source, list(app.pops), catalog, table)
             if nearest is None:
                 if not catalog.located(source) and source not in explicit:
                     warnings.append(
@@ -119,9 +167,14 @@ def route_application(
                            if not catalog.located(source) else "no PoP has a known location"),
                     ))
                 continue
-            route = Route(source, nearest[0], "nearest", nearest[1],
-                          tuple(r.name for r in applicable))
-        issues.extend(_compliance_issues(app, index, route, applicable, catalog))
+            if nearest.gap is not None and gaps is not None:
+                missing_source, missing_pops = nearest.gap
+                gaps.setdefault(source, set()).update(() if missing_source else missing_pops)
+            route = Route(source, nearest.pop, "nearest", nearest.distance_km,
+                          tuple(r.name for r in applicable), latency_ms=nearest.latency_ms,
+                          near_tie=nearest.near_tie, near_tie_ms=nearest.near_tie_ms,
+                          basis=nearest.basis)
+        issues.extend(_compliance_issues(app, index, route, applicable, catalog, table))
         partner_problems = _partner_issues(app, index, route, applicable)
         if app.auto_failover:
             issues.extend(partner_problems)
@@ -167,16 +220,17 @@ def route_application(
 
 
 def _compliance_issues(
-    app: Application, index: int, route: Route, rules: list[ComplianceRule], catalog: Catalog
+    app: Application, index: int, route: Route, rules: list[ComplianceRule], catalog: Catalog,
+    table: LatencyTable | None,
 ) -> list[Issue]:
     issues = []
     for rule in rules:
         if matches(route.pop, rule.allowed_pops):
             continue
         allowed = [pop for pop in app.pops if matches(pop, rule.allowed_pops)]
-        alternative = nearest_pop(route.source_region, allowed, catalog)
+        alternative = nearest_pop(route.source_region, allowed, catalog, table)
         suggestion = (
-            f"; a compliant PoP is {alternative[0]}" if alternative
+            f"; a compliant PoP is {alternative.pop}" if alternative
             else f"; allowed PoPs: {', '.join(allowed)}" if allowed
             else "; no PoP of this application is allowed"
         )
@@ -209,9 +263,14 @@ def _partner_issues(
     ]
 
 
-def route_policy(loaded: LoadedPolicy, catalog: Catalog) -> RoutingResult:
+def route_policy(loaded: LoadedPolicy, catalog: Catalog,
+                 table: LatencyTable | None = None) -> RoutingResult:
     """Route every application; raise one PolicyError listing every problem in the policy."""
     result = RoutingResult()
+    gaps: dict[str, set[str]] = {}
+    if table is not None and any(app.nearest == "latency"
+                                 for app in loaded.policy.applications):
+        result.latency_source = table.label
     issues: list[Issue] = []
     unlocated = catalog.unlocated()
     if unlocated:
@@ -220,10 +279,26 @@ def route_policy(loaded: LoadedPolicy, catalog: Catalog) -> RoutingResult:
             + " (newer than this geoproxy); they are usable only through `force`"
         )
     for index, app in enumerate(loaded.policy.applications):
-        routing, app_issues, warnings = route_application(app, index, catalog)
+        routing, app_issues, warnings = route_application(app, index, catalog, table, gaps)
         result.applications.append(routing)
         issues.extend(app_issues)
         result.warnings.extend(warnings)
     if issues:
         raise loaded.error(issues)
+    result.latency_gaps = _describe_gaps(gaps)
     return result
+
+
+def _describe_gaps(gaps: dict[str, set[str]]) -> list[str]:
+    if not gaps:
+        return []
+    whole = sorted(source for source, pops in gaps.items() if not pops)
+    partial = {source: pops for source, pops in gaps.items() if pops}
+    parts = []
+    if whole:
+        parts.append(f"source regions {', '.join(whole)}")
+    for pops in sorted({tuple(sorted(p)) for p in partial.values()}):
+        sources = sorted(s for s, p in partial.items() if tuple(sorted(p)) == pops)
+        parts.append(f"PoPs {', '.join(pops)} from {', '.join(sources)}")
+    return ["the latency table has no round trip for " + "; ".join(parts)
+            + ": those routes go to the nearest PoP by great-circle distance instead"]

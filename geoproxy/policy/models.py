@@ -212,6 +212,9 @@ class Application(StrictModel):
     source_regions: Literal["all"] | list[str] = "all"
     pops: dict[str, Pop] = Field(min_length=1)
     force: dict[str, str] = Field(default_factory=dict)
+    # How "nearest" is judged: by measured inter-region round trips (the latency table), or
+    # by great-circle distance between region metros, as geoproxy 0.1 did.
+    nearest: Literal["latency", "distance"] = "latency"
     evaluate_target_health: bool = False
     # Per PoP, a Route 53 failover pair (PoP, then its `failover_to` partner) behind the
     # latency records, so an unhealthy PoP fails over to its declared, compliant partner.
@@ -272,6 +275,9 @@ class Policy(StrictModel):
     # Whose records these are, like external-dns's --txt-owner-id: two policies that share a
     # hosted zone need different owners, or each would see the other's records as orphans.
     owner: str = Field(default=DEFAULT_OWNER, pattern=OWNER_PATTERN)
+    # A latency table of one's own (the shipped one's JSON shape), relative to the policy
+    # file; `--latency-table FILE` overrides it.
+    latency_table: str | None = Field(default=None, min_length=1)
     applications: list[Application] = Field(min_length=1)
 
     def application(self, name: str) -> Application:

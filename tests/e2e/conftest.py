@@ -304,7 +304,7 @@ DR_POLICY = EXAMPLE_POLICY.replace(
     f"      eu-central-1: {{target: {EUC1}}}\n",
 )
 # Policy mapping with the eu-central-1 PoP: the EU sources nearest Dublin stay there.
-EU_WEST_1_SOURCES = {"eu-west-1", "eu-west-2"}
+EU_WEST_1_SOURCES = {"eu-south-2", "eu-west-1", "eu-west-2"}  # by round trip: Madrid too
 
 
 def targets(aws: Any, zone: str, name: str = ORIGIN) -> dict[str, str]:

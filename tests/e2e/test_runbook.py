@@ -96,7 +96,7 @@ def test_drill_fails_over_and_back_and_leaves_the_records_as_they_were(
     for step in range(1, 8):
         assert f"Step {step}/7" in result.stdout
     # The source regions whose policy PoP is eu-west-1 were moved and checked.
-    assert "record(s) reach eu-west-1: eu-west-1, eu-west-2" in result.stdout
+    assert "record(s) reach eu-west-1: eu-south-2, eu-west-1, eu-west-2" in result.stdout
     assert "in state failover, live and effective PoP eu-central-1" in result.stdout
     # One atomic batch to fail over, one to fail back; nothing else was written.
     assert aws.count("ChangeResourceRecordSets") == 2

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from geoproxy.cli.lazy import LazyModule
-from geoproxy.cli.options import output_option, policy_option, reports_errors
+from geoproxy.cli.options import chosen_latency_table, output_option, policy_option, reports_errors
 from geoproxy.errors import EXIT_OK
 
 render = LazyModule("geoproxy.cli.render")
@@ -21,13 +21,13 @@ def validate(policy_file: Path, output: str) -> int:
     """Check the policy offline: schema, regions, PoPs, compliance. No AWS call."""
     from geoproxy.pipeline import compile_policy
 
-    compiled = compile_policy(policy_file)
+    compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     if output == "json":
         render.emit_json({"valid": True, "file": str(policy_file),
                           "applications": [app.name for app in compiled.loaded.policy.applications],
-                          "warnings": compiled.warnings})
+                          "warnings": [*compiled.warnings, *compiled.routing.latency_gaps]})
     else:
-        render.warnings(compiled.warnings)
+        render.warnings([*compiled.warnings, *compiled.routing.latency_gaps])
         apps = len(compiled.loaded.policy.applications)
         routes = sum(len(routing.routes) for routing in compiled.routing.applications)
         render.stdout.print(f"{policy_file}: valid ({apps} application(s), {routes} routes).")
@@ -42,12 +42,14 @@ def routes(policy_file: Path, output: str) -> int:
     """Show where each source region's traffic goes and why. Offline."""
     from geoproxy.pipeline import compile_policy
 
-    compiled = compile_policy(policy_file)
+    compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     if output == "json":
         render.emit_json(render.routes_json(compiled))
     else:
-        render.warnings(compiled.warnings)
+        render.warnings([*compiled.warnings, *compiled.routing.latency_gaps])
         render.routes_table(compiled)
+        if compiled.routing.latency_source:
+            render.stderr.print(f"nearest by round trip: {compiled.routing.latency_source}")
     return EXIT_OK
 
 

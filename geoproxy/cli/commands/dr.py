@@ -11,6 +11,7 @@ from geoproxy.aws.session import AwsSettings
 from geoproxy.cli.lazy import LazyModule
 from geoproxy.cli.options import (
     aws_options,
+    chosen_latency_table,
     dry_run_options,
     output_option,
     policy_option,
@@ -53,7 +54,7 @@ def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
     from geoproxy.core.state import free_text_problem, value_problem
     from geoproxy.pipeline import compile_policy, failover_scope, plan_failover
 
-    compiled = compile_policy(policy_file)
+    compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     targets = failover_scope(compiled, from_pop, to_pop, app_names)
     if override_compliance is not None and not override_compliance.strip():
         raise GeoproxyError("--override-compliance needs a reason")
@@ -108,7 +109,7 @@ def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
     from geoproxy.aws.session import caller_identity_soon
     from geoproxy.pipeline import compile_policy, plan_failback
 
-    compiled = compile_policy(policy_file)
+    compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     identify = caller_identity_soon(aws) if audit_log is not None and not dry_run else None
     the_plan = plan_failback(compiled, aws, region, app_names)
     document: dict[str, Any] = {"command": "failback", "region": region, "dry_run": dry_run,
@@ -148,7 +149,7 @@ def status(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: 
     from geoproxy.core.status import status_exit_code
     from geoproxy.pipeline import compile_policy, compute_status
 
-    compiled = compile_policy(policy_file)
+    compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     statuses, warnings, orphans = compute_status(compiled, aws)
     trail = AuditTrail.read(audit_log)
     for app_status in statuses:

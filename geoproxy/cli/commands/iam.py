@@ -8,7 +8,7 @@ import click
 
 from geoproxy.aws.session import AwsSettings
 from geoproxy.cli.lazy import LazyModule
-from geoproxy.cli.options import aws_options, policy_option, reports_errors
+from geoproxy.cli.options import aws_options, chosen_latency_table, policy_option, reports_errors
 from geoproxy.errors import EXIT_OK, GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
@@ -41,7 +41,7 @@ def iam_policy(policy_file: Path, aws: AwsSettings, read_only: bool, prune: bool
     """
     from geoproxy.pipeline import compile_policy, compute_iam_policy
 
-    compiled = compile_policy(policy_file)
+    compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     result = compute_iam_policy(compiled, aws, account_id=_account(account_id),
                                 read_only=read_only, prune=prune)
     render.warnings(compiled.warnings + result.warnings)

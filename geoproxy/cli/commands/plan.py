@@ -11,6 +11,7 @@ from geoproxy.aws.session import AwsSettings
 from geoproxy.cli.lazy import LazyModule
 from geoproxy.cli.options import (
     aws_options,
+    chosen_latency_table,
     output_option,
     policy_option,
     reports_errors,
@@ -44,7 +45,7 @@ def plan(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bo
     from geoproxy.core.plan import mass_deletions
     from geoproxy.pipeline import compile_policy, compute_plan
 
-    compiled = compile_policy(policy_file)
+    compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     the_plan = compute_plan(compiled, aws, adopt=adopt, prune=prune)
     document = render.plan_json(the_plan)
     the_plan.warnings.extend(f"{m.describe()}; apply needs --force"
@@ -110,7 +111,7 @@ def apply(plan_argument: Path | None, policy_file: Path, output: str, aws: AwsSe
         return flow.apply_saved(saved, aws, output=output, yes=yes, no_wait=no_wait,
                            audit_log=audit_log, timeout=timeout, wait_deployed=wait_deployed,
                            force=force)
-    compiled = compile_policy(policy_file)
+    compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     the_plan = compute_plan(compiled, aws, adopt=adopt, prune=prune)
     document: dict[str, Any] = {"plan": render.plan_json(the_plan), "applied": False}
     flow.show_plan(the_plan, output)

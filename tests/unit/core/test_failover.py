@@ -31,6 +31,9 @@ applications:
     record: {NAME}
     source_regions: [us-east-1, us-west-2, sa-east-1, eu-west-1, eu-west-2, eu-west-3,
                      eu-central-1, eu-north-1, eu-south-1, eu-south-2, il-central-1]
+    # The failover tests fix the base map by distance; choosing by round trip is tested in
+    # test_latency.py.
+    nearest: distance
     pops:
       us-east-1: {{target: {USE1_ELB}}}
       eu-west-1: {{target: {EUW1_ELB}, failover_to: eu-central-1}}

@@ -350,16 +350,17 @@ def test_nearest_pop_ties_go_alphabetically(catalog: Catalog) -> None:
     )
     for pops in (["us-gov-east-1", "us-east-2"], ["us-east-2", "us-gov-east-1"]):
         nearest = nearest_pop("us-east-1", pops, catalog)
-        assert nearest is not None and nearest[0] == "us-east-2"
+        assert nearest is not None and nearest.pop == "us-east-2"
 
 
 def test_nearest_pop_edge_cases(extended: Catalog) -> None:
     assert nearest_pop("xx-new-1", ["eu-west-1"], extended) is None
     assert nearest_pop("eu-west-1", ["xx-new-1"], extended) is None
     assert nearest_pop("eu-west-1", [], extended) is None
-    assert nearest_pop("eu-west-2", ["us-east-1", "eu-west-1", "xx-new-1"], extended) == (
-        "eu-west-1", extended.distance_km("eu-west-2", "eu-west-1")
-    )
+    nearest = nearest_pop("eu-west-2", ["us-east-1", "eu-west-1", "xx-new-1"], extended)
+    assert nearest is not None
+    assert (nearest.pop, nearest.distance_km, nearest.basis) == (
+        "eu-west-1", extended.distance_km("eu-west-2", "eu-west-1"), "distance")
 
 
 def test_matches_and_rules_for(tmp_path: Path, catalog: Catalog) -> None:
