@@ -390,3 +390,26 @@ def edit_distribution(aws: Any, distribution_id: str, **changes: Any) -> None:
     config = {**response["DistributionConfig"], **changes}
     client.update_distribution(Id=distribution_id, IfMatch=response["ETag"],
                                DistributionConfig=config)
+
+
+# --- auto_failover: every PoP with a partner, and one with a health check -----------------
+
+TARGETS = {
+    "us-east-1": "shop-use1-123.us-east-1.elb.amazonaws.com",
+    "eu-west-1": "shop-euw1-456.eu-west-1.elb.amazonaws.com",
+    "eu-central-1": "shop-euc1-1.eu-central-1.elb.amazonaws.com",
+    "ap-southeast-1": "shop-apse1-789.ap-southeast-1.elb.amazonaws.com",
+}
+PARTNERS = {"us-east-1": "eu-west-1", "eu-west-1": "eu-central-1",
+            "eu-central-1": "eu-west-1", "ap-southeast-1": "us-east-1"}
+POPS = "".join(f"      {pop}: {{target: {target}, failover_to: {PARTNERS[pop]}}}\n"
+               for pop, target in TARGETS.items())
+AUTO_POLICY = (EXAMPLE_POLICY.split("    pops:\n")[0] + "    auto_failover: true\n    pops:\n"
+               + POPS + "    force:\n" + EXAMPLE_POLICY.split("    force:\n")[1])
+CHECKED_POLICY = AUTO_POLICY.replace(
+    f"      eu-west-1: {{target: {TARGETS['eu-west-1']}, failover_to: eu-central-1}}\n",
+    "      eu-west-1:\n"
+    f"        target: {TARGETS['eu-west-1']}\n"
+    "        failover_to: eu-central-1\n"
+    "        health_check: {protocol: HTTPS, path: /healthz}\n",
+)

@@ -8,23 +8,19 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLE_POLICY, write_policy
-from tests.e2e.conftest import ORIGIN, RunCli, records_at
+from tests.conftest import write_policy
+from tests.e2e.conftest import (
+    AUTO_POLICY,
+    CHECKED_POLICY,
+    ORIGIN,
+    PARTNERS,
+    TARGETS,
+    RunCli,
+    records_at,
+)
 
 pytestmark = pytest.mark.e2e
 
-TARGETS = {
-    "us-east-1": "shop-use1-123.us-east-1.elb.amazonaws.com",
-    "eu-west-1": "shop-euw1-456.eu-west-1.elb.amazonaws.com",
-    "eu-central-1": "shop-euc1-1.eu-central-1.elb.amazonaws.com",
-    "ap-southeast-1": "shop-apse1-789.ap-southeast-1.elb.amazonaws.com",
-}
-PARTNERS = {"us-east-1": "eu-west-1", "eu-west-1": "eu-central-1",
-            "eu-central-1": "eu-west-1", "ap-southeast-1": "us-east-1"}
-POPS = "".join(f"      {pop}: {{target: {target}, failover_to: {PARTNERS[pop]}}}\n"
-               for pop, target in TARGETS.items())
-AUTO_POLICY = (EXAMPLE_POLICY.split("    pops:\n")[0] + "    auto_failover: true\n    pops:\n"
-               + POPS + "    force:\n" + EXAMPLE_POLICY.split("    force:\n")[1])
 PLAIN_POLICY = AUTO_POLICY.replace("    auto_failover: true\n", "")
 
 
@@ -152,13 +148,6 @@ def test_every_pop_needs_a_partner(aws: Any, run_cli: RunCli, tmp_path: Path) ->
             "for every PoP") in result.stderr
 
 
-CHECKED_POLICY = AUTO_POLICY.replace(
-    f"      eu-west-1: {{target: {TARGETS['eu-west-1']}, failover_to: eu-central-1}}\n",
-    "      eu-west-1:\n"
-    f"        target: {TARGETS['eu-west-1']}\n"
-    "        failover_to: eu-central-1\n"
-    "        health_check: {protocol: HTTPS, path: /healthz}\n",
-)
 
 
 def health_checks(aws: Any) -> list[dict[str, Any]]:

@@ -7,7 +7,6 @@ allows nothing a rich policy's runs never need, but for the alternatives named b
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import subprocess
@@ -16,10 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 import tests.e2e.conftest as e2e
 from geoproxy.core.iam import IamPolicy, iam_policy
@@ -27,12 +22,14 @@ from geoproxy.policy.catalog import Catalog
 from geoproxy.policy.loader import load_policy
 from tests.conftest import EXAMPLE_POLICY, write_policy
 from tests.e2e.conftest import (
+    CHECKED_POLICY,
     GEOPROXY_AGENT,
     IAM_ACCOUNT,
     RunCli,
     cloudfront_policy,
     edit_distribution,
 )
+from tests.strictaws.certificates import self_signed_pem
 from tests.strictaws.iam import evaluate
 from tests.strictaws.iam_requests import authorization, unauthorized
 from tests.strictaws.middleware import Call
@@ -41,22 +38,6 @@ from tests.strictaws.server import scrubbed
 pytestmark = pytest.mark.e2e
 
 OTHER_ACCOUNT = "210987654321"
-TARGETS = {
-    "us-east-1": "shop-use1-123.us-east-1.elb.amazonaws.com",
-    "eu-west-1": "shop-euw1-456.eu-west-1.elb.amazonaws.com",
-    "eu-central-1": "shop-euc1-1.eu-central-1.elb.amazonaws.com",
-    "ap-southeast-1": "shop-apse1-789.ap-southeast-1.elb.amazonaws.com",
-}
-PARTNERS = {"us-east-1": "eu-west-1", "eu-west-1": "eu-central-1",
-            "eu-central-1": "eu-west-1", "ap-southeast-1": "us-east-1"}
-# auto_failover with a health check on the Dublin PoP (as in test_auto_failover.py).
-POPS = "".join(
-    f"      {pop}:\n        target: {target}\n        failover_to: {PARTNERS[pop]}\n"
-    + ("        health_check: {protocol: HTTPS, path: /healthz}\n" if pop == "eu-west-1" else "")
-    for pop, target in TARGETS.items())
-CHECKED_POLICY = (EXAMPLE_POLICY.split("    pops:\n")[0] + "    auto_failover: true\n"
-                  "    pops:\n" + POPS + "    force:\n" + EXAMPLE_POLICY.split("    force:\n")[1])
-
 # The write operations geoproxy sends, which `iam-policy --read-only` must refuse.
 WRITES = {"ChangeResourceRecordSets", "UpdateDistribution", "CreateHealthCheck",
           "DeleteHealthCheck", "ChangeTagsForResource"}
@@ -250,29 +231,11 @@ def test_the_read_only_policy_refuses_every_write(
     assert "route53:GetChange" not in actions(read_only)  # only a write waits for a change
 
 
-def self_signed(*names: str) -> tuple[str, str]:
-    """(certificate, private key) in PEM: a self-signed certificate for `names`."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), False)
-        .sign(key, hashes.SHA256()))
-    private = key.private_bytes(serialization.Encoding.PEM,
-                                serialization.PrivateFormat.TraditionalOpenSSL,
-                                serialization.NoEncryption())
-    return certificate.public_bytes(serialization.Encoding.PEM).decode(), private.decode()
-
-
 def test_an_iam_viewer_certificate_takes_the_listing_instead_of_acm(
     aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
     # The other side of ALTERNATIVES: an IAM server certificate is found by listing them.
-    body, key = self_signed("*.example.com", "example.com")
+    body, key = self_signed_pem("*.example.com", "example.com")
     uploaded = aws.client("iam").upload_server_certificate(
         ServerCertificateName="shop", CertificateBody=body, PrivateKey=key,
         Path="/cloudfront/shop/")

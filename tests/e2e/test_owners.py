@@ -145,7 +145,7 @@ def test_records_written_before_owners_are_claimed_and_failover_works_on_them(
 def test_pruning_an_auto_failover_application_deletes_its_pairs_then_its_health_check(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
-    from tests.e2e.test_auto_failover import CHECKED_POLICY
+    from tests.e2e.conftest import CHECKED_POLICY
 
     checked_api = CHECKED_POLICY.split("applications:\n", 1)[1].replace(
         "name: shop", "name: api").replace("origin.shop.", "origin.api.")

@@ -254,20 +254,23 @@ def test_credentials_never_appear_in_output_logs_or_plan_files(
 # --- CloudFront aliases: certificate coverage and aliases in other accounts -----------------
 
 
-def _refused_before_writing(aws: Any, result: Any) -> None:
+def _apply_refused(aws: Any, run_cli: RunCli, tmp_path: Path, distribution: str,
+                   *args: str) -> Any:
+    """Apply the CloudFront policy (or a saved plan, `args`): refused, nothing written."""
+    write_policy(tmp_path, cloudfront_policy(distribution))
+    aws.reset_log()
+    result = run_cli("apply", *(args or ()), "--yes")
     assert result.returncode == 1, result.stdout
     assert aws.count("ChangeResourceRecordSets") == 0
     assert aws.count("UpdateDistribution") == 0
+    return result
 
 
 def test_an_alias_on_the_default_certificate_is_refused_before_writing(
     aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
     edit_distribution(aws, distribution, ViewerCertificate={"CloudFrontDefaultCertificate": True})
-    write_policy(tmp_path, cloudfront_policy(distribution))
-    aws.reset_log()
-    result = run_cli("apply", "--yes")
-    _refused_before_writing(aws, result)
+    result = _apply_refused(aws, run_cli, tmp_path, distribution)
     assert (f"shop: distribution {distribution} uses CloudFront's default certificate, which "
             "cannot serve aliases (shop.example.com)") in result.stderr
     assert aws.count("DescribeCertificate") == 0
@@ -280,10 +283,7 @@ def test_a_certificate_that_does_not_cover_the_alias_is_refused_before_writing(
     edit_distribution(aws, distribution, ViewerCertificate={
         "ACMCertificateArn": narrow, "SSLSupportMethod": "sni-only",
         "MinimumProtocolVersion": "TLSv1.2_2021"})
-    write_policy(tmp_path, cloudfront_policy(distribution))
-    aws.reset_log()
-    result = run_cli("apply", "--yes")
-    _refused_before_writing(aws, result)
+    result = _apply_refused(aws, run_cli, tmp_path, distribution)
     assert (f"the viewer certificate {narrow} (www.example.com) does not cover "
             "shop.example.com") in result.stderr
     assert aws.count("DescribeCertificate") == 1
@@ -294,10 +294,7 @@ def test_an_alias_another_account_uses_is_refused_before_writing(
     aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
     aws.foreign_aliases.add("shop.example.com")
-    write_policy(tmp_path, cloudfront_policy(distribution))
-    aws.reset_log()
-    result = run_cli("apply", "--yes")
-    _refused_before_writing(aws, result)
+    result = _apply_refused(aws, run_cli, tmp_path, distribution)
     assert re.search(r"alias shop\.example\.com is already used by CloudFront distribution "
                      r"\*+\w+ in account \*+\d+; CloudFront refuses it", result.stderr)
     assert aws.count("ListConflictingAliases") == 1
@@ -309,9 +306,7 @@ def test_the_viewer_checks_run_again_when_a_saved_plan_is_applied(
     write_policy(tmp_path, cloudfront_policy(distribution))
     assert run_cli("plan", "--out", "cf.json").returncode == 0
     aws.foreign_aliases.add("shop.example.com")  # the distribution's ETag does not change
-    aws.reset_log()
-    result = run_cli("apply", "cf.json", "--yes")
-    _refused_before_writing(aws, result)
+    result = _apply_refused(aws, run_cli, tmp_path, distribution, "cf.json")
     assert "refusing to write the saved plan" in result.stderr
     assert "alias shop.example.com is already used" in result.stderr
 

@@ -27,6 +27,9 @@ import datetime
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from moto.acm.models import CertificateNotFound, acm_backends
 from moto.core.exceptions import ServiceException
 from moto.iam.models import iam_backends
@@ -170,3 +173,22 @@ def mark_issued(arn: str) -> None:
     seen; moto would only do it MOTO_ACM_VALIDATION_WAIT (60) seconds after the request."""
     _, _, _, region, account_id, _ = arn.split(":", 5)
     acm_backends[account_id][region].get_certificate(arn).status = "ISSUED"
+
+
+def self_signed_pem(*names: str, days: int = 30) -> tuple[str, str]:
+    """(certificate, private key) in PEM: self-signed for `names`, valid `days` more (an
+    IAM server certificate for tests; negative days make an expired one)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=60))
+        .not_valid_after(now + datetime.timedelta(days=days))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), False)
+        .sign(key, hashes.SHA256()))
+    private = key.private_bytes(serialization.Encoding.PEM,
+                                serialization.PrivateFormat.TraditionalOpenSSL,
+                                serialization.NoEncryption())
+    return certificate.public_bytes(serialization.Encoding.PEM).decode(), private.decode()

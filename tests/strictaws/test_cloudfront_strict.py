@@ -16,18 +16,14 @@ Docs cited below:
 from __future__ import annotations
 
 import copy
-import datetime
 from typing import Any
 
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from tests.strictaws import StrictMotoServer
+from tests.strictaws.certificates import self_signed_pem
 
 pytest_plugins = ["tests.strictaws.fixtures"]
 
@@ -233,23 +229,6 @@ def test_every_alias_must_be_covered_on_update(aws: StrictMotoServer, cf: Any) -
     assert code == "InvalidViewerCertificate" and message.startswith(NOT_COVERED)
     assert cf.get_distribution_config(Id=dist_id)["DistributionConfig"]["Aliases"]["Items"] == [
         "shop.example.com", "www.example.com"]
-
-
-def self_signed_pem(*names: str, days: int = 30) -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=60))
-        .not_valid_after(now + datetime.timedelta(days=days))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), False)
-        .sign(key, hashes.SHA256()))
-    private = key.private_bytes(serialization.Encoding.PEM,
-                                serialization.PrivateFormat.TraditionalOpenSSL,
-                                serialization.NoEncryption())
-    return certificate.public_bytes(serialization.Encoding.PEM).decode(), private.decode()
 
 
 @pytest.mark.parametrize(("path", "names", "days", "outcome"), [

@@ -110,7 +110,7 @@ def test_viewer_aliases_in_the_zone_are_writable_and_the_distribution_updatable(
 
 
 def test_health_check_actions_only_with_a_health_check(tmp_path: Path, catalog: Catalog) -> None:
-    from tests.e2e.test_auto_failover import AUTO_POLICY
+    from tests.e2e.conftest import AUTO_POLICY
 
     text = AUTO_POLICY.replace(
         "eu-west-1.elb.amazonaws.com, failover_to: eu-central-1}",
