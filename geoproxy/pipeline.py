@@ -6,6 +6,7 @@ Active failovers live in Route 53, so routes are resolved against them after liv
 
 from __future__ import annotations
 
+import difflib
 import functools
 import secrets
 from collections.abc import Callable, Mapping
@@ -397,13 +398,35 @@ def change_key(change: RecordChange) -> RecordKey:
     return record_key(record_set)
 
 
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_app_names(compiled: Compiled, app_names: tuple[str, ...]) -> None:
+    known = [routing.app.name for routing in compiled.routing.applications]
+    for name in app_names:
+        if name not in known:
+            raise GeoproxyError(f"no application named {name!r} in {compiled.loaded.file}"
+                                + _did_you_mean(name, known))
+
+
+def check_region(compiled: Compiled, region: str, option: str) -> None:
+    """A region argument that is no Route 53 latency region is a typo: say which it meant."""
+    if not compiled.catalog.accepts(region):
+        raise GeoproxyError(f"{option} {region!r} is not an AWS region"
+                            + _did_you_mean(region, list(compiled.catalog.latency_regions)))
+
+
 def failover_scope(compiled: Compiled, from_pop: str, to_pop: str | None,
                    app_names: tuple[str, ...]) -> dict[str, str]:
     """Application name -> the PoP its traffic from `from_pop` goes to; errors name the app."""
+    check_region(compiled, from_pop, "--from")
+    if to_pop is not None:
+        check_region(compiled, to_pop, "--to")
+    check_app_names(compiled, app_names)
     known = {routing.app.name: routing.app for routing in compiled.routing.applications}
     for name in app_names:
-        if name not in known:
-            raise GeoproxyError(f"no application named {name!r} in {compiled.loaded.file}")
         if from_pop not in known[name].pops:
             raise GeoproxyError(f"application {name!r} has no PoP in {from_pop}")
     apps = [known[name] for name in app_names] if app_names else [
@@ -453,10 +476,9 @@ def plan_failover(compiled: Compiled, aws: AwsSettings, from_pop: str,
 
 def plan_failback(compiled: Compiled, aws: AwsSettings, region: str,
                   app_names: tuple[str, ...]) -> Plan:
+    check_region(compiled, region, "region")
+    check_app_names(compiled, app_names)
     known = [r.app.name for r in compiled.routing.applications]
-    for name in app_names:
-        if name not in known:
-            raise GeoproxyError(f"no application named {name!r} in {compiled.loaded.file}")
     names = list(app_names) or known
     if not any(region in compiled.app_routing(name).app.pops for name in names):
         # A typo must not read as "nothing to do" to someone restoring service.

@@ -76,6 +76,12 @@ class Route53Reader:
                        "HostedZoneId": response["NextHostedZoneId"], "MaxItems": "100"}
         public = [zone for zone in named
                   if not zone.get("Config", {}).get("PrivateZone", False)]
+        if not public and named:
+            ids = ", ".join(zone["Id"].split("/")[-1] for zone in named)
+            raise AwsError(f"hosted zone {zone_name} exists in this account only as a private "
+                           f"zone ({ids}); CloudFront resolves origins in public DNS",
+                           hint=f"create a public hosted zone {zone_name} (a split-horizon "
+                                "pair keeps the private one), or set `zone` to a public zone")
         if not public:
             raise AwsError(f"no public hosted zone named {zone_name} in this account",
                            hint="create the zone, or check the profile and account in use")

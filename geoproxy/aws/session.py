@@ -20,7 +20,7 @@ from geoproxy.aws.retry import (
     RetryPolicy,
     env_deadline,
 )
-from geoproxy.errors import AwsError
+from geoproxy.errors import AwsError, GeoproxyError
 
 # Route 53 and CloudFront are global services signed in us-east-1.
 GLOBAL_REGION = "us-east-1"
@@ -75,6 +75,8 @@ class AwsSettings:
         import botocore.exceptions
         from botocore.config import Config
 
+        _check_endpoint(self.endpoint_url, "--endpoint-url")
+        _check_endpoint(os.environ.get("AWS_ENDPOINT_URL"), "AWS_ENDPOINT_URL")
         if self._session is None:
             try:
                 self._session = boto3.Session(profile_name=self.profile)
@@ -96,6 +98,22 @@ class AwsSettings:
         with aws_errors(f"create a {service} client"):
             return self._session.client(service, region_name=GLOBAL_REGION,
                                         endpoint_url=self.endpoint_url, config=config)
+
+
+def _check_endpoint(url: str | None, where: str) -> None:
+    """botocore takes `127.0.0.1:5055` or `htp://…` and fails later with a message about
+    something else; say what is wrong with the URL itself."""
+    if not url:
+        return
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        if "://" not in url:
+            hint = f"write the scheme too: {where} http://{url}"
+        else:
+            hint = f"use http:// or https://, e.g. {where} http://{parts.netloc or 'HOST:PORT'}"
+        raise GeoproxyError(f"{where} {url!r} is not an http:// or https:// URL", hint=hint)
 
 
 @dataclass(frozen=True)

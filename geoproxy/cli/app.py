@@ -15,7 +15,7 @@ render = LazyModule("geoproxy.cli.render")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="geoproxy")
+@click.version_option(__version__, "-V", "--version", prog_name="geoproxy")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def cli(debug: bool) -> None:
     """Route one CloudFront origin name to regional PoPs with Route 53 latency records.
@@ -25,7 +25,7 @@ def cli(debug: bool) -> None:
     """
 
 
-for command in (check.validate, check.routes, plan.plan, plan.apply, dr.failover,
+for command in (check.init, check.validate, check.routes, plan.plan, plan.apply, dr.failover,
                 dr.failback, dr.status, iam.iam_policy, demo.demo):
     cli.add_command(command)
 

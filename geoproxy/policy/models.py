@@ -95,6 +95,16 @@ class ComplianceRule(StrictModel):
     sources: list[str] = Field(min_length=1)
     allowed_pops: list[str] = Field(min_length=1)
 
+    @field_validator("sources", "allowed_pops")
+    @classmethod
+    def _lower_case_globs(cls, patterns: list[str]) -> list[str]:
+        # Region names are lower-case and globs match case-sensitively: `EU-*` matches none.
+        upper = [pattern for pattern in patterns if pattern != pattern.lower()]
+        if upper:
+            raise ValueError(f"patterns match lower-case region names, so {upper[0]!r} "
+                             f"matches none; write {upper[0].lower()!r}")
+        return patterns
+
 
 DEFAULT_TIMEOUT_MAX = 60
 

@@ -248,9 +248,12 @@ def test_adopt_takes_over_a_foreign_record_at_the_state_name(
 def test_failback_of_a_region_that_is_no_pop_is_an_error(
     aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
 ) -> None:
-    result = run_cli("failback", "eu-west1", "--yes")
+    typo = run_cli("failback", "eu-west1", "--yes")
+    assert typo.returncode == 1
+    assert "region 'eu-west1' is not an AWS region (did you mean 'eu-west-1'?)" in typo.stderr
+    result = run_cli("failback", "eu-north-1", "--yes")
     assert result.returncode == 1
-    assert "no application has a PoP in 'eu-west1'" in result.stderr
+    assert "no application has a PoP in 'eu-north-1'" in result.stderr
 
 
 def test_a_partner_that_breaks_compliance_is_a_warning_without_auto_failover(

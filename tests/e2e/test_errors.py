@@ -90,7 +90,8 @@ def test_private_zone_of_the_same_name_is_not_used(
         HostedZoneConfig={"PrivateZone": True})
     write_policy(tmp_path)
     result = run_cli("plan")
-    assert_clean_failure(result, "no public hosted zone named example.com")
+    assert_clean_failure(result, "hosted zone example.com exists in this account only as a "
+                                 "private zone")
 
 
 def test_zone_id_of_another_zone(aws: Any, zone: str, run_cli: RunCli, tmp_path: Path) -> None:

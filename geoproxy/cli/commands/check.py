@@ -8,7 +8,7 @@ import click
 
 from geoproxy.cli.lazy import LazyModule
 from geoproxy.cli.options import chosen_latency_table, output_option, policy_option, reports_errors
-from geoproxy.errors import EXIT_OK
+from geoproxy.errors import EXIT_OK, GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
 
@@ -53,3 +53,26 @@ def routes(policy_file: Path, output: str) -> int:
     return EXIT_OK
 
 
+
+
+@click.command()
+@click.option("-f", "--file", "policy_file", default="routing.yaml", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the starter policy.")
+@reports_errors
+def init(policy_file: Path) -> int:
+    """Write a commented starter routing.yaml (the documented example); never overwrites."""
+    from importlib.resources import files
+
+    text = files("geoproxy").joinpath("examples/routing.yaml").read_text(encoding="utf-8")
+    try:
+        with policy_file.open("x", encoding="utf-8") as stream:
+            stream.write(text)
+    except FileExistsError:
+        raise GeoproxyError(f"{policy_file} exists; geoproxy init never overwrites a file",
+                            hint="give another name with -f FILE") from None
+    except OSError as error:
+        raise GeoproxyError(f"cannot write {policy_file}: {error.strerror or error}") from None
+    render.stdout.print(f"Wrote {policy_file}: edit its zone, record and PoPs, then run "
+                        f"`geoproxy validate -f {policy_file}` and `geoproxy routes`.")
+    return EXIT_OK

@@ -97,15 +97,23 @@ def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
 @output_option
 @aws_options
 @write_options
-@click.argument("region")
+@click.argument("region", required=False)
+@click.option("--from", "from_region", default=None, metavar="REGION",
+              help="The same as the REGION argument, as `failover --from` names it.")
 @click.option("--app", "app_names", multiple=True, metavar="NAME",
               help="Only these applications (repeatable; default: all).")
 @dry_run_options
 @reports_errors
 def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wait: bool,
-             audit_log: Path | None, timeout: float, region: str,
-             app_names: tuple[str, ...], dry_run: bool, out_file: Path | None) -> int:
+             audit_log: Path | None, timeout: float, region: str | None,
+             from_region: str | None, app_names: tuple[str, ...], dry_run: bool,
+             out_file: Path | None) -> int:
     """End the failover away from REGION: the policy's routes come back, atomically."""
+    if region and from_region and region != from_region:
+        raise GeoproxyError(f"two regions given: {region} and --from {from_region}")
+    region = region or from_region
+    if not region:
+        raise GeoproxyError("which region to fail back? give it as REGION or --from REGION")
     from geoproxy.aws.session import caller_identity_soon
     from geoproxy.pipeline import compile_policy, plan_failback
 

@@ -1,0 +1,79 @@
+"""Small CLI courtesies, through the real CLI: did-you-mean, -V, failback --from, URLs, init."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import EXAMPLE_POLICY, write_policy
+from tests.e2e.conftest import DR_POLICY, RunCli, targets
+
+pytestmark = pytest.mark.e2e
+
+
+def test_region_and_application_typos_get_a_did_you_mean(
+    aws: Any, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path)
+    aws.reset_log()
+    region = run_cli("failover", "--from", "eu-wst-1", "--yes")
+    assert region.returncode == 1
+    assert "--from 'eu-wst-1' is not an AWS region (did you mean 'eu-west-1'?)" in region.stderr
+    app = run_cli("failover", "--from", "eu-west-1", "--app", "shopp", "--yes")
+    assert "no application named 'shopp' in routing.yaml (did you mean 'shop'?)" in app.stderr
+    back = run_cli("failback", "eu-wst-1", "--yes")
+    assert "region 'eu-wst-1' is not an AWS region (did you mean 'eu-west-1'?)" in back.stderr
+    assert aws.count() == 0  # all found before any AWS call
+
+
+def test_failback_takes_from_as_failover_does(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    assert run_cli("failover", "--from", "eu-west-1", "--yes").returncode == 0
+    back = run_cli("failback", "--from", "eu-west-1", "--yes")
+    assert back.returncode == 0, back.stderr
+    assert targets(aws, zone) == applied
+    both = run_cli("failback", "eu-west-1", "--from", "us-east-1", "--yes")
+    assert both.returncode == 1 and "two regions given" in both.stderr
+    assert "give it as REGION or --from REGION" in run_cli("failback", "--yes").stderr
+
+
+def test_version_has_a_short_flag(run_cli: RunCli) -> None:
+    assert run_cli("-V").stdout == run_cli("--version").stdout != ""
+
+
+@pytest.mark.parametrize(("url", "hint"), [
+    ("127.0.0.1:5055", "write the scheme too: --endpoint-url http://127.0.0.1:5055"),
+    ("htp://127.0.0.1:5055", "use http:// or https://"),
+])
+def test_an_endpoint_url_without_a_usable_scheme_is_a_user_error(
+    run_cli: RunCli, tmp_path: Path, url: str, hint: str
+) -> None:
+    write_policy(tmp_path)
+    result = run_cli("plan", "--endpoint-url", url)
+    assert result.returncode == 1
+    assert f"--endpoint-url {url!r} is not an http:// or https:// URL" in result.stderr
+    assert hint in result.stderr and "unexpected" not in result.stderr
+
+
+def test_upper_case_globs_get_one_hint(run_cli: RunCli, tmp_path: Path) -> None:
+    write_policy(tmp_path, EXAMPLE_POLICY.replace('allowed_pops: ["eu-*"]',
+                                                  'allowed_pops: ["EU-*"]'))
+    result = run_cli("validate")
+    assert result.returncode == 1
+    assert len([line for line in result.stderr.splitlines() if "applications[0]" in line]) == 1
+    assert "patterns match lower-case region names, so 'EU-*' matches none; write 'eu-*'" in (
+        result.stderr)
+
+
+def test_init_writes_the_example_and_never_overwrites(run_cli: RunCli, tmp_path: Path) -> None:
+    assert run_cli("init").returncode == 0
+    written = (tmp_path / "routing.yaml").read_text()
+    assert written == EXAMPLE_POLICY
+    assert run_cli("validate").returncode == 0
+    (tmp_path / "routing.yaml").write_text(DR_POLICY)
+    again = run_cli("init")
+    assert again.returncode == 1 and "never overwrites" in again.stderr
+    assert (tmp_path / "routing.yaml").read_text() == DR_POLICY
