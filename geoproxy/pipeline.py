@@ -249,20 +249,36 @@ def read_health_checks(compiled: Compiled, aws: AwsSettings, live: Mapping[str, 
     return HealthCheckReader(aws).read() if wanted or referenced else []
 
 
+def scoped(compiled: Compiled, app_names: tuple[str, ...]) -> list[str] | None:
+    """The applications a run is scoped to (checked, with a did-you-mean), or None for all.
+    Orphans are looked for only on unscoped runs: a scoped one cannot tell them apart."""
+    if not app_names:
+        return None
+    check_app_names(compiled, app_names)
+    return list(dict.fromkeys(app_names))
+
+
 def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False,
-                 prune: bool = False) -> Plan:
+                 prune: bool = False, app_names: tuple[str, ...] = ()) -> Plan:
     """The diff that makes Route 53 and CloudFront match the policy, keeping failovers.
-    Orphans are listed; with `prune`, the plan deletes them too."""
-    distributions = read_distributions(compiled, aws)
+    Orphans are listed (on unscoped runs); with `prune`, the plan deletes them too."""
+    names = scoped(compiled, app_names)
+    if names is not None and prune:
+        raise GeoproxyError("--prune looks at every application's records: it cannot be "
+                            "scoped with --app", hint="run it without --app")
+    distributions = read_distributions(compiled, aws, names)
     zones: dict[str, LiveApp] = {}
     partial: list[str] = []
-    live = read_live(compiled, aws, distributions=distributions, zones=zones,
-                     partial=partial, force_whole=prune)
+    live = read_live(compiled, aws, names, distributions=distributions,
+                     zones=zones if names is None else None,
+                     partial=partial if names is None else None, force_whole=prune)
     checks = read_health_checks(compiled, aws, live, zones)
     nonce = secrets.token_hex(6)  # this run's health checks get CallerReferences never used
     plan = Plan([], warnings=list(compiled.warnings), pruning=prune)
     desired: list[DesiredApp] = []
     for routing in compiled.routing.applications:
+        if names is not None and routing.app.name not in names:
+            continue
         app, app_live = routing.app, live[routing.app.name]
         distribution = distributions.get(app.name)
         health = plan_health_checks(specs_for(app, compiled.owner), checks, app.record, nonce)
@@ -490,17 +506,21 @@ def plan_failback(compiled: Compiled, aws: AwsSettings, region: str,
     return plan_overlay_change(compiled, aws, names, edit)
 
 
-def compute_status(compiled: Compiled, aws: AwsSettings
+def compute_status(compiled: Compiled, aws: AwsSettings, app_names: tuple[str, ...] = ()
                    ) -> tuple[list[AppStatus], list[str], list[Orphan]]:
     from geoproxy.core.status import app_status
 
+    names = scoped(compiled, app_names)
     zones: dict[str, LiveApp] = {}
     partial: list[str] = []
-    live = read_live(compiled, aws, zones=zones, partial=partial)
+    live = read_live(compiled, aws, names, zones=zones if names is None else None,
+                     partial=partial if names is None else None)
     checks = read_health_checks(compiled, aws, live, zones)
     statuses, warnings = [], [*compiled.warnings, *_unsearched(partial)]
     desired: list[DesiredApp] = []
     for routing in compiled.routing.applications:
+        if names is not None and routing.app.name not in names:
+            continue
         app_live = live[routing.app.name]
         health = plan_health_checks(specs_for(routing.app, compiled.owner), checks,
                                     routing.app.record)

@@ -137,3 +137,10 @@ def dry_run_options(func: F) -> F:
                              "applies it later.")(func)
     return click.option("--dry-run", is_flag=True,
                         help="Show what would change; write nothing.")(func)
+
+
+def app_option(func: F) -> F:
+    """--app NAME (repeatable): scope a command to some of the policy's applications."""
+    return click.option("--app", "app_names", multiple=True, metavar="NAME",
+                        help="Only these applications (repeatable; default: all). Orphans "
+                             "are looked for only without it.")(func)

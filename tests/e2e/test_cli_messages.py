@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import EXAMPLE_POLICY, write_policy
-from tests.e2e.conftest import DR_POLICY, RunCli, targets
+from tests.e2e.conftest import DR_POLICY, RunCli, records_at, targets
 
 pytestmark = pytest.mark.e2e
 
@@ -77,3 +78,26 @@ def test_init_writes_the_example_and_never_overwrites(run_cli: RunCli, tmp_path:
     again = run_cli("init")
     assert again.returncode == 1 and "never overwrites" in again.stderr
     assert (tmp_path / "routing.yaml").read_text() == DR_POLICY
+
+
+def test_plan_apply_routes_and_status_can_be_scoped_to_one_application(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    from tests.e2e.test_owners import API, TWO_APPS
+
+    write_policy(tmp_path, TWO_APPS)
+    aws.reset_log()
+    applied = run_cli("apply", "--app", "api", "--yes")
+    assert applied.returncode == 0, applied.stderr
+    assert len(records_at(aws, zone, API)) == 34 and records_at(aws, zone) == []
+    planned = json.loads(run_cli("plan", "--app", "shop", "--output", "json").stdout)
+    assert [app["name"] for app in planned["applications"]] == ["shop"]
+    assert planned["orphans"] == []  # never looked for on a scoped run
+    routes = json.loads(run_cli("routes", "--app", "api", "--output", "json").stdout)
+    assert [app["name"] for app in routes["applications"]] == ["api"]
+    status = json.loads(run_cli("status", "--app", "api", "--output", "json").stdout)
+    assert [app["name"] for app in status["applications"]] == ["api"]
+    typo = run_cli("plan", "--app", "apii")
+    assert "no application named 'apii' in routing.yaml (did you mean 'api'?)" in typo.stderr
+    pruning = run_cli("apply", "--app", "api", "--prune", "--yes")
+    assert pruning.returncode == 1 and "cannot be scoped with --app" in pruning.stderr

@@ -7,7 +7,13 @@ from pathlib import Path
 import click
 
 from geoproxy.cli.lazy import LazyModule
-from geoproxy.cli.options import chosen_latency_table, output_option, policy_option, reports_errors
+from geoproxy.cli.options import (
+    app_option,
+    chosen_latency_table,
+    output_option,
+    policy_option,
+    reports_errors,
+)
 from geoproxy.errors import EXIT_OK, GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
@@ -37,12 +43,20 @@ def validate(policy_file: Path, output: str) -> int:
 @click.command()
 @policy_option
 @output_option
+@app_option
 @reports_errors
-def routes(policy_file: Path, output: str) -> int:
+def routes(policy_file: Path, output: str, app_names: tuple[str, ...]) -> int:
     """Show where each source region's traffic goes and why. Offline."""
-    from geoproxy.pipeline import compile_policy
+    from dataclasses import replace
+
+    from geoproxy.pipeline import compile_policy, scoped
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
+    names = scoped(compiled, app_names)
+    if names is not None:
+        compiled = replace(compiled, routing=replace(compiled.routing, applications=[
+            routing for routing in compiled.routing.applications
+            if routing.app.name in names]))
     if output == "json":
         render.emit_json(render.routes_json(compiled))
     else:

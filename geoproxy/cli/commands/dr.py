@@ -10,6 +10,7 @@ import click
 from geoproxy.aws.session import AwsSettings
 from geoproxy.cli.lazy import LazyModule
 from geoproxy.cli.options import (
+    app_option,
     aws_options,
     chosen_latency_table,
     dry_run_options,
@@ -145,9 +146,10 @@ def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
               envvar="GEOPROXY_AUDIT_LOG",
               help="Read who declared each failover from this audit log (default: "
                    "GEOPROXY_AUDIT_LOG); the public state record does not say.")
+@app_option
 @reports_errors
 def status(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bool,
-           audit_log: Path | None) -> int:
+           audit_log: Path | None, app_names: tuple[str, ...]) -> int:
     """Where each source region's traffic goes now, and why it differs from the policy."""
     from dataclasses import replace
 
@@ -158,7 +160,7 @@ def status(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: 
     from geoproxy.pipeline import compile_policy, compute_status
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
-    statuses, warnings, orphans = compute_status(compiled, aws)
+    statuses, warnings, orphans = compute_status(compiled, aws, app_names)
     trail = AuditTrail.read(audit_log)
     for app_status in statuses:
         state = state_name(app_status.record)

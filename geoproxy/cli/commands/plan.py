@@ -10,6 +10,7 @@ import click
 from geoproxy.aws.session import AwsSettings
 from geoproxy.cli.lazy import LazyModule
 from geoproxy.cli.options import (
+    app_option,
     aws_options,
     chosen_latency_table,
     output_option,
@@ -38,15 +39,16 @@ flow = LazyModule("geoproxy.cli.flow")
 @click.option("--prune", is_flag=True,
               help="Also delete orphans: records of this policy's owner that no application "
                    "of the policy has any more (under the same mass-deletion guard).")
+@app_option
 @reports_errors
 def plan(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bool,
-         out_file: Path | None, adopt: bool, prune: bool) -> int:
+         out_file: Path | None, adopt: bool, prune: bool, app_names: tuple[str, ...]) -> int:
     """Compare the policy with live Route 53 and show what apply would change."""
     from geoproxy.core.plan import mass_deletions
     from geoproxy.pipeline import compile_policy, compute_plan
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
-    the_plan = compute_plan(compiled, aws, adopt=adopt, prune=prune)
+    the_plan = compute_plan(compiled, aws, adopt=adopt, prune=prune, app_names=app_names)
     document = render.plan_json(the_plan)
     the_plan.warnings.extend(f"{m.describe()}; apply needs --force"
                              for m in mass_deletions(the_plan))
@@ -84,11 +86,12 @@ def plan(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bo
 @click.option("--prune", is_flag=True,
               help="Also delete orphans: records of this policy's owner that no application "
                    "of the policy has any more (under the same mass-deletion guard).")
+@app_option
 @reports_errors
 def apply(plan_argument: Path | None, policy_file: Path, output: str, aws: AwsSettings,
           yes: bool, no_wait: bool, audit_log: Path | None, timeout: float,
           plan_option: Path | None, adopt: bool, wait_deployed: bool, force: bool,
-          prune: bool) -> int:
+          prune: bool, app_names: tuple[str, ...]) -> int:
     """Plan, confirm, and apply the changes atomically; then wait for INSYNC.
 
     With PLANFILE (or --plan), apply exactly that saved plan: no re-planning. It is refused
@@ -103,7 +106,7 @@ def apply(plan_argument: Path | None, policy_file: Path, output: str, aws: AwsSe
         raise GeoproxyError("two different saved plans given: PLANFILE and --plan")
     saved = plan_option or plan_argument
     if saved is not None:
-        for flag, given in (("--adopt", adopt), ("--prune", prune)):
+        for flag, given in (("--adopt", adopt), ("--prune", prune), ("--app", app_names)):
             if given:
                 raise GeoproxyError(f"{flag} is decided when the plan is made, not when it "
                                     "is applied", hint=f"make the plan with `geoproxy plan "
@@ -112,7 +115,7 @@ def apply(plan_argument: Path | None, policy_file: Path, output: str, aws: AwsSe
                            audit_log=audit_log, timeout=timeout, wait_deployed=wait_deployed,
                            force=force)
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
-    the_plan = compute_plan(compiled, aws, adopt=adopt, prune=prune)
+    the_plan = compute_plan(compiled, aws, adopt=adopt, prune=prune, app_names=app_names)
     document: dict[str, Any] = {"plan": render.plan_json(the_plan), "applied": False}
     flow.show_plan(the_plan, output)
     flow.refuse_if_unsafe(the_plan, document)
