@@ -17,12 +17,19 @@ render = LazyModule("geoproxy.cli.render")
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="geoproxy")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def cli(debug: bool) -> None:
+@click.option("-q", "--quiet", is_flag=True,
+              help="No warnings and no progress display (errors, change ids, retries and "
+                   "what landed are still printed).")
+def cli(debug: bool, quiet: bool) -> None:
     """Route one CloudFront origin name to regional PoPs with Route 53 latency records.
 
     Exit codes: 0 success (no changes); 1 error (nothing was written unless the message says
     so); 2 changes pending (only `plan --detailed-exitcode`).
     """
+    if quiet:
+        import geoproxy.cli.render as loaded  # the module itself, not the lazy stand-in
+
+        loaded.QUIET = True
 
 
 for command in (check.init, check.validate, check.routes, plan.plan, plan.apply, dr.failover,

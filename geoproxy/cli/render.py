@@ -42,8 +42,16 @@ def emit_json(document: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
+# `geoproxy --quiet`: no warnings and no progress display; never silences errors, change
+# ids, retry notices or what landed.
+QUIET = False
+
+
 def warnings(messages: list[str]) -> None:
-    for message in messages:
+    """Each distinct warning once, in the order first met."""
+    if QUIET:
+        return
+    for message in dict.fromkeys(messages):
         stderr.print(Text("Warning: ", style="bold yellow") + Text(message))
 
 
@@ -541,7 +549,7 @@ def apply_result_text(result: ApplyResult) -> None:
 @contextmanager
 def wait_progress(enabled: bool) -> Iterator[WaitCallback | None]:
     """A live 'waiting for INSYNC' line on a terminal; nothing when output is piped."""
-    if not (enabled and stderr.is_terminal):
+    if not (enabled and stderr.is_terminal) or QUIET:
         yield None
         return
     with stderr.status("Waiting for Route 53 to report INSYNC…") as status:

@@ -144,6 +144,7 @@ def route_application(
             )
 
     routes: list[Route] = []
+    unfenced_partners: dict[tuple[str, str, str], list[str]] = {}
     for source in sources:
         applicable = rules_for(source, app.compliance)
         if source in app.force:
@@ -175,14 +176,21 @@ def route_application(
                           near_tie=nearest.near_tie, near_tie_ms=nearest.near_tie_ms,
                           basis=nearest.basis)
         issues.extend(_compliance_issues(app, index, route, applicable, catalog, table))
-        partner_problems = _partner_issues(app, index, route, applicable)
         if app.auto_failover:
-            issues.extend(partner_problems)
-        else:  # only a manual failover would use the partner, and it checks again then
-            warnings.extend(f"{app.name}: {problem.message}; `geoproxy failover` to it will "
-                            "need --override-compliance" for problem in partner_problems)
+            issues.extend(_partner_issues(app, index, route, applicable))
+        elif (partner := app.pops[route.pop].failover_to) is not None:
+            # Only a manual failover would use the partner, and it checks again then.
+            for rule in applicable:
+                if not matches(partner, rule.allowed_pops):
+                    unfenced_partners.setdefault((rule.name, route.pop, partner),
+                                                 []).append(route.source_region)
         routes.append(route)
 
+    for (rule_name, pop, partner), fenced in unfenced_partners.items():
+        warnings.append(f"{app.name}: compliance rule {rule_name!r}: source regions "
+                        f"{', '.join(fenced)} reach PoP {pop}, whose failover partner "
+                        f"{partner} the rule does not allow; `geoproxy failover` to it will "
+                        "need --override-compliance")
     secondary = (app.cloudfront.origin_failover.secondary_pop
                  if app.cloudfront and app.cloudfront.origin_failover else None)
     if secondary is not None:

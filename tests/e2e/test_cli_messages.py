@@ -101,3 +101,15 @@ def test_plan_apply_routes_and_status_can_be_scoped_to_one_application(
     assert "no application named 'apii' in routing.yaml (did you mean 'api'?)" in typo.stderr
     pruning = run_cli("apply", "--app", "api", "--prune", "--yes")
     assert pruning.returncode == 1 and "cannot be scoped with --app" in pruning.stderr
+
+
+def test_quiet_silences_warnings_never_change_ids_or_errors(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    assert "Warning:" in run_cli("validate").stderr  # the latency table's gaps, at least
+    assert "Warning:" not in run_cli("-q", "validate").stderr
+    moved = run_cli("-q", "failover", "--from", "eu-west-1", "--yes")
+    assert moved.returncode == 0, moved.stderr
+    assert "Submitted change" in moved.stderr and "Warning:" not in moved.stderr
+    failed = run_cli("-q", "failback", "eu-wst-1", "--yes")
+    assert failed.returncode == 1 and "is not an AWS region" in failed.stderr

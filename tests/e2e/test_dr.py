@@ -262,8 +262,13 @@ def test_a_partner_that_breaks_compliance_is_a_warning_without_auto_failover(
     write_policy(tmp_path, DR_POLICY.replace("failover_to: eu-central-1", "failover_to: us-east-1"))
     result = run_cli("validate")
     assert result.returncode == 0
-    assert ("whose failover partner us-east-1 the rule does not allow; `geoproxy failover` to "
-            "it will need --override-compliance") in result.stderr
+    # One line for the rule, the PoP and the partner, naming every source it concerns.
+    [line] = [line for line in result.stderr.splitlines() if "failover partner" in line]
+    assert ("source regions eu-south-2, eu-west-1, eu-west-2 reach PoP eu-west-1, whose "
+            "failover partner us-east-1 the rule does not allow; `geoproxy failover` to it "
+            "will need --override-compliance") in line
+    quiet = run_cli("--quiet", "validate")
+    assert quiet.returncode == 0 and quiet.stderr == ""
 
 
 def test_status_detailed_exitcode(
