@@ -77,6 +77,14 @@ def write_plan(changes: ChangeSet, aws: AwsSettings, document: dict[str, Any], *
     from geoproxy.aws.execute import run
     from geoproxy.aws.session import caller_identity
 
+    if output == "json" and not yes:
+        # A confirmation is never asked without the plan in front of the person, and JSON
+        # output shows none: it is for scripts, which say --yes.
+        refused = RefusedError(f"refusing to {command} without --yes: with --output json "
+                               "there is no plan on screen to confirm",
+                               hint="pass --yes, or drop --output json to review and confirm")
+        refused.output = document
+        raise refused
     confirm(yes, "Apply these changes?", command)
     audit = AuditLog.open(audit_log)
 

@@ -113,3 +113,16 @@ def test_quiet_silences_warnings_never_change_ids_or_errors(
     assert "Submitted change" in moved.stderr and "Warning:" not in moved.stderr
     failed = run_cli("-q", "failback", "eu-wst-1", "--yes")
     assert failed.returncode == 1 and "is not an AWS region" in failed.stderr
+
+
+def test_json_output_on_a_terminal_is_never_asked_to_confirm_unseen(
+    aws: Any, zone: str, tmp_path: Path
+) -> None:
+    from tests.e2e.conftest import run_on_terminal
+
+    write_policy(tmp_path)
+    code, stdout, stderr = run_on_terminal(aws, tmp_path, "y", "apply", "--output", "json")
+    assert code == 1
+    assert "with --output json there is no plan on screen to confirm" in stderr
+    assert json.loads(stdout)["applied"] is False
+    assert aws.count("ChangeResourceRecordSets") == 0
