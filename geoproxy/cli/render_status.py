@@ -22,7 +22,9 @@ def status_json(statuses: list[AppStatus], warning_messages: list[str],
                 "name": status.name,
                 "record": status.record,
                 "zone_id": status.zone_id,
+                "zone": status.zone_name,
                 "healthy": status.healthy,
+                "counts": status.counts(),
                 "failovers": [failover_dict(f) for f in status.failovers],
                 "regions": [
                     {"source_region": region.source_region, "type": region.record_type,
@@ -45,7 +47,7 @@ def status_json(statuses: list[AppStatus], warning_messages: list[str],
 def status_text(statuses: list[AppStatus]) -> None:
     for status in statuses:
         stdout.print(Text.assemble((status.name, "bold"), f"  {status.record}",
-                                   (f"  (zone {status.zone_id})", "dim")))
+                                   (f"  (zone {status.zone_name}, {status.zone_id})", "dim")))
         for failover in status.failovers:
             stdout.print(Text.assemble(
                 ("  failover ", "bold cyan"), f"{failover.from_pop} → {failover.to_pop}",
@@ -66,3 +68,18 @@ def status_text(statuses: list[AppStatus]) -> None:
             stdout.print(Text(f"  extra record of geoproxy's, not in the policy: {extra}",
                               style="yellow"))
         stdout.print()
+    stdout.print(summary_line(statuses))
+
+
+def summary_line(statuses: list[AppStatus]) -> Text:
+    totals = {state: 0 for state in STATE_STYLES}
+    for status in statuses:
+        for state, count in status.counts().items():
+            totals[state] += count
+    extra = sum(len(status.extra) for status in statuses)
+    rows = sum(totals.values())
+    text = Text(f"Status: {len(statuses)} application(s), {rows} record(s): ", style="bold")
+    text.append(", ".join(f"{count} {state}" for state, count in totals.items()))
+    if extra:
+        text.append(f"; {extra} extra record(s)", style="yellow")
+    return text.append(".")

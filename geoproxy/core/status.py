@@ -39,8 +39,16 @@ class AppStatus:
     record: str
     zone_id: str
     failovers: list[Failover]
+    zone_name: str = ""
     regions: list[RegionStatus] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)  # owned records the policy does not want
+
+    def counts(self) -> dict[str, int]:
+        """Rows per state, every state named (zeros too), for the summary line and JSON."""
+        found = {state: 0 for state in ("ok", "failover", "drift", "missing", "foreign")}
+        for region in self.regions:
+            found[region.state] += 1
+        return found
 
     @property
     def healthy(self) -> bool:
@@ -88,6 +96,22 @@ class _PopNames:
         return elb.region if elb else target.dns_name
 
 
+def differing_fields(live: dict[str, Any], wanted: dict[str, Any]) -> str:
+    """Which alias fields of a record at the right PoP differ from the policy's, named."""
+    have, want = live.get("AliasTarget") or {}, wanted.get("AliasTarget") or {}
+    found = []
+    if str(have.get("DNSName", "")).lower().rstrip(".") != str(
+            want.get("DNSName", "")).lower().rstrip("."):
+        found.append(f"DNSName is {have.get('DNSName')}, the policy says {want.get('DNSName')}")
+    for key in ("HostedZoneId", "EvaluateTargetHealth"):
+        if have.get(key) != want.get(key):
+            found.append(f"{key} is {have.get(key)}, the policy says {want.get(key)}")
+    if live.get("HealthCheckId") != wanted.get("HealthCheckId"):
+        found.append(f"HealthCheckId is {live.get('HealthCheckId')}, the policy says "
+                     f"{wanted.get('HealthCheckId')}")
+    return "; ".join(found) or "the record differs from the policy"
+
+
 def _answers_alike(live: dict[str, Any], wanted: dict[str, Any]) -> bool:
     """Route 53 answers the same for both; a record not yet claimed for the owner is in
     sync (the next apply only rewrites its marker)."""
@@ -117,7 +141,8 @@ def app_status(desired: DesiredApp, overlay: dict[str, Failover], live: LiveApp,
                pops_by_target: dict[str, str]) -> AppStatus:
     """`desired` must come from the routes with `overlay` applied (pipeline.resolve_app);
     `pops_by_target` names the policy's PoPs by their targets."""
-    status = AppStatus(desired.name, desired.record_name, live.zone_id, list(overlay.values()))
+    status = AppStatus(desired.name, desired.record_name, live.zone_id, list(overlay.values()),
+                       live.zone_name)
     names = _PopNames(live, pops_by_target)
     broken_pairs = _broken_pairs(desired, live)
     at_name = [record for record in live.records if record.name == desired.record_name]
@@ -151,7 +176,7 @@ def app_status(desired: DesiredApp, overlay: dict[str, Failover], live: LiveApp,
         else:
             state = "drift"
             detail = (f"live points at {live_pop}, expected {route.pop}" if live_pop != route.pop
-                      else "alias settings differ from the policy")
+                      else differing_fields(record.raw, wanted.record.to_route53()))
             detail += ": changed outside geoproxy, or a policy change not yet applied"
         status.regions.append(RegionStatus(route.source_region, key[0], state, live_pop,
                                            target.dns_name if target else None, policy_pop,

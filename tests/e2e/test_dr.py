@@ -323,3 +323,22 @@ def test_status_piped_prints_whole_rows_without_trailing_spaces(
                            "failover", "eu-west-1", "→", "eu-central-1"]
     routes = run_cli("routes", env={"COLUMNS": "40"}).stdout.splitlines()
     assert len(routes) == 1 + 34  # a header, then one whole line per source region
+
+
+def test_status_names_the_field_that_drifted_and_sums_up(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    record = next(r for r in records_at(aws, zone) if r.get("Region") == "eu-west-2")
+    edited = {**record, "AliasTarget": {**record["AliasTarget"], "EvaluateTargetHealth": True}}
+    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
+        "Changes": [{"Action": "DELETE", "ResourceRecordSet": record},
+                    {"Action": "CREATE", "ResourceRecordSet": edited}]})
+    result = run_cli("status")
+    row = next(line for line in result.stdout.splitlines() if " eu-west-2 " in line)
+    assert "drift" in row and "EvaluateTargetHealth is True, the policy says False" in row
+    assert "(zone example.com, " in result.stdout
+    assert result.stdout.rstrip().splitlines()[-1] == (
+        "Status: 1 application(s), 34 record(s): 33 ok, 0 failover, 1 drift, 0 missing, "
+        "0 foreign.")
+    document = json.loads(run_cli("status", "--output", "json").stdout)
+    assert document["applications"][0]["counts"]["drift"] == 1
