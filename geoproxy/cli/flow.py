@@ -175,11 +175,13 @@ def _interrupted(accepted: list[Any]) -> Interrupted:
         return Interrupted("interrupted before Route 53 accepted any change batch",
                            hint="run `geoproxy plan` to see what, if anything, is left to do")
     changes = ", ".join(f"{b.change_id or '(id lost)'} (zone {b.zone_id})" for b in accepted)
+    ids = " ".join(str(b.change_id) for b in accepted if b.change_id)
+    wait = f"`geoproxy wait {ids}` waits for them; " if ids else ""
     return Interrupted(f"interrupted after Route 53 accepted change(s) {changes}: they will "
                        "complete on their own (a batch is atomic)",
-                       hint="check with `geoproxy status` or `geoproxy plan`; a later phase "
-                            "(CloudFront, health-check clean-up) is completed by running the "
-                            "same command again")
+                       hint=f"{wait}check with `geoproxy status` or `geoproxy plan`; a later "
+                            "phase (CloudFront, health-check clean-up) is completed by running "
+                            "the same command again")
 
 
 def refuse_mass_deletion(guarded: list[Any], document: dict[str, Any]) -> None:

@@ -546,21 +546,42 @@ def apply_result_text(result: ApplyResult) -> None:
         stdout.print(Text("Apply complete.", style="bold green"))
 
 
+# Off a terminal, a line at least this often while waiting: a CI job's log shows that the
+# run is alive, and which change it waits for, if it is killed by a job timeout.
+PROGRESS_EVERY_S = 10.0
+
+
+def _waiting_text(batches: list[SubmittedBatch], elapsed: float) -> str:
+    if any(batch.zone_id == "cloudfront" for batch in batches):
+        return f"Waiting for CloudFront to deploy {len(batches)} distribution(s), {elapsed:.0f}s"
+    done = sum(batch.status == "INSYNC" for batch in batches)
+    waiting = ", ".join(str(b.change_id) for b in batches if b.status != "INSYNC")
+    return (f"Waiting for Route 53 to report INSYNC: {done}/{len(batches)} change(s) in "
+            f"sync, {elapsed:.0f}s" + (f" ({waiting})" if waiting else ""))
+
+
 @contextmanager
 def wait_progress(enabled: bool) -> Iterator[WaitCallback | None]:
-    """A live 'waiting for INSYNC' line on a terminal; nothing when output is piped."""
-    if not (enabled and stderr.is_terminal) or QUIET:
+    """A live 'waiting for INSYNC' line on a terminal; off one, a plain line every
+    PROGRESS_EVERY_S seconds (the first at once); nothing with --quiet or JSON output."""
+    if not enabled or QUIET:
         yield None
+        return
+    if not stderr.is_terminal:
+        printed = [-PROGRESS_EVERY_S]
+
+        def log(batches: list[SubmittedBatch], elapsed: float) -> None:
+            if all(batch.status in ("INSYNC", "Deployed") for batch in batches):
+                return
+            if elapsed - printed[0] >= PROGRESS_EVERY_S:
+                printed[0] = elapsed
+                stderr.print(_waiting_text(batches, elapsed))
+
+        yield log
         return
     with stderr.status("Waiting for Route 53 to report INSYNC…") as status:
 
         def update(batches: list[SubmittedBatch], elapsed: float) -> None:
-            if any(batch.zone_id == "cloudfront" for batch in batches):
-                status.update(f"Waiting for CloudFront to deploy {len(batches)} "
-                              f"distribution(s), {elapsed:.0f}s")
-                return
-            done = sum(batch.status == "INSYNC" for batch in batches)
-            status.update(f"Waiting for Route 53 to report INSYNC: {done}/{len(batches)} "
-                          f"change(s) in sync, {elapsed:.0f}s")
+            status.update(_waiting_text(batches, elapsed))
 
         yield update

@@ -126,3 +126,22 @@ def test_json_output_on_a_terminal_is_never_asked_to_confirm_unseen(
     assert "with --output json there is no plan on screen to confirm" in stderr
     assert json.loads(stdout)["applied"] is False
     assert aws.count("ChangeResourceRecordSets") == 0
+
+
+def test_a_no_wait_change_can_be_waited_on_later_and_progress_is_logged_off_a_terminal(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path)
+    aws.pending_polls = 3  # the change answers PENDING three times, then INSYNC
+    submitted = run_cli("apply", "--yes", "--no-wait", "--output", "json")
+    [change_id] = [b["change_id"] for b in json.loads(submitted.stdout)["batches"]]
+    aws.reset_log()
+    waited = run_cli("wait", change_id)
+    assert waited.returncode == 0, waited.stderr
+    assert f"INSYNC: {change_id}" in waited.stdout
+    # No terminal: a plain line naming what it waits for, at once and then every 10 s.
+    assert (f"Waiting for Route 53 to report INSYNC: 0/1 change(s) in sync, 0s ({change_id})"
+            in waited.stderr)
+    assert aws.count("GetChange") == 4
+    unknown = run_cli("wait", "CNOSUCHCHANGE1")
+    assert unknown.returncode == 1 and "CNOSUCHCHANGE1" in unknown.stderr

@@ -257,6 +257,7 @@ def test_ctrl_c_while_waiting_says_what_was_submitted(
     change_id = stderr.split("Submitted change ", 1)[1].split()[0]
     assert f"interrupted after Route 53 accepted change(s) {change_id}" in stderr
     assert "they will complete on their own" in stderr
+    assert f"`geoproxy wait {change_id}` waits for them" in stderr
     assert "Traceback" not in stderr
     assert len(latency_map(aws, zone)) == 34
 

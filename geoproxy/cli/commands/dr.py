@@ -10,6 +10,7 @@ import click
 from geoproxy.aws.session import AwsSettings
 from geoproxy.cli.lazy import LazyModule
 from geoproxy.cli.options import (
+    DEFAULT_TIMEOUT_S,
     app_option,
     aws_options,
     chosen_latency_table,
@@ -173,3 +174,31 @@ def status(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: 
         render_status.status_text(statuses)
         render.orphans_text(orphans)
     return status_exit_code(statuses, orphans) if detailed_exitcode else EXIT_OK
+
+
+@click.command()
+@click.argument("change_ids", nargs=-1, required=True, metavar="CHANGE_ID...")
+@output_option
+@aws_options
+@click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT_S,
+              show_default=True, metavar="SECONDS", help="How long to wait for INSYNC.")
+@reports_errors
+def wait(change_ids: tuple[str, ...], output: str, aws: AwsSettings, timeout: float) -> int:
+    """Wait until Route 53 reports the changes INSYNC (the ids apply and failover print,
+    e.g. after --no-wait or an interrupted run); several ids for a split apply."""
+    import time
+
+    from geoproxy.aws.execute import wait_insync
+    from geoproxy.aws.submit import SubmittedBatch
+
+    batches = [SubmittedBatch("", change_id.split("/")[-1], 0) for change_id in change_ids]
+    started = time.monotonic()
+    with render.wait_progress(enabled=output != "json") as on_wait:
+        wait_insync(batches, aws, started, timeout, on_wait)
+    if output == "json":
+        render.emit_json({"changes": [{"change_id": b.change_id, "status": b.status}
+                                      for b in batches]})
+    else:
+        render.stdout.print(f"INSYNC: {', '.join(str(b.change_id) for b in batches)} "
+                            f"(after {time.monotonic() - started:.1f}s).")
+    return EXIT_OK
