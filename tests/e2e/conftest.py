@@ -413,3 +413,11 @@ CHECKED_POLICY = AUTO_POLICY.replace(
     "        failover_to: eu-central-1\n"
     "        health_check: {protocol: HTTPS, path: /healthz}\n",
 )
+
+
+# --- two applications in one zone: the example's shop, and api beside it -----------------
+
+API = "origin.api.example.com."
+API_APP = EXAMPLE_POLICY.split("applications:\n", 1)[1].replace(
+    "name: shop", "name: api").replace("origin.shop.", "origin.api.")
+TWO_APPS = EXAMPLE_POLICY + API_APP

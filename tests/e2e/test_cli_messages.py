@@ -83,7 +83,7 @@ def test_init_writes_the_example_and_never_overwrites(run_cli: RunCli, tmp_path:
 def test_plan_apply_routes_and_status_can_be_scoped_to_one_application(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
-    from tests.e2e.test_owners import API, TWO_APPS
+    from tests.e2e.conftest import API, TWO_APPS
 
     write_policy(tmp_path, TWO_APPS)
     aws.reset_log()

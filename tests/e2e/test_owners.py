@@ -10,14 +10,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import EXAMPLE_POLICY, write_policy
-from tests.e2e.conftest import DR_POLICY, ORIGIN, RunCli, records_at
+from tests.e2e.conftest import API, API_APP, DR_POLICY, ORIGIN, TWO_APPS, RunCli, records_at
 
 pytestmark = pytest.mark.e2e
 
-API = "origin.api.example.com."
-API_APP = EXAMPLE_POLICY.split("applications:\n", 1)[1].replace(
-    "name: shop", "name: api").replace("origin.shop.", "origin.api.")
-TWO_APPS = EXAMPLE_POLICY + API_APP
 
 
 def owned_by(records: list[dict[str, Any]]) -> set[str]:
