@@ -33,7 +33,7 @@ def cli(debug: bool, quiet: bool) -> None:
 
 
 for command in (check.init, check.validate, check.routes, plan.plan, plan.apply, dr.failover,
-                dr.failback, dr.status, dr.wait, iam.iam_policy, demo.demo):
+                dr.failback, dr.status, dr.wait, iam.iam_policy, demo.demo, demo.sandbox):
     cli.add_command(command)
 
 

@@ -22,9 +22,9 @@ from geoproxy.errors import GeoproxyError
 from geoproxy.policy.catalog import Catalog
 from geoproxy.policy.loader import load_policy
 from geoproxy.policy.models import Policy
+from geoproxy.sandbox.strict.middleware import Call
 from tests.conftest import EXAMPLE_POLICY, write_policy
 from tests.strictaws.iam_requests import unauthorized
-from tests.strictaws.middleware import Call
 
 ORIGIN = "origin.shop.example.com."
 STATE = "_geoproxy." + ORIGIN

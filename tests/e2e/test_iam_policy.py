@@ -20,6 +20,9 @@ import tests.e2e.conftest as e2e
 from geoproxy.core.iam import IamPolicy, iam_policy
 from geoproxy.policy.catalog import Catalog
 from geoproxy.policy.loader import load_policy
+from geoproxy.sandbox.strict.certificates import self_signed_pem
+from geoproxy.sandbox.strict.middleware import Call
+from geoproxy.sandbox.strict.server import scrubbed
 from tests.conftest import EXAMPLE_POLICY, write_policy
 from tests.e2e.conftest import (
     CHECKED_POLICY,
@@ -29,11 +32,8 @@ from tests.e2e.conftest import (
     cloudfront_policy,
     edit_distribution,
 )
-from tests.strictaws.certificates import self_signed_pem
 from tests.strictaws.iam import evaluate
 from tests.strictaws.iam_requests import authorization, unauthorized
-from tests.strictaws.middleware import Call
-from tests.strictaws.server import scrubbed
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .server import StrictMotoServer
+from geoproxy.sandbox.strict.server import StrictMotoServer
 
 
 @pytest.fixture(scope="session")

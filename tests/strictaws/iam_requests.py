@@ -31,9 +31,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
+from geoproxy.sandbox.strict.middleware import Call
+from geoproxy.sandbox.strict.opnames import service_model
+
 from .iam import Decision, evaluate
-from .middleware import Call
-from .opnames import service_model
 
 DEFAULT_ACCOUNT = "123456789012"
 

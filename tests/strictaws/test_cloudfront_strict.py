@@ -22,8 +22,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from geoproxy.sandbox.strict.certificates import self_signed_pem
 from tests.strictaws import StrictMotoServer
-from tests.strictaws.certificates import self_signed_pem
 
 pytest_plugins = ["tests.strictaws.fixtures"]
 

@@ -20,6 +20,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from geoproxy.sandbox.strict.opnames import operation_name, protocol
 from tests.strictaws import Call, StrictMotoServer
 from tests.strictaws.iam import UnsupportedPolicy, evaluate
 from tests.strictaws.iam_requests import (
@@ -30,7 +31,6 @@ from tests.strictaws.iam_requests import (
     normalize_record_name,
     unauthorized,
 )
-from tests.strictaws.opnames import operation_name, protocol
 
 pytest_plugins = ["tests.strictaws.fixtures"]
 

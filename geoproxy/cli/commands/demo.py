@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from geoproxy.cli.lazy import LazyModule
-from geoproxy.cli.options import reports_errors
+from geoproxy.cli.options import chosen_latency_table, policy_option, reports_errors
+from geoproxy.errors import EXIT_OK, GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
 
@@ -24,3 +25,39 @@ def demo(context: click.Context, keep: Path | None) -> int:
     # The demo drives the real command group it was started from, handed over rather than
     # imported, so the sandbox never imports the CLI back.
     return run_demo(keep, cli=context.find_root().command, console=render.stdout)
+
+
+@click.command()
+@policy_option
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="The port on 127.0.0.1 (0: any free one).")
+@reports_errors
+def sandbox(policy_file: Path, port: int) -> int:
+    """Start a local AWS emulator with AWS's semantics, seeded from the policy, on 127.0.0.1
+    until Ctrl-C: its zones, and its distributions with covering certificates. It prints
+    the AWS_ENDPOINT_URL to use. Never touches AWS."""
+    from geoproxy.pipeline import compile_policy
+
+    try:
+        from geoproxy.sandbox.local import DistributionSeed, ZoneSeed, run
+    except ImportError as missing:  # moto is the `sandbox` extra
+        raise GeoproxyError(f"the sandbox needs the emulator: {missing}",
+                            hint="pip install 'geoproxy[sandbox]'") from None
+    compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
+    apps = compiled.loaded.policy.applications
+    # One public zone per name, with the id any application gives for it.
+    zone_ids: dict[str, str | None] = {}
+    for app in apps:
+        zone_ids[app.zone] = zone_ids.get(app.zone) or (
+            app.zone_id.split("/")[-1] if app.zone_id else None)
+    zones = [ZoneSeed(name, zone_id) for name, zone_id in zone_ids.items()]
+    distributions = [DistributionSeed(app.cloudfront.distribution_id,
+                                      tuple(app.cloudfront.aliases))
+                     for app in apps if app.cloudfront]
+    try:
+        run(zones, distributions, port, say=lambda line: render.stdout.print(line,
+                                                                              soft_wrap=True))
+    except OSError as error:
+        raise GeoproxyError(f"cannot start the sandbox on 127.0.0.1:{port}: "
+                            f"{error.strerror or error}") from None
+    return EXIT_OK

@@ -51,7 +51,8 @@ class StrictMotoServer:
     # moto's backends and our patches are process-wide, so two servers would share both.
     _active: ClassVar[StrictMotoServer | None] = None
 
-    def __init__(self, pending_polls: int = 1) -> None:
+    def __init__(self, pending_polls: int = 1, port: int = 0) -> None:
+        self._port = port  # 0: the OS picks a free one, so parallel runs cannot collide
         self._default_pending_polls = pending_polls
         self.changes = ChangeTracker(pending_polls)
         self._aliases = AliasRegistry()
@@ -81,10 +82,9 @@ class StrictMotoServer:
                 self._patches.append(patcher)  # so stop() undoes exactly what was done
             for name in inherited:
                 del os.environ[name]
-            # Port 0: the OS picks a free port, so parallel test runs cannot collide.
             self._server = make_server(
-                HOST, 0, self._middleware, threaded=True, request_handler=_QuietHandler
-            )
+                HOST, self._port, self._middleware, threaded=True,
+                request_handler=_QuietHandler)
         except BaseException:
             self.stop()
             raise

@@ -1,0 +1,81 @@
+"""`geoproxy sandbox`: the README's "try your own policy" walk-through, against it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from geoproxy.sandbox.strict.server import scrubbed
+from tests.conftest import EXAMPLE_POLICY, write_policy
+
+pytestmark = pytest.mark.e2e
+
+ZONE_ID = "Z0SANDBOXSHOP1"
+DISTRIBUTION = "E1SANDBOXDIST9"
+
+
+def three_apps_two_zones() -> str:
+    shop = EXAMPLE_POLICY.replace("    zone: example.com\n",
+                                  f"    zone: example.com\n    zone_id: {ZONE_ID}\n", 1)
+    shop += (f"    cloudfront:\n      distribution_id: {DISTRIBUTION}\n"
+             "      aliases: [shop.example.com]\n")
+    app = EXAMPLE_POLICY.split("applications:\n", 1)[1]
+    api = app.replace("name: shop", "name: api").replace("origin.shop.", "origin.api.")
+    org = app.replace("name: shop", "name: org").replace("zone: example.com",
+                                                          "zone: example.org").replace(
+        "origin.shop.example.com", "origin.shop.example.org")
+    return shop + api + org
+
+
+def test_the_walk_through_runs_against_the_sandbox_with_no_record_lost(tmp_path: Path) -> None:
+    policy = write_policy(tmp_path, three_apps_two_zones())
+    env = scrubbed(os.environ)
+    sandbox = subprocess.Popen([sys.executable, "-m", "geoproxy", "sandbox", "-f", str(policy)],
+                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True,
+                               stderr=subprocess.PIPE)
+    try:
+        exports: dict[str, str] = {}
+        assert sandbox.stdout is not None
+        for line in sandbox.stdout:
+            if line.startswith("export "):
+                key, _, value = line.removeprefix("export ").strip().partition("=")
+                exports[key] = value
+            if line.startswith("The sandbox keeps its state"):
+                break
+        assert exports["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
+        cli_env = {**env, **exports, "NO_COLOR": "1", "COLUMNS": "200",
+                   "GEOPROXY_POLL_INTERVAL": "0.01", "AWS_CONFIG_FILE": os.devnull,
+                   "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+
+        def geoproxy(*args: str) -> Any:
+            return subprocess.run([sys.executable, "-m", "geoproxy", *args], cwd=tmp_path,
+                                  env=cli_env, text=True, capture_output=True, timeout=120)
+
+        def latency_records() -> dict[str, int]:
+            document = json.loads(geoproxy("status", "--output", "json").stdout)
+            return {app["name"]: sum(r["state"] in ("ok", "failover") for r in app["regions"])
+                    for app in document["applications"]}
+
+        planned = geoproxy("plan", "--detailed-exitcode")
+        assert planned.returncode == 2, planned.stderr  # everything to create, no error
+        assert geoproxy("apply", "--yes").returncode == 0
+        assert latency_records() == {"shop": 34, "api": 34, "org": 34}
+        moved = geoproxy("failover", "--from", "eu-west-1", "--to", "us-east-1",
+                         "--override-compliance", "sandbox drill", "--yes")
+        assert moved.returncode == 0, moved.stderr
+        status = geoproxy("status", "--detailed-exitcode")
+        assert status.returncode == 4, status.stdout  # only failovers differ
+        assert geoproxy("failback", "eu-west-1", "--yes").returncode == 0
+        assert latency_records() == {"shop": 34, "api": 34, "org": 34}
+        assert geoproxy("plan", "--detailed-exitcode").returncode == 0
+    finally:
+        sandbox.send_signal(signal.SIGINT)
+        _, stderr = sandbox.communicate(timeout=30)
+    assert sandbox.returncode == 0, stderr
