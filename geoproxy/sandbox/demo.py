@@ -1,6 +1,7 @@
 """`geoproxy demo`: the whole story, run by the real CLI against an in-process AWS emulator.
 
-The emulator (moto) listens on 127.0.0.1 only, and the demo replaces any AWS credentials,
+The emulator (moto behind the strict layer, as `geoproxy sandbox` runs it) listens on
+127.0.0.1 only, and the demo replaces any AWS credentials,
 profile and endpoint in its own process with fake ones first, so it cannot reach real AWS
 even on a machine that is logged in to it.
 """
@@ -14,7 +15,6 @@ import socket
 import tempfile
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.console import Console
@@ -59,35 +59,6 @@ def _isolate_from_real_aws(endpoint_url: str, scratch: Path) -> None:
     })
 
 
-def _mend_moto_recreate() -> Any:
-    """moto (5.x) refuses a CREATE that repeats one from its journal, even when the record
-    was deleted since: failing back re-creates exactly the records of the first apply, which
-    real Route 53 accepts. The demo drops such stale journal entries before each batch."""
-    from unittest import mock
-
-    from moto.route53.models import Route53Backend
-
-    original = Route53Backend.change_resource_record_sets
-
-    def change_resource_record_sets(self: Any, zoneid: str,
-                                    change_list: list[dict[str, Any]]) -> None:
-        zone = self.get_hosted_zone(zoneid)
-        def key(record_set: dict[str, Any]) -> tuple[str, str, str | None]:
-            return (record_set["Name"].rstrip(".").lower(), record_set["Type"],
-                    record_set.get("SetIdentifier"))
-
-        live = {(r.name.rstrip(".").lower(), r.type, r.set_identifier) for r in zone.rrsets}
-        live -= {key(c["ResourceRecordSet"]) for c in change_list if c["Action"] == "DELETE"}
-        for change in change_list:
-            if change["Action"] == "CREATE" and key(change["ResourceRecordSet"]) not in live:
-                while change in zone.rr_changes:
-                    zone.rr_changes.remove(change)
-        original(self, zoneid, change_list)
-
-    return mock.patch.object(Route53Backend, "change_resource_record_sets",
-                             change_resource_record_sets)
-
-
 def run_demo(keep: Path | None, *, cli: click.Command, console: Console) -> int:
     """Tell the story by running `cli` (the real command group) step by step."""
 
@@ -101,25 +72,22 @@ def run_demo(keep: Path | None, *, cli: click.Command, console: Console) -> int:
         return code
 
     try:
-        from moto.server import ThreadedMotoServer
+        from geoproxy.sandbox.strict import StrictMotoServer
     except ImportError:
         raise GeoproxyError("the demo needs the moto emulator",
                             hint="pip install 'geoproxy[demo]'") from None
-    import boto3
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="geoproxy-demo-") as scratch_dir:
         workdir = keep or Path(scratch_dir)
         workdir.mkdir(parents=True, exist_ok=True)
-        port = _free_port()
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        server.start()
-        mend = _mend_moto_recreate()
-        mend.start()
+        # The same emulator as `geoproxy sandbox` and the test suite: moto behind the strict
+        # layer, so the demo shows what real Route 53 would do.
+        server = StrictMotoServer(pending_polls=1).start()
         try:
-            endpoint = f"http://127.0.0.1:{port}"
+            endpoint = server.endpoint_url
             _isolate_from_real_aws(endpoint, Path(scratch_dir))
-            route53 = boto3.client("route53", endpoint_url=endpoint, region_name="us-east-1")
+            route53 = server.client("route53")
             zone = route53.create_hosted_zone(Name=DEMO_ZONE, CallerReference="geoproxy-demo")
             zone_id = zone["HostedZone"]["Id"].split("/")[-1]
             console.print(Text.assemble(
@@ -169,7 +137,6 @@ def run_demo(keep: Path | None, *, cli: click.Command, console: Console) -> int:
             codes.append(_run("11. Fail back", "failback", "-f", str(grown), "ap-southeast-1",
                               "--yes"))
         finally:
-            mend.stop()
             server.stop()
     expected = [0, 0, 0, 0, 2, 0, 0, 1, 0, 0, 0]
     if codes != expected:

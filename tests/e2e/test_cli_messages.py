@@ -145,3 +145,39 @@ def test_a_no_wait_change_can_be_waited_on_later_and_progress_is_logged_off_a_te
     assert aws.count("GetChange") == 4
     unknown = run_cli("wait", "CNOSUCHCHANGE1")
     assert unknown.returncode == 1 and "CNOSUCHCHANGE1" in unknown.stderr
+
+
+def test_on_a_terminal_the_wait_is_a_live_progress_line(
+    aws: Any, zone: str, tmp_path: Path
+) -> None:
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    write_policy(tmp_path)
+    aws.pending_polls = 4
+    controller, terminal = pty.openpty()
+    environment = {**aws.env(), "GEOPROXY_POLL_INTERVAL": "0.2", "COLUMNS": "160"}
+    process = subprocess.Popen([sys.executable, "-m", "geoproxy", "apply", "--yes"],
+                               cwd=tmp_path, env=environment, stdin=terminal, stdout=terminal,
+                               stderr=terminal)
+    os.close(terminal)
+    seen = b""
+    deadline = time.monotonic() + 60
+    try:
+        while process.poll() is None and time.monotonic() < deadline:
+            if select.select([controller], [], [], 0.1)[0]:
+                try:
+                    seen += os.read(controller, 65536)
+                except OSError:
+                    break
+        process.wait(timeout=30)
+    finally:
+        os.close(controller)
+    assert process.returncode == 0
+    text = seen.decode(errors="replace")
+    assert "Waiting for Route 53 to report INSYNC: 0/1 change(s) in sync" in text
+    assert "Apply complete" in text
