@@ -181,3 +181,21 @@ def test_on_a_terminal_the_wait_is_a_live_progress_line(
     text = seen.decode(errors="replace")
     assert "Waiting for Route 53 to report INSYNC: 0/1 change(s) in sync" in text
     assert "Apply complete" in text
+
+
+def test_a_refused_failover_shows_its_plan_and_how_to_leave_the_blocked_app_out(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    from tests.e2e.conftest import API_APP
+
+    unfenced = API_APP.split("    compliance:\n")[0]
+    write_policy(tmp_path, EXAMPLE_POLICY + unfenced)
+    assert run_cli("apply", "--yes").returncode == 0
+    refused = run_cli("failover", "--from", "eu-west-1", "--to", "us-east-1", "--yes")
+    assert refused.returncode == 1
+    assert "shop: compliance rule 'gdpr' forbids PoP us-east-1" in refused.stderr
+    assert "or leave shop out: --app api" in refused.stderr
+    assert "Plan:" in refused.stdout  # what it would have done, in text mode
+    narrowed = run_cli("failover", "--from", "eu-west-1", "--to", "us-east-1", "--app", "api",
+                       "--yes")
+    assert narrowed.returncode == 0, narrowed.stderr

@@ -82,7 +82,7 @@ def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
         "plan": render.plan_json(the_plan), "applied": False,
     }
     render.warnings(the_plan.warnings)
-    flow.refuse_if_unsafe(the_plan, document)
+    _refuse_showing_the_plan(the_plan, document, output, list(targets))
     caller = identify() if identify is not None else None
     return flow.finish_overlay_change(
         the_plan, aws, document, output=output, dry_run=dry_run, yes=yes, no_wait=no_wait,
@@ -92,6 +92,29 @@ def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
                             + ", ".join(sorted(set(targets.values()))),
         out_file=out_file, policy_file=compiled.loaded.file, declared_at=declared_at,
     )
+
+
+def _refuse_showing_the_plan(the_plan: Any, document: dict[str, Any], output: str,
+                            apps: list[str]) -> None:
+    """A refused failover shows what it would have done, and, when only some applications
+    are the problem, how to leave them out."""
+    from geoproxy.core.plan import check
+
+    problems = check(the_plan)
+    if not problems:
+        return
+    if output != "json" and the_plan.has_changes:
+        render.plan_text(the_plan)
+    blocked = {app for app in apps if any(p.startswith(f"{app}: ") for p in problems)}
+    others = [app for app in apps if app not in blocked]
+    try:
+        flow.refuse_if_unsafe(the_plan, document)
+    except GeoproxyError as refused:
+        if blocked and others:
+            refused.hint = ((refused.hint + "; ") if refused.hint else "") + (
+                f"or leave {', '.join(sorted(blocked))} out: "
+                + " ".join(f"--app {app}" for app in others))
+        raise
 
 
 @click.command()
