@@ -50,6 +50,7 @@ from geoproxy.core.routing import AppRouting, RoutingResult, route_policy
 from geoproxy.core.state import state_name
 from geoproxy.errors import GeoproxyError, RefusedError
 from geoproxy.policy.catalog import Catalog
+from geoproxy.policy.checks import region_problem
 from geoproxy.policy.latency import LatencyTable
 from geoproxy.policy.loader import LoadedPolicy, load_policy
 
@@ -429,9 +430,8 @@ def check_app_names(compiled: Compiled, app_names: tuple[str, ...]) -> None:
 
 def check_region(compiled: Compiled, region: str, option: str) -> None:
     """A region argument that is no Route 53 latency region is a typo: say which it meant."""
-    if not compiled.catalog.accepts(region):
-        raise GeoproxyError(f"{option} {region!r} is not an AWS region"
-                            + _did_you_mean(region, list(compiled.catalog.latency_regions)))
+    if problem := region_problem(region, compiled.catalog, option):
+        raise GeoproxyError(problem)
 
 
 def failover_scope(compiled: Compiled, from_pop: str, to_pop: str | None,

@@ -58,8 +58,22 @@ class AwsSettings:
 
     def has_credentials(self) -> bool:
         """Whether the credential chain finds any, without a call to AWS."""
-        self._make_client("sts", botocore_retries=False)  # creates the session, or says why
-        return self._session.get_credentials() is not None
+        return self._boto3_session().get_credentials() is not None
+
+    def _boto3_session(self) -> Any:
+        """The one boto3 session of the run (made on first use); checks the endpoint too."""
+        import boto3
+        import botocore.exceptions
+
+        _check_endpoint(self.endpoint_url, "--endpoint-url")
+        _check_endpoint(os.environ.get("AWS_ENDPOINT_URL"), "AWS_ENDPOINT_URL")
+        if self._session is None:
+            try:
+                self._session = boto3.Session(profile_name=self.profile)
+            except botocore.exceptions.ProfileNotFound:
+                raise AwsError(f"AWS profile {self.profile!r} is not configured",
+                               hint="list profiles with `aws configure list-profiles`") from None
+        return self._session
 
     def write_client(self, service: str) -> Any:
         """A client that sends each request exactly once: botocore's own retries would repeat
@@ -71,18 +85,9 @@ class AwsSettings:
         return self._clients[key]
 
     def _make_client(self, service: str, *, botocore_retries: bool) -> Any:
-        import boto3
-        import botocore.exceptions
         from botocore.config import Config
 
-        _check_endpoint(self.endpoint_url, "--endpoint-url")
-        _check_endpoint(os.environ.get("AWS_ENDPOINT_URL"), "AWS_ENDPOINT_URL")
-        if self._session is None:
-            try:
-                self._session = boto3.Session(profile_name=self.profile)
-            except botocore.exceptions.ProfileNotFound:
-                raise AwsError(f"AWS profile {self.profile!r} is not configured",
-                               hint="list profiles with `aws configure list-profiles`") from None
+        session = self._boto3_session()
         mode = os.environ.get("AWS_RETRY_MODE") or "standard"
         user_retries = os.environ.get("AWS_MAX_ATTEMPTS") or os.environ.get("AWS_RETRY_MODE")
         if botocore_retries and user_retries:
@@ -96,7 +101,7 @@ class AwsSettings:
         config = Config(retries=retries, connect_timeout=10, read_timeout=60,  # type: ignore[arg-type]
                         user_agent_extra=USER_AGENT)
         with aws_errors(f"create a {service} client"):
-            return self._session.client(service, region_name=GLOBAL_REGION,
+            return session.client(service, region_name=GLOBAL_REGION,
                                         endpoint_url=self.endpoint_url, config=config)
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from geoproxy.core.desired import in_zone
 from geoproxy.policy.models import Application, Policy
 
 WILDCARD = "*"
@@ -35,10 +36,6 @@ class IamPolicy:
     warnings: list[str] = field(default_factory=list)
 
 
-def _in_zone(name: str, zone: str) -> bool:
-    return name == zone or name.endswith("." + zone)
-
-
 def record_names(app: Application) -> list[str]:
     """The names geoproxy writes for an application, as Route 53 normalises them for the
     condition key (lower case, no trailing dot; policy names hold nothing to escape). The
@@ -46,7 +43,7 @@ def record_names(app: Application) -> list[str]:
     of PoPs a later policy drops, which apply then deletes."""
     names = [app.record, f"*.{app.record}"]
     if app.cloudfront:
-        names += [alias for alias in app.cloudfront.aliases if _in_zone(alias, app.zone)]
+        names += [alias for alias in app.cloudfront.aliases if in_zone(alias, app.zone)]
     return names
 
 

@@ -13,7 +13,7 @@ from geoproxy.policy.catalog import Catalog, parse_elb_target
 from geoproxy.policy.models import Application, Policy
 
 
-def _region_problem(region: str, catalog: Catalog, what: str) -> str | None:
+def region_problem(region: str, catalog: Catalog, what: str) -> str | None:
     if catalog.accepts(region):
         return None
     close = difflib.get_close_matches(region, catalog.latency_regions, n=1)
@@ -34,10 +34,10 @@ def _application_issues(app: Application, index: int, catalog: Catalog) -> list[
     if isinstance(app.source_regions, list):
         for position, region in enumerate(app.source_regions):
             problem(("source_regions", position),
-                    _region_problem(region, catalog, "source region"))
+                    region_problem(region, catalog, "source region"))
     for region, pop in app.pops.items():
         where = ("pops", region)
-        bad_region = _region_problem(region, catalog, "PoP region")
+        bad_region = region_problem(region, catalog, "PoP region")
         problem(where, bad_region)
         if bad_region:
             continue
@@ -75,7 +75,7 @@ def _application_issues(app: Application, index: int, catalog: Catalog) -> list[
                     f"({', '.join(app.pops)})")
     for source, pop_region in app.force.items():
         where = ("force", source)
-        problem(where, _region_problem(source, catalog, "forced source region"))
+        problem(where, region_problem(source, catalog, "forced source region"))
         if pop_region not in app.pops:
             problem(where, f"forces {source} to {pop_region}, which is not one of this "
                            f"application's pops ({', '.join(app.pops)})")

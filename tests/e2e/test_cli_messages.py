@@ -21,11 +21,13 @@ def test_region_and_application_typos_get_a_did_you_mean(
     aws.reset_log()
     region = run_cli("failover", "--from", "eu-wst-1", "--yes")
     assert region.returncode == 1
-    assert "--from 'eu-wst-1' is not an AWS region (did you mean 'eu-west-1'?)" in region.stderr
+    assert ("--from 'eu-wst-1' is not a Route 53 latency region (did you mean 'eu-west-1'?)"
+            in region.stderr)
     app = run_cli("failover", "--from", "eu-west-1", "--app", "shopp", "--yes")
     assert "no application named 'shopp' in routing.yaml (did you mean 'shop'?)" in app.stderr
     back = run_cli("failback", "eu-wst-1", "--yes")
-    assert "region 'eu-wst-1' is not an AWS region (did you mean 'eu-west-1'?)" in back.stderr
+    assert ("region 'eu-wst-1' is not a Route 53 latency region (did you mean 'eu-west-1'?)"
+            in back.stderr)
     assert aws.count() == 0  # all found before any AWS call
 
 
@@ -112,7 +114,7 @@ def test_quiet_silences_warnings_never_change_ids_or_errors(
     assert moved.returncode == 0, moved.stderr
     assert "Submitted change" in moved.stderr and "Warning:" not in moved.stderr
     failed = run_cli("-q", "failback", "eu-wst-1", "--yes")
-    assert failed.returncode == 1 and "is not an AWS region" in failed.stderr
+    assert failed.returncode == 1 and "is not a Route 53 latency region" in failed.stderr
 
 
 def test_json_output_on_a_terminal_is_never_asked_to_confirm_unseen(

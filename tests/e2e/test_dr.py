@@ -250,7 +250,8 @@ def test_failback_of_a_region_that_is_no_pop_is_an_error(
 ) -> None:
     typo = run_cli("failback", "eu-west1", "--yes")
     assert typo.returncode == 1
-    assert "region 'eu-west1' is not an AWS region (did you mean 'eu-west-1'?)" in typo.stderr
+    assert ("region 'eu-west1' is not a Route 53 latency region (did you mean 'eu-west-1'?)"
+            in typo.stderr)
     result = run_cli("failback", "eu-north-1", "--yes")
     assert result.returncode == 1
     assert "no application has a PoP in 'eu-north-1'" in result.stderr
