@@ -24,7 +24,9 @@ def cli(debug: bool, quiet: bool) -> None:
     """Route one CloudFront origin name to regional PoPs with Route 53 latency records.
 
     Exit codes: 0 success (no changes); 1 error (nothing was written unless the message says
-    so); 2 changes pending (only `plan --detailed-exitcode`).
+    so); 2 changes pending or something differs (`plan`/`status --detailed-exitcode`); 3 a
+    stale saved plan; 4 only a failover differs (`status --detailed-exitcode`); 130
+    interrupted.
     """
     if quiet:
         import geoproxy.cli.render as loaded  # the module itself, not the lazy stand-in
