@@ -1,9 +1,9 @@
-"""The requests geoproxy is expected to make, per command, as docs/performance.md derives them.
+"""The requests geoproxy is expected to make, per command, as docs/operations/request-formulae.md derives them.
 
 The benchmark prints these beside what the emulator counted, so a change in geoproxy's read
 or write pattern shows up as a difference. They describe the benchmark's policies (no
 CloudFront section, no auto_failover, one name between each record and its zone apex), not
-every policy: see docs/performance.md for the general rules.
+every policy: see docs/operations/request-formulae.md for the general rules.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ For 1, 30 and 300 applications (and 300 over two zones) it times `validate`, `ro
 and the requests the emulator counted by operation; in the same run it times the baselines
 the targets are ratios to (plain boto3 scripts doing the same reads and writes,
 `python -c pass`, `aws --version`) and prints the ratios. bench/README.md and
-docs/performance.md say what every number is.
+docs/operations/request-formulae.md say what every number is.
 """
 
 from __future__ import annotations
@@ -258,7 +258,7 @@ def requests_text(requests: dict[str, int]) -> str:
 def print_table(bench: Bench) -> None:
     print("\nwall s: median over the runs (min–max); CPU s: median user+sys of the child; "
           "peak MB: max RSS of the child over the runs;\nreq: requests the emulator counted "
-          "(last run), GetChange separately; formula: docs/performance.md's prediction")
+          "(last run), GetChange separately; formula: docs/operations/request-formulae.md's prediction")
     header = (f"{'scenario':<17} {'command':<22} {'runs':>4} {'wall s':>7} {'(min–max)':>15} "
               f"{'CPU s':>6} {'peak MB':>7} {'req':>5} {'GetChg':>6} formula  by operation")
     print(header)
