@@ -40,14 +40,36 @@ class StrictModel(BaseModel):
 
 
 class HealthCheck(StrictModel):
-    """A Route 53 health check of a PoP, used by its auto-failover pair's PRIMARY record."""
+    """A Route 53 health check of this PoP, created and deleted by geoproxy. It is attached to
+    the PRIMARY record of the PoP's failover pair, so it needs `auto_failover: true`: while the
+    check fails, Route 53 sends the PoP's traffic to its `failover_to` partner."""
 
-    protocol: Literal["HTTPS", "HTTP", "TCP"] = "HTTPS"
-    port: int | None = Field(default=None, ge=1, le=65535)  # default: 443 HTTPS, 80 HTTP
-    path: str = "/"
-    fqdn: str | None = None  # default: the PoP's target
-    request_interval: Literal[10, 30] = 30
-    failure_threshold: int = Field(default=3, ge=1, le=10)
+    protocol: Literal["HTTPS", "HTTP", "TCP"] = Field(
+        default="HTTPS", examples=["HTTPS", "TCP"],
+        description="How Route 53's health checkers test the PoP (the check's `Type`): `HTTPS` "
+                    "and `HTTP` request `path` and expect a 2xx or 3xx status; `TCP` only opens "
+                    "a connection to `port`.")
+    port: int | None = Field(
+        default=None, ge=1, le=65535, examples=[443, 8443],
+        description="The port checked. Default: 443 for `HTTPS`, 80 for `HTTP`; a `TCP` check "
+                    "has no default and needs one.")
+    path: str = Field(
+        default="/", examples=["/", "/healthz"],
+        description="The request path (`ResourcePath`) of `HTTPS` and `HTTP` checks: starts "
+                    "with `/`, at most 255 characters. Not used by `TCP` checks.")
+    fqdn: str | None = Field(
+        default=None, examples=["health.shop.example.com"],
+        description="The host name Route 53's checkers resolve and connect to "
+                    "(`FullyQualifiedDomainName`); for `HTTPS` it is also sent as the TLS "
+                    "server name (SNI). Default: the PoP's `target`.")
+    request_interval: Literal[10, 30] = Field(
+        default=30, examples=[30, 10],
+        description="Seconds between two checks from each Route 53 health checker "
+                    "(`RequestInterval`): 10 or 30. 10 notices a failure sooner and costs more.")
+    failure_threshold: int = Field(
+        default=3, ge=1, le=10, examples=[3],
+        description="How many checks in a row must fail before Route 53 considers the PoP "
+                    "unhealthy (`FailureThreshold`).")
 
     @field_validator("path")
     @classmethod
@@ -68,12 +90,30 @@ class HealthCheck(StrictModel):
 
 
 class Pop(StrictModel):
-    """One application PoP: the load balancer (or other alias target) in one AWS region."""
+    """One PoP of an application: the load balancer (or other alias target) in one AWS
+    region, whose name is its key under `pops`."""
 
-    target: str
-    hosted_zone_id: str | None = None
-    failover_to: str | None = None  # the partner PoP `geoproxy failover` uses without --to
-    health_check: HealthCheck | None = None  # only with the application's auto_failover
+    target: str = Field(
+        examples=["shop-euw1-456.eu-west-1.elb.amazonaws.com"],
+        description="The alias target that this PoP's traffic reaches, normally the DNS name of "
+                    "the load balancer in this region. Compared lower-case, without the "
+                    "trailing dot.")
+    hosted_zone_id: str | None = Field(
+        default=None, examples=["Z1LMS91P8CMLE5"],
+        description="The alias target's hosted zone id (upper-case letters and digits; a "
+                    "`/hostedzone/` prefix is removed). Default: derived from a load balancer's "
+                    "DNS name; required for any other target.")
+    failover_to: str | None = Field(
+        default=None, examples=["eu-central-1"],
+        description="This PoP's failover partner, another key of the application's `pops`: "
+                    "where `geoproxy failover --from <this PoP>` sends its traffic without "
+                    "`--to`, and, with `auto_failover`, where Route 53 sends it while the PoP is "
+                    "unhealthy. The compliance rules must allow it.")
+    health_check: HealthCheck | None = Field(
+        default=None, examples=[{"protocol": "HTTPS", "path": "/healthz"}],
+        description="A Route 53 health check of this PoP; only with the application's "
+                    "`auto_failover: true`. Default: none, and the failover pair follows the "
+                    "load balancer's own health.")
 
     @field_validator("target")
     @classmethod
@@ -89,11 +129,23 @@ class Pop(StrictModel):
 
 
 class ComplianceRule(StrictModel):
-    """Sources whose names match `sources` may only be routed to PoPs matching `allowed_pops`."""
+    """A fence: source regions whose names match `sources` may only be routed to PoPs whose
+    regions match `allowed_pops`. Every route (forced or nearest), failover partner and
+    CloudFront origin failover is checked against it; a breach makes the policy invalid, and
+    geoproxy never re-routes quietly to satisfy it."""
 
-    name: str = Field(min_length=1)
-    sources: list[str] = Field(min_length=1)
-    allowed_pops: list[str] = Field(min_length=1)
+    name: str = Field(
+        min_length=1, examples=["gdpr"],
+        description="The rule's name, shown in errors and by `geoproxy routes`.")
+    sources: list[str] = Field(
+        min_length=1, examples=[["eu-*"], ["me-south-1", "me-central-1"]],
+        description="Shell-style globs (`*`, `?`, `[...]`), matched case-sensitively against "
+                    "source region names: the rule applies to the regions that match one. "
+                    "Region names are lower-case, so the globs must be too.")
+    allowed_pops: list[str] = Field(
+        min_length=1, examples=[["eu-*"], ["eu-west-1", "eu-central-1"]],
+        description="Globs matched against PoP region names: the only PoPs the rule's sources "
+                    "may reach. At least one of the application's PoPs must match.")
 
     @field_validator("sources", "allowed_pops")
     @classmethod
@@ -110,21 +162,50 @@ DEFAULT_TIMEOUT_MAX = 60
 
 
 class OriginSettings(StrictModel):
-    """The custom origin geoproxy keeps on the distribution (its domain is the record)."""
+    """The custom origin geoproxy keeps on the distribution. Its domain name is always the
+    application's `record`; every key is optional."""
 
-    protocol_policy: Literal["https-only", "http-only", "match-viewer"] = "https-only"
-    https_port: int = Field(default=443, ge=1, le=65535)
-    http_port: int = Field(default=80, ge=1, le=65535)
-    read_timeout: int = Field(default=30, ge=1, le=180)
-    keepalive_timeout: int = Field(default=5, ge=1, le=180)
+    protocol_policy: Literal["https-only", "http-only", "match-viewer"] = Field(
+        default="https-only", examples=["https-only"],
+        description="How CloudFront connects to the origin (`OriginProtocolPolicy`): HTTPS "
+                    "only, HTTP only, or the viewer's protocol. With HTTPS, the PoPs' "
+                    "certificates must cover the `record`.")
+    https_port: int = Field(
+        default=443, ge=1, le=65535, examples=[443],
+        description="The port CloudFront connects to for HTTPS (`HTTPSPort`).")
+    http_port: int = Field(
+        default=80, ge=1, le=65535, examples=[80],
+        description="The port CloudFront connects to for HTTP (`HTTPPort`).")
+    read_timeout: int = Field(
+        default=30, ge=1, le=180, examples=[30],
+        description="Seconds CloudFront waits for the origin's response "
+                    "(`OriginReadTimeout`): at most 60, or 180 with `timeout_quota_raised`.")
+    keepalive_timeout: int = Field(
+        default=5, ge=1, le=180, examples=[5],
+        description="Seconds CloudFront keeps an idle connection to the origin open "
+                    "(`OriginKeepaliveTimeout`): at most 60, or 180 with "
+                    "`timeout_quota_raised`.")
     ssl_protocols: list[Literal["TLSv1.2", "TLSv1.1", "TLSv1", "SSLv3"]] = Field(
-        default_factory=lambda: ["TLSv1.2"], min_length=1)
-    connection_attempts: int = Field(default=3, ge=1, le=3)
-    connection_timeout: int = Field(default=10, ge=1, le=10)
+        default_factory=lambda: ["TLSv1.2"], min_length=1, examples=[["TLSv1.2"]],
+        description="The TLS versions CloudFront may use with the origin "
+                    "(`OriginSslProtocols`); no repeats.")
+    connection_attempts: int = Field(
+        default=3, ge=1, le=3, examples=[3],
+        description="How many times CloudFront tries to connect to the origin "
+                    "(`ConnectionAttempts`).")
+    connection_timeout: int = Field(
+        default=10, ge=1, le=10, examples=[10],
+        description="Seconds CloudFront waits for each connection attempt "
+                    "(`ConnectionTimeout`). Attempts times this is how long a cache miss can "
+                    "wait on a PoP that accepts no connection.")
     # CloudFront accepts response and keep-alive timeouts up to 60 s; up to 180 s only once
     # AWS raised the account's quota (CloudFront Developer Guide, "Values that you specify
     # when you create or update a distribution": response timeout, keep-alive timeout).
-    timeout_quota_raised: bool = False
+    timeout_quota_raised: bool = Field(
+        default=False, examples=[True],
+        description="Set `true` only if AWS raised this account's CloudFront quotas for origin "
+                    "response and keep-alive timeouts: `read_timeout` and `keepalive_timeout` "
+                    "may then be up to 180 seconds instead of 60.")
 
     @model_validator(mode="after")
     def _timeouts_within_quota(self) -> OriginSettings:
@@ -149,8 +230,17 @@ class OriginSettings(StrictModel):
 
 
 class GeoRestriction(StrictModel):
-    type: Literal["whitelist", "blacklist", "none"] = "none"
-    countries: list[str] = Field(default_factory=list)
+    """The distribution's geo restriction: which viewers' countries CloudFront serves."""
+
+    type: Literal["whitelist", "blacklist", "none"] = Field(
+        default="none", examples=["blacklist", "whitelist"],
+        description="`whitelist`: only viewers in `countries` are served; `blacklist`: viewers "
+                    "in `countries` are refused; `none`: no restriction, and no `countries`.")
+    countries: list[str] = Field(
+        default_factory=list, examples=[["KP"], ["DE", "FR", "NO"]],
+        description="ISO 3166-1 alpha-2 country codes, upper case, no repeats; `whitelist` and "
+                    "`blacklist` need at least one. Quote `'NO'` (Norway): YAML reads a bare "
+                    "NO as false.")
 
     @field_validator("countries", mode="before")
     @classmethod
@@ -182,11 +272,19 @@ class GeoRestriction(StrictModel):
 
 
 class OriginFailover(StrictModel):
-    """A CloudFront origin group: the geo origin first, one PoP directly as the fallback."""
+    """A CloudFront origin group: geoproxy's origin first, one PoP directly as the fallback
+    for `GET`, `HEAD` and `OPTIONS` requests the primary fails."""
 
-    secondary_pop: str
+    secondary_pop: str = Field(
+        examples=["eu-west-1"],
+        description="The fallback PoP, a key of the application's `pops`, reached from any edge "
+                    "through the direct name `<secondary_pop>.<record>`. Every compliance rule "
+                    "that applies to one of the application's source regions must allow it.")
     status_codes: list[Literal[400, 403, 404, 416, 500, 502, 503, 504]] = Field(
-        default_factory=lambda: [500, 502, 503, 504], min_length=1)
+        default_factory=lambda: [500, 502, 503, 504], min_length=1,
+        examples=[[500, 502, 503, 504], [502, 503, 504]],
+        description="The primary's HTTP status codes that make CloudFront try the secondary "
+                    "(it also does on connection failures and timeouts); no repeats.")
 
     @field_validator("status_codes")
     @classmethod
@@ -197,12 +295,36 @@ class OriginFailover(StrictModel):
 
 
 class CloudFront(StrictModel):
-    distribution_id: str = Field(pattern=r"^[A-Z0-9]{8,20}$")
-    origin_id: str | None = Field(default=None, min_length=1, max_length=128)
-    origin: OriginSettings = Field(default_factory=OriginSettings)
-    aliases: list[str] = Field(default_factory=list)
-    geo_restriction: GeoRestriction = Field(default_factory=GeoRestriction)
-    origin_failover: OriginFailover | None = None
+    """The existing CloudFront distribution in front of the PoPs. geoproxy then also manages
+    its origin, default cache behaviour target, aliases, geo restriction and optional origin
+    group, and writes the aliases' records; it leaves everything else on it as it is."""
+
+    distribution_id: str = Field(
+        pattern=r"^[A-Z0-9]{8,20}$", examples=["E2EXAMPLE123"],
+        description="The id of the existing distribution. At most one application per "
+                    "distribution.")
+    origin_id: str | None = Field(
+        default=None, min_length=1, max_length=128, examples=["geoproxy-shop"],
+        description="The `Id` of geoproxy's origin on the distribution. Default: "
+                    "`geoproxy-<name>`. With `origin_failover`, ids that start with "
+                    "`<origin_id>-` are geoproxy's too.")
+    origin: OriginSettings = Field(
+        default_factory=OriginSettings, examples=[{"protocol_policy": "https-only",
+                                                   "read_timeout": 30}],
+        description="The settings of geoproxy's origin (and, with `origin_failover`, of the "
+                    "secondary's). Default: each key's default.")
+    aliases: list[str] = Field(
+        default_factory=list, examples=[["shop.example.com"]],
+        description="The distribution's alternate domain names, exactly: an alias not listed is "
+                    "removed, so an empty list removes them all. No wildcards or repeats; "
+                    "geoproxy writes their alias records when they are in the zone.")
+    geo_restriction: GeoRestriction = Field(
+        default_factory=GeoRestriction, examples=[{"type": "blacklist", "countries": ["KP"]}],
+        description="The distribution's geo restriction, exactly. Default: `type: none`, which "
+                    "removes an existing restriction.")
+    origin_failover: OriginFailover | None = Field(
+        default=None, examples=[{"secondary_pop": "eu-west-1"}],
+        description="A CloudFront origin group with one PoP as the fallback. Default: none.")
 
     @field_validator("aliases")
     @classmethod
@@ -213,24 +335,80 @@ class CloudFront(StrictModel):
         return names
 
 
+_EXAMPLE_POPS = {
+    "us-east-1": {"target": "shop-use1-123.us-east-1.elb.amazonaws.com"},
+    "eu-west-1": {"target": "shop-euw1-456.eu-west-1.elb.amazonaws.com"},
+}
+
+
 class Application(StrictModel):
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-    zone: str
-    zone_id: str | None = None
-    record: str
-    record_types: list[RecordType] = Field(default_factory=lambda: ["A"], min_length=1)
-    source_regions: Literal["all"] | list[str] = "all"
-    pops: dict[str, Pop] = Field(min_length=1)
-    force: dict[str, str] = Field(default_factory=dict)
-    # How "nearest" is judged: by measured inter-region round trips (the latency table), or
-    # by great-circle distance between region metros, as geoproxy 0.1 did.
-    nearest: Literal["latency", "distance"] = "latency"
-    evaluate_target_health: bool = False
-    # Per PoP, a Route 53 failover pair (PoP, then its `failover_to` partner) behind the
-    # latency records, so an unhealthy PoP fails over to its declared, compliant partner.
-    auto_failover: bool = False
-    compliance: list[ComplianceRule] = Field(default_factory=list)
-    cloudfront: CloudFront | None = None
+    """One application: one CloudFront origin name (`record`), written as one Route 53
+    latency record per source region and record type, each an alias to the PoP that the
+    region's traffic must reach."""
+
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", examples=["shop"],
+        description="The application's name in messages, plans and `--app NAME`; unique in the "
+                    "policy.")
+    zone: str = Field(
+        examples=["example.com"],
+        description="The public Route 53 hosted zone that holds `record`.")
+    zone_id: str | None = Field(
+        default=None, examples=["Z0EXAMPLE12345"],
+        description="The hosted zone's id (a `/hostedzone/` prefix is removed); geoproxy checks "
+                    "that the zone's name is `zone`. Default: looked up by `zone`, which then "
+                    "needs exactly one public zone of that name.")
+    record: str = Field(
+        examples=["origin.shop.example.com"],
+        description="The origin name CloudFront connects to: `zone` itself or a name inside "
+                    "it, and one application's only. geoproxy also keeps its own records below "
+                    "it.")
+    record_types: list[RecordType] = Field(
+        default_factory=lambda: ["A"], min_length=1, examples=[["A"], ["A", "AAAA"]],
+        description="The record types written, one set of latency records each: `A`, and "
+                    "`AAAA` for IPv6; no repeats.")
+    source_regions: Literal["all"] | list[str] = Field(
+        default="all", examples=["all", ["eu-west-1", "us-east-1"]],
+        description="The source regions that get a latency record: `all` (every Route 53 "
+                    "latency region of the commercial partition) or a list of Route 53 latency "
+                    "regions. Keys of `force` are always added.")
+    pops: dict[str, Pop] = Field(
+        min_length=1, examples=[_EXAMPLE_POPS],
+        description="The application's PoPs, keyed by the AWS region each is in (a Route 53 "
+                    "latency region).")
+    force: dict[str, str] = Field(
+        default_factory=dict, examples=[{"me-south-1": "us-east-1"}],
+        description="Source region to PoP region: that source's traffic goes to that PoP, "
+                    "whatever is nearest. Each value must be a key of `pops`; the compliance "
+                    "rules still apply.")
+    nearest: Literal["latency", "distance"] = Field(
+        default="latency", examples=["latency", "distance"],
+        description="How the nearest PoP of a source without `force` is judged: `latency`, the "
+                    "shortest measured round trip in the latency table; `distance`, the "
+                    "shortest great-circle distance between region metros (geoproxy 0.1's "
+                    "rule).")
+    evaluate_target_health: bool = Field(
+        default=False, examples=[False],
+        description="Without `auto_failover`: sets `EvaluateTargetHealth` on every latency "
+                    "record, so Route 53 skips an unhealthy PoP for the next-nearest region's, "
+                    "which can break a compliance fence (`validate` warns). No effect with "
+                    "`auto_failover`.")
+    auto_failover: bool = Field(
+        default=False, examples=[True],
+        description="If `true`, a Route 53 failover pair stands behind each PoP's latency "
+                    "records, so Route 53 itself sends an unhealthy PoP's traffic to its "
+                    "`failover_to` partner (one hop). Every PoP then needs a compliant partner.")
+    compliance: list[ComplianceRule] = Field(
+        default_factory=list,
+        examples=[[{"name": "gdpr", "sources": ["eu-*"], "allowed_pops": ["eu-*"]}]],
+        description="Rules that fence where source regions may be routed. Every route is "
+                    "checked against them; none re-routes anything.")
+    cloudfront: CloudFront | None = Field(
+        default=None, examples=[{"distribution_id": "E2EXAMPLE123",
+                                 "aliases": ["shop.example.com"]}],
+        description="The existing CloudFront distribution in front of the PoPs, which geoproxy "
+                    "then also manages. Default: none, and geoproxy makes no CloudFront "
+                    "request.")
 
     @property
     def origin_id(self) -> str:
@@ -281,14 +459,28 @@ DEFAULT_OWNER = "default"
 
 
 class Policy(StrictModel):
-    version: Literal[1]
-    # Whose records these are, like external-dns's --txt-owner-id: two policies that share a
-    # hosted zone need different owners, or each would see the other's records as orphans.
-    owner: str = Field(default=DEFAULT_OWNER, pattern=OWNER_PATTERN)
-    # A latency table of one's own (the shipped one's JSON shape), relative to the policy
-    # file; `--latency-table FILE` overrides it.
-    latency_table: str | None = Field(default=None, min_length=1)
-    applications: list[Application] = Field(min_length=1)
+    """A geoproxy routing policy (`routing.yaml`): which CloudFront origin names to route, to
+    which regional PoPs, and the compliance fences their traffic must stay within."""
+
+    version: Literal[1] = Field(
+        examples=[1], description="The policy format's version; always 1.")
+    # Like external-dns's --txt-owner-id: two policies that share a hosted zone need different
+    # owners, or each would see the other's records as orphans.
+    owner: str = Field(
+        default=DEFAULT_OWNER, pattern=OWNER_PATTERN, examples=["default", "team-shop"],
+        description="Whose records these are: geoproxy marks every record it writes "
+                    "(`geoproxy:<slot>@<owner>`) and tags its health checks with it, and only "
+                    "this owner's records can be orphans or pruned. Policies that share a "
+                    "hosted zone need different owners.")
+    latency_table: str | None = Field(
+        default=None, min_length=1, examples=["latency.json"],
+        description="A latency table of your own (JSON, the shipped table's shape), relative to "
+                    "the policy file; `--latency-table FILE` overrides it. Default: the table "
+                    "geoproxy ships.")
+    applications: list[Application] = Field(
+        min_length=1, examples=[[{"name": "shop", "zone": "example.com",
+                                  "record": "origin.shop.example.com", "pops": _EXAMPLE_POPS}]],
+        description="The applications, one origin name each; names and records are unique.")
 
     def application(self, name: str) -> Application:
         for app in self.applications:
