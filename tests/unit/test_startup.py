@@ -42,9 +42,15 @@ def test_help_and_version_load_no_sdk_no_schema_no_terminal_library(
     assert not modules & {*AWS, *HEAVY}, sorted(modules & {*AWS, *HEAVY})
 
 
-@pytest.mark.parametrize("command", ["validate", "routes"])
+@pytest.mark.parametrize("command", ["validate", "routes", "schema"])
 def test_offline_commands_load_no_sdk(tmp_path: Path, command: str) -> None:
     write_policy(tmp_path, EXAMPLE_POLICY)
     modules = loaded(tmp_path, command)
     assert not modules & set(AWS), sorted(modules & set(AWS))
     assert "pydantic" in modules  # the probe does see what a command imports
+
+
+def test_schema_loads_no_sdk_and_no_terminal_library(tmp_path: Path) -> None:
+    modules = loaded(tmp_path, "schema")
+    assert not modules & {*AWS, "rich"}, sorted(modules & {*AWS, "rich"})
+    assert "pydantic" in modules
