@@ -24,6 +24,12 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     return markdown
 
 
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    # Click 8.2+ leaves a repeatable option's default as its UNSET sentinel, which
+    # mkdocs-click prints as is: say "none", as for any other option without a default.
+    return html.replace("<td><code>Sentinel.UNSET</code></td>", "<td>None</td>")
+
+
 def on_post_build(config: Any) -> None:
     schema = REPO / "routing.schema.json"
     if schema.exists():
