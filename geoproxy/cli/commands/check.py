@@ -75,7 +75,8 @@ def routes(policy_file: Path, output: str, app_names: tuple[str, ...]) -> int:
               help="Where to write the starter policy.")
 @reports_errors
 def init(policy_file: Path) -> int:
-    """Write a commented starter routing.yaml (the documented example); never overwrites."""
+    """Write a commented starter routing.yaml (the documented example), and
+    routing.schema.json beside it for editors; never overwrites."""
     from importlib.resources import files
 
     text = files("geoproxy").joinpath("examples/routing.yaml").read_text(encoding="utf-8")
@@ -89,4 +90,7 @@ def init(policy_file: Path) -> int:
         raise GeoproxyError(f"cannot write {policy_file}: {error.strerror or error}") from None
     render.stdout.print(f"Wrote {policy_file}: edit its zone, record and PoPs, then run "
                         f"`geoproxy validate -f {policy_file}` and `geoproxy routes`.")
+    from geoproxy.cli.commands.schema import write_schema_beside
+
+    write_schema_beside(policy_file)
     return EXIT_OK
