@@ -1,4 +1,5 @@
-"""The requests geoproxy is expected to make, per command, as docs/operations/request-formulae.md derives them.
+"""The requests geoproxy is expected to make, per command, as the request formulae page derives
+them (docs/operations/request-formulae.md).
 
 The benchmark prints these beside what the emulator counted, so a change in geoproxy's read
 or write pattern shows up as a difference. They describe the benchmark's policies (no

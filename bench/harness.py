@@ -56,7 +56,7 @@ class Measurement:
     command: str
     argv: list[str]
     samples: list[Sample] = field(default_factory=list)
-    formula: dict[str, int] | None = None  # the requests docs/operations/request-formulae.md predicts
+    formula: dict[str, int] | None = None  # the requests the formulae page predicts
 
     @property
     def runs(self) -> int:

@@ -258,7 +258,8 @@ def requests_text(requests: dict[str, int]) -> str:
 def print_table(bench: Bench) -> None:
     print("\nwall s: median over the runs (min–max); CPU s: median user+sys of the child; "
           "peak MB: max RSS of the child over the runs;\nreq: requests the emulator counted "
-          "(last run), GetChange separately; formula: docs/operations/request-formulae.md's prediction")
+          "(last run), GetChange separately;\nformula: docs/operations/request-formulae.md's "
+          "prediction")
     header = (f"{'scenario':<17} {'command':<22} {'runs':>4} {'wall s':>7} {'(min–max)':>15} "
               f"{'CPU s':>6} {'peak MB':>7} {'req':>5} {'GetChg':>6} formula  by operation")
     print(header)

@@ -16,10 +16,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     if POLICY_REFERENCE_MARKER in markdown:
-        try:  # TEMPORARY until the generator lands
-            from geoproxy.policy.reference import policy_reference_markdown
-        except ImportError:
-            return markdown
+        from geoproxy.policy.reference import policy_reference_markdown
+
         markdown = markdown.replace(POLICY_REFERENCE_MARKER, policy_reference_markdown())
     return markdown
 
