@@ -144,3 +144,18 @@ def app_option(func: F) -> F:
     return click.option("--app", "app_names", multiple=True, metavar="NAME",
                         help="Only these applications (repeatable; default: all). Orphans "
                              "are looked for only without it.")(func)
+
+
+def map_options(func: F) -> F:
+    """--html FILE and --svg FILE: also draw the routes on a world map (pinned names)."""
+    func = click.option(
+        "--svg", "svg_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        metavar="FILE", help="Also draw where each source region's traffic goes on a world "
+                             "map, one panel per application, as an SVG file (made offline; "
+                             "the usual output still goes to stdout).",
+    )(func)
+    return click.option(
+        "--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        metavar="FILE", help="The same map as a self-contained HTML page (inline SVG and "
+                             "CSS, no script, nothing fetched).",
+    )(func)

@@ -54,3 +54,10 @@ def test_schema_loads_no_sdk_and_no_terminal_library(tmp_path: Path) -> None:
     modules = loaded(tmp_path, "schema")
     assert not modules & {*AWS, "rich"}, sorted(modules & {*AWS, "rich"})
     assert "pydantic" in modules
+
+
+def test_routes_drawing_a_map_loads_no_sdk(tmp_path: Path) -> None:
+    write_policy(tmp_path, EXAMPLE_POLICY)
+    modules = loaded(tmp_path, "routes", "--svg", "map.svg", "--html", "map.html")
+    assert not modules & set(AWS), sorted(modules & set(AWS))
+    assert (tmp_path / "map.svg").exists() and (tmp_path / "map.html").exists()

@@ -10,6 +10,7 @@ from geoproxy.cli.lazy import LazyModule
 from geoproxy.cli.options import (
     app_option,
     chosen_latency_table,
+    map_options,
     output_option,
     policy_option,
     reports_errors,
@@ -17,6 +18,8 @@ from geoproxy.cli.options import (
 from geoproxy.errors import EXIT_OK, GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
+render_map = LazyModule("geoproxy.cli.render_map")
+map_panels = LazyModule("geoproxy.cli.map_panels")
 
 
 @click.command()
@@ -44,13 +47,19 @@ def validate(policy_file: Path, output: str) -> int:
 @policy_option
 @output_option
 @app_option
+@map_options
 @reports_errors
-def routes(policy_file: Path, output: str, app_names: tuple[str, ...]) -> int:
-    """Show where each source region's traffic goes and why. Offline."""
+def routes(policy_file: Path, output: str, app_names: tuple[str, ...], html_file: Path | None,
+           svg_file: Path | None) -> int:
+    """Show where each source region's traffic goes and why. Offline; --html/--svg also
+    draw it on a world map."""
     from dataclasses import replace
 
     from geoproxy.pipeline import compile_policy, scoped
 
+    maps = html_file is not None or svg_file is not None
+    if maps:
+        render_map.check_writable(html_file, svg_file)
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     names = scoped(compiled, app_names)
     if names is not None:
@@ -64,6 +73,10 @@ def routes(policy_file: Path, output: str, app_names: tuple[str, ...]) -> int:
         render.routes_table(compiled)
         if compiled.routing.latency_source:
             render.stderr.print(f"nearest by round trip: {compiled.routing.latency_source}")
+    if maps:
+        document = map_panels.routes_document(compiled, policy_file)
+        for line in render_map.write_maps(document, html_file, svg_file):
+            render.stderr.print(line)
     return EXIT_OK
 
 

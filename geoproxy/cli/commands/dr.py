@@ -15,6 +15,7 @@ from geoproxy.cli.options import (
     aws_options,
     chosen_latency_table,
     dry_run_options,
+    map_options,
     output_option,
     policy_option,
     reports_errors,
@@ -23,6 +24,8 @@ from geoproxy.cli.options import (
 from geoproxy.errors import EXIT_OK, GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
+render_map = LazyModule("geoproxy.cli.render_map")
+map_panels = LazyModule("geoproxy.cli.map_panels")
 flow = LazyModule("geoproxy.cli.flow")
 
 
@@ -171,19 +174,26 @@ def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
               help="Read who declared each failover from this audit log (default: "
                    "GEOPROXY_AUDIT_LOG); the public state record does not say.")
 @app_option
+@map_options
 @reports_errors
 def status(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bool,
-           audit_log: Path | None, app_names: tuple[str, ...]) -> int:
-    """Where each source region's traffic goes now, and why it differs from the policy."""
+           audit_log: Path | None, app_names: tuple[str, ...], html_file: Path | None,
+           svg_file: Path | None) -> int:
+    """Where each source region's traffic goes now, and why it differs from the policy;
+    --html/--svg also draw it on a world map."""
     from dataclasses import replace
 
-    from geoproxy.aws.audit import AuditTrail
+    from geoproxy.aws.audit import AuditTrail, utc_now
     from geoproxy.cli import render_status
     from geoproxy.core.state import state_name
     from geoproxy.core.status import status_exit_code
     from geoproxy.pipeline import compile_policy, compute_status
 
+    maps = html_file is not None or svg_file is not None
+    if maps:  # before reading Route 53: a typo in a path should cost no AWS call
+        render_map.check_writable(html_file, svg_file)
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
+    read_at = utc_now()
     statuses, warnings, orphans = compute_status(compiled, aws, app_names)
     trail = AuditTrail.read(audit_log)
     for app_status in statuses:
@@ -196,6 +206,10 @@ def status(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: 
     else:
         render_status.status_text(statuses)
         render.orphans_text(orphans)
+    if maps:
+        document = map_panels.status_document(compiled, statuses, policy_file, read_at)
+        for line in render_map.write_maps(document, html_file, svg_file):
+            render.stderr.print(line)
     return status_exit_code(statuses, orphans) if detailed_exitcode else EXIT_OK
 
 
