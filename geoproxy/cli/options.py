@@ -151,8 +151,8 @@ def map_options(func: F) -> F:
     func = click.option(
         "--svg", "svg_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
         metavar="FILE", help="Also draw where each source region's traffic goes on a world "
-                             "map, one panel per application, as an SVG file (made offline; "
-                             "the usual output still goes to stdout).",
+                             "map, one panel per application, as an SVG file; stdout keeps "
+                             "the usual table or JSON.",
     )(func)
     return click.option(
         "--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), default=None,

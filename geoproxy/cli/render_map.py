@@ -200,14 +200,16 @@ def _legend_items(panel: PanelLayout, palette: Palette) -> list[tuple[str, str, 
             stroke = palette.line(style, fence)
             line = ("" if style in ("missing", "foreign") else
                     f'<path d="M0 {_n(y)}H{_n(LEGEND_SAMPLE - 6)}" {_stroke(*stroke)}/>')
-            dot = _source_dot((0, y), style, fence, palette)
+            dot = _source_dot((0 if line else LEGEND_SAMPLE / 2 - 6, y), style, fence, palette)
             text = LEGEND_TEXT[style] + (f" {fence}" if fence else "")
             items.append((style, line + dot, text))
     for fence in panel.fences:
         if "fenced" not in panel.styles or any(
                 route.route.fence == fence and route.route.style != "fenced"
                 for route in panel.routes):
-            dot = _source_dot((0, y), "nearest", fence, palette)
+            dot = (f'<circle cx="{_n(LEGEND_SAMPLE / 2 - 6)}" cy="{_n(y)}" r="4" '
+                   f'fill="{LINE_STYLES["nearest"][0]}" stroke="{palette.fence(fence)}" '
+                   'stroke-width="2"/>')
             items.append(("fence-ring", dot, f"ringed dot: inside compliance fence {fence}"))
     for state in panel.pop_states:
         items.append((f"pop-{state}", _pop_marker((LEGEND_SAMPLE / 2 - 6, y), state),
@@ -237,7 +239,10 @@ def _defs(frame: Frame) -> str:
             'fill-rule="evenodd" stroke="#c4b89a" stroke-width="0.5"/></defs>')
 
 
-def _layouts(data: MapDocument) -> tuple[list[PanelLayout], Palette]:
+Prepared = tuple[list[PanelLayout], Palette]
+
+
+def _layouts(data: MapDocument) -> Prepared:
     frame = Frame()
     layouts = [layout(panel, data.locations, frame) for panel in data.panels]
     fences = tuple(dict.fromkeys(f for item in layouts for f in item.fences))
@@ -250,9 +255,9 @@ def _unlocated_note(panel: PanelLayout) -> str:
     return "not drawn (no known location): " + ", ".join(panel.unlocated)
 
 
-def svg_document(data: MapDocument) -> str:
+def svg_document(data: MapDocument, prepared: Prepared | None = None) -> str:
     """One SVG: a heading, then a panel per application, each with its legend."""
-    layouts, palette = _layouts(data)
+    layouts, palette = prepared or _layouts(data)
     frame = Frame()
     parts: list[str] = []
     y = 44.0
@@ -296,9 +301,9 @@ svg.map { display: block; width: 100%; height: auto; }
 """
 
 
-def html_document(data: MapDocument) -> str:
+def html_document(data: MapDocument, prepared: Prepared | None = None) -> str:
     """A page that needs nothing but itself: inline CSS and SVG, no script, no link."""
-    layouts, palette = _layouts(data)
+    layouts, palette = prepared or _layouts(data)
     frame = Frame()
     sections = []
     for panel in layouts:
@@ -360,9 +365,10 @@ def write_maps(data: MapDocument, html: Path | None, svg: Path | None) -> list[s
     """Write the files asked for; returns what to tell the user, one line per file."""
     said = []
     routes = sum(len(panel.routes) for panel in data.panels)
+    prepared = _layouts(data)  # labels are the slow part: placed once for both files
     for path, render in ((html, html_document), (svg, svg_document)):
         if path is None:
             continue
-        write_file(path, render(data))
+        write_file(path, render(data, prepared))
         said.append(f"Wrote {path}: {len(data.panels)} map(s), {routes} route(s).")
     return said
