@@ -194,19 +194,18 @@ def _legend_items(panel: PanelLayout, palette: Palette) -> list[tuple[str, str, 
     """(data-style, sample SVG, text) per legend entry, in legend order."""
     items: list[tuple[str, str, str]] = []
     y = LEGEND_ROW / 2
+    drawn_fenced = [f for f in panel.fences
+                    if any(r.route.style == "fenced" and r.route.fence == f for r in panel.routes)]
     for style in panel.styles:
-        fences = panel.fences if style == "fenced" else ("",)
-        for fence in fences:
+        for fence in (drawn_fenced if style == "fenced" else [""]):
             stroke = palette.line(style, fence)
             line = ("" if style in ("missing", "foreign") else
                     f'<path d="M0 {_n(y)}H{_n(LEGEND_SAMPLE - 6)}" {_stroke(*stroke)}/>')
             dot = _source_dot((0 if line else LEGEND_SAMPLE / 2 - 6, y), style, fence, palette)
             text = LEGEND_TEXT[style] + (f" {fence}" if fence else "")
             items.append((style, line + dot, text))
-    for fence in panel.fences:
-        if "fenced" not in panel.styles or any(
-                route.route.fence == fence and route.route.style != "fenced"
-                for route in panel.routes):
+    for fence in panel.fences:  # a fenced source drawn in another style shows its ring
+        if any(r.route.fence == fence and r.route.style != "fenced" for r in panel.routes):
             dot = (f'<circle cx="{_n(LEGEND_SAMPLE / 2 - 6)}" cy="{_n(y)}" r="4" '
                    f'fill="{LINE_STYLES["nearest"][0]}" stroke="{palette.fence(fence)}" '
                    'stroke-width="2"/>')

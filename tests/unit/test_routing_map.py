@@ -195,6 +195,8 @@ def test_the_status_map_styles_failover_drift_and_missing(tmp_path: Path) -> Non
     assert pops["eu-west-1"] == "failed_away" and pops["eu-central-1"] == "pop"
     legend = {g.get("data-style") for g in of_class(root, "legend-entry")}
     assert {"failover", "drift", "missing", "pop-failed_away"} <= legend
+    # the moved EU sources are still inside gdpr: their dots say so, and the legend why
+    assert "fence-ring" in legend and routes["eu-west-2"].get("data-fence") == "gdpr"
     assert "29 in sync" in "".join(root.itertext())
 
 
