@@ -150,12 +150,12 @@ def map_options(func: F) -> F:
     """--html FILE and --svg FILE: also draw the routes on a world map (pinned names)."""
     func = click.option(
         "--svg", "svg_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-        metavar="FILE", help="Also draw where each source region's traffic goes on a world "
-                             "map, one panel per application, as an SVG file; stdout keeps "
-                             "the usual table or JSON.",
+        metavar="FILE", help="The same map as an SVG file (with or without --html).",
     )(func)
     return click.option(
         "--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-        metavar="FILE", help="The same map as a self-contained HTML page (inline SVG and "
-                             "CSS, no script, nothing fetched).",
+        metavar="FILE", help="Also draw where each source region's traffic goes on a world "
+                             "map, one panel per application, as a self-contained HTML page "
+                             "(inline SVG and CSS, no script, nothing fetched); stdout keeps "
+                             "the usual table or JSON.",
     )(func)
