@@ -206,3 +206,13 @@ def test_the_changelog_page_is_the_changelog(site: Path) -> None:
 def test_the_json_schema_is_published_with_the_site(site: Path) -> None:
     assert (site / "routing.schema.json").read_bytes() == (
         REPO / "routing.schema.json").read_bytes()
+
+
+def test_the_map_on_the_routing_map_page_is_what_routes_draws(tmp_path: Path) -> None:
+    """docs/assets/routes-example.svg is `geoproxy routes --svg` of the example policy, as
+    committed: regenerate it (from the repository root) when the map or the example changes."""
+    drawn = tmp_path / "routes.svg"
+    subprocess.run([sys.executable, "-m", "geoproxy", "routes", "-f", "routing.yaml",
+                    "--svg", str(drawn)], cwd=REPO, capture_output=True, check=True)
+    assert drawn.read_bytes() == (DOCS / "assets" / "routes-example.svg").read_bytes(), (
+        "regenerate it: geoproxy routes -f routing.yaml --svg docs/assets/routes-example.svg")
