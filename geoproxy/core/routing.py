@@ -17,6 +17,7 @@ from typing import Literal
 
 from geoproxy.errors import Issue
 from geoproxy.policy.catalog import Catalog
+from geoproxy.policy.checks import viewer_fence_warnings
 from geoproxy.policy.latency import NEAR_TIE_SHARE, LatencyTable
 from geoproxy.policy.loader import LoadedPolicy
 from geoproxy.policy.models import Application, ComplianceRule
@@ -213,6 +214,7 @@ def route_application(
                 (*path, "compliance", rule_index, "allowed_pops"),
                 f"compliance rule {rule.name!r} allows none of the application's PoPs",
             ))
+    warnings.extend(viewer_fence_warnings(app))
     if app.evaluate_target_health and app.auto_failover:
         warnings.append(
             f"{app.name}: evaluate_target_health has no effect with auto_failover: the latency "

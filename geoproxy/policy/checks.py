@@ -1,4 +1,4 @@
-"""Policy rules beyond the schema: regions, PoP targets, forces and uniqueness.
+"""Policy rules beyond the schema: regions, PoP targets, forces, uniqueness and the edge fence.
 
 They run after pydantic has checked the shape, so each can name the exact YAML path it is
 about (the bad PoP entry, the second application) and all problems are reported at once.
@@ -7,10 +7,12 @@ about (the bad PoP entry, the second application) and all problems are reported 
 from __future__ import annotations
 
 import difflib
+from fnmatch import fnmatchcase
 
 from geoproxy.errors import Issue
 from geoproxy.policy.catalog import Catalog, parse_elb_target
-from geoproxy.policy.models import Application, Policy
+from geoproxy.policy.countries import country_locations, expand_countries
+from geoproxy.policy.models import Application, ComplianceRule, Policy
 
 
 def region_problem(region: str, catalog: Catalog, what: str) -> str | None:
@@ -79,7 +81,106 @@ def _application_issues(app: Application, index: int, catalog: Catalog) -> list[
         if pop_region not in app.pops:
             problem(where, f"forces {source} to {pop_region}, which is not one of this "
                            f"application's pops ({', '.join(app.pops)})")
+    issues.extend(Issue((*path, *where), message) for where, message in _fence_problems(app))
     return issues
+
+
+def allowed_pops(rule: ComplianceRule, pops: list[str]) -> list[str]:
+    """The PoPs among `pops` that `rule` allows, in their order."""
+    return [pop for pop in pops if any(fnmatchcase(pop, glob) for glob in rule.allowed_pops)]
+
+
+def viewer_fences(app: Application) -> dict[str, list[int]]:
+    """Each fenced viewer country and the indexes of the compliance rules that fence it."""
+    fenced: dict[str, list[int]] = {}
+    for index, rule in enumerate(app.compliance):
+        for code in expand_countries(rule.viewer_countries):
+            fenced.setdefault(code, []).append(index)
+    return dict(sorted(fenced.items()))
+
+
+def _rule_names(app: Application, indexes: list[int] | tuple[int, ...]) -> str:
+    names = [repr(app.compliance[index].name) for index in indexes]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _fence_problems(app: Application) -> list[tuple[tuple[str | int, ...], str]]:
+    """The edge fence (`viewer_countries`): it lives on the distribution, every fenced
+    country must have a PoP that all of its rules allow, and geoproxy must know where each
+    fenced country is to choose the nearest."""
+    fencing = [index for index, rule in enumerate(app.compliance) if rule.viewer_countries]
+    if not fencing:
+        return []
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    pops = sorted(app.pops)
+    if app.cloudfront is None:
+        for index in fencing:
+            problems.append((("compliance", index, "viewer_countries"),
+                             f"compliance rule {app.compliance[index].name!r} fences viewer "
+                             "countries, which geoproxy enforces with a CloudFront Function on "
+                             "the application's distribution; add a `cloudfront` section"))
+    empty = set()
+    for index in fencing:
+        if not allowed_pops(app.compliance[index], pops):
+            empty.add(index)
+            problems.append((("compliance", index, "allowed_pops"),
+                             f"compliance rule {app.compliance[index].name!r} fences viewer "
+                             f"countries but allows none of the application's PoPs "
+                             f"({', '.join(pops)})"))
+    # A country fenced by several rules may reach only the PoPs all of them allow.
+    clashes: dict[tuple[int, ...], list[str]] = {}
+    locations = country_locations()
+    for code, indexes in viewer_fences(app).items():
+        if code not in locations:
+            problems.append((("compliance", indexes[0], "viewer_countries"),
+                             f"geoproxy knows no location for {code}, so the edge fence cannot "
+                             "choose the PoP nearest it"))
+        if len(indexes) > 1 and not empty & set(indexes):
+            shared = set(pops)
+            for index in indexes:
+                shared &= set(allowed_pops(app.compliance[index], pops))
+            if not shared:
+                clashes.setdefault(tuple(indexes), []).append(code)
+    for indexes, codes in clashes.items():
+        allowed = "; ".join(f"{app.compliance[index].name!r} allows "
+                            f"{', '.join(allowed_pops(app.compliance[index], pops))}"
+                            for index in indexes)
+        problems.append((("compliance", indexes[-1], "viewer_countries"),
+                         f"viewer countries {', '.join(codes)} are fenced by compliance rules "
+                         f"{_rule_names(app, indexes)}, and no PoP of the application is "
+                         f"allowed by all of them ({allowed})"))
+    failover = app.cloudfront.origin_failover if app.cloudfront else None
+    if failover is not None and failover.secondary_pop in app.pops:
+        # A CloudFront Function changes only an origin group's primary origin, so CloudFront
+        # retries a fenced viewer's failed request on the secondary PoP as it is.
+        for index in fencing:
+            rule = app.compliance[index]
+            if failover.secondary_pop not in allowed_pops(rule, pops):
+                problems.append((("cloudfront", "origin_failover", "secondary_pop"),
+                                 f"compliance rule {rule.name!r}: origin failover would retry "
+                                 f"requests of its fenced viewer countries on "
+                                 f"{failover.secondary_pop}, which the rule does not allow (the "
+                                 "edge fence changes only the origin group's primary)"))
+    return problems
+
+
+def viewer_fence_warnings(app: Application) -> list[str]:
+    """What the edge fence cannot do for a valid policy: fail closed when no PoP satisfies
+    every rule that fences viewer countries (requests without a country header are then
+    left to latency routing)."""
+    fencing = [index for index, rule in enumerate(app.compliance) if rule.viewer_countries]
+    if not fencing:
+        return []
+    pops = sorted(app.pops)
+    shared = set(pops)
+    for index in fencing:
+        shared &= set(allowed_pops(app.compliance[index], pops))
+    if shared:
+        return []
+    return [f"{app.name}: no PoP is allowed by every rule that fences viewer countries "
+            f"({_rule_names(app, fencing)}), so the "
+            "edge fence cannot fail closed: requests without a CloudFront-Viewer-Country "
+            "header are left to latency routing"]
 
 
 def check_policy(policy: Policy, catalog: Catalog) -> list[Issue]:

@@ -146,6 +146,16 @@ class ComplianceRule(StrictModel):
         min_length=1, examples=[["eu-*"], ["eu-west-1", "eu-central-1"]],
         description="Globs matched against PoP region names: the only PoPs the rule's sources "
                     "may reach. At least one of the application's PoPs must match.")
+    viewer_countries: list[str] = Field(
+        default_factory=list, examples=[["EU", "GB", "CH"], ["EEA"], ["DE", "AT", "NO"]],
+        description="Viewers' countries the rule also fences at the edge, whatever edge "
+                    "serves them: ISO 3166-1 alpha-2 codes (upper case) and the groups `EU` "
+                    "(the 27 member states) and `EEA` (the EU plus IS, LI and NO). A CloudFront "
+                    "Function that geoproxy generates sends each fenced country's requests to "
+                    "the allowed PoP nearest it; the application needs a `cloudfront` section. "
+                    "No country twice, also through a group. Quote `'NO'` (Norway): YAML reads "
+                    "a bare NO as false. Default: none, and the rule fences source regions "
+                    "only.")
 
     @field_validator("sources", "allowed_pops")
     @classmethod
@@ -156,6 +166,68 @@ class ComplianceRule(StrictModel):
             raise ValueError(f"patterns match lower-case region names, so {upper[0]!r} "
                              f"matches none; write {upper[0].lower()!r}")
         return patterns
+
+    @field_validator("viewer_countries", mode="before")
+    @classmethod
+    def _viewer_yaml_booleans(cls, value: Any) -> Any:
+        return _refuse_yaml_booleans(value)
+
+    @field_validator("viewer_countries")
+    @classmethod
+    def _viewer_codes(cls, value: list[str]) -> list[str]:
+        from geoproxy.policy.countries import COUNTRY_GROUPS, ISO_3166_ALPHA2
+
+        unknown = [code for code in value
+                   if code not in ISO_3166_ALPHA2 and code not in COUNTRY_GROUPS]
+        if unknown:
+            # `de` and `eu` are the likely slips: country codes and group names are upper case.
+            hints = [f"{code!r} (write {code.upper()!r})" if code.upper() in ISO_3166_ALPHA2
+                     or code.upper() in COUNTRY_GROUPS else repr(code) for code in unknown]
+            raise ValueError("not ISO 3166-1 alpha-2 country codes or groups "
+                             f"({', '.join(COUNTRY_GROUPS)}): {', '.join(hints)}")
+        # Each country once, also through a group, as everywhere else in the policy: a repeat
+        # changes nothing, but often means a group was misread (EEA already holds all of EU).
+        covered: dict[str, list[str]] = {}
+        for entry in value:
+            for code in COUNTRY_GROUPS.get(entry, frozenset({entry})):
+                covered.setdefault(code, []).append(entry)
+        repeats: dict[tuple[str, ...], list[str]] = {}
+        for code, entries in sorted(covered.items()):
+            if len(entries) > 1:
+                repeats.setdefault(tuple(entries), []).append(code)
+        if repeats:
+            parts = [_repeat(entries, codes, COUNTRY_GROUPS)
+                     for entries, codes in repeats.items()]
+            raise ValueError(f"a country is listed more than once: {'; '.join(parts)}; list "
+                             "each country once")
+        return value
+
+
+def _refuse_yaml_booleans(value: Any) -> Any:
+    """Country lists: YAML 1.1 reads a bare NO (Norway) as false, so a boolean in one is a
+    country code that lost its quotes."""
+    if isinstance(value, list) and any(isinstance(item, bool) for item in value):
+        raise ValueError("YAML reads NO, YES, ON and OFF as booleans: quote country codes "
+                         "(e.g. 'NO' for Norway)")
+    return value
+
+
+def _some(codes: list[str], shown: int = 6) -> str:
+    """`AT, BE` or, for many, `27 countries (AT, BE, BG, ...)`: messages stay one line."""
+    if len(codes) <= shown:
+        return ", ".join(codes)
+    return f"{len(codes)} countries ({', '.join(codes[:3])}, ...)"
+
+
+def _repeat(entries: tuple[str, ...], codes: list[str], groups: Any) -> str:
+    """How `codes` came to be listed more than once: `DE listed and also in EU`."""
+    named = [entry for entry in entries if entry in groups]
+    literal = len(entries) - len(named)
+    if not named:
+        return f"{_some(codes)} listed {'twice' if literal == 2 else f'{literal} times'}"
+    if not literal:
+        return f"{_some(codes)} in both {' and '.join(named)}"
+    return f"{_some(codes)} listed and also in {' and '.join(named)}"
 
 
 DEFAULT_TIMEOUT_MAX = 60
@@ -245,10 +317,7 @@ class GeoRestriction(StrictModel):
     @field_validator("countries", mode="before")
     @classmethod
     def _yaml_booleans(cls, value: Any) -> Any:
-        if isinstance(value, list) and any(isinstance(item, bool) for item in value):
-            raise ValueError("YAML reads NO, YES, ON and OFF as booleans: quote country codes "
-                             "(e.g. 'NO' for Norway)")
-        return value
+        return _refuse_yaml_booleans(value)
 
     @field_validator("countries")
     @classmethod

@@ -62,7 +62,7 @@ applications:
       eu-central-1: {target: shop-euc1-1.eu-central-1.elb.amazonaws.com, failover_to: eu-west-1}
     force: {me-south-1: us-east-1}
     compliance:
-      - {name: gdpr, sources: ["eu-*"], allowed_pops: ["eu-*"]}
+      - {name: gdpr, sources: ["eu-*"], allowed_pops: ["eu-*"], viewer_countries: [EU, GB]}
     cloudfront:
       distribution_id: E2EXAMPLE123
       origin_id: geoproxy-shop
