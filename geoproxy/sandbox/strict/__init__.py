@@ -10,7 +10,9 @@ behind `geoproxy sandbox`, `geoproxy demo` and the test suite.
 
 Modules: server (lifecycle, clients, env), middleware (request log, fault injection),
 opnames (API names from botocore models), route53, cloudfront and certificates (restored
-semantics). It needs the `sandbox` extra (moto).
+semantics), cloudfront_api (CloudFront operations moto has no route for) and
+cloudfront_functions (CloudFront Functions, their stages and associations). It needs the
+`sandbox` extra (moto).
 """
 
 from .middleware import Call

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import os
-import re
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -32,7 +30,6 @@ from moto.cloudfront.models import (
     random_id,
 )
 from moto.core.exceptions import ServiceException
-from moto.iam.models import get_account_id_from
 
 from .certificates import (
     InvalidViewerCertificate,
@@ -42,6 +39,7 @@ from .certificates import (
     check_viewer_certificate,
     stored_viewer_certificate,
 )
+from .cloudfront_api import InvalidArgument, PreconditionFailed, account_of
 from .middleware import error_response
 from .opnames import service_from_auth, service_model
 
@@ -62,11 +60,6 @@ class AliasRegistry:
             return sorted(alias.lower() for alias in self.foreign_aliases)
 
 
-class PreconditionFailed(ServiceException):
-    code = "PreconditionFailed"  # HTTP 412, taken by moto's serializer from botocore's model
-    message = "The request failed because it didn't meet the preconditions in one or more fields."
-
-
 class IllegalUpdate(ServiceException):
     code = "IllegalUpdate"
     message = "The update contains modifications that are not allowed: CallerReference."
@@ -81,10 +74,6 @@ def _current(backend: CloudFrontBackend, dist_id: str, if_match: str | None) -> 
     if if_match != dist.etag:
         raise PreconditionFailed()
     return dist
-
-
-class InvalidArgument(ServiceException):
-    code = "InvalidArgument"
 
 
 class CNAMEAlreadyExists(ServiceException):
@@ -245,16 +234,6 @@ def foreign_distribution_id(alias: str) -> str:
     return "E" + hashlib.sha256(alias.encode()).hexdigest().upper()[:13]
 
 
-def _account_of(environ: dict[str, Any]) -> str:
-    # The same order moto's BaseResponse.get_current_account uses.
-    if "MOTO_ACCOUNT_ID" in os.environ:
-        return os.environ["MOTO_ACCOUNT_ID"]
-    if "HTTP_X_MOTO_ACCOUNT_ID" in environ:
-        return str(environ["HTTP_X_MOTO_ACCOUNT_ID"])
-    match = re.search(r"Credential=([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
-    return get_account_id_from(match.group(1) if match else "")
-
-
 def conflicting_aliases(registry: AliasRegistry, account_id: str,
                         query: dict[str, str]) -> dict[str, Any]:
     """ListConflictingAliases (API Reference): the aliases that equal or overlap `Alias`, each
@@ -333,7 +312,7 @@ class ConflictingAliasesApp:
         query = {key: values[0] for key, values in
                  parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()}
         try:
-            body = _xml(conflicting_aliases(self.registry, _account_of(environ), query))
+            body = _xml(conflicting_aliases(self.registry, account_of(environ), query))
         except ServiceException as err:
             model = service_model("cloudfront")
             status = model.shape_for(err.code).metadata["error"]["httpStatusCode"] if model else 400

@@ -64,6 +64,19 @@ def _rest_routes(service: str) -> list[_Route]:
     return routes
 
 
+def uri_params(service: str, operation: str, path: str) -> dict[str, str]:
+    """The `{Name}` parts of `path` under the operation's URI template ('/function/{Name}')."""
+    model = service_model(service)
+    if model is None:
+        return {}
+    template = model.operation_model(operation).http["requestUri"].partition("?")[0]
+    parts = re.split(r"\{([^}]+)\}", template.rstrip("/"))
+    regex = "".join((f"(?P<{p.rstrip('+')}>.+)" if p.endswith("+") else f"(?P<{p}>[^/]+)")
+                    if i % 2 else re.escape(p) for i, p in enumerate(parts))
+    match = re.match(f"^{regex}/?$", path)
+    return match.groupdict() if match else {}
+
+
 def rest_operation(service: str, method: str, path: str, query: str) -> str:
     params = parse_qs(query, keep_blank_values=True)
     for route_method, regex, required, _, name in _rest_routes(service):

@@ -18,6 +18,8 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .certificates import mark_issued
 from .cloudfront import AliasRegistry, ConflictingAliasesApp, cloudfront_patches
+from .cloudfront_api import CloudFrontExtrasApp
+from .cloudfront_functions import HANDLERS as FUNCTION_HANDLERS
 from .middleware import Call, Fault, Hold, RecordingMiddleware
 from .route53 import ChangeTracker, route53_patches
 
@@ -56,9 +58,12 @@ class StrictMotoServer:
         self._default_pending_polls = pending_polls
         self.changes = ChangeTracker(pending_polls)
         self._aliases = AliasRegistry()
-        # Inside the recorder, so ListConflictingAliases is logged and takes faults like the rest.
-        self._middleware = RecordingMiddleware(ConflictingAliasesApp(
-            DomainDispatcherApplication(create_backend_app), self._aliases))
+        # Inside the recorder, so the CloudFront operations moto has no route for (functions,
+        # ListConflictingAliases) are logged and take faults like the rest.
+        moto_app = ConflictingAliasesApp(DomainDispatcherApplication(create_backend_app),
+                                         self._aliases)
+        self._middleware = RecordingMiddleware(CloudFrontExtrasApp(
+            moto_app, FUNCTION_HANDLERS))
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._patches: list[Any] = []
