@@ -1,0 +1,125 @@
+"""The generated edge function, run in node against a stand-in for CloudFront's `cloudfront`
+module (edge_shim.mjs, which says how it loads the code), over a matrix of viewers: every
+fenced country reaches an allowed PoP's direct name, every other country is left alone, a
+request without a country goes to the fail-closed PoP, and after a failover the moved
+countries reach the new PoP.
+
+Node is not CloudFront's runtime: this proves what the code does, not that CloudFront accepts
+it (the generator keeps to what AWS documents for cloudfront-js-2.0 for that). CI installs
+Debian's nodejs (.ci/run); elsewhere the tests are skipped without node.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from geoproxy.core.edgefence import EdgeFence
+from geoproxy.core.edgefunction import function_code
+from geoproxy.core.failover import Failover
+from geoproxy.policy.countries import ISO_3166_ALPHA2, expand_countries
+from tests.unit.conftest import AT
+from tests.unit.core.test_edgefence import POLICY, RECORD, fence_of, load
+
+SHIM = Path(__file__).with_name("edge_shim.mjs")
+NODE = shutil.which("node")
+if NODE is None and os.environ.get("CI"):
+    pytest.fail("node is needed to run the generated edge function (.ci/run installs it)",
+                pytrace=False)
+pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+
+# Every ISO code, no header, and values CloudFront never sends but an object lookup could trip
+# on (an inherited property's name, lower case, empty).
+ODD = ["constructor", "__proto__", "toString", "hasOwnProperty", "de", "", "XX"]
+
+
+def run(tmp_path: Path, code: str, cases: list[str | None]) -> dict[str | None, list[Any]]:
+    """Country (None: no header) -> the updateRequestOrigin calls it made."""
+    function = tmp_path / "function.js"
+    function.write_text(code, encoding="utf-8")
+    matrix = tmp_path / "cases.json"
+    matrix.write_text(json.dumps(cases), encoding="utf-8")
+    assert NODE is not None
+    result = subprocess.run([NODE, str(SHIM), str(function), str(matrix)], capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    outcomes = json.loads(result.stdout)
+    assert [outcome["country"] for outcome in outcomes] == cases
+    assert all(outcome["returned_request"] for outcome in outcomes)
+    return {outcome["country"]: outcome["calls"] for outcome in outcomes}
+
+
+def allowed_everywhere(tmp_path: Path, country: str, pop: str) -> bool:
+    """Whether every rule that fences `country` allows `pop`, by the policy's own globs."""
+    app, _ = load(tmp_path)
+    return all(any(fnmatchcase(pop, glob) for glob in rule.allowed_pops)
+               for rule in app.compliance if country in expand_countries(rule.viewer_countries))
+
+
+def check_matrix(tmp_path: Path, fence: EdgeFence) -> dict[str | None, list[Any]]:
+    cases: list[str | None] = [*sorted(ISO_3166_ALPHA2), None, *ODD]
+    calls = run(tmp_path, function_code(fence), cases)
+    for country in cases:
+        if country in fence.table:
+            assert calls[country] == [{"domainName": f"{fence.table[country]}.{RECORD}"}]
+        elif country is None:
+            assert fence.fail_closed is not None
+            assert calls[None] == [{"domainName": fence.fail_closed.target}]
+        else:
+            assert calls[country] == [], country  # unfenced: latency routing serves it
+    return calls
+
+
+def test_fenced_countries_reach_an_allowed_pop_and_others_are_left_alone(
+        tmp_path: Path) -> None:
+    fence = fence_of(tmp_path)
+    calls = check_matrix(tmp_path, fence)
+    for country, pop in fence.table.items():
+        assert allowed_everywhere(tmp_path, country, pop), country
+    assert calls["DE"] == [{"domainName": "eu-central-1.origin.example.com"}]
+    assert calls["IE"] == [{"domainName": "eu-west-1.origin.example.com"}]
+    assert calls["CH"] == [{"domainName": "eu-central-2.origin.example.com"}]
+    assert calls["US"] == [] and calls["JP"] == []
+    assert calls[None] == [{"domainName": "eu-central-2.origin.example.com"}]
+
+
+def test_after_a_failover_the_moved_countries_reach_the_new_pop(tmp_path: Path) -> None:
+    before = fence_of(tmp_path)
+    overlay = {"eu-central-1": Failover("eu-central-1", "eu-west-1", AT, "oncall", "drill")}
+    after = fence_of(tmp_path, overlay)
+    calls = check_matrix(tmp_path, after)
+    moved = [country for country, pop in before.table.items() if pop == "eu-central-1"]
+    assert moved and "DE" in moved
+    for country in moved:
+        assert calls[country] == [{"domainName": "eu-west-1.origin.example.com"}]
+    assert calls["CH"] == [{"domainName": "eu-central-2.origin.example.com"}]  # not moved
+
+
+def test_without_a_fail_closed_pop_no_header_is_left_alone(tmp_path: Path) -> None:
+    text = POLICY.replace('allowed_pops: ["eu-central-*"]\n        viewer_countries: [CH, LI]',
+                          'allowed_pops: ["us-*"]\n        viewer_countries: [US]').replace(
+        'sources: ["eu-central-2"]', 'sources: ["us-east-1"]')
+    fence = fence_of(tmp_path, text=text)
+    assert fence.fail_closed is None
+    calls = run(tmp_path, function_code(fence), [None, "US", "FR"])
+    assert calls == {None: [], "US": [{"domainName": "us-east-1.origin.example.com"}],
+                     "FR": [{"domainName": fence.table["FR"] + ".origin.example.com"}]}
+
+
+def test_the_shim_refuses_code_without_the_import_line(tmp_path: Path) -> None:
+    # The runner itself can fail: a function that does not start as AWS requires.
+    code = function_code(fence_of(tmp_path)).replace("import cf from 'cloudfront';\n", "", 1)
+    (tmp_path / "function.js").write_text(code, encoding="utf-8")
+    (tmp_path / "cases.json").write_text("[]", encoding="utf-8")
+    assert NODE is not None
+    result = subprocess.run([NODE, str(SHIM), str(tmp_path / "function.js"),
+                             str(tmp_path / "cases.json")], capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert result.returncode != 0 and "the first line must be" in result.stderr
