@@ -6,6 +6,10 @@ issues a new ETag on every update and answers a stale IfMatch with 412 Precondit
 
 moto also lets any number of distributions carry the same alias, on any certificate or none
 (the certificate rules are in certificates.py), and has no ListConflictingAliases at all.
+
+And moto drops every cache behaviour's FunctionAssociations and LambdaFunctionAssociations:
+here they are kept as sent, and checked against the functions the strict layer serves
+(cloudfront_functions.py).
 """
 
 from __future__ import annotations
@@ -39,7 +43,15 @@ from .certificates import (
     check_viewer_certificate,
     stored_viewer_certificate,
 )
-from .cloudfront_api import InvalidArgument, PreconditionFailed, account_of
+from .cloudfront_api import (
+    STATE_LOCK,
+    InvalidArgument,
+    PreconditionFailed,
+    account_of,
+    listed,
+    quantity,
+)
+from .cloudfront_functions import behaviours, check_function_associations, stored_behaviours
 from .middleware import error_response
 from .opnames import service_from_auth, service_model
 
@@ -163,6 +175,30 @@ def _viewer_certificate_kept(original: Any) -> Any:
     return init
 
 
+def _edge_functions_kept(original: Any) -> Any:
+    """Keep each behaviour's FunctionAssociations and LambdaFunctionAssociations as sent; moto
+    replaces both with {"Quantity": 0}, which would hide a function geoproxy does not own."""
+
+    def init(self: DistributionConfig, config: dict[str, Any]) -> None:
+        sent = [copy.deepcopy((behaviour.get("FunctionAssociations"),
+                               behaviour.get("LambdaFunctionAssociations")))
+                for behaviour in behaviours(config)]
+        original(self, config)
+        for behaviour, (functions, lambdas) in zip(stored_behaviours(self), sent, strict=False):
+            behaviour.function_associations = quantity(listed(functions, "FunctionAssociations"))
+            behaviour.lambda_function_associations = quantity(
+                listed(lambdas, "LambdaFunctionAssociations"))
+
+    return init
+
+
+def _check_edge(backend: CloudFrontBackend, config: dict[str, Any]) -> None:
+    """What a behaviour refers to must exist: published functions. Called
+    under STATE_LOCK, held until the distribution is stored, so that a DeleteFunction cannot
+    remove a function between this check and the write."""
+    check_function_associations(backend, config)
+
+
 def cloudfront_patches(registry: AliasRegistry) -> list[Any]:
     """Patchers (not yet started) for the backend; the server starts and stops them."""
     original_update = CloudFrontBackend.update_distribution
@@ -173,7 +209,9 @@ def cloudfront_patches(registry: AliasRegistry) -> list[Any]:
         self: CloudFrontBackend, distribution_config: dict[str, Any], tags: list[dict[str, str]]
     ) -> tuple[Distribution, str, str]:
         _check_aliases(self, registry, distribution_config, own_id=None)
-        return original_create(self, distribution_config, tags)
+        with STATE_LOCK:
+            _check_edge(self, distribution_config)
+            return original_create(self, distribution_config, tags)
 
     def update_distribution(
         self: CloudFrontBackend, dist_config: dict[str, Any], _id: str, if_match: str | None
@@ -185,7 +223,9 @@ def cloudfront_patches(registry: AliasRegistry) -> list[Any]:
         ):
             raise IllegalUpdate()
         _check_aliases(self, registry, dist_config, own_id=_id)
-        original_update(self, dist_config, _id, if_match)
+        with STATE_LOCK:
+            _check_edge(self, dist_config)
+            original_update(self, dist_config, _id, if_match)
         dist.etag = random_id()  # every accepted update is a new version
         return dist, dist.location, dist.etag
 
@@ -202,8 +242,16 @@ def cloudfront_patches(registry: AliasRegistry) -> list[Any]:
         mock.patch.object(Distribution, "viewer_certificate",
                           property(lambda self: self.distribution_config.ViewerCertificate),
                           create=True),
-        mock.patch.object(DistributionConfig, "__init__", _viewer_certificate_kept(
-            _group_targets_allowed(DistributionConfig.__init__))),
+        # ... and its cache behaviours (botocore's DistributionSummary requires both), with the
+        # functions and policies they use.
+        mock.patch.object(Distribution, "default_cache_behavior",
+                          property(lambda self: self.distribution_config.DefaultCacheBehavior),
+                          create=True),
+        mock.patch.object(Distribution, "cache_behaviors",
+                          property(lambda self: self.distribution_config.CacheBehaviors),
+                          create=True),
+        mock.patch.object(DistributionConfig, "__init__", _edge_functions_kept(
+            _viewer_certificate_kept(_group_targets_allowed(DistributionConfig.__init__)))),
         mock.patch.object(CloudFrontBackend, "create_distribution_with_tags",
                           create_distribution_with_tags),
         mock.patch.object(CloudFrontBackend, "update_distribution", update_distribution),
