@@ -10,9 +10,9 @@ behind `geoproxy sandbox`, `geoproxy demo` and the test suite.
 
 Modules: server (lifecycle, clients, env), middleware (request log, fault injection),
 opnames (API names from botocore models), route53, cloudfront and certificates (restored
-semantics), cloudfront_api (CloudFront operations moto has no route for) and
-cloudfront_functions (CloudFront Functions, their stages and associations). It needs the
-`sandbox` extra (moto).
+semantics), cloudfront_api (CloudFront operations moto has no route for), cloudfront_functions
+(CloudFront Functions, their stages and associations) and cloudfront_policies (managed and
+custom cache and origin request policies). It needs the `sandbox` extra (moto).
 """
 
 from .middleware import Call

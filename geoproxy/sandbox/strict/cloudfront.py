@@ -7,9 +7,9 @@ issues a new ETag on every update and answers a stale IfMatch with 412 Precondit
 moto also lets any number of distributions carry the same alias, on any certificate or none
 (the certificate rules are in certificates.py), and has no ListConflictingAliases at all.
 
-And moto drops every cache behaviour's FunctionAssociations and LambdaFunctionAssociations:
-here they are kept as sent, and checked against the functions the strict layer serves
-(cloudfront_functions.py).
+And moto drops every cache behaviour's FunctionAssociations and LambdaFunctionAssociations and
+accepts any CachePolicyId: here they are kept as sent, and checked against the functions and
+policies the strict layer serves (cloudfront_functions.py, cloudfront_policies.py).
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ from .cloudfront_api import (
     quantity,
 )
 from .cloudfront_functions import behaviours, check_function_associations, stored_behaviours
+from .cloudfront_policies import check_policy_ids
 from .middleware import error_response
 from .opnames import service_from_auth, service_model
 
@@ -193,10 +194,11 @@ def _edge_functions_kept(original: Any) -> Any:
 
 
 def _check_edge(backend: CloudFrontBackend, config: dict[str, Any]) -> None:
-    """What a behaviour refers to must exist: published functions. Called
+    """What a behaviour refers to must exist: published functions, existing policies. Called
     under STATE_LOCK, held until the distribution is stored, so that a DeleteFunction cannot
     remove a function between this check and the write."""
     check_function_associations(backend, config)
+    check_policy_ids(backend, config)
 
 
 def cloudfront_patches(registry: AliasRegistry) -> list[Any]:

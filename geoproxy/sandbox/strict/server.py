@@ -20,6 +20,7 @@ from .certificates import mark_issued
 from .cloudfront import AliasRegistry, ConflictingAliasesApp, cloudfront_patches
 from .cloudfront_api import CloudFrontExtrasApp
 from .cloudfront_functions import HANDLERS as FUNCTION_HANDLERS
+from .cloudfront_policies import HANDLERS as POLICY_HANDLERS
 from .middleware import Call, Fault, Hold, RecordingMiddleware
 from .route53 import ChangeTracker, route53_patches
 
@@ -59,11 +60,11 @@ class StrictMotoServer:
         self.changes = ChangeTracker(pending_polls)
         self._aliases = AliasRegistry()
         # Inside the recorder, so the CloudFront operations moto has no route for (functions,
-        # ListConflictingAliases) are logged and take faults like the rest.
+        # policies, ListConflictingAliases) are logged and take faults like the rest.
         moto_app = ConflictingAliasesApp(DomainDispatcherApplication(create_backend_app),
                                          self._aliases)
         self._middleware = RecordingMiddleware(CloudFrontExtrasApp(
-            moto_app, FUNCTION_HANDLERS))
+            moto_app, {**FUNCTION_HANDLERS, **POLICY_HANDLERS}))
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._patches: list[Any] = []
