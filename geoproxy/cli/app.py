@@ -7,7 +7,7 @@ import sys
 import click
 
 from geoproxy import __version__
-from geoproxy.cli.commands import check, demo, dr, iam, plan, schema
+from geoproxy.cli.commands import check, demo, dr, edge, iam, plan, schema
 from geoproxy.cli.lazy import LazyModule
 from geoproxy.errors import EXIT_ERROR, EXIT_OK
 
@@ -35,8 +35,8 @@ def cli(debug: bool, quiet: bool) -> None:
 
 
 for command in (check.init, check.validate, check.routes, plan.plan, plan.apply, dr.failover,
-                dr.failback, dr.status, dr.wait, iam.iam_policy, schema.schema, demo.demo,
-                demo.sandbox):
+                dr.failback, dr.status, dr.wait, iam.iam_policy, edge.edge_function,
+                schema.schema, demo.demo, demo.sandbox):
     cli.add_command(command)
 
 

@@ -61,3 +61,15 @@ def test_routes_drawing_a_map_loads_no_sdk(tmp_path: Path) -> None:
     modules = loaded(tmp_path, "routes", "--svg", "map.svg", "--html", "map.html")
     assert not modules & set(AWS), sorted(modules & set(AWS))
     assert (tmp_path / "map.svg").exists() and (tmp_path / "map.html").exists()
+
+
+def test_edge_function_loads_no_sdk(tmp_path: Path) -> None:
+    from tests.unit.test_edge_function_cli import FENCED
+
+    write_policy(tmp_path, FENCED)
+    result = subprocess.run([sys.executable, "-c", PROBE, "edge-function"], cwd=tmp_path,
+                            text=True, capture_output=True, timeout=60)
+    assert result.stdout.startswith("import cf from 'cloudfront';\n")  # it did print the code
+    modules = {name.split(".")[0]
+               for name in json.loads(result.stdout.rsplit("\nMODULES ", 1)[1])}
+    assert not modules & set(AWS), sorted(modules & set(AWS))
