@@ -119,7 +119,7 @@ class EdgeFence:
     rules: tuple[FenceRule, ...]
     countries: tuple[FencedCountry, ...]  # sorted by country code
     fail_closed: FailClosed | None
-    failovers: tuple[Failover, ...] = ()  # the active failovers applied, by from_pop
+    failovers: tuple[Failover, ...] = ()  # the active failovers it follows, by from_pop
     violations: tuple[EdgeViolation, ...] = field(default=())
 
     @property
@@ -216,7 +216,11 @@ def edge_fence(app: Application, catalog: Catalog, owner: str,
             violations.append(EdgeViolation(broken, (), pop, last_from,
                                             others[0] if others else None,
                                             overlay[last_from].override_compliance, True))
-    applied = tuple(overlay[pop] for pop in sorted(overlay))
+    # Only the failovers the fence follows: one away from a PoP no fenced viewer uses leaves
+    # the function (and its bytes) as they were, so it needs no republishing.
+    used = {pop for entry in countries for pop in entry.failovers}
+    used |= set(fail_closed.failovers if fail_closed else ())
+    applied = tuple(overlay[pop] for pop in sorted(used))
     return EdgeFence(app.name, owner, app.record, rules, tuple(countries), fail_closed,
                      applied, tuple(violations))
 

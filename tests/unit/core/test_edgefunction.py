@@ -83,6 +83,15 @@ def test_a_failover_is_in_the_comments_and_the_table(tmp_path: Path) -> None:
     assert '"eu-central-2":' not in code  # no country and no fail-closed route uses it now
 
 
+def test_a_failover_no_fenced_viewer_uses_leaves_the_bytes_alone(tmp_path: Path) -> None:
+    overlay = {"us-east-1": Failover("us-east-1", "eu-west-1", AT, "oncall", "drill")}
+    fence = fence_of(tmp_path, overlay)
+    assert fence.failovers == ()
+    other = tmp_path / "none"
+    other.mkdir()
+    assert function_code(fence) == function_code(fence_of(other))
+
+
 def test_without_a_fail_closed_pop_requests_without_a_country_are_left_alone(
         tmp_path: Path) -> None:
     text = POLICY.replace('allowed_pops: ["eu-central-*"]\n        viewer_countries: [CH, LI]',
