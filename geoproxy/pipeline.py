@@ -17,6 +17,10 @@ from typing import TYPE_CHECKING, Any
 from geoproxy.aws.session import AwsSettings
 from geoproxy.core.cloudfront import DistributionPlan, plan_distribution
 from geoproxy.core.desired import DesiredApp, desired_app, in_zone
+from geoproxy.core.edgeassoc import function_arn
+from geoproxy.core.edgefence import describe_edge_violation, edge_fence, has_viewer_fence
+from geoproxy.core.edgefunction import EdgeFunction, edge_function, function_name
+from geoproxy.core.edgeplan import FunctionPlan, LiveFunction
 from geoproxy.core.failover import (
     Failover,
     FailoverCycle,
@@ -53,6 +57,7 @@ from geoproxy.policy.catalog import Catalog
 from geoproxy.policy.checks import region_problem
 from geoproxy.policy.latency import LatencyTable
 from geoproxy.policy.loader import LoadedPolicy, load_policy
+from geoproxy.policy.models import Application
 
 if TYPE_CHECKING:
     from geoproxy.core.status import AppStatus
@@ -94,25 +99,48 @@ def compile_policy(path: str | Path, catalog: Catalog | None = None,
         table = load_table(Path(loaded.file).parent / loaded.policy.latency_table, known)
     else:
         table = shipped_table()
-    return Compiled(loaded, catalog, route_policy(loaded, catalog, table), table)
+    compiled = Compiled(loaded, catalog, route_policy(loaded, catalog, table), table)
+    for routing in compiled.routing.applications:
+        if has_viewer_fence(routing.app):
+            # Refused offline (validate too) rather than when apply would publish it.
+            fence = edge_fence(routing.app, catalog, compiled.owner)
+            if fence is not None:
+                edge_function(fence)
+    return compiled
 
 
 def read_distributions(compiled: Compiled, aws: AwsSettings,
-                       names: list[str] | None = None) -> dict[str, DistributionPlan]:
-    """Per application with a `cloudfront` section: what apply would change on it."""
+                       names: list[str] | None = None,
+                       functions: dict[str, LiveFunction] | None = None,
+                       ) -> dict[str, DistributionPlan]:
+    """Per application with a `cloudfront` section: what apply would change on it; the edge
+    fence's functions, read beside them, go into `functions`."""
     from geoproxy.aws.concurrency import run_all
+    from geoproxy.aws.edge import FunctionReader
     from geoproxy.aws.live import CloudFrontReader
 
-    reader = CloudFrontReader(aws)
+    reader, function_reader = CloudFrontReader(aws), FunctionReader(aws)
     apps = [routing.app for routing in compiled.routing.applications
             if routing.app.cloudfront is not None and (names is None
                                                        or routing.app.name in names)]
     if apps:
         aws.client("cloudfront")  # made here: boto3 sessions are not thread-safe
-    read = run_all([functools.partial(reader.distribution, app.cloudfront.distribution_id)
-                    for app in apps if app.cloudfront])
-    return {app.name: plan_distribution(app, distribution, etag)
-            for app, (distribution, etag) in zip(apps, read, strict=True)}
+
+    def read(app: Application) -> tuple[tuple[dict[str, Any], str], LiveFunction | None]:
+        assert app.cloudfront is not None
+        distribution = reader.distribution(app.cloudfront.distribution_id)
+        name = function_name(compiled.owner, app.name)
+        return distribution, (function_reader.read(name) if has_viewer_fence(app) else None)
+
+    plans = {}
+    for app, ((distribution, etag), live_function) in zip(
+            apps, run_all([functools.partial(read, app) for app in apps]), strict=True):
+        name = function_name(compiled.owner, app.name)
+        arn = function_arn(name, distribution.get("ARN")) if live_function else None
+        plans[app.name] = plan_distribution(app, distribution, etag, (name, arn))
+        if live_function is not None and functions is not None:
+            functions[app.name] = live_function
+    return plans
 
 
 def read_live(compiled: Compiled, aws: AwsSettings, names: list[str] | None = None,
@@ -194,6 +222,7 @@ class Resolved:
     desired: DesiredApp
     warnings: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # reasons to refuse writing
+    function: EdgeFunction | None = None  # the edge fence's, with the failovers applied
 
 
 def resolve_app(compiled: Compiled, routing: AppRouting, overlay: Overlay,
@@ -233,7 +262,16 @@ def resolve_app(compiled: Compiled, routing: AppRouting, overlay: Overlay,
             problems.append(message)
     desired = desired_app(resolved, compiled.catalog, active.values(), zone_id,
                           health_check_ids, distribution, compiled.owner)
-    return Resolved(resolved, active, desired, warnings, problems)
+    fence = edge_fence(app, compiled.catalog, compiled.owner, active)
+    for edge_violation in fence.violations if fence else ():
+        message = describe_edge_violation(app.name, edge_violation)
+        if edge_violation.overridden:
+            warnings.append(f"{message} (allowed by --override-compliance: "
+                            f"{edge_violation.overridden})")
+        else:
+            problems.append(message)
+    function = edge_function(fence) if fence else None
+    return Resolved(resolved, active, desired, warnings, problems, function)
 
 
 def read_health_checks(compiled: Compiled, aws: AwsSettings, live: Mapping[str, LiveApp],
@@ -267,7 +305,8 @@ def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False,
     if names is not None and prune:
         raise GeoproxyError("--prune looks at every application's records: it cannot be "
                             "scoped with --app", hint="run it without --app")
-    distributions = read_distributions(compiled, aws, names)
+    functions: dict[str, LiveFunction] = {}
+    distributions = read_distributions(compiled, aws, names, functions)
     zones: dict[str, LiveApp] = {}
     partial: list[str] = []
     live = read_live(compiled, aws, names, distributions=distributions,
@@ -289,6 +328,8 @@ def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False,
         app_plan = calculate_app(resolved.desired, app_live, adopt=adopt)
         app_plan.health_checks = health
         app_plan.distribution = distribution
+        if resolved.function is not None and app.name in functions:
+            app_plan.function = FunctionPlan(app.name, resolved.function, functions[app.name])
         if distribution is not None:
             plan.problems.extend(distribution.problems)
         plan.apps.append(app_plan)
@@ -311,7 +352,31 @@ def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False,
                            [a for a in d.aliases_added if (d.app, a) not in clashes])
                           for d in distributions.values() if d.changes], aws)
     _check_delegations(plan, live, aws, zones)
+    _check_country_header(plan, aws)
     return plan
+
+
+def _check_country_header(plan: Plan, aws: AwsSettings) -> None:
+    """Before an edge function is published or associated: CloudFront-Viewer-Country must
+    reach it on every fenced behaviour, or the fence would silently let everyone through."""
+    from geoproxy.core.edgeassoc import fenced_behaviours
+
+    writing = [app_plan for app_plan in plan.apps
+               if app_plan.function is not None and app_plan.distribution is not None
+               and app_plan.distribution.application is not None
+               and (app_plan.function.has_changes or app_plan.distribution.changes)]
+    if not writing:
+        return
+    from geoproxy.aws.edge_preflight import CountryHeaderCheck
+
+    check = CountryHeaderCheck(aws)
+    for app_plan in writing:
+        distribution = app_plan.distribution
+        assert distribution is not None and distribution.application is not None
+        config = distribution.new_config or distribution.config
+        plan.problems.extend(check.problems(
+            app_plan.name, distribution.distribution_id,
+            fenced_behaviours(config, distribution.application)))
 
 
 def _check_viewers(plan: Plan, updates: list[tuple[str, str, dict[str, Any], list[str]]],
@@ -372,6 +437,7 @@ def plan_overlay_change(
     """
     live = read_live(compiled, aws, app_names)
     checks = read_health_checks(compiled, aws, live)
+    functions = read_functions(compiled, aws, app_names)
     plan = Plan([], warnings=[])
     for name in app_names:
         routing, app_live = compiled.app_routing(name), live[name]
@@ -397,8 +463,34 @@ def plan_overlay_change(
         changed_names = {change.name for change in app_plan.changes} | {state}
         app_plan.conflicts = [c for c in full.conflicts if c.record.name in changed_names]
         app_plan.unchanged = full.unchanged
+        _republish(app_plan, after, functions.get(name), plan)
         plan.apps.append(app_plan)
     return plan
+
+
+def read_functions(compiled: Compiled, aws: AwsSettings,
+                   app_names: list[str]) -> dict[str, LiveFunction]:
+    """The live edge functions of the fenced applications among `app_names`."""
+    from geoproxy.aws.edge import FunctionReader
+
+    reader = FunctionReader(aws)
+    return {name: reader.read(function_name(compiled.owner, name)) for name in app_names
+            if has_viewer_fence(compiled.app_routing(name).app)}
+
+
+def _republish(app_plan: AppPlan, after: Resolved, live: LiveFunction | None,
+               plan: Plan) -> None:
+    """A failover or failback moves fenced viewers too: the function is republished with
+    the new table in the same run, after the records (a re-run completes a crash between)."""
+    if after.function is None or live is None:
+        return
+    if not live.exists:
+        plan.warnings.append(f"{app_plan.name}: its edge fence is not published yet, so "
+                             "fenced viewers follow DNS; run `geoproxy apply` to publish it")
+        return
+    function = FunctionPlan(app_plan.name, after.function, live)
+    if function.has_changes:
+        app_plan.function = function
 
 
 def _record_sets(desired: DesiredApp) -> dict[RecordKey, dict[str, Any]]:
@@ -508,7 +600,7 @@ def plan_failback(compiled: Compiled, aws: AwsSettings, region: str,
 
 def compute_status(compiled: Compiled, aws: AwsSettings, app_names: tuple[str, ...] = ()
                    ) -> tuple[list[AppStatus], list[str], list[Orphan]]:
-    from geoproxy.core.status import app_status
+    from geoproxy.core.status import EdgeStatus, app_status
 
     names = scoped(compiled, app_names)
     zones: dict[str, LiveApp] = {}
@@ -516,6 +608,8 @@ def compute_status(compiled: Compiled, aws: AwsSettings, app_names: tuple[str, .
     live = read_live(compiled, aws, names, zones=zones if names is None else None,
                      partial=partial if names is None else None)
     checks = read_health_checks(compiled, aws, live, zones)
+    functions = read_functions(compiled, aws, names if names is not None else [
+        routing.app.name for routing in compiled.routing.applications])
     statuses, warnings = [], [*compiled.warnings, *_unsearched(partial)]
     desired: list[DesiredApp] = []
     for routing in compiled.routing.applications:
@@ -529,7 +623,12 @@ def compute_status(compiled: Compiled, aws: AwsSettings, app_names: tuple[str, .
         desired.append(resolved.desired)
         warnings.extend(resolved.warnings + resolved.problems)
         pops_by_target = {pop.target: region for region, pop in routing.app.pops.items()}
-        statuses.append(app_status(resolved.desired, resolved.overlay, app_live, pops_by_target))
+        app_status_ = app_status(resolved.desired, resolved.overlay, app_live, pops_by_target)
+        live_function = functions.get(routing.app.name)
+        if resolved.function is not None and live_function is not None:
+            app_status_.edge = EdgeStatus.of(
+                FunctionPlan(routing.app.name, resolved.function, live_function))
+        statuses.append(app_status_)
     return statuses, warnings, orphans_in(compiled, zones, desired, checks)
 
 

@@ -2,9 +2,10 @@
 
 Order matters for zero downtime: health checks are created first; then the Route 53 records
 (latency, pairs, state, direct names, and viewer records being removed) in atomic batches,
-waited for until INSYNC whenever the distribution is about to point at them; then the
-distribution (compare-and-swap on its ETag); then the viewer alias records, which may only
-point at a distribution that already carries the alias; health checks are deleted last.
+waited for until INSYNC whenever the distribution or an edge function is about to point at
+them; then the edge fence's functions (written, then published); then the distribution
+(compare-and-swap on its ETag); then the viewer alias records, which may only point at a
+distribution that already carries the alias; health checks are deleted last.
 A failure between steps leaves a state that re-running apply completes."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from geoproxy.aws.edge import publish as publish_function
 from geoproxy.aws.session import AwsSettings, aws_errors
 from geoproxy.aws.submit import SubmittedBatch, submit_batch
 from geoproxy.core.batching import Change
@@ -42,6 +44,7 @@ class ApplyResult:
     health_checks_created: dict[str, str] = field(default_factory=dict)  # reference -> id
     health_checks_deleted: list[str] = field(default_factory=list)
     distributions_updated: dict[str, str] = field(default_factory=dict)  # id -> new ETag
+    functions_published: dict[str, str] = field(default_factory=dict)  # name -> ETag
     deployed: bool | None = None  # with wait_deployed: every distribution reached Deployed
     first_submitted: float | None = None  # time.monotonic() when Route 53 took the first batch
 
@@ -139,6 +142,7 @@ def _written(result: ApplyResult) -> list[str]:
     done = [f"health check {check_id} created"
             for check_id in result.health_checks_created.values()]
     done += [f"change {b.change_id} (zone {b.zone_id})" for b in result.batches]
+    done += [f"function {name} published" for name in result.functions_published]
     done += [f"distribution {d}" for d in result.distributions_updated]
     done += [f"health check {check_id} deleted" for check_id in result.health_checks_deleted]
     return done
@@ -148,6 +152,8 @@ def _not_written(changes: ChangeSet, result: ApplyResult) -> list[str]:
     left = [f"change batch {index + 1} of {len(changes.batches)} (zone {zone_id})"
             for index, (zone_id, _) in enumerate(changes.batches)
             if index >= len(result.batches)]
+    left += [f"function {f.name}" for f in changes.functions
+             if f.name not in result.functions_published]
     left += [f"distribution {d.distribution_id}" for d in changes.distributions
              if d.distribution_id not in result.distributions_updated]
     left += [f"health check {c.id} deletion" for c in changes.delete_health_checks
@@ -166,9 +172,16 @@ def _run(changes: ChangeSet, aws: AwsSettings, result: ApplyResult, *, wait: boo
                     on_submit)
     if result.first_submitted is not None:
         started = result.first_submitted
+    if first and (changes.distributions or _creates_direct_names(first_batches(changes))):
+        # The origin, and the edge function's targets, may only be names Route 53 serves.
+        wait_insync(first, aws, started, timeout_s, on_wait)
+    for function in changes.functions:
+        etag, actions = publish_function(function, aws)
+        result.functions_published[function.name] = etag
+        for action in actions:
+            record_write({"service": "cloudfront", "action": action,
+                          "function": function.name, "app": function.app})
     if changes.distributions:
-        if first:  # the origin may only point at records Route 53 already serves
-            wait_insync(first, aws, started, timeout_s, on_wait)
         for distribution in changes.distributions:
             etag = update_distribution(distribution, aws)
             if etag is None:
@@ -189,6 +202,17 @@ def _run(changes: ChangeSet, aws: AwsSettings, result: ApplyResult, *, wait: boo
         result.seconds_to_insync = time.monotonic() - started
     result.health_checks_deleted = delete_health_checks(changes, aws, record_write, result)
     return result
+
+
+def first_batches(changes: ChangeSet) -> list[Change]:
+    return [entry for batches in changes.before_distributions.values() for batch in batches
+            for entry in batch]
+
+
+def _creates_direct_names(entries: list[Change]) -> bool:
+    """Whether the first phase creates a direct PoP name, which an edge function may target."""
+    return any(entry["Action"] == "CREATE" and str(entry["ResourceRecordSet"].get(
+        "SetIdentifier", "")).startswith("geoproxy:direct") for entry in entries)
 
 
 def _submit(by_zone: Batches, health_check_ids: dict[str, str], aws: AwsSettings,
@@ -245,7 +269,7 @@ def update_distribution(distribution: DistributionUpdate, aws: AwsSettings) -> s
                 f"made (its ETag is no longer {distribution.etag}); it was not updated",
                 hint="make a new plan: `geoproxy plan --out PLANFILE`")
         replanned = plan_distribution(distribution.application, fresh["Distribution"],
-                                      fresh["ETag"])
+                                      fresh["ETag"], distribution.edge)
         if not replanned.changes:
             return None  # someone already made exactly this change: nothing for us to write
         if attempt or replanned.changes != distribution.field_changes:

@@ -8,7 +8,7 @@ the plan expects), or stale (anything else: the plan is refused and nothing is w
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from geoproxy.aws.live import PAGE_SIZE, Route53Reader
@@ -57,6 +57,7 @@ def check_saved(changes: ChangeSet, aws: AwsSettings,
                    views)
     _check_batches(changes.after_distributions, check.pending.after_distributions, aws, check,
                    views)
+    _check_functions(changes, aws, check)
     client = aws.client("cloudfront")
     for distribution in changes.distributions:
         with aws_errors(f"read CloudFront distribution {distribution.distribution_id}"):
@@ -138,3 +139,26 @@ def _check_batches(planned: Batches, pending: Batches, aws: AwsSettings,
                           reconcile.describe_record_set(d.expected.before),
                           reconcile.describe_record_set(d.live))
                     for d in reconcile.moved_since_plan(batch, live, same_ignoring_apply_time))
+
+
+def _check_functions(changes: ChangeSet, aws: AwsSettings, check: SavedCheck) -> None:
+    """An edge function is written only from the stages the plan read: LIVE already running
+    the code is applied; DEVELOPMENT changed by anyone else makes the plan stale."""
+    from geoproxy.aws.edge import FunctionReader
+
+    reader = FunctionReader(aws)
+    for function in changes.functions:
+        live = reader.read(function.name)
+        if live.live_code == function.code:
+            check.applied.append(f"edge function {function.name}")
+        elif (live.development_etag == function.development_etag
+              and live.live_code == function.live_code) or (
+                live.development_code == function.code and live.live_code == function.live_code):
+            # As read when planned, or an earlier run wrote DEVELOPMENT and crashed before
+            # publishing: finish from what is there.
+            check.pending.functions.append(replace(
+                function, development_etag=live.development_etag,
+                development_code=live.development_code))
+        else:
+            check.stale.append(Moved(f"edge function {function.name}",
+                                     "the stages the plan read", "changed since"))

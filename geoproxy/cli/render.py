@@ -21,6 +21,7 @@ from geoproxy.aws.execute import ApplyResult, SubmittedBatch, WaitCallback
 from geoproxy.aws.retry import RetryNotice
 from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.desired import DesiredRecord
+from geoproxy.core.edgeplan import FunctionPlan
 from geoproxy.core.failover import Failover
 from geoproxy.core.orphans import Orphan
 from geoproxy.core.plan import AppPlan, Plan, RecordChange
@@ -262,6 +263,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
                 "unchanged": len(app.unchanged),
                 "untouched": [record.describe() for record in app.untouched],
                 "cloudfront": _distribution_dict(app.distribution),
+                "edge_function": _function_dict(app.function),
                 "health_checks": {
                     "create": [{"pop": spec.pop, "caller_reference": spec.caller_reference,
                                 "config": spec.config} for spec in app.health_checks.create],
@@ -364,6 +366,47 @@ def _distribution_dict(distribution: DistributionPlan | None) -> dict[str, Any] 
                         for c in distribution.changes]}
 
 
+def _function_dict(function: FunctionPlan | None) -> dict[str, Any] | None:
+    if function is None:
+        return None
+    return {"name": function.name, "action": function.action, "create": function.create,
+            "update": function.update, "publish": function.publish,
+            "size_bytes": function.function.size_bytes,
+            "moves": [{"country": country, "before": before, "after": after}
+                      for country, before, after in function.moves()]}
+
+
+def _function_lines(function: FunctionPlan) -> None:
+    """The edge function as a change of its country -> PoP table, not of its JavaScript."""
+    if not function.has_changes:
+        return
+    steps = [step for step, needed in (("create", function.create),
+                                        ("update", function.update),
+                                        ("publish", function.publish)) if needed]
+    symbol, style = ("+", "green") if function.create else ("~", "yellow")
+    stdout.print(Text.assemble((f"  {symbol} ", f"bold {style}"),
+                               f"edge function {function.name}",
+                               (f"  ({', '.join(steps)}; {function.function.size_bytes:,} "
+                                "bytes)", "dim")))
+    moves = function.moves()
+    if function.create or function.table_before is None:
+        by_pop: dict[str, list[str]] = {}
+        for country, pop in sorted(function.table_after.countries.items()):
+            by_pop.setdefault(pop, []).append(country)
+        for pop, countries in by_pop.items():
+            stdout.print(Text(f"      {pop} <- {' '.join(countries)}", style="dim"))
+        stdout.print(Text("      no country header: "
+                          f"{function.table_after.fail_closed or 'latency routing'}",
+                          style="dim"))
+        return
+    for country, before, after in moves:
+        stdout.print(Text(f"      {country}: {before or '(none)'} → {after or '(none)'}",
+                          style="dim"))
+    if not moves:
+        stdout.print(Text("      the same table (the code changes, or a publish is "
+                          "pending)", style="dim"))
+
+
 def _distribution_lines(distribution: DistributionPlan) -> None:
     for change in distribution.changes:
         symbol, style = (("+", "green") if change.old in (None, [], "") else
@@ -430,6 +473,8 @@ def _app_block(app: AppPlan) -> None:
     for change in app.changes:
         if not change.after_distribution:
             stdout.print(_change_line(change))
+    if app.function is not None:
+        _function_lines(app.function)
     if app.distribution is not None:
         _distribution_lines(app.distribution)
     for change in app.changes:
@@ -467,6 +512,8 @@ def summary_line(plan: Plan) -> Text:
                 f"{counts['delete']} to delete, {counts['unchanged']} unchanged")
     if counts["distribution_fields"]:
         text.append(f"; CloudFront: {counts['distribution_fields']} field(s) to change")
+    if counts.get("functions"):
+        text.append(f"; edge functions: {counts['functions']} to publish")
     if counts["health_checks_to_create"] or counts["health_checks_to_delete"]:
         text.append(f"; health checks: {counts['health_checks_to_create']} to create, "
                     f"{counts['health_checks_to_delete']} to delete")
@@ -521,6 +568,7 @@ def apply_result_json(result: ApplyResult) -> dict[str, Any]:
         "health_checks_created": sorted(result.health_checks_created.values()),
         "health_checks_deleted": result.health_checks_deleted,
         "distributions_updated": sorted(result.distributions_updated),
+        "functions_published": sorted(result.functions_published),
         "deployed": result.deployed,
     }
 
@@ -533,6 +581,8 @@ def apply_result_text(result: ApplyResult) -> None:
             continue
         stdout.print(f"Change {batch.change_id} in zone {batch.zone_id}: "
                      f"{batch.record_changes} change(s), {batch.status}")
+    for name in sorted(result.functions_published):
+        stdout.print(f"Edge function {name} published (LIVE).")
     for distribution_id in sorted(result.distributions_updated):
         stdout.print(f"CloudFront distribution {distribution_id} updated"
                      + (" and Deployed." if result.deployed else

@@ -8,7 +8,7 @@ from rich.text import Text
 
 from geoproxy.cli.render import failover_dict, orphan_dict, print_table, stdout
 from geoproxy.core.orphans import Orphan
-from geoproxy.core.status import AppStatus
+from geoproxy.core.status import AppStatus, EdgeStatus
 
 STATE_STYLES = {"ok": "green", "failover": "cyan", "drift": "yellow", "missing": "red",
                 "foreign": "red"}
@@ -36,6 +36,16 @@ def status_json(statuses: list[AppStatus], warning_messages: list[str],
                     for region in status.regions
                 ],
                 "extra_records": status.extra,
+                "edge_function": None if status.edge is None else {
+                    "name": status.edge.function, "published": status.edge.published,
+                    "in_sync": status.edge.in_sync,
+                    "live": None if status.edge.live is None else {
+                        "countries": status.edge.live.countries,
+                        "fail_closed": status.edge.live.fail_closed},
+                    "expected": {"countries": status.edge.expected.countries,
+                                 "fail_closed": status.edge.expected.fail_closed},
+                    "differences": [{"country": country, "live": live, "expected": expected}
+                                    for country, live, expected in status.edge.moves()]},
             }
             for status in statuses
         ],
@@ -67,8 +77,30 @@ def status_text(statuses: list[AppStatus]) -> None:
         for extra in status.extra:
             stdout.print(Text(f"  extra record of geoproxy's, not in the policy: {extra}",
                               style="yellow"))
+        if status.edge is not None:
+            _edge_lines(status.edge)
         stdout.print()
     stdout.print(summary_line(statuses))
+
+
+def _edge_lines(edge: EdgeStatus) -> None:
+    expected = edge.expected
+    by_pop: dict[str, list[str]] = {}
+    for country, pop in sorted((edge.live or expected).countries.items()):
+        by_pop.setdefault(pop, []).append(country)
+    table = "; ".join(f"{pop} <- {' '.join(countries)}" for pop, countries in by_pop.items())
+    if not edge.published:
+        stdout.print(Text(f"  edge fence {edge.function}: not published; fenced viewers follow "
+                          "DNS (run `geoproxy apply`)", style="red"))
+        return
+    state, style = ("in sync with the policy and the failover state", "green") if (
+        edge.in_sync) else ("DIFFERS from the policy and the failover state", "bold yellow")
+    stdout.print(Text.assemble(("  edge fence ", "bold"), f"{edge.function}: ", (state, style)))
+    stdout.print(Text(f"    live: {table}; no country header: "
+                      f"{(edge.live or expected).fail_closed or 'latency routing'}", style="dim"))
+    for country, live, wanted in edge.moves():
+        stdout.print(Text(f"    {country}: live {live or '(none)'}, should be "
+                          f"{wanted or '(none)'}", style="yellow"))
 
 
 def summary_line(statuses: list[AppStatus]) -> Text:

@@ -17,6 +17,7 @@ from typing import Any
 
 from geoproxy.core.batching import BatchLimits, Change, pack
 from geoproxy.core.cloudfront import FieldChange
+from geoproxy.core.edgeplan import FunctionUpdate
 from geoproxy.core.healthchecks import HealthCheckSpec
 from geoproxy.core.plan import Plan, RecordChange
 from geoproxy.policy.models import DEFAULT_OWNER, Application
@@ -36,6 +37,7 @@ class DistributionUpdate:
     # go on if geoproxy's change is still exactly `field_changes`.
     application: Application | None = field(default=None, repr=False, compare=False)
     field_changes: list[FieldChange] = field(default_factory=list, repr=False, compare=False)
+    edge: tuple[str, str | None] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -49,6 +51,9 @@ class ChangeSet:
     create_health_checks: list[HealthCheckSpec] = field(default_factory=list)
     tag_health_checks: list[tuple[HealthCheckSpec, str]] = field(default_factory=list)
     before_distributions: Batches = field(default_factory=dict)
+    # Edge fence functions: written and published after the records they target exist, and
+    # before a distribution is pointed at them.
+    functions: list[FunctionUpdate] = field(default_factory=list)
     distributions: list[DistributionUpdate] = field(default_factory=list)
     after_distributions: Batches = field(default_factory=dict)
     delete_health_checks: list[HealthCheckToDelete] = field(default_factory=list)
@@ -62,7 +67,7 @@ class ChangeSet:
     @property
     def is_empty(self) -> bool:
         return not (self.create_health_checks or self.tag_health_checks or self.batches
-                    or self.distributions or self.delete_health_checks)
+                    or self.functions or self.distributions or self.delete_health_checks)
 
 
 def batches_for(plan: Plan, limits: BatchLimits | None = None,
@@ -84,10 +89,11 @@ def changeset_of(plan: Plan, limits: BatchLimits | None = None) -> ChangeSet:
         create_health_checks=list(plan.health_checks_to_create),
         tag_health_checks=list(plan.health_checks_to_tag),
         before_distributions=batches_for(plan, limits, lambda c: not c.after_distribution),
+        functions=[FunctionUpdate.of(function) for function in plan.functions],
         distributions=[
             DistributionUpdate(d.app, d.distribution_id, d.etag, d.config, d.new_config,
                                [change.path for change in d.changes], d.application,
-                               list(d.changes))
+                               list(d.changes), d.edge)
             for d in plan.distributions],
         after_distributions=batches_for(plan, limits, lambda c: c.after_distribution),
         delete_health_checks=[HealthCheckToDelete(check.id, check.tags.get("geoproxy:pop"))
@@ -118,6 +124,7 @@ def to_json(changes: ChangeSet) -> dict[str, Any]:
         "tag_health_checks": [{"id": check_id, **_spec_json(spec)}
                               for spec, check_id in changes.tag_health_checks],
         "before_distributions": changes.before_distributions,
+        "functions": [function.to_json() for function in changes.functions],
         "distributions": [
             {"app": d.app, "distribution_id": d.distribution_id, "etag": d.etag,
              "config": d.config, "new_config": d.new_config, "fields": d.fields}
@@ -134,6 +141,7 @@ def from_json(data: dict[str, Any]) -> ChangeSet:
         create_health_checks=[_spec(item) for item in data["create_health_checks"]],
         tag_health_checks=[(_spec(item), str(item["id"])) for item in data["tag_health_checks"]],
         before_distributions=_batches(data["before_distributions"]),
+        functions=[FunctionUpdate.from_json(item) for item in data.get("functions", [])],
         distributions=[
             DistributionUpdate(str(d["app"]), str(d["distribution_id"]), str(d["etag"]),
                                dict(d["config"]), dict(d["new_config"]),

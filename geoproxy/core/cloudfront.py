@@ -12,6 +12,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from geoproxy.core.edgeassoc import associate, association_changes
 from geoproxy.policy.models import Application
 
 PATH_ALIASES = "Aliases"
@@ -48,6 +49,9 @@ class DistributionPlan:
     live_aliases: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # reasons CloudFront would refuse
     application: Application | None = field(default=None, repr=False, compare=False)
+    arn: str | None = None  # the distribution's ARN (its account owns the edge function)
+    # The edge fence's function on the fenced behaviours: (name, ARN or None for none).
+    edge: tuple[str, str | None] | None = None
 
 
 def _items(container: dict[str, Any] | None) -> list[Any]:
@@ -92,8 +96,11 @@ def _custom_origin(app: Application, origin_id: str, domain: str,
     return origin
 
 
-def apply_settings(config: dict[str, Any], app: Application) -> dict[str, Any]:
-    """A copy of `config` with geoproxy's parts as the policy declares them."""
+def apply_settings(config: dict[str, Any], app: Application,
+                   edge: tuple[str, str | None] | None = None,
+                   problems: list[str] | None = None) -> dict[str, Any]:
+    """A copy of `config` with geoproxy's parts as the policy declares them; `edge` is the
+    edge fence's function (name, ARN), ARN None to remove it; conflicts go to `problems`."""
     assert app.cloudfront is not None
     cloudfront = app.cloudfront
     origin_id, direct_id, group_id = _origin_ids(app)
@@ -127,6 +134,10 @@ def apply_settings(config: dict[str, Any], app: Application) -> dict[str, Any]:
     geo = cloudfront.geo_restriction
     new.setdefault("Restrictions", {})["GeoRestriction"] = {
         "RestrictionType": geo.type, **_listed(list(geo.countries))}
+    if edge is not None:
+        found = associate(new, app, *edge)
+        if problems is not None:
+            problems.extend(found)
     return new
 
 
@@ -190,15 +201,19 @@ def diff(old: dict[str, Any], new: dict[str, Any], app: Application) -> list[Fie
         changes.append(FieldChange(PATH_ALIASES, sorted(old_aliases), sorted(new_aliases)))
     if _geo_view(old) != _geo_view(new):
         changes.append(FieldChange(PATH_GEO, _geo_view(old), _geo_view(new)))
+    changes += [FieldChange(path, before, after)
+                for path, before, after in association_changes(old, new)]
     return changes
 
 
-def plan_distribution(app: Application, distribution: dict[str, Any],
-                      etag: str) -> DistributionPlan:
-    """`distribution` is GetDistribution's `Distribution` (config, domain name, status)."""
+def plan_distribution(app: Application, distribution: dict[str, Any], etag: str,
+                      edge: tuple[str, str | None] | None = None) -> DistributionPlan:
+    """`distribution` is GetDistribution's `Distribution` (config, domain name, status);
+    `edge` the edge fence's function (name, ARN; ARN None when the policy has no fence)."""
     assert app.cloudfront is not None
     config = distribution["DistributionConfig"]
-    new_config = apply_settings(config, app)
+    edge_problems: list[str] = []
+    new_config = apply_settings(config, app, edge, edge_problems)
     changes = diff(config, new_config, app)
     plan = DistributionPlan(app.name, app.cloudfront.distribution_id, etag,
                             distribution["DomainName"].rstrip("."),
@@ -215,6 +230,9 @@ def plan_distribution(app: Application, distribution: dict[str, Any],
         for behaviour in _items(config.get("CacheBehaviors"))
         if behaviour.get("TargetOriginId") in removed]
     plan.problems += _group_method_problems(app, new_config)
+    plan.problems += edge_problems
+    plan.arn = distribution.get("ARN")
+    plan.edge = edge
     plan.live_aliases = live_aliases(distribution)
     plan.application = app
     plan.aliases_added = sorted(set(app.cloudfront.aliases) - set(plan.live_aliases))

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from geoproxy.core.cloudfront import DistributionPlan, direct_name
+from geoproxy.core.edgefence import has_viewer_fence
 from geoproxy.core.failover import Failover, resolve
 from geoproxy.core.records import (
     AliasTarget,
@@ -135,12 +136,16 @@ def _cloudfront_records(
         return (), (), ()
     directs = []
     failover = app.cloudfront.origin_failover
-    if failover:
+    # The edge fence's function may send a fenced viewer to any PoP (a failover moves them),
+    # so every PoP keeps its direct name while viewer countries are fenced.
+    pops = sorted(app.pops) if has_viewer_fence(app) else []
+    if failover and failover.secondary_pop not in pops:
+        pops.append(failover.secondary_pop)
+    for pop in pops:
         for record_type in app.record_types:
             directs.append(DesiredRecord(OwnedAliasRecord(
-                direct_name(failover.secondary_pop, app.record), record_type, "direct",
-                _alias_to_pop(app, failover.secondary_pop, catalog, False, record_type),
-                owner)))
+                direct_name(pop, app.record), record_type, "direct",
+                _alias_to_pop(app, pop, catalog, False, record_type), owner)))
     target = AliasTarget(distribution.domain_name, CLOUDFRONT_HOSTED_ZONE_ID, False)
     types = ("A", "AAAA") if distribution.ipv6 else ("A",)
     viewers = [DesiredRecord(OwnedAliasRecord(alias, record_type, "viewer", target, owner))

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.desired import DesiredApp, DesiredRecord
+from geoproxy.core.edgeplan import FunctionPlan
 from geoproxy.core.failover import Failover
 from geoproxy.core.healthchecks import HealthCheckPlan, HealthCheckSpec, LiveHealthCheck
 from geoproxy.core.orphans import Orphan
@@ -142,6 +143,7 @@ class AppPlan:
     # Route 53 health checks to create before the records and delete after them.
     health_checks: HealthCheckPlan = field(default_factory=HealthCheckPlan)
     distribution: DistributionPlan | None = None  # the CloudFront side, when configured
+    function: FunctionPlan | None = None  # the edge fence's function, for viewer_countries
 
 
 @dataclass
@@ -181,10 +183,16 @@ class Plan:
                 if app.distribution is not None and app.distribution.changes]
 
     @property
+    def functions(self) -> list[FunctionPlan]:
+        """Edge fence functions apply must write or publish."""
+        return [app.function for app in self.apps
+                if app.function is not None and app.function.has_changes]
+
+    @property
     def has_changes(self) -> bool:
         return bool(self.changes or self.health_checks_to_create
                     or self.health_checks_to_delete or self.health_checks_to_tag
-                    or self.distributions)
+                    or self.distributions or self.functions)
 
     def summary(self) -> dict[str, int]:
         counts = {"create": 0, "update": 0, "delete": 0}
@@ -195,6 +203,7 @@ class Plan:
         counts["health_checks_to_create"] = len(self.health_checks_to_create)
         counts["health_checks_to_delete"] = len(self.health_checks_to_delete)
         counts["distribution_fields"] = sum(len(d.changes) for d in self.distributions)
+        counts["functions"] = len(self.functions)
         counts["orphans"] = 0 if self.pruning else sum(len(o.records) for o in self.orphans)
         return counts
 

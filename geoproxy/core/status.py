@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from geoproxy.core.desired import DesiredApp
+from geoproxy.core.edgeplan import FenceTable, FunctionPlan
 from geoproxy.core.failover import Failover
 from geoproxy.core.plan import LiveApp
 from geoproxy.core.records import LiveRecord, base_key, canonical, without_owner
@@ -33,6 +34,27 @@ class RegionStatus:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class EdgeStatus:
+    """The edge fence's function as viewers run it (LIVE), against what the policy and the
+    failover state want."""
+
+    function: str
+    published: bool
+    in_sync: bool
+    live: FenceTable | None  # None: not published, or code geoproxy did not write
+    expected: FenceTable
+
+    @staticmethod
+    def of(plan: FunctionPlan) -> EdgeStatus:
+        return EdgeStatus(plan.name, plan.live.live_code is not None,
+                          plan.live.live_code == plan.function.code, plan.table_before,
+                          plan.table_after)
+
+    def moves(self) -> list[tuple[str, str | None, str | None]]:
+        return (self.live or FenceTable({}, None)).moves(self.expected)
+
+
 @dataclass
 class AppStatus:
     name: str
@@ -42,6 +64,7 @@ class AppStatus:
     zone_name: str = ""
     regions: list[RegionStatus] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)  # owned records the policy does not want
+    edge: EdgeStatus | None = None  # with viewer_countries
 
     def counts(self) -> dict[str, int]:
         """Rows per state, every state named (zeros too), for the summary line and JSON."""
@@ -56,8 +79,10 @@ class AppStatus:
 
     @property
     def differs(self) -> bool:
-        """Drift, missing or foreign records, or owned records the policy does not want."""
-        return not self.healthy or bool(self.extra)
+        """Drift, missing or foreign records, owned records the policy does not want, or
+        an edge function that does not route as the policy and failovers say."""
+        return not self.healthy or bool(self.extra) or (self.edge is not None
+                                                         and not self.edge.in_sync)
 
     @property
     def failed_over(self) -> bool:

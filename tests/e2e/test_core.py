@@ -116,7 +116,7 @@ def test_adding_a_pop_moves_only_the_regions_that_move_in_one_batch(
     assert document["summary"] == {"create": 0, "update": 4, "delete": 0, "unchanged": 30,
                                    "conflicts": 0, "health_checks_to_create": 0,
                                    "health_checks_to_delete": 0, "distribution_fields": 0,
-                                   "orphans": 0}
+                                   "functions": 0, "orphans": 0}
 
     aws.reset_log()
     applied = run_cli("apply", "--yes")

@@ -241,7 +241,7 @@ def test_identical_live_is_unchanged(desired: DesiredApp) -> None:
     assert whole.summary() == {"create": 0, "update": 0, "delete": 0, "unchanged": 3,
                                "conflicts": 0, "health_checks_to_create": 0,
                                "health_checks_to_delete": 0,
-                               "distribution_fields": 0, "orphans": 0}
+                               "distribution_fields": 0, "functions": 0, "orphans": 0}
     assert check(whole) == []
 
 
@@ -273,7 +273,7 @@ def test_changed_target_is_one_update(desired: DesiredApp) -> None:
     assert Plan([plan]).summary() == {"create": 0, "update": 1, "delete": 0, "unchanged": 2,
                                       "conflicts": 0, "health_checks_to_create": 0,
                                "health_checks_to_delete": 0,
-                               "distribution_fields": 0, "orphans": 0}
+                               "distribution_fields": 0, "functions": 0, "orphans": 0}
 
 
 @pytest.mark.parametrize("field", ["zone", "health"])
@@ -471,7 +471,7 @@ def test_mixed_plan_order_and_summary(tmp_path: Path, catalog: Catalog) -> None:
     assert whole.summary() == {"create": 4, "update": 1, "delete": 2, "unchanged": 1,
                                "conflicts": 0, "health_checks_to_create": 0,
                                "health_checks_to_delete": 0,
-                               "distribution_fields": 0, "orphans": 0}
+                               "distribution_fields": 0, "functions": 0, "orphans": 0}
 
 
 def test_plan_over_several_apps(tmp_path: Path, catalog: Catalog) -> None:

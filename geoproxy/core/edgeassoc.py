@@ -1,0 +1,130 @@
+"""The edge fence's function on the distribution's behaviours.
+
+Pure. Every behaviour that targets geoproxy's origin (or its origin group) gets the function on
+its viewer-request event; otherwise a path pattern would bypass the fence. A viewer function
+geoproxy does not own there is a conflict, never replaced: one event holds one function, and
+the user's may do authentication or redirects. CloudFront also refuses a CloudFront Function
+beside Lambda@Edge on a viewer event (Developer Guide, "Restrictions on all edge functions").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from geoproxy.policy.models import Application
+
+# The edge function's event (edgefunction.EVENT_TYPE; a test keeps the two equal, and this
+# module stays below edgefunction so that cloudfront.py can use it).
+EVENT_TYPE = "viewer-request"
+VIEWER_EVENTS = ("viewer-request", "viewer-response")
+
+
+def _items(container: dict[str, Any] | None) -> list[Any]:
+    return list((container or {}).get("Items") or [])
+
+
+def _listed(items: list[Any]) -> dict[str, Any]:
+    return {"Quantity": len(items), "Items": items} if items else {"Quantity": 0}
+
+
+def function_arn(name: str, distribution_arn: str | None) -> str | None:
+    """A function's ARN before it exists: functions live in the distribution's account
+    (`arn:aws:cloudfront::<account>:function/<name>`, CloudFront's ARN formats)."""
+    match = re.match(r"^arn:(aws[a-z-]*):cloudfront::(\d{12}):", distribution_arn or "")
+    return f"arn:{match.group(1)}:cloudfront::{match.group(2)}:function/{name}" if match else None
+
+
+def is_geoproxy_target(target: str | None, app: Application) -> bool:
+    """Whether a behaviour's TargetOriginId is geoproxy's origin, or one of its `-...` ids."""
+    prefix = app.origin_id
+    return target is not None and (target == prefix or target.startswith(prefix + "-"))
+
+
+def fenced_behaviours(config: dict[str, Any], app: Application
+                      ) -> list[tuple[str, dict[str, Any]]]:
+    """(label, behaviour) for the default behaviour and every cache behaviour that targets
+    geoproxy's origin or origin group: each must run the fence."""
+    found = []
+    default = config.get("DefaultCacheBehavior") or {}
+    if is_geoproxy_target(default.get("TargetOriginId"), app):
+        found.append(("the default behaviour", default))
+    for behaviour in _items(config.get("CacheBehaviors")):
+        if is_geoproxy_target(behaviour.get("TargetOriginId"), app):
+            found.append((f"cache behaviour {behaviour.get('PathPattern')}", behaviour))
+    return found
+
+
+def _ours(arn: str, name: str) -> bool:
+    return arn.rsplit(":function/", 1)[-1] == name
+
+
+def associate(config: dict[str, Any], app: Application, name: str,
+              arn: str | None) -> list[str]:
+    """Put function `arn` (or, with None, no function of geoproxy's) on the viewer-request
+    event of every behaviour that targets geoproxy's origin, in place; returns the conflicts
+    that make CloudFront refuse or would replace a function geoproxy does not own."""
+    problems = []
+    behaviours = fenced_behaviours(config, app)
+    every = [config.get("DefaultCacheBehavior") or {}, *_items(config.get("CacheBehaviors"))]
+    # Geoproxy's function leaves any behaviour that no longer targets its origin.
+    for behaviour in every:
+        if any(behaviour is fenced for _, fenced in behaviours):
+            continue
+        _set_viewer_function(behaviour, None, name)
+    for label, behaviour in behaviours:
+        foreign = [item for item in _items(behaviour.get("FunctionAssociations"))
+                   if item.get("EventType") == EVENT_TYPE and not _ours(item["FunctionARN"],
+                                                                         name)]
+        lambdas = [item for item in _items(behaviour.get("LambdaFunctionAssociations"))
+                   if item.get("EventType") in VIEWER_EVENTS]
+        if arn is not None and foreign:
+            problems.append(
+                f"{app.name}: {label} already runs the CloudFront Function "
+                f"{foreign[0]['FunctionARN']} on viewer-request, which geoproxy does not own; "
+                "an event holds one function, so geoproxy will not replace it: merge its "
+                "logic elsewhere or move it to viewer-response, then run again")
+        elif arn is not None and lambdas:
+            problems.append(
+                f"{app.name}: {label} runs Lambda@Edge {lambdas[0].get('LambdaFunctionARN')} "
+                f"on {lambdas[0].get('EventType')}, and CloudFront refuses a CloudFront "
+                "Function beside Lambda@Edge on a viewer event; move it to an origin event, "
+                "then run again")
+        else:
+            _set_viewer_function(behaviour, arn, name)
+    return problems
+
+
+def _set_viewer_function(behaviour: dict[str, Any], arn: str | None, name: str) -> None:
+    items = _items(behaviour.get("FunctionAssociations"))
+    kept = [item for item in items
+            if not (item.get("EventType") == EVENT_TYPE and _ours(item["FunctionARN"], name))]
+    if arn is not None and not any(item.get("EventType") == EVENT_TYPE for item in kept):
+        kept.append({"FunctionARN": arn, "EventType": EVENT_TYPE})
+    if kept != items or "FunctionAssociations" in behaviour:
+        behaviour["FunctionAssociations"] = _listed(
+            sorted(kept, key=lambda item: item.get("EventType", "")))
+
+
+def viewer_function(behaviour: dict[str, Any]) -> str | None:
+    """The ARN on a behaviour's viewer-request event, for the field diff."""
+    for item in _items(behaviour.get("FunctionAssociations")):
+        if item.get("EventType") == EVENT_TYPE:
+            return str(item["FunctionARN"])
+    return None
+
+
+def association_changes(old: dict[str, Any], new: dict[str, Any]
+                        ) -> list[tuple[str, str | None, str | None]]:
+    """(path, viewer-request function before, after) where they differ."""
+    def by_path(config: dict[str, Any]) -> dict[str, str | None]:
+        found = {"DefaultCacheBehavior.FunctionAssociations":
+                 viewer_function(config.get("DefaultCacheBehavior") or {})}
+        for behaviour in _items(config.get("CacheBehaviors")):
+            path = f"CacheBehaviors[{behaviour.get('PathPattern')}].FunctionAssociations"
+            found[path] = viewer_function(behaviour)
+        return found
+
+    before, after = by_path(old), by_path(new)
+    return [(path, before.get(path), after.get(path)) for path in sorted(set(before) | set(after))
+            if before.get(path) != after.get(path)]
