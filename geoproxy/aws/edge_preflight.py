@@ -1,0 +1,231 @@
+"""Pre-flight read before an edge fence is published or associated: will CloudFront put the
+viewer's country in the request that the fence's viewer-request function sees?
+
+CloudFront adds `CloudFront-Viewer-Country` only when a behaviour asks for it. Without it the
+function finds no country, every viewer looks unfenced, and the fence silently lets everyone
+through, so geoproxy refuses instead and says what to attach. Which settings ask for it, from
+the CloudFront Developer Guide and API Reference (cited by short name below):
+
+- [HDR] "Add CloudFront request headers": CloudFront adds these headers "to the requests that
+  CloudFront receives from viewers and forwards on to your origin or edge function"; "To
+  include these headers in the cache key, use a cache policy"; "To receive these headers at
+  your origin but not include them in the cache key, use an origin request policy".
+  aws-samples/amazon-cloudfront-functions, select-origin-based-on-country (a viewer-request
+  function, as the fence is): "For the geolocation or device detection headers to appear in
+  the request object within a function, you must allow these headers (or allow all viewer
+  headers) in a CloudFront origin request policy or cache policy." The parenthesis is read as
+  loose wording, not as "allViewer delivers it": see [ORP] and [MOR].
+- [CP]  "Understand cache policies" and the API's CachePolicyHeadersConfig: HeaderBehavior is
+  `none` or `whitelist` ("Include the following headers"); only a listed header is in the
+  cache key and so in the request.
+- [ORP] "Understand origin request policies" and the API's OriginRequestPolicyHeadersConfig:
+  `whitelist` includes "Only the HTTP headers that are listed in the Headers type";
+  `allViewerAndWhitelistCloudFront` includes "All HTTP headers in viewer requests and the
+  additional CloudFront headers that are listed in the Headers type. The additional headers
+  are added by CloudFront." `allViewer` and `allExcept` name viewer headers only, and the
+  country header is not one the viewer sends (CloudFront derives it from the viewer's IP), so
+  neither delivers it; `none` includes nothing beyond the cache policy's headers.
+  AllViewerAndCloudFrontHeaders-2022-06 includes everything AllViewer does, so refusing
+  AllViewer costs its user nothing but the switch, while accepting it wrongly would leave
+  the fence open.
+- [MOR] "Use managed origin request policies": AllViewerAndCloudFrontHeaders-2022-06
+  (33f36d7e-f396-46d9-90e0-52428a34d9dc) has "All headers in the viewer request and all
+  CloudFront headers that were released through June 2022", CloudFront-Viewer-Country among
+  them; AllViewer (216adef6-...) has only "All headers in the viewer request".
+- [LEG] Legacy cache settings (ForwardedValues, no cache policy): the Developer Guide, "Cache
+  content based on request headers" ("configure CloudFront to forward the
+  CloudFront-Viewer-Country header to your origin"), and "Request and response behavior for
+  custom origins", whose header table says of CloudFront-Viewer-Country that, unless
+  configured to cache on it, "CloudFront does not add the header before forwarding the request
+  to your origin". A header named in ForwardedValues.Headers is therefore added (those pages
+  speak of the origin; [HDR]'s "origin or edge function" is taken to cover the function).
+  `*` ("Forward all headers to your origin", API Reference, Headers) is read as NOT
+  delivering it: no page says that `*` makes CloudFront add its own headers, and the newer
+  origin request policies split exactly this case in two (allViewer without CloudFront's
+  headers, allViewerAndWhitelistCloudFront naming them). A wrong "yes" would be a fence that
+  silently does nothing; a wrong "no" asks the user to name the header, so geoproxy errs
+  towards "no".
+
+Header names are case-insensitive (RFC 9110, section 5.1; the Developer Guide, "How the case
+of headers and header values affects caching": CloudFront "doesn't consider the case of the
+header name"), so they are compared folded.
+
+Reads: one GetOriginRequestPolicy or GetCachePolicy per distinct policy id per check object
+(the pipeline makes one per run), and only the reads a behaviour needs: its origin request
+policy first (where the fix usually lives), then its cache policy only if that did not
+deliver the header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from geoproxy.aws.session import AwsSettings, aws_errors
+from geoproxy.core.edgefunction import COUNTRY_HEADER
+
+# [HDR]'s spelling, for messages; matching folds case (COUNTRY_HEADER is the folded name).
+HEADER = "CloudFront-Viewer-Country"
+# [MOR]: the managed origin request policy that includes the header (and every viewer value).
+MANAGED_POLICY = "AllViewerAndCloudFrontHeaders-2022-06"
+MANAGED_POLICY_ID = "33f36d7e-f396-46d9-90e0-52428a34d9dc"
+# "Use managed cache policies": CachingDisabled caches nothing, as forwarding all headers
+# (legacy `*`) does, so it is the cache policy that replaces `*` without changing caching.
+CACHING_DISABLED = "CachingDisabled"
+CACHING_DISABLED_ID = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+# [ORP]: the header behaviours whose Headers list may name CloudFront's own headers.
+ORIGIN_BEHAVIOURS_THAT_ADD = frozenset({"whitelist", "allViewerAndWhitelistCloudFront"})
+FIX = (f"attach an origin request policy that includes it, such as the managed {MANAGED_POLICY}"
+       f" ({MANAGED_POLICY_ID}), or add it to a custom origin request policy")
+
+
+def names_header(names: Iterable[str] | None) -> bool:
+    """Whether a header list names CloudFront-Viewer-Country, in any case."""
+    return any(str(name).strip().lower() == COUNTRY_HEADER for name in names or ())
+
+
+def _items(headers: dict[str, Any] | None) -> list[str]:
+    """The Items of a {Quantity, Items} list, [] when absent (Quantity 0 omits Items)."""
+    return list((headers or {}).get("Items") or [])
+
+
+def cache_policy_delivers(config: dict[str, Any]) -> bool:
+    """[CP]: a CachePolicyConfig puts the header in the request only when it lists it."""
+    parameters = config.get("ParametersInCacheKeyAndForwardedToOrigin") or {}
+    headers = parameters.get("HeadersConfig") or {}
+    return (headers.get("HeaderBehavior") == "whitelist"
+            and names_header(_items(headers.get("Headers"))))
+
+
+def origin_request_policy_delivers(config: dict[str, Any]) -> bool:
+    """[ORP]: an OriginRequestPolicyConfig adds it only by naming it, under `whitelist` or
+    `allViewerAndWhitelistCloudFront`; `allViewer` and `allExcept` cover viewer headers only."""
+    headers = config.get("HeadersConfig") or {}
+    return (headers.get("HeaderBehavior") in ORIGIN_BEHAVIOURS_THAT_ADD
+            and names_header(_items(headers.get("Headers"))))
+
+
+def legacy_headers(behaviour: dict[str, Any]) -> list[str] | None:
+    """[LEG]: the headers a behaviour's legacy cache settings forward, or None when it has no
+    ForwardedValues (it uses a cache policy)."""
+    forwarded = behaviour.get("ForwardedValues")
+    if not forwarded:
+        return None
+    return _items(forwarded.get("Headers"))
+
+
+@dataclass(frozen=True)
+class _Policy:
+    """What a read found: whether the policy exists and whether it delivers the header."""
+
+    exists: bool
+    delivers: bool = False
+
+
+class CountryHeaderCheck:
+    """One run's country-header pre-flight: each policy id is read once, whatever the number
+    of behaviours and applications that use it."""
+
+    def __init__(self, aws: AwsSettings) -> None:
+        self._aws = aws
+        self._read: dict[tuple[str, str], _Policy] = {}  # (kind, id) -> what the read found
+
+    def problems(self, app: str, distribution_id: str,
+                 behaviours: list[tuple[str, dict[str, Any]]]) -> list[str]:
+        """For each (label, cache behaviour config as it will be after apply), e.g.
+        ("the default behaviour", config["DefaultCacheBehavior"]) or ("cache behaviour
+        /api/*", an item of config["CacheBehaviors"]["Items"]): one message for each behaviour
+        on which CloudFront-Viewer-Country would not reach its viewer-request function."""
+        found = []
+        for label, behaviour in behaviours:
+            problem = self._problem(app, distribution_id, label, behaviour)
+            if problem:
+                found.append(problem)
+        return found
+
+    def _problem(self, app: str, distribution_id: str, label: str,
+                 behaviour: dict[str, Any]) -> str | None:
+        where = f"{label} of distribution {distribution_id}"
+        origin_id = behaviour.get("OriginRequestPolicyId") or None
+        cache_id = behaviour.get("CachePolicyId") or None
+        missing: list[str] = []
+        if origin_id:
+            origin = self._origin_request_policy(origin_id)
+            if origin.delivers:
+                return None
+            if not origin.exists:
+                missing.append(f"origin request policy {origin_id}")
+        legacy = None if cache_id else legacy_headers(behaviour)
+        if cache_id:
+            cache = self._cache_policy(cache_id)
+            if cache.delivers:
+                return None
+            if not cache.exists:
+                missing.append(f"cache policy {cache_id}")
+        elif legacy is not None and names_header(legacy):
+            return None
+        if missing:
+            which = (f"{missing[0]}, which does not exist" if len(missing) == 1
+                     else f"{' and '.join(missing)}, neither of which exists")
+            return (f"{app}: {where} names {which}, so geoproxy cannot tell whether {HEADER} "
+                    f"reaches the edge fence there; name policies that exist, and {FIX}")
+        return (f"{app}: {HEADER} does not reach the edge fence on {where} "
+                f"({_why(cache_id, origin_id, legacy)}), so every viewer would look unfenced; "
+                f"{_fix(cache_id, legacy)}")
+
+    def _origin_request_policy(self, policy_id: str) -> _Policy:
+        key = ("origin", policy_id)
+        if key not in self._read:
+            client = self._aws.client("cloudfront")
+            with aws_errors(f"read the origin request policy {policy_id}"):
+                try:
+                    policy = client.get_origin_request_policy(Id=policy_id)
+                except client.exceptions.NoSuchOriginRequestPolicy:
+                    self._read[key] = _Policy(exists=False)
+                else:
+                    config = policy["OriginRequestPolicy"]["OriginRequestPolicyConfig"]
+                    self._read[key] = _Policy(True, origin_request_policy_delivers(config))
+        return self._read[key]
+
+    def _cache_policy(self, policy_id: str) -> _Policy:
+        key = ("cache", policy_id)
+        if key not in self._read:
+            client = self._aws.client("cloudfront")
+            with aws_errors(f"read the cache policy {policy_id}"):
+                try:
+                    policy = client.get_cache_policy(Id=policy_id)
+                except client.exceptions.NoSuchCachePolicy:
+                    self._read[key] = _Policy(exists=False)
+                else:
+                    config = policy["CachePolicy"]["CachePolicyConfig"]
+                    self._read[key] = _Policy(True, cache_policy_delivers(config))
+        return self._read[key]
+
+
+def _why(cache_id: str | None, origin_id: str | None, legacy: list[str] | None) -> str:
+    """What the behaviour has, none of which includes the header."""
+    if cache_id:
+        cached = f"its cache policy {cache_id}"
+    elif legacy is not None and "*" in legacy:
+        cached = ("its legacy cache settings, which forward all viewer headers (*) but not "
+                  "the ones CloudFront adds,")
+    else:
+        cached = "its legacy cache settings"
+    if origin_id:
+        return f"neither {cached} nor its origin request policy {origin_id} includes it"
+    verb = "does" if cache_id else "do"  # "its cache policy does", "its ... settings do"
+    return f"{cached} {verb} not include it, and it has no origin request policy"
+
+
+def _fix(cache_id: str | None, legacy: list[str] | None) -> str:
+    if cache_id or legacy is None:
+        return FIX
+    if "*" in legacy:
+        # The API's Headers: `*` is the whole list (Quantity 1), so no header can be added to it.
+        return (f"legacy cache settings that forward all headers cannot name it: move the "
+                f"behaviour to a cache policy such as the managed {CACHING_DISABLED} "
+                f"({CACHING_DISABLED_ID}, which caches nothing, as forwarding all headers "
+                f"does), and {FIX}")
+    return (f"add {HEADER} to its forwarded headers (ForwardedValues), or move the behaviour "
+            f"to a cache policy and {FIX}")
