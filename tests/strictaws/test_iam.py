@@ -617,6 +617,10 @@ HC = "arn:aws:route53:::healthcheck/hc-1"
 DIST = f"arn:aws:cloudfront::{ACCOUNT}:distribution/E1"
 CERT = f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/1234abcd-12ab-34cd-56ef-1234567890ab"
 HEALTH = {"IPAddress": "192.0.2.1", "Port": 443, "Type": "HTTPS"}
+FUNCTION = f"arn:aws:cloudfront::{ACCOUNT}:function/fence"
+CACHE = f"arn:aws:cloudfront::{ACCOUNT}:cache-policy/cp-1"
+ORIGIN = f"arn:aws:cloudfront::{ACCOUNT}:origin-request-policy/orp-1"
+FUNCTION_CONFIG = {"Comment": "", "Runtime": "cloudfront-js-2.0"}
 
 # (service, botocore method, params, [(action, resource)]): the [r53], [cf], [acm], [iam], [sts]
 # tables as they apply to each operation geoproxy may call.
@@ -661,6 +665,51 @@ MAPPING = [
      [("cloudfront:ListConflictingAliases", DIST)]),
     ("cloudfront", "create_distribution", {"DistributionConfig": {"CallerReference": "r"}},
      [("cloudfront:CreateDistribution", f"arn:aws:cloudfront::{ACCOUNT}:distribution/*")]),
+    # CloudFront Functions: [cf] lists no resource type for CreateFunction and ListFunctions.
+    ("cloudfront", "create_function",
+     {"Name": "fence", "FunctionConfig": FUNCTION_CONFIG, "FunctionCode": b"code"},
+     [("cloudfront:CreateFunction", "*")]),
+    ("cloudfront", "list_functions", {}, [("cloudfront:ListFunctions", "*")]),
+    ("cloudfront", "describe_function", {"Name": "fence", "Stage": "LIVE"},
+     [("cloudfront:DescribeFunction", FUNCTION)]),
+    ("cloudfront", "get_function", {"Name": "fence", "Stage": "DEVELOPMENT"},
+     [("cloudfront:GetFunction", FUNCTION)]),
+    ("cloudfront", "update_function",
+     {"Name": "fence", "IfMatch": "E1", "FunctionConfig": FUNCTION_CONFIG,
+      "FunctionCode": b"code"},
+     [("cloudfront:UpdateFunction", FUNCTION)]),
+    ("cloudfront", "publish_function", {"Name": "fence", "IfMatch": "E1"},
+     [("cloudfront:PublishFunction", FUNCTION)]),
+    ("cloudfront", "test_function", {"Name": "fence", "IfMatch": "E1", "EventObject": b"{}"},
+     [("cloudfront:TestFunction", FUNCTION)]),
+    ("cloudfront", "delete_function", {"Name": "fence", "IfMatch": "E1"},
+     [("cloudfront:DeleteFunction", FUNCTION)]),
+    # Cache and origin request policies: [cf] lists none for Create and List.
+    ("cloudfront", "create_cache_policy", {"CachePolicyConfig": {"Name": "p"}},
+     [("cloudfront:CreateCachePolicy", "*")]),
+    ("cloudfront", "list_cache_policies", {"Type": "managed"},
+     [("cloudfront:ListCachePolicies", "*")]),
+    ("cloudfront", "get_cache_policy", {"Id": "cp-1"}, [("cloudfront:GetCachePolicy", CACHE)]),
+    ("cloudfront", "get_cache_policy_config", {"Id": "cp-1"},
+     [("cloudfront:GetCachePolicyConfig", CACHE)]),
+    ("cloudfront", "update_cache_policy",
+     {"Id": "cp-1", "IfMatch": "E1", "CachePolicyConfig": {"Name": "p"}},
+     [("cloudfront:UpdateCachePolicy", CACHE)]),
+    ("cloudfront", "delete_cache_policy", {"Id": "cp-1", "IfMatch": "E1"},
+     [("cloudfront:DeleteCachePolicy", CACHE)]),
+    ("cloudfront", "create_origin_request_policy", {"OriginRequestPolicyConfig": {"Name": "p"}},
+     [("cloudfront:CreateOriginRequestPolicy", "*")]),
+    ("cloudfront", "list_origin_request_policies", {},
+     [("cloudfront:ListOriginRequestPolicies", "*")]),
+    ("cloudfront", "get_origin_request_policy", {"Id": "orp-1"},
+     [("cloudfront:GetOriginRequestPolicy", ORIGIN)]),
+    ("cloudfront", "get_origin_request_policy_config", {"Id": "orp-1"},
+     [("cloudfront:GetOriginRequestPolicyConfig", ORIGIN)]),
+    ("cloudfront", "update_origin_request_policy",
+     {"Id": "orp-1", "IfMatch": "E1", "OriginRequestPolicyConfig": {"Name": "p"}},
+     [("cloudfront:UpdateOriginRequestPolicy", ORIGIN)]),
+    ("cloudfront", "delete_origin_request_policy", {"Id": "orp-1", "IfMatch": "E1"},
+     [("cloudfront:DeleteOriginRequestPolicy", ORIGIN)]),
     ("acm", "describe_certificate", {"CertificateArn": CERT},
      [("acm:DescribeCertificate", CERT)]),
     ("acm", "list_certificates", {}, [("acm:ListCertificates", "*")]),
@@ -732,6 +781,14 @@ def test_server_certificate_path_comes_from_the_caller() -> None:
     assert auth.resource == f"arn:aws:iam::{ACCOUNT}:server-certificate/cloudfront/edge"
 
 
+def test_a_function_created_with_tags_is_unmapped_not_guessed() -> None:
+    # [cf]: tags on CreateFunction also need cloudfront:TagResource and bring the tag keys.
+    call = sent("cloudfront", "create_function", Name="fence", FunctionConfig=FUNCTION_CONFIG,
+                FunctionCode=b"code", Tags={"Items": [{"Key": "owner", "Value": "geoproxy"}]})
+    with pytest.raises(UnmappedRequest, match="CreateFunction with Tags"):
+        authorization(call, ACCOUNT)
+
+
 def test_unmapped_operation_is_refused_and_reported() -> None:
     call = sent("route53", "delete_hosted_zone", Id="Z0123")
     with pytest.raises(UnmappedRequest):
@@ -785,6 +842,22 @@ E2E_POLICY = policy(
      "Resource": "arn:aws:cloudfront::123456789012:distribution/*",
      "Action": ["cloudfront:GetDistribution", "cloudfront:GetDistributionConfig",
                 "cloudfront:UpdateDistribution", "cloudfront:ListConflictingAliases"]},
+    {"Sid": "FunctionsAndPolicies", "Effect": "Allow", "Resource": "*", "Action": [
+        "cloudfront:CreateFunction", "cloudfront:ListFunctions", "cloudfront:CreateCachePolicy",
+        "cloudfront:ListCachePolicies", "cloudfront:CreateOriginRequestPolicy",
+        "cloudfront:ListOriginRequestPolicies"]},
+    {"Sid": "Function", "Effect": "Allow",
+     "Resource": "arn:aws:cloudfront::123456789012:function/fence",
+     "Action": ["cloudfront:DescribeFunction", "cloudfront:GetFunction",
+                "cloudfront:UpdateFunction", "cloudfront:PublishFunction",
+                "cloudfront:DeleteFunction"]},
+    {"Sid": "Policies", "Effect": "Allow",
+     "Resource": ["arn:aws:cloudfront::123456789012:cache-policy/*",
+                  "arn:aws:cloudfront::123456789012:origin-request-policy/*"],
+     "Action": ["cloudfront:GetCachePolicy", "cloudfront:GetCachePolicyConfig",
+                "cloudfront:UpdateCachePolicy", "cloudfront:DeleteCachePolicy",
+                "cloudfront:GetOriginRequestPolicy", "cloudfront:GetOriginRequestPolicyConfig",
+                "cloudfront:UpdateOriginRequestPolicy", "cloudfront:DeleteOriginRequestPolicy"]},
     {"Sid": "Certificates", "Effect": "Allow", "Action": "acm:DescribeCertificate",
      "Resource": "arn:aws:acm:us-east-1:123456789012:certificate/*"},
     {"Sid": "ServerCertificates", "Effect": "Allow", "Action": "iam:GetServerCertificate",
@@ -807,6 +880,14 @@ def _latency(name: str, region: str, action: str = "CREATE") -> dict:
     return {"Action": action, "ResourceRecordSet": {
         "Name": name, "Type": "A", "SetIdentifier": region, "Region": region, "TTL": 60,
         "ResourceRecords": [{"Value": "192.0.2.10"}]}}
+
+
+_NO_VALUES = {"CookiesConfig": {"CookieBehavior": "none"},
+              "QueryStringsConfig": {"QueryStringBehavior": "none"}}
+_CACHE_POLICY = {"Name": "iam", "MinTTL": 0, "ParametersInCacheKeyAndForwardedToOrigin": {
+    "EnableAcceptEncodingGzip": True, "HeadersConfig": {"HeaderBehavior": "none"},
+    **_NO_VALUES}}
+_ORIGIN_POLICY = {"Name": "iam", "HeadersConfig": {"HeaderBehavior": "none"}, **_NO_VALUES}
 
 
 def _exercise(aws: StrictMotoServer) -> dict[str, str]:
@@ -847,6 +928,29 @@ def _exercise(aws: StrictMotoServer) -> dict[str, str]:
     cf.list_distributions()
     with contextlib.suppress(ClientError):  # the request is what counts, not moto's answer
         cf.list_conflicting_aliases(DistributionId=dist, Alias="www.example.com")
+    created = cf.create_function(Name="fence", FunctionConfig=FUNCTION_CONFIG,
+                                 FunctionCode=b"function handler(event) { return event.request; }")
+    cf.describe_function(Name="fence", Stage="DEVELOPMENT")
+    cf.get_function(Name="fence", Stage="DEVELOPMENT")
+    updated = cf.update_function(Name="fence", IfMatch=created["ETag"],
+                                 FunctionConfig=FUNCTION_CONFIG,
+                                 FunctionCode=b"function handler(event) { return event.request }")
+    cf.publish_function(Name="fence", IfMatch=updated["ETag"])  # DEVELOPMENT keeps its ETag
+    cf.list_functions()
+    cf.delete_function(Name="fence", IfMatch=updated["ETag"])
+    ids = {}
+    for label, config in (("CachePolicy", _CACHE_POLICY), ("OriginRequestPolicy", _ORIGIN_POLICY)):
+        snake = "cache_policy" if label == "CachePolicy" else "origin_request_policy"
+        made = getattr(cf, f"create_{snake}")(**{f"{label}Config": config})
+        policy_id = made[label]["Id"]
+        getattr(cf, f"get_{snake}")(Id=policy_id)
+        config_etag = getattr(cf, f"get_{snake}_config")(Id=policy_id)["ETag"]
+        changed = getattr(cf, f"update_{snake}")(
+            Id=policy_id, IfMatch=config_etag, **{f"{label}Config": {**config, "Comment": "iam"}})
+        getattr(cf, f"delete_{snake}")(Id=policy_id, IfMatch=changed["ETag"])
+        ids[label] = policy_id
+    cf.list_cache_policies(Type="managed")
+    cf.list_origin_request_policies()
     acm.describe_certificate(CertificateArn=cert)
     acm.list_certificates()
     iam.list_server_certificates()
@@ -854,14 +958,17 @@ def _exercise(aws: StrictMotoServer) -> dict[str, str]:
         iam.get_server_certificate(ServerCertificateName="edge")
     aws.client("sts", config=NO_RETRY).get_caller_identity()
     return {"zone": zone.rpartition("/")[2], "change": info["ChangeInfo"]["Id"].rpartition("/")[2],
-            "hc": hc, "dist": dist, "cert": cert}
+            "hc": hc, "dist": dist, "cert": cert, "cache": ids["CachePolicy"],
+            "origin": ids["OriginRequestPolicy"]}
 
 
 def test_recorded_calls_map_to_actions_resources_and_context(aws: StrictMotoServer) -> None:
     ids = _exercise(aws)
     calls = aws.calls
+    # The emulator has no TestFunction (geoproxy never tests a function in CloudFront).
     assert {(c.service, c.operation) for c in calls} == MAPPED_OPERATIONS - {
-        ("cloudfront", "CreateDistribution"), ("route53", "ListTagsForResource")
+        ("cloudfront", "CreateDistribution"), ("route53", "ListTagsForResource"),
+        ("cloudfront", "TestFunction"),
     }
     assert all("Botocore" in c.user_agent for c in calls)
     by_operation = {c.operation: authorization(c) for c in calls}
@@ -880,6 +987,21 @@ def test_recorded_calls_map_to_actions_resources_and_context(aws: StrictMotoServ
                       "ListConflictingAliases"):
         [auth] = by_operation[operation]
         assert auth.resource == f"arn:aws:cloudfront::{account}:distribution/{ids['dist']}"
+    for operation in ("DescribeFunction", "GetFunction", "UpdateFunction", "PublishFunction",
+                      "DeleteFunction"):
+        [auth] = by_operation[operation]
+        assert auth == Authorization(f"cloudfront:{operation}",
+                                     f"arn:aws:cloudfront::{account}:function/fence")
+    for operation in ("CreateFunction", "ListFunctions", "CreateCachePolicy",
+                      "ListCachePolicies", "CreateOriginRequestPolicy",
+                      "ListOriginRequestPolicies"):
+        assert by_operation[operation] == [Authorization(f"cloudfront:{operation}", "*")]
+    for label, kind, key in (("CachePolicy", "cache-policy", "cache"),
+                             ("OriginRequestPolicy", "origin-request-policy", "origin")):
+        for operation in (f"Get{label}", f"Get{label}Config", f"Update{label}",
+                          f"Delete{label}"):
+            assert by_operation[operation] == [Authorization(
+                f"cloudfront:{operation}", f"arn:aws:cloudfront::{account}:{kind}/{ids[key]}")]
     assert by_operation["DescribeCertificate"] == [
         Authorization("acm:DescribeCertificate", ids["cert"])
     ]
