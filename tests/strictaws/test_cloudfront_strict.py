@@ -393,3 +393,26 @@ def test_list_conflicting_aliases_takes_injected_faults(aws: StrictMotoServer, c
     assert cf.list_conflicting_aliases(DistributionId=conflicts["target"],
                                        Alias="shop.example.com")["ConflictingAliasesList"][
         "Quantity"] == 2
+
+
+def test_a_distribution_arn_has_an_empty_region_as_on_aws(aws: Any) -> None:
+    """Service Authorization Reference, CloudFront resource type `distribution`:
+    arn:${Partition}:cloudfront::${Account}:distribution/${DistributionId}."""
+    from geoproxy.sandbox.strict.cloudfront import aws_distribution_arn
+
+    assert aws_distribution_arn("arn:aws:cloudfront:123456789012:distribution/E1") == (
+        "arn:aws:cloudfront::123456789012:distribution/E1")
+    assert aws_distribution_arn("arn:aws:cloudfront::123456789012:distribution/E1") == (
+        "arn:aws:cloudfront::123456789012:distribution/E1")
+    client = aws.client("cloudfront")
+    created = client.create_distribution(DistributionConfig={
+        "CallerReference": "arn-check", "Comment": "", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "o", "DomainName": "o.example.net",
+                                             "CustomOriginConfig": {
+                                                 "HTTPPort": 80, "HTTPSPort": 443,
+                                                 "OriginProtocolPolicy": "https-only"}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all",
+                                 "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}})
+    arn = created["Distribution"]["ARN"]
+    assert arn == f"arn:aws:cloudfront::123456789012:distribution/{created['Distribution']['Id']}"
+    assert client.get_distribution(Id=created["Distribution"]["Id"])["Distribution"]["ARN"] == arn

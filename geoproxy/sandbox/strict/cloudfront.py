@@ -201,6 +201,18 @@ def _check_edge(backend: CloudFrontBackend, config: dict[str, Any]) -> None:
     check_policy_ids(backend, config)
 
 
+def aws_distribution_arn(arn: str) -> str:
+    """CloudFront is global, so its ARNs have an empty region field:
+    `arn:aws:cloudfront::123456789012:distribution/EDFDVBD6EXAMPLE` (Service Authorization
+    Reference, Amazon CloudFront, resource type `distribution`). moto writes the account where
+    the region goes (`arn:aws:cloudfront:123456789012:distribution/...`); geoproxy reads the
+    account from it (the edge function lives in the distribution's account)."""
+    parts = arn.split(":", 5)
+    if len(parts) == 5 and parts[3].isdigit():  # arn, partition, service, account, resource
+        return ":".join([*parts[:3], "", *parts[3:]])
+    return arn
+
+
 def cloudfront_patches(registry: AliasRegistry) -> list[Any]:
     """Patchers (not yet started) for the backend; the server starts and stops them."""
     original_update = CloudFrontBackend.update_distribution
@@ -213,7 +225,9 @@ def cloudfront_patches(registry: AliasRegistry) -> list[Any]:
         _check_aliases(self, registry, distribution_config, own_id=None)
         with STATE_LOCK:
             _check_edge(self, distribution_config)
-            return original_create(self, distribution_config, tags)
+            dist, location, etag = original_create(self, distribution_config, tags)
+            dist.arn = aws_distribution_arn(dist.arn)
+            return dist, location, etag
 
     def update_distribution(
         self: CloudFrontBackend, dist_config: dict[str, Any], _id: str, if_match: str | None

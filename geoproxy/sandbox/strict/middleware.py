@@ -102,6 +102,10 @@ class RecordingMiddleware:
             if faults:
                 self.faults.clear()
 
+    def clear_faults(self) -> None:
+        with self._lock:
+            self.faults.clear()
+
     def add_fault(self, fault: Fault) -> None:
         with self._lock:
             self.faults.append(fault)

@@ -234,6 +234,10 @@ class StrictMotoServer:
         """The next `times` requests for `operation` get this AWS error instead of reaching moto."""
         self._middleware.add_fault(Fault(operation, code, status, message, times))
 
+    def clear_faults(self) -> None:
+        """Drop every injected fault not yet used up (the request log stays)."""
+        self._middleware.clear_faults()
+
     def inject_disconnect(self, operation: str, times: int = 1) -> None:
         """The next `times` requests for `operation` see the connection drop with no response."""
         self._middleware.add_fault(Fault(operation, "", 0, "", times, disconnect=True))

@@ -1,0 +1,236 @@
+"""The edge fence end to end: `apply` publishes the generated CloudFront Function and
+associates it in the same UpdateDistribution as geoproxy's other settings; a failover of a
+fenced PoP republishes it, compliance-checked; `status` reads it back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import write_policy
+from tests.e2e.conftest import RunCli, cloudfront_policy, config_of, edit_distribution, records_at
+
+pytestmark = pytest.mark.e2e
+
+# AWS's managed origin request policy that forwards CloudFront-Viewer-Country (with every
+# viewer header): "Use managed origin request policies", AllViewerAndCloudFrontHeaders-2022-06.
+COUNTRY_POLICY = "33f36d7e-f396-46d9-90e0-52428a34d9dc"
+GDPR = '        allowed_pops: ["eu-*"]\n'
+FENCED = GDPR + "        viewer_countries: [EU, GB, CH]\n"
+# The example's PoPs plus Frankfurt, so that a failover can stay inside the EU.
+FRANKFURT = "      eu-central-1: {target: shop-euc1-1.eu-central-1.elb.amazonaws.com}\n"
+
+
+def fenced_policy(distribution_id: str) -> str:
+    text = cloudfront_policy(distribution_id).replace(GDPR, FENCED, 1)
+    return text.replace("    pops:\n", "    pops:\n" + FRANKFURT, 1)
+
+
+def with_country_header(aws: Any, distribution_id: str) -> None:
+    behaviour = dict(config_of(aws, distribution_id)["DefaultCacheBehavior"])
+    behaviour["OriginRequestPolicyId"] = COUNTRY_POLICY
+    edit_distribution(aws, distribution_id, DefaultCacheBehavior=behaviour)
+
+
+def live_code(aws: Any, name: str, stage: str = "LIVE") -> str:
+    response = aws.client("cloudfront").get_function(Name=name, Stage=stage)
+    return str(response["FunctionCode"].read().decode())
+
+
+def viewer_function(behaviour: dict[str, Any]) -> str | None:
+    for item in behaviour.get("FunctionAssociations", {}).get("Items") or []:
+        if item["EventType"] == "viewer-request":
+            return str(item["FunctionARN"])
+    return None
+
+
+@pytest.fixture
+def fenced(aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+           ) -> dict[str, Any]:
+    """The fenced policy written, the country header forwarded, and its function's name and
+    code as `geoproxy edge-function` prints them."""
+    with_country_header(aws, distribution)
+    write_policy(tmp_path, fenced_policy(distribution))
+    printed = run_cli("edge-function", "-o", "json")
+    assert printed.returncode == 0, printed.stderr
+    document = json.loads(printed.stdout)
+    return {"name": document["function_name"], "code": document["code"],
+            "distribution": distribution, "zone": zone}
+
+
+def test_apply_publishes_the_function_and_associates_it_in_one_update(
+    aws: Any, fenced: dict[str, Any], run_cli: RunCli
+) -> None:
+    aws.reset_log()
+    result = run_cli("apply", "--yes")
+
+    assert result.returncode == 0, result.stderr
+    name = fenced["name"]
+    assert live_code(aws, name) == fenced["code"]  # exactly what edge-function printed
+    assert live_code(aws, name, "DEVELOPMENT") == fenced["code"]
+    after = config_of(aws, fenced["distribution"])
+    arn = viewer_function(after["DefaultCacheBehavior"])
+    assert arn is not None and arn.endswith(f":function/{name}")
+    # /static/* targets the user's asset origin: not geoproxy's, so not fenced.
+    assert viewer_function(after["CacheBehaviors"]["Items"][0]) is None
+    # Every PoP has its direct name, which the function targets.
+    for pop in ("us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-1"):
+        assert records_at(aws, fenced["zone"], f"{pop}.origin.shop.example.com."), pop
+    writes = [op for op in aws.operations() if op in (
+        "ChangeResourceRecordSets", "GetChange", "CreateFunction", "UpdateFunction",
+        "PublishFunction", "UpdateDistribution")]
+    # The records (direct names among them) are INSYNC before the function targets them;
+    # the function is published before the distribution runs it; then the viewer records.
+    first_function = writes.index("CreateFunction")
+    assert writes[0] == "ChangeResourceRecordSets" and "GetChange" in writes[:first_function]
+    assert writes[first_function:first_function + 3] == [
+        "CreateFunction", "PublishFunction", "UpdateDistribution"]
+    assert "ChangeResourceRecordSets" in writes[writes.index("UpdateDistribution"):]
+    assert aws.count("UpdateDistribution") == 1
+    assert "edge function" in result.stdout and "published" in result.stdout
+
+    aws.reset_log()
+    again = run_cli("plan", "--detailed-exitcode")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert aws.count("GetFunction") == 2  # DEVELOPMENT and LIVE, no write
+    status = run_cli("status", "--detailed-exitcode")
+    assert status.returncode == 0, status.stdout
+    assert "in sync" in status.stdout
+
+
+def test_plan_shows_the_function_as_its_country_table(
+    aws: Any, fenced: dict[str, Any], run_cli: RunCli
+) -> None:
+    result = run_cli("plan", "--detailed-exitcode")
+    assert result.returncode == 2
+    assert f"+ edge function {fenced['name']}" in result.stdout
+    # Frankfurt is nearer most of the EU; Ireland keeps GB, IE and PT.
+    assert "eu-central-1 <- AT BE BG CH" in result.stdout
+    assert "eu-west-1 <- GB IE PT" in result.stdout
+    assert "no country header: eu-central-1" in result.stdout
+    assert "edge functions: 1 to publish" in result.stdout
+    document = json.loads(run_cli("plan", "-o", "json").stdout)
+    function = document["applications"][0]["edge_function"]
+    assert (function["name"], function["action"]) == (fenced["name"], "create")
+    assert document["summary"]["functions"] == 1
+    changes = {c["field"] for c in document["applications"][0]["cloudfront"]["changes"]}
+    assert "DefaultCacheBehavior.FunctionAssociations" in changes
+    assert aws.count("CreateFunction") == 0  # plan writes nothing
+
+
+def test_without_the_country_header_nothing_is_written(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, fenced_policy(distribution))  # CachingOptimized, no header
+    aws.reset_log()
+    result = run_cli("apply", "--yes")
+    assert result.returncode == 1
+    assert "CloudFront-Viewer-Country" in result.stderr
+    assert "AllViewerAndCloudFrontHeaders-2022-06" in result.stderr
+    for write in ("ChangeResourceRecordSets", "CreateFunction", "UpdateDistribution"):
+        assert aws.count(write) == 0, write
+
+
+def test_a_viewer_function_geoproxy_does_not_own_is_never_replaced(
+    aws: Any, fenced: dict[str, Any], run_cli: RunCli
+) -> None:
+    client = aws.client("cloudfront")
+    theirs = client.create_function(
+        Name="auth-check", FunctionCode=b"function handler(event) { return event.request; }",
+        FunctionConfig={"Comment": "the user's", "Runtime": "cloudfront-js-2.0"})
+    client.publish_function(Name="auth-check", IfMatch=theirs["ETag"])
+    arn = theirs["FunctionSummary"]["FunctionMetadata"]["FunctionARN"]
+    behaviour = dict(config_of(aws, fenced["distribution"])["DefaultCacheBehavior"])
+    behaviour["FunctionAssociations"] = {"Quantity": 1, "Items": [
+        {"EventType": "viewer-request", "FunctionARN": arn}]}
+    edit_distribution(aws, fenced["distribution"], DefaultCacheBehavior=behaviour)
+    aws.reset_log()
+
+    result = run_cli("apply", "--yes")
+
+    assert result.returncode == 1
+    assert "auth-check" in result.stderr and "does not own" in result.stderr
+    assert viewer_function(config_of(aws, fenced["distribution"])["DefaultCacheBehavior"]) == arn
+    for write in ("ChangeResourceRecordSets", "CreateFunction", "UpdateDistribution"):
+        assert aws.count(write) == 0, write
+
+
+def test_every_behaviour_on_geoproxys_origin_gets_the_fence(
+    aws: Any, fenced: dict[str, Any], run_cli: RunCli
+) -> None:
+    assert run_cli("apply", "--yes").returncode == 0
+    config = config_of(aws, fenced["distribution"])
+    api = {**config["CacheBehaviors"]["Items"][0], "PathPattern": "/api/*",
+           "TargetOriginId": "geoproxy-shop", "OriginRequestPolicyId": COUNTRY_POLICY}
+    items = [*config["CacheBehaviors"]["Items"], api]
+    edit_distribution(aws, fenced["distribution"],
+                      CacheBehaviors={"Quantity": len(items), "Items": items})
+
+    planned = run_cli("plan", "--detailed-exitcode")
+    assert planned.returncode == 2
+    assert "CacheBehaviors[/api/*].FunctionAssociations" in planned.stdout
+    assert run_cli("apply", "--yes").returncode == 0
+    behaviours = {b["PathPattern"]: b for b in
+                  config_of(aws, fenced["distribution"])["CacheBehaviors"]["Items"]}
+    assert viewer_function(behaviours["/api/*"]).endswith(f":function/{fenced['name']}")
+    assert viewer_function(behaviours["/static/*"]) is None
+
+
+def test_a_failover_republishes_the_function_compliance_checked(
+    aws: Any, fenced: dict[str, Any], run_cli: RunCli
+) -> None:
+    assert run_cli("apply", "--yes").returncode == 0
+    name = fenced["name"]
+
+    refused = run_cli("failover", "--from", "eu-west-1", "--to", "us-east-1", "--yes")
+    assert refused.returncode == 1
+    assert "gdpr" in refused.stderr
+    assert live_code(aws, name) == fenced["code"]
+
+    dry = run_cli("failover", "--from", "eu-west-1", "--to", "eu-central-1", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert f"~ edge function {name}" in dry.stdout
+    assert "GB: eu-west-1 → eu-central-1" in dry.stdout
+    assert live_code(aws, name) == fenced["code"]
+
+    aws.reset_log()
+    moved = run_cli("failover", "--from", "eu-west-1", "--to", "eu-central-1", "--yes")
+    assert moved.returncode == 0, moved.stderr
+    code = live_code(aws, name)
+    assert code != fenced["code"]
+    table = json.loads(code.split("var FENCED = ", 1)[1].split(";\n", 1)[0])
+    assert set(table.values()) == {"eu-central-1"}
+    writes = [op for op in aws.operations() if op in (
+        "ChangeResourceRecordSets", "UpdateFunction", "PublishFunction", "UpdateDistribution")]
+    # The Route 53 batch first, then the function; the distribution is not touched.
+    assert writes == ["ChangeResourceRecordSets", "UpdateFunction", "PublishFunction"]
+    assert run_cli("status", "--detailed-exitcode").returncode == 4  # only a failover
+
+    back = run_cli("failback", "eu-west-1", "--yes")
+    assert back.returncode == 0, back.stderr
+    assert live_code(aws, name) == fenced["code"]
+    assert run_cli("status", "--detailed-exitcode").returncode == 0
+
+
+def test_a_crash_between_the_records_and_the_function_is_completed_by_running_again(
+    aws: Any, fenced: dict[str, Any], run_cli: RunCli
+) -> None:
+    assert run_cli("apply", "--yes").returncode == 0
+    aws.inject("UpdateFunction", status=500, code="InternalError", times=100)
+    crashed = run_cli("failover", "--from", "eu-west-1", "--to", "eu-central-1", "--yes",
+                      "--retry-deadline", "1")
+    assert crashed.returncode == 1
+    assert "already applied" in crashed.stderr  # the Route 53 batch landed, and it says so
+    status = run_cli("status", "--detailed-exitcode")
+    assert status.returncode == 2  # the live table disagrees with the failover state
+    assert "DIFFERS" in status.stdout
+
+    aws.clear_faults()
+    again = run_cli("failover", "--from", "eu-west-1", "--to", "eu-central-1", "--yes")
+    assert again.returncode == 0, again.stderr
+    assert set(json.loads(live_code(aws, fenced["name"]).split("var FENCED = ", 1)[1]
+                          .split(";\n", 1)[0]).values()) == {"eu-central-1"}
+    assert run_cli("status", "--detailed-exitcode").returncode == 4
