@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geoproxy.core.desired import in_zone
+from geoproxy.core.edgefence import has_viewer_fence
+from geoproxy.core.edgefunction import function_name
 from geoproxy.policy.models import Application, Policy
 
 WILDCARD = "*"
@@ -83,6 +85,11 @@ def iam_policy(policy: Policy, *, zone_ids: Mapping[str, str], account_id: str |
     distributions = sorted({f"arn:aws:cloudfront::{account}:distribution/"
                             f"{app.cloudfront.distribution_id}"
                             for app in apps if app.cloudfront})
+    # The edge fence's CloudFront Function, one per fenced application, named from the owner
+    # and the application alone, so its ARN is known offline.
+    functions = sorted({f"arn:aws:cloudfront::{account}:function/"
+                        f"{function_name(policy.owner, app.name)}"
+                        for app in apps if app.cloudfront and has_viewer_fence(app)})
     health_checks = any(pop.health_check for app in apps for pop in app.pops.values())
     # auto_failover reads geoproxy's checks (and deletes those an earlier policy left) even
     # when no PoP has one now; creating and tagging needs a configured check.
@@ -121,6 +128,21 @@ def iam_policy(policy: Policy, *, zone_ids: Mapping[str, str], account_id: str |
         # Only for a distribution with an IAM server certificate: its id is found in the
         # listing, which takes no resource narrower than "*".
         allow("FindIamServerCertificates", ["iam:ListServerCertificates"], [WILDCARD])
+    if functions:
+        # plan and status read the function in both stages (GetFunction) and its ETag
+        # (DescribeFunction): the Service Authorization Reference takes the function for both.
+        allow("ReadEdgeFunctions", ["cloudfront:DescribeFunction", "cloudfront:GetFunction"],
+              functions)
+        # The country-header pre-flight reads the policies of every fenced behaviour. Their ids
+        # are in the distribution's config, known only at run time, so every policy: reading
+        # one shows caching settings, nothing else. The account is a wildcard because most of
+        # these are AWS's managed policies, which are not the caller's, and the reference does
+        # not say which account their ARNs name; an identity policy reaches no other account's
+        # policies anyway (they take no resource-based policy).
+        allow("ReadBehaviourPolicies",
+              ["cloudfront:GetCachePolicy", "cloudfront:GetOriginRequestPolicy"],
+              ["arn:aws:cloudfront::*:cache-policy/*",
+               "arn:aws:cloudfront::*:origin-request-policy/*"])
     if not read_only:
         for app_zone in sorted({app.zone for app in apps}):
             here = [app for app in apps if app.zone == app_zone]
@@ -140,6 +162,13 @@ def iam_policy(policy: Policy, *, zone_ids: Mapping[str, str], account_id: str |
                   ["arn:aws:route53:::healthcheck/*"])
         if distributions:
             allow("UpdateDistributions", ["cloudfront:UpdateDistribution"], distributions)
+        if functions:
+            # The reference lists no resource type for CreateFunction (the function has no ARN
+            # until it exists): "*" or nothing. A function created under another name cannot be
+            # published or associated with this policy, so it could serve no viewer.
+            allow("CreateEdgeFunctions", ["cloudfront:CreateFunction"], [WILDCARD])
+            allow("WriteEdgeFunctions", ["cloudfront:PublishFunction",
+                                         "cloudfront:UpdateFunction"], functions)
     if prune:
         # An orphan's health checks are read, and go with it, whether or not the policy has
         # any; with --read-only, `plan --prune` only reads.

@@ -169,3 +169,95 @@ def test_a_policy_too_big_for_one_managed_policy_says_so(tmp_path: Path, catalog
     size = len(json.dumps(result.document, separators=(",", ":")))
     assert size > 6144
     assert any("past the 6,144" in warning for warning in result.warnings)
+
+
+# -- the edge fence: its CloudFront Function and the pre-flight's policy reads -------------------
+FENCED = EXAMPLE_POLICY.replace(
+    '        allowed_pops: ["eu-*"]\n',
+    '        allowed_pops: ["eu-*"]\n        viewer_countries: [EU, GB, CH]\n') + CLOUDFRONT
+FUNCTION_ACTIONS = ("cloudfront:DescribeFunction", "cloudfront:GetFunction",
+                    "cloudfront:UpdateFunction", "cloudfront:PublishFunction")
+POLICY_READS = (("cloudfront:GetCachePolicy", "cache-policy/658327ea-f89d-4fab-a63d-7e88639e58f6"),
+                ("cloudfront:GetOriginRequestPolicy",
+                 "origin-request-policy/33f36d7e-f396-46d9-90e0-52428a34d9dc"))
+
+
+def function_arn(name: str, account: str = ACCOUNT) -> str:
+    return f"arn:aws:cloudfront::{account}:function/{name}"
+
+
+def test_a_fenced_application_may_manage_exactly_its_own_function(
+        tmp_path: Path, catalog: Catalog) -> None:
+    from geoproxy.core.edgefunction import function_name
+
+    assert "viewer_countries" in FENCED
+    document = iam_policy(load(tmp_path, catalog, FENCED), zone_ids={"example.com": ZONE},
+                          account_id=ACCOUNT).document
+    own = function_arn(function_name("default", "shop"))
+    for action in FUNCTION_ACTIONS:
+        assert allowed(document, action, own), action
+        assert not allowed(document, action, function_arn("geoproxy-default-blog-0000abcd"))
+        assert not allowed(document, action, own.replace(ACCOUNT, "444455556666"))
+    # The reference gives CreateFunction no resource type: "*" is the only way to allow it.
+    assert allowed(document, "cloudfront:CreateFunction", "*")
+    for action in ("cloudfront:DeleteFunction", "cloudfront:TestFunction",
+                   "cloudfront:ListFunctions"):
+        assert not allowed(document, action, own) and not allowed(document, action, "*")
+    assert allowed(document, "cloudfront:UpdateDistribution", DIST_ARN)
+
+
+def test_the_country_header_pre_flight_may_read_any_cache_and_origin_request_policy(
+        tmp_path: Path, catalog: Catalog) -> None:
+    document = iam_policy(load(tmp_path, catalog, FENCED), zone_ids={"example.com": ZONE},
+                          account_id=ACCOUNT).document
+    for action, resource in POLICY_READS:
+        # The caller's own policies, and AWS's managed ones whatever account their ARN names.
+        for account in (ACCOUNT, "aws", "999999999999"):
+            assert allowed(document, action, f"arn:aws:cloudfront::{account}:{resource}")
+    for action in ("cloudfront:UpdateCachePolicy", "cloudfront:DeleteOriginRequestPolicy",
+                   "cloudfront:CreateOriginRequestPolicy", "cloudfront:ListCachePolicies"):
+        assert not any(allowed(document, action, resource) for resource in (
+            "*", f"arn:aws:cloudfront::{ACCOUNT}:cache-policy/p",
+            f"arn:aws:cloudfront::{ACCOUNT}:origin-request-policy/p"))
+
+
+def test_read_only_keeps_the_fence_s_reads_and_drops_its_writes(
+        tmp_path: Path, catalog: Catalog) -> None:
+    from geoproxy.core.edgefunction import function_name
+
+    document = iam_policy(load(tmp_path, catalog, FENCED), zone_ids={"example.com": ZONE},
+                          account_id=ACCOUNT, read_only=True).document
+    own = function_arn(function_name("default", "shop"))
+    assert allowed(document, "cloudfront:GetFunction", own)
+    assert allowed(document, "cloudfront:DescribeFunction", own)
+    for action, resource in POLICY_READS:
+        assert allowed(document, action, f"arn:aws:cloudfront::{ACCOUNT}:{resource}")
+    assert not allowed(document, "cloudfront:CreateFunction", "*")
+    for action in ("cloudfront:UpdateFunction", "cloudfront:PublishFunction"):
+        assert not allowed(document, action, own)
+
+
+def test_an_unfenced_policy_gets_no_function_or_policy_actions(
+        tmp_path: Path, catalog: Catalog) -> None:
+    for read_only in (False, True):
+        document = iam_policy(load(tmp_path, catalog, EXAMPLE_POLICY + CLOUDFRONT),
+                              zone_ids={"example.com": ZONE}, account_id=ACCOUNT,
+                              read_only=read_only).document
+        actions = {a for s in document["Statement"] for a in s["Action"]}
+        assert not any("Function" in a or "Policy" in a for a in actions), actions
+
+
+def test_the_function_is_named_for_the_owner_and_any_account_without_one(
+        tmp_path: Path, catalog: Catalog) -> None:
+    from geoproxy.core.edgefunction import function_name
+
+    text = FENCED.replace("version: 1\n", "version: 1\nowner: team-shop\n")
+    result = iam_policy(load(tmp_path, catalog, text), zone_ids={"example.com": ZONE},
+                        account_id=None)
+    name = function_name("team-shop", "shop")
+    assert name != function_name("default", "shop")
+    assert allowed(result.document, "cloudfront:PublishFunction",
+                   function_arn(name, "444455556666"))
+    assert not allowed(result.document, "cloudfront:PublishFunction",
+                       function_arn(function_name("default", "shop"), "444455556666"))
+    assert any(w.startswith("no account id") for w in result.warnings)
