@@ -1,0 +1,162 @@
+"""A validated policy with its routes, and one application's routes resolved against its
+active failovers: everything the commands share before and after reading AWS.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from geoproxy.core.cloudfront import DistributionPlan
+from geoproxy.core.desired import DesiredApp, desired_app
+from geoproxy.core.edgefence import describe_edge_violation, edge_fence, has_viewer_fence
+from geoproxy.core.edgefunction import EdgeFunction, edge_function
+from geoproxy.core.failover import (
+    Failover,
+    FailoverCycle,
+    Overlay,
+    apply_overlay,
+    compliance_violations,
+    describe_violation,
+    resolve,
+)
+from geoproxy.core.routing import AppRouting, RoutingResult, route_policy
+from geoproxy.errors import GeoproxyError
+from geoproxy.policy.catalog import Catalog
+from geoproxy.policy.checks import region_problem
+from geoproxy.policy.latency import LatencyTable
+from geoproxy.policy.loader import LoadedPolicy, load_policy
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A validated policy with its routes: everything known offline."""
+
+    loaded: LoadedPolicy
+    catalog: Catalog
+    routing: RoutingResult
+    latency: LatencyTable | None = None
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.routing.warnings
+
+    @property
+    def owner(self) -> str:
+        return self.loaded.policy.owner
+
+    def app_routing(self, name: str) -> AppRouting:
+        return next(r for r in self.routing.applications if r.app.name == name)
+
+
+def compile_policy(path: str | Path, catalog: Catalog | None = None,
+                   latency_table: str | Path | None = None) -> Compiled:
+    """`latency_table` (a file) overrides the policy's `latency_table:`, which is relative
+    to the policy file; else the shipped table."""
+    from geoproxy.policy.latency import load_table, shipped_table
+
+    catalog = catalog or Catalog.load()
+    loaded = load_policy(path, catalog)
+    known = set(catalog.latency_regions) | set(catalog.regions)
+    if latency_table is not None:
+        table = load_table(latency_table, known)
+    elif loaded.policy.latency_table is not None:
+        table = load_table(Path(loaded.file).parent / loaded.policy.latency_table, known)
+    else:
+        table = shipped_table()
+    compiled = Compiled(loaded, catalog, route_policy(loaded, catalog, table), table)
+    for routing in compiled.routing.applications:
+        if has_viewer_fence(routing.app):
+            # Refused offline (validate too) rather than when apply would publish it.
+            fence = edge_fence(routing.app, catalog, compiled.owner)
+            if fence is not None:
+                edge_function(fence)
+    return compiled
+
+@dataclass
+class Resolved:
+    """One application's routes with its failovers applied, and what that raised."""
+
+    routing: AppRouting
+    overlay: dict[str, Failover]
+    desired: DesiredApp
+    warnings: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # reasons to refuse writing
+    function: EdgeFunction | None = None  # the edge fence's, with the failovers applied
+
+
+def resolve_app(compiled: Compiled, routing: AppRouting, overlay: Overlay,
+                zone_id: str | None = None,
+                health_check_ids: Mapping[str, str] | None = None,
+                distribution: DistributionPlan | None = None) -> Resolved:
+    """Apply failovers to the policy's routes; stale ones (from a PoP the policy no longer
+    has) are dropped, broken ones (to a PoP it no longer has, cycles, compliance) refused."""
+    app = routing.app
+    active: dict[str, Failover] = {}
+    warnings: list[str] = []
+    problems: list[str] = []
+    for from_pop, failover in overlay.items():
+        if from_pop not in app.pops:
+            warnings.append(f"{app.name}: the failover away from {from_pop} ends: {from_pop} "
+                            "is no longer one of its PoPs")
+        elif failover.to_pop not in app.pops:
+            problems.append(f"{app.name}: the active failover {from_pop} → {failover.to_pop} "
+                            f"targets a PoP the policy no longer has; fail back {from_pop} or "
+                            f"restore {failover.to_pop}")
+        else:
+            active[from_pop] = failover
+    try:
+        for pop in active:
+            resolve(pop, active)
+    except FailoverCycle as cycle:
+        problems.append(f"{app.name}: the failovers form a cycle ({cycle})")
+        active = {}
+    resolved = apply_overlay(routing, active)
+    for violation in compliance_violations(app, resolved, active, compiled.catalog,
+                                           compiled.latency):
+        message = describe_violation(app.name, violation)
+        if violation.overridden:
+            warnings.append(f"{message} (allowed by --override-compliance: "
+                            f"{violation.overridden})")
+        else:
+            problems.append(message)
+    desired = desired_app(resolved, compiled.catalog, active.values(), zone_id,
+                          health_check_ids, distribution, compiled.owner)
+    fence = edge_fence(app, compiled.catalog, compiled.owner, active)
+    for edge_violation in fence.violations if fence else ():
+        message = describe_edge_violation(app.name, edge_violation)
+        if edge_violation.overridden:
+            warnings.append(f"{message} (allowed by --override-compliance: "
+                            f"{edge_violation.overridden})")
+        else:
+            problems.append(message)
+    function = edge_function(fence) if fence else None
+    return Resolved(resolved, active, desired, warnings, problems, function)
+
+def scoped(compiled: Compiled, app_names: tuple[str, ...]) -> list[str] | None:
+    """The applications a run is scoped to (checked, with a did-you-mean), or None for all.
+    Orphans are looked for only on unscoped runs: a scoped one cannot tell them apart."""
+    if not app_names:
+        return None
+    check_app_names(compiled, app_names)
+    return list(dict.fromkeys(app_names))
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_app_names(compiled: Compiled, app_names: tuple[str, ...]) -> None:
+    known = [routing.app.name for routing in compiled.routing.applications]
+    for name in app_names:
+        if name not in known:
+            raise GeoproxyError(f"no application named {name!r} in {compiled.loaded.file}"
+                                + _did_you_mean(name, known))
+
+
+def check_region(compiled: Compiled, region: str, option: str) -> None:
+    """A region argument that is no Route 53 latency region is a typo: say which it meant."""
+    if problem := region_problem(region, compiled.catalog, option):
+        raise GeoproxyError(problem)

@@ -1,0 +1,162 @@
+"""`plan` and `apply`: the diff that makes Route 53 and CloudFront match the policy, and the
+checks made before any write.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from geoproxy.aws.session import AwsSettings
+from geoproxy.core.cloudfront import DistributionPlan
+from geoproxy.core.desired import DesiredApp, in_zone
+from geoproxy.core.edgeplan import FunctionPlan, LiveFunction
+from geoproxy.core.healthchecks import (
+    plan_health_checks,
+    specs_for,
+)
+from geoproxy.core.plan import (
+    LiveApp,
+    Plan,
+    calculate_app,
+    prune_plan,
+)
+from geoproxy.errors import GeoproxyError
+from geoproxy.pipeline.compiled import Compiled, resolve_app, scoped
+from geoproxy.pipeline.reads import (
+    _unsearched,
+    orphan_warnings,
+    orphans_in,
+    read_distributions,
+    read_health_checks,
+    read_live,
+)
+
+
+def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False,
+                 prune: bool = False, app_names: tuple[str, ...] = ()) -> Plan:
+    """The diff that makes Route 53 and CloudFront match the policy, keeping failovers.
+    Orphans are listed (on unscoped runs); with `prune`, the plan deletes them too."""
+    names = scoped(compiled, app_names)
+    if names is not None and prune:
+        raise GeoproxyError("--prune looks at every application's records: it cannot be "
+                            "scoped with --app", hint="run it without --app")
+    functions: dict[str, LiveFunction] = {}
+    distributions = read_distributions(compiled, aws, names, functions)
+    zones: dict[str, LiveApp] = {}
+    partial: list[str] = []
+    live = read_live(compiled, aws, names, distributions=distributions,
+                     zones=zones if names is None else None,
+                     partial=partial if names is None else None, force_whole=prune)
+    checks = read_health_checks(compiled, aws, live, zones)
+    nonce = secrets.token_hex(6)  # this run's health checks get CallerReferences never used
+    plan = Plan([], warnings=list(compiled.warnings), pruning=prune)
+    desired: list[DesiredApp] = []
+    for routing in compiled.routing.applications:
+        if names is not None and routing.app.name not in names:
+            continue
+        app, app_live = routing.app, live[routing.app.name]
+        distribution = distributions.get(app.name)
+        health = plan_health_checks(specs_for(app, compiled.owner), checks, app.record, nonce)
+        resolved = resolve_app(compiled, routing, app_live.overlay(app.record),
+                               app_live.zone_id, health.ids, distribution)
+        desired.append(resolved.desired)
+        app_plan = calculate_app(resolved.desired, app_live, adopt=adopt)
+        app_plan.health_checks = health
+        app_plan.distribution = distribution
+        if resolved.function is not None and app.name in functions:
+            app_plan.function = FunctionPlan(app.name, resolved.function, functions[app.name])
+        if distribution is not None:
+            plan.problems.extend(distribution.problems)
+        plan.apps.append(app_plan)
+        plan.warnings.extend(resolved.warnings)
+        plan.problems.extend(resolved.problems)
+        if app.cloudfront:
+            plan.warnings.extend(
+                f"{app.name}: alias {alias} is not in zone {app.zone}; geoproxy makes no DNS "
+                "record for it" for alias in app.cloudfront.aliases
+                if not in_zone(alias, app.zone))
+    plan.orphans = orphans_in(compiled, zones, desired, checks)
+    plan.warnings.extend(orphan_warnings(compiled, plan.orphans, prune))
+    plan.warnings.extend(_unsearched(partial))
+    if prune:
+        plan.apps.extend(prune_plan(orphan) for orphan in plan.orphans)
+    clashes = _alias_clashes(distributions, aws) if any(
+        d.aliases_added for d in distributions.values()) else {}
+    plan.problems.extend(clashes.values())
+    _check_viewers(plan, [(d.app, d.distribution_id, d.new_config,
+                           [a for a in d.aliases_added if (d.app, a) not in clashes])
+                          for d in distributions.values() if d.changes], aws)
+    _check_delegations(plan, live, aws, zones)
+    _check_country_header(plan, aws)
+    return plan
+
+
+def _check_country_header(plan: Plan, aws: AwsSettings) -> None:
+    """Before an edge function is published or associated: CloudFront-Viewer-Country must
+    reach it on every fenced behaviour, or the fence would silently let everyone through."""
+    from geoproxy.core.edgeassoc import fenced_behaviours
+
+    writing = [app_plan for app_plan in plan.apps
+               if app_plan.function is not None and app_plan.distribution is not None
+               and app_plan.distribution.application is not None
+               and (app_plan.function.has_changes or app_plan.distribution.changes)]
+    if not writing:
+        return
+    from geoproxy.aws.edge_preflight import CountryHeaderCheck
+
+    check = CountryHeaderCheck(aws)
+    for app_plan in writing:
+        distribution = app_plan.distribution
+        assert distribution is not None and distribution.application is not None
+        config = distribution.new_config or distribution.config
+        plan.problems.extend(check.problems(
+            app_plan.name, distribution.distribution_id,
+            fenced_behaviours(config, distribution.application)))
+
+
+def _check_viewers(plan: Plan, updates: list[tuple[str, str, dict[str, Any], list[str]]],
+                   aws: AwsSettings) -> None:
+    """For each distribution the plan updates: (app, id, new config, aliases being added)."""
+    from geoproxy.aws.preflight import ViewerCheck
+
+    check = ViewerCheck(aws)
+    for app, distribution_id, new_config, adding in updates:
+        problems, warnings = check.findings(app, distribution_id, new_config, adding)
+        plan.problems.extend(problems)
+        plan.warnings.extend(warnings)
+
+
+def _check_delegations(plan: Plan, live: Mapping[str, LiveApp], aws: AwsSettings,
+                       read_whole: Mapping[str, LiveApp]) -> None:
+    """Only for applications whose plan writes records: a no-op plan pays nothing."""
+    from geoproxy.aws.preflight import DelegationCheck
+
+    check = DelegationCheck(aws, read_whole)
+    for app_plan in plan.apps:
+        if not app_plan.changes or app_plan.name not in live:
+            continue  # an orphan's plan only deletes: where it is delegated does not matter
+        at_record = {r.record_type for r in live[app_plan.name].records
+                     if r.name == app_plan.record_name}
+        problems, warnings = check.findings(app_plan, at_record)
+        plan.problems.extend(problems)
+        plan.warnings.extend(warnings)
+
+
+def _alias_clashes(distributions: Mapping[str, DistributionPlan],
+                   aws: AwsSettings) -> dict[tuple[str, str], str]:
+    """(app, alias) -> why CloudFront would refuse it: another distribution of this account
+    carries it (named in full; ListConflictingAliases, for other accounts, masks ids). Read
+    only when aliases are being added, so a no-op plan does not list the account."""
+    from geoproxy.aws.live import CloudFrontReader
+
+    owners = CloudFrontReader(aws).alias_owners()
+    return {(plan.app, alias): f"{plan.app}: alias {alias} is already used by CloudFront "
+                               f"distribution {owners[alias]}"
+            for plan in distributions.values() for alias in plan.aliases_added
+            if alias in owners and owners[alias] != plan.distribution_id}
+
+
+# --- failover and failback -------------------------------------------------------------------
+

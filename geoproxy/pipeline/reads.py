@@ -1,0 +1,153 @@
+"""What the commands read from AWS: distributions and their edge functions, records (whole
+zones or per application), health checks, and the orphans found in what was read.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+from geoproxy.aws.session import AwsSettings
+from geoproxy.core.cloudfront import DistributionPlan, plan_distribution
+from geoproxy.core.desired import DesiredApp, in_zone
+from geoproxy.core.edgeassoc import function_arn
+from geoproxy.core.edgefence import has_viewer_fence
+from geoproxy.core.edgefunction import function_name
+from geoproxy.core.edgeplan import LiveFunction
+from geoproxy.core.healthchecks import (
+    LiveHealthCheck,
+)
+from geoproxy.core.orphans import Orphan, find_orphans
+from geoproxy.core.plan import (
+    LiveApp,
+    suffixes,
+)
+from geoproxy.pipeline.compiled import Compiled
+from geoproxy.policy.models import Application
+
+
+def read_distributions(compiled: Compiled, aws: AwsSettings,
+                       names: list[str] | None = None,
+                       functions: dict[str, LiveFunction] | None = None,
+                       ) -> dict[str, DistributionPlan]:
+    """Per application with a `cloudfront` section: what apply would change on it; the edge
+    fence's functions, read beside them, go into `functions`."""
+    from geoproxy.aws.concurrency import run_all
+    from geoproxy.aws.edge import FunctionReader
+    from geoproxy.aws.live import CloudFrontReader
+
+    reader, function_reader = CloudFrontReader(aws), FunctionReader(aws)
+    apps = [routing.app for routing in compiled.routing.applications
+            if routing.app.cloudfront is not None and (names is None
+                                                       or routing.app.name in names)]
+    if apps:
+        aws.client("cloudfront")  # made here: boto3 sessions are not thread-safe
+
+    def read(app: Application) -> tuple[tuple[dict[str, Any], str], LiveFunction | None]:
+        assert app.cloudfront is not None
+        distribution = reader.distribution(app.cloudfront.distribution_id)
+        name = function_name(compiled.owner, app.name)
+        return distribution, (function_reader.read(name) if has_viewer_fence(app) else None)
+
+    plans = {}
+    for app, ((distribution, etag), live_function) in zip(
+            apps, run_all([functools.partial(read, app) for app in apps]), strict=True):
+        name = function_name(compiled.owner, app.name)
+        arn = function_arn(name, distribution.get("ARN")) if live_function else None
+        plans[app.name] = plan_distribution(app, distribution, etag, (name, arn))
+        if live_function is not None and functions is not None:
+            functions[app.name] = live_function
+    return plans
+
+
+def read_live(compiled: Compiled, aws: AwsSettings, names: list[str] | None = None,
+              distributions: Mapping[str, DistributionPlan] | None = None,
+              zones: dict[str, LiveApp] | None = None, partial: list[str] | None = None,
+              force_whole: bool = False) -> dict[str, LiveApp]:
+    """Per application, the records at its names. Each zone is read whole where that is
+    not dearer than listing each application's names, else by names. Given `zones` (a
+    dict to fill), the zones read whole are kept there by zone id for the orphan search,
+    and the names of the others go to `partial`."""
+    from geoproxy.aws.live import AppNames, read_apps  # boto3 only on paths that use AWS
+
+    wanted = []
+    for routing in compiled.routing.applications:
+        app = routing.app
+        if names is not None and app.name not in names:
+            continue
+        distribution = (distributions or {}).get(app.name)
+        aliases = [*app.cloudfront.aliases, *distribution.live_aliases] if (
+            app.cloudfront and distribution) else []
+        wanted.append(AppNames(app.name, app.zone, app.zone_id, app.record,
+                               tuple(a for a in aliases if in_zone(a, app.zone))))
+    read = read_apps(aws, wanted, force_whole=force_whole)
+    if zones is not None:
+        zones.update(read.zones)
+    if partial is not None:
+        partial.extend(read.partial)
+    return read.apps
+
+
+def orphans_in(compiled: Compiled, zones: Mapping[str, LiveApp],
+               desired: list[DesiredApp], checks: list[LiveHealthCheck]) -> list[Orphan]:
+    """Records of the policy's owner in its zones that none of its applications manages."""
+    # The policy's viewer aliases count as managed even where the distribution was not read
+    # (status): a viewer record there is the application's, never an orphan.
+    aliases = {alias for routing in compiled.routing.applications if routing.app.cloudfront
+               for alias in routing.app.cloudfront.aliases}
+    found = []
+    for zone_id, zone in zones.items():
+        here = [d for d in desired if in_zone(d.record_name, zone.zone_name)]
+        records = {d.record_name for d in here}
+        exact = aliases | {name for d in here for name in d.viewer_names}
+
+        def managed(name: str, records: set[str] = records, exact: set[str] = exact) -> bool:
+            """As DesiredApp.manages for any of `here`, by walking the name's suffixes."""
+            return name in exact or any(suffix in records for suffix in suffixes(name))
+
+        found += find_orphans(compiled.owner, zone_id, zone.zone_name, zone.records, managed,
+                              checks)
+    return found
+
+
+def _unsearched(partial: list[str]) -> list[str]:
+    return [f"zone {zone} is large next to the applications in it: geoproxy read only their "
+            "names and did not look for orphans there; `geoproxy plan --prune` reads it "
+            "whole and lists them" for zone in partial]
+
+
+def orphan_warnings(compiled: Compiled, orphans: list[Orphan], pruning: bool) -> list[str]:
+    if not orphans or pruning:
+        return []
+    count = sum(len(orphan.records) for orphan in orphans)
+    warning = (f"{count} record(s) of owner {compiled.owner!r} belong to no application of "
+               f"the policy ({', '.join(o.root for o in orphans)}); `geoproxy apply --prune` "
+               "deletes them")
+    if "owner" not in compiled.loaded.policy.model_fields_set:
+        warning += ("; this policy sets no `owner:`, so they are the default owner's: if "
+                    "another policy without `owner:` shares the zone, give each its own "
+                    "`owner:` before pruning")
+    return [warning]
+
+def read_health_checks(compiled: Compiled, aws: AwsSettings, live: Mapping[str, LiveApp],
+                       zones: Mapping[str, LiveApp] | None = None) -> list[LiveHealthCheck]:
+    """geoproxy's health checks, read only for auto_failover applications or when a live
+    record of geoproxy's (an orphan's, too) refers to one: most plans never pay for it."""
+    from geoproxy.aws.live import HealthCheckReader
+
+    # Any auto_failover application may have checks left from an earlier policy.
+    wanted = any(routing.app.auto_failover for routing in compiled.routing.applications)
+    read = [*live.values(), *(zones or {}).values()]
+    referenced = any(record.owned and "HealthCheckId" in record.raw
+                     for app_live in read for record in app_live.records)
+    return HealthCheckReader(aws).read() if wanted or referenced else []
+
+def read_functions(compiled: Compiled, aws: AwsSettings,
+                   app_names: list[str]) -> dict[str, LiveFunction]:
+    """The live edge functions of the fenced applications among `app_names`."""
+    from geoproxy.aws.edge import FunctionReader
+
+    reader = FunctionReader(aws)
+    return {name: reader.read(function_name(compiled.owner, name)) for name in app_names
+            if has_viewer_fence(compiled.app_routing(name).app)}

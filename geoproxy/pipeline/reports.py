@@ -1,0 +1,99 @@
+"""`status` and `iam-policy`: what is live against what the policy wants, and the permissions
+the policy needs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from geoproxy.aws.session import AwsSettings
+from geoproxy.core.desired import DesiredApp
+from geoproxy.core.edgeplan import FunctionPlan
+from geoproxy.core.healthchecks import (
+    plan_health_checks,
+    specs_for,
+)
+from geoproxy.core.iam import IamPolicy, iam_policy
+from geoproxy.core.orphans import Orphan
+from geoproxy.core.plan import (
+    LiveApp,
+)
+from geoproxy.errors import GeoproxyError
+
+if TYPE_CHECKING:
+    from geoproxy.core.status import AppStatus
+
+
+from geoproxy.pipeline.compiled import Compiled, resolve_app, scoped
+from geoproxy.pipeline.reads import (
+    _unsearched,
+    orphans_in,
+    read_functions,
+    read_health_checks,
+    read_live,
+)
+
+
+def compute_status(compiled: Compiled, aws: AwsSettings, app_names: tuple[str, ...] = ()
+                   ) -> tuple[list[AppStatus], list[str], list[Orphan]]:
+    from geoproxy.core.status import EdgeStatus, app_status
+
+    names = scoped(compiled, app_names)
+    zones: dict[str, LiveApp] = {}
+    partial: list[str] = []
+    live = read_live(compiled, aws, names, zones=zones if names is None else None,
+                     partial=partial if names is None else None)
+    checks = read_health_checks(compiled, aws, live, zones)
+    functions = read_functions(compiled, aws, names if names is not None else [
+        routing.app.name for routing in compiled.routing.applications])
+    statuses, warnings = [], [*compiled.warnings, *_unsearched(partial)]
+    desired: list[DesiredApp] = []
+    for routing in compiled.routing.applications:
+        if names is not None and routing.app.name not in names:
+            continue
+        app_live = live[routing.app.name]
+        health = plan_health_checks(specs_for(routing.app, compiled.owner), checks,
+                                    routing.app.record)
+        resolved = resolve_app(compiled, routing, app_live.overlay(routing.app.record),
+                               app_live.zone_id, health.ids)
+        desired.append(resolved.desired)
+        warnings.extend(resolved.warnings + resolved.problems)
+        pops_by_target = {pop.target: region for region, pop in routing.app.pops.items()}
+        app_status_ = app_status(resolved.desired, resolved.overlay, app_live, pops_by_target)
+        live_function = functions.get(routing.app.name)
+        if resolved.function is not None and live_function is not None:
+            app_status_.edge = EdgeStatus.of(
+                FunctionPlan(routing.app.name, resolved.function, live_function))
+        statuses.append(app_status_)
+    return statuses, warnings, orphans_in(compiled, zones, desired, checks)
+
+
+# --- the IAM policy ---------------------------------------------------------------------------
+
+
+def compute_iam_policy(compiled: Compiled, aws: AwsSettings, *, account_id: str | None,
+                       read_only: bool, prune: bool) -> IamPolicy:
+    """The IAM policy for this policy file. Zone ids the policy does not give, and the
+    account id when not given, are looked up only when credentials are at hand (STS needs
+    no permission; the zone lookup needs ListHostedZonesByName); otherwise wildcards."""
+    from geoproxy.aws.live import Route53Reader
+    from geoproxy.aws.session import caller_identity
+
+    apps = compiled.loaded.policy.applications
+    zone_ids: dict[str, str] = {}
+    notes: list[str] = []
+    missing = sorted({app.zone for app in apps if not app.zone_id})
+    if (missing or account_id is None) and aws.has_credentials():
+        if account_id is None:
+            caller = caller_identity(aws)
+            account_id = caller.arn.split(":")[4] if caller.arn else None
+        reader = Route53Reader(aws)
+        for zone in missing:
+            try:
+                zone_ids[zone] = reader.zone(zone, None)[0]
+            except GeoproxyError as error:
+                notes.append(f"cannot look up hosted zone {zone}: {error.message}")
+    result = iam_policy(compiled.loaded.policy, zone_ids=zone_ids, account_id=account_id,
+                        read_only=read_only, prune=prune)
+    result.warnings[:0] = notes
+    return result
