@@ -234,3 +234,51 @@ def test_a_crash_between_the_records_and_the_function_is_completed_by_running_ag
     assert set(json.loads(live_code(aws, fenced["name"]).split("var FENCED = ", 1)[1]
                           .split(";\n", 1)[0]).values()) == {"eu-central-1"}
     assert run_cli("status", "--detailed-exitcode").returncode == 4
+
+
+def test_a_prepared_failover_plan_carries_the_function(
+    aws: Any, fenced: dict[str, Any], run_cli: RunCli, tmp_path: Path
+) -> None:
+    """DR prepared in calm weather: the saved plan holds the republish too, and applying it
+    twice writes it once."""
+    assert run_cli("apply", "--yes").returncode == 0
+    planned = run_cli("failover", "--from", "eu-west-1", "--to", "eu-central-1", "--dry-run",
+                      "--out", str(tmp_path / "dr.plan"))
+    assert planned.returncode == 0, planned.stderr
+    saved = json.loads((tmp_path / "dr.plan").read_text())
+    assert [f["name"] for f in saved["changes"]["functions"]] == [fenced["name"]]
+    assert live_code(aws, fenced["name"]) == fenced["code"]
+
+    aws.reset_log()
+    applied = run_cli("apply", str(tmp_path / "dr.plan"), "--yes")
+    assert applied.returncode == 0, applied.stderr
+    assert (aws.count("UpdateFunction"), aws.count("PublishFunction")) == (1, 1)
+    moved = live_code(aws, fenced["name"])
+    assert moved != fenced["code"]
+
+    aws.reset_log()
+    again = run_cli("apply", str(tmp_path / "dr.plan"), "--yes")
+    assert again.returncode == 0, again.stderr
+    assert (aws.count("UpdateFunction"), aws.count("PublishFunction")) == (0, 0)
+    assert live_code(aws, fenced["name"]) == moved
+
+
+def test_a_saved_plan_is_stale_once_someone_else_writes_the_function(
+    aws: Any, fenced: dict[str, Any], run_cli: RunCli, tmp_path: Path
+) -> None:
+    assert run_cli("apply", "--yes").returncode == 0
+    assert run_cli("failover", "--from", "eu-west-1", "--to", "eu-central-1", "--dry-run",
+                   "--out", str(tmp_path / "dr.plan")).returncode == 0
+    client = aws.client("cloudfront")
+    etag = client.describe_function(Name=fenced["name"])["ETag"]
+    client.update_function(Name=fenced["name"], IfMatch=etag,
+                           FunctionConfig={"Comment": "hand edit", "Runtime": "cloudfront-js-2.0"},
+                           FunctionCode=b"function handler(event) { return event.request; }")
+    aws.reset_log()
+
+    result = run_cli("apply", str(tmp_path / "dr.plan"), "--yes")
+
+    assert result.returncode == 3, result.stderr
+    assert f"edge function {fenced['name']}" in result.stderr
+    for write in ("ChangeResourceRecordSets", "UpdateFunction", "PublishFunction"):
+        assert aws.count(write) == 0, write
