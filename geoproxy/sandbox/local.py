@@ -2,8 +2,9 @@
 
 It holds what the policy expects to find: each public hosted zone (with the policy's
 `zone_id` when it gives one), and for each `cloudfront` section a distribution with the
-policy's `distribution_id`, an origin geoproxy does not own and an ISSUED ACM certificate
-covering its aliases. moto picks random ids; they are changed to the policy's here, in its
+policy's `distribution_id`, an origin geoproxy does not own, an ISSUED ACM certificate
+covering its aliases and, for an edge fence, an origin request policy that forwards the
+viewer's country. moto picks random ids; they are changed to the policy's here, in its
 backends, since the emulator runs in this process. It never contacts AWS.
 """
 
@@ -32,6 +33,14 @@ class ZoneSeed:
 class DistributionSeed:
     distribution_id: str
     aliases: tuple[str, ...] = ()
+    # For an edge fence: the default behaviour forwards CloudFront-Viewer-Country, as the
+    # pre-flight requires of a real distribution before geoproxy publishes the fence.
+    country_header: bool = False
+
+
+# AWS's managed origin request policy AllViewerAndCloudFrontHeaders-2022-06, which includes
+# CloudFront-Viewer-Country (Developer Guide, "Use managed origin request policies").
+COUNTRY_HEADER_POLICY = "33f36d7e-f396-46d9-90e0-52428a34d9dc"
 
 
 def _zone(server: StrictMotoServer, seed: ZoneSeed) -> str:
@@ -58,6 +67,10 @@ def _distribution(server: StrictMotoServer, seed: DistributionSeed) -> str:
         "DefaultCacheBehavior": {"TargetOriginId": "existing",
                                  "ViewerProtocolPolicy": "redirect-to-https",
                                  "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}}
+    if seed.country_header:
+        behaviour = config["DefaultCacheBehavior"]
+        assert isinstance(behaviour, dict)
+        behaviour["OriginRequestPolicyId"] = COUNTRY_HEADER_POLICY
     if seed.aliases:
         config["ViewerCertificate"] = {
             "ACMCertificateArn": server.issue_certificate(*seed.aliases),

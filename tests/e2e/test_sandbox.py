@@ -26,6 +26,9 @@ def three_apps_two_zones() -> str:
                                   f"    zone: example.com\n    zone_id: {ZONE_ID}\n", 1)
     shop += (f"    cloudfront:\n      distribution_id: {DISTRIBUTION}\n"
              "      aliases: [shop.example.com]\n")
+    # The edge fence too: the sandbox's distribution forwards the viewer's country.
+    shop = shop.replace('        allowed_pops: ["eu-*"]\n',
+                        '        allowed_pops: ["eu-*"]\n        viewer_countries: [EU]\n', 1)
     app = EXAMPLE_POLICY.split("applications:\n", 1)[1]
     api = app.replace("name: shop", "name: api").replace("origin.shop.", "origin.api.")
     org = app.replace("name: shop", "name: org").replace("zone: example.com",
@@ -67,6 +70,9 @@ def test_the_walk_through_runs_against_the_sandbox_with_no_record_lost(tmp_path:
         assert planned.returncode == 2, planned.stderr  # everything to create, no error
         assert geoproxy("apply", "--yes").returncode == 0
         assert latency_records() == {"shop": 34, "api": 34, "org": 34}
+        edge = json.loads(geoproxy("status", "--output", "json").stdout)["applications"][0][
+            "edge_function"]
+        assert (edge["published"], edge["in_sync"]) == (True, True)
         moved = geoproxy("failover", "--from", "eu-west-1", "--to", "us-east-1",
                          "--override-compliance", "sandbox drill", "--yes")
         assert moved.returncode == 0, moved.stderr

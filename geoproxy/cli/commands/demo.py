@@ -36,6 +36,7 @@ def sandbox(policy_file: Path, port: int) -> int:
     """Start a local AWS emulator with AWS's semantics, seeded from the policy, on 127.0.0.1
     until Ctrl-C: its zones, and its distributions with covering certificates. It prints
     the AWS_ENDPOINT_URL to use. Never touches AWS."""
+    from geoproxy.core.edgefence import has_viewer_fence
     from geoproxy.pipeline import compile_policy
 
     try:
@@ -52,7 +53,7 @@ def sandbox(policy_file: Path, port: int) -> int:
             app.zone_id.split("/")[-1] if app.zone_id else None)
     zones = [ZoneSeed(name, zone_id) for name, zone_id in zone_ids.items()]
     distributions = [DistributionSeed(app.cloudfront.distribution_id,
-                                      tuple(app.cloudfront.aliases))
+                                      tuple(app.cloudfront.aliases), has_viewer_fence(app))
                      for app in apps if app.cloudfront]
     try:
         run(zones, distributions, port, say=lambda line: render.stdout.print(line,
