@@ -78,6 +78,7 @@ def check_saved(changes: ChangeSet, aws: AwsSettings,
                 str(app["name"]), str(app["zone_id"]), str(app["zone"]), str(app["record"])))
             check.problems += problems
             check.warnings += warnings
+    _check_country_header(check, aws)
     viewers = ViewerCheck(aws)
     for update in check.pending.distributions:
         adding = sorted(set(config_aliases(update.new_config)) - set(config_aliases(
@@ -162,3 +163,29 @@ def _check_functions(changes: ChangeSet, aws: AwsSettings, check: SavedCheck) ->
         else:
             check.stale.append(Moved(f"edge function {function.name}",
                                      "the stages the plan read", "changed since"))
+
+
+def _check_country_header(check: SavedCheck, aws: AwsSettings) -> None:
+    """Again for a saved plan: a behaviour's cache or origin request policy can change
+    without the distribution's ETag, and without the header the fence lets everyone by.
+    The fenced behaviours are those the plan gives an edge function."""
+    from geoproxy.core.edgeassoc import viewer_function
+
+    fenced = []
+    for update in check.pending.distributions:
+        config = update.new_config
+        behaviours = [("the default behaviour", config.get("DefaultCacheBehavior") or {})] + [
+            (f"cache behaviour {item.get('PathPattern')}", item)
+            for item in (config.get("CacheBehaviors") or {}).get("Items") or []]
+        found = [(label, behaviour) for label, behaviour in behaviours
+                 if (viewer_function(behaviour) or "").rsplit(":function/", 1)[-1]
+                 .startswith("geoproxy-")]
+        if found:
+            fenced.append((update, found))
+    if not fenced:
+        return
+    from geoproxy.aws.edge_preflight import CountryHeaderCheck
+
+    header = CountryHeaderCheck(aws)
+    for update, behaviours in fenced:
+        check.problems += header.problems(update.app, update.distribution_id, behaviours)

@@ -282,3 +282,39 @@ def test_a_saved_plan_is_stale_once_someone_else_writes_the_function(
     assert f"edge function {fenced['name']}" in result.stderr
     for write in ("ChangeResourceRecordSets", "UpdateFunction", "PublishFunction"):
         assert aws.count(write) == 0, write
+
+
+def test_a_saved_plan_checks_the_country_header_again(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    """A policy's headers can change without the distribution's ETag: applying a saved plan
+    reads the fenced behaviours' policies again."""
+    client = aws.client("cloudfront")
+
+    def policy_config(headers: list[str]) -> dict[str, Any]:
+        return {"Name": "country-only", "Comment": "",
+                "HeadersConfig": {"HeaderBehavior": "whitelist" if headers else "none",
+                                  **({"Headers": {"Quantity": len(headers), "Items": headers}}
+                                     if headers else {})},
+                "CookiesConfig": {"CookieBehavior": "none"},
+                "QueryStringsConfig": {"QueryStringBehavior": "none"}}
+
+    created = client.create_origin_request_policy(
+        OriginRequestPolicyConfig=policy_config(["CloudFront-Viewer-Country"]))
+    policy_id = created["OriginRequestPolicy"]["Id"]
+    behaviour = dict(config_of(aws, distribution)["DefaultCacheBehavior"])
+    behaviour["OriginRequestPolicyId"] = policy_id
+    edit_distribution(aws, distribution, DefaultCacheBehavior=behaviour)
+    write_policy(tmp_path, fenced_policy(distribution))
+    planned = run_cli("plan", "--out", str(tmp_path / "fence.plan"))
+    assert planned.returncode == 0, planned.stderr
+    client.update_origin_request_policy(Id=policy_id, IfMatch=created["ETag"],
+                                        OriginRequestPolicyConfig=policy_config([]))
+    aws.reset_log()
+
+    result = run_cli("apply", str(tmp_path / "fence.plan"), "--yes")
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "CloudFront-Viewer-Country does not reach the edge fence" in result.stderr
+    for write in ("ChangeResourceRecordSets", "CreateFunction", "UpdateDistribution"):
+        assert aws.count(write) == 0, write
