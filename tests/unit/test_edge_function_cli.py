@@ -142,3 +142,8 @@ def test_a_function_over_the_quota_is_refused(tmp_path: Path) -> None:
     assert (result.returncode, result.stdout) == (1, "")
     assert "over CloudFront's function size quota (10,000 bytes" in result.stderr
     assert "hint:" in result.stderr and "249 countries are fenced by 7 rule(s)" in result.stderr
+    # Offline and before any AWS call: validate (and so plan and apply) refuses it too.
+    validated = subprocess.run([sys.executable, "-m", "geoproxy", "validate"], cwd=tmp_path,
+                               capture_output=True, text=True, check=False)
+    assert validated.returncode == 1
+    assert "over CloudFront's function size quota (10,000 bytes" in validated.stderr
