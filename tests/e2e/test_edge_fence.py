@@ -318,3 +318,26 @@ def test_a_saved_plan_checks_the_country_header_again(
     assert "CloudFront-Viewer-Country does not reach the edge fence" in result.stderr
     for write in ("ChangeResourceRecordSets", "CreateFunction", "UpdateDistribution"):
         assert aws.count(write) == 0, write
+
+
+def test_dropping_the_fence_unassociates_it_before_its_direct_names_go(
+    aws: Any, fenced: dict[str, Any], run_cli: RunCli, tmp_path: Path
+) -> None:
+    assert run_cli("apply", "--yes").returncode == 0
+    write_policy(tmp_path, fenced_policy(fenced["distribution"]).replace(
+        "        viewer_countries: [EU, GB, CH]\n", ""))
+    aws.reset_log()
+
+    result = run_cli("apply", "--yes")
+
+    assert result.returncode == 0, result.stderr
+    after = config_of(aws, fenced["distribution"])
+    assert viewer_function(after["DefaultCacheBehavior"]) is None
+    for pop in ("us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-1"):
+        assert not records_at(aws, fenced["zone"], f"{pop}.origin.shop.example.com."), pop
+    writes = [op for op in aws.operations()
+              if op in ("ChangeResourceRecordSets", "UpdateDistribution")]
+    # The direct names stay until no behaviour runs the function that targets them.
+    assert writes[-2:] == ["UpdateDistribution", "ChangeResourceRecordSets"]
+    assert aws.count("GetFunction") == 0  # an unfenced policy never reads functions
+    assert run_cli("plan", "--detailed-exitcode").returncode == 0
