@@ -23,6 +23,7 @@ from geoproxy.core.plan import (
     LiveApp,
     suffixes,
 )
+from geoproxy.errors import AwsError
 from geoproxy.pipeline.compiled import Compiled
 from geoproxy.policy.models import Application
 
@@ -55,6 +56,13 @@ def read_distributions(compiled: Compiled, aws: AwsSettings,
             apps, run_all([functools.partial(read, app) for app in apps]), strict=True):
         name = function_name(compiled.owner, app.name)
         arn = function_arn(name, distribution.get("ARN")) if live_function else None
+        if live_function is not None and arn is None:
+            # Never guess: without its ARN the fence could not be associated, and a fence
+            # planned as absent would be removed.
+            raise AwsError(f"cannot tell the account of CloudFront distribution "
+                           f"{app.cloudfront.distribution_id if app.cloudfront else '?'} from "
+                           f"its ARN {distribution.get('ARN')!r}, which the edge function "
+                           "must live in")
         plans[app.name] = plan_distribution(app, distribution, etag, (name, arn))
         if live_function is not None and functions is not None:
             functions[app.name] = live_function
