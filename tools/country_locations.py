@@ -38,7 +38,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-Point = tuple[float, float]  # (lon, lat)
+from topojson import Point, decode_arcs, ring_of  # tools/topojson.py, beside this script
+
 Box = tuple[float, float, float, float]  # (west, south, east, north)
 
 # Territories with an ISO code that Natural Earth's admin-0 countries fold into another
@@ -56,34 +57,6 @@ CARVED: tuple[tuple[str, str, str, Box], ...] = (
     ("TK", "Tokelau", "New Zealand", (-173.0, -9.6, -171.0, -8.4)),
     ("YT", "Mayotte", "France", (44.9, -13.1, 45.4, -12.5)),
 )
-
-
-def decode_arcs(topology: dict[str, Any]) -> list[list[Point]]:
-    """Each arc's absolute lon/lat points: TopoJSON stores quantized deltas."""
-    transform = topology.get("transform")
-    arcs: list[list[Point]] = []
-    for arc in topology["arcs"]:
-        x = y = 0.0
-        points: list[Point] = []
-        for position in arc:
-            if transform:
-                x += position[0]
-                y += position[1]
-                points.append((x * transform["scale"][0] + transform["translate"][0],
-                               y * transform["scale"][1] + transform["translate"][1]))
-            else:
-                points.append((float(position[0]), float(position[1])))
-        arcs.append(points)
-    return arcs
-
-
-def ring_of(indexes: list[int], arcs: list[list[Point]]) -> list[Point]:
-    """A ring from arc indexes; ~i is arc i reversed, and consecutive arcs share an end."""
-    ring: list[Point] = []
-    for index in indexes:
-        arc = arcs[index] if index >= 0 else arcs[~index][::-1]
-        ring.extend(arc if not ring else arc[1:])
-    return ring
 
 
 def unwrapped(ring: list[Point]) -> list[Point]:
