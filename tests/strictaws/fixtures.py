@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from geoproxy.sandbox.strict.server import StrictMotoServer
 
@@ -21,3 +24,20 @@ def aws(strict_aws_server: StrictMotoServer) -> Iterator[StrictMotoServer]:
     """The session's server, emptied before each test so tests cannot see each other's state."""
     strict_aws_server.reset()
     yield strict_aws_server
+
+
+# One attempt: a test asserts the emulator's answer, not botocore's retries of it.
+NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+
+
+@pytest.fixture
+def cf(aws: StrictMotoServer) -> Any:
+    return aws.client("cloudfront", config=NO_RETRY)
+
+
+def error_of(call: Any, **kwargs: Any) -> tuple[str, int]:
+    """(error code, HTTP status) of a call that must fail."""
+    with pytest.raises(ClientError) as err:
+        call(**kwargs)
+    response = err.value.response
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]

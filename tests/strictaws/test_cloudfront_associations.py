@@ -18,14 +18,11 @@ import copy
 from typing import Any
 
 import pytest
-from botocore.config import Config
-from botocore.exceptions import ClientError
 
-from tests.strictaws import StrictMotoServer
+from tests.strictaws.fixtures import error_of
 
 pytest_plugins = ["tests.strictaws.fixtures"]
 
-NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 JS2 = {"Comment": "", "Runtime": "cloudfront-js-2.0"}
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:auth:3"
 BEHAVIOUR = {"TargetOriginId": "origin", "ViewerProtocolPolicy": "allow-all",
@@ -40,16 +37,6 @@ BASE: dict[str, Any] = {
 }
 
 
-@pytest.fixture
-def cf(aws: StrictMotoServer) -> Any:
-    return aws.client("cloudfront", config=NO_RETRY)
-
-
-def error_of(call: Any, **kwargs: Any) -> tuple[str, int]:
-    with pytest.raises(ClientError) as err:
-        call(**kwargs)
-    response = err.value.response
-    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def function(cf: Any, name: str = "fence", publish: bool = True) -> str:

@@ -16,13 +16,12 @@ from typing import Any
 
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
 
 from tests.strictaws import StrictMotoServer
+from tests.strictaws.fixtures import NO_RETRY, error_of
 
 pytest_plugins = ["tests.strictaws.fixtures"]
 
-NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 # Without botocore's own checks, so a request can leave out what it requires (If-Match).
 UNCHECKED = NO_RETRY.merge(Config(parameter_validation=False))
 CODE = b"function handler(event) { return event.request; }"
@@ -30,16 +29,6 @@ JS2 = {"Comment": "edge fence", "Runtime": "cloudfront-js-2.0"}
 ARN = "arn:aws:cloudfront::123456789012:function/"
 
 
-@pytest.fixture
-def cf(aws: StrictMotoServer) -> Any:
-    return aws.client("cloudfront", config=NO_RETRY)
-
-
-def error_of(call: Any, **kwargs: Any) -> tuple[str, int]:
-    with pytest.raises(ClientError) as err:
-        call(**kwargs)
-    response = err.value.response
-    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def create(cf: Any, name: str = "fence", code: bytes = CODE, **config: str) -> str:

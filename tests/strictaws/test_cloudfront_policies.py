@@ -17,15 +17,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import pytest
-from botocore.config import Config
-from botocore.exceptions import ClientError
-
-from tests.strictaws import StrictMotoServer
+from tests.strictaws.fixtures import error_of
 
 pytest_plugins = ["tests.strictaws.fixtures"]
 
-NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 ALL_VIEWER_AND_CLOUDFRONT = "33f36d7e-f396-46d9-90e0-52428a34d9dc"
 COUNTRY = "CloudFront-Viewer-Country"
@@ -40,16 +35,6 @@ BASE: dict[str, Any] = {
 }
 
 
-@pytest.fixture
-def cf(aws: StrictMotoServer) -> Any:
-    return aws.client("cloudfront", config=NO_RETRY)
-
-
-def error_of(call: Any, **kwargs: Any) -> tuple[str, int]:
-    with pytest.raises(ClientError) as err:
-        call(**kwargs)
-    response = err.value.response
-    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def origin_config(name: str = "country", *headers: str,
