@@ -207,6 +207,10 @@ def test_a_failover_republishes_the_function_compliance_checked(
         "ChangeResourceRecordSets", "UpdateFunction", "PublishFunction", "UpdateDistribution")]
     # The Route 53 batch first, then the function; the distribution is not touched.
     assert writes == ["ChangeResourceRecordSets", "UpdateFunction", "PublishFunction"]
+    # The DR fast path's budget, plus the named add-on: two GetFunction, Update, Publish.
+    assert [op for op in aws.operations() if op != "GetChange"] == [
+        "ListHostedZonesByName", "ListResourceRecordSets", "GetFunction", "GetFunction",
+        "ChangeResourceRecordSets", "UpdateFunction", "PublishFunction"]
     assert run_cli("status", "--detailed-exitcode").returncode == 4  # only a failover
 
     back = run_cli("failback", "eu-west-1", "--yes")
