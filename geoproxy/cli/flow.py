@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.text import Text
 
-from geoproxy.cli import render
+from geoproxy.cli import render, render_plan
 from geoproxy.errors import (
     EXIT_OK,
     ConflictError,
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 def show_plan(the_plan: Any, output: str) -> None:
     render.warnings(the_plan.warnings)
     if output != "json":
-        render.plan_text(the_plan)
+        render_plan.plan_text(the_plan)
 
 
 def refuse_if_unsafe(the_plan: Any, document: dict[str, Any]) -> None:
@@ -131,7 +131,7 @@ def finish_overlay_change(the_plan: Plan, aws: AwsSettings, document: dict[str, 
                             hint=f"geoproxy {write['command']} ... --dry-run --out PLANFILE, "
                                  "then geoproxy apply PLANFILE")
     if output != "json" and the_plan.has_changes:
-        render.plan_text(the_plan)
+        render_plan.plan_text(the_plan)
     if not the_plan.has_changes:
         if output == "json":
             render.emit_json(document)
@@ -159,7 +159,7 @@ def save(out_file: Path, the_plan: Plan, plan_document: dict[str, Any], *, comma
 
     guarded = mass_deletions(the_plan) if command == "apply" else []
     save_plan(out_file, command=command, plan_document=plan_document,
-              changes=changeset_of(the_plan), text=render.plan_lines(the_plan),
+              changes=changeset_of(the_plan), text=render_plan.plan_lines(the_plan),
               policy_file=policy_file, failover_declared_at=declared_at,
               mass_deletions=[{"app": m.app, "deleting": m.deleting, "of": m.of}
                               for m in guarded])
@@ -211,7 +211,7 @@ def apply_saved(path: Path, aws: AwsSettings, *, output: str, yes: bool, no_wait
         render.stdout.print(Text(f"Saved plan {path} (made {saved.created_at} by "
                                  f"`geoproxy {saved.command}` from {saved.policy_file}):",
                                  style="bold"))
-        render.saved_plan_text(saved.text)
+        render_plan.saved_plan_text(saved.text)
     if not force:
         refuse_mass_deletion(saved.mass_deletions, document)
     # The delegation pre-flight belongs to `plan`/`apply`, as when the plan was made.

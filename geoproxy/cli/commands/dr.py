@@ -24,6 +24,7 @@ from geoproxy.cli.options import (
 from geoproxy.errors import EXIT_OK, GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
+render_plan = LazyModule("geoproxy.cli.render_plan")
 render_map = LazyModule("geoproxy.cli.render_map")
 map_panels = LazyModule("geoproxy.cli.map_panels")
 flow = LazyModule("geoproxy.cli.flow")
@@ -82,7 +83,7 @@ def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
     the_plan = plan_failover(compiled, aws, from_pop, targets, declare, adopt=adopt)
     document: dict[str, Any] = {
         "command": "failover", "from": from_pop, "to": targets, "dry_run": dry_run,
-        "plan": render.plan_json(the_plan), "applied": False,
+        "plan": render_plan.plan_json(the_plan), "applied": False,
     }
     render.warnings(the_plan.warnings)
     _refuse_showing_the_plan(the_plan, document, output, list(targets))
@@ -107,7 +108,7 @@ def _refuse_showing_the_plan(the_plan: Any, document: dict[str, Any], output: st
     if not problems:
         return
     if output != "json" and the_plan.has_changes:
-        render.plan_text(the_plan)
+        render_plan.plan_text(the_plan)
     blocked = {app for app in apps if any(p.startswith(f"{app}: ") for p in problems)}
     others = [app for app in apps if app not in blocked]
     try:
@@ -149,7 +150,7 @@ def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
     identify = caller_identity_soon(aws) if audit_log is not None and not dry_run else None
     the_plan = plan_failback(compiled, aws, region, app_names)
     document: dict[str, Any] = {"command": "failback", "region": region, "dry_run": dry_run,
-                                "plan": render.plan_json(the_plan), "applied": False}
+                                "plan": render_plan.plan_json(the_plan), "applied": False}
     render.warnings(the_plan.warnings)
     flow.refuse_if_unsafe(the_plan, document)
     caller = identify() if identify is not None else None

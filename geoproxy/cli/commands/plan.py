@@ -21,6 +21,7 @@ from geoproxy.cli.options import (
 from geoproxy.errors import EXIT_CHANGES, EXIT_OK, GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
+render_plan = LazyModule("geoproxy.cli.render_plan")
 flow = LazyModule("geoproxy.cli.flow")
 
 
@@ -49,7 +50,7 @@ def plan(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bo
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     the_plan = compute_plan(compiled, aws, adopt=adopt, prune=prune, app_names=app_names)
-    document = render.plan_json(the_plan)
+    document = render_plan.plan_json(the_plan)
     the_plan.warnings.extend(f"{m.describe()}; apply needs --force"
                              for m in mass_deletions(the_plan))
     flow.show_plan(the_plan, output)
@@ -116,7 +117,7 @@ def apply(plan_argument: Path | None, policy_file: Path, output: str, aws: AwsSe
                            force=force)
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     the_plan = compute_plan(compiled, aws, adopt=adopt, prune=prune, app_names=app_names)
-    document: dict[str, Any] = {"plan": render.plan_json(the_plan), "applied": False}
+    document: dict[str, Any] = {"plan": render_plan.plan_json(the_plan), "applied": False}
     flow.show_plan(the_plan, output)
     flow.refuse_if_unsafe(the_plan, document)
     if not force:
