@@ -175,33 +175,30 @@ class CountryHeaderCheck:
                 f"{_fix(cache_id, legacy)}")
 
     def _origin_request_policy(self, policy_id: str) -> _Policy:
-        key = ("origin", policy_id)
-        if key not in self._read:
-            client = self._aws.client("cloudfront")
-            with aws_errors(f"read the origin request policy {policy_id}"):
-                try:
-                    policy = client.get_origin_request_policy(Id=policy_id)
-                except client.exceptions.NoSuchOriginRequestPolicy:
-                    self._read[key] = _Policy(exists=False)
-                else:
-                    config = policy["OriginRequestPolicy"]["OriginRequestPolicyConfig"]
-                    self._read[key] = _Policy(True, origin_request_policy_delivers(config))
-        return self._read[key]
+        return self._policy("origin request", policy_id)
 
     def _cache_policy(self, policy_id: str) -> _Policy:
-        key = ("cache", policy_id)
+        return self._policy("cache", policy_id)
+
+    def _policy(self, kind: str, policy_id: str) -> _Policy:
+        """GetOriginRequestPolicy or GetCachePolicy, once per id and check object."""
+        key = (kind, policy_id)
         if key not in self._read:
             client = self._aws.client("cloudfront")
-            with aws_errors(f"read the cache policy {policy_id}"):
+            get, missing, shape, delivers = (
+                (client.get_cache_policy, client.exceptions.NoSuchCachePolicy, "CachePolicy",
+                 cache_policy_delivers) if kind == "cache" else
+                (client.get_origin_request_policy,
+                 client.exceptions.NoSuchOriginRequestPolicy, "OriginRequestPolicy",
+                 origin_request_policy_delivers))
+            with aws_errors(f"read the {kind} policy {policy_id}"):
                 try:
-                    policy = client.get_cache_policy(Id=policy_id)
-                except client.exceptions.NoSuchCachePolicy:
+                    policy = get(Id=policy_id)
+                except missing:
                     self._read[key] = _Policy(exists=False)
                 else:
-                    config = policy["CachePolicy"]["CachePolicyConfig"]
-                    self._read[key] = _Policy(True, cache_policy_delivers(config))
+                    self._read[key] = _Policy(True, delivers(policy[shape][f"{shape}Config"]))
         return self._read[key]
-
 
 def _why(cache_id: str | None, origin_id: str | None, legacy: list[str] | None) -> str:
     """What the behaviour has, none of which includes the header."""

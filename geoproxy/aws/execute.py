@@ -172,7 +172,7 @@ def _run(changes: ChangeSet, aws: AwsSettings, result: ApplyResult, *, wait: boo
                     on_submit)
     if result.first_submitted is not None:
         started = result.first_submitted
-    if first and (changes.distributions or _creates_direct_names(first_batches(changes))):
+    if first and (changes.distributions or _creates_direct_names(_first_phase(changes))):
         # The origin, and the edge function's targets, may only be names Route 53 serves.
         wait_insync(first, aws, started, timeout_s, on_wait)
     for function in changes.functions:
@@ -204,7 +204,7 @@ def _run(changes: ChangeSet, aws: AwsSettings, result: ApplyResult, *, wait: boo
     return result
 
 
-def first_batches(changes: ChangeSet) -> list[Change]:
+def _first_phase(changes: ChangeSet) -> list[Change]:
     return [entry for batches in changes.before_distributions.values() for batch in batches
             for entry in batch]
 

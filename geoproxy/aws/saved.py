@@ -169,17 +169,12 @@ def _check_country_header(check: SavedCheck, aws: AwsSettings) -> None:
     """Again for a saved plan: a behaviour's cache or origin request policy can change
     without the distribution's ETag, and without the header the fence lets everyone by.
     The fenced behaviours are those the plan gives an edge function."""
-    from geoproxy.core.edgeassoc import viewer_function
+    from geoproxy.core.edgeassoc import behaviours, runs_geoproxy_function
 
     fenced = []
     for update in check.pending.distributions:
-        config = update.new_config
-        behaviours = [("the default behaviour", config.get("DefaultCacheBehavior") or {})] + [
-            (f"cache behaviour {item.get('PathPattern')}", item)
-            for item in (config.get("CacheBehaviors") or {}).get("Items") or []]
-        found = [(label, behaviour) for label, behaviour in behaviours
-                 if (viewer_function(behaviour) or "").rsplit(":function/", 1)[-1]
-                 .startswith("geoproxy-")]
+        found = [(label, behaviour) for label, _, behaviour in behaviours(update.new_config)
+                 if runs_geoproxy_function(behaviour)]
         if found:
             fenced.append((update, found))
     if not fenced:
@@ -187,5 +182,5 @@ def _check_country_header(check: SavedCheck, aws: AwsSettings) -> None:
     from geoproxy.aws.edge_preflight import CountryHeaderCheck
 
     header = CountryHeaderCheck(aws)
-    for update, behaviours in fenced:
-        check.problems += header.problems(update.app, update.distribution_id, behaviours)
+    for update, found in fenced:
+        check.problems += header.problems(update.app, update.distribution_id, found)

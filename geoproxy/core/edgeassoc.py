@@ -14,10 +14,12 @@ from typing import Any
 
 from geoproxy.policy.models import Application
 
-# The edge function's event (edgefunction.EVENT_TYPE; a test keeps the two equal, and this
-# module stays below edgefunction so that cloudfront.py can use it).
+# The edge function's event; edgefunction takes it from here, since this module must stay
+# below edgefunction for cloudfront.py to use it.
 EVENT_TYPE = "viewer-request"
 VIEWER_EVENTS = ("viewer-request", "viewer-response")
+# Every edge function geoproxy names starts so (edgefunction.function_name).
+FUNCTION_PREFIX = "geoproxy-"
 
 
 def _items(container: dict[str, Any] | None) -> list[Any]:
@@ -41,18 +43,29 @@ def is_geoproxy_target(target: str | None, app: Application) -> bool:
     return target is not None and (target == prefix or target.startswith(prefix + "-"))
 
 
+def behaviours(config: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(label for people, config path, behaviour) for the default behaviour and each cache
+    behaviour, in the config's order."""
+    found = [("the default behaviour", "DefaultCacheBehavior",
+              config.get("DefaultCacheBehavior") or {})]
+    for behaviour in _items(config.get("CacheBehaviors")):
+        pattern = behaviour.get("PathPattern")
+        found.append((f"cache behaviour {pattern}", f"CacheBehaviors[{pattern}]", behaviour))
+    return found
+
+
 def fenced_behaviours(config: dict[str, Any], app: Application
                       ) -> list[tuple[str, dict[str, Any]]]:
     """(label, behaviour) for the default behaviour and every cache behaviour that targets
     geoproxy's origin or origin group: each must run the fence."""
-    found = []
-    default = config.get("DefaultCacheBehavior") or {}
-    if is_geoproxy_target(default.get("TargetOriginId"), app):
-        found.append(("the default behaviour", default))
-    for behaviour in _items(config.get("CacheBehaviors")):
-        if is_geoproxy_target(behaviour.get("TargetOriginId"), app):
-            found.append((f"cache behaviour {behaviour.get('PathPattern')}", behaviour))
-    return found
+    return [(label, behaviour) for label, _, behaviour in behaviours(config)
+            if is_geoproxy_target(behaviour.get("TargetOriginId"), app)]
+
+
+def runs_geoproxy_function(behaviour: dict[str, Any]) -> bool:
+    """Whether a behaviour's viewer-request function is one geoproxy names."""
+    arn = viewer_function(behaviour) or ""
+    return arn.rsplit(":function/", 1)[-1].startswith(FUNCTION_PREFIX)
 
 
 def _ours(arn: str, name: str) -> bool:
@@ -65,14 +78,12 @@ def associate(config: dict[str, Any], app: Application, name: str,
     event of every behaviour that targets geoproxy's origin, in place; returns the conflicts
     that make CloudFront refuse or would replace a function geoproxy does not own."""
     problems = []
-    behaviours = fenced_behaviours(config, app)
-    every = [config.get("DefaultCacheBehavior") or {}, *_items(config.get("CacheBehaviors"))]
+    fenced = fenced_behaviours(config, app)
     # Geoproxy's function leaves any behaviour that no longer targets its origin.
-    for behaviour in every:
-        if any(behaviour is fenced for _, fenced in behaviours):
-            continue
-        _set_viewer_function(behaviour, None, name)
-    for label, behaviour in behaviours:
+    for _, _, behaviour in behaviours(config):
+        if not any(behaviour is other for _, other in fenced):
+            _set_viewer_function(behaviour, None, name)
+    for label, behaviour in fenced:
         foreign = [item for item in _items(behaviour.get("FunctionAssociations"))
                    if item.get("EventType") == EVENT_TYPE and not _ours(item["FunctionARN"],
                                                                          name)]
@@ -118,12 +129,8 @@ def association_changes(old: dict[str, Any], new: dict[str, Any]
                         ) -> list[tuple[str, str | None, str | None]]:
     """(path, viewer-request function before, after) where they differ."""
     def by_path(config: dict[str, Any]) -> dict[str, str | None]:
-        found = {"DefaultCacheBehavior.FunctionAssociations":
-                 viewer_function(config.get("DefaultCacheBehavior") or {})}
-        for behaviour in _items(config.get("CacheBehaviors")):
-            path = f"CacheBehaviors[{behaviour.get('PathPattern')}].FunctionAssociations"
-            found[path] = viewer_function(behaviour)
-        return found
+        return {f"{path}.FunctionAssociations": viewer_function(behaviour)
+                for _, path, behaviour in behaviours(config)}
 
     before, after = by_path(old), by_path(new)
     return [(path, before.get(path), after.get(path)) for path in sorted(set(before) | set(after))

@@ -22,11 +22,11 @@ import re
 import textwrap
 from dataclasses import dataclass
 
+from geoproxy.core.edgeassoc import EVENT_TYPE, FUNCTION_PREFIX
 from geoproxy.core.edgefence import EdgeFence
 from geoproxy.errors import GeoproxyError
 
 RUNTIME = "cloudfront-js-2.0"
-EVENT_TYPE = "viewer-request"
 COUNTRY_HEADER = "cloudfront-viewer-country"  # CloudFront Functions see header names lower-case
 # CloudFront's quota on a function's size is "10 KB" (Developer Guide, "Quotas", Quotas on
 # CloudFront Functions: "Maximum function size"); the page does not say whether that is 10,000
@@ -66,7 +66,7 @@ def function_name(owner: str, app: str) -> str:
     keeps two pairs that read alike apart (`a-b`/`c` and `a`/`b-c`, `a.b` and `a_b`). Too
     long a readable part is cut so the whole stays within 64 characters, hash kept."""
     digest = hashlib.sha256(f"{owner}\0{app}".encode()).hexdigest()[:8]
-    readable = _NAME_UNSAFE.sub("_", f"geoproxy-{owner}-{app}")
+    readable = _NAME_UNSAFE.sub("_", f"{FUNCTION_PREFIX}{owner}-{app}")
     return f"{readable[:MAX_NAME - len(digest) - 1]}-{digest}"
 
 

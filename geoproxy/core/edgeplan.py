@@ -28,7 +28,6 @@ class LiveFunction:
     development_code: str | None = None
     development_etag: str | None = None
     live_code: str | None = None
-    arn: str | None = None
 
     @property
     def exists(self) -> bool:

@@ -114,22 +114,19 @@ def resolve_app(compiled: Compiled, routing: AppRouting, overlay: Overlay,
         problems.append(f"{app.name}: the failovers form a cycle ({cycle})")
         active = {}
     resolved = apply_overlay(routing, active)
-    for violation in compliance_violations(app, resolved, active, compiled.catalog,
-                                           compiled.latency):
-        message = describe_violation(app.name, violation)
-        if violation.overridden:
-            warnings.append(f"{message} (allowed by --override-compliance: "
-                            f"{violation.overridden})")
-        else:
-            problems.append(message)
     desired = desired_app(resolved, compiled.catalog, active.values(), zone_id,
                           health_check_ids, distribution, compiled.owner)
     fence = edge_fence(app, compiled.catalog, compiled.owner, active)
-    for edge_violation in fence.violations if fence else ():
-        message = describe_edge_violation(app.name, edge_violation)
-        if edge_violation.overridden:
-            warnings.append(f"{message} (allowed by --override-compliance: "
-                            f"{edge_violation.overridden})")
+    # Routes and fenced viewers alike: a breach refuses the write unless its failover
+    # carries an --override-compliance reason, which is then shown.
+    breaches = [(describe_violation(app.name, violation), violation.overridden)
+                for violation in compliance_violations(app, resolved, active,
+                                                       compiled.catalog, compiled.latency)]
+    breaches += [(describe_edge_violation(app.name, violation), violation.overridden)
+                 for violation in (fence.violations if fence else ())]
+    for message, overridden in breaches:
+        if overridden:
+            warnings.append(f"{message} (allowed by --override-compliance: {overridden})")
         else:
             problems.append(message)
     function = edge_function(fence) if fence else None

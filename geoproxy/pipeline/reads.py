@@ -44,17 +44,18 @@ def read_distributions(compiled: Compiled, aws: AwsSettings,
                                                        or routing.app.name in names)]
     if apps:
         aws.client("cloudfront")  # made here: boto3 sessions are not thread-safe
+    names_of = {app.name: function_name(compiled.owner, app.name) for app in apps}
 
     def read(app: Application) -> tuple[tuple[dict[str, Any], str], LiveFunction | None]:
         assert app.cloudfront is not None
         distribution = reader.distribution(app.cloudfront.distribution_id)
-        name = function_name(compiled.owner, app.name)
-        return distribution, (function_reader.read(name) if has_viewer_fence(app) else None)
+        fenced = has_viewer_fence(app)
+        return distribution, (function_reader.read(names_of[app.name]) if fenced else None)
 
     plans = {}
     for app, ((distribution, etag), live_function) in zip(
             apps, run_all([functools.partial(read, app) for app in apps]), strict=True):
-        name = function_name(compiled.owner, app.name)
+        name = names_of[app.name]
         arn = function_arn(name, distribution.get("ARN")) if live_function else None
         if live_function is not None and arn is None:
             # Never guess: without its ARN the fence could not be associated, and a fence

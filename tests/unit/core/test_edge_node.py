@@ -26,7 +26,7 @@ from geoproxy.core.edgefunction import function_code
 from geoproxy.core.failover import Failover
 from geoproxy.policy.countries import ISO_3166_ALPHA2, expand_countries
 from tests.unit.conftest import AT
-from tests.unit.core.test_edgefence import POLICY, RECORD, fence_of, load
+from tests.unit.core.test_edgefence import NO_COMMON_POP, RECORD, fence_of, load
 
 SHIM = Path(__file__).with_name("edge_shim.mjs")
 NODE = shutil.which("node")
@@ -103,9 +103,7 @@ def test_after_a_failover_the_moved_countries_reach_the_new_pop(tmp_path: Path) 
 
 
 def test_without_a_fail_closed_pop_no_header_is_left_alone(tmp_path: Path) -> None:
-    text = POLICY.replace('allowed_pops: ["eu-central-*"]\n        viewer_countries: [CH, LI]',
-                          'allowed_pops: ["us-*"]\n        viewer_countries: [US]').replace(
-        'sources: ["eu-central-2"]', 'sources: ["us-east-1"]')
+    text = NO_COMMON_POP
     fence = fence_of(tmp_path, text=text)
     assert fence.fail_closed is None
     calls = run(tmp_path, function_code(fence), [None, "US", "FR"])

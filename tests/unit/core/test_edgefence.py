@@ -52,6 +52,11 @@ applications:
         viewer_countries: [CH, LI]
 """
 
+# The swiss rule fences US viewers onto us-* PoPs: no PoP satisfies both fences.
+NO_COMMON_POP = POLICY.replace(
+    'allowed_pops: ["eu-central-*"]\n        viewer_countries: [CH, LI]',
+    'allowed_pops: ["us-*"]\n        viewer_countries: [US]').replace(
+    'sources: ["eu-central-2"]', 'sources: ["us-east-1"]')
 
 def load(tmp_path: Path, text: str = POLICY) -> tuple[Application, Catalog]:
     path = tmp_path / "routing.yaml"
@@ -184,9 +189,7 @@ def test_fail_closed_takes_the_most_countries_then_the_region_name_first(
 
 
 def test_no_fail_closed_pop_when_no_pop_satisfies_every_fence(tmp_path: Path) -> None:
-    text = POLICY.replace('allowed_pops: ["eu-central-*"]\n        viewer_countries: [CH, LI]',
-                          'allowed_pops: ["us-*"]\n        viewer_countries: [US]').replace(
-        'sources: ["eu-central-2"]', 'sources: ["us-east-1"]')
+    text = NO_COMMON_POP
     fence = fence_of(tmp_path, text=text)
     assert fence.fail_closed is None
     assert fence.table["US"] == "us-east-1"

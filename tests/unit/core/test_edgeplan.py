@@ -15,6 +15,7 @@ from geoproxy.core.edgeassoc import (
     association_changes,
     fenced_behaviours,
     function_arn,
+    runs_geoproxy_function,
     viewer_function,
 )
 from geoproxy.core.edgefence import edge_fence
@@ -50,8 +51,15 @@ def config(*behaviours: dict[str, Any], default_target: str = "geoproxy-shop") -
             "CacheBehaviors": {"Quantity": len(behaviours), "Items": list(behaviours)}}
 
 
-def test_the_event_is_the_generated_functions() -> None:
-    assert edgeassoc.EVENT_TYPE == edgefunction.EVENT_TYPE
+def test_a_geoproxy_function_is_known_by_its_name() -> None:
+    def behaviour(arn: str) -> dict[str, Any]:
+        return {"FunctionAssociations": {"Quantity": 1, "Items": [
+            {"EventType": "viewer-request", "FunctionARN": arn}]}}
+
+    assert edgefunction.function_name("default", "shop").startswith(edgeassoc.FUNCTION_PREFIX)
+    assert runs_geoproxy_function(behaviour(ARN))
+    assert not runs_geoproxy_function(behaviour("arn:aws:cloudfront::1:function/auth-check"))
+    assert not runs_geoproxy_function({})
 
 
 def test_a_functions_arn_is_in_the_distributions_account() -> None:
