@@ -169,7 +169,8 @@ def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
 @aws_options
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 0 when live matches the policy, 2 on drift, missing or foreign "
-                   "records, 4 when only a failover is active; 1 on error.")
+                   "records, orphans or an edge function that differs, 4 when only a "
+                   "failover is active; 1 on error.")
 @click.option("--audit-log", type=click.Path(dir_okay=False, path_type=Path), default=None,
               envvar="GEOPROXY_AUDIT_LOG",
               help="Read who declared each failover from this audit log (default: "
