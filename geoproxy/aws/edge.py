@@ -38,6 +38,17 @@ class FunctionReader:
         return LiveFunction(name, _code(development), str(development["ETag"]), live_code)
 
 
+    def read_live(self, name: str) -> LiveFunction:
+        """GetFunction of the LIVE stage only: what viewers run, one request."""
+        client = self._aws.client("cloudfront")
+        with aws_errors(f"read the published CloudFront function {name}"):
+            try:
+                live_code = _code(client.get_function(Name=name, Stage="LIVE"))
+            except client.exceptions.NoSuchFunctionExists:
+                live_code = None
+        return LiveFunction(name, live_code=live_code)
+
+
 def _code(response: dict[str, Any]) -> str:
     body = response["FunctionCode"]
     raw = body.read() if hasattr(body, "read") else body

@@ -152,11 +152,13 @@ def read_health_checks(compiled: Compiled, aws: AwsSettings, live: Mapping[str, 
                      for app_live in read for record in app_live.records)
     return HealthCheckReader(aws).read() if wanted or referenced else []
 
-def read_functions(compiled: Compiled, aws: AwsSettings,
-                   app_names: list[str]) -> dict[str, LiveFunction]:
-    """The live edge functions of the fenced applications among `app_names`."""
+def read_functions(compiled: Compiled, aws: AwsSettings, app_names: list[str], *,
+                   live_only: bool = False) -> dict[str, LiveFunction]:
+    """The live edge functions of the fenced applications among `app_names`; `live_only`
+    reads just what viewers run, for a command that will not write them."""
     from geoproxy.aws.edge import FunctionReader
 
     reader = FunctionReader(aws)
-    return {name: reader.read(function_name(compiled.owner, name)) for name in app_names
+    read = reader.read_live if live_only else reader.read
+    return {name: read(function_name(compiled.owner, name)) for name in app_names
             if has_viewer_fence(compiled.app_routing(name).app)}

@@ -45,7 +45,7 @@ def compute_status(compiled: Compiled, aws: AwsSettings, app_names: tuple[str, .
                      partial=partial if names is None else None)
     checks = read_health_checks(compiled, aws, live, zones)
     functions = read_functions(compiled, aws, names if names is not None else [
-        routing.app.name for routing in compiled.routing.applications])
+        routing.app.name for routing in compiled.routing.applications], live_only=True)
     statuses, warnings = [], [*compiled.warnings, *_unsearched(partial)]
     desired: list[DesiredApp] = []
     for routing in compiled.routing.applications:

@@ -96,9 +96,12 @@ def test_apply_publishes_the_function_and_associates_it_in_one_update(
     again = run_cli("plan", "--detailed-exitcode")
     assert again.returncode == 0, again.stdout + again.stderr
     assert aws.count("GetFunction") == 2  # DEVELOPMENT and LIVE, no write
+    aws.reset_log()
     status = run_cli("status", "--detailed-exitcode")
     assert status.returncode == 0, status.stdout
     assert "in sync" in status.stdout
+    assert aws.operations() == ["ListHostedZonesByName", "ListResourceRecordSets",
+                                "GetFunction"]  # status reads only what viewers run
 
 
 def test_plan_shows_the_function_as_its_country_table(
