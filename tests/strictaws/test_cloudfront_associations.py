@@ -19,22 +19,13 @@ from typing import Any
 
 import pytest
 
-from tests.strictaws.fixtures import error_of
+from tests.strictaws.fixtures import BEHAVIOUR, distribution_config, error_of
 
 pytest_plugins = ["tests.strictaws.fixtures"]
 
 JS2 = {"Comment": "", "Runtime": "cloudfront-js-2.0"}
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:auth:3"
-BEHAVIOUR = {"TargetOriginId": "origin", "ViewerProtocolPolicy": "allow-all",
-             "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}
-BASE: dict[str, Any] = {
-    "CallerReference": "edge", "Comment": "", "Enabled": True,
-    "Origins": {"Quantity": 1, "Items": [{
-        "Id": "origin", "DomainName": "origin.example.net",
-        "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
-                               "OriginProtocolPolicy": "https-only"}}]},
-    "DefaultCacheBehavior": BEHAVIOUR,
-}
+BASE = distribution_config("edge")
 
 
 

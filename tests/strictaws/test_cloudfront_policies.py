@@ -17,22 +17,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from tests.strictaws.fixtures import error_of
+from tests.strictaws.fixtures import CACHING_OPTIMIZED, distribution_config, error_of
 
 pytest_plugins = ["tests.strictaws.fixtures"]
 
-OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+OPTIMIZED = CACHING_OPTIMIZED
 ALL_VIEWER_AND_CLOUDFRONT = "33f36d7e-f396-46d9-90e0-52428a34d9dc"
 COUNTRY = "CloudFront-Viewer-Country"
-BASE: dict[str, Any] = {
-    "CallerReference": "policies", "Comment": "", "Enabled": True,
-    "Origins": {"Quantity": 1, "Items": [{
-        "Id": "origin", "DomainName": "origin.example.net",
-        "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
-                               "OriginProtocolPolicy": "https-only"}}]},
-    "DefaultCacheBehavior": {"TargetOriginId": "origin", "ViewerProtocolPolicy": "allow-all",
-                             "CachePolicyId": OPTIMIZED},
-}
+BASE = distribution_config("policies")
 
 
 

@@ -19,30 +19,17 @@ import copy
 from typing import Any
 
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from geoproxy.sandbox.strict.certificates import self_signed_pem
 from tests.strictaws import StrictMotoServer
+from tests.strictaws.fixtures import CACHING_OPTIMIZED, distribution_config
 
 pytest_plugins = ["tests.strictaws.fixtures"]
 
-NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
-CACHE_POLICY = "658327ea-f89d-4fab-a63d-7e88639e58f6"
-BASE: dict[str, Any] = {
-    "CallerReference": "strict", "Comment": "", "Enabled": True,
-    "Origins": {"Quantity": 1, "Items": [{
-        "Id": "origin", "DomainName": "origin.example.net",
-        "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
-                               "OriginProtocolPolicy": "https-only"}}]},
-    "DefaultCacheBehavior": {"TargetOriginId": "origin", "ViewerProtocolPolicy": "allow-all",
-                             "CachePolicyId": CACHE_POLICY},
-}
+CACHE_POLICY = CACHING_OPTIMIZED
+BASE = distribution_config("strict")
 
-
-@pytest.fixture
-def cf(aws: StrictMotoServer) -> Any:
-    return aws.client("cloudfront", config=NO_RETRY)
 
 
 def acm_viewer(arn: str) -> dict[str, Any]:
