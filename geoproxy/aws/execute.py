@@ -24,6 +24,7 @@ from geoproxy.core.batching import Change
 from geoproxy.core.changeset import Batches, ChangeSet, DistributionUpdate
 from geoproxy.core.cloudfront import plan_distribution
 from geoproxy.core.healthchecks import PENDING_PREFIX, HealthCheckSpec
+from geoproxy.core.managed_fields import written
 from geoproxy.errors import AwsError, GeoproxyError
 
 DEFAULT_WAIT_TIMEOUT_S = 900.0
@@ -247,7 +248,8 @@ def update_distribution(distribution: DistributionUpdate, aws: AwsSettings) -> s
     config is already what was sent, the update landed (a retry whose first answer was
     lost meets its own new ETag). Otherwise someone else changed it: a saved plan stops
     there; a plan made in this run goes on only if geoproxy's part still needs exactly the
-    planned change (their edit is then kept). Never a lost update. Returns the new ETag, or
+    planned change (their edit is then kept). Never a lost update. "Already what was sent"
+    is judged on the fields geoproxy manages (`core.managed_fields`). Returns the new ETag, or
     None when the distribution turned out to need no change any more."""
     client = aws.client("cloudfront")
     distribution_id = distribution.distribution_id
@@ -261,7 +263,9 @@ def update_distribution(distribution: DistributionUpdate, aws: AwsSettings) -> s
                 pass
         with aws_errors(f"re-read CloudFront distribution {distribution_id}"):
             fresh = client.get_distribution(Id=distribution_id)
-        if fresh["Distribution"]["DistributionConfig"] == config:
+        # Compared on geoproxy's fields only: CloudFront answers with defaults filled in.
+        if written(fresh["Distribution"]["DistributionConfig"], config,
+                   distribution.managed_origin_id):
             return str(fresh["ETag"])
         if distribution.application is None:
             raise GeoproxyError(

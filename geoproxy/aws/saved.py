@@ -65,7 +65,7 @@ def check_saved(changes: ChangeSet, aws: AwsSettings,
         live_config = fresh["Distribution"]["DistributionConfig"]
         if fresh["ETag"] == distribution.etag:
             check.pending.distributions.append(distribution)
-        elif live_config == distribution.new_config:
+        elif distribution.is_live_in(live_config):
             check.applied.append(f"CloudFront distribution {distribution.distribution_id}")
         else:
             check.stale.append(Moved(
@@ -169,7 +169,8 @@ def _check_country_header(check: SavedCheck, aws: AwsSettings) -> None:
     """Again for a saved plan: a behaviour's cache or origin request policy can change
     without the distribution's ETag, and without the header the fence lets everyone by.
     The fenced behaviours are those the plan gives an edge function."""
-    from geoproxy.core.edgeassoc import behaviours, runs_geoproxy_function
+    from geoproxy.core.edgeassoc import runs_geoproxy_function
+    from geoproxy.core.managed_fields import behaviours
 
     fenced = []
     for update in check.pending.distributions:

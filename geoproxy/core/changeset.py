@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geoproxy.core.batching import BatchLimits, Change, pack
-from geoproxy.core.cloudfront import FieldChange
 from geoproxy.core.edgeplan import FunctionUpdate
 from geoproxy.core.healthchecks import HealthCheckSpec
+from geoproxy.core.managed_fields import FieldChange, origin_id_of, written
 from geoproxy.core.plan import Plan, RecordChange
 from geoproxy.policy.models import DEFAULT_OWNER, Application
 
@@ -38,6 +38,18 @@ class DistributionUpdate:
     application: Application | None = field(default=None, repr=False, compare=False)
     field_changes: list[FieldChange] = field(default_factory=list, repr=False, compare=False)
     edge: tuple[str, str | None] | None = field(default=None, repr=False, compare=False)
+    # geoproxy's origin id on this distribution: which origins and group are its own. Saved
+    # plans made before it was kept infer it from the config geoproxy wrote.
+    origin_id: str = ""
+
+    @property
+    def managed_origin_id(self) -> str:
+        return self.origin_id or origin_id_of(self.new_config)
+
+    def is_live_in(self, live_config: dict[str, Any]) -> bool:
+        """Whether everything geoproxy writes here is live in `live_config` (CloudFront's
+        defaults and anyone's edits outside geoproxy's fields aside)."""
+        return written(live_config, self.new_config, self.managed_origin_id)
 
 
 @dataclass
@@ -93,7 +105,8 @@ def changeset_of(plan: Plan, limits: BatchLimits | None = None) -> ChangeSet:
         distributions=[
             DistributionUpdate(d.app, d.distribution_id, d.etag, d.config, d.new_config,
                                [change.path for change in d.changes], d.application,
-                               list(d.changes), d.edge)
+                               list(d.changes), d.edge,
+                               d.application.origin_id if d.application else "")
             for d in plan.distributions],
         after_distributions=batches_for(plan, limits, lambda c: c.after_distribution),
         delete_health_checks=[HealthCheckToDelete(check.id, check.tags.get("geoproxy:pop"))
@@ -127,7 +140,8 @@ def to_json(changes: ChangeSet) -> dict[str, Any]:
         "functions": [function.to_json() for function in changes.functions],
         "distributions": [
             {"app": d.app, "distribution_id": d.distribution_id, "etag": d.etag,
-             "config": d.config, "new_config": d.new_config, "fields": d.fields}
+             "config": d.config, "new_config": d.new_config, "fields": d.fields,
+             "origin_id": d.managed_origin_id}
             for d in changes.distributions],
         "after_distributions": changes.after_distributions,
         "delete_health_checks": [{"id": c.id, "pop": c.pop}
@@ -145,7 +159,8 @@ def from_json(data: dict[str, Any]) -> ChangeSet:
         distributions=[
             DistributionUpdate(str(d["app"]), str(d["distribution_id"]), str(d["etag"]),
                                dict(d["config"]), dict(d["new_config"]),
-                               [str(path) for path in d["fields"]])
+                               [str(path) for path in d["fields"]],
+                               origin_id=str(d.get("origin_id") or ""))
             for d in data["distributions"]],
         after_distributions=_batches(data["after_distributions"]),
         delete_health_checks=[HealthCheckToDelete(str(c["id"]), c.get("pop"))

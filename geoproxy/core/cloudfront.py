@@ -12,24 +12,14 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from geoproxy.core.edgeassoc import associate, association_changes
+from geoproxy.core.edgeassoc import associate
+from geoproxy.core.managed_fields import FieldChange, differences, items
 from geoproxy.policy.models import Application
-
-PATH_ALIASES = "Aliases"
-PATH_GEO = "Restrictions.GeoRestriction"
-PATH_TARGET = "DefaultCacheBehavior.TargetOriginId"
 
 
 def direct_name(pop: str, record_name: str) -> str:
     """A per-PoP name that skips the latency routing: the origin group's fallback."""
     return f"{pop}.{record_name}"
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    path: str  # where in DistributionConfig, e.g. "Origins[geoproxy-shop]" or "Aliases"
-    old: Any
-    new: Any
 
 
 @dataclass
@@ -54,8 +44,6 @@ class DistributionPlan:
     edge: tuple[str, str | None] | None = None
 
 
-def _items(container: dict[str, Any] | None) -> list[Any]:
-    return list((container or {}).get("Items") or [])
 
 
 def _listed(items: list[Any]) -> dict[str, Any]:
@@ -106,7 +94,7 @@ def apply_settings(config: dict[str, Any], app: Application,
     origin_id, direct_id, group_id = _origin_ids(app)
     new = copy.deepcopy(config)
 
-    origins = {origin["Id"]: origin for origin in _items(new.get("Origins"))}
+    origins = {origin["Id"]: origin for origin in items(new.get("Origins"))}
     wanted = {origin_id: _custom_origin(app, origin_id, app.record, origins.get(origin_id))}
     if direct_id and cloudfront.origin_failover:
         pop = cloudfront.origin_failover.secondary_pop
@@ -118,7 +106,7 @@ def apply_settings(config: dict[str, Any], app: Application,
             for oid in origins if oid not in stale]
     new["Origins"] = _listed(kept + list(wanted.values()))
 
-    groups = [group for group in _items(new.get("OriginGroups"))
+    groups = [group for group in items(new.get("OriginGroups"))
               if group["Id"] != f"{origin_id}-group"]
     if group_id and cloudfront.origin_failover:
         codes = sorted(cloudfront.origin_failover.status_codes)
@@ -141,69 +129,9 @@ def apply_settings(config: dict[str, Any], app: Application,
     return new
 
 
-def _origin_view(origin: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The parts of an origin geoproxy manages, in comparable form."""
-    if origin is None:
-        return None
-    custom = origin.get("CustomOriginConfig") or {}
-    return {
-        "DomainName": origin.get("DomainName"),
-        "HTTPPort": custom.get("HTTPPort"), "HTTPSPort": custom.get("HTTPSPort"),
-        "OriginProtocolPolicy": custom.get("OriginProtocolPolicy"),
-        "OriginSslProtocols": sorted(_items(custom.get("OriginSslProtocols"))),
-        "OriginReadTimeout": custom.get("OriginReadTimeout"),
-        "OriginKeepaliveTimeout": custom.get("OriginKeepaliveTimeout"),
-        "ConnectionAttempts": origin.get("ConnectionAttempts"),
-        "ConnectionTimeout": origin.get("ConnectionTimeout"),
-    }
-
-
-def _group_view(group: dict[str, Any] | None) -> dict[str, Any] | None:
-    if group is None:
-        return None
-    return {
-        "StatusCodes": sorted(_items(group.get("FailoverCriteria", {}).get("StatusCodes"))),
-        "Members": [member["OriginId"] for member in _items(group.get("Members"))],
-    }
-
-
-def _geo_view(config: dict[str, Any]) -> dict[str, Any]:
-    geo = config.get("Restrictions", {}).get("GeoRestriction", {})
-    return {"type": geo.get("RestrictionType", "none"), "countries": sorted(_items(geo))}
-
-
 def diff(old: dict[str, Any], new: dict[str, Any], app: Application) -> list[FieldChange]:
     """Field-by-field changes to geoproxy's parts; order-insensitive where CloudFront is."""
-    changes = []
-    old_origins = {o["Id"]: o for o in _items(old.get("Origins"))}
-    new_origins = {o["Id"]: o for o in _items(new.get("Origins"))}
-    prefix = app.origin_id
-    for origin_id in sorted(set(old_origins) | set(new_origins)):
-        if origin_id != prefix and not origin_id.startswith(prefix + "-"):
-            continue  # not geoproxy's: apply_settings leaves it as it was
-        before = _origin_view(old_origins.get(origin_id))
-        after = _origin_view(new_origins.get(origin_id))
-        if before != after:
-            changes.append(FieldChange(f"Origins[{origin_id}]", before, after))
-    old_groups = {g["Id"]: g for g in _items(old.get("OriginGroups"))}
-    new_groups = {g["Id"]: g for g in _items(new.get("OriginGroups"))}
-    group_id = f"{prefix}-group"
-    if _group_view(old_groups.get(group_id)) != _group_view(new_groups.get(group_id)):
-        changes.append(FieldChange(f"OriginGroups[{group_id}]",
-                                   _group_view(old_groups.get(group_id)),
-                                   _group_view(new_groups.get(group_id))))
-    old_target = old.get("DefaultCacheBehavior", {}).get("TargetOriginId")
-    new_target = new.get("DefaultCacheBehavior", {}).get("TargetOriginId")
-    if old_target != new_target:
-        changes.append(FieldChange(PATH_TARGET, old_target, new_target))
-    old_aliases, new_aliases = _items(old.get("Aliases")), _items(new.get("Aliases"))
-    if sorted(old_aliases) != sorted(new_aliases):
-        changes.append(FieldChange(PATH_ALIASES, sorted(old_aliases), sorted(new_aliases)))
-    if _geo_view(old) != _geo_view(new):
-        changes.append(FieldChange(PATH_GEO, _geo_view(old), _geo_view(new)))
-    changes += [FieldChange(path, before, after)
-                for path, before, after in association_changes(old, new)]
-    return changes
+    return differences(old, new, app.origin_id)
 
 
 def plan_distribution(app: Application, distribution: dict[str, Any], etag: str,
@@ -220,14 +148,14 @@ def plan_distribution(app: Application, distribution: dict[str, Any], etag: str,
                             bool(config.get("IsIPV6Enabled", False)),
                             distribution.get("Status", ""), changes,
                             new_config if changes else {}, config)
-    removed = ({o["Id"] for o in _items(config.get("Origins"))}
-               | {g["Id"] for g in _items(config.get("OriginGroups"))}) - (
-        {o["Id"] for o in _items(new_config.get("Origins"))}
-        | {g["Id"] for g in _items(new_config.get("OriginGroups"))})
+    removed = ({o["Id"] for o in items(config.get("Origins"))}
+               | {g["Id"] for g in items(config.get("OriginGroups"))}) - (
+        {o["Id"] for o in items(new_config.get("Origins"))}
+        | {g["Id"] for g in items(new_config.get("OriginGroups"))})
     plan.problems = [
         f"{app.name}: cache behaviour {behaviour.get('PathPattern')} targets "
         f"{behaviour['TargetOriginId']}, which geoproxy would remove; point it elsewhere first"
-        for behaviour in _items(config.get("CacheBehaviors"))
+        for behaviour in items(config.get("CacheBehaviors"))
         if behaviour.get("TargetOriginId") in removed]
     plan.problems += _group_method_problems(app, new_config)
     plan.problems += edge_problems
@@ -246,11 +174,11 @@ GROUP_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def _group_method_problems(app: Application, config: dict[str, Any]) -> list[str]:
-    groups = {group["Id"] for group in _items(config.get("OriginGroups"))}
+    groups = {group["Id"] for group in items(config.get("OriginGroups"))}
     problems = []
     for behaviour in (config.get("DefaultCacheBehavior") or {},
-                      *_items(config.get("CacheBehaviors"))):
-        methods = _items(behaviour.get("AllowedMethods")) or ["GET", "HEAD"]
+                      *items(config.get("CacheBehaviors"))):
+        methods = items(behaviour.get("AllowedMethods")) or ["GET", "HEAD"]
         if behaviour.get("TargetOriginId") in groups and not set(methods) <= set(GROUP_METHODS):
             where = (f"cache behaviour {behaviour['PathPattern']}" if "PathPattern" in behaviour
                      else "the default behaviour")
@@ -265,7 +193,7 @@ def _group_method_problems(app: Application, config: dict[str, Any]) -> list[str
 
 def live_aliases(distribution: dict[str, Any]) -> list[str]:
     return [alias.lower().rstrip(".") for alias in
-            _items(distribution["DistributionConfig"].get("Aliases"))]
+            items(distribution["DistributionConfig"].get("Aliases"))]
 
 
 # --- the viewer certificate ------------------------------------------------------------------
@@ -295,4 +223,4 @@ def viewer_certificate(config: dict[str, Any]) -> tuple[str, str | None]:
 
 
 def config_aliases(config: dict[str, Any]) -> list[str]:
-    return [alias.lower().rstrip(".") for alias in _items(config.get("Aliases"))]
+    return [alias.lower().rstrip(".") for alias in items(config.get("Aliases"))]

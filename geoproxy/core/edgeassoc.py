@@ -12,18 +12,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from geoproxy.core.managed_fields import EVENT_TYPE, behaviours, is_managed_origin, viewer_function
+from geoproxy.core.managed_fields import items as _items
 from geoproxy.policy.models import Application
 
-# The edge function's event; edgefunction takes it from here, since this module must stay
-# below edgefunction for cloudfront.py to use it.
-EVENT_TYPE = "viewer-request"
 VIEWER_EVENTS = ("viewer-request", "viewer-response")
 # Every edge function geoproxy names starts so (edgefunction.function_name).
 FUNCTION_PREFIX = "geoproxy-"
-
-
-def _items(container: dict[str, Any] | None) -> list[Any]:
-    return list((container or {}).get("Items") or [])
 
 
 def _listed(items: list[Any]) -> dict[str, Any]:
@@ -39,19 +34,7 @@ def function_arn(name: str, distribution_arn: str | None) -> str | None:
 
 def is_geoproxy_target(target: str | None, app: Application) -> bool:
     """Whether a behaviour's TargetOriginId is geoproxy's origin, or one of its `-...` ids."""
-    prefix = app.origin_id
-    return target is not None and (target == prefix or target.startswith(prefix + "-"))
-
-
-def behaviours(config: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    """(label for people, config path, behaviour) for the default behaviour and each cache
-    behaviour, in the config's order."""
-    found = [("the default behaviour", "DefaultCacheBehavior",
-              config.get("DefaultCacheBehavior") or {})]
-    for behaviour in _items(config.get("CacheBehaviors")):
-        pattern = behaviour.get("PathPattern")
-        found.append((f"cache behaviour {pattern}", f"CacheBehaviors[{pattern}]", behaviour))
-    return found
+    return target is not None and is_managed_origin(target, app.origin_id)
 
 
 def fenced_behaviours(config: dict[str, Any], app: Application
@@ -115,23 +98,3 @@ def _set_viewer_function(behaviour: dict[str, Any], arn: str | None, name: str) 
     if kept != items or "FunctionAssociations" in behaviour:
         behaviour["FunctionAssociations"] = _listed(
             sorted(kept, key=lambda item: item.get("EventType", "")))
-
-
-def viewer_function(behaviour: dict[str, Any]) -> str | None:
-    """The ARN on a behaviour's viewer-request event, for the field diff."""
-    for item in _items(behaviour.get("FunctionAssociations")):
-        if item.get("EventType") == EVENT_TYPE:
-            return str(item["FunctionARN"])
-    return None
-
-
-def association_changes(old: dict[str, Any], new: dict[str, Any]
-                        ) -> list[tuple[str, str | None, str | None]]:
-    """(path, viewer-request function before, after) where they differ."""
-    def by_path(config: dict[str, Any]) -> dict[str, str | None]:
-        return {f"{path}.FunctionAssociations": viewer_function(behaviour)
-                for _, path, behaviour in behaviours(config)}
-
-    before, after = by_path(old), by_path(new)
-    return [(path, before.get(path), after.get(path)) for path in sorted(set(before) | set(after))
-            if before.get(path) != after.get(path)]

@@ -22,8 +22,9 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-from geoproxy.core.edgeassoc import EVENT_TYPE, FUNCTION_PREFIX
+from geoproxy.core.edgeassoc import FUNCTION_PREFIX
 from geoproxy.core.edgefence import EdgeFence
+from geoproxy.core.managed_fields import EVENT_TYPE
 from geoproxy.errors import GeoproxyError
 
 RUNTIME = "cloudfront-js-2.0"

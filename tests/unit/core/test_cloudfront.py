@@ -12,11 +12,7 @@ from typing import Any
 import pytest
 
 from geoproxy.core.cloudfront import (
-    PATH_ALIASES,
-    PATH_GEO,
-    PATH_TARGET,
     DistributionPlan,
-    FieldChange,
     apply_settings,
     diff,
     direct_name,
@@ -24,6 +20,7 @@ from geoproxy.core.cloudfront import (
     plan_distribution,
 )
 from geoproxy.core.desired import DesiredApp, desired_app
+from geoproxy.core.managed_fields import PATH_ALIASES, PATH_GEO, PATH_TARGET, FieldChange
 from geoproxy.core.plan import AppPlan, LiveApp, Plan, RecordChange, calculate_app
 from geoproxy.core.records import AliasTarget, LiveRecord, OwnedAliasRecord
 from geoproxy.pipeline import Compiled, compile_policy

@@ -12,15 +12,14 @@ import pytest
 from geoproxy.core import edgeassoc, edgefunction
 from geoproxy.core.edgeassoc import (
     associate,
-    association_changes,
     fenced_behaviours,
     function_arn,
     runs_geoproxy_function,
-    viewer_function,
 )
 from geoproxy.core.edgefence import edge_fence
 from geoproxy.core.edgefunction import edge_function
 from geoproxy.core.edgeplan import FenceTable, FunctionPlan, FunctionUpdate, LiveFunction
+from geoproxy.core.managed_fields import FieldChange, differences, viewer_function
 from geoproxy.pipeline import compile_policy
 from tests.conftest import EXAMPLE_POLICY, write_policy
 
@@ -126,9 +125,9 @@ def test_associating_sets_viewer_request_and_keeps_other_events(app: Any) -> Non
     assert viewer_function(new["DefaultCacheBehavior"]) == ARN
     assert viewer_function(api) == ARN and response in api["FunctionAssociations"]["Items"]
     assert viewer_function(static) is None
-    assert association_changes(live, new) == [
-        ("CacheBehaviors[/api/*].FunctionAssociations", None, ARN),
-        ("DefaultCacheBehavior.FunctionAssociations", None, ARN)]
+    assert differences(live, new, app.origin_id) == [
+        FieldChange("CacheBehaviors[/api/*].FunctionAssociations", None, ARN),
+        FieldChange("DefaultCacheBehavior.FunctionAssociations", None, ARN)]
     # Without a fence (ARN None), geoproxy's function leaves; the user's stays.
     removed = copy.deepcopy(new)
     assert associate(removed, app, NAME, None) == []
@@ -149,4 +148,4 @@ def test_a_foreign_viewer_function_or_lambda_is_a_conflict_and_kept(app: Any) ->
     assert "auth-check" in problems[0] and "does not own" in problems[0]
     assert "Lambda@Edge" in problems[1] and "/api/*" in problems[1]
     assert viewer_function(new["DefaultCacheBehavior"]) == theirs
-    assert association_changes(live, new) == []
+    assert differences(live, new, app.origin_id) == []

@@ -1,0 +1,160 @@
+"""The parts of a distribution's config that geoproxy manages, in one normal form.
+
+Pure. CloudFront answers GetDistribution with the config it stores, not the one it was sent:
+it fills in defaults (`OriginAccessControlId: ""`, `OriginShield`, timeouts, empty lists as
+`{"Quantity": 0}`) and may order lists its own way. So "is my write live?" can never be
+`live == sent`: a landed write would read as someone else's. Every caller that compares
+configs (the field diff of a plan, the read-back after a lost UpdateDistribution answer, a
+saved plan's check) goes through `view` here, which keeps only what geoproxy sets, each in a
+normal form:
+
+- its origins: `origin_id` and every `<origin_id>-...` (the direct PoP origin), with the
+  custom-origin settings geoproxy writes;
+- its origin group `<origin_id>-group`: failover status codes and members;
+- the default behaviour's target;
+- the viewer-request function of every behaviour (the edge fence's association);
+- the aliases, and the geo restriction.
+
+The certificate is not among them: geoproxy checks that it covers the aliases, never sets it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+PATH_ALIASES = "Aliases"
+PATH_GEO = "Restrictions.GeoRestriction"
+PATH_TARGET = "DefaultCacheBehavior.TargetOriginId"
+# The edge fence's event: the association geoproxy manages on each behaviour.
+EVENT_TYPE = "viewer-request"
+GROUP_SUFFIX = "-group"
+
+
+def items(container: dict[str, Any] | None) -> list[Any]:
+    """A CloudFront list's items: `{"Quantity": 0}` and a missing list are both empty."""
+    return list((container or {}).get("Items") or [])
+
+
+def origin_view(origin: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The parts of an origin geoproxy manages, in comparable form."""
+    if origin is None:
+        return None
+    custom = origin.get("CustomOriginConfig") or {}
+    return {
+        "DomainName": str(origin.get("DomainName", "")).lower().rstrip("."),
+        "HTTPPort": custom.get("HTTPPort"), "HTTPSPort": custom.get("HTTPSPort"),
+        "OriginProtocolPolicy": custom.get("OriginProtocolPolicy"),
+        "OriginSslProtocols": sorted(items(custom.get("OriginSslProtocols"))),
+        "OriginReadTimeout": custom.get("OriginReadTimeout"),
+        "OriginKeepaliveTimeout": custom.get("OriginKeepaliveTimeout"),
+        "ConnectionAttempts": origin.get("ConnectionAttempts"),
+        "ConnectionTimeout": origin.get("ConnectionTimeout"),
+    }
+
+
+def group_view(group: dict[str, Any] | None) -> dict[str, Any] | None:
+    if group is None:
+        return None
+    return {
+        "StatusCodes": sorted(items((group.get("FailoverCriteria") or {}).get("StatusCodes"))),
+        # Order matters here: the first member is the primary.
+        "Members": [member["OriginId"] for member in items(group.get("Members"))],
+    }
+
+
+def geo_view(config: dict[str, Any]) -> dict[str, Any]:
+    geo = (config.get("Restrictions") or {}).get("GeoRestriction") or {}
+    return {"type": geo.get("RestrictionType", "none"), "countries": sorted(items(geo))}
+
+
+def aliases_view(config: dict[str, Any]) -> list[str]:
+    return sorted(alias.lower().rstrip(".") for alias in items(config.get("Aliases")))
+
+
+def behaviours(config: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(label for people, config path, behaviour) for the default behaviour and each cache
+    behaviour, in the config's order."""
+    found = [("the default behaviour", "DefaultCacheBehavior",
+              config.get("DefaultCacheBehavior") or {})]
+    for behaviour in items(config.get("CacheBehaviors")):
+        pattern = behaviour.get("PathPattern")
+        found.append((f"cache behaviour {pattern}", f"CacheBehaviors[{pattern}]", behaviour))
+    return found
+
+
+def viewer_function(behaviour: dict[str, Any]) -> str | None:
+    """The function ARN on a behaviour's viewer-request event."""
+    for item in items(behaviour.get("FunctionAssociations")):
+        if item.get("EventType") == EVENT_TYPE:
+            return str(item["FunctionARN"])
+    return None
+
+
+def is_managed_origin(origin_id: str, managed: str) -> bool:
+    """Whether an origin or group id is geoproxy's: its origin id, or one of its `-...` ids."""
+    return origin_id == managed or origin_id.startswith(managed + "-")
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    path: str  # where in DistributionConfig, e.g. "Origins[geoproxy-shop]" or "Aliases"
+    old: Any
+    new: Any
+
+
+def _keyed(config: dict[str, Any], key: str) -> dict[str, dict[str, Any]]:
+    return {entry["Id"]: entry for entry in items(config.get(key))}
+
+
+def _compare(path: str, view: Callable[[dict[str, Any]], Any], old: dict[str, Any],
+             new: dict[str, Any]) -> list[FieldChange]:
+    before, after = view(old), view(new)
+    return [] if before == after else [FieldChange(path, before, after)]
+
+
+def differences(old: dict[str, Any], new: dict[str, Any], origin_id: str) -> list[FieldChange]:
+    """Field-by-field changes to geoproxy's parts of a distribution whose origin id is
+    `origin_id`; order-insensitive where CloudFront is, blind to defaults CloudFront fills."""
+    changes = []
+    old_origins, new_origins = _keyed(old, "Origins"), _keyed(new, "Origins")
+    for oid in sorted(set(old_origins) | set(new_origins)):
+        if is_managed_origin(oid, origin_id):
+            changes += _compare(f"Origins[{oid}]", lambda c, oid=oid: origin_view(
+                _keyed(c, "Origins").get(oid)), old, new)
+    group_id = origin_id + GROUP_SUFFIX
+    changes += _compare(f"OriginGroups[{group_id}]",
+                        lambda c: group_view(_keyed(c, "OriginGroups").get(group_id)), old, new)
+    changes += _compare(PATH_TARGET, lambda c: (c.get("DefaultCacheBehavior") or {}).get(
+        "TargetOriginId"), old, new)
+    changes += _compare(PATH_ALIASES, aliases_view, old, new)
+    changes += _compare(PATH_GEO, geo_view, old, new)
+
+    def functions(config: dict[str, Any]) -> dict[str, str | None]:
+        return {f"{path}.FunctionAssociations": viewer_function(behaviour)
+                for _, path, behaviour in behaviours(config)}
+
+    before, after = functions(old), functions(new)
+    changes += [FieldChange(path, before.get(path), after.get(path))
+                for path in sorted(set(before) | set(after))
+                if before.get(path) != after.get(path)]
+    return changes
+
+
+def written(live: dict[str, Any], sent: dict[str, Any], origin_id: str) -> bool:
+    """Whether every part geoproxy manages of the config it `sent` is live: after a lost or
+    refused answer, "my write landed"; anything else is someone else's change."""
+    return not differences(live, sent, origin_id)
+
+
+def origin_id_of(config: dict[str, Any]) -> str:
+    """geoproxy's origin id in a config it wrote, for saved plans made before they carried it:
+    the default behaviour targets it, or its group, whose first member it is."""
+    target = str((config.get("DefaultCacheBehavior") or {}).get("TargetOriginId", ""))
+    group = _keyed(config, "OriginGroups").get(target)
+    if group is not None and target.endswith(GROUP_SUFFIX):
+        members = [member["OriginId"] for member in items(group.get("Members"))]
+        if members and target == members[0] + GROUP_SUFFIX:
+            return str(members[0])
+    return target
