@@ -1,12 +1,11 @@
 """MkDocs hooks: generated pages, so the references cannot drift from the code.
 
 `docs/policy/reference.md` holds a marker that is replaced by the reference rendered from the
-pydantic models; the JSON Schema is published beside the site's pages.
+pydantic models; the JSON Schema is published as a file of the site.
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,11 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
     return html.replace("<td><code>Sentinel.UNSET</code></td>", "<td>None</td>")
 
 
-def on_post_build(config: Any) -> None:
-    schema = REPO / "routing.schema.json"
-    if schema.exists():
-        shutil.copyfile(schema, Path(config["site_dir"]) / "routing.schema.json")
+def on_files(files: Any, config: Any) -> Any:
+    """The committed JSON Schema is a file of the site, so pages may link it and the strict
+    build checks those links (a copy made after the build would be invisible to them)."""
+    from mkdocs.structure.files import File
+
+    files.append(File.generated(config, "routing.schema.json",
+                                abs_src_path=str(REPO / "routing.schema.json")))
+    return files

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import shutil
 import subprocess
 import sys
 import typing
@@ -27,15 +28,35 @@ from tests.conftest import REPO
 DOCS = REPO / "docs"
 
 
+def build_site(source: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    # Never --quiet: it hides the warnings from strict mode's count, and the build passes.
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
+        cwd=source, capture_output=True, text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, check=False)
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site")
-    built = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(out)],
-        cwd=REPO, capture_output=True, text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, check=False)
+    built = build_site(REPO, out)
     assert built.returncode == 0, f"mkdocs build --strict failed:\n{built.stderr}"
+    assert "WARNING" not in built.stderr, built.stderr
     return out
+
+
+def test_the_strict_build_fails_on_a_broken_link(tmp_path: Path) -> None:
+    """The gate itself: a copy of the site's sources with one broken link does not build."""
+    for name in ("mkdocs.yml", "routing.schema.json", "CHANGELOG.md"):
+        shutil.copyfile(REPO / name, tmp_path / name)
+    for folder in ("docs", "tools"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    faq = tmp_path / "docs" / "faq.md"
+    faq.write_text(faq.read_text(encoding="utf-8") + "\nSee [nowhere](no-such-page.md).\n",
+                   encoding="utf-8")
+    built = build_site(tmp_path, tmp_path / "site")
+    assert built.returncode != 0
+    assert "contains a link 'no-such-page.md'" in built.stderr
 
 
 def page_text(site: Path, page: str) -> str:
