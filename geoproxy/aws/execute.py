@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from geoproxy.aws.edge import publish as publish_function
+from geoproxy.aws.edge.functions import publish as publish_function
 from geoproxy.aws.session import AwsSettings, aws_errors
 from geoproxy.aws.submit import SubmittedBatch, submit_batch
 from geoproxy.core.batching import Change

@@ -145,7 +145,7 @@ def _check_batches(planned: Batches, pending: Batches, aws: AwsSettings,
 def _check_functions(changes: ChangeSet, aws: AwsSettings, check: SavedCheck) -> None:
     """An edge function is written only from the stages the plan read: LIVE already running
     the code is applied; DEVELOPMENT changed by anyone else makes the plan stale."""
-    from geoproxy.aws.edge import FunctionReader
+    from geoproxy.aws.edge.functions import FunctionReader
 
     reader = FunctionReader(aws)
     for function in changes.functions:
@@ -169,7 +169,7 @@ def _check_country_header(check: SavedCheck, aws: AwsSettings) -> None:
     """Again for a saved plan: a behaviour's cache or origin request policy can change
     without the distribution's ETag, and without the header the fence lets everyone by.
     The fenced behaviours are those the plan gives an edge function."""
-    from geoproxy.core.edgeassoc import runs_geoproxy_function
+    from geoproxy.core.edge.behaviours import runs_geoproxy_function
     from geoproxy.core.managed_fields import behaviours
 
     fenced = []
@@ -180,7 +180,7 @@ def _check_country_header(check: SavedCheck, aws: AwsSettings) -> None:
             fenced.append((update, found))
     if not fenced:
         return
-    from geoproxy.aws.edge_preflight import CountryHeaderCheck
+    from geoproxy.aws.edge.preflight import CountryHeaderCheck
 
     header = CountryHeaderCheck(aws)
     for update, found in fenced:

@@ -26,7 +26,7 @@ from geoproxy.cli.render import (
 )
 from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.desired import DesiredRecord
-from geoproxy.core.edgeplan import FunctionPlan
+from geoproxy.core.edge.plan import FunctionPlan
 from geoproxy.core.plan import AppPlan, Plan, RecordChange
 from geoproxy.core.records import FailoverRecord, LatencyRecord, LiveRecord, OwnedAliasRecord
 from geoproxy.core.state import StateRecord, overlay_of

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geoproxy.core.batching import BatchLimits, Change, pack
-from geoproxy.core.edgeplan import FunctionUpdate
+from geoproxy.core.edge.plan import FunctionUpdate
 from geoproxy.core.healthchecks import HealthCheckSpec
 from geoproxy.core.managed_fields import FieldChange, origin_id_of, written
 from geoproxy.core.plan import Plan, RecordChange

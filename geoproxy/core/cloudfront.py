@@ -12,14 +12,10 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from geoproxy.core.edgeassoc import associate
+from geoproxy.core.edge.behaviours import associate
 from geoproxy.core.managed_fields import FieldChange, differences, items
+from geoproxy.core.names import direct_name
 from geoproxy.policy.models import Application
-
-
-def direct_name(pop: str, record_name: str) -> str:
-    """A per-PoP name that skips the latency routing: the origin group's fallback."""
-    return f"{pop}.{record_name}"
 
 
 @dataclass

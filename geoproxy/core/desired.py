@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from geoproxy.core.cloudfront import DistributionPlan, direct_name
-from geoproxy.core.edgefence import has_viewer_fence
+from geoproxy.core.cloudfront import DistributionPlan
+from geoproxy.core.edge.fence import has_viewer_fence
 from geoproxy.core.failover import Failover, resolve
+from geoproxy.core.names import direct_name
 from geoproxy.core.records import (
     AliasTarget,
     FailoverRecord,

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geoproxy.core.desired import in_zone
-from geoproxy.core.edgefence import has_viewer_fence
-from geoproxy.core.edgefunction import function_name
+from geoproxy.core.edge.fence import has_viewer_fence
+from geoproxy.core.edge.function import function_name
 from geoproxy.policy.models import Application, Policy
 
 WILDCARD = "*"

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.desired import DesiredApp, DesiredRecord
-from geoproxy.core.edgeplan import FunctionPlan
+from geoproxy.core.edge.plan import FunctionPlan
 from geoproxy.core.failover import Failover
 from geoproxy.core.healthchecks import HealthCheckPlan, HealthCheckSpec, LiveHealthCheck
 from geoproxy.core.orphans import Orphan

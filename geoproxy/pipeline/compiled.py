@@ -11,8 +11,8 @@ from pathlib import Path
 
 from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.desired import DesiredApp, desired_app
-from geoproxy.core.edgefence import describe_edge_violation, edge_fence, has_viewer_fence
-from geoproxy.core.edgefunction import EdgeFunction, edge_function
+from geoproxy.core.edge.fence import describe_edge_violation, edge_fence, has_viewer_fence
+from geoproxy.core.edge.function import EdgeFunction, edge_function
 from geoproxy.core.failover import (
     Failover,
     FailoverCycle,

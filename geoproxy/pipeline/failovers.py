@@ -9,7 +9,7 @@ from typing import Any
 
 from geoproxy.aws.session import AwsSettings
 from geoproxy.core.desired import DesiredApp
-from geoproxy.core.edgeplan import FunctionPlan, LiveFunction
+from geoproxy.core.edge.plan import FunctionPlan, LiveFunction
 from geoproxy.core.failover import (
     Failover,
     FailoverCycle,

@@ -11,7 +11,7 @@ from typing import Any
 from geoproxy.aws.session import AwsSettings
 from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.desired import DesiredApp, in_zone
-from geoproxy.core.edgeplan import FunctionPlan, LiveFunction
+from geoproxy.core.edge.plan import FunctionPlan, LiveFunction
 from geoproxy.core.healthchecks import (
     plan_health_checks,
     specs_for,
@@ -96,7 +96,7 @@ def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False,
 def _check_country_header(plan: Plan, aws: AwsSettings) -> None:
     """Before an edge function is published or associated: CloudFront-Viewer-Country must
     reach it on every fenced behaviour, or the fence would silently let everyone through."""
-    from geoproxy.core.edgeassoc import fenced_behaviours
+    from geoproxy.core.edge.behaviours import fenced_behaviours
 
     writing = [app_plan for app_plan in plan.apps
                if app_plan.function is not None and app_plan.distribution is not None
@@ -104,7 +104,7 @@ def _check_country_header(plan: Plan, aws: AwsSettings) -> None:
                and (app_plan.function.has_changes or app_plan.distribution.changes)]
     if not writing:
         return
-    from geoproxy.aws.edge_preflight import CountryHeaderCheck
+    from geoproxy.aws.edge.preflight import CountryHeaderCheck
 
     check = CountryHeaderCheck(aws)
     for app_plan in writing:

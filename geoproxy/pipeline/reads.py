@@ -11,10 +11,10 @@ from typing import Any
 from geoproxy.aws.session import AwsSettings
 from geoproxy.core.cloudfront import DistributionPlan, plan_distribution
 from geoproxy.core.desired import DesiredApp, in_zone
-from geoproxy.core.edgeassoc import function_arn
-from geoproxy.core.edgefence import has_viewer_fence
-from geoproxy.core.edgefunction import function_name
-from geoproxy.core.edgeplan import LiveFunction
+from geoproxy.core.edge.behaviours import function_arn
+from geoproxy.core.edge.fence import has_viewer_fence
+from geoproxy.core.edge.function import function_name
+from geoproxy.core.edge.plan import LiveFunction
 from geoproxy.core.healthchecks import (
     LiveHealthCheck,
 )
@@ -35,7 +35,7 @@ def read_distributions(compiled: Compiled, aws: AwsSettings,
     """Per application with a `cloudfront` section: what apply would change on it; the edge
     fence's functions, read beside them, go into `functions`."""
     from geoproxy.aws.concurrency import run_all
-    from geoproxy.aws.edge import FunctionReader
+    from geoproxy.aws.edge.functions import FunctionReader
     from geoproxy.aws.live import CloudFrontReader
 
     reader, function_reader = CloudFrontReader(aws), FunctionReader(aws)
@@ -156,7 +156,7 @@ def read_functions(compiled: Compiled, aws: AwsSettings, app_names: list[str], *
                    live_only: bool = False) -> dict[str, LiveFunction]:
     """The live edge functions of the fenced applications among `app_names`; `live_only`
     reads just what viewers run, for a command that will not write them."""
-    from geoproxy.aws.edge import FunctionReader
+    from geoproxy.aws.edge.functions import FunctionReader
 
     reader = FunctionReader(aws)
     read = reader.read_live if live_only else reader.read

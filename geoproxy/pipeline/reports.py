@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from geoproxy.aws.session import AwsSettings
 from geoproxy.core.desired import DesiredApp
-from geoproxy.core.edgeplan import FunctionPlan
+from geoproxy.core.edge.plan import FunctionPlan
 from geoproxy.core.healthchecks import (
     plan_health_checks,
     specs_for,

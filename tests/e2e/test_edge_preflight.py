@@ -1,4 +1,4 @@
-"""The country-header pre-flight (geoproxy/aws/edge_preflight.py) against the strict emulator's
+"""The country-header pre-flight (geoproxy/aws/edge/preflight.py) against the strict emulator's
 cache and origin request policies, called directly through geoproxy's own AWS settings: which
 behaviours let CloudFront-Viewer-Country reach the edge fence, the messages for those that do
 not, and how many reads a run makes (each policy id once).
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from geoproxy.aws.edge_preflight import CountryHeaderCheck
+from geoproxy.aws.edge.preflight import CountryHeaderCheck
 from geoproxy.aws.session import USER_AGENT, AwsSettings
 from geoproxy.errors import AwsError
 from tests.strictaws import StrictMotoServer

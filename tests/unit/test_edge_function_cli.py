@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from geoproxy.core.edgefence import edge_fence
-from geoproxy.core.edgefunction import MAX_FUNCTION_BYTES, edge_function
+from geoproxy.core.edge.fence import edge_fence
+from geoproxy.core.edge.function import MAX_FUNCTION_BYTES, edge_function
 from geoproxy.pipeline import compile_policy
 from geoproxy.policy.countries import ISO_3166_ALPHA2
 from tests.conftest import EXAMPLE_POLICY, write_policy

@@ -36,7 +36,7 @@ def sandbox(policy_file: Path, port: int) -> int:
     """Start a local AWS emulator with AWS's semantics, seeded from the policy, on 127.0.0.1
     until Ctrl-C: its zones, and its distributions with covering certificates. It prints
     the AWS_ENDPOINT_URL to use. Never touches AWS."""
-    from geoproxy.core.edgefence import has_viewer_fence
+    from geoproxy.core.edge.fence import has_viewer_fence
     from geoproxy.pipeline import compile_policy
 
     try:

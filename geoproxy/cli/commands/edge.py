@@ -33,8 +33,8 @@ def edge_function(policy_file: Path, output: str, app_name: str | None) -> int:
     Route 53, so it prints the function for the policy with no failover; `-o json` adds the
     country -> PoP table with the reasons, the function's name and its size.
     """
-    from geoproxy.core.edgefence import edge_fence, fence_json, has_viewer_fence
-    from geoproxy.core.edgefunction import MAX_FUNCTION_BYTES, edge_function
+    from geoproxy.core.edge.fence import edge_fence, fence_json, has_viewer_fence
+    from geoproxy.core.edge.function import MAX_FUNCTION_BYTES, edge_function
     from geoproxy.pipeline import check_app_names, compile_policy
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())

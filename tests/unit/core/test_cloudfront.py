@@ -15,12 +15,12 @@ from geoproxy.core.cloudfront import (
     DistributionPlan,
     apply_settings,
     diff,
-    direct_name,
     live_aliases,
     plan_distribution,
 )
 from geoproxy.core.desired import DesiredApp, desired_app
 from geoproxy.core.managed_fields import PATH_ALIASES, PATH_GEO, PATH_TARGET, FieldChange
+from geoproxy.core.names import direct_name
 from geoproxy.core.plan import AppPlan, LiveApp, Plan, RecordChange, calculate_app
 from geoproxy.core.records import AliasTarget, LiveRecord, OwnedAliasRecord
 from geoproxy.pipeline import Compiled, compile_policy

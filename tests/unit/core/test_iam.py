@@ -188,7 +188,7 @@ def function_arn(name: str, account: str = ACCOUNT) -> str:
 
 def test_a_fenced_application_may_manage_exactly_its_own_function(
         tmp_path: Path, catalog: Catalog) -> None:
-    from geoproxy.core.edgefunction import function_name
+    from geoproxy.core.edge.function import function_name
 
     assert "viewer_countries" in FENCED
     document = iam_policy(load(tmp_path, catalog, FENCED), zone_ids={"example.com": ZONE},
@@ -223,7 +223,7 @@ def test_the_country_header_pre_flight_may_read_any_cache_and_origin_request_pol
 
 def test_read_only_keeps_the_fence_s_reads_and_drops_its_writes(
         tmp_path: Path, catalog: Catalog) -> None:
-    from geoproxy.core.edgefunction import function_name
+    from geoproxy.core.edge.function import function_name
 
     document = iam_policy(load(tmp_path, catalog, FENCED), zone_ids={"example.com": ZONE},
                           account_id=ACCOUNT, read_only=True).document
@@ -249,7 +249,7 @@ def test_an_unfenced_policy_gets_no_function_or_policy_actions(
 
 def test_the_function_is_named_for_the_owner_and_any_account_without_one(
         tmp_path: Path, catalog: Catalog) -> None:
-    from geoproxy.core.edgefunction import function_name
+    from geoproxy.core.edge.function import function_name
 
     text = FENCED.replace("version: 1\n", "version: 1\nowner: team-shop\n")
     result = iam_policy(load(tmp_path, catalog, text), zone_ids={"example.com": ZONE},

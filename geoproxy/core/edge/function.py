@@ -22,8 +22,8 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-from geoproxy.core.edgeassoc import FUNCTION_PREFIX
-from geoproxy.core.edgefence import EdgeFence
+from geoproxy.core.edge.behaviours import FUNCTION_PREFIX
+from geoproxy.core.edge.fence import EdgeFence
 from geoproxy.core.managed_fields import EVENT_TYPE
 from geoproxy.errors import GeoproxyError
 

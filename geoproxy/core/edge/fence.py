@@ -4,7 +4,7 @@ requests must reach, and where requests without a country go (the fail-closed Po
 Pure. Latency records fence *resolver* regions: CloudFront's edge asks, not the viewer. A
 rule's `viewer_countries` fences the viewers themselves, with a CloudFront Function that reads
 `CloudFront-Viewer-Country` and sends the request to a PoP's direct name (`<pop>.<record>`,
-which skips latency routing). This module decides that table; `edgefunction` writes the code.
+which skips latency routing). This module decides that table; `function` writes the code.
 
 How a country is placed, deterministically:
   * its rules are every compliance rule whose `viewer_countries` include it; it may reach only
@@ -33,8 +33,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from geoproxy.core.cloudfront import direct_name
 from geoproxy.core.failover import Failover, Overlay, resolve
+from geoproxy.core.names import direct_name
 from geoproxy.policy.catalog import Catalog, great_circle_km
 from geoproxy.policy.checks import allowed_pops, viewer_fences
 from geoproxy.policy.countries import CountryLocation, country_locations, expand_countries

@@ -6,7 +6,7 @@ PublishFunction copies into), so a run that crashed between the two is completed
 Its country -> PoP table is read back from the live code, so a plan shows which countries
 move, not a diff of JavaScript.
 
-Its associations with the distribution's behaviours are in `edgeassoc`.
+Its associations with the distribution's behaviours are in `behaviours`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from geoproxy.core.edgefunction import RUNTIME, EdgeFunction
+from geoproxy.core.edge.function import RUNTIME, EdgeFunction
 
 
 @dataclass(frozen=True)

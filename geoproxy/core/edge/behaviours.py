@@ -17,7 +17,7 @@ from geoproxy.core.managed_fields import items as _items
 from geoproxy.policy.models import Application
 
 VIEWER_EVENTS = ("viewer-request", "viewer-response")
-# Every edge function geoproxy names starts so (edgefunction.function_name).
+# Every edge function geoproxy names starts so (function.function_name).
 FUNCTION_PREFIX = "geoproxy-"
 
 

@@ -21,12 +21,12 @@ from typing import Any
 
 import pytest
 
-from geoproxy.core.edgefence import EdgeFence
-from geoproxy.core.edgefunction import function_code
+from geoproxy.core.edge.fence import EdgeFence
+from geoproxy.core.edge.function import function_code
 from geoproxy.core.failover import Failover
 from geoproxy.policy.countries import ISO_3166_ALPHA2, expand_countries
 from tests.unit.conftest import AT
-from tests.unit.core.test_edgefence import NO_COMMON_POP, RECORD, fence_of, load
+from tests.unit.core.edge.test_fence import NO_COMMON_POP, RECORD, fence_of, load
 
 SHIM = Path(__file__).with_name("edge_shim.mjs")
 NODE = shutil.which("node")

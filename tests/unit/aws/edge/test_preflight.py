@@ -1,4 +1,4 @@
-"""The country-header pre-flight's pure rules (geoproxy/aws/edge_preflight.py): which policy
+"""The country-header pre-flight's pure rules (geoproxy/aws/edge/preflight.py): which policy
 configs and legacy settings put CloudFront-Viewer-Country in the request, by the module's
 [CP], [ORP] and [LEG]. Its reads against the emulator are in tests/e2e/test_edge_preflight.py."""
 
@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from geoproxy.aws.edge_preflight import (
+from geoproxy.aws.edge.preflight import (
     HEADER,
     cache_policy_delivers,
     legacy_headers,
     names_header,
     origin_request_policy_delivers,
 )
-from geoproxy.core.edgefunction import COUNTRY_HEADER
+from geoproxy.core.edge.function import COUNTRY_HEADER
 
 
 def headers(behaviour: str, *names: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from geoproxy.aws.session import AwsSettings, aws_errors
-from geoproxy.core.edgeplan import FunctionUpdate, LiveFunction
+from geoproxy.core.edge.plan import FunctionUpdate, LiveFunction
 from geoproxy.errors import GeoproxyError
 
 

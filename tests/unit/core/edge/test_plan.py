@@ -9,16 +9,17 @@ from typing import Any
 
 import pytest
 
-from geoproxy.core import edgeassoc, edgefunction
-from geoproxy.core.edgeassoc import (
+from geoproxy.core.edge import behaviours as edgeassoc
+from geoproxy.core.edge import function as edgefunction
+from geoproxy.core.edge.behaviours import (
     associate,
     fenced_behaviours,
     function_arn,
     runs_geoproxy_function,
 )
-from geoproxy.core.edgefence import edge_fence
-from geoproxy.core.edgefunction import edge_function
-from geoproxy.core.edgeplan import FenceTable, FunctionPlan, FunctionUpdate, LiveFunction
+from geoproxy.core.edge.fence import edge_fence
+from geoproxy.core.edge.function import edge_function
+from geoproxy.core.edge.plan import FenceTable, FunctionPlan, FunctionUpdate, LiveFunction
 from geoproxy.core.managed_fields import FieldChange, differences, viewer_function
 from geoproxy.pipeline import compile_policy
 from tests.conftest import EXAMPLE_POLICY, write_policy

@@ -1,4 +1,4 @@
-"""Unit tests of geoproxy.core.edgefence: the edge fence's country -> PoP table (nearest
+"""Unit tests of geoproxy.core.edge.fence: the edge fence's country -> PoP table (nearest
 allowed PoP, the intersection of a country's rules, ties), the fail-closed PoP, and active
 failovers applied and compliance-checked (refused, or allowed by that failover's override)."""
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from geoproxy.core.edgefence import (
+from geoproxy.core.edge.fence import (
     EdgeFence,
     EdgeViolation,
     describe_edge_violation,

@@ -63,7 +63,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from geoproxy.aws.session import AwsSettings, aws_errors
-from geoproxy.core.edgefunction import COUNTRY_HEADER
+from geoproxy.core.edge.function import COUNTRY_HEADER
 
 # [HDR]'s spelling, for messages; matching folds case (COUNTRY_HEADER is the folded name).
 HEADER = "CloudFront-Viewer-Country"

@@ -1,4 +1,4 @@
-"""Unit tests of geoproxy.core.edgefunction: the generated code (AWS's first line, the
+"""Unit tests of geoproxy.core.edge.function: the generated code (AWS's first line, the
 comments that say what the policy says, plain ES 5.1, policy strings escaped), the same
 bytes every time, the size quota refused with by how much, and the function's name."""
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from geoproxy.core.edgefence import EdgeFence, edge_fence
-from geoproxy.core.edgefunction import (
+from geoproxy.core.edge.fence import EdgeFence, edge_fence
+from geoproxy.core.edge.function import (
     EVENT_TYPE,
     MAX_FUNCTION_BYTES,
     RUNTIME,
@@ -24,7 +24,7 @@ from geoproxy.policy.catalog import Catalog
 from geoproxy.policy.countries import ISO_3166_ALPHA2
 from geoproxy.policy.models import Application
 from tests.unit.conftest import AT
-from tests.unit.core.test_edgefence import POLICY, fence_of
+from tests.unit.core.edge.test_fence import POLICY, fence_of
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")  # CreateFunction's Name
 
