@@ -18,8 +18,8 @@ from geoproxy.cli.options import (
 from geoproxy.errors import EXIT_OK, GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
-render_map = LazyModule("geoproxy.cli.render_map")
-map_panels = LazyModule("geoproxy.cli.map_panels")
+render_map = LazyModule("geoproxy.cli.maps.render")
+map_panels = LazyModule("geoproxy.cli.maps.panels")
 
 
 @click.command()

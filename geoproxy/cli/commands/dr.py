@@ -25,8 +25,8 @@ from geoproxy.errors import EXIT_OK, GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
 render_plan = LazyModule("geoproxy.cli.render_plan")
-render_map = LazyModule("geoproxy.cli.render_map")
-map_panels = LazyModule("geoproxy.cli.map_panels")
+render_map = LazyModule("geoproxy.cli.maps.render")
+map_panels = LazyModule("geoproxy.cli.maps.panels")
 flow = LazyModule("geoproxy.cli.flow")
 
 

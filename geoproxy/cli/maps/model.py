@@ -13,9 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from geoproxy.core.routing import Route
-from geoproxy.core.status import RegionStatus, State
-from geoproxy.core.worldmap import (
+from geoproxy.cli.maps.geometry import (
     XY,
     Frame,
     LabelRequest,
@@ -26,6 +24,8 @@ from geoproxy.core.worldmap import (
     place_labels,
     route_line,
 )
+from geoproxy.core.routing import Route
+from geoproxy.core.status import RegionStatus, State
 
 Style = Literal["nearest", "forced", "fenced", "failover", "drift", "missing", "foreign"]
 PopState = Literal["pop", "failed_away", "not_in_policy"]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from geoproxy.cli.maps.geometry import Frame
+from geoproxy.cli.maps.model import MapPanel, MapPop, MapRoute, layout, policy_style, status_style
 from geoproxy.core.failover import Failover
-from geoproxy.core.routemap import MapPanel, MapPop, MapRoute, layout, policy_style, status_style
 from geoproxy.core.routing import Route
 from geoproxy.core.status import RegionStatus
-from geoproxy.core.worldmap import Frame
 from tests.unit.conftest import AT
 
 WHERE = {"us-east-1": (-77.49, 39.04), "us-east-2": (-83.0, 39.96),

@@ -1,6 +1,6 @@
 """Render the routing map: SVG text, and a self-contained HTML page around it.
 
-`core.routemap` decides styles and positions; this module only writes them out. The output
+`maps.model` decides styles and positions; this module only writes them out. The output
 fetches nothing: the land outline is package data drawn inline, the font is the reader's
 own sans-serif, tooltips are SVG `<title>` elements, and there is no script.
 """
@@ -17,7 +17,8 @@ from importlib import resources
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from geoproxy.core.routemap import (
+from geoproxy.cli.maps.geometry import XY, Frame, LonLat, text_width
+from geoproxy.cli.maps.model import (
     POP_RADIUS,
     SOURCE_RADIUS,
     MapDocument,
@@ -26,7 +27,6 @@ from geoproxy.core.routemap import (
     Style,
     layout,
 )
-from geoproxy.core.worldmap import XY, Frame, LonLat, text_width
 from geoproxy.errors import GeoproxyError
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"

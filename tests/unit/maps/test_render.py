@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from geoproxy.cli.map_panels import routes_document, status_document
-from geoproxy.cli.render_map import (
+from geoproxy.cli.maps.panels import routes_document, status_document
+from geoproxy.cli.maps.render import (
     check_writable,
     html_document,
     land_rings,

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from geoproxy import __version__
-from geoproxy.cli.render import _why
-from geoproxy.core.routemap import (
+from geoproxy.cli.maps.geometry import LonLat
+from geoproxy.cli.maps.model import (
     MapDocument,
     MapPanel,
     MapPop,
@@ -17,9 +17,9 @@ from geoproxy.core.routemap import (
     policy_style,
     status_style,
 )
+from geoproxy.cli.render import _why
 from geoproxy.core.routing import AppRouting, Route
 from geoproxy.core.status import AppStatus, RegionStatus
-from geoproxy.core.worldmap import LonLat
 from geoproxy.pipeline import Compiled
 from geoproxy.policy.catalog import Catalog
 

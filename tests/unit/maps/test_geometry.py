@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from geoproxy.core.worldmap import (
+from geoproxy.cli.maps.geometry import (
     Frame,
     LabelRequest,
     dot_box,
