@@ -12,7 +12,7 @@ from typing import Any
 
 from geoproxy.aws.retry import Verdict, classify, describe, error_code
 from geoproxy.aws.session import AwsSettings, aws_errors
-from geoproxy.core import reconcile
+from geoproxy.core import landed
 from geoproxy.core.batching import Change
 from geoproxy.errors import AwsError, ConflictError, GeoproxyError
 
@@ -55,10 +55,10 @@ def submit_batch(aws: AwsSettings, zone_id: str, batch: list[Change],
                     raise
                 raise
             if verdict is Verdict.UNKNOWN:
-                where, differences = reconcile.outcome(batch, live_at(aws, zone_id, batch))
-                if where is reconcile.Outcome.LANDED:
+                where, differences = landed.outcome(batch, live_at(aws, zone_id, batch))
+                if where is landed.Outcome.LANDED:
                     return SubmittedBatch(zone_id, None, len(batch), "UNKNOWN")
-                if where is reconcile.Outcome.NEITHER:
+                if where is landed.Outcome.NEITHER:
                     raise AwsError(
                         f"cannot {action}: the answer to the change was lost ({describe(error)}),"
                         " and the records now match neither the state before it nor after it; "
@@ -77,15 +77,15 @@ def live_at(aws: AwsSettings, zone_id: str, batch: list[Change]) -> list[dict[st
     from geoproxy.aws.live import Route53Reader
 
     reader = Route53Reader(aws)
-    return [record.raw for name in reconcile.names_of(batch)
+    return [record.raw for name in landed.names_of(batch)
             for record in reader.subtree(zone_id, name, below=False)]
 
 
-def _difference_lines(differences: list[reconcile.Difference]) -> list[str]:
-    return [f"{reconcile.describe_key(d.expected.key)}: live "
-            f"{reconcile.describe_record_set(d.live)}; geoproxy expected "
-            f"{reconcile.describe_record_set(d.expected.before)} before the change, "
-            f"{reconcile.describe_record_set(d.expected.after)} after it"
+def _difference_lines(differences: list[landed.Difference]) -> list[str]:
+    return [f"{landed.describe_key(d.expected.key)}: live "
+            f"{landed.describe_record_set(d.live)}; geoproxy expected "
+            f"{landed.describe_record_set(d.expected.before)} before the change, "
+            f"{landed.describe_record_set(d.expected.after)} after it"
             for d in differences]
 
 
@@ -93,13 +93,13 @@ def _rejected(aws: AwsSettings, zone_id: str, batch: list[Change],
               error: BaseException) -> GeoproxyError:
     reason = getattr(error, "response", {}).get("Error", {}).get("Message", str(error))
     try:
-        moved = reconcile.moved_since_plan(batch, live_at(aws, zone_id, batch))
+        moved = landed.moved_since_plan(batch, live_at(aws, zone_id, batch))
     except GeoproxyError:
         moved = []
     detail = ("; these records changed since the plan:\n  "
-              + "\n  ".join(f"{reconcile.describe_key(d.expected.key)}: planned on "
-                             f"{reconcile.describe_record_set(d.expected.before)}, live "
-                             f"{reconcile.describe_record_set(d.live)}" for d in moved)
+              + "\n  ".join(f"{landed.describe_key(d.expected.key)}: planned on "
+                             f"{landed.describe_record_set(d.expected.before)}, live "
+                             f"{landed.describe_record_set(d.live)}" for d in moved)
               ) if moved else ""
     return ConflictError(
         f"Route 53 rejected the change batch for hosted zone {zone_id}: {reason}. Nothing "

@@ -153,7 +153,7 @@ def finish_overlay_change(the_plan: Plan, aws: AwsSettings, document: dict[str, 
 def save(out_file: Path, the_plan: Plan, plan_document: dict[str, Any], *, command: str,
          policy_file: str, output: str, declared_at: str | None = None) -> None:
     """Write a saved plan that `geoproxy apply PLANFILE` applies exactly."""
-    from geoproxy.aws.planfile import save_plan
+    from geoproxy.aws.planfile.file import save_plan
     from geoproxy.core.changeset import changeset_of
     from geoproxy.core.plan import mass_deletions
 
@@ -200,9 +200,9 @@ def apply_saved(path: Path, aws: AwsSettings, *, output: str, yes: bool, no_wait
                 force: bool = False) -> int:
     """`apply PLANFILE`: exactly the saved writes, if what they expect is still live."""
     from geoproxy.aws.audit import utc_now
-    from geoproxy.aws.planfile import load_plan
-    from geoproxy.aws.saved import check_saved
-    from geoproxy.core.saved import stamp_failovers
+    from geoproxy.aws.planfile.check import check_saved
+    from geoproxy.aws.planfile.file import load_plan
+    from geoproxy.core.saved_plan_rules import stamp_failovers
 
     saved = load_plan(path)
     document: dict[str, Any] = {"plan_file": str(path), "plan": saved.document,

@@ -3,7 +3,7 @@
 Each step is its own module in `geoproxy.core` or `geoproxy.aws`; this package only strings
 them together so the CLI holds no logic. Active failovers live in Route 53, so routes are
 resolved against them after live is read. `compiled` holds what is known offline, `reads`
-what is read from AWS, and `planning`, `failovers` and `reports` the commands' pipelines.
+what is read from AWS, and `planning`, `failovers`, `status` and `iam` the commands' pipelines.
 """
 
 from geoproxy.pipeline.compiled import (
@@ -16,9 +16,10 @@ from geoproxy.pipeline.compiled import (
     scoped,
 )
 from geoproxy.pipeline.failovers import failover_scope, plan_failback, plan_failover
+from geoproxy.pipeline.iam import compute_iam_policy
 from geoproxy.pipeline.planning import compute_plan
 from geoproxy.pipeline.reads import read_distributions, read_live
-from geoproxy.pipeline.reports import compute_iam_policy, compute_status
+from geoproxy.pipeline.status import compute_status
 
 __all__ = [
     "Compiled",

@@ -1,10 +1,10 @@
-"""Unit tests of geoproxy.core.reconcile: did a batch whose answer was lost land?"""
+"""Unit tests of geoproxy.core.landed: did a batch whose answer was lost land?"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from geoproxy.core.reconcile import Outcome, expectations, moved_since_plan, names_of, outcome
+from geoproxy.core.landed import Outcome, expectations, moved_since_plan, names_of, outcome
 
 
 def latency(region: str, target: str) -> dict[str, Any]:

@@ -1,6 +1,4 @@
-"""`status` and `iam-policy`: what is live against what the policy wants, and the permissions
-the policy needs.
-"""
+"""`status`: what is live against what the policy wants."""
 
 from __future__ import annotations
 
@@ -9,16 +7,9 @@ from typing import TYPE_CHECKING
 from geoproxy.aws.session import AwsSettings
 from geoproxy.core.desired import DesiredApp
 from geoproxy.core.edge.plan import FunctionPlan
-from geoproxy.core.healthchecks import (
-    plan_health_checks,
-    specs_for,
-)
-from geoproxy.core.iam import IamPolicy, iam_policy
+from geoproxy.core.healthchecks import plan_health_checks, specs_for
 from geoproxy.core.orphans import Orphan
-from geoproxy.core.plan import (
-    LiveApp,
-)
-from geoproxy.errors import GeoproxyError
+from geoproxy.core.plan import LiveApp
 
 if TYPE_CHECKING:
     from geoproxy.core.status import AppStatus
@@ -66,34 +57,3 @@ def compute_status(compiled: Compiled, aws: AwsSettings, app_names: tuple[str, .
                 FunctionPlan(routing.app.name, resolved.function, live_function))
         statuses.append(app_status_)
     return statuses, warnings, orphans_in(compiled, zones, desired, checks)
-
-
-# --- the IAM policy ---------------------------------------------------------------------------
-
-
-def compute_iam_policy(compiled: Compiled, aws: AwsSettings, *, account_id: str | None,
-                       read_only: bool, prune: bool) -> IamPolicy:
-    """The IAM policy for this policy file. Zone ids the policy does not give, and the
-    account id when not given, are looked up only when credentials are at hand (STS needs
-    no permission; the zone lookup needs ListHostedZonesByName); otherwise wildcards."""
-    from geoproxy.aws.live import Route53Reader
-    from geoproxy.aws.session import caller_identity
-
-    apps = compiled.loaded.policy.applications
-    zone_ids: dict[str, str] = {}
-    notes: list[str] = []
-    missing = sorted({app.zone for app in apps if not app.zone_id})
-    if (missing or account_id is None) and aws.has_credentials():
-        if account_id is None:
-            caller = caller_identity(aws)
-            account_id = caller.arn.split(":")[4] if caller.arn else None
-        reader = Route53Reader(aws)
-        for zone in missing:
-            try:
-                zone_ids[zone] = reader.zone(zone, None)[0]
-            except GeoproxyError as error:
-                notes.append(f"cannot look up hosted zone {zone}: {error.message}")
-    result = iam_policy(compiled.loaded.policy, zone_ids=zone_ids, account_id=account_id,
-                        read_only=read_only, prune=prune)
-    result.warnings[:0] = notes
-    return result

@@ -15,13 +15,13 @@ from geoproxy.aws.live import PAGE_SIZE, Route53Reader
 from geoproxy.aws.preflight import DelegationCheck, ViewerCheck
 from geoproxy.aws.session import AwsSettings, aws_errors
 from geoproxy.aws.submit import live_at
-from geoproxy.core import reconcile
+from geoproxy.core import landed
 from geoproxy.core.batching import Change
 from geoproxy.core.changeset import Batches, ChangeSet
 from geoproxy.core.cloudfront import config_aliases
 from geoproxy.core.plan import AppPlan, LiveApp
 from geoproxy.core.records import decode_route53_name
-from geoproxy.core.saved import same_ignoring_apply_time
+from geoproxy.core.saved_plan_rules import same_ignoring_apply_time
 
 
 @dataclass
@@ -100,7 +100,7 @@ def _zones_read_whole(phases: list[Batches], aws: AwsSettings) -> dict[str, Live
     for phase in phases:
         for zone_id, batches in phase.items():
             for batch in batches:
-                names.setdefault(zone_id, set()).update(reconcile.names_of(batch))
+                names.setdefault(zone_id, set()).update(landed.names_of(batch))
     client = aws.client("route53")
     reader = Route53Reader(aws)
     views = {}
@@ -120,7 +120,7 @@ def _live(aws: AwsSettings, zone_id: str, batch: list[Change],
           views: dict[str, LiveApp]) -> list[dict[str, Any]]:
     if zone_id not in views:
         return live_at(aws, zone_id, batch)
-    names = set(reconcile.names_of(batch))
+    names = set(landed.names_of(batch))
     return [record.raw for record in views[zone_id].records if record.name in names]
 
 
@@ -129,17 +129,17 @@ def _check_batches(planned: Batches, pending: Batches, aws: AwsSettings,
     for zone_id, batches in planned.items():
         for batch in batches:
             live = _live(aws, zone_id, batch, views)
-            where, _ = reconcile.outcome(batch, live, same_ignoring_apply_time)
-            if where is reconcile.Outcome.LANDED:
+            where, _ = landed.outcome(batch, live, same_ignoring_apply_time)
+            if where is landed.Outcome.LANDED:
                 check.applied.append(f"change batch of {len(batch)} change(s) in zone {zone_id}")
-            elif where is reconcile.Outcome.NOT_LANDED:
+            elif where is landed.Outcome.NOT_LANDED:
                 pending.setdefault(zone_id, []).append(batch)
             else:
                 check.stale.extend(
-                    Moved(reconcile.describe_key(d.expected.key),
-                          reconcile.describe_record_set(d.expected.before),
-                          reconcile.describe_record_set(d.live))
-                    for d in reconcile.moved_since_plan(batch, live, same_ignoring_apply_time))
+                    Moved(landed.describe_key(d.expected.key),
+                          landed.describe_record_set(d.expected.before),
+                          landed.describe_record_set(d.live))
+                    for d in landed.moved_since_plan(batch, live, same_ignoring_apply_time))
 
 
 def _check_functions(changes: ChangeSet, aws: AwsSettings, check: SavedCheck) -> None:

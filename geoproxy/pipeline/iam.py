@@ -1,0 +1,36 @@
+"""`iam-policy`: the permissions the policy needs."""
+
+from __future__ import annotations
+
+from geoproxy.aws.session import AwsSettings
+from geoproxy.core.iam import IamPolicy, iam_policy
+from geoproxy.errors import GeoproxyError
+from geoproxy.pipeline.compiled import Compiled
+
+
+def compute_iam_policy(compiled: Compiled, aws: AwsSettings, *, account_id: str | None,
+                       read_only: bool, prune: bool) -> IamPolicy:
+    """The IAM policy for this policy file. Zone ids the policy does not give, and the
+    account id when not given, are looked up only when credentials are at hand (STS needs
+    no permission; the zone lookup needs ListHostedZonesByName); otherwise wildcards."""
+    from geoproxy.aws.live import Route53Reader
+    from geoproxy.aws.session import caller_identity
+
+    apps = compiled.loaded.policy.applications
+    zone_ids: dict[str, str] = {}
+    notes: list[str] = []
+    missing = sorted({app.zone for app in apps if not app.zone_id})
+    if (missing or account_id is None) and aws.has_credentials():
+        if account_id is None:
+            caller = caller_identity(aws)
+            account_id = caller.arn.split(":")[4] if caller.arn else None
+        reader = Route53Reader(aws)
+        for zone in missing:
+            try:
+                zone_ids[zone] = reader.zone(zone, None)[0]
+            except GeoproxyError as error:
+                notes.append(f"cannot look up hosted zone {zone}: {error.message}")
+    result = iam_policy(compiled.loaded.policy, zone_ids=zone_ids, account_id=account_id,
+                        read_only=read_only, prune=prune)
+    result.warnings[:0] = notes
+    return result
