@@ -13,7 +13,7 @@ from typing import Any
 from geoproxy.aws.retry import Verdict, classify, describe, error_code
 from geoproxy.aws.session import AwsSettings, aws_errors
 from geoproxy.core import landed
-from geoproxy.core.batching import Change
+from geoproxy.core.batches import Change
 from geoproxy.errors import AwsError, ConflictError, GeoproxyError
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from geoproxy.core.batching import BatchLimits, Change, pack
+from geoproxy.core.batches import BatchLimits, Change, pack
 from geoproxy.core.edge.plan import FunctionUpdate
 from geoproxy.core.healthchecks import HealthCheckSpec
 from geoproxy.core.managed_fields import FieldChange, origin_id_of, written

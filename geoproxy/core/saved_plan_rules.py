@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from geoproxy.core.batching import Change
+from geoproxy.core.batches import Change
 from geoproxy.core.changeset import Batches, ChangeSet
 from geoproxy.core.healthchecks import PENDING_PREFIX
 from geoproxy.core.records import canonical, decode_route53_name

@@ -16,7 +16,7 @@ from geoproxy.aws.preflight import DelegationCheck, ViewerCheck
 from geoproxy.aws.session import AwsSettings, aws_errors
 from geoproxy.aws.submit import live_at
 from geoproxy.core import landed
-from geoproxy.core.batching import Change
+from geoproxy.core.batches import Change
 from geoproxy.core.changeset import Batches, ChangeSet
 from geoproxy.core.cloudfront import config_aliases
 from geoproxy.core.plan import AppPlan, LiveApp

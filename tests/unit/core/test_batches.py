@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from geoproxy.core.batching import BatchLimits, change_cost, pack
+from geoproxy.core.batches import BatchLimits, change_cost, pack
 from geoproxy.errors import GeoproxyError
 
 LB = "lb.example."  # 11 characters
