@@ -20,8 +20,8 @@ from typing import Any
 from geoproxy.aws.edge.functions import publish as publish_function
 from geoproxy.aws.session import AwsSettings, aws_errors
 from geoproxy.aws.submit import SubmittedBatch, submit_batch
-from geoproxy.core.batches import Change
-from geoproxy.core.changeset import Batches, ChangeSet, DistributionUpdate
+from geoproxy.core.batches import Batches, Change
+from geoproxy.core.changeset import ChangeSet, DistributionUpdate
 from geoproxy.core.cloudfront import plan_distribution
 from geoproxy.core.healthchecks import PENDING_PREFIX, HealthCheckSpec
 from geoproxy.core.managed_fields import written

@@ -16,7 +16,7 @@ from typing import Any
 from geoproxy.aws.concurrency import run_all
 from geoproxy.aws.session import AwsSettings, aws_errors
 from geoproxy.core.healthchecks import REFERENCE_PREFIX, LiveHealthCheck
-from geoproxy.core.plan import LiveApp
+from geoproxy.core.live import LiveApp
 from geoproxy.core.records import LiveRecord, decode_route53_name
 from geoproxy.errors import AwsError
 

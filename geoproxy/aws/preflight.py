@@ -19,7 +19,8 @@ from typing import Any
 
 from geoproxy.aws.session import AwsSettings, aws_errors
 from geoproxy.core.cloudfront import config_aliases, covers, viewer_certificate
-from geoproxy.core.plan import AppPlan, LiveApp
+from geoproxy.core.live import LiveApp
+from geoproxy.core.plan import AppPlan
 from geoproxy.core.records import decode_route53_name
 
 

@@ -34,7 +34,7 @@ def show_plan(the_plan: Any, output: str) -> None:
 
 def refuse_if_unsafe(the_plan: Any, document: dict[str, Any]) -> None:
     """Conflicts and broken safety rules stop here; JSON output still carries the plan."""
-    from geoproxy.core.plan import check, refuse_conflicts
+    from geoproxy.core.safety import check, refuse_conflicts
 
     if the_plan.conflicts:
         error: GeoproxyError = ConflictError(
@@ -155,7 +155,7 @@ def save(out_file: Path, the_plan: Plan, plan_document: dict[str, Any], *, comma
     """Write a saved plan that `geoproxy apply PLANFILE` applies exactly."""
     from geoproxy.aws.planfile.file import save_plan
     from geoproxy.core.changeset import changeset_of
-    from geoproxy.core.plan import mass_deletions
+    from geoproxy.core.safety import mass_deletions
 
     guarded = mass_deletions(the_plan) if command == "apply" else []
     save_plan(out_file, command=command, plan_document=plan_document,

@@ -1,18 +1,26 @@
-"""Pack record changes into ChangeResourceRecordSets batches within Route 53's limits.
+"""Route 53 change batches: the order of a plan's changes, and their packing into
+ChangeResourceRecordSets calls within Route 53's limits. All batch ordering and packing lives
+here, so later rules (state assertions, guardrails) join one place.
 
 Pure. A batch is atomic in Route 53, so each name's changes travel together (a name is never
 left half-changed, e.g. a simple record deleted without its latency replacements); a new batch
-starts only when the next name would not fit.
+starts only when the next name would not fit. Each application's changes are kept together:
+its latency records alias to its PoP pairs, so they must land in the same batch.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geoproxy.errors import GeoproxyError
 
+if TYPE_CHECKING:
+    from geoproxy.core.plan import Plan, RecordChange
+
 Change = dict[str, Any]
+Batches = dict[str, list[list[Change]]]  # hosted zone id -> batches in order
 
 
 @dataclass(frozen=True)
@@ -63,3 +71,36 @@ def pack(groups: list[list[Change]], limits: BatchLimits | None = None) -> list[
     if current:
         batches.append(current)
     return batches
+
+
+def batch_order(change: RecordChange, record_name: str) -> tuple[Any, ...]:
+    """Route 53 checks each change against the state the earlier ones left, and an alias to
+    a name in the same zone needs its target to exist. So: records being replaced or
+    adopted, and latency records being removed, go first (an adopted CNAME must be gone
+    before its replacements exist); then the names below the record (PoP pairs, direct
+    names, state); then the latency records that alias to them; then geoproxy's own records
+    below the record that nothing aliases to any more."""
+    at_record = change.name == record_name
+    owned_leftover = (change.action == "delete" and not at_record
+                      and change.old is not None and change.old.owned)
+    if change.action == "delete" and not owned_leftover:
+        rank = 0
+    elif owned_leftover:
+        rank = 3
+    else:
+        rank = 2 if at_record else 1
+    return (rank, change.action != "update", change.name, change.record_type,
+            change.source_region or "", change.slot)
+
+
+def batches_for(plan: Plan, limits: BatchLimits | None = None,
+                select: Callable[[RecordChange], bool] = lambda change: True) -> Batches:
+    """Route 53 change batches per hosted zone, each application's changes kept together;
+    `select` picks the changes of one phase."""
+    groups: dict[str, dict[str, list[Change]]] = {}
+    for app in plan.apps:
+        for change in filter(select, app.changes):
+            by_app = groups.setdefault(app.zone_id, {})
+            by_app.setdefault(app.record_name, []).extend(change.route53_changes())
+    limits = limits or BatchLimits()
+    return {zone_id: pack(list(by_app.values()), limits) for zone_id, by_app in groups.items()}

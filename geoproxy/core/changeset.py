@@ -11,18 +11,15 @@ it expects to find and what it writes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from geoproxy.core.batches import BatchLimits, Change, pack
+from geoproxy.core.batches import Batches, BatchLimits, Change, batches_for
 from geoproxy.core.edge.plan import FunctionUpdate
 from geoproxy.core.healthchecks import HealthCheckSpec
 from geoproxy.core.managed_fields import FieldChange, origin_id_of, written
-from geoproxy.core.plan import Plan, RecordChange
+from geoproxy.core.plan import Plan
 from geoproxy.policy.models import DEFAULT_OWNER, Application
-
-Batches = dict[str, list[list[Change]]]  # hosted zone id -> batches in order
 
 
 @dataclass
@@ -80,20 +77,6 @@ class ChangeSet:
     def is_empty(self) -> bool:
         return not (self.create_health_checks or self.tag_health_checks or self.batches
                     or self.functions or self.distributions or self.delete_health_checks)
-
-
-def batches_for(plan: Plan, limits: BatchLimits | None = None,
-                select: Callable[[RecordChange], bool] = lambda change: True) -> Batches:
-    """Route 53 change batches per hosted zone, each application's changes kept together
-    (its latency records alias to its PoP pairs, so they must land in the same batch);
-    `select` picks the changes of one phase."""
-    groups: dict[str, dict[str, list[Change]]] = {}
-    for app in plan.apps:
-        for change in filter(select, app.changes):
-            by_app = groups.setdefault(app.zone_id, {})
-            by_app.setdefault(app.record_name, []).extend(change.route53_changes())
-    limits = limits or BatchLimits()
-    return {zone_id: pack(list(by_app.values()), limits) for zone_id, by_app in groups.items()}
 
 
 def changeset_of(plan: Plan, limits: BatchLimits | None = None) -> ChangeSet:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from geoproxy.core.batches import Change
-from geoproxy.core.changeset import Batches, ChangeSet
+from geoproxy.core.batches import Batches, Change
+from geoproxy.core.changeset import ChangeSet
 from geoproxy.core.healthchecks import PENDING_PREFIX
 from geoproxy.core.records import canonical, decode_route53_name
 from geoproxy.core.state import STATE_LABEL, decode_value, encode_failover

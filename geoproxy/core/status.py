@@ -14,7 +14,7 @@ from typing import Any, Literal
 from geoproxy.core.desired import DesiredApp
 from geoproxy.core.edge.plan import FenceTable, FunctionPlan
 from geoproxy.core.failover import Failover
-from geoproxy.core.plan import LiveApp
+from geoproxy.core.live import LiveApp
 from geoproxy.core.records import LiveRecord, base_key, canonical, without_owner
 from geoproxy.policy.catalog import parse_elb_target
 

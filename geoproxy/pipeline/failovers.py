@@ -9,6 +9,7 @@ from typing import Any
 
 from geoproxy.aws.session import AwsSettings
 from geoproxy.core.desired import DesiredApp
+from geoproxy.core.diff import calculate_app
 from geoproxy.core.edge.plan import FunctionPlan, LiveFunction
 from geoproxy.core.failover import (
     Failover,
@@ -22,12 +23,7 @@ from geoproxy.core.healthchecks import (
     plan_health_checks,
     specs_for,
 )
-from geoproxy.core.plan import (
-    AppPlan,
-    Plan,
-    RecordChange,
-    calculate_app,
-)
+from geoproxy.core.plan import AppPlan, Plan, RecordChange
 from geoproxy.core.records import RecordKey, canonical, record_key
 from geoproxy.core.routing import AppRouting
 from geoproxy.core.state import state_name

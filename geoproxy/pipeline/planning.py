@@ -11,17 +11,14 @@ from typing import Any
 from geoproxy.aws.session import AwsSettings
 from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.desired import DesiredApp, in_zone
+from geoproxy.core.diff import calculate_app, prune_plan
 from geoproxy.core.edge.plan import FunctionPlan, LiveFunction
 from geoproxy.core.healthchecks import (
     plan_health_checks,
     specs_for,
 )
-from geoproxy.core.plan import (
-    LiveApp,
-    Plan,
-    calculate_app,
-    prune_plan,
-)
+from geoproxy.core.live import LiveApp
+from geoproxy.core.plan import Plan
 from geoproxy.errors import GeoproxyError
 from geoproxy.pipeline.compiled import Compiled, resolve_app, scoped
 from geoproxy.pipeline.reads import (

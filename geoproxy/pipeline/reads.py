@@ -18,11 +18,8 @@ from geoproxy.core.edge.plan import LiveFunction
 from geoproxy.core.healthchecks import (
     LiveHealthCheck,
 )
+from geoproxy.core.live import LiveApp, suffixes
 from geoproxy.core.orphans import Orphan, find_orphans
-from geoproxy.core.plan import (
-    LiveApp,
-    suffixes,
-)
 from geoproxy.errors import AwsError
 from geoproxy.pipeline.compiled import Compiled
 from geoproxy.policy.models import Application

@@ -8,8 +8,8 @@ from geoproxy.aws.session import AwsSettings
 from geoproxy.core.desired import DesiredApp
 from geoproxy.core.edge.plan import FunctionPlan
 from geoproxy.core.healthchecks import plan_health_checks, specs_for
+from geoproxy.core.live import LiveApp
 from geoproxy.core.orphans import Orphan
-from geoproxy.core.plan import LiveApp
 
 if TYPE_CHECKING:
     from geoproxy.core.status import AppStatus

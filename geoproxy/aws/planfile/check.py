@@ -16,10 +16,11 @@ from geoproxy.aws.preflight import DelegationCheck, ViewerCheck
 from geoproxy.aws.session import AwsSettings, aws_errors
 from geoproxy.aws.submit import live_at
 from geoproxy.core import landed
-from geoproxy.core.batches import Change
-from geoproxy.core.changeset import Batches, ChangeSet
+from geoproxy.core.batches import Batches, Change
+from geoproxy.core.changeset import ChangeSet
 from geoproxy.core.cloudfront import config_aliases
-from geoproxy.core.plan import AppPlan, LiveApp
+from geoproxy.core.live import LiveApp
+from geoproxy.core.plan import AppPlan
 from geoproxy.core.records import decode_route53_name
 from geoproxy.core.saved_plan_rules import same_ignoring_apply_time
 

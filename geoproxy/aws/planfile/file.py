@@ -26,7 +26,7 @@ from typing import Any
 
 from geoproxy import __version__
 from geoproxy.core.changeset import ChangeSet, from_json, to_json
-from geoproxy.core.plan import MassDeletion
+from geoproxy.core.safety import MassDeletion
 from geoproxy.errors import GeoproxyError
 
 PLAN_KIND = "geoproxy-plan"

@@ -102,7 +102,7 @@ def _refuse_showing_the_plan(the_plan: Any, document: dict[str, Any], output: st
                             apps: list[str]) -> None:
     """A refused failover shows what it would have done, and, when only some applications
     are the problem, how to leave them out."""
-    from geoproxy.core.plan import check
+    from geoproxy.core.safety import check
 
     problems = check(the_plan)
     if not problems:

@@ -45,7 +45,7 @@ flow = LazyModule("geoproxy.cli.flow")
 def plan(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bool,
          out_file: Path | None, adopt: bool, prune: bool, app_names: tuple[str, ...]) -> int:
     """Compare the policy with live Route 53 and show what apply would change."""
-    from geoproxy.core.plan import mass_deletions
+    from geoproxy.core.safety import mass_deletions
     from geoproxy.pipeline import compile_policy, compute_plan
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
@@ -100,7 +100,7 @@ def apply(plan_argument: Path | None, policy_file: Path, output: str, aws: AwsSe
     changed since it was made.
     """
     from geoproxy.core.changeset import changeset_of
-    from geoproxy.core.plan import mass_deletions
+    from geoproxy.core.safety import mass_deletions
     from geoproxy.pipeline import compile_policy, compute_plan
 
     if plan_argument is not None and plan_option is not None and plan_argument != plan_option:

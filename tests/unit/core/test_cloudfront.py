@@ -19,9 +19,11 @@ from geoproxy.core.cloudfront import (
     plan_distribution,
 )
 from geoproxy.core.desired import DesiredApp, desired_app
+from geoproxy.core.diff import calculate_app
+from geoproxy.core.live import LiveApp
 from geoproxy.core.managed_fields import PATH_ALIASES, PATH_GEO, PATH_TARGET, FieldChange
 from geoproxy.core.names import direct_name
-from geoproxy.core.plan import AppPlan, LiveApp, Plan, RecordChange, calculate_app
+from geoproxy.core.plan import AppPlan, Plan, RecordChange
 from geoproxy.core.records import AliasTarget, LiveRecord, OwnedAliasRecord
 from geoproxy.pipeline import Compiled, compile_policy
 from geoproxy.policy.catalog import CLOUDFRONT_HOSTED_ZONE_ID, Catalog

@@ -8,15 +8,17 @@ from typing import Any
 import pytest
 
 from geoproxy.core.desired import DesiredApp
+from geoproxy.core.diff import calculate_app, prune_plan
 from geoproxy.core.healthchecks import TAG_OWNER, TAG_POP, TAG_RECORD, LiveHealthCheck
 from geoproxy.core.orphans import find_orphans
-from geoproxy.core.plan import Plan, calculate_app, check, mass_deletions, prune_plan
+from geoproxy.core.plan import Plan
 from geoproxy.core.records import LiveRecord, owned_identifier, split_owner
+from geoproxy.core.safety import check, mass_deletions
 from geoproxy.errors import PolicyError
 from geoproxy.policy.catalog import Catalog
 from geoproxy.policy.loader import load_policy
 from tests.unit.conftest import EUW1_ELB, EUW1_ZONE, NAME, ZONE_ID
-from tests.unit.core.test_plan import POLICY, desired_from, in_sync, latency_raw, live
+from tests.unit.core.test_diff import POLICY, desired_from, in_sync, latency_raw, live
 
 OLD = "origin.old.example.com"
 

@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from geoproxy.core.desired import DesiredApp
+from geoproxy.core.diff import calculate_app
 from geoproxy.core.failover import Failover
-from geoproxy.core.plan import AppPlan, Conflict, LiveApp, RecordChange, calculate_app
+from geoproxy.core.live import LiveApp
+from geoproxy.core.plan import AppPlan, Conflict, RecordChange
 from geoproxy.core.records import LiveRecord
 from geoproxy.core.state import (
     STATE_TTL,

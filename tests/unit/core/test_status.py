@@ -9,7 +9,7 @@ import pytest
 
 from geoproxy.core.desired import desired_app
 from geoproxy.core.failover import Failover, apply_overlay
-from geoproxy.core.plan import LiveApp
+from geoproxy.core.live import LiveApp
 from geoproxy.core.records import LiveRecord
 from geoproxy.core.routing import AppRouting
 from geoproxy.core.state import StateRecord

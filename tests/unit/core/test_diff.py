@@ -1,4 +1,4 @@
-"""Unit tests of desired state, the record model and geoproxy.plan (a pure diff)."""
+"""Unit tests of desired state, the record model and the diff (geoproxy.core.diff)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from geoproxy.core.desired import DesiredApp, desired_app
-from geoproxy.core.plan import LiveApp, Plan, RecordChange, calculate_app, check, refuse_conflicts
+from geoproxy.core.diff import calculate_app
+from geoproxy.core.live import LiveApp
+from geoproxy.core.plan import Plan, RecordChange
 from geoproxy.core.records import (
     AliasTarget,
     LatencyRecord,
@@ -18,6 +20,7 @@ from geoproxy.core.records import (
     set_identifier_for,
 )
 from geoproxy.core.routing import route_policy
+from geoproxy.core.safety import check, refuse_conflicts
 from geoproxy.policy.catalog import Catalog
 from geoproxy.policy.loader import load_policy
 from tests.unit.conftest import EUW1_ELB, EUW1_ZONE, NAME, USE1_ELB, USE1_ZONE, ZONE_ID

@@ -1,4 +1,4 @@
-"""Unit tests of the mass-deletion guard (geoproxy.core.plan.mass_deletions)."""
+"""Unit tests of the mass-deletion guard (geoproxy.core.safety.mass_deletions)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from geoproxy.core.plan import AppPlan, Plan, RecordChange, mass_deletions
+from geoproxy.core.plan import AppPlan, Plan, RecordChange
 from geoproxy.core.records import LiveRecord
+from geoproxy.core.safety import mass_deletions
 
 
 def owned(region: str) -> LiveRecord:
