@@ -44,11 +44,6 @@ class DesiredApp:
     manages_cloudfront: bool = False  # the policy has a `cloudfront` section for this app
     owner: str = DEFAULT_OWNER  # marked on every record (see records.owned_identifier)
 
-    def by_key(self) -> dict[tuple[str, str], DesiredRecord]:
-        """Latency records keyed by (type, source region)."""
-        return {(d.record.record_type, d.route.source_region): d
-                for d in self.records if d.route is not None}
-
     def all_records(self) -> tuple[DesiredRecord, ...]:
         return (*self.pairs, *self.records, *((self.state,) if self.state else ()),
                 *self.directs, *self.viewers)

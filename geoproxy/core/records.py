@@ -35,10 +35,6 @@ def split_owner(set_identifier: str) -> tuple[str, str | None]:
     return base, (owner if separator else None)
 
 
-def set_identifier_for(source_region: str, owner: str | None = None) -> str:
-    return owned_identifier(source_region, owner)
-
-
 def without_owner(record_set: dict[str, Any]) -> dict[str, Any]:
     """The record set as it would be without an owner marker: for comparing what Route 53
     answers, which the marker does not change."""
@@ -107,13 +103,6 @@ class AliasTarget:
     hosted_zone_id: str
     evaluate_target_health: bool = False
 
-    def same_as(self, other: AliasTarget) -> bool:
-        return (
-            self.dns_name.lower().rstrip(".") == other.dns_name.lower().rstrip(".")
-            and self.hosted_zone_id == other.hosted_zone_id
-            and self.evaluate_target_health == other.evaluate_target_health
-        )
-
 
 @dataclass(frozen=True)
 class LatencyRecord:
@@ -127,7 +116,7 @@ class LatencyRecord:
 
     @property
     def set_identifier(self) -> str:
-        return set_identifier_for(self.source_region, self.owner)
+        return owned_identifier(self.source_region, self.owner)
 
     @property
     def key(self) -> tuple[str, str, str]:

@@ -16,6 +16,7 @@ from geoproxy.core.edge.plan import FenceTable, FunctionPlan
 from geoproxy.core.failover import Failover
 from geoproxy.core.live import LiveApp
 from geoproxy.core.records import LiveRecord, base_key, canonical, without_owner
+from geoproxy.errors import EXIT_CHANGES, EXIT_FAILOVER_ACTIVE, EXIT_OK
 from geoproxy.policy.catalog import parse_elb_target
 
 State = Literal["ok", "failover", "drift", "missing", "foreign"]
@@ -94,10 +95,10 @@ def status_exit_code(statuses: list[AppStatus], orphans: Sequence[object] = ()) 
     too), 4 only an active failover differs (it is state, not drift, but cron and alerting
     want to know)."""
     if orphans or any(status.differs for status in statuses):
-        return 2
+        return EXIT_CHANGES
     if any(status.failed_over for status in statuses):
-        return 4
-    return 0
+        return EXIT_FAILOVER_ACTIVE
+    return EXIT_OK
 
 
 class _PopNames:

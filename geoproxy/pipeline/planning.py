@@ -153,7 +153,3 @@ def _alias_clashes(distributions: Mapping[str, DistributionPlan],
                                f"distribution {owners[alias]}"
             for plan in distributions.values() for alias in plan.aliases_added
             if alias in owners and owners[alias] != plan.distribution_id}
-
-
-# --- failover and failback -------------------------------------------------------------------
-

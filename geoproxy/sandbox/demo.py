@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import shlex
-import socket
 import tempfile
 from importlib.resources import files
 from pathlib import Path
@@ -31,12 +30,6 @@ NEW_POP = (
 
 def example_policy() -> str:
     return files("geoproxy").joinpath("examples/routing.yaml").read_text(encoding="utf-8")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _isolate_from_real_aws(endpoint_url: str, scratch: Path) -> None:

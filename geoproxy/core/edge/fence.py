@@ -127,10 +127,6 @@ class EdgeFence:
         """Country -> PoP, as the function will route."""
         return {entry.country: entry.pop for entry in self.countries}
 
-    def refusals(self) -> list[EdgeViolation]:
-        """The breaches no --override-compliance allows: the caller must refuse to publish."""
-        return [violation for violation in self.violations if not violation.overridden]
-
 
 def has_viewer_fence(app: Application) -> bool:
     return any(rule.viewer_countries for rule in app.compliance)

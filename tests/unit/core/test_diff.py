@@ -17,7 +17,7 @@ from geoproxy.core.records import (
     LatencyRecord,
     LiveRecord,
     decode_route53_name,
-    set_identifier_for,
+    owned_identifier,
 )
 from geoproxy.core.routing import route_policy
 from geoproxy.core.safety import check, refuse_conflicts
@@ -110,7 +110,7 @@ def test_latency_record_to_route53() -> None:
             "EvaluateTargetHealth": True,
         },
     }
-    assert set_identifier_for("us-east-1") == "geoproxy:us-east-1"
+    assert owned_identifier("us-east-1", None) == "geoproxy:us-east-1"
 
 
 def test_desired_records_from_routing(desired: DesiredApp) -> None:
@@ -201,17 +201,6 @@ def test_live_record_accessors() -> None:
     assert simple.alias_target() is None
     assert simple.describe() == "origin.example.com A (simple)"
     assert simple.value_text() == "192.0.2.1, 192.0.2.2"
-
-
-def test_alias_target_same_as() -> None:
-    base = AliasTarget(EUW1_ELB, EUW1_ZONE, False)
-    assert base.same_as(AliasTarget(EUW1_ELB.upper() + ".", EUW1_ZONE, False))
-    assert not base.same_as(AliasTarget(USE1_ELB, EUW1_ZONE, False))
-    assert not base.same_as(AliasTarget(EUW1_ELB, "Z2IFOLAFXWLO4F", False))
-    assert not base.same_as(AliasTarget(EUW1_ELB, EUW1_ZONE, True))
-
-
-# --- the plan -----------------------------------------------------------------------------------
 
 
 def test_empty_live_creates_everything(desired: DesiredApp) -> None:

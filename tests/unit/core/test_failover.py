@@ -325,7 +325,8 @@ def test_resolve_app_compliant_failover(compiled: Compiled, routing: AppRouting)
     assert state is not None
     assert state.route is None
     assert state.record == StateRecord("_geoproxy.origin.example.com", (f,))
-    targets = {key[1]: d.record.target.dns_name for key, d in resolved.desired.by_key().items()}
+    targets = {d.route.source_region: d.record.target.dns_name
+               for d in resolved.desired.records if d.route is not None}
     assert targets["eu-west-2"] == EUC1_ELB
     assert targets["eu-west-1"] == EUC1_ELB
     assert targets["us-east-1"] == USE1_ELB
