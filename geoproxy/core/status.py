@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from geoproxy.core.desired import DesiredApp
-from geoproxy.core.edge.plan import FenceTable, FunctionPlan
+from geoproxy.core.edge.function import FenceTable
+from geoproxy.core.edge.plan import FunctionPlan
 from geoproxy.core.failover import Failover
 from geoproxy.core.live import LiveApp
 from geoproxy.core.records import LiveRecord, base_key, canonical, without_owner

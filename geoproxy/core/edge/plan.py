@@ -11,12 +11,10 @@ Its associations with the distribution's behaviours are in `behaviours`.
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from geoproxy.core.edge.function import RUNTIME, EdgeFunction
+from geoproxy.core.edge.function import RUNTIME, EdgeFunction, FenceTable
 
 
 @dataclass(frozen=True)
@@ -32,45 +30,6 @@ class LiveFunction:
     @property
     def exists(self) -> bool:
         return self.development_etag is not None
-
-
-@dataclass(frozen=True)
-class FenceTable:
-    """What a function routes: fenced country -> PoP, and where a request without a country
-    goes (None: left to latency routing)."""
-
-    countries: dict[str, str]
-    fail_closed: str | None
-
-    @staticmethod
-    def of_code(code: str | None) -> FenceTable | None:
-        """Read back from code geoproxy generated; None for code it did not (or no code)."""
-        if not code:
-            return None
-        fenced = re.search(r"^var FENCED = (\{.*?\});$", code, re.MULTILINE | re.DOTALL)
-        closed = re.search(r"^var FAIL_CLOSED = (.*);$", code, re.MULTILINE)
-        if not fenced or not closed:
-            return None
-        try:
-            countries = json.loads(fenced.group(1))
-            fail_closed = json.loads(closed.group(1))
-        except ValueError:
-            return None
-        if not isinstance(countries, dict) or not (fail_closed is None
-                                                   or isinstance(fail_closed, str)):
-            return None
-        return FenceTable({str(k): str(v) for k, v in countries.items()}, fail_closed)
-
-    def moves(self, other: FenceTable) -> list[tuple[str, str | None, str | None]]:
-        """(country, PoP here, PoP there) for each country routed differently; the
-        fail-closed route is the country "(no header)"."""
-        moved: list[tuple[str, str | None, str | None]] = [
-            (country, self.countries.get(country), other.countries.get(country))
-            for country in sorted(set(self.countries) | set(other.countries))
-            if self.countries.get(country) != other.countries.get(country)]
-        if self.fail_closed != other.fail_closed:
-            moved.append(("(no header)", self.fail_closed, other.fail_closed))
-        return moved
 
 
 @dataclass

@@ -18,8 +18,8 @@ from geoproxy.core.edge.behaviours import (
     runs_geoproxy_function,
 )
 from geoproxy.core.edge.fence import edge_fence
-from geoproxy.core.edge.function import edge_function
-from geoproxy.core.edge.plan import FenceTable, FunctionPlan, FunctionUpdate, LiveFunction
+from geoproxy.core.edge.function import FenceTable, edge_function
+from geoproxy.core.edge.plan import FunctionPlan, FunctionUpdate, LiveFunction
 from geoproxy.core.managed_fields import FieldChange, differences, viewer_function
 from geoproxy.pipeline import compile_policy
 from tests.conftest import EXAMPLE_POLICY, write_policy
