@@ -1,0 +1,162 @@
+"""In-memory builders of what the pure tests need: applications and policies validated as the
+loader validates a file, compiled (routed) as `geoproxy.pipeline.compile_policy` compiles one,
+and live state as Route 53 lists it. No YAML and no files: a test that is about loading a
+policy belongs in `tests/unit/policy/`.
+
+    app = application(source_regions=["us-east-1", "eu-west-1"], pops=pops("us-east-1", ...))
+    shop = compiled(app)                      # a `Compiled`, as compile_policy returns it
+    routes = routing(app)                     # its `AppRouting`
+    live = live_app(*in_sync({"eu-west-1": "eu-west-1"}))
+
+The ELB names are made up; their hosted zone ids are AWS's documented ALB zones per region.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from geoproxy.core.edge.fence import edge_fence, has_viewer_fence
+from geoproxy.core.edge.function import edge_function
+from geoproxy.core.failover import Failover
+from geoproxy.core.live import LiveApp
+from geoproxy.core.records import LiveRecord
+from geoproxy.core.routing import AppRouting, route_policy
+from geoproxy.pipeline import Compiled
+from geoproxy.policy.catalog import Catalog
+from geoproxy.policy.latency import LatencyTable, shipped_table
+from geoproxy.policy.loader import LoadedPolicy, SourceMap, validate_policy
+from geoproxy.policy.models import DEFAULT_OWNER, Application, Policy
+
+NAME = "origin.example.com"
+ZONE = "example.com"
+ZONE_ID = "ZHOSTED123"
+AT = "2026-01-02T03:04:05Z"
+
+USE1_ELB = "a-1.us-east-1.elb.amazonaws.com"
+EUW1_ELB = "b-2.eu-west-1.elb.amazonaws.com"
+EUC1_ELB = "c-3.eu-central-1.elb.amazonaws.com"
+EUC2_ELB = "d-4.eu-central-2.elb.amazonaws.com"
+USE1_ZONE = "Z35SXDOTRQ7X7K"  # us-east-1 ALB
+EUW1_ZONE = "Z32O12XQLNTSW2"  # eu-west-1 ALB
+EUC1_ZONE = "Z215JYRZR1TBD5"  # eu-central-1 ALB
+
+# PoP -> (ELB target, its ALB hosted zone id): the PoPs `pops()` gives by default.
+TARGETS = {
+    "us-east-1": (USE1_ELB, USE1_ZONE),
+    "eu-west-1": (EUW1_ELB, EUW1_ZONE),
+    "eu-central-1": (EUC1_ELB, EUC1_ZONE),
+}
+# Every PoP a builder knows a target for (eu-central-2's zone is looked up in the catalog).
+ELBS = {**{pop: elb for pop, (elb, _) in TARGETS.items()}, "eu-central-2": EUC2_ELB}
+
+# The compliance rule most tests fence with: EU sources stay on EU PoPs.
+GDPR: dict[str, Any] = {"name": "gdpr", "sources": ["eu-*"], "allowed_pops": ["eu-*"]}
+
+# What a policy built in memory calls its file in errors.
+IN_MEMORY = "<in memory>"
+
+
+@functools.cache
+def catalog() -> Catalog:
+    """The region catalog, loaded once."""
+    return Catalog.load()
+
+
+# --- policies -------------------------------------------------------------------------------
+
+
+def pop(region: str, **settings: Any) -> dict[str, Any]:
+    """A PoP in `region` at its made-up ELB, with `settings` (failover_to, health_check…)."""
+    return {"target": ELBS[region], **settings}
+
+
+def pops(*regions: str) -> dict[str, dict[str, Any]]:
+    """PoPs at `regions` (default: us-east-1, eu-west-1 and eu-central-1)."""
+    return {region: pop(region) for region in regions or TARGETS}
+
+
+def application(**overrides: Any) -> Application:
+    """The application `shop` at NAME in ZONE with the default `pops()`; `overrides` are
+    its policy keys, as the YAML spells them. Validated by the schema, as the loader does."""
+    data: dict[str, Any] = {"name": "shop", "zone": ZONE, "record": NAME, "pops": pops()}
+    data.update(overrides)
+    return Application.model_validate(data)
+
+
+def policy(*apps: Application, owner: str = DEFAULT_OWNER) -> Policy:
+    """A policy of `apps` (default: `application()`), validated as the loader validates a
+    file: the schema, then the checks that need the region catalog (raises PolicyError)."""
+    data = {"version": 1, "owner": owner, "applications": list(apps) or [application()]}
+    return validate_policy(data, IN_MEMORY, SourceMap({}), catalog())
+
+
+def compiled(*apps: Application, owner: str = DEFAULT_OWNER,
+             table: LatencyTable | None = None) -> Compiled:
+    """What `compile_policy` returns for a file holding these applications: routed against
+    `table` (default: the shipped latency table), an edge fence refused as it refuses it."""
+    loaded = LoadedPolicy(IN_MEMORY, policy(*apps, owner=owner), SourceMap({}))
+    table = table or shipped_table()
+    result = Compiled(loaded, catalog(), route_policy(loaded, catalog(), table), table)
+    for app_routing in result.routing.applications:
+        if has_viewer_fence(app_routing.app):
+            fence = edge_fence(app_routing.app, catalog(), result.owner)
+            if fence is not None:
+                edge_function(fence)
+    return result
+
+
+def routing(app: Application | None = None, **options: Any) -> AppRouting:
+    """The routes of `app` (default: `application()`), compiled alone; `options` go to
+    `compiled`."""
+    app = app or application()
+    return compiled(app, **options).app_routing(app.name)
+
+
+def failover(from_pop: str, to_pop: str, *, by: str = "", reason: str = "",
+             override: str = "", at: str = AT) -> Failover:
+    return Failover(from_pop, to_pop, at, by, reason, override)
+
+
+def overlay(*failovers: Failover) -> dict[str, Failover]:
+    """Failovers keyed by the PoP each leaves, as the state record holds them."""
+    return {f.from_pop: f for f in failovers}
+
+
+# --- live state -----------------------------------------------------------------------------
+
+
+def latency_record(source: str, pop: str | None = None, *, target: tuple[str, str] | None = None,
+                   name: str = NAME, record_type: str = "A",
+                   set_identifier: str | None = None, health: bool = False) -> dict[str, Any]:
+    """geoproxy's latency record for `source` as Route 53 lists it: an alias to `pop`'s
+    ELB, or to `target` (DNS name, hosted zone id); marked with the default owner unless
+    `set_identifier` says otherwise."""
+    if target is None:
+        assert pop is not None, "a PoP or a target"
+        target = TARGETS[pop]
+    dns, zone = target
+    return {"Name": name + ".", "Type": record_type,
+            "SetIdentifier": (set_identifier if set_identifier is not None
+                              else f"geoproxy:{source}@{DEFAULT_OWNER}"),
+            "Region": source, "AliasTarget": {"HostedZoneId": zone, "DNSName": dns + ".",
+                                              "EvaluateTargetHealth": health}}
+
+
+def in_sync(routes: Mapping[str, str], **options: Any) -> list[dict[str, Any]]:
+    """The latency records of `routes` (source -> PoP); `options` go to `latency_record`."""
+    return [latency_record(source, pop, **options) for source, pop in routes.items()]
+
+
+def live_app(*records: dict[str, Any] | LiveRecord, zone_id: str = ZONE_ID,
+             zone_name: str = ZONE) -> LiveApp:
+    """What `live` reads for one application: these record sets in its zone."""
+    return LiveApp(zone_id, zone_name, tuple(live_records(records)))
+
+
+def live_records(records: Iterable[dict[str, Any] | LiveRecord]) -> list[LiveRecord]:
+    """Record sets as Route 53 lists them, each kept as it is (not copied): an exact DELETE
+    sends that very dict, and tests check it does."""
+    return [record if isinstance(record, LiveRecord) else LiveRecord(record)
+            for record in records]
