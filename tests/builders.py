@@ -85,6 +85,22 @@ def application(**overrides: Any) -> Application:
     return Application.model_validate(data)
 
 
+def example_application(**overrides: Any) -> Application:
+    """The application of the example policy geoproxy ships (`routing.yaml`), built in
+    memory; `tests/unit/policy/test_builders.py` checks it is what loading the file gives."""
+    data: dict[str, Any] = {
+        "name": "shop", "zone": ZONE, "record": "origin.shop.example.com",
+        "record_types": ["A"], "source_regions": "all",
+        "pops": {"us-east-1": {"target": "shop-use1-123.us-east-1.elb.amazonaws.com"},
+                 "eu-west-1": {"target": "shop-euw1-456.eu-west-1.elb.amazonaws.com"},
+                 "ap-southeast-1": {"target": "shop-apse1-789.ap-southeast-1.elb.amazonaws.com",
+                                    "hosted_zone_id": "Z1LMS91P8CMLE5"}},
+        "force": {"me-south-1": "us-east-1"}, "evaluate_target_health": False,
+        "compliance": [GDPR]}
+    data.update(overrides)
+    return Application.model_validate(data)
+
+
 def policy(*apps: Application, owner: str = DEFAULT_OWNER) -> Policy:
     """A policy of `apps` (default: `application()`), validated as the loader validates a
     file: the schema, then the checks that need the region catalog (raises PolicyError)."""
