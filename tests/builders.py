@@ -108,11 +108,17 @@ def policy(*apps: Application, owner: str = DEFAULT_OWNER) -> Policy:
     return validate_policy(data, IN_MEMORY, SourceMap({}), catalog())
 
 
+def loaded_policy(*apps: Application, owner: str = DEFAULT_OWNER) -> LoadedPolicy:
+    """`policy(*apps)` as `load_policy` returns a file's (with no lines to point errors at):
+    what `route_policy` takes."""
+    return LoadedPolicy(IN_MEMORY, policy(*apps, owner=owner), SourceMap({}))
+
+
 def compiled(*apps: Application, owner: str = DEFAULT_OWNER,
              table: LatencyTable | None = None) -> Compiled:
     """What `compile_policy` returns for a file holding these applications: routed against
     `table` (default: the shipped latency table), an edge fence refused as it refuses it."""
-    loaded = LoadedPolicy(IN_MEMORY, policy(*apps, owner=owner), SourceMap({}))
+    loaded = loaded_policy(*apps, owner=owner)
     table = table or shipped_table()
     result = Compiled(loaded, catalog(), route_policy(loaded, catalog(), table), table)
     for app_routing in result.routing.applications:
