@@ -12,6 +12,7 @@ from geoproxy.errors import Issue, PolicyError
 from geoproxy.policy.catalog import Catalog
 from geoproxy.policy.loader import LoadedPolicy, load_policy
 from geoproxy.policy.models import normalize_dns_name
+from tests.conftest import MINIMAL_POLICY
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -50,16 +51,7 @@ def summary(error: PolicyError) -> list[tuple[str, int | None, str]]:
 
 
 # A valid one-application policy; line numbers below refer to this text.
-VALID = """\
-version: 1
-applications:
-  - name: shop
-    zone: example.com
-    record: origin.example.com
-    pops:
-      us-east-1: {target: a-1.us-east-1.elb.amazonaws.com}
-      eu-west-1: {target: b-2.eu-west-1.elb.amazonaws.com}
-"""
+VALID = MINIMAL_POLICY
 
 
 # --- the shipped policy -----------------------------------------------------------------------

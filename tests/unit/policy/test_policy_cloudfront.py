@@ -13,17 +13,10 @@ from geoproxy.pipeline import compile_policy
 from geoproxy.policy.catalog import Catalog
 from geoproxy.policy.loader import load_policy
 from geoproxy.policy.models import Application
+from tests.conftest import MINIMAL_POLICY
 
 # Line numbers below refer to this text; the `cloudfront` block starts on line 9.
-BASE = """\
-version: 1
-applications:
-  - name: shop
-    zone: example.com
-    record: origin.example.com
-    pops:
-      us-east-1: {target: a-1.us-east-1.elb.amazonaws.com}
-      eu-west-1: {target: b-2.eu-west-1.elb.amazonaws.com}
+BASE = MINIMAL_POLICY + """\
     cloudfront:
       distribution_id: E2EXAMPLE123
 """

@@ -21,6 +21,7 @@ from geoproxy.policy.countries import (
     expand_countries,
 )
 from geoproxy.policy.loader import load_policy
+from tests.conftest import MINIMAL_POLICY
 
 RULE = "applications[0].compliance[0]"
 SECOND = "applications[0].compliance[1]"
@@ -32,15 +33,7 @@ CLOUDFRONT = """\
 
 def policy(rules: str, cloudfront: str = CLOUDFRONT) -> str:
     """One application with four PoPs (two EU ones, Zurich, Virginia) and these rules."""
-    return f"""\
-version: 1
-applications:
-  - name: shop
-    zone: example.com
-    record: origin.example.com
-    pops:
-      us-east-1: {{target: a-1.us-east-1.elb.amazonaws.com}}
-      eu-west-1: {{target: b-2.eu-west-1.elb.amazonaws.com}}
+    return MINIMAL_POLICY + f"""\
       eu-central-1: {{target: c-3.eu-central-1.elb.amazonaws.com}}
       eu-central-2: {{target: d-4.eu-central-2.elb.amazonaws.com}}
 {cloudfront}    compliance:
