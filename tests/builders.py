@@ -38,6 +38,7 @@ USE1_ELB = "a-1.us-east-1.elb.amazonaws.com"
 EUW1_ELB = "b-2.eu-west-1.elb.amazonaws.com"
 EUC1_ELB = "c-3.eu-central-1.elb.amazonaws.com"
 EUC2_ELB = "d-4.eu-central-2.elb.amazonaws.com"
+APSE1_ELB = "c-3.ap-southeast-1.elb.amazonaws.com"
 USE1_ZONE = "Z35SXDOTRQ7X7K"  # us-east-1 ALB
 EUW1_ZONE = "Z32O12XQLNTSW2"  # eu-west-1 ALB
 EUC1_ZONE = "Z215JYRZR1TBD5"  # eu-central-1 ALB
@@ -48,8 +49,9 @@ TARGETS = {
     "eu-west-1": (EUW1_ELB, EUW1_ZONE),
     "eu-central-1": (EUC1_ELB, EUC1_ZONE),
 }
-# Every PoP a builder knows a target for (eu-central-2's zone is looked up in the catalog).
-ELBS = {**{pop: elb for pop, (elb, _) in TARGETS.items()}, "eu-central-2": EUC2_ELB}
+# Every PoP a builder knows a target for (the zones of the others are the catalog's).
+ELBS = {**{pop: elb for pop, (elb, _) in TARGETS.items()}, "eu-central-2": EUC2_ELB,
+        "ap-southeast-1": APSE1_ELB}
 
 # The compliance rule most tests fence with: EU sources stay on EU PoPs.
 GDPR: dict[str, Any] = {"name": "gdpr", "sources": ["eu-*"], "allowed_pops": ["eu-*"]}
@@ -106,6 +108,16 @@ def policy(*apps: Application, owner: str = DEFAULT_OWNER) -> Policy:
     file: the schema, then the checks that need the region catalog (raises PolicyError)."""
     data = {"version": 1, "owner": owner, "applications": list(apps) or [application()]}
     return validate_policy(data, IN_MEMORY, SourceMap({}), catalog())
+
+
+def document(*apps: Application, owner: str | None = None) -> dict[str, Any]:
+    """The policy of `apps` as its YAML file would hold it: the keys each was built with
+    (what the JSON schema, which editors check files with, must accept)."""
+    data: dict[str, Any] = {"version": 1}
+    if owner is not None:
+        data["owner"] = owner
+    data["applications"] = [app.model_dump(mode="json", exclude_unset=True) for app in apps]
+    return data
 
 
 def loaded_policy(*apps: Application, owner: str = DEFAULT_OWNER) -> LoadedPolicy:
