@@ -82,7 +82,6 @@ def _valid_texts() -> dict[str, str]:
     from tests.e2e.test_latency import DISTANCE
     from tests.e2e.test_runbook import POLICY as RUNBOOK
     from tests.e2e.test_saved_plans import TOKYO_POLICY
-    from tests.unit.core import test_iam
     from tests.unit.policy import test_policy, test_policy_cloudfront, test_policy_hostile
 
     return {
@@ -97,13 +96,12 @@ def _valid_texts() -> dict[str, str]:
         "many apps": many_apps_policy(3, ("example.com", "example.org")),
         "unit valid": test_policy.VALID, "hostile valid": test_policy_hostile.VALID,
         "unit cloudfront": test_policy_cloudfront.BASE + test_policy_cloudfront.SECOND_APP,
-        "iam cloudfront": EXAMPLE_POLICY + test_iam.CLOUDFRONT,
     }
 
 
 def _built_policies() -> dict[str, dict[str, Any]]:
     """The policies the core tests build in memory, as their files would hold them."""
-    from tests.unit.core import test_cloudfront, test_diff, test_failover, test_state
+    from tests.unit.core import test_cloudfront, test_diff, test_failover, test_iam, test_state
     from tests.unit.core.edge import test_fence, test_plan
     from tests.unit.core.test_latency import shop as latency_shop
 
@@ -115,6 +113,7 @@ def _built_policies() -> dict[str, dict[str, Any]]:
         "core edge fence": document(test_fence.shop()),
         "core edge plan": document(test_plan.FENCED),
         "built example": document(example_application()),
+        "iam cloudfront": document(test_iam.FRONTED), "iam fenced": document(test_iam.FENCED),
     }
 
 
