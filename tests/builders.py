@@ -103,11 +103,13 @@ def example_application(**overrides: Any) -> Application:
     return Application.model_validate(data)
 
 
-def policy(*apps: Application, owner: str = DEFAULT_OWNER) -> Policy:
+def policy(*apps: Application, owner: str = DEFAULT_OWNER,
+           regions: Catalog | None = None) -> Policy:
     """A policy of `apps` (default: `application()`), validated as the loader validates a
-    file: the schema, then the checks that need the region catalog (raises PolicyError)."""
+    file: the schema, then the checks that need the region catalog (`regions`, default the
+    shipped one); raises PolicyError."""
     data = {"version": 1, "owner": owner, "applications": list(apps) or [application()]}
-    return validate_policy(data, IN_MEMORY, SourceMap({}), catalog())
+    return validate_policy(data, IN_MEMORY, SourceMap({}), regions or catalog())
 
 
 def document(*apps: Application, owner: str | None = None) -> dict[str, Any]:
@@ -120,10 +122,11 @@ def document(*apps: Application, owner: str | None = None) -> dict[str, Any]:
     return data
 
 
-def loaded_policy(*apps: Application, owner: str = DEFAULT_OWNER) -> LoadedPolicy:
+def loaded_policy(*apps: Application, owner: str = DEFAULT_OWNER,
+                  regions: Catalog | None = None) -> LoadedPolicy:
     """`policy(*apps)` as `load_policy` returns a file's (with no lines to point errors at):
     what `route_policy` takes."""
-    return LoadedPolicy(IN_MEMORY, policy(*apps, owner=owner), SourceMap({}))
+    return LoadedPolicy(IN_MEMORY, policy(*apps, owner=owner, regions=regions), SourceMap({}))
 
 
 def compiled(*apps: Application, owner: str = DEFAULT_OWNER,
