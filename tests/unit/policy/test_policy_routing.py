@@ -13,6 +13,7 @@ from geoproxy.core.routing import route_policy
 from geoproxy.errors import PolicyError
 from geoproxy.policy.catalog import Catalog, botocore_latency_regions
 from geoproxy.policy.loader import load_policy
+from tests.conftest import MINIMAL_POLICY, write_policy
 
 
 @pytest.fixture(scope="module")
@@ -26,16 +27,8 @@ def policy_file(tmp_path: Path, body: str) -> Path:
 
     Line 1 is `version: 1`; `body` starts on line 6.
     """
-    text = textwrap.dedent("""\
-        version: 1
-        applications:
-          - name: shop
-            zone: example.com
-            record: origin.example.com
-        """) + textwrap.indent(textwrap.dedent(body), "    ")
-    path = tmp_path / "routing.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    head = MINIMAL_POLICY.split("    pops:\n")[0]
+    return write_policy(tmp_path, head + textwrap.indent(textwrap.dedent(body), "    "))
 
 
 def routing_error(tmp_path: Path, body: str, catalog: Catalog) -> PolicyError:
