@@ -1,4 +1,5 @@
-"""Shared by every level: the repository, the example policy, and writing a policy file.
+"""Shared by every level: the repository, the example and minimal policies, and writing a
+policy file.
 
 Each level has its own conftest.py: `unit/` (fixture names and ids of the pure tests) and
 `e2e/` (the real CLI in a subprocess against the strict emulator, and reading its records).
@@ -12,6 +13,19 @@ pytest_plugins = ["tests.strictaws.fixtures"]
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_POLICY = (REPO / "routing.yaml").read_text(encoding="utf-8")
+
+# The smallest valid policy: one application and two PoPs. Tests of loading count its lines
+# (the application on line 3, `record` on 5, `pops` on 6), and append to it.
+MINIMAL_POLICY = """\
+version: 1
+applications:
+  - name: shop
+    zone: example.com
+    record: origin.example.com
+    pops:
+      us-east-1: {target: a-1.us-east-1.elb.amazonaws.com}
+      eu-west-1: {target: b-2.eu-west-1.elb.amazonaws.com}
+"""
 
 def write_policy(directory: Path, text: str = EXAMPLE_POLICY, name: str = "routing.yaml") -> Path:
     path = directory / name

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import many_apps_policy, write_policy
-from tests.e2e.conftest import RunCli
+from tests.conftest import EXAMPLE_POLICY, many_apps_policy, write_policy
+from tests.e2e.conftest import RunCli, records_at
 
 pytestmark = pytest.mark.e2e
 
@@ -103,3 +103,21 @@ def test_a_saved_plan_of_many_applications_reads_its_zone_once(
     assert reads(aws.operations()) == Counter({
         "GetHostedZone": 1, "ListResourceRecordSets": 1, "ListHostedZones": 1,
         "ChangeResourceRecordSets": batches_for([RECORDS_PER_APP] * 100)})
+
+
+def test_changes_past_route53_limits_split_by_name(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    body = EXAMPLE_POLICY.split("applications:\n", 1)[1]
+    apps = "".join(body.replace("name: shop", f"name: app{index}")
+                   .replace("origin.shop.", f"origin.app{index}.") for index in range(30))
+    write_policy(tmp_path, "version: 1\napplications:\n" + apps)
+    aws.reset_log()
+
+    result = run_cli("apply", "--yes")
+
+    assert result.returncode == 0, result.stderr
+    # 30 x 34 = 1,020 records: more than one batch holds, and no name is split across two.
+    assert aws.count("ChangeResourceRecordSets") == 2
+    for index in range(30):
+        assert len(records_at(aws, zone, f"origin.app{index}.example.com.")) == 34

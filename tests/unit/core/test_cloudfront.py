@@ -5,8 +5,6 @@ enter a plan (geoproxy.plan). Pure: no AWS, no network."""
 from __future__ import annotations
 
 import copy
-import textwrap
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,9 +23,11 @@ from geoproxy.core.managed_fields import PATH_ALIASES, PATH_GEO, PATH_TARGET, Fi
 from geoproxy.core.names import direct_name
 from geoproxy.core.plan import AppPlan, Plan, RecordChange
 from geoproxy.core.records import AliasTarget, LiveRecord, OwnedAliasRecord
-from geoproxy.pipeline import Compiled, compile_policy
+from geoproxy.pipeline import Compiled
 from geoproxy.policy.catalog import CLOUDFRONT_HOSTED_ZONE_ID, Catalog
 from geoproxy.policy.models import Application
+from tests import builders
+from tests.builders import application, pops
 from tests.unit.conftest import EUW1_ELB, EUW1_ZONE, USE1_ELB, USE1_ZONE, ZONE_ID
 
 RECORD = "origin.example.com"
@@ -35,47 +35,38 @@ DIST_ID = "E2EXAMPLE123"
 DIST_DOMAIN = "d111111abcdef8.cloudfront.net"
 CACHE_POLICY = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 
-BASE = f"""\
-version: 1
-applications:
-  - name: shop
-    zone: example.com
-    record: {RECORD}
-    record_types: {{record_types}}
-    source_regions: [us-east-1, eu-west-1]
-    pops:
-      us-east-1: {{{{target: {USE1_ELB}}}}}
-      eu-west-1: {{{{target: {EUW1_ELB}}}}}
-    cloudfront:
-"""
+DEFAULT_CLOUDFRONT: dict[str, Any] = {
+    "distribution_id": DIST_ID, "aliases": ["www.example.com", "shop.example.com"],
+    "geo_restriction": {"type": "blacklist", "countries": ["KP", "CU"]}}
 
-DEFAULT_CLOUDFRONT = f"""\
-distribution_id: {DIST_ID}
-aliases: [www.example.com, shop.example.com]
-geo_restriction: {{type: blacklist, countries: [KP, CU]}}
-"""
+WITH_FAILOVER: dict[str, Any] = {
+    **DEFAULT_CLOUDFRONT, "origin_failover": {"secondary_pop": "us-east-1"}}
+WITH_FAILOVER_TO_EUW1: dict[str, Any] = {
+    **DEFAULT_CLOUDFRONT, "origin_failover": {"secondary_pop": "eu-west-1"}}
 
-FAILOVER = "origin_failover: {secondary_pop: us-east-1}\n"
+
+def shop(cloudfront: dict[str, Any], record_types: list[str] | None = None,
+         regions: tuple[str, ...] = ("us-east-1", "eu-west-1")) -> Application:
+    """The application of these tests: its PoPs are its only source regions."""
+    return application(record=RECORD, record_types=record_types or ["A"],
+                       source_regions=list(regions), pops=pops(*regions),
+                       cloudfront=cloudfront)
 
 
 @pytest.fixture
-def compile_app(tmp_path: Path, catalog: Catalog) -> Any:
-    """compile_app(cloudfront_yaml, record_types="[A]") -> the compiled policy."""
-    counter = iter(range(1000))
+def compile_app() -> Any:
+    """compile_app(cloudfront settings, record_types=["A"]) -> the compiled policy."""
 
-    def build(cloudfront: str = DEFAULT_CLOUDFRONT, record_types: str = "[A]") -> Compiled:
-        text = BASE.format(record_types=record_types) + textwrap.indent(
-            textwrap.dedent(cloudfront), " " * 6)
-        path = tmp_path / f"routing-{next(counter)}.yaml"
-        path.write_text(text, encoding="utf-8")
-        return compile_policy(path, catalog)
+    def build(cloudfront: dict[str, Any] = DEFAULT_CLOUDFRONT,
+              record_types: list[str] | None = None) -> Compiled:
+        return builders.compiled(shop(cloudfront, record_types))
 
     return build
 
 
 @pytest.fixture
 def make_app(compile_app: Any) -> Any:
-    def build(cloudfront: str = DEFAULT_CLOUDFRONT) -> Application:
+    def build(cloudfront: dict[str, Any] = DEFAULT_CLOUDFRONT) -> Application:
         app: Application = compile_app(cloudfront).routing.applications[0].app
         return app
 
@@ -224,20 +215,14 @@ def test_apply_settings_on_a_fresh_distribution(make_app: Any) -> None:
 
 
 def test_apply_settings_with_origin_settings_and_an_origin_id(make_app: Any) -> None:
-    app = make_app(f"""\
-        distribution_id: {DIST_ID}
-        origin_id: web-geo
-        origin:
-          protocol_policy: match-viewer
-          https_port: 8443
-          http_port: 8080
-          read_timeout: 60
-          keepalive_timeout: 10
-          ssl_protocols: [TLSv1.2, TLSv1.1]
-          connection_attempts: 2
-          connection_timeout: 5
-        geo_restriction: {{type: whitelist, countries: [DE, FR]}}
-        """)
+    app = make_app({
+        "distribution_id": DIST_ID,
+        "origin_id": "web-geo",
+        "origin": {"protocol_policy": "match-viewer", "https_port": 8443, "http_port": 8080,
+                   "read_timeout": 60, "keepalive_timeout": 10,
+                   "ssl_protocols": ["TLSv1.2", "TLSv1.1"], "connection_attempts": 2,
+                   "connection_timeout": 5},
+        "geo_restriction": {"type": "whitelist", "countries": ["DE", "FR"]}})
     assert app.origin_id == "web-geo"
 
     new = apply_settings(distribution_config(), app)
@@ -266,7 +251,7 @@ def test_apply_settings_replaces_aliases_and_geo_exactly(make_app: Any) -> None:
     config["Aliases"] = {"Quantity": 2, "Items": ["old.example.com", "www.example.com"]}
     config["Restrictions"]["GeoRestriction"] = {"RestrictionType": "whitelist", "Quantity": 1,
                                                 "Items": ["US"]}
-    new = apply_settings(config, make_app(f"distribution_id: {DIST_ID}\n"))
+    new = apply_settings(config, make_app({"distribution_id": DIST_ID}))
     assert new["Aliases"] == {"Quantity": 0}
     assert new["Restrictions"]["GeoRestriction"] == {"RestrictionType": "none", "Quantity": 0}
 
@@ -322,8 +307,8 @@ def test_an_s3_origin_at_geoproxys_id_becomes_a_custom_origin(make_app: Any) -> 
 
 
 def test_apply_settings_with_origin_failover(make_app: Any) -> None:
-    app = make_app(DEFAULT_CLOUDFRONT + "origin_failover:\n"
-                   "  secondary_pop: us-east-1\n  status_codes: [504, 500, 403]\n")
+    app = make_app({**DEFAULT_CLOUDFRONT, "origin_failover": {
+        "secondary_pop": "us-east-1", "status_codes": [504, 500, 403]}})
     config = distribution_config()
     pristine = copy.deepcopy(config)
 
@@ -355,7 +340,7 @@ USER_GROUP = {
 
 
 def test_switching_origin_failover_off_keeps_user_origin_groups(make_app: Any) -> None:
-    with_failover = apply_settings(distribution_config(), make_app(DEFAULT_CLOUDFRONT + FAILOVER))
+    with_failover = apply_settings(distribution_config(), make_app(WITH_FAILOVER))
     with_failover["OriginGroups"] = {"Quantity": 2, "Items": [
         copy.deepcopy(USER_GROUP), *with_failover["OriginGroups"]["Items"]]}
 
@@ -376,8 +361,8 @@ def test_switching_origin_failover_off_keeps_user_origin_groups(make_app: Any) -
 
 
 def test_changing_the_secondary_pop_replaces_the_direct_origin(make_app: Any) -> None:
-    before = apply_settings(distribution_config(), make_app(DEFAULT_CLOUDFRONT + FAILOVER))
-    app = make_app(DEFAULT_CLOUDFRONT + "origin_failover: {secondary_pop: eu-west-1}\n")
+    before = apply_settings(distribution_config(), make_app(WITH_FAILOVER))
+    app = make_app(WITH_FAILOVER_TO_EUW1)
 
     new = apply_settings(before, app)
 
@@ -406,18 +391,12 @@ def test_a_user_origin_named_like_a_direct_origin_of_another_prefix_is_kept(
         "legacy", "assets", "geoproxy-shopping-us-east-1", "geoproxy-shop"]
 
 
-def test_the_direct_origin_of_a_removed_pop_is_removed(compile_app: Any, tmp_path: Path,
-                                                       catalog: Catalog) -> None:
+def test_the_direct_origin_of_a_removed_pop_is_removed(compile_app: Any) -> None:
     before = apply_settings(distribution_config(),
-                            compile_app(DEFAULT_CLOUDFRONT + FAILOVER).routing.applications[0].app)
+                            compile_app(WITH_FAILOVER).routing.applications[0].app)
     # The us-east-1 PoP leaves the policy, and the fallback moves to eu-west-1.
-    text = BASE.format(record_types="[A]").replace(
-        f"      us-east-1: {{target: {USE1_ELB}}}\n", "").replace(
-        "[us-east-1, eu-west-1]", "[eu-west-1]") + textwrap.indent(
-        DEFAULT_CLOUDFRONT + "origin_failover: {secondary_pop: eu-west-1}\n", " " * 6)
-    path = tmp_path / "without-use1.yaml"
-    path.write_text(text, encoding="utf-8")
-    app = compile_policy(path, catalog).routing.applications[0].app
+    without_use1 = shop(WITH_FAILOVER_TO_EUW1, regions=("eu-west-1",))
+    app = builders.compiled(without_use1).routing.applications[0].app
     assert list(app.pops) == ["eu-west-1"]
 
     new = apply_settings(before, app)
@@ -431,11 +410,12 @@ def test_the_direct_origin_of_a_removed_pop_is_removed(compile_app: Any, tmp_pat
 
 @pytest.mark.parametrize("cloudfront", [
     DEFAULT_CLOUDFRONT,
-    DEFAULT_CLOUDFRONT + FAILOVER,
-    f"distribution_id: {DIST_ID}\norigin_id: web\norigin: {{ssl_protocols: [TLSv1.1, TLSv1.2]}}\n"
-    "geo_restriction: {type: whitelist, countries: [US, CA]}\n",
+    WITH_FAILOVER,
+    {"distribution_id": DIST_ID, "origin_id": "web",
+     "origin": {"ssl_protocols": ["TLSv1.1", "TLSv1.2"]},
+     "geo_restriction": {"type": "whitelist", "countries": ["US", "CA"]}},
 ])
-def test_apply_settings_is_idempotent(make_app: Any, cloudfront: str) -> None:
+def test_apply_settings_is_idempotent(make_app: Any, cloudfront: dict[str, Any]) -> None:
     app = make_app(cloudfront)
     once = apply_settings(distribution_config(), app)
     twice = apply_settings(once, app)
@@ -458,7 +438,7 @@ def test_diff_on_a_fresh_distribution(make_app: Any) -> None:
 
 
 def test_diff_with_origin_failover(make_app: Any) -> None:
-    app = make_app(DEFAULT_CLOUDFRONT + FAILOVER)
+    app = make_app(WITH_FAILOVER)
     config = apply_settings(distribution_config(), make_app())  # in sync, without failover
     assert diff(config, apply_settings(config, app), app) == [
         FieldChange("Origins[geoproxy-shop-us-east-1]", None,
@@ -485,7 +465,7 @@ def test_diff_names_each_changed_origin_setting(make_app: Any) -> None:
 
 
 def test_diff_of_a_changed_origin_group(make_app: Any) -> None:
-    app = make_app(DEFAULT_CLOUDFRONT + FAILOVER)
+    app = make_app(WITH_FAILOVER)
     live = apply_settings(distribution_config(), app)
     group = live["OriginGroups"]["Items"][0]
     group["FailoverCriteria"]["StatusCodes"] = {"Quantity": 1, "Items": [500]}
@@ -499,13 +479,12 @@ def test_diff_of_a_changed_origin_group(make_app: Any) -> None:
 
 
 def test_diff_ignores_the_order_of_aliases_protocols_countries_and_codes(make_app: Any) -> None:
-    app = make_app(f"""\
-        distribution_id: {DIST_ID}
-        aliases: [www.example.com, shop.example.com, api.example.com]
-        origin: {{ssl_protocols: [TLSv1.2, TLSv1.1, TLSv1]}}
-        geo_restriction: {{type: whitelist, countries: [US, CA, MX]}}
-        origin_failover: {{secondary_pop: eu-west-1, status_codes: [502, 500]}}
-        """)
+    app = make_app({
+        "distribution_id": DIST_ID,
+        "aliases": ["www.example.com", "shop.example.com", "api.example.com"],
+        "origin": {"ssl_protocols": ["TLSv1.2", "TLSv1.1", "TLSv1"]},
+        "geo_restriction": {"type": "whitelist", "countries": ["US", "CA", "MX"]},
+        "origin_failover": {"secondary_pop": "eu-west-1", "status_codes": [502, 500]}})
     live = apply_settings(distribution_config(), app)
     live["Aliases"]["Items"].reverse()
     origins_of(live)["geoproxy-shop"]["CustomOriginConfig"]["OriginSslProtocols"][
@@ -532,7 +511,7 @@ def test_diff_never_shows_user_origins(make_app: Any) -> None:
 
 
 def test_diff_of_a_config_without_restrictions(make_app: Any) -> None:
-    app = make_app(f"distribution_id: {DIST_ID}\n")
+    app = make_app({"distribution_id": DIST_ID})
     config = distribution_config()
     del config["Restrictions"]
     del config["Aliases"]
@@ -640,17 +619,16 @@ def test_viewer_records_a_and_aaaa_with_ipv6(compile_app: Any, catalog: Catalog)
 
 def test_viewer_records_a_only_without_ipv6(compile_app: Any, catalog: Catalog) -> None:
     # The application's record types do not matter to viewers: the distribution's do.
-    compiled = compile_app(record_types="[A, AAAA]")
+    compiled = compile_app(record_types=["A", "AAAA"])
     desired = desired_for(compiled, catalog, dist_plan(ipv6=False))
     assert [(d.record.name, d.record.record_type) for d in desired.viewers] == [
         ("www.example.com", "A"), ("shop.example.com", "A")]
 
 
 def test_an_alias_outside_the_zone_gets_no_record(compile_app: Any, catalog: Catalog) -> None:
-    compiled = compile_app(f"""\
-        distribution_id: {DIST_ID}
-        aliases: [cdn.example.net, example.com, notexample.com, shop.example.com]
-        """)
+    compiled = compile_app({
+        "distribution_id": DIST_ID,
+        "aliases": ["cdn.example.net", "example.com", "notexample.com", "shop.example.com"]})
     desired = desired_for(compiled, catalog,
                           dist_plan(ipv6=False, live=("gone.example.com", "old.example.org")))
     assert [d.record.name for d in desired.viewers] == ["example.com", "shop.example.com"]
@@ -664,13 +642,13 @@ def test_an_alias_outside_the_zone_gets_no_record(compile_app: Any, catalog: Cat
 
 def test_no_cloudfront_records_without_a_distribution_plan(compile_app: Any,
                                                            catalog: Catalog) -> None:
-    desired = desired_for(compile_app(DEFAULT_CLOUDFRONT + FAILOVER), catalog, None)
+    desired = desired_for(compile_app(WITH_FAILOVER), catalog, None)
     assert (desired.directs, desired.viewers, desired.viewer_names) == ((), (), ())
 
 
 def test_direct_records_per_record_type(compile_app: Any, catalog: Catalog) -> None:
-    compiled = compile_app(DEFAULT_CLOUDFRONT + "origin_failover: {secondary_pop: eu-west-1}\n",
-                           record_types="[AAAA, A]")
+    compiled = compile_app(WITH_FAILOVER_TO_EUW1,
+                           record_types=["AAAA", "A"])
     desired = desired_for(compiled, catalog, dist_plan(ipv6=False))
     assert [d.record.to_route53() for d in desired.directs] == [
         {"Name": "eu-west-1.origin.example.com.", "Type": record_type,
@@ -785,7 +763,7 @@ def test_a_distribution_in_sync_adds_nothing_to_the_plan(compile_app: Any,
 
 def test_after_distribution_only_for_viewer_creates_and_updates(compile_app: Any,
                                                                 catalog: Catalog) -> None:
-    compiled = compile_app(DEFAULT_CLOUDFRONT + FAILOVER)
+    compiled = compile_app(WITH_FAILOVER)
     distribution = dist_plan(ipv6=False, live=("old.example.com", "www.example.com"),
                              changes=[FieldChange(PATH_ALIASES, ["old.example.com"],
                                                   ["shop.example.com", "www.example.com"])])

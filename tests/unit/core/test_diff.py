@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,24 +19,20 @@ from geoproxy.core.records import (
 )
 from geoproxy.core.routing import route_policy
 from geoproxy.core.safety import check, refuse_conflicts
-from geoproxy.policy.catalog import Catalog
-from geoproxy.policy.loader import load_policy
+from geoproxy.policy.models import DEFAULT_OWNER, Application
+from tests import builders
+from tests.builders import application, loaded_policy, pops
 from tests.unit.conftest import EUW1_ELB, EUW1_ZONE, NAME, USE1_ELB, USE1_ZONE, ZONE_ID
 
-POLICY = f"""\
-version: 1
-applications:
-  - name: shop
-    zone: example.com
-    record: {NAME}
-    record_types: [A]
-    source_regions: [us-east-1, eu-west-2, eu-west-1]
-    pops:
-      us-east-1: {{target: {USE1_ELB}}}
-      eu-west-1: {{target: {EUW1_ELB}}}
-"""
 
-# What routing must give for POLICY: source region -> (PoP target, its ALB zone).
+def shop(**overrides: Any) -> Application:
+    return application(source_regions=["us-east-1", "eu-west-2", "eu-west-1"],
+                       pops=pops("us-east-1", "eu-west-1"), **overrides)
+
+
+SHOP = shop()
+
+# What routing must give for SHOP: source region -> (PoP target, its ALB zone).
 EXPECTED = {
     "eu-west-1": (EUW1_ELB, EUW1_ZONE),
     "eu-west-2": (EUW1_ELB, EUW1_ZONE),
@@ -46,17 +40,17 @@ EXPECTED = {
 }
 
 
-def desired_from(tmp_path: Path, text: str, catalog: Catalog) -> list[DesiredApp]:
-    path = tmp_path / "routing.yaml"
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    loaded = load_policy(path, catalog)
-    routing = route_policy(loaded, catalog)
-    return [desired_app(app, catalog, owner=loaded.policy.owner) for app in routing.applications]
+def desired_from(*apps: Application, owner: str = DEFAULT_OWNER) -> list[DesiredApp]:
+    """The desired records of `apps`, routed without a latency table (so by distance)."""
+    loaded = loaded_policy(*apps, owner=owner)
+    routing = route_policy(loaded, builders.catalog())
+    return [desired_app(app, builders.catalog(), owner=loaded.policy.owner)
+            for app in routing.applications]
 
 
 @pytest.fixture
-def desired(tmp_path: Path, catalog: Catalog) -> DesiredApp:
-    return desired_from(tmp_path, POLICY, catalog)[0]
+def desired() -> DesiredApp:
+    return desired_from(SHOP)[0]
 
 
 # Live records, spelt the way ListResourceRecordSets returns them.
@@ -134,9 +128,8 @@ def test_desired_records_from_routing(desired: DesiredApp) -> None:
     assert london.record.to_route53() == latency_raw("eu-west-2", EUW1_ELB, EUW1_ZONE)
 
 
-def test_desired_records_per_type(tmp_path: Path, catalog: Catalog) -> None:
-    text = POLICY.replace("record_types: [A]", "record_types: [AAAA, A]")
-    app = desired_from(tmp_path, text, catalog)[0]
+def test_desired_records_per_type() -> None:
+    app = desired_from(shop(record_types=["AAAA", "A"]))[0]
     assert app.record_types == ("AAAA", "A")
     assert sorted((d.record.record_type, d.record.source_region) for d in app.records) == [
         ("A", "eu-west-1"), ("A", "eu-west-2"), ("A", "us-east-1"),
@@ -438,8 +431,8 @@ def test_records_at_other_names_are_ignored(desired: DesiredApp) -> None:
         assert len(plan.unchanged) == 3
 
 
-def test_mixed_plan_order_and_summary(tmp_path: Path, catalog: Catalog) -> None:
-    app = desired_from(tmp_path, POLICY.replace("[A]", "[A, AAAA]"), catalog)[0]
+def test_mixed_plan_order_and_summary() -> None:
+    app = desired_from(shop(record_types=["A", "AAAA"]))[0]
     raws = [
         simple_raw("A", "192.0.2.10"),
         latency_raw("us-east-1", "old.us-east-1.elb.amazonaws.com", USE1_ZONE,
@@ -466,15 +459,10 @@ def test_mixed_plan_order_and_summary(tmp_path: Path, catalog: Catalog) -> None:
                                "distribution_fields": 0, "functions": 0, "orphans": 0}
 
 
-def test_plan_over_several_apps(tmp_path: Path, catalog: Catalog) -> None:
-    apps = desired_from(tmp_path, POLICY + textwrap.indent(textwrap.dedent(f"""\
-        - name: api
-          zone: example.com
-          record: api.example.com
-          source_regions: [us-east-1]
-          pops:
-            us-east-1: {{target: {USE1_ELB}}}
-        """), "  "), catalog)
+def test_plan_over_several_apps() -> None:
+    api = application(name="api", record="api.example.com", source_regions=["us-east-1"],
+                      pops=pops("us-east-1"))
+    apps = desired_from(SHOP, api)
     shop = calculate_app(apps[0], live(simple_raw("A", "192.0.2.10")))
     api = calculate_app(apps[1], live())
     whole = Plan([shop, api])

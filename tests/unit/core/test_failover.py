@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -20,29 +19,24 @@ from geoproxy.core.failover import (
 )
 from geoproxy.core.routing import AppRouting, Route
 from geoproxy.core.state import StateRecord
-from geoproxy.pipeline import Compiled, compile_policy, resolve_app
-from tests.unit.conftest import AT, EUC1_ELB, EUW1_ELB, NAME, USE1_ELB
+from geoproxy.pipeline import Compiled, resolve_app
+from tests import builders
+from tests.builders import GDPR, application, failover
+from tests.builders import overlay as overlay_of
+from tests.unit.conftest import AT, EUC1_ELB, USE1_ELB
 
-POLICY = f"""\
-version: 1
-applications:
-  - name: shop
-    zone: example.com
-    record: {NAME}
-    source_regions: [us-east-1, us-west-2, sa-east-1, eu-west-1, eu-west-2, eu-west-3,
-                     eu-central-1, eu-north-1, eu-south-1, eu-south-2, il-central-1]
-    # The failover tests fix the base map by distance; choosing by round trip is tested in
-    # test_latency.py.
-    nearest: distance
-    pops:
-      us-east-1: {{target: {USE1_ELB}}}
-      eu-west-1: {{target: {EUW1_ELB}, failover_to: eu-central-1}}
-      eu-central-1: {{target: {EUC1_ELB}}}
-    compliance:
-      - name: gdpr
-        sources: ["eu-*"]
-        allowed_pops: ["eu-*"]
-"""
+# The failover tests fix the base map by distance; choosing by round trip is tested in
+# test_latency.py.
+SHOP = application(
+    source_regions=["us-east-1", "us-west-2", "sa-east-1", "eu-west-1", "eu-west-2",
+                    "eu-west-3", "eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2",
+                    "il-central-1"],
+    nearest="distance",
+    pops={"us-east-1": builders.pop("us-east-1"),
+          "eu-west-1": builders.pop("eu-west-1", failover_to="eu-central-1"),
+          "eu-central-1": builders.pop("eu-central-1")},
+    compliance=[GDPR],
+)
 
 # Where the policy's routing sends each source (checked against real routing below).
 BASE = {
@@ -62,20 +56,9 @@ EU_SOURCES = ("eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west
               "eu-west-2", "eu-west-3")
 
 
-def failover(from_pop: str, to_pop: str, *, override: str = "", reason: str = "",
-             by: str = "") -> Failover:
-    return Failover(from_pop, to_pop, AT, by, reason, override)
-
-
-def overlay_of(*failovers: Failover) -> dict[str, Failover]:
-    return {f.from_pop: f for f in failovers}
-
-
 @pytest.fixture
-def compiled(tmp_path: Path) -> Compiled:
-    path = tmp_path / "routing.yaml"
-    path.write_text(POLICY, encoding="utf-8")
-    return compile_policy(path)
+def compiled() -> Compiled:
+    return builders.compiled(SHOP)
 
 
 @pytest.fixture

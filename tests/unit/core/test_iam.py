@@ -3,33 +3,29 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from geoproxy.core.iam import NAMES_KEY, iam_policy
-from geoproxy.policy.catalog import Catalog
-from geoproxy.policy.loader import load_policy
-from geoproxy.policy.models import Policy
-from tests.conftest import EXAMPLE_POLICY
+from geoproxy.policy.models import DEFAULT_OWNER, Application, Policy
+from tests import builders
+from tests.builders import GDPR, example_application
 from tests.strictaws.iam import evaluate
 
 ZONE = "ZSHOP1"
 ZONE_ARN = f"arn:aws:route53:::hostedzone/{ZONE}"
 ACCOUNT = "111122223333"
 DIST_ARN = f"arn:aws:cloudfront::{ACCOUNT}:distribution/EDFDVBD6EXAMPLE"
-CLOUDFRONT = """\
-    cloudfront:
-      distribution_id: EDFDVBD6EXAMPLE
-      aliases: [shop.example.com, www.elsewhere.org]
-"""
+CLOUDFRONT = {"distribution_id": "EDFDVBD6EXAMPLE",
+              "aliases": ["shop.example.com", "www.elsewhere.org"]}
+# The example policy's application, in front of a distribution.
+FRONTED = example_application(cloudfront=CLOUDFRONT)
 
 
-def load(tmp_path: Path, catalog: Catalog, text: str = EXAMPLE_POLICY) -> Policy:
-    path = tmp_path / "routing.yaml"
-    path.write_text(text, encoding="utf-8")
-    return load_policy(path, catalog).policy
+def load(*apps: Application, owner: str = DEFAULT_OWNER) -> Policy:
+    """The policy of `apps` (default: the example's application), validated as loaded."""
+    return builders.policy(*apps or (example_application(),), owner=owner)
 
 
 def change(names: list[str], types: list[str] | None = None,
@@ -45,8 +41,8 @@ def allowed(document: dict[str, Any], action: str, resource: str,
 
 
 @pytest.fixture
-def document(tmp_path: Path, catalog: Catalog) -> dict[str, Any]:
-    return iam_policy(load(tmp_path, catalog), zone_ids={"example.com": ZONE},
+def document() -> dict[str, Any]:
+    return iam_policy(load(), zone_ids={"example.com": ZONE},
                       account_id=ACCOUNT).document
 
 
@@ -78,8 +74,8 @@ def test_no_action_wildcards_and_no_cloudfront_without_a_distribution(
     assert allowed(document, "route53:ListResourceRecordSets", ZONE_ARN)
 
 
-def test_read_only_covers_reads_and_allows_no_write(tmp_path: Path, catalog: Catalog) -> None:
-    policy = load(tmp_path, catalog, EXAMPLE_POLICY + CLOUDFRONT)
+def test_read_only_covers_reads_and_allows_no_write() -> None:
+    policy = load(FRONTED)
     document = iam_policy(policy, zone_ids={"example.com": ZONE}, account_id=ACCOUNT,
                           read_only=True).document
     assert allowed(document, "route53:ListResourceRecordSets", ZONE_ARN)
@@ -92,9 +88,8 @@ def test_read_only_covers_reads_and_allows_no_write(tmp_path: Path, catalog: Cat
                            change(["origin.shop.example.com"]))
 
 
-def test_viewer_aliases_in_the_zone_are_writable_and_the_distribution_updatable(
-        tmp_path: Path, catalog: Catalog) -> None:
-    policy = load(tmp_path, catalog, EXAMPLE_POLICY + CLOUDFRONT)
+def test_viewer_aliases_in_the_zone_are_writable_and_the_distribution_updatable() -> None:
+    policy = load(FRONTED)
     document = iam_policy(policy, zone_ids={"example.com": ZONE}, account_id=ACCOUNT).document
     assert allowed(document, "route53:ChangeResourceRecordSets", ZONE_ARN,
                    change(["shop.example.com", "shop.example.com"], ["A", "AAAA"]))
@@ -109,24 +104,23 @@ def test_viewer_aliases_in_the_zone_are_writable_and_the_distribution_updatable(
                        "arn:aws:acm:us-east-1:999999999999:certificate/abc")
 
 
-def test_health_check_actions_only_with_a_health_check(tmp_path: Path, catalog: Catalog) -> None:
-    from tests.e2e.conftest import AUTO_POLICY
+def test_health_check_actions_only_with_a_health_check() -> None:
+    from tests.e2e.conftest import PARTNERS, TARGETS
 
-    text = AUTO_POLICY.replace(
-        "eu-west-1.elb.amazonaws.com, failover_to: eu-central-1}",
-        "eu-west-1.elb.amazonaws.com, failover_to: eu-central-1, "
-        "health_check: {path: /healthz}}")
-    assert "health_check" in text
-    document = iam_policy(load(tmp_path, catalog, text), zone_ids={"example.com": ZONE},
+    pops = {pop: {"target": target, "failover_to": PARTNERS[pop]}
+            for pop, target in TARGETS.items()}
+    pops["eu-west-1"]["health_check"] = {"path": "/healthz"}
+    checked = example_application(auto_failover=True, pops=pops)
+    assert checked.pops["eu-west-1"].health_check is not None
+    document = iam_policy(load(checked), zone_ids={"example.com": ZONE},
                           account_id=ACCOUNT).document
     assert allowed(document, "route53:CreateHealthCheck", "*")
     assert allowed(document, "route53:DeleteHealthCheck", "arn:aws:route53:::healthcheck/h1")
     assert allowed(document, "route53:ListTagsForResources", "arn:aws:route53:::healthcheck/h1")
 
 
-def test_prune_adds_deletes_anywhere_in_the_zone_and_nothing_else(
-        tmp_path: Path, catalog: Catalog) -> None:
-    document = iam_policy(load(tmp_path, catalog), zone_ids={"example.com": ZONE},
+def test_prune_adds_deletes_anywhere_in_the_zone_and_nothing_else() -> None:
+    document = iam_policy(load(), zone_ids={"example.com": ZONE},
                           account_id=ACCOUNT, prune=True).document
     orphan = ["origin.old.example.com", "eu-west-1._failover.origin.old.example.com"]
     assert allowed(document, "route53:ChangeResourceRecordSets", ZONE_ARN,
@@ -136,9 +130,8 @@ def test_prune_adds_deletes_anywhere_in_the_zone_and_nothing_else(
     assert allowed(document, "route53:DeleteHealthCheck", "arn:aws:route53:::healthcheck/h1")
 
 
-def test_unknown_zone_and_account_are_wildcards_with_warnings(
-        tmp_path: Path, catalog: Catalog) -> None:
-    result = iam_policy(load(tmp_path, catalog, EXAMPLE_POLICY + CLOUDFRONT), zone_ids={},
+def test_unknown_zone_and_account_are_wildcards_with_warnings() -> None:
+    result = iam_policy(load(FRONTED), zone_ids={},
                         account_id=None)
     assert [w.split(":")[0] for w in result.warnings] == [
         "no hosted zone id for example.com", "no account id (--account-id, or credentials for STS)"]
@@ -148,23 +141,19 @@ def test_unknown_zone_and_account_are_wildcards_with_warnings(
                    "arn:aws:cloudfront::444455556666:distribution/EDFDVBD6EXAMPLE")
 
 
-def test_a_zone_id_in_the_policy_needs_get_hosted_zone_not_the_lookup(
-        tmp_path: Path, catalog: Catalog) -> None:
-    text = EXAMPLE_POLICY.replace("    zone: example.com\n",
-                                  "    zone: example.com\n    zone_id: ZFROMPOLICY\n")
-    result = iam_policy(load(tmp_path, catalog, text), zone_ids={}, account_id=ACCOUNT)
+def test_a_zone_id_in_the_policy_needs_get_hosted_zone_not_the_lookup() -> None:
+    result = iam_policy(load(example_application(zone_id="ZFROMPOLICY")), zone_ids={},
+                        account_id=ACCOUNT)
     assert result.warnings == []
     arn = "arn:aws:route53:::hostedzone/ZFROMPOLICY"
     assert allowed(result.document, "route53:GetHostedZone", arn)
     assert not allowed(result.document, "route53:ListHostedZonesByName", "*")
 
 
-def test_a_policy_too_big_for_one_managed_policy_says_so(tmp_path: Path, catalog: Catalog) -> None:
-    app = EXAMPLE_POLICY.split("applications:\n", 1)[1]
-    text = EXAMPLE_POLICY + "".join(
-        app.replace("name: shop", f"name: app{i}").replace("origin.shop.", f"origin.app{i}.")
-        for i in range(200))
-    result = iam_policy(load(tmp_path, catalog, text), zone_ids={"example.com": ZONE},
+def test_a_policy_too_big_for_one_managed_policy_says_so() -> None:
+    copies = [example_application(name=f"app{i}", record=f"origin.app{i}.example.com")
+              for i in range(200)]
+    result = iam_policy(load(example_application(), *copies), zone_ids={"example.com": ZONE},
                         account_id=ACCOUNT)
     size = len(json.dumps(result.document, separators=(",", ":")))
     assert size > 6144
@@ -172,9 +161,8 @@ def test_a_policy_too_big_for_one_managed_policy_says_so(tmp_path: Path, catalog
 
 
 # -- the edge fence: its CloudFront Function and the pre-flight's policy reads -------------------
-FENCED = EXAMPLE_POLICY.replace(
-    '        allowed_pops: ["eu-*"]\n',
-    '        allowed_pops: ["eu-*"]\n        viewer_countries: [EU, GB, CH]\n') + CLOUDFRONT
+FENCED = example_application(compliance=[{**GDPR, "viewer_countries": ["EU", "GB", "CH"]}],
+                             cloudfront=CLOUDFRONT)
 FUNCTION_ACTIONS = ("cloudfront:DescribeFunction", "cloudfront:GetFunction",
                     "cloudfront:UpdateFunction", "cloudfront:PublishFunction")
 POLICY_READS = (("cloudfront:GetCachePolicy", "cache-policy/658327ea-f89d-4fab-a63d-7e88639e58f6"),
@@ -186,12 +174,11 @@ def function_arn(name: str, account: str = ACCOUNT) -> str:
     return f"arn:aws:cloudfront::{account}:function/{name}"
 
 
-def test_a_fenced_application_may_manage_exactly_its_own_function(
-        tmp_path: Path, catalog: Catalog) -> None:
+def test_a_fenced_application_may_manage_exactly_its_own_function() -> None:
     from geoproxy.core.edge.function import function_name
 
-    assert "viewer_countries" in FENCED
-    document = iam_policy(load(tmp_path, catalog, FENCED), zone_ids={"example.com": ZONE},
+    assert FENCED.compliance[0].viewer_countries
+    document = iam_policy(load(FENCED), zone_ids={"example.com": ZONE},
                           account_id=ACCOUNT).document
     own = function_arn(function_name("default", "shop"))
     for action in FUNCTION_ACTIONS:
@@ -206,9 +193,8 @@ def test_a_fenced_application_may_manage_exactly_its_own_function(
     assert allowed(document, "cloudfront:UpdateDistribution", DIST_ARN)
 
 
-def test_the_country_header_pre_flight_may_read_any_cache_and_origin_request_policy(
-        tmp_path: Path, catalog: Catalog) -> None:
-    document = iam_policy(load(tmp_path, catalog, FENCED), zone_ids={"example.com": ZONE},
+def test_the_country_header_pre_flight_may_read_any_cache_and_origin_request_policy() -> None:
+    document = iam_policy(load(FENCED), zone_ids={"example.com": ZONE},
                           account_id=ACCOUNT).document
     for action, resource in POLICY_READS:
         # The caller's own policies, and AWS's managed ones whatever account their ARN names.
@@ -221,11 +207,10 @@ def test_the_country_header_pre_flight_may_read_any_cache_and_origin_request_pol
             f"arn:aws:cloudfront::{ACCOUNT}:origin-request-policy/p"))
 
 
-def test_read_only_keeps_the_fence_s_reads_and_drops_its_writes(
-        tmp_path: Path, catalog: Catalog) -> None:
+def test_read_only_keeps_the_fence_s_reads_and_drops_its_writes() -> None:
     from geoproxy.core.edge.function import function_name
 
-    document = iam_policy(load(tmp_path, catalog, FENCED), zone_ids={"example.com": ZONE},
+    document = iam_policy(load(FENCED), zone_ids={"example.com": ZONE},
                           account_id=ACCOUNT, read_only=True).document
     own = function_arn(function_name("default", "shop"))
     assert allowed(document, "cloudfront:GetFunction", own)
@@ -237,22 +222,19 @@ def test_read_only_keeps_the_fence_s_reads_and_drops_its_writes(
         assert not allowed(document, action, own)
 
 
-def test_an_unfenced_policy_gets_no_function_or_policy_actions(
-        tmp_path: Path, catalog: Catalog) -> None:
+def test_an_unfenced_policy_gets_no_function_or_policy_actions() -> None:
     for read_only in (False, True):
-        document = iam_policy(load(tmp_path, catalog, EXAMPLE_POLICY + CLOUDFRONT),
+        document = iam_policy(load(FRONTED),
                               zone_ids={"example.com": ZONE}, account_id=ACCOUNT,
                               read_only=read_only).document
         actions = {a for s in document["Statement"] for a in s["Action"]}
         assert not any("Function" in a or "Policy" in a for a in actions), actions
 
 
-def test_the_function_is_named_for_the_owner_and_any_account_without_one(
-        tmp_path: Path, catalog: Catalog) -> None:
+def test_the_function_is_named_for_the_owner_and_any_account_without_one() -> None:
     from geoproxy.core.edge.function import function_name
 
-    text = FENCED.replace("version: 1\n", "version: 1\nowner: team-shop\n")
-    result = iam_policy(load(tmp_path, catalog, text), zone_ids={"example.com": ZONE},
+    result = iam_policy(load(FENCED, owner="team-shop"), zone_ids={"example.com": ZONE},
                         account_id=None)
     name = function_name("team-shop", "shop")
     assert name != function_name("default", "shop")

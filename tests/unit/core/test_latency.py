@@ -3,30 +3,24 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from geoproxy.core.routing import route_policy
 from geoproxy.errors import PolicyError
 from geoproxy.policy.catalog import Catalog
 from geoproxy.policy.latency import LatencyTable, LatencyTableFile, parse_table
-from geoproxy.policy.loader import load_policy
+from geoproxy.policy.models import Application
+from tests import builders
+from tests.builders import application, pops
 from tests.conftest import REPO
 
-POLICY = """\
-version: 1
-applications:
-  - name: shop
-    zone: example.com
-    record: origin.example.com
-    source_regions: [af-south-1, me-south-1, eu-west-2]
-    pops:
-      us-east-1: {target: a-1.us-east-1.elb.amazonaws.com}
-      eu-west-1: {target: b-2.eu-west-1.elb.amazonaws.com}
-      ap-southeast-1: {target: c-3.ap-southeast-1.elb.amazonaws.com}
-"""
+
+def shop(**overrides: Any) -> Application:
+    return application(source_regions=["af-south-1", "me-south-1", "eu-west-2"],
+                       pops=pops("us-east-1", "eu-west-1", "ap-southeast-1"), **overrides)
+
+
 ROWS = {
     "af-south-1": {"eu-west-1": 158.0, "ap-southeast-1": 316.0, "us-east-1": 229.0},
     "me-south-1": {"eu-west-1": 98.0, "ap-southeast-1": 98.7, "us-east-1": 160.0},
@@ -38,17 +32,14 @@ def table(rows: dict[str, dict[str, float]] = ROWS) -> LatencyTable:
     return LatencyTable("test numbers", "p50", "2025-05-29", rows)
 
 
-def routes(tmp_path: Path, catalog: Catalog, text: str = POLICY,
+def routes(app: Application | None = None,
            latency: LatencyTable | None = None) -> tuple[dict[str, Any], list[str]]:
-    path = tmp_path / "routing.yaml"
-    path.write_text(text, encoding="utf-8")
-    result = route_policy(load_policy(path, catalog), catalog, latency or table())
+    result = builders.compiled(app or shop(), table=latency or table()).routing
     return {r.source_region: r for r in result.applications[0].routes}, result.latency_gaps
 
 
-def test_the_shortest_round_trip_wins_over_the_shortest_distance(
-        tmp_path: Path, catalog: Catalog) -> None:
-    chosen, gaps = routes(tmp_path, catalog)
+def test_the_shortest_round_trip_wins_over_the_shortest_distance(catalog: Catalog) -> None:
+    chosen, gaps = routes()
     cape_town = chosen["af-south-1"]
     assert (cape_town.pop, cape_town.latency_ms, cape_town.basis) == ("eu-west-1", 158.0,
                                                                      "latency")
@@ -57,28 +48,25 @@ def test_the_shortest_round_trip_wins_over_the_shortest_distance(
     assert gaps == []
 
 
-def test_nearest_distance_keeps_the_great_circle_choice(tmp_path: Path,
-                                                        catalog: Catalog) -> None:
-    chosen, _ = routes(tmp_path, catalog, POLICY.replace("    pops:\n",
-                                                         "    nearest: distance\n    pops:\n"))
+def test_nearest_distance_keeps_the_great_circle_choice() -> None:
+    chosen, _ = routes(shop(nearest="distance"))
     assert (chosen["af-south-1"].pop, chosen["af-south-1"].basis) == ("ap-southeast-1",
                                                                      "distance")
     assert chosen["af-south-1"].latency_ms is None
 
 
-def test_a_near_tie_is_marked_with_its_runner_up(tmp_path: Path, catalog: Catalog) -> None:
-    chosen, _ = routes(tmp_path, catalog)
+def test_a_near_tie_is_marked_with_its_runner_up() -> None:
+    chosen, _ = routes()
     bahrain = chosen["me-south-1"]
     assert (bahrain.pop, bahrain.near_tie, bahrain.near_tie_ms) == ("eu-west-1",
                                                                    "ap-southeast-1", 98.7)
     assert chosen["af-south-1"].near_tie is None  # 316 is not within 5% of 158
 
 
-def test_a_source_or_pop_without_numbers_falls_back_to_distance_and_says_which(
-        tmp_path: Path, catalog: Catalog) -> None:
+def test_a_source_or_pop_without_numbers_falls_back_to_distance_and_says_which() -> None:
     rows = {source: dict(row) for source, row in ROWS.items() if source != "af-south-1"}
     del rows["eu-west-2"]["ap-southeast-1"]
-    chosen, gaps = routes(tmp_path, catalog, latency=table(rows))
+    chosen, gaps = routes(latency=table(rows))
     assert (chosen["af-south-1"].pop, chosen["af-south-1"].basis) == ("ap-southeast-1",
                                                                      "distance")
     assert chosen["eu-west-2"].basis == "distance"
@@ -88,10 +76,10 @@ def test_a_source_or_pop_without_numbers_falls_back_to_distance_and_says_which(
                     "by great-circle distance instead"]
 
 
-def test_a_custom_table_changes_the_choice(tmp_path: Path, catalog: Catalog) -> None:
+def test_a_custom_table_changes_the_choice() -> None:
     rows = {**ROWS, "af-south-1": {"eu-west-1": 300.0, "ap-southeast-1": 250.0,
                                    "us-east-1": 260.0}}
-    chosen, _ = routes(tmp_path, catalog, latency=table(rows))
+    chosen, _ = routes(latency=table(rows))
     assert chosen["af-south-1"].pop == "ap-southeast-1"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,17 +14,16 @@ from geoproxy.core.plan import Plan
 from geoproxy.core.records import LiveRecord, owned_identifier, split_owner
 from geoproxy.core.safety import check, mass_deletions
 from geoproxy.errors import PolicyError
-from geoproxy.policy.catalog import Catalog
-from geoproxy.policy.loader import load_policy
+from tests import builders
 from tests.unit.conftest import EUW1_ELB, EUW1_ZONE, NAME, ZONE_ID
-from tests.unit.core.test_diff import POLICY, desired_from, in_sync, latency_raw, live
+from tests.unit.core.test_diff import SHOP, desired_from, in_sync, latency_raw, live
 
 OLD = "origin.old.example.com"
 
 
 @pytest.fixture
-def desired(tmp_path: Path, catalog: Catalog) -> DesiredApp:
-    return desired_from(tmp_path, POLICY, catalog)[0]
+def desired() -> DesiredApp:
+    return desired_from(SHOP)[0]
 
 
 def test_identifiers_carry_the_owner_after_the_slot() -> None:
@@ -42,11 +40,9 @@ def test_the_default_owner_is_written(desired: DesiredApp) -> None:
 
 
 @pytest.mark.parametrize("owner", ["Payments", "a@b", "-x", "x" * 64, ""])
-def test_bad_owners_are_refused(tmp_path: Path, catalog: Catalog, owner: str) -> None:
-    policy = tmp_path / "routing.yaml"
-    policy.write_text(POLICY.replace("version: 1\n", f"version: 1\nowner: '{owner}'\n"))
+def test_bad_owners_are_refused(owner: str) -> None:
     with pytest.raises(PolicyError) as failure:
-        load_policy(policy, catalog)
+        builders.policy(SHOP, owner=owner)
     assert "owner" in str(failure.value)
 
 
@@ -75,10 +71,8 @@ def test_another_owners_record_is_a_conflict_and_never_deleted(desired: DesiredA
     assert [r.raw for r in plan.untouched] == [stray]
 
 
-def test_an_owner_of_its_own_sees_the_default_owners_records_as_foreign(
-        tmp_path: Path, catalog: Catalog) -> None:
-    desired = desired_from(tmp_path, POLICY.replace("version: 1\n", "version: 1\nowner: b\n"),
-                           catalog)[0]
+def test_an_owner_of_its_own_sees_the_default_owners_records_as_foreign() -> None:
+    desired = desired_from(SHOP, owner="b")[0]
     plan = calculate_app(desired, live(*in_sync()))
     assert {c.action for c in plan.changes} == {"create"}
     assert [c.reason.endswith("of geoproxy owner 'default'") for c in plan.conflicts] == [True] * 3

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,24 +23,15 @@ from geoproxy.core.state import (
     overlay_of,
     state_name,
 )
-from geoproxy.pipeline import Compiled, compile_policy, resolve_app
+from geoproxy.pipeline import Compiled, resolve_app
+from tests import builders
+from tests.builders import application, in_sync, latency_record, live_app
 from tests.unit.conftest import AT, NAME, TARGETS, ZONE_ID
 
 STATE = "_geoproxy.origin.example.com"
 
 
-POLICY = f"""\
-version: 1
-applications:
-  - name: shop
-    zone: example.com
-    record: {NAME}
-    source_regions: [us-east-1, eu-west-1, eu-west-2, eu-central-1]
-    pops:
-      us-east-1: {{target: {TARGETS["us-east-1"][0]}}}
-      eu-west-1: {{target: {TARGETS["eu-west-1"][0]}}}
-      eu-central-1: {{target: {TARGETS["eu-central-1"][0]}}}
-"""
+SHOP = application(source_regions=["us-east-1", "eu-west-1", "eu-west-2", "eu-central-1"])
 
 BASE = {"us-east-1": "us-east-1", "eu-west-1": "eu-west-1", "eu-west-2": "eu-west-1",
         "eu-central-1": "eu-central-1"}
@@ -226,10 +216,8 @@ def test_to_route53_reads_back_as_state() -> None:
 
 
 @pytest.fixture(scope="module")
-def compiled(tmp_path_factory: pytest.TempPathFactory) -> Compiled:
-    path: Path = tmp_path_factory.mktemp("policy") / "routing.yaml"
-    path.write_text(POLICY, encoding="utf-8")
-    return compile_policy(path)
+def compiled() -> Compiled:
+    return builders.compiled(SHOP)
 
 
 def desired_with(compiled: Compiled, *failovers: Failover) -> DesiredApp:
@@ -239,16 +227,8 @@ def desired_with(compiled: Compiled, *failovers: Failover) -> DesiredApp:
     return resolved.desired
 
 
-def latency_raw(source: str, pop: str) -> dict[str, Any]:
-    dns, zone = TARGETS[pop]
-    return {"Name": NAME + ".", "Type": "A", "SetIdentifier": f"geoproxy:{source}@default",
-            "Region": source, "AliasTarget": {"HostedZoneId": zone, "DNSName": dns + ".",
-                                              "EvaluateTargetHealth": False}}
-
-
 def live(routes: dict[str, str], *others: dict[str, Any]) -> LiveApp:
-    raws = [latency_raw(source, pop) for source, pop in routes.items()] + list(others)
-    return LiveApp(ZONE_ID, "example.com", tuple(LiveRecord(raw) for raw in raws))
+    return live_app(*in_sync(routes), *others)
 
 
 def summary(plan: AppPlan) -> list[tuple[str, str, str, str | None, str]]:
@@ -287,7 +267,7 @@ def test_plan_failover_moves_records_and_creates_state(compiled: Compiled) -> No
         ("update", NAME, "A", "eu-west-2", ""),
     ]
     (euw2,) = [c for c in plan.changes if c.source_region == "eu-west-2"]
-    assert euw2.old is not None and euw2.old.raw == latency_raw("eu-west-2", "eu-west-1")
+    assert euw2.old is not None and euw2.old.raw == latency_record("eu-west-2", "eu-west-1")
     assert euw2.new is not None
     assert euw2.new.record.target.dns_name == TARGETS["eu-central-1"][0]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,32 +9,21 @@ import pytest
 from geoproxy.core.desired import desired_app
 from geoproxy.core.failover import Failover, apply_overlay
 from geoproxy.core.live import LiveApp
-from geoproxy.core.records import LiveRecord
 from geoproxy.core.routing import AppRouting
 from geoproxy.core.state import StateRecord
 from geoproxy.core.status import AppStatus, RegionStatus, app_status
-from geoproxy.pipeline import Compiled, compile_policy
-from geoproxy.policy.catalog import Catalog
+from geoproxy.policy.models import Application
+from tests import builders
+from tests.builders import application, in_sync, latency_record, live_app
 from tests.unit.conftest import AT, NAME, TARGETS, ZONE_ID
 
 USE1, EUW1, EUC1 = (TARGETS[pop][0] for pop in ("us-east-1", "eu-west-1", "eu-central-1"))
 
 
-def policy(record_types: str = "[A]", health: str = "false") -> str:
-    return f"""\
-version: 1
-applications:
-  - name: shop
-    zone: example.com
-    record: {NAME}
-    record_types: {record_types}
-    source_regions: [us-east-1, eu-west-1, eu-west-2, eu-central-1]
-    evaluate_target_health: {health}
-    pops:
-      us-east-1: {{target: {USE1}}}
-      eu-west-1: {{target: {EUW1}}}
-      eu-central-1: {{target: {EUC1}}}
-"""
+def shop(**overrides: Any) -> Application:
+    return application(source_regions=["us-east-1", "eu-west-1", "eu-west-2", "eu-central-1"],
+                       **overrides)
+
 
 BASE = {"eu-central-1": "eu-central-1", "eu-west-1": "eu-west-1", "eu-west-2": "eu-west-1",
         "us-east-1": "us-east-1"}
@@ -43,23 +31,15 @@ EUW1_TO_EUC1 = Failover("eu-west-1", "eu-central-1", AT, "alice", "power loss")
 EUC1_TO_USE1 = Failover("eu-central-1", "us-east-1", AT, "bob")
 
 
-def compile_text(tmp_path: Path, text: str) -> Compiled:
-    path = tmp_path / "routing.yaml"
-    path.write_text(text, encoding="utf-8")
-    return compile_policy(path)
-
-
 @pytest.fixture
-def routing(tmp_path: Path) -> AppRouting:
-    return compile_text(tmp_path, policy()).app_routing("shop")
+def routing() -> AppRouting:
+    return builders.routing(shop())
 
 
 def latency_raw(source: str, dns: str, zone: str, *, set_id: str | None = None,
                 record_type: str = "A", health: bool = False) -> dict[str, Any]:
-    return {"Name": NAME + ".", "Type": record_type,
-            "SetIdentifier": set_id if set_id is not None else f"geoproxy:{source}@default",
-            "Region": source, "AliasTarget": {"HostedZoneId": zone, "DNSName": dns + ".",
-                                              "EvaluateTargetHealth": health}}
+    return latency_record(source, target=(dns, zone), set_identifier=set_id,
+                          record_type=record_type, health=health)
 
 
 def at_pop(source: str, pop: str, **kwargs: Any) -> dict[str, Any]:
@@ -67,18 +47,14 @@ def at_pop(source: str, pop: str, **kwargs: Any) -> dict[str, Any]:
 
 
 def live(*raws: dict[str, Any]) -> LiveApp:
-    return LiveApp(ZONE_ID, "example.com", tuple(LiveRecord(raw) for raw in raws))
-
-
-def in_sync(routes: dict[str, str], **kwargs: Any) -> list[dict[str, Any]]:
-    return [at_pop(source, pop, **kwargs) for source, pop in routes.items()]
+    return live_app(*raws)
 
 
 def status_of(
     resolved: AppRouting, overlay: dict[str, Failover], live_app: LiveApp
 ) -> AppStatus:
     """app_status for routes that already carry `overlay` (as pipeline.resolve_app gives)."""
-    desired = desired_app(resolved, Catalog.load(), overlay.values())
+    desired = desired_app(resolved, builders.catalog(), overlay.values())
     pops_by_target = {pop.target: region for region, pop in resolved.app.pops.items()}
     return app_status(desired, overlay, live_app, pops_by_target)
 
@@ -238,8 +214,8 @@ def test_extra_owned_records(routing: AppRouting) -> None:
     assert status.healthy is True  # extra records are listed, not counted as unhealthy
 
 
-def test_rows_per_record_type(tmp_path: Path) -> None:
-    routing = compile_text(tmp_path, policy("[A, AAAA]")).app_routing("shop")
+def test_rows_per_record_type() -> None:
+    routing = builders.routing(shop(record_types=["A", "AAAA"]))
     # AAAA aliases to an ALB name its `dualstack.` name: the plain one answers only IPv4.
     dualstack = latency_raw("eu-west-1", "dualstack." + TARGETS["eu-west-1"][0],
                             TARGETS["eu-west-1"][1], record_type="AAAA")
@@ -260,8 +236,8 @@ def rows_of_type(status: AppStatus, record_type: str) -> dict[str, RegionStatus]
     return {r.source_region: r for r in status.regions if r.record_type == record_type}
 
 
-def test_evaluate_target_health_not_applied_is_drift(tmp_path: Path) -> None:
-    routing = compile_text(tmp_path, policy(health="true")).app_routing("shop")
+def test_evaluate_target_health_not_applied_is_drift() -> None:
+    routing = builders.routing(shop(evaluate_target_health=True))
     status = status_of(routing, {}, live(*in_sync(BASE, health=False)))
     assert {r.state for r in status.regions} == {"drift"}
     assert status.healthy is False

@@ -12,6 +12,7 @@ from geoproxy.errors import Issue, PolicyError
 from geoproxy.policy.catalog import Catalog
 from geoproxy.policy.loader import LoadedPolicy, load_policy
 from geoproxy.policy.models import normalize_dns_name
+from tests.conftest import MINIMAL_POLICY
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -50,16 +51,7 @@ def summary(error: PolicyError) -> list[tuple[str, int | None, str]]:
 
 
 # A valid one-application policy; line numbers below refer to this text.
-VALID = """\
-version: 1
-applications:
-  - name: shop
-    zone: example.com
-    record: origin.example.com
-    pops:
-      us-east-1: {target: a-1.us-east-1.elb.amazonaws.com}
-      eu-west-1: {target: b-2.eu-west-1.elb.amazonaws.com}
-"""
+VALID = MINIMAL_POLICY
 
 
 # --- the shipped policy -----------------------------------------------------------------------
@@ -172,14 +164,6 @@ def test_duplicate_key_reports_second_line(tmp_path: Path, catalog: Catalog) -> 
     assert f"{path}:6: applications[0].zone: key 'zone' appears twice" in str(error)
 
 
-def test_duplicate_pop_region_reports_second_line(tmp_path: Path, catalog: Catalog) -> None:
-    path = write(tmp_path, VALID + "      us-east-1: {target: c-3.us-east-1.elb.amazonaws.com}\n")
-    error = load_error(path, catalog)
-    assert summary(error) == [
-        ("applications[0].pops.us-east-1", 9, "key 'us-east-1' appears twice")
-    ]
-
-
 def test_duplicate_top_level_key(tmp_path: Path, catalog: Catalog) -> None:
     error = load_error(write(tmp_path, "version: 1\nversion: 1\napplications: []\n"), catalog)
     assert summary(error) == [("version", 2, "key 'version' appears twice")]
@@ -246,12 +230,6 @@ def test_unknown_key_in_compliance_rule(tmp_path: Path, catalog: Catalog) -> Non
     }
 
 
-def test_unknown_key_without_close_match_has_no_hint(tmp_path: Path, catalog: Catalog) -> None:
-    text = VALID.replace("    record: origin", "    zzzzzz: 1\n    record: origin")
-    error = load_error(write(tmp_path, text), catalog)
-    assert summary(error) == [("applications[0].zzzzzz", 5, "unknown key 'zzzzzz'")]
-
-
 def test_unknown_key_with_block_value_points_at_the_key(tmp_path: Path, catalog: Catalog) -> None:
     path = write(tmp_path, VALID + textwrap.indent(textwrap.dedent("""\
         complianse:
@@ -265,11 +243,83 @@ def test_unknown_key_with_block_value_points_at_the_key(tmp_path: Path, catalog:
     )]
 
 
-def test_missing_required_record(tmp_path: Path, catalog: Catalog) -> None:
-    text = VALID.replace("    record: origin.example.com\n", "")
+# One bad key or value in an otherwise valid policy: exactly one issue, at its path and line.
+ONE_BAD_ENTRY = [
+    pytest.param(
+        VALID + "      us-east-1: {target: c-3.us-east-1.elb.amazonaws.com}\n",
+        ("applications[0].pops.us-east-1", 9, "key 'us-east-1' appears twice"),
+        id="duplicate PoP region: its second line"),
+    pytest.param(
+        VALID.replace("    record: origin", "    zzzzzz: 1\n    record: origin"),
+        ("applications[0].zzzzzz", 5, "unknown key 'zzzzzz'"),
+        id="unknown key without a close match: no hint"),
+    pytest.param(
+        VALID.replace("    record: origin.example.com\n", ""),
+        # A missing key points at the mapping that lacks it: the application, line 3.
+        ("applications[0].record", 3, "required key 'record' is missing"),
+        id="missing required record"),
+    pytest.param(
+        VALID.replace("    pops:", "    source_regions: [us-east-1, eu-centrl-1]\n    pops:"),
+        ("applications[0].source_regions[1]", 6,
+         "source region 'eu-centrl-1' is not a Route 53 latency region "
+         "(did you mean 'eu-central-1'?)"),
+        id="unknown source region: did you mean"),
+    pytest.param(
+        VALID.replace("    pops:", "    source_regions: [us-east-1, us-east-1]\n    pops:"),
+        ("applications[0].source_regions", 6, "source_regions lists a region twice"),
+        id="duplicate source region"),
+    pytest.param(
+        VALID.replace("    pops:", "    source_regions: []\n    pops:"),
+        ("applications[0].source_regions", 6,
+         "source_regions is empty; use `all` or name regions"),
+        id="empty source regions"),
+    pytest.param(
+        VALID.replace("record: origin.example.com", "record: origin.example.org"),
+        ("applications[0].record", 5,
+         "record origin.example.org does not lie inside zone example.com"),
+        id="record outside its zone"),
+    pytest.param(
+        VALID.replace("record: origin.example.com", "record: bad..example.com"),
+        ("applications[0].record", 5, "'bad..example.com' is not a valid DNS name"),
+        id="invalid record name"),
+    pytest.param(
+        VALID + "    force: {me-south-1: us-west-2}\n",
+        ("applications[0].force.me-south-1", 9,
+         "forces me-south-1 to us-west-2, which is not one of this application's pops "
+         "(us-east-1, eu-west-1)"),
+        id="force to a region that is not a PoP"),
+    pytest.param(
+        VALID.replace("b-2.eu-west-1.elb", "b-2.us-east-1.elb"),
+        ("applications[0].pops.eu-west-1.target", 8,
+         "target b-2.us-east-1.elb.amazonaws.com is a load balancer in "
+         "us-east-1, not in eu-west-1"),
+        id="PoP target in another region"),
+    pytest.param(
+        VALID.replace("a-1.us-east-1.elb.amazonaws.com", "d111.cloudfront.net"),
+        ("applications[0].pops.us-east-1.target", 7,
+         "cannot tell the alias hosted zone id of d111.cloudfront.net; "
+         "set `hosted_zone_id`"),
+        id="non-ELB target needs a hosted zone id"),
+    pytest.param(
+        VALID.replace("{target: a-1.us-east-1.elb.amazonaws.com}",
+                      "{target: a-1.us-east-1.elb.amazonaws.com, hosted_zone_id: z-bad}"),
+        ("applications[0].pops.us-east-1.hosted_zone_id", 7,
+         "'z-bad' is not a hosted zone id (like Z35SXDOTRQ7X7K)"),
+        id="malformed hosted zone id"),
+    pytest.param(
+        VALID.replace("    pops:", "    record_types: [A, A]\n    pops:"),
+        ("applications[0].record_types", 6, "record_types lists a type twice"),
+        id="record type listed twice"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ONE_BAD_ENTRY)
+def test_one_bad_entry_is_one_issue_at_its_line(
+    tmp_path: Path, catalog: Catalog, text: str, expected: tuple[str, int, str]
+) -> None:
+    assert text != VALID
     error = load_error(write(tmp_path, text), catalog)
-    # A missing key points at the mapping that lacks it: the application, line 3.
-    assert summary(error) == [("applications[0].record", 3, "required key 'record' is missing")]
+    assert summary(error) == [expected]
 
 
 def test_missing_applications(tmp_path: Path, catalog: Catalog) -> None:
@@ -305,16 +355,6 @@ def test_unknown_pop_region_did_you_mean(tmp_path: Path, catalog: Catalog) -> No
     ), issue.message
 
 
-def test_unknown_source_region_did_you_mean(tmp_path: Path, catalog: Catalog) -> None:
-    text = VALID.replace("    pops:", "    source_regions: [us-east-1, eu-centrl-1]\n    pops:")
-    error = load_error(write(tmp_path, text), catalog)
-    assert summary(error) == [(
-        "applications[0].source_regions[1]", 6,
-        "source region 'eu-centrl-1' is not a Route 53 latency region "
-        "(did you mean 'eu-central-1'?)",
-    )]
-
-
 def test_unknown_forced_regions(tmp_path: Path, catalog: Catalog) -> None:
     error = load_error(write(tmp_path, VALID + "    force: {eu-wst-3: eu-west-1}\n"), catalog)
     assert summary(error) == [(
@@ -327,23 +367,6 @@ def test_unknown_forced_regions(tmp_path: Path, catalog: Catalog) -> None:
     assert error.issues[0].message.startswith(
         "forces eu-west-3 to mars-1, which is not one of this application's pops"
     )
-
-
-def test_duplicate_source_region(tmp_path: Path, catalog: Catalog) -> None:
-    text = VALID.replace("    pops:", "    source_regions: [us-east-1, us-east-1]\n    pops:")
-    error = load_error(write(tmp_path, text), catalog)
-    assert summary(error) == [
-        ("applications[0].source_regions", 6, "source_regions lists a region twice")
-    ]
-
-
-def test_empty_source_regions(tmp_path: Path, catalog: Catalog) -> None:
-    text = VALID.replace("    pops:", "    source_regions: []\n    pops:")
-    error = load_error(write(tmp_path, text), catalog)
-    assert summary(error) == [(
-        "applications[0].source_regions", 6,
-        "source_regions is empty; use `all` or name regions",
-    )]
 
 
 @pytest.mark.parametrize("section", ["pops", "force"])
@@ -362,15 +385,6 @@ def test_bad_region_key_points_at_its_entry(
     ]
 
 
-def test_record_outside_zone(tmp_path: Path, catalog: Catalog) -> None:
-    text = VALID.replace("record: origin.example.com", "record: origin.example.org")
-    error = load_error(write(tmp_path, text), catalog)
-    assert summary(error) == [(
-        "applications[0].record", 5,
-        "record origin.example.org does not lie inside zone example.com"
-    )]
-
-
 def test_record_sharing_only_a_suffix_is_outside_zone(tmp_path: Path, catalog: Catalog) -> None:
     text = VALID.replace("record: origin.example.com", "record: badexample.com")
     error = load_error(write(tmp_path, text), catalog)
@@ -384,33 +398,6 @@ def test_record_at_zone_apex_is_allowed(tmp_path: Path, catalog: Catalog) -> Non
     assert load(write(tmp_path, text), catalog).policy.applications[0].record == "example.com"
 
 
-def test_invalid_record_name(tmp_path: Path, catalog: Catalog) -> None:
-    text = VALID.replace("record: origin.example.com", "record: bad..example.com")
-    error = load_error(write(tmp_path, text), catalog)
-    assert summary(error) == [
-        ("applications[0].record", 5, "'bad..example.com' is not a valid DNS name")
-    ]
-
-
-def test_force_to_region_that_is_not_a_pop(tmp_path: Path, catalog: Catalog) -> None:
-    error = load_error(write(tmp_path, VALID + "    force: {me-south-1: us-west-2}\n"), catalog)
-    assert summary(error) == [(
-        "applications[0].force.me-south-1", 9,
-        "forces me-south-1 to us-west-2, which is not one of this application's pops "
-        "(us-east-1, eu-west-1)",
-    )]
-
-
-def test_pop_target_in_another_region(tmp_path: Path, catalog: Catalog) -> None:
-    text = VALID.replace("b-2.eu-west-1.elb", "b-2.us-east-1.elb")
-    error = load_error(write(tmp_path, text), catalog)
-    assert summary(error) == [(
-        "applications[0].pops.eu-west-1.target", 8,
-        "target b-2.us-east-1.elb.amazonaws.com is a load balancer in "
-        "us-east-1, not in eu-west-1",
-    )]
-
-
 def test_nlb_target_in_another_region(tmp_path: Path, catalog: Catalog) -> None:
     text = VALID.replace("b-2.eu-west-1.elb.amazonaws.com", "b-2.elb.eu-west-2.amazonaws.com")
     error = load_error(write(tmp_path, text), catalog)
@@ -418,16 +405,6 @@ def test_nlb_target_in_another_region(tmp_path: Path, catalog: Catalog) -> None:
         "target b-2.elb.eu-west-2.amazonaws.com is a load balancer in "
         "eu-west-2, not in eu-west-1"
     ]
-
-
-def test_non_elb_target_needs_hosted_zone_id(tmp_path: Path, catalog: Catalog) -> None:
-    text = VALID.replace("a-1.us-east-1.elb.amazonaws.com", "d111.cloudfront.net")
-    error = load_error(write(tmp_path, text), catalog)
-    assert summary(error) == [(
-        "applications[0].pops.us-east-1.target", 7,
-        "cannot tell the alias hosted zone id of d111.cloudfront.net; "
-        "set `hosted_zone_id`",
-    )]
 
 
 def test_hosted_zone_id_makes_non_elb_target_valid(tmp_path: Path, catalog: Catalog) -> None:
@@ -455,18 +432,6 @@ def test_nlb_target_gets_nlb_zone(tmp_path: Path, catalog: Catalog) -> None:
     text = VALID.replace("b-2.eu-west-1.elb.amazonaws.com", "b-2.elb.eu-west-1.amazonaws.com")
     app = load(write(tmp_path, text), catalog).policy.applications[0]
     assert app.hosted_zone_id_of("eu-west-1", catalog) == "Z2IFOLAFXWLO4F"
-
-
-def test_malformed_hosted_zone_id(tmp_path: Path, catalog: Catalog) -> None:
-    text = VALID.replace(
-        "{target: a-1.us-east-1.elb.amazonaws.com}",
-        "{target: a-1.us-east-1.elb.amazonaws.com, hosted_zone_id: z-bad}",
-    )
-    error = load_error(write(tmp_path, text), catalog)
-    assert summary(error) == [(
-        "applications[0].pops.us-east-1.hosted_zone_id", 7,
-        "'z-bad' is not a hosted zone id (like Z35SXDOTRQ7X7K)",
-    )]
 
 
 def test_zone_id_prefix_is_stripped(tmp_path: Path, catalog: Catalog) -> None:
@@ -523,14 +488,6 @@ def test_two_apps_may_not_share_a_record_even_with_other_types(
     text = _two_apps("web", "origin.example.com", "web6", "origin.example.com", "[AAAA]")
     error = load_error(write(tmp_path, text), catalog)
     assert [(i.dotted_path(), i.line) for i in error.issues] == [("applications[1].record", 10)]
-
-
-def test_record_types_listed_twice(tmp_path: Path, catalog: Catalog) -> None:
-    text = VALID.replace("    pops:", "    record_types: [A, A]\n    pops:")
-    error = load_error(write(tmp_path, text), catalog)
-    assert summary(error) == [
-        ("applications[0].record_types", 6, "record_types lists a type twice")
-    ]
 
 
 def test_record_type_cname_rejected(tmp_path: Path, catalog: Catalog) -> None:

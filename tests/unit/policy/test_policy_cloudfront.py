@@ -13,17 +13,10 @@ from geoproxy.pipeline import compile_policy
 from geoproxy.policy.catalog import Catalog
 from geoproxy.policy.loader import load_policy
 from geoproxy.policy.models import Application
+from tests.conftest import MINIMAL_POLICY, write_policy
 
 # Line numbers below refer to this text; the `cloudfront` block starts on line 9.
-BASE = """\
-version: 1
-applications:
-  - name: shop
-    zone: example.com
-    record: origin.example.com
-    pops:
-      us-east-1: {target: a-1.us-east-1.elb.amazonaws.com}
-      eu-west-1: {target: b-2.eu-west-1.elb.amazonaws.com}
+BASE = MINIMAL_POLICY + """\
     cloudfront:
       distribution_id: E2EXAMPLE123
 """
@@ -39,23 +32,17 @@ SECOND_APP = """\
 """
 
 
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "routing.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def with_cloudfront(extra: str) -> str:
     """BASE with more keys in its `cloudfront` block (from line 11 on)."""
     return BASE + textwrap.indent(textwrap.dedent(extra), " " * 6)
 
 
 def load_app(tmp_path: Path, catalog: Catalog, text: str) -> Application:
-    return load_policy(write(tmp_path, text), catalog).policy.applications[0]
+    return load_policy(write_policy(tmp_path, text), catalog).policy.applications[0]
 
 
 def issues_of(tmp_path: Path, catalog: Catalog, text: str) -> list[tuple[str, int | None, str]]:
-    path = write(tmp_path, text)
+    path = write_policy(tmp_path, text)
     with pytest.raises(PolicyError) as info:
         load_policy(path, catalog)
     return [(issue.dotted_path(), issue.line, issue.message) for issue in info.value.issues]
@@ -119,8 +106,8 @@ def test_origin_failover_default_status_codes(tmp_path: Path, catalog: Catalog) 
 
 
 def test_compile_policy_accepts_cloudfront(tmp_path: Path, catalog: Catalog) -> None:
-    compiled = compile_policy(write(tmp_path, with_cloudfront("aliases: [shop.example.com]\n")),
-                              catalog)
+    path = write_policy(tmp_path, with_cloudfront("aliases: [shop.example.com]\n"))
+    compiled = compile_policy(path, catalog)
     assert compiled.routing.applications[0].app.origin_id == "geoproxy-shop"
 
 
@@ -249,7 +236,7 @@ def test_the_same_alias_in_two_applications(tmp_path: Path, catalog: Catalog) ->
 def test_different_aliases_in_two_applications(tmp_path: Path, catalog: Catalog) -> None:
     text = with_cloudfront("aliases: [shop.example.com]\n") + SECOND_APP + (
         "      aliases: [blog.example.com]\n")
-    policy = load_policy(write(tmp_path, text), catalog).policy
+    policy = load_policy(write_policy(tmp_path, text), catalog).policy
     assert [app.origin_id for app in policy.applications] == ["geoproxy-shop", "geoproxy-blog"]
 
 
@@ -286,6 +273,6 @@ def test_origin_timeouts_above_60_need_a_raised_quota(tmp_path: Path, catalog: C
            "of 60 s" in issues[0][2]
     assert "timeout_quota_raised: true" in issues[0][2]
     for accepted in ("{read_timeout: 180, timeout_quota_raised: true}", "{read_timeout: 60}"):
-        origin = load_policy(write(tmp_path, with_cloudfront(f"origin: {accepted}\n")),
+        origin = load_policy(write_policy(tmp_path, with_cloudfront(f"origin: {accepted}\n")),
                              catalog).policy.applications[0].cloudfront.origin  # type: ignore
         assert origin.read_timeout in (180, 60)

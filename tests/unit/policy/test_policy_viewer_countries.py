@@ -21,6 +21,7 @@ from geoproxy.policy.countries import (
     expand_countries,
 )
 from geoproxy.policy.loader import load_policy
+from tests.conftest import MINIMAL_POLICY, write_policy
 
 RULE = "applications[0].compliance[0]"
 SECOND = "applications[0].compliance[1]"
@@ -32,15 +33,7 @@ CLOUDFRONT = """\
 
 def policy(rules: str, cloudfront: str = CLOUDFRONT) -> str:
     """One application with four PoPs (two EU ones, Zurich, Virginia) and these rules."""
-    return f"""\
-version: 1
-applications:
-  - name: shop
-    zone: example.com
-    record: origin.example.com
-    pops:
-      us-east-1: {{target: a-1.us-east-1.elb.amazonaws.com}}
-      eu-west-1: {{target: b-2.eu-west-1.elb.amazonaws.com}}
+    return MINIMAL_POLICY + f"""\
       eu-central-1: {{target: c-3.eu-central-1.elb.amazonaws.com}}
       eu-central-2: {{target: d-4.eu-central-2.elb.amazonaws.com}}
 {cloudfront}    compliance:
@@ -63,15 +56,9 @@ SWISS = """\
 """
 
 
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "routing.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def issues_of(tmp_path: Path, catalog: Catalog, text: str) -> list[tuple[str, str]]:
     with pytest.raises(PolicyError) as info:
-        load_policy(write(tmp_path, text), catalog)
+        load_policy(write_policy(tmp_path, text), catalog)
     return [(issue.dotted_path(), issue.message) for issue in info.value.issues]
 
 
@@ -115,14 +102,14 @@ def test_locations_are_where_the_countries_are(code: str, lat: float, lon: float
 
 
 def test_codes_and_groups_load_as_written(tmp_path: Path, catalog: Catalog) -> None:
-    app = load_policy(write(tmp_path, policy(GDPR.format(countries="[EU, GB, CH]"))),
+    app = load_policy(write_policy(tmp_path, policy(GDPR.format(countries="[EU, GB, CH]"))),
                       catalog).policy.applications[0]
     assert app.compliance[0].viewer_countries == ["EU", "GB", "CH"]
 
 
 def test_a_rule_without_viewer_countries_fences_none(tmp_path: Path, catalog: Catalog) -> None:
     text = policy('      - {name: gdpr, sources: ["eu-*"], allowed_pops: ["eu-*"]}\n', "")
-    app = load_policy(write(tmp_path, text), catalog).policy.applications[0]
+    app = load_policy(write_policy(tmp_path, text), catalog).policy.applications[0]
     assert app.compliance[0].viewer_countries == []  # and no cloudfront section is needed
 
 
@@ -198,7 +185,7 @@ def test_a_country_of_two_rules_needs_a_pop_both_allow(tmp_path: Path,
 def test_two_rules_that_share_a_pop_are_valid(tmp_path: Path, catalog: Catalog) -> None:
     swiss = SWISS.format(countries="[CH]").replace('["eu-central-2"]\n        viewer',
                                                    '["eu-central-*"]\n        viewer')
-    compile_policy(write(tmp_path, policy(GDPR.format(countries="[EU, CH]") + swiss)))
+    compile_policy(write_policy(tmp_path, policy(GDPR.format(countries="[EU, CH]") + swiss)))
 
 
 def test_origin_failover_must_be_allowed_for_fenced_viewers(tmp_path: Path,
@@ -231,12 +218,12 @@ def test_validate_warns_when_no_pop_can_take_requests_without_a_country(
         allowed_pops: ["us-*"]
         viewer_countries: [US]
 """
-    compiled = compile_policy(write(tmp_path, policy(rules)))
+    compiled = compile_policy(write_policy(tmp_path, policy(rules)))
     assert ("shop: no PoP is allowed by every rule that fences viewer countries ('gdpr' and "
             "'us-only'), so the edge fence cannot fail closed: requests without a "
             "CloudFront-Viewer-Country header are left to latency routing") in compiled.warnings
 
 
 def test_no_warning_when_a_pop_satisfies_every_fence(tmp_path: Path) -> None:
-    compiled = compile_policy(write(tmp_path, policy(GDPR.format(countries="[EU, GB]"))))
+    compiled = compile_policy(write_policy(tmp_path, policy(GDPR.format(countries="[EU, GB]"))))
     assert not [warning for warning in compiled.warnings if "fail closed" in warning]

@@ -5,7 +5,6 @@ rules across fields to `validate`. Every key has a description and an example.""
 from __future__ import annotations
 
 import copy
-import textwrap
 import typing
 from collections.abc import Callable, Iterator
 from importlib.resources import files
@@ -31,6 +30,7 @@ from geoproxy.policy.models import (
     Pop,
 )
 from geoproxy.policy.schema import DRAFT_2020_12, policy_json_schema, policy_json_schema_text
+from tests.builders import document, example_application
 from tests.conftest import EXAMPLE_POLICY, REPO, many_apps_policy
 
 SCHEMA = policy_json_schema()
@@ -75,18 +75,15 @@ applications:
 """
 
 
-def _valid_policies() -> dict[str, str]:
+def _valid_texts() -> dict[str, str]:
+    """The policy files of the tests, as text."""
     from tests.e2e import conftest as e2e
     from tests.e2e.test_auto_failover import PLAIN_POLICY
     from tests.e2e.test_latency import DISTANCE
     from tests.e2e.test_runbook import POLICY as RUNBOOK
     from tests.e2e.test_saved_plans import TOKYO_POLICY
-    from tests.unit.core import test_cloudfront, test_failover, test_iam, test_plan, test_state
-    from tests.unit.core.test_latency import POLICY as LATENCY
     from tests.unit.policy import test_policy, test_policy_cloudfront, test_policy_hostile
 
-    cloudfront = test_cloudfront.BASE.format(record_types="[A, AAAA]") + textwrap.indent(
-        test_cloudfront.DEFAULT_CLOUDFRONT + test_cloudfront.FAILOVER, " " * 6)
     return {
         "example": EXAMPLE_POLICY,
         "init starter": files("geoproxy").joinpath("examples/routing.yaml").read_text("utf-8"),
@@ -99,13 +96,29 @@ def _valid_policies() -> dict[str, str]:
         "many apps": many_apps_policy(3, ("example.com", "example.org")),
         "unit valid": test_policy.VALID, "hostile valid": test_policy_hostile.VALID,
         "unit cloudfront": test_policy_cloudfront.BASE + test_policy_cloudfront.SECOND_APP,
-        "core cloudfront": cloudfront, "core plan": test_plan.POLICY,
-        "core state": test_state.POLICY, "core failover": test_failover.POLICY,
-        "core latency": LATENCY, "iam cloudfront": EXAMPLE_POLICY + test_iam.CLOUDFRONT,
     }
 
 
-VALID = _valid_policies()
+def _built_policies() -> dict[str, dict[str, Any]]:
+    """The policies the core tests build in memory, as their files would hold them."""
+    from tests.unit.core import test_cloudfront, test_diff, test_failover, test_iam, test_state
+    from tests.unit.core.edge import test_fence, test_plan
+    from tests.unit.core.test_latency import shop as latency_shop
+
+    return {
+        "core cloudfront": document(test_cloudfront.shop(test_cloudfront.WITH_FAILOVER,
+                                                         ["A", "AAAA"])),
+        "core diff": document(test_diff.SHOP), "core state": document(test_state.SHOP),
+        "core failover": document(test_failover.SHOP), "core latency": document(latency_shop()),
+        "core edge fence": document(test_fence.shop()),
+        "core edge plan": document(test_plan.FENCED),
+        "built example": document(example_application()),
+        "iam cloudfront": document(test_iam.FRONTED), "iam fenced": document(test_iam.FENCED),
+    }
+
+
+TEXTS = _valid_texts()
+VALID = {**{name: yaml.safe_load(text) for name, text in TEXTS.items()}, **_built_policies()}
 
 
 def errors(data: Any) -> list[str]:
@@ -133,14 +146,14 @@ def test_the_committed_schema_is_this_one() -> None:
 
 @pytest.mark.parametrize("name", sorted(VALID))
 def test_every_valid_policy_of_the_tests_is_valid_for_the_schema(name: str) -> None:
-    data = yaml.safe_load(VALID[name])
+    data = VALID[name]
     Policy.model_validate(data)  # the models accept it ...
     assert errors(data) == []  # ... and so does the schema
 
 
 def test_the_example_and_the_starter_point_at_the_schema() -> None:
-    assert VALID["example"].startswith(MODELINE)
-    assert VALID["init starter"] == VALID["example"]
+    assert TEXTS["example"].startswith(MODELINE)
+    assert TEXTS["init starter"] == TEXTS["example"]
 
 
 def test_the_full_policy_is_valid_for_validate_and_sets_every_key(tmp_path: Path) -> None:

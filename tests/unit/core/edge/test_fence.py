@@ -5,7 +5,6 @@ failovers applied and compliance-checked (refused, or allowed by that failover's
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,56 +19,41 @@ from geoproxy.core.edge.fence import (
     nearest_allowed,
 )
 from geoproxy.core.failover import Failover, FailoverCycle
-from geoproxy.pipeline import compile_policy
 from geoproxy.policy.catalog import Catalog, RegionInfo
 from geoproxy.policy.countries import EU_MEMBERS, CountryLocation
 from geoproxy.policy.models import Application
+from tests import builders
+from tests.builders import NAME, application
 from tests.unit.conftest import AT
 
-RECORD = "origin.example.com"
+RECORD = NAME
+POPS = ("us-east-1", "eu-west-1", "eu-central-1", "eu-central-2")
+
+
+def rule(name: str, sources: list[str], allowed_pops: list[str],
+         viewer_countries: list[str] | None = None) -> dict[str, Any]:
+    fenced = {"viewer_countries": viewer_countries} if viewer_countries is not None else {}
+    return {"name": name, "sources": sources, "allowed_pops": allowed_pops, **fenced}
+
+
 # Dublin, Frankfurt, Zurich, Virginia. `gdpr` fences the EU, GB, CH and LI to any eu-* PoP;
 # `swiss` fences CH and LI to the two central ones, so for them the intersection counts.
-POLICY = f"""\
-version: 1
-applications:
-  - name: shop
-    zone: example.com
-    record: {RECORD}
-    pops:
-      us-east-1: {{target: a-1.us-east-1.elb.amazonaws.com}}
-      eu-west-1: {{target: b-2.eu-west-1.elb.amazonaws.com}}
-      eu-central-1: {{target: c-3.eu-central-1.elb.amazonaws.com}}
-      eu-central-2: {{target: d-4.eu-central-2.elb.amazonaws.com}}
-    cloudfront:
-      distribution_id: E2EXAMPLE123
-    compliance:
-      - name: gdpr
-        sources: ["eu-west-1", "eu-central-1"]
-        allowed_pops: ["eu-*"]
-        viewer_countries: [EU, GB, CH, LI]
-      - name: swiss
-        sources: ["eu-central-2"]
-        allowed_pops: ["eu-central-*"]
-        viewer_countries: [CH, LI]
-"""
-
+GDPR_FENCE = rule("gdpr", ["eu-west-1", "eu-central-1"], ["eu-*"], ["EU", "GB", "CH", "LI"])
+SWISS_FENCE = rule("swiss", ["eu-central-2"], ["eu-central-*"], ["CH", "LI"])
 # The swiss rule fences US viewers onto us-* PoPs: no PoP satisfies both fences.
-NO_COMMON_POP = POLICY.replace(
-    'allowed_pops: ["eu-central-*"]\n        viewer_countries: [CH, LI]',
-    'allowed_pops: ["us-*"]\n        viewer_countries: [US]').replace(
-    'sources: ["eu-central-2"]', 'sources: ["us-east-1"]')
-
-def load(tmp_path: Path, text: str = POLICY) -> tuple[Application, Catalog]:
-    path = tmp_path / "routing.yaml"
-    path.write_text(text, encoding="utf-8")
-    compiled = compile_policy(path)
-    return compiled.loaded.policy.applications[0], compiled.catalog
+NO_COMMON_POP = rule("swiss", ["us-east-1"], ["us-*"], ["US"])
 
 
-def fence_of(tmp_path: Path, overlay: dict[str, Failover] | None = None,
-             text: str = POLICY) -> EdgeFence:
-    app, catalog = load(tmp_path, text)
-    fence = edge_fence(app, catalog, "default", overlay)
+def shop(*rules: dict[str, Any], pops: tuple[str, ...] = POPS) -> Application:
+    """The fenced application (default rules: gdpr and swiss), compiled as a policy."""
+    app = application(pops=builders.pops(*pops), cloudfront={"distribution_id": "E2EXAMPLE123"},
+                      compliance=list(rules or (GDPR_FENCE, SWISS_FENCE)))
+    return builders.compiled(app).loaded.policy.applications[0]
+
+
+def fence_of(overlay: dict[str, Failover] | None = None,
+             app: Application | None = None) -> EdgeFence:
+    fence = edge_fence(app or shop(), builders.catalog(), "default", overlay)
     assert fence is not None
     return fence
 
@@ -87,15 +71,15 @@ def refused(fence: Any) -> list[Any]:
     """The breaches no --override-compliance allows."""
     return [violation for violation in fence.violations if not violation.overridden]
 
-def test_each_fenced_country_goes_to_the_nearest_pop_its_rules_allow(tmp_path: Path) -> None:
-    fence = fence_of(tmp_path)
+def test_each_fenced_country_goes_to_the_nearest_pop_its_rules_allow() -> None:
+    fence = fence_of()
     assert set(fence.table) == EU_MEMBERS | {"GB", "CH", "LI"}
     assert list(fence.table) == sorted(fence.table)
     assert {code: fence.table[code] for code in ("IE", "GB", "PT", "DE", "NL", "IT", "FR")} == {
         "IE": "eu-west-1", "GB": "eu-west-1", "PT": "eu-west-1",
         "DE": "eu-central-1", "NL": "eu-central-1",
         "IT": "eu-central-2", "FR": "eu-central-2"}
-    app, _ = load(tmp_path)
+    app = shop()
     for entry in fence.countries:
         # Nearest of what every one of its rules allows, by the same distance it reports.
         assert entry.base_pop == entry.pop and not entry.failovers
@@ -111,8 +95,8 @@ def test_each_fenced_country_goes_to_the_nearest_pop_its_rules_allow(tmp_path: P
                                 f"{entry.distance_km:,.0f} km")
 
 
-def test_a_country_of_two_rules_gets_the_intersection(tmp_path: Path) -> None:
-    fence = fence_of(tmp_path)
+def test_a_country_of_two_rules_gets_the_intersection() -> None:
+    fence = fence_of()
     by_code = {entry.country: entry for entry in fence.countries}
     assert by_code["CH"].rules == ("gdpr", "swiss")
     assert by_code["CH"].allowed == ("eu-central-1", "eu-central-2")
@@ -120,10 +104,10 @@ def test_a_country_of_two_rules_gets_the_intersection(tmp_path: Path) -> None:
     assert by_code["CH"].pop == by_code["LI"].pop == "eu-central-2"  # Zurich, ~70 km
 
 
-def test_the_intersection_decides_when_the_nearest_pop_is_not_in_it(tmp_path: Path) -> None:
+def test_the_intersection_decides_when_the_nearest_pop_is_not_in_it() -> None:
     # `isles` fences IE to the central PoPs only: Dublin, nearest, is not in the intersection.
-    text = POLICY.replace("viewer_countries: [CH, LI]", "viewer_countries: [CH, LI, IE]")
-    by_code = {entry.country: entry for entry in fence_of(tmp_path, text=text).countries}
+    isles = rule("swiss", ["eu-central-2"], ["eu-central-*"], ["CH", "LI", "IE"])
+    by_code = {entry.country: entry for entry in fence_of(app=shop(GDPR_FENCE, isles)).countries}
     assert by_code["IE"].pop == "eu-central-1" and by_code["IE"].rules == ("gdpr", "swiss")
 
 
@@ -137,32 +121,26 @@ def test_ties_go_to_the_region_name_first_and_unlocated_pops_last() -> None:
     assert nearest_allowed(place, ["zz-new-1"], twins) == ("zz-new-1", None)
 
 
-def test_an_application_without_viewer_countries_has_no_fence(tmp_path: Path) -> None:
-    text = POLICY.replace("        viewer_countries: [EU, GB, CH, LI]\n", "").replace(
-        "        viewer_countries: [CH, LI]\n", "")
-    app, catalog = load(tmp_path, text)
+def test_an_application_without_viewer_countries_has_no_fence() -> None:
+    app = shop(rule("gdpr", ["eu-west-1", "eu-central-1"], ["eu-*"]),
+               rule("swiss", ["eu-central-2"], ["eu-central-*"]))
     assert not has_viewer_fence(app)
-    assert edge_fence(app, catalog, "default") is None
+    assert edge_fence(app, builders.catalog(), "default") is None
 
 
-def test_the_fence_is_the_same_whatever_the_order_of_the_pops(tmp_path: Path) -> None:
-    lines = POLICY.splitlines(keepends=True)
-    start = lines.index("    pops:\n") + 1
-    reordered = "".join(lines[:start] + lines[start:start + 4][::-1] + lines[start + 4:])
-    assert reordered != POLICY
-    first = fence_of(tmp_path)
-    other = tmp_path / "other"
-    other.mkdir()
-    second = fence_of(other, text=reordered)
+def test_the_fence_is_the_same_whatever_the_order_of_the_pops() -> None:
+    reordered = shop(pops=POPS[::-1])
+    assert list(reordered.pops) == list(POPS[::-1]) != list(shop().pops)
+    first = fence_of()
+    second = fence_of(app=reordered)
     assert first == second
 
 
 # --- the fail-closed PoP ----------------------------------------------------------------------
 
 
-def test_the_fail_closed_pop_satisfies_every_fence_and_takes_the_most_countries(
-        tmp_path: Path) -> None:
-    fence = fence_of(tmp_path)
+def test_the_fail_closed_pop_satisfies_every_fence_and_takes_the_most_countries() -> None:
+    fence = fence_of()
     assert fence.fail_closed is not None
     # Allowed by both rules: eu-central-1 and eu-central-2; more fenced countries go to Zurich.
     counts = {pop: list(fence.table.values()).count(pop) for pop in ("eu-central-1",
@@ -173,30 +151,21 @@ def test_the_fail_closed_pop_satisfies_every_fence_and_takes_the_most_countries(
     assert fence.fail_closed.countries == counts["eu-central-2"]
 
 
-TWO_FENCES = POLICY.replace(
-    "viewer_countries: [EU, GB, CH, LI]", "viewer_countries: GDPR").replace(
-    """sources: ["eu-central-2"]
-        allowed_pops: ["eu-central-*"]
-        viewer_countries: [CH, LI]""", """sources: ["us-east-1"]
-        allowed_pops: ["us-*", "eu-central-*"]
-        viewer_countries: OTHER""")
-
-
 @pytest.mark.parametrize(("gdpr", "other", "expected"), [
-    ("[IE]", "[US]", "eu-central-1"),  # no fenced country goes to either central PoP: a tie
-    ("[IE, DE]", "[US, IT]", "eu-central-1"),  # one each (Frankfurt, Zurich): a tie
-    ("[IE, DE]", "[US, IT, FR]", "eu-central-2"),  # two to Zurich: more countries win
+    (["IE"], ["US"], "eu-central-1"),  # no fenced country goes to either central PoP: a tie
+    (["IE", "DE"], ["US", "IT"], "eu-central-1"),  # one each (Frankfurt, Zurich): a tie
+    (["IE", "DE"], ["US", "IT", "FR"], "eu-central-2"),  # two to Zurich: more countries win
 ])
 def test_fail_closed_takes_the_most_countries_then_the_region_name_first(
-        tmp_path: Path, gdpr: str, other: str, expected: str) -> None:
-    fence = fence_of(tmp_path, text=TWO_FENCES.replace("GDPR", gdpr).replace("OTHER", other))
+        gdpr: list[str], other: list[str], expected: str) -> None:
+    fence = fence_of(app=shop(rule("gdpr", ["eu-west-1", "eu-central-1"], ["eu-*"], gdpr),
+                              rule("swiss", ["us-east-1"], ["us-*", "eu-central-*"], other)))
     assert fence.table["IE"] == "eu-west-1" and fence.table["US"] == "us-east-1"
     assert fence.fail_closed is not None and fence.fail_closed.pop == expected
 
 
-def test_no_fail_closed_pop_when_no_pop_satisfies_every_fence(tmp_path: Path) -> None:
-    text = NO_COMMON_POP
-    fence = fence_of(tmp_path, text=text)
+def test_no_fail_closed_pop_when_no_pop_satisfies_every_fence() -> None:
+    fence = fence_of(app=shop(GDPR_FENCE, NO_COMMON_POP))
     assert fence.fail_closed is None
     assert fence.table["US"] == "us-east-1"
     assert fence_json(fence)["fail_closed"] is None
@@ -205,9 +174,9 @@ def test_no_fail_closed_pop_when_no_pop_satisfies_every_fence(tmp_path: Path) ->
 # --- failovers --------------------------------------------------------------------------------
 
 
-def test_a_failover_moves_its_countries_as_it_moves_routes(tmp_path: Path) -> None:
-    before = fence_of(tmp_path)
-    after = fence_of(tmp_path, {"eu-central-1": failover("eu-central-1", "eu-west-1")})
+def test_a_failover_moves_its_countries_as_it_moves_routes() -> None:
+    before = fence_of()
+    after = fence_of({"eu-central-1": failover("eu-central-1", "eu-west-1")})
     moved = {code for code, pop in before.table.items() if pop == "eu-central-1"}
     assert moved and "DE" in moved
     for entry in after.countries:
@@ -224,8 +193,8 @@ def test_a_failover_moves_its_countries_as_it_moves_routes(tmp_path: Path) -> No
     assert after.fail_closed == before.fail_closed  # Zurich did not fail over
 
 
-def test_a_failover_chain_is_followed(tmp_path: Path) -> None:
-    fence = fence_of(tmp_path, {"eu-central-2": failover("eu-central-2", "eu-central-1"),
+def test_a_failover_chain_is_followed() -> None:
+    fence = fence_of({"eu-central-2": failover("eu-central-2", "eu-central-1"),
                                 "eu-central-1": failover("eu-central-1", "eu-west-1")})
     by_code = {entry.country: entry for entry in fence.countries}
     assert by_code["IT"].pop == "eu-west-1"
@@ -233,8 +202,8 @@ def test_a_failover_chain_is_followed(tmp_path: Path) -> None:
     assert fence.fail_closed is not None and fence.fail_closed.pop == "eu-west-1"
 
 
-def test_a_failover_to_a_pop_the_rules_forbid_is_refused(tmp_path: Path) -> None:
-    fence = fence_of(tmp_path, {"eu-central-2": failover("eu-central-2", "eu-west-1")})
+def test_a_failover_to_a_pop_the_rules_forbid_is_refused() -> None:
+    fence = fence_of({"eu-central-2": failover("eu-central-2", "eu-west-1")})
     by_code = {entry.country: entry for entry in fence.countries}
     assert by_code["IT"].pop == "eu-west-1"  # gdpr allows Dublin: fine
     assert by_code["CH"].pop == "eu-west-1"  # swiss does not
@@ -252,8 +221,8 @@ def test_a_failover_to_a_pop_the_rules_forbid_is_refused(tmp_path: Path) -> None
         "would send them at the edge; a compliant alternative is eu-central-1"]
 
 
-def test_a_failover_out_of_the_eu_breaks_both_rules(tmp_path: Path) -> None:
-    fence = fence_of(tmp_path, {"eu-central-2": failover("eu-central-2", "us-east-1")})
+def test_a_failover_out_of_the_eu_breaks_both_rules() -> None:
+    fence = fence_of({"eu-central-2": failover("eu-central-2", "us-east-1")})
     broken = {violation.rules: violation for violation in fence.violations
               if not violation.no_header}
     assert set(broken) == {("gdpr",), ("gdpr", "swiss")}
@@ -264,18 +233,18 @@ def test_a_failover_out_of_the_eu_breaks_both_rules(tmp_path: Path) -> None:
         "shop: compliance rules 'gdpr' and 'swiss' forbid PoP us-east-1 for viewers in CH, LI")
 
 
-def test_an_override_allows_the_breach_with_its_reason(tmp_path: Path) -> None:
-    fence = fence_of(tmp_path, {"eu-central-2": failover("eu-central-2", "eu-west-1",
+def test_an_override_allows_the_breach_with_its_reason() -> None:
+    fence = fence_of({"eu-central-2": failover("eu-central-2", "eu-west-1",
                                                          "regulator approved, ticket 42")})
     assert fence.violations and refused(fence) == []
     assert {v.overridden for v in fence.violations} == {"regulator approved, ticket 42"}
     assert fence.table["CH"] == "eu-west-1"
 
 
-def test_only_the_failover_that_lands_the_breach_can_override_it(tmp_path: Path) -> None:
+def test_only_the_failover_that_lands_the_breach_can_override_it() -> None:
     # Zurich -> Frankfurt is approved (and compliant); Frankfurt -> Virginia, which lands CH
     # outside both rules, is not: the first override does not cover the second.
-    fence = fence_of(tmp_path, {
+    fence = fence_of({
         "eu-central-2": failover("eu-central-2", "eu-central-1", "approved"),
         "eu-central-1": failover("eu-central-1", "us-east-1")})
     assert refused(fence) and all(v.failover_from == "eu-central-1"
@@ -285,19 +254,19 @@ def test_only_the_failover_that_lands_the_breach_can_override_it(tmp_path: Path)
     assert ch.rules == ("gdpr", "swiss") and ch.alternative is None
 
 
-def test_a_failover_cycle_raises(tmp_path: Path) -> None:
+def test_a_failover_cycle_raises() -> None:
     with pytest.raises(FailoverCycle):
-        fence_of(tmp_path, {"eu-central-2": failover("eu-central-2", "eu-central-1"),
+        fence_of({"eu-central-2": failover("eu-central-2", "eu-central-1"),
                             "eu-central-1": failover("eu-central-1", "eu-central-2")})
 
 
-def test_a_failover_to_a_pop_the_application_lacks_is_refused(tmp_path: Path) -> None:
+def test_a_failover_to_a_pop_the_application_lacks_is_refused() -> None:
     with pytest.raises(ValueError, match="targets a PoP the application does not have"):
-        fence_of(tmp_path, {"eu-central-2": failover("eu-central-2", "ap-south-1")})
+        fence_of({"eu-central-2": failover("eu-central-2", "ap-south-1")})
 
 
-def test_the_json_table(tmp_path: Path) -> None:
-    fence = fence_of(tmp_path, {"eu-central-1": failover("eu-central-1", "eu-west-1")})
+def test_the_json_table() -> None:
+    fence = fence_of({"eu-central-1": failover("eu-central-1", "eu-west-1")})
     document = fence_json(fence)
     de = document["table"]["DE"]  # type: ignore[index]
     assert de["pop"] == "eu-west-1" and de["policy_pop"] == "eu-central-1"

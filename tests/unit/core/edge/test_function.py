@@ -5,7 +5,6 @@ bytes every time, the size quota refused with by how much, and the function's na
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -24,14 +23,19 @@ from geoproxy.policy.catalog import Catalog
 from geoproxy.policy.countries import ISO_3166_ALPHA2
 from geoproxy.policy.models import Application
 from tests.unit.conftest import AT
-from tests.unit.core.edge.test_fence import POLICY, fence_of
+from tests.unit.core.edge.test_fence import (
+    GDPR_FENCE,
+    NO_COMMON_POP,
+    SWISS_FENCE,
+    fence_of,
+    shop,
+)
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")  # CreateFunction's Name
 
 
-def test_the_code_starts_with_the_import_aws_requires_and_says_what_the_policy_says(
-        tmp_path: Path) -> None:
-    fence = fence_of(tmp_path)
+def test_the_code_starts_with_the_import_aws_requires_and_says_what_the_policy_says() -> None:
+    fence = fence_of()
     code = function_code(fence)
     lines = code.splitlines()
     assert lines[0] == "import cf from 'cloudfront';"
@@ -53,8 +57,8 @@ def test_the_code_starts_with_the_import_aws_requires_and_says_what_the_policy_s
     assert code.endswith("  return request;\n}\n")
 
 
-def test_the_code_keeps_to_plain_es5(tmp_path: Path) -> None:
-    code = function_code(fence_of(tmp_path))
+def test_the_code_keeps_to_plain_es5() -> None:
+    code = function_code(fence_of())
     body = "\n".join(line for line in code.splitlines()[1:] if not line.startswith("//"))
     for modern in ("=>", "`", "let ", "const ", "class ", "async ", "await ", "...", "?.",
                    "??", "import(", "require("):
@@ -63,49 +67,41 @@ def test_the_code_keeps_to_plain_es5(tmp_path: Path) -> None:
     assert "cf.updateRequestOrigin({ domainName: ORIGINS[pop] });" in body
 
 
-def test_the_same_fence_gives_the_same_bytes(tmp_path: Path) -> None:
-    first = edge_function(fence_of(tmp_path))
-    other = tmp_path / "again"
-    other.mkdir()
-    second = edge_function(fence_of(other))
+def test_the_same_fence_gives_the_same_bytes() -> None:
+    first = edge_function(fence_of())
+    second = edge_function(fence_of())
     assert first.code.encode() == second.code.encode()
     assert first.name == second.name and first.size_bytes == len(first.code.encode())
     assert (first.runtime, first.event_type) == ("cloudfront-js-2.0", "viewer-request")
 
 
-def test_a_failover_is_in_the_comments_and_the_table(tmp_path: Path) -> None:
+def test_a_failover_is_in_the_comments_and_the_table() -> None:
     overlay = {"eu-central-2": Failover("eu-central-2", "eu-west-1", AT, "oncall", "drill",
                                         "approved by the DPO")}
-    code = function_code(fence_of(tmp_path, overlay))
+    code = function_code(fence_of(overlay))
     assert ('// Active failover: eu-central-2 -> eu-west-1 (compliance overridden: "approved by '
             'the DPO")') in code
     assert '"CH": "eu-west-1"' in code and 'var FAIL_CLOSED = "eu-west-1";' in code
     assert '"eu-central-2":' not in code  # no country and no fail-closed route uses it now
 
 
-def test_a_failover_no_fenced_viewer_uses_leaves_the_bytes_alone(tmp_path: Path) -> None:
+def test_a_failover_no_fenced_viewer_uses_leaves_the_bytes_alone() -> None:
     overlay = {"us-east-1": Failover("us-east-1", "eu-west-1", AT, "oncall", "drill")}
-    fence = fence_of(tmp_path, overlay)
+    fence = fence_of(overlay)
     assert fence.failovers == ()
-    other = tmp_path / "none"
-    other.mkdir()
-    assert function_code(fence) == function_code(fence_of(other))
+    assert function_code(fence) == function_code(fence_of())
 
 
-def test_without_a_fail_closed_pop_requests_without_a_country_are_left_alone(
-        tmp_path: Path) -> None:
-    text = POLICY.replace('allowed_pops: ["eu-central-*"]\n        viewer_countries: [CH, LI]',
-                          'allowed_pops: ["us-*"]\n        viewer_countries: [US]').replace(
-        'sources: ["eu-central-2"]', 'sources: ["us-east-1"]')
-    code = function_code(fence_of(tmp_path, text=text))
+def test_without_a_fail_closed_pop_requests_without_a_country_are_left_alone() -> None:
+    code = function_code(fence_of(app=shop(GDPR_FENCE, NO_COMMON_POP)))
     assert "var FAIL_CLOSED = null;" in code
     assert "// No country header: left to latency routing" in code
 
 
-def test_policy_strings_cannot_escape_a_comment(tmp_path: Path) -> None:
+def test_policy_strings_cannot_escape_a_comment() -> None:
     # A rule name is free text: written as a JSON string, its line break stays an escape.
-    text = POLICY.replace("- name: swiss", '- name: "swiss\\nthrow new Error(1) // \\u2028x"')
-    code = function_code(fence_of(tmp_path, text=text))
+    hostile = {**SWISS_FENCE, "name": "swiss\nthrow new Error(1) // \u2028x"}
+    code = function_code(fence_of(app=shop(GDPR_FENCE, hostile)))
     assert '"swiss\\nthrow new Error(1) // \\u2028x": PoPs' in code
     assert not any(line.startswith("throw") for line in code.splitlines())
     assert "\u2028" not in code and code.isascii()

@@ -26,7 +26,7 @@ from geoproxy.core.edge.function import function_code
 from geoproxy.core.failover import Failover
 from geoproxy.policy.countries import ISO_3166_ALPHA2, expand_countries
 from tests.unit.conftest import AT
-from tests.unit.core.edge.test_fence import NO_COMMON_POP, RECORD, fence_of, load
+from tests.unit.core.edge.test_fence import GDPR_FENCE, NO_COMMON_POP, RECORD, fence_of, shop
 
 SHIM = Path(__file__).with_name("edge_shim.mjs")
 NODE = shutil.which("node")
@@ -56,9 +56,9 @@ def run(tmp_path: Path, code: str, cases: list[str | None]) -> dict[str | None, 
     return {outcome["country"]: outcome["calls"] for outcome in outcomes}
 
 
-def allowed_everywhere(tmp_path: Path, country: str, pop: str) -> bool:
+def allowed_everywhere(country: str, pop: str) -> bool:
     """Whether every rule that fences `country` allows `pop`, by the policy's own globs."""
-    app, _ = load(tmp_path)
+    app = shop()
     return all(any(fnmatchcase(pop, glob) for glob in rule.allowed_pops)
                for rule in app.compliance if country in expand_countries(rule.viewer_countries))
 
@@ -79,10 +79,10 @@ def check_matrix(tmp_path: Path, fence: EdgeFence) -> dict[str | None, list[Any]
 
 def test_fenced_countries_reach_an_allowed_pop_and_others_are_left_alone(
         tmp_path: Path) -> None:
-    fence = fence_of(tmp_path)
+    fence = fence_of()
     calls = check_matrix(tmp_path, fence)
     for country, pop in fence.table.items():
-        assert allowed_everywhere(tmp_path, country, pop), country
+        assert allowed_everywhere(country, pop), country
     assert calls["DE"] == [{"domainName": "eu-central-1.origin.example.com"}]
     assert calls["IE"] == [{"domainName": "eu-west-1.origin.example.com"}]
     assert calls["CH"] == [{"domainName": "eu-central-2.origin.example.com"}]
@@ -91,9 +91,9 @@ def test_fenced_countries_reach_an_allowed_pop_and_others_are_left_alone(
 
 
 def test_after_a_failover_the_moved_countries_reach_the_new_pop(tmp_path: Path) -> None:
-    before = fence_of(tmp_path)
+    before = fence_of()
     overlay = {"eu-central-1": Failover("eu-central-1", "eu-west-1", AT, "oncall", "drill")}
-    after = fence_of(tmp_path, overlay)
+    after = fence_of(overlay)
     calls = check_matrix(tmp_path, after)
     moved = [country for country, pop in before.table.items() if pop == "eu-central-1"]
     assert moved and "DE" in moved
@@ -103,8 +103,7 @@ def test_after_a_failover_the_moved_countries_reach_the_new_pop(tmp_path: Path) 
 
 
 def test_without_a_fail_closed_pop_no_header_is_left_alone(tmp_path: Path) -> None:
-    text = NO_COMMON_POP
-    fence = fence_of(tmp_path, text=text)
+    fence = fence_of(app=shop(GDPR_FENCE, NO_COMMON_POP))
     assert fence.fail_closed is None
     calls = run(tmp_path, function_code(fence), [None, "US", "FR"])
     assert calls == {None: [], "US": [{"domainName": "us-east-1.origin.example.com"}],
@@ -113,7 +112,7 @@ def test_without_a_fail_closed_pop_no_header_is_left_alone(tmp_path: Path) -> No
 
 def test_the_shim_refuses_code_without_the_import_line(tmp_path: Path) -> None:
     # The runner itself can fail: a function that does not start as AWS requires.
-    code = function_code(fence_of(tmp_path)).replace("import cf from 'cloudfront';\n", "", 1)
+    code = function_code(fence_of()).replace("import cf from 'cloudfront';\n", "", 1)
     (tmp_path / "function.js").write_text(code, encoding="utf-8")
     (tmp_path / "cases.json").write_text("[]", encoding="utf-8")
     assert NODE is not None

@@ -4,7 +4,6 @@ its associations with the distribution's behaviours."""
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,20 +20,21 @@ from geoproxy.core.edge.fence import edge_fence
 from geoproxy.core.edge.function import FenceTable, edge_function
 from geoproxy.core.edge.plan import FunctionPlan, FunctionUpdate, LiveFunction
 from geoproxy.core.managed_fields import FieldChange, differences, viewer_function
-from geoproxy.pipeline import compile_policy
-from tests.conftest import EXAMPLE_POLICY, write_policy
+from tests import builders
+from tests.builders import GDPR, example_application
 
 ARN = "arn:aws:cloudfront::123456789012:function/geoproxy-default-shop-aaed7988"
 NAME = "geoproxy-default-shop-aaed7988"
-FENCED = EXAMPLE_POLICY.replace(
-    '        allowed_pops: ["eu-*"]\n',
-    '        allowed_pops: ["eu-*"]\n        viewer_countries: [EU, GB, CH]\n', 1) + (
-    "    cloudfront:\n      distribution_id: E2EXAMPLE123\n")
+# The example policy's application, its gdpr rule fencing viewers too, in front of a
+# distribution.
+FENCED = example_application(
+    compliance=[{**GDPR, "viewer_countries": ["EU", "GB", "CH"]}],
+    cloudfront={"distribution_id": "E2EXAMPLE123"})
 
 
 @pytest.fixture
-def function(tmp_path: Path) -> edgefunction.EdgeFunction:
-    compiled = compile_policy(write_policy(tmp_path, FENCED))
+def function() -> edgefunction.EdgeFunction:
+    compiled = builders.compiled(FENCED)
     app = compiled.loaded.policy.applications[0]
     fence = edge_fence(app, compiled.catalog, compiled.owner)
     assert fence is not None
@@ -42,8 +42,8 @@ def function(tmp_path: Path) -> edgefunction.EdgeFunction:
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Any:
-    return compile_policy(write_policy(tmp_path, FENCED)).loaded.policy.applications[0]
+def app() -> Any:
+    return builders.compiled(FENCED).loaded.policy.applications[0]
 
 
 def config(*behaviours: dict[str, Any], default_target: str = "geoproxy-shop") -> dict[str, Any]:
