@@ -37,6 +37,7 @@ def three_apps_two_zones() -> str:
     return shop + api + org
 
 
+@pytest.mark.slow
 def test_the_walk_through_runs_against_the_sandbox_with_no_record_lost(tmp_path: Path) -> None:
     policy = write_policy(tmp_path, three_apps_two_zones())
     env = scrubbed(os.environ)

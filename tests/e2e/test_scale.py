@@ -40,8 +40,10 @@ def reads(operations: list[str]) -> Counter[str]:
 
 
 @pytest.mark.parametrize(("count", "zones"), [
-    (1, ("example.com",)), (100, ("example.com",)), (300, ("example.com",)),
-    (300, ("example.com", "example.org")),
+    (1, ("example.com",)),
+    pytest.param(100, ("example.com",), marks=pytest.mark.slow),
+    pytest.param(300, ("example.com",), marks=pytest.mark.slow),
+    pytest.param(300, ("example.com", "example.org"), marks=pytest.mark.slow),
 ])
 def test_read_and_write_budgets(aws: Any, run_cli: RunCli, tmp_path: Path, count: int,
                                 zones: tuple[str, ...]) -> None:
@@ -90,6 +92,7 @@ def test_read_and_write_budgets(aws: Any, run_cli: RunCli, tmp_path: Path, count
     assert aws.count("ListHostedZonesByName") == len(zones)
 
 
+@pytest.mark.slow
 def test_a_saved_plan_of_many_applications_reads_its_zone_once(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -105,6 +108,7 @@ def test_a_saved_plan_of_many_applications_reads_its_zone_once(
         "ChangeResourceRecordSets": batches_for([RECORDS_PER_APP] * 100)})
 
 
+@pytest.mark.slow
 def test_changes_past_route53_limits_split_by_name(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
