@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from geoproxy.aws.session import AwsSettings
     from geoproxy.core.changeset import ChangeSet
     from geoproxy.core.plan import Plan
+    from geoproxy.policy.loader import LoadedPolicy
 
 
 def show_plan(the_plan: Any, output: str) -> None:
@@ -122,7 +123,7 @@ def write_plan(changes: ChangeSet, aws: AwsSettings, document: dict[str, Any], *
 
 def finish_overlay_change(the_plan: Plan, aws: AwsSettings, document: dict[str, Any], *,
                           output: str, dry_run: bool, nothing: str, out_file: Path | None,
-                          policy_file: str, declared_at: str | None = None,
+                          policy: LoadedPolicy, declared_at: str | None = None,
                           **write: Any) -> int:
     from geoproxy.core.changeset import changeset_of
 
@@ -141,7 +142,7 @@ def finish_overlay_change(the_plan: Plan, aws: AwsSettings, document: dict[str, 
     if dry_run:
         if out_file is not None:
             save(out_file, the_plan, document["plan"], command=write["command"],
-                 policy_file=policy_file, declared_at=declared_at, output=output)
+                 policy=policy, declared_at=declared_at, output=output)
         if output == "json":
             render.emit_json(document)
         else:
@@ -151,7 +152,7 @@ def finish_overlay_change(the_plan: Plan, aws: AwsSettings, document: dict[str, 
 
 
 def save(out_file: Path, the_plan: Plan, plan_document: dict[str, Any], *, command: str,
-         policy_file: str, output: str, declared_at: str | None = None) -> None:
+         policy: LoadedPolicy, output: str, declared_at: str | None = None) -> None:
     """Write a saved plan that `geoproxy apply PLANFILE` applies exactly."""
     from geoproxy.aws.planfile import save_plan
     from geoproxy.core.changeset import changeset_of
@@ -160,7 +161,8 @@ def save(out_file: Path, the_plan: Plan, plan_document: dict[str, Any], *, comma
     guarded = mass_deletions(the_plan) if command == "apply" else []
     save_plan(out_file, command=command, plan_document=plan_document,
               changes=changeset_of(the_plan), text=render_plan.plan_lines(the_plan),
-              policy_file=policy_file, failover_declared_at=declared_at,
+              policy_file=policy.file, policy_sha256=policy.sha256,
+              failover_declared_at=declared_at,
               mass_deletions=[{"app": m.app, "deleting": m.deleting, "of": m.of}
                               for m in guarded])
     if output != "json":

@@ -7,6 +7,7 @@ error carries the YAML path and line it is about, so a user can fix the file in 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from geoproxy.errors import Issue, PolicyError
 from geoproxy.policy.catalog import Catalog
 from geoproxy.policy.checks import check_policy
+from geoproxy.policy.files import ReadRefused, read_bounded
 from geoproxy.policy.models import Policy, YamlPath
 
 
@@ -43,6 +45,9 @@ class LoadedPolicy:
     file: str
     policy: Policy
     source: SourceMap
+    # Of the bytes read (a saved plan records it): the policy may have come from a FIFO or
+    # stdin, which cannot be read twice.
+    sha256: str = ""
 
     def error(self, issues: list[Issue]) -> PolicyError:
         """A PolicyError about this file, with lines filled in (used by later pipeline steps)."""
@@ -267,21 +272,22 @@ def validate_policy(data: Any, file: str, source: SourceMap, catalog: Catalog) -
 
 
 def load_policy(path: str | Path, catalog: Catalog) -> LoadedPolicy:
+    """Read (bounded: a regular file, a FIFO or `-` for stdin, at most MAX_POLICY_BYTES,
+    within the read timeout), parse and validate a policy."""
     file = str(path)
     try:
-        size = Path(path).stat().st_size
-        if size > MAX_POLICY_BYTES:
-            raise PolicyError(file, [Issue((), f"{size:,} bytes; a policy may be at most "
-                                               f"{MAX_POLICY_BYTES:,} bytes (1 MiB)")])
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PolicyError(file, [Issue((), "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise PolicyError(file, [Issue((), f"cannot read: {error}")]) from None
+        raw = read_bounded(path, limit=MAX_POLICY_BYTES, stream_ok=True)
+        text = raw.decode("utf-8")
+    except ReadRefused as refused:
+        raise PolicyError(file, [Issue((), refused.reason)]) from None
+    except UnicodeDecodeError as error:
+        raise PolicyError(file, [Issue((), f"cannot read: not UTF-8 ({error.reason} at byte "
+                                           f"{error.start:,})")]) from None
     data, source = parse_yaml(text, file)
     if isinstance(data, dict) and data.get("kind") == "geoproxy-plan":
         raise PolicyError(file, [Issue((), "this is a saved geoproxy plan, not a policy; "
                                            f"apply it with `geoproxy apply --plan {file}`")])
     if not isinstance(data, dict):
         raise PolicyError(file, [Issue((), "expected a mapping with `version` and `applications`")])
-    return LoadedPolicy(file, validate_policy(data, file, source, catalog), source)
+    return LoadedPolicy(file, validate_policy(data, file, source, catalog), source,
+                        hashlib.sha256(raw).hexdigest())

@@ -11,6 +11,8 @@ from geoproxy.aws.session import AwsSettings
 from geoproxy.cli.lazy import LazyModule
 from geoproxy.cli.options import (
     DEFAULT_TIMEOUT_S,
+    MAX_TIMEOUT_S,
+    Seconds,
     app_option,
     aws_options,
     chosen_latency_table,
@@ -94,7 +96,7 @@ def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
         who=(caller.arn or caller.label) if caller else None,
         reason=why, nothing=f"traffic that reached {from_pop} already goes to "
                             + ", ".join(sorted(set(targets.values()))),
-        out_file=out_file, policy_file=compiled.loaded.file, declared_at=declared_at,
+        out_file=out_file, policy=compiled.loaded, declared_at=declared_at,
     )
 
 
@@ -159,7 +161,7 @@ def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
         audit_log=audit_log, timeout=timeout, command="failback",
         who=(caller.arn or caller.label) if caller else None, reason="",
         nothing=f"no failover away from {region} is active",
-        out_file=out_file, policy_file=compiled.loaded.file,
+        out_file=out_file, policy=compiled.loaded,
     )
 
 
@@ -219,7 +221,7 @@ def status(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: 
 @click.argument("change_ids", nargs=-1, required=True, metavar="CHANGE_ID...")
 @output_option
 @aws_options
-@click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT_S,
+@click.option("--timeout", type=Seconds(MAX_TIMEOUT_S), default=DEFAULT_TIMEOUT_S,
               show_default=True, metavar="SECONDS", help="How long to wait for INSYNC.")
 @reports_errors
 def wait(change_ids: tuple[str, ...], output: str, aws: AwsSettings, timeout: float) -> int:

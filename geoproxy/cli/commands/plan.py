@@ -56,7 +56,7 @@ def plan(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bo
     flow.show_plan(the_plan, output)
     flow.refuse_if_unsafe(the_plan, document)
     if out_file is not None:
-        flow.save(out_file, the_plan, document, command="apply", policy_file=compiled.loaded.file,
+        flow.save(out_file, the_plan, document, command="apply", policy=compiled.loaded,
              output=output)
     if output == "json":
         render.emit_json(document)

@@ -1,0 +1,123 @@
+"""Issue 22, through the real CLI: bounded reads, numbers that mean something, outputs that
+never clobber, limits that hold, audit lines that are part of the write, clean terminals."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import EXAMPLE_POLICY, write_policy
+from tests.e2e.conftest import RunCli
+
+pytestmark = pytest.mark.e2e
+
+
+def assert_refused(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "unexpected" not in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr, (fragment, result.stderr)
+
+
+# --- bounded, typed reads --------------------------------------------------------------------
+
+
+def test_a_latency_table_that_is_a_device_is_refused_unread(
+    aws: Any, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, EXAMPLE_POLICY.replace("version: 1\n",
+                                                  "version: 1\nlatency_table: /dev/zero\n", 1))
+    assert_refused(run_cli("validate"), "/dev/zero: latency table: is a device file")
+    assert_refused(run_cli("routes", "--latency-table", "/dev/zero"), "is a device file")
+
+
+def test_an_endless_latency_table_stops_at_its_limit(run_cli: RunCli, tmp_path: Path) -> None:
+    # A sparse regular file far larger than the 4 MiB limit: reading stops at the limit.
+    endless = tmp_path / "table.json"
+    with endless.open("wb") as stream:
+        stream.truncate(64 * 1024 * 1024 * 1024)
+    write_policy(tmp_path)
+    assert_refused(run_cli("validate", "--latency-table", str(endless)),
+                   "larger than 4,194,304 bytes", "stopped reading there")
+
+
+def test_a_policy_symlinked_to_a_device_is_refused(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "routing.yaml").symlink_to("/dev/zero")
+    assert_refused(run_cli("validate"), "routing.yaml: is a device file")
+    # A symlink onto a regular file is followed as before.
+    write_policy(tmp_path, name="real.yaml")
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "real.yaml")
+    assert run_cli("validate", "-f", "link.yaml").returncode == 0
+
+
+def test_a_fifo_policy_that_never_ends_times_out(run_cli: RunCli, tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "routing.yaml")
+    result = run_cli("validate", env={"GEOPROXY_READ_TIMEOUT": "0.5"})
+    assert_refused(result, "routing.yaml: no end of input after 0.5 s")
+
+
+def test_a_policy_from_stdin_is_read_and_bounded(run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli("validate", "-f", "-", input_text=EXAMPLE_POLICY)
+    assert result.returncode == 0, result.stderr
+    assert "-: valid (1 application(s)" in result.stdout
+    huge = "#" * (2 * 1024 * 1024)
+    assert_refused(run_cli("validate", "-f", "-", input_text=huge),
+                   "-: larger than 1,048,576 bytes")
+
+
+def test_a_plan_file_that_is_a_device_or_fifo_is_refused(
+    aws: Any, run_cli: RunCli, tmp_path: Path
+) -> None:
+    assert_refused(run_cli("apply", "/dev/zero", "--yes"),
+                   "/dev/zero: is a device file; geoproxy reads only a regular file")
+    os.mkfifo(tmp_path / "plan.json")
+    assert_refused(run_cli("apply", "plan.json", "--yes"), "plan.json: is a FIFO")
+    assert aws.count() == 0
+
+
+def test_the_read_timeout_variable_is_checked(run_cli: RunCli, tmp_path: Path) -> None:
+    write_policy(tmp_path)
+    for bad in ("nan", "inf", "-1", "0", "1e9"):
+        assert_refused(run_cli("validate", env={"GEOPROXY_READ_TIMEOUT": bad}),
+                       f"Invalid value for GEOPROXY_READ_TIMEOUT: {bad!r}")
+
+
+# --- numbers that mean something ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-1", "1e12", "soon"])
+@pytest.mark.parametrize("flag", ["--timeout", "--retry-deadline"])
+def test_numeric_flags_refuse_nan_infinity_negatives_and_absurd_values(
+    aws: Any, run_cli: RunCli, tmp_path: Path, flag: str, value: str
+) -> None:
+    write_policy(tmp_path)
+    aws.reset_log()
+    assert_refused(run_cli("apply", "--yes", f"{flag}={value}"),
+                   f"Invalid value for '{flag}': {value!r}")
+    assert aws.count() == 0
+
+
+@pytest.mark.parametrize(("variable", "command"), [
+    ("GEOPROXY_RETRY_DEADLINE", "plan"),
+    ("GEOPROXY_POLL_INTERVAL", "apply"),
+    ("GEOPROXY_RETRY_BASE_DELAY", "apply"),
+])
+def test_numeric_environment_variables_refuse_nan(
+    aws: Any, run_cli: RunCli, tmp_path: Path, variable: str, command: str
+) -> None:
+    write_policy(tmp_path)
+    aws.reset_log()
+    args = (command, "--yes") if command == "apply" else (command,)
+    assert_refused(run_cli(*args, env={variable: "nan"}), variable, "'nan'")
+    assert aws.count() == 0
+
+
+def test_wait_timeout_refuses_nan(aws: Any, run_cli: RunCli) -> None:
+    aws.reset_log()
+    assert_refused(run_cli("wait", "C123", "--timeout", "nan"), "'--timeout'")
+    assert aws.count() == 0
