@@ -71,10 +71,11 @@ def checksum(document: dict[str, Any]) -> str:
 def save_plan(path: Path, *, command: str, plan_document: dict[str, Any], changes: ChangeSet,
               text: list[str], policy_file: str, policy_sha256: str,
               failover_declared_at: str | None = None,
-              mass_deletions: list[dict[str, Any]] | None = None) -> None:
-    if path.exists() and not is_saved_plan(path):
+              mass_deletions: list[dict[str, Any]] | None = None,
+              overwrite: bool = False) -> None:
+    if path.exists() and not overwrite and not is_saved_plan(path):
         raise GeoproxyError(f"{path} exists and is not a geoproxy plan; not overwriting it",
-                            hint="choose another --out path or remove the file")
+                            hint="choose another --out path, or pass --overwrite to replace it")
     # "kind" first, so a reader (and is_saved_plan) finds it at the top of the file.
     document: dict[str, Any] = {
         "kind": PLAN_KIND,

@@ -124,7 +124,7 @@ def write_plan(changes: ChangeSet, aws: AwsSettings, document: dict[str, Any], *
 def finish_overlay_change(the_plan: Plan, aws: AwsSettings, document: dict[str, Any], *,
                           output: str, dry_run: bool, nothing: str, out_file: Path | None,
                           policy: LoadedPolicy, declared_at: str | None = None,
-                          **write: Any) -> int:
+                          overwrite: bool = False, **write: Any) -> int:
     from geoproxy.core.changeset import changeset_of
 
     if out_file is not None and not dry_run:
@@ -142,7 +142,7 @@ def finish_overlay_change(the_plan: Plan, aws: AwsSettings, document: dict[str, 
     if dry_run:
         if out_file is not None:
             save(out_file, the_plan, document["plan"], command=write["command"],
-                 policy=policy, declared_at=declared_at, output=output)
+                 policy=policy, declared_at=declared_at, output=output, overwrite=overwrite)
         if output == "json":
             render.emit_json(document)
         else:
@@ -152,7 +152,8 @@ def finish_overlay_change(the_plan: Plan, aws: AwsSettings, document: dict[str, 
 
 
 def save(out_file: Path, the_plan: Plan, plan_document: dict[str, Any], *, command: str,
-         policy: LoadedPolicy, output: str, declared_at: str | None = None) -> None:
+         policy: LoadedPolicy, output: str, declared_at: str | None = None,
+         overwrite: bool = False) -> None:
     """Write a saved plan that `geoproxy apply PLANFILE` applies exactly."""
     from geoproxy.aws.planfile import save_plan
     from geoproxy.core.changeset import changeset_of
@@ -162,7 +163,7 @@ def save(out_file: Path, the_plan: Plan, plan_document: dict[str, Any], *, comma
     save_plan(out_file, command=command, plan_document=plan_document,
               changes=changeset_of(the_plan), text=render_plan.plan_lines(the_plan),
               policy_file=policy.file, policy_sha256=policy.sha256,
-              failover_declared_at=declared_at,
+              failover_declared_at=declared_at, overwrite=overwrite,
               mass_deletions=[{"app": m.app, "deleting": m.deleting, "of": m.of}
                               for m in guarded])
     if output != "json":

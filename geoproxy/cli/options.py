@@ -191,8 +191,18 @@ def write_options(func: F) -> F:
                         help="Do not ask for confirmation.")(func)
 
 
+def overwrite_option(func: F) -> F:
+    """--overwrite (pinned): the one way to let --html, --svg or --out replace a file that
+    geoproxy did not write. --force keeps its one meaning, the mass-deletion guard."""
+    return click.option(
+        "--overwrite", is_flag=True,
+        help="Let --html, --svg or --out replace an existing file geoproxy did not write "
+             "(never a file this run reads).")(func)
+
+
 def dry_run_options(func: F) -> F:
     """--dry-run, and --out to keep what it shows as a saved plan."""
+    func = overwrite_option(func)
     func = click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
                         default=None, metavar="PLANFILE",
                         help="With --dry-run: save the plan; `geoproxy apply PLANFILE` "
@@ -210,6 +220,7 @@ def app_option(func: F) -> F:
 
 def map_options(func: F) -> F:
     """--html FILE and --svg FILE: also draw the routes on a world map (pinned names)."""
+    func = overwrite_option(func)
     func = click.option(
         "--svg", "svg_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
         metavar="FILE", help="The same map as an SVG file (with or without --html).",

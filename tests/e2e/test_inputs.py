@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLE_POLICY, write_policy
+from tests.conftest import EXAMPLE_POLICY, REPO, write_policy
 from tests.e2e.conftest import RunCli
 
 pytestmark = pytest.mark.e2e
@@ -121,3 +121,81 @@ def test_wait_timeout_refuses_nan(aws: Any, run_cli: RunCli) -> None:
     aws.reset_log()
     assert_refused(run_cli("wait", "C123", "--timeout", "nan"), "'--timeout'")
     assert aws.count() == 0
+
+
+# --- outputs never clobber -------------------------------------------------------------------
+
+
+def test_routes_html_never_writes_over_the_policy(run_cli: RunCli, tmp_path: Path) -> None:
+    policy = write_policy(tmp_path, name="p.yaml")
+    for flag in ("--html", "--svg"):
+        result = run_cli("routes", "-f", "p.yaml", flag, "p.yaml", "--overwrite")
+        assert_refused(result, f"{flag} p.yaml is the policy, which this run reads")
+        assert policy.read_text(encoding="utf-8") == EXAMPLE_POLICY
+    # Nor through a symbolic link onto it.
+    (tmp_path / "map.html").symlink_to(policy)
+    assert_refused(run_cli("routes", "-f", "p.yaml", "--html", "map.html", "--overwrite"),
+                   "is the policy")
+    assert policy.read_text(encoding="utf-8") == EXAMPLE_POLICY
+
+
+def test_a_map_never_writes_over_the_latency_table(run_cli: RunCli, tmp_path: Path) -> None:
+    shipped = (REPO / "geoproxy" / "data" / "latency_p50.json").read_text(encoding="utf-8")
+    table = tmp_path / "table.json"
+    table.write_text(shipped, encoding="utf-8")
+    write_policy(tmp_path)
+    assert_refused(run_cli("routes", "--latency-table", "table.json", "--svg", "table.json"),
+                   "--svg table.json is the latency table")
+    assert table.read_text(encoding="utf-8") == shipped
+
+
+def test_a_map_replaces_only_a_file_geoproxy_wrote_unless_overwrite(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path)
+    notes = tmp_path / "notes.html"
+    notes.write_text("my notes", encoding="utf-8")
+    assert_refused(run_cli("routes", "--html", "notes.html"),
+                   "--html notes.html exists and geoproxy did not write it", "--overwrite")
+    assert notes.read_text(encoding="utf-8") == "my notes"
+    # Through a link onto someone else's file: refused the same way.
+    (tmp_path / "link.svg").symlink_to(notes)
+    assert_refused(run_cli("routes", "--svg", "link.svg"), "through a symbolic link")
+    assert notes.read_text(encoding="utf-8") == "my notes"
+    # A map geoproxy wrote is replaced without asking; --overwrite replaces anything else.
+    for flag, name in (("--html", "map.html"), ("--svg", "map.svg")):
+        assert run_cli("routes", flag, name).returncode == 0
+        again = run_cli("routes", flag, name)
+        assert again.returncode == 0, again.stderr
+    forced = run_cli("routes", "--html", "notes.html", "--overwrite")
+    assert forced.returncode == 0, forced.stderr
+    assert "generator" in notes.read_text(encoding="utf-8")
+
+
+def test_plan_out_never_writes_over_an_input_or_a_foreign_file(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    policy = write_policy(tmp_path)
+    aws.reset_log()
+    assert_refused(run_cli("plan", "--out", "routing.yaml", "--overwrite"),
+                   "--out routing.yaml is the policy")
+    (tmp_path / "audit.log").touch()
+    assert_refused(run_cli("failover", "--from", "eu-west-1", "--dry-run", "--out",
+                           "audit.log", "--audit-log", "audit.log", "--overwrite"),
+                   "--out audit.log is the audit log")
+    assert aws.count() == 0  # refused before any AWS call
+    other = tmp_path / "other.json"
+    other.write_text("{}", encoding="utf-8")
+    assert_refused(run_cli("plan", "--out", "other.json"), "geoproxy did not write it")
+    assert other.read_text(encoding="utf-8") == "{}"
+    assert run_cli("plan", "--out", "other.json", "--overwrite").returncode == 0
+    assert run_cli("plan", "--out", "other.json").returncode == 0  # now a geoproxy plan
+    assert policy.read_text(encoding="utf-8") == EXAMPLE_POLICY
+
+
+def test_init_never_writes_through_a_symlink(run_cli: RunCli, tmp_path: Path) -> None:
+    target = tmp_path / "mine.txt"
+    target.write_text("mine", encoding="utf-8")
+    (tmp_path / "routing.yaml").symlink_to(target)
+    assert_refused(run_cli("init"), "routing.yaml exists; geoproxy init never overwrites")
+    assert target.read_text(encoding="utf-8") == "mine"
