@@ -52,8 +52,15 @@ class GeoproxyError(Exception):
         return body
 
 
+# At most this many problems are listed, then "… and N more": a hostile file must not turn
+# into megabytes of errors, and a person fixes the first screenful first anyway.
+MAX_LISTED_ISSUES = 30
+MAX_JSON_ISSUES = 100
+
+
 class PolicyError(GeoproxyError):
-    """The policy file is missing, unparsable or invalid; lists every problem found."""
+    """The policy file is missing, unparsable or invalid; lists the first problems found
+    (MAX_LISTED_ISSUES of them) and how many more there are."""
 
     kind = "policy_invalid"
 
@@ -61,12 +68,15 @@ class PolicyError(GeoproxyError):
         self.file = file
         self.issues = issues
         located = []
-        for issue in issues:
+        for issue in issues[:MAX_LISTED_ISSUES]:
             where = f"{file}:{issue.line}" if issue.line else file
             location = f" {issue.dotted_path()}:" if issue.path else ""
             located.append(f"{where}:{location} {issue.message}")
-        lines = located if len(located) == 1 else [
-            f"{file}: invalid policy ({len(issues)} problems)", *(f"  {line}" for line in located)
+        more = len(issues) - len(located)
+        lines = located if len(issues) == 1 else [
+            f"{file}: invalid policy ({len(issues):,} problems)",
+            *(f"  {line}" for line in located),
+            *([f"  … and {more:,} more"] if more else []),
         ]
         super().__init__("\n".join(lines))
 
@@ -75,8 +85,10 @@ class PolicyError(GeoproxyError):
         body["file"] = self.file
         body["issues"] = [
             {"path": issue.dotted_path(), "line": issue.line, "message": issue.message}
-            for issue in self.issues
+            for issue in self.issues[:MAX_JSON_ISSUES]
         ]
+        if len(self.issues) > MAX_JSON_ISSUES:
+            body["issues_not_listed"] = len(self.issues) - MAX_JSON_ISSUES
         return body
 
 

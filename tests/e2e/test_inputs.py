@@ -3,6 +3,7 @@ never clobber, limits that hold, audit lines that are part of the write, clean t
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -199,3 +200,51 @@ def test_init_never_writes_through_a_symlink(run_cli: RunCli, tmp_path: Path) ->
     (tmp_path / "routing.yaml").symlink_to(target)
     assert_refused(run_cli("init"), "routing.yaml exists; geoproxy init never overwrites")
     assert target.read_text(encoding="utf-8") == "mine"
+
+
+# --- limits that hold ------------------------------------------------------------------------
+
+
+def _many_empty_applications(count: int) -> str:
+    # 150,000 of them is 450 KB: well under the 1 MiB file limit.
+    return "version: 1\napplications: [" + "{}," * count + "]\n"
+
+
+def test_a_huge_policy_is_refused_with_one_line_at_its_cap(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    text = _many_empty_applications(150_000)
+    assert len(text) < 460_000
+    write_policy(tmp_path, text)
+    result = run_cli("validate", "--output", "json")
+    assert_refused(result, "routing.yaml:2: applications: more than 1,000 applications, the "
+                           "most a policy may have")
+    assert len(result.stderr.splitlines()) == 1  # not 600,000 lines of missing keys
+    assert len(json.loads(result.stdout)["error"]["issues"]) == 1
+
+
+def test_many_problems_are_listed_up_to_a_cap(run_cli: RunCli, tmp_path: Path) -> None:
+    write_policy(tmp_path, _many_empty_applications(500))  # 4 missing keys each
+    result = run_cli("validate", "--output", "json")
+    lines = result.stderr.splitlines()
+    assert_refused(result, "routing.yaml: invalid policy (2,000 problems)", "… and 1,970 more")
+    assert len(lines) == 1 + 30 + 1
+    error = json.loads(result.stdout)["error"]
+    assert len(error["issues"]) == 100 and error["issues_not_listed"] == 1_900
+
+
+@pytest.mark.parametrize(("key", "entry", "count", "message"), [
+    ("pops", "      r{i}: {{target: a{i}.example.com}}\n", 41,
+     "applications[0].pops: more than 40 PoPs, the most an application may have"),
+    ("compliance", "      - {{name: r{i}, sources: [eu-west-1], allowed_pops: [eu-west-1]}}\n",
+     101, "applications[0].compliance: more than 100 compliance rules"),
+])
+def test_pops_and_compliance_rules_have_caps(
+    run_cli: RunCli, tmp_path: Path, key: str, entry: str, count: int, message: str
+) -> None:
+    text = ("version: 1\napplications:\n  - name: shop\n    zone: example.com\n"
+            "    record: origin.shop.example.com\n"
+            + ("    pops: {us-east-1: {target: a.example.com}}\n" if key != "pops" else "")
+            + f"    {key}:\n" + "".join(entry.format(i=i) for i in range(count)))
+    write_policy(tmp_path, text)
+    assert_refused(run_cli("validate"), message)
