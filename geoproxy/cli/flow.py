@@ -72,6 +72,7 @@ def confirm(yes: bool, question: str, what: str) -> None:
 def write_plan(changes: ChangeSet, aws: AwsSettings, document: dict[str, Any], *,
                command: str, output: str, yes: bool, no_wait: bool, audit_log: Path | None,
                timeout: float, who: str | None = None, reason: str = "",
+               override_compliance: str | None = None,
                wait_deployed: bool = False, plan_file: Path | None = None) -> int:
     """The write path every command shares: confirm, audit, apply, wait, report."""
     from geoproxy.aws.audit import AuditLog
@@ -92,7 +93,10 @@ def write_plan(changes: ChangeSet, aws: AwsSettings, document: dict[str, Any], *
     def log_write(write: dict[str, Any]) -> None:
         if audit is not None:
             saved = {"plan_file": str(plan_file)} if plan_file is not None else {}
-            audit.record(command=command, who=who, reason=reason or None, **saved, **write)
+            # Two fields: a failover with both --reason and --override-compliance keeps both
+            # (the state record that also holds them is deleted by failback).
+            audit.record(command=command, who=who, reason=reason or None,
+                         override_compliance=override_compliance or None, **saved, **write)
 
     if audit is not None and who is None:
         caller = caller_identity(aws)

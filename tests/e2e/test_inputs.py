@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLE_POLICY, REPO, write_policy
-from tests.e2e.conftest import RunCli
+from tests.conftest import EXAMPLE_POLICY, REPO, many_apps_policy, write_policy
+from tests.e2e.conftest import DR_POLICY, RunCli
 
 pytestmark = pytest.mark.e2e
 
@@ -248,3 +248,48 @@ def test_pops_and_compliance_rules_have_caps(
             + f"    {key}:\n" + "".join(entry.format(i=i) for i in range(count)))
     write_policy(tmp_path, text)
     assert_refused(run_cli("validate"), message)
+
+
+# --- audit is part of the write --------------------------------------------------------------
+
+
+def test_an_audit_log_that_fails_after_a_write_says_written_not_logged(
+    aws: Any, run_cli: RunCli, tmp_path: Path
+) -> None:
+    route53 = aws.client("route53")
+    zones = ("example.com", "example.org")
+    ids = [route53.create_hosted_zone(Name=zone, CallerReference=zone)["HostedZone"]["Id"]
+           .split("/")[-1] for zone in zones]
+    write_policy(tmp_path, many_apps_policy(2, zones))
+    result = run_cli("apply", "--yes", "--audit-log", "/dev/full", "--output", "json")
+    assert_refused(result, "written, not logged: change ", f"in zone {ids[0]}",
+                   "change(s), live), but the audit log /dev/full could not be written",
+                   "No space left on device", "not written: change batch 2 of 2")
+    assert "unexpected OSError" not in result.stderr
+    assert json.loads(result.stdout)["error"]["kind"] == "written_not_logged"
+    # Zone 1's records are live, as the message says; zone 2 was never written.
+    assert aws.count("ChangeResourceRecordSets") == 1
+    listed = route53.list_resource_record_sets(HostedZoneId=ids[0])["ResourceRecordSets"]
+    assert any(record["Type"] == "A" for record in listed)
+
+
+def test_the_audit_line_keeps_reason_and_override_apart_and_failback_has_a_reason(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, DR_POLICY)
+    log = tmp_path / "audit.jsonl"
+    assert run_cli("apply", "--yes", "--audit-log", str(log)).returncode == 0
+    moved = run_cli("failover", "--from", "eu-west-1", "--to", "us-east-1", "--yes",
+                    "--audit-log", str(log), "--reason", "INC-42 eu-west-1 down",
+                    "--override-compliance", "legal approved in INC-42")
+    assert moved.returncode == 0, moved.stderr
+    back = run_cli("failback", "eu-west-1", "--yes", "--audit-log", str(log),
+                   "--reason", "INC-42 resolved")
+    assert back.returncode == 0, back.stderr
+    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert [(line["command"], line["reason"], line["override_compliance"])
+            for line in lines] == [
+        ("apply", None, None),
+        ("failover", "INC-42 eu-west-1 down", "legal approved in INC-42"),
+        ("failback", "INC-42 resolved", None),
+    ]

@@ -97,7 +97,8 @@ def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
         the_plan, aws, document, output=output, dry_run=dry_run, yes=yes, no_wait=no_wait,
         audit_log=audit_log, timeout=timeout, command="failover",
         who=(caller.arn or caller.label) if caller else None,
-        reason=why, nothing=f"traffic that reached {from_pop} already goes to "
+        reason=reason, override_compliance=override_compliance,
+        nothing=f"traffic that reached {from_pop} already goes to "
                             + ", ".join(sorted(set(targets.values()))),
         out_file=out_file, overwrite=overwrite, policy=compiled.loaded, declared_at=declared_at,
     )
@@ -137,11 +138,12 @@ def _refuse_showing_the_plan(the_plan: Any, document: dict[str, Any], output: st
 @click.option("--app", "app_names", multiple=True, metavar="NAME",
               help="Only these applications (repeatable; default: all).")
 @dry_run_options
+@click.option("--reason", default="", help="Why: recorded in the audit log line.")
 @reports_errors
 def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wait: bool,
              audit_log: Path | None, timeout: float, region: str | None,
              from_region: str | None, app_names: tuple[str, ...], dry_run: bool,
-             out_file: Path | None, overwrite: bool) -> int:
+             out_file: Path | None, overwrite: bool, reason: str) -> int:
     """End the failover away from REGION: the policy's routes come back, atomically."""
     if region and from_region and region != from_region:
         raise GeoproxyError(f"two regions given: {region} and --from {from_region}")
@@ -150,7 +152,11 @@ def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
         raise GeoproxyError("which region to fail back? give it as REGION or --from REGION")
     from geoproxy.aws.session import caller_identity_soon
     from geoproxy.cli.outputs import check_plan_out
+    from geoproxy.core.state import free_text_problem
     from geoproxy.pipeline import compile_policy, plan_failback
+
+    if reason and (problem := free_text_problem(reason, "--reason")):
+        raise GeoproxyError(problem)
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     check_plan_out(compiled, out_file, overwrite=overwrite,
@@ -165,7 +171,7 @@ def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
     return flow.finish_overlay_change(
         the_plan, aws, document, output=output, dry_run=dry_run, yes=yes, no_wait=no_wait,
         audit_log=audit_log, timeout=timeout, command="failback",
-        who=(caller.arn or caller.label) if caller else None, reason="",
+        who=(caller.arn or caller.label) if caller else None, reason=reason,
         nothing=f"no failover away from {region} is active",
         out_file=out_file, overwrite=overwrite, policy=compiled.loaded,
     )
