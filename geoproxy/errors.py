@@ -6,6 +6,7 @@ is one of these, so the CLI prints one clear message instead of a traceback.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 EXIT_OK = 0
@@ -14,6 +15,24 @@ EXIT_CHANGES = 2  # only with `plan --detailed-exitcode`, as in Terraform
 EXIT_STALE_PLAN = 3  # a saved plan whose live state moved since it was made
 EXIT_FAILOVER_ACTIVE = 4  # reserved: `status --detailed-exitcode` with only a failover active
 EXIT_INTERRUPTED = 130
+
+# What a terminal must never be handed from DNS, AWS or a policy: C0 and C1 controls (ESC
+# starts sequences that clear the screen, set the window title or move the cursor; CR
+# overwrites a line; a newline forges one) and the bidirectional overrides and isolates
+# that make text display in another order than it reads ("Trojan Source").
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+REPLACEMENT = "\ufffd"
+
+
+def printable(text: str, *, newlines: bool = False) -> str:
+    """`text` with each control character replaced by U+FFFD, one for one (so the styles a
+    terminal renderer attached stay where they were). `newlines` keeps line breaks and tabs:
+    for geoproxy's own multi-line messages, never for a value read from outside."""
+    if text.isprintable():
+        return text  # the common case, in C
+    kept = "\n\t" if newlines else ""
+    return "".join(REPLACEMENT if (unicodedata.category(char) == "Cc" and char not in kept)
+                   or char in _BIDI else char for char in text)
 
 
 @dataclass(frozen=True)
@@ -25,9 +44,15 @@ class Issue:
     line: int | None = None
 
     def dotted_path(self) -> str:
+        """The YAML path as `applications[0].pops`; a key with control characters (a YAML
+        key may spell any with escapes) is shown with them replaced."""
         text = ""
         for part in self.path:
-            text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+            if isinstance(part, int):
+                text += f"[{part}]"
+            else:
+                key = printable(str(part))
+                text += f".{key}" if text else key
         return text
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import EXAMPLE_POLICY, REPO, many_apps_policy, write_policy
-from tests.e2e.conftest import DR_POLICY, RunCli
+from tests.e2e.conftest import DR_POLICY, STATE, RunCli, records_at
 
 pytestmark = pytest.mark.e2e
 
@@ -293,3 +293,67 @@ def test_the_audit_line_keeps_reason_and_override_apart_and_failback_has_a_reaso
         ("failover", "INC-42 eu-west-1 down", "legal approved in INC-42"),
         ("failback", "INC-42 resolved", None),
     ]
+
+
+# --- clean output ----------------------------------------------------------------------------
+
+HOSTILE = "\x1b]0;pwned\x07\x1b[2J\r\nApply complete: INSYNC after 0.1s.\u202e"
+
+
+def assert_clean(text: str) -> None:
+    for char in ("\x1b", "\x07", "\r", "\u202e"):
+        assert char not in text, (char, text)
+    assert not any(line.startswith("Apply complete") for line in text.splitlines()), text
+
+
+def test_a_failover_reason_from_dns_reaches_the_terminal_clean(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    from urllib.parse import quote
+
+    write_policy(tmp_path, DR_POLICY)
+    assert run_cli("apply", "--yes").returncode == 0
+    assert run_cli("failover", "--from", "eu-west-1", "--yes", "--reason", "drill"
+                   ).returncode == 0
+    # Someone with write access to the zone rewrites the state record's reason.
+    state = records_at(aws, zone, STATE)[0]
+    value = state["ResourceRecords"][0]["Value"].replace(
+        "reason=drill", "reason=" + quote(HOSTILE, safe=""))
+    assert value != state["ResourceRecords"][0]["Value"]
+    state["ResourceRecords"] = [{"Value": value}]
+    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
+        "Changes": [{"Action": "UPSERT", "ResourceRecordSet": state}]})
+    shown = run_cli("status")
+    assert shown.returncode == 0, shown.stderr
+    assert "failover eu-west-1 → eu-central-1" in shown.stdout
+    assert_clean(shown.stdout + shown.stderr)
+    # JSON escapes them, as JSON does: the value itself is kept.
+    document = json.loads(run_cli("status", "--output", "json").stdout)
+    reasons = [f["reason"] for app in document["applications"] for f in app["failovers"]]
+    assert reasons == [HOSTILE]
+
+
+def test_a_yaml_key_with_escapes_is_shown_clean_in_errors(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    # A double-quoted YAML key may spell any control character with escapes.
+    key = '"\\e]0;pwned\\a\\e[2J\\r\\nApply complete"'
+    write_policy(tmp_path, EXAMPLE_POLICY.replace(
+        "  - name: shop\n", f"  - name: shop\n    {key}: 1\n", 1))
+    result = run_cli("validate")
+    assert_refused(result, "unknown key")
+    assert_clean(result.stderr)
+
+
+def test_an_absurd_latency_prints_as_a_sane_number(run_cli: RunCli, tmp_path: Path) -> None:
+    table = json.loads((REPO / "geoproxy" / "data" / "latency_p50.json").read_text(
+        encoding="utf-8"))
+    row = table["rtt_ms"]["sa-east-1"]
+    for target in row:
+        row[target] = 1.7e308 if target != "us-east-1" else 1e308
+    (tmp_path / "table.json").write_text(json.dumps(table), encoding="utf-8")
+    write_policy(tmp_path)
+    result = run_cli("routes", "--latency-table", "table.json")
+    assert result.returncode == 0, result.stderr
+    assert "nearest, 1e+308 ms" in result.stdout
+    assert "0" * 20 not in result.stdout
