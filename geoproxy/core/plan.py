@@ -17,7 +17,7 @@ from geoproxy.core.desired import DesiredApp, DesiredRecord
 from geoproxy.core.edgeplan import FunctionPlan
 from geoproxy.core.failover import Failover
 from geoproxy.core.healthchecks import HealthCheckPlan, HealthCheckSpec, LiveHealthCheck
-from geoproxy.core.orphans import Orphan
+from geoproxy.core.orphans import Orphan, belongs_to
 from geoproxy.core.records import (
     LiveRecord,
     OwnedAliasRecord,
@@ -289,8 +289,14 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
     for record in live.records:
         if not desired.manages(record.name):
             continue
-        if record.ours(desired.owner) or is_state_record(record, desired.record_name):
+        if is_state_record(record, desired.record_name):
             owned[record.base_key] = record
+            continue
+        if record.ours(desired.owner):
+            # Only the application's own records: below an apex record lies the whole zone,
+            # and another application's orphans there are deleted by --prune or not at all.
+            if record.name in desired.viewer_names or belongs_to(record, desired.record_name):
+                owned[record.base_key] = record
             continue
         reason, displaced = _conflict(record, wanted_at.get((record.name, record.record_type), []),
                                       state, wanted_names)

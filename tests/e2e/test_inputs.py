@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import EXAMPLE_POLICY, REPO, many_apps_policy, write_policy
-from tests.e2e.conftest import DR_POLICY, STATE, RunCli, records_at
+from tests.e2e.conftest import AUTO_POLICY, DR_POLICY, ORIGIN, STATE, RunCli, records_at
 
 pytestmark = pytest.mark.e2e
 
@@ -357,3 +357,43 @@ def test_an_absurd_latency_prints_as_a_sane_number(run_cli: RunCli, tmp_path: Pa
     assert result.returncode == 0, result.stderr
     assert "nearest, 1e+308 ms" in result.stdout
     assert "0" * 20 not in result.stdout
+
+
+# --- apex applications -----------------------------------------------------------------------
+
+
+def test_an_apex_application_leaves_another_applications_orphans_to_prune(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    # An application with PoP pairs is applied, then removed from the policy, which now has
+    # one application at the zone apex: every name of the zone lies below its record.
+    write_policy(tmp_path, AUTO_POLICY)
+    first = run_cli("apply", "--yes")
+    assert first.returncode == 0, first.stderr
+    before = aws.client("route53").list_resource_record_sets(HostedZoneId=zone)
+    old = {(r["Name"], r["Type"], r.get("SetIdentifier")) for r in before["ResourceRecordSets"]
+           if r["Type"] not in ("NS", "SOA")}
+    assert any("._failover." in name for name, _, _ in old)
+    write_policy(tmp_path, EXAMPLE_POLICY.replace("    record: origin.shop.example.com\n",
+                                                  "    record: example.com\n")
+                 .replace("  - name: shop\n", "  - name: apex\n"))
+    planned = run_cli("plan", "--output", "json")
+    assert planned.returncode == 0, planned.stderr
+    document = json.loads(planned.stdout)
+    deletes = [change for app in document["applications"] for change in app["changes"]
+               if change["action"] == "delete"]
+    assert deletes == []  # not "PoP pair no longer needed": they are not the apex's
+    orphans = {orphan["root"] for orphan in document["orphans"]}
+    assert orphans == {ORIGIN.rstrip(".")}
+    aws.reset_log()
+    applied = run_cli("apply", "--yes")
+    assert applied.returncode == 0, applied.stderr
+    after = aws.client("route53").list_resource_record_sets(HostedZoneId=zone)
+    assert old <= {(r["Name"], r["Type"], r.get("SetIdentifier"))
+                   for r in after["ResourceRecordSets"]}
+    # --prune is the way to delete them.
+    pruned = run_cli("plan", "--prune", "--output", "json")
+    assert pruned.returncode == 0, pruned.stderr
+    assert any(change["action"] == "delete"
+               for app in json.loads(pruned.stdout)["applications"]
+               for change in app["changes"])
