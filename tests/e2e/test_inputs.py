@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -397,3 +398,56 @@ def test_an_apex_application_leaves_another_applications_orphans_to_prune(
     assert any(change["action"] == "delete"
                for app in json.loads(pruned.stdout)["applications"]
                for change in app["changes"])
+
+
+# --- the sandbox answers only its own Host -----------------------------------------------------
+
+
+def test_the_sandbox_refuses_a_rebound_host(tmp_path: Path) -> None:
+    import http.client
+    import sys
+
+    from geoproxy.sandbox.strict.server import scrubbed
+
+    policy = write_policy(tmp_path)
+    env = scrubbed(os.environ)
+    sandbox = subprocess.Popen([sys.executable, "-m", "geoproxy", "sandbox", "-f", str(policy)],
+                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True,
+                               stderr=subprocess.DEVNULL)
+    try:
+        assert sandbox.stdout is not None
+        endpoint = ""
+        for line in sandbox.stdout:
+            if line.startswith("export AWS_ENDPOINT_URL="):
+                endpoint = line.strip().partition("=")[2]
+            if line.startswith("The sandbox keeps its state"):
+                break
+        port = int(endpoint.rsplit(":", 1)[1])
+
+        def post(path: str, host: str) -> int:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                connection.request("POST", path, body=b"", headers={"Host": host})
+                return connection.getresponse().status
+            finally:
+                connection.close()
+
+        def zones() -> int:
+            listed = subprocess.run(
+                [sys.executable, "-c", "import boto3; print(len(boto3.client('route53', "
+                 f"endpoint_url='{endpoint}', region_name='us-east-1', aws_access_key_id='x',"
+                 " aws_secret_access_key='x').list_hosted_zones()['HostedZones']))"],
+                env=env, capture_output=True, text=True, timeout=60)
+            return int(listed.stdout)
+
+        assert zones() == 1
+        # A page on a rebinding name reaches 127.0.0.1 with its own name as Host.
+        for host in (f"rebind.attacker.example:{port}", "127.0.0.1", f"localhost:{port}",
+                     f"127.0.0.1:{port + 1}"):
+            assert post("/moto-api/reset", host) == 403, host
+        assert zones() == 1  # nothing was wiped
+        assert post("/moto-api/reset", f"127.0.0.1:{port}") == 200
+        assert zones() == 0
+    finally:
+        sandbox.send_signal(signal.SIGINT)
+        sandbox.wait(timeout=30)
