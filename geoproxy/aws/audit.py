@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from geoproxy.errors import GeoproxyError
+from geoproxy.policy.files import read_bounded
 
 ENV_VARIABLE = "GEOPROXY_AUDIT_LOG"
+MAX_AUDIT_READ_BYTES = 256 * 1024 * 1024  # what `status` reads to say who declared failovers
 
 
 class NotLogged(GeoproxyError):
@@ -92,9 +94,12 @@ class AuditTrail:
         if not chosen:
             return cls(())
         try:
-            lines = Path(chosen).read_text(encoding="utf-8").splitlines()
-        except OSError:
+            # Bounded like every file geoproxy reads: `--audit-log /dev/zero` on status
+            # must not read for ever. Unreadable, it says nothing about who, as before.
+            raw = read_bounded(chosen, limit=MAX_AUDIT_READ_BYTES)
+        except GeoproxyError:
             return cls(())
+        lines = raw.decode("utf-8", errors="replace").splitlines()
         writes = []
         for line in lines:
             try:

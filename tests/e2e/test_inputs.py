@@ -89,6 +89,15 @@ def test_the_read_timeout_variable_is_checked(run_cli: RunCli, tmp_path: Path) -
                        f"Invalid value for GEOPROXY_READ_TIMEOUT: {bad!r}")
 
 
+def test_status_reads_the_audit_log_bounded(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path)
+    assert run_cli("apply", "--yes").returncode == 0
+    shown = run_cli("status", "--audit-log", "/dev/zero")
+    assert shown.returncode == 0, shown.stderr
+
+
 # --- numbers that mean something ---------------------------------------------------------
 
 
