@@ -347,11 +347,12 @@ def test_a_yaml_key_with_escapes_is_shown_clean_in_errors(
     run_cli: RunCli, tmp_path: Path
 ) -> None:
     # A double-quoted YAML key may spell any control character with escapes.
-    key = '"\\e]0;pwned\\a\\e[2J\\r\\nApply complete"'
+    key = '"\\e]0;pwned\\a\\r\\nApply complete"'
     write_policy(tmp_path, EXAMPLE_POLICY.replace(
         "  - name: shop\n", f"  - name: shop\n    {key}: 1\n", 1))
     result = run_cli("validate")
-    assert_refused(result, "unknown key")
+    assert_refused(result, "applications[0].\ufffd]0;pwned\ufffd\ufffd\ufffdApply complete: "
+                           "unknown key '\\x1b]0;pwned")
     assert_clean(result.stderr)
 
 
