@@ -6,6 +6,7 @@ is one of these, so the CLI prints one clear message instead of a traceback.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 EXIT_OK = 0
@@ -14,6 +15,24 @@ EXIT_CHANGES = 2  # only with `plan --detailed-exitcode`, as in Terraform
 EXIT_STALE_PLAN = 3  # a saved plan whose live state moved since it was made
 EXIT_FAILOVER_ACTIVE = 4  # reserved: `status --detailed-exitcode` with only a failover active
 EXIT_INTERRUPTED = 130
+
+# What a terminal must never be handed from DNS, AWS or a policy: C0 and C1 controls (ESC
+# starts sequences that clear the screen, set the window title or move the cursor; CR
+# overwrites a line; a newline forges one) and the bidirectional overrides and isolates
+# that make text display in another order than it reads ("Trojan Source").
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+REPLACEMENT = "\ufffd"
+
+
+def printable(text: str, *, newlines: bool = False) -> str:
+    """`text` with each control character replaced by U+FFFD, one for one (so the styles a
+    terminal renderer attached stay where they were). `newlines` keeps line breaks and tabs:
+    for geoproxy's own multi-line messages, never for a value read from outside."""
+    if text.isprintable():
+        return text  # the common case, in C
+    kept = "\n\t" if newlines else ""
+    return "".join(REPLACEMENT if (unicodedata.category(char) == "Cc" and char not in kept)
+                   or char in _BIDI else char for char in text)
 
 
 @dataclass(frozen=True)
@@ -25,9 +44,15 @@ class Issue:
     line: int | None = None
 
     def dotted_path(self) -> str:
+        """The YAML path as `applications[0].pops`; a key with control characters (a YAML
+        key may spell any with escapes) is shown with them replaced."""
         text = ""
         for part in self.path:
-            text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+            if isinstance(part, int):
+                text += f"[{part}]"
+            else:
+                key = printable(str(part))
+                text += f".{key}" if text else key
         return text
 
 
@@ -52,8 +77,15 @@ class GeoproxyError(Exception):
         return body
 
 
+# At most this many problems are listed, then "… and N more": a hostile file must not turn
+# into megabytes of errors, and a person fixes the first screenful first anyway.
+MAX_LISTED_ISSUES = 30
+MAX_JSON_ISSUES = 100
+
+
 class PolicyError(GeoproxyError):
-    """The policy file is missing, unparsable or invalid; lists every problem found."""
+    """The policy file is missing, unparsable or invalid; lists the first problems found
+    (MAX_LISTED_ISSUES of them) and how many more there are."""
 
     kind = "policy_invalid"
 
@@ -61,12 +93,15 @@ class PolicyError(GeoproxyError):
         self.file = file
         self.issues = issues
         located = []
-        for issue in issues:
+        for issue in issues[:MAX_LISTED_ISSUES]:
             where = f"{file}:{issue.line}" if issue.line else file
             location = f" {issue.dotted_path()}:" if issue.path else ""
             located.append(f"{where}:{location} {issue.message}")
-        lines = located if len(located) == 1 else [
-            f"{file}: invalid policy ({len(issues)} problems)", *(f"  {line}" for line in located)
+        more = len(issues) - len(located)
+        lines = located if len(issues) == 1 else [
+            f"{file}: invalid policy ({len(issues):,} problems)",
+            *(f"  {line}" for line in located),
+            *([f"  … and {more:,} more"] if more else []),
         ]
         super().__init__("\n".join(lines))
 
@@ -75,8 +110,10 @@ class PolicyError(GeoproxyError):
         body["file"] = self.file
         body["issues"] = [
             {"path": issue.dotted_path(), "line": issue.line, "message": issue.message}
-            for issue in self.issues
+            for issue in self.issues[:MAX_JSON_ISSUES]
         ]
+        if len(self.issues) > MAX_JSON_ISSUES:
+            body["issues_not_listed"] = len(self.issues) - MAX_JSON_ISSUES
         return body
 
 

@@ -6,6 +6,7 @@ written to AWS, so a log that cannot be written stops the command while nothing 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
@@ -14,8 +15,28 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from geoproxy.errors import GeoproxyError
+from geoproxy.policy.files import read_bounded
 
 ENV_VARIABLE = "GEOPROXY_AUDIT_LOG"
+MAX_AUDIT_READ_BYTES = 256 * 1024 * 1024  # what `status` reads to say who declared failovers
+
+
+class NotLogged(GeoproxyError):
+    """A write landed in AWS but its audit line could not be written: the audit log is part
+    of the write, so the run stops there and says what is live and not logged."""
+
+    kind = "written_not_logged"
+
+
+def describe_write(write: dict[str, Any]) -> str:
+    """One audit entry as a person reads it: what landed, with its change id."""
+    if write.get("action") == "ChangeResourceRecordSets":
+        records = write.get("records") or []
+        return (f"change {write.get('change_id') or '(id lost)'} in zone {write.get('zone_id')} "
+                f"({len(records)} record change(s), live)")
+    what = (write.get("distribution_id") or write.get("function") or write.get("health_check_id")
+            or write.get("pop") or "")
+    return f"{write.get('service', 'aws')} {write.get('action', 'write')} {what}".rstrip()
 
 
 def utc_now() -> str:
@@ -41,11 +62,23 @@ class AuditLog:
         return cls(Path(chosen), stream)
 
     def record(self, **entry: Any) -> None:
-        self.stream.write(json.dumps({"time": utc_now(), **entry}, sort_keys=False) + "\n")
-        self.stream.flush()
+        """One line, or NotLogged naming what landed unlogged (the disk is full, the log is
+        /dev/full, a network share went away): never a bare OSError after a write."""
+        try:
+            self.stream.write(json.dumps({"time": utc_now(), **entry}, sort_keys=False) + "\n")
+            self.stream.flush()
+        except (OSError, ValueError) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            raise NotLogged(
+                f"written, not logged: {describe_write(entry)}, but the audit log {self.path} "
+                f"could not be written ({reason}); nothing more was written",
+                hint="record this change by hand where your audit trail is kept; free the "
+                     "log (disk full?) and run the same command again for the rest") from None
 
     def close(self) -> None:
-        self.stream.close()
+        # The failed line was reported by record(); a second report would add nothing.
+        with contextlib.suppress(OSError):
+            self.stream.close()
 
 
 @dataclass(frozen=True)
@@ -61,9 +94,12 @@ class AuditTrail:
         if not chosen:
             return cls(())
         try:
-            lines = Path(chosen).read_text(encoding="utf-8").splitlines()
-        except OSError:
+            # Bounded like every file geoproxy reads: `--audit-log /dev/zero` on status
+            # must not read for ever. Unreadable, it says nothing about who, as before.
+            raw = read_bounded(chosen, limit=MAX_AUDIT_READ_BYTES)
+        except GeoproxyError:
             return cls(())
+        lines = raw.decode("utf-8", errors="replace").splitlines()
         writes = []
         for line in lines:
             try:

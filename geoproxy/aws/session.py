@@ -20,7 +20,7 @@ from geoproxy.aws.retry import (
     RetryPolicy,
     env_deadline,
 )
-from geoproxy.errors import AwsError, GeoproxyError
+from geoproxy.errors import AwsError, GeoproxyError, printable
 
 # Route 53 and CloudFront are global services signed in us-east-1.
 GLOBAL_REGION = "us-east-1"
@@ -195,11 +195,12 @@ def translate(action: str, error: BaseException) -> AwsError:
         return AwsError(f"cannot {action}: AWS endpoint unreachable ({error})")
     if isinstance(error, bx.ClientError):
         code = error.response.get("Error", {}).get("Code", "Unknown")
-        message = error.response.get("Error", {}).get("Message", "")
+        # AWS's text, or an endpoint's: one line, no control characters.
+        message = printable(str(error.response.get("Error", {}).get("Message", "")))
         if code in _CREDENTIAL_CODES:
             return AwsError(f"cannot {action}: AWS rejected the credentials ({code}: {message})",
                             hint="check the profile or the AWS_* variables")
         if code in ("AccessDenied", "AccessDeniedException"):
             return AwsError(f"cannot {action}: access denied ({message})")
         return AwsError(f"cannot {action}: {code}: {message}")
-    return AwsError(f"cannot {action}: {error}")
+    return AwsError(f"cannot {action}: {printable(str(error))}")

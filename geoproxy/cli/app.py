@@ -28,6 +28,9 @@ def cli(debug: bool, quiet: bool) -> None:
     stale saved plan; 4 only a failover differs (`status --detailed-exitcode`); 130
     interrupted.
     """
+    from geoproxy.cli.options import check_numeric_environment
+
+    check_numeric_environment()
     if quiet:
         import geoproxy.cli.render as loaded  # the module itself, not the lazy stand-in
 

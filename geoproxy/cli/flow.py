@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from geoproxy.aws.session import AwsSettings
     from geoproxy.core.changeset import ChangeSet
     from geoproxy.core.plan import Plan
+    from geoproxy.policy.loader import LoadedPolicy
 
 
 def show_plan(the_plan: Any, output: str) -> None:
@@ -71,6 +72,7 @@ def confirm(yes: bool, question: str, what: str) -> None:
 def write_plan(changes: ChangeSet, aws: AwsSettings, document: dict[str, Any], *,
                command: str, output: str, yes: bool, no_wait: bool, audit_log: Path | None,
                timeout: float, who: str | None = None, reason: str = "",
+               override_compliance: str | None = None,
                wait_deployed: bool = False, plan_file: Path | None = None) -> int:
     """The write path every command shares: confirm, audit, apply, wait, report."""
     from geoproxy.aws.audit import AuditLog
@@ -91,7 +93,10 @@ def write_plan(changes: ChangeSet, aws: AwsSettings, document: dict[str, Any], *
     def log_write(write: dict[str, Any]) -> None:
         if audit is not None:
             saved = {"plan_file": str(plan_file)} if plan_file is not None else {}
-            audit.record(command=command, who=who, reason=reason or None, **saved, **write)
+            # Two fields: a failover with both --reason and --override-compliance keeps both
+            # (the state record that also holds them is deleted by failback).
+            audit.record(command=command, who=who, reason=reason or None,
+                         override_compliance=override_compliance or None, **saved, **write)
 
     if audit is not None and who is None:
         caller = caller_identity(aws)
@@ -122,8 +127,8 @@ def write_plan(changes: ChangeSet, aws: AwsSettings, document: dict[str, Any], *
 
 def finish_overlay_change(the_plan: Plan, aws: AwsSettings, document: dict[str, Any], *,
                           output: str, dry_run: bool, nothing: str, out_file: Path | None,
-                          policy_file: str, declared_at: str | None = None,
-                          **write: Any) -> int:
+                          policy: LoadedPolicy, declared_at: str | None = None,
+                          overwrite: bool = False, **write: Any) -> int:
     from geoproxy.core.changeset import changeset_of
 
     if out_file is not None and not dry_run:
@@ -141,7 +146,7 @@ def finish_overlay_change(the_plan: Plan, aws: AwsSettings, document: dict[str, 
     if dry_run:
         if out_file is not None:
             save(out_file, the_plan, document["plan"], command=write["command"],
-                 policy_file=policy_file, declared_at=declared_at, output=output)
+                 policy=policy, declared_at=declared_at, output=output, overwrite=overwrite)
         if output == "json":
             render.emit_json(document)
         else:
@@ -151,7 +156,8 @@ def finish_overlay_change(the_plan: Plan, aws: AwsSettings, document: dict[str, 
 
 
 def save(out_file: Path, the_plan: Plan, plan_document: dict[str, Any], *, command: str,
-         policy_file: str, output: str, declared_at: str | None = None) -> None:
+         policy: LoadedPolicy, output: str, declared_at: str | None = None,
+         overwrite: bool = False) -> None:
     """Write a saved plan that `geoproxy apply PLANFILE` applies exactly."""
     from geoproxy.aws.planfile.file import save_plan
     from geoproxy.core.changeset import changeset_of
@@ -160,7 +166,8 @@ def save(out_file: Path, the_plan: Plan, plan_document: dict[str, Any], *, comma
     guarded = mass_deletions(the_plan) if command == "apply" else []
     save_plan(out_file, command=command, plan_document=plan_document,
               changes=changeset_of(the_plan), text=render_plan.plan_lines(the_plan),
-              policy_file=policy_file, failover_declared_at=declared_at,
+              policy_file=policy.file, policy_sha256=policy.sha256,
+              failover_declared_at=declared_at, overwrite=overwrite,
               mass_deletions=[{"app": m.app, "deleting": m.deleting, "of": m.of}
                               for m in guarded])
     if output != "json":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +21,66 @@ F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_POLICY = "routing.yaml"
 DEFAULT_RETRY_DEADLINE_S = 120.0  # per call; the same as geoproxy.aws.retry's default
 DEFAULT_TIMEOUT_S = 900.0
+
+
+# Upper bounds for durations: far above any real need, so a typo (or `inf`) is refused
+# instead of making a bound vanish. CloudFront deploys in minutes, a day is absurd.
+MAX_TIMEOUT_S = 86_400.0
+MAX_RETRY_DEADLINE_S = 3_600.0
+
+
+def number_problem(raw: object, maximum: float, *, positive: bool = False) -> str | None:
+    """Why `raw` is no usable number of seconds, or None. NaN slips past every comparison
+    (`elapsed > nan` is never true) and infinity past every deadline, so both are refused,
+    as are negatives and values above `maximum`."""
+    try:
+        value = float(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return f"{raw!r} is not a number of seconds"
+    if not math.isfinite(value):
+        return f"{raw!r} is not a finite number of seconds"
+    if value < 0 or (positive and value == 0):
+        return f"{raw!r}: must be {'above' if positive else 'at least'} 0"
+    if value > maximum:
+        return f"{raw!r}: at most {maximum:,.0f} seconds"
+    return None
+
+
+class Seconds(click.ParamType):
+    """A number of seconds in [0, maximum]: finite, never NaN. Click names the flag (or its
+    environment variable) in the message, and it is checked before any AWS call."""
+
+    name = "seconds"
+
+    def __init__(self, maximum: float) -> None:
+        self.maximum = maximum
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        problem = number_problem(value, self.maximum)
+        if problem is not None:
+            source = ctx.get_parameter_source(param.name) if ctx and param and param.name \
+                else None
+            envvar = getattr(param, "envvar", None)
+            if source is click.core.ParameterSource.ENVIRONMENT and isinstance(envvar, str):
+                problem = f"{problem} (from {envvar})"
+            self.fail(problem, param, ctx)
+        return float(value)
+
+
+# Numeric environment variables read deep in the AWS layer: checked when the CLI starts,
+# so a bad one is one message naming it, before any AWS call. (GEOPROXY_RETRY_DEADLINE is
+# --retry-deadline's, checked with it.)
+NUMERIC_ENVIRONMENT = {"GEOPROXY_POLL_INTERVAL": (3_600.0, False),
+                       "GEOPROXY_RETRY_BASE_DELAY": (600.0, False),
+                       "GEOPROXY_READ_TIMEOUT": (3_600.0, True)}
+
+
+def check_numeric_environment() -> None:
+    for variable, (maximum, positive) in NUMERIC_ENVIRONMENT.items():
+        raw = os.environ.get(variable)
+        if raw and (problem := number_problem(raw, maximum, positive=positive)):
+            raise click.UsageError(f"Invalid value for {variable}: {problem}")
 
 
 _LATENCY_TABLE = "geoproxy.latency_table"
@@ -70,7 +132,7 @@ def aws_options(func: F) -> F:
 
     wrapped: Any = with_settings
     wrapped = click.option(
-        "--retry-deadline", type=click.FloatRange(min=0), envvar="GEOPROXY_RETRY_DEADLINE",
+        "--retry-deadline", type=Seconds(MAX_RETRY_DEADLINE_S), envvar="GEOPROXY_RETRY_DEADLINE",
         default=DEFAULT_RETRY_DEADLINE_S, metavar="SECONDS",
         help="How long to keep retrying one AWS call that is throttled, busy or whose "
              "connection dropped (default: GEOPROXY_RETRY_DEADLINE, else 120).")(wrapped)
@@ -118,7 +180,7 @@ def write_options(func: F) -> F:
                         default=None, envvar="GEOPROXY_AUDIT_LOG",
                         help="Append one JSON line per write to this file "
                              "(default: GEOPROXY_AUDIT_LOG).")(func)
-    func = click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT_S,
+    func = click.option("--timeout", type=Seconds(MAX_TIMEOUT_S), default=DEFAULT_TIMEOUT_S,
                         show_default=True, metavar="SECONDS",
                         help="How long to wait for INSYNC (and, with --wait-deployed, for "
                              "CloudFront), counted from when Route 53 accepts the change."
@@ -129,8 +191,18 @@ def write_options(func: F) -> F:
                         help="Do not ask for confirmation.")(func)
 
 
+def overwrite_option(func: F) -> F:
+    """--overwrite (pinned): the one way to let --html, --svg or --out replace a file that
+    geoproxy did not write. --force keeps its one meaning, the mass-deletion guard."""
+    return click.option(
+        "--overwrite", is_flag=True,
+        help="Let --html, --svg or --out replace an existing file geoproxy did not write "
+             "(never a file this run reads).")(func)
+
+
 def dry_run_options(func: F) -> F:
     """--dry-run, and --out to keep what it shows as a saved plan."""
+    func = overwrite_option(func)
     func = click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
                         default=None, metavar="PLANFILE",
                         help="With --dry-run: save the plan; `geoproxy apply PLANFILE` "
@@ -148,6 +220,7 @@ def app_option(func: F) -> F:
 
 def map_options(func: F) -> F:
     """--html FILE and --svg FILE: also draw the routes on a world map (pinned names)."""
+    func = overwrite_option(func)
     func = click.option(
         "--svg", "svg_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
         metavar="FILE", help="The same map as an SVG file (with or without --html).",

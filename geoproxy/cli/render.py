@@ -7,6 +7,7 @@ the models directly. Nothing here computes anything the plan does not already sa
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,14 +25,40 @@ from geoproxy.core.orphans import Orphan
 from geoproxy.core.records import LiveRecord
 from geoproxy.core.routing import Route
 from geoproxy.core.state import overlay_of
-from geoproxy.errors import GeoproxyError
+from geoproxy.errors import GeoproxyError, printable
 from geoproxy.pipeline import Compiled
 from geoproxy.policy.catalog import parse_elb_target
 
 SYMBOLS = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red")}
 
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+class CleanConsole(Console):
+    """A console that hands the terminal no control characters from what it prints: names,
+    reasons, record values and AWS messages come from DNS, AWS and policies, and an escape
+    sequence in one would clear the screen, set the window title or forge lines. Text keeps
+    its styles (the replacement is one character for one); line breaks are kept, because
+    geoproxy's own messages have them: values read from outside pass through
+    `printable()` where they are put into a message. JSON output is not printed here: json
+    escapes control characters itself."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        super().print(*(_clean(item) for item in objects), **kwargs)
+
+
+def _clean(item: Any) -> Any:
+    if isinstance(item, str):
+        return printable(item, newlines=True)
+    if isinstance(item, Text):
+        plain = item.plain
+        clean = printable(plain, newlines=True)
+        if clean != plain:
+            item = item.copy()
+            item.plain = clean  # same length: the spans (styles) stay valid
+        return item
+    return item
+
+
+stdout = CleanConsole(highlight=False, soft_wrap=True)
+stderr = CleanConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
 def emit_json(document: dict[str, Any]) -> None:
@@ -49,7 +76,8 @@ def warnings(messages: list[str]) -> None:
     if QUIET:
         return
     for message in dict.fromkeys(messages):
-        stderr.print(Text("Warning: ", style="bold yellow") + Text(message))
+        # One line each: a warning may quote a value read from DNS or AWS.
+        stderr.print(Text("Warning: ", style="bold yellow") + Text(printable(message)))
 
 
 def retry_notice(notice: RetryNotice) -> None:
@@ -82,16 +110,24 @@ def error(failure: GeoproxyError) -> None:
 # --- routes ----------------------------------------------------------------------------------
 
 
+def number(value: float, decimals: int = 0) -> str:
+    """A measurement as people read it: 158 or 158.4; past a million, three significant
+    digits with an exponent (a table's 1e308 ms is not printed as 309 digits)."""
+    if not math.isfinite(value) or abs(value) >= 1e6:
+        return f"{value:.3g}"
+    return f"{value:,.{decimals}f}"
+
+
 def _why(route: Route) -> str:
     if route.reason == "failover":
         return "failover " + " → ".join((*route.failovers, route.pop))
     if route.reason == "nearest" and route.basis == "latency" and route.latency_ms is not None:
-        km = f" ({route.distance_km:,.0f} km)" if route.distance_km is not None else ""
+        km = f" ({number(route.distance_km)} km)" if route.distance_km is not None else ""
         if route.near_tie is not None and route.near_tie_ms is not None:
-            return (f"nearest, {route.latency_ms:.1f} ms{km}; near tie: {route.near_tie} "
-                    f"{route.near_tie_ms:.1f} ms")
-        return f"nearest, {route.latency_ms:.0f} ms{km}"
-    distance = f", {route.distance_km:,.0f} km" if route.distance_km is not None else ""
+            return (f"nearest, {number(route.latency_ms, 1)} ms{km}; near tie: "
+                    f"{route.near_tie} {number(route.near_tie_ms, 1)} ms")
+        return f"nearest, {number(route.latency_ms)} ms{km}"
+    distance = f", {number(route.distance_km)} km" if route.distance_km is not None else ""
     return f"{route.reason}{distance}"
 
 
@@ -130,7 +166,9 @@ RICH_TABLE_ROWS = 200
 def print_table(headers: list[str], rows: list[list[str]],
                 styles: list[list[str]] | None = None) -> None:
     """A table without borders: rich (with `styles`, per cell) on a terminal for a
-    screenful, else one line per row, columns two spaces apart, no trailing spaces."""
+    screenful, else one line per row, columns two spaces apart, no trailing spaces. A cell
+    is one line: any control character in it (a newline too) is replaced."""
+    rows = [[printable(cell) for cell in row] for row in rows]
     if stdout.is_terminal and len(rows) <= RICH_TABLE_ROWS:
         table = Table(box=None, header_style="bold", pad_edge=False)
         for header in headers:

@@ -9,6 +9,7 @@ from rich.text import Text
 from geoproxy.cli.render import failover_dict, orphan_dict, print_table, stdout
 from geoproxy.core.orphans import Orphan
 from geoproxy.core.status import AppStatus, EdgeStatus
+from geoproxy.errors import printable
 
 STATE_STYLES = {"ok": "green", "failover": "cyan", "drift": "yellow", "missing": "red",
                 "foreign": "red"}
@@ -59,12 +60,16 @@ def status_text(statuses: list[AppStatus]) -> None:
         stdout.print(Text.assemble((status.name, "bold"), f"  {status.record}",
                                    (f"  (zone {status.zone_name}, {status.zone_id})", "dim")))
         for failover in status.failovers:
+            # Every field is read back from a TXT record anyone with write access could have
+            # written: one line each, no control characters.
+            by, reason, override = (printable(failover.by), printable(failover.reason),
+                                    printable(failover.override_compliance))
             stdout.print(Text.assemble(
-                ("  failover ", "bold cyan"), f"{failover.from_pop} → {failover.to_pop}",
-                (f"  since {failover.at}" + (f" by {failover.by}" if failover.by else "")
-                 + (f": {failover.reason}" if failover.reason else "")
-                 + (f" [compliance overridden: {failover.override_compliance}]"
-                    if failover.override_compliance else ""), "dim")))
+                ("  failover ", "bold cyan"),
+                printable(f"{failover.from_pop} → {failover.to_pop}"),
+                (printable(f"  since {failover.at}") + (f" by {by}" if by else "")
+                 + (f": {reason}" if reason else "")
+                 + (f" [compliance overridden: {override}]" if override else ""), "dim")))
         rows, styles = [], []
         for region in status.regions:
             via = " → ".join((*(f.from_pop for f in region.failovers), region.effective_pop))

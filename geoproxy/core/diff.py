@@ -13,7 +13,7 @@ from geoproxy.core.batches import batch_order
 from geoproxy.core.desired import DesiredApp, DesiredRecord
 from geoproxy.core.healthchecks import HealthCheckPlan
 from geoproxy.core.live import LiveApp
-from geoproxy.core.orphans import Orphan
+from geoproxy.core.orphans import Orphan, belongs_to
 from geoproxy.core.plan import AppPlan, Conflict, RecordChange
 from geoproxy.core.records import (
     LiveRecord,
@@ -107,8 +107,14 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
     for record in live.records:
         if not desired.manages(record.name):
             continue
-        if record.ours(desired.owner) or is_state_record(record, desired.record_name):
+        if is_state_record(record, desired.record_name):
             owned[record.base_key] = record
+            continue
+        if record.ours(desired.owner):
+            # Only the application's own records: below an apex record lies the whole zone,
+            # and another application's orphans there are deleted by --prune or not at all.
+            if record.name in desired.viewer_names or belongs_to(record, desired.record_name):
+                owned[record.base_key] = record
             continue
         reason, displaced = _conflict(record, wanted_at.get((record.name, record.record_type), []),
                                       state, wanted_names)

@@ -39,8 +39,10 @@ class Orphan:
         return f"orphan {self.root}"
 
 
-def _root(record: LiveRecord) -> tuple[str, str]:
-    """(root name, kind) of one of geoproxy's records, from its name and identifier."""
+def root_of(record: LiveRecord) -> tuple[str, str]:
+    """(root name, kind) of one of geoproxy's records, from its name and identifier: the
+    application record it belongs to (its own name, `<pop>._failover.<root>` for a PoP pair,
+    `<pop>.<root>` for a direct name), or a viewer alias."""
     base = record.base_identifier
     if base == "geoproxy:viewer":
         return record.name, "viewer alias"
@@ -51,21 +53,29 @@ def _root(record: LiveRecord) -> tuple[str, str]:
     return record.name, "application"
 
 
+def belongs_to(record: LiveRecord, record_name: str) -> bool:
+    """Whether an owned record is one the application at `record_name` keeps: by its shape,
+    not merely by lying below the name. An application at the zone apex has every name of
+    the zone below it; another application's orphans there are not its records."""
+    root, kind = root_of(record)
+    return kind == "application" and root == record_name
+
+
 def find_orphans(owner: str, zone_id: str, zone_name: str, records: Iterable[LiveRecord],
-                 managed: Callable[[str], bool],
+                 managed: Callable[[LiveRecord], bool],
                  health_checks: Iterable[LiveHealthCheck] = ()) -> list[Orphan]:
-    """The orphans in one zone's records; `managed(name)` says whether an application of the
-    policy keeps records at `name` (those are its plan's business, never orphans)."""
+    """The orphans in one zone's records; `managed(record)` says whether an application of
+    the policy keeps `record` (those are its plan's business, never orphans)."""
     records = list(records)
     groups: dict[tuple[str, str], list[LiveRecord]] = {}
     for record in records:
-        if record.owned and record.owner == owner and not managed(record.name):
-            groups.setdefault(_root(record), []).append(record)
+        if record.owned and record.owner == owner and not managed(record):
+            groups.setdefault(root_of(record), []).append(record)
     roots = {root for root, kind in groups if kind == "application"}
     for record in records:
         if record.name.startswith(STATE_LABEL + "."):
             root = record.name.split(".", 1)[1]
-            if root in roots and is_state_record(record, root) and not managed(record.name):
+            if root in roots and is_state_record(record, root) and not managed(record):
                 groups[(root, "application")].append(record)
     checks = [check for check in health_checks
               if check.owner == owner and check.record in roots]

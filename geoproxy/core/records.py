@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from geoproxy.errors import printable
+
 OWNED_PREFIX = "geoproxy:"
 OWNER_SEPARATOR = "@"
 # The single-member weighted records geoproxy uses in place of simple ones (OwnedAliasRecord).
@@ -286,16 +288,18 @@ class LiveRecord:
 
 
     def describe(self) -> str:
+        """For people: anyone may have written this record, so no control character of its
+        name, set identifier or region reaches a message."""
         parts = [f"{self.name} {self.record_type} ({self.routing_policy}"]
         if self.set_identifier:
             parts.append(f", set identifier {self.set_identifier!r}")
         if self.region:
             parts.append(f", region {self.region}")
-        return "".join(parts) + ")"
+        return printable("".join(parts) + ")")
 
     def value_text(self) -> str:
         target = self.alias_target()
         if target:
-            return f"alias {target.dns_name}"
+            return printable(f"alias {target.dns_name}")
         values = [entry["Value"] for entry in self.raw.get("ResourceRecords", [])]
-        return ", ".join(values) if values else "-"
+        return printable(", ".join(values)) if values else "-"

@@ -18,8 +18,10 @@ from geoproxy.core.edge.plan import LiveFunction
 from geoproxy.core.healthchecks import (
     LiveHealthCheck,
 )
-from geoproxy.core.live import LiveApp, suffixes
-from geoproxy.core.orphans import Orphan, find_orphans
+from geoproxy.core.live import LiveApp
+from geoproxy.core.orphans import Orphan, find_orphans, root_of
+from geoproxy.core.records import LiveRecord
+from geoproxy.core.state import STATE_LABEL
 from geoproxy.errors import AwsError
 from geoproxy.pipeline.compiled import Compiled
 from geoproxy.policy.models import Application
@@ -108,9 +110,18 @@ def orphans_in(compiled: Compiled, zones: Mapping[str, LiveApp],
         records = {d.record_name for d in here}
         exact = aliases | {name for d in here for name in d.viewer_names}
 
-        def managed(name: str, records: set[str] = records, exact: set[str] = exact) -> bool:
-            """As DesiredApp.manages for any of `here`, by walking the name's suffixes."""
-            return name in exact or any(suffix in records for suffix in suffixes(name))
+        def managed(record: LiveRecord, records: set[str] = records,
+                    exact: set[str] = exact) -> bool:
+            """Whether one of `here` keeps `record`: a viewer alias, its state record, or a
+            record of an application's shape (core.orphans.belongs_to): an apex
+            application does not make every name of its zone its own."""
+            if record.name in exact:
+                return True
+            root, kind = root_of(record)
+            if kind == "application" and root in records:
+                return True
+            label, _, rest = record.name.partition(".")
+            return label == STATE_LABEL and rest in records
 
         found += find_orphans(compiled.owner, zone_id, zone.zone_name, zone.records, managed,
                               checks)

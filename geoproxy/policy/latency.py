@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from geoproxy.errors import Issue, PolicyError
+from geoproxy.policy.files import ReadRefused, read_bounded
 
 SHIPPED = "latency_p50.json"
 # Within this share of the best round trip, the runner-up is a near tie: data this coarse
@@ -101,15 +102,13 @@ def parse_table(text: str, file: str, known_regions: set[str]) -> LatencyTable:
 
 
 def load_table(path: str | Path, known_regions: set[str]) -> LatencyTable:
+    """A regular file of at most MAX_TABLE_BYTES, enforced while reading (`/dev/zero` is
+    refused as a device, an endless file stops at the limit)."""
     file = str(path)
     try:
-        raw = Path(path).read_bytes()
-    except OSError as error:
-        raise PolicyError(file, [Issue((), f"cannot read the latency table: "
-                                           f"{error.strerror or error}")]) from None
-    if len(raw) > MAX_TABLE_BYTES:
-        raise PolicyError(file, [Issue((), f"the latency table is {len(raw):,} bytes; at most "
-                                           f"{MAX_TABLE_BYTES:,} are read")])
+        raw = read_bounded(path, limit=MAX_TABLE_BYTES)
+    except ReadRefused as refused:
+        raise PolicyError(file, [Issue((), f"latency table: {refused.reason}")]) from None
     return parse_table(raw.decode("utf-8", errors="replace"), file, known_regions)
 
 

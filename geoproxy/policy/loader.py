@@ -7,6 +7,7 @@ error carries the YAML path and line it is about, so a user can fix the file in 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from geoproxy.errors import Issue, PolicyError
 from geoproxy.policy.catalog import Catalog
 from geoproxy.policy.checks import check_policy
+from geoproxy.policy.files import ReadRefused, read_bounded
 from geoproxy.policy.models import Policy, YamlPath
 
 
@@ -43,6 +45,9 @@ class LoadedPolicy:
     file: str
     policy: Policy
     source: SourceMap
+    # Of the bytes read (a saved plan records it): the policy may have come from a FIFO or
+    # stdin, which cannot be read twice.
+    sha256: str = ""
 
     def error(self, issues: list[Issue]) -> PolicyError:
         """A PolicyError about this file, with lines filled in (used by later pipeline steps)."""
@@ -56,11 +61,32 @@ class LoadedPolicy:
 MAX_POLICY_BYTES = 1024 * 1024
 MAX_NODES = 200_000
 MAX_DEPTH = 64
+# Documented caps (docs/policy/index.md), checked while the YAML becomes Python objects: a
+# list over its cap is refused before any of its items is built or validated, so 150,000
+# empty applications cost a fraction of a second and one error line, not a minute, 1.4 GB
+# and 600,000 lines. The schema (models.py) states the same caps.
+MAX_APPLICATIONS = 1_000
+MAX_POPS = 40
+MAX_COMPLIANCE_RULES = 100
+
+
+def _cap_problem(path: YamlPath, count: int) -> str | None:
+    """Why a list or mapping of `count` entries at `path` is over its documented cap."""
+    if path == ("applications",) and count > MAX_APPLICATIONS:
+        return (f"more than {MAX_APPLICATIONS:,} applications, the most a policy may have "
+                "(split it into several policies with different owners)")
+    if len(path) == 3 and path[0] == "applications" and isinstance(path[1], int):
+        if path[2] == "pops" and count > MAX_POPS:
+            return f"more than {MAX_POPS} PoPs, the most an application may have"
+        if path[2] == "compliance" and count > MAX_COMPLIANCE_RULES:
+            return (f"more than {MAX_COMPLIANCE_RULES} compliance rules, the most an "
+                    "application may have")
+    return None
 
 
 class _TooBig(Exception):
-    def __init__(self, message: str, line: int | None) -> None:
-        self.issue = Issue((), message, line)
+    def __init__(self, message: str, line: int | None, path: YamlPath = ()) -> None:
+        self.issue = Issue(path, message, line)
 
 
 # libyaml's parser when PyYAML was built with it (ten times faster on a 300-application
@@ -85,6 +111,9 @@ def _to_python(node: yaml.Node, path: YamlPath, lines: dict[YamlPath, int],
     if len(path) > MAX_DEPTH:
         raise _TooBig(f"nested more than {MAX_DEPTH} levels deep", line)
     lines[path] = line
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and (
+            problem := _cap_problem(path, len(node.value))):
+        raise _BadNode(Issue(path, problem, line))
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -152,6 +181,58 @@ class _BadNode(Exception):
         self.issue = issue
 
 
+@dataclass
+class _Frame:
+    is_map: bool
+    path: YamlPath
+    line: int
+    count: int = 0
+    key_next: bool = True
+    key: str | int = "<key>"
+
+
+_CAPPED_DEPTH = 3  # ("applications", i, "pops"): the deepest path with a cap
+
+
+def _check_caps_while_parsing(text: str) -> None:
+    """The documented caps, from the parser's event stream as it goes: composing 150,000
+    applications into nodes alone takes a second, so an over-long list is refused at its
+    (cap + 1)th entry, long before the document has been composed. A syntax error is left
+    for the composer to report; a list reached through an alias is capped in _to_python."""
+    stack: list[_Frame] = []
+    try:
+        for event in yaml.parse(text, Loader=_COMPOSER):
+            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                stack.pop()
+                continue
+            if not isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent,
+                                      yaml.ScalarEvent, yaml.AliasEvent)):
+                continue
+            path: YamlPath = ()
+            if stack:
+                parent = stack[-1]
+                if parent.is_map and parent.key_next:
+                    parent.key_next = False
+                    parent.key = (str(event.value) if isinstance(event, yaml.ScalarEvent)
+                                  else "<key>")
+                    path = (*parent.path, "<key>")
+                else:
+                    parent.count += 1
+                    if parent.is_map:
+                        parent.key_next = True
+                        path = (*parent.path, parent.key)
+                    else:
+                        path = (*parent.path, parent.count - 1)
+                    if len(parent.path) <= _CAPPED_DEPTH and (
+                            problem := _cap_problem(parent.path, parent.count)):
+                        raise _TooBig(problem, parent.line, parent.path)
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                stack.append(_Frame(isinstance(event, yaml.MappingStartEvent), path,
+                                    event.start_mark.line + 1))
+    except yaml.YAMLError:
+        return
+
+
 def _compose(text: str) -> Any:
     """Parse fast; on an error, parse again with PyYAML's own parser, whose messages are
     the ones geoproxy documents, whichever parser this installation has."""
@@ -164,6 +245,10 @@ def _compose(text: str) -> Any:
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
+    try:
+        _check_caps_while_parsing(text)
+    except _TooBig as problem:
+        raise PolicyError(file, [problem.issue]) from None
     try:
         node = _compose(text)
     except yaml.YAMLError as error:
@@ -267,21 +352,22 @@ def validate_policy(data: Any, file: str, source: SourceMap, catalog: Catalog) -
 
 
 def load_policy(path: str | Path, catalog: Catalog) -> LoadedPolicy:
+    """Read (bounded: a regular file, a FIFO or `-` for stdin, at most MAX_POLICY_BYTES,
+    within the read timeout), parse and validate a policy."""
     file = str(path)
     try:
-        size = Path(path).stat().st_size
-        if size > MAX_POLICY_BYTES:
-            raise PolicyError(file, [Issue((), f"{size:,} bytes; a policy may be at most "
-                                               f"{MAX_POLICY_BYTES:,} bytes (1 MiB)")])
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PolicyError(file, [Issue((), "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise PolicyError(file, [Issue((), f"cannot read: {error}")]) from None
+        raw = read_bounded(path, limit=MAX_POLICY_BYTES, stream_ok=True)
+        text = raw.decode("utf-8")
+    except ReadRefused as refused:
+        raise PolicyError(file, [Issue((), refused.reason)]) from None
+    except UnicodeDecodeError as error:
+        raise PolicyError(file, [Issue((), f"cannot read: not UTF-8 ({error.reason} at byte "
+                                           f"{error.start:,})")]) from None
     data, source = parse_yaml(text, file)
     if isinstance(data, dict) and data.get("kind") == "geoproxy-plan":
         raise PolicyError(file, [Issue((), "this is a saved geoproxy plan, not a policy; "
                                            f"apply it with `geoproxy apply --plan {file}`")])
     if not isinstance(data, dict):
         raise PolicyError(file, [Issue((), "expected a mapping with `version` and `applications`")])
-    return LoadedPolicy(file, validate_policy(data, file, source, catalog), source)
+    return LoadedPolicy(file, validate_policy(data, file, source, catalog), source,
+                        hashlib.sha256(raw).hexdigest())

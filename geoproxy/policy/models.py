@@ -442,7 +442,7 @@ class Application(StrictModel):
                     "latency region of the commercial partition) or a list of Route 53 latency "
                     "regions. Keys of `force` are always added.")
     pops: dict[str, Pop] = Field(
-        min_length=1, examples=[_EXAMPLE_POPS],
+        min_length=1, max_length=40, examples=[_EXAMPLE_POPS],
         description="The application's PoPs, keyed by the AWS region each is in (a Route 53 "
                     "latency region).")
     force: dict[str, str] = Field(
@@ -468,7 +468,7 @@ class Application(StrictModel):
                     "records, so Route 53 itself sends an unhealthy PoP's traffic to its "
                     "`failover_to` partner (one hop). Every PoP then needs a compliant partner.")
     compliance: list[ComplianceRule] = Field(
-        default_factory=list,
+        default_factory=list, max_length=100,
         examples=[[{"name": "gdpr", "sources": ["eu-*"], "allowed_pops": ["eu-*"]}]],
         description="Rules that fence where source regions may be routed. Every route is "
                     "checked against them; none re-routes anything.")
@@ -547,7 +547,7 @@ class Policy(StrictModel):
                     "the policy file; `--latency-table FILE` overrides it. Default: the table "
                     "geoproxy ships.")
     applications: list[Application] = Field(
-        min_length=1, examples=[[{"name": "shop", "zone": "example.com",
+        min_length=1, max_length=1000, examples=[[{"name": "shop", "zone": "example.com",
                                   "record": "origin.shop.example.com", "pops": _EXAMPLE_POPS}]],
         description="The applications, one origin name each; names and records are unique.")
 

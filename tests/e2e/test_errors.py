@@ -176,7 +176,7 @@ def test_saved_plan_never_replaces_a_file_that_is_not_a_plan(
     precious = tmp_path / "notes.json"
     precious.write_text("my notes\n")
     result = run_cli("plan", "--out", "notes.json")
-    assert_clean_failure(result, "notes.json exists and is not a geoproxy plan")
+    assert_clean_failure(result, "--out notes.json exists and geoproxy did not write it")
     assert precious.read_text() == "my notes\n"
 
     saved = run_cli("plan", "--out", "plan.json", "--detailed-exitcode")

@@ -28,6 +28,7 @@ from geoproxy import __version__
 from geoproxy.core.changeset import ChangeSet, from_json, to_json
 from geoproxy.core.safety import MassDeletion
 from geoproxy.errors import GeoproxyError
+from geoproxy.policy.files import ReadRefused, read_bounded
 
 PLAN_KIND = "geoproxy-plan"
 FORMAT_VERSION = 1
@@ -68,12 +69,13 @@ def checksum(document: dict[str, Any]) -> str:
 
 
 def save_plan(path: Path, *, command: str, plan_document: dict[str, Any], changes: ChangeSet,
-              text: list[str], policy_file: str, failover_declared_at: str | None = None,
-              mass_deletions: list[dict[str, Any]] | None = None) -> None:
-    if path.exists() and not is_saved_plan(path):
+              text: list[str], policy_file: str, policy_sha256: str,
+              failover_declared_at: str | None = None,
+              mass_deletions: list[dict[str, Any]] | None = None,
+              overwrite: bool = False) -> None:
+    if path.exists() and not overwrite and not is_saved_plan(path):
         raise GeoproxyError(f"{path} exists and is not a geoproxy plan; not overwriting it",
-                            hint="choose another --out path or remove the file")
-    policy_bytes = Path(policy_file).read_bytes()
+                            hint="choose another --out path, or pass --overwrite to replace it")
     # "kind" first, so a reader (and is_saved_plan) finds it at the top of the file.
     document: dict[str, Any] = {
         "kind": PLAN_KIND,
@@ -82,7 +84,7 @@ def save_plan(path: Path, *, command: str, plan_document: dict[str, Any], change
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": command,
         "policy_file": policy_file,
-        "policy_sha256": hashlib.sha256(policy_bytes).hexdigest(),
+        "policy_sha256": policy_sha256,
         "failover_declared_at": failover_declared_at,
         "mass_deletions": mass_deletions or [],
         "text": text,
@@ -106,12 +108,12 @@ def save_plan(path: Path, *, command: str, plan_document: dict[str, Any], change
 def load_plan(path: Path) -> SavedPlan:
     name = str(path)
     try:
-        if path.stat().st_size > MAX_PLAN_BYTES:
-            raise PlanFileError(f"{name} is larger than any geoproxy plan; not reading it")
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PlanFileError(f"{name}: no such plan file") from None
-    except (OSError, UnicodeDecodeError) as error:
+        document = json.loads(read_bounded(path, limit=MAX_PLAN_BYTES).decode("utf-8"))
+    except ReadRefused as refused:
+        if refused.reason == "file not found":
+            raise PlanFileError(f"{name}: no such plan file") from None
+        raise PlanFileError(f"{name}: {refused.reason}") from None
+    except UnicodeDecodeError as error:
         raise PlanFileError(f"cannot read {name}: {error}") from None
     except json.JSONDecodeError as error:
         raise PlanFileError(f"{name}:{error.lineno}: not a geoproxy plan (not valid JSON: "

@@ -50,17 +50,18 @@ def validate(policy_file: Path, output: str) -> int:
 @map_options
 @reports_errors
 def routes(policy_file: Path, output: str, app_names: tuple[str, ...], html_file: Path | None,
-           svg_file: Path | None) -> int:
+           svg_file: Path | None, overwrite: bool) -> int:
     """Show where each source region's traffic goes and why. Offline; --html/--svg also
     draw it on a world map."""
     from dataclasses import replace
 
+    from geoproxy.cli.outputs import check_maps
     from geoproxy.pipeline import compile_policy, scoped
 
     maps = html_file is not None or svg_file is not None
-    if maps:
-        render_map.check_writable(html_file, svg_file)
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
+    if maps:  # offline, before any work: never over the policy or a file not geoproxy's
+        check_maps(compiled, html_file, svg_file, overwrite=overwrite)
     names = scoped(compiled, app_names)
     if names is not None:
         compiled = replace(compiled, routing=replace(compiled.routing, applications=[

@@ -11,6 +11,8 @@ from geoproxy.aws.session import AwsSettings
 from geoproxy.cli.lazy import LazyModule
 from geoproxy.cli.options import (
     DEFAULT_TIMEOUT_S,
+    MAX_TIMEOUT_S,
+    Seconds,
     app_option,
     aws_options,
     chosen_latency_table,
@@ -51,16 +53,19 @@ flow = LazyModule("geoproxy.cli.flow")
 def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wait: bool,
              audit_log: Path | None, timeout: float, from_pop: str,
              to_pop: str | None, app_names: tuple[str, ...], dry_run: bool,
-             out_file: Path | None, reason: str, override_compliance: str | None,
-             adopt: bool) -> int:
+             out_file: Path | None, overwrite: bool, reason: str,
+             override_compliance: str | None, adopt: bool) -> int:
     """Send the traffic that reaches one PoP to another, in one atomic change per zone."""
     from geoproxy.aws.audit import utc_now
     from geoproxy.aws.session import caller_identity_soon
+    from geoproxy.cli.outputs import check_plan_out
     from geoproxy.core.failover import Failover
     from geoproxy.core.state import free_text_problem, value_problem
     from geoproxy.pipeline import compile_policy, failover_scope, plan_failover
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
+    check_plan_out(compiled, out_file, overwrite=overwrite,
+                   more=(("the audit log", audit_log),))
     targets = failover_scope(compiled, from_pop, to_pop, app_names)
     if override_compliance is not None and not override_compliance.strip():
         raise GeoproxyError("--override-compliance needs a reason")
@@ -92,9 +97,10 @@ def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
         the_plan, aws, document, output=output, dry_run=dry_run, yes=yes, no_wait=no_wait,
         audit_log=audit_log, timeout=timeout, command="failover",
         who=(caller.arn or caller.label) if caller else None,
-        reason=why, nothing=f"traffic that reached {from_pop} already goes to "
+        reason=reason, override_compliance=override_compliance,
+        nothing=f"traffic that reached {from_pop} already goes to "
                             + ", ".join(sorted(set(targets.values()))),
-        out_file=out_file, policy_file=compiled.loaded.file, declared_at=declared_at,
+        out_file=out_file, overwrite=overwrite, policy=compiled.loaded, declared_at=declared_at,
     )
 
 
@@ -132,11 +138,12 @@ def _refuse_showing_the_plan(the_plan: Any, document: dict[str, Any], output: st
 @click.option("--app", "app_names", multiple=True, metavar="NAME",
               help="Only these applications (repeatable; default: all).")
 @dry_run_options
+@click.option("--reason", default="", help="Why: recorded in the audit log line.")
 @reports_errors
 def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wait: bool,
              audit_log: Path | None, timeout: float, region: str | None,
              from_region: str | None, app_names: tuple[str, ...], dry_run: bool,
-             out_file: Path | None) -> int:
+             out_file: Path | None, overwrite: bool, reason: str) -> int:
     """End the failover away from REGION: the policy's routes come back, atomically."""
     if region and from_region and region != from_region:
         raise GeoproxyError(f"two regions given: {region} and --from {from_region}")
@@ -144,9 +151,16 @@ def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
     if not region:
         raise GeoproxyError("which region to fail back? give it as REGION or --from REGION")
     from geoproxy.aws.session import caller_identity_soon
+    from geoproxy.cli.outputs import check_plan_out
+    from geoproxy.core.state import free_text_problem
     from geoproxy.pipeline import compile_policy, plan_failback
 
+    if reason and (problem := free_text_problem(reason, "--reason")):
+        raise GeoproxyError(problem)
+
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
+    check_plan_out(compiled, out_file, overwrite=overwrite,
+                   more=(("the audit log", audit_log),))
     identify = caller_identity_soon(aws) if audit_log is not None and not dry_run else None
     the_plan = plan_failback(compiled, aws, region, app_names)
     document: dict[str, Any] = {"command": "failback", "region": region, "dry_run": dry_run,
@@ -157,9 +171,9 @@ def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
     return flow.finish_overlay_change(
         the_plan, aws, document, output=output, dry_run=dry_run, yes=yes, no_wait=no_wait,
         audit_log=audit_log, timeout=timeout, command="failback",
-        who=(caller.arn or caller.label) if caller else None, reason="",
+        who=(caller.arn or caller.label) if caller else None, reason=reason,
         nothing=f"no failover away from {region} is active",
-        out_file=out_file, policy_file=compiled.loaded.file,
+        out_file=out_file, overwrite=overwrite, policy=compiled.loaded,
     )
 
 
@@ -180,21 +194,23 @@ def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
 @reports_errors
 def status(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bool,
            audit_log: Path | None, app_names: tuple[str, ...], html_file: Path | None,
-           svg_file: Path | None) -> int:
+           svg_file: Path | None, overwrite: bool) -> int:
     """Where each source region's traffic goes now, and why it differs from the policy;
     --html/--svg also draw it on a world map."""
     from dataclasses import replace
 
     from geoproxy.aws.audit import AuditTrail, utc_now
     from geoproxy.cli import render_status
+    from geoproxy.cli.outputs import check_maps
     from geoproxy.core.state import state_name
     from geoproxy.core.status import status_exit_code
     from geoproxy.pipeline import compile_policy, compute_status
 
     maps = html_file is not None or svg_file is not None
-    if maps:  # before reading Route 53: a typo in a path should cost no AWS call
-        render_map.check_writable(html_file, svg_file)
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
+    if maps:  # before reading Route 53: a typo in a path should cost no AWS call
+        check_maps(compiled, html_file, svg_file, overwrite=overwrite,
+                   more=(("the audit log", audit_log),))
     read_at = utc_now()
     statuses, warnings, orphans = compute_status(compiled, aws, app_names)
     trail = AuditTrail.read(audit_log)
@@ -219,7 +235,7 @@ def status(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: 
 @click.argument("change_ids", nargs=-1, required=True, metavar="CHANGE_ID...")
 @output_option
 @aws_options
-@click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT_S,
+@click.option("--timeout", type=Seconds(MAX_TIMEOUT_S), default=DEFAULT_TIMEOUT_S,
               show_default=True, metavar="SECONDS", help="How long to wait for INSYNC.")
 @reports_errors
 def wait(change_ids: tuple[str, ...], output: str, aws: AwsSettings, timeout: float) -> int:

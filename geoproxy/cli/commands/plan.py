@@ -14,6 +14,7 @@ from geoproxy.cli.options import (
     aws_options,
     chosen_latency_table,
     output_option,
+    overwrite_option,
     policy_option,
     reports_errors,
     write_options,
@@ -35,6 +36,7 @@ flow = LazyModule("geoproxy.cli.flow")
               metavar="PLANFILE",
               help="Also save the plan to this file; `geoproxy apply PLANFILE` applies "
                    "exactly it.")
+@overwrite_option
 @click.option("--adopt", is_flag=True,
               help="Plan to replace conflicting records geoproxy does not own.")
 @click.option("--prune", is_flag=True,
@@ -43,12 +45,15 @@ flow = LazyModule("geoproxy.cli.flow")
 @app_option
 @reports_errors
 def plan(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bool,
-         out_file: Path | None, adopt: bool, prune: bool, app_names: tuple[str, ...]) -> int:
+         out_file: Path | None, overwrite: bool, adopt: bool, prune: bool,
+         app_names: tuple[str, ...]) -> int:
     """Compare the policy with live Route 53 and show what apply would change."""
+    from geoproxy.cli.outputs import check_plan_out
     from geoproxy.core.safety import mass_deletions
     from geoproxy.pipeline import compile_policy, compute_plan
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
+    check_plan_out(compiled, out_file, overwrite=overwrite)  # before reading AWS
     the_plan = compute_plan(compiled, aws, adopt=adopt, prune=prune, app_names=app_names)
     document = render_plan.plan_json(the_plan)
     the_plan.warnings.extend(f"{m.describe()}; apply needs --force"
@@ -56,8 +61,8 @@ def plan(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bo
     flow.show_plan(the_plan, output)
     flow.refuse_if_unsafe(the_plan, document)
     if out_file is not None:
-        flow.save(out_file, the_plan, document, command="apply", policy_file=compiled.loaded.file,
-             output=output)
+        flow.save(out_file, the_plan, document, command="apply", policy=compiled.loaded,
+                  output=output, overwrite=overwrite)
     if output == "json":
         render.emit_json(document)
     if detailed_exitcode and the_plan.has_changes:

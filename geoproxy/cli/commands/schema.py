@@ -47,9 +47,12 @@ def write_schema_beside(policy_file: Path) -> None:
         with path.open("x", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
     except FileExistsError:
-        try:
-            same = path.read_text(encoding="utf-8") == text
-        except (OSError, UnicodeDecodeError):
+        from geoproxy.errors import GeoproxyError
+        from geoproxy.policy.files import read_bounded
+
+        try:  # bounded: a link onto /dev/zero must not be read for ever
+            same = read_bounded(path, limit=len(text.encode()) + 1) == text.encode()
+        except (GeoproxyError, UnicodeDecodeError):
             same = False
         if not same:
             render.warnings([f"left {path} as it is: it differs from this geoproxy's schema; "

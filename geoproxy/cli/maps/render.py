@@ -318,7 +318,10 @@ def html_document(data: MapDocument, prepared: Prepared | None = None) -> str:
             f"{map_body(panel, palette)}"
             f'<g transform="translate(0,{_n(frame.height + 6)})">{legend_svg}</g></svg>'
             "</section>")
+    # The generator mark near the top: a later --html finds it and replaces the file
+    # without --overwrite (geoproxy wrote it).
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            '<meta name="generator" content="geoproxy">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{escape(data.title)}</title><style>{_CSS}</style></head><body>"
             f'<svg class="defs" aria-hidden="true">{_defs(frame)}</svg>'
@@ -327,18 +330,6 @@ def html_document(data: MapDocument, prepared: Prepared | None = None) -> str:
 
 
 # --- files -------------------------------------------------------------------------------
-
-
-def check_writable(*paths: Path | None) -> None:
-    """Refuse, before any work (and any AWS call), a map file that cannot be written."""
-    given = [path for path in paths if path is not None]
-    if len(given) == 2 and given[0].resolve() == given[1].resolve():
-        raise GeoproxyError(f"--html and --svg both name {given[0]}; give two files")
-    for path in given:
-        parent = path.parent
-        if not parent.is_dir():
-            raise GeoproxyError(f"cannot write {path}: directory {parent} does not exist",
-                                hint="create it first, or give a path in an existing directory")
 
 
 def write_file(path: Path, text: str) -> None:

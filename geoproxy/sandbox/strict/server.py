@@ -50,6 +50,29 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+class HostGuard:
+    """Answers only requests addressed to the server itself: `Host: 127.0.0.1:<port>`.
+
+    A web page cannot reach 127.0.0.1 from another origin with its own Host header, but
+    through DNS rebinding (a name that first resolves to the attacker, then to 127.0.0.1)
+    its requests arrive here with the attacker's name as Host: refusing every other Host
+    stops `POST /moto-api/reset` (and every AWS call) from a browser tab."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.allowed: frozenset[str] = frozenset()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        host = str(environ.get("HTTP_HOST", "")).lower()
+        if host not in self.allowed:
+            body = (b"geoproxy sandbox: refused: the Host header must be this server's own "
+                    b"address (127.0.0.1 and its port)\n")
+            start_response("403 Forbidden", [("Content-Type", "text/plain"),
+                                              ("Content-Length", str(len(body)))])
+            return [body]
+        return self.app(environ, start_response)
+
+
 class StrictMotoServer:
     # moto's backends and our patches are process-wide, so two servers would share both.
     _active: ClassVar[StrictMotoServer | None] = None
@@ -65,6 +88,7 @@ class StrictMotoServer:
                                          self._aliases)
         self._middleware = RecordingMiddleware(CloudFrontExtrasApp(
             moto_app, {**FUNCTION_HANDLERS, **POLICY_HANDLERS}))
+        self._guard = HostGuard(self._middleware)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._patches: list[Any] = []
@@ -89,8 +113,11 @@ class StrictMotoServer:
             for name in inherited:
                 del os.environ[name]
             self._server = make_server(
-                HOST, self._port, self._middleware, threaded=True,
+                HOST, self._port, self._guard, threaded=True,
                 request_handler=_QuietHandler)
+            port = self._server.server_port
+            # Port 80 may be sent without it (RFC 9110); never anything but 127.0.0.1.
+            self._guard.allowed = frozenset({f"{HOST}:{port}", *([HOST] if port == 80 else [])})
         except BaseException:
             self.stop()
             raise

@@ -112,7 +112,8 @@ ZONE_RECORDS = [
 def _orphans(checks: list[LiveHealthCheck] = ()) -> list[Any]:  # type: ignore[assignment]
     return find_orphans("default", ZONE_ID, "example.com",
                         [LiveRecord(raw) for raw in ZONE_RECORDS],
-                        lambda name: name == NAME or name.endswith("." + NAME), checks)
+                        lambda record: record.name == NAME or record.name.endswith("." + NAME),
+                        checks)
 
 
 def _check(check_id: str, record: str, owner: str | None) -> LiveHealthCheck:
@@ -134,13 +135,13 @@ def test_orphans_are_the_owners_records_grouped_by_application() -> None:
 
 def test_a_state_record_alone_is_no_orphan() -> None:
     orphans = find_orphans("default", ZONE_ID, "example.com", [LiveRecord(STATE)],
-                           lambda name: False)
+                           lambda record: False)
     assert orphans == []
 
 
 def test_another_owner_finds_only_its_own() -> None:
     orphans = find_orphans("teamb", ZONE_ID, "example.com",
-                           [LiveRecord(raw) for raw in ZONE_RECORDS], lambda name: False)
+                           [LiveRecord(raw) for raw in ZONE_RECORDS], lambda record: False)
     assert [o.root for o in orphans] == ["origin.team-b.example.com"]
 
 
@@ -158,6 +159,6 @@ def test_pruning_deletes_aliases_before_what_they_point_at_then_the_checks() -> 
 def test_pruning_a_big_orphan_is_under_the_guard() -> None:
     records = tuple(LiveRecord(_alias(OLD, f"geoproxy:r{i}@default", Region=f"r{i}"))
                     for i in range(12))
-    orphan = find_orphans("default", ZONE_ID, "example.com", records, lambda name: False)[0]
+    orphan = find_orphans("default", ZONE_ID, "example.com", records, lambda record: False)[0]
     [deletion] = mass_deletions(Plan([prune_plan(orphan)]))
     assert (deletion.app, deletion.deleting, deletion.of) == (f"orphan {OLD}", 12, 12)

@@ -11,12 +11,12 @@ import pytest
 
 from geoproxy.cli.maps.panels import routes_document, status_document
 from geoproxy.cli.maps.render import (
-    check_writable,
     html_document,
     land_rings,
     svg_document,
     write_file,
 )
+from geoproxy.cli.outputs import check_outputs, is_geoproxy_map
 from geoproxy.core.failover import Failover
 from geoproxy.core.status import AppStatus, RegionStatus
 from geoproxy.errors import GeoproxyError
@@ -200,12 +200,17 @@ def test_the_status_map_styles_failover_drift_and_missing(tmp_path: Path) -> Non
     assert "29 in sync" in "".join(root.itertext())
 
 
+def _check_maps(html: Path | None, svg: Path | None) -> None:
+    check_outputs([("--html", html, is_geoproxy_map), ("--svg", svg, is_geoproxy_map)], [],
+                  overwrite=False)
+
+
 def test_a_map_file_in_a_missing_directory_is_refused_before_any_work(tmp_path: Path) -> None:
     with pytest.raises(GeoproxyError, match=r"directory .*nowhere does not exist"):
-        check_writable(tmp_path / "map.html", tmp_path / "nowhere" / "map.svg")
+        _check_maps(tmp_path / "map.html", tmp_path / "nowhere" / "map.svg")
     with pytest.raises(GeoproxyError, match="both name"):
-        check_writable(tmp_path / "map.svg", tmp_path / "." / "map.svg")
-    check_writable(tmp_path / "map.html", None)
+        _check_maps(tmp_path / "map.svg", tmp_path / "." / "map.svg")
+    _check_maps(tmp_path / "map.html", None)
 
 
 def test_a_map_file_is_written_whole_with_nothing_left_beside_it(tmp_path: Path) -> None:
