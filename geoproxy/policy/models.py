@@ -394,6 +394,16 @@ class CloudFront(StrictModel):
     origin_failover: OriginFailover | None = Field(
         default=None, examples=[{"secondary_pop": "eu-west-1"}],
         description="A CloudFront origin group with one PoP as the fallback. Default: none.")
+    host_header: Literal["viewer", "origin"] = Field(
+        default="viewer", examples=["viewer"],
+        description="The Host header (and TLS SNI) the edge fence gives a fenced request, "
+                    "which must be what the behaviour gives unfenced ones: `viewer`, the "
+                    "viewer's Host, for behaviours that forward Host (such as the managed "
+                    "origin request policy AllViewerAndCloudFrontHeaders-2022-06; the PoPs' "
+                    "certificates must then cover the viewer's aliases), or `origin`, the "
+                    "application's `record`, for behaviours that do not (such as "
+                    "AllViewerExceptHostHeader; the certificates then cover the `record`). "
+                    "`plan` refuses a fenced behaviour that does otherwise. Default: `viewer`.")
 
     @field_validator("aliases")
     @classmethod
