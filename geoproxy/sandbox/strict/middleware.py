@@ -52,6 +52,10 @@ class Fault:
     # landed (a response lost on the way back, as a timeout or reset does in real life).
     lose_response: bool = False
     hold: Hold | None = None
+    # Let moto apply the request, then answer with the error anyway: a change that lands
+    # while the answer says it did not (for Route 53: an earlier identical request, whose
+    # answer was lost, finishing while this resend is told PriorRequestNotComplete).
+    apply_first: bool = False
 
 
 class Hold:
@@ -139,6 +143,8 @@ class RecordingMiddleware:
             return self._disconnect(environ, start_response)
         if fault.disconnect:
             return self._disconnect(environ, start_response)
+        if fault.apply_first:
+            self._apply_silently(environ)
         status, headers, body = error_response(service, fault.code, fault.message, fault.status)
         start_response(status, headers)
         return [body]

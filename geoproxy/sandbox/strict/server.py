@@ -230,9 +230,13 @@ class StrictMotoServer:
         status: int = 400,
         times: int = 1,
         message: str = "Rate exceeded",
+        apply_first: bool = False,
     ) -> None:
-        """The next `times` requests for `operation` get this AWS error instead of reaching moto."""
-        self._middleware.add_fault(Fault(operation, code, status, message, times))
+        """The next `times` requests for `operation` get this AWS error instead of reaching moto;
+        with `apply_first`, moto applies them first (a late landing: the change is made while
+        the answer is an error)."""
+        self._middleware.add_fault(Fault(operation, code, status, message, times,
+                                         apply_first=apply_first))
 
     def clear_faults(self) -> None:
         """Drop every injected fault not yet used up (the request log stays)."""
