@@ -430,3 +430,33 @@ def test_fenced_behaviours_that_differ_in_forwarding_host_are_refused(
             "forward the viewer's Host") in result.stderr
     assert "the default behaviour" not in result.stderr
     assert aws.count("UpdateDistribution") == 0
+
+
+# --- a lost answer before the function is published (issue 23) ------------------------------
+
+
+def test_after_a_lost_answer_the_direct_names_are_answered_before_the_function_is_published(
+    aws: Any, fenced: dict[str, Any], run_cli: RunCli
+) -> None:
+    """The first batch (with the direct names) lands but its answer is lost: no change id,
+    so no GetChange. geoproxy asks Route 53's name servers (TestDNSAnswer) for each direct
+    name until it is answered; here each answers empty twice, as a name server the change
+    has not reached yet, before the function that targets them is published."""
+    aws.inject_lost_response("ChangeResourceRecordSets")
+    aws.changes.dns_lag(2)
+    aws.reset_log()
+
+    result = run_cli("apply", "--yes")
+
+    assert result.returncode == 0, result.stderr
+    operations = aws.operations()
+    asked = [call for call in aws.calls if call.operation == "TestDNSAnswer"]
+    names = {dict(part.split("=", 1) for part in call.query.split("&"))["recordname"]
+             for call in asked}
+    pops = ("us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-1")
+    assert {name.rstrip(".") for name in names} == {f"{pop}.origin.shop.example.com"
+                                                    for pop in pops}
+    assert len(asked) == 3 * len(names)  # two empty answers, then the data, per name
+    last_asked = max(i for i, op in enumerate(operations) if op == "TestDNSAnswer")
+    assert operations.index("CreateFunction") > last_asked
+    assert operations.index("ChangeResourceRecordSets") < operations.index("TestDNSAnswer")

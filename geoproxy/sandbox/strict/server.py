@@ -23,6 +23,7 @@ from .cloudfront_functions import HANDLERS as FUNCTION_HANDLERS
 from .cloudfront_policies import HANDLERS as POLICY_HANDLERS
 from .middleware import Call, Fault, Hold, RecordingMiddleware
 from .route53 import ChangeTracker, route53_patches
+from .route53_dns import TestDnsAnswerApp
 
 REGION = "us-east-1"
 HOST = "127.0.0.1"
@@ -63,8 +64,8 @@ class StrictMotoServer:
         # policies, ListConflictingAliases) are logged and take faults like the rest.
         moto_app = ConflictingAliasesApp(DomainDispatcherApplication(create_backend_app),
                                          self._aliases)
-        self._middleware = RecordingMiddleware(CloudFrontExtrasApp(
-            moto_app, {**FUNCTION_HANDLERS, **POLICY_HANDLERS}))
+        self._middleware = RecordingMiddleware(TestDnsAnswerApp(CloudFrontExtrasApp(
+            moto_app, {**FUNCTION_HANDLERS, **POLICY_HANDLERS}), self.changes))
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._patches: list[Any] = []
@@ -134,6 +135,7 @@ class StrictMotoServer:
         self.changes.clear()
         self.pending_polls = self._default_pending_polls
         self.changes.page_size_cap = None
+        self.changes.dns_lag(0)
         self.foreign_aliases = set()
 
     # -- clients ---------------------------------------------------------------------------------
