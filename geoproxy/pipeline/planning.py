@@ -69,6 +69,7 @@ def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False,
             app_plan.function = FunctionPlan(app.name, resolved.function, functions[app.name])
         if distribution is not None:
             plan.problems.extend(distribution.problems)
+            plan.warnings.extend(distribution.warnings)
         plan.apps.append(app_plan)
         plan.warnings.extend(resolved.warnings)
         plan.problems.extend(resolved.problems)

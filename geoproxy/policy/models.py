@@ -404,6 +404,13 @@ class CloudFront(StrictModel):
                     "application's `record`, for behaviours that do not (such as "
                     "AllViewerExceptHostHeader; the certificates then cover the `record`). "
                     "`plan` refuses a fenced behaviour that does otherwise. Default: `viewer`.")
+    origin_shield: Literal["refuse", "allow"] = Field(
+        default="refuse", examples=["refuse"],
+        description="Whether `apply` may proceed while Origin Shield is enabled on geoproxy's "
+                    "origin. With it, CloudFront sends every request through the shield's "
+                    "region, so Route 53 answers every latency question from there (one PoP "
+                    "serves everyone) and fenced traffic is fetched and cached through that "
+                    "region. Default: `refuse`, a plan problem.")
 
     @field_validator("aliases")
     @classmethod
