@@ -340,3 +340,29 @@ def test_the_insync_timeout_starts_when_the_change_is_submitted(
     assert "Apply complete: INSYNC after" in stdout
     seconds = float(stdout.split("INSYNC after ", 1)[1].split("s", 1)[0])
     assert seconds < 1.0  # the prompt's time is not in it
+
+
+# --- Route 53's documented rate limits (issue 23) --------------------------------------------
+
+
+def test_a_long_read_stays_inside_route_53s_rate_limits(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    """The emulator enforces what AWS's throttling page documents (10 requests a second per
+    account, a burst of 50, per-action buckets); a plan that reads the whole zone one record a
+    page makes well over 50 requests, and geoproxy's one limiter for the account paces them, so
+    Route 53 never has to refuse one. Before the limiter, the first 50-odd pages went out as
+    fast as the emulator answered and the rest were throttled and retried."""
+    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
+        "Changes": [{"Action": "CREATE", "ResourceRecordSet": {
+            "Name": f"host{i}.example.com", "Type": "A", "TTL": 300,
+            "ResourceRecords": [{"Value": "192.0.2.1"}]}} for i in range(40)]})
+    aws.changes.page_size_cap = 1
+    aws.enforce_route53_limits()
+    aws.reset_log()
+
+    result = run_cli("plan", "--prune", "--detailed-exitcode")  # reads the whole zone
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert aws.count(LIST) > 60
+    assert [c.operation for c in aws.calls if c.throttled] == []

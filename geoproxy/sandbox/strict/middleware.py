@@ -38,6 +38,7 @@ class Call:
     query: str = ""  # QUERY_STRING as sent
     user_agent: str = ""
     body: bytes = field(default=b"", repr=False)  # b"" past MAX_LOGGED_BODY
+    throttled: bool = False  # refused by the emulated rate limits (route53_limits.py)
 
 
 @dataclass
@@ -99,6 +100,9 @@ class RecordingMiddleware:
         self._lock = threading.Lock()  # the server is threaded: requests may arrive concurrently
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
+        # Route 53's documented rate limits, when a test turns them on (route53_limits.py):
+        # (service, operation) -> whether the request may pass now.
+        self.limits: Callable[[str, str], bool] | None = None
 
     def reset(self, faults: bool = True) -> None:
         with self._lock:
@@ -131,9 +135,16 @@ class RecordingMiddleware:
             fault = next((f for f in self.faults if f.operation == operation and f.remaining), None)
             if fault:
                 fault.remaining -= 1
+            throttled = (fault is None and self.limits is not None
+                         and not self.limits(service, operation))
             self.calls.append(
-                Call(service, operation, method, path, fault is not None, query, agent, body)
+                Call(service, operation, method, path, fault is not None or throttled, query,
+                     agent, body, throttled)
             )
+        if throttled:  # Route 53's answer: HTTP 400, Throttling, "Rate exceeded"
+            status, headers, body = error_response(service, "Throttling", "Rate exceeded", 400)
+            start_response(status, headers)
+            return [body]
         if fault is None:
             return self.app(environ, start_response)
         if fault.hold is not None:

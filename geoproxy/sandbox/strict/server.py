@@ -24,6 +24,7 @@ from .cloudfront_policies import HANDLERS as POLICY_HANDLERS
 from .middleware import Call, Fault, Hold, RecordingMiddleware
 from .route53 import ChangeTracker, route53_patches
 from .route53_dns import TestDnsAnswerApp
+from .route53_limits import Route53Limits
 
 REGION = "us-east-1"
 HOST = "127.0.0.1"
@@ -136,6 +137,7 @@ class StrictMotoServer:
         self.pending_polls = self._default_pending_polls
         self.changes.page_size_cap = None
         self.changes.dns_lag(0)
+        self._middleware.limits = None
         self.foreign_aliases = set()
 
     # -- clients ---------------------------------------------------------------------------------
@@ -239,6 +241,11 @@ class StrictMotoServer:
         the answer is an error)."""
         self._middleware.add_fault(Fault(operation, code, status, message, times,
                                          apply_first=apply_first))
+
+    def enforce_route53_limits(self, on: bool = True) -> None:
+        """Answer Route 53 requests past its documented rate limits with Throttling, as
+        Route 53 does (route53_limits.py); each refused call is logged with throttled=True."""
+        self._middleware.limits = Route53Limits() if on else None
 
     def clear_faults(self) -> None:
         """Drop every injected fault not yet used up (the request log stays)."""
