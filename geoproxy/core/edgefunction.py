@@ -207,6 +207,20 @@ def function_code(fence: EdgeFence) -> str:
     return code
 
 
+def host_of_code(code: str) -> tuple[str, str] | None:
+    """(host_header, origin record) read back from code geoproxy generated (format 2 on), for
+    a saved plan's pre-flight; None for other code."""
+    viewer = re.search(r"^var VIEWER_HOST = (true|false);$", code, re.MULTILINE)
+    origin = re.search(r"^var ORIGIN_HOST = (\"[^\n]*\");$", code, re.MULTILINE)
+    if not viewer or not origin:
+        return None
+    try:
+        record = json.loads(origin.group(1))
+    except ValueError:
+        return None
+    return ("viewer" if viewer.group(1) == "true" else "origin"), str(record)
+
+
 def edge_function(fence: EdgeFence) -> EdgeFunction:
     """The function to publish for `fence`: its name, runtime, event and code."""
     return EdgeFunction(function_name(fence.owner, fence.app), RUNTIME, EVENT_TYPE,

@@ -328,6 +328,42 @@ def test_a_saved_plan_checks_the_country_header_again(
         assert aws.count(write) == 0, write
 
 
+def test_a_saved_plan_checks_the_host_forwarding_again(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    """The planned function gives fenced requests the viewer's Host; a policy edited after
+    the plan to stop forwarding Host makes the saved plan's function wrong: refused."""
+    client = aws.client("cloudfront")
+
+    def policy_config(headers: list[str]) -> dict[str, Any]:
+        return {"Name": "country-and-host", "Comment": "",
+                "HeadersConfig": {"HeaderBehavior": "whitelist",
+                                  "Headers": {"Quantity": len(headers), "Items": headers}},
+                "CookiesConfig": {"CookieBehavior": "none"},
+                "QueryStringsConfig": {"QueryStringBehavior": "none"}}
+
+    created = client.create_origin_request_policy(
+        OriginRequestPolicyConfig=policy_config(["CloudFront-Viewer-Country", "Host"]))
+    policy_id = created["OriginRequestPolicy"]["Id"]
+    behaviour = dict(config_of(aws, distribution)["DefaultCacheBehavior"])
+    behaviour["OriginRequestPolicyId"] = policy_id
+    edit_distribution(aws, distribution, DefaultCacheBehavior=behaviour)
+    write_policy(tmp_path, fenced_policy(distribution))
+    planned = run_cli("plan", "--out", str(tmp_path / "fence.plan"))
+    assert planned.returncode == 0, planned.stderr
+    client.update_origin_request_policy(Id=policy_id, IfMatch=created["ETag"],
+                                        OriginRequestPolicyConfig=policy_config(
+                                            ["CloudFront-Viewer-Country"]))
+    aws.reset_log()
+
+    result = run_cli("apply", str(tmp_path / "fence.plan"), "--yes")
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "does not forward the viewer's Host" in result.stderr
+    for write in ("ChangeResourceRecordSets", "CreateFunction", "UpdateDistribution"):
+        assert aws.count(write) == 0, write
+
+
 def test_dropping_the_fence_unassociates_it_before_its_direct_names_go(
     aws: Any, fenced: dict[str, Any], run_cli: RunCli, tmp_path: Path
 ) -> None:
