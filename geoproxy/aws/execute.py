@@ -48,6 +48,10 @@ class ApplyResult:
     functions_published: dict[str, str] = field(default_factory=dict)  # name -> ETag
     deployed: bool | None = None  # with wait_deployed: every distribution reached Deployed
     first_submitted: float | None = None  # time.monotonic() when Route 53 took the first batch
+    # (zone id, name, type) of the direct PoP names written by batches whose answer was lost:
+    # no change id to wait on, so they are confirmed by TestDNSAnswer before a function
+    # targets them.
+    unconfirmed: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def _with_health_check_ids(entry: Change, created: dict[str, str]) -> Change:
@@ -176,6 +180,9 @@ def _run(changes: ChangeSet, aws: AwsSettings, result: ApplyResult, *, wait: boo
     if first and (changes.distributions or _creates_direct_names(_first_phase(changes))):
         # The origin, and the edge function's targets, may only be names Route 53 serves.
         wait_insync(first, aws, started, timeout_s, on_wait)
+    if changes.functions and result.unconfirmed:
+        # wait_insync cannot poll a batch whose answer (and so change id) was lost.
+        confirm_answered(result.unconfirmed, aws, started, timeout_s)
     for function in changes.functions:
         etag, actions = publish_function(function, aws)
         result.functions_published[function.name] = etag
@@ -210,10 +217,52 @@ def _first_phase(changes: ChangeSet) -> list[Change]:
             for entry in batch]
 
 
+def _is_direct_name(entry: Change, actions: tuple[str, ...] = ("CREATE",)) -> bool:
+    return entry["Action"] in actions and str(entry["ResourceRecordSet"].get(
+        "SetIdentifier", "")).startswith("geoproxy:direct")
+
+
 def _creates_direct_names(entries: list[Change]) -> bool:
     """Whether the first phase creates a direct PoP name, which an edge function may target."""
-    return any(entry["Action"] == "CREATE" and str(entry["ResourceRecordSet"].get(
-        "SetIdentifier", "")).startswith("geoproxy:direct") for entry in entries)
+    return any(_is_direct_name(entry) for entry in entries)
+
+
+def confirm_answered(names: list[tuple[str, str, str]], aws: AwsSettings, started: float,
+                     timeout_s: float) -> None:
+    """Ask Route 53's name servers for each (zone id, name, type) until each is answered
+    with data, or give up after `timeout_s` (from `started`) with nothing published.
+
+    Why: a batch whose answer was lost was read back as landed through the API
+    (ListResourceRecordSets), which shows a change as soon as Route 53 accepts it; its name
+    servers serve it only once it is applied ("PENDING" until then, "INSYNC" once every one
+    has it: API Reference, ChangeResourceRecordSets and GetChange). Without its change id
+    there is no GetChange to ask, so geoproxy asks TestDNSAnswer ("Gets the value that
+    Amazon Route 53 returns in response to a DNS request for a specified record name and
+    type"; "only supports querying public hosted zones", which an origin's zone is): NOERROR
+    with RecordData means a name server serves the name. That is one name server, not all:
+    it bounds, rather than removes, the window in which a fenced viewer's edge could ask a
+    name server that does not have the name yet."""
+    client = aws.client("route53")
+    interval = poll_interval()
+    pending = list(dict.fromkeys(names))
+    while True:
+        still = []
+        for zone_id, name, record_type in pending:
+            with aws_errors(f"ask Route 53 for {name} {record_type}"):
+                answer = client.test_dns_answer(HostedZoneId=zone_id, RecordName=name,
+                                                RecordType=record_type)
+            if answer.get("ResponseCode") != "NOERROR" or not answer.get("RecordData"):
+                still.append((zone_id, name, record_type))
+        pending = still
+        if not pending:
+            return
+        if time.monotonic() - started > timeout_s:
+            raise AwsError(
+                f"Route 53 does not answer for {', '.join(n for _, n, _ in pending)} after "
+                f"{timeout_s:.0f}s (their change's answer was lost, so geoproxy asked its name "
+                "servers); the edge function that targets them was not published",
+                hint="run the same command again once `dig` answers for them")
+        time.sleep(interval)
 
 
 def _submit(by_zone: Batches, health_check_ids: dict[str, str], aws: AwsSettings,
@@ -228,6 +277,11 @@ def _submit(by_zone: Batches, health_check_ids: dict[str, str], aws: AwsSettings
                 result.first_submitted = time.monotonic()
             result.batches.append(submitted)
             submitted_now.append(submitted)
+            if submitted.response_lost:
+                result.unconfirmed += [
+                    (zone_id, entry["ResourceRecordSet"]["Name"],
+                     entry["ResourceRecordSet"]["Type"])
+                    for entry in batch if _is_direct_name(entry, ("CREATE", "UPSERT"))]
             if on_submit is not None:
                 on_submit(submitted)
             record_write({

@@ -4,9 +4,10 @@ AWS's advice for clients of its APIs is to retry throttling and transient errors
 a random time between 0 and min(cap, base * 2**attempt) ("full jitter": AWS Architecture
 Blog, "Exponential Backoff And Jitter"; the SDKs' standard retry mode in the AWS SDKs and
 Tools Reference Guide does the same with a base of 1 s and a cap of 20 s). Route 53's rate
-limit is per account (about 5 requests per second, shared with every other tool), and it
-answers `PriorRequestNotComplete` while a zone is busy; during a regional incident both are
-normal, so geoproxy keeps trying until a deadline instead of after three attempts.
+limits are per account, shared with every other tool (ratelimit.py keeps geoproxy's own
+requests inside them), and it answers `PriorRequestNotComplete` while a zone is busy;
+during a regional incident both are normal, so geoproxy keeps trying until a deadline
+instead of after three attempts.
 
 What may be retried blindly depends on what the error says about the request:
 - NOT_APPLIED: AWS answered that it did not act (throttled, busy) or no connection was ever

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geoproxy import __version__
+from geoproxy.aws.ratelimit import Route53Limiter
 from geoproxy.aws.retry import (
     GaveUp,
     RetryingClient,
@@ -40,6 +41,9 @@ class AwsSettings:
     on_retry: Callable[[RetryNotice], None] | None = field(default=None, repr=False)
     _clients: dict[tuple[str, bool], Any] = field(default_factory=dict, repr=False)
     _session: Any = field(default=None, repr=False)
+    # One Route 53 limiter per account: these settings are one set of credentials, so one
+    # account, and every Route 53 client made from them shares it (aws/ratelimit.py).
+    route53_limiter: Route53Limiter = field(default_factory=Route53Limiter, repr=False)
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -101,8 +105,11 @@ class AwsSettings:
         config = Config(retries=retries, connect_timeout=10, read_timeout=60,  # type: ignore[arg-type]
                         user_agent_extra=USER_AGENT)
         with aws_errors(f"create a {service} client"):
-            return session.client(service, region_name=GLOBAL_REGION,
-                                        endpoint_url=self.endpoint_url, config=config)
+            client = session.client(service, region_name=GLOBAL_REGION,
+                                    endpoint_url=self.endpoint_url, config=config)
+        if service == "route53":
+            client.meta.events.register("before-send.route53", self.route53_limiter.before_send)
+        return client
 
 
 def _check_endpoint(url: str | None, where: str) -> None:

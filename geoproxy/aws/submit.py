@@ -38,10 +38,22 @@ def submit_batch(aws: AwsSettings, zone_id: str, batch: list[Change],
     timeout, a 5xx): read the batch's names first; if they are as after the batch, it landed
     (its response was lost); as before, send it again; anything else, stop and say what is
     live. A rejection Route 53 answered (InvalidChangeBatch) is a conflict: nothing of the
-    batch was written, because batches are atomic."""
+    batch was written, because batches are atomic.
+
+    Late landings. A read-back that finds the names as before does not prove the attempt
+    failed: Route 53 may still be applying it (ChangeResourceRecordSets answers PENDING and
+    applies later; "PriorRequestNotComplete" is its answer to a request while an earlier one
+    is in progress: Route 53 API Reference, ChangeResourceRecordSets, Errors). The resend can
+    then be told the zone is busy, the first attempt lands, and the next resend is rejected
+    ("already exists", "not found") because the batch is already live. So once any attempt's
+    outcome was unknown, every later rejection is read back before it is reported: as after
+    the batch, the earlier attempt landed and this is a success with its answer lost; as
+    before, the rejection stands and the read-back proves nothing was written; otherwise
+    geoproxy says what is live and claims nothing."""
     client = aws.write_client("route53")
     action = f"change records in hosted zone {zone_id}"
     attempts = aws.retry_policy.start("ChangeResourceRecordSets")
+    unknown: BaseException | None = None  # the last attempt whose outcome was not known
     while True:
         try:
             response = client.change_resource_record_sets(
@@ -49,12 +61,18 @@ def submit_batch(aws: AwsSettings, zone_id: str, batch: list[Change],
         except Exception as error:
             verdict = classify(error)
             if verdict is Verdict.FINAL:
+                if unknown is not None:
+                    found = _after_unknown(aws, zone_id, batch, error, unknown, action)
+                    if isinstance(found, SubmittedBatch):
+                        return found  # an earlier attempt landed late: its answer was lost
+                    raise found from None
                 if error_code(error) == "InvalidChangeBatch":
                     raise _rejected(aws, zone_id, batch, error) from None
                 with aws_errors(action):
                     raise
                 raise
             if verdict is Verdict.UNKNOWN:
+                unknown = error
                 where, differences = landed.outcome(batch, live_at(aws, zone_id, batch))
                 if where is landed.Outcome.LANDED:
                     return SubmittedBatch(zone_id, None, len(batch), "UNKNOWN")
@@ -71,6 +89,34 @@ def submit_batch(aws: AwsSettings, zone_id: str, batch: list[Change],
             continue
         info = response["ChangeInfo"]
         return SubmittedBatch(zone_id, info["Id"].split("/")[-1], len(batch), info["Status"])
+
+
+def _after_unknown(aws: AwsSettings, zone_id: str, batch: list[Change], error: BaseException,
+                   unknown: BaseException, action: str) -> SubmittedBatch | GeoproxyError:
+    """A final error after an attempt whose outcome was unknown, read back first (see
+    `submit_batch`): the batch as landed, or the error to raise."""
+    reason = getattr(error, "response", {}).get("Error", {}).get("Message", str(error))
+    where, differences = landed.outcome(batch, live_at(aws, zone_id, batch))
+    if where is landed.Outcome.LANDED:
+        return SubmittedBatch(zone_id, None, len(batch), "UNKNOWN")
+    if where is landed.Outcome.NOT_LANDED:
+        if error_code(error) == "InvalidChangeBatch":
+            return ConflictError(
+                f"Route 53 rejected the change batch for hosted zone {zone_id}: {reason}. An "
+                f"earlier attempt's answer was lost ({describe(unknown)}); the records read "
+                "back just now are as before the batch, so nothing of it was written",
+                hint="someone may have changed these records a moment ago: run the command "
+                     "again to plan against what is live now")
+        return AwsError(
+            f"cannot {action}: {error_code(error) or describe(error)}: {reason}. An earlier "
+            f"attempt's answer was lost ({describe(unknown)}); the records read back just now "
+            "are as before the batch, so nothing of it was written")
+    return AwsError(
+        f"cannot {action}: Route 53 answered {error_code(error) or describe(error)} ({reason}) "
+        f"after an earlier attempt's answer was lost ({describe(unknown)}), and the records "
+        "now match neither the state before the batch nor after it; part of it may be live "
+        "through another writer. Live now:\n  " + "\n  ".join(_difference_lines(differences)),
+        hint="run `geoproxy plan` to see the whole state, then apply again")
 
 
 def live_at(aws: AwsSettings, zone_id: str, batch: list[Change]) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geoproxy.core.edge.behaviours import associate
-from geoproxy.core.managed_fields import FieldChange, differences, items
+from geoproxy.core.managed_fields import FieldChange, differences, items, shielded_origins
 from geoproxy.core.names import direct_name
 from geoproxy.policy.models import Application
 
@@ -34,6 +34,7 @@ class DistributionPlan:
     aliases_added: list[str] = field(default_factory=list)
     live_aliases: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # reasons CloudFront would refuse
+    warnings: list[str] = field(default_factory=list)  # allowed, but worth saying
     application: Application | None = field(default=None, repr=False, compare=False)
     arn: str | None = None  # the distribution's ARN (its account owns the edge function)
     # The edge fence's function on the fenced behaviours: (name, ARN or None for none).
@@ -155,12 +156,45 @@ def plan_distribution(app: Application, distribution: dict[str, Any], etag: str,
         if behaviour.get("TargetOriginId") in removed]
     plan.problems += _group_method_problems(app, new_config)
     plan.problems += edge_problems
+    shielded = origin_shield_regions(app, new_config)
+    if shielded:
+        (plan.warnings if app.cloudfront.origin_shield == "allow" else plan.problems).append(
+            _origin_shield_message(app, shielded))
     plan.arn = distribution.get("ARN")
     plan.edge = edge
     plan.live_aliases = live_aliases(distribution)
     plan.application = app
     plan.aliases_added = sorted(set(app.cloudfront.aliases) - set(plan.live_aliases))
     return plan
+
+
+def origin_shield_regions(app: Application, config: dict[str, Any]) -> dict[str, str]:
+    """Origin id -> Origin Shield region, for geoproxy's origins on which it is enabled.
+
+    geoproxy keeps an existing origin's OriginShield as it finds it (it does not write it),
+    so a shield someone enabled stays; this finds it."""
+    return shielded_origins(config, app.origin_id)
+
+
+def _origin_shield_message(app: Application, shielded: dict[str, str]) -> str:
+    """Why Origin Shield on geoproxy's origin defeats it. CloudFront API Reference,
+    OriginShield: "When it's enabled, CloudFront routes all requests through Origin Shield";
+    OriginShieldRegion is "The AWS Region for Origin Shield". So every cache miss reaches
+    the origin name from the shield's region: Route 53 answers every latency question from
+    there, one PoP serves every viewer, and the per-source routing map does not hold; fenced
+    viewers' requests (the edge function picks their origin at the edge) are still fetched
+    through, and cached in, that region."""
+    where = ", ".join(f"{origin_id} (Origin Shield in {region})"
+                      for origin_id, region in sorted(shielded.items()))
+    assert app.cloudfront is not None
+    allowed = app.cloudfront.origin_shield == "allow"
+    return (f"{app.name}: Origin Shield is enabled on geoproxy's origin {where}: CloudFront "
+            "routes every request through the shield's region, so Route 53 answers every "
+            "latency question from there and one PoP serves all viewers (the routing map does "
+            "not hold), and fenced viewers' traffic is fetched through and cached in that "
+            "region; " + ("allowed by cloudfront.origin_shield: allow" if allowed else
+                          "disable Origin Shield on that origin, or set "
+                          "cloudfront.origin_shield: allow to accept this"))
 
 
 # CloudFront refuses a behaviour on an origin group that allows more than these (Developer

@@ -169,6 +169,11 @@ def iam_policy(policy: Policy, *, zone_ids: Mapping[str, str], account_id: str |
             allow("CreateEdgeFunctions", ["cloudfront:CreateFunction"], [WILDCARD])
             allow("WriteEdgeFunctions", ["cloudfront:PublishFunction",
                                          "cloudfront:UpdateFunction"], functions)
+            # After a batch's answer is lost, the direct names a function targets are asked
+            # of Route 53's name servers before it is published (aws/execute.py,
+            # confirm_answered). TestDNSAnswer lists no resource type in the Service
+            # Authorization Reference: "*" only. It reads what the zone serves, nothing else.
+            allow("ConfirmDirectNames", ["route53:TestDNSAnswer"], [WILDCARD])
     if prune:
         # An orphan's health checks are read, and go with it, whether or not the policy has
         # any; with --read-only, `plan --prune` only reads.

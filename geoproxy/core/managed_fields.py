@@ -97,6 +97,16 @@ def is_managed_origin(origin_id: str, managed: str) -> bool:
     return origin_id == managed or origin_id.startswith(managed + "-")
 
 
+def shielded_origins(config: dict[str, Any], origin_id: str) -> dict[str, str]:
+    """geoproxy's origins with Origin Shield enabled -> the shield's region. Not a field
+    geoproxy writes, but one it must see: a shield asks every latency question from one
+    region (core.cloudfront says why that is refused)."""
+    return {origin["Id"]: str((origin.get("OriginShield") or {}).get("OriginShieldRegion", "?"))
+            for origin in items(config.get("Origins"))
+            if is_managed_origin(origin["Id"], origin_id)
+            and (origin.get("OriginShield") or {}).get("Enabled")}
+
+
 @dataclass(frozen=True)
 class FieldChange:
     path: str  # where in DistributionConfig, e.g. "Origins[geoproxy-shop]" or "Aliases"

@@ -66,6 +66,7 @@ def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False,
             app_plan.function = FunctionPlan(app.name, resolved.function, functions[app.name])
         if distribution is not None:
             plan.problems.extend(distribution.problems)
+            plan.warnings.extend(distribution.warnings)
         plan.apps.append(app_plan)
         plan.warnings.extend(resolved.warnings)
         plan.problems.extend(resolved.problems)
@@ -92,7 +93,9 @@ def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False,
 
 def _check_country_header(plan: Plan, aws: AwsSettings) -> None:
     """Before an edge function is published or associated: CloudFront-Viewer-Country must
-    reach it on every fenced behaviour, or the fence would silently let everyone through."""
+    reach it on every fenced behaviour, or the fence would silently let everyone through; and
+    every fenced behaviour must forward Host as cloudfront.host_header says, or fenced
+    requests would reach the PoP with another Host than unfenced ones."""
     from geoproxy.core.edge.behaviours import fenced_behaviours
 
     writing = [app_plan for app_plan in plan.apps
@@ -108,9 +111,13 @@ def _check_country_header(plan: Plan, aws: AwsSettings) -> None:
         distribution = app_plan.distribution
         assert distribution is not None and distribution.application is not None
         config = distribution.new_config or distribution.config
-        plan.problems.extend(check.problems(
-            app_plan.name, distribution.distribution_id,
-            fenced_behaviours(config, distribution.application)))
+        app = distribution.application
+        fenced = fenced_behaviours(config, app)
+        plan.problems.extend(check.problems(app_plan.name, distribution.distribution_id, fenced))
+        assert app.cloudfront is not None
+        plan.problems.extend(check.host_problems(
+            app_plan.name, distribution.distribution_id, fenced, app.cloudfront.host_header,
+            app.record))
 
 
 def _check_viewers(plan: Plan, updates: list[tuple[str, str, dict[str, Any], list[str]]],

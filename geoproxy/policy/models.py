@@ -394,6 +394,23 @@ class CloudFront(StrictModel):
     origin_failover: OriginFailover | None = Field(
         default=None, examples=[{"secondary_pop": "eu-west-1"}],
         description="A CloudFront origin group with one PoP as the fallback. Default: none.")
+    host_header: Literal["viewer", "origin"] = Field(
+        default="viewer", examples=["viewer"],
+        description="The Host header (and TLS SNI) the edge fence gives a fenced request, "
+                    "which must be what the behaviour gives unfenced ones: `viewer`, the "
+                    "viewer's Host, for behaviours that forward Host (such as the managed "
+                    "origin request policy AllViewerAndCloudFrontHeaders-2022-06; the PoPs' "
+                    "certificates must then cover the viewer's aliases), or `origin`, the "
+                    "application's `record`, for behaviours that do not (such as "
+                    "AllViewerExceptHostHeader; the certificates then cover the `record`). "
+                    "`plan` refuses a fenced behaviour that does otherwise. Default: `viewer`.")
+    origin_shield: Literal["refuse", "allow"] = Field(
+        default="refuse", examples=["refuse"],
+        description="Whether `apply` may proceed while Origin Shield is enabled on geoproxy's "
+                    "origin. With it, CloudFront sends every request through the shield's "
+                    "region, so Route 53 answers every latency question from there (one PoP "
+                    "serves everyone) and fenced traffic is fetched and cached through that "
+                    "region. Default: `refuse`, a plan problem.")
 
     @field_validator("aliases")
     @classmethod

@@ -346,3 +346,58 @@ def test_origin_failover_onto_a_behaviour_allowing_writes_is_refused_before_writ
     assert "allows PUT, POST, PATCH, DELETE too" in result.stderr
     assert aws.count("ChangeResourceRecordSets") == 0 and aws.count("UpdateDistribution") == 0
     assert records_at(aws, zone) == []
+
+
+# --- Origin Shield (issue 23) ----------------------------------------------------------------
+
+
+def shield_geoproxys_origin(aws: Any, distribution: str, region: str = "eu-west-1") -> None:
+    config = config_of(aws, distribution)
+    origins = [{**origin, "OriginShield": {"Enabled": True, "OriginShieldRegion": region}}
+               if origin["Id"] == "geoproxy-shop" else origin
+               for origin in config["Origins"]["Items"]]
+    edit_distribution(aws, distribution, Origins={"Quantity": len(origins), "Items": origins})
+
+
+def test_origin_shield_on_geoproxys_origin_is_refused_with_the_reason(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    """With Origin Shield, CloudFront asks for the origin from the shield's region only: one
+    PoP would serve everyone. geoproxy keeps the origin's other settings, so it must look."""
+    write_policy(tmp_path, cloudfront_policy(distribution))
+    assert run_cli("apply", "--yes").returncode == 0
+    shield_geoproxys_origin(aws, distribution)
+    write_policy(tmp_path, cloudfront_policy(distribution).replace(
+        "countries: [KP]}", "countries: [KP, CU]}"))  # a change for apply to make
+    aws.reset_log()
+
+    result = run_cli("apply", "--yes")
+
+    assert result.returncode == 1
+    assert ("Origin Shield is enabled on geoproxy's origin geoproxy-shop (Origin Shield in "
+            "eu-west-1)") in result.stderr
+    assert "one PoP serves all viewers" in result.stderr
+    assert "cloudfront.origin_shield: allow" in result.stderr
+    assert aws.count("UpdateDistribution") == 0
+    assert aws.count("ChangeResourceRecordSets") == 0
+    planned = run_cli("plan")
+    assert planned.returncode != 0 and "Origin Shield is enabled" in (
+        planned.stdout + planned.stderr)
+
+
+def test_origin_shield_allowed_by_the_policy_applies_with_a_warning(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, cloudfront_policy(distribution))
+    assert run_cli("apply", "--yes").returncode == 0
+    shield_geoproxys_origin(aws, distribution)
+    write_policy(tmp_path, cloudfront_policy(distribution, "      origin_shield: allow\n")
+                 .replace("countries: [KP]}", "countries: [KP, CU]}"))
+
+    result = run_cli("apply", "--yes")
+
+    assert result.returncode == 0, result.stderr
+    assert "allowed by cloudfront.origin_shield: allow" in result.stdout + result.stderr
+    origin = next(o for o in config_of(aws, distribution)["Origins"]["Items"]
+                  if o["Id"] == "geoproxy-shop")
+    assert origin["OriginShield"] == {"Enabled": True, "OriginShieldRegion": "eu-west-1"}

@@ -308,7 +308,7 @@ def test_a_saved_plan_checks_the_country_header_again(
                 "QueryStringsConfig": {"QueryStringBehavior": "none"}}
 
     created = client.create_origin_request_policy(
-        OriginRequestPolicyConfig=policy_config(["CloudFront-Viewer-Country"]))
+        OriginRequestPolicyConfig=policy_config(["CloudFront-Viewer-Country", "Host"]))
     policy_id = created["OriginRequestPolicy"]["Id"]
     behaviour = dict(config_of(aws, distribution)["DefaultCacheBehavior"])
     behaviour["OriginRequestPolicyId"] = policy_id
@@ -324,6 +324,42 @@ def test_a_saved_plan_checks_the_country_header_again(
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "CloudFront-Viewer-Country does not reach the edge fence" in result.stderr
+    for write in ("ChangeResourceRecordSets", "CreateFunction", "UpdateDistribution"):
+        assert aws.count(write) == 0, write
+
+
+def test_a_saved_plan_checks_the_host_forwarding_again(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    """The planned function gives fenced requests the viewer's Host; a policy edited after
+    the plan to stop forwarding Host makes the saved plan's function wrong: refused."""
+    client = aws.client("cloudfront")
+
+    def policy_config(headers: list[str]) -> dict[str, Any]:
+        return {"Name": "country-and-host", "Comment": "",
+                "HeadersConfig": {"HeaderBehavior": "whitelist",
+                                  "Headers": {"Quantity": len(headers), "Items": headers}},
+                "CookiesConfig": {"CookieBehavior": "none"},
+                "QueryStringsConfig": {"QueryStringBehavior": "none"}}
+
+    created = client.create_origin_request_policy(
+        OriginRequestPolicyConfig=policy_config(["CloudFront-Viewer-Country", "Host"]))
+    policy_id = created["OriginRequestPolicy"]["Id"]
+    behaviour = dict(config_of(aws, distribution)["DefaultCacheBehavior"])
+    behaviour["OriginRequestPolicyId"] = policy_id
+    edit_distribution(aws, distribution, DefaultCacheBehavior=behaviour)
+    write_policy(tmp_path, fenced_policy(distribution))
+    planned = run_cli("plan", "--out", str(tmp_path / "fence.plan"))
+    assert planned.returncode == 0, planned.stderr
+    client.update_origin_request_policy(Id=policy_id, IfMatch=created["ETag"],
+                                        OriginRequestPolicyConfig=policy_config(
+                                            ["CloudFront-Viewer-Country"]))
+    aws.reset_log()
+
+    result = run_cli("apply", str(tmp_path / "fence.plan"), "--yes")
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "does not forward the viewer's Host" in result.stderr
     for write in ("ChangeResourceRecordSets", "CreateFunction", "UpdateDistribution"):
         assert aws.count(write) == 0, write
 
@@ -349,3 +385,114 @@ def test_dropping_the_fence_unassociates_it_before_its_direct_names_go(
     assert writes[-2:] == ["UpdateDistribution", "ChangeResourceRecordSets"]
     assert aws.count("GetFunction") == 0  # an unfenced policy never reads functions
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
+
+
+# --- Host and SNI (issue 23) -----------------------------------------------------------------
+
+# "Use managed origin request policies": every viewer header except Host, and CloudFront's
+# viewer-location headers (CloudFront-Viewer-Country among them).
+EXCEPT_HOST_POLICY = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+ORIGIN_HOST = "      aliases: [shop.example.com]\n      host_header: origin\n"
+
+
+def test_a_behaviour_without_the_viewers_host_publishes_a_fence_that_sends_the_origin_record(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    """AllViewerExceptHostHeader delivers the country header and keeps Host as the origin
+    record: with cloudfront.host_header: origin, the published function gives fenced requests
+    that same Host (and SNI), which node running the published code shows."""
+    from tests.unit.core.test_edge_node import NODE, run
+
+    behaviour = dict(config_of(aws, distribution)["DefaultCacheBehavior"])
+    behaviour["OriginRequestPolicyId"] = EXCEPT_HOST_POLICY
+    edit_distribution(aws, distribution, DefaultCacheBehavior=behaviour)
+    write_policy(tmp_path, fenced_policy(distribution).replace(
+        "      aliases: [shop.example.com]\n", ORIGIN_HOST, 1))
+
+    result = run_cli("apply", "--yes")
+
+    assert result.returncode == 0, result.stderr
+    name = json.loads(run_cli("edge-function", "-o", "json").stdout)["function_name"]
+    code = live_code(aws, name)
+    assert "var VIEWER_HOST = false;" in code
+    if NODE is None:
+        pytest.skip("node is not installed")
+    calls = run(tmp_path, code, [{"country": "DE", "host": "shop.example.com"}])
+    record = "origin.shop.example.com"
+    assert list(calls.values()) == [[{"domainName": f"eu-central-1.{record}",
+                                      "hostHeader": record, "sni": record}]]
+
+
+def test_a_host_header_the_behaviour_does_not_forward_is_refused_before_any_write(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    """The default cloudfront.host_header (viewer) on a behaviour that does not forward Host:
+    fenced and unfenced requests would reach the ALB with different Hosts."""
+    behaviour = dict(config_of(aws, distribution)["DefaultCacheBehavior"])
+    behaviour["OriginRequestPolicyId"] = EXCEPT_HOST_POLICY
+    edit_distribution(aws, distribution, DefaultCacheBehavior=behaviour)
+    write_policy(tmp_path, fenced_policy(distribution))
+    aws.reset_log()
+
+    result = run_cli("apply", "--yes")
+
+    assert result.returncode == 1
+    assert ("the default behaviour of distribution " f"{distribution} does not forward the "
+            "viewer's Host") in result.stderr
+    assert "set cloudfront.host_header: origin" in result.stderr
+    for write in ("ChangeResourceRecordSets", "CreateFunction", "UpdateDistribution"):
+        assert aws.count(write) == 0, write
+
+
+def test_fenced_behaviours_that_differ_in_forwarding_host_are_refused(
+    aws: Any, fenced: dict[str, Any], run_cli: RunCli
+) -> None:
+    """One function serves every fenced behaviour and cannot tell them apart: a second
+    behaviour on geoproxy's origin that keeps the origin record as Host while the default
+    forwards the viewer's is named and refused, whichever host_header the policy says."""
+    assert run_cli("apply", "--yes").returncode == 0
+    config = config_of(aws, fenced["distribution"])
+    api = {**config["CacheBehaviors"]["Items"][0], "PathPattern": "/api/*",
+           "TargetOriginId": "geoproxy-shop", "OriginRequestPolicyId": EXCEPT_HOST_POLICY}
+    items = [*config["CacheBehaviors"]["Items"], api]
+    edit_distribution(aws, fenced["distribution"],
+                      CacheBehaviors={"Quantity": len(items), "Items": items})
+    aws.reset_log()
+
+    result = run_cli("apply", "--yes")
+
+    assert result.returncode == 1
+    assert (f"cache behaviour /api/* of distribution {fenced['distribution']} does not "
+            "forward the viewer's Host") in result.stderr
+    assert "the default behaviour" not in result.stderr
+    assert aws.count("UpdateDistribution") == 0
+
+
+# --- a lost answer before the function is published (issue 23) ------------------------------
+
+
+def test_after_a_lost_answer_the_direct_names_are_answered_before_the_function_is_published(
+    aws: Any, fenced: dict[str, Any], run_cli: RunCli
+) -> None:
+    """The first batch (with the direct names) lands but its answer is lost: no change id,
+    so no GetChange. geoproxy asks Route 53's name servers (TestDNSAnswer) for each direct
+    name until it is answered; here each answers empty twice, as a name server the change
+    has not reached yet, before the function that targets them is published."""
+    aws.inject_lost_response("ChangeResourceRecordSets")
+    aws.changes.dns_lag(2)
+    aws.reset_log()
+
+    result = run_cli("apply", "--yes")
+
+    assert result.returncode == 0, result.stderr
+    operations = aws.operations()
+    asked = [call for call in aws.calls if call.operation == "TestDNSAnswer"]
+    names = {dict(part.split("=", 1) for part in call.query.split("&"))["recordname"]
+             for call in asked}
+    pops = ("us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-1")
+    assert {name.rstrip(".") for name in names} == {f"{pop}.origin.shop.example.com"
+                                                    for pop in pops}
+    assert len(asked) == 3 * len(names)  # two empty answers, then the data, per name
+    last_asked = max(i for i, op in enumerate(operations) if op == "TestDNSAnswer")
+    assert operations.index("CreateFunction") > last_asked
+    assert operations.index("ChangeResourceRecordSets") < operations.index("TestDNSAnswer")

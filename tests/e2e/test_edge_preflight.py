@@ -22,11 +22,18 @@ DIST = "E2EXAMPLE"
 OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # managed CachingOptimized: no headers
 ALL_VIEWER = "216adef6-5c7f-47e4-b989-5492eafa07d3"  # managed AllViewer: viewer headers only
 ALL_VIEWER_AND_CLOUDFRONT = "33f36d7e-f396-46d9-90e0-52428a34d9dc"
+EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # managed AllViewerExceptHostHeader
 AMPLIFY = "2e54312d-136d-493c-8eb9-b001f22f67d2"  # managed Amplify: lists the header
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
-FIX = ("attach an origin request policy that includes it, such as the managed "
-       "AllViewerAndCloudFrontHeaders-2022-06 (33f36d7e-f396-46d9-90e0-52428a34d9dc), or add "
-       "it to a custom origin request policy")
+# The fix names each managed policy and what it forwards (Host, and so the certificates).
+FIX = ("attach an origin request policy that includes it: the managed "
+       "AllViewerAndCloudFrontHeaders-2022-06 (33f36d7e-f396-46d9-90e0-52428a34d9dc), which "
+       "forwards every viewer header, Host included, and CloudFront's headers released through "
+       "June 2022 (the PoPs' certificates must then cover the viewer's aliases); or, with "
+       "cloudfront.host_header: origin, the managed AllViewerExceptHostHeader "
+       "(b689b0a8-53d0-40ab-baf2-68738e2966ac), which forwards every viewer header except "
+       "Host, and CloudFront's viewer-location headers (the PoPs' certificates then cover the "
+       "origin record); or add it to a custom origin request policy")
 
 
 @pytest.fixture
@@ -221,7 +228,7 @@ def test_each_policy_id_is_read_once_per_check(
         f"shop: cache behaviour /old/* of distribution {DIST} names cache policy {UNKNOWN}, "
         "which does not exist, so geoproxy cannot tell whether CloudFront-Viewer-Country "
         "reaches the edge fence there; name policies that exist, and attach an origin request "
-        "policy that includes it, such as the managed AllViewerAndCloudFrontHeaders-2022-06",
+        "policy that includes it: the managed AllViewerAndCloudFrontHeaders-2022-06",
         f"shop: CloudFront-Viewer-Country does not reach the edge fence on cache behaviour "
         f"/all/* of distribution {DIST}",
         "api: CloudFront-Viewer-Country does not reach the edge fence on the default behaviour "
@@ -231,7 +238,7 @@ def test_each_policy_id_is_read_once_per_check(
         "api: cache behaviour /old/* of distribution E2OTHER names cache policy "
         f"{UNKNOWN}, which does not exist, so geoproxy cannot tell whether "
         "CloudFront-Viewer-Country reaches the edge fence there; name policies that exist, and "
-        "attach an origin request policy that includes it, such as the managed "
+        "attach an origin request policy that includes it: the managed "
         "AllViewerAndCloudFrontHeaders-2022-06"]
     # Three origin request policies and two cache policies, each read once, in first use's order;
     # the missing id too (its NoSuchCachePolicy is remembered, not asked again).
@@ -248,3 +255,37 @@ def test_a_failed_read_is_an_aws_error_that_names_the_policy(
     aws.inject("GetCachePolicy", "AccessDenied", 403, message="not allowed")
     with pytest.raises(AwsError, match=f"cannot read the cache policy {OPTIMIZED}: access denied"):
         check.problems("shop", DIST, default(behaviour(OPTIMIZED)))
+
+
+def test_the_pre_flight_agrees_with_the_managed_policies_documented_headers(
+        aws: StrictMotoServer) -> None:
+    """For every managed policy, what geoproxy decides from GetOriginRequestPolicy or
+    GetCachePolicy (country header delivered, viewer's Host forwarded) is what the strict
+    layer's table of the documented lists says."""
+    from geoproxy.aws.edge.preflight import (
+        cache_policy_delivers,
+        cache_policy_forwards_host,
+        origin_request_policy_delivers,
+        origin_request_policy_forwards_host,
+    )
+    from geoproxy.sandbox.strict.cloudfront_policies import DOCUMENTED_CACHE, DOCUMENTED_ORIGIN
+
+    client = aws.client("cloudfront")
+    for policy_id, documented in DOCUMENTED_ORIGIN.items():
+        config = client.get_origin_request_policy(Id=policy_id)[
+            "OriginRequestPolicy"]["OriginRequestPolicyConfig"]
+        assert origin_request_policy_delivers(config, policy_id) == documented.includes(
+            "CloudFront-Viewer-Country"), config["Name"]
+        assert origin_request_policy_forwards_host(config) == documented.host, config["Name"]
+    for policy_id, documented in DOCUMENTED_CACHE.items():
+        config = client.get_cache_policy(Id=policy_id)["CachePolicy"]["CachePolicyConfig"]
+        assert cache_policy_delivers(config) == documented.includes(
+            "CloudFront-Viewer-Country"), config["Name"]
+        assert cache_policy_forwards_host(config) == documented.host, config["Name"]
+
+
+def test_all_viewer_except_host_header_delivers_the_country_in_one_read(
+        aws: StrictMotoServer, check: CountryHeaderCheck) -> None:
+    aws.reset_log()
+    assert check.problems("shop", DIST, default(behaviour(OPTIMIZED, EXCEPT_HOST))) == []
+    assert aws.operations() == ["GetOriginRequestPolicy"]

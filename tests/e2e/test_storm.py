@@ -164,6 +164,70 @@ def test_a_lost_response_after_someone_else_moved_the_records_stops(
     assert "Traceback" not in stderr
 
 
+def late_landing(aws: Any) -> None:
+    """Issue 23's sequence, at the HTTP layer: the first attempt's connection drops before
+    Route 53 has applied it (the read-back finds the records as before); the resend is told
+    PriorRequestNotComplete while the first one lands; the next resend is rejected because
+    the batch is already live."""
+    aws.inject_disconnect(CHANGE)
+    aws.inject(CHANGE, code="PriorRequestNotComplete", status=400, apply_first=True,
+               message="The request was rejected because Route 53 was still processing a "
+                       "prior request.")
+
+
+def test_a_failover_that_lands_late_is_reported_as_done_not_as_nothing_written(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str], tmp_path: Path
+) -> None:
+    log = tmp_path / "audit.jsonl"
+    aws.reset_log()
+    late_landing(aws)
+
+    result = run_cli("failover", "--from", "eu-west-1", "--yes", "--audit-log", str(log))
+
+    assert result.returncode == 0, result.stderr
+    assert "Nothing of this batch was written" not in result.stderr
+    assert aws.count(CHANGE) == 3  # dropped, busy (the first lands), rejected as already live
+    assert {targets(aws, zone)[region] for region in EU_WEST_1_SOURCES} == {EUC1}
+    assert len(state_values(aws, zone)) == 1
+    writes = [w for w in audit_lines(log) if w["action"] == CHANGE]
+    assert [w["outcome"] for w in writes] == ["applied; response lost"]
+
+
+def test_an_apply_that_lands_late_succeeds_and_plans_clean(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path)
+    aws.reset_log()
+    late_landing(aws)
+
+    result = run_cli("apply", "--yes", "--output", "json")
+
+    assert result.returncode == 0, result.stderr
+    assert aws.count(CHANGE) == 3
+    assert json.loads(result.stdout)["batches"][0]["response_lost"] is True
+    assert len(latency_map(aws, zone)) == 34
+    assert run_cli("plan", "--detailed-exitcode").returncode == 0
+
+
+def test_a_rejection_after_a_lost_answer_says_nothing_written_only_when_read_back(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    """The dropped attempt never lands and the resend is rejected: the read-back after the
+    rejection finds the records as before, and only then does geoproxy say nothing was
+    written."""
+    reason = "[Tried to create resource record set but it already exists]"
+    aws.inject_disconnect(CHANGE)
+    aws.inject(CHANGE, code="InvalidChangeBatch", status=400, message=reason)
+    aws.reset_log()
+
+    result = run_cli("failover", "--from", "eu-west-1", "--yes")
+
+    assert result.returncode != 0
+    assert "read back just now are as before the batch, so nothing of it was written" in (
+        result.stderr)
+    assert aws.count(CHANGE) == 2
+
+
 # --- rejections ------------------------------------------------------------------------------
 
 
@@ -276,3 +340,29 @@ def test_the_insync_timeout_starts_when_the_change_is_submitted(
     assert "Apply complete: INSYNC after" in stdout
     seconds = float(stdout.split("INSYNC after ", 1)[1].split("s", 1)[0])
     assert seconds < 1.0  # the prompt's time is not in it
+
+
+# --- Route 53's documented rate limits (issue 23) --------------------------------------------
+
+
+def test_a_long_read_stays_inside_route_53s_rate_limits(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    """The emulator enforces what AWS's throttling page documents (10 requests a second per
+    account, a burst of 50, per-action buckets); a plan that reads the whole zone one record a
+    page makes well over 50 requests, and geoproxy's one limiter for the account paces them, so
+    Route 53 never has to refuse one. Before the limiter, the first 50-odd pages went out as
+    fast as the emulator answered and the rest were throttled and retried."""
+    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
+        "Changes": [{"Action": "CREATE", "ResourceRecordSet": {
+            "Name": f"host{i}.example.com", "Type": "A", "TTL": 300,
+            "ResourceRecords": [{"Value": "192.0.2.1"}]}} for i in range(40)]})
+    aws.changes.page_size_cap = 1
+    aws.enforce_route53_limits()
+    aws.reset_log()
+
+    result = run_cli("plan", "--prune", "--detailed-exitcode")  # reads the whole zone
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert aws.count(LIST) > 60
+    assert [c.operation for c in aws.calls if c.throttled] == []

@@ -314,6 +314,7 @@ _MAPPERS: dict[tuple[str, str], Mapper] = {
     ("route53", "ListResourceRecordSets"): _route53("ListResourceRecordSets", "hostedzone"),
     ("route53", "ChangeResourceRecordSets"): _route53_change_rrsets,
     ("route53", "GetChange"): _route53("GetChange", "change"),
+    ("route53", "TestDNSAnswer"): _route53("TestDNSAnswer"),  # no resource type: "*"
     ("route53", "CreateHealthCheck"): _route53("CreateHealthCheck"),
     ("route53", "DeleteHealthCheck"): _route53("DeleteHealthCheck", "healthcheck", "HealthCheckId"),
     ("route53", "GetHealthCheck"): _route53("GetHealthCheck", "healthcheck", "HealthCheckId"),

@@ -634,6 +634,9 @@ MAPPING = [
      [("route53:ListResourceRecordSets", ZONE)]),
     ("route53", "get_change", {"Id": "/change/C0456"},
      [("route53:GetChange", "arn:aws:route53:::change/C0456")]),
+    ("route53", "test_dns_answer", {"HostedZoneId": "Z0123", "RecordName": "www.example.com",
+                                    "RecordType": "A"},
+     [("route53:TestDNSAnswer", "*")]),
     ("route53", "create_health_check", {"CallerReference": "r", "HealthCheckConfig": HEALTH},
      [("route53:CreateHealthCheck", "*")]),
     ("route53", "delete_health_check", {"HealthCheckId": "hc-1"},
@@ -827,7 +830,8 @@ RECORDS_ONLY_WWW = {
 E2E_POLICY = policy(
     {"Sid": "Lists", "Effect": "Allow", "Resource": "*", "Action": [
         "route53:ListHostedZonesByName", "route53:ListHostedZones", "route53:ListHealthChecks",
-        "route53:CreateHealthCheck", "cloudfront:ListDistributions", "acm:ListCertificates",
+        "route53:CreateHealthCheck", "route53:TestDNSAnswer", "cloudfront:ListDistributions",
+        "acm:ListCertificates",
         "iam:ListServerCertificates"]},
     {"Sid": "Zones", "Effect": "Allow", "Resource": "arn:aws:route53:::hostedzone/*",
      "Action": ["route53:GetHostedZone", "route53:ListResourceRecordSets"]},
@@ -951,6 +955,8 @@ def _exercise(aws: StrictMotoServer) -> dict[str, str]:
         ids[label] = policy_id
     cf.list_cache_policies(Type="managed")
     cf.list_origin_request_policies()
+    aws.client("route53", config=NO_RETRY).test_dns_answer(
+        HostedZoneId=zone, RecordName="www.example.com", RecordType="A")
     acm.describe_certificate(CertificateArn=cert)
     acm.list_certificates()
     iam.list_server_certificates()

@@ -32,6 +32,27 @@ the CloudFront Developer Guide and API Reference (cited by short name below):
   (33f36d7e-f396-46d9-90e0-52428a34d9dc) has "All headers in the viewer request and all
   CloudFront headers that were released through June 2022", CloudFront-Viewer-Country among
   them; AllViewer (216adef6-...) has only "All headers in the viewer request".
+  AllViewerExceptHostHeader (b689b0a8-53d0-40ab-baf2-68738e2966ac) has every viewer header
+  except Host and, as the page describes it (issue 23's reading; the search tool's copies of
+  the page stop before that section, so not confirmed here), CloudFront's viewer-location
+  headers, CloudFront-Viewer-Country among them. Its API form is `allExcept` [Host], which
+  by [ORP] would add no CloudFront header, so it is recognised by its id, not its settings:
+  a custom `allExcept` policy still does not deliver the header.
+
+Host. The edge fence sets a fenced request's Host and SNI to what unfenced requests of the
+behaviour carry, as the policy's `cloudfront.host_header` says (geoproxy/core/edgefunction.py):
+`viewer` where the behaviour forwards the viewer's Host, `origin` (the origin record) where it
+does not. One function serves every fenced behaviour and cannot tell which one runs it, so
+every fenced behaviour must agree with that key; `host_problems` refuses one that does not.
+A behaviour forwards Host when its origin request policy includes viewer headers (`allViewer`,
+`allViewerAndWhitelistCloudFront`, `allExcept` without Host, `whitelist` with Host: [ORP]),
+when its cache policy lists Host ([CP]; [ORP]: headers "listed in a CachePolicy are included
+in origin requests"), or when its legacy settings forward `*` or Host ([LEG]).
+Certificates: with Host forwarded, CloudFront connects for the viewer's alias, so each PoP's
+ALB must present a certificate for the aliases; without it, for the origin record (Developer
+Guide, "Requiring HTTPS for communication between CloudFront and your custom origin": the
+origin's certificate must match the origin domain name, or the Host header when CloudFront
+forwards it; read from memory of that page, not confirmed through the search tool).
 - [LEG] Legacy cache settings (ForwardedValues, no cache policy): the Developer Guide, "Cache
   content based on request headers" ("configure CloudFront to forward the
   CloudFront-Viewer-Country header to your origin"), and "Request and response behavior for
@@ -70,14 +91,31 @@ HEADER = "CloudFront-Viewer-Country"
 # [MOR]: the managed origin request policy that includes the header (and every viewer value).
 MANAGED_POLICY = "AllViewerAndCloudFrontHeaders-2022-06"
 MANAGED_POLICY_ID = "33f36d7e-f396-46d9-90e0-52428a34d9dc"
+# [MOR]: every viewer header but Host, and CloudFront's viewer-location headers.
+EXCEPT_HOST_POLICY = "AllViewerExceptHostHeader"
+EXCEPT_HOST_POLICY_ID = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+# Managed policies that deliver the header although their API settings alone would not.
+DELIVER_BY_ID = frozenset({EXCEPT_HOST_POLICY_ID})
+# [ORP]: the header behaviours that include viewer headers wholesale.
+ORIGIN_BEHAVIOURS_ALL_VIEWER = frozenset({"allViewer", "allViewerAndWhitelistCloudFront"})
+HOST = "host"
 # "Use managed cache policies": CachingDisabled caches nothing, as forwarding all headers
 # (legacy `*`) does, so it is the cache policy that replaces `*` without changing caching.
 CACHING_DISABLED = "CachingDisabled"
 CACHING_DISABLED_ID = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 # [ORP]: the header behaviours whose Headers list may name CloudFront's own headers.
 ORIGIN_BEHAVIOURS_THAT_ADD = frozenset({"whitelist", "allViewerAndWhitelistCloudFront"})
-FIX = (f"attach an origin request policy that includes it, such as the managed {MANAGED_POLICY}"
-       f" ({MANAGED_POLICY_ID}), or add it to a custom origin request policy")
+FORWARDS = {
+    "viewer": (f"the managed {MANAGED_POLICY} ({MANAGED_POLICY_ID}), which forwards every "
+               "viewer header, Host included, and CloudFront's headers released through June "
+               "2022 (the PoPs' certificates must then cover the viewer's aliases)"),
+    "origin": (f"the managed {EXCEPT_HOST_POLICY} ({EXCEPT_HOST_POLICY_ID}), which forwards "
+               "every viewer header except Host, and CloudFront's viewer-location headers "
+               "(the PoPs' certificates then cover the origin record)"),
+}
+FIX = (f"attach an origin request policy that includes it: {FORWARDS['viewer']}; or, with "
+       f"cloudfront.host_header: origin, {FORWARDS['origin']}; or add it to a custom origin "
+       "request policy")
 
 
 def names_header(names: Iterable[str] | None) -> bool:
@@ -98,12 +136,40 @@ def cache_policy_delivers(config: dict[str, Any]) -> bool:
             and names_header(_items(headers.get("Headers"))))
 
 
-def origin_request_policy_delivers(config: dict[str, Any]) -> bool:
+def origin_request_policy_delivers(config: dict[str, Any], policy_id: str | None = None
+                                   ) -> bool:
     """[ORP]: an OriginRequestPolicyConfig adds it only by naming it, under `whitelist` or
-    `allViewerAndWhitelistCloudFront`; `allViewer` and `allExcept` cover viewer headers only."""
+    `allViewerAndWhitelistCloudFront`; `allViewer` and `allExcept` cover viewer headers only.
+    [MOR]: the managed AllViewerExceptHostHeader adds it too (by id)."""
+    if policy_id in DELIVER_BY_ID:
+        return True
     headers = config.get("HeadersConfig") or {}
     return (headers.get("HeaderBehavior") in ORIGIN_BEHAVIOURS_THAT_ADD
             and names_header(_items(headers.get("Headers"))))
+
+
+def _names(names: Iterable[str] | None, wanted: str) -> bool:
+    return any(str(name).strip().lower() == wanted for name in names or ())
+
+
+def origin_request_policy_forwards_host(config: dict[str, Any]) -> bool:
+    """[ORP]: whether an OriginRequestPolicyConfig sends the viewer's Host to the origin."""
+    headers = config.get("HeadersConfig") or {}
+    behaviour = headers.get("HeaderBehavior")
+    listed = _names(_items(headers.get("Headers")), HOST)
+    if behaviour in ORIGIN_BEHAVIOURS_ALL_VIEWER:
+        return True
+    if behaviour == "allExcept":
+        return not listed
+    return behaviour == "whitelist" and listed
+
+
+def cache_policy_forwards_host(config: dict[str, Any]) -> bool:
+    """[CP]: a CachePolicyConfig sends Host only when it lists it."""
+    parameters = config.get("ParametersInCacheKeyAndForwardedToOrigin") or {}
+    headers = parameters.get("HeadersConfig") or {}
+    return (headers.get("HeaderBehavior") == "whitelist"
+            and _names(_items(headers.get("Headers")), HOST))
 
 
 def legacy_headers(behaviour: dict[str, Any]) -> list[str] | None:
@@ -121,6 +187,7 @@ class _Policy:
 
     exists: bool
     delivers: bool = False
+    forwards_host: bool = False
 
 
 class CountryHeaderCheck:
@@ -185,20 +252,81 @@ class CountryHeaderCheck:
         key = (kind, policy_id)
         if key not in self._read:
             client = self._aws.client("cloudfront")
-            get, missing, shape, delivers = (
-                (client.get_cache_policy, client.exceptions.NoSuchCachePolicy, "CachePolicy",
-                 cache_policy_delivers) if kind == "cache" else
+            cache = kind == "cache"
+            get, missing, shape = (
+                (client.get_cache_policy, client.exceptions.NoSuchCachePolicy, "CachePolicy")
+                if cache else
                 (client.get_origin_request_policy,
-                 client.exceptions.NoSuchOriginRequestPolicy, "OriginRequestPolicy",
-                 origin_request_policy_delivers))
+                 client.exceptions.NoSuchOriginRequestPolicy, "OriginRequestPolicy"))
             with aws_errors(f"read the {kind} policy {policy_id}"):
                 try:
                     policy = get(Id=policy_id)
                 except missing:
                     self._read[key] = _Policy(exists=False)
                 else:
-                    self._read[key] = _Policy(True, delivers(policy[shape][f"{shape}Config"]))
+                    config = policy[shape][f"{shape}Config"]
+                    self._read[key] = (
+                        _Policy(True, cache_policy_delivers(config),
+                                cache_policy_forwards_host(config)) if cache else
+                        _Policy(True, origin_request_policy_delivers(config, policy_id),
+                                origin_request_policy_forwards_host(config)))
         return self._read[key]
+
+    def host_problems(self, app: str, distribution_id: str,
+                      behaviours: list[tuple[str, dict[str, Any]]], host_header: str,
+                      record: str) -> list[str]:
+        """One message for each fenced behaviour whose Host forwarding disagrees with the
+        policy's `cloudfront.host_header` (see the module docstring: the fence gives fenced
+        requests that Host, so every fenced behaviour must give unfenced ones the same).
+        Reads only what the country check has not: the cache policy, when the origin
+        request policy does not forward Host."""
+        found = []
+        for label, behaviour in behaviours:
+            forwards, how = self._forwards_host(behaviour)
+            if forwards is None or forwards == (host_header == "viewer"):
+                continue  # None: a policy that does not exist, which `problems` reports
+            where = f"{label} of distribution {distribution_id}"
+            if forwards:
+                found.append(
+                    f"{app}: {where} forwards the viewer's Host ({how}), but "
+                    f"cloudfront.host_header is `origin`: the edge fence would give fenced "
+                    f"requests Host {record} while unfenced ones carry the viewer's; set "
+                    "cloudfront.host_header: viewer (every fenced behaviour must then forward "
+                    f"Host, as {FORWARDS['viewer']}), or attach {FORWARDS['origin']}")
+            else:
+                found.append(
+                    f"{app}: {where} does not forward the viewer's Host ({how}), but "
+                    f"cloudfront.host_header is `viewer`: the edge fence would give fenced "
+                    f"requests the viewer's Host while unfenced ones carry {record}; set "
+                    "cloudfront.host_header: origin (every fenced behaviour must then not "
+                    f"forward Host, as {FORWARDS['origin']}), or attach {FORWARDS['viewer']}")
+        return found
+
+    def _forwards_host(self, behaviour: dict[str, Any]) -> tuple[bool | None, str]:
+        """(whether the behaviour sends the viewer's Host to the origin, which setting says
+        so); None when a policy it names does not exist."""
+        origin_id = behaviour.get("OriginRequestPolicyId") or None
+        cache_id = behaviour.get("CachePolicyId") or None
+        if origin_id:
+            origin = self._origin_request_policy(origin_id)
+            if not origin.exists:
+                return None, ""
+            if origin.forwards_host:
+                return True, f"its origin request policy {origin_id}"
+        if cache_id:
+            cache = self._cache_policy(cache_id)
+            if not cache.exists:
+                return None, ""
+            if cache.forwards_host:
+                return True, f"its cache policy {cache_id}"
+        else:
+            legacy = legacy_headers(behaviour) or []
+            if "*" in legacy or _names(legacy, HOST):
+                return True, "its legacy cache settings"
+        cached = f"its cache policy {cache_id}" if cache_id else "its legacy cache settings"
+        if origin_id:
+            return False, f"neither {cached} nor its origin request policy {origin_id} includes it"
+        return False, f"{cached} {'does' if cache_id else 'do'} not include it"
 
 def _why(cache_id: str | None, origin_id: str | None, legacy: list[str] | None) -> str:
     """What the behaviour has, none of which includes the header."""

@@ -182,7 +182,15 @@ def _check_country_header(check: SavedCheck, aws: AwsSettings) -> None:
     if not fenced:
         return
     from geoproxy.aws.edge.preflight import CountryHeaderCheck
+    from geoproxy.core.edge.function import host_of_code
 
     header = CountryHeaderCheck(aws)
+    codes = {function.app: function.code for function in check.pending.functions}
     for update, found in fenced:
         check.problems += header.problems(update.app, update.distribution_id, found)
+        # The Host the planned function gives fenced requests must still be what the
+        # behaviours give unfenced ones (edge_preflight.py); the plan's code says which.
+        host = host_of_code(codes[update.app]) if update.app in codes else None
+        if host is not None:
+            check.problems += header.host_problems(update.app, update.distribution_id, found,
+                                                   *host)

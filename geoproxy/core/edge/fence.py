@@ -121,6 +121,10 @@ class EdgeFence:
     fail_closed: FailClosed | None
     failovers: tuple[Failover, ...] = ()  # the active failovers it follows, by from_pop
     violations: tuple[EdgeViolation, ...] = field(default=())
+    # The Host (and SNI) a fenced request gets: "viewer" (the viewer's own, for behaviours
+    # that forward Host) or "origin" (`record`, for behaviours that do not); the policy's
+    # `cloudfront.host_header`, checked against the behaviours by the pre-flight.
+    host_header: str = "viewer"
 
     @property
     def table(self) -> dict[str, str]:
@@ -217,8 +221,9 @@ def edge_fence(app: Application, catalog: Catalog, owner: str,
     used = {pop for entry in countries for pop in entry.failovers}
     used |= set(fail_closed.failovers if fail_closed else ())
     applied = tuple(overlay[pop] for pop in sorted(used))
+    host_header = app.cloudfront.host_header if app.cloudfront else "viewer"
     return EdgeFence(app.name, owner, app.record, rules, tuple(countries), fail_closed,
-                     applied, tuple(violations))
+                     applied, tuple(violations), host_header)
 
 
 def _allowed_by_all(app: Application, indexes: list[int]) -> list[str]:

@@ -7,8 +7,20 @@ republishes nothing). What the code may use is what AWS documents for runtime
 CloudFront Functions": ES 5.1 plus `const`/`let`; "Helper methods for origin modification":
 `import cf from 'cloudfront';` on the first line, and `cf.updateRequestOrigin()`, which
 works in viewer-request functions only and keeps every origin setting not given). It is kept
-plain: `var`, object literals, `typeof`, one `if`. Node running it in the tests does not
+plain: `var`, object literals, `typeof`, two `if`s. Node running it in the tests does not
 prove the runtime accepts more than that.
+
+Host and SNI are given explicitly. The same page, as quoted in issue 23, says `hostHeader`
+defaults to the new `domainName` and `sni` to `hostHeader`; a third-party reading says a
+forwarded viewer Host survives. Under the first, a fenced request would reach the ALB with
+`Host: <pop>.<record>` while unfenced ones carry the viewer's Host or `<record>`: ALB host
+rules and Host-built redirects would differ for fenced viewers only. So the call names both,
+as what unfenced requests of the fenced behaviours carry (the policy's
+`cloudfront.host_header`, which the pre-flight checks against those behaviours): the viewer's
+Host (`viewer`), or the origin record (`origin`). One function serves every fenced behaviour
+of an application, and the function cannot tell which behaviour runs it, so the behaviours
+must agree; the pre-flight refuses those that do not (geoproxy/aws/edge_preflight.py).
+(Not confirmed here: the search tool's copies of the page stop before the parameter table.)
 
 Every string that comes from the policy is written as a JSON string literal (ASCII, escaped),
 also inside comments, so no rule name can end a comment or a literal and become code.
@@ -38,7 +50,7 @@ MAX_NAME = 64
 _NAME_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
 # Bumped only when the shape of the generated code changes; the code names it, not the
 # geoproxy version (see the module docstring).
-FORMAT = 1
+FORMAT = 2  # 2: hostHeader and sni explicit
 _WIDTH = 100
 
 
@@ -142,6 +154,13 @@ def function_code(fence: EdgeFence) -> str:
                            subsequent_indent="  ", break_long_words=False,
                            break_on_hyphens=False)
     closed = _js(fence.fail_closed.pop) if fence.fail_closed else "null"
+    viewer_host = fence.host_header == "viewer"
+    host_comment = (
+        "// Host and SNI of a fenced request: the viewer's Host, as the fenced behaviours "
+        "forward it\n// (cloudfront.host_header: viewer); the origin record if a request has "
+        "none." if viewer_host else
+        "// Host and SNI of a fenced request: the origin record, as the fenced behaviours do "
+        "not\n// forward the viewer's (cloudfront.host_header: origin).")
     lines = [
         # AWS: this import must be the code's first line.
         "import cf from 'cloudfront';",
@@ -157,6 +176,9 @@ def function_code(fence: EdgeFence) -> str:
         *fenced,
         "};",
         f"var FAIL_CLOSED = {closed};",
+        host_comment,
+        f"var ORIGIN_HOST = {_js(fence.record)};",
+        f"var VIEWER_HOST = {'true' if viewer_host else 'false'};",
         "",
         "function handler(event) {",
         "  var request = event.request;",
@@ -165,7 +187,11 @@ def function_code(fence: EdgeFence) -> str:
         "  // 'constructor', which is not a string) leaves the request alone.",
         "  var pop = country ? FENCED[country.value] : FAIL_CLOSED;",
         "  if (typeof pop === 'string') {",
-        "    cf.updateRequestOrigin({ domainName: ORIGINS[pop] });",
+        "    var host = ORIGIN_HOST;",
+        "    if (VIEWER_HOST && request.headers.host) {",
+        "      host = request.headers.host.value;",
+        "    }",
+        "    cf.updateRequestOrigin({ domainName: ORIGINS[pop], hostHeader: host, sni: host });",
         "  }",
         "  return request;",
         "}",
@@ -180,6 +206,20 @@ def function_code(fence: EdgeFence) -> str:
             hint=f"{len(fence.countries)} countries are fenced by {len(fence.rules)} rule(s); "
                  "fence fewer countries, use fewer rules or shorter rule names")
     return code
+
+
+def host_of_code(code: str) -> tuple[str, str] | None:
+    """(host_header, origin record) read back from code geoproxy generated (format 2 on), for
+    a saved plan's pre-flight; None for other code."""
+    viewer = re.search(r"^var VIEWER_HOST = (true|false);$", code, re.MULTILINE)
+    origin = re.search(r"^var ORIGIN_HOST = (\"[^\n]*\");$", code, re.MULTILINE)
+    if not viewer or not origin:
+        return None
+    try:
+        record = json.loads(origin.group(1))
+    except ValueError:
+        return None
+    return ("viewer" if viewer.group(1) == "true" else "origin"), str(record)
 
 
 def edge_function(fence: EdgeFence) -> EdgeFunction:

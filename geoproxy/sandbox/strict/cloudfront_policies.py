@@ -163,6 +163,46 @@ MANAGED_ORIGIN: dict[str, dict[str, Any]] = {
         ["User-Agent", "Referer"]),
 }
 
+# [MOR], what each managed origin request policy puts in the requests CloudFront sends on (and
+# so, by [HDR], in what a viewer-request function sees), as the page describes it rather than
+# as the API's HeadersConfig spells it: whether the viewer's Host goes, and which of
+# CloudFront's own headers are added. The two differ for AllViewerExceptHostHeader: its API
+# form is `allExcept` [Host], which by the API Reference adds no CloudFront header, while the
+# page says it includes the CloudFront headers for protocol, HTTP and TLS version, device type
+# and viewer location. (That section is taken from issue 23's reading of the page and the
+# page as remembered: the search tool's copies stop before it. Its list is modelled as the
+# June 2022 one.) geoproxy's pre-flight must agree with this table (tests/e2e/
+# test_edge_preflight.py checks it for every entry).
+@dataclass(frozen=True)
+class Forwarded:
+    host: bool  # the viewer's Host header reaches the origin
+    cloudfront: tuple[str, ...] = ()  # CloudFront's headers added
+
+    def includes(self, header: str) -> bool:
+        return header.lower() in {name.lower() for name in self.cloudfront}
+
+
+DOCUMENTED_ORIGIN: dict[str, Forwarded] = {
+    "216adef6-5c7f-47e4-b989-5492eafa07d3": Forwarded(True),  # AllViewer
+    "33f36d7e-f396-46d9-90e0-52428a34d9dc": Forwarded(True, tuple(CLOUDFRONT_2022_06)),
+    "b689b0a8-53d0-40ab-baf2-68738e2966ac": Forwarded(False, tuple(CLOUDFRONT_2022_06)),
+    "59781a5b-3903-41f3-afcb-af62929ccde1": Forwarded(False),  # CORS-CustomOrigin
+    "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf": Forwarded(False),  # CORS-S3Origin
+    "775133bc-15f2-49f9-abea-afb2e0bf67d2": Forwarded(False),  # MediaTailor
+    "acba4595-bd28-49b8-b9fe-13317c0390fa": Forwarded(False),  # UserAgentRefererHeaders
+}
+# [MCP]: the managed cache policies' headers are their API lists, Host and the country
+# header included where listed (Amplify; UseOriginCacheControlHeaders*: Host).
+DOCUMENTED_CACHE: dict[str, Forwarded] = {
+    policy_id: Forwarded(
+        any(h.lower() == "host" for h in (config["ParametersInCacheKeyAndForwardedToOrigin"]
+                                          ["HeadersConfig"].get("Headers") or {})
+            .get("Items", [])),
+        tuple(h for h in (config["ParametersInCacheKeyAndForwardedToOrigin"]["HeadersConfig"]
+                          .get("Headers") or {}).get("Items", [])
+              if h.lower().startswith("cloudfront-")))
+    for policy_id, config in MANAGED_CACHE.items()}
+
 
 @dataclass
 class Policy:

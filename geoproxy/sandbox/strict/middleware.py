@@ -38,6 +38,7 @@ class Call:
     query: str = ""  # QUERY_STRING as sent
     user_agent: str = ""
     body: bytes = field(default=b"", repr=False)  # b"" past MAX_LOGGED_BODY
+    throttled: bool = False  # refused by the emulated rate limits (route53_limits.py)
 
 
 @dataclass
@@ -52,6 +53,10 @@ class Fault:
     # landed (a response lost on the way back, as a timeout or reset does in real life).
     lose_response: bool = False
     hold: Hold | None = None
+    # Let moto apply the request, then answer with the error anyway: a change that lands
+    # while the answer says it did not (for Route 53: an earlier identical request, whose
+    # answer was lost, finishing while this resend is told PriorRequestNotComplete).
+    apply_first: bool = False
 
 
 class Hold:
@@ -95,6 +100,9 @@ class RecordingMiddleware:
         self._lock = threading.Lock()  # the server is threaded: requests may arrive concurrently
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
+        # Route 53's documented rate limits, when a test turns them on (route53_limits.py):
+        # (service, operation) -> whether the request may pass now.
+        self.limits: Callable[[str, str], bool] | None = None
 
     def reset(self, faults: bool = True) -> None:
         with self._lock:
@@ -127,9 +135,16 @@ class RecordingMiddleware:
             fault = next((f for f in self.faults if f.operation == operation and f.remaining), None)
             if fault:
                 fault.remaining -= 1
+            throttled = (fault is None and self.limits is not None
+                         and not self.limits(service, operation))
             self.calls.append(
-                Call(service, operation, method, path, fault is not None, query, agent, body)
+                Call(service, operation, method, path, fault is not None or throttled, query,
+                     agent, body, throttled)
             )
+        if throttled:  # Route 53's answer: HTTP 400, Throttling, "Rate exceeded"
+            status, headers, body = error_response(service, "Throttling", "Rate exceeded", 400)
+            start_response(status, headers)
+            return [body]
         if fault is None:
             return self.app(environ, start_response)
         if fault.hold is not None:
@@ -139,6 +154,8 @@ class RecordingMiddleware:
             return self._disconnect(environ, start_response)
         if fault.disconnect:
             return self._disconnect(environ, start_response)
+        if fault.apply_first:
+            self._apply_silently(environ)
         status, headers, body = error_response(service, fault.code, fault.message, fault.status)
         start_response(status, headers)
         return [body]

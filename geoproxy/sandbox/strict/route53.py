@@ -119,6 +119,21 @@ class ChangeTracker:
         self.page_size_cap: int | None = None
         self.lock = threading.RLock()  # also serialises batches, so plan+apply is atomic
         self._changes: dict[str, dict[str, Any]] = {}
+        # TestDNSAnswer (route53_dns.py): how many more answers per name come back empty, as
+        # from a name server the latest change has not reached; set by `dns_lag`.
+        self._dns_lag = 0
+        self._dns_asked: dict[str, int] = {}
+
+    def dns_lag(self, answers: int) -> None:
+        """The next `answers` TestDNSAnswer calls for each name answer with no data."""
+        with self.lock:
+            self._dns_lag, self._dns_asked = answers, {}
+
+    def lagging(self, name: str) -> bool:
+        with self.lock:
+            asked = self._dns_asked.get(name, 0)
+            self._dns_asked[name] = asked + 1
+            return asked < self._dns_lag
 
     def clear(self) -> None:
         with self.lock:

@@ -23,6 +23,8 @@ from .cloudfront_functions import HANDLERS as FUNCTION_HANDLERS
 from .cloudfront_policies import HANDLERS as POLICY_HANDLERS
 from .middleware import Call, Fault, Hold, RecordingMiddleware
 from .route53 import ChangeTracker, route53_patches
+from .route53_dns import TestDnsAnswerApp
+from .route53_limits import Route53Limits
 
 REGION = "us-east-1"
 HOST = "127.0.0.1"
@@ -86,8 +88,8 @@ class StrictMotoServer:
         # policies, ListConflictingAliases) are logged and take faults like the rest.
         moto_app = ConflictingAliasesApp(DomainDispatcherApplication(create_backend_app),
                                          self._aliases)
-        self._middleware = RecordingMiddleware(CloudFrontExtrasApp(
-            moto_app, {**FUNCTION_HANDLERS, **POLICY_HANDLERS}))
+        self._middleware = RecordingMiddleware(TestDnsAnswerApp(CloudFrontExtrasApp(
+            moto_app, {**FUNCTION_HANDLERS, **POLICY_HANDLERS}), self.changes))
         self._guard = HostGuard(self._middleware)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -161,6 +163,8 @@ class StrictMotoServer:
         self.changes.clear()
         self.pending_polls = self._default_pending_polls
         self.changes.page_size_cap = None
+        self.changes.dns_lag(0)
+        self._middleware.limits = None
         self.foreign_aliases = set()
 
     # -- clients ---------------------------------------------------------------------------------
@@ -257,9 +261,18 @@ class StrictMotoServer:
         status: int = 400,
         times: int = 1,
         message: str = "Rate exceeded",
+        apply_first: bool = False,
     ) -> None:
-        """The next `times` requests for `operation` get this AWS error instead of reaching moto."""
-        self._middleware.add_fault(Fault(operation, code, status, message, times))
+        """The next `times` requests for `operation` get this AWS error instead of reaching moto;
+        with `apply_first`, moto applies them first (a late landing: the change is made while
+        the answer is an error)."""
+        self._middleware.add_fault(Fault(operation, code, status, message, times,
+                                         apply_first=apply_first))
+
+    def enforce_route53_limits(self, on: bool = True) -> None:
+        """Answer Route 53 requests past its documented rate limits with Throttling, as
+        Route 53 does (route53_limits.py); each refused call is logged with throttled=True."""
+        self._middleware.limits = Route53Limits() if on else None
 
     def clear_faults(self) -> None:
         """Drop every injected fault not yet used up (the request log stays)."""

@@ -72,6 +72,8 @@ applications:
       aliases: [shop.example.com]
       geo_restriction: {type: whitelist, countries: [DE, FR, 'NO']}
       origin_failover: {secondary_pop: eu-central-1, status_codes: [500, 502, 503, 504]}
+      host_header: origin
+      origin_shield: allow
 """
 
 

@@ -4,7 +4,7 @@
 //   node edge_shim.mjs FUNCTION.js CASES.json
 //
 // CASES.json is a list of viewer countries; null means a request without the
-// CloudFront-Viewer-Country header. Prints one JSON list: for each case, the country, the
+// CloudFront-Viewer-Country header; {"country": C, "host": H} sets the Host too (null: none). Prints one JSON list: for each case, the country, the
 // arguments of every cf.updateRequestOrigin() call, and whether the handler returned the
 // request it was given.
 //
@@ -23,9 +23,10 @@ import { pathToFileURL } from "node:url";
 export const calls = [];
 
 // Only the keys AWS documents for updateRequestOrigin(); anything else is a generator bug.
+// hostHeader and sni: "Helper methods for origin modification", as quoted in issue 23.
 const ORIGIN_KEYS = new Set([
-  "domainName", "originPath", "customHeaders", "connectionAttempts", "originShield",
-  "originAccessControlConfig", "timeouts", "customOriginConfig",
+  "domainName", "hostHeader", "sni", "originPath", "customHeaders", "connectionAttempts",
+  "originShield", "originAccessControlConfig", "timeouts", "customOriginConfig",
 ]);
 
 export default {
@@ -43,8 +44,11 @@ export default {
   },
 };
 
-function viewerRequest(country) {
-  const headers = { host: { value: "shop.example.com" }, accept: { value: "*/*" } };
+// A case is a country (null: no CloudFront-Viewer-Country), or {country, host}, host null
+// for a request without a Host header.
+function viewerRequest(country, host) {
+  const headers = { accept: { value: "*/*" } };
+  if (host !== null) headers.host = { value: host };
   if (country !== null) headers["cloudfront-viewer-country"] = { value: country };
   return {
     version: "1.0",
@@ -67,11 +71,15 @@ async function main(codeFile, casesFile) {
                            "export { handler };", ""].join("\n"));
     const { handler } = await import(pathToFileURL(module).href);
     const results = [];
-    for (const country of JSON.parse(readFileSync(casesFile, "utf8"))) {
+    for (const item of JSON.parse(readFileSync(casesFile, "utf8"))) {
+      const detailed = item !== null && typeof item === "object";
+      const country = detailed ? item.country : item;
+      const host = detailed ? item.host : "shop.example.com";
       calls.length = 0;
-      const event = viewerRequest(country);
+      const event = viewerRequest(country, host);
       const returned = await handler(event);
-      results.push({ country, calls: [...calls], returned_request: returned === event.request });
+      results.push({ country: item, calls: [...calls],
+                     returned_request: returned === event.request });
     }
     process.stdout.write(JSON.stringify(results) + "\n");
   } finally {

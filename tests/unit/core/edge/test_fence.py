@@ -44,9 +44,11 @@ SWISS_FENCE = rule("swiss", ["eu-central-2"], ["eu-central-*"], ["CH", "LI"])
 NO_COMMON_POP = rule("swiss", ["us-east-1"], ["us-*"], ["US"])
 
 
-def shop(*rules: dict[str, Any], pops: tuple[str, ...] = POPS) -> Application:
-    """The fenced application (default rules: gdpr and swiss), compiled as a policy."""
-    app = application(pops=builders.pops(*pops), cloudfront={"distribution_id": "E2EXAMPLE123"},
+def shop(*rules: dict[str, Any], pops: tuple[str, ...] = POPS, **cloudfront: Any) -> Application:
+    """The fenced application (default rules: gdpr and swiss), compiled as a policy;
+    `cloudfront` adds settings to its cloudfront section."""
+    app = application(pops=builders.pops(*pops),
+                      cloudfront={"distribution_id": "E2EXAMPLE123", **cloudfront},
                       compliance=list(rules or (GDPR_FENCE, SWISS_FENCE)))
     return builders.compiled(app).loaded.policy.applications[0]
 
