@@ -67,7 +67,7 @@ LOCATIONS_FILE = "country_locations.json"
 def country_locations() -> dict[str, CountryLocation]:
     """One representative point per country, shipped with geoproxy (Natural Earth, public
     domain: geoproxy/data/COUNTRY_LOCATIONS_SOURCE.md says how it was made)."""
-    text = resources.files("geoproxy").joinpath("data", LOCATIONS_FILE).read_text(
+    text = (resources.files("geoproxy") / "data" / LOCATIONS_FILE).read_text(
         encoding="utf-8")
     return {code: CountryLocation(code, entry["name"], float(entry["lat"]), float(entry["lon"]))
             for code, entry in json.loads(text)["countries"].items()}

@@ -115,7 +115,7 @@ def load_table(path: str | Path, known_regions: set[str]) -> LatencyTable:
 @functools.cache
 def shipped_table() -> LatencyTable:
     """The matrix geoproxy ships; trusted, so only its shape is checked."""
-    text = resources.files("geoproxy").joinpath("data", SHIPPED).read_text(encoding="utf-8")
+    text = (resources.files("geoproxy") / "data" / SHIPPED).read_text(encoding="utf-8")
     model = LatencyTableFile.model_validate_json(text)
     return LatencyTable(model.source, model.percentile, model.snapshot,
                         {source: dict(row) for source, row in model.rtt_ms.items()})

@@ -64,7 +64,7 @@ LEGEND_SAMPLE = 30.0
 @lru_cache(maxsize=1)
 def land_rings() -> tuple[tuple[LonLat, ...], ...]:
     """Natural Earth's 1:110m land (geoproxy/data/LAND_SOURCE.md) as lon/lat rings."""
-    text = resources.files("geoproxy").joinpath("data", "land_110m.json").read_text(
+    text = (resources.files("geoproxy") / "data" / "land_110m.json").read_text(
         encoding="utf-8")
     return tuple(tuple(zip(ring[::2], ring[1::2], strict=True))
                  for ring in json.loads(text)["rings"])
