@@ -11,7 +11,7 @@ import hashlib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -124,9 +124,12 @@ def _to_python(node: yaml.Node, path: YamlPath, lines: dict[YamlPath, int],
                                      key_node.start_mark.line + 1))
             if key in result:
                 raise _DuplicateKey(path, key, key_node.start_mark.line + 1)
-            result[key] = _to_python(value_node, (*path, key), lines, budget)
+            # YAML allows a float or null key too: the path keeps it as it is (a YamlPath is
+            # typed for the str and int keys a valid policy has).
+            entry = cast(YamlPath, (*path, key))
+            result[key] = _to_python(value_node, entry, lines, budget)
             # An error about an entry is about its key's line, even when the value is a block.
-            lines[(*path, key)] = key_node.start_mark.line + 1
+            lines[entry] = key_node.start_mark.line + 1
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_to_python(item, (*path, index), lines, budget)
@@ -185,7 +188,7 @@ class _BadNode(Exception):
 class _Frame:
     is_map: bool
     path: YamlPath
-    line: int
+    line: int | None
     count: int = 0
     key_next: bool = True
     key: str | int = "<key>"
@@ -227,8 +230,9 @@ def _check_caps_while_parsing(text: str) -> None:
                             problem := _cap_problem(parent.path, parent.count)):
                         raise _TooBig(problem, parent.line, parent.path)
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                mark = event.start_mark
                 stack.append(_Frame(isinstance(event, yaml.MappingStartEvent), path,
-                                    event.start_mark.line + 1))
+                                    mark.line + 1 if mark else None))
     except yaml.YAMLError:
         return
 
@@ -247,8 +251,8 @@ def _compose(text: str) -> Any:
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     try:
         _check_caps_while_parsing(text)
-    except _TooBig as problem:
-        raise PolicyError(file, [problem.issue]) from None
+    except _TooBig as too_big:
+        raise PolicyError(file, [too_big.issue]) from None
     try:
         node = _compose(text)
     except yaml.YAMLError as error:
