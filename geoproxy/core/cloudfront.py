@@ -61,7 +61,7 @@ def _custom_origin(app: Application, origin_id: str, domain: str,
     """Our origin, keeping any field of an existing one that geoproxy does not manage."""
     assert app.cloudfront is not None
     settings = app.cloudfront.origin
-    origin = copy.deepcopy(existing) if existing else {
+    origin: dict[str, Any] = copy.deepcopy(existing) if existing else {
         "Id": origin_id, "OriginPath": "", "CustomHeaders": {"Quantity": 0},
         "OriginShield": {"Enabled": False},
     }

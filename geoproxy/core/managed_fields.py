@@ -131,8 +131,10 @@ def differences(old: dict[str, Any], new: dict[str, Any], origin_id: str) -> lis
     old_origins, new_origins = _keyed(old, "Origins"), _keyed(new, "Origins")
     for oid in sorted(set(old_origins) | set(new_origins)):
         if is_managed_origin(oid, origin_id):
-            changes += _compare(f"Origins[{oid}]", lambda c, oid=oid: origin_view(
-                _keyed(c, "Origins").get(oid)), old, new)
+            def view(config: dict[str, Any], oid: str = oid) -> Any:
+                return origin_view(_keyed(config, "Origins").get(oid))
+
+            changes += _compare(f"Origins[{oid}]", view, old, new)
     group_id = origin_id + GROUP_SUFFIX
     changes += _compare(f"OriginGroups[{group_id}]",
                         lambda c: group_view(_keyed(c, "OriginGroups").get(group_id)), old, new)

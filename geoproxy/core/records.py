@@ -235,7 +235,7 @@ class LiveRecord:
     @property
     def owner(self) -> str | None:
         """The owner marked on one of geoproxy's records; None if unmarked or not geoproxy's."""
-        return split_owner(self.set_identifier)[1] if self.owned else None
+        return split_owner(self.set_identifier or "")[1] if self.owned else None
 
     def ours(self, owner: str) -> bool:
         """geoproxy's record of this owner, or one written before owners (claimable)."""

@@ -141,13 +141,13 @@ def _fence_problems(app: Application) -> list[tuple[tuple[str | int, ...], str]]
                 shared &= set(allowed_pops(app.compliance[index], pops))
             if not shared:
                 clashes.setdefault(tuple(indexes), []).append(code)
-    for indexes, codes in clashes.items():
+    for rules, codes in clashes.items():
         allowed = "; ".join(f"{app.compliance[index].name!r} allows "
                             f"{', '.join(allowed_pops(app.compliance[index], pops))}"
-                            for index in indexes)
-        problems.append((("compliance", indexes[-1], "viewer_countries"),
+                            for index in rules)
+        problems.append((("compliance", rules[-1], "viewer_countries"),
                          f"viewer countries {', '.join(codes)} are fenced by compliance rules "
-                         f"{_rule_names(app, indexes)}, and no PoP of the application is "
+                         f"{_rule_names(app, rules)}, and no PoP of the application is "
                          f"allowed by all of them ({allowed})"))
     failover = app.cloudfront.origin_failover if app.cloudfront else None
     if failover is not None and failover.secondary_pop in app.pops:

@@ -20,6 +20,8 @@ from pydantic import (
 from geoproxy.policy.catalog import Catalog, parse_elb_target
 
 RecordType = Literal["A", "AAAA"]
+SslProtocol = Literal["TLSv1.2", "TLSv1.1", "TLSv1", "SSLv3"]
+FailoverStatus = Literal[400, 403, 404, 416, 500, 502, 503, 504]
 YamlPath = tuple[str | int, ...]
 
 _DNS_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
@@ -233,6 +235,10 @@ def _repeat(entries: tuple[str, ...], codes: list[str], groups: Any) -> str:
 DEFAULT_TIMEOUT_MAX = 60
 
 
+def _default_ssl_protocols() -> list[SslProtocol]:
+    return ["TLSv1.2"]
+
+
 class OriginSettings(StrictModel):
     """The custom origin geoproxy keeps on the distribution. Its domain name is always the
     application's `record`; every key is optional."""
@@ -257,8 +263,8 @@ class OriginSettings(StrictModel):
         description="Seconds CloudFront keeps an idle connection to the origin open "
                     "(`OriginKeepaliveTimeout`): at most 60, or 180 with "
                     "`timeout_quota_raised`.")
-    ssl_protocols: list[Literal["TLSv1.2", "TLSv1.1", "TLSv1", "SSLv3"]] = Field(
-        default_factory=lambda: ["TLSv1.2"], min_length=1, examples=[["TLSv1.2"]],
+    ssl_protocols: list[SslProtocol] = Field(
+        default_factory=_default_ssl_protocols, min_length=1, examples=[["TLSv1.2"]],
         description="The TLS versions CloudFront may use with the origin "
                     "(`OriginSslProtocols`); no repeats.")
     connection_attempts: int = Field(
@@ -340,6 +346,10 @@ class GeoRestriction(StrictModel):
         return self
 
 
+def _default_failover_statuses() -> list[FailoverStatus]:
+    return [500, 502, 503, 504]
+
+
 class OriginFailover(StrictModel):
     """A CloudFront origin group: geoproxy's origin first, one PoP directly as the fallback
     for `GET`, `HEAD` and `OPTIONS` requests the primary fails."""
@@ -349,8 +359,8 @@ class OriginFailover(StrictModel):
         description="The fallback PoP, a key of the application's `pops`, reached from any edge "
                     "through the direct name `<secondary_pop>.<record>`. Every compliance rule "
                     "that applies to one of the application's source regions must allow it.")
-    status_codes: list[Literal[400, 403, 404, 416, 500, 502, 503, 504]] = Field(
-        default_factory=lambda: [500, 502, 503, 504], min_length=1,
+    status_codes: list[FailoverStatus] = Field(
+        default_factory=_default_failover_statuses, min_length=1,
         examples=[[500, 502, 503, 504], [502, 503, 504]],
         description="The primary's HTTP status codes that make CloudFront try the secondary "
                     "(it also does on connection failures and timeouts); no repeats.")
@@ -427,6 +437,10 @@ _EXAMPLE_POPS = {
 }
 
 
+def _default_record_types() -> list[RecordType]:
+    return ["A"]
+
+
 class Application(StrictModel):
     """One application: one CloudFront origin name (`record`), written as one Route 53
     latency record per source region and record type, each an alias to the PoP that the
@@ -450,7 +464,7 @@ class Application(StrictModel):
                     "it, and one application's only. geoproxy also keeps its own records below "
                     "it.")
     record_types: list[RecordType] = Field(
-        default_factory=lambda: ["A"], min_length=1, examples=[["A"], ["A", "AAAA"]],
+        default_factory=_default_record_types, min_length=1, examples=[["A"], ["A", "AAAA"]],
         description="The record types written, one set of latency records each: `A`, and "
                     "`AAAA` for IPv6; no repeats.")
     source_regions: Literal["all"] | list[str] = Field(

@@ -186,7 +186,7 @@ def _default(key: str, schema: dict[str, Any], required: bool) -> str:
 
 
 def _description(where: str, schema: dict[str, Any]) -> str:
-    description = schema.get("description", "").strip()
+    description: str = schema.get("description", "").strip()
     if not description:
         raise ValueError(f"{where} has no description: give it Field(description=...)")
     shown = [flow(example) for example in schema.get("examples", [])]
