@@ -191,12 +191,12 @@ def _run(changes: ChangeSet, aws: AwsSettings, result: ApplyResult, *, wait: boo
                           "function": function.name, "app": function.app})
     if changes.distributions:
         for distribution in changes.distributions:
-            etag = update_distribution(distribution, aws)
-            if etag is None:
+            new_etag = update_distribution(distribution, aws)
+            if new_etag is None:
                 continue
-            result.distributions_updated[distribution.distribution_id] = etag
+            result.distributions_updated[distribution.distribution_id] = new_etag
             record_write({"service": "cloudfront", "action": "UpdateDistribution",
-                          "distribution_id": distribution.distribution_id, "etag": etag,
+                          "distribution_id": distribution.distribution_id, "etag": new_etag,
                           "fields": distribution.fields})
         if wait_deployed:  # viewers then reach a distribution deployed everywhere
             result.deployed = wait_until_deployed(changes.distributions, aws,

@@ -102,7 +102,7 @@ class AwsSettings:
             retries = {"mode": mode, "total_max_attempts": 1}
         # The user-agent suffix names geoproxy's calls in CloudTrail (userAgent), so a
         # security team can tell them from other tools' with the same role.
-        config = Config(retries=retries, connect_timeout=10, read_timeout=60,  # type: ignore[arg-type]
+        config = Config(retries=retries, connect_timeout=10, read_timeout=60,
                         user_agent_extra=USER_AGENT)
         with aws_errors(f"create a {service} client"):
             client = session.client(service, region_name=GLOBAL_REGION,

@@ -7,7 +7,7 @@ import math
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -46,7 +46,13 @@ def number_problem(raw: object, maximum: float, *, positive: bool = False) -> st
     return None
 
 
-class Seconds(click.ParamType):
+if TYPE_CHECKING:  # ParamType is generic in click's own types; at run time click 8.1 is allowed
+    _FloatParam = click.ParamType[float, Any]
+else:
+    _FloatParam = click.ParamType
+
+
+class Seconds(_FloatParam):
     """A number of seconds in [0, maximum]: finite, never NaN. Click names the flag (or its
     environment variable) in the message, and it is checked before any AWS call."""
 
@@ -138,9 +144,9 @@ def aws_options(func: F) -> F:
              "connection dropped (default: GEOPROXY_RETRY_DEADLINE, else 120).")(wrapped)
     wrapped = click.option("--profile", envvar="AWS_PROFILE", default=None,
                            help="AWS profile (default: the standard credential chain).")(wrapped)
-    return click.option("--endpoint-url", default=None, metavar="URL",
-                        help="AWS endpoint for emulators such as moto or LocalStack "
-                             "(default: AWS_ENDPOINT_URL, else AWS).")(wrapped)  # type: ignore[no-any-return]
+    return cast(F, click.option("--endpoint-url", default=None, metavar="URL",
+                                help="AWS endpoint for emulators such as moto or LocalStack "
+                                     "(default: AWS_ENDPOINT_URL, else AWS).")(wrapped))
 
 
 def reports_errors(func: F) -> F:

@@ -17,8 +17,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from geoproxy.aws.execute import ApplyResult, SubmittedBatch, WaitCallback
+from geoproxy.aws.execute import ApplyResult, WaitCallback
 from geoproxy.aws.retry import RetryNotice
+from geoproxy.aws.submit import SubmittedBatch
 from geoproxy.core.desired import DesiredRecord
 from geoproxy.core.failover import Failover
 from geoproxy.core.orphans import Orphan
@@ -57,7 +58,8 @@ def _clean(item: Any) -> Any:
     return item
 
 
-stdout = CleanConsole(highlight=False, soft_wrap=True)
+# Typed as Console: render_plan.plan_lines swaps in a plain capturing Console for a moment.
+stdout: Console = CleanConsole(highlight=False, soft_wrap=True)
 stderr = CleanConsole(stderr=True, highlight=False, soft_wrap=True)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -29,7 +29,10 @@ render = LazyModule("geoproxy.cli.render")
 render_plan = LazyModule("geoproxy.cli.render_plan")
 render_map = LazyModule("geoproxy.cli.maps.render")
 map_panels = LazyModule("geoproxy.cli.maps.panels")
-flow = LazyModule("geoproxy.cli.flow")
+if TYPE_CHECKING:  # the real module, for its signatures; loaded only when a command runs
+    from geoproxy.cli import flow
+else:
+    flow = LazyModule("geoproxy.cli.flow")
 
 
 @click.command()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,7 +23,10 @@ from geoproxy.errors import EXIT_CHANGES, EXIT_OK, GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
 render_plan = LazyModule("geoproxy.cli.render_plan")
-flow = LazyModule("geoproxy.cli.flow")
+if TYPE_CHECKING:  # the real module, for its signatures; loaded only when a command runs
+    from geoproxy.cli import flow
+else:
+    flow = LazyModule("geoproxy.cli.flow")
 
 
 @click.command()
