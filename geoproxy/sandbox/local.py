@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from moto.cloudfront.models import cloudfront_backends
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.route53.models import route53_backends
 
 from geoproxy.sandbox.strict import StrictMotoServer
@@ -44,7 +44,7 @@ COUNTRY_HEADER_POLICY = "33f36d7e-f396-46d9-90e0-52428a34d9dc"
 
 
 def _zone(server: StrictMotoServer, seed: ZoneSeed) -> str:
-    created = server.client("route53").create_hosted_zone(
+    created: str = server.client("route53").create_hosted_zone(
         Name=seed.name, CallerReference=f"sandbox-{seed.name}")["HostedZone"]["Id"]
     zone_id = created.split("/")[-1]
     if seed.zone_id and seed.zone_id != zone_id:

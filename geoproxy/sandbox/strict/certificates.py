@@ -30,7 +30,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
-from moto.acm.models import CertificateNotFound, acm_backends
+from moto.acm.exceptions import CertificateNotFound
+from moto.acm.models import acm_backends
 from moto.core.exceptions import ServiceException
 from moto.iam.models import iam_backends
 

@@ -241,13 +241,15 @@ def cloudfront_patches(registry: AliasRegistry) -> list[Any]:
         _check_aliases(self, registry, dist_config, own_id=_id)
         with STATE_LOCK:
             _check_edge(self, dist_config)
-            original_update(self, dist_config, _id, if_match)
+            # moto annotates if_match as bool; it is the IfMatch header (an ETag) or None.
+            original_update(self, dist_config, _id, if_match)  # type: ignore[arg-type]
         dist.etag = random_id()  # every accepted update is a new version
         return dist, dist.location, dist.etag
 
     def delete_distribution(self: CloudFrontBackend, distribution_id: str, if_match: str) -> None:
         _current(self, distribution_id, if_match)
-        original_delete(self, distribution_id, if_match)
+        # moto annotates if_match as bool; it is the IfMatch header (an ETag).
+        original_delete(self, distribution_id, if_match)  # type: ignore[arg-type]
 
     return [
         # ListDistributions' summaries carry each distribution's Aliases in CloudFront; moto

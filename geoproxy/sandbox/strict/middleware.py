@@ -75,7 +75,8 @@ class Hold:
         self._released.wait(timeout)
 
 
-def error_response(service: str, code: str, message: str, status: int) -> tuple[str, list, bytes]:
+def error_response(service: str, code: str, message: str,
+                   status: int) -> tuple[str, list[tuple[str, str]], bytes]:
     """An error shaped the way the service's protocol shapes it, so botocore parses the code."""
     request_id = str(uuid.uuid4())
     headers = [("x-amzn-RequestId", request_id)]

@@ -198,7 +198,7 @@ def from_request(rrset: dict[str, Any]) -> Record:
 
 
 def from_moto(rs: RecordSet) -> Record:
-    stored = getattr(rs, "strict_record", None)
+    stored: Record | None = getattr(rs, "strict_record", None)
     if stored is not None:
         return stored
     rec: Record = {"Name": norm_name(rs.name), "Type": rs.type}
@@ -209,12 +209,15 @@ def from_moto(rs: RecordSet) -> Record:
         ]
     else:  # moto keeps NS TTL as a string and the SOA value as a dict: normalise both
         values = [v["Value"] if isinstance(v, dict) else v for v in rs.records or []]
+        assert rs.ttl is not None, "moto keeps a TTL on every record that is not an alias"
         rec.update(TTL=int(rs.ttl), ResourceRecords=[{"Value": v} for v in values])
     return rec
 
 
 def to_moto(rec: Record) -> RecordSet:
-    rs = RecordSet({**rec, "ResourceRecords": [r["Value"] for r in rec.get("ResourceRecords", [])]})
+    # moto marks RecordSet abstract (CloudFormationModel's abstractmethods) yet builds it.
+    values = [r["Value"] for r in rec.get("ResourceRecords", [])]
+    rs = RecordSet({**rec, "ResourceRecords": values})  # type: ignore[abstract]
     rs.ttl = rec.get("TTL")  # moto would report TTL 0 on alias records, AWS reports none
     rs.strict_record = rec  # type: ignore[attr-defined]  # the exact record, for listing
     return rs
@@ -328,7 +331,8 @@ def _cname_clash(state: dict[Key, Record], rec: Record, zone_name: str) -> str |
     """The type that already stands at rec's name and cannot share it with rec, if any."""
     if rec["Name"] == zone_name:
         return None  # a CNAME at the apex has its own message, from the final-state check
-    others = {r["Type"] for r in state.values() if r["Name"] == rec["Name"]} - {rec["Type"]}
+    others: set[str] = ({r["Type"] for r in state.values() if r["Name"] == rec["Name"]}
+                        - {rec["Type"]})
     if rec["Type"] == "CNAME" and others:
         return sorted(others)[0]
     return "CNAME" if "CNAME" in others else None

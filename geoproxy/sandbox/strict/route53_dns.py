@@ -74,11 +74,12 @@ class TestDnsAnswerApp:
         answer = RestXMLSerializer(model).serialize({
             "Nameserver": NAMESERVER, "RecordName": name, "RecordType": rtype,
             "RecordData": data, "ResponseCode": code, "Protocol": "UDP"})
-        body = answer["body"]
-        payload = body.encode() if isinstance(body, str) else bytes(body or b"")
-        status = int(answer["status_code"])
-        headers = dict(answer["headers"])
-        headers.update({"x-amzn-RequestId": str(uuid.uuid4()),
-                        "Content-Length": str(len(payload))})
-        start_response(f"{status} {HTTP_STATUS_CODES.get(status, '')}", list(headers.items()))
+        serialized = answer["body"]
+        payload = serialized.encode() if isinstance(serialized, str) else bytes(serialized or b"")
+        status_code = int(answer["status_code"])
+        answer_headers = dict(answer["headers"])
+        answer_headers.update({"x-amzn-RequestId": str(uuid.uuid4()),
+                               "Content-Length": str(len(payload))})
+        start_response(f"{status_code} {HTTP_STATUS_CODES.get(status_code, '')}",
+                       list(answer_headers.items()))
         return [payload]

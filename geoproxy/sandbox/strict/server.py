@@ -21,7 +21,7 @@ from .cloudfront import AliasRegistry, ConflictingAliasesApp, cloudfront_patches
 from .cloudfront_api import CloudFrontExtrasApp
 from .cloudfront_functions import HANDLERS as FUNCTION_HANDLERS
 from .cloudfront_policies import HANDLERS as POLICY_HANDLERS
-from .middleware import Call, Fault, Hold, RecordingMiddleware
+from .middleware import Call, Fault, Hold, RecordingMiddleware, WSGIApp
 from .route53 import ChangeTracker, route53_patches
 from .route53_dns import TestDnsAnswerApp
 from .route53_limits import Route53Limits
@@ -60,7 +60,7 @@ class HostGuard:
     its requests arrive here with the attacker's name as Host: refusing every other Host
     stops `POST /moto-api/reset` (and every AWS call) from a browser tab."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: WSGIApp) -> None:
         self.app = app
         self.allowed: frozenset[str] = frozenset()
 
