@@ -15,6 +15,7 @@ from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.desired import DesiredRecord
 from geoproxy.core.edge.plan import FunctionPlan
 from geoproxy.core.healthchecks import HealthCheckPlan, HealthCheckSpec, LiveHealthCheck
+from geoproxy.core.names import Slot, is_slot
 from geoproxy.core.orphans import Orphan
 from geoproxy.core.records import LiveRecord, OwnedAliasRecord
 
@@ -45,7 +46,7 @@ class RecordChange:
             record = self.new.record
             return isinstance(record, OwnedAliasRecord) and record.role == "viewer"
         # The origin group's fallback keeps resolving until the distribution stops using it.
-        return self.old is not None and self.old.base_identifier == "geoproxy:direct"
+        return self.old is not None and is_slot(self.old.base_identifier, Slot.DIRECT)
 
     @property
     def slot(self) -> str:

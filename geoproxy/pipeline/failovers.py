@@ -23,10 +23,10 @@ from geoproxy.core.healthchecks import (
     plan_health_checks,
     specs_for,
 )
+from geoproxy.core.names import state_name
 from geoproxy.core.plan import AppPlan, Plan, RecordChange
 from geoproxy.core.records import RecordKey, canonical, record_key
 from geoproxy.core.routing import AppRouting
-from geoproxy.core.state import state_name
 from geoproxy.errors import GeoproxyError, RefusedError
 from geoproxy.pipeline.compiled import (
     Compiled,

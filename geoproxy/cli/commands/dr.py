@@ -202,7 +202,7 @@ def status(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: 
     from geoproxy.aws.audit import AuditTrail, utc_now
     from geoproxy.cli import render_status
     from geoproxy.cli.outputs import check_maps
-    from geoproxy.core.state import state_name
+    from geoproxy.core.names import state_name
     from geoproxy.core.status import status_exit_code
     from geoproxy.pipeline import compile_policy, compute_status
 
