@@ -18,6 +18,7 @@ from geoproxy.core.healthchecks import HealthCheckPlan, HealthCheckSpec, LiveHea
 from geoproxy.core.names import Slot, is_slot
 from geoproxy.core.orphans import Orphan
 from geoproxy.core.records import LiveRecord, OwnedAliasRecord
+from geoproxy.errors import Finding
 
 Action = Literal["create", "update", "delete"]
 
@@ -92,7 +93,7 @@ class AppPlan:
 class Plan:
     apps: list[AppPlan]
     warnings: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # found while resolving failovers
+    problems: list[Finding] = field(default_factory=list)  # reasons to refuse writing it
     # Records of the policy's owner that no application manages (listed on unscoped runs);
     # with `pruning`, the plan also deletes them (one AppPlan per orphan, see prune_plan).
     orphans: list[Orphan] = field(default_factory=list)

@@ -115,7 +115,7 @@ def _refuse_showing_the_plan(the_plan: Any, document: dict[str, Any], output: st
         return
     if output != "json" and the_plan.has_changes:
         render_plan.plan_text(the_plan)
-    blocked = {app for app in apps if any(p.startswith(f"{app}: ") for p in problems)}
+    blocked = {problem.app for problem in problems} & set(apps)
     others = [app for app in apps if app not in blocked]
     try:
         flow.refuse_if_unsafe(the_plan, document)
