@@ -7,6 +7,7 @@ is one of these, so the CLI prints one clear message instead of a traceback.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 EXIT_OK = 0
@@ -147,3 +148,48 @@ class StalePlanError(GeoproxyError):
 
     kind = "stale_plan"
     exit_code = EXIT_STALE_PLAN
+
+
+# --- findings: problems and warnings as data -------------------------------------------------
+
+# Every finding's code, registered here once, with what it means (later work adds its own).
+FINDING_CODES: dict[str, str] = {
+    "compliance_breach": "a route or a fenced viewer country would reach a PoP a compliance "
+                         "rule forbids",
+    "failover_target_gone": "an active failover targets a PoP the policy no longer has",
+    "failover_cycle": "the active failovers form a cycle",
+    "record_conflict": "a record geoproxy does not own is in the way",
+    "needs_health_check": "a failover needs a health check that does not exist yet",
+    "distribution": "CloudFront would refuse the distribution's new config",
+    "edge_preflight": "the edge fence would not see the viewer's country, or Host differs",
+    "viewer_alias": "a viewer alias is not covered, or used elsewhere",
+    "delegation": "the record's name is delegated elsewhere",
+    "no_fail_closed_pop": "no PoP is allowed by every rule that fences viewer countries",
+}
+OVERRIDE_COMPLIANCE = "--override-compliance"
+
+
+class Finding(str):
+    """A problem or warning: the sentence a person reads, and the fields code decides by
+    (its application, a registered code, what overrides it), so no caller parses the text.
+    It is its message wherever text is wanted (rendering, JSON)."""
+
+    app: str
+    code: str
+    override: str | None
+
+    def __new__(cls, message: str, *, app: str, code: str,
+                override: str | None = None) -> Finding:
+        if code not in FINDING_CODES:
+            raise ValueError(f"unregistered finding code {code!r}")
+        finding = super().__new__(cls, message)
+        finding.app, finding.code, finding.override = app, code, override
+        return finding
+
+
+def findings(app: str, code: str, messages: Iterable[str],
+             override: str | None = None) -> list[Finding]:
+    """Messages about one application, as findings of one code."""
+    return [message if isinstance(message, Finding)
+            else Finding(message, app=app, code=code, override=override)
+            for message in messages]

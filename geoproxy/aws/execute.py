@@ -25,6 +25,7 @@ from geoproxy.core.changeset import ChangeSet, DistributionUpdate
 from geoproxy.core.cloudfront import plan_distribution
 from geoproxy.core.healthchecks import PENDING_PREFIX, HealthCheckSpec
 from geoproxy.core.managed_fields import written
+from geoproxy.core.names import Slot, is_slot
 from geoproxy.errors import AwsError, GeoproxyError
 
 DEFAULT_WAIT_TIMEOUT_S = 900.0
@@ -218,8 +219,8 @@ def _first_phase(changes: ChangeSet) -> list[Change]:
 
 
 def _is_direct_name(entry: Change, actions: tuple[str, ...] = ("CREATE",)) -> bool:
-    return entry["Action"] in actions and str(entry["ResourceRecordSet"].get(
-        "SetIdentifier", "")).startswith("geoproxy:direct")
+    return entry["Action"] in actions and is_slot(
+        entry["ResourceRecordSet"].get("SetIdentifier"), Slot.DIRECT)
 
 
 def _creates_direct_names(entries: list[Change]) -> bool:

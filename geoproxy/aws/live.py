@@ -15,8 +15,9 @@ from typing import Any
 
 from geoproxy.aws.concurrency import run_all
 from geoproxy.aws.session import AwsSettings, aws_errors
-from geoproxy.core.healthchecks import REFERENCE_PREFIX, LiveHealthCheck
+from geoproxy.core.healthchecks import LiveHealthCheck
 from geoproxy.core.live import LiveApp
+from geoproxy.core.names import REFERENCE_PREFIX
 from geoproxy.core.records import LiveRecord, decode_route53_name
 from geoproxy.errors import AwsError
 

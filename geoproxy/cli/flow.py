@@ -13,6 +13,7 @@ from rich.text import Text
 from geoproxy.cli import render, render_plan
 from geoproxy.errors import (
     EXIT_OK,
+    OVERRIDE_COMPLIANCE,
     ConflictError,
     GeoproxyError,
     Interrupted,
@@ -46,7 +47,7 @@ def refuse_if_unsafe(the_plan: Any, document: dict[str, Any]) -> None:
         )
     elif problems := check(the_plan):
         error = RefusedError("refusing to write:\n  " + "\n  ".join(problems))
-        if any("compliance rule" in problem for problem in problems):
+        if any(problem.override == OVERRIDE_COMPLIANCE for problem in problems):
             error.hint = ('choose a compliant PoP, or pass --override-compliance "REASON" '
                           "to record why the rule may be broken")
     else:

@@ -22,6 +22,7 @@ from geoproxy.aws.retry import RetryNotice
 from geoproxy.aws.submit import SubmittedBatch
 from geoproxy.core.desired import DesiredRecord
 from geoproxy.core.failover import Failover
+from geoproxy.core.names import TAG_POP, pair_parts
 from geoproxy.core.orphans import Orphan
 from geoproxy.core.records import LiveRecord
 from geoproxy.core.routing import Route
@@ -217,8 +218,8 @@ def _pop_of(record: LiveRecord | DesiredRecord | None) -> str:
     target = record.alias_target()
     if target is None:
         return record.value_text()
-    if "._failover." in target.dns_name:
-        return target.dns_name.split("._failover.", 1)[0] + " pair"
+    if (pair := pair_parts(target.dns_name)) is not None:
+        return pair[0] + " pair"
     elb = parse_elb_target(target.dns_name)
     return elb.region if elb else target.dns_name
 
@@ -247,7 +248,7 @@ def orphan_dict(orphan: Orphan) -> dict[str, Any]:
             "zone_id": orphan.zone_id,
             "records": [{"name": record.name, "type": record.record_type,
                          **(_live_dict(record) or {})} for record in orphan.records],
-            "health_checks": [{"id": check.id, "pop": check.tags.get("geoproxy:pop"),
+            "health_checks": [{"id": check.id, "pop": check.tags.get(TAG_POP),
                                "config": check.config} for check in orphan.health_checks]}
 
 

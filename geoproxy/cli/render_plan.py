@@ -27,6 +27,7 @@ from geoproxy.cli.render import (
 from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.desired import DesiredRecord
 from geoproxy.core.edge.plan import FunctionPlan
+from geoproxy.core.names import TAG_POP, pair_parts
 from geoproxy.core.plan import AppPlan, Plan, RecordChange
 from geoproxy.core.records import FailoverRecord, LatencyRecord, LiveRecord, OwnedAliasRecord
 from geoproxy.core.state import StateRecord, overlay_of
@@ -93,7 +94,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
                 "health_checks": {
                     "create": [{"pop": spec.pop, "caller_reference": spec.caller_reference,
                                 "config": spec.config} for spec in app.health_checks.create],
-                    "delete": [{"id": check.id, "pop": check.tags.get("geoproxy:pop"),
+                    "delete": [{"id": check.id, "pop": check.tags.get(TAG_POP),
                                 "config": check.config} for check in app.health_checks.delete],
                 },
             }
@@ -138,7 +139,7 @@ def _state_line(change: RecordChange) -> Text:
 def _pair_line(change: RecordChange) -> Text:
     """A record of an auto-failover pair: `<pop>._failover.<record>` PRIMARY or SECONDARY."""
     symbol, style = SYMBOLS[change.action]
-    pair_of = change.name.split("._failover.", 1)[0]
+    pair_of = (pair_parts(change.name) or (change.name, ""))[0]
     line = Text(f"  {symbol} ", style=f"bold {style}")
     line.append(f"{change.record_type:<4} {pair_of + ' pair':<19} {change.slot:<9} ")
     new = change.new.record if change.new else None
@@ -281,7 +282,7 @@ def _app_block(app: AppPlan) -> None:
             stdout.print(_change_line(change))
     for check in app.health_checks.delete:
         stdout.print(Text.assemble(("  - ", "bold red"),
-                                   f"health check {check.tags.get('geoproxy:pop', '?'):<14} ",
+                                   f"health check {check.tags.get(TAG_POP, '?'):<14} ",
                                    (f"{check.id} {check.describe()}", "dim")))
     for conflict in app.conflicts:
         stdout.print(Text.assemble(("  ! ", "bold red"), conflict.record.describe(),

@@ -18,6 +18,7 @@ from geoproxy.core.batches import Batches, BatchLimits, Change, batches_for
 from geoproxy.core.edge.plan import FunctionUpdate
 from geoproxy.core.healthchecks import HealthCheckSpec
 from geoproxy.core.managed_fields import FieldChange, origin_id_of, written
+from geoproxy.core.names import TAG_POP
 from geoproxy.core.plan import Plan
 from geoproxy.policy.models import DEFAULT_OWNER, Application
 
@@ -92,7 +93,7 @@ def changeset_of(plan: Plan, limits: BatchLimits | None = None) -> ChangeSet:
                                d.application.origin_id if d.application else "")
             for d in plan.distributions],
         after_distributions=batches_for(plan, limits, lambda c: c.after_distribution),
-        delete_health_checks=[HealthCheckToDelete(check.id, check.tags.get("geoproxy:pop"))
+        delete_health_checks=[HealthCheckToDelete(check.id, check.tags.get(TAG_POP))
                               for check in plan.health_checks_to_delete],
     )
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from geoproxy.core.edge.behaviours import associate
 from geoproxy.core.managed_fields import FieldChange, differences, items, shielded_origins
-from geoproxy.core.names import direct_name
+from geoproxy.core.names import direct_name, direct_origin_id, origin_group_id
 from geoproxy.policy.models import Application
 
 
@@ -53,7 +53,8 @@ def _origin_ids(app: Application) -> tuple[str, str | None, str | None]:
     failover = app.cloudfront.origin_failover if app.cloudfront else None
     if failover is None:
         return origin_id, None, None
-    return origin_id, f"{origin_id}-{failover.secondary_pop}", f"{origin_id}-group"
+    return (origin_id, direct_origin_id(origin_id, failover.secondary_pop),
+            origin_group_id(origin_id))
 
 
 def _custom_origin(app: Application, origin_id: str, domain: str,
@@ -104,7 +105,7 @@ def apply_settings(config: dict[str, Any], app: Application,
     new["Origins"] = _listed(kept + list(wanted.values()))
 
     groups = [group for group in items(new.get("OriginGroups"))
-              if group["Id"] != f"{origin_id}-group"]
+              if group["Id"] != origin_group_id(origin_id)]
     if group_id and cloudfront.origin_failover:
         codes = sorted(cloudfront.origin_failover.status_codes)
         groups.append({

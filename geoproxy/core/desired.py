@@ -8,14 +8,8 @@ from dataclasses import dataclass
 from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.edge.fence import has_viewer_fence
 from geoproxy.core.failover import Failover, resolve
-from geoproxy.core.names import direct_name
-from geoproxy.core.records import (
-    AliasTarget,
-    FailoverRecord,
-    LatencyRecord,
-    OwnedAliasRecord,
-    pop_name,
-)
+from geoproxy.core.names import direct_name, pop_name
+from geoproxy.core.records import AliasTarget, FailoverRecord, LatencyRecord, OwnedAliasRecord
 from geoproxy.core.routing import AppRouting, Route
 from geoproxy.core.state import StateRecord
 from geoproxy.policy.catalog import CLOUDFRONT_HOSTED_ZONE_ID, Catalog, ipv6_alias_name

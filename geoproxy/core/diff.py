@@ -13,6 +13,7 @@ from geoproxy.core.batches import batch_order
 from geoproxy.core.desired import DesiredApp, DesiredRecord
 from geoproxy.core.healthchecks import HealthCheckPlan
 from geoproxy.core.live import LiveApp
+from geoproxy.core.names import Slot, is_slot, state_name
 from geoproxy.core.orphans import Orphan, belongs_to
 from geoproxy.core.plan import AppPlan, Conflict, RecordChange
 from geoproxy.core.records import (
@@ -23,7 +24,7 @@ from geoproxy.core.records import (
     routing_policy_of,
     slot_of,
 )
-from geoproxy.core.state import StateRecord, is_state_record, overlay_of, state_name
+from geoproxy.core.state import StateRecord, is_state_record, overlay_of
 
 
 def _policy_and_slot(desired: DesiredRecord) -> tuple[str, str]:
@@ -75,12 +76,12 @@ def _only_caller(live: LiveRecord, state: StateRecord) -> bool:
 def _delete_note(record: LiveRecord, desired: DesiredApp) -> str:
     if record.name == state_name(desired.record_name):
         return "no failover is active any more"
-    if record.base_identifier == "geoproxy:viewer":
+    if is_slot(record.base_identifier, Slot.VIEWER):
         if record.name in desired.viewer_names and record.record_type == "AAAA" and any(
                 viewer.record.name == record.name for viewer in desired.viewers):
             return "the distribution no longer has IPv6 enabled"
         return "no longer an alias of the distribution"
-    if record.base_identifier == "geoproxy:direct":
+    if is_slot(record.base_identifier, Slot.DIRECT):
         return "origin failover no longer uses this PoP"
     if record.name != desired.record_name:
         return "PoP pair no longer needed"
@@ -150,7 +151,7 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
                                              old=current, new=desired_record, note=note))
     for key, record in owned.items():
         if key not in wanted and not desired.manages_cloudfront and (
-                record.base_identifier == "geoproxy:direct"):
+                is_slot(record.base_identifier, Slot.DIRECT)):
             # A distribution geoproxy no longer manages may still use it as a fallback origin.
             plan.untouched.append(record)
         elif key not in wanted:

@@ -20,12 +20,15 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from geoproxy.core.names import (
+    REFERENCE_PREFIX,
+    TAG_OWNER,
+    TAG_POP,
+    TAG_RECORD,
+    caller_reference,
+)
 from geoproxy.policy.models import DEFAULT_OWNER, Application
 
-REFERENCE_PREFIX = "geoproxy-"
-TAG_RECORD = "geoproxy:record"
-TAG_POP = "geoproxy:pop"
-TAG_OWNER = "geoproxy:owner"  # the policy's `owner:`; only its own checks can be orphans
 PENDING_PREFIX = "pending:"  # stands for the id of a health check apply will create
 
 
@@ -49,8 +52,7 @@ class HealthCheckSpec:
 
     @property
     def caller_reference(self) -> str:
-        # "geoproxy-" + 40 + "-" + nonce: within CallerReference's 64 characters.
-        return REFERENCE_PREFIX + self.identity + (f"-{self.nonce}" if self.nonce else "")
+        return caller_reference(self.identity, self.nonce)
 
     @property
     def tags(self) -> list[dict[str, str]]:

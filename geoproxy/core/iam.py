@@ -20,7 +20,7 @@ from typing import Any
 
 from geoproxy.core.desired import in_zone
 from geoproxy.core.edge.fence import has_viewer_fence
-from geoproxy.core.edge.function import function_name
+from geoproxy.core.names import function_name
 from geoproxy.policy.models import Application, Policy
 
 WILDCARD = "*"

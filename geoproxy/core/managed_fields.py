@@ -24,12 +24,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from geoproxy.core.names import GROUP_SUFFIX, origin_group_id
+
 PATH_ALIASES = "Aliases"
 PATH_GEO = "Restrictions.GeoRestriction"
 PATH_TARGET = "DefaultCacheBehavior.TargetOriginId"
 # The edge fence's event: the association geoproxy manages on each behaviour.
 EVENT_TYPE = "viewer-request"
-GROUP_SUFFIX = "-group"
 
 
 def items(container: dict[str, Any] | None) -> list[Any]:
@@ -135,7 +136,7 @@ def differences(old: dict[str, Any], new: dict[str, Any], origin_id: str) -> lis
                 return origin_view(_keyed(config, "Origins").get(oid))
 
             changes += _compare(f"Origins[{oid}]", view, old, new)
-    group_id = origin_id + GROUP_SUFFIX
+    group_id = origin_group_id(origin_id)
     changes += _compare(f"OriginGroups[{group_id}]",
                         lambda c: group_view(_keyed(c, "OriginGroups").get(group_id)), old, new)
     changes += _compare(PATH_TARGET, lambda c: (c.get("DefaultCacheBehavior") or {}).get(

@@ -18,10 +18,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from geoproxy.core.healthchecks import LiveHealthCheck
+from geoproxy.core.names import STATE_LABEL, Slot, direct_parts, is_slot, pair_parts
 from geoproxy.core.records import LiveRecord
-from geoproxy.core.state import STATE_LABEL, is_state_record
-
-_PAIR_LABEL = "._failover."
+from geoproxy.core.state import is_state_record
 
 
 @dataclass(frozen=True)
@@ -44,12 +43,13 @@ def root_of(record: LiveRecord) -> tuple[str, str]:
     application record it belongs to (its own name, `<pop>._failover.<root>` for a PoP pair,
     `<pop>.<root>` for a direct name), or a viewer alias."""
     base = record.base_identifier
-    if base == "geoproxy:viewer":
+    if is_slot(base, Slot.VIEWER):
         return record.name, "viewer alias"
-    if record.raw.get("Failover") and _PAIR_LABEL in record.name:
-        return record.name.split(_PAIR_LABEL, 1)[1], "application"
-    if base == "geoproxy:direct":
-        return record.name.split(".", 1)[1], "application"
+    pair = pair_parts(record.name) if record.raw.get("Failover") else None
+    if pair is not None:
+        return pair[1], "application"
+    if is_slot(base, Slot.DIRECT):
+        return direct_parts(record.name)[1], "application"
     return record.name, "application"
 
 

@@ -15,8 +15,10 @@ from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.desired import DesiredRecord
 from geoproxy.core.edge.plan import FunctionPlan
 from geoproxy.core.healthchecks import HealthCheckPlan, HealthCheckSpec, LiveHealthCheck
+from geoproxy.core.names import Slot, is_slot
 from geoproxy.core.orphans import Orphan
 from geoproxy.core.records import LiveRecord, OwnedAliasRecord
+from geoproxy.errors import Finding
 
 Action = Literal["create", "update", "delete"]
 
@@ -45,7 +47,7 @@ class RecordChange:
             record = self.new.record
             return isinstance(record, OwnedAliasRecord) and record.role == "viewer"
         # The origin group's fallback keeps resolving until the distribution stops using it.
-        return self.old is not None and self.old.base_identifier == "geoproxy:direct"
+        return self.old is not None and is_slot(self.old.base_identifier, Slot.DIRECT)
 
     @property
     def slot(self) -> str:
@@ -91,7 +93,7 @@ class AppPlan:
 class Plan:
     apps: list[AppPlan]
     warnings: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # found while resolving failovers
+    problems: list[Finding] = field(default_factory=list)  # reasons to refuse writing it
     # Records of the policy's owner that no application manages (listed on unscoped runs);
     # with `pruning`, the plan also deletes them (one AppPlan per orphan, see prune_plan).
     orphans: list[Orphan] = field(default_factory=list)

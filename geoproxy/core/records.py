@@ -13,28 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from geoproxy.core.names import OWNED_PREFIX, OWNED_WEIGHTED, owned_identifier, split_owner
 from geoproxy.errors import printable
 
-OWNED_PREFIX = "geoproxy:"
-OWNER_SEPARATOR = "@"
-# The single-member weighted records geoproxy uses in place of simple ones (OwnedAliasRecord).
-OWNED_WEIGHTED = frozenset({f"{OWNED_PREFIX}viewer", f"{OWNED_PREFIX}direct"})
-
 _OCTAL_ESCAPE = re.compile(r"\\(\d{3})")
-
-
-def owned_identifier(slot: str, owner: str | None) -> str:
-    """`geoproxy:<slot>@<owner>`; without an owner, the form geoproxy wrote before owners."""
-    return f"{OWNED_PREFIX}{slot}" + (f"{OWNER_SEPARATOR}{owner}" if owner else "")
-
-
-def split_owner(set_identifier: str) -> tuple[str, str | None]:
-    """(the identifier without its owner, the owner or None) for geoproxy's identifiers;
-    any other identifier is returned whole, with no owner."""
-    if not set_identifier.startswith(OWNED_PREFIX):
-        return set_identifier, None
-    base, separator, owner = set_identifier.partition(OWNER_SEPARATOR)
-    return base, (owner if separator else None)
 
 
 def without_owner(record_set: dict[str, Any]) -> dict[str, Any]:
@@ -136,12 +118,6 @@ class LatencyRecord:
                 "EvaluateTargetHealth": self.target.evaluate_target_health,
             },
         }
-
-
-def pop_name(pop: str, record_name: str) -> str:
-    """The intermediate name of an auto-failover PoP pair. `_failover` sorts after the record
-    and before `_geoproxy`, so one listing from the record name reads everything geoproxy owns."""
-    return f"{pop}._failover.{record_name}"
 
 
 @dataclass(frozen=True)

@@ -13,19 +13,21 @@ from dataclasses import dataclass
 from geoproxy.core.plan import Plan
 from geoproxy.core.records import LiveRecord
 from geoproxy.core.state import StateRecord
+from geoproxy.errors import Finding
 
-SafetyRule = Callable[[Plan], list[str]]
+SafetyRule = Callable[[Plan], list[Finding]]
 
 
-def refuse_conflicts(plan: Plan) -> list[str]:
+def refuse_conflicts(plan: Plan) -> list[Finding]:
     return [
-        f"{app.name}: {conflict.record.describe()} is in the way: {conflict.reason}"
+        Finding(f"{app.name}: {conflict.record.describe()} is in the way: {conflict.reason}",
+                app=app.name, code="record_conflict", override="--adopt")
         for app in plan.apps
         for conflict in app.conflicts
     ]
 
 
-def refuse_problems(plan: Plan) -> list[str]:
+def refuse_problems(plan: Plan) -> list[Finding]:
     """Problems found on the way (e.g. a failover that breaks a compliance rule)."""
     return list(plan.problems)
 
@@ -33,7 +35,7 @@ def refuse_problems(plan: Plan) -> list[str]:
 DEFAULT_RULES: tuple[SafetyRule, ...] = (refuse_problems, refuse_conflicts)
 
 
-def check(plan: Plan, rules: Iterable[SafetyRule] = DEFAULT_RULES) -> list[str]:
+def check(plan: Plan, rules: Iterable[SafetyRule] = DEFAULT_RULES) -> list[Finding]:
     return [problem for rule in rules for problem in rule(plan)]
 
 

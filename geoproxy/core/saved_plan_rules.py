@@ -15,8 +15,9 @@ from typing import Any
 from geoproxy.core.batches import Batches, Change
 from geoproxy.core.changeset import ChangeSet
 from geoproxy.core.healthchecks import PENDING_PREFIX
+from geoproxy.core.names import STATE_LABEL
 from geoproxy.core.records import canonical, decode_route53_name
-from geoproxy.core.state import STATE_LABEL, decode_value, encode_failover
+from geoproxy.core.state import decode_value, encode_failover
 
 
 def _is_state(record_set: dict[str, Any]) -> bool:

@@ -18,9 +18,9 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from geoproxy.core.failover import Failover
+from geoproxy.core.names import state_name
 from geoproxy.core.records import LiveRecord
 
-STATE_LABEL = "_geoproxy"
 STATE_TTL = 60
 _MARKER = "geoproxy-failover=v1"
 _CHUNK = 255  # the longest character-string a TXT value may hold
@@ -59,10 +59,6 @@ def value_problem(failover: Failover) -> str | None:
                 f"percent-encoded), over Route 53's {MAX_VALUE_CHARS} per value; shorten "
                 "--reason or --override-compliance")
     return None
-
-
-def state_name(record_name: str) -> str:
-    return f"{STATE_LABEL}.{record_name}"
 
 
 def encode_failover(failover: Failover) -> str:

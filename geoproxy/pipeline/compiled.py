@@ -23,7 +23,7 @@ from geoproxy.core.failover import (
     resolve,
 )
 from geoproxy.core.routing import AppRouting, RoutingResult, route_policy
-from geoproxy.errors import GeoproxyError
+from geoproxy.errors import OVERRIDE_COMPLIANCE, Finding, GeoproxyError
 from geoproxy.policy.catalog import Catalog
 from geoproxy.policy.checks import region_problem
 from geoproxy.policy.latency import LatencyTable
@@ -83,7 +83,7 @@ class Resolved:
     overlay: dict[str, Failover]
     desired: DesiredApp
     warnings: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # reasons to refuse writing
+    problems: list[Finding] = field(default_factory=list)  # reasons to refuse writing
     function: EdgeFunction | None = None  # the edge fence's, with the failovers applied
 
 
@@ -96,22 +96,24 @@ def resolve_app(compiled: Compiled, routing: AppRouting, overlay: Overlay,
     app = routing.app
     active: dict[str, Failover] = {}
     warnings: list[str] = []
-    problems: list[str] = []
+    problems: list[Finding] = []
     for from_pop, failover in overlay.items():
         if from_pop not in app.pops:
             warnings.append(f"{app.name}: the failover away from {from_pop} ends: {from_pop} "
                             "is no longer one of its PoPs")
         elif failover.to_pop not in app.pops:
-            problems.append(f"{app.name}: the active failover {from_pop} → {failover.to_pop} "
-                            f"targets a PoP the policy no longer has; fail back {from_pop} or "
-                            f"restore {failover.to_pop}")
+            problems.append(Finding(
+                f"{app.name}: the active failover {from_pop} → {failover.to_pop} targets a PoP "
+                f"the policy no longer has; fail back {from_pop} or restore {failover.to_pop}",
+                app=app.name, code="failover_target_gone"))
         else:
             active[from_pop] = failover
     try:
         for pop in active:
             resolve(pop, active)
     except FailoverCycle as cycle:
-        problems.append(f"{app.name}: the failovers form a cycle ({cycle})")
+        problems.append(Finding(f"{app.name}: the failovers form a cycle ({cycle})",
+                                app=app.name, code="failover_cycle"))
         active = {}
     resolved = apply_overlay(routing, active)
     desired = desired_app(resolved, compiled.catalog, active.values(), zone_id,
@@ -128,7 +130,8 @@ def resolve_app(compiled: Compiled, routing: AppRouting, overlay: Overlay,
         if overridden:
             warnings.append(f"{message} (allowed by --override-compliance: {overridden})")
         else:
-            problems.append(message)
+            problems.append(Finding(message, app=app.name, code="compliance_breach",
+                                    override=OVERRIDE_COMPLIANCE))
     function = edge_function(fence) if fence else None
     return Resolved(resolved, active, desired, warnings, problems, function)
 

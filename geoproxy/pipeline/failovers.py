@@ -23,11 +23,11 @@ from geoproxy.core.healthchecks import (
     plan_health_checks,
     specs_for,
 )
+from geoproxy.core.names import state_name
 from geoproxy.core.plan import AppPlan, Plan, RecordChange
 from geoproxy.core.records import RecordKey, canonical, record_key
 from geoproxy.core.routing import AppRouting
-from geoproxy.core.state import state_name
-from geoproxy.errors import GeoproxyError, RefusedError
+from geoproxy.errors import Finding, GeoproxyError, RefusedError
 from geoproxy.pipeline.compiled import (
     Compiled,
     Resolved,
@@ -72,8 +72,9 @@ def plan_overlay_change(
         app_plan.changes = [change for change in full.changes if change_key(change) in moving]
         if any(PENDING_PREFIX in str(change.new.record.to_route53().get("HealthCheckId", ""))
                for change in app_plan.changes if change.new):
-            plan.problems.append(f"{name}: this failover needs a health check that does not "
-                                 "exist yet; run `geoproxy apply` first")
+            plan.problems.append(Finding(f"{name}: this failover needs a health check that does "
+                                         "not exist yet; run `geoproxy apply` first",
+                                         app=name, code="needs_health_check"))
         changed_names = {change.name for change in app_plan.changes} | {state}
         app_plan.conflicts = [c for c in full.conflicts if c.record.name in changed_names]
         app_plan.unchanged = full.unchanged

@@ -19,7 +19,7 @@ from geoproxy.core.healthchecks import (
 )
 from geoproxy.core.live import LiveApp
 from geoproxy.core.plan import Plan
-from geoproxy.errors import GeoproxyError
+from geoproxy.errors import Finding, GeoproxyError, findings
 from geoproxy.pipeline.compiled import Compiled, resolve_app, scoped
 from geoproxy.pipeline.reads import (
     _unsearched,
@@ -65,7 +65,7 @@ def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False,
         if resolved.function is not None and app.name in functions:
             app_plan.function = FunctionPlan(app.name, resolved.function, functions[app.name])
         if distribution is not None:
-            plan.problems.extend(distribution.problems)
+            plan.problems.extend(findings(app.name, "distribution", distribution.problems))
             plan.warnings.extend(distribution.warnings)
         plan.apps.append(app_plan)
         plan.warnings.extend(resolved.warnings)
@@ -82,7 +82,8 @@ def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False,
         plan.apps.extend(prune_plan(orphan) for orphan in plan.orphans)
     clashes = _alias_clashes(distributions, aws) if any(
         d.aliases_added for d in distributions.values()) else {}
-    plan.problems.extend(clashes.values())
+    plan.problems.extend(Finding(message, app=app, code="viewer_alias")
+                         for (app, _), message in clashes.items())
     _check_viewers(plan, [(d.app, d.distribution_id, d.new_config,
                            [a for a in d.aliases_added if (d.app, a) not in clashes])
                           for d in distributions.values() if d.changes], aws)
@@ -113,11 +114,12 @@ def _check_country_header(plan: Plan, aws: AwsSettings) -> None:
         config = distribution.new_config or distribution.config
         app = distribution.application
         fenced = fenced_behaviours(config, app)
-        plan.problems.extend(check.problems(app_plan.name, distribution.distribution_id, fenced))
+        plan.problems.extend(findings(app_plan.name, "edge_preflight", check.problems(
+            app_plan.name, distribution.distribution_id, fenced)))
         assert app.cloudfront is not None
-        plan.problems.extend(check.host_problems(
+        plan.problems.extend(findings(app_plan.name, "edge_preflight", check.host_problems(
             app_plan.name, distribution.distribution_id, fenced, app.cloudfront.host_header,
-            app.record))
+            app.record)))
 
 
 def _check_viewers(plan: Plan, updates: list[tuple[str, str, dict[str, Any], list[str]]],
@@ -128,7 +130,7 @@ def _check_viewers(plan: Plan, updates: list[tuple[str, str, dict[str, Any], lis
     check = ViewerCheck(aws)
     for app, distribution_id, new_config, adding in updates:
         problems, warnings = check.findings(app, distribution_id, new_config, adding)
-        plan.problems.extend(problems)
+        plan.problems.extend(findings(app, "viewer_alias", problems))
         plan.warnings.extend(warnings)
 
 
@@ -144,7 +146,7 @@ def _check_delegations(plan: Plan, live: Mapping[str, LiveApp], aws: AwsSettings
         at_record = {r.record_type for r in live[app_plan.name].records
                      if r.name == app_plan.record_name}
         problems, warnings = check.findings(app_plan, at_record)
-        plan.problems.extend(problems)
+        plan.problems.extend(findings(app_plan.name, "delegation", problems))
         plan.warnings.extend(warnings)
 
 

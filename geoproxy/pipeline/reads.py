@@ -13,15 +13,14 @@ from geoproxy.core.cloudfront import DistributionPlan, plan_distribution
 from geoproxy.core.desired import DesiredApp, in_zone
 from geoproxy.core.edge.behaviours import function_arn
 from geoproxy.core.edge.fence import has_viewer_fence
-from geoproxy.core.edge.function import function_name
 from geoproxy.core.edge.plan import LiveFunction
 from geoproxy.core.healthchecks import (
     LiveHealthCheck,
 )
 from geoproxy.core.live import LiveApp
+from geoproxy.core.names import STATE_LABEL, function_name
 from geoproxy.core.orphans import Orphan, find_orphans, root_of
 from geoproxy.core.records import LiveRecord
-from geoproxy.core.state import STATE_LABEL
 from geoproxy.errors import AwsError
 from geoproxy.pipeline.compiled import Compiled
 from geoproxy.policy.models import Application

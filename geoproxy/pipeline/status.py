@@ -48,7 +48,7 @@ def compute_status(compiled: Compiled, aws: AwsSettings, app_names: tuple[str, .
         resolved = resolve_app(compiled, routing, app_live.overlay(routing.app.record),
                                app_live.zone_id, health.ids)
         desired.append(resolved.desired)
-        warnings.extend(resolved.warnings + resolved.problems)
+        warnings.extend([*resolved.warnings, *resolved.problems])
         pops_by_target = {pop.target: region for region, pop in routing.app.pops.items()}
         app_status_ = app_status(resolved.desired, resolved.overlay, app_live, pops_by_target)
         live_function = functions.get(routing.app.name)

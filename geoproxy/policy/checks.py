@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from fnmatch import fnmatchcase
 
-from geoproxy.errors import Issue
+from geoproxy.errors import Finding, Issue
 from geoproxy.policy.catalog import Catalog, parse_elb_target
 from geoproxy.policy.countries import country_locations, expand_countries
 from geoproxy.policy.models import Application, ComplianceRule, Policy
@@ -177,10 +177,10 @@ def viewer_fence_warnings(app: Application) -> list[str]:
         shared &= set(allowed_pops(app.compliance[index], pops))
     if shared:
         return []
-    return [f"{app.name}: no PoP is allowed by every rule that fences viewer countries "
-            f"({_rule_names(app, fencing)}), so the "
-            "edge fence cannot fail closed: requests without a CloudFront-Viewer-Country "
-            "header are left to latency routing"]
+    return [Finding(f"{app.name}: no PoP is allowed by every rule that fences viewer "
+                    f"countries ({_rule_names(app, fencing)}), so the edge fence cannot fail "
+                    "closed: requests without a CloudFront-Viewer-Country header are left to "
+                    "latency routing", app=app.name, code="no_fail_closed_pop")]
 
 
 def check_policy(policy: Policy, catalog: Catalog) -> list[Issue]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -141,9 +142,10 @@ def test_a_no_wait_change_can_be_waited_on_later_and_progress_is_logged_off_a_te
     waited = run_cli("wait", change_id)
     assert waited.returncode == 0, waited.stderr
     assert f"INSYNC: {change_id}" in waited.stdout
-    # No terminal: a plain line naming what it waits for, at once and then every 10 s.
-    assert (f"Waiting for Route 53 to report INSYNC: 0/1 change(s) in sync, 0s ({change_id})"
-            in waited.stderr)
+    # No terminal: a plain line naming what it waits for, at once and then every 10 s. The
+    # seconds are whatever a loaded machine took: times belong in benchmarks, not here.
+    assert re.search(r"Waiting for Route 53 to report INSYNC: 0/1 change\(s\) in sync, \d+s "
+                     + re.escape(f"({change_id})"), waited.stderr), waited.stderr
     assert aws.count("GetChange") == 4
     unknown = run_cli("wait", "CNOSUCHCHANGE1")
     assert unknown.returncode == 1 and "CNOSUCHCHANGE1" in unknown.stderr

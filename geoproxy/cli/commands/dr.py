@@ -118,7 +118,7 @@ def _refuse_showing_the_plan(the_plan: Any, document: dict[str, Any], output: st
         return
     if output != "json" and the_plan.has_changes:
         render_plan.plan_text(the_plan)
-    blocked = {app for app in apps if any(p.startswith(f"{app}: ") for p in problems)}
+    blocked = {problem.app for problem in problems} & set(apps)
     others = [app for app in apps if app not in blocked]
     try:
         flow.refuse_if_unsafe(the_plan, document)
@@ -205,7 +205,7 @@ def status(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: 
     from geoproxy.aws.audit import AuditTrail, utc_now
     from geoproxy.cli import render_status
     from geoproxy.cli.outputs import check_maps
-    from geoproxy.core.state import state_name
+    from geoproxy.core.names import state_name
     from geoproxy.core.status import status_exit_code
     from geoproxy.pipeline import compile_policy, compute_status
 

@@ -10,7 +10,7 @@ import click
 
 from geoproxy.cli.lazy import LazyModule
 from geoproxy.cli.options import chosen_latency_table, output_option, policy_option, reports_errors
-from geoproxy.errors import EXIT_OK, GeoproxyError
+from geoproxy.errors import EXIT_OK, Finding, GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
 
@@ -61,7 +61,8 @@ def edge_function(policy_file: Path, output: str, app_name: str | None) -> int:
     function = edge_function(fence)
     notes = [] if fence.fail_closed else [
         warning for warning in compiled.warnings
-        if warning.startswith(f"{name}: no PoP is allowed by every rule")]
+        if isinstance(warning, Finding) and warning.app == name
+        and warning.code == "no_fail_closed_pop"]
     if output == "json":
         render.emit_json({"app": name, "function_name": function.name,
                           "runtime": function.runtime, "event_type": function.event_type,

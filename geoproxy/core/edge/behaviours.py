@@ -14,11 +14,10 @@ from typing import Any
 
 from geoproxy.core.managed_fields import EVENT_TYPE, behaviours, is_managed_origin, viewer_function
 from geoproxy.core.managed_fields import items as _items
+from geoproxy.core.names import is_function_name
 from geoproxy.policy.models import Application
 
 VIEWER_EVENTS = ("viewer-request", "viewer-response")
-# Every edge function geoproxy names starts so (function.function_name).
-FUNCTION_PREFIX = "geoproxy-"
 
 
 def _listed(items: list[Any]) -> dict[str, Any]:
@@ -48,7 +47,7 @@ def fenced_behaviours(config: dict[str, Any], app: Application
 def runs_geoproxy_function(behaviour: dict[str, Any]) -> bool:
     """Whether a behaviour's viewer-request function is one geoproxy names."""
     arn = viewer_function(behaviour) or ""
-    return arn.rsplit(":function/", 1)[-1].startswith(FUNCTION_PREFIX)
+    return is_function_name(arn.rsplit(":function/", 1)[-1])
 
 
 def _ours(arn: str, name: str) -> bool:

@@ -28,15 +28,14 @@ also inside comments, so no rule name can end a comment or a literal and become 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import textwrap
 from dataclasses import dataclass
 
-from geoproxy.core.edge.behaviours import FUNCTION_PREFIX
 from geoproxy.core.edge.fence import EdgeFence
 from geoproxy.core.managed_fields import EVENT_TYPE
+from geoproxy.core.names import function_name
 from geoproxy.errors import GeoproxyError
 
 RUNTIME = "cloudfront-js-2.0"
@@ -45,9 +44,6 @@ COUNTRY_HEADER = "cloudfront-viewer-country"  # CloudFront Functions see header 
 # CloudFront Functions: "Maximum function size"); the page does not say whether that is 10,000
 # or 10,240 bytes, so geoproxy allows the smaller: what it accepts, CloudFront accepts.
 MAX_FUNCTION_BYTES = 10_000
-# CreateFunction's Name: 1-64 characters of [a-zA-Z0-9-_] (the API's FunctionName shape).
-MAX_NAME = 64
-_NAME_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
 # Bumped only when the shape of the generated code changes; the code names it, not the
 # geoproxy version (see the module docstring).
 FORMAT = 2  # 2: hostHeader and sni explicit
@@ -71,16 +67,6 @@ class EdgeFunction:
     @property
     def size_bytes(self) -> int:
         return len(self.code.encode("utf-8"))
-
-
-def function_name(owner: str, app: str) -> str:
-    """`geoproxy-<owner>-<app>-<hash>`: CloudFront's names allow only letters, digits, `-`
-    and `_`, so the readable part maps `.` to `_`, and a hash of the exact (owner, app) pair
-    keeps two pairs that read alike apart (`a-b`/`c` and `a`/`b-c`, `a.b` and `a_b`). Too
-    long a readable part is cut so the whole stays within 64 characters, hash kept."""
-    digest = hashlib.sha256(f"{owner}\0{app}".encode()).hexdigest()[:8]
-    readable = _NAME_UNSAFE.sub("_", f"{FUNCTION_PREFIX}{owner}-{app}")
-    return f"{readable[:MAX_NAME - len(digest) - 1]}-{digest}"
 
 
 def _js(value: object) -> str:

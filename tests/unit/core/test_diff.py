@@ -9,14 +9,9 @@ import pytest
 from geoproxy.core.desired import DesiredApp, desired_app
 from geoproxy.core.diff import calculate_app
 from geoproxy.core.live import LiveApp
+from geoproxy.core.names import owned_identifier
 from geoproxy.core.plan import Plan, RecordChange
-from geoproxy.core.records import (
-    AliasTarget,
-    LatencyRecord,
-    LiveRecord,
-    decode_route53_name,
-    owned_identifier,
-)
+from geoproxy.core.records import AliasTarget, LatencyRecord, LiveRecord, decode_route53_name
 from geoproxy.core.routing import route_policy
 from geoproxy.core.safety import check, refuse_conflicts
 from geoproxy.policy.models import DEFAULT_OWNER, Application

@@ -6,14 +6,11 @@ import hashlib
 import json
 
 from geoproxy.core.healthchecks import (
-    REFERENCE_PREFIX,
-    TAG_OWNER,
-    TAG_POP,
-    TAG_RECORD,
     HealthCheckSpec,
     LiveHealthCheck,
     plan_health_checks,
 )
+from geoproxy.core.names import REFERENCE_PREFIX, TAG_OWNER, TAG_POP, TAG_RECORD
 
 RECORD = "origin.example.com"
 CONFIG = {"Type": "HTTPS", "FullyQualifiedDomainName": "lb.example.com", "Port": 443,

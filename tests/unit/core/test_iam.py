@@ -175,7 +175,7 @@ def function_arn(name: str, account: str = ACCOUNT) -> str:
 
 
 def test_a_fenced_application_may_manage_exactly_its_own_function() -> None:
-    from geoproxy.core.edge.function import function_name
+    from geoproxy.core.names import function_name
 
     assert FENCED.compliance[0].viewer_countries
     document = iam_policy(load(FENCED), zone_ids={"example.com": ZONE},
@@ -208,7 +208,7 @@ def test_the_country_header_pre_flight_may_read_any_cache_and_origin_request_pol
 
 
 def test_read_only_keeps_the_fence_s_reads_and_drops_its_writes() -> None:
-    from geoproxy.core.edge.function import function_name
+    from geoproxy.core.names import function_name
 
     document = iam_policy(load(FENCED), zone_ids={"example.com": ZONE},
                           account_id=ACCOUNT, read_only=True).document
@@ -232,7 +232,7 @@ def test_an_unfenced_policy_gets_no_function_or_policy_actions() -> None:
 
 
 def test_the_function_is_named_for_the_owner_and_any_account_without_one() -> None:
-    from geoproxy.core.edge.function import function_name
+    from geoproxy.core.names import function_name
 
     result = iam_policy(load(FENCED, owner="team-shop"), zone_ids={"example.com": ZONE},
                         account_id=None)

@@ -8,10 +8,11 @@ import pytest
 
 from geoproxy.core.desired import DesiredApp
 from geoproxy.core.diff import calculate_app, prune_plan
-from geoproxy.core.healthchecks import TAG_OWNER, TAG_POP, TAG_RECORD, LiveHealthCheck
+from geoproxy.core.healthchecks import LiveHealthCheck
+from geoproxy.core.names import TAG_OWNER, TAG_POP, TAG_RECORD, owned_identifier, split_owner
 from geoproxy.core.orphans import find_orphans
 from geoproxy.core.plan import Plan
-from geoproxy.core.records import LiveRecord, owned_identifier, split_owner
+from geoproxy.core.records import LiveRecord
 from geoproxy.core.safety import check, mass_deletions
 from geoproxy.errors import PolicyError
 from tests import builders

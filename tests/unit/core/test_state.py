@@ -12,6 +12,7 @@ from geoproxy.core.desired import DesiredApp
 from geoproxy.core.diff import calculate_app
 from geoproxy.core.failover import Failover
 from geoproxy.core.live import LiveApp
+from geoproxy.core.names import state_name
 from geoproxy.core.plan import AppPlan, Conflict, RecordChange
 from geoproxy.core.records import LiveRecord
 from geoproxy.core.state import (
@@ -21,7 +22,6 @@ from geoproxy.core.state import (
     encode_failover,
     is_state_record,
     overlay_of,
-    state_name,
 )
 from geoproxy.pipeline import Compiled, resolve_app
 from tests import builders

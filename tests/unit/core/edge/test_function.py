@@ -16,9 +16,9 @@ from geoproxy.core.edge.function import (
     EdgeFunctionTooLarge,
     edge_function,
     function_code,
-    function_name,
 )
 from geoproxy.core.failover import Failover
+from geoproxy.core.names import function_name
 from geoproxy.policy.catalog import Catalog
 from geoproxy.policy.countries import ISO_3166_ALPHA2
 from geoproxy.policy.models import Application

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from geoproxy.core.edge import behaviours as edgeassoc
 from geoproxy.core.edge import function as edgefunction
 from geoproxy.core.edge.behaviours import (
     associate,
@@ -20,6 +19,7 @@ from geoproxy.core.edge.fence import edge_fence
 from geoproxy.core.edge.function import FenceTable, edge_function
 from geoproxy.core.edge.plan import FunctionPlan, FunctionUpdate, LiveFunction
 from geoproxy.core.managed_fields import FieldChange, differences, viewer_function
+from geoproxy.core.names import FUNCTION_PREFIX, function_name
 from tests import builders
 from tests.builders import GDPR, example_application
 
@@ -56,7 +56,7 @@ def test_a_geoproxy_function_is_known_by_its_name() -> None:
         return {"FunctionAssociations": {"Quantity": 1, "Items": [
             {"EventType": "viewer-request", "FunctionARN": arn}]}}
 
-    assert edgefunction.function_name("default", "shop").startswith(edgeassoc.FUNCTION_PREFIX)
+    assert function_name("default", "shop").startswith(FUNCTION_PREFIX)
     assert runs_geoproxy_function(behaviour(ARN))
     assert not runs_geoproxy_function(behaviour("arn:aws:cloudfront::1:function/auth-check"))
     assert not runs_geoproxy_function({})
