@@ -292,23 +292,23 @@ def test_a_saved_plan_is_stale_once_someone_else_writes_the_function(
         assert aws.count(write) == 0, write
 
 
-def test_a_saved_plan_checks_the_country_header_again(
-    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
-) -> None:
-    """A policy's headers can change without the distribution's ETag: applying a saved plan
-    reads the fenced behaviours' policies again."""
+def _origin_request_policy(headers: list[str]) -> dict[str, Any]:
+    return {"Name": "fence-headers", "Comment": "",
+            "HeadersConfig": {"HeaderBehavior": "whitelist" if headers else "none",
+                              **({"Headers": {"Quantity": len(headers), "Items": headers}}
+                                 if headers else {})},
+            "CookiesConfig": {"CookieBehavior": "none"},
+            "QueryStringsConfig": {"QueryStringBehavior": "none"}}
+
+
+def _saved_plan_then_headers_change(aws: Any, distribution: str, run_cli: RunCli,
+                                    tmp_path: Path, headers_after: list[str]) -> Any:
+    """Plan a fence on a behaviour whose origin request policy forwards the country and
+    Host, save it, then change what the policy forwards (the distribution's ETag stays) and
+    apply the saved plan."""
     client = aws.client("cloudfront")
-
-    def policy_config(headers: list[str]) -> dict[str, Any]:
-        return {"Name": "country-only", "Comment": "",
-                "HeadersConfig": {"HeaderBehavior": "whitelist" if headers else "none",
-                                  **({"Headers": {"Quantity": len(headers), "Items": headers}}
-                                     if headers else {})},
-                "CookiesConfig": {"CookieBehavior": "none"},
-                "QueryStringsConfig": {"QueryStringBehavior": "none"}}
-
     created = client.create_origin_request_policy(
-        OriginRequestPolicyConfig=policy_config(["CloudFront-Viewer-Country", "Host"]))
+        OriginRequestPolicyConfig=_origin_request_policy(["CloudFront-Viewer-Country", "Host"]))
     policy_id = created["OriginRequestPolicy"]["Id"]
     behaviour = dict(config_of(aws, distribution)["DefaultCacheBehavior"])
     behaviour["OriginRequestPolicyId"] = policy_id
@@ -317,11 +317,18 @@ def test_a_saved_plan_checks_the_country_header_again(
     planned = run_cli("plan", "--out", str(tmp_path / "fence.plan"))
     assert planned.returncode == 0, planned.stderr
     client.update_origin_request_policy(Id=policy_id, IfMatch=created["ETag"],
-                                        OriginRequestPolicyConfig=policy_config([]))
+                                        OriginRequestPolicyConfig=_origin_request_policy(
+                                            headers_after))
     aws.reset_log()
+    return run_cli("apply", str(tmp_path / "fence.plan"), "--yes")
 
-    result = run_cli("apply", str(tmp_path / "fence.plan"), "--yes")
 
+def test_a_saved_plan_checks_the_country_header_again(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    """A policy's headers can change without the distribution's ETag: applying a saved plan
+    reads the fenced behaviours' policies again."""
+    result = _saved_plan_then_headers_change(aws, distribution, run_cli, tmp_path, [])
     assert result.returncode == 1, result.stdout + result.stderr
     assert "CloudFront-Viewer-Country does not reach the edge fence" in result.stderr
     for write in ("ChangeResourceRecordSets", "CreateFunction", "UpdateDistribution"):
@@ -333,31 +340,8 @@ def test_a_saved_plan_checks_the_host_forwarding_again(
 ) -> None:
     """The planned function gives fenced requests the viewer's Host; a policy edited after
     the plan to stop forwarding Host makes the saved plan's function wrong: refused."""
-    client = aws.client("cloudfront")
-
-    def policy_config(headers: list[str]) -> dict[str, Any]:
-        return {"Name": "country-and-host", "Comment": "",
-                "HeadersConfig": {"HeaderBehavior": "whitelist",
-                                  "Headers": {"Quantity": len(headers), "Items": headers}},
-                "CookiesConfig": {"CookieBehavior": "none"},
-                "QueryStringsConfig": {"QueryStringBehavior": "none"}}
-
-    created = client.create_origin_request_policy(
-        OriginRequestPolicyConfig=policy_config(["CloudFront-Viewer-Country", "Host"]))
-    policy_id = created["OriginRequestPolicy"]["Id"]
-    behaviour = dict(config_of(aws, distribution)["DefaultCacheBehavior"])
-    behaviour["OriginRequestPolicyId"] = policy_id
-    edit_distribution(aws, distribution, DefaultCacheBehavior=behaviour)
-    write_policy(tmp_path, fenced_policy(distribution))
-    planned = run_cli("plan", "--out", str(tmp_path / "fence.plan"))
-    assert planned.returncode == 0, planned.stderr
-    client.update_origin_request_policy(Id=policy_id, IfMatch=created["ETag"],
-                                        OriginRequestPolicyConfig=policy_config(
-                                            ["CloudFront-Viewer-Country"]))
-    aws.reset_log()
-
-    result = run_cli("apply", str(tmp_path / "fence.plan"), "--yes")
-
+    result = _saved_plan_then_headers_change(aws, distribution, run_cli, tmp_path,
+                                             ["CloudFront-Viewer-Country"])
     assert result.returncode == 1, result.stdout + result.stderr
     assert "does not forward the viewer's Host" in result.stderr
     for write in ("ChangeResourceRecordSets", "CreateFunction", "UpdateDistribution"):

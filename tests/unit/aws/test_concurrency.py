@@ -7,19 +7,7 @@ import threading
 import pytest
 
 from geoproxy.aws.concurrency import TokenBucket, run_all
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
+from tests.unit.aws.clock import FakeClock
 
 
 def test_the_burst_is_free_then_tokens_come_at_the_rate() -> None:

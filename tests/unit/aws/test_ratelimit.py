@@ -6,19 +6,7 @@ from __future__ import annotations
 import pytest
 
 from geoproxy.aws.ratelimit import CHANGES_ENV, Route53Limiter
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
+from tests.unit.aws.clock import FakeClock
 
 
 def test_the_account_bucket_takes_a_burst_of_50_then_10_a_second() -> None:
