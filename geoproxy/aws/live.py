@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from geoproxy.aws.concurrency import run_all
 from geoproxy.aws.session import AwsSettings, aws_errors
 from geoproxy.core.healthchecks import LiveHealthCheck
-from geoproxy.core.live import LiveApp
+from geoproxy.core.live import LiveApp, LiveRead
 from geoproxy.core.names import REFERENCE_PREFIX
 from geoproxy.core.records import LiveRecord, decode_route53_name
 from geoproxy.errors import AwsError
@@ -230,13 +230,6 @@ class AppNames:
     zone_id: str | None
     record: str
     aliases: tuple[str, ...] = ()
-
-
-@dataclass
-class LiveRead:
-    apps: dict[str, LiveApp] = field(default_factory=dict)
-    zones: dict[str, LiveApp] = field(default_factory=dict)  # read whole, by zone id
-    partial: list[str] = field(default_factory=list)  # zone names not read whole
 
 
 def _calls_by_name(names: AppNames) -> int:

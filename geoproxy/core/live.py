@@ -7,7 +7,7 @@ Pure: the readers in `geoproxy.aws.live` build it; the diff, status and failover
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from geoproxy.core.failover import Failover
 from geoproxy.core.records import LiveRecord
@@ -60,3 +60,13 @@ def suffixes(name: str) -> Iterator[str]:
         if "." not in name:
             return
         name = name.split(".", 1)[1]
+
+
+@dataclass
+class LiveRead:
+    """What one run read of Route 53: each application's records, the zones read whole (by
+    zone id; the orphan search looks there), and the names of zones not read whole."""
+
+    apps: dict[str, LiveApp] = field(default_factory=dict)
+    zones: dict[str, LiveApp] = field(default_factory=dict)
+    partial: list[str] = field(default_factory=list)

@@ -49,7 +49,7 @@ def plan_overlay_change(
     Records whose target the edit does not change are left out even if they drift from the
     policy: a 3 a.m. failover must not also ship a half-reviewed policy change.
     """
-    live = read_live(compiled, aws, app_names)
+    live = read_live(compiled, aws, app_names).apps
     checks = read_health_checks(compiled, aws, live)
     functions = read_functions(compiled, aws, app_names)
     plan = Plan([], warnings=[])

@@ -12,7 +12,7 @@ from geoproxy.aws.session import AwsSettings
 from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.desired import DesiredApp, in_zone
 from geoproxy.core.diff import calculate_app, prune_plan
-from geoproxy.core.edge.plan import FunctionPlan, LiveFunction
+from geoproxy.core.edge.plan import FunctionPlan
 from geoproxy.core.healthchecks import (
     plan_health_checks,
     specs_for,
@@ -39,13 +39,10 @@ def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False,
     if names is not None and prune:
         raise GeoproxyError("--prune looks at every application's records: it cannot be "
                             "scoped with --app", hint="run it without --app")
-    functions: dict[str, LiveFunction] = {}
-    distributions = read_distributions(compiled, aws, names, functions)
-    zones: dict[str, LiveApp] = {}
-    partial: list[str] = []
-    live = read_live(compiled, aws, names, distributions=distributions,
-                     zones=zones if names is None else None,
-                     partial=partial if names is None else None, force_whole=prune)
+    read_cloudfront = read_distributions(compiled, aws, names)
+    distributions, functions = read_cloudfront.plans, read_cloudfront.functions
+    read = read_live(compiled, aws, names, distributions=distributions, force_whole=prune)
+    live, zones = read.apps, read.zones
     checks = read_health_checks(compiled, aws, live, zones)
     nonce = secrets.token_hex(6)  # this run's health checks get CallerReferences never used
     plan = Plan([], warnings=list(compiled.warnings), pruning=prune)
@@ -77,7 +74,7 @@ def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False,
                 if not in_zone(alias, app.zone))
     plan.orphans = orphans_in(compiled, zones, desired, checks)
     plan.warnings.extend(orphan_warnings(compiled, plan.orphans, prune))
-    plan.warnings.extend(_unsearched(partial))
+    plan.warnings.extend(_unsearched(read.partial))
     if prune:
         plan.apps.extend(prune_plan(orphan) for orphan in plan.orphans)
     clashes = _alias_clashes(distributions, aws) if any(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from geoproxy.aws.session import AwsSettings
@@ -17,7 +18,7 @@ from geoproxy.core.edge.plan import LiveFunction
 from geoproxy.core.healthchecks import (
     LiveHealthCheck,
 )
-from geoproxy.core.live import LiveApp
+from geoproxy.core.live import LiveApp, LiveRead
 from geoproxy.core.names import STATE_LABEL, function_name
 from geoproxy.core.orphans import Orphan, find_orphans, root_of
 from geoproxy.core.records import LiveRecord
@@ -26,12 +27,18 @@ from geoproxy.pipeline.compiled import Compiled
 from geoproxy.policy.models import Application
 
 
+@dataclass(frozen=True)
+class DistributionRead:
+    """Per application with a `cloudfront` section: what apply would change on its
+    distribution, and the edge fence's function as read beside it."""
+
+    plans: dict[str, DistributionPlan] = field(default_factory=dict)
+    functions: dict[str, LiveFunction] = field(default_factory=dict)
+
+
 def read_distributions(compiled: Compiled, aws: AwsSettings,
-                       names: list[str] | None = None,
-                       functions: dict[str, LiveFunction] | None = None,
-                       ) -> dict[str, DistributionPlan]:
-    """Per application with a `cloudfront` section: what apply would change on it; the edge
-    fence's functions, read beside them, go into `functions`."""
+                       names: list[str] | None = None) -> DistributionRead:
+    """The distributions of the applications in `names` (None: all), with their functions."""
     from geoproxy.aws.concurrency import run_all
     from geoproxy.aws.edge.functions import FunctionReader
     from geoproxy.aws.live import CloudFrontReader
@@ -50,7 +57,7 @@ def read_distributions(compiled: Compiled, aws: AwsSettings,
         fenced = has_viewer_fence(app)
         return distribution, (function_reader.read(names_of[app.name]) if fenced else None)
 
-    plans = {}
+    found = DistributionRead()
     for app, ((distribution, etag), live_function) in zip(
             apps, run_all([functools.partial(read, app) for app in apps]), strict=True):
         name = names_of[app.name]
@@ -62,20 +69,19 @@ def read_distributions(compiled: Compiled, aws: AwsSettings,
                            f"{app.cloudfront.distribution_id if app.cloudfront else '?'} from "
                            f"its ARN {distribution.get('ARN')!r}, which the edge function "
                            "must live in")
-        plans[app.name] = plan_distribution(app, distribution, etag, (name, arn))
-        if live_function is not None and functions is not None:
-            functions[app.name] = live_function
-    return plans
+        found.plans[app.name] = plan_distribution(app, distribution, etag, (name, arn))
+        if live_function is not None:
+            found.functions[app.name] = live_function
+    return found
 
 
 def read_live(compiled: Compiled, aws: AwsSettings, names: list[str] | None = None,
               distributions: Mapping[str, DistributionPlan] | None = None,
-              zones: dict[str, LiveApp] | None = None, partial: list[str] | None = None,
-              force_whole: bool = False) -> dict[str, LiveApp]:
+              force_whole: bool = False) -> LiveRead:
     """Per application, the records at its names. Each zone is read whole where that is
-    not dearer than listing each application's names, else by names. Given `zones` (a
-    dict to fill), the zones read whole are kept there by zone id for the orphan search,
-    and the names of the others go to `partial`."""
+    not dearer than listing each application's names, else by names; on an unscoped run
+    (`names` None) the zones read whole are kept by zone id for the orphan search, and the
+    names of the others listed as not searched. A scoped run searches no orphans."""
     from geoproxy.aws.live import AppNames, read_apps  # boto3 only on paths that use AWS
 
     wanted = []
@@ -89,11 +95,7 @@ def read_live(compiled: Compiled, aws: AwsSettings, names: list[str] | None = No
         wanted.append(AppNames(app.name, app.zone, app.zone_id, app.record,
                                tuple(a for a in aliases if in_zone(a, app.zone))))
     read = read_apps(aws, wanted, force_whole=force_whole)
-    if zones is not None:
-        zones.update(read.zones)
-    if partial is not None:
-        partial.extend(read.partial)
-    return read.apps
+    return read if names is None else LiveRead(read.apps)
 
 
 def orphans_in(compiled: Compiled, zones: Mapping[str, LiveApp],

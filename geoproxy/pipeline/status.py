@@ -8,7 +8,6 @@ from geoproxy.aws.session import AwsSettings
 from geoproxy.core.desired import DesiredApp
 from geoproxy.core.edge.plan import FunctionPlan
 from geoproxy.core.healthchecks import plan_health_checks, specs_for
-from geoproxy.core.live import LiveApp
 from geoproxy.core.orphans import Orphan
 
 if TYPE_CHECKING:
@@ -30,14 +29,12 @@ def compute_status(compiled: Compiled, aws: AwsSettings, app_names: tuple[str, .
     from geoproxy.core.status import EdgeStatus, app_status
 
     names = scoped(compiled, app_names)
-    zones: dict[str, LiveApp] = {}
-    partial: list[str] = []
-    live = read_live(compiled, aws, names, zones=zones if names is None else None,
-                     partial=partial if names is None else None)
+    read = read_live(compiled, aws, names)
+    live, zones = read.apps, read.zones
     checks = read_health_checks(compiled, aws, live, zones)
     functions = read_functions(compiled, aws, names if names is not None else [
         routing.app.name for routing in compiled.routing.applications], live_only=True)
-    statuses, warnings = [], [*compiled.warnings, *_unsearched(partial)]
+    statuses, warnings = [], [*compiled.warnings, *_unsearched(read.partial)]
     desired: list[DesiredApp] = []
     for routing in compiled.routing.applications:
         if names is not None and routing.app.name not in names:
