@@ -75,10 +75,8 @@ def write_plan(changes: ChangeSet, aws: AwsSettings, document: dict[str, Any], *
                timeout: float, who: str | None = None, reason: str = "",
                override_compliance: str | None = None,
                wait_deployed: bool = False, plan_file: Path | None = None) -> int:
-    """The write path every command shares: confirm, audit, apply, wait, report."""
-    from geoproxy.aws.audit import AuditLog
-    from geoproxy.aws.execute import run
-    from geoproxy.aws.session import caller_identity
+    """The write path every command shares: confirm, then the pipeline writes; report."""
+    from geoproxy.pipeline.apply import Write, write_changes
 
     if output == "json" and not yes:
         # A confirmation is never asked without the plan in front of the person, and JSON
@@ -89,35 +87,20 @@ def write_plan(changes: ChangeSet, aws: AwsSettings, document: dict[str, Any], *
         refused.output = document
         raise refused
     confirm(yes, "Apply these changes?", command)
-    audit = AuditLog.open(audit_log)
-
-    def log_write(write: dict[str, Any]) -> None:
-        if audit is not None:
-            saved = {"plan_file": str(plan_file)} if plan_file is not None else {}
-            # Two fields: a failover with both --reason and --override-compliance keeps both
-            # (the state record that also holds them is deleted by failback).
-            audit.record(command=command, who=who, reason=reason or None,
-                         override_compliance=override_compliance or None, **saved, **write)
-
-    if audit is not None and who is None:
-        caller = caller_identity(aws)
-        who = caller.arn or caller.label
     accepted: list[Any] = []
 
     def on_submit(batch: Any) -> None:
         accepted.append(batch)
         render.submitted(batch)
 
+    write = Write(command, wait=not no_wait, timeout=timeout, wait_deployed=wait_deployed,
+                  audit_log=audit_log, who=who, reason=reason,
+                  override_compliance=override_compliance, plan_file=plan_file)
     try:
         with render.wait_progress(enabled=output != "json") as on_wait:
-            result = run(changes, aws, wait=not no_wait, on_wait=on_wait,
-                         comment=f"geoproxy {command}", timeout_s=timeout,
-                         on_write=log_write, on_submit=on_submit, wait_deployed=wait_deployed)
+            result = write_changes(changes, aws, write, on_submit=on_submit, on_wait=on_wait)
     except KeyboardInterrupt:
         raise _interrupted(accepted) from None
-    finally:
-        if audit is not None:
-            audit.close()
     if output == "json":
         document.update(applied=True, **render.apply_result_json(result))
         render.emit_json(document)
@@ -160,17 +143,11 @@ def save(out_file: Path, the_plan: Plan, plan_document: dict[str, Any], *, comma
          policy: LoadedPolicy, output: str, declared_at: str | None = None,
          overwrite: bool = False) -> None:
     """Write a saved plan that `geoproxy apply PLANFILE` applies exactly."""
-    from geoproxy.aws.planfile.file import save_plan
-    from geoproxy.core.changeset import changeset_of
-    from geoproxy.core.safety import mass_deletions
+    from geoproxy.pipeline.apply import save_plan_file
 
-    guarded = mass_deletions(the_plan) if command == "apply" else []
-    save_plan(out_file, command=command, plan_document=plan_document,
-              changes=changeset_of(the_plan), text=render_plan.plan_lines(the_plan),
-              policy_file=policy.file, policy_sha256=policy.sha256,
-              failover_declared_at=declared_at, overwrite=overwrite,
-              mass_deletions=[{"app": m.app, "deleting": m.deleting, "of": m.of}
-                              for m in guarded])
+    save_plan_file(out_file, the_plan, plan_document, render_plan.plan_lines(the_plan),
+                   command=command, policy=policy, declared_at=declared_at,
+                   overwrite=overwrite)
     if output != "json":
         render.stdout.print(f"Saved the plan to {out_file}; apply it with "
                             f"`geoproxy apply {out_file}`.")
@@ -207,12 +184,9 @@ def apply_saved(path: Path, aws: AwsSettings, *, output: str, yes: bool, no_wait
                 audit_log: Path | None, timeout: float, wait_deployed: bool,
                 force: bool = False) -> int:
     """`apply PLANFILE`: exactly the saved writes, if what they expect is still live."""
-    from geoproxy.aws.audit import utc_now
-    from geoproxy.aws.planfile.check import check_saved
-    from geoproxy.aws.planfile.file import load_plan
-    from geoproxy.core.saved_plan_rules import stamp_failovers
+    from geoproxy.pipeline.apply import check_saved_plan, load_saved_plan
 
-    saved = load_plan(path)
+    saved = load_saved_plan(path)
     document: dict[str, Any] = {"plan_file": str(path), "plan": saved.document,
                                 "applied": False}
     if output != "json":
@@ -222,9 +196,7 @@ def apply_saved(path: Path, aws: AwsSettings, *, output: str, yes: bool, no_wait
         render_plan.saved_plan_text(saved.text)
     if not force:
         refuse_mass_deletion(saved.mass_deletions, document)
-    # The delegation pre-flight belongs to `plan`/`apply`, as when the plan was made.
-    check = check_saved(saved.changes, aws, saved.document.get("applications")
-                        if saved.command == "apply" else None)
+    check, changes = check_saved_plan(saved, aws)
     if check.stale:
         error = StalePlanError(
             f"the saved plan {path} is stale: what it expects is no longer live, so nothing "
@@ -249,7 +221,6 @@ def apply_saved(path: Path, aws: AwsSettings, *, output: str, yes: bool, no_wait
         else:
             render.stdout.print("Nothing to do: everything in the saved plan is live.")
         return EXIT_OK
-    changes = stamp_failovers(check.pending, saved.failover_declared_at, utc_now())
     return write_plan(changes, aws, document, command=saved.command, output=output, yes=yes,
                       no_wait=no_wait, audit_log=audit_log, timeout=timeout,
                       wait_deployed=wait_deployed, plan_file=path)

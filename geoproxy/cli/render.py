@@ -17,9 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from geoproxy.aws.execute import ApplyResult, WaitCallback
 from geoproxy.aws.retry import RetryNotice
-from geoproxy.aws.submit import SubmittedBatch
 from geoproxy.core.desired import DesiredRecord
 from geoproxy.core.failover import Failover
 from geoproxy.core.names import TAG_POP, pair_parts
@@ -29,6 +27,7 @@ from geoproxy.core.routing import Route
 from geoproxy.core.state import overlay_of
 from geoproxy.errors import GeoproxyError, printable
 from geoproxy.pipeline import Compiled
+from geoproxy.pipeline.apply import ApplyResult, SubmittedBatch, WaitCallback
 from geoproxy.policy.catalog import parse_elb_target
 
 SYMBOLS = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red")}

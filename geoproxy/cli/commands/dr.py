@@ -244,19 +244,14 @@ def status(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: 
 def wait(change_ids: tuple[str, ...], output: str, aws: AwsSettings, timeout: float) -> int:
     """Wait until Route 53 reports the changes INSYNC (the ids apply and failover print,
     e.g. after --no-wait or an interrupted run); several ids for a split apply."""
-    import time
+    from geoproxy.pipeline.apply import wait_for_changes
 
-    from geoproxy.aws.execute import wait_insync
-    from geoproxy.aws.submit import SubmittedBatch
-
-    batches = [SubmittedBatch("", change_id.split("/")[-1], 0) for change_id in change_ids]
-    started = time.monotonic()
     with render.wait_progress(enabled=output != "json") as on_wait:
-        wait_insync(batches, aws, started, timeout, on_wait)
+        batches, seconds = wait_for_changes(change_ids, aws, timeout, on_wait)
     if output == "json":
         render.emit_json({"changes": [{"change_id": b.change_id, "status": b.status}
                                       for b in batches]})
     else:
         render.stdout.print(f"INSYNC: {', '.join(str(b.change_id) for b in batches)} "
-                            f"(after {time.monotonic() - started:.1f}s).")
+                            f"(after {seconds:.1f}s).")
     return EXIT_OK

@@ -1,0 +1,115 @@
+"""The write flows: what `apply`, `apply PLANFILE`, `failover`, `failback` and `wait` do once
+the CLI has shown the plan and had it confirmed.
+
+The CLI asks and renders; this module writes (through `aws.execute`, the one writer), keeps the
+audit log, saves and checks plan files, and returns result objects for the views to render.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from geoproxy.aws.audit import AuditLog, utc_now
+from geoproxy.aws.execute import (
+    DEFAULT_WAIT_TIMEOUT_S,
+    ApplyResult,
+    SubmitCallback,
+    WaitCallback,
+    run,
+    wait_insync,
+)
+from geoproxy.aws.planfile.check import SavedCheck, check_saved
+from geoproxy.aws.planfile.file import SavedPlan, load_plan, save_plan
+from geoproxy.aws.session import AwsSettings, caller_identity
+from geoproxy.aws.submit import SubmittedBatch
+from geoproxy.core.changeset import ChangeSet, changeset_of
+from geoproxy.core.plan import Plan
+from geoproxy.core.safety import mass_deletions
+from geoproxy.core.saved_plan_rules import stamp_failovers
+from geoproxy.policy.loader import LoadedPolicy
+
+__all__ = ["ApplyResult", "SubmittedBatch", "WaitCallback", "Write", "check_saved_plan",
+           "load_saved_plan",
+           "save_plan_file", "wait_for_changes", "write_changes"]
+
+
+@dataclass(frozen=True)
+class Write:
+    """How one confirmed write runs, and what its audit lines say."""
+
+    command: str  # apply, failover or failback: the batches' comment and the audit log's
+    wait: bool = True
+    timeout: float = DEFAULT_WAIT_TIMEOUT_S
+    wait_deployed: bool = False
+    audit_log: Path | None = None
+    who: str | None = None  # the caller, when known already (else asked of STS for the log)
+    reason: str = ""
+    override_compliance: str | None = None
+    plan_file: Path | None = None
+
+
+def write_changes(changes: ChangeSet, aws: AwsSettings, write: Write, *,
+                  on_submit: SubmitCallback | None = None,
+                  on_wait: WaitCallback | None = None) -> ApplyResult:
+    """Write the changes in their phases, one audit line per accepted write."""
+    audit = AuditLog.open(write.audit_log)
+    who = write.who
+    if audit is not None and who is None:
+        caller = caller_identity(aws)
+        who = caller.arn or caller.label
+    saved = {"plan_file": str(write.plan_file)} if write.plan_file is not None else {}
+
+    def log_write(entry: dict[str, Any]) -> None:
+        if audit is not None:
+            # Two fields: a failover with both --reason and --override-compliance keeps both
+            # (the state record that also holds them is deleted by failback).
+            audit.record(command=write.command, who=who, reason=write.reason or None,
+                         override_compliance=write.override_compliance or None, **saved,
+                         **entry)
+
+    try:
+        return run(changes, aws, wait=write.wait, on_wait=on_wait,
+                   comment=f"geoproxy {write.command}", timeout_s=write.timeout,
+                   on_write=log_write, on_submit=on_submit, wait_deployed=write.wait_deployed)
+    finally:
+        if audit is not None:
+            audit.close()
+
+
+def save_plan_file(out_file: Path, the_plan: Plan, plan_document: dict[str, Any],
+                   text: list[str], *, command: str, policy: LoadedPolicy,
+                   declared_at: str | None = None, overwrite: bool = False) -> None:
+    """A saved plan that `geoproxy apply PLANFILE` applies exactly; `text` is the plan as
+    people read it."""
+    guarded = mass_deletions(the_plan) if command == "apply" else []
+    save_plan(out_file, command=command, plan_document=plan_document,
+              changes=changeset_of(the_plan), text=text, policy_file=policy.file,
+              policy_sha256=policy.sha256, failover_declared_at=declared_at,
+              overwrite=overwrite,
+              mass_deletions=[{"app": m.app, "deleting": m.deleting, "of": m.of}
+                              for m in guarded])
+
+
+def load_saved_plan(path: Path) -> SavedPlan:
+    return load_plan(path)
+
+
+def check_saved_plan(saved: SavedPlan, aws: AwsSettings) -> tuple[SavedCheck, ChangeSet]:
+    """What of a saved plan is applied, still to do or stale, and the writes left to make
+    (failovers declared in it stamped with this apply's time)."""
+    # The delegation pre-flight belongs to `plan`/`apply`, as when the plan was made.
+    check = check_saved(saved.changes, aws, saved.document.get("applications")
+                        if saved.command == "apply" else None)
+    return check, stamp_failovers(check.pending, saved.failover_declared_at, utc_now())
+
+
+def wait_for_changes(change_ids: tuple[str, ...], aws: AwsSettings, timeout: float,
+                     on_wait: WaitCallback | None) -> tuple[list[SubmittedBatch], float]:
+    """Wait until Route 53 reports each change INSYNC: the batches and the seconds it took."""
+    batches = [SubmittedBatch("", change_id.split("/")[-1], 0) for change_id in change_ids]
+    started = time.monotonic()
+    wait_insync(batches, aws, started, timeout, on_wait)
+    return batches, time.monotonic() - started
