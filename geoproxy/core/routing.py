@@ -124,58 +124,20 @@ def route_application(
     """Routes for one application, the policy issues found, and warnings. `gaps` collects
     the sources routed by distance for want of latency data (source -> missing PoPs)."""
     table = table if app.nearest == "latency" else None
-    path = ("applications", index)
     issues: list[Issue] = []
-    warnings: list[str] = []
     explicit = [] if app.source_regions == "all" else list(app.source_regions)
     sources = catalog.default_sources() if app.source_regions == "all" else explicit
     sources = sorted(set(sources) | set(app.force))
-
-    for pop in app.pops:
-        if not catalog.located(pop) and pop not in app.force.values():
-            warnings.append(
-                f"{app.name}: PoP {pop} has no known location, so it is reachable only "
-                "through `force`"
-            )
-    for region in sorted(set(explicit) | set(app.force)):
-        if region.startswith(_CHINA_PREFIX):
-            warnings.append(
-                f"{app.name}: {region} is named explicitly; Route 53 answers every query "
-                f"from China with the {region} record"
-            )
+    warnings = _placement_warnings(app, explicit, catalog)
 
     routes: list[Route] = []
     unfenced_partners: dict[tuple[str, str, str], list[str]] = {}
     for source in sources:
         applicable = rules_for(source, app.compliance)
-        if source in app.force:
-            pop = app.force[source]
-            route = Route(source, pop, "forced", _distance(source, pop, catalog),
-                          tuple(r.name for r in applicable),
-                          latency_ms=table.rtt(source, pop) if table else None)
-        else:
-            nearest = nearest_pop(source, list(app.pops), catalog, table)
-            if nearest is None:
-                if not catalog.located(source) and source not in explicit:
-                    warnings.append(
-                        f"{app.name}: source region {source} has no known location and is "
-                        "skipped; add a `force` entry to route it"
-                    )
-                else:
-                    issues.append(Issue(
-                        (*path, "source_regions"),
-                        f"cannot route source region {source}: "
-                        + ("it has no known location; add a `force` entry for it"
-                           if not catalog.located(source) else "no PoP has a known location"),
-                    ))
-                continue
-            if nearest.gap is not None and gaps is not None:
-                missing_source, missing_pops = nearest.gap
-                gaps.setdefault(source, set()).update(() if missing_source else missing_pops)
-            route = Route(source, nearest.pop, "nearest", nearest.distance_km,
-                          tuple(r.name for r in applicable), latency_ms=nearest.latency_ms,
-                          near_tie=nearest.near_tie, near_tie_ms=nearest.near_tie_ms,
-                          basis=nearest.basis)
+        route = _route_source(app, index, source, explicit, applicable, catalog, table, gaps,
+                              issues, warnings)
+        if route is None:
+            continue
         issues.extend(_compliance_issues(app, index, route, applicable, catalog, table))
         if app.auto_failover:
             issues.extend(_partner_issues(app, index, route, applicable))
@@ -192,18 +154,84 @@ def route_application(
                         f"{', '.join(fenced)} reach PoP {pop}, whose failover partner "
                         f"{partner} the rule does not allow; `geoproxy failover` to it will "
                         "need --override-compliance")
+    issues.extend(_origin_failover_issues(app, index, routes))
+    rule_issues, rule_warnings = _rule_findings(app, index, sources)
+    issues.extend(rule_issues)
+    warnings.extend(rule_warnings)
+    warnings.extend(viewer_fence_warnings(app))
+    warnings.extend(_target_health_warnings(app))
+    return AppRouting(app, tuple(routes)), issues, warnings
+
+
+def _placement_warnings(app: Application, explicit: list[str], catalog: Catalog) -> list[str]:
+    """PoPs nothing can reach by distance, and Chinese regions named explicitly."""
+    warnings = [f"{app.name}: PoP {pop} has no known location, so it is reachable only "
+                "through `force`"
+                for pop in app.pops
+                if not catalog.located(pop) and pop not in app.force.values()]
+    warnings += [f"{app.name}: {region} is named explicitly; Route 53 answers every query "
+                 f"from China with the {region} record"
+                 for region in sorted(set(explicit) | set(app.force))
+                 if region.startswith(_CHINA_PREFIX)]
+    return warnings
+
+
+def _route_source(app: Application, index: int, source: str, explicit: list[str],
+                  applicable: list[ComplianceRule], catalog: Catalog,
+                  table: LatencyTable | None, gaps: dict[str, set[str]] | None,
+                  issues: list[Issue], warnings: list[str]) -> Route | None:
+    """One source region's route: forced, else the nearest PoP; None (with the issue or
+    warning that says why) when it cannot be routed."""
+    if source in app.force:
+        pop = app.force[source]
+        return Route(source, pop, "forced", _distance(source, pop, catalog),
+                     tuple(r.name for r in applicable),
+                     latency_ms=table.rtt(source, pop) if table else None)
+    nearest = nearest_pop(source, list(app.pops), catalog, table)
+    if nearest is None:
+        if not catalog.located(source) and source not in explicit:
+            warnings.append(f"{app.name}: source region {source} has no known location and "
+                            "is skipped; add a `force` entry to route it")
+        else:
+            issues.append(Issue(
+                ("applications", index, "source_regions"),
+                f"cannot route source region {source}: "
+                + ("it has no known location; add a `force` entry for it"
+                   if not catalog.located(source) else "no PoP has a known location"),
+            ))
+        return None
+    if nearest.gap is not None and gaps is not None:
+        missing_source, missing_pops = nearest.gap
+        gaps.setdefault(source, set()).update(() if missing_source else missing_pops)
+    return Route(source, nearest.pop, "nearest", nearest.distance_km,
+                 tuple(r.name for r in applicable), latency_ms=nearest.latency_ms,
+                 near_tie=nearest.near_tie, near_tie_ms=nearest.near_tie_ms,
+                 basis=nearest.basis)
+
+
+def _origin_failover_issues(app: Application, index: int, routes: list[Route]) -> list[Issue]:
+    """CloudFront retries a failed request from any edge on the secondary PoP: every fence
+    over a routed source must allow it."""
     secondary = (app.cloudfront.origin_failover.secondary_pop
                  if app.cloudfront and app.cloudfront.origin_failover else None)
-    if secondary is not None:
-        # CloudFront retries a failed request from any edge on the secondary PoP.
-        for rule in app.compliance:
-            fenced = [route.source_region for route in routes
-                      if matches(route.source_region, rule.sources)]
-            if fenced and not matches(secondary, rule.allowed_pops):
-                issues.append(Issue(
-                    (*path, "cloudfront", "origin_failover", "secondary_pop"),
-                    f"compliance rule {rule.name!r}: origin failover would send requests from "
-                    f"{', '.join(fenced)} to {secondary}, which the rule does not allow"))
+    if secondary is None:
+        return []
+    issues = []
+    for rule in app.compliance:
+        fenced = [route.source_region for route in routes
+                  if matches(route.source_region, rule.sources)]
+        if fenced and not matches(secondary, rule.allowed_pops):
+            issues.append(Issue(
+                ("applications", index, "cloudfront", "origin_failover", "secondary_pop"),
+                f"compliance rule {rule.name!r}: origin failover would send requests from "
+                f"{', '.join(fenced)} to {secondary}, which the rule does not allow"))
+    return issues
+
+
+def _rule_findings(app: Application, index: int,
+                   sources: list[str]) -> tuple[list[Issue], list[str]]:
+    """Rules that match no source (a warning) or allow no PoP (an issue)."""
+    issues, warnings = [], []
     for rule_index, rule in enumerate(app.compliance):
         if not any(matches(source, rule.sources) for source in sources):
             warnings.append(
@@ -211,22 +239,21 @@ def route_application(
             )
         if not any(matches(pop, rule.allowed_pops) for pop in app.pops):
             issues.append(Issue(
-                (*path, "compliance", rule_index, "allowed_pops"),
+                ("applications", index, "compliance", rule_index, "allowed_pops"),
                 f"compliance rule {rule.name!r} allows none of the application's PoPs",
             ))
-    warnings.extend(viewer_fence_warnings(app))
+    return issues, warnings
+
+
+def _target_health_warnings(app: Application) -> list[str]:
     if app.evaluate_target_health and app.auto_failover:
-        warnings.append(
-            f"{app.name}: evaluate_target_health has no effect with auto_failover: the latency "
-            "records never evaluate target health, their PoP pairs always do"
-        )
-    if app.evaluate_target_health and app.compliance and not app.auto_failover:
-        warnings.append(
-            f"{app.name}: evaluate_target_health is true on plain latency records: when a PoP "
-            "is unhealthy Route 53 falls through to the next-nearest region's record, which "
-            "can cross the compliance rules"
-        )
-    return AppRouting(app, tuple(routes)), issues, warnings
+        return [f"{app.name}: evaluate_target_health has no effect with auto_failover: the "
+                "latency records never evaluate target health, their PoP pairs always do"]
+    if app.evaluate_target_health and app.compliance:
+        return [f"{app.name}: evaluate_target_health is true on plain latency records: when a "
+                "PoP is unhealthy Route 53 falls through to the next-nearest region's record, "
+                "which can cross the compliance rules"]
+    return []
 
 
 def _compliance_issues(
