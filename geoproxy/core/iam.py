@@ -21,6 +21,7 @@ from typing import Any
 from geoproxy.core.desired import in_zone
 from geoproxy.core.edge.fence import has_viewer_fence
 from geoproxy.core.names import function_name
+from geoproxy.errors import GeoproxyError
 from geoproxy.policy.models import Application, Policy
 
 WILDCARD = "*"
@@ -63,11 +64,47 @@ def _zone_arn(zone: str, zone_ids: Mapping[str, str]) -> str:
     return f"arn:aws:route53:::hostedzone/{zone_ids.get(zone, WILDCARD)}"
 
 
+# ACM's DNS validation record: `_<32 hex digits>.<domain>` (ACM User Guide, "DNS
+# validation", whose example is _a79865eb4cd1a6ab990a45779b4e0b96.example.com).
+ACM_VALIDATION = "_" + "?" * 32 + ".*"
+# Other names that hold other systems' records, never geoproxy's (whose own `_` names are
+# `_geoproxy.<record>` and `<pop>._failover.<record>`, so `_*` as a whole cannot be excluded).
+OTHER_SYSTEMS = [ACM_VALIDATION, "_dmarc.*", "*._domainkey.*", "_acme-challenge.*",
+                 "_mta-sts.*", "_smtp._tls.*", "*._tcp.*", "*._udp.*"]
+
+
+def never_pruned(zone: str) -> list[str]:
+    """Names `apply --prune` is never allowed to delete from when the orphans are not named:
+    the zone apex (A/AAAA/TXT there are the site's own and its SPF) and the names other
+    systems use (OTHER_SYSTEMS: ACM validation CNAMEs, DMARC, DKIM, ACME, MTA-STS, SRV).
+    Route 53's name condition key holds names lower case without the trailing dot, and
+    takes `*` and `?` wildcards (Route 53 Developer Guide, "Using IAM policy conditions for
+    fine-grained access control")."""
+    return [zone, *OTHER_SYSTEMS]
+
+
+def _prune_roots(names: Iterable[str], zones: Iterable[str]) -> dict[str, list[str]]:
+    """Zone -> the name patterns of the orphans named with --prune-name (each root and the
+    names below it, where an application's PoP pairs, direct names and state record are)."""
+    found: dict[str, list[str]] = {}
+    for name in names:
+        root = name.strip().lower().rstrip(".")
+        zone = max((zone for zone in zones if in_zone(root, zone)), key=len, default=None)
+        if zone is None:
+            raise GeoproxyError(f"--prune-name {name!r} is in none of the policy's zones "
+                                f"({', '.join(sorted(zones))})")
+        found.setdefault(zone, []).extend([root, f"*.{root}"])
+    return found
+
+
 def iam_policy(policy: Policy, *, zone_ids: Mapping[str, str], account_id: str | None,
-               read_only: bool = False, prune: bool = False) -> IamPolicy:
+               read_only: bool = False, prune: bool = False,
+               prune_names: Iterable[str] = ()) -> IamPolicy:
     """`zone_ids` maps zone names to ids (from the policy's `zone_id`, or looked up by the
     caller); a zone without one gets a wildcard, with a warning, as does a missing account.
-    `read_only` covers `plan` and `status`; `prune` adds DELETE-only record changes."""
+    `read_only` covers `plan` and `status`; `prune` adds DELETE-only record changes, limited
+    to `prune_names` (the roots `plan --prune` lists) in their zones, and elsewhere to what
+    a condition can exclude, with a warning that says what is left open."""
     apps = policy.applications
     warnings: list[str] = []
     zone_ids = {**zone_ids, **{app.zone: app.zone_id.split("/")[-1]
@@ -182,9 +219,32 @@ def iam_policy(policy: Policy, *, zone_ids: Mapping[str, str], account_id: str |
             allow("ReadHealthCheckTags", ["route53:ListTagsForResources"],
                   ["arn:aws:route53:::healthcheck/*"])
         if not read_only:
-            allow("PruneOrphans", ["route53:ChangeResourceRecordSets"], zones, {
-                "ForAllValues:StringEquals": {ACTIONS_KEY: ["DELETE"],
-                                              TYPES_KEY: record_types(apps)}})
+            # Orphans are found at run time, and what makes a record geoproxy's (its set
+            # identifier) is no condition key: the three ChangeResourceRecordSets keys are
+            # the names, types and actions (Service Authorization Reference, Route 53). So
+            # DELETE is limited to the names given with --prune-name; a zone without any
+            # gets the exclusions IAM can express, and a loud warning of what is left.
+            named = _prune_roots(prune_names, {app.zone for app in apps})
+            for app_zone in sorted({app.zone for app in apps}):
+                sid = "PruneOrphansIn" + re.sub(r"[^A-Za-z0-9]", "", app_zone.title())
+                types = record_types(apps)
+                condition: dict[str, Any] = {"ForAllValues:StringEquals": {
+                    ACTIONS_KEY: ["DELETE"], TYPES_KEY: types}}
+                if app_zone in named:
+                    condition["ForAllValues:StringLike"] = {NAMES_KEY: sorted(named[app_zone])}
+                else:
+                    condition["ForAllValues:StringNotLike"] = {NAMES_KEY: never_pruned(app_zone)}
+                    anywhere = (" in every hosted zone of the account (its id is unknown)"
+                                if app_zone not in zone_ids else "")
+                    warnings.append(
+                        f"--prune without --prune-name for zone {app_zone}: IAM cannot name "
+                        "the orphans `apply --prune` deletes, so this policy lets it DELETE "
+                        f"any {'/'.join(types)} record in {app_zone}{anywhere}, except at the "
+                        f"apex ({app_zone}) and at the names of ACM validation, DMARC, DKIM, "
+                        "ACME, MTA-STS and SRV records; pass --prune-name ROOT for each "
+                        "orphan `geoproxy plan --prune` lists to allow only those names")
+                allow(sid, ["route53:ChangeResourceRecordSets"],
+                      [_zone_arn(app_zone, zone_ids)], condition)
             if not reads_checks:
                 allow("PruneOrphanHealthChecks", ["route53:DeleteHealthCheck"],
                       ["arn:aws:route53:::healthcheck/*"])

@@ -9,7 +9,8 @@ from geoproxy.pipeline.compiled import Compiled
 
 
 def compute_iam_policy(compiled: Compiled, aws: AwsSettings, *, account_id: str | None,
-                       read_only: bool, prune: bool) -> IamPolicy:
+                       read_only: bool, prune: bool,
+                       prune_names: tuple[str, ...] = ()) -> IamPolicy:
     """The IAM policy for this policy file. Zone ids the policy does not give, and the
     account id when not given, are looked up only when credentials are at hand (STS needs
     no permission; the zone lookup needs ListHostedZonesByName); otherwise wildcards."""
@@ -31,6 +32,6 @@ def compute_iam_policy(compiled: Compiled, aws: AwsSettings, *, account_id: str 
             except GeoproxyError as error:
                 notes.append(f"cannot look up hosted zone {zone}: {error.message}")
     result = iam_policy(compiled.loaded.policy, zone_ids=zone_ids, account_id=account_id,
-                        read_only=read_only, prune=prune)
+                        read_only=read_only, prune=prune, prune_names=prune_names)
     result.warnings[:0] = notes
     return result

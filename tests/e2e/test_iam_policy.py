@@ -284,3 +284,47 @@ def test_a_run_whose_requests_the_policy_does_not_allow_fails_its_test(
                               "not allow; geoproxy/core/iam.py must grant them:\n  GetChange: "
                               "route53:GetChange on arn:aws:route53:::change/"), message
     assert "implicitly denied" in message
+
+
+# --- --prune: what DELETE may touch (issue 23) -----------------------------------------------
+
+
+def test_prune_without_names_keeps_the_apex_and_other_systems_names_and_says_so(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path)
+
+    result = run_cli("iam-policy", "--prune")
+
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    arn = f"arn:aws:route53:::hostedzone/{zone}"
+    context = {"route53:ChangeResourceRecordSetsActions": ["DELETE"],
+               "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"]}
+    for name in ("example.com", "_dmarc.example.com",
+                 "_a79865eb4cd1a6ab990a45779b4e0b96.example.com"):
+        assert not evaluate(document, "route53:ChangeResourceRecordSets", arn, {
+            **context, "route53:ChangeResourceRecordSetsNormalizedRecordNames": [name]}).allowed
+    assert "--prune without --prune-name for zone example.com" in result.stderr
+    assert "except at the apex (example.com)" in result.stderr
+
+
+def test_prune_names_allow_delete_at_those_orphans_only(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path)
+
+    document = iam_policy_cli(run_cli, "--prune", "--prune-name", "origin.old.example.com")
+
+    arn = f"arn:aws:route53:::hostedzone/{zone}"
+
+    def deletes(*names: str) -> bool:
+        return evaluate(document, "route53:ChangeResourceRecordSets", arn, {
+            "route53:ChangeResourceRecordSetsActions": ["DELETE"] * len(names),
+            "route53:ChangeResourceRecordSetsRecordTypes": ["A"] * len(names),
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames": list(names)}).allowed
+
+    assert deletes("origin.old.example.com", "eu-west-1.origin.old.example.com")
+    assert not deletes("www.example.com")
+    refused = run_cli("iam-policy", "--prune", "--prune-name", "old.example.org")
+    assert refused.returncode != 0 and "in none of the policy's zones" in refused.stderr

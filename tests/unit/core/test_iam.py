@@ -130,6 +130,45 @@ def test_prune_adds_deletes_anywhere_in_the_zone_and_nothing_else() -> None:
     assert allowed(document, "route53:DeleteHealthCheck", "arn:aws:route53:::healthcheck/h1")
 
 
+def test_prune_never_deletes_the_apex_or_underscore_names_and_says_what_is_open() -> None:
+    """Issue 23: the orphans are not known offline, but the apex (the site, SPF) and other
+    systems' names (ACM validation CNAMEs, DMARC, DKIM) are never geoproxy's."""
+    result = iam_policy(load(), zone_ids={"example.com": ZONE},
+                        account_id=ACCOUNT, prune=True)
+    delete = "route53:ChangeResourceRecordSets"
+    for name, rtype in (("example.com", "TXT"), ("example.com", "A"),
+                        ("_a79865eb4cd1a6ab990a45779b4e0b96.www.example.com", "CNAME"),
+                        ("_dmarc.example.com", "TXT"),
+                        ("s1._domainkey.example.com", "TXT")):
+        assert not allowed(result.document, delete, ZONE_ARN,
+                           change([name], [rtype], ["DELETE"])), name
+    orphan = ["origin.old.example.com", "eu-west-1._failover.origin.old.example.com",
+              "_geoproxy.origin.old.example.com"]
+    assert allowed(result.document, delete, ZONE_ARN,
+                   change(orphan, ["A", "A", "TXT"], ["DELETE"] * 3))
+    [warning] = [w for w in result.warnings if w.startswith("--prune")]
+    assert ("lets it DELETE any A/CNAME/TXT record in example.com, except at the apex "
+            "(example.com)") in warning
+    assert "--prune-name ROOT" in warning
+
+
+def test_prune_names_limit_deletes_to_the_orphans_named() -> None:
+    result = iam_policy(load(), zone_ids={"example.com": ZONE},
+                        account_id=ACCOUNT, prune=True, prune_names=["Origin.Old.example.com."])
+    delete = "route53:ChangeResourceRecordSets"
+    orphan = ["origin.old.example.com", "eu-west-1._failover.origin.old.example.com"]
+    assert allowed(result.document, delete, ZONE_ARN, change(orphan, actions=["DELETE"] * 2))
+    assert not allowed(result.document, delete, ZONE_ARN,
+                       change(["www.example.com"], ["A"], ["DELETE"]))
+    assert not [w for w in result.warnings if w.startswith("--prune")]
+
+
+def test_prune_with_an_unknown_zone_says_every_zone() -> None:
+    result = iam_policy(load(), zone_ids={}, account_id=ACCOUNT, prune=True)
+    [warning] = [w for w in result.warnings if w.startswith("--prune")]
+    assert "in every hosted zone of the account (its id is unknown)" in warning
+
+
 def test_unknown_zone_and_account_are_wildcards_with_warnings() -> None:
     result = iam_policy(load(FRONTED), zone_ids={},
                         account_id=None)
