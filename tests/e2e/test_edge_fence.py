@@ -385,7 +385,7 @@ def test_a_behaviour_without_the_viewers_host_publishes_a_fence_that_sends_the_o
     """AllViewerExceptHostHeader delivers the country header and keeps Host as the origin
     record: with cloudfront.host_header: origin, the published function gives fenced requests
     that same Host (and SNI), which node running the published code shows."""
-    from tests.unit.core.test_edge_node import NODE, run
+    from tests.unit.core.edge.test_node import NODE, run
 
     behaviour = dict(config_of(aws, distribution)["DefaultCacheBehavior"])
     behaviour["OriginRequestPolicyId"] = EXCEPT_HOST_POLICY
