@@ -97,6 +97,31 @@ def _prune_roots(names: Iterable[str], zones: Iterable[str]) -> dict[str, list[s
     return found
 
 
+@dataclass(frozen=True)
+class _Scope:
+    """What the policy file names, as IAM resources."""
+
+    apps: list[Application]
+    zone_ids: dict[str, str]
+    account: str
+    zones: list[str]  # hosted zone ARNs
+    distributions: list[str]
+    functions: list[str]  # the edge fence's functions, one per fenced application
+    health_checks: bool  # some PoP has a health check: geoproxy creates and tags them
+    reads_checks: bool  # geoproxy reads its health checks (and deletes old ones)
+
+
+class _Statements(list[dict[str, Any]]):
+    def allow(self, sid: str, actions: list[str], resources: list[str],
+              condition: dict[str, Any] | None = None) -> None:
+        statement: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Action": sorted(actions),
+                                     "Resource": resources if len(resources) > 1
+                                     else resources[0]}
+        if condition:
+            statement["Condition"] = condition
+        self.append(statement)
+
+
 def iam_policy(policy: Policy, *, zone_ids: Mapping[str, str], account_id: str | None,
                read_only: bool = False, prune: bool = False,
                prune_names: Iterable[str] = ()) -> IamPolicy:
@@ -105,6 +130,25 @@ def iam_policy(policy: Policy, *, zone_ids: Mapping[str, str], account_id: str |
     `read_only` covers `plan` and `status`; `prune` adds DELETE-only record changes, limited
     to `prune_names` (the roots `plan --prune` lists) in their zones, and elsewhere to what
     a condition can exclude, with a warning that says what is left open."""
+    scope, warnings = _scope(policy, zone_ids, account_id)
+    statements = _Statements()
+    _reads(scope, statements)
+    if not read_only:
+        _writes(scope, statements)
+    if prune:
+        warnings += _prunes(scope, statements, read_only, prune_names)
+    document = {"Version": "2012-10-17", "Statement": list(statements)}
+    # IAM counts a managed policy's characters without whitespace (IAM and AWS STS quotas).
+    size = len(json.dumps(document, separators=(",", ":")))
+    if size > MANAGED_POLICY_CHARS:
+        warnings.append(f"the policy is {size} characters: past the {MANAGED_POLICY_CHARS:,} "
+                        "an IAM managed policy may hold; split the policy file (per zone, "
+                        "say) and attach one IAM policy for each")
+    return IamPolicy(document, warnings)
+
+
+def _scope(policy: Policy, zone_ids: Mapping[str, str],
+           account_id: str | None) -> tuple[_Scope, list[str]]:
     apps = policy.applications
     warnings: list[str] = []
     zone_ids = {**zone_ids, **{app.zone: app.zone_id.split("/")[-1]
@@ -131,17 +175,15 @@ def iam_policy(policy: Policy, *, zone_ids: Mapping[str, str], account_id: str |
     # auto_failover reads geoproxy's checks (and deletes those an earlier policy left) even
     # when no PoP has one now; creating and tagging needs a configured check.
     reads_checks = health_checks or any(app.auto_failover for app in apps)
-    statements: list[dict[str, Any]] = []
+    return _Scope(apps, zone_ids, account, zones, distributions, functions, health_checks,
+                  reads_checks), warnings
 
-    def allow(sid: str, actions: list[str], resources: list[str],
-              condition: dict[str, Any] | None = None) -> None:
-        statement: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Action": sorted(actions),
-                                     "Resource": resources if len(resources) > 1
-                                     else resources[0]}
-        if condition:
-            statement["Condition"] = condition
-        statements.append(statement)
 
+def _reads(scope: _Scope, statements: _Statements) -> None:
+    """What `plan` and `status` read."""
+    allow = statements.allow
+    apps, zones, account = scope.apps, scope.zones, scope.account
+    distributions, functions = scope.distributions, scope.functions
     # Zone lookup by name (when no zone_id) and the delegation pre-flight's ListHostedZones:
     # neither takes a resource narrower than "*".
     lookups = ["route53:ListHostedZones"]
@@ -151,7 +193,7 @@ def iam_policy(policy: Policy, *, zone_ids: Mapping[str, str], account_id: str |
     # GetHostedZone: the lookup when the policy gives `zone_id`, and a saved plan's check of
     # whether its zone is cheaper to read whole.
     allow("ReadRecords", ["route53:GetHostedZone", "route53:ListResourceRecordSets"], zones)
-    if reads_checks:
+    if scope.reads_checks:
         allow("ListHealthChecks", ["route53:ListHealthChecks"], [WILDCARD])
         allow("ReadHealthCheckTags", ["route53:ListTagsForResources"],
               ["arn:aws:route53:::healthcheck/*"])
@@ -180,79 +222,86 @@ def iam_policy(policy: Policy, *, zone_ids: Mapping[str, str], account_id: str |
               ["cloudfront:GetCachePolicy", "cloudfront:GetOriginRequestPolicy"],
               ["arn:aws:cloudfront::*:cache-policy/*",
                "arn:aws:cloudfront::*:origin-request-policy/*"])
+
+
+def _writes(scope: _Scope, statements: _Statements) -> None:
+    """What `apply`, `failover` and `failback` write."""
+    allow = statements.allow
+    apps, zone_ids = scope.apps, scope.zone_ids
+    distributions, functions = scope.distributions, scope.functions
+    for app_zone in sorted({app.zone for app in apps}):
+        here = [app for app in apps if app.zone == app_zone]
+        names = sorted({name for app in here for name in record_names(app)})
+        sid = "WriteRecordsIn" + re.sub(r"[^A-Za-z0-9]", "", app_zone.title())
+        allow(sid, ["route53:ChangeResourceRecordSets"],
+              [_zone_arn(app_zone, zone_ids)], {
+                  "ForAllValues:StringLike": {NAMES_KEY: names},
+                  "ForAllValues:StringEquals": {TYPES_KEY: record_types(here),
+                                                ACTIONS_KEY: ["CREATE", "DELETE"]}})
+    allow("WaitForChanges", ["route53:GetChange"], ["arn:aws:route53:::change/*"])
+    if scope.health_checks:
+        allow("CreateHealthChecks", ["route53:CreateHealthCheck"], [WILDCARD])
+    if scope.reads_checks:
+        allow("ManageHealthChecks", ["route53:DeleteHealthCheck"]
+              + (["route53:ChangeTagsForResource"] if scope.health_checks else []),
+              ["arn:aws:route53:::healthcheck/*"])
+    if distributions:
+        allow("UpdateDistributions", ["cloudfront:UpdateDistribution"], distributions)
+    if functions:
+        # The reference lists no resource type for CreateFunction (the function has no ARN
+        # until it exists): "*" or nothing. A function created under another name cannot be
+        # published or associated with this policy, so it could serve no viewer.
+        allow("CreateEdgeFunctions", ["cloudfront:CreateFunction"], [WILDCARD])
+        allow("WriteEdgeFunctions", ["cloudfront:PublishFunction",
+                                     "cloudfront:UpdateFunction"], functions)
+        # After a batch's answer is lost, the direct names a function targets are asked
+        # of Route 53's name servers before it is published (aws/execute.py,
+        # confirm_answered). TestDNSAnswer lists no resource type in the Service
+        # Authorization Reference: "*" only. It reads what the zone serves, nothing else.
+        allow("ConfirmDirectNames", ["route53:TestDNSAnswer"], [WILDCARD])
+
+
+def _prunes(scope: _Scope, statements: _Statements, read_only: bool,
+            prune_names: Iterable[str]) -> list[str]:
+    """What `plan --prune` reads and `apply --prune` deletes; warnings of what IAM cannot
+    restrict."""
+    allow = statements.allow
+    apps, zone_ids = scope.apps, scope.zone_ids
+    warnings: list[str] = []
+    # An orphan's health checks are read, and go with it, whether or not the policy has
+    # any; with --read-only, `plan --prune` only reads.
+    if not scope.reads_checks:
+        allow("ListHealthChecks", ["route53:ListHealthChecks"], [WILDCARD])
+        allow("ReadHealthCheckTags", ["route53:ListTagsForResources"],
+              ["arn:aws:route53:::healthcheck/*"])
     if not read_only:
+        # Orphans are found at run time, and what makes a record geoproxy's (its set
+        # identifier) is no condition key: the three ChangeResourceRecordSets keys are
+        # the names, types and actions (Service Authorization Reference, Route 53). So
+        # DELETE is limited to the names given with --prune-name; a zone without any
+        # gets the exclusions IAM can express, and a loud warning of what is left.
+        named = _prune_roots(prune_names, {app.zone for app in apps})
         for app_zone in sorted({app.zone for app in apps}):
-            here = [app for app in apps if app.zone == app_zone]
-            names = sorted({name for app in here for name in record_names(app)})
-            sid = "WriteRecordsIn" + re.sub(r"[^A-Za-z0-9]", "", app_zone.title())
+            sid = "PruneOrphansIn" + re.sub(r"[^A-Za-z0-9]", "", app_zone.title())
+            types = record_types(apps)
+            condition: dict[str, Any] = {"ForAllValues:StringEquals": {
+                ACTIONS_KEY: ["DELETE"], TYPES_KEY: types}}
+            if app_zone in named:
+                condition["ForAllValues:StringLike"] = {NAMES_KEY: sorted(named[app_zone])}
+            else:
+                condition["ForAllValues:StringNotLike"] = {NAMES_KEY: never_pruned(app_zone)}
+                anywhere = (" in every hosted zone of the account (its id is unknown)"
+                            if app_zone not in zone_ids else "")
+                warnings.append(
+                    f"--prune without --prune-name for zone {app_zone}: IAM cannot name "
+                    "the orphans `apply --prune` deletes, so this policy lets it DELETE "
+                    f"any {'/'.join(types)} record in {app_zone}{anywhere}, except at the "
+                    f"apex ({app_zone}) and at the names of ACM validation, DMARC, DKIM, "
+                    "ACME, MTA-STS and SRV records; pass --prune-name ROOT for each "
+                    "orphan `geoproxy plan --prune` lists to allow only those names")
             allow(sid, ["route53:ChangeResourceRecordSets"],
-                  [_zone_arn(app_zone, zone_ids)], {
-                      "ForAllValues:StringLike": {NAMES_KEY: names},
-                      "ForAllValues:StringEquals": {TYPES_KEY: record_types(here),
-                                                    ACTIONS_KEY: ["CREATE", "DELETE"]}})
-        allow("WaitForChanges", ["route53:GetChange"], ["arn:aws:route53:::change/*"])
-        if health_checks:
-            allow("CreateHealthChecks", ["route53:CreateHealthCheck"], [WILDCARD])
-        if reads_checks:
-            allow("ManageHealthChecks", ["route53:DeleteHealthCheck"]
-                  + (["route53:ChangeTagsForResource"] if health_checks else []),
+                  [_zone_arn(app_zone, zone_ids)], condition)
+        if not scope.reads_checks:
+            allow("PruneOrphanHealthChecks", ["route53:DeleteHealthCheck"],
                   ["arn:aws:route53:::healthcheck/*"])
-        if distributions:
-            allow("UpdateDistributions", ["cloudfront:UpdateDistribution"], distributions)
-        if functions:
-            # The reference lists no resource type for CreateFunction (the function has no ARN
-            # until it exists): "*" or nothing. A function created under another name cannot be
-            # published or associated with this policy, so it could serve no viewer.
-            allow("CreateEdgeFunctions", ["cloudfront:CreateFunction"], [WILDCARD])
-            allow("WriteEdgeFunctions", ["cloudfront:PublishFunction",
-                                         "cloudfront:UpdateFunction"], functions)
-            # After a batch's answer is lost, the direct names a function targets are asked
-            # of Route 53's name servers before it is published (aws/execute.py,
-            # confirm_answered). TestDNSAnswer lists no resource type in the Service
-            # Authorization Reference: "*" only. It reads what the zone serves, nothing else.
-            allow("ConfirmDirectNames", ["route53:TestDNSAnswer"], [WILDCARD])
-    if prune:
-        # An orphan's health checks are read, and go with it, whether or not the policy has
-        # any; with --read-only, `plan --prune` only reads.
-        if not reads_checks:
-            allow("ListHealthChecks", ["route53:ListHealthChecks"], [WILDCARD])
-            allow("ReadHealthCheckTags", ["route53:ListTagsForResources"],
-                  ["arn:aws:route53:::healthcheck/*"])
-        if not read_only:
-            # Orphans are found at run time, and what makes a record geoproxy's (its set
-            # identifier) is no condition key: the three ChangeResourceRecordSets keys are
-            # the names, types and actions (Service Authorization Reference, Route 53). So
-            # DELETE is limited to the names given with --prune-name; a zone without any
-            # gets the exclusions IAM can express, and a loud warning of what is left.
-            named = _prune_roots(prune_names, {app.zone for app in apps})
-            for app_zone in sorted({app.zone for app in apps}):
-                sid = "PruneOrphansIn" + re.sub(r"[^A-Za-z0-9]", "", app_zone.title())
-                types = record_types(apps)
-                condition: dict[str, Any] = {"ForAllValues:StringEquals": {
-                    ACTIONS_KEY: ["DELETE"], TYPES_KEY: types}}
-                if app_zone in named:
-                    condition["ForAllValues:StringLike"] = {NAMES_KEY: sorted(named[app_zone])}
-                else:
-                    condition["ForAllValues:StringNotLike"] = {NAMES_KEY: never_pruned(app_zone)}
-                    anywhere = (" in every hosted zone of the account (its id is unknown)"
-                                if app_zone not in zone_ids else "")
-                    warnings.append(
-                        f"--prune without --prune-name for zone {app_zone}: IAM cannot name "
-                        "the orphans `apply --prune` deletes, so this policy lets it DELETE "
-                        f"any {'/'.join(types)} record in {app_zone}{anywhere}, except at the "
-                        f"apex ({app_zone}) and at the names of ACM validation, DMARC, DKIM, "
-                        "ACME, MTA-STS and SRV records; pass --prune-name ROOT for each "
-                        "orphan `geoproxy plan --prune` lists to allow only those names")
-                allow(sid, ["route53:ChangeResourceRecordSets"],
-                      [_zone_arn(app_zone, zone_ids)], condition)
-            if not reads_checks:
-                allow("PruneOrphanHealthChecks", ["route53:DeleteHealthCheck"],
-                      ["arn:aws:route53:::healthcheck/*"])
-    document = {"Version": "2012-10-17", "Statement": statements}
-    # IAM counts a managed policy's characters without whitespace (IAM and AWS STS quotas).
-    size = len(json.dumps(document, separators=(",", ":")))
-    if size > MANAGED_POLICY_CHARS:
-        warnings.append(f"the policy is {size} characters: past the {MANAGED_POLICY_CHARS:,} "
-                        "an IAM managed policy may hold; split the policy file (per zone, "
-                        "say) and attach one IAM policy for each")
-    return IamPolicy(document, warnings)
+    return warnings

@@ -53,7 +53,10 @@ def _isolate_from_real_aws(endpoint_url: str, scratch: Path) -> None:
 
 
 def run_demo(keep: Path | None, *, cli: click.Command, console: Console) -> int:
-    """Tell the story by running `cli` (the real command group) step by step."""
+    """Tell the story by running `cli` (the real command group) step by step.
+
+    Long on purpose: it is the demo's script, read top to bottom as the story it tells; each
+    step is one call to the real CLI and the lines that introduce it."""
 
     def _run(step: str, *args: str) -> int:
         console.print()

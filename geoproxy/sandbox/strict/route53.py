@@ -405,7 +405,10 @@ def sort_key(rec: Record) -> tuple[tuple[str, ...], str, str]:
 
 
 def route53_patches(tracker: ChangeTracker) -> list[Any]:
-    """Patchers (not yet started) replacing moto's handlers; the server starts and stops them."""
+    """Patchers (not yet started) replacing moto's handlers; the server starts and stops them.
+
+    Long on purpose: each handler is a closure over `tracker`, and moto's handlers are
+    patched as one set, so they stay side by side, one short function each."""
 
     def change_resource_record_sets(self: Route53) -> ActionResult:
         zone = self.backend.get_hosted_zone(self._get_param("HostedZoneId"))
