@@ -87,6 +87,10 @@ class AliasTarget:
     hosted_zone_id: str
     evaluate_target_health: bool = False
 
+    def to_route53(self) -> dict[str, Any]:
+        return {"HostedZoneId": self.hosted_zone_id, "DNSName": self.dns_name + ".",
+                "EvaluateTargetHealth": self.evaluate_target_health}
+
 
 @dataclass(frozen=True)
 class LatencyRecord:
@@ -112,11 +116,7 @@ class LatencyRecord:
             "Type": self.record_type,
             "SetIdentifier": self.set_identifier,
             "Region": self.source_region,
-            "AliasTarget": {
-                "HostedZoneId": self.target.hosted_zone_id,
-                "DNSName": self.target.dns_name + ".",
-                "EvaluateTargetHealth": self.target.evaluate_target_health,
-            },
+            "AliasTarget": self.target.to_route53(),
         }
 
 
@@ -142,11 +142,7 @@ class FailoverRecord:
             "Type": self.record_type,
             "SetIdentifier": self.set_identifier,
             "Failover": self.role,
-            "AliasTarget": {
-                "HostedZoneId": self.target.hosted_zone_id,
-                "DNSName": self.target.dns_name + ".",
-                "EvaluateTargetHealth": self.target.evaluate_target_health,
-            },
+            "AliasTarget": self.target.to_route53(),
         }
         if self.health_check_id:
             record_set["HealthCheckId"] = self.health_check_id
@@ -176,11 +172,7 @@ class OwnedAliasRecord:
             "Type": self.record_type,
             "SetIdentifier": self.set_identifier,
             "Weight": 1,
-            "AliasTarget": {
-                "HostedZoneId": self.target.hosted_zone_id,
-                "DNSName": self.target.dns_name + ".",
-                "EvaluateTargetHealth": self.target.evaluate_target_health,
-            },
+            "AliasTarget": self.target.to_route53(),
         }
 
 
