@@ -9,7 +9,7 @@ import click
 from geoproxy import __version__
 from geoproxy.cli.commands import check, demo, dr, edge, iam, plan, schema
 from geoproxy.cli.lazy import LazyModule
-from geoproxy.errors import EXIT_ERROR, EXIT_OK
+from geoproxy.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 
 render = LazyModule("geoproxy.cli.render")
 
@@ -44,12 +44,23 @@ for command in (check.init, check.validate, check.routes, plan.plan, plan.apply,
 
 
 def main() -> None:
-    """Entry point: Click's usage errors exit 1 here, because 2 means "changes" to scripts."""
+    """Entry point: Click's usage errors exit 1 here, because 2 means "changes" to scripts.
+    A closed pipe ends no command (its own exit code stays); Ctrl-C anywhere exits 130."""
+    from geoproxy.cli.pipes import guard_pipes
+
+    guard_pipes()
     try:
         code = cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        render.stderr.print("Aborted.")
-        code = EXIT_ERROR
+    except click.exceptions.Abort as abort:
+        if isinstance(abort.__context__, KeyboardInterrupt):
+            render.stderr.print("Interrupted.")
+            code = EXIT_INTERRUPTED
+        else:
+            render.stderr.print("Aborted.")
+            code = EXIT_ERROR
+    except KeyboardInterrupt:
+        render.stderr.print("Interrupted.")
+        code = EXIT_INTERRUPTED
     except click.ClickException as failure:
         failure.show()
         code = EXIT_ERROR

@@ -63,8 +63,10 @@ def confirm(yes: bool, question: str, what: str) -> None:
                            hint="pass --yes to run non-interactively")
     try:
         confirmed = click.confirm(question, default=False, err=True)
-    except click.exceptions.Abort:
-        confirmed = False
+    except click.exceptions.Abort as abort:
+        if isinstance(abort.__context__, KeyboardInterrupt):
+            raise KeyboardInterrupt from None  # Ctrl-C at the prompt: 130, as anywhere
+        confirmed = False  # end of input (Ctrl-D): a "no"
     if not confirmed:
         raise RefusedError(f"{what} cancelled; nothing was written")
 

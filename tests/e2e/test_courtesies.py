@@ -1,0 +1,124 @@
+"""Courtesies (issue 27), through the real CLI: the habits SREs bring from Terraform and the
+AWS CLI. A closed pipe, Ctrl-C, global flags after the subcommand, and the rest."""
+
+from __future__ import annotations
+
+import os
+import pty
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import write_policy
+from tests.e2e.conftest import RunCli
+
+pytestmark = pytest.mark.e2e
+
+
+def _environment(aws: Any, **extra: str) -> dict[str, str]:
+    environment = {key: value for key, value in os.environ.items()
+                   if not key.startswith("AWS_")}
+    environment.update(aws.env())
+    environment.update({"GEOPROXY_POLL_INTERVAL": "0.01", "NO_COLOR": "1", "COLUMNS": "200",
+                        "GEOPROXY_RETRY_BASE_DELAY": "0.01", "GEOPROXY_RETRY_DEADLINE": "5"})
+    environment.update(extra)
+    return environment
+
+
+def run_into_closed_pipe(aws: Any, cwd: Path, *args: str) -> tuple[int, str]:
+    """Run the CLI with stdout a pipe whose reader is already gone (`| head` that has read
+    its line): every write to stdout fails with EPIPE. Returns (exit code, stderr)."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        process = subprocess.run([sys.executable, "-m", "geoproxy", *args], cwd=cwd,
+                                 env=_environment(aws), stdin=subprocess.DEVNULL,
+                                 stdout=writer, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(writer)
+    return process.returncode, process.stderr
+
+
+# --- 1. a closed pipe ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    (("plan", "--detailed-exitcode"), 2),
+    (("plan",), 0),
+    (("plan", "-o", "json", "--detailed-exitcode"), 2),
+    (("routes",), 0),
+])
+def test_a_closed_pipe_exits_quietly_with_the_commands_own_code(
+    aws: Any, zone: str, tmp_path: Path, args: tuple[str, ...], code: int
+) -> None:
+    write_policy(tmp_path)
+    returncode, stderr = run_into_closed_pipe(aws, tmp_path, *args)
+    assert returncode == code, stderr
+    assert "BrokenPipe" not in stderr and "unexpected" not in stderr
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
+
+
+def test_status_into_a_closed_pipe_exits_0(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path)
+    assert run_cli("apply", "--yes").returncode == 0
+    returncode, stderr = run_into_closed_pipe(aws, tmp_path, "status")
+    assert returncode == 0, stderr
+    assert "BrokenPipe" not in stderr and "Exception ignored" not in stderr
+
+
+# --- 2. Ctrl-C -----------------------------------------------------------------------------
+
+
+def test_ctrl_c_at_the_confirmation_prompt_exits_130(
+    aws: Any, zone: str, tmp_path: Path
+) -> None:
+    write_policy(tmp_path)
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "geoproxy", "apply"], cwd=tmp_path,
+                               env=_environment(aws), stdin=terminal, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    os.close(terminal)
+    try:
+        deadline = time.monotonic() + 30
+        while aws.count("ListResourceRecordSets") == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)  # at the prompt
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        os.close(controller)
+    assert process.returncode == 130, stderr
+    assert "Apply these changes?" in stderr
+    assert "Traceback" not in stderr
+    assert aws.count("ChangeResourceRecordSets") == 0
+
+
+def test_ctrl_c_while_waiting_on_an_endpoint_exits_130(aws: Any, tmp_path: Path) -> None:
+    """Ctrl-C while a call hangs on an endpoint that accepts and never answers."""
+    import socket
+
+    write_policy(tmp_path)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "geoproxy", "plan", "--endpoint-url",
+             f"http://127.0.0.1:{port}"], cwd=tmp_path,
+            env=_environment(aws, GEOPROXY_READ_TIMEOUT="60"), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(3)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        listener.close()
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
