@@ -37,9 +37,32 @@ def cli(debug: bool, quiet: bool) -> None:
         loaded.QUIET = True
 
 
+def _global_flag(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    """`geoproxy status --quiet` means `geoproxy --quiet status`, as the AWS CLI has it."""
+    if value and param.name:
+        ctx.find_root().params[param.name] = True
+        if param.name == "quiet":
+            import geoproxy.cli.render as loaded
+
+            loaded.QUIET = True
+    return value
+
+
+GLOBAL_FLAGS = (
+    (("--debug",), "Show tracebacks for errors (the same as `geoproxy --debug ...`)."),
+    (("-q", "--quiet"), "No warnings and no progress display (the same as `geoproxy --quiet "
+                        "...`)."),
+)
+
 for command in (check.init, check.validate, check.routes, plan.plan, plan.apply, dr.failover,
                 dr.failback, dr.status, dr.wait, iam.iam_policy, edge.edge_function,
                 schema.schema, demo.demo, demo.sandbox):
+    taken = {flag for param in command.params for flag in param.opts}
+    for flags, help_text in GLOBAL_FLAGS:
+        if not taken.intersection(flags):  # global flags work after the subcommand too
+            command.params.append(click.Option(
+                list(flags), is_flag=True, expose_value=False, callback=_global_flag,
+                help=help_text))
     cli.add_command(command)
 
 

@@ -122,3 +122,28 @@ def test_ctrl_c_while_waiting_on_an_endpoint_exits_130(aws: Any, tmp_path: Path)
         listener.close()
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
+
+
+# --- 3. global flags after the subcommand --------------------------------------------------
+
+
+def test_global_flags_are_accepted_after_the_subcommand(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path)
+    assert run_cli("apply", "--yes").returncode == 0
+    before = run_cli("--quiet", "status")
+    after = run_cli("status", "--quiet")
+    assert after.returncode == before.returncode == 0, after.stderr
+    assert "Did you mean" not in after.stderr
+    assert after.stdout == before.stdout
+    assert after.stderr == before.stderr
+    short = run_cli("plan", "-q")
+    assert short.returncode == 0, short.stderr
+    debug = run_cli("validate", "--debug")
+    assert debug.returncode == 0, debug.stderr
+    # --debug after the subcommand shows the traceback, as before it
+    (tmp_path / "routing.yaml").write_text("version: 1\napplications: 3\n", encoding="utf-8")
+    assert "Traceback" in run_cli("--debug", "validate").stderr
+    assert "Traceback" in run_cli("validate", "--debug").stderr
+    assert "Traceback" not in run_cli("validate").stderr
