@@ -147,3 +147,90 @@ def test_global_flags_are_accepted_after_the_subcommand(
     assert "Traceback" in run_cli("--debug", "validate").stderr
     assert "Traceback" in run_cli("validate", "--debug").stderr
     assert "Traceback" not in run_cli("validate").stderr
+
+
+# --- 4. apply PLANFILE with -f --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("extra", [("-f", "other.yaml"), ("--file", "routing.yaml"),
+                                   ("--latency-table", "table.json")])
+def test_apply_planfile_with_a_policy_file_is_refused(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path, extra: tuple[str, ...]
+) -> None:
+    write_policy(tmp_path)
+    write_policy(tmp_path, name="other.yaml")
+    assert run_cli("plan", "--out", "plan.json").returncode == 0
+    aws.reset_log()
+    for saved in (("plan.json",), ("--plan", "plan.json")):
+        result = run_cli("apply", *saved, *extra, "--yes")
+        assert result.returncode == 1
+        assert "cannot be used with a saved plan" in result.stderr
+        assert extra[0].lstrip("-") in result.stderr
+        assert aws.count() == 0  # refused before any AWS call
+
+
+# --- 5. an endpoint that is not there, or not AWS, fails fast -------------------------------
+
+
+@pytest.mark.parametrize(("how", "answered"), [
+    ("flag", "the connection was refused"),
+    ("env", "the connection was refused"),
+    ("unknown-host", "the host name does not resolve"),
+])
+def test_an_explicit_endpoint_that_does_not_answer_fails_fast(
+    aws: Any, tmp_path: Path, run_cli: RunCli, how: str, answered: str
+) -> None:
+    write_policy(tmp_path)
+    url = "http://no-such-host.invalid:5000" if how == "unknown-host" else "http://127.0.0.1:1"
+    env = {"GEOPROXY_RETRY_DEADLINE": "120", "GEOPROXY_RETRY_BASE_DELAY": "0.5"}
+    args = ["plan"]
+    if how == "flag":
+        args += ["--endpoint-url", url]
+    else:
+        env["AWS_ENDPOINT_URL"] = url
+    started = time.monotonic()
+    result = run_cli(*args, env=env)
+    assert time.monotonic() - started < 30
+    assert result.returncode == 1
+    assert f"nothing answers at {url}" in result.stderr
+    assert answered in result.stderr
+    assert ("--endpoint-url" if how == "flag" else "AWS_ENDPOINT_URL") in result.stderr
+    assert result.stderr.count("retrying in") <= 1
+    assert "calmer" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_endpoint_that_is_not_aws_is_named_with_what_answered(
+    aws: Any, tmp_path: Path, run_cli: RunCli
+) -> None:
+    import http.server
+    import threading
+
+    class NotAws(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<html>Not Found</html>")
+
+        do_POST = do_GET
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotAws)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        write_policy(tmp_path)
+        result = run_cli("plan", "--endpoint-url", url,
+                         env={"GEOPROXY_RETRY_DEADLINE": "120"})
+        iam = run_cli("iam-policy", env={"AWS_ENDPOINT_URL": url})
+    finally:
+        server.shutdown()
+    assert result.returncode == 1
+    assert iam.returncode == 0  # iam-policy falls back to wildcards, with a warning
+    for failed in (result, iam):
+        assert f"{url} (from " in failed.stderr
+        assert "answered HTTP 404 (text/html" in failed.stderr
+        assert "which is not an AWS answer" in failed.stderr
+        assert "retrying in" not in failed.stderr
