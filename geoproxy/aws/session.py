@@ -213,7 +213,8 @@ def endpoint_error(action: str, problem: EndpointProblem) -> AwsError:
         hint = ("point --endpoint-url (or AWS_ENDPOINT_URL) at an AWS API or an emulator "
                 "such as moto, or check the proxy between here and AWS")
     else:
-        message = (f"cannot {action}: nothing answers at {endpoint}{where}: "
+        message = (f"cannot {action}: AWS endpoint unreachable: nothing answers at "
+                   f"{endpoint}{where}: "
                    f"{printable(problem.answered)}")
         hint = ("check the URL and that the emulator is running; geoproxy retries an "
                 "explicitly given endpoint only once")
