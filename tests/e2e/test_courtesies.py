@@ -234,3 +234,44 @@ def test_an_endpoint_that_is_not_aws_is_named_with_what_answered(
         assert "answered HTTP 404 (text/html" in failed.stderr
         assert "which is not an AWS answer" in failed.stderr
         assert "retrying in" not in failed.stderr
+
+
+# --- 6. the zone-lookup warning says its prefix once ----------------------------------------
+
+
+def test_the_zone_lookup_warning_says_its_prefix_once(run_cli: RunCli, tmp_path: Path) -> None:
+    write_policy(tmp_path)
+    result = run_cli("iam-policy", env={"AWS_ENDPOINT_URL": "http://127.0.0.1:1"})
+    assert result.returncode == 0, result.stderr
+    assert "cannot look up hosted zone example.com" in result.stderr
+    assert result.stderr.count("cannot look up hosted zone example.com") == 1
+
+
+# --- 7. iam-policy --offline ----------------------------------------------------------------
+
+
+def test_iam_policy_offline_makes_no_aws_call(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    import json
+
+    from tests.conftest import EXAMPLE_POLICY
+
+    write_policy(tmp_path)
+    aws.reset_log()
+    result = run_cli("iam-policy", "--offline")
+    assert result.returncode == 0, result.stderr
+    assert aws.count() == 0
+    document = json.loads(result.stdout)
+    assert "arn:aws:route53:::hostedzone/*" in json.dumps(document)
+    assert "--offline: no AWS call was made" in result.stderr
+    assert "wildcards" in result.stderr
+    # zone ids the policy gives are used; and nothing is reached even if nothing answers
+    write_policy(tmp_path, EXAMPLE_POLICY.replace("    zone: example.com\n",
+                                                  "    zone: example.com\n"
+                                                  "    zone_id: Z0123456789ABC\n", 1))
+    pinned = run_cli("iam-policy", "--offline", env={"AWS_ENDPOINT_URL": "http://127.0.0.1:1"})
+    assert pinned.returncode == 0, pinned.stderr
+    assert "arn:aws:route53:::hostedzone/Z0123456789ABC" in pinned.stdout
+    assert "(example.com)" in pinned.stderr
+    assert "retrying" not in pinned.stderr and "cannot look up" not in pinned.stderr
