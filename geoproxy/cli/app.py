@@ -14,7 +14,9 @@ from geoproxy.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 render = LazyModule("geoproxy.cli.render")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]},
+             epilog="Examples:\n\n\b\n  geoproxy init && geoproxy validate\n"
+                    "  geoproxy plan && geoproxy apply")
 @click.version_option(__version__, "-V", "--version", prog_name="geoproxy")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.option("-q", "--quiet", is_flag=True,
@@ -48,6 +50,32 @@ def _global_flag(ctx: click.Context, param: click.Parameter, value: bool) -> boo
     return value
 
 
+# Each command's --help ends with one or two examples, as `aws ... help` and Terraform's do.
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "init": ("geoproxy init", "geoproxy init -f staging.yaml"),
+    "validate": ("geoproxy validate", "geoproxy validate -f staging.yaml -o json"),
+    "routes": ("geoproxy routes --app shop", "geoproxy routes --html routes.html"),
+    "plan": ("geoproxy plan --detailed-exitcode", "geoproxy plan --out plan.json"),
+    "apply": ("geoproxy apply", "geoproxy apply plan.json --yes"),
+    "failover": ("geoproxy failover --from eu-west-1 --reason 'LB errors'",
+                 "geoproxy failover --from eu-west-1 --dry-run --out failover.json"),
+    "failback": ("geoproxy failback eu-west-1", "geoproxy failback --from eu-west-1 --yes"),
+    "status": ("geoproxy status", "geoproxy status --detailed-exitcode -o json"),
+    "wait": ("geoproxy wait C0123456789ABCDEFGHIJ",),
+    "iam-policy": ("geoproxy iam-policy --offline", "geoproxy iam-policy --read-only"),
+    "edge-function": ("geoproxy edge-function --app shop",),
+    "schema": ("geoproxy schema > routing.schema.json",),
+    "demo": ("geoproxy demo", "geoproxy demo --keep ./demo"),
+    "sandbox": ("geoproxy sandbox --port 5055",
+                "geoproxy sandbox -f staging.yaml"),
+}
+
+
+def examples_epilog(lines: tuple[str, ...]) -> str:
+    """An epilog Click prints after the options, as written (\\b: no rewrapping)."""
+    return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)
+
+
 GLOBAL_FLAGS = (
     (("--debug",), "Show tracebacks for errors (the same as `geoproxy --debug ...`)."),
     (("-q", "--quiet"), "No warnings and no progress display (the same as `geoproxy --quiet "
@@ -57,6 +85,7 @@ GLOBAL_FLAGS = (
 for command in (check.init, check.validate, check.routes, plan.plan, plan.apply, dr.failover,
                 dr.failback, dr.status, dr.wait, iam.iam_policy, edge.edge_function,
                 schema.schema, demo.demo, demo.sandbox):
+    command.epilog = examples_epilog(EXAMPLES[command.name or ""])
     taken = {flag for param in command.params for flag in param.opts}
     for flags, help_text in GLOBAL_FLAGS:
         if not taken.intersection(flags):  # global flags work after the subcommand too

@@ -275,3 +275,65 @@ def test_iam_policy_offline_makes_no_aws_call(
     assert "arn:aws:route53:::hostedzone/Z0123456789ABC" in pinned.stdout
     assert "(example.com)" in pinned.stderr
     assert "retrying" not in pinned.stderr and "cannot look up" not in pinned.stderr
+
+
+# --- 8. help texts match each command's flags, and end with examples -----------------------
+
+
+def _commands() -> dict[str, Any]:
+    from geoproxy.cli.app import cli
+
+    return dict(cli.commands)
+
+
+@pytest.mark.parametrize("name", ["", *sorted(_commands())])
+def test_every_help_ends_with_one_or_two_examples_of_its_own_command(
+    run_cli: RunCli, name: str
+) -> None:
+    import shlex
+
+    result = run_cli(*([name] if name else []), "--help")
+    assert result.returncode == 0, result.stderr
+    lines = [line.strip() for line in result.stdout.rstrip().splitlines()]
+    marker = len(lines) - 1 - lines[::-1].index("Examples:")
+    examples = [line for line in lines[marker + 1:] if line]
+    assert 1 <= len(examples) <= 2, examples
+    command = _commands().get(name)
+    for example in examples:
+        assert f"geoproxy {name}".strip() in example
+        if command is None:
+            continue
+        words = [w for w in shlex.split(example) if "=" not in w.split("-")[0]]
+        words = words[words.index(name) + 1:]
+        flags = {flag for param in command.params for flag in param.opts}
+        for word in words:
+            if word == ">":
+                break
+            if word.startswith("-"):
+                assert word in flags, f"{name}: its example uses {word}, which it lacks"
+
+
+def test_every_flag_a_help_text_names_is_one_the_command_has() -> None:
+    import re
+
+    from geoproxy.cli.app import cli
+
+    global_flags = {flag for param in cli.params for flag in param.opts}
+    for name, command in _commands().items():
+        flags = {flag for param in command.params for flag in param.opts} | global_flags
+        for param in command.params:
+            text = getattr(param, "help", None) or ""
+            # "--html" in a help; not "`plan --out`" (another command's flag, quoted)
+            text = re.sub(r"`[^`]*`", "", text)
+            for mentioned in re.findall(r"(?<![\w-])--[a-z][a-z-]*", text):
+                assert mentioned in flags, (
+                    f"`geoproxy {name}` {'/'.join(param.opts)}: help names {mentioned}, "
+                    "which the command lacks")
+
+
+def test_failover_timeout_and_routes_app_help_say_only_what_they_do(run_cli: RunCli) -> None:
+    failover = run_cli("failover", "--help").stdout
+    assert "--wait-deployed" not in failover
+    assert "--wait-deployed" in run_cli("apply", "--help").stdout
+    routes = run_cli("routes", "--help").stdout
+    assert "rphan" not in routes

@@ -46,7 +46,7 @@ def validate(policy_file: Path, output: str) -> int:
 @click.command()
 @policy_option
 @output_option
-@app_option
+@app_option(orphans=False)
 @map_options
 @reports_errors
 def routes(policy_file: Path, output: str, app_names: tuple[str, ...], html_file: Path | None,

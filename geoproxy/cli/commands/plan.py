@@ -77,7 +77,7 @@ def plan(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bo
 @policy_option
 @output_option
 @aws_options
-@write_options
+@write_options(wait_deployed=True)
 @click.option("--plan", "plan_option", type=click.Path(dir_okay=False, path_type=Path),
               default=None, metavar="PLANFILE",
               help="Apply exactly this saved plan (from `plan --out` or `failover --dry-run "
