@@ -123,7 +123,9 @@ def write_plan(changes: ChangeSet, aws: AwsSettings, document: dict[str, Any], *
         document.update(applied=True, **render.apply_result_json(result))
         render.emit_json(document)
     else:
-        render.apply_result_text(result)
+        planned = document.get("plan") if isinstance(document.get("plan"), dict) else document
+        summary = planned.get("summary") if isinstance(planned, dict) else None
+        render.apply_result_text(result, summary if isinstance(summary, dict) else None)
     return EXIT_OK
 
 

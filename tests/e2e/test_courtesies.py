@@ -337,3 +337,152 @@ def test_failover_timeout_and_routes_app_help_say_only_what_they_do(run_cli: Run
     assert "--wait-deployed" in run_cli("apply", "--help").stdout
     routes = run_cli("routes", "--help").stdout
     assert "rphan" not in routes
+
+
+# --- 9. JSON documents: format_version and kind; plan and apply count the same things -------
+
+
+def test_every_json_document_has_format_version_and_kind(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    import json
+
+    write_policy(tmp_path)
+    runs = {
+        "validate": run_cli("validate", "-o", "json"),
+        "routes": run_cli("routes", "-o", "json"),
+        "plan": run_cli("plan", "-o", "json"),
+        "apply": run_cli("apply", "--yes", "-o", "json"),
+        "status": run_cli("status", "-o", "json"),
+        "failover": run_cli("failover", "--from", "ap-southeast-1", "--to", "us-east-1",
+                            "--dry-run", "-o", "json"),
+    }
+    for kind, result in runs.items():
+        assert result.returncode == 0, (kind, result.stderr)
+        document = json.loads(result.stdout)
+        assert document["format_version"] == 1, kind
+        assert document["kind"] == kind
+        assert list(document)[:2] == ["format_version", "kind"]
+    change_id = json.loads(runs["apply"].stdout)["batches"][0]["change_id"]
+    waited = json.loads(run_cli("wait", change_id, "-o", "json").stdout)
+    assert (waited["format_version"], waited["kind"]) == (1, "wait")
+    # an error document too
+    (tmp_path / "routing.yaml").write_text("version: 1\n", encoding="utf-8")
+    failed = json.loads(run_cli("validate", "-o", "json").stdout)
+    assert (failed["format_version"], failed["kind"]) == (1, "validate")
+    assert "error" in failed
+    # an IAM policy is AWS's document: nothing added
+    write_policy(tmp_path)
+    iam = json.loads(run_cli("iam-policy", "--offline").stdout)
+    assert set(iam) == {"Version", "Statement"}
+
+
+def test_plan_and_apply_count_the_same_things(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    from tests.conftest import EXAMPLE_POLICY
+
+    write_policy(tmp_path)
+    assert run_cli("apply", "--yes").returncode == 0
+    write_policy(tmp_path, EXAMPLE_POLICY.replace("shop-euw1-456", "shop-euw1-999"))
+    planned = run_cli("plan")
+    applied = run_cli("apply", "--yes")
+    assert applied.returncode == 0, applied.stderr
+    import re
+
+    update = re.search(r"Plan: (\d+) to create, (\d+) to update, (\d+) to delete",
+                       planned.stdout)
+    assert update is not None, planned.stdout
+    created, updated, deleted = update.groups()
+    assert (f"Applied: {created} created, {updated} updated, {deleted} deleted, as planned"
+            in applied.stdout)
+    actions = re.search(r"\((\d+) Route 53 record change\(s\) in 1 batch", applied.stdout)
+    assert actions is not None, applied.stdout
+    assert f"{actions.group(1)} Route 53 record change(s)" in applied.stderr  # Submitted ...
+
+
+# --- 10. narrow terminals -------------------------------------------------------------------
+
+
+def run_on_narrow_terminal(aws: Any, cwd: Path, *args: str, columns: int = 60
+                           ) -> tuple[int, str]:
+    """The CLI with stdout and stderr a pseudo-terminal `columns` wide; (code, output)."""
+    import fcntl
+    import re
+    import select
+    import struct
+    import termios
+
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    environment = _environment(aws)
+    environment.pop("COLUMNS", None)
+    process = subprocess.Popen([sys.executable, "-m", "geoproxy", *args], cwd=cwd,
+                               env=environment, stdin=terminal, stdout=terminal,
+                               stderr=terminal)
+    os.close(terminal)
+    output = b""
+    try:
+        while select.select([controller], [], [], 60)[0]:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # the terminal closed: the CLI is done
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        os.close(controller)
+    code = process.wait(timeout=60)
+    text = output.decode(errors="replace").replace("\r\n", "\n")
+    return code, re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+
+
+def test_a_narrow_terminal_never_cuts_a_region_name(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    import re
+
+    from geoproxy.policy.catalog import Catalog
+
+    regions = Catalog.load().default_sources()  # the 34 source regions the example routes
+    write_policy(tmp_path)
+    assert run_cli("apply", "--yes").returncode == 0
+    for command in ("routes", "status"):
+        code, output = run_on_narrow_terminal(aws, tmp_path, command)
+        assert code == 0, output
+        assert not re.search(r"\b[a-z]{2}-[a-z]*…", output), output  # "ap-southeas…"
+        for region in ("ap-southeast-1", "ap-northeast-1", "eu-central-1", "af-south-1"):
+            assert region in output, (command, output)
+        for region in regions:
+            assert region in output, (command, region)
+
+
+# --- 11. policy errors in geoproxy's words --------------------------------------------------
+
+PYDANTIC_PHRASES = ("Input should", "should be a valid", "List should", "String should",
+                    "Value should", "after validation", "Field required", "pydantic")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("version: 1\napplications: 3\n", "applications: expected a list (`[a, b]` or `- a` "
+                                      "lines), got 3"),
+    ("version: 1\napplications: []\n", "applications: needs at least 1 item(s), has 0"),
+    ("version: 1\napplications:\n  - name: shop\n    zone: example.com\n"
+     "    record: origin.example.com\n    pops: [us-east-1]\n",
+     "pops: expected a mapping (`key: value` lines), got a list"),
+    ("version: one\napplications: []\n", "version: "),
+])
+def test_policy_errors_are_in_geoproxys_words(
+    run_cli: RunCli, tmp_path: Path, text: str, expected: str
+) -> None:
+    import json
+
+    write_policy(tmp_path, text)
+    result = run_cli("validate")
+    assert result.returncode == 1
+    assert expected in result.stderr, result.stderr
+    as_json = run_cli("validate", "-o", "json")
+    for output in (result.stderr, json.dumps(json.loads(as_json.stdout))):
+        for phrase in PYDANTIC_PHRASES:
+            assert phrase not in output, output

@@ -48,5 +48,5 @@ def iam_policy(policy_file: Path, aws: AwsSettings, read_only: bool, prune: bool
     result = compute_iam_policy(compiled, aws, account_id=_account(account_id),
                                 read_only=read_only, prune=prune, offline=offline)
     render.warnings(compiled.warnings + result.warnings)
-    render.emit_json(result.document)
+    render.emit_json(result.document, envelope=False)  # AWS's shape, nothing added
     return EXIT_OK
