@@ -22,7 +22,10 @@ render = LazyModule("geoproxy.cli.render")
 @click.option("-q", "--quiet", is_flag=True,
               help="No warnings and no progress display (errors, change ids, retries and "
                    "what landed are still printed).")
-def cli(debug: bool, quiet: bool) -> None:
+@click.option("-v", "--verbose", is_flag=True,
+              help="Say one-time notes (the latency table's source and gaps) on every run, "
+                   "not once per policy.")
+def cli(debug: bool, quiet: bool, verbose: bool) -> None:
     """Route one CloudFront origin name to regional PoPs with Route 53 latency records.
 
     Exit codes: 0 success (no changes); 1 error (nothing was written unless the message says
@@ -33,6 +36,10 @@ def cli(debug: bool, quiet: bool) -> None:
     from geoproxy.cli.options import check_numeric_environment
 
     check_numeric_environment()
+    if verbose:
+        import geoproxy.cli.notes as notes
+
+        notes.VERBOSE = True
     if quiet:
         import geoproxy.cli.render as loaded  # the module itself, not the lazy stand-in
 
@@ -47,6 +54,10 @@ def _global_flag(ctx: click.Context, param: click.Parameter, value: bool) -> boo
             import geoproxy.cli.render as loaded
 
             loaded.QUIET = True
+        if param.name == "verbose":
+            import geoproxy.cli.notes as notes
+
+            notes.VERBOSE = True
     return value
 
 
@@ -80,6 +91,8 @@ GLOBAL_FLAGS = (
     (("--debug",), "Show tracebacks for errors (the same as `geoproxy --debug ...`)."),
     (("-q", "--quiet"), "No warnings and no progress display (the same as `geoproxy --quiet "
                         "...`)."),
+    (("-v", "--verbose"), "One-time notes on every run (the same as `geoproxy --verbose "
+                          "...`)."),
 )
 
 for command in (check.init, check.validate, check.routes, plan.plan, plan.apply, dr.failover,

@@ -8,6 +8,7 @@ import os
 import pty
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -60,6 +61,9 @@ def run_cli(aws: Any, tmp_path: Path) -> RunCli:
         environment.update({"GEOPROXY_POLL_INTERVAL": "0.01", "NO_COLOR": "1",
                             "COLUMNS": "200", "GEOPROXY_RETRY_BASE_DELAY": "0.01",
                             "GEOPROXY_RETRY_DEADLINE": "5"})
+        # One-time notes are said once per policy (cli/notes.py): a cache of its own for
+        # every run keeps them said, unless a test of that cache passes its own.
+        environment["GEOPROXY_CACHE_DIR"] = tempfile.mkdtemp(prefix="cache-", dir=tmp_path)
         environment.update(env or {})
         run_ = check.before(args)
         result = subprocess.run(

@@ -486,3 +486,35 @@ def test_policy_errors_are_in_geoproxys_words(
     for output in (result.stderr, json.dumps(json.loads(as_json.stdout))):
         for phrase in PYDANTIC_PHRASES:
             assert phrase not in output, output
+
+
+# --- 12. one-time notes -------------------------------------------------------------------
+
+
+def test_the_latency_table_notes_are_said_once_per_policy(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    from tests.conftest import EXAMPLE_POLICY
+
+    cache = {"GEOPROXY_CACHE_DIR": str(tmp_path / "user-cache")}
+    write_policy(tmp_path)
+    first = run_cli("routes", env=cache)
+    assert "no round trip" in first.stderr and "nearest by round trip" in first.stderr
+    again = run_cli("routes", env=cache)
+    assert again.returncode == 0
+    assert "no round trip" not in again.stderr and "nearest by round trip" not in again.stderr
+    assert "no round trip" not in run_cli("validate", env=cache).stderr  # said already
+    # --verbose (before or after the command) says them every run
+    for verbose in (("--verbose", "routes"), ("routes", "-v")):
+        said = run_cli(*verbose, env=cache).stderr
+        assert "no round trip" in said and "nearest by round trip" in said
+    # an edited policy is a new policy: said once more
+    write_policy(tmp_path, EXAMPLE_POLICY + "# edited\n")
+    assert "no round trip" in run_cli("validate", env=cache).stderr
+    assert "no round trip" not in run_cli("validate", env=cache).stderr
+    # JSON output always carries them
+    import json
+
+    assert json.loads(run_cli("routes", "-o", "json", env=cache).stdout)["warnings"]
+    # the cache lives where GEOPROXY_CACHE_DIR says
+    assert list((tmp_path / "user-cache" / "notes").glob("*.json"))

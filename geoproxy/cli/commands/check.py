@@ -36,7 +36,10 @@ def validate(policy_file: Path, output: str) -> int:
                           "applications": [app.name for app in compiled.loaded.policy.applications],
                           "warnings": [*compiled.warnings, *compiled.routing.latency_gaps]})
     else:
-        render.warnings([*compiled.warnings, *compiled.routing.latency_gaps])
+        from geoproxy.cli.notes import unsaid
+
+        gaps = unsaid(compiled.loaded.sha256, compiled.routing.latency_gaps)
+        render.warnings([*compiled.warnings, *gaps])
         apps = len(compiled.loaded.policy.applications)
         routes = sum(len(routing.routes) for routing in compiled.routing.applications)
         render.stdout.print(f"{policy_file}: valid ({apps} application(s), {routes} routes).")
@@ -70,10 +73,17 @@ def routes(policy_file: Path, output: str, app_names: tuple[str, ...], html_file
     if output == "json":
         render.emit_json(render.routes_json(compiled))
     else:
-        render.warnings([*compiled.warnings, *compiled.routing.latency_gaps])
+        from geoproxy.cli.notes import unsaid
+
+        source = (f"nearest by round trip: {compiled.routing.latency_source}"
+                  if compiled.routing.latency_source else None)
+        fresh = unsaid(compiled.loaded.sha256,
+                       [*compiled.routing.latency_gaps, *([source] if source else [])])
+        render.warnings([*compiled.warnings,
+                         *(gap for gap in compiled.routing.latency_gaps if gap in fresh)])
         render.routes_table(compiled)
-        if compiled.routing.latency_source:
-            render.stderr.print(f"nearest by round trip: {compiled.routing.latency_source}")
+        if source in fresh:
+            render.stderr.print(source)
     if maps:
         document = map_panels.routes_document(compiled, policy_file)
         for line in render_map.write_maps(document, html_file, svg_file):
