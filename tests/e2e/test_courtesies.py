@@ -518,3 +518,30 @@ def test_the_latency_table_notes_are_said_once_per_policy(
     assert json.loads(run_cli("routes", "-o", "json", env=cache).stdout)["warnings"]
     # the cache lives where GEOPROXY_CACHE_DIR says
     assert list((tmp_path / "user-cache" / "notes").glob("*.json"))
+
+
+# --- 13. init's starter shows every major key; PoP is defined first -----------------------
+
+
+def test_init_writes_a_starter_that_shows_every_major_key_commented(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    import re
+
+    result = run_cli("init")
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "routing.yaml").read_text(encoding="utf-8")
+    for key in ("owner", "failover_to", "cloudfront", "viewer_countries"):
+        assert re.search(rf"^\s*#.*\b{key}\b", text, re.MULTILINE), key
+        assert not re.search(rf"^\s*{key}:", text, re.MULTILINE), key  # commented, not set
+    assert "A PoP: " in text
+    assert run_cli("validate").returncode == 0  # the starter is valid as written
+
+
+def test_the_readme_and_the_docs_define_pop_in_their_first_lines() -> None:
+    from tests.conftest import REPO
+
+    for page in (REPO / "README.md", REPO / "docs" / "index.md"):
+        first = "\n".join(page.read_text(encoding="utf-8").splitlines()[:20])
+        assert "PoP (" in first or "PoP**" in first or "A PoP" in first, page
+        assert "not a CloudFront edge location" in first, page
