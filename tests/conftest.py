@@ -7,9 +7,15 @@ Each level has its own conftest.py: `unit/` (fixture names and ids of the pure t
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 pytest_plugins = ["tests.strictaws.fixtures"]
+
+# geoproxy's user cache (one-time notes, cli/notes.py) never in the home of whoever runs the
+# tests; run_cli gives each run a fresh one of its own.
+os.environ.setdefault("GEOPROXY_CACHE_DIR", tempfile.mkdtemp(prefix="geoproxy-test-cache-"))
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_POLICY = (REPO / "routing.yaml").read_text(encoding="utf-8")

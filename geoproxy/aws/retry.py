@@ -168,6 +168,62 @@ class Attempts:
         policy.sleep(delay)
 
 
+# Headers AWS puts on every answer, errors included; an answer with none of them and no
+# AWS-shaped error code came from something else (a proxy, a web server, a wrong port).
+_AWS_HEADERS = ("x-amzn-requestid", "x-amz-request-id", "x-amz-id-2", "x-amzn-errortype")
+
+
+def not_aws(error: BaseException) -> str | None:
+    """What answered, when an error response is not AWS's: `HTTP 404 (text/html, server
+    nginx)`; None for AWS's own answers and for failures without an answer."""
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):
+        return None
+    metadata = response.get("ResponseMetadata", {})
+    headers = {str(k).lower(): str(v) for k, v in (metadata.get("HTTPHeaders") or {}).items()}
+    if any(header in headers for header in _AWS_HEADERS):
+        return None
+    code = error_code(error)
+    if code and not code.isdigit() and code != "Unknown":
+        return None  # an AWS-shaped error body: an emulator that sends no request id
+    status = metadata.get("HTTPStatusCode") or "?"
+    about = [headers[h] for h in ("content-type",) if h in headers]
+    about += [f"server {headers['server']}"] if "server" in headers else []
+    return f"HTTP {status}" + (f" ({', '.join(about)})" if about else "")
+
+
+def unreachable(error: BaseException) -> str | None:
+    """Why no connection was made (refused, unknown host, connect timeout), else None."""
+    import botocore.exceptions as bx
+
+    if isinstance(error, bx.ConnectTimeoutError):
+        return "the connection timed out"
+    if not isinstance(error, bx.EndpointConnectionError):
+        return None
+    cause = error.kwargs.get("error")
+    text = str(cause or error)
+    if type(cause).__name__ == "NameResolutionError" or "Name or service not known" in text \
+            or "nodename nor servname" in text:
+        return "the host name does not resolve"
+    if "refused" in text.lower():
+        return "the connection was refused"
+    return f"no connection ({text})"
+
+
+class EndpointProblem(Exception):
+    """Nothing usable answers at the endpoint: raised at once (one retry at most) instead
+    of retrying to the deadline. `answered` says what answered, or why nothing did."""
+
+    def __init__(self, operation: str, endpoint: str, answered: str, *, source: str | None,
+                 reachable: bool) -> None:
+        super().__init__(answered)
+        self.operation = operation
+        self.endpoint = endpoint
+        self.answered = answered
+        self.source = source
+        self.reachable = reachable
+
+
 # Methods of a boto3 client that are not API calls.
 _NOT_CALLS = frozenset({"exceptions", "meta", "get_paginator", "can_paginate", "get_waiter",
                         "close"})
@@ -179,10 +235,14 @@ class RetryingClient:
     idempotent (a health check's CallerReference, tags, a delete whose absence is fine).
     ChangeResourceRecordSets never goes through here: see `execute`."""
 
-    def __init__(self, client: Any, policy: RetryPolicy, operation_names: dict[str, str]):
+    def __init__(self, client: Any, policy: RetryPolicy, operation_names: dict[str, str],
+                 endpoint_source: str | None = None):
         self._client = client
         self._policy = policy
         self._operation_names = operation_names
+        # Where an explicit endpoint came from (--endpoint-url, AWS_ENDPOINT_URL); None for
+        # AWS's own endpoints, where the retry deadline holds for connections too.
+        self._endpoint_source = endpoint_source
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._client, name)
@@ -191,13 +251,31 @@ class RetryingClient:
 
         @functools.wraps(attribute)
         def call(**kwargs: Any) -> Any:
-            attempts = self._policy.start(self._operation_names.get(name, name))
+            operation = self._operation_names.get(name, name)
+            attempts = self._policy.start(operation)
             while True:
                 try:
                     return attribute(**kwargs)
                 except Exception as error:
-                    if classify(error) is Verdict.FINAL:
+                    verdict = classify(error)
+                    problem = self._fails_fast(error)
+                    if problem is not None and (verdict is Verdict.FINAL or attempts.made >= 2):
+                        answered, reachable = problem
+                        raise EndpointProblem(operation, str(self._client.meta.endpoint_url),
+                                              answered, source=self._endpoint_source,
+                                              reachable=reachable) from None
+                    if verdict is Verdict.FINAL:
                         raise
                     attempts.wait(error)
 
         return call
+
+    def _fails_fast(self, error: BaseException) -> tuple[str, bool] | None:
+        """(what answered, whether anything did) when retrying to the deadline is no use: a
+        non-AWS answer anywhere, or no connection at an endpoint the user gave."""
+        answered = not_aws(error)
+        if answered is not None:
+            return answered, True
+        if self._endpoint_source is not None and (why := unreachable(error)) is not None:
+            return why, False
+        return None

@@ -15,6 +15,7 @@ from typing import Any
 from geoproxy import __version__
 from geoproxy.aws.ratelimit import Route53Limiter
 from geoproxy.aws.retry import (
+    EndpointProblem,
     GaveUp,
     RetryingClient,
     RetryNotice,
@@ -57,8 +58,18 @@ class AwsSettings:
         if key not in self._clients:
             raw = self._make_client(service, botocore_retries=True)
             self._clients[key] = RetryingClient(raw, self.retry_policy,
-                                                dict(raw.meta.method_to_api_mapping))
+                                                dict(raw.meta.method_to_api_mapping),
+                                                endpoint_source=self.endpoint_source(service))
         return self._clients[key]
+
+    def endpoint_source(self, service: str) -> str | None:
+        """Where an explicitly chosen endpoint comes from, None for AWS's own endpoints."""
+        if self.endpoint_url:
+            return "--endpoint-url"
+        for variable in (f"AWS_ENDPOINT_URL_{service.upper()}", "AWS_ENDPOINT_URL"):
+            if os.environ.get(variable):
+                return variable
+        return None
 
     def has_credentials(self) -> bool:
         """Whether the credential chain finds any, without a call to AWS."""
@@ -177,6 +188,8 @@ def aws_errors(action: str) -> Iterator[None]:
 
     try:
         yield
+    except EndpointProblem as problem:
+        raise endpoint_error(action, problem) from None
     except GaveUp as gave_up:
         error = translate(action, gave_up.error)
         error.message += (f" (on every one of {gave_up.attempts} attempts in "
@@ -190,9 +203,29 @@ def aws_errors(action: str) -> Iterator[None]:
         raise translate(action, error) from None
 
 
+def endpoint_error(action: str, problem: EndpointProblem) -> AwsError:
+    """Nothing usable at the endpoint: say which endpoint, and what answered there."""
+    where = f" (from {problem.source})" if problem.source else ""
+    endpoint = printable(problem.endpoint)
+    if problem.reachable:
+        message = (f"cannot {action}: {endpoint}{where} answered {printable(problem.answered)}"
+                   f" to {problem.operation}, which is not an AWS answer")
+        hint = ("point --endpoint-url (or AWS_ENDPOINT_URL) at an AWS API or an emulator "
+                "such as moto, or check the proxy between here and AWS")
+    else:
+        message = (f"cannot {action}: AWS endpoint unreachable: nothing answers at "
+                   f"{endpoint}{where}: "
+                   f"{printable(problem.answered)}")
+        hint = ("check the URL and that the emulator is running; geoproxy retries an "
+                "explicitly given endpoint only once")
+    return AwsError(message, hint=hint)
+
+
 def translate(action: str, error: BaseException) -> AwsError:
     import botocore.exceptions as bx
 
+    if isinstance(error, EndpointProblem):
+        return endpoint_error(action, error)
     if isinstance(error, bx.NoCredentialsError):
         return AwsError(f"cannot {action}: no AWS credentials found",
                         hint="configure credentials (environment, profile, SSO) or pass "

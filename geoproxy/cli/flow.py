@@ -64,8 +64,10 @@ def confirm(yes: bool, question: str, what: str) -> None:
                            hint="pass --yes to run non-interactively")
     try:
         confirmed = click.confirm(question, default=False, err=True)
-    except click.exceptions.Abort:
-        confirmed = False
+    except click.exceptions.Abort as abort:
+        if isinstance(abort.__context__, KeyboardInterrupt):
+            raise KeyboardInterrupt from None  # Ctrl-C at the prompt: 130, as anywhere
+        confirmed = False  # end of input (Ctrl-D): a "no"
     if not confirmed:
         raise RefusedError(f"{what} cancelled; nothing was written")
 
@@ -105,7 +107,9 @@ def write_plan(changes: ChangeSet, aws: AwsSettings, document: dict[str, Any], *
         document.update(applied=True, **render.apply_result_json(result))
         render.emit_json(document)
     else:
-        render.apply_result_text(result)
+        planned = document.get("plan") if isinstance(document.get("plan"), dict) else document
+        summary = planned.get("summary") if isinstance(planned, dict) else None
+        render.apply_result_text(result, summary if isinstance(summary, dict) else None)
     return EXIT_OK
 
 

@@ -7,7 +7,7 @@ import math
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 import click
 
@@ -181,29 +181,49 @@ def reports_errors(func: F) -> F:
 
 
 
-def write_options(func: F) -> F:
-    func = click.option("--audit-log", type=click.Path(dir_okay=False, path_type=Path),
-                        default=None, envvar="GEOPROXY_AUDIT_LOG",
-                        help="Append one JSON line per write to this file "
-                             "(default: GEOPROXY_AUDIT_LOG).")(func)
-    func = click.option("--timeout", type=Seconds(MAX_TIMEOUT_S), default=DEFAULT_TIMEOUT_S,
-                        show_default=True, metavar="SECONDS",
-                        help="How long to wait for INSYNC (and, with --wait-deployed, for "
-                             "CloudFront), counted from when Route 53 accepts the change."
-                        )(func)
-    func = click.option("--no-wait", is_flag=True,
-                        help="Do not wait for Route 53 to report INSYNC.")(func)
-    return click.option("--yes", "-y", is_flag=True,
-                        help="Do not ask for confirmation.")(func)
+@overload
+def write_options(func: F) -> F: ...
+@overload
+def write_options(func: None = None, *, wait_deployed: bool = False) -> Callable[[F], F]: ...
+def write_options(func: F | None = None, *, wait_deployed: bool = False) -> F | Callable[[F], F]:
+    """--yes, --no-wait, --timeout and --audit-log. `@write_options(wait_deployed=True)` for
+    a command that also has --wait-deployed, which --timeout's help then mentions."""
+    timeout_help = ("How long to wait for INSYNC (and, with --wait-deployed, for CloudFront), "
+                    "counted from when Route 53 accepts the change." if wait_deployed else
+                    "How long to wait for INSYNC, counted from when Route 53 accepts the "
+                    "change.")
+
+    def decorate(func: F) -> F:
+        func = click.option("--audit-log", type=click.Path(dir_okay=False, path_type=Path),
+                            default=None, envvar="GEOPROXY_AUDIT_LOG",
+                            help="Append one JSON line per write to this file "
+                                 "(default: GEOPROXY_AUDIT_LOG).")(func)
+        func = click.option("--timeout", type=Seconds(MAX_TIMEOUT_S), default=DEFAULT_TIMEOUT_S,
+                            show_default=True, metavar="SECONDS", help=timeout_help)(func)
+        func = click.option("--no-wait", is_flag=True,
+                            help="Do not wait for Route 53 to report INSYNC.")(func)
+        return click.option("--yes", "-y", is_flag=True,
+                            help="Do not ask for confirmation.")(func)
+
+    return decorate(func) if func is not None else decorate
 
 
-def overwrite_option(func: F) -> F:
+@overload
+def overwrite_option(func: F) -> F: ...
+@overload
+def overwrite_option(func: None = None, *, replaces: str = "--out") -> Callable[[F], F]: ...
+def overwrite_option(func: F | None = None, *, replaces: str = "--out") -> F | Callable[[F], F]:
     """--overwrite (pinned): the one way to let --html, --svg or --out replace a file that
-    geoproxy did not write. --force keeps its one meaning, the mass-deletion guard."""
-    return click.option(
-        "--overwrite", is_flag=True,
-        help="Let --html, --svg or --out replace an existing file geoproxy did not write "
-             "(never a file this run reads).")(func)
+    geoproxy did not write. --force keeps its one meaning, the mass-deletion guard.
+    `replaces` names the command's own file flags, which its help lists."""
+
+    def decorate(func: F) -> F:
+        return click.option(
+            "--overwrite", is_flag=True,
+            help=f"Let {replaces} replace an existing file geoproxy did not write "
+                 "(never a file this run reads).")(func)
+
+    return decorate(func) if func is not None else decorate
 
 
 def dry_run_options(func: F) -> F:
@@ -217,16 +237,27 @@ def dry_run_options(func: F) -> F:
                         help="Show what would change; write nothing.")(func)
 
 
-def app_option(func: F) -> F:
-    """--app NAME (repeatable): scope a command to some of the policy's applications."""
-    return click.option("--app", "app_names", multiple=True, metavar="NAME",
-                        help="Only these applications (repeatable; default: all). Orphans "
-                             "are looked for only without it.")(func)
+@overload
+def app_option(func: F) -> F: ...
+@overload
+def app_option(func: None = None, *, orphans: bool = True) -> Callable[[F], F]: ...
+def app_option(func: F | None = None, *, orphans: bool = True) -> F | Callable[[F], F]:
+    """--app NAME (repeatable): scope a command to some of the policy's applications.
+    `@app_option(orphans=False)` for a command that never looks for orphans."""
+    help_text = "Only these applications (repeatable; default: all)."
+    if orphans:
+        help_text += " Orphans are looked for only without it."
+
+    def decorate(func: F) -> F:
+        return click.option("--app", "app_names", multiple=True, metavar="NAME",
+                            help=help_text)(func)
+
+    return decorate(func) if func is not None else decorate
 
 
 def map_options(func: F) -> F:
     """--html FILE and --svg FILE: also draw the routes on a world map (pinned names)."""
-    func = overwrite_option(func)
+    func = overwrite_option(replaces="--html or --svg")(func)
     func = click.option(
         "--svg", "svg_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
         metavar="FILE", help="The same map as an SVG file (with or without --html).",

@@ -63,9 +63,25 @@ stdout: Console = CleanConsole(highlight=False, soft_wrap=True)
 stderr = CleanConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
-def emit_json(document: dict[str, Any]) -> None:
+JSON_FORMAT_VERSION = 1  # of the documents `-o json` prints; bumped when a field goes
+
+
+def emit_json(document: dict[str, Any], *, envelope: bool = True) -> None:
+    """One JSON document on stdout. Every geoproxy document starts with `format_version`
+    and `kind` (the command that made it); `envelope=False` for documents in someone
+    else's format (an IAM policy), which must hold only their own keys."""
+    if envelope:
+        document = {"format_version": document.get("format_version", JSON_FORMAT_VERSION),
+                    "kind": document.get("kind", _command_name()), **document}
     sys.stdout.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
     sys.stdout.flush()
+
+
+def _command_name() -> str:
+    import click
+
+    context = click.get_current_context(silent=True)
+    return (context.info_name or "geoproxy") if context is not None else "geoproxy"
 
 
 # `geoproxy --quiet`: no warnings and no progress display; never silences errors, change
@@ -96,11 +112,11 @@ def submitted(batch: SubmittedBatch) -> None:
     """Said the moment Route 53 takes a batch: if the run dies later, the id is in the log."""
     if batch.response_lost:
         stderr.print(f"Change in zone {batch.zone_id} landed ({batch.record_changes} "
-                     "change(s)), but Route 53's answer was lost, so its change id is unknown; "
-                     "the records were read back and are live.")
+                     "Route 53 record change(s)), but Route 53's answer was lost, so its "
+                     "change id is unknown; the records were read back and are live.")
     else:
         stderr.print(f"Submitted change {batch.change_id} in zone {batch.zone_id} "
-                     f"({batch.record_changes} change(s)).")
+                     f"({batch.record_changes} Route 53 record change(s)).")
 
 
 def error(failure: GeoproxyError) -> None:
@@ -166,15 +182,20 @@ RICH_TABLE_ROWS = 200
 
 
 def print_table(headers: list[str], rows: list[list[str]],
-                styles: list[list[str]] | None = None) -> None:
+                styles: list[list[str]] | None = None, whole: tuple[int, ...] = ()) -> None:
     """A table without borders: rich (with `styles`, per cell) on a terminal for a
     screenful, else one line per row, columns two spaces apart, no trailing spaces. A cell
-    is one line: any control character in it (a newline too) is replaced."""
+    is one line: any control character in it (a newline too) is replaced. The columns in
+    `whole` (region names) are never cut or wrapped on a narrow terminal: the others wrap."""
     rows = [[printable(cell) for cell in row] for row in rows]
     if stdout.is_terminal and len(rows) <= RICH_TABLE_ROWS:
         table = Table(box=None, header_style="bold", pad_edge=False)
-        for header in headers:
-            table.add_column(header)
+        for index, header in enumerate(headers):
+            if index in whole:
+                width = max([*(len(row[index]) for row in rows), 1])
+                table.add_column(header, no_wrap=True, min_width=width, overflow="fold")
+            else:
+                table.add_column(header)
         for index, row in enumerate(rows):
             row_styles = styles[index] if styles else [""] * len(row)
             table.add_row(*(Text(cell, style=style) for cell, style in zip(row, row_styles,
@@ -197,7 +218,7 @@ def routes_table(compiled: Compiled) -> None:
                          ", ".join(route.compliance) or "-"])
             styles.append(["", "", "", "", "cyan" if route.reason == "forced" else "", ""])
     print_table(["application", "source region", "", "PoP", "why", "compliance"], rows,
-                styles)
+                styles, whole=(1, 3))
 
 
 # --- plans -----------------------------------------------------------------------------------
@@ -289,14 +310,26 @@ def apply_result_json(result: ApplyResult) -> dict[str, Any]:
     }
 
 
-def apply_result_text(result: ApplyResult) -> None:
+def applied_summary(summary: dict[str, Any], result: ApplyResult) -> str:
+    """What landed, counted as the plan counts it ("4 to update" -> "4 updated"), beside
+    the Route 53 record changes that carried it (an update may take a DELETE and a CREATE)."""
+    actions = sum(batch.record_changes for batch in result.batches)
+    return (f"Applied: {summary.get('create', 0)} created, {summary.get('update', 0)} "
+            f"updated, {summary.get('delete', 0)} deleted, as planned ({actions} Route 53 "
+            f"record change(s) in {len(result.batches)} batch(es)).")
+
+
+def apply_result_text(result: ApplyResult, summary: dict[str, Any] | None = None) -> None:
     for batch in result.batches:
         if batch.response_lost:
-            stdout.print(f"Change in zone {batch.zone_id}: {batch.record_changes} change(s), "
-                         "applied (response lost: no change id, INSYNC not confirmed)")
+            stdout.print(f"Change in zone {batch.zone_id}: {batch.record_changes} Route 53 "
+                         "record change(s), applied (response lost: no change id, INSYNC "
+                         "not confirmed)")
             continue
         stdout.print(f"Change {batch.change_id} in zone {batch.zone_id}: "
-                     f"{batch.record_changes} change(s), {batch.status}")
+                     f"{batch.record_changes} Route 53 record change(s), {batch.status}")
+    if summary is not None and result.batches:
+        stdout.print(applied_summary(summary, result))
     for name in sorted(result.functions_published):
         stdout.print(f"Edge function {name} published (LIVE).")
     for distribution_id in sorted(result.distributions_updated):

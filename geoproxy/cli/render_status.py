@@ -78,7 +78,7 @@ def status_text(statuses: list[AppStatus]) -> None:
                          region.detail or (f"failover {via}" if region.failovers else "")])
             styles.append(["", "", "", "", STATE_STYLES[region.state], ""])
         print_table(["type", "source region", "live", "policy", "state", "detail"], rows,
-                    styles)
+                    styles, whole=(1, 2, 3))
         for extra in status.extra:
             stdout.print(Text(f"  extra record of geoproxy's, not in the policy: {extra}",
                               style="yellow"))

@@ -10,10 +10,11 @@ from geoproxy.pipeline.compiled import Compiled
 
 def compute_iam_policy(compiled: Compiled, aws: AwsSettings, *, account_id: str | None,
                        read_only: bool, prune: bool,
-                       prune_names: tuple[str, ...] = ()) -> IamPolicy:
+                       prune_names: tuple[str, ...] = (), offline: bool = False) -> IamPolicy:
     """The IAM policy for this policy file. Zone ids the policy does not give, and the
     account id when not given, are looked up only when credentials are at hand (STS needs
-    no permission; the zone lookup needs ListHostedZonesByName); otherwise wildcards."""
+    no permission; the zone lookup needs ListHostedZonesByName); otherwise wildcards.
+    `offline`: no AWS call at all (a first policy, before any credentials exist)."""
     from geoproxy.aws.live import Route53Reader
     from geoproxy.aws.session import caller_identity
 
@@ -21,7 +22,12 @@ def compute_iam_policy(compiled: Compiled, aws: AwsSettings, *, account_id: str 
     zone_ids: dict[str, str] = {}
     notes: list[str] = []
     missing = sorted({app.zone for app in apps if not app.zone_id})
-    if (missing or account_id is None) and aws.has_credentials():
+    if offline:
+        given = sorted({app.zone for app in apps if app.zone_id})
+        notes.append("--offline: no AWS call was made; hosted zone ids come from the policy's "
+                     f"`zone_id` ({', '.join(given) or 'none given'}), every other zone and an "
+                     "account not given with --account-id are wildcards")
+    elif (missing or account_id is None) and aws.has_credentials():
         if account_id is None:
             caller = caller_identity(aws)
             account_id = caller.arn.split(":")[4] if caller.arn else None
@@ -30,7 +36,10 @@ def compute_iam_policy(compiled: Compiled, aws: AwsSettings, *, account_id: str 
             try:
                 zone_ids[zone] = reader.zone(zone, None)[0]
             except GeoproxyError as error:
-                notes.append(f"cannot look up hosted zone {zone}: {error.message}")
+                prefix = f"cannot look up hosted zone {zone}"
+                # The error may say so itself already: the prefix once.
+                notes.append(error.message if error.message.startswith(prefix)
+                             else f"{prefix}: {error.message}")
     result = iam_policy(compiled.loaded.policy, zone_ids=zone_ids, account_id=account_id,
                         read_only=read_only, prune=prune, prune_names=prune_names)
     result.warnings[:0] = notes

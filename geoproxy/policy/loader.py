@@ -322,7 +322,7 @@ def _issues_from(error: ValidationError) -> list[Issue]:
             expected = _UNION_EXPECTATIONS[last]
             issues.append(Issue(path, f"expected {expected}, got {detail['input']!r}"))
             continue
-        message = detail["msg"].removeprefix("Value error, ")
+        message = _in_our_words(detail)
         if detail["type"] == "extra_forbidden" and path:
             key = last
             close = difflib.get_close_matches(key, _allowed_keys(path[:-1]), n=1)
@@ -336,6 +336,58 @@ def _issues_from(error: ValidationError) -> list[Issue]:
     return [issue for issue in issues
             if not (issue.message.startswith("required key")
                     and (issue.path[:-1], str(issue.path[-1])) in hinted)]
+
+
+# pydantic's phrasing ("Input should be a valid list") in geoproxy's words: what the key
+# expects, and what the file has instead.
+_EXPECTED = {
+    "list_type": "a list (`[a, b]` or `- a` lines)",
+    "dict_type": "a mapping (`key: value` lines)",
+    "model_type": "a mapping (`key: value` lines)",
+    "model_attributes_type": "a mapping (`key: value` lines)",
+    "string_type": "text",
+    "int_type": "a whole number", "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number", "float_parsing": "a number",
+    "bool_type": "true or false", "bool_parsing": "true or false",
+}
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (an empty value)"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _in_our_words(detail: Any) -> str:
+    """One validation problem as geoproxy says it, never in pydantic's phrasing."""
+    kind, message = detail["type"], str(detail["msg"]).removeprefix("Value error, ")
+    got = f", got {_shown(detail.get('input'))}"
+    if kind in _EXPECTED:
+        return f"expected {_EXPECTED[kind]}{got}"
+    context = detail.get("ctx") or {}
+    if kind == "literal_error":
+        return f"expected {context.get('expected', 'one of the allowed values')}{got}"
+    if kind in ("too_short", "too_long"):
+        bound = "at least" if kind == "too_short" else "at most"
+        size = context.get("min_length" if kind == "too_short" else "max_length")
+        return f"needs {bound} {size} item(s), has {context.get('actual_length', '?')}"
+    if kind in ("string_too_short", "string_too_long"):
+        bound = "at least" if kind == "string_too_short" else "at most"
+        size = context.get("min_length" if kind == "string_too_short" else "max_length")
+        return f"must be {bound} {size} character(s) long{got}"
+    if kind == "string_pattern_mismatch":
+        return f"expected text matching {context.get('pattern', 'the pattern')}{got}"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return message.replace("Input should be", "must be") + got
+    if message.startswith("Input should be "):
+        return "expected " + message.removeprefix("Input should be ") + got
+    return message.replace("Input ", "The value ")
 
 
 def _is_union_tag(part: str | int) -> bool:

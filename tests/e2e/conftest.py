@@ -38,7 +38,7 @@ RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture
-def run_cli(aws: Any, tmp_path: Path) -> RunCli:
+def run_cli(aws: Any, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> RunCli:
     """Run `python -m geoproxy ARGS` in a subprocess against the strict moto server.
 
     stdin is not a terminal (as in CI and scripts), and the environment carries only fake
@@ -60,6 +60,10 @@ def run_cli(aws: Any, tmp_path: Path) -> RunCli:
         environment.update({"GEOPROXY_POLL_INTERVAL": "0.01", "NO_COLOR": "1",
                             "COLUMNS": "200", "GEOPROXY_RETRY_BASE_DELAY": "0.01",
                             "GEOPROXY_RETRY_DEADLINE": "5"})
+        # One-time notes are said once per policy (cli/notes.py): a cache of its own for
+        # every run keeps them said, unless a test of that cache passes its own.
+        # (Outside tmp_path, the run's directory, which tests list.)
+        environment["GEOPROXY_CACHE_DIR"] = str(tmp_path_factory.mktemp("geoproxy-cache"))
         environment.update(env or {})
         run_ = check.before(args)
         result = subprocess.run(

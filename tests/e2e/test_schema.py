@@ -10,6 +10,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
+from geoproxy.cli.commands.check import starter_text
 from tests.conftest import EXAMPLE_POLICY, REPO
 from tests.e2e.conftest import DR_POLICY, RunCli
 
@@ -33,7 +34,7 @@ def test_init_writes_the_policy_and_its_schema_beside_it(run_cli: RunCli, tmp_pa
     result = run_cli("init")
     assert result.returncode == 0, result.stderr
     policy = (tmp_path / "routing.yaml").read_text(encoding="utf-8")
-    assert policy.startswith(MODELINE) and policy == EXAMPLE_POLICY
+    assert policy.startswith(MODELINE) and policy == starter_text(EXAMPLE_POLICY)
     written = (tmp_path / "routing.schema.json").read_text(encoding="utf-8")
     assert written == run_cli("schema").stdout
     assert "Wrote routing.schema.json" in result.stdout and result.stderr == ""
@@ -56,7 +57,7 @@ def test_init_leaves_a_schema_that_is_already_this_one(run_cli: RunCli, tmp_path
     before = schema.stat().st_mtime_ns
     result = run_cli("init", "-f", "second.yaml")
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "second.yaml").read_text(encoding="utf-8") == EXAMPLE_POLICY
+    assert (tmp_path / "second.yaml").read_text(encoding="utf-8") == starter_text(EXAMPLE_POLICY)
     assert schema.stat().st_mtime_ns == before
     assert "routing.schema.json" not in result.stdout + result.stderr
 
@@ -68,7 +69,7 @@ def test_init_never_overwrites_a_different_schema_and_says_how_to_refresh_it(
     result = run_cli("init")
     assert result.returncode == 0, result.stderr
     assert schema.read_text(encoding="utf-8") == '{"title": "mine"}\n'
-    assert (tmp_path / "routing.yaml").read_text(encoding="utf-8") == EXAMPLE_POLICY
+    assert (tmp_path / "routing.yaml").read_text(encoding="utf-8") == starter_text(EXAMPLE_POLICY)
     notes = [line for line in result.stderr.splitlines() if "routing.schema.json" in line]
     assert notes == ["Warning: left routing.schema.json as it is: it differs from this "
                      "geoproxy's schema; refresh it with `geoproxy schema > "

@@ -36,7 +36,10 @@ def validate(policy_file: Path, output: str) -> int:
                           "applications": [app.name for app in compiled.loaded.policy.applications],
                           "warnings": [*compiled.warnings, *compiled.routing.latency_gaps]})
     else:
-        render.warnings([*compiled.warnings, *compiled.routing.latency_gaps])
+        from geoproxy.cli.notes import unsaid
+
+        gaps = unsaid(compiled.loaded.sha256, compiled.routing.latency_gaps)
+        render.warnings([*compiled.warnings, *gaps])
         apps = len(compiled.loaded.policy.applications)
         routes = sum(len(routing.routes) for routing in compiled.routing.applications)
         render.stdout.print(f"{policy_file}: valid ({apps} application(s), {routes} routes).")
@@ -46,7 +49,7 @@ def validate(policy_file: Path, output: str) -> int:
 @click.command()
 @policy_option
 @output_option
-@app_option
+@app_option(orphans=False)
 @map_options
 @reports_errors
 def routes(policy_file: Path, output: str, app_names: tuple[str, ...], html_file: Path | None,
@@ -70,10 +73,17 @@ def routes(policy_file: Path, output: str, app_names: tuple[str, ...], html_file
     if output == "json":
         render.emit_json(render.routes_json(compiled))
     else:
-        render.warnings([*compiled.warnings, *compiled.routing.latency_gaps])
+        from geoproxy.cli.notes import unsaid
+
+        source = (f"nearest by round trip: {compiled.routing.latency_source}"
+                  if compiled.routing.latency_source else None)
+        fresh = unsaid(compiled.loaded.sha256,
+                       [*compiled.routing.latency_gaps, *([source] if source else [])])
+        render.warnings([*compiled.warnings,
+                         *(gap for gap in compiled.routing.latency_gaps if gap in fresh)])
         render.routes_table(compiled)
-        if compiled.routing.latency_source:
-            render.stderr.print(f"nearest by round trip: {compiled.routing.latency_source}")
+        if source in fresh:
+            render.stderr.print(source)
     if maps:
         document = map_panels.routes_document(compiled, policy_file)
         for line in render_map.write_maps(document, html_file, svg_file):
@@ -83,17 +93,47 @@ def routes(policy_file: Path, output: str, app_names: tuple[str, ...], html_file
 
 
 
+# What `init` adds to the documented example: every major key it does not use, commented
+# out where it goes, so a first policy shows what there is to set.
+_STARTER_KEYS = (
+    ("version: 1\n",
+     "# owner: team-shop   # whose records these are (default `default`); two\n"
+     "#                     # policies sharing a hosted zone need different owners\n"),
+    ("    pops:\n",
+     "      # A PoP: one of your regional deployments (a load balancer) that traffic\n"
+     "      # is routed to; `failover_to` names its partner for `geoproxy failover`:\n"
+     "      # eu-west-1: {target: ..., failover_to: us-east-1}\n"),
+    ("    evaluate_target_health: false\n",
+     "    # cloudfront:                      # the distribution in front of this origin name\n"
+     "    #   distribution_id: E2EXAMPLE123\n"
+     "    #   aliases: [shop.example.com]\n"),
+    ('        allowed_pops: ["eu-*"]\n',
+     "        # viewer_countries: [EU]     # also fence these viewers at the edge (needs\n"
+     "        #                            # `cloudfront`): a CloudFront Function\n"),
+)
+
+
+def starter_text(example: str) -> str:
+    """The example policy with the major keys it lacks shown commented, in place."""
+    for anchor, comment in _STARTER_KEYS:
+        if anchor in example:
+            example = example.replace(anchor, anchor + comment, 1)
+    return example
+
+
 @click.command()
 @click.option("-f", "--file", "policy_file", default="routing.yaml", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the starter policy.")
 @reports_errors
 def init(policy_file: Path) -> int:
-    """Write a commented starter routing.yaml (the documented example), and
+    """Write a commented starter routing.yaml (the documented example, with `owner`,
+    `failover_to`, `cloudfront` and `viewer_countries` shown commented), and
     routing.schema.json beside it for editors; never overwrites."""
     from importlib.resources import files
 
-    text = files("geoproxy").joinpath("examples/routing.yaml").read_text(encoding="utf-8")
+    text = starter_text(files("geoproxy").joinpath("examples/routing.yaml")
+                        .read_text(encoding="utf-8"))
     try:
         with policy_file.open("x", encoding="utf-8") as stream:
             stream.write(text)

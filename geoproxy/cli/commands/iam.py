@@ -37,9 +37,12 @@ def _account(value: str | None) -> str | None:
 @click.option("--account-id", metavar="ID", default=None,
               help="The account of the distributions and certificates (default: from STS "
                    "when credentials are at hand, else any account, with a warning).")
+@click.option("--offline", is_flag=True,
+              help="Make no AWS call: hosted zone ids from the policy's `zone_id`, else "
+                   "wildcards (stated on stderr); for a first policy, before credentials.")
 @reports_errors
 def iam_policy(policy_file: Path, aws: AwsSettings, read_only: bool, prune: bool,
-               prune_names: tuple[str, ...], account_id: str | None) -> int:
+               prune_names: tuple[str, ...], account_id: str | None, offline: bool) -> int:
     """Print an IAM policy document that allows exactly what geoproxy does with this policy.
 
     Scoped to the policy's hosted zones, record names and distributions; writes nothing.
@@ -50,7 +53,8 @@ def iam_policy(policy_file: Path, aws: AwsSettings, read_only: bool, prune: bool
         raise GeoproxyError("--prune-name needs --prune")
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     result = compute_iam_policy(compiled, aws, account_id=_account(account_id),
-                                read_only=read_only, prune=prune, prune_names=prune_names)
+                                read_only=read_only, prune=prune, prune_names=prune_names,
+                                offline=offline)
     render.warnings(compiled.warnings + result.warnings)
-    render.emit_json(result.document)
+    render.emit_json(result.document, envelope=False)  # AWS's shape, nothing added
     return EXIT_OK

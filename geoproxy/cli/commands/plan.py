@@ -80,7 +80,7 @@ def plan(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bo
 @policy_option
 @output_option
 @aws_options
-@write_options
+@write_options(wait_deployed=True)
 @click.option("--plan", "plan_option", type=click.Path(dir_okay=False, path_type=Path),
               default=None, metavar="PLANFILE",
               help="Apply exactly this saved plan (from `plan --out` or `failover --dry-run "
@@ -120,6 +120,13 @@ def apply(plan_argument: Path | None, policy_file: Path, output: str, aws: AwsSe
                 raise GeoproxyError(f"{flag} is decided when the plan is made, not when it "
                                     "is applied", hint=f"make the plan with `geoproxy plan "
                                                        f"{flag} --out PLANFILE`")
+        source = click.get_current_context().get_parameter_source("policy_file")
+        if source is not click.core.ParameterSource.DEFAULT or chosen_latency_table():
+            flag = "--latency-table" if chosen_latency_table() else "-f/--file"
+            raise GeoproxyError(f"{flag} cannot be used with a saved plan: the plan is "
+                                "applied exactly as made, and no policy is read",
+                                hint=f"drop {flag}, or run `geoproxy apply -f FILE` without "
+                                     "PLANFILE to plan and apply that policy")
         return flow.apply_saved(saved, aws, output=output, yes=yes, no_wait=no_wait,
                            audit_log=audit_log, timeout=timeout, wait_deployed=wait_deployed,
                            force=force)

@@ -103,3 +103,35 @@ def test_retrying_client_retries_transient_failures_and_passes_the_rest() -> Non
     with pytest.raises(bx.ClientError):
         RetryingClient(final, policy(clock, deadline=100), {}).list_things()
     assert final.calls == 1
+
+
+def test_a_refused_connection_retries_once_at_an_explicit_endpoint_and_to_the_deadline_at_aws(
+) -> None:
+    from geoproxy.aws.retry import EndpointProblem, RetryingClient
+
+    class Refusing:
+        class meta:
+            endpoint_url = "http://127.0.0.1:1"
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def get_hosted_zone(self, **_: Any) -> None:
+            self.calls += 1
+            raise bx.EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
+
+    clock = [0.0]
+
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds
+
+    policy = RetryPolicy(deadline_s=60, base_s=1, sleep=sleep, clock=lambda: clock[0],
+                         jitter=lambda: 1.0)
+    explicit = Refusing()
+    with pytest.raises(EndpointProblem):
+        RetryingClient(explicit, policy, {}, endpoint_source="--endpoint-url").get_hosted_zone()
+    assert explicit.calls == 2  # one retry at most
+    aws_own = Refusing()
+    with pytest.raises(GaveUp):
+        RetryingClient(aws_own, policy, {}).get_hosted_zone()
+    assert aws_own.calls > 2  # AWS's own endpoints: the --retry-deadline contract stays

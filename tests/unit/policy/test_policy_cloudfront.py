@@ -171,7 +171,8 @@ def test_distribution_id_pattern(tmp_path: Path, catalog: Catalog,
                                  distribution_id: str) -> None:
     issues = issues_of(tmp_path, catalog, BASE.replace("E2EXAMPLE123", distribution_id))
     assert issues == [("applications[0].cloudfront.distribution_id", 10,
-                       "String should match pattern '^[A-Z0-9]{8,20}$'")]
+                       "expected text matching ^[A-Z0-9]{8,20}$, got "
+                       f"{distribution_id!r}")]
 
 
 def test_distribution_id_is_required(tmp_path: Path, catalog: Catalog) -> None:
