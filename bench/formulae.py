@@ -50,13 +50,13 @@ class Shape:
 
     def by_names(self) -> int:
         """Applications in zones read by names rather than whole."""
-        return sum(zone.apps for zone in self.zones.values()
-                   if pages(zone.records, PAGE) > zone.apps)
+        return sum(
+            zone.apps for zone in self.zones.values() if pages(zone.records, PAGE) > zone.apps
+        )
 
     def writes(self, group_size: int) -> dict[str, int]:
         count = sum(batches(zone.apps, group_size) for zone in self.zones.values())
-        return {"ChangeResourceRecordSets": count,
-                "GetChange": count * (self.pending_polls + 1)}
+        return {"ChangeResourceRecordSets": count, "GetChange": count * (self.pending_polls + 1)}
 
 
 def expected(command: str, shape: Shape) -> dict[str, int] | None:
@@ -69,9 +69,11 @@ def expected(command: str, shape: Shape) -> dict[str, int] | None:
         # A plan that writes records adds the delegation pre-flight: one ListHostedZones
         # listing, and, in a zone read by names, one listing per name between a record
         # and its apex (appNNN.<zone>: one per application).
-        reads = {**shape.lookups(),
-                 "ListResourceRecordSets": shape.listings() + shape.by_names(),
-                 "ListHostedZones": pages(len(shape.zones), ZONES_PAGE)}
+        reads = {
+            **shape.lookups(),
+            "ListResourceRecordSets": shape.listings() + shape.by_names(),
+            "ListHostedZones": pages(len(shape.zones), ZONES_PAGE),
+        }
         if command == "plan (empty)":
             return reads
         return {**reads, **shape.writes(shape.latency_records)}  # one CREATE per record
@@ -79,13 +81,19 @@ def expected(command: str, shape: Shape) -> dict[str, int] | None:
         # No orphan search and no pre-flight (the names already hold geoproxy's records).
         # Per application: DELETE+CREATE of each moved record, and a CREATE (failover) or
         # DELETE (failback) of its failover state TXT record.
-        return {**shape.lookups(), "ListResourceRecordSets": shape.listings(),
-                **shape.writes(2 * shape.moved + 1)}
+        return {
+            **shape.lookups(),
+            "ListResourceRecordSets": shape.listings(),
+            **shape.writes(2 * shape.moved + 1),
+        }
     return None
 
 
 def difference(expected_counts: dict[str, int], measured: dict[str, int]) -> str:
     """'' when equal, else e.g. 'ListResourceRecordSets 35≠36'."""
     names = sorted(set(expected_counts) | set(measured))
-    return ", ".join(f"{name} {measured.get(name, 0)}≠{expected_counts.get(name, 0)}"
-                     for name in names if measured.get(name, 0) != expected_counts.get(name, 0))
+    return ", ".join(
+        f"{name} {measured.get(name, 0)}≠{expected_counts.get(name, 0)}"
+        for name in names
+        if measured.get(name, 0) != expected_counts.get(name, 0)
+    )

@@ -89,14 +89,29 @@ class Measurement:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "scenario": self.scenario, "command": self.command, "argv": self.argv,
-            "runs": self.runs, "wall_s_median": self.wall_s, "wall_s_min": self.wall_range[0],
-            "wall_s_max": self.wall_range[1], "cpu_s_median": self.cpu_s,
-            "peak_rss_mb_max": self.peak_rss_mb, "requests": self.requests,
-            "requests_vary": self.requests_vary, "formula": self.formula,
-            "samples": [{"wall_s": s.wall_s, "user_s": s.user_s, "sys_s": s.sys_s,
-                         "peak_rss_mb": s.peak_rss_mb, "exit_code": s.exit_code,
-                         "requests": s.requests} for s in self.samples],
+            "scenario": self.scenario,
+            "command": self.command,
+            "argv": self.argv,
+            "runs": self.runs,
+            "wall_s_median": self.wall_s,
+            "wall_s_min": self.wall_range[0],
+            "wall_s_max": self.wall_range[1],
+            "cpu_s_median": self.cpu_s,
+            "peak_rss_mb_max": self.peak_rss_mb,
+            "requests": self.requests,
+            "requests_vary": self.requests_vary,
+            "formula": self.formula,
+            "samples": [
+                {
+                    "wall_s": s.wall_s,
+                    "user_s": s.user_s,
+                    "sys_s": s.sys_s,
+                    "peak_rss_mb": s.peak_rss_mb,
+                    "exit_code": s.exit_code,
+                    "requests": s.requests,
+                }
+                for s in self.samples
+            ],
         }
 
 
@@ -131,16 +146,22 @@ def launcher() -> tuple[str, list[str]]:
     """(its name, argv before the report file and the command)."""
     gnu_time = shutil.which("time", path="/usr/bin:/bin")
     if gnu_time:
-        probe = subprocess.run([gnu_time, "-f", "%M", "-o", os.devnull, "true"],
-                               capture_output=True)
+        probe = subprocess.run(
+            [gnu_time, "-f", "%M", "-o", os.devnull, "true"], capture_output=True
+        )
         if probe.returncode == 0:
             return "GNU time", [gnu_time, "-f", "%M", "-o"]
     return "python launcher", [sys.executable, "-c", PYTHON_LAUNCHER]
 
 
 class Runner:
-    def __init__(self, env: Mapping[str, str], log: RequestLog, timeout_s: float = 900.0,
-                 verbose: bool = False) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        log: RequestLog,
+        timeout_s: float = 900.0,
+        verbose: bool = False,
+    ) -> None:
         self._env = dict(env)
         self._log = log
         self._timeout_s = timeout_s
@@ -149,12 +170,21 @@ class Runner:
 
     def run(self, argv: Sequence[str], cwd: Path, expect: Sequence[int] = (0,)) -> Sample:
         """Run `argv` once, stdin empty and output to files; BenchError on another exit."""
-        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
-                tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        with (
+            tempfile.TemporaryFile() as out,
+            tempfile.TemporaryFile() as err,
+            tempfile.NamedTemporaryFile("r", suffix=".rss") as rss,
+        ):
             self._log.reset()
             started = time.perf_counter()
-            child = subprocess.Popen([*self._launch, rss.name, *argv], cwd=cwd, env=self._env,
-                                     stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+            child = subprocess.Popen(
+                [*self._launch, rss.name, *argv],
+                cwd=cwd,
+                env=self._env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+            )
             watchdog = threading.Timer(self._timeout_s, child.kill)
             watchdog.start()
             try:
@@ -168,11 +198,13 @@ class Runner:
             # GNU time puts "Command exited with non-zero status N" first: the number is last.
             lines = rss.read().split()
             peak_kib = int(lines[-1]) if lines and lines[-1].isdigit() else 0
-            sample = Sample(wall, usage.ru_utime, usage.ru_stime, peak_kib / 1024,
-                            child.returncode, requests)
+            sample = Sample(
+                wall, usage.ru_utime, usage.ru_stime, peak_kib / 1024, child.returncode, requests
+            )
             if self._verbose:
-                print(f"    {wall:7.3f}s  exit {child.returncode}  {' '.join(argv[-4:])}",
-                      flush=True)
+                print(
+                    f"    {wall:7.3f}s  exit {child.returncode}  {' '.join(argv[-4:])}", flush=True
+                )
             if child.returncode not in expect:
                 out.seek(0)
                 err.seek(0)
@@ -180,5 +212,6 @@ class Runner:
                     f"{' '.join(argv)} exited {child.returncode} (expected "
                     f"{' or '.join(map(str, expect))})\n--- stdout (end) ---\n"
                     f"{out.read()[-3000:].decode(errors='replace')}\n--- stderr (end) ---\n"
-                    f"{err.read()[-3000:].decode(errors='replace')}")
+                    f"{err.read()[-3000:].decode(errors='replace')}"
+                )
             return sample

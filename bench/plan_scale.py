@@ -25,21 +25,24 @@ def policy(apps: int) -> str:
     body = EXAMPLE.split("applications:\n", 1)[1]
     return "version: 1\napplications:\n" + "".join(
         body.replace("name: shop", f"name: app{i}").replace("origin.shop.", f"origin.app{i}.")
-        for i in range(apps))
+        for i in range(apps)
+    )
 
 
 def run(aws: StrictMotoServer, cwd: Path, *args: str) -> float:
     env = aws.env()
     env["GEOPROXY_POLL_INTERVAL"] = "0.01"
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "geoproxy", *args], cwd=cwd, env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "geoproxy", *args], cwd=cwd, env=env, check=True, capture_output=True
+    )
     return time.perf_counter() - started
 
 
 def main(sizes: list[int]) -> None:
-    print(f"{'apps':>5} {'records':>8} {'apply s':>8} {'apply req':>9} {'plan s':>7} "
-          f"{'plan req':>8}")
+    print(
+        f"{'apps':>5} {'records':>8} {'apply s':>8} {'apply req':>9} {'plan s':>7} {'plan req':>8}"
+    )
     with StrictMotoServer(pending_polls=0) as aws:
         for apps in sizes:
             aws.reset()
@@ -52,8 +55,10 @@ def main(sizes: list[int]) -> None:
                 apply_requests = aws.count()
                 aws.reset_log()
                 plan_s = run(aws, cwd, "plan", "--detailed-exitcode")
-                print(f"{apps:>5} {apps * 34:>8} {apply_s:>8.2f} {apply_requests:>9} "
-                      f"{plan_s:>7.2f} {aws.count():>8}")
+                print(
+                    f"{apps:>5} {apps * 34:>8} {apply_s:>8.2f} {apply_requests:>9} "
+                    f"{plan_s:>7.2f} {aws.count():>8}"
+                )
 
 
 if __name__ == "__main__":

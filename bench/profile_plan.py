@@ -25,30 +25,46 @@ from tests.strictaws import StrictMotoServer
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python bench/profile_plan.py",
-                                     description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python bench/profile_plan.py", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--apps", type=int, default=300)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumtime", help="pstats sort key (default cumtime)")
     parser.add_argument("--no-apply", action="store_true", help="profile on an empty zone")
-    parser.add_argument("command", nargs="*", default=["plan"],
-                        help="the geoproxy command and its arguments (default: plan)")
+    parser.add_argument(
+        "command",
+        nargs="*",
+        default=["plan"],
+        help="the geoproxy command and its arguments (default: plan)",
+    )
     args = parser.parse_args()
     scenario = Scenario(args.apps)
-    with StrictMotoServer(pending_polls=0) as server, \
-            tempfile.TemporaryDirectory(prefix="geoproxy-profile-") as scratch:
+    with (
+        StrictMotoServer(pending_polls=0) as server,
+        tempfile.TemporaryDirectory(prefix="geoproxy-profile-") as scratch,
+    ):
         cwd = Path(scratch)
         (cwd / "routing.yaml").write_text(scenario.policy(), encoding="utf-8")
         env = {**server.env(), **CLI_ENV}
         fresh_zones(server, scenario)
         if not args.no_apply:
             print(f"applying {scenario.label}...", flush=True)
-            subprocess.run([*GEOPROXY, "apply", "--yes"], cwd=cwd, env=env, check=True,
-                           capture_output=True)
+            subprocess.run(
+                [*GEOPROXY, "apply", "--yes"], cwd=cwd, env=env, check=True, capture_output=True
+            )
         stats = cwd / "profile.stats"
         server.reset_log()
-        command = [sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "geoproxy",
-                   *args.command]
+        command = [
+            sys.executable,
+            "-m",
+            "cProfile",
+            "-o",
+            str(stats),
+            "-m",
+            "geoproxy",
+            *args.command,
+        ]
         print(f"profiling: geoproxy {' '.join(args.command)}", flush=True)
         done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
         print(f"exit {done.returncode}; {len(server.operations())} requests")

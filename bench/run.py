@@ -67,8 +67,14 @@ class Target:
         return f"MISS (by {self.value / self.limit - 1:.0%})"
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "value": self.value, "limit": self.limit, "unit": self.unit,
-                "detail": self.detail, "met": self.met}
+        return {
+            "name": self.name,
+            "value": self.value,
+            "limit": self.limit,
+            "unit": self.unit,
+            "detail": self.detail,
+            "met": self.met,
+        }
 
 
 # --- the emulator's zones --------------------------------------------------------------------
@@ -78,12 +84,17 @@ def fresh_zones(server: StrictMotoServer, scenario: Scenario) -> dict[str, str]:
     """Empty the emulator and create the scenario's public zones: name -> zone id."""
     server.reset()
     client = server.client("route53")
-    return {zone: client.create_hosted_zone(Name=zone, CallerReference=f"bench-{zone}")[
-        "HostedZone"]["Id"].split("/")[-1] for zone in scenario.zone_names}
+    return {
+        zone: client.create_hosted_zone(Name=zone, CallerReference=f"bench-{zone}")["HostedZone"][
+            "Id"
+        ].split("/")[-1]
+        for zone in scenario.zone_names
+    }
 
 
-def list_records(server: StrictMotoServer, zone_id: str, name: str | None = None
-                 ) -> list[dict[str, Any]]:
+def list_records(
+    server: StrictMotoServer, zone_id: str, name: str | None = None
+) -> list[dict[str, Any]]:
     """The zone's record sets (or only `name`'s subtree), read outside any measured run."""
     client = server.client("route53")
     found: list[dict[str, Any]] = []
@@ -93,8 +104,9 @@ def list_records(server: StrictMotoServer, zone_id: str, name: str | None = None
     while True:
         page = client.list_resource_record_sets(**request)
         for record in page["ResourceRecordSets"]:
-            if name is not None and not (record["Name"] == name + "."
-                                         or record["Name"].endswith("." + name + ".")):
+            if name is not None and not (
+                record["Name"] == name + "." or record["Name"].endswith("." + name + ".")
+            ):
                 return found
             found.append(record)
         if not page["IsTruncated"]:
@@ -107,29 +119,41 @@ def list_records(server: StrictMotoServer, zone_id: str, name: str | None = None
             request.pop("StartRecordIdentifier", None)
 
 
-def restore(server: StrictMotoServer, zone_id: str, name: str,
-            snapshot: list[dict[str, Any]]) -> None:
+def restore(
+    server: StrictMotoServer, zone_id: str, name: str, snapshot: list[dict[str, Any]]
+) -> None:
     """Put `name`'s subtree back as in `snapshot` (undo the baseline failover script)."""
+
     def key(record: dict[str, Any]) -> tuple[str, str, str | None]:
         return record["Name"], record["Type"], record.get("SetIdentifier")
 
     before = {key(r): r for r in snapshot}
     now = {key(r): r for r in list_records(server, zone_id, name)}
-    changes = [{"Action": "DELETE", "ResourceRecordSet": r}
-               for k, r in now.items() if before.get(k) != r]
-    changes += [{"Action": "CREATE", "ResourceRecordSet": r}
-                for k, r in before.items() if now.get(k) != r]
+    changes = [
+        {"Action": "DELETE", "ResourceRecordSet": r} for k, r in now.items() if before.get(k) != r
+    ]
+    changes += [
+        {"Action": "CREATE", "ResourceRecordSet": r} for k, r in before.items() if now.get(k) != r
+    ]
     if changes:
         server.client("route53").change_resource_record_sets(
-            HostedZoneId=zone_id, ChangeBatch={"Changes": changes})
+            HostedZoneId=zone_id, ChangeBatch={"Changes": changes}
+        )
 
 
 # --- the benchmark ---------------------------------------------------------------------------
 
 
 class Bench:
-    def __init__(self, server: StrictMotoServer, runner: Runner, scratch: Path, runs: int,
-                 write_runs: int, pending_polls: int) -> None:
+    def __init__(
+        self,
+        server: StrictMotoServer,
+        runner: Runner,
+        scratch: Path,
+        runs: int,
+        write_runs: int,
+        pending_polls: int,
+    ) -> None:
         self.server = server
         self.runner = runner
         self.scratch = scratch
@@ -143,22 +167,24 @@ class Bench:
         self.measurements.append(measurement)
         return measurement
 
-    def sample(self, measurement: Measurement, cwd: Path, expect: Sequence[int] = (0,)
-               ) -> Sample:
+    def sample(self, measurement: Measurement, cwd: Path, expect: Sequence[int] = (0,)) -> Sample:
         sample = self.runner.run(measurement.argv, cwd, expect)
         measurement.samples.append(sample)
         return sample
 
     def find(self, scenario: str, command: str) -> Measurement | None:
-        return next((m for m in self.measurements
-                     if m.scenario == scenario and m.command == command), None)
+        return next(
+            (m for m in self.measurements if m.scenario == scenario and m.command == command), None
+        )
 
     def startup(self, aws_cli: list[str]) -> None:
         """Process start-up alone, interleaved so drift hits all three alike."""
         cwd = self.scratch
-        commands = [self.new("startup", "python -c pass", [sys.executable, "-c", "pass"]),
-                    self.new("startup", "geoproxy --help", [*GEOPROXY, "--help"]),
-                    self.new("startup", "aws --version", [*aws_cli, "--version"])]
+        commands = [
+            self.new("startup", "python -c pass", [sys.executable, "-c", "pass"]),
+            self.new("startup", "geoproxy --help", [*GEOPROXY, "--help"]),
+            self.new("startup", "aws --version", [*aws_cli, "--version"]),
+        ]
         for measurement in commands:  # warm the page cache and .pyc files; not counted
             self.runner.run(measurement.argv, cwd)
         for _ in range(2 * self.runs):
@@ -196,27 +222,36 @@ class Bench:
             self.sample(apply, cwd)
 
         # What apply made: the formulae's inputs, read from the emulator.
-        records = {zone: len(list_records(self.server, zone_id))
-                   for zone, zone_id in zone_ids.items()}
+        records = {
+            zone: len(list_records(self.server, zone_id)) for zone, zone_id in zone_ids.items()
+        }
         first_zone = scenario.zone_of(0)
         first_name = record_name(0, first_zone)
         at_first = list_records(self.server, zone_ids[first_zone], first_name)
-        moved = sum(1 for r in at_first if r.get("AliasTarget", {}).get("DNSName", "")
-                    .rstrip(".") == target(0, FAILOVER_FROM))
+        moved = sum(
+            1
+            for r in at_first
+            if r.get("AliasTarget", {}).get("DNSName", "").rstrip(".") == target(0, FAILOVER_FROM)
+        )
         applied = {zone: ZoneState(scenario.apps_in(zone), records[zone]) for zone in zone_ids}
         shape = Shape(applied, len(at_first), moved, self.pending_polls)
-        plan_empty.formula = expected(
-            "plan (empty)", Shape(empty, len(at_first), moved, self.pending_polls)) or {}
-        apply.formula = expected(
-            "apply", Shape(empty, len(at_first), moved, self.pending_polls)) or {}
+        plan_empty.formula = (
+            expected("plan (empty)", Shape(empty, len(at_first), moved, self.pending_polls)) or {}
+        )
+        apply.formula = (
+            expected("apply", Shape(empty, len(at_first), moved, self.pending_polls)) or {}
+        )
 
         # No-op plan and, single zone, the boto3 listing of the same zone, interleaved.
         plan_noop = self.new(label, "plan (no-op)", [*GEOPROXY, "plan", "--detailed-exitcode"])
         plan_noop.formula = expected("plan (no-op)", shape) or {}
         listing = None
         if scenario.zones == 1:
-            listing = self.new(label, "boto3: list the zone", [
-                sys.executable, str(BENCH / "baselines" / "list_zone.py"), zone_ids[first_zone]])
+            listing = self.new(
+                label,
+                "boto3: list the zone",
+                [sys.executable, str(BENCH / "baselines" / "list_zone.py"), zone_ids[first_zone]],
+            )
         for _ in range(self.runs):
             self.sample(plan_noop, cwd)  # exit 0: no changes, so apply left no drift
             if listing is not None:
@@ -225,20 +260,40 @@ class Bench:
             return
 
         # failover and failback, alternating; for one application, with the boto3 script.
-        failover = self.new(label, "failover", [
-            *GEOPROXY, "failover", "--from", FAILOVER_FROM, "--yes"])
+        failover = self.new(
+            label, "failover", [*GEOPROXY, "failover", "--from", FAILOVER_FROM, "--yes"]
+        )
         failback = self.new(label, "failback", [*GEOPROXY, "failback", FAILOVER_FROM, "--yes"])
         failover.formula = expected("failover", shape) or {}
-        failback.formula = expected("failback", Shape(
-            {zone: ZoneState(state.apps, state.records + state.apps)
-             for zone, state in applied.items()}, len(at_first), moved,
-            self.pending_polls)) or {}
+        failback.formula = (
+            expected(
+                "failback",
+                Shape(
+                    {
+                        zone: ZoneState(state.apps, state.records + state.apps)
+                        for zone, state in applied.items()
+                    },
+                    len(at_first),
+                    moved,
+                    self.pending_polls,
+                ),
+            )
+            or {}
+        )
         script = None
         if scenario.apps == 1:
-            script = self.new(label, "boto3: list + change", [
-                sys.executable, str(BENCH / "baselines" / "failover.py"),
-                zone_ids[first_zone], first_name, target(0, FAILOVER_FROM),
-                target(0, FAILOVER_TO)])
+            script = self.new(
+                label,
+                "boto3: list + change",
+                [
+                    sys.executable,
+                    str(BENCH / "baselines" / "failover.py"),
+                    zone_ids[first_zone],
+                    first_name,
+                    target(0, FAILOVER_FROM),
+                    target(0, FAILOVER_TO),
+                ],
+            )
         for _ in range(write_runs):
             for measurement in (failover, failback):
                 if not self.sample(measurement, cwd).requests.get("ChangeResourceRecordSets"):
@@ -256,12 +311,16 @@ def requests_text(requests: dict[str, int]) -> str:
 
 
 def print_table(bench: Bench) -> None:
-    print("\nwall s: median over the runs (min–max); CPU s: median user+sys of the child; "
-          "peak MB: max RSS of the child over the runs;\nreq: requests the emulator counted "
-          "(last run), GetChange separately;\nformula: docs/operations/request-formulae.md's "
-          "prediction")
-    header = (f"{'scenario':<17} {'command':<22} {'runs':>4} {'wall s':>7} {'(min–max)':>15} "
-              f"{'CPU s':>6} {'peak MB':>7} {'req':>5} {'GetChg':>6} formula  by operation")
+    print(
+        "\nwall s: median over the runs (min–max); CPU s: median user+sys of the child; "
+        "peak MB: max RSS of the child over the runs;\nreq: requests the emulator counted "
+        "(last run), GetChange separately;\nformula: docs/operations/request-formulae.md's "
+        "prediction"
+    )
+    header = (
+        f"{'scenario':<17} {'command':<22} {'runs':>4} {'wall s':>7} {'(min–max)':>15} "
+        f"{'CPU s':>6} {'peak MB':>7} {'req':>5} {'GetChg':>6} formula  by operation"
+    )
     print(header)
     print("-" * len(header))
     for m in bench.measurements:
@@ -270,15 +329,19 @@ def print_table(bench: Bench) -> None:
         check = "" if formula is None else "DIFF" if difference(formula, m.requests) else "ok"
         gets = m.requests.get("GetChange", 0)
         vary = " (varied between runs)" if m.requests_vary else ""
-        print(f"{m.scenario:<17} {m.command:<22} {m.runs:>4} {m.wall_s:>7.3f} "
-              f"{f'({low:.3f}–{high:.3f})':>15} {m.cpu_s:>6.2f} {m.peak_rss_mb:>7.1f} "
-              f"{sum(m.requests.values()):>5} {gets:>6} {check:<8} "
-              f"{requests_text(m.requests)}{vary}")
+        print(
+            f"{m.scenario:<17} {m.command:<22} {m.runs:>4} {m.wall_s:>7.3f} "
+            f"{f'({low:.3f}–{high:.3f})':>15} {m.cpu_s:>6.2f} {m.peak_rss_mb:>7.1f} "
+            f"{sum(m.requests.values()):>5} {gets:>6} {check:<8} "
+            f"{requests_text(m.requests)}{vary}"
+        )
     for m in bench.measurements:
         formula = m.formula
         if formula is not None and difference(formula, m.requests):
-            print(f"  DIFF {m.scenario} {m.command}: measured vs formula: "
-                  f"{difference(formula, m.requests)}")
+            print(
+                f"  DIFF {m.scenario} {m.command}: measured vs formula: "
+                f"{difference(formula, m.requests)}"
+            )
 
 
 def targets(bench: Bench, big: str | None) -> tuple[list[Target], list[Target]]:
@@ -286,38 +349,87 @@ def targets(bench: Bench, big: str | None) -> tuple[list[Target], list[Target]]:
     found: list[Target] = []
     context: list[Target] = []
 
-    def ratio(name: str, a: Measurement | None, b: Measurement | None, limit: float,
-              into: list[Target]) -> None:
+    def ratio(
+        name: str, a: Measurement | None, b: Measurement | None, limit: float, into: list[Target]
+    ) -> None:
         if a is not None and b is not None:
-            into.append(Target(name, a.wall_s / b.wall_s, limit, "×",
-                               f"{a.wall_s:.3f} s / {b.wall_s:.3f} s"))
+            into.append(
+                Target(
+                    name, a.wall_s / b.wall_s, limit, "×", f"{a.wall_s:.3f} s / {b.wall_s:.3f} s"
+                )
+            )
 
-    ratio("failover, 1 app / boto3 List+Change script", bench.find("1 app", "failover"),
-          bench.find("1 app", "boto3: list + change"), 1.3, found)
-    ratio("geoproxy --help / aws --version", bench.find("startup", "geoproxy --help"),
-          bench.find("startup", "aws --version"), 0.5, found)
+    ratio(
+        "failover, 1 app / boto3 List+Change script",
+        bench.find("1 app", "failover"),
+        bench.find("1 app", "boto3: list + change"),
+        1.3,
+        found,
+    )
+    ratio(
+        "geoproxy --help / aws --version",
+        bench.find("startup", "geoproxy --help"),
+        bench.find("startup", "aws --version"),
+        0.5,
+        found,
+    )
     if big is not None:
-        ratio(f"no-op plan, {big} / boto3 listing of the zone", bench.find(big, "plan (no-op)"),
-              bench.find(big, "boto3: list the zone"), 2.0, found)
-        ours = [m for m in bench.measurements
-                if m.scenario == big and not m.command.startswith("boto3")]
+        ratio(
+            f"no-op plan, {big} / boto3 listing of the zone",
+            bench.find(big, "plan (no-op)"),
+            bench.find(big, "boto3: list the zone"),
+            2.0,
+            found,
+        )
+        ours = [
+            m for m in bench.measurements if m.scenario == big and not m.command.startswith("boto3")
+        ]
         if ours:
             worst = max(ours, key=lambda m: m.peak_rss_mb)
-            found.append(Target(f"peak RSS, {big} (the largest: {worst.command})",
-                                worst.peak_rss_mb, 200.0, "MB", ""))
+            found.append(
+                Target(
+                    f"peak RSS, {big} (the largest: {worst.command})",
+                    worst.peak_rss_mb,
+                    200.0,
+                    "MB",
+                    "",
+                )
+            )
         for command in ("validate", "routes"):
             m = bench.find(big, command)
             if m is not None:
-                found.append(Target(f"{command} CPU (user+sys), {big}", m.cpu_s, 1.0, "s",
-                                    f"wall {m.wall_s:.3f} s"))
+                found.append(
+                    Target(
+                        f"{command} CPU (user+sys), {big}",
+                        m.cpu_s,
+                        1.0,
+                        "s",
+                        f"wall {m.wall_s:.3f} s",
+                    )
+                )
     # Context: what start-up alone costs.
-    ratio("geoproxy --help / python -c pass", bench.find("startup", "geoproxy --help"),
-          bench.find("startup", "python -c pass"), float("inf"), context)
-    ratio("aws --version / python -c pass", bench.find("startup", "aws --version"),
-          bench.find("startup", "python -c pass"), float("inf"), context)
+    ratio(
+        "geoproxy --help / python -c pass",
+        bench.find("startup", "geoproxy --help"),
+        bench.find("startup", "python -c pass"),
+        float("inf"),
+        context,
+    )
+    ratio(
+        "aws --version / python -c pass",
+        bench.find("startup", "aws --version"),
+        bench.find("startup", "python -c pass"),
+        float("inf"),
+        context,
+    )
     for scenario in sorted({m.scenario for m in bench.measurements} - {"startup"}):
-        ratio(f"no-op plan, {scenario} / boto3 listing", bench.find(scenario, "plan (no-op)"),
-              bench.find(scenario, "boto3: list the zone"), float("inf"), context)
+        ratio(
+            f"no-op plan, {scenario} / boto3 listing",
+            bench.find(scenario, "plan (no-op)"),
+            bench.find(scenario, "boto3: list the zone"),
+            float("inf"),
+            context,
+        )
     return found, context
 
 
@@ -327,8 +439,10 @@ def print_targets(found: list[Target], context: list[Target]) -> None:
         unit = "×" if t.unit == "×" else f" {t.unit}"
         bound = "≤" if t.unit == "×" else "<"
         detail = f"  [{t.detail}]" if t.detail else ""
-        print(f"  {t.name:<58} {t.value:>7.2f}{unit:<3} (target {bound} {t.limit:g}{unit})  "
-              f"{t.verdict()}{detail}")
+        print(
+            f"  {t.name:<58} {t.value:>7.2f}{unit:<3} (target {bound} {t.limit:g}{unit})  "
+            f"{t.verdict()}{detail}"
+        )
     print("Context (no target)")
     for t in context:
         print(f"  {t.name:<58} {t.value:>7.2f}×   [{t.detail}]")
@@ -354,8 +468,9 @@ def find_aws(explicit: str | None) -> list[str]:
     if not aws.exists():
         print("aws is not on PATH: installing awscli into bench/.venv", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                        "awscli"], check=True)
+        subprocess.run(
+            [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "awscli"], check=True
+        )
     return [str(aws)]
 
 
@@ -375,14 +490,21 @@ def machine(aws_cli: list[str]) -> dict[str, Any]:
                 cpu = line.split(":", 1)[1].strip()
                 break
     aws_version = subprocess.run([*aws_cli, "--version"], capture_output=True, text=True)
-    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "geoproxy"],
-                           capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", str(REPO), "status", "--porcelain", "--", "geoproxy"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
-        "platform": platform.platform(), "loadavg_start": os.getloadavg(),
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "loadavg_start": os.getloadavg(),
         "aws": " ".join(aws_cli),
         "aws_version": (aws_version.stdout or aws_version.stderr).strip(),
         "versions": {name: metadata.version(name) for name in ("boto3", "botocore", "moto")},
@@ -396,25 +518,59 @@ def machine(aws_cli: list[str]) -> dict[str, Any]:
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python bench/run.py", description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true",
-                        help="2 runs, and only 1 and 30 applications (no 300, no two zones)")
-    parser.add_argument("--runs", type=int, default=None, metavar="N",
-                        help="runs per command (default 5; 2 with --quick); start-up "
-                             "commands run twice as often")
-    parser.add_argument("--write-runs", type=int, default=3, metavar="N",
-                        help=f"runs of apply, failover and failback from {HEAVY_FROM} "
-                             "applications up (default 3; never more than --runs)")
-    parser.add_argument("--apps", type=int, nargs="+", default=None, metavar="N",
-                        help="application counts (default: 1 30 300)")
-    parser.add_argument("--pending-polls", type=int, default=0, metavar="N",
-                        help="GetChange answers PENDING this often before INSYNC (default 0)")
-    parser.add_argument("--aws", default=None, metavar="PATH",
-                        help="the aws executable for the baseline (default: from PATH, else "
-                             "installed into bench/.venv)")
-    parser.add_argument("--json", type=Path, default=None, metavar="OUT",
-                        help="also write every number to this JSON file")
+        prog="python bench/run.py",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="2 runs, and only 1 and 30 applications (no 300, no two zones)",
+    )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="runs per command (default 5; 2 with --quick); start-up commands run twice as often",
+    )
+    parser.add_argument(
+        "--write-runs",
+        type=int,
+        default=3,
+        metavar="N",
+        help=f"runs of apply, failover and failback from {HEAVY_FROM} "
+        "applications up (default 3; never more than --runs)",
+    )
+    parser.add_argument(
+        "--apps",
+        type=int,
+        nargs="+",
+        default=None,
+        metavar="N",
+        help="application counts (default: 1 30 300)",
+    )
+    parser.add_argument(
+        "--pending-polls",
+        type=int,
+        default=0,
+        metavar="N",
+        help="GetChange answers PENDING this often before INSYNC (default 0)",
+    )
+    parser.add_argument(
+        "--aws",
+        default=None,
+        metavar="PATH",
+        help="the aws executable for the baseline (default: from PATH, else "
+        "installed into bench/.venv)",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        metavar="OUT",
+        help="also write every number to this JSON file",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="print every run")
     return parser.parse_args(argv)
 
@@ -427,17 +583,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     big = max(sizes)
     aws_cli = find_aws(args.aws)
     info = machine(aws_cli)
-    print(f"geoproxy benchmark, {info['date']}: {info['nproc']} CPUs ({info['cpu']}), Python "
-          f"{info['python']}, load average {' '.join(f'{x:.2f}' for x in info['loadavg_start'])}")
-    print(f"geoproxy {info['geoproxy_commit']}, source {info['geoproxy_source']}; "
-          f"{info['aws_version']} ({info['aws']}); "
-          + ", ".join(f"{k} {v}" for k, v in info["versions"].items()))
-    print(f"runs: {runs} per command ({2 * runs} for start-up, {write_runs} for writes from "
-          f"{HEAVY_FROM} apps up); GetChange PENDING polls: {args.pending_polls}; the CLI runs "
-          "as `python -m geoproxy` with GEOPROXY_POLL_INTERVAL=0")
+    print(
+        f"geoproxy benchmark, {info['date']}: {info['nproc']} CPUs ({info['cpu']}), Python "
+        f"{info['python']}, load average {' '.join(f'{x:.2f}' for x in info['loadavg_start'])}"
+    )
+    print(
+        f"geoproxy {info['geoproxy_commit']}, source {info['geoproxy_source']}; "
+        f"{info['aws_version']} ({info['aws']}); "
+        + ", ".join(f"{k} {v}" for k, v in info["versions"].items())
+    )
+    print(
+        f"runs: {runs} per command ({2 * runs} for start-up, {write_runs} for writes from "
+        f"{HEAVY_FROM} apps up); GetChange PENDING polls: {args.pending_polls}; the CLI runs "
+        "as `python -m geoproxy` with GEOPROXY_POLL_INTERVAL=0"
+    )
 
-    with StrictMotoServer(pending_polls=args.pending_polls) as server, \
-            tempfile.TemporaryDirectory(prefix="geoproxy-bench-") as scratch:
+    with (
+        StrictMotoServer(pending_polls=args.pending_polls) as server,
+        tempfile.TemporaryDirectory(prefix="geoproxy-bench-") as scratch,
+    ):
         env = server.env()  # fake credentials, the local endpoint, no proxies, no AWS_* kept
         env.update(CLI_ENV)
         runner = Runner(env, RequestLog(server), verbose=args.verbose)
@@ -463,18 +627,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_targets(found, context)
     print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in info['loadavg_end'])}")
     if info["geoproxy_source_end"] != info["geoproxy_source"]:
-        print(f"WARNING: geoproxy's source changed during the run (source "
-              f"{info['geoproxy_source']} -> {info['geoproxy_source_end']}): the numbers mix "
-              "versions; run again")
+        print(
+            f"WARNING: geoproxy's source changed during the run (source "
+            f"{info['geoproxy_source']} -> {info['geoproxy_source_end']}): the numbers mix "
+            "versions; run again"
+        )
     if args.json is not None:
-        args.json.write_text(json.dumps({
-            "machine": info,
-            "settings": {"runs": runs, "write_runs": write_runs, "sizes": sizes,
-                         "pending_polls": args.pending_polls, "cli": GEOPROXY, "env": CLI_ENV},
-            "measurements": [m.to_json() for m in bench.measurements],
-            "targets": [t.to_json() for t in found],
-            "context": [t.to_json() for t in context],
-        }, indent=2) + "\n", encoding="utf-8")
+        args.json.write_text(
+            json.dumps(
+                {
+                    "machine": info,
+                    "settings": {
+                        "runs": runs,
+                        "write_runs": write_runs,
+                        "sizes": sizes,
+                        "pending_polls": args.pending_polls,
+                        "cli": GEOPROXY,
+                        "env": CLI_ENV,
+                    },
+                    "measurements": [m.to_json() for m in bench.measurements],
+                    "targets": [t.to_json() for t in found],
+                    "context": [t.to_json() for t in context],
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
         print(f"wrote {args.json}")
     return 0
 

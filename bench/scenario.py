@@ -14,8 +14,7 @@ ZONES = ("example.com", "example.org")  # the two-zone variant splits applicatio
 FAILOVER_FROM = "eu-west-1"
 FAILOVER_TO = "eu-central-1"
 # PoP region -> short name used in its target's DNS name
-POPS = {"us-east-1": "use1", "eu-west-1": "euw1", "eu-central-1": "euc1",
-        "ap-southeast-1": "apse1"}
+POPS = {"us-east-1": "use1", "eu-west-1": "euw1", "eu-central-1": "euc1", "ap-southeast-1": "apse1"}
 
 
 def app_name(index: int) -> str:
@@ -39,11 +38,12 @@ class Scenario:
     @property
     def label(self) -> str:
         return f"{self.apps} app{'s' if self.apps != 1 else ''}" + (
-            f", {self.zones} zones" if self.zones > 1 else "")
+            f", {self.zones} zones" if self.zones > 1 else ""
+        )
 
     @property
     def zone_names(self) -> tuple[str, ...]:
-        return ZONES[:self.zones]
+        return ZONES[: self.zones]
 
     def zone_of(self, index: int) -> str:
         """Applications are split over the zones in contiguous, near-equal runs."""

@@ -32,8 +32,12 @@ def printable(text: str, *, newlines: bool = False) -> str:
     if text.isprintable():
         return text  # the common case, in C
     kept = "\n\t" if newlines else ""
-    return "".join(REPLACEMENT if (unicodedata.category(char) == "Cc" and char not in kept)
-                   or char in _BIDI else char for char in text)
+    return "".join(
+        REPLACEMENT
+        if (unicodedata.category(char) == "Cc" and char not in kept) or char in _BIDI
+        else char
+        for char in text
+    )
 
 
 @dataclass(frozen=True)
@@ -99,11 +103,15 @@ class PolicyError(GeoproxyError):
             location = f" {issue.dotted_path()}:" if issue.path else ""
             located.append(f"{where}:{location} {issue.message}")
         more = len(issues) - len(located)
-        lines = located if len(issues) == 1 else [
-            f"{file}: invalid policy ({len(issues):,} problems)",
-            *(f"  {line}" for line in located),
-            *([f"  … and {more:,} more"] if more else []),
-        ]
+        lines = (
+            located
+            if len(issues) == 1
+            else [
+                f"{file}: invalid policy ({len(issues):,} problems)",
+                *(f"  {line}" for line in located),
+                *([f"  … and {more:,} more"] if more else []),
+            ]
+        )
         super().__init__("\n".join(lines))
 
     def to_json(self) -> dict[str, object]:
@@ -155,7 +163,7 @@ class StalePlanError(GeoproxyError):
 # Every finding's code, registered here once, with what it means (later work adds its own).
 FINDING_CODES: dict[str, str] = {
     "compliance_breach": "a route or a fenced viewer country would reach a PoP a compliance "
-                         "rule forbids",
+    "rule forbids",
     "failover_target_gone": "an active failover targets a PoP the policy no longer has",
     "failover_cycle": "the active failovers form a cycle",
     "record_conflict": "a record geoproxy does not own is in the way",
@@ -178,8 +186,7 @@ class Finding(str):
     code: str
     override: str | None
 
-    def __new__(cls, message: str, *, app: str, code: str,
-                override: str | None = None) -> Finding:
+    def __new__(cls, message: str, *, app: str, code: str, override: str | None = None) -> Finding:
         if code not in FINDING_CODES:
             raise ValueError(f"unregistered finding code {code!r}")
         finding = super().__new__(cls, message)
@@ -187,9 +194,13 @@ class Finding(str):
         return finding
 
 
-def findings(app: str, code: str, messages: Iterable[str],
-             override: str | None = None) -> list[Finding]:
+def findings(
+    app: str, code: str, messages: Iterable[str], override: str | None = None
+) -> list[Finding]:
     """Messages about one application, as findings of one code."""
-    return [message if isinstance(message, Finding)
-            else Finding(message, app=app, code=code, override=override)
-            for message in messages]
+    return [
+        message
+        if isinstance(message, Finding)
+        else Finding(message, app=app, code=code, override=override)
+        for message in messages
+    ]

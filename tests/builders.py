@@ -50,8 +50,11 @@ TARGETS = {
     "eu-central-1": (EUC1_ELB, EUC1_ZONE),
 }
 # Every PoP a builder knows a target for (the zones of the others are the catalog's).
-ELBS = {**{pop: elb for pop, (elb, _) in TARGETS.items()}, "eu-central-2": EUC2_ELB,
-        "ap-southeast-1": APSE1_ELB}
+ELBS = {
+    **{pop: elb for pop, (elb, _) in TARGETS.items()},
+    "eu-central-2": EUC2_ELB,
+    "ap-southeast-1": APSE1_ELB,
+}
 
 # The compliance rule most tests fence with: EU sources stay on EU PoPs.
 GDPR: dict[str, Any] = {"name": "gdpr", "sources": ["eu-*"], "allowed_pops": ["eu-*"]}
@@ -91,20 +94,30 @@ def example_application(**overrides: Any) -> Application:
     """The application of the example policy geoproxy ships (`routing.yaml`), built in
     memory; `tests/unit/policy/test_builders.py` checks it is what loading the file gives."""
     data: dict[str, Any] = {
-        "name": "shop", "zone": ZONE, "record": "origin.shop.example.com",
-        "record_types": ["A"], "source_regions": "all",
-        "pops": {"us-east-1": {"target": "shop-use1-123.us-east-1.elb.amazonaws.com"},
-                 "eu-west-1": {"target": "shop-euw1-456.eu-west-1.elb.amazonaws.com"},
-                 "ap-southeast-1": {"target": "shop-apse1-789.ap-southeast-1.elb.amazonaws.com",
-                                    "hosted_zone_id": "Z1LMS91P8CMLE5"}},
-        "force": {"me-south-1": "us-east-1"}, "evaluate_target_health": False,
-        "compliance": [GDPR]}
+        "name": "shop",
+        "zone": ZONE,
+        "record": "origin.shop.example.com",
+        "record_types": ["A"],
+        "source_regions": "all",
+        "pops": {
+            "us-east-1": {"target": "shop-use1-123.us-east-1.elb.amazonaws.com"},
+            "eu-west-1": {"target": "shop-euw1-456.eu-west-1.elb.amazonaws.com"},
+            "ap-southeast-1": {
+                "target": "shop-apse1-789.ap-southeast-1.elb.amazonaws.com",
+                "hosted_zone_id": "Z1LMS91P8CMLE5",
+            },
+        },
+        "force": {"me-south-1": "us-east-1"},
+        "evaluate_target_health": False,
+        "compliance": [GDPR],
+    }
     data.update(overrides)
     return Application.model_validate(data)
 
 
-def policy(*apps: Application, owner: str = DEFAULT_OWNER,
-           regions: Catalog | None = None) -> Policy:
+def policy(
+    *apps: Application, owner: str = DEFAULT_OWNER, regions: Catalog | None = None
+) -> Policy:
     """A policy of `apps` (default: `application()`), validated as the loader validates a
     file: the schema, then the checks that need the region catalog (`regions`, default the
     shipped one); raises PolicyError."""
@@ -122,15 +135,17 @@ def document(*apps: Application, owner: str | None = None) -> dict[str, Any]:
     return data
 
 
-def loaded_policy(*apps: Application, owner: str = DEFAULT_OWNER,
-                  regions: Catalog | None = None) -> LoadedPolicy:
+def loaded_policy(
+    *apps: Application, owner: str = DEFAULT_OWNER, regions: Catalog | None = None
+) -> LoadedPolicy:
     """`policy(*apps)` as `load_policy` returns a file's (with no lines to point errors at):
     what `route_policy` takes."""
     return LoadedPolicy(IN_MEMORY, policy(*apps, owner=owner, regions=regions), SourceMap({}))
 
 
-def compiled(*apps: Application, owner: str = DEFAULT_OWNER,
-             table: LatencyTable | None = None) -> Compiled:
+def compiled(
+    *apps: Application, owner: str = DEFAULT_OWNER, table: LatencyTable | None = None
+) -> Compiled:
     """What `compile_policy` returns for a file holding these applications: routed against
     `table` (default: the shipped latency table), an edge fence refused as it refuses it."""
     loaded = loaded_policy(*apps, owner=owner)
@@ -151,8 +166,9 @@ def routing(app: Application | None = None, **options: Any) -> AppRouting:
     return compiled(app, **options).app_routing(app.name)
 
 
-def failover(from_pop: str, to_pop: str, *, by: str = "", reason: str = "",
-             override: str = "", at: str = AT) -> Failover:
+def failover(
+    from_pop: str, to_pop: str, *, by: str = "", reason: str = "", override: str = "", at: str = AT
+) -> Failover:
     return Failover(from_pop, to_pop, at, by, reason, override)
 
 
@@ -164,9 +180,16 @@ def overlay(*failovers: Failover) -> dict[str, Failover]:
 # --- live state -----------------------------------------------------------------------------
 
 
-def latency_record(source: str, pop: str | None = None, *, target: tuple[str, str] | None = None,
-                   name: str = NAME, record_type: str = "A",
-                   set_identifier: str | None = None, health: bool = False) -> dict[str, Any]:
+def latency_record(
+    source: str,
+    pop: str | None = None,
+    *,
+    target: tuple[str, str] | None = None,
+    name: str = NAME,
+    record_type: str = "A",
+    set_identifier: str | None = None,
+    health: bool = False,
+) -> dict[str, Any]:
     """geoproxy's latency record for `source` as Route 53 lists it: an alias to `pop`'s
     ELB, or to `target` (DNS name, hosted zone id); marked with the default owner unless
     `set_identifier` says otherwise."""
@@ -174,11 +197,15 @@ def latency_record(source: str, pop: str | None = None, *, target: tuple[str, st
         assert pop is not None, "a PoP or a target"
         target = TARGETS[pop]
     dns, zone = target
-    return {"Name": name + ".", "Type": record_type,
-            "SetIdentifier": (set_identifier if set_identifier is not None
-                              else f"geoproxy:{source}@{DEFAULT_OWNER}"),
-            "Region": source, "AliasTarget": {"HostedZoneId": zone, "DNSName": dns + ".",
-                                              "EvaluateTargetHealth": health}}
+    return {
+        "Name": name + ".",
+        "Type": record_type,
+        "SetIdentifier": (
+            set_identifier if set_identifier is not None else f"geoproxy:{source}@{DEFAULT_OWNER}"
+        ),
+        "Region": source,
+        "AliasTarget": {"HostedZoneId": zone, "DNSName": dns + ".", "EvaluateTargetHealth": health},
+    }
 
 
 def in_sync(routes: Mapping[str, str], **options: Any) -> list[dict[str, Any]]:
@@ -186,8 +213,9 @@ def in_sync(routes: Mapping[str, str], **options: Any) -> list[dict[str, Any]]:
     return [latency_record(source, pop, **options) for source, pop in routes.items()]
 
 
-def live_app(*records: dict[str, Any] | LiveRecord, zone_id: str = ZONE_ID,
-             zone_name: str = ZONE) -> LiveApp:
+def live_app(
+    *records: dict[str, Any] | LiveRecord, zone_id: str = ZONE_ID, zone_name: str = ZONE
+) -> LiveApp:
     """What `live` reads for one application: these record sets in its zone."""
     return LiveApp(zone_id, zone_name, tuple(live_records(records)))
 
@@ -195,5 +223,4 @@ def live_app(*records: dict[str, Any] | LiveRecord, zone_id: str = ZONE_ID,
 def live_records(records: Iterable[dict[str, Any] | LiveRecord]) -> list[LiveRecord]:
     """Record sets as Route 53 lists them, each kept as it is (not copied): an exact DELETE
     sends that very dict, and tests check it does."""
-    return [record if isinstance(record, LiveRecord) else LiveRecord(record)
-            for record in records]
+    return [record if isinstance(record, LiveRecord) else LiveRecord(record) for record in records]

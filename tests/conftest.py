@@ -33,6 +33,7 @@ applications:
       eu-west-1: {target: b-2.eu-west-1.elb.amazonaws.com}
 """
 
+
 def write_policy(directory: Path, text: str = EXAMPLE_POLICY, name: str = "routing.yaml") -> Path:
     path = directory / name
     path.write_text(text, encoding="utf-8")
@@ -46,12 +47,15 @@ def many_apps_policy(count: int, zones: tuple[str, ...] = ("example.com",)) -> s
     for i in range(count):
         zone = zones[i % len(zones)]
         name = f"app{i:03d}"
-        lines += [f"  - name: {name}", f"    zone: {zone}", f"    record: origin.{name}.{zone}",
-                  "    pops:",
-                  f"      us-east-1: {{target: {name}-use1.us-east-1.elb.amazonaws.com}}",
-                  f"      eu-west-1: {{target: {name}-euw1.eu-west-1.elb.amazonaws.com, "
-                  "failover_to: eu-central-1}",
-                  f"      eu-central-1: {{target: {name}-euc1.eu-central-1.elb.amazonaws.com}}",
-                  f"      ap-southeast-1: {{target: {name}-apse1.ap-southeast-1.elb."
-                  "amazonaws.com}"]
+        lines += [
+            f"  - name: {name}",
+            f"    zone: {zone}",
+            f"    record: origin.{name}.{zone}",
+            "    pops:",
+            f"      us-east-1: {{target: {name}-use1.us-east-1.elb.amazonaws.com}}",
+            f"      eu-west-1: {{target: {name}-euw1.eu-west-1.elb.amazonaws.com, "
+            "failover_to: eu-central-1}",
+            f"      eu-central-1: {{target: {name}-euc1.eu-central-1.elb.amazonaws.com}}",
+            f"      ap-southeast-1: {{target: {name}-apse1.ap-southeast-1.elb.amazonaws.com}}",
+        ]
     return "\n".join(lines) + "\n"

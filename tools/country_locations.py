@@ -109,8 +109,13 @@ def polygon_point(rings: list[list[Point]]) -> tuple[float, Point]:
 
 def polygons_of(geometry: dict[str, Any], arcs: list[list[Point]]) -> list[list[list[Point]]]:
     kind = geometry["type"]
-    polygons = ([geometry["arcs"]] if kind == "Polygon"
-                else geometry["arcs"] if kind == "MultiPolygon" else [])
+    polygons = (
+        [geometry["arcs"]]
+        if kind == "Polygon"
+        else geometry["arcs"]
+        if kind == "MultiPolygon"
+        else []
+    )
     return [[ring_of(ring, arcs) for ring in polygon] for polygon in polygons]
 
 
@@ -136,8 +141,9 @@ def geoproxy_codes(repository: Path) -> frozenset[str]:
     return ISO_3166_ALPHA2
 
 
-def build(topology: dict[str, Any], iso_codes: dict[str, Any],
-          wanted: frozenset[str]) -> dict[str, dict[str, Any]]:
+def build(
+    topology: dict[str, Any], iso_codes: dict[str, Any], wanted: frozenset[str]
+) -> dict[str, dict[str, Any]]:
     numeric = {entry["numeric"]: entry["alpha_2"] for entry in iso_codes["3166-1"]}
     arcs = decode_arcs(topology)
     by_name: dict[str, list[list[list[Point]]]] = {}
@@ -170,22 +176,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("topojson", type=Path, help="world-atlas's countries-10m.json")
     parser.add_argument("--output", type=Path, required=True)
-    parser.add_argument("--iso-codes", type=Path,
-                        default=Path("/usr/share/iso-codes/json/iso_3166-1.json"),
-                        help="Debian iso-codes' ISO 3166-1 JSON (numeric id -> alpha-2)")
+    parser.add_argument(
+        "--iso-codes",
+        type=Path,
+        default=Path("/usr/share/iso-codes/json/iso_3166-1.json"),
+        help="Debian iso-codes' ISO 3166-1 JSON (numeric id -> alpha-2)",
+    )
     args = parser.parse_args()
     repository = Path(__file__).resolve().parent.parent
-    table = build(json.loads(args.topojson.read_text(encoding="utf-8")),
-                  json.loads(args.iso_codes.read_text(encoding="utf-8")),
-                  geoproxy_codes(repository))
+    table = build(
+        json.loads(args.topojson.read_text(encoding="utf-8")),
+        json.loads(args.iso_codes.read_text(encoding="utf-8")),
+        geoproxy_codes(repository),
+    )
     # One country a line, sorted: small diffs when the source changes.
-    lines = [f"{json.dumps(code)}:{json.dumps(entry, sort_keys=True, separators=(',', ':'))}"
-             for code, entry in table.items()]
+    lines = [
+        f"{json.dumps(code)}:{json.dumps(entry, sort_keys=True, separators=(',', ':'))}"
+        for code, entry in table.items()
+    ]
     text = '{"countries":{\n' + ",\n".join(lines) + "\n}}\n"
     args.output.write_text(text, encoding="utf-8")
     digest = hashlib.sha256(text.encode()).hexdigest()
-    print(f"wrote {args.output}: {len(table)} countries ({len(CARVED)} carved), "
-          f"{len(text.encode()):,} bytes, sha256 {digest}", file=sys.stderr)
+    print(
+        f"wrote {args.output}: {len(table)} countries ({len(CARVED)} carved), "
+        f"{len(text.encode()):,} bytes, sha256 {digest}",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

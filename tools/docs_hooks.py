@@ -32,6 +32,9 @@ def on_files(files: Any, config: Any) -> Any:
     build checks those links (a copy made after the build would be invisible to them)."""
     from mkdocs.structure.files import File
 
-    files.append(File.generated(config, "routing.schema.json",
-                                abs_src_path=str(REPO / "routing.schema.json")))
+    files.append(
+        File.generated(
+            config, "routing.schema.json", abs_src_path=str(REPO / "routing.schema.json")
+        )
+    )
     return files

@@ -43,8 +43,13 @@ def rings_of(topology: dict[str, Any], name: str) -> list[list[Point]]:
     rings: list[list[Point]] = []
     for geometry in topology["objects"][name]["geometries"]:
         kind = geometry["type"]
-        polygons = ([geometry["arcs"]] if kind == "Polygon"
-                    else geometry["arcs"] if kind == "MultiPolygon" else [])
+        polygons = (
+            [geometry["arcs"]]
+            if kind == "Polygon"
+            else geometry["arcs"]
+            if kind == "MultiPolygon"
+            else []
+        )
         for polygon in polygons:
             rings.extend(ring_of(ring, arcs) for ring in polygon)
     return rings
@@ -59,8 +64,10 @@ def cut_at_antimeridian(ring: list[Point]) -> list[list[Point]]:
     if not jumps:
         return [ring]
     if len(jumps) != 2:
-        raise ValueError(f"a ring crosses the antimeridian {len(jumps)} times; this script "
-                         "only cuts rings that cross it twice")
+        raise ValueError(
+            f"a ring crosses the antimeridian {len(jumps)} times; this script "
+            "only cuts rings that cross it twice"
+        )
     start = jumps[0] + 1
     rotated = points[start:] + points[:start]  # from just after one crossing, round to it
     pieces: list[list[Point]] = [[]]
@@ -109,8 +116,9 @@ def simplify(points: list[Point], tolerance: float) -> list[Point]:
     return [point for point, kept in zip(points, keep, strict=True) if kept]
 
 
-def convert(topology: dict[str, Any], *, south: float, tolerance: float,
-            digits: int) -> tuple[list[list[float]], list[str]]:
+def convert(
+    topology: dict[str, Any], *, south: float, tolerance: float, digits: int
+) -> tuple[list[list[float]], list[str]]:
     """Flat [lon, lat, lon, lat, ...] rings, and what was dropped."""
     dropped: list[str] = []
     out: list[list[float]] = []
@@ -138,19 +146,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--south", type=float, default=-60.0)
     parser.add_argument("--tolerance", type=float, default=0.1)
     parser.add_argument("--digits", type=int, default=2)
-    parser.add_argument("--package", default="world-atlas@2.0.2",
-                        help="the npm package the file came from, recorded in the output")
+    parser.add_argument(
+        "--package",
+        default="world-atlas@2.0.2",
+        help="the npm package the file came from, recorded in the output",
+    )
     args = parser.parse_args(argv)
 
     raw = args.topojson.read_bytes()
-    rings, dropped = convert(json.loads(raw), south=args.south, tolerance=args.tolerance,
-                             digits=args.digits)
+    rings, dropped = convert(
+        json.loads(raw), south=args.south, tolerance=args.tolerance, digits=args.digits
+    )
     document = {
         "format": "geoproxy-land-outline",
         "version": 1,
         "source": f"Natural Earth 1:110m land (public domain), from the npm package "
-                  f"{args.package} land-110m.json (ISC), sha256 "
-                  f"{hashlib.sha256(raw).hexdigest()}",
+        f"{args.package} land-110m.json (ISC), sha256 "
+        f"{hashlib.sha256(raw).hexdigest()}",
         "south": args.south,
         "tolerance_deg": args.tolerance,
         "rings": rings,
@@ -163,8 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     for line in dropped:
         print(f"dropped {line}", file=sys.stderr)
     points = sum(len(ring) // 2 for ring in rings)
-    print(f"wrote {args.output}: {len(rings)} rings, {points} points, "
-          f"{args.output.stat().st_size:,} bytes", file=sys.stderr)
+    print(
+        f"wrote {args.output}: {len(rings)} rings, {points} points, "
+        f"{args.output.stat().st_size:,} bytes",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -70,8 +70,9 @@ def _ms(value: Any) -> Decimal | None:
     return number.quantize(STEP, rounding=ROUND_HALF_UP)
 
 
-def build(source: dict[str, Any], *, repo: str, path: str, commit: str,
-          snapshot: str) -> tuple[dict[str, Any], list[str]]:
+def build(
+    source: dict[str, Any], *, repo: str, path: str, commit: str, snapshot: str
+) -> tuple[dict[str, Any], list[str]]:
     """The geoproxy latency table and the list of things dropped on the way."""
     metadata = source.get("metadata") or {}
     data = source.get("data")
@@ -116,7 +117,7 @@ def build(source: dict[str, Any], *, repo: str, path: str, commit: str,
         "window": window,
         "snapshot": snapshot,
         "source": f"cloudping.co ({adjective} {percentile.upper()}), saved copy in "
-                  f"github.com/{repo} {path} at commit {commit}",
+        f"github.com/{repo} {path} at commit {commit}",
         "rtt_ms": rows,
     }
     return table, dropped
@@ -124,19 +125,28 @@ def build(source: dict[str, Any], *, repo: str, path: str, commit: str,
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Regenerate geoproxy's latency table from a saved cloudping.co matrix.")
-    parser.add_argument("source_file", type=Path,
-                        help="the downloaded cloudping JSON ({metadata, data})")
-    parser.add_argument("--repo", default=DEFAULT_REPO,
-                        help=f"GitHub repository holding the saved copy (default {DEFAULT_REPO})")
-    parser.add_argument("--path", required=True,
-                        help="the saved copy's path inside that repository")
-    parser.add_argument("--commit", required=True,
-                        help="the commit (40 hex digits) the copy was taken from")
-    parser.add_argument("--snapshot", required=True,
-                        help="the date cloudping's numbers were captured, YYYY-MM-DD")
-    parser.add_argument("-o", "--output", type=Path,
-                        help="where to write the table (default: stdout)")
+        description="Regenerate geoproxy's latency table from a saved cloudping.co matrix."
+    )
+    parser.add_argument(
+        "source_file", type=Path, help="the downloaded cloudping JSON ({metadata, data})"
+    )
+    parser.add_argument(
+        "--repo",
+        default=DEFAULT_REPO,
+        help=f"GitHub repository holding the saved copy (default {DEFAULT_REPO})",
+    )
+    parser.add_argument(
+        "--path", required=True, help="the saved copy's path inside that repository"
+    )
+    parser.add_argument(
+        "--commit", required=True, help="the commit (40 hex digits) the copy was taken from"
+    )
+    parser.add_argument(
+        "--snapshot", required=True, help="the date cloudping's numbers were captured, YYYY-MM-DD"
+    )
+    parser.add_argument(
+        "-o", "--output", type=Path, help="where to write the table (default: stdout)"
+    )
     args = parser.parse_args(argv)
 
     if not COMMIT.match(args.commit):
@@ -152,8 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         _fail(f"cannot read {args.source_file}: {error}")
 
-    table, dropped = build(source, repo=args.repo, path=args.path, commit=args.commit,
-                           snapshot=args.snapshot)
+    table, dropped = build(
+        source, repo=args.repo, path=args.path, commit=args.commit, snapshot=args.snapshot
+    )
     text = json.dumps(table, indent=2, ensure_ascii=False) + "\n"
     if args.output:
         args.output.write_text(text, encoding="utf-8")
@@ -163,8 +174,11 @@ def main(argv: list[str] | None = None) -> int:
     rows = table["rtt_ms"]
     regions = sorted(set(rows) | {target for row in rows.values() for target in row})
     missing = [f"{a} -> {b}" for a in rows for b in regions if b not in rows[a]]
-    print(f"latency_table: {len(rows)} source regions, {len(regions)} regions in all, "
-          f"{sum(len(row) for row in rows.values())} pairs", file=sys.stderr)
+    print(
+        f"latency_table: {len(rows)} source regions, {len(regions)} regions in all, "
+        f"{sum(len(row) for row in rows.values())} pairs",
+        file=sys.stderr,
+    )
     for item in dropped:
         print(f"latency_table: dropped {item}", file=sys.stderr)
     for item in missing:

@@ -19,8 +19,12 @@ def decode_arcs(topology: dict[str, Any]) -> list[list[Point]]:
             if transform:
                 x += position[0]
                 y += position[1]
-                points.append((x * transform["scale"][0] + transform["translate"][0],
-                               y * transform["scale"][1] + transform["translate"][1]))
+                points.append(
+                    (
+                        x * transform["scale"][0] + transform["translate"][0],
+                        y * transform["scale"][1] + transform["translate"][1],
+                    )
+                )
             else:
                 points.append((float(position[0]), float(position[1])))
         arcs.append(points)

@@ -21,8 +21,9 @@ import boto3
 def main(zone_id: str, name: str, from_target: str, to_target: str) -> None:
     client = boto3.client("route53")
     name = name.rstrip(".") + "."
-    page = client.list_resource_record_sets(HostedZoneId=zone_id, StartRecordName=name,
-                                            MaxItems="300")
+    page = client.list_resource_record_sets(
+        HostedZoneId=zone_id, StartRecordName=name, MaxItems="300"
+    )
     here = [r for r in page["ResourceRecordSets"] if r["Name"] == name]
 
     def aliases_to(record: dict[str, Any], dns_name: str) -> bool:
@@ -30,21 +31,28 @@ def main(zone_id: str, name: str, from_target: str, to_target: str) -> None:
         return alias is not None and alias["DNSName"].rstrip(".") == dns_name.rstrip(".")
 
     destination = next(r["AliasTarget"] for r in here if aliases_to(r, to_target))
-    changes: list[dict[str, Any]] = [{
-        "Action": "CREATE",
-        "ResourceRecordSet": {
-            "Name": "_baseline." + name, "Type": "TXT", "TTL": 60,
-            "ResourceRecords": [{"Value": f'"failover from={from_target} to={to_target}"'}],
-        },
-    }]
+    changes: list[dict[str, Any]] = [
+        {
+            "Action": "CREATE",
+            "ResourceRecordSet": {
+                "Name": "_baseline." + name,
+                "Type": "TXT",
+                "TTL": 60,
+                "ResourceRecords": [{"Value": f'"failover from={from_target} to={to_target}"'}],
+            },
+        }
+    ]
     for record in here:
         if aliases_to(record, from_target):
             health = record["AliasTarget"]["EvaluateTargetHealth"]
             moved = {**record, "AliasTarget": {**destination, "EvaluateTargetHealth": health}}
-            changes += [{"Action": "DELETE", "ResourceRecordSet": record},
-                        {"Action": "CREATE", "ResourceRecordSet": moved}]
+            changes += [
+                {"Action": "DELETE", "ResourceRecordSet": record},
+                {"Action": "CREATE", "ResourceRecordSet": moved},
+            ]
     response = client.change_resource_record_sets(
-        HostedZoneId=zone_id, ChangeBatch={"Comment": "baseline failover", "Changes": changes})
+        HostedZoneId=zone_id, ChangeBatch={"Comment": "baseline failover", "Changes": changes}
+    )
     print(f"{len(changes)} changes: {response['ChangeInfo']['Id']}")
 
 

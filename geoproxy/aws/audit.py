@@ -32,10 +32,17 @@ def describe_write(write: dict[str, Any]) -> str:
     """One audit entry as a person reads it: what landed, with its change id."""
     if write.get("action") == "ChangeResourceRecordSets":
         records = write.get("records") or []
-        return (f"change {write.get('change_id') or '(id lost)'} in zone {write.get('zone_id')} "
-                f"({len(records)} record change(s), live)")
-    what = (write.get("distribution_id") or write.get("function") or write.get("health_check_id")
-            or write.get("pop") or "")
+        return (
+            f"change {write.get('change_id') or '(id lost)'} in zone {write.get('zone_id')} "
+            f"({len(records)} record change(s), live)"
+        )
+    what = (
+        write.get("distribution_id")
+        or write.get("function")
+        or write.get("health_check_id")
+        or write.get("pop")
+        or ""
+    )
     return f"{write.get('service', 'aws')} {write.get('action', 'write')} {what}".rstrip()
 
 
@@ -57,8 +64,9 @@ class AuditLog:
             # Append-only, line-buffered: concurrent runs interleave whole lines, never bytes.
             stream = open(chosen, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
         except OSError as error:
-            raise GeoproxyError(f"cannot open the audit log {chosen}: {error}",
-                                hint="nothing was written to AWS") from None
+            raise GeoproxyError(
+                f"cannot open the audit log {chosen}: {error}", hint="nothing was written to AWS"
+            ) from None
         return cls(Path(chosen), stream)
 
     def record(self, **entry: Any) -> None:
@@ -73,7 +81,8 @@ class AuditLog:
                 f"written, not logged: {describe_write(entry)}, but the audit log {self.path} "
                 f"could not be written ({reason}); nothing more was written",
                 hint="record this change by hand where your audit trail is kept; free the "
-                     "log (disk full?) and run the same command again for the rest") from None
+                "log (disk full?) and run the same command again for the rest",
+            ) from None
 
     def close(self) -> None:
         # The failed line was reported by record(); a second report would add nothing.
@@ -106,10 +115,12 @@ class AuditTrail:
                 entry = json.loads(line)
             except ValueError:
                 continue
-            if isinstance(entry, dict) and entry.get("command") == "failover" and entry.get(
-                    "who"):
-                names = frozenset(str(r.get("name", "")).lower()
-                                  for r in entry.get("records") or [] if isinstance(r, dict))
+            if isinstance(entry, dict) and entry.get("command") == "failover" and entry.get("who"):
+                names = frozenset(
+                    str(r.get("name", "")).lower()
+                    for r in entry.get("records") or []
+                    if isinstance(r, dict)
+                )
                 writes.append((str(entry.get("time", "")), names, str(entry["who"])))
         return cls(tuple(writes))
 
@@ -117,5 +128,7 @@ class AuditTrail:
         """The caller of the first failover write of `state_name` at or after
         `declared_at`."""
         wanted = state_name.rstrip(".").lower() + "."
-        return next((who for time, names, who in self.writes
-                     if wanted in names and time >= declared_at), None)
+        return next(
+            (who for time, names, who in self.writes if wanted in names and time >= declared_at),
+            None,
+        )

@@ -21,8 +21,11 @@ T = TypeVar("T")
 MAX_WORKERS = 4
 
 
-def run_all(tasks: Sequence[Callable[[], T]], bucket: TokenBucket | None = None,
-            max_workers: int = MAX_WORKERS) -> list[T]:
+def run_all(
+    tasks: Sequence[Callable[[], T]],
+    bucket: TokenBucket | None = None,
+    max_workers: int = MAX_WORKERS,
+) -> list[T]:
     """The tasks' results in order; the first failure (in task order) is raised once all
     have finished, so no read is left running behind an error message. `bucket`, if given,
     paces the tasks' starts (the account limiter already paces their requests)."""

@@ -66,8 +66,9 @@ def _with_health_check_ids(entry: Change, created: dict[str, str]) -> Change:
     return {**entry, "ResourceRecordSet": {**record_set, "HealthCheckId": created[reference]}}
 
 
-def create_health_checks(changes: ChangeSet, aws: AwsSettings, record_write: WriteCallback,
-                         result: ApplyResult) -> dict[str, str]:
+def create_health_checks(
+    changes: ChangeSet, aws: AwsSettings, record_write: WriteCallback, result: ApplyResult
+) -> dict[str, str]:
     """Create (or, for a retried run, find: same CallerReference and settings) and tag the
     plan's new health checks, and tag found ones a crash left untagged; returns
     CallerReference -> id."""
@@ -75,12 +76,19 @@ def create_health_checks(changes: ChangeSet, aws: AwsSettings, record_write: Wri
     created = result.health_checks_created
     for spec in changes.create_health_checks:
         with aws_errors(f"create the health check of {spec.pop} for {spec.record}"):
-            check = client.create_health_check(CallerReference=spec.caller_reference,
-                                               HealthCheckConfig=spec.config)["HealthCheck"]
+            check = client.create_health_check(
+                CallerReference=spec.caller_reference, HealthCheckConfig=spec.config
+            )["HealthCheck"]
         created[spec.caller_reference] = check["Id"]
-        record_write({"service": "route53", "action": "CreateHealthCheck",
-                      "health_check_id": check["Id"], "pop": spec.pop,
-                      "caller_reference": spec.caller_reference})
+        record_write(
+            {
+                "service": "route53",
+                "action": "CreateHealthCheck",
+                "health_check_id": check["Id"],
+                "pop": spec.pop,
+                "caller_reference": spec.caller_reference,
+            }
+        )
         _tag(client, check["Id"], spec)
     for spec, check_id in changes.tag_health_checks:
         _tag(client, check_id, spec)
@@ -89,22 +97,27 @@ def create_health_checks(changes: ChangeSet, aws: AwsSettings, record_write: Wri
 
 def _tag(client: Any, check_id: str, spec: HealthCheckSpec) -> None:
     with aws_errors(f"tag health check {check_id}"):
-        client.change_tags_for_resource(ResourceType="healthcheck", ResourceId=check_id,
-                                        AddTags=spec.tags)
+        client.change_tags_for_resource(
+            ResourceType="healthcheck", ResourceId=check_id, AddTags=spec.tags
+        )
 
 
-def delete_health_checks(changes: ChangeSet, aws: AwsSettings, record_write: WriteCallback,
-                         result: ApplyResult) -> list[str]:
+def delete_health_checks(
+    changes: ChangeSet, aws: AwsSettings, record_write: WriteCallback, result: ApplyResult
+) -> list[str]:
     client = aws.client("route53")
     deleted = result.health_checks_deleted
     for check in changes.delete_health_checks:
         # Already gone is fine: a re-run after a crash between the two steps.
-        with aws_errors(f"delete health check {check.id}"), contextlib.suppress(
-                client.exceptions.NoSuchHealthCheck):
+        with (
+            aws_errors(f"delete health check {check.id}"),
+            contextlib.suppress(client.exceptions.NoSuchHealthCheck),
+        ):
             client.delete_health_check(HealthCheckId=check.id)
         deleted.append(check.id)
-        record_write({"service": "route53", "action": "DeleteHealthCheck",
-                      "health_check_id": check.id})
+        record_write(
+            {"service": "route53", "action": "DeleteHealthCheck", "health_check_id": check.id}
+        )
     return deleted
 
 
@@ -130,23 +143,35 @@ def run(
     accepted write (the audit log), `on_submit` of each batch as soon as Route 53 takes it."""
     result = ApplyResult()
     try:
-        return _run(changes, aws, result, wait=wait, timeout_s=timeout_s, on_wait=on_wait,
-                    comment=comment, record_write=on_write or (lambda write: None),
-                    on_submit=on_submit, wait_deployed=wait_deployed)
+        return _run(
+            changes,
+            aws,
+            result,
+            wait=wait,
+            timeout_s=timeout_s,
+            on_wait=on_wait,
+            comment=comment,
+            record_write=on_write or (lambda write: None),
+            on_submit=on_submit,
+            wait_deployed=wait_deployed,
+        )
     except GeoproxyError as error:
         done = _written(result)
         if done:  # nobody may assume an all-or-nothing run
             left = _not_written(changes, result)
-            error.message += (f"; already applied: {', '.join(done)}"
-                              + (f"; not written: {', '.join(left)}" if left else "")
-                              + ". Run `geoproxy plan` to see what is left, and the same "
-                                "command again to complete it")
+            error.message += (
+                f"; already applied: {', '.join(done)}"
+                + (f"; not written: {', '.join(left)}" if left else "")
+                + ". Run `geoproxy plan` to see what is left, and the same "
+                "command again to complete it"
+            )
         raise
 
 
 def _written(result: ApplyResult) -> list[str]:
-    done = [f"health check {check_id} created"
-            for check_id in result.health_checks_created.values()]
+    done = [
+        f"health check {check_id} created" for check_id in result.health_checks_created.values()
+    ]
     done += [f"change {b.change_id} (zone {b.zone_id})" for b in result.batches]
     done += [f"function {name} published" for name in result.functions_published]
     done += [f"distribution {d}" for d in result.distributions_updated]
@@ -155,27 +180,46 @@ def _written(result: ApplyResult) -> list[str]:
 
 
 def _not_written(changes: ChangeSet, result: ApplyResult) -> list[str]:
-    left = [f"change batch {index + 1} of {len(changes.batches)} (zone {zone_id})"
-            for index, (zone_id, _) in enumerate(changes.batches)
-            if index >= len(result.batches)]
-    left += [f"function {f.name}" for f in changes.functions
-             if f.name not in result.functions_published]
-    left += [f"distribution {d.distribution_id}" for d in changes.distributions
-             if d.distribution_id not in result.distributions_updated]
-    left += [f"health check {c.id} deletion" for c in changes.delete_health_checks
-             if c.id not in result.health_checks_deleted]
+    left = [
+        f"change batch {index + 1} of {len(changes.batches)} (zone {zone_id})"
+        for index, (zone_id, _) in enumerate(changes.batches)
+        if index >= len(result.batches)
+    ]
+    left += [
+        f"function {f.name}" for f in changes.functions if f.name not in result.functions_published
+    ]
+    left += [
+        f"distribution {d.distribution_id}"
+        for d in changes.distributions
+        if d.distribution_id not in result.distributions_updated
+    ]
+    left += [
+        f"health check {c.id} deletion"
+        for c in changes.delete_health_checks
+        if c.id not in result.health_checks_deleted
+    ]
     return left
 
 
-def _run(changes: ChangeSet, aws: AwsSettings, result: ApplyResult, *, wait: bool,
-         timeout_s: float, on_wait: WaitCallback | None, comment: str,
-         record_write: WriteCallback, on_submit: SubmitCallback | None,
-         wait_deployed: bool) -> ApplyResult:
+def _run(
+    changes: ChangeSet,
+    aws: AwsSettings,
+    result: ApplyResult,
+    *,
+    wait: bool,
+    timeout_s: float,
+    on_wait: WaitCallback | None,
+    comment: str,
+    record_write: WriteCallback,
+    on_submit: SubmitCallback | None,
+    wait_deployed: bool,
+) -> ApplyResult:
     started = time.monotonic()
     # Health checks first (records refer to them), deleted last (once nothing refers to them).
     ids = create_health_checks(changes, aws, record_write, result)
-    first = _submit(changes.before_distributions, ids, aws, comment, result, record_write,
-                    on_submit)
+    first = _submit(
+        changes.before_distributions, ids, aws, comment, result, record_write, on_submit
+    )
     if result.first_submitted is not None:
         started = result.first_submitted
     if first and (changes.distributions or _creates_direct_names(_first_phase(changes))):
@@ -188,20 +232,33 @@ def _run(changes: ChangeSet, aws: AwsSettings, result: ApplyResult, *, wait: boo
         etag, actions = publish_function(function, aws)
         result.functions_published[function.name] = etag
         for action in actions:
-            record_write({"service": "cloudfront", "action": action,
-                          "function": function.name, "app": function.app})
+            record_write(
+                {
+                    "service": "cloudfront",
+                    "action": action,
+                    "function": function.name,
+                    "app": function.app,
+                }
+            )
     if changes.distributions:
         for distribution in changes.distributions:
             new_etag = update_distribution(distribution, aws)
             if new_etag is None:
                 continue
             result.distributions_updated[distribution.distribution_id] = new_etag
-            record_write({"service": "cloudfront", "action": "UpdateDistribution",
-                          "distribution_id": distribution.distribution_id, "etag": new_etag,
-                          "fields": distribution.fields})
+            record_write(
+                {
+                    "service": "cloudfront",
+                    "action": "UpdateDistribution",
+                    "distribution_id": distribution.distribution_id,
+                    "etag": new_etag,
+                    "fields": distribution.fields,
+                }
+            )
         if wait_deployed:  # viewers then reach a distribution deployed everywhere
-            result.deployed = wait_until_deployed(changes.distributions, aws,
-                                                  time.monotonic(), timeout_s, on_wait)
+            result.deployed = wait_until_deployed(
+                changes.distributions, aws, time.monotonic(), timeout_s, on_wait
+            )
     _submit(changes.after_distributions, ids, aws, comment, result, record_write, on_submit)
     if result.first_submitted is not None:
         started = result.first_submitted
@@ -214,13 +271,18 @@ def _run(changes: ChangeSet, aws: AwsSettings, result: ApplyResult, *, wait: boo
 
 
 def _first_phase(changes: ChangeSet) -> list[Change]:
-    return [entry for batches in changes.before_distributions.values() for batch in batches
-            for entry in batch]
+    return [
+        entry
+        for batches in changes.before_distributions.values()
+        for batch in batches
+        for entry in batch
+    ]
 
 
 def _is_direct_name(entry: Change, actions: tuple[str, ...] = ("CREATE",)) -> bool:
     return entry["Action"] in actions and is_slot(
-        entry["ResourceRecordSet"].get("SetIdentifier"), Slot.DIRECT)
+        entry["ResourceRecordSet"].get("SetIdentifier"), Slot.DIRECT
+    )
 
 
 def _creates_direct_names(entries: list[Change]) -> bool:
@@ -228,8 +290,9 @@ def _creates_direct_names(entries: list[Change]) -> bool:
     return any(_is_direct_name(entry) for entry in entries)
 
 
-def confirm_answered(names: list[tuple[str, str, str]], aws: AwsSettings, started: float,
-                     timeout_s: float) -> None:
+def confirm_answered(
+    names: list[tuple[str, str, str]], aws: AwsSettings, started: float, timeout_s: float
+) -> None:
     """Ask Route 53's name servers for each (zone id, name, type) until each is answered
     with data, or give up after `timeout_s` (from `started`) with nothing published.
 
@@ -250,8 +313,9 @@ def confirm_answered(names: list[tuple[str, str, str]], aws: AwsSettings, starte
         still = []
         for zone_id, name, record_type in pending:
             with aws_errors(f"ask Route 53 for {name} {record_type}"):
-                answer = client.test_dns_answer(HostedZoneId=zone_id, RecordName=name,
-                                                RecordType=record_type)
+                answer = client.test_dns_answer(
+                    HostedZoneId=zone_id, RecordName=name, RecordType=record_type
+                )
             if answer.get("ResponseCode") != "NOERROR" or not answer.get("RecordData"):
                 still.append((zone_id, name, record_type))
         pending = still
@@ -262,13 +326,20 @@ def confirm_answered(names: list[tuple[str, str, str]], aws: AwsSettings, starte
                 f"Route 53 does not answer for {', '.join(n for _, n, _ in pending)} after "
                 f"{timeout_s:.0f}s (their change's answer was lost, so geoproxy asked its name "
                 "servers); the edge function that targets them was not published",
-                hint="run the same command again once `dig` answers for them")
+                hint="run the same command again once `dig` answers for them",
+            )
         time.sleep(interval)
 
 
-def _submit(by_zone: Batches, health_check_ids: dict[str, str], aws: AwsSettings,
-            comment: str, result: ApplyResult, record_write: WriteCallback,
-            on_submit: SubmitCallback | None) -> list[SubmittedBatch]:
+def _submit(
+    by_zone: Batches,
+    health_check_ids: dict[str, str],
+    aws: AwsSettings,
+    comment: str,
+    result: ApplyResult,
+    record_write: WriteCallback,
+    on_submit: SubmitCallback | None,
+) -> list[SubmittedBatch]:
     submitted_now = []
     for zone_id, batches in by_zone.items():
         for planned in batches:
@@ -280,21 +351,34 @@ def _submit(by_zone: Batches, health_check_ids: dict[str, str], aws: AwsSettings
             submitted_now.append(submitted)
             if submitted.response_lost:
                 result.unconfirmed += [
-                    (zone_id, entry["ResourceRecordSet"]["Name"],
-                     entry["ResourceRecordSet"]["Type"])
-                    for entry in batch if _is_direct_name(entry, ("CREATE", "UPSERT"))]
+                    (
+                        zone_id,
+                        entry["ResourceRecordSet"]["Name"],
+                        entry["ResourceRecordSet"]["Type"],
+                    )
+                    for entry in batch
+                    if _is_direct_name(entry, ("CREATE", "UPSERT"))
+                ]
             if on_submit is not None:
                 on_submit(submitted)
-            record_write({
-                "service": "route53", "action": "ChangeResourceRecordSets",
-                "zone_id": zone_id, "change_id": submitted.change_id,
-                **({"outcome": "applied; response lost"} if submitted.response_lost else {}),
-                "records": [{"action": entry["Action"],
-                             "name": entry["ResourceRecordSet"]["Name"],
-                             "type": entry["ResourceRecordSet"]["Type"],
-                             "set_identifier": entry["ResourceRecordSet"].get("SetIdentifier")}
-                            for entry in batch],
-            })
+            record_write(
+                {
+                    "service": "route53",
+                    "action": "ChangeResourceRecordSets",
+                    "zone_id": zone_id,
+                    "change_id": submitted.change_id,
+                    **({"outcome": "applied; response lost"} if submitted.response_lost else {}),
+                    "records": [
+                        {
+                            "action": entry["Action"],
+                            "name": entry["ResourceRecordSet"]["Name"],
+                            "type": entry["ResourceRecordSet"]["Type"],
+                            "set_identifier": entry["ResourceRecordSet"].get("SetIdentifier"),
+                        }
+                        for entry in batch
+                    ],
+                }
+            )
     return submitted_now
 
 
@@ -312,37 +396,48 @@ def update_distribution(distribution: DistributionUpdate, aws: AwsSettings) -> s
     for attempt in range(2):
         with aws_errors(f"update CloudFront distribution {distribution_id}"):
             try:
-                return str(client.update_distribution(
-                    Id=distribution_id, IfMatch=etag, DistributionConfig=config)["ETag"])
+                return str(
+                    client.update_distribution(
+                        Id=distribution_id, IfMatch=etag, DistributionConfig=config
+                    )["ETag"]
+                )
             except client.exceptions.PreconditionFailed:
                 pass
         with aws_errors(f"re-read CloudFront distribution {distribution_id}"):
             fresh = client.get_distribution(Id=distribution_id)
         # Compared on geoproxy's fields only: CloudFront answers with defaults filled in.
-        if written(fresh["Distribution"]["DistributionConfig"], config,
-                   distribution.managed_origin_id):
+        if written(
+            fresh["Distribution"]["DistributionConfig"], config, distribution.managed_origin_id
+        ):
             return str(fresh["ETag"])
         if distribution.application is None:
             raise GeoproxyError(
                 f"CloudFront distribution {distribution_id} changed since the saved plan was "
                 f"made (its ETag is no longer {distribution.etag}); it was not updated",
-                hint="make a new plan: `geoproxy plan --out PLANFILE`")
-        replanned = plan_distribution(distribution.application, fresh["Distribution"],
-                                      fresh["ETag"], distribution.edge)
+                hint="make a new plan: `geoproxy plan --out PLANFILE`",
+            )
+        replanned = plan_distribution(
+            distribution.application, fresh["Distribution"], fresh["ETag"], distribution.edge
+        )
         if not replanned.changes:
             return None  # someone already made exactly this change: nothing for us to write
         if attempt or replanned.changes != distribution.field_changes:
             raise GeoproxyError(
                 f"CloudFront distribution {distribution_id} changed since the plan and now "
                 "needs a different change from geoproxy; it was not updated",
-                hint="run `geoproxy plan` to see the distribution as it is now")
+                hint="run `geoproxy plan` to see the distribution as it is now",
+            )
         config, etag = replanned.new_config, replanned.etag
     raise AssertionError("unreachable")
 
 
-def wait_until_deployed(distributions: list[DistributionUpdate], aws: AwsSettings,
-                        started: float, timeout_s: float,
-                        on_wait: WaitCallback | None) -> bool:
+def wait_until_deployed(
+    distributions: list[DistributionUpdate],
+    aws: AwsSettings,
+    started: float,
+    timeout_s: float,
+    on_wait: WaitCallback | None,
+) -> bool:
     client = aws.client("cloudfront")
     interval = poll_interval()
     pending = {d.distribution_id for d in distributions}
@@ -353,13 +448,17 @@ def wait_until_deployed(distributions: list[DistributionUpdate], aws: AwsSetting
             if status == "Deployed":
                 pending.discard(distribution_id)
         if on_wait:
-            on_wait([SubmittedBatch("cloudfront", d, 0, "InProgress") for d in sorted(pending)],
-                    time.monotonic() - started)
+            on_wait(
+                [SubmittedBatch("cloudfront", d, 0, "InProgress") for d in sorted(pending)],
+                time.monotonic() - started,
+            )
         if not pending:
             return True
         if time.monotonic() - started > timeout_s:
-            raise AwsError(f"distributions {', '.join(sorted(pending))} were updated but are "
-                           f"not Deployed after {timeout_s:.0f}s")
+            raise AwsError(
+                f"distributions {', '.join(sorted(pending))} were updated but are "
+                f"not Deployed after {timeout_s:.0f}s"
+            )
         time.sleep(interval)
     return True
 
@@ -384,8 +483,11 @@ def wait_insync(
         if all(batch.status == "INSYNC" or batch.response_lost for batch in batches):
             return
         if elapsed > timeout_s:
-            pending = ", ".join(str(b.change_id) for b in batches
-                                if b.status != "INSYNC" and not b.response_lost)
-            raise AwsError(f"changes {pending} were applied but are not INSYNC after "
-                           f"{timeout_s:.0f}s", hint="check again with `geoproxy plan`")
+            pending = ", ".join(
+                str(b.change_id) for b in batches if b.status != "INSYNC" and not b.response_lost
+            )
+            raise AwsError(
+                f"changes {pending} were applied but are not INSYNC after {timeout_s:.0f}s",
+                hint="check again with `geoproxy plan`",
+            )
         time.sleep(interval)

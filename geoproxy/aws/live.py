@@ -51,11 +51,16 @@ class Route53Reader:
                 raise AwsError(f"hosted zone {zone_id} does not exist") from None
         actual = decode_route53_name(zone["Name"])
         if zone.get("Config", {}).get("PrivateZone", False):
-            raise AwsError(f"hosted zone {zone_id} is a private zone; CloudFront resolves "
-                           "origins in public DNS", hint="set `zone_id` to the public zone")
+            raise AwsError(
+                f"hosted zone {zone_id} is a private zone; CloudFront resolves "
+                "origins in public DNS",
+                hint="set `zone_id` to the public zone",
+            )
         if actual != zone_name:
-            raise AwsError(f"hosted zone {zone_id} is {actual}, not {zone_name}",
-                           hint="fix `zone` or `zone_id` in the policy")
+            raise AwsError(
+                f"hosted zone {zone_id} is {actual}, not {zone_name}",
+                hint="fix `zone` or `zone_id` in the policy",
+            )
         self._remember_size(zone_id, zone)
         return zone_id, actual
 
@@ -67,29 +72,43 @@ class Route53Reader:
         while True:
             with aws_errors(f"look up hosted zone {zone_name}"):
                 response = self._client.list_hosted_zones_by_name(**request)
-            page = [zone for zone in response["HostedZones"]
-                    if decode_route53_name(zone["Name"]) == zone_name]
+            page = [
+                zone
+                for zone in response["HostedZones"]
+                if decode_route53_name(zone["Name"]) == zone_name
+            ]
             named += page
-            if (not response.get("IsTruncated") or len(page) < len(response["HostedZones"])
-                    or decode_route53_name(response.get("NextDNSName", "")) != zone_name):
+            if (
+                not response.get("IsTruncated")
+                or len(page) < len(response["HostedZones"])
+                or decode_route53_name(response.get("NextDNSName", "")) != zone_name
+            ):
                 break
-            request = {"DNSName": response["NextDNSName"],
-                       "HostedZoneId": response["NextHostedZoneId"], "MaxItems": "100"}
-        public = [zone for zone in named
-                  if not zone.get("Config", {}).get("PrivateZone", False)]
+            request = {
+                "DNSName": response["NextDNSName"],
+                "HostedZoneId": response["NextHostedZoneId"],
+                "MaxItems": "100",
+            }
+        public = [zone for zone in named if not zone.get("Config", {}).get("PrivateZone", False)]
         if not public and named:
             ids = ", ".join(zone["Id"].split("/")[-1] for zone in named)
-            raise AwsError(f"hosted zone {zone_name} exists in this account only as a private "
-                           f"zone ({ids}); CloudFront resolves origins in public DNS",
-                           hint=f"create a public hosted zone {zone_name} (a split-horizon "
-                                "pair keeps the private one), or set `zone` to a public zone")
+            raise AwsError(
+                f"hosted zone {zone_name} exists in this account only as a private "
+                f"zone ({ids}); CloudFront resolves origins in public DNS",
+                hint=f"create a public hosted zone {zone_name} (a split-horizon "
+                "pair keeps the private one), or set `zone` to a public zone",
+            )
         if not public:
-            raise AwsError(f"no public hosted zone named {zone_name} in this account",
-                           hint="create the zone, or check the profile and account in use")
+            raise AwsError(
+                f"no public hosted zone named {zone_name} in this account",
+                hint="create the zone, or check the profile and account in use",
+            )
         if len(public) > 1:
             ids = ", ".join(zone["Id"].split("/")[-1] for zone in public)
-            raise AwsError(f"several public hosted zones are named {zone_name} ({ids})",
-                           hint="set `zone_id` in the policy to pick one")
+            raise AwsError(
+                f"several public hosted zones are named {zone_name} ({ids})",
+                hint="set `zone_id` in the policy to pick one",
+            )
         zone_id = public[0]["Id"].split("/")[-1]
         self._remember_size(zone_id, public[0])
         return zone_id, zone_name
@@ -119,8 +138,11 @@ class Route53Reader:
         sorted by their labels reversed, so a subtree is one contiguous run: start at the
         name, stop at the first name outside it; follows paging by name, type and id."""
         records: list[LiveRecord] = []
-        request: dict[str, str] = {"HostedZoneId": zone_id, "StartRecordName": name,
-                                   "MaxItems": PAGE_SIZE}
+        request: dict[str, str] = {
+            "HostedZoneId": zone_id,
+            "StartRecordName": name,
+            "MaxItems": PAGE_SIZE,
+        }
         while True:
             with aws_errors(f"list records at {name}"):
                 page = self._client.list_resource_record_sets(**request)
@@ -133,8 +155,9 @@ class Route53Reader:
                 return tuple(records)
             _next_page(request, page)
 
-    def read_app(self, zone: str, zone_id: str | None, record_name: str,
-                 other_names: tuple[str, ...] = ()) -> LiveApp:
+    def read_app(
+        self, zone: str, zone_id: str | None, record_name: str, other_names: tuple[str, ...] = ()
+    ) -> LiveApp:
         """Everything geoproxy keeps for an application: its record and the names below it
         (auto-failover pairs, failover state, direct PoP names) in one listing, plus
         `other_names` (viewer aliases) that lie elsewhere in the zone."""
@@ -169,8 +192,11 @@ class HealthCheckReader:
         while True:
             with aws_errors("list health checks"):
                 page = client.list_health_checks(**request)
-            found += [check for check in page["HealthChecks"]
-                      if check["CallerReference"].startswith(REFERENCE_PREFIX)]
+            found += [
+                check
+                for check in page["HealthChecks"]
+                if check["CallerReference"].startswith(REFERENCE_PREFIX)
+            ]
             if not page.get("IsTruncated"):
                 break
             request["Marker"] = page["NextMarker"]
@@ -178,13 +204,20 @@ class HealthCheckReader:
         ids = [check["Id"] for check in found]
         for start in range(0, len(ids), 10):  # ListTagsForResources takes ten ids a call
             with aws_errors("read health check tags"):
-                response = client.list_tags_for_resources(ResourceType="healthcheck",
-                                                          ResourceIds=ids[start:start + 10])
+                response = client.list_tags_for_resources(
+                    ResourceType="healthcheck", ResourceIds=ids[start : start + 10]
+                )
             for entry in response["ResourceTagSets"]:
                 tags[entry["ResourceId"]] = {tag["Key"]: tag["Value"] for tag in entry["Tags"]}
-        return [LiveHealthCheck(check["Id"], check["CallerReference"],
-                                check["HealthCheckConfig"], tags.get(check["Id"], {}))
-                for check in found]
+        return [
+            LiveHealthCheck(
+                check["Id"],
+                check["CallerReference"],
+                check["HealthCheckConfig"],
+                tags.get(check["Id"], {}),
+            )
+            for check in found
+        ]
 
 
 class CloudFrontReader:
@@ -200,9 +233,11 @@ class CloudFrontReader:
             try:
                 response = client.get_distribution(Id=distribution_id)
             except client.exceptions.NoSuchDistribution:
-                raise AwsError(f"CloudFront distribution {distribution_id} does not exist",
-                               hint="geoproxy manages an existing distribution; check "
-                                    "`cloudfront.distribution_id`") from None
+                raise AwsError(
+                    f"CloudFront distribution {distribution_id} does not exist",
+                    hint="geoproxy manages an existing distribution; check "
+                    "`cloudfront.distribution_id`",
+                ) from None
         return response["Distribution"], response["ETag"]
 
     def alias_owners(self) -> dict[str, str]:
@@ -234,13 +269,11 @@ class AppNames:
 
 def _calls_by_name(names: AppNames) -> int:
     """The fewest listings that read one application by its names."""
-    below = [a for a in names.aliases
-             if a != names.record and not a.endswith("." + names.record)]
+    below = [a for a in names.aliases if a != names.record and not a.endswith("." + names.record)]
     return 1 + len(set(below))
 
 
-def read_apps(aws: AwsSettings, wanted: list[AppNames], *,
-              force_whole: bool = False) -> LiveRead:
+def read_apps(aws: AwsSettings, wanted: list[AppNames], *, force_whole: bool = False) -> LiveRead:
     """Each application's records. Zones are looked up and read side by side. A zone is
     listed whole (one listing for all of its applications, and what the orphan search
     needs) unless that costs more calls than listing each application's names, which
@@ -249,8 +282,9 @@ def read_apps(aws: AwsSettings, wanted: list[AppNames], *,
     reader = Route53Reader(aws)
     aws.client("route53")  # made here: boto3 sessions are not thread-safe, clients are
     keys = list(dict.fromkeys((names.zone, names.zone_id) for names in wanted))
-    found = dict(zip(keys, run_all([functools.partial(reader.zone, *key) for key in keys]),
-                     strict=True))
+    found = dict(
+        zip(keys, run_all([functools.partial(reader.zone, *key) for key in keys]), strict=True)
+    )
     by_zone: dict[str, list[AppNames]] = {}
     for names in wanted:
         by_zone.setdefault(found[(names.zone, names.zone_id)][0], []).append(names)
@@ -264,13 +298,15 @@ def read_apps(aws: AwsSettings, wanted: list[AppNames], *,
             zone_name = found[(here[0].zone, here[0].zone_id)][1]
             zone = LiveApp(zone_id, zone_name, reader.zone_records(zone_id))
             result.zones[zone_id] = zone
-            result.apps.update(zone.split({names.app: (names.record, names.aliases)
-                                           for names in here}))
+            result.apps.update(
+                zone.split({names.app: (names.record, names.aliases) for names in here})
+            )
             return
         result.partial.append(here[0].zone)
         for names in here:
-            result.apps[names.app] = reader.read_app(names.zone, names.zone_id, names.record,
-                                                     names.aliases)
+            result.apps[names.app] = reader.read_app(
+                names.zone, names.zone_id, names.record, names.aliases
+            )
 
     run_all([functools.partial(read, zone_id) for zone_id in by_zone])
     result.apps = {names.app: result.apps[names.app] for names in wanted}  # policy order

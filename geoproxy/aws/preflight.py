@@ -37,14 +37,15 @@ def names_below_apex(record_name: str, zone_name: str) -> list[str]:
 class DelegationCheck:
     """One run's pre-flight: names already looked at are not read again."""
 
-    def __init__(self, aws: AwsSettings,
-                 read_whole: Mapping[str, LiveApp] | None = None) -> None:
+    def __init__(self, aws: AwsSettings, read_whole: Mapping[str, LiveApp] | None = None) -> None:
         self._client = aws.client("route53")
         self._delegated: dict[tuple[str, str], bool] = {}
         self._public_zones: dict[str, str] | None = None
         # Zones this run already listed whole: their NS record sets are known, no read.
-        self._ns_names = {zone_id: {r.name for r in zone.records if r.record_type == "NS"}
-                          for zone_id, zone in (read_whole or {}).items()}
+        self._ns_names = {
+            zone_id: {r.name for r in zone.records if r.record_type == "NS"}
+            for zone_id, zone in (read_whole or {}).items()
+        }
 
     def _is_delegated(self, zone_id: str, name: str) -> bool:
         if zone_id in self._ns_names:
@@ -52,11 +53,12 @@ class DelegationCheck:
         if (zone_id, name) not in self._delegated:
             with aws_errors(f"look for a delegation at {name}"):
                 page = self._client.list_resource_record_sets(
-                    HostedZoneId=zone_id, StartRecordName=name, StartRecordType="NS",
-                    MaxItems="1")
+                    HostedZoneId=zone_id, StartRecordName=name, StartRecordType="NS", MaxItems="1"
+                )
             self._delegated[(zone_id, name)] = any(
                 decode_route53_name(r["Name"]) == name and r["Type"] == "NS"
-                for r in page["ResourceRecordSets"])
+                for r in page["ResourceRecordSets"]
+            )
         return self._delegated[(zone_id, name)]
 
     def _zones(self) -> dict[str, str]:
@@ -69,34 +71,40 @@ class DelegationCheck:
                     page = self._client.list_hosted_zones(**request)
                 for zone in page["HostedZones"]:
                     if not zone.get("Config", {}).get("PrivateZone", False):
-                        self._public_zones.setdefault(decode_route53_name(zone["Name"]),
-                                                      zone["Id"].split("/")[-1])
+                        self._public_zones.setdefault(
+                            decode_route53_name(zone["Name"]), zone["Id"].split("/")[-1]
+                        )
                 if not page.get("IsTruncated"):
                     break
                 request["Marker"] = page["NextMarker"]
         return self._public_zones
 
-    def findings(self, app: AppPlan, record_types_at_record: set[str] | None = None
-                 ) -> tuple[list[str], list[str]]:
+    def findings(
+        self, app: AppPlan, record_types_at_record: set[str] | None = None
+    ) -> tuple[list[str], list[str]]:
         """(problems, warnings) about delegations above `app`'s record. The types of the
         records at the record name come from the plan's own listing when it has one."""
         problems: list[str] = []
         warnings: list[str] = []
         for name in names_below_apex(app.record_name, app.zone_name):
-            delegated = ("NS" in record_types_at_record
-                         if name == app.record_name and record_types_at_record is not None
-                         else self._is_delegated(app.zone_id, name))
+            delegated = (
+                "NS" in record_types_at_record
+                if name == app.record_name and record_types_at_record is not None
+                else self._is_delegated(app.zone_id, name)
+            )
             if delegated:
                 problems.append(
                     f"{app.name}: {name} is delegated to other name servers by an NS record "
                     f"in zone {app.zone_name}, so resolvers never see {app.record_name} "
-                    "there; write it in the delegated zone instead (set `zone` to it)")
+                    "there; write it in the delegated zone instead (set `zone` to it)"
+                )
             elif name in self._zones():
                 warnings.append(
                     f"{app.name}: a public hosted zone {name} ({self._zones()[name]}) exists "
                     f"but is not delegated to from {app.zone_name}; geoproxy writes into "
                     f"{app.zone_name}. If {name} is ever delegated, move the application "
-                    "to it")
+                    "to it"
+                )
         return problems, warnings
 
 
@@ -113,16 +121,19 @@ class ViewerCheck:
     def __init__(self, aws: AwsSettings) -> None:
         self._aws = aws
 
-    def findings(self, app: str, distribution_id: str, new_config: dict[str, Any],
-                 adding: list[str]) -> tuple[list[str], list[str]]:
+    def findings(
+        self, app: str, distribution_id: str, new_config: dict[str, Any], adding: list[str]
+    ) -> tuple[list[str], list[str]]:
         aliases = config_aliases(new_config)
         if not aliases:
             return [], []
         kind, certificate = viewer_certificate(new_config)
         if kind == "default":
-            return [f"{app}: distribution {distribution_id} uses CloudFront's default "
-                    f"certificate, which cannot serve aliases ({', '.join(aliases)}); attach "
-                    "an ACM certificate in us-east-1 that covers them"], []
+            return [
+                f"{app}: distribution {distribution_id} uses CloudFront's default "
+                f"certificate, which cannot serve aliases ({', '.join(aliases)}); attach "
+                "an ACM certificate in us-east-1 that covers them"
+            ], []
         assert certificate is not None
         if kind == "acm":
             problems, uncovered = self._acm(app, certificate, aliases)
@@ -140,8 +151,10 @@ class ViewerCheck:
     def _acm(self, app: str, arn: str, aliases: list[str]) -> tuple[list[str], list[str]]:
         region = arn.split(":")[3] if arn.count(":") >= 5 else ""
         if region != "us-east-1":
-            return [f"{app}: the viewer certificate {arn} is in {region or 'no region'}; "
-                    "CloudFront uses ACM certificates from us-east-1 only"], []
+            return [
+                f"{app}: the viewer certificate {arn} is in {region or 'no region'}; "
+                "CloudFront uses ACM certificates from us-east-1 only"
+            ], []
         client = self._aws.client("acm")
         with aws_errors(f"read the viewer certificate {arn}"):
             try:
@@ -149,18 +162,23 @@ class ViewerCheck:
             except client.exceptions.ResourceNotFoundException:
                 return [f"{app}: the viewer certificate {arn} does not exist"], []
         if found.get("Status") != "ISSUED":
-            return [f"{app}: the viewer certificate {arn} is {found.get('Status')}, not "
-                    "ISSUED; CloudFront can only use an issued certificate"], []
+            return [
+                f"{app}: the viewer certificate {arn} is {found.get('Status')}, not "
+                "ISSUED; CloudFront can only use an issued certificate"
+            ], []
         names = [found.get("DomainName", ""), *(found.get("SubjectAlternativeNames") or [])]
         uncovered = [alias for alias in aliases if not covers(names, alias)]
         if uncovered:
-            return [f"{app}: the viewer certificate {arn} ({', '.join(sorted(set(names)))}) "
-                    f"does not cover {', '.join(uncovered)}; add them to the certificate "
-                    "(or drop the aliases)"], uncovered
+            return [
+                f"{app}: the viewer certificate {arn} ({', '.join(sorted(set(names)))}) "
+                f"does not cover {', '.join(uncovered)}; add them to the certificate "
+                "(or drop the aliases)"
+            ], uncovered
         return [], []
 
-    def _iam(self, app: str, certificate_id: str,
-             aliases: list[str]) -> tuple[list[str], list[str]]:
+    def _iam(
+        self, app: str, certificate_id: str, aliases: list[str]
+    ) -> tuple[list[str], list[str]]:
         client = self._aws.client("iam")
         request: dict[str, str] = {"PathPrefix": "/cloudfront/"}
         while True:
@@ -171,23 +189,32 @@ class ViewerCheck:
                     name = metadata["ServerCertificateName"]
                     expiration = metadata.get("Expiration")
                     if expiration is not None and expiration <= datetime.now(timezone.utc):
-                        return [f"{app}: the IAM server certificate {name} expired on "
-                                f"{expiration:%Y-%m-%d}"], []
+                        return [
+                            f"{app}: the IAM server certificate {name} expired on "
+                            f"{expiration:%Y-%m-%d}"
+                        ], []
                     # Its names are in the certificate body, which geoproxy does not parse.
-                    return [], [f"{app}: geoproxy cannot see which names the IAM server "
-                                f"certificate {name} covers; CloudFront refuses the update "
-                                f"unless it covers {', '.join(aliases)}"]
+                    return [], [
+                        f"{app}: geoproxy cannot see which names the IAM server "
+                        f"certificate {name} covers; CloudFront refuses the update "
+                        f"unless it covers {', '.join(aliases)}"
+                    ]
             if not page.get("IsTruncated"):
-                return [f"{app}: the IAM server certificate {certificate_id} does not exist "
-                        "under the /cloudfront/ path"], []
+                return [
+                    f"{app}: the IAM server certificate {certificate_id} does not exist "
+                    "under the /cloudfront/ path"
+                ], []
             request["Marker"] = page["Marker"]
 
     def _conflicts(self, app: str, distribution_id: str, alias: str) -> list[str]:
         """ListConflictingAliases masks ids: the queried distribution shows as its last
         characters, so it is told from the others by them."""
         client = self._aws.client("cloudfront")
-        request: dict[str, Any] = {"DistributionId": distribution_id, "Alias": alias,
-                                   "MaxItems": 100}
+        request: dict[str, Any] = {
+            "DistributionId": distribution_id,
+            "Alias": alias,
+            "MaxItems": 100,
+        }
         problems = []
         while True:
             with aws_errors(f"look for distributions that use {alias}"):
@@ -198,10 +225,12 @@ class ViewerCheck:
                 masked = str(item.get("DistributionId", ""))
                 if masked.lstrip("*") and distribution_id.endswith(masked.lstrip("*")):
                     continue
-                problems.append(f"{app}: alias {alias} is already used by CloudFront "
-                                f"distribution {masked} in account {item.get('AccountId')}; "
-                                "CloudFront refuses it (CNAMEAlreadyExists) until it is "
-                                "removed there")
+                problems.append(
+                    f"{app}: alias {alias} is already used by CloudFront "
+                    f"distribution {masked} in account {item.get('AccountId')}; "
+                    "CloudFront refuses it (CNAMEAlreadyExists) until it is "
+                    "removed there"
+                )
             marker = listing.get("NextMarker")
             if not marker:
                 return problems

@@ -52,9 +52,13 @@ CHANGING = frozenset({"ChangeResourceRecordSets"})
 class TokenBucket:
     """A token bucket: `burst` tokens at most, `rate_per_s` more every second."""
 
-    def __init__(self, rate_per_s: float, burst: float,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        rate_per_s: float,
+        burst: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._rate = rate_per_s
         self._burst = float(burst)
         self._tokens = float(burst)
@@ -93,15 +97,19 @@ class Route53Limiter:
     """The account's buckets: the account-wide one, one per action, and (when configured) the
     record-change one. Thread-safe: the pool in concurrency.py shares it."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._clock, self._sleep = clock, sleep
         self.account = TokenBucket(ACCOUNT_RATE, ACCOUNT_BURST, clock, sleep)
         self._actions: dict[str, TokenBucket] = {}
         self._lock = threading.Lock()
         rate = _env_float(CHANGES_ENV)
-        self.changes = (TokenBucket(rate, _env_float(CHANGE_BURST_ENV) or rate, clock, sleep)
-                        if rate else None)
+        self.changes = (
+            TokenBucket(rate, _env_float(CHANGE_BURST_ENV) or rate, clock, sleep) if rate else None
+        )
         self.waited_s = 0.0  # for the curious (bench): time spent waiting on the buckets
 
     def action(self, operation: str) -> TokenBucket:

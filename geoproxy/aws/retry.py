@@ -34,16 +34,29 @@ MAX_DELAY_S = 20.0
 
 # Codes that mean "not done, try later"; Route 53 uses Throttling and PriorRequestNotComplete,
 # the others are the SDKs' list of throttling codes for the services geoproxy calls.
-THROTTLING_CODES = frozenset({
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-    "TooManyRequestsException", "RequestLimitExceeded", "PriorRequestNotComplete",
-    "SlowDown", "RequestThrottled",
-})
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "PriorRequestNotComplete",
+        "SlowDown",
+        "RequestThrottled",
+    }
+)
 # Transient server-side codes whose outcome is unknown.
-TRANSIENT_CODES = frozenset({
-    "RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure",
-    "ServiceUnavailable",
-})
+TRANSIENT_CODES = frozenset(
+    {
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "InternalError",
+        "InternalFailure",
+        "ServiceUnavailable",
+    }
+)
 
 
 class Verdict(enum.Enum):
@@ -90,9 +103,12 @@ def describe(error: BaseException) -> str:
     if code:
         return code
     name = type(error).__name__
-    return {"ConnectionClosedError": "connection dropped", "ReadTimeoutError": "timed out",
-            "EndpointConnectionError": "endpoint unreachable",
-            "ConnectTimeoutError": "connect timed out"}.get(name, name)
+    return {
+        "ConnectionClosedError": "connection dropped",
+        "ReadTimeoutError": "timed out",
+        "EndpointConnectionError": "endpoint unreachable",
+        "ConnectTimeoutError": "connect timed out",
+    }.get(name, name)
 
 
 @dataclass(frozen=True)
@@ -163,8 +179,11 @@ class Attempts:
             raise GaveUp(error, self.made, elapsed)
         self.made += 1
         if policy.notify is not None:
-            policy.notify(RetryNotice(self.what, describe(error), self.made, delay, elapsed,
-                                      policy.deadline_s))
+            policy.notify(
+                RetryNotice(
+                    self.what, describe(error), self.made, delay, elapsed, policy.deadline_s
+                )
+            )
         policy.sleep(delay)
 
 
@@ -202,8 +221,11 @@ def unreachable(error: BaseException) -> str | None:
         return None
     cause = error.kwargs.get("error")
     text = str(cause or error)
-    if type(cause).__name__ == "NameResolutionError" or "Name or service not known" in text \
-            or "nodename nor servname" in text:
+    if (
+        type(cause).__name__ == "NameResolutionError"
+        or "Name or service not known" in text
+        or "nodename nor servname" in text
+    ):
         return "the host name does not resolve"
     if "refused" in text.lower():
         return "the connection was refused"
@@ -214,8 +236,9 @@ class EndpointProblem(Exception):
     """Nothing usable answers at the endpoint: raised at once (one retry at most) instead
     of retrying to the deadline. `answered` says what answered, or why nothing did."""
 
-    def __init__(self, operation: str, endpoint: str, answered: str, *, source: str | None,
-                 reachable: bool) -> None:
+    def __init__(
+        self, operation: str, endpoint: str, answered: str, *, source: str | None, reachable: bool
+    ) -> None:
         super().__init__(answered)
         self.operation = operation
         self.endpoint = endpoint
@@ -225,8 +248,9 @@ class EndpointProblem(Exception):
 
 
 # Methods of a boto3 client that are not API calls.
-_NOT_CALLS = frozenset({"exceptions", "meta", "get_paginator", "can_paginate", "get_waiter",
-                        "close"})
+_NOT_CALLS = frozenset(
+    {"exceptions", "meta", "get_paginator", "can_paginate", "get_waiter", "close"}
+)
 
 
 class RetryingClient:
@@ -235,8 +259,13 @@ class RetryingClient:
     idempotent (a health check's CallerReference, tags, a delete whose absence is fine).
     ChangeResourceRecordSets never goes through here: see `execute`."""
 
-    def __init__(self, client: Any, policy: RetryPolicy, operation_names: dict[str, str],
-                 endpoint_source: str | None = None):
+    def __init__(
+        self,
+        client: Any,
+        policy: RetryPolicy,
+        operation_names: dict[str, str],
+        endpoint_source: str | None = None,
+    ):
         self._client = client
         self._policy = policy
         self._operation_names = operation_names
@@ -261,9 +290,13 @@ class RetryingClient:
                     problem = self._fails_fast(error)
                     if problem is not None and (verdict is Verdict.FINAL or attempts.made >= 2):
                         answered, reachable = problem
-                        raise EndpointProblem(operation, str(self._client.meta.endpoint_url),
-                                              answered, source=self._endpoint_source,
-                                              reachable=reachable) from None
+                        raise EndpointProblem(
+                            operation,
+                            str(self._client.meta.endpoint_url),
+                            answered,
+                            source=self._endpoint_source,
+                            reachable=reachable,
+                        ) from None
                     if verdict is Verdict.FINAL:
                         raise
                     attempts.wait(error)

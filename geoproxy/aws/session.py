@@ -29,8 +29,13 @@ GLOBAL_REGION = "us-east-1"
 USER_AGENT = f"geoproxy/{__version__}"
 
 _CREDENTIAL_CODES = {
-    "InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException",
-    "ExpiredToken", "ExpiredTokenException", "InvalidAccessKeyId", "AuthFailure",
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "UnrecognizedClientException",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidAccessKeyId",
+    "AuthFailure",
 }
 
 
@@ -57,9 +62,12 @@ class AwsSettings:
         key = (service, False)
         if key not in self._clients:
             raw = self._make_client(service, botocore_retries=True)
-            self._clients[key] = RetryingClient(raw, self.retry_policy,
-                                                dict(raw.meta.method_to_api_mapping),
-                                                endpoint_source=self.endpoint_source(service))
+            self._clients[key] = RetryingClient(
+                raw,
+                self.retry_policy,
+                dict(raw.meta.method_to_api_mapping),
+                endpoint_source=self.endpoint_source(service),
+            )
         return self._clients[key]
 
     def endpoint_source(self, service: str) -> str | None:
@@ -86,8 +94,10 @@ class AwsSettings:
             try:
                 self._session = boto3.Session(profile_name=self.profile)
             except botocore.exceptions.ProfileNotFound:
-                raise AwsError(f"AWS profile {self.profile!r} is not configured",
-                               hint="list profiles with `aws configure list-profiles`") from None
+                raise AwsError(
+                    f"AWS profile {self.profile!r} is not configured",
+                    hint="list profiles with `aws configure list-profiles`",
+                ) from None
         return self._session
 
     def write_client(self, service: str) -> Any:
@@ -113,11 +123,13 @@ class AwsSettings:
             retries = {"mode": mode, "total_max_attempts": 1}
         # The user-agent suffix names geoproxy's calls in CloudTrail (userAgent), so a
         # security team can tell them from other tools' with the same role.
-        config = Config(retries=retries, connect_timeout=10, read_timeout=60,
-                        user_agent_extra=USER_AGENT)
+        config = Config(
+            retries=retries, connect_timeout=10, read_timeout=60, user_agent_extra=USER_AGENT
+        )
         with aws_errors(f"create a {service} client"):
-            client = session.client(service, region_name=GLOBAL_REGION,
-                                    endpoint_url=self.endpoint_url, config=config)
+            client = session.client(
+                service, region_name=GLOBAL_REGION, endpoint_url=self.endpoint_url, config=config
+            )
         if service == "route53":
             client.meta.events.register("before-send.route53", self.route53_limiter.before_send)
         return client
@@ -192,10 +204,14 @@ def aws_errors(action: str) -> Iterator[None]:
         raise endpoint_error(action, problem) from None
     except GaveUp as gave_up:
         error = translate(action, gave_up.error)
-        error.message += (f" (on every one of {gave_up.attempts} attempts in "
-                          f"{gave_up.elapsed_s:.0f} s; geoproxy stopped at the retry deadline)")
-        error.hint = error.hint or ("run the command again when AWS is calmer, or allow "
-                                    "longer with --retry-deadline SECONDS")
+        error.message += (
+            f" (on every one of {gave_up.attempts} attempts in "
+            f"{gave_up.elapsed_s:.0f} s; geoproxy stopped at the retry deadline)"
+        )
+        error.hint = error.hint or (
+            "run the command again when AWS is calmer, or allow "
+            "longer with --retry-deadline SECONDS"
+        )
         raise error from None
     except bx.BotoCoreError as error:  # ClientError is not a BotoCoreError: both are caught
         raise translate(action, error) from None
@@ -208,16 +224,24 @@ def endpoint_error(action: str, problem: EndpointProblem) -> AwsError:
     where = f" (from {problem.source})" if problem.source else ""
     endpoint = printable(problem.endpoint)
     if problem.reachable:
-        message = (f"cannot {action}: {endpoint}{where} answered {printable(problem.answered)}"
-                   f" to {problem.operation}, which is not an AWS answer")
-        hint = ("point --endpoint-url (or AWS_ENDPOINT_URL) at an AWS API or an emulator "
-                "such as moto, or check the proxy between here and AWS")
+        message = (
+            f"cannot {action}: {endpoint}{where} answered {printable(problem.answered)}"
+            f" to {problem.operation}, which is not an AWS answer"
+        )
+        hint = (
+            "point --endpoint-url (or AWS_ENDPOINT_URL) at an AWS API or an emulator "
+            "such as moto, or check the proxy between here and AWS"
+        )
     else:
-        message = (f"cannot {action}: AWS endpoint unreachable: nothing answers at "
-                   f"{endpoint}{where}: "
-                   f"{printable(problem.answered)}")
-        hint = ("check the URL and that the emulator is running; geoproxy retries an "
-                "explicitly given endpoint only once")
+        message = (
+            f"cannot {action}: AWS endpoint unreachable: nothing answers at "
+            f"{endpoint}{where}: "
+            f"{printable(problem.answered)}"
+        )
+        hint = (
+            "check the URL and that the emulator is running; geoproxy retries an "
+            "explicitly given endpoint only once"
+        )
     return AwsError(message, hint=hint)
 
 
@@ -227,19 +251,29 @@ def translate(action: str, error: BaseException) -> AwsError:
     if isinstance(error, EndpointProblem):
         return endpoint_error(action, error)
     if isinstance(error, bx.NoCredentialsError):
-        return AwsError(f"cannot {action}: no AWS credentials found",
-                        hint="configure credentials (environment, profile, SSO) or pass "
-                             "--profile")
-    if isinstance(error, (bx.EndpointConnectionError, bx.ConnectTimeoutError,
-                          bx.ConnectionClosedError, bx.ReadTimeoutError)):
+        return AwsError(
+            f"cannot {action}: no AWS credentials found",
+            hint="configure credentials (environment, profile, SSO) or pass --profile",
+        )
+    if isinstance(
+        error,
+        (
+            bx.EndpointConnectionError,
+            bx.ConnectTimeoutError,
+            bx.ConnectionClosedError,
+            bx.ReadTimeoutError,
+        ),
+    ):
         return AwsError(f"cannot {action}: AWS endpoint unreachable ({error})")
     if isinstance(error, bx.ClientError):
         code = error.response.get("Error", {}).get("Code", "Unknown")
         # AWS's text, or an endpoint's: one line, no control characters.
         message = printable(str(error.response.get("Error", {}).get("Message", "")))
         if code in _CREDENTIAL_CODES:
-            return AwsError(f"cannot {action}: AWS rejected the credentials ({code}: {message})",
-                            hint="check the profile or the AWS_* variables")
+            return AwsError(
+                f"cannot {action}: AWS rejected the credentials ({code}: {message})",
+                hint="check the profile or the AWS_* variables",
+            )
         if code in ("AccessDenied", "AccessDeniedException"):
             return AwsError(f"cannot {action}: access denied ({message})")
         return AwsError(f"cannot {action}: {code}: {message}")

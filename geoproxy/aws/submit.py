@@ -29,9 +29,9 @@ class SubmittedBatch:
         return self.change_id is None
 
 
-
-def submit_batch(aws: AwsSettings, zone_id: str, batch: list[Change],
-                 comment: str) -> SubmittedBatch:
+def submit_batch(
+    aws: AwsSettings, zone_id: str, batch: list[Change], comment: str
+) -> SubmittedBatch:
     """Send one batch exactly once per attempt, and never report a wrong outcome.
 
     Throttled or busy: wait and send it again. Outcome unknown (the connection dropped, a
@@ -57,7 +57,8 @@ def submit_batch(aws: AwsSettings, zone_id: str, batch: list[Change],
     while True:
         try:
             response = client.change_resource_record_sets(
-                HostedZoneId=zone_id, ChangeBatch={"Comment": comment, "Changes": batch})
+                HostedZoneId=zone_id, ChangeBatch={"Comment": comment, "Changes": batch}
+            )
         except Exception as error:
             verdict = classify(error)
             if verdict is Verdict.FINAL:
@@ -82,7 +83,7 @@ def submit_batch(aws: AwsSettings, zone_id: str, batch: list[Change],
                         " and the records now match neither the state before it nor after it; "
                         "someone else changed them meanwhile. Live now:\n  "
                         + "\n  ".join(_difference_lines(differences)),
-                        hint="run `geoproxy plan` to see the whole state, then apply again"
+                        hint="run `geoproxy plan` to see the whole state, then apply again",
                     ) from None
             with aws_errors(action):
                 attempts.wait(error)  # or, past the deadline, GaveUp: a one-line AwsError
@@ -91,8 +92,14 @@ def submit_batch(aws: AwsSettings, zone_id: str, batch: list[Change],
         return SubmittedBatch(zone_id, info["Id"].split("/")[-1], len(batch), info["Status"])
 
 
-def _after_unknown(aws: AwsSettings, zone_id: str, batch: list[Change], error: BaseException,
-                   unknown: BaseException, action: str) -> SubmittedBatch | GeoproxyError:
+def _after_unknown(
+    aws: AwsSettings,
+    zone_id: str,
+    batch: list[Change],
+    error: BaseException,
+    unknown: BaseException,
+    action: str,
+) -> SubmittedBatch | GeoproxyError:
     """A final error after an attempt whose outcome was unknown, read back first (see
     `submit_batch`): the batch as landed, or the error to raise."""
     reason = getattr(error, "response", {}).get("Error", {}).get("Message", str(error))
@@ -106,49 +113,67 @@ def _after_unknown(aws: AwsSettings, zone_id: str, batch: list[Change], error: B
                 f"earlier attempt's answer was lost ({describe(unknown)}); the records read "
                 "back just now are as before the batch, so nothing of it was written",
                 hint="someone may have changed these records a moment ago: run the command "
-                     "again to plan against what is live now")
+                "again to plan against what is live now",
+            )
         return AwsError(
             f"cannot {action}: {error_code(error) or describe(error)}: {reason}. An earlier "
             f"attempt's answer was lost ({describe(unknown)}); the records read back just now "
-            "are as before the batch, so nothing of it was written")
+            "are as before the batch, so nothing of it was written"
+        )
     return AwsError(
         f"cannot {action}: Route 53 answered {error_code(error) or describe(error)} ({reason}) "
         f"after an earlier attempt's answer was lost ({describe(unknown)}), and the records "
         "now match neither the state before the batch nor after it; part of it may be live "
         "through another writer. Live now:\n  " + "\n  ".join(_difference_lines(differences)),
-        hint="run `geoproxy plan` to see the whole state, then apply again")
+        hint="run `geoproxy plan` to see the whole state, then apply again",
+    )
 
 
 def live_at(aws: AwsSettings, zone_id: str, batch: list[Change]) -> list[dict[str, Any]]:
     from geoproxy.aws.live import Route53Reader
 
     reader = Route53Reader(aws)
-    return [record.raw for name in landed.names_of(batch)
-            for record in reader.subtree(zone_id, name, below=False)]
+    return [
+        record.raw
+        for name in landed.names_of(batch)
+        for record in reader.subtree(zone_id, name, below=False)
+    ]
 
 
 def _difference_lines(differences: list[landed.Difference]) -> list[str]:
-    return [f"{landed.describe_key(d.expected.key)}: live "
-            f"{landed.describe_record_set(d.live)}; geoproxy expected "
-            f"{landed.describe_record_set(d.expected.before)} before the change, "
-            f"{landed.describe_record_set(d.expected.after)} after it"
-            for d in differences]
+    return [
+        f"{landed.describe_key(d.expected.key)}: live "
+        f"{landed.describe_record_set(d.live)}; geoproxy expected "
+        f"{landed.describe_record_set(d.expected.before)} before the change, "
+        f"{landed.describe_record_set(d.expected.after)} after it"
+        for d in differences
+    ]
 
 
-def _rejected(aws: AwsSettings, zone_id: str, batch: list[Change],
-              error: BaseException) -> GeoproxyError:
+def _rejected(
+    aws: AwsSettings, zone_id: str, batch: list[Change], error: BaseException
+) -> GeoproxyError:
     reason = getattr(error, "response", {}).get("Error", {}).get("Message", str(error))
     try:
         moved = landed.moved_since_plan(batch, live_at(aws, zone_id, batch))
     except GeoproxyError:
         moved = []
-    detail = ("; these records changed since the plan:\n  "
-              + "\n  ".join(f"{landed.describe_key(d.expected.key)}: planned on "
-                             f"{landed.describe_record_set(d.expected.before)}, live "
-                             f"{landed.describe_record_set(d.live)}" for d in moved)
-              ) if moved else ""
+    detail = (
+        (
+            "; these records changed since the plan:\n  "
+            + "\n  ".join(
+                f"{landed.describe_key(d.expected.key)}: planned on "
+                f"{landed.describe_record_set(d.expected.before)}, live "
+                f"{landed.describe_record_set(d.live)}"
+                for d in moved
+            )
+        )
+        if moved
+        else ""
+    )
     return ConflictError(
         f"Route 53 rejected the change batch for hosted zone {zone_id}: {reason}. Nothing "
         f"of this batch was written (a batch is atomic){detail}",
         hint="someone may have changed these records a moment ago: run the command again "
-             "to plan against what is live now")
+        "to plan against what is live now",
+    )

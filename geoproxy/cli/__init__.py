@@ -1,2 +1,1 @@
-"""The command line: Click commands and the renderers (rich for people, JSON for scripts).
-"""
+"""The command line: Click commands and the renderers (rich for people, JSON for scripts)."""

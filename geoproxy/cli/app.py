@@ -14,17 +14,27 @@ from geoproxy.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 render = LazyModule("geoproxy.cli.render")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]},
-             epilog="Examples:\n\n\b\n  geoproxy init && geoproxy validate\n"
-                    "  geoproxy plan && geoproxy apply")
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Examples:\n\n\b\n  geoproxy init && geoproxy validate\n"
+    "  geoproxy plan && geoproxy apply",
+)
 @click.version_option(__version__, "-V", "--version", prog_name="geoproxy")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-@click.option("-q", "--quiet", is_flag=True,
-              help="No warnings and no progress display (errors, change ids, retries and "
-                   "what landed are still printed).")
-@click.option("-v", "--verbose", is_flag=True,
-              help="Say one-time notes (the latency table's source and gaps) on every run, "
-                   "not once per policy.")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No warnings and no progress display (errors, change ids, retries and "
+    "what landed are still printed).",
+)
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Say one-time notes (the latency table's source and gaps) on every run, "
+    "not once per policy.",
+)
 def cli(debug: bool, quiet: bool, verbose: bool) -> None:
     """Route one CloudFront origin name to regional PoPs with Route 53 latency records.
 
@@ -68,8 +78,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "routes": ("geoproxy routes --app shop", "geoproxy routes --html routes.html"),
     "plan": ("geoproxy plan --detailed-exitcode", "geoproxy plan --out plan.json"),
     "apply": ("geoproxy apply", "geoproxy apply plan.json --yes"),
-    "failover": ("geoproxy failover --from eu-west-1 --reason 'LB errors'",
-                 "geoproxy failover --from eu-west-1 --dry-run --out failover.json"),
+    "failover": (
+        "geoproxy failover --from eu-west-1 --reason 'LB errors'",
+        "geoproxy failover --from eu-west-1 --dry-run --out failover.json",
+    ),
     "failback": ("geoproxy failback eu-west-1", "geoproxy failback --from eu-west-1 --yes"),
     "status": ("geoproxy status", "geoproxy status --detailed-exitcode -o json"),
     "wait": ("geoproxy wait C0123456789ABCDEFGHIJ",),
@@ -77,8 +89,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "edge-function": ("geoproxy edge-function --app shop",),
     "schema": ("geoproxy schema > routing.schema.json",),
     "demo": ("geoproxy demo", "geoproxy demo --keep ./demo"),
-    "sandbox": ("geoproxy sandbox --port 5055",
-                "geoproxy sandbox -f staging.yaml"),
+    "sandbox": ("geoproxy sandbox --port 5055", "geoproxy sandbox -f staging.yaml"),
 }
 
 
@@ -89,22 +100,42 @@ def examples_epilog(lines: tuple[str, ...]) -> str:
 
 GLOBAL_FLAGS = (
     (("--debug",), "Show tracebacks for errors (the same as `geoproxy --debug ...`)."),
-    (("-q", "--quiet"), "No warnings and no progress display (the same as `geoproxy --quiet "
-                        "...`)."),
-    (("-v", "--verbose"), "One-time notes on every run (the same as `geoproxy --verbose "
-                          "...`)."),
+    (
+        ("-q", "--quiet"),
+        "No warnings and no progress display (the same as `geoproxy --quiet ...`).",
+    ),
+    (("-v", "--verbose"), "One-time notes on every run (the same as `geoproxy --verbose ...`)."),
 )
 
-for command in (check.init, check.validate, check.routes, plan.plan, plan.apply, dr.failover,
-                dr.failback, dr.status, dr.wait, iam.iam_policy, edge.edge_function,
-                schema.schema, demo.demo, demo.sandbox):
+for command in (
+    check.init,
+    check.validate,
+    check.routes,
+    plan.plan,
+    plan.apply,
+    dr.failover,
+    dr.failback,
+    dr.status,
+    dr.wait,
+    iam.iam_policy,
+    edge.edge_function,
+    schema.schema,
+    demo.demo,
+    demo.sandbox,
+):
     command.epilog = examples_epilog(EXAMPLES[command.name or ""])
     taken = {flag for param in command.params for flag in param.opts}
     for flags, help_text in GLOBAL_FLAGS:
         if not taken.intersection(flags):  # global flags work after the subcommand too
-            command.params.append(click.Option(
-                list(flags), is_flag=True, expose_value=False, callback=_global_flag,
-                help=help_text))
+            command.params.append(
+                click.Option(
+                    list(flags),
+                    is_flag=True,
+                    expose_value=False,
+                    callback=_global_flag,
+                    help=help_text,
+                )
+            )
     cli.add_command(command)
 
 

@@ -43,13 +43,15 @@ def refuse_if_unsafe(the_plan: Any, document: dict[str, Any]) -> None:
             "records geoproxy does not own are in the way:\n  "
             + "\n  ".join(refuse_conflicts(the_plan)),
             hint="remove them, or run the same command with --adopt to replace them in the "
-                 "same atomic batch",
+            "same atomic batch",
         )
     elif problems := check(the_plan):
         error = RefusedError("refusing to write:\n  " + "\n  ".join(problems))
         if any(problem.override == OVERRIDE_COMPLIANCE for problem in problems):
-            error.hint = ('choose a compliant PoP, or pass --override-compliance "REASON" '
-                          "to record why the rule may be broken")
+            error.hint = (
+                'choose a compliant PoP, or pass --override-compliance "REASON" '
+                "to record why the rule may be broken"
+            )
     else:
         return
     error.output = document
@@ -60,8 +62,10 @@ def confirm(yes: bool, question: str, what: str) -> None:
     if yes:
         return
     if not sys.stdin.isatty():
-        raise RefusedError(f"refusing to {what} without confirmation: no terminal to ask on",
-                           hint="pass --yes to run non-interactively")
+        raise RefusedError(
+            f"refusing to {what} without confirmation: no terminal to ask on",
+            hint="pass --yes to run non-interactively",
+        )
     try:
         confirmed = click.confirm(question, default=False, err=True)
     except click.exceptions.Abort as abort:
@@ -72,20 +76,34 @@ def confirm(yes: bool, question: str, what: str) -> None:
         raise RefusedError(f"{what} cancelled; nothing was written")
 
 
-def write_plan(changes: ChangeSet, aws: AwsSettings, document: dict[str, Any], *,
-               command: str, output: str, yes: bool, no_wait: bool, audit_log: Path | None,
-               timeout: float, who: str | None = None, reason: str = "",
-               override_compliance: str | None = None,
-               wait_deployed: bool = False, plan_file: Path | None = None) -> int:
+def write_plan(
+    changes: ChangeSet,
+    aws: AwsSettings,
+    document: dict[str, Any],
+    *,
+    command: str,
+    output: str,
+    yes: bool,
+    no_wait: bool,
+    audit_log: Path | None,
+    timeout: float,
+    who: str | None = None,
+    reason: str = "",
+    override_compliance: str | None = None,
+    wait_deployed: bool = False,
+    plan_file: Path | None = None,
+) -> int:
     """The write path every command shares: confirm, then the pipeline writes; report."""
     from geoproxy.pipeline.apply import Write, write_changes
 
     if output == "json" and not yes:
         # A confirmation is never asked without the plan in front of the person, and JSON
         # output shows none: it is for scripts, which say --yes.
-        refused = RefusedError(f"refusing to {command} without --yes: with --output json "
-                               "there is no plan on screen to confirm",
-                               hint="pass --yes, or drop --output json to review and confirm")
+        refused = RefusedError(
+            f"refusing to {command} without --yes: with --output json "
+            "there is no plan on screen to confirm",
+            hint="pass --yes, or drop --output json to review and confirm",
+        )
         refused.output = document
         raise refused
     confirm(yes, "Apply these changes?", command)
@@ -95,9 +113,17 @@ def write_plan(changes: ChangeSet, aws: AwsSettings, document: dict[str, Any], *
         accepted.append(batch)
         render.submitted(batch)
 
-    write = Write(command, wait=not no_wait, timeout=timeout, wait_deployed=wait_deployed,
-                  audit_log=audit_log, who=who, reason=reason,
-                  override_compliance=override_compliance, plan_file=plan_file)
+    write = Write(
+        command,
+        wait=not no_wait,
+        timeout=timeout,
+        wait_deployed=wait_deployed,
+        audit_log=audit_log,
+        who=who,
+        reason=reason,
+        override_compliance=override_compliance,
+        plan_file=plan_file,
+    )
     try:
         with render.wait_progress(enabled=output != "json") as on_wait:
             result = write_changes(changes, aws, write, on_submit=on_submit, on_wait=on_wait)
@@ -113,16 +139,28 @@ def write_plan(changes: ChangeSet, aws: AwsSettings, document: dict[str, Any], *
     return EXIT_OK
 
 
-def finish_overlay_change(the_plan: Plan, aws: AwsSettings, document: dict[str, Any], *,
-                          output: str, dry_run: bool, nothing: str, out_file: Path | None,
-                          policy: LoadedPolicy, declared_at: str | None = None,
-                          overwrite: bool = False, **write: Any) -> int:
+def finish_overlay_change(
+    the_plan: Plan,
+    aws: AwsSettings,
+    document: dict[str, Any],
+    *,
+    output: str,
+    dry_run: bool,
+    nothing: str,
+    out_file: Path | None,
+    policy: LoadedPolicy,
+    declared_at: str | None = None,
+    overwrite: bool = False,
+    **write: Any,
+) -> int:
     from geoproxy.core.changeset import changeset_of
 
     if out_file is not None and not dry_run:
-        raise GeoproxyError("--out saves a plan to apply later: use it with --dry-run",
-                            hint=f"geoproxy {write['command']} ... --dry-run --out PLANFILE, "
-                                 "then geoproxy apply PLANFILE")
+        raise GeoproxyError(
+            "--out saves a plan to apply later: use it with --dry-run",
+            hint=f"geoproxy {write['command']} ... --dry-run --out PLANFILE, "
+            "then geoproxy apply PLANFILE",
+        )
     if output != "json" and the_plan.has_changes:
         render_plan.plan_text(the_plan)
     if not the_plan.has_changes:
@@ -133,8 +171,16 @@ def finish_overlay_change(the_plan: Plan, aws: AwsSettings, document: dict[str, 
         return EXIT_OK
     if dry_run:
         if out_file is not None:
-            save(out_file, the_plan, document["plan"], command=write["command"],
-                 policy=policy, declared_at=declared_at, output=output, overwrite=overwrite)
+            save(
+                out_file,
+                the_plan,
+                document["plan"],
+                command=write["command"],
+                policy=policy,
+                declared_at=declared_at,
+                output=output,
+                overwrite=overwrite,
+            )
         if output == "json":
             render.emit_json(document)
         else:
@@ -143,34 +189,52 @@ def finish_overlay_change(the_plan: Plan, aws: AwsSettings, document: dict[str, 
     return write_plan(changeset_of(the_plan), aws, document, output=output, **write)
 
 
-def save(out_file: Path, the_plan: Plan, plan_document: dict[str, Any], *, command: str,
-         policy: LoadedPolicy, output: str, declared_at: str | None = None,
-         overwrite: bool = False) -> None:
+def save(
+    out_file: Path,
+    the_plan: Plan,
+    plan_document: dict[str, Any],
+    *,
+    command: str,
+    policy: LoadedPolicy,
+    output: str,
+    declared_at: str | None = None,
+    overwrite: bool = False,
+) -> None:
     """Write a saved plan that `geoproxy apply PLANFILE` applies exactly."""
     from geoproxy.pipeline.apply import save_plan_file
 
-    save_plan_file(out_file, the_plan, plan_document, render_plan.plan_lines(the_plan),
-                   command=command, policy=policy, declared_at=declared_at,
-                   overwrite=overwrite)
+    save_plan_file(
+        out_file,
+        the_plan,
+        plan_document,
+        render_plan.plan_lines(the_plan),
+        command=command,
+        policy=policy,
+        declared_at=declared_at,
+        overwrite=overwrite,
+    )
     if output != "json":
-        render.stdout.print(f"Saved the plan to {out_file}; apply it with "
-                            f"`geoproxy apply {out_file}`.")
-
-
+        render.stdout.print(
+            f"Saved the plan to {out_file}; apply it with `geoproxy apply {out_file}`."
+        )
 
 
 def _interrupted(accepted: list[Any]) -> Interrupted:
     if not accepted:
-        return Interrupted("interrupted before Route 53 accepted any change batch",
-                           hint="run `geoproxy plan` to see what, if anything, is left to do")
+        return Interrupted(
+            "interrupted before Route 53 accepted any change batch",
+            hint="run `geoproxy plan` to see what, if anything, is left to do",
+        )
     changes = ", ".join(f"{b.change_id or '(id lost)'} (zone {b.zone_id})" for b in accepted)
     ids = " ".join(str(b.change_id) for b in accepted if b.change_id)
     wait = f"`geoproxy wait {ids}` waits for them; " if ids else ""
-    return Interrupted(f"interrupted after Route 53 accepted change(s) {changes}: they will "
-                       "complete on their own (a batch is atomic)",
-                       hint=f"{wait}check with `geoproxy status` or `geoproxy plan`; a later "
-                            "phase (CloudFront, health-check clean-up) is completed by running "
-                            "the same command again")
+    return Interrupted(
+        f"interrupted after Route 53 accepted change(s) {changes}: they will "
+        "complete on their own (a batch is atomic)",
+        hint=f"{wait}check with `geoproxy status` or `geoproxy plan`; a later "
+        "phase (CloudFront, health-check clean-up) is completed by running "
+        "the same command again",
+    )
 
 
 def refuse_mass_deletion(guarded: list[Any], document: dict[str, Any]) -> None:
@@ -179,24 +243,37 @@ def refuse_mass_deletion(guarded: list[Any], document: dict[str, Any]) -> None:
         error = RefusedError(
             "refusing to delete most of an application's records; nothing was written:\n  "
             + "\n  ".join(m.describe() for m in guarded),
-            hint="if that is what you want, run the same command with --force")
+            hint="if that is what you want, run the same command with --force",
+        )
         error.output = document
         raise error
 
 
-def apply_saved(path: Path, aws: AwsSettings, *, output: str, yes: bool, no_wait: bool,
-                audit_log: Path | None, timeout: float, wait_deployed: bool,
-                force: bool = False) -> int:
+def apply_saved(
+    path: Path,
+    aws: AwsSettings,
+    *,
+    output: str,
+    yes: bool,
+    no_wait: bool,
+    audit_log: Path | None,
+    timeout: float,
+    wait_deployed: bool,
+    force: bool = False,
+) -> int:
     """`apply PLANFILE`: exactly the saved writes, if what they expect is still live."""
     from geoproxy.pipeline.apply import check_saved_plan, load_saved_plan
 
     saved = load_saved_plan(path)
-    document: dict[str, Any] = {"plan_file": str(path), "plan": saved.document,
-                                "applied": False}
+    document: dict[str, Any] = {"plan_file": str(path), "plan": saved.document, "applied": False}
     if output != "json":
-        render.stdout.print(Text(f"Saved plan {path} (made {saved.created_at} by "
-                                 f"`geoproxy {saved.command}` from {saved.policy_file}):",
-                                 style="bold"))
+        render.stdout.print(
+            Text(
+                f"Saved plan {path} (made {saved.created_at} by "
+                f"`geoproxy {saved.command}` from {saved.policy_file}):",
+                style="bold",
+            )
+        )
         render_plan.saved_plan_text(saved.text)
     if not force:
         refuse_mass_deletion(saved.mass_deletions, document)
@@ -204,16 +281,20 @@ def apply_saved(path: Path, aws: AwsSettings, *, output: str, yes: bool, no_wait
     if check.stale:
         error = StalePlanError(
             f"the saved plan {path} is stale: what it expects is no longer live, so nothing "
-            "was written:\n  " + "\n  ".join(f"{moved.what}: the plan expects "
-                                             f"{moved.expected}, live is {moved.live}"
-                                             for moved in check.stale),
-            hint="make a new plan from what is live now: `geoproxy plan --out PLANFILE`")
+            "was written:\n  "
+            + "\n  ".join(
+                f"{moved.what}: the plan expects {moved.expected}, live is {moved.live}"
+                for moved in check.stale
+            ),
+            hint="make a new plan from what is live now: `geoproxy plan --out PLANFILE`",
+        )
         error.output = document
         raise error
     render.warnings(check.warnings)
     if check.problems:
-        refused = RefusedError("refusing to write the saved plan:\n  "
-                               + "\n  ".join(check.problems))
+        refused = RefusedError(
+            "refusing to write the saved plan:\n  " + "\n  ".join(check.problems)
+        )
         refused.output = document
         raise refused
     for step in check.applied:
@@ -225,6 +306,16 @@ def apply_saved(path: Path, aws: AwsSettings, *, output: str, yes: bool, no_wait
         else:
             render.stdout.print("Nothing to do: everything in the saved plan is live.")
         return EXIT_OK
-    return write_plan(changes, aws, document, command=saved.command, output=output, yes=yes,
-                      no_wait=no_wait, audit_log=audit_log, timeout=timeout,
-                      wait_deployed=wait_deployed, plan_file=path)
+    return write_plan(
+        changes,
+        aws,
+        document,
+        command=saved.command,
+        output=output,
+        yes=yes,
+        no_wait=no_wait,
+        audit_log=audit_log,
+        timeout=timeout,
+        wait_deployed=wait_deployed,
+        plan_file=path,
+    )

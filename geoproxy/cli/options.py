@@ -61,12 +61,12 @@ class Seconds(_FloatParam):
     def __init__(self, maximum: float) -> None:
         self.maximum = maximum
 
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> float:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
         problem = number_problem(value, self.maximum)
         if problem is not None:
-            source = ctx.get_parameter_source(param.name) if ctx and param and param.name \
-                else None
+            source = ctx.get_parameter_source(param.name) if ctx and param and param.name else None
             envvar = getattr(param, "envvar", None)
             if source is click.core.ParameterSource.ENVIRONMENT and isinstance(envvar, str):
                 problem = f"{problem} (from {envvar})"
@@ -77,9 +77,11 @@ class Seconds(_FloatParam):
 # Numeric environment variables read deep in the AWS layer: checked when the CLI starts,
 # so a bad one is one message naming it, before any AWS call. (GEOPROXY_RETRY_DEADLINE is
 # --retry-deadline's, checked with it.)
-NUMERIC_ENVIRONMENT = {"GEOPROXY_POLL_INTERVAL": (3_600.0, False),
-                       "GEOPROXY_RETRY_BASE_DELAY": (600.0, False),
-                       "GEOPROXY_READ_TIMEOUT": (3_600.0, True)}
+NUMERIC_ENVIRONMENT = {
+    "GEOPROXY_POLL_INTERVAL": (3_600.0, False),
+    "GEOPROXY_RETRY_BASE_DELAY": (600.0, False),
+    "GEOPROXY_READ_TIMEOUT": (3_600.0, True),
+}
 
 
 def check_numeric_environment() -> None:
@@ -92,8 +94,9 @@ def check_numeric_environment() -> None:
 _LATENCY_TABLE = "geoproxy.latency_table"
 
 
-def _remember_latency_table(ctx: click.Context, _: click.Parameter,
-                            value: Path | None) -> Path | None:
+def _remember_latency_table(
+    ctx: click.Context, _: click.Parameter, value: Path | None
+) -> Path | None:
     ctx.meta[_LATENCY_TABLE] = value
     return value
 
@@ -106,19 +109,33 @@ def chosen_latency_table() -> Path | None:
 def policy_option(func: F) -> F:
     """-f FILE, and --latency-table FILE, which every command that routes reads."""
     func = click.option(
-        "--latency-table", type=click.Path(dir_okay=False, path_type=Path), default=None,
-        expose_value=False, callback=_remember_latency_table, metavar="FILE",
+        "--latency-table",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        expose_value=False,
+        callback=_remember_latency_table,
+        metavar="FILE",
         help="Judge `nearest` by this latency table (JSON, the shipped table's shape) "
-             "instead of the policy's `latency_table:` or the shipped one.")(func)
+        "instead of the policy's `latency_table:` or the shipped one.",
+    )(func)
     return click.option(
-        "-f", "--file", "policy_file", default=DEFAULT_POLICY, show_default=True,
-        type=click.Path(dir_okay=False, path_type=Path), help="Routing policy file.",
+        "-f",
+        "--file",
+        "policy_file",
+        default=DEFAULT_POLICY,
+        show_default=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Routing policy file.",
     )(func)
 
 
 def output_option(func: F) -> F:
     return click.option(
-        "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True,
+        "-o",
+        "--output",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
         help="`json` prints only JSON on stdout, for scripts.",
     )(func)
 
@@ -128,25 +145,46 @@ def aws_options(func: F) -> F:
     `aws: AwsSettings`."""
 
     @functools.wraps(func)
-    def with_settings(*args: Any, profile: str | None, endpoint_url: str | None,
-                      retry_deadline: float, **kwargs: Any) -> Any:
+    def with_settings(
+        *args: Any,
+        profile: str | None,
+        endpoint_url: str | None,
+        retry_deadline: float,
+        **kwargs: Any,
+    ) -> Any:
         from geoproxy.aws.session import AwsSettings
 
-        aws = AwsSettings(profile, endpoint_url, retry_deadline_s=retry_deadline,
-                          on_retry=render.retry_notice)
+        aws = AwsSettings(
+            profile, endpoint_url, retry_deadline_s=retry_deadline, on_retry=render.retry_notice
+        )
         return func(*args, aws=aws, **kwargs)
 
     wrapped: Any = with_settings
     wrapped = click.option(
-        "--retry-deadline", type=Seconds(MAX_RETRY_DEADLINE_S), envvar="GEOPROXY_RETRY_DEADLINE",
-        default=DEFAULT_RETRY_DEADLINE_S, metavar="SECONDS",
+        "--retry-deadline",
+        type=Seconds(MAX_RETRY_DEADLINE_S),
+        envvar="GEOPROXY_RETRY_DEADLINE",
+        default=DEFAULT_RETRY_DEADLINE_S,
+        metavar="SECONDS",
         help="How long to keep retrying one AWS call that is throttled, busy or whose "
-             "connection dropped (default: GEOPROXY_RETRY_DEADLINE, else 120).")(wrapped)
-    wrapped = click.option("--profile", envvar="AWS_PROFILE", default=None,
-                           help="AWS profile (default: the standard credential chain).")(wrapped)
-    return cast(F, click.option("--endpoint-url", default=None, metavar="URL",
-                                help="AWS endpoint for emulators such as moto or LocalStack "
-                                     "(default: AWS_ENDPOINT_URL, else AWS).")(wrapped))
+        "connection dropped (default: GEOPROXY_RETRY_DEADLINE, else 120).",
+    )(wrapped)
+    wrapped = click.option(
+        "--profile",
+        envvar="AWS_PROFILE",
+        default=None,
+        help="AWS profile (default: the standard credential chain).",
+    )(wrapped)
+    return cast(
+        F,
+        click.option(
+            "--endpoint-url",
+            default=None,
+            metavar="URL",
+            help="AWS endpoint for emulators such as moto or LocalStack "
+            "(default: AWS_ENDPOINT_URL, else AWS).",
+        )(wrapped),
+    )
 
 
 def reports_errors(func: F) -> F:
@@ -180,7 +218,6 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-
 @overload
 def write_options(func: F) -> F: ...
 @overload
@@ -188,22 +225,33 @@ def write_options(func: None = None, *, wait_deployed: bool = False) -> Callable
 def write_options(func: F | None = None, *, wait_deployed: bool = False) -> F | Callable[[F], F]:
     """--yes, --no-wait, --timeout and --audit-log. `@write_options(wait_deployed=True)` for
     a command that also has --wait-deployed, which --timeout's help then mentions."""
-    timeout_help = ("How long to wait for INSYNC (and, with --wait-deployed, for CloudFront), "
-                    "counted from when Route 53 accepts the change." if wait_deployed else
-                    "How long to wait for INSYNC, counted from when Route 53 accepts the "
-                    "change.")
+    timeout_help = (
+        "How long to wait for INSYNC (and, with --wait-deployed, for CloudFront), "
+        "counted from when Route 53 accepts the change."
+        if wait_deployed
+        else "How long to wait for INSYNC, counted from when Route 53 accepts the change."
+    )
 
     def decorate(func: F) -> F:
-        func = click.option("--audit-log", type=click.Path(dir_okay=False, path_type=Path),
-                            default=None, envvar="GEOPROXY_AUDIT_LOG",
-                            help="Append one JSON line per write to this file "
-                                 "(default: GEOPROXY_AUDIT_LOG).")(func)
-        func = click.option("--timeout", type=Seconds(MAX_TIMEOUT_S), default=DEFAULT_TIMEOUT_S,
-                            show_default=True, metavar="SECONDS", help=timeout_help)(func)
-        func = click.option("--no-wait", is_flag=True,
-                            help="Do not wait for Route 53 to report INSYNC.")(func)
-        return click.option("--yes", "-y", is_flag=True,
-                            help="Do not ask for confirmation.")(func)
+        func = click.option(
+            "--audit-log",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            envvar="GEOPROXY_AUDIT_LOG",
+            help="Append one JSON line per write to this file (default: GEOPROXY_AUDIT_LOG).",
+        )(func)
+        func = click.option(
+            "--timeout",
+            type=Seconds(MAX_TIMEOUT_S),
+            default=DEFAULT_TIMEOUT_S,
+            show_default=True,
+            metavar="SECONDS",
+            help=timeout_help,
+        )(func)
+        func = click.option(
+            "--no-wait", is_flag=True, help="Do not wait for Route 53 to report INSYNC."
+        )(func)
+        return click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")(func)
 
     return decorate(func) if func is not None else decorate
 
@@ -219,9 +267,11 @@ def overwrite_option(func: F | None = None, *, replaces: str = "--out") -> F | C
 
     def decorate(func: F) -> F:
         return click.option(
-            "--overwrite", is_flag=True,
+            "--overwrite",
+            is_flag=True,
             help=f"Let {replaces} replace an existing file geoproxy did not write "
-                 "(never a file this run reads).")(func)
+            "(never a file this run reads).",
+        )(func)
 
     return decorate(func) if func is not None else decorate
 
@@ -229,12 +279,17 @@ def overwrite_option(func: F | None = None, *, replaces: str = "--out") -> F | C
 def dry_run_options(func: F) -> F:
     """--dry-run, and --out to keep what it shows as a saved plan."""
     func = overwrite_option(func)
-    func = click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
-                        default=None, metavar="PLANFILE",
-                        help="With --dry-run: save the plan; `geoproxy apply PLANFILE` "
-                             "applies it later.")(func)
-    return click.option("--dry-run", is_flag=True,
-                        help="Show what would change; write nothing.")(func)
+    func = click.option(
+        "--out",
+        "out_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        metavar="PLANFILE",
+        help="With --dry-run: save the plan; `geoproxy apply PLANFILE` applies it later.",
+    )(func)
+    return click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")(
+        func
+    )
 
 
 @overload
@@ -249,8 +304,9 @@ def app_option(func: F | None = None, *, orphans: bool = True) -> F | Callable[[
         help_text += " Orphans are looked for only without it."
 
     def decorate(func: F) -> F:
-        return click.option("--app", "app_names", multiple=True, metavar="NAME",
-                            help=help_text)(func)
+        return click.option("--app", "app_names", multiple=True, metavar="NAME", help=help_text)(
+            func
+        )
 
     return decorate(func) if func is not None else decorate
 
@@ -259,13 +315,21 @@ def map_options(func: F) -> F:
     """--html FILE and --svg FILE: also draw the routes on a world map (pinned names)."""
     func = overwrite_option(replaces="--html or --svg")(func)
     func = click.option(
-        "--svg", "svg_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-        metavar="FILE", help="The same map as an SVG file (with or without --html).",
+        "--svg",
+        "svg_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        metavar="FILE",
+        help="The same map as an SVG file (with or without --html).",
     )(func)
     return click.option(
-        "--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-        metavar="FILE", help="Also draw where each source region's traffic goes on a world "
-                             "map, one panel per application, as a self-contained HTML page "
-                             "(inline SVG and CSS, no script, nothing fetched); stdout keeps "
-                             "the usual table or JSON.",
+        "--html",
+        "html_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        metavar="FILE",
+        help="Also draw where each source region's traffic goes on a world "
+        "map, one panel per application, as a self-contained HTML page "
+        "(inline SVG and CSS, no script, nothing fetched); stdout keeps "
+        "the usual table or JSON.",
     )(func)

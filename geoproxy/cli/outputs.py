@@ -56,9 +56,12 @@ def _same(a: Path, b: Path) -> bool:
         return False
 
 
-def check_outputs(outputs: Iterable[tuple[str, Path | None, Callable[[Path], bool]]],
-                  inputs: Iterable[tuple[str, str | Path | None]], *,
-                  overwrite: bool) -> None:
+def check_outputs(
+    outputs: Iterable[tuple[str, Path | None, Callable[[Path], bool]]],
+    inputs: Iterable[tuple[str, str | Path | None]],
+    *,
+    overwrite: bool,
+) -> None:
     """Refuse an output (flag, path, "did geoproxy write this?") that is one of the run's
     inputs (what, path), or an existing file geoproxy did not write, without --overwrite."""
     given = [(flag, path, ours) for flag, path, ours in outputs if path is not None]
@@ -69,15 +72,17 @@ def check_outputs(outputs: Iterable[tuple[str, Path | None, Callable[[Path], boo
                 raise GeoproxyError(f"{other_flag} and {flag} both name {path}; give two files")
         for what, input_path in read:
             if _same(path, input_path):
-                raise GeoproxyError(f"{flag} {path} is {what}, which this run reads; "
-                                    "refusing to write over it",
-                                    hint=f"give {flag} another file")
+                raise GeoproxyError(
+                    f"{flag} {path} is {what}, which this run reads; refusing to write over it",
+                    hint=f"give {flag} another file",
+                )
         if not os.path.lexists(path):
             parent = path.parent
             if not parent.is_dir():
-                raise GeoproxyError(f"cannot write {path}: directory {parent} does not exist",
-                                    hint="create it first, or give a path in an existing "
-                                         "directory")
+                raise GeoproxyError(
+                    f"cannot write {path}: directory {parent} does not exist",
+                    hint="create it first, or give a path in an existing directory",
+                )
             continue
         if os.path.isdir(path):
             raise GeoproxyError(f"cannot write {path}: it is a directory")
@@ -85,17 +90,21 @@ def check_outputs(outputs: Iterable[tuple[str, Path | None, Callable[[Path], boo
         if not os.path.exists(path):
             # A dangling link: whatever it would point at, it is not ours.
             if not overwrite:
-                raise GeoproxyError(f"{flag} {path} is a symbolic link to nothing; not "
-                                    "writing through it", hint="remove it, or pass --overwrite")
+                raise GeoproxyError(
+                    f"{flag} {path} is a symbolic link to nothing; not writing through it",
+                    hint="remove it, or pass --overwrite",
+                )
             continue
         if not overwrite and not ours(path):
-            raise GeoproxyError(f"{flag} {path} exists{link} and geoproxy did not write it; "
-                                "not overwriting it",
-                                hint="choose another file, or pass --overwrite to replace it")
+            raise GeoproxyError(
+                f"{flag} {path} exists{link} and geoproxy did not write it; not overwriting it",
+                hint="choose another file, or pass --overwrite to replace it",
+            )
 
 
-def inputs_of(compiled: Compiled, *more: tuple[str, str | Path | None]
-              ) -> list[tuple[str, str | Path | None]]:
+def inputs_of(
+    compiled: Compiled, *more: tuple[str, str | Path | None]
+) -> list[tuple[str, str | Path | None]]:
     """What a run reads: the policy, the latency table in use (--latency-table, else the
     policy's `latency_table:`), and `more` (e.g. the audit log)."""
     from geoproxy.cli.options import chosen_latency_table
@@ -107,13 +116,28 @@ def inputs_of(compiled: Compiled, *more: tuple[str, str | Path | None]
     return [("the policy", loaded.file), ("the latency table", table), *more]
 
 
-def check_maps(compiled: Compiled, html: Path | None, svg: Path | None, *, overwrite: bool,
-               more: tuple[tuple[str, str | Path | None], ...] = ()) -> None:
-    check_outputs([("--html", html, is_geoproxy_map), ("--svg", svg, is_geoproxy_map)],
-                  inputs_of(compiled, *more), overwrite=overwrite)
+def check_maps(
+    compiled: Compiled,
+    html: Path | None,
+    svg: Path | None,
+    *,
+    overwrite: bool,
+    more: tuple[tuple[str, str | Path | None], ...] = (),
+) -> None:
+    check_outputs(
+        [("--html", html, is_geoproxy_map), ("--svg", svg, is_geoproxy_map)],
+        inputs_of(compiled, *more),
+        overwrite=overwrite,
+    )
 
 
-def check_plan_out(compiled: Compiled, out: Path | None, *, overwrite: bool,
-                   more: tuple[tuple[str, str | Path | None], ...] = ()) -> None:
-    check_outputs([("--out", out, is_geoproxy_plan)], inputs_of(compiled, *more),
-                  overwrite=overwrite)
+def check_plan_out(
+    compiled: Compiled,
+    out: Path | None,
+    *,
+    overwrite: bool,
+    more: tuple[tuple[str, str | Path | None], ...] = (),
+) -> None:
+    check_outputs(
+        [("--out", out, is_geoproxy_plan)], inputs_of(compiled, *more), overwrite=overwrite
+    )

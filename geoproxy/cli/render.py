@@ -32,6 +32,7 @@ from geoproxy.policy.catalog import parse_elb_target
 
 SYMBOLS = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red")}
 
+
 class CleanConsole(Console):
     """A console that hands the terminal no control characters from what it prints: names,
     reasons, record values and AWS messages come from DNS, AWS and policies, and an escape
@@ -71,8 +72,11 @@ def emit_json(document: dict[str, Any], *, envelope: bool = True) -> None:
     and `kind` (the command that made it); `envelope=False` for documents in someone
     else's format (an IAM policy), which must hold only their own keys."""
     if envelope:
-        document = {"format_version": document.get("format_version", JSON_FORMAT_VERSION),
-                    "kind": document.get("kind", _command_name()), **document}
+        document = {
+            "format_version": document.get("format_version", JSON_FORMAT_VERSION),
+            "kind": document.get("kind", _command_name()),
+            **document,
+        }
     sys.stdout.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
     sys.stdout.flush()
 
@@ -102,21 +106,31 @@ def retry_notice(notice: RetryNotice) -> None:
     """One line per retry on stderr, on a terminal or not: a DR runbook's log shows why it
     is slow, and that it is still going."""
     why = {"Throttling": "throttled", "PriorRequestNotComplete": "zone busy"}.get(
-        notice.why, notice.why)
-    stderr.print(Text(f"{notice.what}: {why}; retrying in {notice.delay_s:.1f} s "
-                      f"(attempt {notice.attempt}, {notice.elapsed_s:.0f} of "
-                      f"{notice.deadline_s:.0f} s)", style="yellow"))
+        notice.why, notice.why
+    )
+    stderr.print(
+        Text(
+            f"{notice.what}: {why}; retrying in {notice.delay_s:.1f} s "
+            f"(attempt {notice.attempt}, {notice.elapsed_s:.0f} of "
+            f"{notice.deadline_s:.0f} s)",
+            style="yellow",
+        )
+    )
 
 
 def submitted(batch: SubmittedBatch) -> None:
     """Said the moment Route 53 takes a batch: if the run dies later, the id is in the log."""
     if batch.response_lost:
-        stderr.print(f"Change in zone {batch.zone_id} landed ({batch.record_changes} "
-                     "Route 53 record change(s)), but Route 53's answer was lost, so its "
-                     "change id is unknown; the records were read back and are live.")
+        stderr.print(
+            f"Change in zone {batch.zone_id} landed ({batch.record_changes} "
+            "Route 53 record change(s)), but Route 53's answer was lost, so its "
+            "change id is unknown; the records were read back and are live."
+        )
     else:
-        stderr.print(f"Submitted change {batch.change_id} in zone {batch.zone_id} "
-                     f"({batch.record_changes} Route 53 record change(s)).")
+        stderr.print(
+            f"Submitted change {batch.change_id} in zone {batch.zone_id} "
+            f"({batch.record_changes} Route 53 record change(s))."
+        )
 
 
 def error(failure: GeoproxyError) -> None:
@@ -142,8 +156,10 @@ def _why(route: Route) -> str:
     if route.reason == "nearest" and route.basis == "latency" and route.latency_ms is not None:
         km = f" ({number(route.distance_km)} km)" if route.distance_km is not None else ""
         if route.near_tie is not None and route.near_tie_ms is not None:
-            return (f"nearest, {number(route.latency_ms, 1)} ms{km}; near tie: "
-                    f"{route.near_tie} {number(route.near_tie_ms, 1)} ms")
+            return (
+                f"nearest, {number(route.latency_ms, 1)} ms{km}; near tie: "
+                f"{route.near_tie} {number(route.near_tie_ms, 1)} ms"
+            )
         return f"nearest, {number(route.latency_ms)} ms{km}"
     distance = f", {number(route.distance_km)} km" if route.distance_km is not None else ""
     return f"{route.reason}{distance}"
@@ -167,8 +183,11 @@ def route_dict(route: Route) -> dict[str, Any]:
 def routes_json(compiled: Compiled) -> dict[str, Any]:
     return {
         "applications": [
-            {"name": routing.app.name, "record": routing.app.record,
-             "routes": [route_dict(route) for route in routing.routes]}
+            {
+                "name": routing.app.name,
+                "record": routing.app.record,
+                "routes": [route_dict(route) for route in routing.routes],
+            }
             for routing in compiled.routing.applications
         ],
         "latency_source": compiled.routing.latency_source,
@@ -181,8 +200,12 @@ def routes_json(compiled: Compiled) -> dict[str, Any]:
 RICH_TABLE_ROWS = 200
 
 
-def print_table(headers: list[str], rows: list[list[str]],
-                styles: list[list[str]] | None = None, whole: tuple[int, ...] = ()) -> None:
+def print_table(
+    headers: list[str],
+    rows: list[list[str]],
+    styles: list[list[str]] | None = None,
+    whole: tuple[int, ...] = (),
+) -> None:
     """A table without borders: rich (with `styles`, per cell) on a terminal for a
     screenful, else one line per row, columns two spaces apart, no trailing spaces. A cell
     is one line: any control character in it (a newline too) is replaced. The columns in
@@ -198,14 +221,18 @@ def print_table(headers: list[str], rows: list[list[str]],
                 table.add_column(header)
         for index, row in enumerate(rows):
             row_styles = styles[index] if styles else [""] * len(row)
-            table.add_row(*(Text(cell, style=style) for cell, style in zip(row, row_styles,
-                                                                            strict=True)))
+            table.add_row(
+                *(Text(cell, style=style) for cell, style in zip(row, row_styles, strict=True))
+            )
         stdout.print(table)
         return
-    widths = [max([len(header), *(len(row[i]) for row in rows)])
-              for i, header in enumerate(headers)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
-             .rstrip() for line in (headers, *rows)]
+    widths = [
+        max([len(header), *(len(row[i]) for row in rows)]) for i, header in enumerate(headers)
+    ]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in (headers, *rows)
+    ]
     stdout.file.write("\n".join(lines) + "\n")
     stdout.file.flush()
 
@@ -214,20 +241,34 @@ def routes_table(compiled: Compiled) -> None:
     rows, styles = [], []
     for routing in compiled.routing.applications:
         for route in routing.routes:
-            rows.append([routing.app.name, route.source_region, "→", route.pop, _why(route),
-                         ", ".join(route.compliance) or "-"])
+            rows.append(
+                [
+                    routing.app.name,
+                    route.source_region,
+                    "→",
+                    route.pop,
+                    _why(route),
+                    ", ".join(route.compliance) or "-",
+                ]
+            )
             styles.append(["", "", "", "", "cyan" if route.reason == "forced" else "", ""])
-    print_table(["application", "source region", "", "PoP", "why", "compliance"], rows,
-                styles, whole=(1, 3))
+    print_table(
+        ["application", "source region", "", "PoP", "why", "compliance"], rows, styles, whole=(1, 3)
+    )
 
 
 # --- plans -----------------------------------------------------------------------------------
 
 
 def failover_dict(failover: Failover) -> dict[str, Any]:
-    return {"from": failover.from_pop, "to": failover.to_pop, "at": failover.at,
-            "by": failover.by or None, "reason": failover.reason or None,
-            "override_compliance": failover.override_compliance or None}
+    return {
+        "from": failover.from_pop,
+        "to": failover.to_pop,
+        "at": failover.at,
+        "by": failover.by or None,
+        "reason": failover.reason or None,
+        "override_compliance": failover.override_compliance or None,
+    }
 
 
 def _pop_of(record: LiveRecord | DesiredRecord | None) -> str:
@@ -264,29 +305,45 @@ def _live_dict(record: LiveRecord | None) -> dict[str, Any] | None:
 
 
 def orphan_dict(orphan: Orphan) -> dict[str, Any]:
-    return {"root": orphan.root, "kind": orphan.kind, "zone": orphan.zone_name,
-            "zone_id": orphan.zone_id,
-            "records": [{"name": record.name, "type": record.record_type,
-                         **(_live_dict(record) or {})} for record in orphan.records],
-            "health_checks": [{"id": check.id, "pop": check.tags.get(TAG_POP),
-                               "config": check.config} for check in orphan.health_checks]}
+    return {
+        "root": orphan.root,
+        "kind": orphan.kind,
+        "zone": orphan.zone_name,
+        "zone_id": orphan.zone_id,
+        "records": [
+            {"name": record.name, "type": record.record_type, **(_live_dict(record) or {})}
+            for record in orphan.records
+        ],
+        "health_checks": [
+            {"id": check.id, "pop": check.tags.get(TAG_POP), "config": check.config}
+            for check in orphan.health_checks
+        ],
+    }
 
 
 def orphans_text(orphans: list[Orphan]) -> None:
     """Orphans as plan and status list them, when they are not being deleted."""
     if not orphans:
         return
-    stdout.print(Text("Orphans: records of this policy's owner that no application has "
-                      "(`geoproxy apply --prune` deletes them)", style="bold yellow"))
+    stdout.print(
+        Text(
+            "Orphans: records of this policy's owner that no application has "
+            "(`geoproxy apply --prune` deletes them)",
+            style="bold yellow",
+        )
+    )
     for orphan in orphans:
-        stdout.print(Text.assemble(("  ? ", "bold yellow"), f"{orphan.kind} {orphan.root}",
-                                   (f"  (zone {orphan.zone_name}, {orphan.zone_id})", "dim")))
+        stdout.print(
+            Text.assemble(
+                ("  ? ", "bold yellow"),
+                f"{orphan.kind} {orphan.root}",
+                (f"  (zone {orphan.zone_name}, {orphan.zone_id})", "dim"),
+            )
+        )
         for record in orphan.records:
-            stdout.print(Text(f"      {record.describe()} → {record.value_text()}",
-                              style="dim"))
+            stdout.print(Text(f"      {record.describe()} → {record.value_text()}", style="dim"))
         for check in orphan.health_checks:
-            stdout.print(Text(f"      health check {check.id} {check.describe()}",
-                              style="dim"))
+            stdout.print(Text(f"      health check {check.id} {check.describe()}", style="dim"))
     stdout.print()
 
 
@@ -296,12 +353,18 @@ def orphans_text(orphans: list[Orphan]) -> None:
 def apply_result_json(result: ApplyResult) -> dict[str, Any]:
     return {
         "batches": [
-            {"zone_id": b.zone_id, "change_id": b.change_id, "changes": b.record_changes,
-             "status": b.status, "response_lost": b.response_lost}
+            {
+                "zone_id": b.zone_id,
+                "change_id": b.change_id,
+                "changes": b.record_changes,
+                "status": b.status,
+                "response_lost": b.response_lost,
+            }
             for b in result.batches
         ],
-        "seconds_to_insync": (round(result.seconds_to_insync, 2)
-                              if result.seconds_to_insync is not None else None),
+        "seconds_to_insync": (
+            round(result.seconds_to_insync, 2) if result.seconds_to_insync is not None else None
+        ),
         "health_checks_created": sorted(result.health_checks_created.values()),
         "health_checks_deleted": result.health_checks_deleted,
         "distributions_updated": sorted(result.distributions_updated),
@@ -314,31 +377,45 @@ def applied_summary(summary: dict[str, Any], result: ApplyResult) -> str:
     """What landed, counted as the plan counts it ("4 to update" -> "4 updated"), beside
     the Route 53 record changes that carried it (an update may take a DELETE and a CREATE)."""
     actions = sum(batch.record_changes for batch in result.batches)
-    return (f"Applied: {summary.get('create', 0)} created, {summary.get('update', 0)} "
-            f"updated, {summary.get('delete', 0)} deleted, as planned ({actions} Route 53 "
-            f"record change(s) in {len(result.batches)} batch(es)).")
+    return (
+        f"Applied: {summary.get('create', 0)} created, {summary.get('update', 0)} "
+        f"updated, {summary.get('delete', 0)} deleted, as planned ({actions} Route 53 "
+        f"record change(s) in {len(result.batches)} batch(es))."
+    )
 
 
 def apply_result_text(result: ApplyResult, summary: dict[str, Any] | None = None) -> None:
     for batch in result.batches:
         if batch.response_lost:
-            stdout.print(f"Change in zone {batch.zone_id}: {batch.record_changes} Route 53 "
-                         "record change(s), applied (response lost: no change id, INSYNC "
-                         "not confirmed)")
+            stdout.print(
+                f"Change in zone {batch.zone_id}: {batch.record_changes} Route 53 "
+                "record change(s), applied (response lost: no change id, INSYNC "
+                "not confirmed)"
+            )
             continue
-        stdout.print(f"Change {batch.change_id} in zone {batch.zone_id}: "
-                     f"{batch.record_changes} Route 53 record change(s), {batch.status}")
+        stdout.print(
+            f"Change {batch.change_id} in zone {batch.zone_id}: "
+            f"{batch.record_changes} Route 53 record change(s), {batch.status}"
+        )
     if summary is not None and result.batches:
         stdout.print(applied_summary(summary, result))
     for name in sorted(result.functions_published):
         stdout.print(f"Edge function {name} published (LIVE).")
     for distribution_id in sorted(result.distributions_updated):
-        stdout.print(f"CloudFront distribution {distribution_id} updated"
-                     + (" and Deployed." if result.deployed else
-                        "; it deploys in the background (--wait-deployed waits)."))
+        stdout.print(
+            f"CloudFront distribution {distribution_id} updated"
+            + (
+                " and Deployed."
+                if result.deployed
+                else "; it deploys in the background (--wait-deployed waits)."
+            )
+        )
     if result.seconds_to_insync is not None:
-        stdout.print(Text(f"Apply complete: INSYNC after {result.seconds_to_insync:.1f}s.",
-                          style="bold green"))
+        stdout.print(
+            Text(
+                f"Apply complete: INSYNC after {result.seconds_to_insync:.1f}s.", style="bold green"
+            )
+        )
     elif result.batches:
         stdout.print(Text("Apply submitted; not waiting for INSYNC (--no-wait).", style="bold"))
     else:
@@ -355,8 +432,10 @@ def _waiting_text(batches: list[SubmittedBatch], elapsed: float) -> str:
         return f"Waiting for CloudFront to deploy {len(batches)} distribution(s), {elapsed:.0f}s"
     done = sum(batch.status == "INSYNC" for batch in batches)
     waiting = ", ".join(str(b.change_id) for b in batches if b.status != "INSYNC")
-    return (f"Waiting for Route 53 to report INSYNC: {done}/{len(batches)} change(s) in "
-            f"sync, {elapsed:.0f}s" + (f" ({waiting})" if waiting else ""))
+    return (
+        f"Waiting for Route 53 to report INSYNC: {done}/{len(batches)} change(s) in "
+        f"sync, {elapsed:.0f}s" + (f" ({waiting})" if waiting else "")
+    )
 
 
 @contextmanager

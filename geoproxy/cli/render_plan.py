@@ -4,7 +4,6 @@ One renderer per output: the text of `plan`, `apply`, `failover` and `failback` 
 saved plan keeps are the same function's.
 """
 
-
 from __future__ import annotations
 
 import io
@@ -37,15 +36,20 @@ def _desired_dict(desired: DesiredRecord | None) -> dict[str, Any] | None:
     if desired is None:
         return None
     if isinstance(desired.record, StateRecord):
-        return {"failovers": [failover_dict(f) for f in desired.record.failovers],
-                "record_set": desired.record.to_route53()}
+        return {
+            "failovers": [failover_dict(f) for f in desired.record.failovers],
+            "record_set": desired.record.to_route53(),
+        }
     if isinstance(desired.record, FailoverRecord):
-        return {"role": desired.record.role, "pop": desired.record.pop,
-                "target": desired.record.target.dns_name,
-                "hosted_zone_id": desired.record.target.hosted_zone_id,
-                "evaluate_target_health": desired.record.target.evaluate_target_health,
-                "health_check_id": desired.record.health_check_id,
-                "record_set": desired.record.to_route53()}
+        return {
+            "role": desired.record.role,
+            "pop": desired.record.pop,
+            "target": desired.record.target.dns_name,
+            "hosted_zone_id": desired.record.target.hosted_zone_id,
+            "evaluate_target_health": desired.record.target.evaluate_target_health,
+            "health_check_id": desired.record.health_check_id,
+            "record_set": desired.record.to_route53(),
+        }
     target = desired.record.target
     body = {
         "set_identifier": desired.record.set_identifier,
@@ -83,8 +87,11 @@ def plan_json(plan: Plan) -> dict[str, Any]:
                 "record": app.record_name,
                 "changes": [change_dict(change) for change in app.changes],
                 "conflicts": [
-                    {"record": conflict.record.describe(), "reason": conflict.reason,
-                     "record_set": conflict.record.raw}
+                    {
+                        "record": conflict.record.describe(),
+                        "reason": conflict.reason,
+                        "record_set": conflict.record.raw,
+                    }
                     for conflict in app.conflicts
                 ],
                 "unchanged": len(app.unchanged),
@@ -92,10 +99,18 @@ def plan_json(plan: Plan) -> dict[str, Any]:
                 "cloudfront": _distribution_dict(app.distribution),
                 "edge_function": _function_dict(app.function),
                 "health_checks": {
-                    "create": [{"pop": spec.pop, "caller_reference": spec.caller_reference,
-                                "config": spec.config} for spec in app.health_checks.create],
-                    "delete": [{"id": check.id, "pop": check.tags.get(TAG_POP),
-                                "config": check.config} for check in app.health_checks.delete],
+                    "create": [
+                        {
+                            "pop": spec.pop,
+                            "caller_reference": spec.caller_reference,
+                            "config": spec.config,
+                        }
+                        for spec in app.health_checks.create
+                    ],
+                    "delete": [
+                        {"id": check.id, "pop": check.tags.get(TAG_POP), "config": check.config}
+                        for check in app.health_checks.delete
+                    ],
                 },
             }
             for app in plan.apps
@@ -113,12 +128,16 @@ def _what_else_changes(old: LiveRecord | None, new: DesiredRecord) -> str:
         return ""
     after = new.record.target
     check_after = new.record.health_check_id if isinstance(new.record, FailoverRecord) else None
-    changed = [f"{label} {a} → {b}" for label, a, b in (
-        ("target", before.dns_name, after.dns_name),
-        ("alias zone", before.hosted_zone_id, after.hosted_zone_id),
-        ("evaluate_target_health", before.evaluate_target_health, after.evaluate_target_health),
-        ("health check", old.raw.get("HealthCheckId") if old else None, check_after),
-    ) if a != b]
+    changed = [
+        f"{label} {a} → {b}"
+        for label, a, b in (
+            ("target", before.dns_name, after.dns_name),
+            ("alias zone", before.hosted_zone_id, after.hosted_zone_id),
+            ("evaluate_target_health", before.evaluate_target_health, after.evaluate_target_health),
+            ("health check", old.raw.get("HealthCheckId") if old else None, check_after),
+        )
+        if a != b
+    ]
     return "; ".join(changed)
 
 
@@ -127,8 +146,10 @@ def _state_line(change: RecordChange) -> Text:
     line = Text(f"  {symbol} ", style=f"bold {style}")
     line.append(f"{'TXT':<4} {'failover state':<15} ")
     if change.new is not None and isinstance(change.new.record, StateRecord):
-        line.append(", ".join(f"{f.from_pop} → {f.to_pop}" for f in change.new.record.failovers),
-                    style=style)
+        line.append(
+            ", ".join(f"{f.from_pop} → {f.to_pop}" for f in change.new.record.failovers),
+            style=style,
+        )
     else:
         line.append("cleared", style=style)
     if change.note:
@@ -160,34 +181,55 @@ def _pair_line(change: RecordChange) -> Text:
 def _distribution_dict(distribution: DistributionPlan | None) -> dict[str, Any] | None:
     if distribution is None:
         return None
-    return {"distribution_id": distribution.distribution_id, "etag": distribution.etag,
-            "domain_name": distribution.domain_name, "status": distribution.status,
-            "changes": [{"field": c.path, "before": c.old, "after": c.new}
-                        for c in distribution.changes]}
+    return {
+        "distribution_id": distribution.distribution_id,
+        "etag": distribution.etag,
+        "domain_name": distribution.domain_name,
+        "status": distribution.status,
+        "changes": [
+            {"field": c.path, "before": c.old, "after": c.new} for c in distribution.changes
+        ],
+    }
 
 
 def _function_dict(function: FunctionPlan | None) -> dict[str, Any] | None:
     if function is None:
         return None
-    return {"name": function.name, "action": function.action, "create": function.create,
-            "update": function.update, "publish": function.publish,
-            "size_bytes": function.function.size_bytes,
-            "moves": [{"country": country, "before": before, "after": after}
-                      for country, before, after in function.moves()]}
+    return {
+        "name": function.name,
+        "action": function.action,
+        "create": function.create,
+        "update": function.update,
+        "publish": function.publish,
+        "size_bytes": function.function.size_bytes,
+        "moves": [
+            {"country": country, "before": before, "after": after}
+            for country, before, after in function.moves()
+        ],
+    }
 
 
 def _function_lines(function: FunctionPlan) -> None:
     """The edge function as a change of its country -> PoP table, not of its JavaScript."""
     if not function.has_changes:
         return
-    steps = [step for step, needed in (("create", function.create),
-                                        ("update", function.update),
-                                        ("publish", function.publish)) if needed]
+    steps = [
+        step
+        for step, needed in (
+            ("create", function.create),
+            ("update", function.update),
+            ("publish", function.publish),
+        )
+        if needed
+    ]
     symbol, style = ("+", "green") if function.create else ("~", "yellow")
-    stdout.print(Text.assemble((f"  {symbol} ", f"bold {style}"),
-                               f"edge function {function.name}",
-                               (f"  ({', '.join(steps)}; {function.function.size_bytes:,} "
-                                "bytes)", "dim")))
+    stdout.print(
+        Text.assemble(
+            (f"  {symbol} ", f"bold {style}"),
+            f"edge function {function.name}",
+            (f"  ({', '.join(steps)}; {function.function.size_bytes:,} bytes)", "dim"),
+        )
+    )
     moves = function.moves()
     if function.create or function.table_before is None:
         by_pop: dict[str, list[str]] = {}
@@ -195,30 +237,48 @@ def _function_lines(function: FunctionPlan) -> None:
             by_pop.setdefault(pop, []).append(country)
         for pop, countries in by_pop.items():
             stdout.print(Text(f"      {pop} <- {' '.join(countries)}", style="dim"))
-        stdout.print(Text("      no country header: "
-                          f"{function.table_after.fail_closed or 'latency routing'}",
-                          style="dim"))
+        stdout.print(
+            Text(
+                f"      no country header: {function.table_after.fail_closed or 'latency routing'}",
+                style="dim",
+            )
+        )
         return
     for country, before, after in moves:
-        stdout.print(Text(f"      {country}: {before or '(none)'} → {after or '(none)'}",
-                          style="dim"))
+        stdout.print(
+            Text(f"      {country}: {before or '(none)'} → {after or '(none)'}", style="dim")
+        )
     if not moves:
-        stdout.print(Text("      the same table (the code changes, or a publish is "
-                          "pending)", style="dim"))
+        stdout.print(
+            Text("      the same table (the code changes, or a publish is pending)", style="dim")
+        )
 
 
 def _distribution_lines(distribution: DistributionPlan) -> None:
     for change in distribution.changes:
-        symbol, style = (("+", "green") if change.old in (None, [], "") else
-                         ("-", "red") if change.new in (None, [], "") else ("~", "yellow"))
-        stdout.print(Text.assemble((f"  {symbol} ", f"bold {style}"),
-                                   f"cloudfront {distribution.distribution_id} {change.path}"))
+        symbol, style = (
+            ("+", "green")
+            if change.old in (None, [], "")
+            else ("-", "red")
+            if change.new in (None, [], "")
+            else ("~", "yellow")
+        )
+        stdout.print(
+            Text.assemble(
+                (f"  {symbol} ", f"bold {style}"),
+                f"cloudfront {distribution.distribution_id} {change.path}",
+            )
+        )
         if isinstance(change.old, dict) or isinstance(change.new, dict):
             old, new = change.old or {}, change.new or {}
             for key in sorted(set(old) | set(new), key=list((*new, *old)).index):
                 if old.get(key) != new.get(key):
-                    stdout.print(Text(f"      {key}: {_short(old.get(key))} → "
-                                      f"{_short(new.get(key))}", style="dim"))
+                    stdout.print(
+                        Text(
+                            f"      {key}: {_short(old.get(key))} → {_short(new.get(key))}",
+                            style="dim",
+                        )
+                    )
         else:
             stdout.print(Text(f"      {_short(change.old)} → {_short(change.new)}", style="dim"))
 
@@ -230,8 +290,10 @@ def _short(value: Any) -> str:
 
 
 def _change_line(change: RecordChange) -> Text:
-    if change.record_type == "TXT" and change.source_region is None and (
-        change.new is not None or (change.old is not None and overlay_of(change.old))
+    if (
+        change.record_type == "TXT"
+        and change.source_region is None
+        and (change.new is not None or (change.old is not None and overlay_of(change.old)))
     ):
         return _state_line(change)
     if change.slot:
@@ -240,8 +302,9 @@ def _change_line(change: RecordChange) -> Text:
     line = Text(f"  {symbol} ", style=f"bold {style}")
     line.append(f"{change.record_type:<4} {change.source_region or '-':<15} ")
     new = change.new
-    owned_alias = new.record if new is not None and isinstance(new.record,
-                                                               OwnedAliasRecord) else None
+    owned_alias = (
+        new.record if new is not None and isinstance(new.record, OwnedAliasRecord) else None
+    )
     if owned_alias is not None:
         line = Text(f"  {symbol} ", style=f"bold {style}")
         line.append(f"{change.record_type:<4} {owned_alias.role:<15} ")
@@ -265,11 +328,19 @@ def _change_line(change: RecordChange) -> Text:
 
 
 def _app_block(app: AppPlan) -> None:
-    stdout.print(Text.assemble((app.name, "bold"), f"  {app.record_name}",
-                               (f"  (zone {app.zone_name}, {app.zone_id})", "dim")))
+    stdout.print(
+        Text.assemble(
+            (app.name, "bold"),
+            f"  {app.record_name}",
+            (f"  (zone {app.zone_name}, {app.zone_id})", "dim"),
+        )
+    )
     for spec in app.health_checks.create:
-        stdout.print(Text.assemble(("  + ", "bold green"), f"health check {spec.pop:<14} ",
-                                   (spec.describe(), "dim")))
+        stdout.print(
+            Text.assemble(
+                ("  + ", "bold green"), f"health check {spec.pop:<14} ", (spec.describe(), "dim")
+            )
+        )
     for change in app.changes:
         if not change.after_distribution:
             stdout.print(_change_line(change))
@@ -281,47 +352,67 @@ def _app_block(app: AppPlan) -> None:
         if change.after_distribution:
             stdout.print(_change_line(change))
     for check in app.health_checks.delete:
-        stdout.print(Text.assemble(("  - ", "bold red"),
-                                   f"health check {check.tags.get(TAG_POP, '?'):<14} ",
-                                   (f"{check.id} {check.describe()}", "dim")))
+        stdout.print(
+            Text.assemble(
+                ("  - ", "bold red"),
+                f"health check {check.tags.get(TAG_POP, '?'):<14} ",
+                (f"{check.id} {check.describe()}", "dim"),
+            )
+        )
     for conflict in app.conflicts:
-        stdout.print(Text.assemble(("  ! ", "bold red"), conflict.record.describe(),
-                                   (f"  conflict: {conflict.reason}", "red")))
+        stdout.print(
+            Text.assemble(
+                ("  ! ", "bold red"),
+                conflict.record.describe(),
+                (f"  conflict: {conflict.reason}", "red"),
+            )
+        )
     if app.unchanged:
         stdout.print(Text(f"    {len(app.unchanged)} record(s) unchanged", style="dim"))
     kept = [record for record in app.untouched if record.owned]
     foreign = len(app.untouched) - len(kept)
     if foreign:
-        stdout.print(Text(f"    {foreign} record(s) not owned by geoproxy left as they are",
-                          style="dim"))
+        stdout.print(
+            Text(f"    {foreign} record(s) not owned by geoproxy left as they are", style="dim")
+        )
     for record in kept:
-        stdout.print(Text(f"    kept: {record.describe()} (geoproxy's, no longer managed "
-                          "here; delete it yourself once nothing uses it)", style="dim"))
+        stdout.print(
+            Text(
+                f"    kept: {record.describe()} (geoproxy's, no longer managed "
+                "here; delete it yourself once nothing uses it)",
+                style="dim",
+            )
+        )
 
 
 def summary_line(plan: Plan) -> Text:
     counts = plan.summary()
     if not plan.has_changes and not plan.conflicts and counts["orphans"]:
-        return Text(f"No changes to the policy's records; {counts['orphans']} orphaned "
-                    "record(s) listed above are left as they are (`--prune` deletes them).",
-                    style="bold yellow")
+        return Text(
+            f"No changes to the policy's records; {counts['orphans']} orphaned "
+            "record(s) listed above are left as they are (`--prune` deletes them).",
+            style="bold yellow",
+        )
     if not plan.has_changes and not plan.conflicts:
         return Text("No changes. Live records match the policy.", style="bold green")
     text = Text("Plan: ", style="bold")
-    text.append(f"{counts['create']} to create, {counts['update']} to update, "
-                f"{counts['delete']} to delete, {counts['unchanged']} unchanged")
+    text.append(
+        f"{counts['create']} to create, {counts['update']} to update, "
+        f"{counts['delete']} to delete, {counts['unchanged']} unchanged"
+    )
     if counts["distribution_fields"]:
         text.append(f"; CloudFront: {counts['distribution_fields']} field(s) to change")
     if counts.get("functions"):
         text.append(f"; edge functions: {counts['functions']} to publish")
     if counts["health_checks_to_create"] or counts["health_checks_to_delete"]:
-        text.append(f"; health checks: {counts['health_checks_to_create']} to create, "
-                    f"{counts['health_checks_to_delete']} to delete")
+        text.append(
+            f"; health checks: {counts['health_checks_to_create']} to create, "
+            f"{counts['health_checks_to_delete']} to delete"
+        )
     if counts["conflicts"]:
         text.append(f", {counts['conflicts']} conflict(s)", style="bold red")
     if counts["orphans"]:
-        text.append(f"; {counts['orphans']} orphaned record(s) left as they are",
-                    style="yellow")
+        text.append(f"; {counts['orphans']} orphaned record(s) left as they are", style="yellow")
     return text.append(".")
 
 
@@ -329,8 +420,10 @@ def plan_lines(plan: Plan) -> list[str]:
     """The plan as plain text lines, as `plan` prints it: kept in a saved plan so the person
     who applies it later reads what was reviewed."""
     global stdout
-    shown, stdout = stdout, Console(file=io.StringIO(), no_color=True, width=200,
-                                    highlight=False, soft_wrap=True)
+    shown, stdout = (
+        stdout,
+        Console(file=io.StringIO(), no_color=True, width=200, highlight=False, soft_wrap=True),
+    )
     try:
         plan_text(plan)
         text = stdout.file.getvalue()  # type: ignore[attr-defined]

@@ -11,12 +11,18 @@ from geoproxy.core.orphans import Orphan
 from geoproxy.core.status import AppStatus, EdgeStatus
 from geoproxy.errors import printable
 
-STATE_STYLES = {"ok": "green", "failover": "cyan", "drift": "yellow", "missing": "red",
-                "foreign": "red"}
+STATE_STYLES = {
+    "ok": "green",
+    "failover": "cyan",
+    "drift": "yellow",
+    "missing": "red",
+    "foreign": "red",
+}
 
 
-def status_json(statuses: list[AppStatus], warning_messages: list[str],
-                orphans: list[Orphan]) -> dict[str, Any]:
+def status_json(
+    statuses: list[AppStatus], warning_messages: list[str], orphans: list[Orphan]
+) -> dict[str, Any]:
     return {
         "applications": [
             {
@@ -28,25 +34,41 @@ def status_json(statuses: list[AppStatus], warning_messages: list[str],
                 "counts": status.counts(),
                 "failovers": [failover_dict(f) for f in status.failovers],
                 "regions": [
-                    {"source_region": region.source_region, "type": region.record_type,
-                     "state": region.state, "live_pop": region.live_pop,
-                     "live_target": region.live_target, "policy_pop": region.policy_pop,
-                     "effective_pop": region.effective_pop,
-                     "failovers": [failover_dict(f) for f in region.failovers],
-                     "detail": region.detail or None}
+                    {
+                        "source_region": region.source_region,
+                        "type": region.record_type,
+                        "state": region.state,
+                        "live_pop": region.live_pop,
+                        "live_target": region.live_target,
+                        "policy_pop": region.policy_pop,
+                        "effective_pop": region.effective_pop,
+                        "failovers": [failover_dict(f) for f in region.failovers],
+                        "detail": region.detail or None,
+                    }
                     for region in status.regions
                 ],
                 "extra_records": status.extra,
-                "edge_function": None if status.edge is None else {
-                    "name": status.edge.function, "published": status.edge.published,
+                "edge_function": None
+                if status.edge is None
+                else {
+                    "name": status.edge.function,
+                    "published": status.edge.published,
                     "in_sync": status.edge.in_sync,
-                    "live": None if status.edge.live is None else {
+                    "live": None
+                    if status.edge.live is None
+                    else {
                         "countries": status.edge.live.countries,
-                        "fail_closed": status.edge.live.fail_closed},
-                    "expected": {"countries": status.edge.expected.countries,
-                                 "fail_closed": status.edge.expected.fail_closed},
-                    "differences": [{"country": country, "live": live, "expected": expected}
-                                    for country, live, expected in status.edge.moves()]},
+                        "fail_closed": status.edge.live.fail_closed,
+                    },
+                    "expected": {
+                        "countries": status.edge.expected.countries,
+                        "fail_closed": status.edge.expected.fail_closed,
+                    },
+                    "differences": [
+                        {"country": country, "live": live, "expected": expected}
+                        for country, live, expected in status.edge.moves()
+                    ],
+                },
             }
             for status in statuses
         ],
@@ -57,31 +79,58 @@ def status_json(statuses: list[AppStatus], warning_messages: list[str],
 
 def status_text(statuses: list[AppStatus]) -> None:
     for status in statuses:
-        stdout.print(Text.assemble((status.name, "bold"), f"  {status.record}",
-                                   (f"  (zone {status.zone_name}, {status.zone_id})", "dim")))
+        stdout.print(
+            Text.assemble(
+                (status.name, "bold"),
+                f"  {status.record}",
+                (f"  (zone {status.zone_name}, {status.zone_id})", "dim"),
+            )
+        )
         for failover in status.failovers:
             # Every field is read back from a TXT record anyone with write access could have
             # written: one line each, no control characters.
-            by, reason, override = (printable(failover.by), printable(failover.reason),
-                                    printable(failover.override_compliance))
-            stdout.print(Text.assemble(
-                ("  failover ", "bold cyan"),
-                printable(f"{failover.from_pop} → {failover.to_pop}"),
-                (printable(f"  since {failover.at}") + (f" by {by}" if by else "")
-                 + (f": {reason}" if reason else "")
-                 + (f" [compliance overridden: {override}]" if override else ""), "dim")))
+            by, reason, override = (
+                printable(failover.by),
+                printable(failover.reason),
+                printable(failover.override_compliance),
+            )
+            stdout.print(
+                Text.assemble(
+                    ("  failover ", "bold cyan"),
+                    printable(f"{failover.from_pop} → {failover.to_pop}"),
+                    (
+                        printable(f"  since {failover.at}")
+                        + (f" by {by}" if by else "")
+                        + (f": {reason}" if reason else "")
+                        + (f" [compliance overridden: {override}]" if override else ""),
+                        "dim",
+                    ),
+                )
+            )
         rows, styles = [], []
         for region in status.regions:
             via = " → ".join((*(f.from_pop for f in region.failovers), region.effective_pop))
-            rows.append([region.record_type, region.source_region, region.live_pop or "-",
-                         region.policy_pop, region.state,
-                         region.detail or (f"failover {via}" if region.failovers else "")])
+            rows.append(
+                [
+                    region.record_type,
+                    region.source_region,
+                    region.live_pop or "-",
+                    region.policy_pop,
+                    region.state,
+                    region.detail or (f"failover {via}" if region.failovers else ""),
+                ]
+            )
             styles.append(["", "", "", "", STATE_STYLES[region.state], ""])
-        print_table(["type", "source region", "live", "policy", "state", "detail"], rows,
-                    styles, whole=(1, 2, 3))
+        print_table(
+            ["type", "source region", "live", "policy", "state", "detail"],
+            rows,
+            styles,
+            whole=(1, 2, 3),
+        )
         for extra in status.extra:
-            stdout.print(Text(f"  extra record of geoproxy's, not in the policy: {extra}",
-                              style="yellow"))
+            stdout.print(
+                Text(f"  extra record of geoproxy's, not in the policy: {extra}", style="yellow")
+            )
         if status.edge is not None:
             _edge_lines(status.edge)
         stdout.print()
@@ -95,17 +144,34 @@ def _edge_lines(edge: EdgeStatus) -> None:
         by_pop.setdefault(pop, []).append(country)
     table = "; ".join(f"{pop} <- {' '.join(countries)}" for pop, countries in by_pop.items())
     if not edge.published:
-        stdout.print(Text(f"  edge fence {edge.function}: not published; fenced viewers follow "
-                          "DNS (run `geoproxy apply`)", style="red"))
+        stdout.print(
+            Text(
+                f"  edge fence {edge.function}: not published; fenced viewers follow "
+                "DNS (run `geoproxy apply`)",
+                style="red",
+            )
+        )
         return
-    state, style = ("in sync with the policy and the failover state", "green") if (
-        edge.in_sync) else ("DIFFERS from the policy and the failover state", "bold yellow")
+    state, style = (
+        ("in sync with the policy and the failover state", "green")
+        if (edge.in_sync)
+        else ("DIFFERS from the policy and the failover state", "bold yellow")
+    )
     stdout.print(Text.assemble(("  edge fence ", "bold"), f"{edge.function}: ", (state, style)))
-    stdout.print(Text(f"    live: {table}; no country header: "
-                      f"{(edge.live or expected).fail_closed or 'latency routing'}", style="dim"))
+    stdout.print(
+        Text(
+            f"    live: {table}; no country header: "
+            f"{(edge.live or expected).fail_closed or 'latency routing'}",
+            style="dim",
+        )
+    )
     for country, live, wanted in edge.moves():
-        stdout.print(Text(f"    {country}: live {live or '(none)'}, should be "
-                          f"{wanted or '(none)'}", style="yellow"))
+        stdout.print(
+            Text(
+                f"    {country}: live {live or '(none)'}, should be {wanted or '(none)'}",
+                style="yellow",
+            )
+        )
 
 
 def summary_line(statuses: list[AppStatus]) -> Text:

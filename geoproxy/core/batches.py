@@ -61,8 +61,10 @@ def pack(groups: list[list[Change]], limits: BatchLimits | None = None) -> list[
                 f"the changes to {name} ({group_records} records, {group_chars} value "
                 "characters) exceed one Route 53 change batch and cannot be made atomically"
             )
-        if current and (records + group_records > limits.max_records
-                        or chars + group_chars > limits.max_value_chars):
+        if current and (
+            records + group_records > limits.max_records
+            or chars + group_chars > limits.max_value_chars
+        ):
             batches.append(current)
             current, records, chars = [], 0, 0
         current.extend(group)
@@ -81,20 +83,30 @@ def batch_order(change: RecordChange, record_name: str) -> tuple[Any, ...]:
     names, state); then the latency records that alias to them; then geoproxy's own records
     below the record that nothing aliases to any more."""
     at_record = change.name == record_name
-    owned_leftover = (change.action == "delete" and not at_record
-                      and change.old is not None and change.old.owned)
+    owned_leftover = (
+        change.action == "delete" and not at_record and change.old is not None and change.old.owned
+    )
     if change.action == "delete" and not owned_leftover:
         rank = 0
     elif owned_leftover:
         rank = 3
     else:
         rank = 2 if at_record else 1
-    return (rank, change.action != "update", change.name, change.record_type,
-            change.source_region or "", change.slot)
+    return (
+        rank,
+        change.action != "update",
+        change.name,
+        change.record_type,
+        change.source_region or "",
+        change.slot,
+    )
 
 
-def batches_for(plan: Plan, limits: BatchLimits | None = None,
-                select: Callable[[RecordChange], bool] = lambda change: True) -> Batches:
+def batches_for(
+    plan: Plan,
+    limits: BatchLimits | None = None,
+    select: Callable[[RecordChange], bool] = lambda change: True,
+) -> Batches:
     """Route 53 change batches per hosted zone, each application's changes kept together;
     `select` picks the changes of one phase."""
     groups: dict[str, dict[str, list[Change]]] = {}

@@ -70,14 +70,23 @@ class ChangeSet:
 
     @property
     def batches(self) -> list[tuple[str, list[Change]]]:
-        return [(zone_id, batch) for phase in (self.before_distributions,
-                                               self.after_distributions)
-                for zone_id, batches in phase.items() for batch in batches]
+        return [
+            (zone_id, batch)
+            for phase in (self.before_distributions, self.after_distributions)
+            for zone_id, batches in phase.items()
+            for batch in batches
+        ]
 
     @property
     def is_empty(self) -> bool:
-        return not (self.create_health_checks or self.tag_health_checks or self.batches
-                    or self.functions or self.distributions or self.delete_health_checks)
+        return not (
+            self.create_health_checks
+            or self.tag_health_checks
+            or self.batches
+            or self.functions
+            or self.distributions
+            or self.delete_health_checks
+        )
 
 
 def changeset_of(plan: Plan, limits: BatchLimits | None = None) -> ChangeSet:
@@ -87,14 +96,25 @@ def changeset_of(plan: Plan, limits: BatchLimits | None = None) -> ChangeSet:
         before_distributions=batches_for(plan, limits, lambda c: not c.after_distribution),
         functions=[FunctionUpdate.of(function) for function in plan.functions],
         distributions=[
-            DistributionUpdate(d.app, d.distribution_id, d.etag, d.config, d.new_config,
-                               [change.path for change in d.changes], d.application,
-                               list(d.changes), d.edge,
-                               d.application.origin_id if d.application else "")
-            for d in plan.distributions],
+            DistributionUpdate(
+                d.app,
+                d.distribution_id,
+                d.etag,
+                d.config,
+                d.new_config,
+                [change.path for change in d.changes],
+                d.application,
+                list(d.changes),
+                d.edge,
+                d.application.origin_id if d.application else "",
+            )
+            for d in plan.distributions
+        ],
         after_distributions=batches_for(plan, limits, lambda c: c.after_distribution),
-        delete_health_checks=[HealthCheckToDelete(check.id, check.tags.get(TAG_POP))
-                              for check in plan.health_checks_to_delete],
+        delete_health_checks=[
+            HealthCheckToDelete(check.id, check.tags.get(TAG_POP))
+            for check in plan.health_checks_to_delete
+        ],
     )
 
 
@@ -102,34 +122,53 @@ def changeset_of(plan: Plan, limits: BatchLimits | None = None) -> ChangeSet:
 
 
 def _spec_json(spec: HealthCheckSpec) -> dict[str, Any]:
-    return {"record": spec.record, "pop": spec.pop, "config": spec.config,
-            "nonce": spec.nonce, "owner": spec.owner, "caller_reference": spec.caller_reference}
+    return {
+        "record": spec.record,
+        "pop": spec.pop,
+        "config": spec.config,
+        "nonce": spec.nonce,
+        "owner": spec.owner,
+        "caller_reference": spec.caller_reference,
+    }
 
 
 def _spec(data: dict[str, Any]) -> HealthCheckSpec:
-    spec = HealthCheckSpec(str(data["record"]), str(data["pop"]), dict(data["config"]),
-                           str(data.get("nonce", "")), str(data.get("owner", DEFAULT_OWNER)))
+    spec = HealthCheckSpec(
+        str(data["record"]),
+        str(data["pop"]),
+        dict(data["config"]),
+        str(data.get("nonce", "")),
+        str(data.get("owner", DEFAULT_OWNER)),
+    )
     if spec.caller_reference != data["caller_reference"]:
-        raise ValueError(f"health check of {spec.pop}: its CallerReference does not match "
-                         "its settings")
+        raise ValueError(
+            f"health check of {spec.pop}: its CallerReference does not match its settings"
+        )
     return spec
 
 
 def to_json(changes: ChangeSet) -> dict[str, Any]:
     return {
         "create_health_checks": [_spec_json(spec) for spec in changes.create_health_checks],
-        "tag_health_checks": [{"id": check_id, **_spec_json(spec)}
-                              for spec, check_id in changes.tag_health_checks],
+        "tag_health_checks": [
+            {"id": check_id, **_spec_json(spec)} for spec, check_id in changes.tag_health_checks
+        ],
         "before_distributions": changes.before_distributions,
         "functions": [function.to_json() for function in changes.functions],
         "distributions": [
-            {"app": d.app, "distribution_id": d.distribution_id, "etag": d.etag,
-             "config": d.config, "new_config": d.new_config, "fields": d.fields,
-             "origin_id": d.managed_origin_id}
-            for d in changes.distributions],
+            {
+                "app": d.app,
+                "distribution_id": d.distribution_id,
+                "etag": d.etag,
+                "config": d.config,
+                "new_config": d.new_config,
+                "fields": d.fields,
+                "origin_id": d.managed_origin_id,
+            }
+            for d in changes.distributions
+        ],
         "after_distributions": changes.after_distributions,
-        "delete_health_checks": [{"id": c.id, "pop": c.pop}
-                                 for c in changes.delete_health_checks],
+        "delete_health_checks": [{"id": c.id, "pop": c.pop} for c in changes.delete_health_checks],
     }
 
 
@@ -141,14 +180,21 @@ def from_json(data: dict[str, Any]) -> ChangeSet:
         before_distributions=_batches(data["before_distributions"]),
         functions=[FunctionUpdate.from_json(item) for item in data.get("functions", [])],
         distributions=[
-            DistributionUpdate(str(d["app"]), str(d["distribution_id"]), str(d["etag"]),
-                               dict(d["config"]), dict(d["new_config"]),
-                               [str(path) for path in d["fields"]],
-                               origin_id=str(d.get("origin_id") or ""))
-            for d in data["distributions"]],
+            DistributionUpdate(
+                str(d["app"]),
+                str(d["distribution_id"]),
+                str(d["etag"]),
+                dict(d["config"]),
+                dict(d["new_config"]),
+                [str(path) for path in d["fields"]],
+                origin_id=str(d.get("origin_id") or ""),
+            )
+            for d in data["distributions"]
+        ],
         after_distributions=_batches(data["after_distributions"]),
-        delete_health_checks=[HealthCheckToDelete(str(c["id"]), c.get("pop"))
-                              for c in data["delete_health_checks"]],
+        delete_health_checks=[
+            HealthCheckToDelete(str(c["id"]), c.get("pop")) for c in data["delete_health_checks"]
+        ],
     )
 
 

@@ -41,8 +41,6 @@ class DistributionPlan:
     edge: tuple[str, str | None] | None = None
 
 
-
-
 def _listed(items: list[Any]) -> dict[str, Any]:
     return {"Quantity": len(items), "Items": items} if items else {"Quantity": 0}
 
@@ -53,38 +51,59 @@ def _origin_ids(app: Application) -> tuple[str, str | None, str | None]:
     failover = app.cloudfront.origin_failover if app.cloudfront else None
     if failover is None:
         return origin_id, None, None
-    return (origin_id, direct_origin_id(origin_id, failover.secondary_pop),
-            origin_group_id(origin_id))
+    return (
+        origin_id,
+        direct_origin_id(origin_id, failover.secondary_pop),
+        origin_group_id(origin_id),
+    )
 
 
-def _custom_origin(app: Application, origin_id: str, domain: str,
-                   existing: dict[str, Any] | None) -> dict[str, Any]:
+def _custom_origin(
+    app: Application, origin_id: str, domain: str, existing: dict[str, Any] | None
+) -> dict[str, Any]:
     """Our origin, keeping any field of an existing one that geoproxy does not manage."""
     assert app.cloudfront is not None
     settings = app.cloudfront.origin
-    origin: dict[str, Any] = copy.deepcopy(existing) if existing else {
-        "Id": origin_id, "OriginPath": "", "CustomHeaders": {"Quantity": 0},
-        "OriginShield": {"Enabled": False},
-    }
+    origin: dict[str, Any] = (
+        copy.deepcopy(existing)
+        if existing
+        else {
+            "Id": origin_id,
+            "OriginPath": "",
+            "CustomHeaders": {"Quantity": 0},
+            "OriginShield": {"Enabled": False},
+        }
+    )
     custom = dict(origin.get("CustomOriginConfig") or {})
-    custom.update({
-        "HTTPPort": settings.http_port,
-        "HTTPSPort": settings.https_port,
-        "OriginProtocolPolicy": settings.protocol_policy,
-        "OriginSslProtocols": _listed(list(settings.ssl_protocols)),
-        "OriginReadTimeout": settings.read_timeout,
-        "OriginKeepaliveTimeout": settings.keepalive_timeout,
-    })
-    origin.update({"Id": origin_id, "DomainName": domain, "CustomOriginConfig": custom,
-                   "ConnectionAttempts": settings.connection_attempts,
-                   "ConnectionTimeout": settings.connection_timeout})
+    custom.update(
+        {
+            "HTTPPort": settings.http_port,
+            "HTTPSPort": settings.https_port,
+            "OriginProtocolPolicy": settings.protocol_policy,
+            "OriginSslProtocols": _listed(list(settings.ssl_protocols)),
+            "OriginReadTimeout": settings.read_timeout,
+            "OriginKeepaliveTimeout": settings.keepalive_timeout,
+        }
+    )
+    origin.update(
+        {
+            "Id": origin_id,
+            "DomainName": domain,
+            "CustomOriginConfig": custom,
+            "ConnectionAttempts": settings.connection_attempts,
+            "ConnectionTimeout": settings.connection_timeout,
+        }
+    )
     origin.pop("S3OriginConfig", None)
     return origin
 
 
-def apply_settings(config: dict[str, Any], app: Application,
-                   edge: tuple[str, str | None] | None = None,
-                   problems: list[str] | None = None) -> dict[str, Any]:
+def apply_settings(
+    config: dict[str, Any],
+    app: Application,
+    edge: tuple[str, str | None] | None = None,
+    problems: list[str] | None = None,
+) -> dict[str, Any]:
     """A copy of `config` with geoproxy's parts as the policy declares them; `edge` is the
     edge fence's function (name, ARN), ARN None to remove it; conflicts go to `problems`."""
     assert app.cloudfront is not None
@@ -96,30 +115,41 @@ def apply_settings(config: dict[str, Any], app: Application,
     wanted = {origin_id: _custom_origin(app, origin_id, app.record, origins.get(origin_id))}
     if direct_id and cloudfront.origin_failover:
         pop = cloudfront.origin_failover.secondary_pop
-        wanted[direct_id] = _custom_origin(app, direct_id, direct_name(pop, app.record),
-                                           origins.get(direct_id))
+        wanted[direct_id] = _custom_origin(
+            app, direct_id, direct_name(pop, app.record), origins.get(direct_id)
+        )
     # `<origin_id>-...` ids are geoproxy's namespace: any not wanted now is an old fallback.
     stale = {oid for oid in origins if oid.startswith(origin_id + "-")} - set(wanted)
-    kept = [origins[oid] if oid not in wanted else wanted.pop(oid)
-            for oid in origins if oid not in stale]
+    kept = [
+        origins[oid] if oid not in wanted else wanted.pop(oid)
+        for oid in origins
+        if oid not in stale
+    ]
     new["Origins"] = _listed(kept + list(wanted.values()))
 
-    groups = [group for group in items(new.get("OriginGroups"))
-              if group["Id"] != origin_group_id(origin_id)]
+    groups = [
+        group
+        for group in items(new.get("OriginGroups"))
+        if group["Id"] != origin_group_id(origin_id)
+    ]
     if group_id and cloudfront.origin_failover:
         codes = sorted(cloudfront.origin_failover.status_codes)
-        groups.append({
-            "Id": group_id,
-            "FailoverCriteria": {"StatusCodes": _listed(codes)},
-            "Members": _listed([{"OriginId": origin_id}, {"OriginId": direct_id}]),
-        })
+        groups.append(
+            {
+                "Id": group_id,
+                "FailoverCriteria": {"StatusCodes": _listed(codes)},
+                "Members": _listed([{"OriginId": origin_id}, {"OriginId": direct_id}]),
+            }
+        )
     new["OriginGroups"] = _listed(groups)
 
     new["DefaultCacheBehavior"]["TargetOriginId"] = group_id or origin_id
     new["Aliases"] = _listed(list(cloudfront.aliases))
     geo = cloudfront.geo_restriction
     new.setdefault("Restrictions", {})["GeoRestriction"] = {
-        "RestrictionType": geo.type, **_listed(list(geo.countries))}
+        "RestrictionType": geo.type,
+        **_listed(list(geo.countries)),
+    }
     if edge is not None:
         found = associate(new, app, *edge)
         if problems is not None:
@@ -132,8 +162,12 @@ def diff(old: dict[str, Any], new: dict[str, Any], app: Application) -> list[Fie
     return differences(old, new, app.origin_id)
 
 
-def plan_distribution(app: Application, distribution: dict[str, Any], etag: str,
-                      edge: tuple[str, str | None] | None = None) -> DistributionPlan:
+def plan_distribution(
+    app: Application,
+    distribution: dict[str, Any],
+    etag: str,
+    edge: tuple[str, str | None] | None = None,
+) -> DistributionPlan:
     """`distribution` is GetDistribution's `Distribution` (config, domain name, status);
     `edge` the edge fence's function (name, ARN; ARN None when the policy has no fence)."""
     assert app.cloudfront is not None
@@ -141,26 +175,37 @@ def plan_distribution(app: Application, distribution: dict[str, Any], etag: str,
     edge_problems: list[str] = []
     new_config = apply_settings(config, app, edge, edge_problems)
     changes = diff(config, new_config, app)
-    plan = DistributionPlan(app.name, app.cloudfront.distribution_id, etag,
-                            distribution["DomainName"].rstrip("."),
-                            bool(config.get("IsIPV6Enabled", False)),
-                            distribution.get("Status", ""), changes,
-                            new_config if changes else {}, config)
-    removed = ({o["Id"] for o in items(config.get("Origins"))}
-               | {g["Id"] for g in items(config.get("OriginGroups"))}) - (
+    plan = DistributionPlan(
+        app.name,
+        app.cloudfront.distribution_id,
+        etag,
+        distribution["DomainName"].rstrip("."),
+        bool(config.get("IsIPV6Enabled", False)),
+        distribution.get("Status", ""),
+        changes,
+        new_config if changes else {},
+        config,
+    )
+    removed = (
+        {o["Id"] for o in items(config.get("Origins"))}
+        | {g["Id"] for g in items(config.get("OriginGroups"))}
+    ) - (
         {o["Id"] for o in items(new_config.get("Origins"))}
-        | {g["Id"] for g in items(new_config.get("OriginGroups"))})
+        | {g["Id"] for g in items(new_config.get("OriginGroups"))}
+    )
     plan.problems = [
         f"{app.name}: cache behaviour {behaviour.get('PathPattern')} targets "
         f"{behaviour['TargetOriginId']}, which geoproxy would remove; point it elsewhere first"
         for behaviour in items(config.get("CacheBehaviors"))
-        if behaviour.get("TargetOriginId") in removed]
+        if behaviour.get("TargetOriginId") in removed
+    ]
     plan.problems += _group_method_problems(app, new_config)
     plan.problems += edge_problems
     shielded = origin_shield_regions(app, new_config)
     if shielded:
         (plan.warnings if app.cloudfront.origin_shield == "allow" else plan.problems).append(
-            _origin_shield_message(app, shielded))
+            _origin_shield_message(app, shielded)
+        )
     plan.arn = distribution.get("ARN")
     plan.edge = edge
     plan.live_aliases = live_aliases(distribution)
@@ -185,17 +230,24 @@ def _origin_shield_message(app: Application, shielded: dict[str, str]) -> str:
     there, one PoP serves every viewer, and the per-source routing map does not hold; fenced
     viewers' requests (the edge function picks their origin at the edge) are still fetched
     through, and cached in, that region."""
-    where = ", ".join(f"{origin_id} (Origin Shield in {region})"
-                      for origin_id, region in sorted(shielded.items()))
+    where = ", ".join(
+        f"{origin_id} (Origin Shield in {region})" for origin_id, region in sorted(shielded.items())
+    )
     assert app.cloudfront is not None
     allowed = app.cloudfront.origin_shield == "allow"
-    return (f"{app.name}: Origin Shield is enabled on geoproxy's origin {where}: CloudFront "
-            "routes every request through the shield's region, so Route 53 answers every "
-            "latency question from there and one PoP serves all viewers (the routing map does "
-            "not hold), and fenced viewers' traffic is fetched through and cached in that "
-            "region; " + ("allowed by cloudfront.origin_shield: allow" if allowed else
-                          "disable Origin Shield on that origin, or set "
-                          "cloudfront.origin_shield: allow to accept this"))
+    return (
+        f"{app.name}: Origin Shield is enabled on geoproxy's origin {where}: CloudFront "
+        "routes every request through the shield's region, so Route 53 answers every "
+        "latency question from there and one PoP serves all viewers (the routing map does "
+        "not hold), and fenced viewers' traffic is fetched through and cached in that "
+        "region; "
+        + (
+            "allowed by cloudfront.origin_shield: allow"
+            if allowed
+            else "disable Origin Shield on that origin, or set "
+            "cloudfront.origin_shield: allow to accept this"
+        )
+    )
 
 
 # CloudFront refuses a behaviour on an origin group that allows more than these (Developer
@@ -207,24 +259,32 @@ GROUP_METHODS = ("GET", "HEAD", "OPTIONS")
 def _group_method_problems(app: Application, config: dict[str, Any]) -> list[str]:
     groups = {group["Id"] for group in items(config.get("OriginGroups"))}
     problems = []
-    for behaviour in (config.get("DefaultCacheBehavior") or {},
-                      *items(config.get("CacheBehaviors"))):
+    for behaviour in (
+        config.get("DefaultCacheBehavior") or {},
+        *items(config.get("CacheBehaviors")),
+    ):
         methods = items(behaviour.get("AllowedMethods")) or ["GET", "HEAD"]
         if behaviour.get("TargetOriginId") in groups and not set(methods) <= set(GROUP_METHODS):
-            where = (f"cache behaviour {behaviour['PathPattern']}" if "PathPattern" in behaviour
-                     else "the default behaviour")
+            where = (
+                f"cache behaviour {behaviour['PathPattern']}"
+                if "PathPattern" in behaviour
+                else "the default behaviour"
+            )
             extra = ", ".join(m for m in methods if m not in GROUP_METHODS)
             problems.append(
                 f"{app.name}: origin_failover puts {where} on an origin group, and CloudFront "
                 f"allows only {', '.join(GROUP_METHODS)} there, but it allows {extra} too; "
                 "set its allowed methods to GET and HEAD (and OPTIONS), or drop "
-                "origin_failover")
+                "origin_failover"
+            )
     return problems
 
 
 def live_aliases(distribution: dict[str, Any]) -> list[str]:
-    return [alias.lower().rstrip(".") for alias in
-            items(distribution["DistributionConfig"].get("Aliases"))]
+    return [
+        alias.lower().rstrip(".")
+        for alias in items(distribution["DistributionConfig"].get("Aliases"))
+    ]
 
 
 # --- the viewer certificate ------------------------------------------------------------------

@@ -39,19 +39,28 @@ class DesiredApp:
     owner: str = DEFAULT_OWNER  # marked on every record (see records.owned_identifier)
 
     def all_records(self) -> tuple[DesiredRecord, ...]:
-        return (*self.pairs, *self.records, *((self.state,) if self.state else ()),
-                *self.directs, *self.viewers)
+        return (
+            *self.pairs,
+            *self.records,
+            *((self.state,) if self.state else ()),
+            *self.directs,
+            *self.viewers,
+        )
 
     def manages(self, name: str) -> bool:
         """Names where geoproxy keeps records for this application: the record and every
         name below it (PoP pairs, state, direct names), and its viewer aliases. Only records
         it owns are ever deleted there; others are conflicts or left alone."""
-        return (name == self.record_name or name.endswith("." + self.record_name)
-                or name in self.viewer_names)
+        return (
+            name == self.record_name
+            or name.endswith("." + self.record_name)
+            or name in self.viewer_names
+        )
 
 
-def _alias_to_pop(app: Application, pop: str, catalog: Catalog,
-                  evaluate_target_health: bool, record_type: str) -> AliasTarget:
+def _alias_to_pop(
+    app: Application, pop: str, catalog: Catalog, evaluate_target_health: bool, record_type: str
+) -> AliasTarget:
     target = app.pops[pop].target
     if record_type == "AAAA":
         target = ipv6_alias_name(target)
@@ -59,9 +68,13 @@ def _alias_to_pop(app: Application, pop: str, catalog: Catalog,
 
 
 def desired_app(
-    routing: AppRouting, catalog: Catalog, failovers: Iterable[Failover] = (),
-    zone_id: str | None = None, health_check_ids: Mapping[str, str] | None = None,
-    distribution: DistributionPlan | None = None, owner: str = DEFAULT_OWNER,
+    routing: AppRouting,
+    catalog: Catalog,
+    failovers: Iterable[Failover] = (),
+    zone_id: str | None = None,
+    health_check_ids: Mapping[str, str] | None = None,
+    distribution: DistributionPlan | None = None,
+    owner: str = DEFAULT_OWNER,
 ) -> DesiredApp:
     """`routing` must already have the failovers applied (see failover.apply_overlay).
 
@@ -82,11 +95,15 @@ def desired_app(
                 pair = pop_name(route.base_pop or route.pop, app.record)
                 target = AliasTarget(pair, zone_id, False)
             else:
-                target = _alias_to_pop(app, route.pop, catalog, app.evaluate_target_health,
-                                       record_type)
-            records.append(DesiredRecord(
-                LatencyRecord(app.record, record_type, route.source_region, target, owner),
-                route))
+                target = _alias_to_pop(
+                    app, route.pop, catalog, app.evaluate_target_health, record_type
+                )
+            records.append(
+                DesiredRecord(
+                    LatencyRecord(app.record, record_type, route.source_region, target, owner),
+                    route,
+                )
+            )
         if not app.auto_failover:
             continue
         for pop in app.pops:
@@ -98,18 +115,41 @@ def desired_app(
             partner = app.pops[pop].failover_to or pop
             if chain or partner in overlay:
                 partner = effective
-            for role, target_pop, health in (("PRIMARY", effective, True),
-                                             ("SECONDARY", partner, False)):
+            for role, target_pop, health in (
+                ("PRIMARY", effective, True),
+                ("SECONDARY", partner, False),
+            ):
                 check = health_check_ids.get(target_pop) if role == "PRIMARY" else None
-                pairs.append(DesiredRecord(FailoverRecord(
-                    pop_name(pop, app.record), record_type, role,
-                    _alias_to_pop(app, target_pop, catalog, health, record_type), target_pop,
-                    check, owner)))
+                pairs.append(
+                    DesiredRecord(
+                        FailoverRecord(
+                            pop_name(pop, app.record),
+                            record_type,
+                            role,
+                            _alias_to_pop(app, target_pop, catalog, health, record_type),
+                            target_pop,
+                            check,
+                            owner,
+                        )
+                    )
+                )
     state = DesiredRecord(StateRecord.of(app.record, active)) if active else None
     directs, viewers, viewer_names = _cloudfront_records(app, catalog, distribution, owner)
-    return DesiredApp(app.name, app.zone, app.zone_id, app.record, tuple(app.record_types),
-                      tuple(records), state, tuple(pairs), directs, viewers, viewer_names,
-                      app.cloudfront is not None, owner)
+    return DesiredApp(
+        app.name,
+        app.zone,
+        app.zone_id,
+        app.record,
+        tuple(app.record_types),
+        tuple(records),
+        state,
+        tuple(pairs),
+        directs,
+        viewers,
+        viewer_names,
+        app.cloudfront is not None,
+        owner,
+    )
 
 
 def in_zone(name: str, zone: str) -> bool:
@@ -133,14 +173,28 @@ def _cloudfront_records(
         pops.append(failover.secondary_pop)
     for pop in pops:
         for record_type in app.record_types:
-            directs.append(DesiredRecord(OwnedAliasRecord(
-                direct_name(pop, app.record), record_type, "direct",
-                _alias_to_pop(app, pop, catalog, False, record_type), owner)))
+            directs.append(
+                DesiredRecord(
+                    OwnedAliasRecord(
+                        direct_name(pop, app.record),
+                        record_type,
+                        "direct",
+                        _alias_to_pop(app, pop, catalog, False, record_type),
+                        owner,
+                    )
+                )
+            )
     target = AliasTarget(distribution.domain_name, CLOUDFRONT_HOSTED_ZONE_ID, False)
     types = ("A", "AAAA") if distribution.ipv6 else ("A",)
-    viewers = [DesiredRecord(OwnedAliasRecord(alias, record_type, "viewer", target, owner))
-               for alias in app.cloudfront.aliases if in_zone(alias, app.zone)
-               for record_type in types]
-    names = {alias for alias in (*app.cloudfront.aliases, *distribution.live_aliases)
-             if in_zone(alias, app.zone)}
+    viewers = [
+        DesiredRecord(OwnedAliasRecord(alias, record_type, "viewer", target, owner))
+        for alias in app.cloudfront.aliases
+        if in_zone(alias, app.zone)
+        for record_type in types
+    ]
+    names = {
+        alias
+        for alias in (*app.cloudfront.aliases, *distribution.live_aliases)
+        if in_zone(alias, app.zone)
+    }
     return tuple(directs), tuple(viewers), tuple(sorted(names))

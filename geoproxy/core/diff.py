@@ -32,8 +32,9 @@ def _policy_and_slot(desired: DesiredRecord) -> tuple[str, str]:
     return routing_policy_of(record_set), slot_of(record_set)
 
 
-def _conflict(record: LiveRecord, wanted_here: list[DesiredRecord], state: str,
-              wanted_names: set[str]) -> tuple[str | None, DesiredRecord | None]:
+def _conflict(
+    record: LiveRecord, wanted_here: list[DesiredRecord], state: str, wanted_names: set[str]
+) -> tuple[str | None, DesiredRecord | None]:
     """Why a record geoproxy does not own is in the way (None: it may stay), and the desired
     record it holds the place of, when it is the same kind of record in the same slot."""
     if record.record_type == "CNAME" and record.name in wanted_names:
@@ -43,15 +44,16 @@ def _conflict(record: LiveRecord, wanted_here: list[DesiredRecord], state: str,
     policy, _ = _policy_and_slot(wanted_here[0])
     if record.name == state:
         return "geoproxy keeps its failover state here", None
-    whose = (f"of geoproxy owner {record.owner!r}" if record.owner
-             else "that geoproxy does not own")
+    whose = f"of geoproxy owner {record.owner!r}" if record.owner else "that geoproxy does not own"
     if policy == "weighted" and record.routing_policy == "weighted":
         # geoproxy's one-member weighted record must be the only one, or Route 53 would share
         # the answers with this record.
         return f"a weighted record {whose} would share the answers", None
     if record.routing_policy != policy:
-        return (f"a {record.routing_policy} record; Route 53 cannot mix it with {policy} "
-                "records at the same name and type"), None
+        return (
+            f"a {record.routing_policy} record; Route 53 cannot mix it with {policy} "
+            "records at the same name and type"
+        ), None
     for desired in wanted_here:
         if _policy_and_slot(desired)[1] == record.slot:
             where = f" for {record.slot}" if record.slot else ""
@@ -77,8 +79,11 @@ def _delete_note(record: LiveRecord, desired: DesiredApp) -> str:
     if record.name == state_name(desired.record_name):
         return "no failover is active any more"
     if is_slot(record.base_identifier, Slot.VIEWER):
-        if record.name in desired.viewer_names and record.record_type == "AAAA" and any(
-                viewer.record.name == record.name for viewer in desired.viewers):
+        if (
+            record.name in desired.viewer_names
+            and record.record_type == "AAAA"
+            and any(viewer.record.name == record.name for viewer in desired.viewers)
+        ):
             return "the distribution no longer has IPv6 enabled"
         return "no longer an alias of the distribution"
     if is_slot(record.base_identifier, Slot.DIRECT):
@@ -117,8 +122,9 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
             if record.name in desired.viewer_names or belongs_to(record, desired.record_name):
                 owned[record.base_key] = record
             continue
-        reason, displaced = _conflict(record, wanted_at.get((record.name, record.record_type), []),
-                                      state, wanted_names)
+        reason, displaced = _conflict(
+            record, wanted_at.get((record.name, record.record_type), []), state, wanted_names
+        )
         if reason is None:
             plan.untouched.append(record)
         elif not adopt:
@@ -126,38 +132,59 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
         elif displaced is not None:
             replacing[base_key(displaced.record.to_route53())] = record
         else:
-            plan.changes.append(RecordChange("delete", record.name, record.record_type,
-                                             record.region, old=record,
-                                             note=f"adopted: {reason}",
-                                             with_viewers=record.name in desired.viewer_names))
+            plan.changes.append(
+                RecordChange(
+                    "delete",
+                    record.name,
+                    record.record_type,
+                    record.region,
+                    old=record,
+                    note=f"adopted: {reason}",
+                    with_viewers=record.name in desired.viewer_names,
+                )
+            )
 
     for key, desired_record in wanted.items():
         current = owned.get(key) or replacing.get(key)
         region = desired_record.route.source_region if desired_record.route else None
         if current is None:
-            plan.changes.append(RecordChange("create", key[0], key[1], region,
-                                             new=desired_record))
+            plan.changes.append(RecordChange("create", key[0], key[1], region, new=desired_record))
         elif owned.get(key) is current and _same(current, desired_record):
             plan.unchanged.append(desired_record)
         else:
-            note = ("" if owned.get(key) is current
-                    else "adopted: replaces a record it did not own")
+            note = "" if owned.get(key) is current else "adopted: replaces a record it did not own"
             if not note and current.owned and current.owner is None:
                 note = f"claimed for owner {desired.owner!r} (written before owners)"
-            if not note and isinstance(desired_record.record, StateRecord) and _only_caller(
-                    current, desired_record.record):
+            if (
+                not note
+                and isinstance(desired_record.record, StateRecord)
+                and _only_caller(current, desired_record.record)
+            ):
                 note = "stops publishing who declared the failover (the audit log keeps it)"
-            plan.changes.append(RecordChange("update", key[0], key[1], region,
-                                             old=current, new=desired_record, note=note))
+            plan.changes.append(
+                RecordChange(
+                    "update", key[0], key[1], region, old=current, new=desired_record, note=note
+                )
+            )
     for key, record in owned.items():
-        if key not in wanted and not desired.manages_cloudfront and (
-                is_slot(record.base_identifier, Slot.DIRECT)):
+        if (
+            key not in wanted
+            and not desired.manages_cloudfront
+            and (is_slot(record.base_identifier, Slot.DIRECT))
+        ):
             # A distribution geoproxy no longer manages may still use it as a fallback origin.
             plan.untouched.append(record)
         elif key not in wanted:
-            plan.changes.append(RecordChange("delete", record.name, record.record_type,
-                                             record.region, old=record,
-                                             note=_delete_note(record, desired)))
+            plan.changes.append(
+                RecordChange(
+                    "delete",
+                    record.name,
+                    record.record_type,
+                    record.region,
+                    old=record,
+                    note=_delete_note(record, desired),
+                )
+            )
 
     plan.changes.sort(key=lambda change: batch_order(change, desired.record_name))
     return plan
@@ -168,9 +195,18 @@ def prune_plan(orphan: Orphan) -> AppPlan:
     then its health checks."""
     plan = AppPlan(orphan.name, orphan.zone_id, orphan.zone_name, orphan.root)
     plan.changes = sorted(
-        (RecordChange("delete", record.name, record.record_type, record.region, old=record,
-                      note=f"orphan: no application of the policy has {orphan.root}")
-         for record in orphan.records),
-        key=lambda change: batch_order(change, orphan.root))
+        (
+            RecordChange(
+                "delete",
+                record.name,
+                record.record_type,
+                record.region,
+                old=record,
+                note=f"orphan: no application of the policy has {orphan.root}",
+            )
+            for record in orphan.records
+        ),
+        key=lambda change: batch_order(change, orphan.root),
+    )
     plan.health_checks = HealthCheckPlan(delete=list(orphan.health_checks))
     return plan

@@ -71,14 +71,23 @@ def apply_overlay(routing: AppRouting, overlay: Overlay) -> AppRouting:
         chain = resolve(route.pop, overlay)
         if chain:
             # The distance to the policy's PoP no longer describes where traffic goes.
-            route = replace(route, pop=chain[-1].to_pop, reason="failover", distance_km=None,
-                            base_pop=route.pop, failovers=tuple(f.from_pop for f in chain))
+            route = replace(
+                route,
+                pop=chain[-1].to_pop,
+                reason="failover",
+                distance_km=None,
+                base_pop=route.pop,
+                failovers=tuple(f.from_pop for f in chain),
+            )
         routes.append(route)
     return AppRouting(routing.app, tuple(routes))
 
 
 def compliance_violations(
-    app: Application, resolved: AppRouting, overlay: Overlay, catalog: Catalog,
+    app: Application,
+    resolved: AppRouting,
+    overlay: Overlay,
+    catalog: Catalog,
     table: LatencyTable | None = None,
 ) -> list[Violation]:
     """Rules broken by the failovers in `resolved` (the policy itself was checked at load)."""
@@ -95,22 +104,40 @@ def compliance_violations(
     violations = []
     for (rule_name, pop, last_from), routes in found.items():
         rule = next(rule for rule in app.compliance if rule.name == rule_name)
-        candidates = [candidate for candidate in app.pops
-                      if matches(candidate, rule.allowed_pops) and candidate not in failed_away]
+        candidates = [
+            candidate
+            for candidate in app.pops
+            if matches(candidate, rule.allowed_pops) and candidate not in failed_away
+        ]
         origin = routes[0].base_pop or routes[0].pop
-        nearest = nearest_pop(origin, candidates, catalog,
-                              table if app.nearest == "latency" else None) if candidates else None
+        nearest = (
+            nearest_pop(origin, candidates, catalog, table if app.nearest == "latency" else None)
+            if candidates
+            else None
+        )
         alternative = nearest.pop if nearest else (candidates[0] if candidates else None)
-        violations.append(Violation(rule_name, tuple(r.source_region for r in routes), pop,
-                                    alternative, overlay[last_from].override_compliance))
+        violations.append(
+            Violation(
+                rule_name,
+                tuple(r.source_region for r in routes),
+                pop,
+                alternative,
+                overlay[last_from].override_compliance,
+            )
+        )
     return violations
 
 
 def describe_violation(app_name: str, violation: Violation) -> str:
-    alternative = (f"; a compliant alternative is {violation.alternative}"
-                   if violation.alternative else "; no compliant PoP is available")
-    return (f"{app_name}: compliance rule {violation.rule!r} forbids PoP {violation.pop} for "
-            f"source regions {', '.join(violation.source_regions)}{alternative}")
+    alternative = (
+        f"; a compliant alternative is {violation.alternative}"
+        if violation.alternative
+        else "; no compliant PoP is available"
+    )
+    return (
+        f"{app_name}: compliance rule {violation.rule!r} forbids PoP {violation.pop} for "
+        f"source regions {', '.join(violation.source_regions)}{alternative}"
+    )
 
 
 def with_failover(overlay: Overlay, failover: Failover) -> dict[str, Failover]:

@@ -56,9 +56,12 @@ class HealthCheckSpec:
 
     @property
     def tags(self) -> list[dict[str, str]]:
-        return [{"Key": "Name", "Value": f"geoproxy {self.record} {self.pop}"},
-                {"Key": TAG_RECORD, "Value": self.record}, {"Key": TAG_POP, "Value": self.pop},
-                {"Key": TAG_OWNER, "Value": self.owner}]
+        return [
+            {"Key": "Name", "Value": f"geoproxy {self.record} {self.pop}"},
+            {"Key": TAG_RECORD, "Value": self.record},
+            {"Key": TAG_POP, "Value": self.pop},
+            {"Key": TAG_OWNER, "Value": self.owner},
+        ]
 
     def describe(self) -> str:
         config = self.config
@@ -91,7 +94,8 @@ class LiveHealthCheck:
     def describe(self) -> str:
         fqdn = self.config.get("FullyQualifiedDomainName", "?")
         return f"{self.config.get('Type', '?')} {fqdn}:{self.config.get('Port', '?')}" + str(
-            self.config.get("ResourcePath", ""))
+            self.config.get("ResourcePath", "")
+        )
 
 
 def specs_for(app: Application, owner: str = DEFAULT_OWNER) -> dict[str, HealthCheckSpec]:
@@ -126,16 +130,19 @@ class HealthCheckPlan:
     tag: list[tuple[HealthCheckSpec, str]] = field(default_factory=list)
 
 
-def plan_health_checks(specs: dict[str, HealthCheckSpec], live: list[LiveHealthCheck],
-                       record: str, nonce: str = "") -> HealthCheckPlan:
+def plan_health_checks(
+    specs: dict[str, HealthCheckSpec], live: list[LiveHealthCheck], record: str, nonce: str = ""
+) -> HealthCheckPlan:
     """`nonce` (unique per run, from the caller) goes into the reference of checks to
     create."""
     plan = HealthCheckPlan()
     for pop, spec in specs.items():
         # Prefer a check already tagged for this record; an untagged one of the same identity
         # is one a crash left before its tags were written.
-        found = sorted((check for check in live if check.identity == spec.identity),
-                       key=lambda check: (check.record != record, check.id))
+        found = sorted(
+            (check for check in live if check.identity == spec.identity),
+            key=lambda check: (check.record != record, check.id),
+        )
         if not found:
             new = dataclasses.replace(spec, nonce=nonce)
             plan.create.append(new)
@@ -146,6 +153,5 @@ def plan_health_checks(specs: dict[str, HealthCheckSpec], live: list[LiveHealthC
         if existing.record != record or existing.owner != spec.owner:
             plan.tag.append((spec, existing.id))
     wanted = {plan.ids[pop] for pop in specs}
-    plan.delete = [check for check in live
-                   if check.record == record and check.id not in wanted]
+    plan.delete = [check for check in live if check.record == record and check.id not in wanted]
     return plan

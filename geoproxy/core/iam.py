@@ -69,8 +69,16 @@ def _zone_arn(zone: str, zone_ids: Mapping[str, str]) -> str:
 ACM_VALIDATION = "_" + "?" * 32 + ".*"
 # Other names that hold other systems' records, never geoproxy's (whose own `_` names are
 # `_geoproxy.<record>` and `<pop>._failover.<record>`, so `_*` as a whole cannot be excluded).
-OTHER_SYSTEMS = [ACM_VALIDATION, "_dmarc.*", "*._domainkey.*", "_acme-challenge.*",
-                 "_mta-sts.*", "_smtp._tls.*", "*._tcp.*", "*._udp.*"]
+OTHER_SYSTEMS = [
+    ACM_VALIDATION,
+    "_dmarc.*",
+    "*._domainkey.*",
+    "_acme-challenge.*",
+    "_mta-sts.*",
+    "_smtp._tls.*",
+    "*._tcp.*",
+    "*._udp.*",
+]
 
 
 def never_pruned(zone: str) -> list[str]:
@@ -91,8 +99,10 @@ def _prune_roots(names: Iterable[str], zones: Iterable[str]) -> dict[str, list[s
         root = name.strip().lower().rstrip(".")
         zone = max((zone for zone in zones if in_zone(root, zone)), key=len, default=None)
         if zone is None:
-            raise GeoproxyError(f"--prune-name {name!r} is in none of the policy's zones "
-                                f"({', '.join(sorted(zones))})")
+            raise GeoproxyError(
+                f"--prune-name {name!r} is in none of the policy's zones "
+                f"({', '.join(sorted(zones))})"
+            )
         found.setdefault(zone, []).extend([root, f"*.{root}"])
     return found
 
@@ -112,19 +122,33 @@ class _Scope:
 
 
 class _Statements(list[dict[str, Any]]):
-    def allow(self, sid: str, actions: list[str], resources: list[str],
-              condition: dict[str, Any] | None = None) -> None:
-        statement: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Action": sorted(actions),
-                                     "Resource": resources if len(resources) > 1
-                                     else resources[0]}
+    def allow(
+        self,
+        sid: str,
+        actions: list[str],
+        resources: list[str],
+        condition: dict[str, Any] | None = None,
+    ) -> None:
+        statement: dict[str, Any] = {
+            "Sid": sid,
+            "Effect": "Allow",
+            "Action": sorted(actions),
+            "Resource": resources if len(resources) > 1 else resources[0],
+        }
         if condition:
             statement["Condition"] = condition
         self.append(statement)
 
 
-def iam_policy(policy: Policy, *, zone_ids: Mapping[str, str], account_id: str | None,
-               read_only: bool = False, prune: bool = False,
-               prune_names: Iterable[str] = ()) -> IamPolicy:
+def iam_policy(
+    policy: Policy,
+    *,
+    zone_ids: Mapping[str, str],
+    account_id: str | None,
+    read_only: bool = False,
+    prune: bool = False,
+    prune_names: Iterable[str] = (),
+) -> IamPolicy:
     """`zone_ids` maps zone names to ids (from the policy's `zone_id`, or looked up by the
     caller); a zone without one gets a wildcard, with a warning, as does a missing account.
     `read_only` covers `plan` and `status`; `prune` adds DELETE-only record changes, limited
@@ -141,42 +165,57 @@ def iam_policy(policy: Policy, *, zone_ids: Mapping[str, str], account_id: str |
     # IAM counts a managed policy's characters without whitespace (IAM and AWS STS quotas).
     size = len(json.dumps(document, separators=(",", ":")))
     if size > MANAGED_POLICY_CHARS:
-        warnings.append(f"the policy is {size} characters: past the {MANAGED_POLICY_CHARS:,} "
-                        "an IAM managed policy may hold; split the policy file (per zone, "
-                        "say) and attach one IAM policy for each")
+        warnings.append(
+            f"the policy is {size} characters: past the {MANAGED_POLICY_CHARS:,} "
+            "an IAM managed policy may hold; split the policy file (per zone, "
+            "say) and attach one IAM policy for each"
+        )
     return IamPolicy(document, warnings)
 
 
-def _scope(policy: Policy, zone_ids: Mapping[str, str],
-           account_id: str | None) -> tuple[_Scope, list[str]]:
+def _scope(
+    policy: Policy, zone_ids: Mapping[str, str], account_id: str | None
+) -> tuple[_Scope, list[str]]:
     apps = policy.applications
     warnings: list[str] = []
-    zone_ids = {**zone_ids, **{app.zone: app.zone_id.split("/")[-1]
-                               for app in apps if app.zone_id}}
+    zone_ids = {**zone_ids, **{app.zone: app.zone_id.split("/")[-1] for app in apps if app.zone_id}}
     unknown = sorted({app.zone for app in apps} - set(zone_ids))
     if unknown:
-        warnings.append(f"no hosted zone id for {', '.join(unknown)}: the policy allows every "
-                        "hosted zone there; set `zone_id` in the policy, or run with "
-                        "credentials that can list hosted zones")
+        warnings.append(
+            f"no hosted zone id for {', '.join(unknown)}: the policy allows every "
+            "hosted zone there; set `zone_id` in the policy, or run with "
+            "credentials that can list hosted zones"
+        )
     if account_id is None and any(app.cloudfront for app in apps):
-        warnings.append("no account id (--account-id, or credentials for STS): CloudFront "
-                        "and ACM resources name any account")
+        warnings.append(
+            "no account id (--account-id, or credentials for STS): CloudFront "
+            "and ACM resources name any account"
+        )
     account = account_id or WILDCARD
     zones = sorted({_zone_arn(app.zone, zone_ids) for app in apps})
-    distributions = sorted({f"arn:aws:cloudfront::{account}:distribution/"
-                            f"{app.cloudfront.distribution_id}"
-                            for app in apps if app.cloudfront})
+    distributions = sorted(
+        {
+            f"arn:aws:cloudfront::{account}:distribution/{app.cloudfront.distribution_id}"
+            for app in apps
+            if app.cloudfront
+        }
+    )
     # The edge fence's CloudFront Function, one per fenced application, named from the owner
     # and the application alone, so its ARN is known offline.
-    functions = sorted({f"arn:aws:cloudfront::{account}:function/"
-                        f"{function_name(policy.owner, app.name)}"
-                        for app in apps if app.cloudfront and has_viewer_fence(app)})
+    functions = sorted(
+        {
+            f"arn:aws:cloudfront::{account}:function/{function_name(policy.owner, app.name)}"
+            for app in apps
+            if app.cloudfront and has_viewer_fence(app)
+        }
+    )
     health_checks = any(pop.health_check for app in apps for pop in app.pops.values())
     # auto_failover reads geoproxy's checks (and deletes those an earlier policy left) even
     # when no PoP has one now; creating and tagging needs a configured check.
     reads_checks = health_checks or any(app.auto_failover for app in apps)
-    return _Scope(apps, zone_ids, account, zones, distributions, functions, health_checks,
-                  reads_checks), warnings
+    return _Scope(
+        apps, zone_ids, account, zones, distributions, functions, health_checks, reads_checks
+    ), warnings
 
 
 def _reads(scope: _Scope, statements: _Statements) -> None:
@@ -195,33 +234,49 @@ def _reads(scope: _Scope, statements: _Statements) -> None:
     allow("ReadRecords", ["route53:GetHostedZone", "route53:ListResourceRecordSets"], zones)
     if scope.reads_checks:
         allow("ListHealthChecks", ["route53:ListHealthChecks"], [WILDCARD])
-        allow("ReadHealthCheckTags", ["route53:ListTagsForResources"],
-              ["arn:aws:route53:::healthcheck/*"])
+        allow(
+            "ReadHealthCheckTags",
+            ["route53:ListTagsForResources"],
+            ["arn:aws:route53:::healthcheck/*"],
+        )
     if distributions:
-        allow("ReadDistributions", ["cloudfront:GetDistribution",
-                                    "cloudfront:ListConflictingAliases"], distributions)
+        allow(
+            "ReadDistributions",
+            ["cloudfront:GetDistribution", "cloudfront:ListConflictingAliases"],
+            distributions,
+        )
         # The alias clash check lists this account's distributions.
         allow("ListDistributions", ["cloudfront:ListDistributions"], [WILDCARD])
-        allow("ReadViewerCertificates", ["acm:DescribeCertificate"],
-              [f"arn:aws:acm:us-east-1:{account}:certificate/*"])
+        allow(
+            "ReadViewerCertificates",
+            ["acm:DescribeCertificate"],
+            [f"arn:aws:acm:us-east-1:{account}:certificate/*"],
+        )
         # Only for a distribution with an IAM server certificate: its id is found in the
         # listing, which takes no resource narrower than "*".
         allow("FindIamServerCertificates", ["iam:ListServerCertificates"], [WILDCARD])
     if functions:
         # plan and status read the function in both stages (GetFunction) and its ETag
         # (DescribeFunction): the Service Authorization Reference takes the function for both.
-        allow("ReadEdgeFunctions", ["cloudfront:DescribeFunction", "cloudfront:GetFunction"],
-              functions)
+        allow(
+            "ReadEdgeFunctions",
+            ["cloudfront:DescribeFunction", "cloudfront:GetFunction"],
+            functions,
+        )
         # The country-header pre-flight reads the policies of every fenced behaviour. Their ids
         # are in the distribution's config, known only at run time, so every policy: reading
         # one shows caching settings, nothing else. The account is a wildcard because most of
         # these are AWS's managed policies, which are not the caller's, and the reference does
         # not say which account their ARNs name; an identity policy reaches no other account's
         # policies anyway (they take no resource-based policy).
-        allow("ReadBehaviourPolicies",
-              ["cloudfront:GetCachePolicy", "cloudfront:GetOriginRequestPolicy"],
-              ["arn:aws:cloudfront::*:cache-policy/*",
-               "arn:aws:cloudfront::*:origin-request-policy/*"])
+        allow(
+            "ReadBehaviourPolicies",
+            ["cloudfront:GetCachePolicy", "cloudfront:GetOriginRequestPolicy"],
+            [
+                "arn:aws:cloudfront::*:cache-policy/*",
+                "arn:aws:cloudfront::*:origin-request-policy/*",
+            ],
+        )
 
 
 def _writes(scope: _Scope, statements: _Statements) -> None:
@@ -233,18 +288,28 @@ def _writes(scope: _Scope, statements: _Statements) -> None:
         here = [app for app in apps if app.zone == app_zone]
         names = sorted({name for app in here for name in record_names(app)})
         sid = "WriteRecordsIn" + re.sub(r"[^A-Za-z0-9]", "", app_zone.title())
-        allow(sid, ["route53:ChangeResourceRecordSets"],
-              [_zone_arn(app_zone, zone_ids)], {
-                  "ForAllValues:StringLike": {NAMES_KEY: names},
-                  "ForAllValues:StringEquals": {TYPES_KEY: record_types(here),
-                                                ACTIONS_KEY: ["CREATE", "DELETE"]}})
+        allow(
+            sid,
+            ["route53:ChangeResourceRecordSets"],
+            [_zone_arn(app_zone, zone_ids)],
+            {
+                "ForAllValues:StringLike": {NAMES_KEY: names},
+                "ForAllValues:StringEquals": {
+                    TYPES_KEY: record_types(here),
+                    ACTIONS_KEY: ["CREATE", "DELETE"],
+                },
+            },
+        )
     allow("WaitForChanges", ["route53:GetChange"], ["arn:aws:route53:::change/*"])
     if scope.health_checks:
         allow("CreateHealthChecks", ["route53:CreateHealthCheck"], [WILDCARD])
     if scope.reads_checks:
-        allow("ManageHealthChecks", ["route53:DeleteHealthCheck"]
-              + (["route53:ChangeTagsForResource"] if scope.health_checks else []),
-              ["arn:aws:route53:::healthcheck/*"])
+        allow(
+            "ManageHealthChecks",
+            ["route53:DeleteHealthCheck"]
+            + (["route53:ChangeTagsForResource"] if scope.health_checks else []),
+            ["arn:aws:route53:::healthcheck/*"],
+        )
     if distributions:
         allow("UpdateDistributions", ["cloudfront:UpdateDistribution"], distributions)
     if functions:
@@ -252,8 +317,11 @@ def _writes(scope: _Scope, statements: _Statements) -> None:
         # until it exists): "*" or nothing. A function created under another name cannot be
         # published or associated with this policy, so it could serve no viewer.
         allow("CreateEdgeFunctions", ["cloudfront:CreateFunction"], [WILDCARD])
-        allow("WriteEdgeFunctions", ["cloudfront:PublishFunction",
-                                     "cloudfront:UpdateFunction"], functions)
+        allow(
+            "WriteEdgeFunctions",
+            ["cloudfront:PublishFunction", "cloudfront:UpdateFunction"],
+            functions,
+        )
         # After a batch's answer is lost, the direct names a function targets are asked
         # of Route 53's name servers before it is published (aws/execute.py,
         # confirm_answered). TestDNSAnswer lists no resource type in the Service
@@ -261,8 +329,9 @@ def _writes(scope: _Scope, statements: _Statements) -> None:
         allow("ConfirmDirectNames", ["route53:TestDNSAnswer"], [WILDCARD])
 
 
-def _prunes(scope: _Scope, statements: _Statements, read_only: bool,
-            prune_names: Iterable[str]) -> list[str]:
+def _prunes(
+    scope: _Scope, statements: _Statements, read_only: bool, prune_names: Iterable[str]
+) -> list[str]:
     """What `plan --prune` reads and `apply --prune` deletes; warnings of what IAM cannot
     restrict."""
     allow = statements.allow
@@ -272,8 +341,11 @@ def _prunes(scope: _Scope, statements: _Statements, read_only: bool,
     # any; with --read-only, `plan --prune` only reads.
     if not scope.reads_checks:
         allow("ListHealthChecks", ["route53:ListHealthChecks"], [WILDCARD])
-        allow("ReadHealthCheckTags", ["route53:ListTagsForResources"],
-              ["arn:aws:route53:::healthcheck/*"])
+        allow(
+            "ReadHealthCheckTags",
+            ["route53:ListTagsForResources"],
+            ["arn:aws:route53:::healthcheck/*"],
+        )
     if not read_only:
         # Orphans are found at run time, and what makes a record geoproxy's (its set
         # identifier) is no condition key: the three ChangeResourceRecordSets keys are
@@ -284,24 +356,36 @@ def _prunes(scope: _Scope, statements: _Statements, read_only: bool,
         for app_zone in sorted({app.zone for app in apps}):
             sid = "PruneOrphansIn" + re.sub(r"[^A-Za-z0-9]", "", app_zone.title())
             types = record_types(apps)
-            condition: dict[str, Any] = {"ForAllValues:StringEquals": {
-                ACTIONS_KEY: ["DELETE"], TYPES_KEY: types}}
+            condition: dict[str, Any] = {
+                "ForAllValues:StringEquals": {ACTIONS_KEY: ["DELETE"], TYPES_KEY: types}
+            }
             if app_zone in named:
                 condition["ForAllValues:StringLike"] = {NAMES_KEY: sorted(named[app_zone])}
             else:
                 condition["ForAllValues:StringNotLike"] = {NAMES_KEY: never_pruned(app_zone)}
-                anywhere = (" in every hosted zone of the account (its id is unknown)"
-                            if app_zone not in zone_ids else "")
+                anywhere = (
+                    " in every hosted zone of the account (its id is unknown)"
+                    if app_zone not in zone_ids
+                    else ""
+                )
                 warnings.append(
                     f"--prune without --prune-name for zone {app_zone}: IAM cannot name "
                     "the orphans `apply --prune` deletes, so this policy lets it DELETE "
                     f"any {'/'.join(types)} record in {app_zone}{anywhere}, except at the "
                     f"apex ({app_zone}) and at the names of ACM validation, DMARC, DKIM, "
                     "ACME, MTA-STS and SRV records; pass --prune-name ROOT for each "
-                    "orphan `geoproxy plan --prune` lists to allow only those names")
-            allow(sid, ["route53:ChangeResourceRecordSets"],
-                  [_zone_arn(app_zone, zone_ids)], condition)
+                    "orphan `geoproxy plan --prune` lists to allow only those names"
+                )
+            allow(
+                sid,
+                ["route53:ChangeResourceRecordSets"],
+                [_zone_arn(app_zone, zone_ids)],
+                condition,
+            )
         if not scope.reads_checks:
-            allow("PruneOrphanHealthChecks", ["route53:DeleteHealthCheck"],
-                  ["arn:aws:route53:::healthcheck/*"])
+            allow(
+                "PruneOrphanHealthChecks",
+                ["route53:DeleteHealthCheck"],
+                ["arn:aws:route53:::healthcheck/*"],
+            )
     return warnings

@@ -59,8 +59,9 @@ def canonically_equal(live: dict[str, Any], wanted: dict[str, Any]) -> bool:
     return canonical(live) == canonical(wanted)
 
 
-def _same(live: dict[str, Any] | None, wanted: dict[str, Any] | None,
-          same: Same = canonically_equal) -> bool:
+def _same(
+    live: dict[str, Any] | None, wanted: dict[str, Any] | None, same: Same = canonically_equal
+) -> bool:
     if live is None or wanted is None:
         return live is wanted
     return same(live, wanted)
@@ -72,8 +73,11 @@ class Difference:
     live: dict[str, Any] | None
 
 
-def outcome(batch: list[dict[str, Any]], live_record_sets: Iterable[dict[str, Any]],
-            same: Same = canonically_equal) -> tuple[Outcome, list[Difference]]:
+def outcome(
+    batch: list[dict[str, Any]],
+    live_record_sets: Iterable[dict[str, Any]],
+    same: Same = canonically_equal,
+) -> tuple[Outcome, list[Difference]]:
     """Where the names of `batch` stand, given every live record set at those names; the
     differences are against the after state (LANDED has none), or, for NEITHER, against
     the before state (what moved since the batch was planned)."""
@@ -82,18 +86,30 @@ def outcome(batch: list[dict[str, Any]], live_record_sets: Iterable[dict[str, An
     if all(_same(live.get(e.key), e.after, same) for e in expected):
         return Outcome.LANDED, []
     if all(_same(live.get(e.key), e.before, same) for e in expected):
-        return Outcome.NOT_LANDED, [Difference(e, live.get(e.key)) for e in expected
-                                    if not _same(live.get(e.key), e.after, same)]
-    return Outcome.NEITHER, [Difference(e, live.get(e.key)) for e in expected
-                             if not _same(live.get(e.key), e.after, same)]
+        return Outcome.NOT_LANDED, [
+            Difference(e, live.get(e.key))
+            for e in expected
+            if not _same(live.get(e.key), e.after, same)
+        ]
+    return Outcome.NEITHER, [
+        Difference(e, live.get(e.key))
+        for e in expected
+        if not _same(live.get(e.key), e.after, same)
+    ]
 
 
-def moved_since_plan(batch: list[dict[str, Any]], live_record_sets: Iterable[dict[str, Any]],
-                     same: Same = canonically_equal) -> list[Difference]:
+def moved_since_plan(
+    batch: list[dict[str, Any]],
+    live_record_sets: Iterable[dict[str, Any]],
+    same: Same = canonically_equal,
+) -> list[Difference]:
     """The record sets whose live state is no longer what the batch expected to find."""
     live = {record_key(record_set): record_set for record_set in live_record_sets}
-    return [Difference(e, live.get(e.key)) for e in expectations(batch)
-            if not _same(live.get(e.key), e.before, same)]
+    return [
+        Difference(e, live.get(e.key))
+        for e in expectations(batch)
+        if not _same(live.get(e.key), e.before, same)
+    ]
 
 
 def describe_record_set(record_set: dict[str, Any] | None) -> str:

@@ -24,8 +24,9 @@ class LiveApp:
 
     def state_record(self, record_name: str) -> LiveRecord | None:
         """geoproxy's failover state record for the application at `record_name`, if any."""
-        return next((record for record in self.records
-                     if is_state_record(record, record_name)), None)
+        return next(
+            (record for record in self.records if is_state_record(record, record_name)), None
+        )
 
     def overlay(self, record_name: str) -> dict[str, Failover]:
         return overlay_of(self.state_record(record_name))
@@ -43,14 +44,17 @@ class LiveApp:
         found: dict[str, list[LiveRecord]] = {app: [] for app in wanted}
         for record in self.records:
             apps = [*by_alias.get(record.name, ())]
-            owner = next((by_record[suffix] for suffix in suffixes(record.name)
-                          if suffix in by_record), None)
+            owner = next(
+                (by_record[suffix] for suffix in suffixes(record.name) if suffix in by_record), None
+            )
             if owner is not None and owner not in apps:
                 apps.append(owner)
             for app in apps:
                 found[app].append(record)
-        return {app: LiveApp(self.zone_id, self.zone_name, tuple(records))
-                for app, records in found.items()}
+        return {
+            app: LiveApp(self.zone_id, self.zone_name, tuple(records))
+            for app, records in found.items()
+        }
 
 
 def suffixes(name: str) -> Iterator[str]:

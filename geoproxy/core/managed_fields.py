@@ -45,7 +45,8 @@ def origin_view(origin: dict[str, Any] | None) -> dict[str, Any] | None:
     custom = origin.get("CustomOriginConfig") or {}
     return {
         "DomainName": str(origin.get("DomainName", "")).lower().rstrip("."),
-        "HTTPPort": custom.get("HTTPPort"), "HTTPSPort": custom.get("HTTPSPort"),
+        "HTTPPort": custom.get("HTTPPort"),
+        "HTTPSPort": custom.get("HTTPSPort"),
         "OriginProtocolPolicy": custom.get("OriginProtocolPolicy"),
         "OriginSslProtocols": sorted(items(custom.get("OriginSslProtocols"))),
         "OriginReadTimeout": custom.get("OriginReadTimeout"),
@@ -77,8 +78,9 @@ def aliases_view(config: dict[str, Any]) -> list[str]:
 def behaviours(config: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     """(label for people, config path, behaviour) for the default behaviour and each cache
     behaviour, in the config's order."""
-    found = [("the default behaviour", "DefaultCacheBehavior",
-              config.get("DefaultCacheBehavior") or {})]
+    found = [
+        ("the default behaviour", "DefaultCacheBehavior", config.get("DefaultCacheBehavior") or {})
+    ]
     for behaviour in items(config.get("CacheBehaviors")):
         pattern = behaviour.get("PathPattern")
         found.append((f"cache behaviour {pattern}", f"CacheBehaviors[{pattern}]", behaviour))
@@ -102,10 +104,12 @@ def shielded_origins(config: dict[str, Any], origin_id: str) -> dict[str, str]:
     """geoproxy's origins with Origin Shield enabled -> the shield's region. Not a field
     geoproxy writes, but one it must see: a shield asks every latency question from one
     region (core.cloudfront says why that is refused)."""
-    return {origin["Id"]: str((origin.get("OriginShield") or {}).get("OriginShieldRegion", "?"))
-            for origin in items(config.get("Origins"))
-            if is_managed_origin(origin["Id"], origin_id)
-            and (origin.get("OriginShield") or {}).get("Enabled")}
+    return {
+        origin["Id"]: str((origin.get("OriginShield") or {}).get("OriginShieldRegion", "?"))
+        for origin in items(config.get("Origins"))
+        if is_managed_origin(origin["Id"], origin_id)
+        and (origin.get("OriginShield") or {}).get("Enabled")
+    }
 
 
 @dataclass(frozen=True)
@@ -119,8 +123,9 @@ def _keyed(config: dict[str, Any], key: str) -> dict[str, dict[str, Any]]:
     return {entry["Id"]: entry for entry in items(config.get(key))}
 
 
-def _compare(path: str, view: Callable[[dict[str, Any]], Any], old: dict[str, Any],
-             new: dict[str, Any]) -> list[FieldChange]:
+def _compare(
+    path: str, view: Callable[[dict[str, Any]], Any], old: dict[str, Any], new: dict[str, Any]
+) -> list[FieldChange]:
     before, after = view(old), view(new)
     return [] if before == after else [FieldChange(path, before, after)]
 
@@ -132,26 +137,36 @@ def differences(old: dict[str, Any], new: dict[str, Any], origin_id: str) -> lis
     old_origins, new_origins = _keyed(old, "Origins"), _keyed(new, "Origins")
     for oid in sorted(set(old_origins) | set(new_origins)):
         if is_managed_origin(oid, origin_id):
+
             def view(config: dict[str, Any], oid: str = oid) -> Any:
                 return origin_view(_keyed(config, "Origins").get(oid))
 
             changes += _compare(f"Origins[{oid}]", view, old, new)
     group_id = origin_group_id(origin_id)
-    changes += _compare(f"OriginGroups[{group_id}]",
-                        lambda c: group_view(_keyed(c, "OriginGroups").get(group_id)), old, new)
-    changes += _compare(PATH_TARGET, lambda c: (c.get("DefaultCacheBehavior") or {}).get(
-        "TargetOriginId"), old, new)
+    changes += _compare(
+        f"OriginGroups[{group_id}]",
+        lambda c: group_view(_keyed(c, "OriginGroups").get(group_id)),
+        old,
+        new,
+    )
+    changes += _compare(
+        PATH_TARGET, lambda c: (c.get("DefaultCacheBehavior") or {}).get("TargetOriginId"), old, new
+    )
     changes += _compare(PATH_ALIASES, aliases_view, old, new)
     changes += _compare(PATH_GEO, geo_view, old, new)
 
     def functions(config: dict[str, Any]) -> dict[str, str | None]:
-        return {f"{path}.FunctionAssociations": viewer_function(behaviour)
-                for _, path, behaviour in behaviours(config)}
+        return {
+            f"{path}.FunctionAssociations": viewer_function(behaviour)
+            for _, path, behaviour in behaviours(config)
+        }
 
     before, after = functions(old), functions(new)
-    changes += [FieldChange(path, before.get(path), after.get(path))
-                for path in sorted(set(before) | set(after))
-                if before.get(path) != after.get(path)]
+    changes += [
+        FieldChange(path, before.get(path), after.get(path))
+        for path in sorted(set(before) | set(after))
+        if before.get(path) != after.get(path)
+    ]
     return changes
 
 

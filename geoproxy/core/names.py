@@ -108,7 +108,7 @@ def function_name(owner: str, app: str) -> str:
     long a readable part is cut so the whole stays within 64 characters, hash kept."""
     digest = hashlib.sha256(f"{owner}\0{app}".encode()).hexdigest()[:8]
     readable = _NAME_UNSAFE.sub("_", f"{FUNCTION_PREFIX}{owner}-{app}")
-    return f"{readable[:MAX_FUNCTION_NAME - len(digest) - 1]}-{digest}"
+    return f"{readable[: MAX_FUNCTION_NAME - len(digest) - 1]}-{digest}"
 
 
 def is_function_name(name: str) -> bool:

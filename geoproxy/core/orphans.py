@@ -61,9 +61,14 @@ def belongs_to(record: LiveRecord, record_name: str) -> bool:
     return kind == "application" and root == record_name
 
 
-def find_orphans(owner: str, zone_id: str, zone_name: str, records: Iterable[LiveRecord],
-                 managed: Callable[[LiveRecord], bool],
-                 health_checks: Iterable[LiveHealthCheck] = ()) -> list[Orphan]:
+def find_orphans(
+    owner: str,
+    zone_id: str,
+    zone_name: str,
+    records: Iterable[LiveRecord],
+    managed: Callable[[LiveRecord], bool],
+    health_checks: Iterable[LiveHealthCheck] = (),
+) -> list[Orphan]:
     """The orphans in one zone's records; `managed(record)` says whether an application of
     the policy keeps `record` (those are its plan's business, never orphans)."""
     records = list(records)
@@ -77,8 +82,15 @@ def find_orphans(owner: str, zone_id: str, zone_name: str, records: Iterable[Liv
             root = record.name.split(".", 1)[1]
             if root in roots and is_state_record(record, root) and not managed(record):
                 groups[(root, "application")].append(record)
-    checks = [check for check in health_checks
-              if check.owner == owner and check.record in roots]
-    return [Orphan(zone_id, zone_name, root, kind, tuple(group),
-                   tuple(c for c in checks if c.record == root))
-            for (root, kind), group in sorted(groups.items())]
+    checks = [check for check in health_checks if check.owner == owner and check.record in roots]
+    return [
+        Orphan(
+            zone_id,
+            zone_name,
+            root,
+            kind,
+            tuple(group),
+            tuple(c for c in checks if c.record == root),
+        )
+        for (root, kind), group in sorted(groups.items())
+    ]

@@ -52,8 +52,9 @@ class RecordChange:
     @property
     def slot(self) -> str:
         """PRIMARY or SECONDARY for the records of an auto-failover pair, else empty."""
-        record_set = self.new.record.to_route53() if self.new else (self.old.raw if self.old
-                                                                    else {})
+        record_set = (
+            self.new.record.to_route53() if self.new else (self.old.raw if self.old else {})
+        )
         return str(record_set.get("Failover", ""))
 
     def route53_changes(self) -> list[dict[str, Any]]:
@@ -122,20 +123,31 @@ class Plan:
     @property
     def distributions(self) -> list[DistributionPlan]:
         """Distributions whose config apply must update."""
-        return [app.distribution for app in self.apps
-                if app.distribution is not None and app.distribution.changes]
+        return [
+            app.distribution
+            for app in self.apps
+            if app.distribution is not None and app.distribution.changes
+        ]
 
     @property
     def functions(self) -> list[FunctionPlan]:
         """Edge fence functions apply must write or publish."""
-        return [app.function for app in self.apps
-                if app.function is not None and app.function.has_changes]
+        return [
+            app.function
+            for app in self.apps
+            if app.function is not None and app.function.has_changes
+        ]
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.changes or self.health_checks_to_create
-                    or self.health_checks_to_delete or self.health_checks_to_tag
-                    or self.distributions or self.functions)
+        return bool(
+            self.changes
+            or self.health_checks_to_create
+            or self.health_checks_to_delete
+            or self.health_checks_to_tag
+            or self.distributions
+            or self.functions
+        )
 
     def summary(self) -> dict[str, int]:
         counts = {"create": 0, "update": 0, "delete": 0}

@@ -34,9 +34,15 @@ def decode_route53_name(name: str) -> str:
 
 RecordKey = tuple[str, str, str]  # (name, type, set identifier or "")
 
-_POLICY_FIELDS = (("Region", "latency"), ("Weight", "weighted"), ("Failover", "failover"),
-                  ("GeoLocation", "geolocation"), ("GeoProximityLocation", "geoproximity"),
-                  ("MultiValueAnswer", "multivalue"), ("CidrRoutingConfig", "cidr"))
+_POLICY_FIELDS = (
+    ("Region", "latency"),
+    ("Weight", "weighted"),
+    ("Failover", "failover"),
+    ("GeoLocation", "geolocation"),
+    ("GeoProximityLocation", "geoproximity"),
+    ("MultiValueAnswer", "multivalue"),
+    ("CidrRoutingConfig", "cidr"),
+)
 
 
 def routing_policy_of(record_set: dict[str, Any]) -> str:
@@ -56,8 +62,11 @@ def slot_of(record_set: dict[str, Any]) -> str:
 
 
 def record_key(record_set: dict[str, Any]) -> RecordKey:
-    return (decode_route53_name(record_set["Name"]), str(record_set["Type"]),
-            str(record_set.get("SetIdentifier", "")))
+    return (
+        decode_route53_name(record_set["Name"]),
+        str(record_set["Type"]),
+        str(record_set.get("SetIdentifier", "")),
+    )
 
 
 def base_key(record_set: dict[str, Any]) -> RecordKey:
@@ -75,8 +84,13 @@ def canonical(record_set: dict[str, Any]) -> tuple[Any, ...]:
         slot_of(record_set),
         record_set.get("TTL") if alias is None else None,
         tuple(sorted(entry["Value"] for entry in record_set.get("ResourceRecords", []))),
-        (alias["HostedZoneId"], alias["DNSName"].lower().rstrip("."),
-         bool(alias.get("EvaluateTargetHealth", False))) if alias else None,
+        (
+            alias["HostedZoneId"],
+            alias["DNSName"].lower().rstrip("."),
+            bool(alias.get("EvaluateTargetHealth", False)),
+        )
+        if alias
+        else None,
         record_set.get("HealthCheckId"),
     )
 
@@ -88,8 +102,11 @@ class AliasTarget:
     evaluate_target_health: bool = False
 
     def to_route53(self) -> dict[str, Any]:
-        return {"HostedZoneId": self.hosted_zone_id, "DNSName": self.dns_name + ".",
-                "EvaluateTargetHealth": self.evaluate_target_health}
+        return {
+            "HostedZoneId": self.hosted_zone_id,
+            "DNSName": self.dns_name + ".",
+            "EvaluateTargetHealth": self.evaluate_target_health,
+        }
 
 
 @dataclass(frozen=True)
@@ -227,10 +244,14 @@ class LiveRecord:
         the failover pairs behind them); the failover state TXT is recognised in `state`."""
         policy = self.routing_policy
         base = split_owner(self.set_identifier or "")[0]
-        return (base.startswith(OWNED_PREFIX)
-                and "AliasTarget" in self.raw
-                and (policy in ("latency", "failover")
-                     or (policy == "weighted" and base in OWNED_WEIGHTED)))
+        return (
+            base.startswith(OWNED_PREFIX)
+            and "AliasTarget" in self.raw
+            and (
+                policy in ("latency", "failover")
+                or (policy == "weighted" and base in OWNED_WEIGHTED)
+            )
+        )
 
     @property
     def routing_policy(self) -> str:
@@ -253,7 +274,6 @@ class LiveRecord:
             alias["HostedZoneId"],
             bool(alias.get("EvaluateTargetHealth", False)),
         )
-
 
     def describe(self) -> str:
         """For people: anyone may have written this record, so no control character of its

@@ -89,8 +89,9 @@ def _distance(source_region: str, pop: str, catalog: Catalog) -> float | None:
     return None
 
 
-def nearest_pop(source_region: str, pops: list[str], catalog: Catalog,
-                table: LatencyTable | None = None) -> Nearest | None:
+def nearest_pop(
+    source_region: str, pops: list[str], catalog: Catalog, table: LatencyTable | None = None
+) -> Nearest | None:
     """The PoP with the shortest round trip in `table`, when it has a number for every PoP
     from this source; else the closest located PoP. Ties go to the PoP first in
     alphabetical order."""
@@ -101,12 +102,23 @@ def nearest_pop(source_region: str, pops: list[str], catalog: Catalog,
         if len(known) == len(pops):
             ranked = sorted((rtt, pop) for pop, rtt in known.items())
             best_ms, best = ranked[0]
-            tie = (ranked[1] if len(ranked) > 1
-                   and ranked[1][0] <= best_ms * (1 + NEAR_TIE_SHARE) else None)
-            return Nearest(best, _distance(source_region, best, catalog), best_ms,
-                           tie[1] if tie else None, tie[0] if tie else None, "latency")
-        gap = (source_region not in table.rtt_ms,
-               tuple(sorted(pop for pop in pops if pop not in known)))
+            tie = (
+                ranked[1]
+                if len(ranked) > 1 and ranked[1][0] <= best_ms * (1 + NEAR_TIE_SHARE)
+                else None
+            )
+            return Nearest(
+                best,
+                _distance(source_region, best, catalog),
+                best_ms,
+                tie[1] if tie else None,
+                tie[0] if tie else None,
+                "latency",
+            )
+        gap = (
+            source_region not in table.rtt_ms,
+            tuple(sorted(pop for pop in pops if pop not in known)),
+        )
     if not catalog.located(source_region):
         return None
     ranked_km = sorted(
@@ -118,7 +130,10 @@ def nearest_pop(source_region: str, pops: list[str], catalog: Catalog,
 
 
 def route_application(
-    app: Application, index: int, catalog: Catalog, table: LatencyTable | None = None,
+    app: Application,
+    index: int,
+    catalog: Catalog,
+    table: LatencyTable | None = None,
     gaps: dict[str, set[str]] | None = None,
 ) -> tuple[AppRouting, list[Issue], list[str]]:
     """Routes for one application, the policy issues found, and warnings. `gaps` collects
@@ -134,8 +149,9 @@ def route_application(
     unfenced_partners: dict[tuple[str, str, str], list[str]] = {}
     for source in sources:
         applicable = rules_for(source, app.compliance)
-        route = _route_source(app, index, source, explicit, applicable, catalog, table, gaps,
-                              issues, warnings)
+        route = _route_source(
+            app, index, source, explicit, applicable, catalog, table, gaps, issues, warnings
+        )
         if route is None:
             continue
         issues.extend(_compliance_issues(app, index, route, applicable, catalog, table))
@@ -145,15 +161,18 @@ def route_application(
             # Only a manual failover would use the partner, and it checks again then.
             for rule in applicable:
                 if not matches(partner, rule.allowed_pops):
-                    unfenced_partners.setdefault((rule.name, route.pop, partner),
-                                                 []).append(route.source_region)
+                    unfenced_partners.setdefault((rule.name, route.pop, partner), []).append(
+                        route.source_region
+                    )
         routes.append(route)
 
     for (rule_name, pop, partner), fenced in unfenced_partners.items():
-        warnings.append(f"{app.name}: compliance rule {rule_name!r}: source regions "
-                        f"{', '.join(fenced)} reach PoP {pop}, whose failover partner "
-                        f"{partner} the rule does not allow; `geoproxy failover` to it will "
-                        "need --override-compliance")
+        warnings.append(
+            f"{app.name}: compliance rule {rule_name!r}: source regions "
+            f"{', '.join(fenced)} reach PoP {pop}, whose failover partner "
+            f"{partner} the rule does not allow; `geoproxy failover` to it will "
+            "need --override-compliance"
+        )
     issues.extend(_origin_failover_issues(app, index, routes))
     rule_issues, rule_warnings = _rule_findings(app, index, sources)
     issues.extend(rule_issues)
@@ -165,71 +184,109 @@ def route_application(
 
 def _placement_warnings(app: Application, explicit: list[str], catalog: Catalog) -> list[str]:
     """PoPs nothing can reach by distance, and Chinese regions named explicitly."""
-    warnings = [f"{app.name}: PoP {pop} has no known location, so it is reachable only "
-                "through `force`"
-                for pop in app.pops
-                if not catalog.located(pop) and pop not in app.force.values()]
-    warnings += [f"{app.name}: {region} is named explicitly; Route 53 answers every query "
-                 f"from China with the {region} record"
-                 for region in sorted(set(explicit) | set(app.force))
-                 if region.startswith(_CHINA_PREFIX)]
+    warnings = [
+        f"{app.name}: PoP {pop} has no known location, so it is reachable only through `force`"
+        for pop in app.pops
+        if not catalog.located(pop) and pop not in app.force.values()
+    ]
+    warnings += [
+        f"{app.name}: {region} is named explicitly; Route 53 answers every query "
+        f"from China with the {region} record"
+        for region in sorted(set(explicit) | set(app.force))
+        if region.startswith(_CHINA_PREFIX)
+    ]
     return warnings
 
 
-def _route_source(app: Application, index: int, source: str, explicit: list[str],
-                  applicable: list[ComplianceRule], catalog: Catalog,
-                  table: LatencyTable | None, gaps: dict[str, set[str]] | None,
-                  issues: list[Issue], warnings: list[str]) -> Route | None:
+def _route_source(
+    app: Application,
+    index: int,
+    source: str,
+    explicit: list[str],
+    applicable: list[ComplianceRule],
+    catalog: Catalog,
+    table: LatencyTable | None,
+    gaps: dict[str, set[str]] | None,
+    issues: list[Issue],
+    warnings: list[str],
+) -> Route | None:
     """One source region's route: forced, else the nearest PoP; None (with the issue or
     warning that says why) when it cannot be routed."""
     if source in app.force:
         pop = app.force[source]
-        return Route(source, pop, "forced", _distance(source, pop, catalog),
-                     tuple(r.name for r in applicable),
-                     latency_ms=table.rtt(source, pop) if table else None)
+        return Route(
+            source,
+            pop,
+            "forced",
+            _distance(source, pop, catalog),
+            tuple(r.name for r in applicable),
+            latency_ms=table.rtt(source, pop) if table else None,
+        )
     nearest = nearest_pop(source, list(app.pops), catalog, table)
     if nearest is None:
         if not catalog.located(source) and source not in explicit:
-            warnings.append(f"{app.name}: source region {source} has no known location and "
-                            "is skipped; add a `force` entry to route it")
+            warnings.append(
+                f"{app.name}: source region {source} has no known location and "
+                "is skipped; add a `force` entry to route it"
+            )
         else:
-            issues.append(Issue(
-                ("applications", index, "source_regions"),
-                f"cannot route source region {source}: "
-                + ("it has no known location; add a `force` entry for it"
-                   if not catalog.located(source) else "no PoP has a known location"),
-            ))
+            issues.append(
+                Issue(
+                    ("applications", index, "source_regions"),
+                    f"cannot route source region {source}: "
+                    + (
+                        "it has no known location; add a `force` entry for it"
+                        if not catalog.located(source)
+                        else "no PoP has a known location"
+                    ),
+                )
+            )
         return None
     if nearest.gap is not None and gaps is not None:
         missing_source, missing_pops = nearest.gap
         gaps.setdefault(source, set()).update(() if missing_source else missing_pops)
-    return Route(source, nearest.pop, "nearest", nearest.distance_km,
-                 tuple(r.name for r in applicable), latency_ms=nearest.latency_ms,
-                 near_tie=nearest.near_tie, near_tie_ms=nearest.near_tie_ms,
-                 basis=nearest.basis)
+    return Route(
+        source,
+        nearest.pop,
+        "nearest",
+        nearest.distance_km,
+        tuple(r.name for r in applicable),
+        latency_ms=nearest.latency_ms,
+        near_tie=nearest.near_tie,
+        near_tie_ms=nearest.near_tie_ms,
+        basis=nearest.basis,
+    )
 
 
 def _origin_failover_issues(app: Application, index: int, routes: list[Route]) -> list[Issue]:
     """CloudFront retries a failed request from any edge on the secondary PoP: every fence
     over a routed source must allow it."""
-    secondary = (app.cloudfront.origin_failover.secondary_pop
-                 if app.cloudfront and app.cloudfront.origin_failover else None)
+    secondary = (
+        app.cloudfront.origin_failover.secondary_pop
+        if app.cloudfront and app.cloudfront.origin_failover
+        else None
+    )
     if secondary is None:
         return []
     issues = []
     for rule in app.compliance:
-        fenced = [route.source_region for route in routes
-                  if matches(route.source_region, rule.sources)]
+        fenced = [
+            route.source_region for route in routes if matches(route.source_region, rule.sources)
+        ]
         if fenced and not matches(secondary, rule.allowed_pops):
-            issues.append(Issue(
-                ("applications", index, "cloudfront", "origin_failover", "secondary_pop"),
-                f"compliance rule {rule.name!r}: origin failover would send requests from "
-                f"{', '.join(fenced)} to {secondary}, which the rule does not allow"))
+            issues.append(
+                Issue(
+                    ("applications", index, "cloudfront", "origin_failover", "secondary_pop"),
+                    f"compliance rule {rule.name!r}: origin failover would send requests from "
+                    f"{', '.join(fenced)} to {secondary}, which the rule does not allow",
+                )
+            )
     return issues
 
 
-def _rule_findings(app: Application, index: int,
-                   sources: list[str]) -> tuple[list[Issue], list[str]]:
+def _rule_findings(
+    app: Application, index: int, sources: list[str]
+) -> tuple[list[Issue], list[str]]:
     """Rules that match no source (a warning) or allow no PoP (an issue)."""
     issues, warnings = [], []
     for rule_index, rule in enumerate(app.compliance):
@@ -238,26 +295,36 @@ def _rule_findings(app: Application, index: int,
                 f"{app.name}: compliance rule {rule.name!r} matches none of the source regions"
             )
         if not any(matches(pop, rule.allowed_pops) for pop in app.pops):
-            issues.append(Issue(
-                ("applications", index, "compliance", rule_index, "allowed_pops"),
-                f"compliance rule {rule.name!r} allows none of the application's PoPs",
-            ))
+            issues.append(
+                Issue(
+                    ("applications", index, "compliance", rule_index, "allowed_pops"),
+                    f"compliance rule {rule.name!r} allows none of the application's PoPs",
+                )
+            )
     return issues, warnings
 
 
 def _target_health_warnings(app: Application) -> list[str]:
     if app.evaluate_target_health and app.auto_failover:
-        return [f"{app.name}: evaluate_target_health has no effect with auto_failover: the "
-                "latency records never evaluate target health, their PoP pairs always do"]
+        return [
+            f"{app.name}: evaluate_target_health has no effect with auto_failover: the "
+            "latency records never evaluate target health, their PoP pairs always do"
+        ]
     if app.evaluate_target_health and app.compliance:
-        return [f"{app.name}: evaluate_target_health is true on plain latency records: when a "
-                "PoP is unhealthy Route 53 falls through to the next-nearest region's record, "
-                "which can cross the compliance rules"]
+        return [
+            f"{app.name}: evaluate_target_health is true on plain latency records: when a "
+            "PoP is unhealthy Route 53 falls through to the next-nearest region's record, "
+            "which can cross the compliance rules"
+        ]
     return []
 
 
 def _compliance_issues(
-    app: Application, index: int, route: Route, rules: list[ComplianceRule], catalog: Catalog,
+    app: Application,
+    index: int,
+    route: Route,
+    rules: list[ComplianceRule],
+    catalog: Catalog,
     table: LatencyTable | None,
 ) -> list[Issue]:
     issues = []
@@ -267,8 +334,10 @@ def _compliance_issues(
         allowed = [pop for pop in app.pops if matches(pop, rule.allowed_pops)]
         alternative = nearest_pop(route.source_region, allowed, catalog, table)
         suggestion = (
-            f"; a compliant PoP is {alternative.pop}" if alternative
-            else f"; allowed PoPs: {', '.join(allowed)}" if allowed
+            f"; a compliant PoP is {alternative.pop}"
+            if alternative
+            else f"; allowed PoPs: {', '.join(allowed)}"
+            if allowed
             else "; no PoP of this application is allowed"
         )
         where = (
@@ -276,11 +345,13 @@ def _compliance_issues(
             if route.reason == "forced"
             else ("applications", index, "compliance", app.compliance.index(rule))
         )
-        issues.append(Issue(
-            where,
-            f"compliance rule {rule.name!r}: source {route.source_region} would reach PoP "
-            f"{route.pop} ({route.reason}), which the rule does not allow{suggestion}",
-        ))
+        issues.append(
+            Issue(
+                where,
+                f"compliance rule {rule.name!r}: source {route.source_region} would reach PoP "
+                f"{route.pop} ({route.reason}), which the rule does not allow{suggestion}",
+            )
+        )
     return issues
 
 
@@ -293,26 +364,30 @@ def _partner_issues(
     if partner is None:
         return []
     return [
-        Issue(("applications", index, "pops", route.pop, "failover_to"),
-              f"compliance rule {rule.name!r}: source {route.source_region} reaches PoP "
-              f"{route.pop}, whose failover partner {partner} the rule does not allow")
-        for rule in rules if not matches(partner, rule.allowed_pops)
+        Issue(
+            ("applications", index, "pops", route.pop, "failover_to"),
+            f"compliance rule {rule.name!r}: source {route.source_region} reaches PoP "
+            f"{route.pop}, whose failover partner {partner} the rule does not allow",
+        )
+        for rule in rules
+        if not matches(partner, rule.allowed_pops)
     ]
 
 
-def route_policy(loaded: LoadedPolicy, catalog: Catalog,
-                 table: LatencyTable | None = None) -> RoutingResult:
+def route_policy(
+    loaded: LoadedPolicy, catalog: Catalog, table: LatencyTable | None = None
+) -> RoutingResult:
     """Route every application; raise one PolicyError listing every problem in the policy."""
     result = RoutingResult()
     gaps: dict[str, set[str]] = {}
-    if table is not None and any(app.nearest == "latency"
-                                 for app in loaded.policy.applications):
+    if table is not None and any(app.nearest == "latency" for app in loaded.policy.applications):
         result.latency_source = table.label
     issues: list[Issue] = []
     unlocated = catalog.unlocated()
     if unlocated:
         result.warnings.append(
-            "the region catalog has no location for " + ", ".join(unlocated)
+            "the region catalog has no location for "
+            + ", ".join(unlocated)
             + " (newer than this geoproxy); they are usable only through `force`"
         )
     for index, app in enumerate(loaded.policy.applications):
@@ -337,5 +412,8 @@ def _describe_gaps(gaps: dict[str, set[str]]) -> list[str]:
     for pops in sorted({tuple(sorted(p)) for p in partial.values()}):
         sources = sorted(s for s, p in partial.items() if tuple(sorted(p)) == pops)
         parts.append(f"PoPs {', '.join(pops)} from {', '.join(sources)}")
-    return ["the latency table has no round trip for " + "; ".join(parts)
-            + ": those routes go to the nearest PoP by great-circle distance instead"]
+    return [
+        "the latency table has no round trip for "
+        + "; ".join(parts)
+        + ": those routes go to the nearest PoP by great-circle distance instead"
+    ]

@@ -20,8 +20,12 @@ SafetyRule = Callable[[Plan], list[Finding]]
 
 def refuse_conflicts(plan: Plan) -> list[Finding]:
     return [
-        Finding(f"{app.name}: {conflict.record.describe()} is in the way: {conflict.reason}",
-                app=app.name, code="record_conflict", override="--adopt")
+        Finding(
+            f"{app.name}: {conflict.record.describe()} is in the way: {conflict.reason}",
+            app=app.name,
+            code="record_conflict",
+            override="--adopt",
+        )
         for app in plan.apps
         for conflict in app.conflicts
     ]
@@ -54,8 +58,10 @@ class MassDeletion:
 
     def describe(self) -> str:
         share = round(100 * self.deleting / self.of)
-        return (f"{self.app}: the plan deletes {self.deleting} of its {self.of} routing "
-                f"records ({share}%, over the {round(100 * GUARD_MAX_SHARE)}% guard)")
+        return (
+            f"{self.app}: the plan deletes {self.deleting} of its {self.of} routing "
+            f"records ({share}%, over the {round(100 * GUARD_MAX_SHARE)}% guard)"
+        )
 
 
 def mass_deletions(plan: Plan) -> list[MassDeletion]:
@@ -65,6 +71,7 @@ def mass_deletions(plan: Plan) -> list[MassDeletion]:
     deliberate)."""
     found = []
     for app in plan.apps:
+
         def routing(record: LiveRecord | None) -> bool:
             return record is not None and record.owned
 
@@ -72,7 +79,10 @@ def mass_deletions(plan: Plan) -> list[MassDeletion]:
         updating = sum(1 for c in app.changes if c.action == "update" and routing(c.old))
         unchanged = sum(1 for d in app.unchanged if not isinstance(d.record, StateRecord))
         existing = deleting + updating + unchanged
-        if existing >= GUARD_MIN_RECORDS and deleting and (
-                deleting > GUARD_MAX_SHARE * existing or deleting == existing):
+        if (
+            existing >= GUARD_MIN_RECORDS
+            and deleting
+            and (deleting > GUARD_MAX_SHARE * existing or deleting == existing)
+        ):
             found.append(MassDeletion(app.name, deleting, existing))
     return found

@@ -21,14 +21,19 @@ from geoproxy.core.state import decode_value, encode_failover
 
 
 def _is_state(record_set: dict[str, Any]) -> bool:
-    return (record_set.get("Type") == "TXT"
-            and decode_route53_name(record_set["Name"]).startswith(STATE_LABEL + "."))
+    return record_set.get("Type") == "TXT" and decode_route53_name(record_set["Name"]).startswith(
+        STATE_LABEL + "."
+    )
 
 
 def _untimed(record_set: dict[str, Any]) -> tuple[Any, ...]:
     failovers = [decode_value(entry["Value"]) for entry in record_set.get("ResourceRecords", [])]
-    return tuple(sorted((f.from_pop, f.to_pop, f.by, f.reason, f.override_compliance)
-                        if f else ("?",) for f in failovers))
+    return tuple(
+        sorted(
+            (f.from_pop, f.to_pop, f.by, f.reason, f.override_compliance) if f else ("?",)
+            for f in failovers
+        )
+    )
 
 
 def same_ignoring_apply_time(live: dict[str, Any], wanted: dict[str, Any]) -> bool:
@@ -55,9 +60,12 @@ def _stamp_change(change: Change, declared_at: str, now: str) -> Change:
 
 
 def _stamp_batches(batches: Batches, declared_at: str, now: str) -> Batches:
-    return {zone_id: [[_stamp_change(change, declared_at, now) for change in batch]
-                      for batch in zone_batches]
-            for zone_id, zone_batches in batches.items()}
+    return {
+        zone_id: [
+            [_stamp_change(change, declared_at, now) for change in batch] for batch in zone_batches
+        ]
+        for zone_id, zone_batches in batches.items()
+    }
 
 
 def stamp_failovers(changes: ChangeSet, declared_at: str | None, now: str) -> ChangeSet:
@@ -67,4 +75,5 @@ def stamp_failovers(changes: ChangeSet, declared_at: str | None, now: str) -> Ch
     return dataclasses.replace(
         changes,
         before_distributions=_stamp_batches(changes.before_distributions, declared_at, now),
-        after_distributions=_stamp_batches(changes.after_distributions, declared_at, now))
+        after_distributions=_stamp_batches(changes.after_distributions, declared_at, now),
+    )

@@ -28,8 +28,13 @@ _CHUNK = 255  # the longest character-string a TXT value may hold
 # what routing needs (from, to, when, the override and the reason, which the docs say is
 # public) and never who: `by` is read from records older geoproxies wrote, so the next apply
 # can rewrite them without it, but never written. The audit log keeps the caller.
-_FIELDS = (("from", "from_pop"), ("to", "to_pop"), ("at", "at"), ("reason", "reason"),
-           ("override", "override_compliance"))
+_FIELDS = (
+    ("from", "from_pop"),
+    ("to", "to_pop"),
+    ("at", "at"),
+    ("reason", "reason"),
+    ("override", "override_compliance"),
+)
 _READ_ONLY_FIELDS = (("by", "by"),)
 
 
@@ -46,8 +51,10 @@ def free_text_problem(text: str, option: str) -> str | None:
         return f"{option} is {len(text)} characters long; at most {MAX_FREE_TEXT} are allowed"
     bad = sorted({repr(c) for c in text if unicodedata.category(c).startswith("C")})
     if bad:
-        return (f"{option} contains control or invisible characters ({', '.join(bad)}); use "
-                "printable text on one line")
+        return (
+            f"{option} contains control or invisible characters ({', '.join(bad)}); use "
+            "printable text on one line"
+        )
     return None
 
 
@@ -55,18 +62,26 @@ def value_problem(failover: Failover) -> str | None:
     """Why this failover does not fit one Route 53 TXT value, or None."""
     size = len(encode_failover(failover))
     if size > MAX_VALUE_CHARS:
-        return (f"the failover state would be {size} characters (non-ASCII text is "
-                f"percent-encoded), over Route 53's {MAX_VALUE_CHARS} per value; shorten "
-                "--reason or --override-compliance")
+        return (
+            f"the failover state would be {size} characters (non-ASCII text is "
+            f"percent-encoded), over Route 53's {MAX_VALUE_CHARS} per value; shorten "
+            "--reason or --override-compliance"
+        )
     return None
 
 
 def encode_failover(failover: Failover) -> str:
     """One TXT value: percent-encoded fields (no quotes, spaces or backslashes to escape),
     split into 255-character strings."""
-    text = " ".join([_MARKER] + [f"{key}={quote(getattr(failover, attr), safe='')}"
-                                 for key, attr in _FIELDS if getattr(failover, attr)])
-    return " ".join(f'"{text[i:i + _CHUNK]}"' for i in range(0, len(text), _CHUNK))
+    text = " ".join(
+        [_MARKER]
+        + [
+            f"{key}={quote(getattr(failover, attr), safe='')}"
+            for key, attr in _FIELDS
+            if getattr(failover, attr)
+        ]
+    )
+    return " ".join(f'"{text[i : i + _CHUNK]}"' for i in range(0, len(text), _CHUNK))
 
 
 def decode_value(value: str) -> Failover | None:
@@ -75,8 +90,7 @@ def decode_value(value: str) -> Failover | None:
     if not words or words[0] != _MARKER:
         return None
     fields = dict(word.split("=", 1) for word in words[1:] if "=" in word)
-    values = {attr: unquote(fields.get(key, ""))
-              for key, attr in (*_FIELDS, *_READ_ONLY_FIELDS)}
+    values = {attr: unquote(fields.get(key, "")) for key, attr in (*_FIELDS, *_READ_ONLY_FIELDS)}
     if not values["from_pop"] or not values["to_pop"]:
         return None
     return Failover(**values)

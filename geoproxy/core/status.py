@@ -49,9 +49,13 @@ class EdgeStatus:
 
     @staticmethod
     def of(plan: FunctionPlan) -> EdgeStatus:
-        return EdgeStatus(plan.name, plan.live.live_code is not None,
-                          plan.live.live_code == plan.function.code, plan.table_before,
-                          plan.table_after)
+        return EdgeStatus(
+            plan.name,
+            plan.live.live_code is not None,
+            plan.live.live_code == plan.function.code,
+            plan.table_before,
+            plan.table_after,
+        )
 
     def moves(self) -> list[tuple[str, str | None, str | None]]:
         return (self.live or FenceTable({}, None)).moves(self.expected)
@@ -83,8 +87,11 @@ class AppStatus:
     def differs(self) -> bool:
         """Drift, missing or foreign records, owned records the policy does not want, or
         an edge function that does not route as the policy and failovers say."""
-        return not self.healthy or bool(self.extra) or (self.edge is not None
-                                                         and not self.edge.in_sync)
+        return (
+            not self.healthy
+            or bool(self.extra)
+            or (self.edge is not None and not self.edge.in_sync)
+        )
 
     @property
     def failed_over(self) -> bool:
@@ -108,8 +115,11 @@ class _PopNames:
 
     def __init__(self, live: LiveApp, pops_by_target: dict[str, str]) -> None:
         self._pops_by_target = pops_by_target
-        self._primaries = {record.name: record for record in live.records
-                           if record.owned and record.raw.get("Failover") == "PRIMARY"}
+        self._primaries = {
+            record.name: record
+            for record in live.records
+            if record.owned and record.raw.get("Failover") == "PRIMARY"
+        }
 
     def of(self, record: LiveRecord, depth: int = 0) -> str:
         target = record.alias_target()
@@ -128,14 +138,17 @@ def differing_fields(live: dict[str, Any], wanted: dict[str, Any]) -> str:
     have, want = live.get("AliasTarget") or {}, wanted.get("AliasTarget") or {}
     found = []
     if str(have.get("DNSName", "")).lower().rstrip(".") != str(
-            want.get("DNSName", "")).lower().rstrip("."):
+        want.get("DNSName", "")
+    ).lower().rstrip("."):
         found.append(f"DNSName is {have.get('DNSName')}, the policy says {want.get('DNSName')}")
     for key in ("HostedZoneId", "EvaluateTargetHealth"):
         if have.get(key) != want.get(key):
             found.append(f"{key} is {have.get(key)}, the policy says {want.get(key)}")
     if live.get("HealthCheckId") != wanted.get("HealthCheckId"):
-        found.append(f"HealthCheckId is {live.get('HealthCheckId')}, the policy says "
-                     f"{wanted.get('HealthCheckId')}")
+        found.append(
+            f"HealthCheckId is {live.get('HealthCheckId')}, the policy says "
+            f"{wanted.get('HealthCheckId')}"
+        )
     return "; ".join(found) or "the record differs from the policy"
 
 
@@ -148,34 +161,39 @@ def _answers_alike(live: dict[str, Any], wanted: dict[str, Any]) -> bool:
 def _broken_pairs(desired: DesiredApp, live: LiveApp) -> dict[str, str]:
     """Auto-failover pair name -> what is wrong with it, for pairs that differ from the
     policy: traffic through them may not go where the policy and failovers say."""
-    owned = {record.base_key: record for record in live.records
-             if record.ours(desired.owner)}
+    owned = {record.base_key: record for record in live.records if record.ours(desired.owner)}
     problems: dict[str, str] = {}
     for pair in desired.pairs:
         wanted = pair.record.to_route53()
         current = owned.get(base_key(wanted))
         role = wanted.get("Failover", "")
         if current is None:
-            problems.setdefault(pair.record.name, f"the {role} record of its PoP pair "
-                                                  f"{pair.record.name} is missing")
+            problems.setdefault(
+                pair.record.name, f"the {role} record of its PoP pair {pair.record.name} is missing"
+            )
         elif not _answers_alike(current.raw, wanted):
-            problems.setdefault(pair.record.name, f"the {role} record of its PoP pair "
-                                                  f"{pair.record.name} differs from the policy")
+            problems.setdefault(
+                pair.record.name,
+                f"the {role} record of its PoP pair {pair.record.name} differs from the policy",
+            )
     return problems
 
 
-def app_status(desired: DesiredApp, overlay: dict[str, Failover], live: LiveApp,
-               pops_by_target: dict[str, str]) -> AppStatus:
+def app_status(
+    desired: DesiredApp, overlay: dict[str, Failover], live: LiveApp, pops_by_target: dict[str, str]
+) -> AppStatus:
     """`desired` must come from the routes with `overlay` applied (pipeline.resolve_app);
     `pops_by_target` names the policy's PoPs by their targets."""
-    status = AppStatus(desired.name, desired.record_name, live.zone_id, list(overlay.values()),
-                       live.zone_name)
+    status = AppStatus(
+        desired.name, desired.record_name, live.zone_id, list(overlay.values()), live.zone_name
+    )
     names = _PopNames(live, pops_by_target)
     broken_pairs = _broken_pairs(desired, live)
     at_name = [record for record in live.records if record.name == desired.record_name]
     owned = {(r.record_type, r.region): r for r in at_name if r.ours(desired.owner)}
-    foreign = {(r.record_type, r.region): r for r in at_name
-               if r.is_latency and not r.ours(desired.owner)}
+    foreign = {
+        (r.record_type, r.region): r for r in at_name if r.is_latency and not r.ours(desired.owner)
+    }
     for wanted in desired.records:
         route = wanted.route
         assert route is not None
@@ -186,12 +204,29 @@ def app_status(desired: DesiredApp, overlay: dict[str, Failover], live: LiveApp,
         if record is None:
             other = foreign.get(key)
             state: State = "foreign" if other else "missing"
-            whose = (f"of geoproxy owner {other.owner!r}" if other and other.owner
-                     else "geoproxy does not own")
-            detail = (f"a latency record {whose}: {other.describe()}"
-                      if other else "no record; run `geoproxy apply`")
-            status.regions.append(RegionStatus(route.source_region, key[0], state, None, None,
-                                               policy_pop, route.pop, chain, detail))
+            whose = (
+                f"of geoproxy owner {other.owner!r}"
+                if other and other.owner
+                else "geoproxy does not own"
+            )
+            detail = (
+                f"a latency record {whose}: {other.describe()}"
+                if other
+                else "no record; run `geoproxy apply`"
+            )
+            status.regions.append(
+                RegionStatus(
+                    route.source_region,
+                    key[0],
+                    state,
+                    None,
+                    None,
+                    policy_pop,
+                    route.pop,
+                    chain,
+                    detail,
+                )
+            )
             continue
         live_pop = names.of(record)
         target = record.alias_target()
@@ -202,13 +237,27 @@ def app_status(desired: DesiredApp, overlay: dict[str, Failover], live: LiveApp,
             state, detail = ("failover" if chain else "ok"), ""
         else:
             state = "drift"
-            detail = (f"live points at {live_pop}, expected {route.pop}" if live_pop != route.pop
-                      else differing_fields(record.raw, wanted.record.to_route53()))
+            detail = (
+                f"live points at {live_pop}, expected {route.pop}"
+                if live_pop != route.pop
+                else differing_fields(record.raw, wanted.record.to_route53())
+            )
             detail += ": changed outside geoproxy, or a policy change not yet applied"
-        status.regions.append(RegionStatus(route.source_region, key[0], state, live_pop,
-                                           target.dns_name if target else None, policy_pop,
-                                           route.pop, chain, detail))
-    wanted_keys = {(d.record.record_type, d.route.source_region)
-                   for d in desired.records if d.route}
+        status.regions.append(
+            RegionStatus(
+                route.source_region,
+                key[0],
+                state,
+                live_pop,
+                target.dns_name if target else None,
+                policy_pop,
+                route.pop,
+                chain,
+                detail,
+            )
+        )
+    wanted_keys = {
+        (d.record.record_type, d.route.source_region) for d in desired.records if d.route
+    }
     status.extra = [record.describe() for key, record in owned.items() if key not in wanted_keys]
     return status

@@ -31,9 +31,17 @@ from geoproxy.core.safety import mass_deletions
 from geoproxy.core.saved_plan_rules import stamp_failovers
 from geoproxy.policy.loader import LoadedPolicy
 
-__all__ = ["ApplyResult", "SubmittedBatch", "WaitCallback", "Write", "check_saved_plan",
-           "load_saved_plan",
-           "save_plan_file", "wait_for_changes", "write_changes"]
+__all__ = [
+    "ApplyResult",
+    "SubmittedBatch",
+    "WaitCallback",
+    "Write",
+    "check_saved_plan",
+    "load_saved_plan",
+    "save_plan_file",
+    "wait_for_changes",
+    "write_changes",
+]
 
 
 @dataclass(frozen=True)
@@ -51,9 +59,14 @@ class Write:
     plan_file: Path | None = None
 
 
-def write_changes(changes: ChangeSet, aws: AwsSettings, write: Write, *,
-                  on_submit: SubmitCallback | None = None,
-                  on_wait: WaitCallback | None = None) -> ApplyResult:
+def write_changes(
+    changes: ChangeSet,
+    aws: AwsSettings,
+    write: Write,
+    *,
+    on_submit: SubmitCallback | None = None,
+    on_wait: WaitCallback | None = None,
+) -> ApplyResult:
     """Write the changes in their phases, one audit line per accepted write."""
     audit = AuditLog.open(write.audit_log)
     who = write.who
@@ -66,31 +79,58 @@ def write_changes(changes: ChangeSet, aws: AwsSettings, write: Write, *,
         if audit is not None:
             # Two fields: a failover with both --reason and --override-compliance keeps both
             # (the state record that also holds them is deleted by failback).
-            audit.record(command=write.command, who=who, reason=write.reason or None,
-                         override_compliance=write.override_compliance or None, **saved,
-                         **entry)
+            audit.record(
+                command=write.command,
+                who=who,
+                reason=write.reason or None,
+                override_compliance=write.override_compliance or None,
+                **saved,
+                **entry,
+            )
 
     try:
-        return run(changes, aws, wait=write.wait, on_wait=on_wait,
-                   comment=f"geoproxy {write.command}", timeout_s=write.timeout,
-                   on_write=log_write, on_submit=on_submit, wait_deployed=write.wait_deployed)
+        return run(
+            changes,
+            aws,
+            wait=write.wait,
+            on_wait=on_wait,
+            comment=f"geoproxy {write.command}",
+            timeout_s=write.timeout,
+            on_write=log_write,
+            on_submit=on_submit,
+            wait_deployed=write.wait_deployed,
+        )
     finally:
         if audit is not None:
             audit.close()
 
 
-def save_plan_file(out_file: Path, the_plan: Plan, plan_document: dict[str, Any],
-                   text: list[str], *, command: str, policy: LoadedPolicy,
-                   declared_at: str | None = None, overwrite: bool = False) -> None:
+def save_plan_file(
+    out_file: Path,
+    the_plan: Plan,
+    plan_document: dict[str, Any],
+    text: list[str],
+    *,
+    command: str,
+    policy: LoadedPolicy,
+    declared_at: str | None = None,
+    overwrite: bool = False,
+) -> None:
     """A saved plan that `geoproxy apply PLANFILE` applies exactly; `text` is the plan as
     people read it."""
     guarded = mass_deletions(the_plan) if command == "apply" else []
-    save_plan(out_file, command=command, plan_document=plan_document,
-              changes=changeset_of(the_plan), text=text, policy_file=policy.file,
-              policy_sha256=policy.sha256, failover_declared_at=declared_at,
-              overwrite=overwrite,
-              mass_deletions=[{"app": m.app, "deleting": m.deleting, "of": m.of}
-                              for m in guarded])
+    save_plan(
+        out_file,
+        command=command,
+        plan_document=plan_document,
+        changes=changeset_of(the_plan),
+        text=text,
+        policy_file=policy.file,
+        policy_sha256=policy.sha256,
+        failover_declared_at=declared_at,
+        overwrite=overwrite,
+        mass_deletions=[{"app": m.app, "deleting": m.deleting, "of": m.of} for m in guarded],
+    )
 
 
 def load_saved_plan(path: Path) -> SavedPlan:
@@ -101,13 +141,15 @@ def check_saved_plan(saved: SavedPlan, aws: AwsSettings) -> tuple[SavedCheck, Ch
     """What of a saved plan is applied, still to do or stale, and the writes left to make
     (failovers declared in it stamped with this apply's time)."""
     # The delegation pre-flight belongs to `plan`/`apply`, as when the plan was made.
-    check = check_saved(saved.changes, aws, saved.document.get("applications")
-                        if saved.command == "apply" else None)
+    check = check_saved(
+        saved.changes, aws, saved.document.get("applications") if saved.command == "apply" else None
+    )
     return check, stamp_failovers(check.pending, saved.failover_declared_at, utc_now())
 
 
-def wait_for_changes(change_ids: tuple[str, ...], aws: AwsSettings, timeout: float,
-                     on_wait: WaitCallback | None) -> tuple[list[SubmittedBatch], float]:
+def wait_for_changes(
+    change_ids: tuple[str, ...], aws: AwsSettings, timeout: float, on_wait: WaitCallback | None
+) -> tuple[list[SubmittedBatch], float]:
     """Wait until Route 53 reports each change INSYNC: the batches and the seconds it took."""
     batches = [SubmittedBatch("", change_id.split("/")[-1], 0) for change_id in change_ids]
     started = time.monotonic()

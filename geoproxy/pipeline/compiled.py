@@ -51,8 +51,9 @@ class Compiled:
         return next(r for r in self.routing.applications if r.app.name == name)
 
 
-def compile_policy(path: str | Path, catalog: Catalog | None = None,
-                   latency_table: str | Path | None = None) -> Compiled:
+def compile_policy(
+    path: str | Path, catalog: Catalog | None = None, latency_table: str | Path | None = None
+) -> Compiled:
     """`latency_table` (a file) overrides the policy's `latency_table:`, which is relative
     to the policy file; else the shipped table."""
     from geoproxy.policy.latency import load_table, shipped_table
@@ -75,6 +76,7 @@ def compile_policy(path: str | Path, catalog: Catalog | None = None,
                 edge_function(fence)
     return compiled
 
+
 @dataclass
 class Resolved:
     """One application's routes with its failovers applied, and what that raised."""
@@ -87,10 +89,14 @@ class Resolved:
     function: EdgeFunction | None = None  # the edge fence's, with the failovers applied
 
 
-def resolve_app(compiled: Compiled, routing: AppRouting, overlay: Overlay,
-                zone_id: str | None = None,
-                health_check_ids: Mapping[str, str] | None = None,
-                distribution: DistributionPlan | None = None) -> Resolved:
+def resolve_app(
+    compiled: Compiled,
+    routing: AppRouting,
+    overlay: Overlay,
+    zone_id: str | None = None,
+    health_check_ids: Mapping[str, str] | None = None,
+    distribution: DistributionPlan | None = None,
+) -> Resolved:
     """Apply failovers to the policy's routes; stale ones (from a PoP the policy no longer
     has) are dropped, broken ones (to a PoP it no longer has, cycles, compliance) refused."""
     app = routing.app
@@ -99,41 +105,68 @@ def resolve_app(compiled: Compiled, routing: AppRouting, overlay: Overlay,
     problems: list[Finding] = []
     for from_pop, failover in overlay.items():
         if from_pop not in app.pops:
-            warnings.append(f"{app.name}: the failover away from {from_pop} ends: {from_pop} "
-                            "is no longer one of its PoPs")
+            warnings.append(
+                f"{app.name}: the failover away from {from_pop} ends: {from_pop} "
+                "is no longer one of its PoPs"
+            )
         elif failover.to_pop not in app.pops:
-            problems.append(Finding(
-                f"{app.name}: the active failover {from_pop} → {failover.to_pop} targets a PoP "
-                f"the policy no longer has; fail back {from_pop} or restore {failover.to_pop}",
-                app=app.name, code="failover_target_gone"))
+            problems.append(
+                Finding(
+                    f"{app.name}: the active failover {from_pop} → {failover.to_pop} targets a PoP "
+                    f"the policy no longer has; fail back {from_pop} or restore {failover.to_pop}",
+                    app=app.name,
+                    code="failover_target_gone",
+                )
+            )
         else:
             active[from_pop] = failover
     try:
         for pop in active:
             resolve(pop, active)
     except FailoverCycle as cycle:
-        problems.append(Finding(f"{app.name}: the failovers form a cycle ({cycle})",
-                                app=app.name, code="failover_cycle"))
+        problems.append(
+            Finding(
+                f"{app.name}: the failovers form a cycle ({cycle})",
+                app=app.name,
+                code="failover_cycle",
+            )
+        )
         active = {}
     resolved = apply_overlay(routing, active)
-    desired = desired_app(resolved, compiled.catalog, active.values(), zone_id,
-                          health_check_ids, distribution, compiled.owner)
+    desired = desired_app(
+        resolved,
+        compiled.catalog,
+        active.values(),
+        zone_id,
+        health_check_ids,
+        distribution,
+        compiled.owner,
+    )
     fence = edge_fence(app, compiled.catalog, compiled.owner, active)
     # Routes and fenced viewers alike: a breach refuses the write unless its failover
     # carries an --override-compliance reason, which is then shown.
-    breaches = [(describe_violation(app.name, violation), violation.overridden)
-                for violation in compliance_violations(app, resolved, active,
-                                                       compiled.catalog, compiled.latency)]
-    breaches += [(describe_edge_violation(app.name, violation), violation.overridden)
-                 for violation in (fence.violations if fence else ())]
+    breaches = [
+        (describe_violation(app.name, violation), violation.overridden)
+        for violation in compliance_violations(
+            app, resolved, active, compiled.catalog, compiled.latency
+        )
+    ]
+    breaches += [
+        (describe_edge_violation(app.name, violation), violation.overridden)
+        for violation in (fence.violations if fence else ())
+    ]
     for message, overridden in breaches:
         if overridden:
             warnings.append(f"{message} (allowed by --override-compliance: {overridden})")
         else:
-            problems.append(Finding(message, app=app.name, code="compliance_breach",
-                                    override=OVERRIDE_COMPLIANCE))
+            problems.append(
+                Finding(
+                    message, app=app.name, code="compliance_breach", override=OVERRIDE_COMPLIANCE
+                )
+            )
     function = edge_function(fence) if fence else None
     return Resolved(resolved, active, desired, warnings, problems, function)
+
 
 def scoped(compiled: Compiled, app_names: tuple[str, ...]) -> list[str] | None:
     """The applications a run is scoped to (checked, with a did-you-mean), or None for all.
@@ -142,6 +175,7 @@ def scoped(compiled: Compiled, app_names: tuple[str, ...]) -> list[str] | None:
         return None
     check_app_names(compiled, app_names)
     return list(dict.fromkeys(app_names))
+
 
 def _did_you_mean(word: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(word, choices, n=1)
@@ -152,8 +186,10 @@ def check_app_names(compiled: Compiled, app_names: tuple[str, ...]) -> None:
     known = [routing.app.name for routing in compiled.routing.applications]
     for name in app_names:
         if name not in known:
-            raise GeoproxyError(f"no application named {name!r} in {compiled.loaded.file}"
-                                + _did_you_mean(name, known))
+            raise GeoproxyError(
+                f"no application named {name!r} in {compiled.loaded.file}"
+                + _did_you_mean(name, known)
+            )
 
 
 def check_region(compiled: Compiled, region: str, option: str) -> None:

@@ -41,8 +41,12 @@ OverlayEdit = Callable[[AppRouting, dict[str, Failover]], dict[str, Failover]]
 
 
 def plan_overlay_change(
-    compiled: Compiled, aws: AwsSettings, app_names: list[str], edit: OverlayEdit,
-    *, adopt: bool = False,
+    compiled: Compiled,
+    aws: AwsSettings,
+    app_names: list[str],
+    edit: OverlayEdit,
+    *,
+    adopt: bool = False,
 ) -> Plan:
     """A plan that changes only what an edit of the failover overlay moves.
 
@@ -55,26 +59,40 @@ def plan_overlay_change(
     plan = Plan([], warnings=[])
     for name in app_names:
         routing, app_live = compiled.app_routing(name), live[name]
-        health = plan_health_checks(specs_for(routing.app, compiled.owner), checks,
-                                    routing.app.record)
-        before = resolve_app(compiled, routing, app_live.overlay(routing.app.record),
-                             app_live.zone_id, health.ids)
-        after = resolve_app(compiled, routing, edit(routing, dict(before.overlay)),
-                            app_live.zone_id, health.ids)
+        health = plan_health_checks(
+            specs_for(routing.app, compiled.owner), checks, routing.app.record
+        )
+        before = resolve_app(
+            compiled, routing, app_live.overlay(routing.app.record), app_live.zone_id, health.ids
+        )
+        after = resolve_app(
+            compiled, routing, edit(routing, dict(before.overlay)), app_live.zone_id, health.ids
+        )
         plan.warnings.extend(after.warnings)
         plan.problems.extend(after.problems)
         full = calculate_app(after.desired, app_live, adopt=adopt)
         old_sets, new_sets = _record_sets(before.desired), _record_sets(after.desired)
-        moving = {key for key in old_sets.keys() | new_sets.keys()
-                  if canonical_or_none(old_sets.get(key)) != canonical_or_none(new_sets.get(key))}
+        moving = {
+            key
+            for key in old_sets.keys() | new_sets.keys()
+            if canonical_or_none(old_sets.get(key)) != canonical_or_none(new_sets.get(key))
+        }
         state = state_name(routing.app.record)
         app_plan = AppPlan(full.name, full.zone_id, full.zone_name, full.record_name)
         app_plan.changes = [change for change in full.changes if change_key(change) in moving]
-        if any(PENDING_PREFIX in str(change.new.record.to_route53().get("HealthCheckId", ""))
-               for change in app_plan.changes if change.new):
-            plan.problems.append(Finding(f"{name}: this failover needs a health check that does "
-                                         "not exist yet; run `geoproxy apply` first",
-                                         app=name, code="needs_health_check"))
+        if any(
+            PENDING_PREFIX in str(change.new.record.to_route53().get("HealthCheckId", ""))
+            for change in app_plan.changes
+            if change.new
+        ):
+            plan.problems.append(
+                Finding(
+                    f"{name}: this failover needs a health check that does "
+                    "not exist yet; run `geoproxy apply` first",
+                    app=name,
+                    code="needs_health_check",
+                )
+            )
         changed_names = {change.name for change in app_plan.changes} | {state}
         app_plan.conflicts = [c for c in full.conflicts if c.record.name in changed_names]
         app_plan.unchanged = full.unchanged
@@ -82,15 +100,17 @@ def plan_overlay_change(
         plan.apps.append(app_plan)
     return plan
 
-def _republish(app_plan: AppPlan, after: Resolved, live: LiveFunction | None,
-               plan: Plan) -> None:
+
+def _republish(app_plan: AppPlan, after: Resolved, live: LiveFunction | None, plan: Plan) -> None:
     """A failover or failback moves fenced viewers too: the function is republished with
     the new table in the same run, after the records (a re-run completes a crash between)."""
     if after.function is None or live is None:
         return
     if not live.exists:
-        plan.warnings.append(f"{app_plan.name}: its edge fence is not published yet, so "
-                             "fenced viewers follow DNS; run `geoproxy apply` to publish it")
+        plan.warnings.append(
+            f"{app_plan.name}: its edge fence is not published yet, so "
+            "fenced viewers follow DNS; run `geoproxy apply` to publish it"
+        )
         return
     function = FunctionPlan(app_plan.name, after.function, live)
     if function.has_changes:
@@ -98,8 +118,10 @@ def _republish(app_plan: AppPlan, after: Resolved, live: LiveFunction | None,
 
 
 def _record_sets(desired: DesiredApp) -> dict[RecordKey, dict[str, Any]]:
-    return {record_key(record_set): record_set
-            for record_set in (d.record.to_route53() for d in desired.all_records())}
+    return {
+        record_key(record_set): record_set
+        for record_set in (d.record.to_route53() for d in desired.all_records())
+    }
 
 
 def canonical_or_none(record_set: dict[str, Any] | None) -> tuple[Any, ...] | None:
@@ -110,8 +132,10 @@ def change_key(change: RecordChange) -> RecordKey:
     record_set = change.new.record.to_route53() if change.new else change.old.raw  # type: ignore[union-attr]
     return record_key(record_set)
 
-def failover_scope(compiled: Compiled, from_pop: str, to_pop: str | None,
-                   app_names: tuple[str, ...]) -> dict[str, str]:
+
+def failover_scope(
+    compiled: Compiled, from_pop: str, to_pop: str | None, app_names: tuple[str, ...]
+) -> dict[str, str]:
     """Application name -> the PoP its traffic from `from_pop` goes to; errors name the app."""
     check_region(compiled, from_pop, "--from")
     if to_pop is not None:
@@ -121,8 +145,11 @@ def failover_scope(compiled: Compiled, from_pop: str, to_pop: str | None,
     for name in app_names:
         if from_pop not in known[name].pops:
             raise GeoproxyError(f"application {name!r} has no PoP in {from_pop}")
-    apps = [known[name] for name in app_names] if app_names else [
-        app for app in known.values() if from_pop in app.pops]
+    apps = (
+        [known[name] for name in app_names]
+        if app_names
+        else [app for app in known.values() if from_pop in app.pops]
+    )
     if not apps:
         raise GeoproxyError(f"no application has a PoP in {from_pop}")
     targets: dict[str, str] = {}
@@ -130,9 +157,13 @@ def failover_scope(compiled: Compiled, from_pop: str, to_pop: str | None,
     for app in apps:
         target = to_pop or app.pops[from_pop].failover_to
         if target is None or target == from_pop or target not in app.pops:
-            why = ("it has no PoP in " + target if target and target not in app.pops
-                   else "its PoP names no `failover_to` partner; pass --to" if target is None
-                   else "a PoP cannot fail over to itself")
+            why = (
+                "it has no PoP in " + target
+                if target and target not in app.pops
+                else "its PoP names no `failover_to` partner; pass --to"
+                if target is None
+                else "a PoP cannot fail over to itself"
+            )
             unusable.append(f"{app.name} ({why})")
         else:
             targets[app.name] = target
@@ -141,9 +172,15 @@ def failover_scope(compiled: Compiled, from_pop: str, to_pop: str | None,
     return targets
 
 
-def plan_failover(compiled: Compiled, aws: AwsSettings, from_pop: str,
-                  targets: Mapping[str, str], declare: Callable[[str], Failover],
-                  *, adopt: bool = False) -> Plan:
+def plan_failover(
+    compiled: Compiled,
+    aws: AwsSettings,
+    from_pop: str,
+    targets: Mapping[str, str],
+    declare: Callable[[str], Failover],
+    *,
+    adopt: bool = False,
+) -> Plan:
     """Send traffic of every app in `targets` that reaches `from_pop` to its target PoP.
 
     `declare(to_pop)` makes the Failover record (time, caller, reason). Declaring the
@@ -158,16 +195,19 @@ def plan_failover(compiled: Compiled, aws: AwsSettings, from_pop: str,
         try:
             resolve(from_pop, overlay)
         except FailoverCycle as cycle:
-            raise RefusedError(f"{routing.app.name}: failing over {from_pop} to {to_pop} "
-                               f"would make a cycle ({cycle})",
-                               hint=f"fail back {to_pop} first") from None
+            raise RefusedError(
+                f"{routing.app.name}: failing over {from_pop} to {to_pop} "
+                f"would make a cycle ({cycle})",
+                hint=f"fail back {to_pop} first",
+            ) from None
         return overlay
 
     return plan_overlay_change(compiled, aws, list(targets), edit, adopt=adopt)
 
 
-def plan_failback(compiled: Compiled, aws: AwsSettings, region: str,
-                  app_names: tuple[str, ...]) -> Plan:
+def plan_failback(
+    compiled: Compiled, aws: AwsSettings, region: str, app_names: tuple[str, ...]
+) -> Plan:
     check_region(compiled, region, "region")
     check_app_names(compiled, app_names)
     known = [r.app.name for r in compiled.routing.applications]

@@ -8,9 +8,16 @@ from geoproxy.errors import GeoproxyError
 from geoproxy.pipeline.compiled import Compiled
 
 
-def compute_iam_policy(compiled: Compiled, aws: AwsSettings, *, account_id: str | None,
-                       read_only: bool, prune: bool,
-                       prune_names: tuple[str, ...] = (), offline: bool = False) -> IamPolicy:
+def compute_iam_policy(
+    compiled: Compiled,
+    aws: AwsSettings,
+    *,
+    account_id: str | None,
+    read_only: bool,
+    prune: bool,
+    prune_names: tuple[str, ...] = (),
+    offline: bool = False,
+) -> IamPolicy:
     """The IAM policy for this policy file. Zone ids the policy does not give, and the
     account id when not given, are looked up only when credentials are at hand (STS needs
     no permission; the zone lookup needs ListHostedZonesByName); otherwise wildcards.
@@ -24,9 +31,11 @@ def compute_iam_policy(compiled: Compiled, aws: AwsSettings, *, account_id: str 
     missing = sorted({app.zone for app in apps if not app.zone_id})
     if offline:
         given = sorted({app.zone for app in apps if app.zone_id})
-        notes.append("--offline: no AWS call was made; hosted zone ids come from the policy's "
-                     f"`zone_id` ({', '.join(given) or 'none given'}), every other zone and an "
-                     "account not given with --account-id are wildcards")
+        notes.append(
+            "--offline: no AWS call was made; hosted zone ids come from the policy's "
+            f"`zone_id` ({', '.join(given) or 'none given'}), every other zone and an "
+            "account not given with --account-id are wildcards"
+        )
     elif (missing or account_id is None) and aws.has_credentials():
         if account_id is None:
             caller = caller_identity(aws)
@@ -38,9 +47,18 @@ def compute_iam_policy(compiled: Compiled, aws: AwsSettings, *, account_id: str 
             except GeoproxyError as error:
                 prefix = f"cannot look up hosted zone {zone}"
                 # The error may say so itself already: the prefix once.
-                notes.append(error.message if error.message.startswith(prefix)
-                             else f"{prefix}: {error.message}")
-    result = iam_policy(compiled.loaded.policy, zone_ids=zone_ids, account_id=account_id,
-                        read_only=read_only, prune=prune, prune_names=prune_names)
+                notes.append(
+                    error.message
+                    if error.message.startswith(prefix)
+                    else f"{prefix}: {error.message}"
+                )
+    result = iam_policy(
+        compiled.loaded.policy,
+        zone_ids=zone_ids,
+        account_id=account_id,
+        read_only=read_only,
+        prune=prune,
+        prune_names=prune_names,
+    )
     result.warnings[:0] = notes
     return result

@@ -31,14 +31,22 @@ from geoproxy.pipeline.reads import (
 )
 
 
-def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False,
-                 prune: bool = False, app_names: tuple[str, ...] = ()) -> Plan:
+def compute_plan(
+    compiled: Compiled,
+    aws: AwsSettings,
+    *,
+    adopt: bool = False,
+    prune: bool = False,
+    app_names: tuple[str, ...] = (),
+) -> Plan:
     """The diff that makes Route 53 and CloudFront match the policy, keeping failovers.
     Orphans are listed (on unscoped runs); with `prune`, the plan deletes them too."""
     names = scoped(compiled, app_names)
     if names is not None and prune:
-        raise GeoproxyError("--prune looks at every application's records: it cannot be "
-                            "scoped with --app", hint="run it without --app")
+        raise GeoproxyError(
+            "--prune looks at every application's records: it cannot be scoped with --app",
+            hint="run it without --app",
+        )
     read_cloudfront = read_distributions(compiled, aws, names)
     distributions, functions = read_cloudfront.plans, read_cloudfront.functions
     read = read_live(compiled, aws, names, distributions=distributions, force_whole=prune)
@@ -53,8 +61,14 @@ def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False,
         app, app_live = routing.app, live[routing.app.name]
         distribution = distributions.get(app.name)
         health = plan_health_checks(specs_for(app, compiled.owner), checks, app.record, nonce)
-        resolved = resolve_app(compiled, routing, app_live.overlay(app.record),
-                               app_live.zone_id, health.ids, distribution)
+        resolved = resolve_app(
+            compiled,
+            routing,
+            app_live.overlay(app.record),
+            app_live.zone_id,
+            health.ids,
+            distribution,
+        )
         desired.append(resolved.desired)
         app_plan = calculate_app(resolved.desired, app_live, adopt=adopt)
         app_plan.health_checks = health
@@ -70,20 +84,37 @@ def compute_plan(compiled: Compiled, aws: AwsSettings, *, adopt: bool = False,
         if app.cloudfront:
             plan.warnings.extend(
                 f"{app.name}: alias {alias} is not in zone {app.zone}; geoproxy makes no DNS "
-                "record for it" for alias in app.cloudfront.aliases
-                if not in_zone(alias, app.zone))
+                "record for it"
+                for alias in app.cloudfront.aliases
+                if not in_zone(alias, app.zone)
+            )
     plan.orphans = orphans_in(compiled, zones, desired, checks)
     plan.warnings.extend(orphan_warnings(compiled, plan.orphans, prune))
     plan.warnings.extend(_unsearched(read.partial))
     if prune:
         plan.apps.extend(prune_plan(orphan) for orphan in plan.orphans)
-    clashes = _alias_clashes(distributions, aws) if any(
-        d.aliases_added for d in distributions.values()) else {}
-    plan.problems.extend(Finding(message, app=app, code="viewer_alias")
-                         for (app, _), message in clashes.items())
-    _check_viewers(plan, [(d.app, d.distribution_id, d.new_config,
-                           [a for a in d.aliases_added if (d.app, a) not in clashes])
-                          for d in distributions.values() if d.changes], aws)
+    clashes = (
+        _alias_clashes(distributions, aws)
+        if any(d.aliases_added for d in distributions.values())
+        else {}
+    )
+    plan.problems.extend(
+        Finding(message, app=app, code="viewer_alias") for (app, _), message in clashes.items()
+    )
+    _check_viewers(
+        plan,
+        [
+            (
+                d.app,
+                d.distribution_id,
+                d.new_config,
+                [a for a in d.aliases_added if (d.app, a) not in clashes],
+            )
+            for d in distributions.values()
+            if d.changes
+        ],
+        aws,
+    )
     _check_delegations(plan, live, aws, zones)
     _check_country_header(plan, aws)
     return plan
@@ -96,10 +127,14 @@ def _check_country_header(plan: Plan, aws: AwsSettings) -> None:
     requests would reach the PoP with another Host than unfenced ones."""
     from geoproxy.core.edge.behaviours import fenced_behaviours
 
-    writing = [app_plan for app_plan in plan.apps
-               if app_plan.function is not None and app_plan.distribution is not None
-               and app_plan.distribution.application is not None
-               and (app_plan.function.has_changes or app_plan.distribution.changes)]
+    writing = [
+        app_plan
+        for app_plan in plan.apps
+        if app_plan.function is not None
+        and app_plan.distribution is not None
+        and app_plan.distribution.application is not None
+        and (app_plan.function.has_changes or app_plan.distribution.changes)
+    ]
     if not writing:
         return
     from geoproxy.aws.edge.preflight import CountryHeaderCheck
@@ -111,16 +146,32 @@ def _check_country_header(plan: Plan, aws: AwsSettings) -> None:
         config = distribution.new_config or distribution.config
         app = distribution.application
         fenced = fenced_behaviours(config, app)
-        plan.problems.extend(findings(app_plan.name, "edge_preflight", check.problems(
-            app_plan.name, distribution.distribution_id, fenced)))
+        plan.problems.extend(
+            findings(
+                app_plan.name,
+                "edge_preflight",
+                check.problems(app_plan.name, distribution.distribution_id, fenced),
+            )
+        )
         assert app.cloudfront is not None
-        plan.problems.extend(findings(app_plan.name, "edge_preflight", check.host_problems(
-            app_plan.name, distribution.distribution_id, fenced, app.cloudfront.host_header,
-            app.record)))
+        plan.problems.extend(
+            findings(
+                app_plan.name,
+                "edge_preflight",
+                check.host_problems(
+                    app_plan.name,
+                    distribution.distribution_id,
+                    fenced,
+                    app.cloudfront.host_header,
+                    app.record,
+                ),
+            )
+        )
 
 
-def _check_viewers(plan: Plan, updates: list[tuple[str, str, dict[str, Any], list[str]]],
-                   aws: AwsSettings) -> None:
+def _check_viewers(
+    plan: Plan, updates: list[tuple[str, str, dict[str, Any], list[str]]], aws: AwsSettings
+) -> None:
     """For each distribution the plan updates: (app, id, new config, aliases being added)."""
     from geoproxy.aws.preflight import ViewerCheck
 
@@ -131,8 +182,9 @@ def _check_viewers(plan: Plan, updates: list[tuple[str, str, dict[str, Any], lis
         plan.warnings.extend(warnings)
 
 
-def _check_delegations(plan: Plan, live: Mapping[str, LiveApp], aws: AwsSettings,
-                       read_whole: Mapping[str, LiveApp]) -> None:
+def _check_delegations(
+    plan: Plan, live: Mapping[str, LiveApp], aws: AwsSettings, read_whole: Mapping[str, LiveApp]
+) -> None:
     """Only for applications whose plan writes records: a no-op plan pays nothing."""
     from geoproxy.aws.preflight import DelegationCheck
 
@@ -140,22 +192,27 @@ def _check_delegations(plan: Plan, live: Mapping[str, LiveApp], aws: AwsSettings
     for app_plan in plan.apps:
         if not app_plan.changes or app_plan.name not in live:
             continue  # an orphan's plan only deletes: where it is delegated does not matter
-        at_record = {r.record_type for r in live[app_plan.name].records
-                     if r.name == app_plan.record_name}
+        at_record = {
+            r.record_type for r in live[app_plan.name].records if r.name == app_plan.record_name
+        }
         problems, warnings = check.findings(app_plan, at_record)
         plan.problems.extend(findings(app_plan.name, "delegation", problems))
         plan.warnings.extend(warnings)
 
 
-def _alias_clashes(distributions: Mapping[str, DistributionPlan],
-                   aws: AwsSettings) -> dict[tuple[str, str], str]:
+def _alias_clashes(
+    distributions: Mapping[str, DistributionPlan], aws: AwsSettings
+) -> dict[tuple[str, str], str]:
     """(app, alias) -> why CloudFront would refuse it: another distribution of this account
     carries it (named in full; ListConflictingAliases, for other accounts, masks ids). Read
     only when aliases are being added, so a no-op plan does not list the account."""
     from geoproxy.aws.live import CloudFrontReader
 
     owners = CloudFrontReader(aws).alias_owners()
-    return {(plan.app, alias): f"{plan.app}: alias {alias} is already used by CloudFront "
-                               f"distribution {owners[alias]}"
-            for plan in distributions.values() for alias in plan.aliases_added
-            if alias in owners and owners[alias] != plan.distribution_id}
+    return {
+        (plan.app, alias): f"{plan.app}: alias {alias} is already used by CloudFront "
+        f"distribution {owners[alias]}"
+        for plan in distributions.values()
+        for alias in plan.aliases_added
+        if alias in owners and owners[alias] != plan.distribution_id
+    }

@@ -24,26 +24,35 @@ from geoproxy.pipeline.reads import (
 )
 
 
-def compute_status(compiled: Compiled, aws: AwsSettings, app_names: tuple[str, ...] = ()
-                   ) -> tuple[list[AppStatus], list[str], list[Orphan]]:
+def compute_status(
+    compiled: Compiled, aws: AwsSettings, app_names: tuple[str, ...] = ()
+) -> tuple[list[AppStatus], list[str], list[Orphan]]:
     from geoproxy.core.status import EdgeStatus, app_status
 
     names = scoped(compiled, app_names)
     read = read_live(compiled, aws, names)
     live, zones = read.apps, read.zones
     checks = read_health_checks(compiled, aws, live, zones)
-    functions = read_functions(compiled, aws, names if names is not None else [
-        routing.app.name for routing in compiled.routing.applications], live_only=True)
+    functions = read_functions(
+        compiled,
+        aws,
+        names
+        if names is not None
+        else [routing.app.name for routing in compiled.routing.applications],
+        live_only=True,
+    )
     statuses, warnings = [], [*compiled.warnings, *_unsearched(read.partial)]
     desired: list[DesiredApp] = []
     for routing in compiled.routing.applications:
         if names is not None and routing.app.name not in names:
             continue
         app_live = live[routing.app.name]
-        health = plan_health_checks(specs_for(routing.app, compiled.owner), checks,
-                                    routing.app.record)
-        resolved = resolve_app(compiled, routing, app_live.overlay(routing.app.record),
-                               app_live.zone_id, health.ids)
+        health = plan_health_checks(
+            specs_for(routing.app, compiled.owner), checks, routing.app.record
+        )
+        resolved = resolve_app(
+            compiled, routing, app_live.overlay(routing.app.record), app_live.zone_id, health.ids
+        )
         desired.append(resolved.desired)
         warnings.extend([*resolved.warnings, *resolved.problems])
         pops_by_target = {pop.target: region for region, pop in routing.app.pops.items()}
@@ -51,6 +60,7 @@ def compute_status(compiled: Compiled, aws: AwsSettings, app_names: tuple[str, .
         live_function = functions.get(routing.app.name)
         if resolved.function is not None and live_function is not None:
             app_status_.edge = EdgeStatus.of(
-                FunctionPlan(routing.app.name, resolved.function, live_function))
+                FunctionPlan(routing.app.name, resolved.function, live_function)
+            )
         statuses.append(app_status_)
     return statuses, warnings, orphans_in(compiled, zones, desired, checks)

@@ -68,10 +68,20 @@ _KNOWN: dict[str, tuple[str, float, float, str | None, str | None]] = {
     "ap-southeast-1": ("Singapore", 1.35, 103.82, "Z1LMS91P8CMLE5", "ZKVM4W9LS7TM"),
     "ap-southeast-2": ("Sydney", -33.87, 151.21, "Z1GM3OXH4ZPM65", "ZCT6FZBF4DROD"),
     "ap-southeast-3": ("Jakarta", -6.21, 106.85, "Z08888821HLRG5A9ZRTER", "Z01971771FYVNCOVWJU1G"),
-    "ap-southeast-4": ("Melbourne", -37.81, 144.96, "Z09517862IB2WZLPXG76F",
-                       "Z01156963G8MIIL7X90IV"),
-    "ap-southeast-5": ("Kuala Lumpur", 3.14, 101.69, "Z06010284QMVVW7WO5J",
-                       "Z026317210H9ACVTRO6FB"),
+    "ap-southeast-4": (
+        "Melbourne",
+        -37.81,
+        144.96,
+        "Z09517862IB2WZLPXG76F",
+        "Z01156963G8MIIL7X90IV",
+    ),
+    "ap-southeast-5": (
+        "Kuala Lumpur",
+        3.14,
+        101.69,
+        "Z06010284QMVVW7WO5J",
+        "Z026317210H9ACVTRO6FB",
+    ),
     "ap-southeast-6": ("Auckland", -36.85, 174.76, None, None),
     "ap-southeast-7": ("Bangkok", 13.76, 100.50, "Z0390008CMBRTHFGWBCB", "Z054363131YWATEMWRG5L"),
     "cn-north-1": ("Beijing", 39.90, 116.41, "Z1GDH35T77C1KE", "Z3QFB96KMJ7ED6"),
@@ -171,9 +181,7 @@ class Catalog:
     @classmethod
     def load(cls, latency_regions: tuple[str, ...] | None = None) -> Catalog:
         names = latency_regions if latency_regions is not None else botocore_latency_regions()
-        regions = {
-            name: RegionInfo(name, *_KNOWN[name]) for name in names if name in _KNOWN
-        }
+        regions = {name: RegionInfo(name, *_KNOWN[name]) for name in names if name in _KNOWN}
         return cls(tuple(names), regions)
 
     def accepts(self, region: str) -> bool:

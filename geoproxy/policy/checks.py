@@ -35,8 +35,7 @@ def _application_issues(app: Application, index: int, catalog: Catalog) -> list[
         problem(("record",), f"record {app.record} does not lie inside zone {app.zone}")
     if isinstance(app.source_regions, list):
         for position, region in enumerate(app.source_regions):
-            problem(("source_regions", position),
-                    region_problem(region, catalog, "source region"))
+            problem(("source_regions", position), region_problem(region, catalog, "source region"))
     for region, pop in app.pops.items():
         where = ("pops", region)
         bad_region = region_problem(region, catalog, "PoP region")
@@ -45,42 +44,56 @@ def _application_issues(app: Application, index: int, catalog: Catalog) -> list[
             continue
         elb = parse_elb_target(pop.target)
         if elb and elb.region != region:
-            problem((*where, "target"),
-                    f"target {pop.target} is a load balancer in {elb.region}, not in {region}")
+            problem(
+                (*where, "target"),
+                f"target {pop.target} is a load balancer in {elb.region}, not in {region}",
+            )
         elif pop.hosted_zone_id is None and (elb is None or catalog.elb_zone_id(elb) is None):
-            problem((*where, "target"),
-                    f"cannot tell the alias hosted zone id of {pop.target}; set "
-                    "`hosted_zone_id`")
-        if pop.failover_to is not None and (pop.failover_to == region
-                                            or pop.failover_to not in app.pops):
+            problem(
+                (*where, "target"),
+                f"cannot tell the alias hosted zone id of {pop.target}; set `hosted_zone_id`",
+            )
+        if pop.failover_to is not None and (
+            pop.failover_to == region or pop.failover_to not in app.pops
+        ):
             others = ", ".join(other for other in app.pops if other != region) or "none"
-            problem((*where, "failover_to"),
-                    f"failover_to {pop.failover_to} is not another of this application's "
-                    f"pops ({others})")
+            problem(
+                (*where, "failover_to"),
+                f"failover_to {pop.failover_to} is not another of this application's "
+                f"pops ({others})",
+            )
     for region, pop in app.pops.items():
         if app.auto_failover and pop.failover_to is None:
-            problem(("pops", region), "auto_failover needs a `failover_to` partner for "
-                                      "every PoP")
+            problem(("pops", region), "auto_failover needs a `failover_to` partner for every PoP")
         if pop.health_check is not None and not app.auto_failover:
-            problem(("pops", region, "health_check"),
-                    "health_check is used by auto_failover's failover pairs; set "
-                    "`auto_failover: true` (a health check on plain latency records would "
-                    "let Route 53 send traffic past the compliance rules)")
-        if pop.health_check and pop.health_check.protocol == "TCP" and \
-                pop.health_check.port is None:
+            problem(
+                ("pops", region, "health_check"),
+                "health_check is used by auto_failover's failover pairs; set "
+                "`auto_failover: true` (a health check on plain latency records would "
+                "let Route 53 send traffic past the compliance rules)",
+            )
+        if (
+            pop.health_check
+            and pop.health_check.protocol == "TCP"
+            and pop.health_check.port is None
+        ):
             problem(("pops", region, "health_check", "port"), "a TCP health check needs a port")
     if app.cloudfront and app.cloudfront.origin_failover:
         secondary = app.cloudfront.origin_failover.secondary_pop
         if secondary not in app.pops:
-            problem(("cloudfront", "origin_failover", "secondary_pop"),
-                    f"{secondary} is not one of this application's pops "
-                    f"({', '.join(app.pops)})")
+            problem(
+                ("cloudfront", "origin_failover", "secondary_pop"),
+                f"{secondary} is not one of this application's pops ({', '.join(app.pops)})",
+            )
     for source, pop_region in app.force.items():
         where = ("force", source)
         problem(where, region_problem(source, catalog, "forced source region"))
         if pop_region not in app.pops:
-            problem(where, f"forces {source} to {pop_region}, which is not one of this "
-                           f"application's pops ({', '.join(app.pops)})")
+            problem(
+                where,
+                f"forces {source} to {pop_region}, which is not one of this "
+                f"application's pops ({', '.join(app.pops)})",
+            )
     issues.extend(Issue((*path, *where), message) for where, message in _fence_problems(app))
     return issues
 
@@ -115,26 +128,38 @@ def _fence_problems(app: Application) -> list[tuple[tuple[str | int, ...], str]]
     pops = sorted(app.pops)
     if app.cloudfront is None:
         for index in fencing:
-            problems.append((("compliance", index, "viewer_countries"),
-                             f"compliance rule {app.compliance[index].name!r} fences viewer "
-                             "countries, which geoproxy enforces with a CloudFront Function on "
-                             "the application's distribution; add a `cloudfront` section"))
+            problems.append(
+                (
+                    ("compliance", index, "viewer_countries"),
+                    f"compliance rule {app.compliance[index].name!r} fences viewer "
+                    "countries, which geoproxy enforces with a CloudFront Function on "
+                    "the application's distribution; add a `cloudfront` section",
+                )
+            )
     empty = set()
     for index in fencing:
         if not allowed_pops(app.compliance[index], pops):
             empty.add(index)
-            problems.append((("compliance", index, "allowed_pops"),
-                             f"compliance rule {app.compliance[index].name!r} fences viewer "
-                             f"countries but allows none of the application's PoPs "
-                             f"({', '.join(pops)})"))
+            problems.append(
+                (
+                    ("compliance", index, "allowed_pops"),
+                    f"compliance rule {app.compliance[index].name!r} fences viewer "
+                    f"countries but allows none of the application's PoPs "
+                    f"({', '.join(pops)})",
+                )
+            )
     # A country fenced by several rules may reach only the PoPs all of them allow.
     clashes: dict[tuple[int, ...], list[str]] = {}
     locations = country_locations()
     for code, indexes in viewer_fences(app).items():
         if code not in locations:
-            problems.append((("compliance", indexes[0], "viewer_countries"),
-                             f"geoproxy knows no location for {code}, so the edge fence cannot "
-                             "choose the PoP nearest it"))
+            problems.append(
+                (
+                    ("compliance", indexes[0], "viewer_countries"),
+                    f"geoproxy knows no location for {code}, so the edge fence cannot "
+                    "choose the PoP nearest it",
+                )
+            )
         if len(indexes) > 1 and not empty & set(indexes):
             shared = set(pops)
             for index in indexes:
@@ -142,13 +167,19 @@ def _fence_problems(app: Application) -> list[tuple[tuple[str | int, ...], str]]
             if not shared:
                 clashes.setdefault(tuple(indexes), []).append(code)
     for rules, codes in clashes.items():
-        allowed = "; ".join(f"{app.compliance[index].name!r} allows "
-                            f"{', '.join(allowed_pops(app.compliance[index], pops))}"
-                            for index in rules)
-        problems.append((("compliance", rules[-1], "viewer_countries"),
-                         f"viewer countries {', '.join(codes)} are fenced by compliance rules "
-                         f"{_rule_names(app, rules)}, and no PoP of the application is "
-                         f"allowed by all of them ({allowed})"))
+        allowed = "; ".join(
+            f"{app.compliance[index].name!r} allows "
+            f"{', '.join(allowed_pops(app.compliance[index], pops))}"
+            for index in rules
+        )
+        problems.append(
+            (
+                ("compliance", rules[-1], "viewer_countries"),
+                f"viewer countries {', '.join(codes)} are fenced by compliance rules "
+                f"{_rule_names(app, rules)}, and no PoP of the application is "
+                f"allowed by all of them ({allowed})",
+            )
+        )
     failover = app.cloudfront.origin_failover if app.cloudfront else None
     if failover is not None and failover.secondary_pop in app.pops:
         # A CloudFront Function changes only an origin group's primary origin, so CloudFront
@@ -156,11 +187,15 @@ def _fence_problems(app: Application) -> list[tuple[tuple[str | int, ...], str]]
         for index in fencing:
             rule = app.compliance[index]
             if failover.secondary_pop not in allowed_pops(rule, pops):
-                problems.append((("cloudfront", "origin_failover", "secondary_pop"),
-                                 f"compliance rule {rule.name!r}: origin failover would retry "
-                                 f"requests of its fenced viewer countries on "
-                                 f"{failover.secondary_pop}, which the rule does not allow (the "
-                                 "edge fence changes only the origin group's primary)"))
+                problems.append(
+                    (
+                        ("cloudfront", "origin_failover", "secondary_pop"),
+                        f"compliance rule {rule.name!r}: origin failover would retry "
+                        f"requests of its fenced viewer countries on "
+                        f"{failover.secondary_pop}, which the rule does not allow (the "
+                        "edge fence changes only the origin group's primary)",
+                    )
+                )
     return problems
 
 
@@ -177,10 +212,16 @@ def viewer_fence_warnings(app: Application) -> list[str]:
         shared &= set(allowed_pops(app.compliance[index], pops))
     if shared:
         return []
-    return [Finding(f"{app.name}: no PoP is allowed by every rule that fences viewer "
-                    f"countries ({_rule_names(app, fencing)}), so the edge fence cannot fail "
-                    "closed: requests without a CloudFront-Viewer-Country header are left to "
-                    "latency routing", app=app.name, code="no_fail_closed_pop")]
+    return [
+        Finding(
+            f"{app.name}: no PoP is allowed by every rule that fences viewer "
+            f"countries ({_rule_names(app, fencing)}), so the edge fence cannot fail "
+            "closed: requests without a CloudFront-Viewer-Country header are left to "
+            "latency routing",
+            app=app.name,
+            code="no_fail_closed_pop",
+        )
+    ]
 
 
 def check_policy(policy: Policy, catalog: Catalog) -> list[Issue]:
@@ -193,47 +234,74 @@ def check_policy(policy: Policy, catalog: Catalog) -> list[Issue]:
     for index, app in enumerate(policy.applications):
         issues.extend(_application_issues(app, index, catalog))
         if app.name in first_with_name:
-            issues.append(Issue(("applications", index, "name"),
-                                f"applications[{first_with_name[app.name]}] is already named "
-                                f"{app.name!r}"))
+            issues.append(
+                Issue(
+                    ("applications", index, "name"),
+                    f"applications[{first_with_name[app.name]}] is already named {app.name!r}",
+                )
+            )
         first_with_name.setdefault(app.name, index)
         # One application per name, whatever the types: geoproxy's records at a name (and its
         # state beside it) belong to exactly one application.
         if app.record in first_with_record:
             other = policy.applications[first_with_record[app.record]]
-            issues.append(Issue(("applications", index, "record"),
-                                f"{app.record} is already managed by application {other.name!r}"))
+            issues.append(
+                Issue(
+                    ("applications", index, "record"),
+                    f"{app.record} is already managed by application {other.name!r}",
+                )
+            )
         first_with_record.setdefault(app.record, index)
         # An application's subtree is its record and every name below it (its state record,
         # failover pairs and direct PoP names live there): another application inside it
         # would see those records as its own and delete them on every other apply.
         for record, name in records.items():
             if app.record.endswith("." + record) and name != app.name:
-                issues.append(Issue(("applications", index, "record"),
-                                    f"{app.record} lies below {record}, the record of "
-                                    f"application {name!r}: geoproxy keeps that "
-                                    f"application's own records below its name, so "
-                                    f"{app.name!r} and {name!r} would delete each other's "
-                                    "records; use names that do not nest"))
+                issues.append(
+                    Issue(
+                        ("applications", index, "record"),
+                        f"{app.record} lies below {record}, the record of "
+                        f"application {name!r}: geoproxy keeps that "
+                        f"application's own records below its name, so "
+                        f"{app.name!r} and {name!r} would delete each other's "
+                        "records; use names that do not nest",
+                    )
+                )
         if app.cloudfront:
             distribution_id = app.cloudfront.distribution_id
             if first_with_distribution.setdefault(distribution_id, app.name) != app.name:
-                issues.append(Issue(
-                    ("applications", index, "cloudfront", "distribution_id"),
-                    f"distribution {distribution_id} is already managed by application "
-                    f"{first_with_distribution[distribution_id]!r}: one distribution has one "
-                    "default behaviour, one set of aliases and one geo restriction"))
+                issues.append(
+                    Issue(
+                        ("applications", index, "cloudfront", "distribution_id"),
+                        f"distribution {distribution_id} is already managed by application "
+                        f"{first_with_distribution[distribution_id]!r}: one distribution has one "
+                        "default behaviour, one set of aliases and one geo restriction",
+                    )
+                )
         for position, alias in enumerate(app.cloudfront.aliases if app.cloudfront else []):
-            owner = next((name for record, name in records.items()
-                          if alias == record or alias.endswith("." + record)), None)
+            owner = next(
+                (
+                    name
+                    for record, name in records.items()
+                    if alias == record or alias.endswith("." + record)
+                ),
+                None,
+            )
             if owner is not None:
-                issues.append(Issue(("applications", index, "cloudfront", "aliases", position),
-                                    f"alias {alias} is the origin name of application "
-                                    f"{owner!r} or below it; viewers and origins need "
-                                    "different names"))
+                issues.append(
+                    Issue(
+                        ("applications", index, "cloudfront", "aliases", position),
+                        f"alias {alias} is the origin name of application "
+                        f"{owner!r} or below it; viewers and origins need "
+                        "different names",
+                    )
+                )
             if alias in first_with_alias and first_with_alias[alias] != app.name:
-                issues.append(Issue(("applications", index, "cloudfront", "aliases", position),
-                                    f"{alias} is already an alias of application "
-                                    f"{first_with_alias[alias]!r}"))
+                issues.append(
+                    Issue(
+                        ("applications", index, "cloudfront", "aliases", position),
+                        f"{alias} is already an alias of application {first_with_alias[alias]!r}",
+                    )
+                )
             first_with_alias.setdefault(alias, app.name)
     return issues

@@ -48,8 +48,10 @@ def read_timeout() -> float:
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or not 0 < value <= MAX_READ_TIMEOUT_S:
-        raise GeoproxyError(f"{READ_TIMEOUT_ENV}={raw!r}: expected a number of seconds "
-                            f"above 0 and at most {MAX_READ_TIMEOUT_S:,.0f}")
+        raise GeoproxyError(
+            f"{READ_TIMEOUT_ENV}={raw!r}: expected a number of seconds "
+            f"above 0 and at most {MAX_READ_TIMEOUT_S:,.0f}"
+        )
     return value
 
 
@@ -65,8 +67,9 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def read_bounded(path: str | Path, *, limit: int, stream_ok: bool = False,
-                 timeout_s: float | None = None) -> bytes:
+def read_bounded(
+    path: str | Path, *, limit: int, stream_ok: bool = False, timeout_s: float | None = None
+) -> bytes:
     """At most `limit` bytes of `path`, or ReadRefused. `stream_ok` admits a FIFO and `-`
     (stdin), read under the same limit and timeout."""
     timeout = read_timeout() if timeout_s is None else timeout_s
@@ -101,8 +104,10 @@ def _read_fd(fd: int, limit: int, timeout: float) -> bytes:
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise ReadRefused(f"no end of input after {timeout:g} s (read {total:,} bytes); "
-                              f"giving up (the limit is {READ_TIMEOUT_ENV})")
+            raise ReadRefused(
+                f"no end of input after {timeout:g} s (read {total:,} bytes); "
+                f"giving up (the limit is {READ_TIMEOUT_ENV})"
+            )
         # A FIFO or a terminal may have nothing yet: wait for it, never past the deadline.
         ready, _, _ = select.select([fd], [], [], remaining)
         if not ready:
@@ -118,5 +123,6 @@ def _read_fd(fd: int, limit: int, timeout: float) -> bytes:
         chunks.append(chunk)
         total += len(chunk)
         if total > limit:
-            raise ReadRefused(f"larger than {limit:,} bytes, the most geoproxy reads of it; "
-                              "stopped reading there")
+            raise ReadRefused(
+                f"larger than {limit:,} bytes, the most geoproxy reads of it; stopped reading there"
+            )

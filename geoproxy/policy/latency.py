@@ -34,22 +34,30 @@ class LatencyTableFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     format: Literal["geoproxy-latency-table"] = Field(
-        description="Always `geoproxy-latency-table`.")
+        description="Always `geoproxy-latency-table`."
+    )
     version: Literal[1] = Field(description="The shape's version: 1.")
     unit: Literal["ms"] = Field(description="Round trips are in milliseconds.")
-    percentile: str = Field(min_length=1, examples=["p50"],
-                            description="Which percentile of the measurements, e.g. `p50`.")
-    window: str = Field(default="", examples=["1 year"],
-                        description="Over how long the measurements were taken.")
-    snapshot: str = Field(default="", examples=["2025-05-29"],
-                          description="When the numbers were taken (a date).")
-    source: str = Field(min_length=1,
-                        description="Where the numbers come from, for people and `routes`.")
+    percentile: str = Field(
+        min_length=1,
+        examples=["p50"],
+        description="Which percentile of the measurements, e.g. `p50`.",
+    )
+    window: str = Field(
+        default="", examples=["1 year"], description="Over how long the measurements were taken."
+    )
+    snapshot: str = Field(
+        default="", examples=["2025-05-29"], description="When the numbers were taken (a date)."
+    )
+    source: str = Field(
+        min_length=1, description="Where the numbers come from, for people and `routes`."
+    )
     rtt_ms: dict[str, dict[str, float]] = Field(
         description="Source region -> destination region -> round trip in ms, measured from "
-                    "a client in the source region to an endpoint in the destination. A pair "
-                    "may be absent: that source then ranks its PoPs by distance.",
-        examples=[{"af-south-1": {"eu-west-1": 158.0, "ap-southeast-1": 316.0}}])
+        "a client in the source region to an endpoint in the destination. A pair "
+        "may be absent: that source then ranks its PoPs by distance.",
+        examples=[{"af-south-1": {"eu-west-1": 158.0, "ap-southeast-1": 316.0}}],
+    )
 
 
 @dataclass(frozen=True)
@@ -69,8 +77,9 @@ class LatencyTable:
 
 
 def _problems(error: ValidationError) -> list[Issue]:
-    return [Issue(tuple(part for part in problem["loc"]), problem["msg"])
-            for problem in error.errors()]
+    return [
+        Issue(tuple(part for part in problem["loc"]), problem["msg"]) for problem in error.errors()
+    ]
 
 
 def parse_table(text: str, file: str, known_regions: set[str]) -> LatencyTable:
@@ -78,8 +87,7 @@ def parse_table(text: str, file: str, known_regions: set[str]) -> LatencyTable:
     try:
         data: Any = json.loads(text)
     except json.JSONDecodeError as error:
-        raise PolicyError(file, [Issue((), f"not valid JSON: {error.msg}", error.lineno)]
-                          ) from None
+        raise PolicyError(file, [Issue((), f"not valid JSON: {error.msg}", error.lineno)]) from None
     try:
         model = LatencyTableFile.model_validate(data)
     except ValidationError as error:
@@ -92,13 +100,20 @@ def parse_table(text: str, file: str, known_regions: set[str]) -> LatencyTable:
             if target not in known_regions:
                 issues.append(Issue(("rtt_ms", source, target), f"unknown region {target!r}"))
             if not value >= 0 or value == float("inf"):
-                issues.append(Issue(("rtt_ms", source, target),
-                                    f"a round trip must be a finite number of ms, at least 0; "
-                                    f"got {value}"))
+                issues.append(
+                    Issue(
+                        ("rtt_ms", source, target),
+                        f"a round trip must be a finite number of ms, at least 0; got {value}",
+                    )
+                )
     if issues:
         raise PolicyError(file, issues)
-    return LatencyTable(model.source, model.percentile, model.snapshot,
-                        {source: dict(row) for source, row in model.rtt_ms.items()})
+    return LatencyTable(
+        model.source,
+        model.percentile,
+        model.snapshot,
+        {source: dict(row) for source, row in model.rtt_ms.items()},
+    )
 
 
 def load_table(path: str | Path, known_regions: set[str]) -> LatencyTable:
@@ -117,5 +132,9 @@ def shipped_table() -> LatencyTable:
     """The matrix geoproxy ships; trusted, so only its shape is checked."""
     text = (resources.files("geoproxy") / "data" / SHIPPED).read_text(encoding="utf-8")
     model = LatencyTableFile.model_validate_json(text)
-    return LatencyTable(model.source, model.percentile, model.snapshot,
-                        {source: dict(row) for source, row in model.rtt_ms.items()})
+    return LatencyTable(
+        model.source,
+        model.percentile,
+        model.snapshot,
+        {source: dict(row) for source, row in model.rtt_ms.items()},
+    )

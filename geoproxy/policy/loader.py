@@ -73,14 +73,18 @@ MAX_COMPLIANCE_RULES = 100
 def _cap_problem(path: YamlPath, count: int) -> str | None:
     """Why a list or mapping of `count` entries at `path` is over its documented cap."""
     if path == ("applications",) and count > MAX_APPLICATIONS:
-        return (f"more than {MAX_APPLICATIONS:,} applications, the most a policy may have "
-                "(split it into several policies with different owners)")
+        return (
+            f"more than {MAX_APPLICATIONS:,} applications, the most a policy may have "
+            "(split it into several policies with different owners)"
+        )
     if len(path) == 3 and path[0] == "applications" and isinstance(path[1], int):
         if path[2] == "pops" and count > MAX_POPS:
             return f"more than {MAX_POPS} PoPs, the most an application may have"
         if path[2] == "compliance" and count > MAX_COMPLIANCE_RULES:
-            return (f"more than {MAX_COMPLIANCE_RULES} compliance rules, the most an "
-                    "application may have")
+            return (
+                f"more than {MAX_COMPLIANCE_RULES} compliance rules, the most an "
+                "application may have"
+            )
     return None
 
 
@@ -101,27 +105,34 @@ class _Budget:
     constructor: Any = field(default_factory=lambda: yaml.SafeLoader(""))
 
 
-def _to_python(node: yaml.Node, path: YamlPath, lines: dict[YamlPath, int],
-               budget: _Budget) -> Any:
+def _to_python(node: yaml.Node, path: YamlPath, lines: dict[YamlPath, int], budget: _Budget) -> Any:
     budget.nodes += 1
     line = node.start_mark.line + 1
     if budget.nodes > MAX_NODES:
-        raise _TooBig(f"more than {MAX_NODES:,} values once aliases are expanded; refusing "
-                      "to load it (a policy needs far fewer)", line)
+        raise _TooBig(
+            f"more than {MAX_NODES:,} values once aliases are expanded; refusing "
+            "to load it (a policy needs far fewer)",
+            line,
+        )
     if len(path) > MAX_DEPTH:
         raise _TooBig(f"nested more than {MAX_DEPTH} levels deep", line)
     lines[path] = line
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and (
-            problem := _cap_problem(path, len(node.value))):
+        problem := _cap_problem(path, len(node.value))
+    ):
         raise _BadNode(Issue(path, problem, line))
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = _to_python(key_node, (*path, "<key>"), {}, budget)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
-                raise _BadNode(Issue(path, "a key must be a plain value, not a "
-                                           f"{type(key).__name__}",
-                                     key_node.start_mark.line + 1))
+                raise _BadNode(
+                    Issue(
+                        path,
+                        f"a key must be a plain value, not a {type(key).__name__}",
+                        key_node.start_mark.line + 1,
+                    )
+                )
             if key in result:
                 raise _DuplicateKey(path, key, key_node.start_mark.line + 1)
             # YAML allows a float or null key too: the path keeps it as it is (a YamlPath is
@@ -132,8 +143,9 @@ def _to_python(node: yaml.Node, path: YamlPath, lines: dict[YamlPath, int],
             lines[entry] = key_node.start_mark.line + 1
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_to_python(item, (*path, index), lines, budget)
-                for index, item in enumerate(node.value)]
+        return [
+            _to_python(item, (*path, index), lines, budget) for index, item in enumerate(node.value)
+        ]
     try:
         return budget.constructor.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, TypeError, OverflowError) as error:
@@ -165,9 +177,11 @@ def _check_expanded_size(root: yaml.Node) -> None:
             total = 1
         open_nodes.discard(key)
         if total > MAX_NODES:
-            raise _TooBig(f"more than {MAX_NODES:,} values once aliases are expanded; "
-                          "refusing to load it (a policy needs far fewer)",
-                          node.start_mark.line + 1)
+            raise _TooBig(
+                f"more than {MAX_NODES:,} values once aliases are expanded; "
+                "refusing to load it (a policy needs far fewer)",
+                node.start_mark.line + 1,
+            )
         sizes[key] = total
         return total
 
@@ -208,16 +222,24 @@ def _check_caps_while_parsing(text: str) -> None:
             if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 stack.pop()
                 continue
-            if not isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent,
-                                      yaml.ScalarEvent, yaml.AliasEvent)):
+            if not isinstance(
+                event,
+                (
+                    yaml.MappingStartEvent,
+                    yaml.SequenceStartEvent,
+                    yaml.ScalarEvent,
+                    yaml.AliasEvent,
+                ),
+            ):
                 continue
             path: YamlPath = ()
             if stack:
                 parent = stack[-1]
                 if parent.is_map and parent.key_next:
                     parent.key_next = False
-                    parent.key = (str(event.value) if isinstance(event, yaml.ScalarEvent)
-                                  else "<key>")
+                    parent.key = (
+                        str(event.value) if isinstance(event, yaml.ScalarEvent) else "<key>"
+                    )
                     path = (*parent.path, "<key>")
                 else:
                     parent.count += 1
@@ -227,12 +249,18 @@ def _check_caps_while_parsing(text: str) -> None:
                     else:
                         path = (*parent.path, parent.count - 1)
                     if len(parent.path) <= _CAPPED_DEPTH and (
-                            problem := _cap_problem(parent.path, parent.count)):
+                        problem := _cap_problem(parent.path, parent.count)
+                    ):
                         raise _TooBig(problem, parent.line, parent.path)
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 mark = event.start_mark
-                stack.append(_Frame(isinstance(event, yaml.MappingStartEvent), path,
-                                    mark.line + 1 if mark else None))
+                stack.append(
+                    _Frame(
+                        isinstance(event, yaml.MappingStartEvent),
+                        path,
+                        mark.line + 1 if mark else None,
+                    )
+                )
     except yaml.YAMLError:
         return
 
@@ -258,11 +286,11 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error)
-        raise PolicyError(file, [Issue((), f"not valid YAML: {problem}",
-                                       mark.line + 1 if mark else None)]) from None
+        raise PolicyError(
+            file, [Issue((), f"not valid YAML: {problem}", mark.line + 1 if mark else None)]
+        ) from None
     except RecursionError:
-        raise PolicyError(file, [Issue((), f"nested more than {MAX_DEPTH} levels deep")]
-                          ) from None
+        raise PolicyError(file, [Issue((), f"nested more than {MAX_DEPTH} levels deep")]) from None
     lines: dict[YamlPath, int] = {}
     if node is None:
         return None, SourceMap(lines)
@@ -272,8 +300,7 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     except (_DuplicateKey, _TooBig, _BadNode) as problem:
         raise PolicyError(file, [problem.issue]) from None
     except RecursionError:
-        raise PolicyError(file, [Issue((), f"nested more than {MAX_DEPTH} levels deep")]
-                          ) from None
+        raise PolicyError(file, [Issue((), f"nested more than {MAX_DEPTH} levels deep")]) from None
 
 
 def _allowed_keys(path: YamlPath) -> list[str]:
@@ -295,8 +322,12 @@ def _allowed_keys(path: YamlPath) -> list[str]:
         ):
             members = [a for a in typing.get_args(annotation) if a is not type(None)]
             annotation = next(
-                (a for a in members if typing.get_origin(a) in (list, dict)
-                 or (isinstance(a, type) and issubclass(a, BaseModel))),
+                (
+                    a
+                    for a in members
+                    if typing.get_origin(a) in (list, dict)
+                    or (isinstance(a, type) and issubclass(a, BaseModel))
+                ),
                 members[0],
             )
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -331,11 +362,19 @@ def _issues_from(error: ValidationError) -> list[Issue]:
             message = f"required key {last!r} is missing"
         issues.append(Issue(path, message))
     # A misspelt required key shows up twice (unknown + missing); the hint says it all.
-    hinted = {(issue.path[:-1], issue.message.split("'")[-2]) for issue in issues
-              if "did you mean" in issue.message}
-    return [issue for issue in issues
-            if not (issue.message.startswith("required key")
-                    and (issue.path[:-1], str(issue.path[-1])) in hinted)]
+    hinted = {
+        (issue.path[:-1], issue.message.split("'")[-2])
+        for issue in issues
+        if "did you mean" in issue.message
+    }
+    return [
+        issue
+        for issue in issues
+        if not (
+            issue.message.startswith("required key")
+            and (issue.path[:-1], str(issue.path[-1])) in hinted
+        )
+    ]
 
 
 # pydantic's phrasing ("Input should be a valid list") in geoproxy's words: what the key
@@ -346,10 +385,13 @@ _EXPECTED = {
     "model_type": "a mapping (`key: value` lines)",
     "model_attributes_type": "a mapping (`key: value` lines)",
     "string_type": "text",
-    "int_type": "a whole number", "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
     "int_from_float": "a whole number",
-    "float_type": "a number", "float_parsing": "a number",
-    "bool_type": "true or false", "bool_parsing": "true or false",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
 }
 
 
@@ -417,13 +459,23 @@ def load_policy(path: str | Path, catalog: Catalog) -> LoadedPolicy:
     except ReadRefused as refused:
         raise PolicyError(file, [Issue((), refused.reason)]) from None
     except UnicodeDecodeError as error:
-        raise PolicyError(file, [Issue((), f"cannot read: not UTF-8 ({error.reason} at byte "
-                                           f"{error.start:,})")]) from None
+        raise PolicyError(
+            file, [Issue((), f"cannot read: not UTF-8 ({error.reason} at byte {error.start:,})")]
+        ) from None
     data, source = parse_yaml(text, file)
     if isinstance(data, dict) and data.get("kind") == "geoproxy-plan":
-        raise PolicyError(file, [Issue((), "this is a saved geoproxy plan, not a policy; "
-                                           f"apply it with `geoproxy apply --plan {file}`")])
+        raise PolicyError(
+            file,
+            [
+                Issue(
+                    (),
+                    "this is a saved geoproxy plan, not a policy; "
+                    f"apply it with `geoproxy apply --plan {file}`",
+                )
+            ],
+        )
     if not isinstance(data, dict):
         raise PolicyError(file, [Issue((), "expected a mapping with `version` and `applications`")])
-    return LoadedPolicy(file, validate_policy(data, file, source, catalog), source,
-                        hashlib.sha256(raw).hexdigest())
+    return LoadedPolicy(
+        file, validate_policy(data, file, source, catalog), source, hashlib.sha256(raw).hexdigest()
+    )

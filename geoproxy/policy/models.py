@@ -47,31 +47,47 @@ class HealthCheck(StrictModel):
     check fails, Route 53 sends the PoP's traffic to its `failover_to` partner."""
 
     protocol: Literal["HTTPS", "HTTP", "TCP"] = Field(
-        default="HTTPS", examples=["HTTPS", "TCP"],
+        default="HTTPS",
+        examples=["HTTPS", "TCP"],
         description="How Route 53's health checkers test the PoP (the check's `Type`): `HTTPS` "
-                    "and `HTTP` request `path` and expect a 2xx or 3xx status; `TCP` only opens "
-                    "a connection to `port`.")
+        "and `HTTP` request `path` and expect a 2xx or 3xx status; `TCP` only opens "
+        "a connection to `port`.",
+    )
     port: int | None = Field(
-        default=None, ge=1, le=65535, examples=[443, 8443],
+        default=None,
+        ge=1,
+        le=65535,
+        examples=[443, 8443],
         description="The port checked. Default: 443 for `HTTPS`, 80 for `HTTP`; a `TCP` check "
-                    "has no default and needs one.")
+        "has no default and needs one.",
+    )
     path: str = Field(
-        default="/", examples=["/", "/healthz"],
+        default="/",
+        examples=["/", "/healthz"],
         description="The request path (`ResourcePath`) of `HTTPS` and `HTTP` checks: starts "
-                    "with `/`, at most 255 characters. Not used by `TCP` checks.")
+        "with `/`, at most 255 characters. Not used by `TCP` checks.",
+    )
     fqdn: str | None = Field(
-        default=None, examples=["health.shop.example.com"],
+        default=None,
+        examples=["health.shop.example.com"],
         description="The host name Route 53's checkers resolve and connect to "
-                    "(`FullyQualifiedDomainName`); for `HTTPS` it is also sent as the TLS "
-                    "server name (SNI). Default: the PoP's `target`.")
+        "(`FullyQualifiedDomainName`); for `HTTPS` it is also sent as the TLS "
+        "server name (SNI). Default: the PoP's `target`.",
+    )
     request_interval: Literal[10, 30] = Field(
-        default=30, examples=[30, 10],
+        default=30,
+        examples=[30, 10],
         description="Seconds between two checks from each Route 53 health checker "
-                    "(`RequestInterval`): 10 or 30. 10 notices a failure sooner and costs more.")
+        "(`RequestInterval`): 10 or 30. 10 notices a failure sooner and costs more.",
+    )
     failure_threshold: int = Field(
-        default=3, ge=1, le=10, examples=[3],
+        default=3,
+        ge=1,
+        le=10,
+        examples=[3],
         description="How many checks in a row must fail before Route 53 considers the PoP "
-                    "unhealthy (`FailureThreshold`).")
+        "unhealthy (`FailureThreshold`).",
+    )
 
     @field_validator("path")
     @classmethod
@@ -98,24 +114,31 @@ class Pop(StrictModel):
     target: str = Field(
         examples=["shop-euw1-456.eu-west-1.elb.amazonaws.com"],
         description="The alias target that this PoP's traffic reaches, normally the DNS name of "
-                    "the load balancer in this region. Compared lower-case, without the "
-                    "trailing dot.")
+        "the load balancer in this region. Compared lower-case, without the "
+        "trailing dot.",
+    )
     hosted_zone_id: str | None = Field(
-        default=None, examples=["Z1LMS91P8CMLE5"],
+        default=None,
+        examples=["Z1LMS91P8CMLE5"],
         description="The alias target's hosted zone id (upper-case letters and digits; a "
-                    "`/hostedzone/` prefix is removed). Default: derived from a load balancer's "
-                    "DNS name; required for any other target.")
+        "`/hostedzone/` prefix is removed). Default: derived from a load balancer's "
+        "DNS name; required for any other target.",
+    )
     failover_to: str | None = Field(
-        default=None, examples=["eu-central-1"],
+        default=None,
+        examples=["eu-central-1"],
         description="This PoP's failover partner, another key of the application's `pops`: "
-                    "where `geoproxy failover --from <this PoP>` sends its traffic without "
-                    "`--to`, and, with `auto_failover`, where Route 53 sends it while the PoP is "
-                    "unhealthy. The compliance rules must allow it.")
+        "where `geoproxy failover --from <this PoP>` sends its traffic without "
+        "`--to`, and, with `auto_failover`, where Route 53 sends it while the PoP is "
+        "unhealthy. The compliance rules must allow it.",
+    )
     health_check: HealthCheck | None = Field(
-        default=None, examples=[{"protocol": "HTTPS", "path": "/healthz"}],
+        default=None,
+        examples=[{"protocol": "HTTPS", "path": "/healthz"}],
         description="A Route 53 health check of this PoP; only with the application's "
-                    "`auto_failover: true`. Default: none, and the failover pair follows the "
-                    "load balancer's own health.")
+        "`auto_failover: true`. Default: none, and the failover pair follows the "
+        "load balancer's own health.",
+    )
 
     @field_validator("target")
     @classmethod
@@ -137,27 +160,35 @@ class ComplianceRule(StrictModel):
     geoproxy never re-routes quietly to satisfy it."""
 
     name: str = Field(
-        min_length=1, examples=["gdpr"],
-        description="The rule's name, shown in errors and by `geoproxy routes`.")
+        min_length=1,
+        examples=["gdpr"],
+        description="The rule's name, shown in errors and by `geoproxy routes`.",
+    )
     sources: list[str] = Field(
-        min_length=1, examples=[["eu-*"], ["me-south-1", "me-central-1"]],
+        min_length=1,
+        examples=[["eu-*"], ["me-south-1", "me-central-1"]],
         description="Shell-style globs (`*`, `?`, `[...]`), matched case-sensitively against "
-                    "source region names: the rule applies to the regions that match one. "
-                    "Region names are lower-case, so the globs must be too.")
+        "source region names: the rule applies to the regions that match one. "
+        "Region names are lower-case, so the globs must be too.",
+    )
     allowed_pops: list[str] = Field(
-        min_length=1, examples=[["eu-*"], ["eu-west-1", "eu-central-1"]],
+        min_length=1,
+        examples=[["eu-*"], ["eu-west-1", "eu-central-1"]],
         description="Globs matched against PoP region names: the only PoPs the rule's sources "
-                    "may reach. At least one of the application's PoPs must match.")
+        "may reach. At least one of the application's PoPs must match.",
+    )
     viewer_countries: list[str] = Field(
-        default_factory=list, examples=[["EU", "GB", "CH"], ["EEA"], ["DE", "AT", "NO"]],
+        default_factory=list,
+        examples=[["EU", "GB", "CH"], ["EEA"], ["DE", "AT", "NO"]],
         description="Viewers' countries the rule also fences at the edge, whatever edge "
-                    "serves them: ISO 3166-1 alpha-2 codes (upper case) and the groups `EU` "
-                    "(the 27 member states) and `EEA` (the EU plus IS, LI and NO). A CloudFront "
-                    "Function that geoproxy generates sends each fenced country's requests to "
-                    "the allowed PoP nearest it; the application needs a `cloudfront` section. "
-                    "No country twice, also through a group. Quote `'NO'` (Norway): YAML reads "
-                    "a bare NO as false. Default: none, and the rule fences source regions "
-                    "only.")
+        "serves them: ISO 3166-1 alpha-2 codes (upper case) and the groups `EU` "
+        "(the 27 member states) and `EEA` (the EU plus IS, LI and NO). A CloudFront "
+        "Function that geoproxy generates sends each fenced country's requests to "
+        "the allowed PoP nearest it; the application needs a `cloudfront` section. "
+        "No country twice, also through a group. Quote `'NO'` (Norway): YAML reads "
+        "a bare NO as false. Default: none, and the rule fences source regions "
+        "only.",
+    )
 
     @field_validator("sources", "allowed_pops")
     @classmethod
@@ -165,8 +196,10 @@ class ComplianceRule(StrictModel):
         # Region names are lower-case and globs match case-sensitively: `EU-*` matches none.
         upper = [pattern for pattern in patterns if pattern != pattern.lower()]
         if upper:
-            raise ValueError(f"patterns match lower-case region names, so {upper[0]!r} "
-                             f"matches none; write {upper[0].lower()!r}")
+            raise ValueError(
+                f"patterns match lower-case region names, so {upper[0]!r} "
+                f"matches none; write {upper[0].lower()!r}"
+            )
         return patterns
 
     @field_validator("viewer_countries", mode="before")
@@ -179,14 +212,21 @@ class ComplianceRule(StrictModel):
     def _viewer_codes(cls, value: list[str]) -> list[str]:
         from geoproxy.policy.countries import COUNTRY_GROUPS, ISO_3166_ALPHA2
 
-        unknown = [code for code in value
-                   if code not in ISO_3166_ALPHA2 and code not in COUNTRY_GROUPS]
+        unknown = [
+            code for code in value if code not in ISO_3166_ALPHA2 and code not in COUNTRY_GROUPS
+        ]
         if unknown:
             # `de` and `eu` are the likely slips: country codes and group names are upper case.
-            hints = [f"{code!r} (write {code.upper()!r})" if code.upper() in ISO_3166_ALPHA2
-                     or code.upper() in COUNTRY_GROUPS else repr(code) for code in unknown]
-            raise ValueError("not ISO 3166-1 alpha-2 country codes or groups "
-                             f"({', '.join(COUNTRY_GROUPS)}): {', '.join(hints)}")
+            hints = [
+                f"{code!r} (write {code.upper()!r})"
+                if code.upper() in ISO_3166_ALPHA2 or code.upper() in COUNTRY_GROUPS
+                else repr(code)
+                for code in unknown
+            ]
+            raise ValueError(
+                "not ISO 3166-1 alpha-2 country codes or groups "
+                f"({', '.join(COUNTRY_GROUPS)}): {', '.join(hints)}"
+            )
         # Each country once, also through a group, as everywhere else in the policy: a repeat
         # changes nothing, but often means a group was misread (EEA already holds all of EU).
         covered: dict[str, list[str]] = {}
@@ -198,10 +238,10 @@ class ComplianceRule(StrictModel):
             if len(entries) > 1:
                 repeats.setdefault(tuple(entries), []).append(code)
         if repeats:
-            parts = [_repeat(entries, codes, COUNTRY_GROUPS)
-                     for entries, codes in repeats.items()]
-            raise ValueError(f"a country is listed more than once: {'; '.join(parts)}; list "
-                             "each country once")
+            parts = [_repeat(entries, codes, COUNTRY_GROUPS) for entries, codes in repeats.items()]
+            raise ValueError(
+                f"a country is listed more than once: {'; '.join(parts)}; list each country once"
+            )
         return value
 
 
@@ -209,8 +249,9 @@ def _refuse_yaml_booleans(value: Any) -> Any:
     """Country lists: YAML 1.1 reads a bare NO (Norway) as false, so a boolean in one is a
     country code that lost its quotes."""
     if isinstance(value, list) and any(isinstance(item, bool) for item in value):
-        raise ValueError("YAML reads NO, YES, ON and OFF as booleans: quote country codes "
-                         "(e.g. 'NO' for Norway)")
+        raise ValueError(
+            "YAML reads NO, YES, ON and OFF as booleans: quote country codes (e.g. 'NO' for Norway)"
+        )
     return value
 
 
@@ -244,59 +285,96 @@ class OriginSettings(StrictModel):
     application's `record`; every key is optional."""
 
     protocol_policy: Literal["https-only", "http-only", "match-viewer"] = Field(
-        default="https-only", examples=["https-only"],
+        default="https-only",
+        examples=["https-only"],
         description="How CloudFront connects to the origin (`OriginProtocolPolicy`): HTTPS "
-                    "only, HTTP only, or the viewer's protocol. With HTTPS, the PoPs' "
-                    "certificates must cover the `record`.")
+        "only, HTTP only, or the viewer's protocol. With HTTPS, the PoPs' "
+        "certificates must cover the `record`.",
+    )
     https_port: int = Field(
-        default=443, ge=1, le=65535, examples=[443],
-        description="The port CloudFront connects to for HTTPS (`HTTPSPort`).")
+        default=443,
+        ge=1,
+        le=65535,
+        examples=[443],
+        description="The port CloudFront connects to for HTTPS (`HTTPSPort`).",
+    )
     http_port: int = Field(
-        default=80, ge=1, le=65535, examples=[80],
-        description="The port CloudFront connects to for HTTP (`HTTPPort`).")
+        default=80,
+        ge=1,
+        le=65535,
+        examples=[80],
+        description="The port CloudFront connects to for HTTP (`HTTPPort`).",
+    )
     read_timeout: int = Field(
-        default=30, ge=1, le=180, examples=[30],
+        default=30,
+        ge=1,
+        le=180,
+        examples=[30],
         description="Seconds CloudFront waits for the origin's response "
-                    "(`OriginReadTimeout`): at most 60, or 180 with `timeout_quota_raised`.")
+        "(`OriginReadTimeout`): at most 60, or 180 with `timeout_quota_raised`.",
+    )
     keepalive_timeout: int = Field(
-        default=5, ge=1, le=180, examples=[5],
+        default=5,
+        ge=1,
+        le=180,
+        examples=[5],
         description="Seconds CloudFront keeps an idle connection to the origin open "
-                    "(`OriginKeepaliveTimeout`): at most 60, or 180 with "
-                    "`timeout_quota_raised`.")
+        "(`OriginKeepaliveTimeout`): at most 60, or 180 with "
+        "`timeout_quota_raised`.",
+    )
     ssl_protocols: list[SslProtocol] = Field(
-        default_factory=_default_ssl_protocols, min_length=1, examples=[["TLSv1.2"]],
+        default_factory=_default_ssl_protocols,
+        min_length=1,
+        examples=[["TLSv1.2"]],
         description="The TLS versions CloudFront may use with the origin "
-                    "(`OriginSslProtocols`); no repeats.")
+        "(`OriginSslProtocols`); no repeats.",
+    )
     connection_attempts: int = Field(
-        default=3, ge=1, le=3, examples=[3],
+        default=3,
+        ge=1,
+        le=3,
+        examples=[3],
         description="How many times CloudFront tries to connect to the origin "
-                    "(`ConnectionAttempts`).")
+        "(`ConnectionAttempts`).",
+    )
     connection_timeout: int = Field(
-        default=10, ge=1, le=10, examples=[10],
+        default=10,
+        ge=1,
+        le=10,
+        examples=[10],
         description="Seconds CloudFront waits for each connection attempt "
-                    "(`ConnectionTimeout`). Attempts times this is how long a cache miss can "
-                    "wait on a PoP that accepts no connection.")
+        "(`ConnectionTimeout`). Attempts times this is how long a cache miss can "
+        "wait on a PoP that accepts no connection.",
+    )
     # CloudFront accepts response and keep-alive timeouts up to 60 s; up to 180 s only once
     # AWS raised the account's quota (CloudFront Developer Guide, "Values that you specify
     # when you create or update a distribution": response timeout, keep-alive timeout).
     timeout_quota_raised: bool = Field(
-        default=False, examples=[True],
+        default=False,
+        examples=[True],
         description="Set `true` only if AWS raised this account's CloudFront quotas for origin "
-                    "response and keep-alive timeouts: `read_timeout` and `keepalive_timeout` "
-                    "may then be up to 180 seconds instead of 60.")
+        "response and keep-alive timeouts: `read_timeout` and `keepalive_timeout` "
+        "may then be up to 180 seconds instead of 60.",
+    )
 
     @model_validator(mode="after")
     def _timeouts_within_quota(self) -> OriginSettings:
         if not self.timeout_quota_raised:
-            over = [f"{key} {value}" for key, value in (
-                ("read_timeout", self.read_timeout),
-                ("keepalive_timeout", self.keepalive_timeout)) if value > DEFAULT_TIMEOUT_MAX]
+            over = [
+                f"{key} {value}"
+                for key, value in (
+                    ("read_timeout", self.read_timeout),
+                    ("keepalive_timeout", self.keepalive_timeout),
+                )
+                if value > DEFAULT_TIMEOUT_MAX
+            ]
             if over:
                 raise ValueError(
                     f"{' and '.join(over)} s exceed CloudFront's default maximum of "
                     f"{DEFAULT_TIMEOUT_MAX} s, which UpdateDistribution would refuse; if AWS "
                     "raised this account's origin timeout quota, set `timeout_quota_raised: "
-                    "true`")
+                    "true`"
+                )
         return self
 
     @field_validator("ssl_protocols")
@@ -311,14 +389,18 @@ class GeoRestriction(StrictModel):
     """The distribution's geo restriction: which viewers' countries CloudFront serves."""
 
     type: Literal["whitelist", "blacklist", "none"] = Field(
-        default="none", examples=["blacklist", "whitelist"],
+        default="none",
+        examples=["blacklist", "whitelist"],
         description="`whitelist`: only viewers in `countries` are served; `blacklist`: viewers "
-                    "in `countries` are refused; `none`: no restriction, and no `countries`.")
+        "in `countries` are refused; `none`: no restriction, and no `countries`.",
+    )
     countries: list[str] = Field(
-        default_factory=list, examples=[["KP"], ["DE", "FR", "NO"]],
+        default_factory=list,
+        examples=[["KP"], ["DE", "FR", "NO"]],
         description="ISO 3166-1 alpha-2 country codes, upper case, no repeats; `whitelist` and "
-                    "`blacklist` need at least one. Quote `'NO'` (Norway): YAML reads a bare "
-                    "NO as false.")
+        "`blacklist` need at least one. Quote `'NO'` (Norway): YAML reads a bare "
+        "NO as false.",
+    )
 
     @field_validator("countries", mode="before")
     @classmethod
@@ -357,13 +439,16 @@ class OriginFailover(StrictModel):
     secondary_pop: str = Field(
         examples=["eu-west-1"],
         description="The fallback PoP, a key of the application's `pops`, reached from any edge "
-                    "through the direct name `<secondary_pop>.<record>`. Every compliance rule "
-                    "that applies to one of the application's source regions must allow it.")
+        "through the direct name `<secondary_pop>.<record>`. Every compliance rule "
+        "that applies to one of the application's source regions must allow it.",
+    )
     status_codes: list[FailoverStatus] = Field(
-        default_factory=_default_failover_statuses, min_length=1,
+        default_factory=_default_failover_statuses,
+        min_length=1,
         examples=[[500, 502, 503, 504], [502, 503, 504]],
         description="The primary's HTTP status codes that make CloudFront try the secondary "
-                    "(it also does on connection failures and timeouts); no repeats.")
+        "(it also does on connection failures and timeouts); no repeats.",
+    )
 
     @field_validator("status_codes")
     @classmethod
@@ -379,48 +464,65 @@ class CloudFront(StrictModel):
     group, and writes the aliases' records; it leaves everything else on it as it is."""
 
     distribution_id: str = Field(
-        pattern=r"^[A-Z0-9]{8,20}$", examples=["E2EXAMPLE123"],
+        pattern=r"^[A-Z0-9]{8,20}$",
+        examples=["E2EXAMPLE123"],
         description="The id of the existing distribution. At most one application per "
-                    "distribution.")
+        "distribution.",
+    )
     origin_id: str | None = Field(
-        default=None, min_length=1, max_length=128, examples=["geoproxy-shop"],
+        default=None,
+        min_length=1,
+        max_length=128,
+        examples=["geoproxy-shop"],
         description="The `Id` of geoproxy's origin on the distribution. Default: "
-                    "`geoproxy-<name>`. With `origin_failover`, ids that start with "
-                    "`<origin_id>-` are geoproxy's too.")
+        "`geoproxy-<name>`. With `origin_failover`, ids that start with "
+        "`<origin_id>-` are geoproxy's too.",
+    )
     origin: OriginSettings = Field(
-        default_factory=OriginSettings, examples=[{"protocol_policy": "https-only",
-                                                   "read_timeout": 30}],
+        default_factory=OriginSettings,
+        examples=[{"protocol_policy": "https-only", "read_timeout": 30}],
         description="The settings of geoproxy's origin (and, with `origin_failover`, of the "
-                    "secondary's). Default: each key's default.")
+        "secondary's). Default: each key's default.",
+    )
     aliases: list[str] = Field(
-        default_factory=list, examples=[["shop.example.com"]],
+        default_factory=list,
+        examples=[["shop.example.com"]],
         description="The distribution's alternate domain names, exactly: an alias not listed is "
-                    "removed, so an empty list removes them all. No wildcards or repeats; "
-                    "geoproxy writes their alias records when they are in the zone.")
+        "removed, so an empty list removes them all. No wildcards or repeats; "
+        "geoproxy writes their alias records when they are in the zone.",
+    )
     geo_restriction: GeoRestriction = Field(
-        default_factory=GeoRestriction, examples=[{"type": "blacklist", "countries": ["KP"]}],
+        default_factory=GeoRestriction,
+        examples=[{"type": "blacklist", "countries": ["KP"]}],
         description="The distribution's geo restriction, exactly. Default: `type: none`, which "
-                    "removes an existing restriction.")
+        "removes an existing restriction.",
+    )
     origin_failover: OriginFailover | None = Field(
-        default=None, examples=[{"secondary_pop": "eu-west-1"}],
-        description="A CloudFront origin group with one PoP as the fallback. Default: none.")
+        default=None,
+        examples=[{"secondary_pop": "eu-west-1"}],
+        description="A CloudFront origin group with one PoP as the fallback. Default: none.",
+    )
     host_header: Literal["viewer", "origin"] = Field(
-        default="viewer", examples=["viewer"],
+        default="viewer",
+        examples=["viewer"],
         description="The Host header (and TLS SNI) the edge fence gives a fenced request, "
-                    "which must be what the behaviour gives unfenced ones: `viewer`, the "
-                    "viewer's Host, for behaviours that forward Host (such as the managed "
-                    "origin request policy AllViewerAndCloudFrontHeaders-2022-06; the PoPs' "
-                    "certificates must then cover the viewer's aliases), or `origin`, the "
-                    "application's `record`, for behaviours that do not (such as "
-                    "AllViewerExceptHostHeader; the certificates then cover the `record`). "
-                    "`plan` refuses a fenced behaviour that does otherwise. Default: `viewer`.")
+        "which must be what the behaviour gives unfenced ones: `viewer`, the "
+        "viewer's Host, for behaviours that forward Host (such as the managed "
+        "origin request policy AllViewerAndCloudFrontHeaders-2022-06; the PoPs' "
+        "certificates must then cover the viewer's aliases), or `origin`, the "
+        "application's `record`, for behaviours that do not (such as "
+        "AllViewerExceptHostHeader; the certificates then cover the `record`). "
+        "`plan` refuses a fenced behaviour that does otherwise. Default: `viewer`.",
+    )
     origin_shield: Literal["refuse", "allow"] = Field(
-        default="refuse", examples=["refuse"],
+        default="refuse",
+        examples=["refuse"],
         description="Whether `apply` may proceed while Origin Shield is enabled on geoproxy's "
-                    "origin. With it, CloudFront sends every request through the shield's "
-                    "region, so Route 53 answers every latency question from there (one PoP "
-                    "serves everyone) and fenced traffic is fetched and cached through that "
-                    "region. Default: `refuse`, a plan problem.")
+        "origin. With it, CloudFront sends every request through the shield's "
+        "region, so Route 53 answers every latency question from there (one PoP "
+        "serves everyone) and fenced traffic is fetched and cached through that "
+        "region. Default: `refuse`, a plan problem.",
+    )
 
     @field_validator("aliases")
     @classmethod
@@ -447,68 +549,92 @@ class Application(StrictModel):
     region's traffic must reach."""
 
     name: str = Field(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", examples=["shop"],
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+        examples=["shop"],
         description="The application's name in messages, plans and `--app NAME`; unique in the "
-                    "policy.")
+        "policy.",
+    )
     zone: str = Field(
-        examples=["example.com"],
-        description="The public Route 53 hosted zone that holds `record`.")
+        examples=["example.com"], description="The public Route 53 hosted zone that holds `record`."
+    )
     zone_id: str | None = Field(
-        default=None, examples=["Z0EXAMPLE12345"],
+        default=None,
+        examples=["Z0EXAMPLE12345"],
         description="The hosted zone's id (a `/hostedzone/` prefix is removed); geoproxy checks "
-                    "that the zone's name is `zone`. Default: looked up by `zone`, which then "
-                    "needs exactly one public zone of that name.")
+        "that the zone's name is `zone`. Default: looked up by `zone`, which then "
+        "needs exactly one public zone of that name.",
+    )
     record: str = Field(
         examples=["origin.shop.example.com"],
         description="The origin name CloudFront connects to: `zone` itself or a name inside "
-                    "it, and one application's only. geoproxy also keeps its own records below "
-                    "it.")
+        "it, and one application's only. geoproxy also keeps its own records below "
+        "it.",
+    )
     record_types: list[RecordType] = Field(
-        default_factory=_default_record_types, min_length=1, examples=[["A"], ["A", "AAAA"]],
+        default_factory=_default_record_types,
+        min_length=1,
+        examples=[["A"], ["A", "AAAA"]],
         description="The record types written, one set of latency records each: `A`, and "
-                    "`AAAA` for IPv6; no repeats.")
+        "`AAAA` for IPv6; no repeats.",
+    )
     source_regions: Literal["all"] | list[str] = Field(
-        default="all", examples=["all", ["eu-west-1", "us-east-1"]],
+        default="all",
+        examples=["all", ["eu-west-1", "us-east-1"]],
         description="The source regions that get a latency record: `all` (every Route 53 "
-                    "latency region of the commercial partition) or a list of Route 53 latency "
-                    "regions. Keys of `force` are always added.")
+        "latency region of the commercial partition) or a list of Route 53 latency "
+        "regions. Keys of `force` are always added.",
+    )
     pops: dict[str, Pop] = Field(
-        min_length=1, max_length=40, examples=[_EXAMPLE_POPS],
+        min_length=1,
+        max_length=40,
+        examples=[_EXAMPLE_POPS],
         description="The application's PoPs, keyed by the AWS region each is in (a Route 53 "
-                    "latency region).")
+        "latency region).",
+    )
     force: dict[str, str] = Field(
-        default_factory=dict, examples=[{"me-south-1": "us-east-1"}],
+        default_factory=dict,
+        examples=[{"me-south-1": "us-east-1"}],
         description="Source region to PoP region: that source's traffic goes to that PoP, "
-                    "whatever is nearest. Each value must be a key of `pops`; the compliance "
-                    "rules still apply.")
+        "whatever is nearest. Each value must be a key of `pops`; the compliance "
+        "rules still apply.",
+    )
     nearest: Literal["latency", "distance"] = Field(
-        default="latency", examples=["latency", "distance"],
+        default="latency",
+        examples=["latency", "distance"],
         description="How the nearest PoP of a source without `force` is judged: `latency`, the "
-                    "shortest measured round trip in the latency table; `distance`, the "
-                    "shortest great-circle distance between region metros (geoproxy 0.1's "
-                    "rule).")
+        "shortest measured round trip in the latency table; `distance`, the "
+        "shortest great-circle distance between region metros (geoproxy 0.1's "
+        "rule).",
+    )
     evaluate_target_health: bool = Field(
-        default=False, examples=[False],
+        default=False,
+        examples=[False],
         description="Without `auto_failover`: sets `EvaluateTargetHealth` on every latency "
-                    "record, so Route 53 skips an unhealthy PoP for the next-nearest region's, "
-                    "which can break a compliance fence (`validate` warns). No effect with "
-                    "`auto_failover`.")
+        "record, so Route 53 skips an unhealthy PoP for the next-nearest region's, "
+        "which can break a compliance fence (`validate` warns). No effect with "
+        "`auto_failover`.",
+    )
     auto_failover: bool = Field(
-        default=False, examples=[True],
+        default=False,
+        examples=[True],
         description="If `true`, a Route 53 failover pair stands behind each PoP's latency "
-                    "records, so Route 53 itself sends an unhealthy PoP's traffic to its "
-                    "`failover_to` partner (one hop). Every PoP then needs a compliant partner.")
+        "records, so Route 53 itself sends an unhealthy PoP's traffic to its "
+        "`failover_to` partner (one hop). Every PoP then needs a compliant partner.",
+    )
     compliance: list[ComplianceRule] = Field(
-        default_factory=list, max_length=100,
+        default_factory=list,
+        max_length=100,
         examples=[[{"name": "gdpr", "sources": ["eu-*"], "allowed_pops": ["eu-*"]}]],
         description="Rules that fence where source regions may be routed. Every route is "
-                    "checked against them; none re-routes anything.")
+        "checked against them; none re-routes anything.",
+    )
     cloudfront: CloudFront | None = Field(
-        default=None, examples=[{"distribution_id": "E2EXAMPLE123",
-                                 "aliases": ["shop.example.com"]}],
+        default=None,
+        examples=[{"distribution_id": "E2EXAMPLE123", "aliases": ["shop.example.com"]}],
         description="The existing CloudFront distribution in front of the PoPs, which geoproxy "
-                    "then also manages. Default: none, and geoproxy makes no CloudFront "
-                    "request.")
+        "then also manages. Default: none, and geoproxy makes no CloudFront "
+        "request.",
+    )
 
     @property
     def origin_id(self) -> str:
@@ -562,25 +688,41 @@ class Policy(StrictModel):
     """A geoproxy routing policy (`routing.yaml`): which CloudFront origin names to route, to
     which regional PoPs, and the compliance fences their traffic must stay within."""
 
-    version: Literal[1] = Field(
-        examples=[1], description="The policy format's version; always 1.")
+    version: Literal[1] = Field(examples=[1], description="The policy format's version; always 1.")
     # Like external-dns's --txt-owner-id: two policies that share a hosted zone need different
     # owners, or each would see the other's records as orphans.
     owner: str = Field(
-        default=DEFAULT_OWNER, pattern=OWNER_PATTERN, examples=["default", "team-shop"],
+        default=DEFAULT_OWNER,
+        pattern=OWNER_PATTERN,
+        examples=["default", "team-shop"],
         description="Whose records these are: geoproxy marks every record it writes "
-                    "(`geoproxy:<slot>@<owner>`) and tags its health checks with it, and only "
-                    "this owner's records can be orphans or pruned. Policies that share a "
-                    "hosted zone need different owners.")
+        "(`geoproxy:<slot>@<owner>`) and tags its health checks with it, and only "
+        "this owner's records can be orphans or pruned. Policies that share a "
+        "hosted zone need different owners.",
+    )
     latency_table: str | None = Field(
-        default=None, min_length=1, examples=["latency.json"],
+        default=None,
+        min_length=1,
+        examples=["latency.json"],
         description="A latency table of your own (JSON, the shipped table's shape), relative to "
-                    "the policy file; `--latency-table FILE` overrides it. Default: the table "
-                    "geoproxy ships.")
+        "the policy file; `--latency-table FILE` overrides it. Default: the table "
+        "geoproxy ships.",
+    )
     applications: list[Application] = Field(
-        min_length=1, max_length=1000, examples=[[{"name": "shop", "zone": "example.com",
-                                  "record": "origin.shop.example.com", "pops": _EXAMPLE_POPS}]],
-        description="The applications, one origin name each; names and records are unique.")
+        min_length=1,
+        max_length=1000,
+        examples=[
+            [
+                {
+                    "name": "shop",
+                    "zone": "example.com",
+                    "record": "origin.shop.example.com",
+                    "pops": _EXAMPLE_POPS,
+                }
+            ]
+        ],
+        description="The applications, one origin name each; names and records are unique.",
+    )
 
     def application(self, name: str) -> Application:
         for app in self.applications:

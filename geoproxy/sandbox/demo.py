@@ -23,9 +23,7 @@ from rich.text import Text
 from geoproxy.errors import GeoproxyError
 
 DEMO_ZONE = "example.com"
-NEW_POP = (
-    "      ap-northeast-1: {target: shop-apne1-321.ap-northeast-1.elb.amazonaws.com}\n"
-)
+NEW_POP = "      ap-northeast-1: {target: shop-apne1-321.ap-northeast-1.elb.amazonaws.com}\n"
 
 
 def example_policy() -> str:
@@ -33,23 +31,31 @@ def example_policy() -> str:
 
 
 def _isolate_from_real_aws(endpoint_url: str, scratch: Path) -> None:
-    for variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN",
-                     "AWS_SECURITY_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
-                     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-                     "AWS_CONTAINER_CREDENTIALS_FULL_URI"):
+    for variable in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ):
         os.environ.pop(variable, None)
     empty = scratch / "empty-aws-config"
     empty.write_text("")
-    os.environ.update({
-        "AWS_ACCESS_KEY_ID": "geoproxy-demo",
-        "AWS_SECRET_ACCESS_KEY": "geoproxy-demo",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": str(empty),
-        "AWS_SHARED_CREDENTIALS_FILE": str(empty),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_ENDPOINT_URL": endpoint_url,
-        "GEOPROXY_POLL_INTERVAL": "0.2",
-    })
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "geoproxy-demo",
+            "AWS_SECRET_ACCESS_KEY": "geoproxy-demo",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": str(empty),
+            "AWS_SHARED_CREDENTIALS_FILE": str(empty),
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_ENDPOINT_URL": endpoint_url,
+            "GEOPROXY_POLL_INTERVAL": "0.2",
+        }
+    )
 
 
 def run_demo(keep: Path | None, *, cli: click.Command, console: Console) -> int:
@@ -70,8 +76,9 @@ def run_demo(keep: Path | None, *, cli: click.Command, console: Console) -> int:
     try:
         from geoproxy.sandbox.strict import StrictMotoServer
     except ImportError:
-        raise GeoproxyError("the demo needs the moto emulator",
-                            hint="pip install 'geoproxy[demo]'") from None
+        raise GeoproxyError(
+            "the demo needs the moto emulator", hint="pip install 'geoproxy[demo]'"
+        ) from None
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="geoproxy-demo-") as scratch_dir:
@@ -86,58 +93,111 @@ def run_demo(keep: Path | None, *, cli: click.Command, console: Console) -> int:
             route53 = server.client("route53")
             zone = route53.create_hosted_zone(Name=DEMO_ZONE, CallerReference="geoproxy-demo")
             zone_id = zone["HostedZone"]["Id"].split("/")[-1]
-            console.print(Text.assemble(
-                ("geoproxy demo", "bold"),
-                f": an AWS emulator is listening on {endpoint} (never real AWS).\n"
-                f"It holds one public hosted zone, {DEMO_ZONE} ({zone_id}). The policy below "
-                "routes origin.shop.example.com to three ALBs; Middle East traffic is forced "
-                "to the US, and EU sources may only reach EU PoPs (gdpr).",
-            ))
+            console.print(
+                Text.assemble(
+                    ("geoproxy demo", "bold"),
+                    f": an AWS emulator is listening on {endpoint} (never real AWS).\n"
+                    f"It holds one public hosted zone, {DEMO_ZONE} ({zone_id}). The policy below "
+                    "routes origin.shop.example.com to three ALBs; Middle East traffic is forced "
+                    "to the US, and EU sources may only reach EU PoPs (gdpr).",
+                )
+            )
             policy = workdir / "routing.yaml"
             policy.write_text(example_policy(), encoding="utf-8")
             console.print(Text(f"Policy: {policy}", style="dim"))
             codes = [
-                _run("1. Where does each source region go, and why? (offline)",
-                     "routes", "-f", str(policy)),
+                _run(
+                    "1. Where does each source region go, and why? (offline)",
+                    "routes",
+                    "-f",
+                    str(policy),
+                ),
                 _run("2. What would change in Route 53?", "plan", "-f", str(policy)),
-                _run("3. Apply it: one atomic change batch, then wait for INSYNC",
-                     "apply", "-f", str(policy), "--yes"),
-                _run("4. Plan again: nothing left to do (exit code 0 with --detailed-exitcode)",
-                     "plan", "-f", str(policy), "--detailed-exitcode"),
+                _run(
+                    "3. Apply it: one atomic change batch, then wait for INSYNC",
+                    "apply",
+                    "-f",
+                    str(policy),
+                    "--yes",
+                ),
+                _run(
+                    "4. Plan again: nothing left to do (exit code 0 with --detailed-exitcode)",
+                    "plan",
+                    "-f",
+                    str(policy),
+                    "--detailed-exitcode",
+                ),
             ]
             grown = workdir / "routing-tokyo.yaml"
             grown.write_text(_with_new_pop(example_policy()), encoding="utf-8")
             console.print()
-            console.print(Text(
-                f"A new PoP opens in Tokyo: {grown} adds ap-northeast-1 to the pops. Only the "
-                "source regions that now have a nearer PoP move; every other record stays, "
-                "and the move is one atomic batch, so the name never stops answering.",
-            ))
-            codes.append(_run("5. Plan the new PoP", "plan", "-f", str(grown),
-                              "--detailed-exitcode"))
+            console.print(
+                Text(
+                    f"A new PoP opens in Tokyo: {grown} adds ap-northeast-1 to the pops. Only the "
+                    "source regions that now have a nearer PoP move; every other record stays, "
+                    "and the move is one atomic batch, so the name never stops answering.",
+                )
+            )
+            codes.append(
+                _run("5. Plan the new PoP", "plan", "-f", str(grown), "--detailed-exitcode")
+            )
             codes.append(_run("6. Apply it", "apply", "-f", str(grown), "--yes"))
             codes.append(_run("7. And the routes now", "routes", "-f", str(grown)))
             console.print()
-            console.print(Text(
-                "Disaster recovery: Dublin is down. Failing its traffic over to the US would "
-                "break the gdpr fence, so geoproxy refuses before writing anything; Tokyo can "
-                "take Singapore's traffic, and the failover is recorded in Route 53 itself."))
-            codes.append(_run("8. A failover that breaks compliance is refused", "failover",
-                              "-f", str(grown), "--from", "eu-west-1", "--to", "us-east-1",
-                              "--yes"))
-            codes.append(_run("9. Fail Singapore over to Tokyo", "failover", "-f", str(grown),
-                              "--from", "ap-southeast-1", "--to", "ap-northeast-1", "--yes",
-                              "--reason", "demo: Singapore maintenance"))
-            codes.append(_run("10. Plan still sees no changes: the failover is state, not "
-                              "drift", "plan", "-f", str(grown), "--detailed-exitcode"))
-            codes.append(_run("11. Fail back", "failback", "-f", str(grown), "ap-southeast-1",
-                              "--yes"))
+            console.print(
+                Text(
+                    "Disaster recovery: Dublin is down. Failing its traffic over to the US would "
+                    "break the gdpr fence, so geoproxy refuses before writing anything; Tokyo can "
+                    "take Singapore's traffic, and the failover is recorded in Route 53 itself."
+                )
+            )
+            codes.append(
+                _run(
+                    "8. A failover that breaks compliance is refused",
+                    "failover",
+                    "-f",
+                    str(grown),
+                    "--from",
+                    "eu-west-1",
+                    "--to",
+                    "us-east-1",
+                    "--yes",
+                )
+            )
+            codes.append(
+                _run(
+                    "9. Fail Singapore over to Tokyo",
+                    "failover",
+                    "-f",
+                    str(grown),
+                    "--from",
+                    "ap-southeast-1",
+                    "--to",
+                    "ap-northeast-1",
+                    "--yes",
+                    "--reason",
+                    "demo: Singapore maintenance",
+                )
+            )
+            codes.append(
+                _run(
+                    "10. Plan still sees no changes: the failover is state, not drift",
+                    "plan",
+                    "-f",
+                    str(grown),
+                    "--detailed-exitcode",
+                )
+            )
+            codes.append(
+                _run("11. Fail back", "failback", "-f", str(grown), "ap-southeast-1", "--yes")
+            )
         finally:
             server.stop()
     expected = [0, 0, 0, 0, 2, 0, 0, 1, 0, 0, 0]
     if codes != expected:
-        raise GeoproxyError(f"the demo did not go as expected (exit codes {codes}, "
-                            f"expected {expected})")
+        raise GeoproxyError(
+            f"the demo did not go as expected (exit codes {codes}, expected {expected})"
+        )
     console.print()
     console.print(Text("Demo complete. Try `geoproxy --help` next.", style="bold green"))
     return 0

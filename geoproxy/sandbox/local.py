@@ -45,7 +45,8 @@ COUNTRY_HEADER_POLICY = "33f36d7e-f396-46d9-90e0-52428a34d9dc"
 
 def _zone(server: StrictMotoServer, seed: ZoneSeed) -> str:
     created: str = server.client("route53").create_hosted_zone(
-        Name=seed.name, CallerReference=f"sandbox-{seed.name}")["HostedZone"]["Id"]
+        Name=seed.name, CallerReference=f"sandbox-{seed.name}"
+    )["HostedZone"]["Id"]
     zone_id = created.split("/")[-1]
     if seed.zone_id and seed.zone_id != zone_id:
         backend = route53_backends[DEFAULT_ACCOUNT_ID]["global"]
@@ -57,16 +58,27 @@ def _zone(server: StrictMotoServer, seed: ZoneSeed) -> str:
 
 
 def _distribution(server: StrictMotoServer, seed: DistributionSeed) -> str:
-    origin = {"Id": "existing", "DomainName": "origin.sandbox.invalid",
-              "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
-                                     "OriginProtocolPolicy": "https-only"}}
+    origin = {
+        "Id": "existing",
+        "DomainName": "origin.sandbox.invalid",
+        "CustomOriginConfig": {
+            "HTTPPort": 80,
+            "HTTPSPort": 443,
+            "OriginProtocolPolicy": "https-only",
+        },
+    }
     config: dict[str, object] = {
-        "CallerReference": f"sandbox-{seed.distribution_id}", "Comment": "geoproxy sandbox",
-        "Enabled": True, "Aliases": {"Quantity": 0},
+        "CallerReference": f"sandbox-{seed.distribution_id}",
+        "Comment": "geoproxy sandbox",
+        "Enabled": True,
+        "Aliases": {"Quantity": 0},
         "Origins": {"Quantity": 1, "Items": [origin]},
-        "DefaultCacheBehavior": {"TargetOriginId": "existing",
-                                 "ViewerProtocolPolicy": "redirect-to-https",
-                                 "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}}
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "existing",
+            "ViewerProtocolPolicy": "redirect-to-https",
+            "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+        },
+    }
     if seed.country_header:
         behaviour = config["DefaultCacheBehavior"]
         assert isinstance(behaviour, dict)
@@ -74,7 +86,9 @@ def _distribution(server: StrictMotoServer, seed: DistributionSeed) -> str:
     if seed.aliases:
         config["ViewerCertificate"] = {
             "ACMCertificateArn": server.issue_certificate(*seed.aliases),
-            "SSLSupportMethod": "sni-only", "MinimumProtocolVersion": "TLSv1.2_2021"}
+            "SSLSupportMethod": "sni-only",
+            "MinimumProtocolVersion": "TLSv1.2_2021",
+        }
     created = server.client("cloudfront").create_distribution(DistributionConfig=config)
     distribution_id = str(created["Distribution"]["Id"])
     backend = cloudfront_backends[DEFAULT_ACCOUNT_ID]["global"]
@@ -85,16 +99,26 @@ def _distribution(server: StrictMotoServer, seed: DistributionSeed) -> str:
     return seed.distribution_id
 
 
-def run(zones: list[ZoneSeed], distributions: list[DistributionSeed], port: int,
-        say: Callable[[str], None], stop: threading.Event | None = None) -> None:
+def run(
+    zones: list[ZoneSeed],
+    distributions: list[DistributionSeed],
+    port: int,
+    say: Callable[[str], None],
+    stop: threading.Event | None = None,
+) -> None:
     """Serve until Ctrl-C (or `stop`), after saying how to point geoproxy at it."""
     with StrictMotoServer(pending_polls=1, port=port) as server:
         for zone in zones:
             say(f"hosted zone {zone.name}: {_zone(server, zone)}")
         for distribution in distributions:
-            say(f"CloudFront distribution {_distribution(server, distribution)}"
-                + (f" with a certificate for {', '.join(distribution.aliases)}"
-                   if distribution.aliases else ""))
+            say(
+                f"CloudFront distribution {_distribution(server, distribution)}"
+                + (
+                    f" with a certificate for {', '.join(distribution.aliases)}"
+                    if distribution.aliases
+                    else ""
+                )
+            )
         say("Paste into another shell (fake credentials; it answers on 127.0.0.1 only):")
         say(f"export AWS_ENDPOINT_URL={server.endpoint_url}")
         for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
@@ -103,8 +127,10 @@ def run(zones: list[ZoneSeed], distributions: list[DistributionSeed], port: int,
         say("The sandbox keeps its state until Ctrl-C.")
         stopping = stop or threading.Event()
         # Ctrl-C (or a TERM) sets the event instead of raising inside the server's locks.
-        handlers = {sig: signal.signal(sig, lambda *_: stopping.set())
-                    for sig in (signal.SIGINT, signal.SIGTERM)}
+        handlers = {
+            sig: signal.signal(sig, lambda *_: stopping.set())
+            for sig in (signal.SIGINT, signal.SIGTERM)
+        }
         try:
             while not stopping.wait(0.5):
                 pass

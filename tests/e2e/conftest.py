@@ -50,16 +50,24 @@ def run_cli(aws: Any, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) 
     """
     check = IamCheck(aws, tmp_path)
 
-    def run(*args: str, env: dict[str, str] | None = None,
-            input_text: str | None = None) -> subprocess.CompletedProcess[str]:
-        environment = {key: value for key, value in os.environ.items()
-                       if not key.startswith("AWS_")}
+    def run(
+        *args: str, env: dict[str, str] | None = None, input_text: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        environment = {
+            key: value for key, value in os.environ.items() if not key.startswith("AWS_")
+        }
         environment.update(aws.env())
         # Fast polls and backoff against the local server; a short retry deadline so a test
         # that never stops failing ends in seconds (tests of the deadline set their own).
-        environment.update({"GEOPROXY_POLL_INTERVAL": "0.01", "NO_COLOR": "1",
-                            "COLUMNS": "200", "GEOPROXY_RETRY_BASE_DELAY": "0.01",
-                            "GEOPROXY_RETRY_DEADLINE": "5"})
+        environment.update(
+            {
+                "GEOPROXY_POLL_INTERVAL": "0.01",
+                "NO_COLOR": "1",
+                "COLUMNS": "200",
+                "GEOPROXY_RETRY_BASE_DELAY": "0.01",
+                "GEOPROXY_RETRY_DEADLINE": "5",
+            }
+        )
         # One-time notes are said once per policy (cli/notes.py): a cache of its own for
         # every run keeps them said, unless a test of that cache passes its own.
         # (Outside tmp_path, the run's directory, which tests list.)
@@ -68,8 +76,13 @@ def run_cli(aws: Any, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) 
         run_ = check.before(args)
         result = subprocess.run(
             [sys.executable, "-m", "geoproxy", *args],
-            cwd=tmp_path, env=environment, text=True, capture_output=True, timeout=120,
-            input=input_text, stdin=None if input_text is not None else subprocess.DEVNULL,
+            cwd=tmp_path,
+            env=environment,
+            text=True,
+            capture_output=True,
+            timeout=120,
+            input=input_text,
+            stdin=None if input_text is not None else subprocess.DEVNULL,
         )
         check.after(run_)
         return result
@@ -104,13 +117,15 @@ def _load(text: str, path: Path) -> None:
 
 
 @functools.cache
-def _iam_document(text: str, zone_ids: tuple[tuple[str, str], ...], read_only: bool,
-                  prune: bool) -> dict[str, Any] | None:
+def _iam_document(
+    text: str, zone_ids: tuple[tuple[str, str], ...], read_only: bool, prune: bool
+) -> dict[str, Any] | None:
     policy = _POLICIES[text]
     if policy is None:
         return None
-    return iam_policy(policy, zone_ids=dict(zone_ids), account_id=IAM_ACCOUNT,
-                      read_only=read_only, prune=prune).document
+    return iam_policy(
+        policy, zone_ids=dict(zone_ids), account_id=IAM_ACCOUNT, read_only=read_only, prune=prune
+    ).document
 
 
 def emulator_zone_ids() -> dict[str, str]:
@@ -159,8 +174,9 @@ class IamCheck:
         command, params = _parse(args)
         if command not in IAM_CHECKED:
             return None
-        saved = command == "apply" and bool(params.get("plan_argument")
-                                            or params.get("plan_option"))
+        saved = command == "apply" and bool(
+            params.get("plan_argument") or params.get("plan_option")
+        )
         prune = bool(params.get("prune"))
         if command == "plan" and prune:
             self.pruned_plan = True
@@ -187,13 +203,19 @@ class IamCheck:
             return
         calls = self.aws.calls
         # A log reset during the run (none of ours) leaves only the run's own requests.
-        mine = [c for c in (calls[run.start:] if len(calls) >= run.start else calls)
-                if GEOPROXY_AGENT in c.user_agent]
+        mine = [
+            c
+            for c in (calls[run.start :] if len(calls) >= run.start else calls)
+            if GEOPROXY_AGENT in c.user_agent
+        ]
         if not mine:
             return
         zone_ids = tuple(sorted(emulator_zone_ids().items()))
-        documents = [d for text in run.texts
-                     if (d := _iam_document(text, zone_ids, run.read_only, run.prune))]
+        documents = [
+            d
+            for text in run.texts
+            if (d := _iam_document(text, zone_ids, run.read_only, run.prune))
+        ]
         if not documents:
             return  # no policy in play loads: a test of bad input
         refused = [line for call in mine for line in _refused(call, documents)]
@@ -204,7 +226,9 @@ class IamCheck:
                 f"`geoproxy iam-policy{flags}` ({'read-only' if run.read_only else 'full'}"
                 f"{', prune' if run.prune else ''}; {len(documents)} policy version(s) in "
                 "play) does not allow; geoproxy/core/iam.py must grant them:\n  "
-                + "\n  ".join(refused), pytrace=False)
+                + "\n  ".join(refused),
+                pytrace=False,
+            )
 
 
 def _refused(call: Call, documents: list[dict[str, Any]]) -> list[str]:
@@ -236,36 +260,58 @@ def _parse(args: Sequence[str]) -> tuple[str | None, dict[str, Any]]:
 @pytest.fixture
 def zone(aws: Any) -> str:
     """A public hosted zone example.com in the emulator; returns its id."""
-    created = aws.client("route53").create_hosted_zone(Name="example.com",
-                                                       CallerReference="tests")
+    created = aws.client("route53").create_hosted_zone(Name="example.com", CallerReference="tests")
     return str(created["HostedZone"]["Id"].split("/")[-1])
 
 
 def start_cli(aws: Any, directory: Path, *args: str) -> subprocess.Popen[str]:
     """The CLI in the background (as run_cli runs it), for a test that acts meanwhile."""
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith("AWS_")}
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     environment.update(aws.env())
-    environment.update({"GEOPROXY_POLL_INTERVAL": "0.01", "NO_COLOR": "1",
-                        "GEOPROXY_RETRY_BASE_DELAY": "0.01", "GEOPROXY_RETRY_DEADLINE": "5"})
-    return subprocess.Popen([sys.executable, "-m", "geoproxy", *args], cwd=directory,
-                            env=environment, text=True, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    environment.update(
+        {
+            "GEOPROXY_POLL_INTERVAL": "0.01",
+            "NO_COLOR": "1",
+            "GEOPROXY_RETRY_BASE_DELAY": "0.01",
+            "GEOPROXY_RETRY_DEADLINE": "5",
+        }
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "geoproxy", *args],
+        cwd=directory,
+        env=environment,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
-def run_on_terminal(aws: Any, cwd: Path, answer: str, *args: str,
-                    wait_for: str | None = None, at_prompt: Callable[[], None] | None = None,
-                    seconds_at_prompt: float = 0.2, poll_interval: str = "0.01",
-                    ) -> tuple[int, str, str]:
+def run_on_terminal(
+    aws: Any,
+    cwd: Path,
+    answer: str,
+    *args: str,
+    wait_for: str | None = None,
+    at_prompt: Callable[[], None] | None = None,
+    seconds_at_prompt: float = 0.2,
+    poll_interval: str = "0.01",
+) -> tuple[int, str, str]:
     """Run the CLI with a pseudo-terminal as stdin and type `answer` at its prompt: once the
     request log shows `wait_for` (the plan is read) and `seconds_at_prompt` have passed,
     after `at_prompt()`. Returns (exit code, stdout, stderr)."""
     controller, terminal = pty.openpty()
     environment = aws.env()
     environment.update({"GEOPROXY_POLL_INTERVAL": poll_interval, "NO_COLOR": "1"})
-    process = subprocess.Popen([sys.executable, "-m", "geoproxy", *args], cwd=cwd,
-                               env=environment, stdin=terminal, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "geoproxy", *args],
+        cwd=cwd,
+        env=environment,
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     os.close(terminal)
     try:
         deadline = time.monotonic() + 30
@@ -283,8 +329,12 @@ def run_on_terminal(aws: Any, cwd: Path, answer: str, *args: str,
 
 def records_at(aws: Any, zone_id: str, name: str = ORIGIN) -> list[dict[str, Any]]:
     pages = aws.client("route53").get_paginator("list_resource_record_sets")
-    return [record for page in pages.paginate(HostedZoneId=zone_id)
-            for record in page["ResourceRecordSets"] if record["Name"] == name]
+    return [
+        record
+        for page in pages.paginate(HostedZoneId=zone_id)
+        for record in page["ResourceRecordSets"]
+        if record["Name"] == name
+    ]
 
 
 def latency_map(aws: Any, zone_id: str, record_type: str = "A") -> dict[str, tuple[str, str]]:
@@ -312,26 +362,49 @@ EU_WEST_1_SOURCES = {"eu-south-2", "eu-west-1", "eu-west-2"}  # by round trip: M
 
 
 def targets(aws: Any, zone: str, name: str = ORIGIN) -> dict[str, str]:
-    return {record["Region"]: record["AliasTarget"]["DNSName"].rstrip(".")
-            for record in records_at(aws, zone, name) if "Region" in record}
+    return {
+        record["Region"]: record["AliasTarget"]["DNSName"].rstrip(".")
+        for record in records_at(aws, zone, name)
+        if "Region" in record
+    }
 
 
 def state_values(aws: Any, zone: str) -> list[str]:
-    return [value["Value"] for record in records_at(aws, zone, STATE)
-            for value in record["ResourceRecords"]]
+    return [
+        value["Value"]
+        for record in records_at(aws, zone, STATE)
+        for value in record["ResourceRecords"]
+    ]
 
 
 @pytest.fixture
 def applied(aws: Any, zone: str, run_cli: RunCli, tmp_path: Path) -> dict[str, str]:
     """The DR policy applied, with records geoproxy does not own beside it."""
-    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [
-        {"Action": "CREATE", "ResourceRecordSet": {
-            "Name": ORIGIN, "Type": "TXT", "TTL": 300,
-            "ResourceRecords": [{"Value": '"site-verification=abc"'}]}},
-        {"Action": "CREATE", "ResourceRecordSet": {
-            "Name": "www.example.com", "Type": "A", "TTL": 60,
-            "ResourceRecords": [{"Value": "192.0.2.10"}]}},
-    ]})
+    aws.client("route53").change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": ORIGIN,
+                        "Type": "TXT",
+                        "TTL": 300,
+                        "ResourceRecords": [{"Value": '"site-verification=abc"'}],
+                    },
+                },
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": "www.example.com",
+                        "Type": "A",
+                        "TTL": 60,
+                        "ResourceRecords": [{"Value": "192.0.2.10"}],
+                    },
+                },
+            ]
+        },
+    )
     write_policy(tmp_path, DR_POLICY)
     result = run_cli("apply", "--yes")
     assert result.returncode == 0, result.stderr
@@ -360,24 +433,54 @@ def distribution(aws: Any) -> str:
     (shop.example.com, other.example.com, ...) can go on it."""
     certificate = aws.issue_certificate("*.example.com", "example.com")
     config = {
-        "CallerReference": "shop", "Comment": "shop storefront", "Enabled": True,
+        "CallerReference": "shop",
+        "Comment": "shop storefront",
+        "Enabled": True,
         "Aliases": {"Quantity": 0},
-        "ViewerCertificate": {"ACMCertificateArn": certificate, "SSLSupportMethod": "sni-only",
-                              "MinimumProtocolVersion": "TLSv1.2_2021"},
-        "Origins": {"Quantity": 2, "Items": [
-            {"Id": "legacy", "DomainName": "legacy.example.net",
-             "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
-                                    "OriginProtocolPolicy": "https-only"}},
-            {"Id": "assets", "DomainName": "assets.example.net",
-             "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
-                                    "OriginProtocolPolicy": "https-only"}},
-        ]},
-        "DefaultCacheBehavior": {"TargetOriginId": "legacy",
-                                 "ViewerProtocolPolicy": "redirect-to-https",
-                                 "CachePolicyId": CACHE_POLICY},
-        "CacheBehaviors": {"Quantity": 1, "Items": [{
-            "PathPattern": "/static/*", "TargetOriginId": "assets",
-            "ViewerProtocolPolicy": "https-only", "CachePolicyId": CACHE_POLICY}]},
+        "ViewerCertificate": {
+            "ACMCertificateArn": certificate,
+            "SSLSupportMethod": "sni-only",
+            "MinimumProtocolVersion": "TLSv1.2_2021",
+        },
+        "Origins": {
+            "Quantity": 2,
+            "Items": [
+                {
+                    "Id": "legacy",
+                    "DomainName": "legacy.example.net",
+                    "CustomOriginConfig": {
+                        "HTTPPort": 80,
+                        "HTTPSPort": 443,
+                        "OriginProtocolPolicy": "https-only",
+                    },
+                },
+                {
+                    "Id": "assets",
+                    "DomainName": "assets.example.net",
+                    "CustomOriginConfig": {
+                        "HTTPPort": 80,
+                        "HTTPSPort": 443,
+                        "OriginProtocolPolicy": "https-only",
+                    },
+                },
+            ],
+        },
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "legacy",
+            "ViewerProtocolPolicy": "redirect-to-https",
+            "CachePolicyId": CACHE_POLICY,
+        },
+        "CacheBehaviors": {
+            "Quantity": 1,
+            "Items": [
+                {
+                    "PathPattern": "/static/*",
+                    "TargetOriginId": "assets",
+                    "ViewerProtocolPolicy": "https-only",
+                    "CachePolicyId": CACHE_POLICY,
+                }
+            ],
+        },
     }
     created = aws.client("cloudfront").create_distribution(DistributionConfig=config)
     return str(created["Distribution"]["Id"])
@@ -385,15 +488,17 @@ def distribution(aws: Any) -> str:
 
 def config_of(aws: Any, distribution_id: str) -> dict[str, Any]:
     return aws.client("cloudfront").get_distribution_config(Id=distribution_id)[
-        "DistributionConfig"]
+        "DistributionConfig"
+    ]
 
 
 def edit_distribution(aws: Any, distribution_id: str, **changes: Any) -> None:
     client = aws.client("cloudfront")
     response = client.get_distribution_config(Id=distribution_id)
     config = {**response["DistributionConfig"], **changes}
-    client.update_distribution(Id=distribution_id, IfMatch=response["ETag"],
-                               DistributionConfig=config)
+    client.update_distribution(
+        Id=distribution_id, IfMatch=response["ETag"], DistributionConfig=config
+    )
 
 
 # --- auto_failover: every PoP with a partner, and one with a health check -----------------
@@ -404,12 +509,23 @@ TARGETS = {
     "eu-central-1": "shop-euc1-1.eu-central-1.elb.amazonaws.com",
     "ap-southeast-1": "shop-apse1-789.ap-southeast-1.elb.amazonaws.com",
 }
-PARTNERS = {"us-east-1": "eu-west-1", "eu-west-1": "eu-central-1",
-            "eu-central-1": "eu-west-1", "ap-southeast-1": "us-east-1"}
-POPS = "".join(f"      {pop}: {{target: {target}, failover_to: {PARTNERS[pop]}}}\n"
-               for pop, target in TARGETS.items())
-AUTO_POLICY = (EXAMPLE_POLICY.split("    pops:\n")[0] + "    auto_failover: true\n    pops:\n"
-               + POPS + "    force:\n" + EXAMPLE_POLICY.split("    force:\n")[1])
+PARTNERS = {
+    "us-east-1": "eu-west-1",
+    "eu-west-1": "eu-central-1",
+    "eu-central-1": "eu-west-1",
+    "ap-southeast-1": "us-east-1",
+}
+POPS = "".join(
+    f"      {pop}: {{target: {target}, failover_to: {PARTNERS[pop]}}}\n"
+    for pop, target in TARGETS.items()
+)
+AUTO_POLICY = (
+    EXAMPLE_POLICY.split("    pops:\n")[0]
+    + "    auto_failover: true\n    pops:\n"
+    + POPS
+    + "    force:\n"
+    + EXAMPLE_POLICY.split("    force:\n")[1]
+)
 CHECKED_POLICY = AUTO_POLICY.replace(
     f"      eu-west-1: {{target: {TARGETS['eu-west-1']}, failover_to: eu-central-1}}\n",
     "      eu-west-1:\n"
@@ -422,6 +538,9 @@ CHECKED_POLICY = AUTO_POLICY.replace(
 # --- two applications in one zone: the example's shop, and api beside it -----------------
 
 API = "origin.api.example.com."
-API_APP = EXAMPLE_POLICY.split("applications:\n", 1)[1].replace(
-    "name: shop", "name: api").replace("origin.shop.", "origin.api.")
+API_APP = (
+    EXAMPLE_POLICY.split("applications:\n", 1)[1]
+    .replace("name: shop", "name: api")
+    .replace("origin.shop.", "origin.api.")
+)
 TWO_APPS = EXAMPLE_POLICY + API_APP

@@ -32,17 +32,45 @@ def expected_example_map() -> dict[str, tuple[str, str]]:
     every commercial latency region, nearest of three PoPs by round trip (so Cape Town
     reaches Ireland, 158 ms, not Singapore, 316 ms, though Singapore is nearer on the
     map), me-south-1 forced to the US."""
-    alb = {"us-east-1": (USE1, "Z35SXDOTRQ7X7K"), "eu-west-1": (EUW1, "Z32O12XQLNTSW2"),
-           "ap-southeast-1": (APSE1, "Z1LMS91P8CMLE5")}
-    americas = {"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1",
-                "mx-central-1", "sa-east-1", "me-south-1"}
-    europe = {"eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2", "eu-north-1",
-              "eu-south-1", "eu-south-2", "il-central-1", "af-south-1"}
-    sources = [r for r in Catalog.load().latency_regions
-               if not r.startswith(("cn-", "us-gov-", "eusc-"))]
+    alb = {
+        "us-east-1": (USE1, "Z35SXDOTRQ7X7K"),
+        "eu-west-1": (EUW1, "Z32O12XQLNTSW2"),
+        "ap-southeast-1": (APSE1, "Z1LMS91P8CMLE5"),
+    }
+    americas = {
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+        "ca-central-1",
+        "ca-west-1",
+        "mx-central-1",
+        "sa-east-1",
+        "me-south-1",
+    }
+    europe = {
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "eu-central-1",
+        "eu-central-2",
+        "eu-north-1",
+        "eu-south-1",
+        "eu-south-2",
+        "il-central-1",
+        "af-south-1",
+    }
+    sources = [
+        r for r in Catalog.load().latency_regions if not r.startswith(("cn-", "us-gov-", "eusc-"))
+    ]
     return {
-        source: alb["us-east-1" if source in americas
-                    else "eu-west-1" if source in europe else "ap-southeast-1"]
+        source: alb[
+            "us-east-1"
+            if source in americas
+            else "eu-west-1"
+            if source in europe
+            else "ap-southeast-1"
+        ]
         for source in sources
     }
 
@@ -52,14 +80,31 @@ def test_apply_creates_exactly_the_expected_records_in_one_call(
 ) -> None:
     route53 = aws.client("route53")
     # Records geoproxy does not own: same zone, and at the same name with another type.
-    route53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [
-        {"Action": "CREATE", "ResourceRecordSet": {
-            "Name": "www.example.com", "Type": "A", "TTL": 60,
-            "ResourceRecords": [{"Value": "192.0.2.10"}]}},
-        {"Action": "CREATE", "ResourceRecordSet": {
-            "Name": ORIGIN, "Type": "TXT", "TTL": 300,
-            "ResourceRecords": [{"Value": '"owned-by-someone-else"'}]}},
-    ]})
+    route53.change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": "www.example.com",
+                        "Type": "A",
+                        "TTL": 60,
+                        "ResourceRecords": [{"Value": "192.0.2.10"}],
+                    },
+                },
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": ORIGIN,
+                        "Type": "TXT",
+                        "TTL": 300,
+                        "ResourceRecords": [{"Value": '"owned-by-someone-else"'}],
+                    },
+                },
+            ]
+        },
+    )
     foreign_before = [r for r in records_at(aws, zone) if r["Type"] == "TXT"]
     write_policy(tmp_path)
     aws.reset_log()
@@ -74,8 +119,12 @@ def test_apply_creates_exactly_the_expected_records_in_one_call(
     assert aws.count("GetChange") == 2
     assert "INSYNC" in result.stdout
     assert [r for r in records_at(aws, zone) if r["Type"] == "TXT"] == foreign_before
-    www = [r for page in route53.get_paginator("list_resource_record_sets").paginate(
-        HostedZoneId=zone) for r in page["ResourceRecordSets"] if r["Name"] == "www.example.com."]
+    www = [
+        r
+        for page in route53.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone)
+        for r in page["ResourceRecordSets"]
+        if r["Name"] == "www.example.com."
+    ]
     assert www[0]["ResourceRecords"] == [{"Value": "192.0.2.10"}]
 
     aws.reset_log()
@@ -113,10 +162,18 @@ def test_adding_a_pop_moves_only_the_regions_that_move_in_one_batch(
     planned = run_cli("plan", "--detailed-exitcode", "--output", "json")
     assert planned.returncode == 2
     document = json.loads(planned.stdout)
-    assert document["summary"] == {"create": 0, "update": 4, "delete": 0, "unchanged": 30,
-                                   "conflicts": 0, "health_checks_to_create": 0,
-                                   "health_checks_to_delete": 0, "distribution_fields": 0,
-                                   "functions": 0, "orphans": 0}
+    assert document["summary"] == {
+        "create": 0,
+        "update": 4,
+        "delete": 0,
+        "unchanged": 30,
+        "conflicts": 0,
+        "health_checks_to_create": 0,
+        "health_checks_to_delete": 0,
+        "distribution_fields": 0,
+        "functions": 0,
+        "orphans": 0,
+    }
 
     aws.reset_log()
     applied = run_cli("apply", "--yes")
@@ -133,35 +190,48 @@ def test_adding_a_pop_moves_only_the_regions_that_move_in_one_batch(
 def test_region_leaving_the_policy_is_deleted_but_foreign_latency_records_stay(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
-    policy = EXAMPLE_POLICY.replace("source_regions: all",
-                                    "source_regions: [us-east-1, eu-west-1, sa-east-1]")
+    policy = EXAMPLE_POLICY.replace(
+        "source_regions: all", "source_regions: [us-east-1, eu-west-1, sa-east-1]"
+    )
     write_policy(tmp_path, policy)
     assert run_cli("apply", "--yes").returncode == 0
     # Someone else's latency record for a region geoproxy does not manage here.
-    foreign = {"Name": ORIGIN, "Type": "A", "SetIdentifier": "manual-tokyo",
-               "Region": "ap-northeast-1",
-               "AliasTarget": {"HostedZoneId": "Z14GRHDCWA56QT", "DNSName": APNE1,
-                               "EvaluateTargetHealth": False}}
+    foreign = {
+        "Name": ORIGIN,
+        "Type": "A",
+        "SetIdentifier": "manual-tokyo",
+        "Region": "ap-northeast-1",
+        "AliasTarget": {
+            "HostedZoneId": "Z14GRHDCWA56QT",
+            "DNSName": APNE1,
+            "EvaluateTargetHealth": False,
+        },
+    }
     aws.client("route53").change_resource_record_sets(
-        HostedZoneId=zone, ChangeBatch={"Changes": [{"Action": "CREATE",
-                                                     "ResourceRecordSet": foreign}]})
+        HostedZoneId=zone,
+        ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": foreign}]},
+    )
     write_policy(tmp_path, policy.replace(", sa-east-1", ""))
 
     result = run_cli("apply", "--yes")
 
     assert result.returncode == 0, result.stderr
     assert set(latency_map(aws, zone)) == {"us-east-1", "eu-west-1", "me-south-1"}
-    assert [r["SetIdentifier"] for r in records_at(aws, zone)
-            if not r["SetIdentifier"].startswith("geoproxy:")] == ["manual-tokyo"]
+    assert [
+        r["SetIdentifier"]
+        for r in records_at(aws, zone)
+        if not r["SetIdentifier"].startswith("geoproxy:")
+    ] == ["manual-tokyo"]
 
 
-def _simple_record(aws: Any, zone: str, record_type: str = "A",
-                   value: str = "192.0.2.1") -> dict[str, Any]:
-    record = {"Name": ORIGIN, "Type": record_type, "TTL": 60,
-              "ResourceRecords": [{"Value": value}]}
+def _simple_record(
+    aws: Any, zone: str, record_type: str = "A", value: str = "192.0.2.1"
+) -> dict[str, Any]:
+    record = {"Name": ORIGIN, "Type": record_type, "TTL": 60, "ResourceRecords": [{"Value": value}]}
     aws.client("route53").change_resource_record_sets(
-        HostedZoneId=zone, ChangeBatch={"Changes": [{"Action": "CREATE",
-                                                     "ResourceRecordSet": record}]})
+        HostedZoneId=zone,
+        ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": record}]},
+    )
     return record
 
 
@@ -205,11 +275,27 @@ def test_foreign_latency_record_for_a_wanted_region_and_cname_are_conflicts(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
     route53 = aws.client("route53")
-    route53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [
-        {"Action": "CREATE", "ResourceRecordSet": {
-            "Name": ORIGIN, "Type": "A", "SetIdentifier": "hand-made", "Region": "eu-west-1",
-            "AliasTarget": {"HostedZoneId": "Z32O12XQLNTSW2", "DNSName": EUW1,
-                            "EvaluateTargetHealth": False}}}]})
+    route53.change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": ORIGIN,
+                        "Type": "A",
+                        "SetIdentifier": "hand-made",
+                        "Region": "eu-west-1",
+                        "AliasTarget": {
+                            "HostedZoneId": "Z32O12XQLNTSW2",
+                            "DNSName": EUW1,
+                            "EvaluateTargetHealth": False,
+                        },
+                    },
+                }
+            ]
+        },
+    )
     write_policy(tmp_path)
 
     result = run_cli("plan", "--output", "json")
@@ -219,11 +305,23 @@ def test_foreign_latency_record_for_a_wanted_region_and_cname_are_conflicts(
     assert document["error"]["kind"] == "conflict"
     assert "set identifier 'hand-made', region eu-west-1" in document["error"]["message"]
 
-    route53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [
-        {"Action": "DELETE", "ResourceRecordSet": records_at(aws, zone)[0]},
-        {"Action": "CREATE", "ResourceRecordSet": {
-            "Name": ORIGIN, "Type": "CNAME", "TTL": 60,
-            "ResourceRecords": [{"Value": "elsewhere.example.net"}]}}]})
+    route53.change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={
+            "Changes": [
+                {"Action": "DELETE", "ResourceRecordSet": records_at(aws, zone)[0]},
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": ORIGIN,
+                        "Type": "CNAME",
+                        "TTL": 60,
+                        "ResourceRecords": [{"Value": "elsewhere.example.net"}],
+                    },
+                },
+            ]
+        },
+    )
     cname = run_cli("apply", "--yes")
     assert cname.returncode == 1
     assert "CNAME cannot share its name" in cname.stderr
@@ -274,8 +372,11 @@ def test_no_wait_skips_get_change(aws: Any, zone: str, run_cli: RunCli, tmp_path
 def test_two_applications_in_one_zone_share_the_zone_lookup(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
-    second_app = EXAMPLE_POLICY.split("applications:\n", 1)[1].replace(
-        "name: shop", "name: api").replace("origin.shop.", "origin.api.")
+    second_app = (
+        EXAMPLE_POLICY.split("applications:\n", 1)[1]
+        .replace("name: shop", "name: api")
+        .replace("origin.shop.", "origin.api.")
+    )
     write_policy(tmp_path, EXAMPLE_POLICY + second_app)
     aws.reset_log()
 

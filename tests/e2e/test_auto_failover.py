@@ -35,7 +35,9 @@ def pairs(aws: Any, zone: str) -> dict[str, dict[str, tuple[str, bool]]]:
         for record in records_at(aws, zone, pair_name(pop)):
             alias = record["AliasTarget"]
             found.setdefault(pop, {})[record["Failover"]] = (
-                alias["DNSName"].rstrip("."), alias["EvaluateTargetHealth"])
+                alias["DNSName"].rstrip("."),
+                alias["EvaluateTargetHealth"],
+            )
     return found
 
 
@@ -60,7 +62,10 @@ def test_apply_builds_pairs_and_latency_aliases_in_one_batch(
     records = latency(aws, zone)
     assert len(records) == 34
     assert records["eu-west-2"]["AliasTarget"] == {
-        "HostedZoneId": zone, "DNSName": pair_name("eu-west-1"), "EvaluateTargetHealth": False}
+        "HostedZoneId": zone,
+        "DNSName": pair_name("eu-west-1"),
+        "EvaluateTargetHealth": False,
+    }
     assert records["me-south-1"]["AliasTarget"]["DNSName"] == pair_name("us-east-1")
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
     status = json.loads(run_cli("status", "--output", "json").stdout)["applications"][0]
@@ -80,16 +85,21 @@ def test_manual_failover_rewrites_only_the_pair(
 
     assert result.returncode == 0, result.stderr
     assert latency(aws, zone) == latency_before
-    changed = {c["name"] for app in json.loads(result.stdout)["plan"]["applications"]
-               for c in app["changes"]}
+    changed = {
+        c["name"]
+        for app in json.loads(result.stdout)["plan"]["applications"]
+        for c in app["changes"]
+    }
     # The failed PoP's pair, and the pairs whose partner it was: a PoP declared down is no
     # one's SECONDARY any more (they answer with their own PoP instead).
-    assert changed == {pair_name(pop).rstrip(".")
-                       for pop in ("eu-west-1", "eu-central-1", "us-east-1")} | {
-                           "_geoproxy." + ORIGIN.rstrip(".")}
+    assert changed == {
+        pair_name(pop).rstrip(".") for pop in ("eu-west-1", "eu-central-1", "us-east-1")
+    } | {"_geoproxy." + ORIGIN.rstrip(".")}
     now = pairs(aws, zone)
-    assert now["eu-west-1"] == {"PRIMARY": (TARGETS["eu-central-1"], True),
-                                "SECONDARY": (TARGETS["eu-central-1"], False)}
+    assert now["eu-west-1"] == {
+        "PRIMARY": (TARGETS["eu-central-1"], True),
+        "SECONDARY": (TARGETS["eu-central-1"], False),
+    }
     for pop in ("eu-central-1", "us-east-1"):
         assert now[pop] == {"PRIMARY": (TARGETS[pop], True), "SECONDARY": (TARGETS[pop], False)}
     assert now["ap-southeast-1"]["SECONDARY"] == (TARGETS["us-east-1"], False)
@@ -97,8 +107,10 @@ def test_manual_failover_rewrites_only_the_pair(
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
     status = json.loads(run_cli("status", "--output", "json").stdout)["applications"][0]
     rows = {row["source_region"]: row for row in status["regions"]}
-    assert (rows["eu-west-2"]["state"], rows["eu-west-2"]["live_pop"]) == ("failover",
-                                                                          "eu-central-1")
+    assert (rows["eu-west-2"]["state"], rows["eu-west-2"]["live_pop"]) == (
+        "failover",
+        "eu-central-1",
+    )
 
     assert run_cli("failback", "eu-west-1", "--yes").returncode == 0
     assert pairs(aws, zone) == {
@@ -129,14 +141,20 @@ def test_switching_auto_failover_on_and_off_never_leaves_a_dangling_alias(
 def test_partner_that_breaks_compliance_is_invalid(
     aws: Any, run_cli: RunCli, tmp_path: Path
 ) -> None:
-    write_policy(tmp_path, AUTO_POLICY.replace(
-        f"{TARGETS['eu-west-1']}, failover_to: eu-central-1",
-        f"{TARGETS['eu-west-1']}, failover_to: us-east-1"))
+    write_policy(
+        tmp_path,
+        AUTO_POLICY.replace(
+            f"{TARGETS['eu-west-1']}, failover_to: eu-central-1",
+            f"{TARGETS['eu-west-1']}, failover_to: us-east-1",
+        ),
+    )
     result = run_cli("validate")
     assert result.returncode == 1
     assert "applications[0].pops.eu-west-1.failover_to" in result.stderr
-    assert ("compliance rule 'gdpr': source eu-west-1 reaches PoP eu-west-1, whose "
-            "failover partner us-east-1 the rule does not allow") in result.stderr
+    assert (
+        "compliance rule 'gdpr': source eu-west-1 reaches PoP eu-west-1, whose "
+        "failover partner us-east-1 the rule does not allow"
+    ) in result.stderr
     assert aws.count() == 0
 
 
@@ -144,10 +162,10 @@ def test_every_pop_needs_a_partner(aws: Any, run_cli: RunCli, tmp_path: Path) ->
     write_policy(tmp_path, AUTO_POLICY.replace(", failover_to: us-east-1}", "}"))
     result = run_cli("validate")
     assert result.returncode == 1
-    assert ("applications[0].pops.ap-southeast-1: auto_failover needs a `failover_to` partner "
-            "for every PoP") in result.stderr
-
-
+    assert (
+        "applications[0].pops.ap-southeast-1: auto_failover needs a `failover_to` partner "
+        "for every PoP"
+    ) in result.stderr
 
 
 def health_checks(aws: Any) -> list[dict[str, Any]]:
@@ -171,10 +189,15 @@ def test_health_check_is_created_once_tagged_and_used_by_the_primary(
     checks = health_checks(aws)
     assert len(checks) == 1
     config = checks[0]["HealthCheckConfig"]
-    assert (config["Type"], config["FullyQualifiedDomainName"], config["Port"],
-            config["ResourcePath"]) == ("HTTPS", TARGETS["eu-west-1"], 443, "/healthz")
+    assert (
+        config["Type"],
+        config["FullyQualifiedDomainName"],
+        config["Port"],
+        config["ResourcePath"],
+    ) == ("HTTPS", TARGETS["eu-west-1"], 443, "/healthz")
     tags = aws.client("route53").list_tags_for_resource(
-        ResourceType="healthcheck", ResourceId=checks[0]["Id"])["ResourceTagSet"]["Tags"]
+        ResourceType="healthcheck", ResourceId=checks[0]["Id"]
+    )["ResourceTagSet"]["Tags"]
     assert {"Key": "geoproxy:pop", "Value": "eu-west-1"} in tags
     assert primary_check(aws, zone, "eu-west-1") == checks[0]["Id"]
     assert primary_check(aws, zone, "us-east-1") is None
@@ -183,8 +206,12 @@ def test_health_check_is_created_once_tagged_and_used_by_the_primary(
     aws.reset_log()
     noop = run_cli("plan", "--detailed-exitcode")
     assert noop.returncode == 0, noop.stdout
-    assert aws.operations() == ["ListHostedZonesByName", "ListResourceRecordSets",
-                                "ListHealthChecks", "ListTagsForResources"]  # budget: 4
+    assert aws.operations() == [
+        "ListHostedZonesByName",
+        "ListResourceRecordSets",
+        "ListHealthChecks",
+        "ListTagsForResources",
+    ]  # budget: 4
 
 
 def test_changed_settings_make_a_new_check_before_the_old_one_goes(
@@ -235,8 +262,10 @@ def test_health_check_needs_auto_failover(aws: Any, run_cli: RunCli, tmp_path: P
     write_policy(tmp_path, CHECKED_POLICY.replace("    auto_failover: true\n", ""))
     result = run_cli("validate")
     assert result.returncode == 1
-    assert "applications[0].pops.eu-west-1.health_check: health_check is used by " \
-           "auto_failover's failover pairs" in result.stderr
+    assert (
+        "applications[0].pops.eu-west-1.health_check: health_check is used by "
+        "auto_failover's failover pairs" in result.stderr
+    )
 
 
 def test_status_reports_a_pair_changed_outside_geoproxy(
@@ -244,14 +273,26 @@ def test_status_reports_a_pair_changed_outside_geoproxy(
 ) -> None:
     write_policy(tmp_path, AUTO_POLICY)
     assert run_cli("apply", "--yes").returncode == 0
-    primary = next(r for r in records_at(aws, zone, pair_name("eu-west-1"))
-                   if r["Failover"] == "PRIMARY")
-    edited = {**primary, "AliasTarget": {**primary["AliasTarget"],
-                                         "DNSName": TARGETS["us-east-1"] + ".",
-                                         "HostedZoneId": "Z35SXDOTRQ7X7K"}}
-    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
-        "Changes": [{"Action": "DELETE", "ResourceRecordSet": primary},
-                    {"Action": "CREATE", "ResourceRecordSet": edited}]})
+    primary = next(
+        r for r in records_at(aws, zone, pair_name("eu-west-1")) if r["Failover"] == "PRIMARY"
+    )
+    edited = {
+        **primary,
+        "AliasTarget": {
+            **primary["AliasTarget"],
+            "DNSName": TARGETS["us-east-1"] + ".",
+            "HostedZoneId": "Z35SXDOTRQ7X7K",
+        },
+    }
+    aws.client("route53").change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={
+            "Changes": [
+                {"Action": "DELETE", "ResourceRecordSet": primary},
+                {"Action": "CREATE", "ResourceRecordSet": edited},
+            ]
+        },
+    )
 
     status = json.loads(run_cli("status", "--output", "json").stdout)["applications"][0]
 
@@ -264,11 +305,15 @@ def test_status_reports_a_pair_changed_outside_geoproxy(
     assert run_cli("plan", "--detailed-exitcode").returncode == 2  # and apply would mend it
 
 
-@pytest.mark.parametrize("detour", [
-    AUTO_POLICY,  # the health check removed, then added back
-    CHECKED_POLICY.replace("path: /healthz", "path: /status"),  # a setting changed and back
-    PLAIN_POLICY,  # auto_failover turned off and on
-], ids=["check-off-and-on", "setting-and-back", "auto-failover-off-and-on"])
+@pytest.mark.parametrize(
+    "detour",
+    [
+        AUTO_POLICY,  # the health check removed, then added back
+        CHECKED_POLICY.replace("path: /healthz", "path: /status"),  # a setting changed and back
+        PLAIN_POLICY,  # auto_failover turned off and on
+    ],
+    ids=["check-off-and-on", "setting-and-back", "auto-failover-off-and-on"],
+)
 def test_a_health_check_can_be_deleted_and_made_again(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path, detour: str
 ) -> None:

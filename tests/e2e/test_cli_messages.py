@@ -23,13 +23,17 @@ def test_region_and_application_typos_get_a_did_you_mean(
     aws.reset_log()
     region = run_cli("failover", "--from", "eu-wst-1", "--yes")
     assert region.returncode == 1
-    assert ("--from 'eu-wst-1' is not a Route 53 latency region (did you mean 'eu-west-1'?)"
-            in region.stderr)
+    assert (
+        "--from 'eu-wst-1' is not a Route 53 latency region (did you mean 'eu-west-1'?)"
+        in region.stderr
+    )
     app = run_cli("failover", "--from", "eu-west-1", "--app", "shopp", "--yes")
     assert "no application named 'shopp' in routing.yaml (did you mean 'shop'?)" in app.stderr
     back = run_cli("failback", "eu-wst-1", "--yes")
-    assert ("region 'eu-wst-1' is not a Route 53 latency region (did you mean 'eu-west-1'?)"
-            in back.stderr)
+    assert (
+        "region 'eu-wst-1' is not a Route 53 latency region (did you mean 'eu-west-1'?)"
+        in back.stderr
+    )
     assert aws.count() == 0  # all found before any AWS call
 
 
@@ -49,10 +53,13 @@ def test_version_has_a_short_flag(run_cli: RunCli) -> None:
     assert run_cli("-V").stdout == run_cli("--version").stdout != ""
 
 
-@pytest.mark.parametrize(("url", "hint"), [
-    ("127.0.0.1:5055", "write the scheme too: --endpoint-url http://127.0.0.1:5055"),
-    ("htp://127.0.0.1:5055", "use http:// or https://"),
-])
+@pytest.mark.parametrize(
+    ("url", "hint"),
+    [
+        ("127.0.0.1:5055", "write the scheme too: --endpoint-url http://127.0.0.1:5055"),
+        ("htp://127.0.0.1:5055", "use http:// or https://"),
+    ],
+)
 def test_an_endpoint_url_without_a_usable_scheme_is_a_user_error(
     run_cli: RunCli, tmp_path: Path, url: str, hint: str
 ) -> None:
@@ -64,13 +71,15 @@ def test_an_endpoint_url_without_a_usable_scheme_is_a_user_error(
 
 
 def test_upper_case_globs_get_one_hint(run_cli: RunCli, tmp_path: Path) -> None:
-    write_policy(tmp_path, EXAMPLE_POLICY.replace('allowed_pops: ["eu-*"]',
-                                                  'allowed_pops: ["EU-*"]'))
+    write_policy(
+        tmp_path, EXAMPLE_POLICY.replace('allowed_pops: ["eu-*"]', 'allowed_pops: ["EU-*"]')
+    )
     result = run_cli("validate")
     assert result.returncode == 1
     assert len([line for line in result.stderr.splitlines() if "applications[0]" in line]) == 1
     assert "patterns match lower-case region names, so 'EU-*' matches none; write 'eu-*'" in (
-        result.stderr)
+        result.stderr
+    )
 
 
 def test_init_writes_the_example_and_never_overwrites(run_cli: RunCli, tmp_path: Path) -> None:
@@ -146,8 +155,11 @@ def test_a_no_wait_change_can_be_waited_on_later_and_progress_is_logged_off_a_te
     assert f"INSYNC: {change_id}" in waited.stdout
     # No terminal: a plain line naming what it waits for, at once and then every 10 s. The
     # seconds are whatever a loaded machine took: times belong in benchmarks, not here.
-    assert re.search(r"Waiting for Route 53 to report INSYNC: 0/1 change\(s\) in sync, \d+s "
-                     + re.escape(f"({change_id})"), waited.stderr), waited.stderr
+    assert re.search(
+        r"Waiting for Route 53 to report INSYNC: 0/1 change\(s\) in sync, \d+s "
+        + re.escape(f"({change_id})"),
+        waited.stderr,
+    ), waited.stderr
     assert aws.count("GetChange") == 4
     unknown = run_cli("wait", "CNOSUCHCHANGE1")
     assert unknown.returncode == 1 and "CNOSUCHCHANGE1" in unknown.stderr
@@ -167,9 +179,14 @@ def test_on_a_terminal_the_wait_is_a_live_progress_line(
     aws.pending_polls = 4
     controller, terminal = pty.openpty()
     environment = {**aws.env(), "GEOPROXY_POLL_INTERVAL": "0.2", "COLUMNS": "160"}
-    process = subprocess.Popen([sys.executable, "-m", "geoproxy", "apply", "--yes"],
-                               cwd=tmp_path, env=environment, stdin=terminal, stdout=terminal,
-                               stderr=terminal)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "geoproxy", "apply", "--yes"],
+        cwd=tmp_path,
+        env=environment,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+    )
     os.close(terminal)
     seen = b""
     deadline = time.monotonic() + 60
@@ -202,6 +219,7 @@ def test_a_refused_failover_shows_its_plan_and_how_to_leave_the_blocked_app_out(
     assert "shop: compliance rule 'gdpr' forbids PoP us-east-1" in refused.stderr
     assert "or leave shop out: --app api" in refused.stderr
     assert "Plan:" in refused.stdout  # what it would have done, in text mode
-    narrowed = run_cli("failover", "--from", "eu-west-1", "--to", "us-east-1", "--app", "api",
-                       "--yes")
+    narrowed = run_cli(
+        "failover", "--from", "eu-west-1", "--to", "us-east-1", "--app", "api", "--yes"
+    )
     assert narrowed.returncode == 0, narrowed.stderr

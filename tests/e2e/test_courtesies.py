@@ -21,11 +21,17 @@ pytestmark = pytest.mark.e2e
 
 
 def _environment(aws: Any, **extra: str) -> dict[str, str]:
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith("AWS_")}
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     environment.update(aws.env())
-    environment.update({"GEOPROXY_POLL_INTERVAL": "0.01", "NO_COLOR": "1", "COLUMNS": "200",
-                        "GEOPROXY_RETRY_BASE_DELAY": "0.01", "GEOPROXY_RETRY_DEADLINE": "5"})
+    environment.update(
+        {
+            "GEOPROXY_POLL_INTERVAL": "0.01",
+            "NO_COLOR": "1",
+            "COLUMNS": "200",
+            "GEOPROXY_RETRY_BASE_DELAY": "0.01",
+            "GEOPROXY_RETRY_DEADLINE": "5",
+        }
+    )
     environment.update(extra)
     return environment
 
@@ -36,9 +42,16 @@ def run_into_closed_pipe(aws: Any, cwd: Path, *args: str) -> tuple[int, str]:
     reader, writer = os.pipe()
     os.close(reader)
     try:
-        process = subprocess.run([sys.executable, "-m", "geoproxy", *args], cwd=cwd,
-                                 env=_environment(aws), stdin=subprocess.DEVNULL,
-                                 stdout=writer, stderr=subprocess.PIPE, text=True, timeout=120)
+        process = subprocess.run(
+            [sys.executable, "-m", "geoproxy", *args],
+            cwd=cwd,
+            env=_environment(aws),
+            stdin=subprocess.DEVNULL,
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
     finally:
         os.close(writer)
     return process.returncode, process.stderr
@@ -47,12 +60,15 @@ def run_into_closed_pipe(aws: Any, cwd: Path, *args: str) -> tuple[int, str]:
 # --- 1. a closed pipe ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("args", "code"), [
-    (("plan", "--detailed-exitcode"), 2),
-    (("plan",), 0),
-    (("plan", "-o", "json", "--detailed-exitcode"), 2),
-    (("routes",), 0),
-])
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("plan", "--detailed-exitcode"), 2),
+        (("plan",), 0),
+        (("plan", "-o", "json", "--detailed-exitcode"), 2),
+        (("routes",), 0),
+    ],
+)
 def test_a_closed_pipe_exits_quietly_with_the_commands_own_code(
     aws: Any, zone: str, tmp_path: Path, args: tuple[str, ...], code: int
 ) -> None:
@@ -76,14 +92,18 @@ def test_status_into_a_closed_pipe_exits_0(
 # --- 2. Ctrl-C -----------------------------------------------------------------------------
 
 
-def test_ctrl_c_at_the_confirmation_prompt_exits_130(
-    aws: Any, zone: str, tmp_path: Path
-) -> None:
+def test_ctrl_c_at_the_confirmation_prompt_exits_130(aws: Any, zone: str, tmp_path: Path) -> None:
     write_policy(tmp_path)
     controller, terminal = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "geoproxy", "apply"], cwd=tmp_path,
-                               env=_environment(aws), stdin=terminal, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "geoproxy", "apply"],
+        cwd=tmp_path,
+        env=_environment(aws),
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     os.close(terminal)
     try:
         deadline = time.monotonic() + 30
@@ -111,10 +131,21 @@ def test_ctrl_c_while_waiting_on_an_endpoint_exits_130(aws: Any, tmp_path: Path)
     port = listener.getsockname()[1]
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "geoproxy", "plan", "--endpoint-url",
-             f"http://127.0.0.1:{port}"], cwd=tmp_path,
-            env=_environment(aws, GEOPROXY_READ_TIMEOUT="60"), stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                "geoproxy",
+                "plan",
+                "--endpoint-url",
+                f"http://127.0.0.1:{port}",
+            ],
+            cwd=tmp_path,
+            env=_environment(aws, GEOPROXY_READ_TIMEOUT="60"),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         time.sleep(3)
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
@@ -152,8 +183,9 @@ def test_global_flags_are_accepted_after_the_subcommand(
 # --- 4. apply PLANFILE with -f --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("extra", [("-f", "other.yaml"), ("--file", "routing.yaml"),
-                                   ("--latency-table", "table.json")])
+@pytest.mark.parametrize(
+    "extra", [("-f", "other.yaml"), ("--file", "routing.yaml"), ("--latency-table", "table.json")]
+)
 def test_apply_planfile_with_a_policy_file_is_refused(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path, extra: tuple[str, ...]
 ) -> None:
@@ -172,11 +204,14 @@ def test_apply_planfile_with_a_policy_file_is_refused(
 # --- 5. an endpoint that is not there, or not AWS, fails fast -------------------------------
 
 
-@pytest.mark.parametrize(("how", "answered"), [
-    ("flag", "the connection was refused"),
-    ("env", "the connection was refused"),
-    ("unknown-host", "the host name does not resolve"),
-])
+@pytest.mark.parametrize(
+    ("how", "answered"),
+    [
+        ("flag", "the connection was refused"),
+        ("env", "the connection was refused"),
+        ("unknown-host", "the host name does not resolve"),
+    ],
+)
 def test_an_explicit_endpoint_that_does_not_answer_fails_fast(
     aws: Any, tmp_path: Path, run_cli: RunCli, how: str, answered: str
 ) -> None:
@@ -222,8 +257,7 @@ def test_an_endpoint_that_is_not_aws_is_named_with_what_answered(
     url = f"http://127.0.0.1:{server.server_port}"
     try:
         write_policy(tmp_path)
-        result = run_cli("plan", "--endpoint-url", url,
-                         env={"GEOPROXY_RETRY_DEADLINE": "120"})
+        result = run_cli("plan", "--endpoint-url", url, env={"GEOPROXY_RETRY_DEADLINE": "120"})
         iam = run_cli("iam-policy", env={"AWS_ENDPOINT_URL": url})
     finally:
         server.shutdown()
@@ -267,9 +301,12 @@ def test_iam_policy_offline_makes_no_aws_call(
     assert "--offline: no AWS call was made" in result.stderr
     assert "wildcards" in result.stderr
     # zone ids the policy gives are used; and nothing is reached even if nothing answers
-    write_policy(tmp_path, EXAMPLE_POLICY.replace("    zone: example.com\n",
-                                                  "    zone: example.com\n"
-                                                  "    zone_id: Z0123456789ABC\n", 1))
+    write_policy(
+        tmp_path,
+        EXAMPLE_POLICY.replace(
+            "    zone: example.com\n", "    zone: example.com\n    zone_id: Z0123456789ABC\n", 1
+        ),
+    )
     pinned = run_cli("iam-policy", "--offline", env={"AWS_ENDPOINT_URL": "http://127.0.0.1:1"})
     assert pinned.returncode == 0, pinned.stderr
     assert "arn:aws:route53:::hostedzone/Z0123456789ABC" in pinned.stdout
@@ -296,7 +333,7 @@ def test_every_help_ends_with_one_or_two_examples_of_its_own_command(
     assert result.returncode == 0, result.stderr
     lines = [line.strip() for line in result.stdout.rstrip().splitlines()]
     marker = len(lines) - 1 - lines[::-1].index("Examples:")
-    examples = [line for line in lines[marker + 1:] if line]
+    examples = [line for line in lines[marker + 1 :] if line]
     assert 1 <= len(examples) <= 2, examples
     command = _commands().get(name)
     for example in examples:
@@ -304,7 +341,7 @@ def test_every_help_ends_with_one_or_two_examples_of_its_own_command(
         if command is None:
             continue
         words = [w for w in shlex.split(example) if "=" not in w.split("-")[0]]
-        words = words[words.index(name) + 1:]
+        words = words[words.index(name) + 1 :]
         flags = {flag for param in command.params for flag in param.opts}
         for word in words:
             if word == ">":
@@ -328,7 +365,8 @@ def test_every_flag_a_help_text_names_is_one_the_command_has() -> None:
             for mentioned in re.findall(r"(?<![\w-])--[a-z][a-z-]*", text):
                 assert mentioned in flags, (
                     f"`geoproxy {name}` {'/'.join(param.opts)}: help names {mentioned}, "
-                    "which the command lacks")
+                    "which the command lacks"
+                )
 
 
 def test_failover_timeout_and_routes_app_help_say_only_what_they_do(run_cli: RunCli) -> None:
@@ -354,8 +392,9 @@ def test_every_json_document_has_format_version_and_kind(
         "plan": run_cli("plan", "-o", "json"),
         "apply": run_cli("apply", "--yes", "-o", "json"),
         "status": run_cli("status", "-o", "json"),
-        "failover": run_cli("failover", "--from", "ap-southeast-1", "--to", "us-east-1",
-                            "--dry-run", "-o", "json"),
+        "failover": run_cli(
+            "failover", "--from", "ap-southeast-1", "--to", "us-east-1", "--dry-run", "-o", "json"
+        ),
     }
     for kind, result in runs.items():
         assert result.returncode == 0, (kind, result.stderr)
@@ -390,12 +429,13 @@ def test_plan_and_apply_count_the_same_things(
     assert applied.returncode == 0, applied.stderr
     import re
 
-    update = re.search(r"Plan: (\d+) to create, (\d+) to update, (\d+) to delete",
-                       planned.stdout)
+    update = re.search(r"Plan: (\d+) to create, (\d+) to update, (\d+) to delete", planned.stdout)
     assert update is not None, planned.stdout
     created, updated, deleted = update.groups()
-    assert (f"Applied: {created} created, {updated} updated, {deleted} deleted, as planned"
-            in applied.stdout)
+    assert (
+        f"Applied: {created} created, {updated} updated, {deleted} deleted, as planned"
+        in applied.stdout
+    )
     actions = re.search(r"\((\d+) Route 53 record change\(s\) in 1 batch", applied.stdout)
     assert actions is not None, applied.stdout
     assert f"{actions.group(1)} Route 53 record change(s)" in applied.stderr  # Submitted ...
@@ -404,8 +444,7 @@ def test_plan_and_apply_count_the_same_things(
 # --- 10. narrow terminals -------------------------------------------------------------------
 
 
-def run_on_narrow_terminal(aws: Any, cwd: Path, *args: str, columns: int = 60
-                           ) -> tuple[int, str]:
+def run_on_narrow_terminal(aws: Any, cwd: Path, *args: str, columns: int = 60) -> tuple[int, str]:
     """The CLI with stdout and stderr a pseudo-terminal `columns` wide; (code, output)."""
     import fcntl
     import re
@@ -417,9 +456,14 @@ def run_on_narrow_terminal(aws: Any, cwd: Path, *args: str, columns: int = 60
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
     environment = _environment(aws)
     environment.pop("COLUMNS", None)
-    process = subprocess.Popen([sys.executable, "-m", "geoproxy", *args], cwd=cwd,
-                               env=environment, stdin=terminal, stdout=terminal,
-                               stderr=terminal)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "geoproxy", *args],
+        cwd=cwd,
+        env=environment,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+    )
     os.close(terminal)
     output = b""
     try:
@@ -460,19 +504,34 @@ def test_a_narrow_terminal_never_cuts_a_region_name(
 
 # --- 11. policy errors in geoproxy's words --------------------------------------------------
 
-PYDANTIC_PHRASES = ("Input should", "should be a valid", "List should", "String should",
-                    "Value should", "after validation", "Field required", "pydantic")
+PYDANTIC_PHRASES = (
+    "Input should",
+    "should be a valid",
+    "List should",
+    "String should",
+    "Value should",
+    "after validation",
+    "Field required",
+    "pydantic",
+)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("version: 1\napplications: 3\n", "applications: expected a list (`[a, b]` or `- a` "
-                                      "lines), got 3"),
-    ("version: 1\napplications: []\n", "applications: needs at least 1 item(s), has 0"),
-    ("version: 1\napplications:\n  - name: shop\n    zone: example.com\n"
-     "    record: origin.example.com\n    pops: [us-east-1]\n",
-     "pops: expected a mapping (`key: value` lines), got a list"),
-    ("version: one\napplications: []\n", "version: "),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "version: 1\napplications: 3\n",
+            "applications: expected a list (`[a, b]` or `- a` lines), got 3",
+        ),
+        ("version: 1\napplications: []\n", "applications: needs at least 1 item(s), has 0"),
+        (
+            "version: 1\napplications:\n  - name: shop\n    zone: example.com\n"
+            "    record: origin.example.com\n    pops: [us-east-1]\n",
+            "pops: expected a mapping (`key: value` lines), got a list",
+        ),
+        ("version: one\napplications: []\n", "version: "),
+    ],
+)
 def test_policy_errors_are_in_geoproxys_words(
     run_cli: RunCli, tmp_path: Path, text: str, expected: str
 ) -> None:
@@ -491,9 +550,7 @@ def test_policy_errors_are_in_geoproxys_words(
 # --- 12. one-time notes -------------------------------------------------------------------
 
 
-def test_the_latency_table_notes_are_said_once_per_policy(
-    run_cli: RunCli, tmp_path: Path
-) -> None:
+def test_the_latency_table_notes_are_said_once_per_policy(run_cli: RunCli, tmp_path: Path) -> None:
     from tests.conftest import EXAMPLE_POLICY
 
     cache = {"GEOPROXY_CACHE_DIR": str(tmp_path / "user-cache")}

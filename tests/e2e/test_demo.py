@@ -15,14 +15,23 @@ pytestmark = pytest.mark.e2e
 
 
 def test_demo_runs_the_whole_story_without_aws(tmp_path: Path) -> None:
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith("AWS_")}
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     # Even with an endpoint and credentials set, the demo must use only its own emulator.
-    environment.update({"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_PROFILE": "prod",
-                        "NO_COLOR": "1", "COLUMNS": "200"})
+    environment.update(
+        {
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+            "AWS_PROFILE": "prod",
+            "NO_COLOR": "1",
+            "COLUMNS": "200",
+        }
+    )
     result = subprocess.run(
         [sys.executable, "-m", "geoproxy", "demo", "--keep", str(tmp_path / "demo")],
-        cwd=tmp_path, env=environment, text=True, capture_output=True, timeout=300,
+        cwd=tmp_path,
+        env=environment,
+        text=True,
+        capture_output=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     output = result.stdout

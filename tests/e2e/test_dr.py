@@ -24,11 +24,18 @@ from tests.e2e.conftest import (
 
 pytestmark = pytest.mark.e2e
 
+
 def foreign_records(aws: Any, zone: str) -> list[dict[str, Any]]:
-    return [r for page in aws.client("route53").get_paginator("list_resource_record_sets")
-            .paginate(HostedZoneId=zone) for r in page["ResourceRecordSets"]
-            if r["Type"] not in ("NS", "SOA") and not r.get("SetIdentifier", "").startswith(
-                "geoproxy:") and not r["Name"].startswith("_geoproxy.")]
+    return [
+        r
+        for page in aws.client("route53")
+        .get_paginator("list_resource_record_sets")
+        .paginate(HostedZoneId=zone)
+        for r in page["ResourceRecordSets"]
+        if r["Type"] not in ("NS", "SOA")
+        and not r.get("SetIdentifier", "").startswith("geoproxy:")
+        and not r["Name"].startswith("_geoproxy.")
+    ]
 
 
 def test_failover_moves_exactly_the_right_regions_and_fails_back_exactly(
@@ -37,8 +44,18 @@ def test_failover_moves_exactly_the_right_regions_and_fails_back_exactly(
     foreign_before = foreign_records(aws, zone)
     aws.reset_log()
 
-    result = run_cli("failover", "--from", "eu-west-1", "--to", "eu-central-1", "--yes",
-                     "--reason", "Dublin outage", "--output", "json")
+    result = run_cli(
+        "failover",
+        "--from",
+        "eu-west-1",
+        "--to",
+        "eu-central-1",
+        "--yes",
+        "--reason",
+        "Dublin outage",
+        "--output",
+        "json",
+    )
 
     assert result.returncode == 0, result.stderr
     assert aws.count("ChangeResourceRecordSets") == 1
@@ -58,7 +75,8 @@ def test_failover_moves_exactly_the_right_regions_and_fails_back_exactly(
 
     status = json.loads(run_cli("status", "--output", "json").stdout)["applications"][0]
     assert [(f["from"], f["to"], f["reason"]) for f in status["failovers"]] == [
-        ("eu-west-1", "eu-central-1", "Dublin outage")]
+        ("eu-west-1", "eu-central-1", "Dublin outage")
+    ]
     assert status["failovers"][0]["by"] is None  # public DNS does not say who; see test_safety
     rows = {row["source_region"]: row for row in status["regions"]}
     assert {r for r, row in rows.items() if row["state"] == "failover"} == EU_WEST_1_SOURCES
@@ -86,8 +104,10 @@ def test_compliance_violating_failover_writes_nothing_and_names_the_rule(
     aws.reset_log()
     result = run_cli("failover", "--from", "eu-west-1", "--to", "us-east-1", "--yes")
     assert result.returncode == 1
-    assert ("compliance rule 'gdpr' forbids PoP us-east-1 for source regions eu-south-2, "
-            "eu-west-1, eu-west-2; a compliant alternative is eu-central-1") in result.stderr
+    assert (
+        "compliance rule 'gdpr' forbids PoP us-east-1 for source regions eu-south-2, "
+        "eu-west-1, eu-west-2; a compliant alternative is eu-central-1"
+    ) in result.stderr
     assert "--override-compliance" in result.stderr
     assert aws.count("ChangeResourceRecordSets") == 0
     assert targets(aws, zone) == applied
@@ -96,8 +116,16 @@ def test_compliance_violating_failover_writes_nothing_and_names_the_rule(
 def test_override_compliance_records_its_reason(
     aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
 ) -> None:
-    result = run_cli("failover", "--from", "eu-west-1", "--to", "us-east-1", "--yes",
-                     "--override-compliance", "legal approved ticket LEG-42")
+    result = run_cli(
+        "failover",
+        "--from",
+        "eu-west-1",
+        "--to",
+        "us-east-1",
+        "--yes",
+        "--override-compliance",
+        "legal approved ticket LEG-42",
+    )
     assert result.returncode == 0, result.stderr
     assert "allowed by --override-compliance: legal approved ticket LEG-42" in result.stderr
     assert {targets(aws, zone)[region] for region in EU_WEST_1_SOURCES} == {USE1_NAME}
@@ -111,8 +139,12 @@ def test_failovers_compose_and_fail_back_one_at_a_time(
 ) -> None:
     override = ("--override-compliance", "whole EU down")
     assert run_cli("failover", "--from", "eu-west-1", "--yes").returncode == 0
-    assert run_cli("failover", "--from", "eu-central-1", "--to", "us-east-1", "--yes",
-                   *override).returncode == 0
+    assert (
+        run_cli(
+            "failover", "--from", "eu-central-1", "--to", "us-east-1", "--yes", *override
+        ).returncode
+        == 0
+    )
     composed = targets(aws, zone)
     eu_central_1_sources = {r for r, target in applied.items() if target == EUC1}
     assert {composed[r] for r in EU_WEST_1_SOURCES | eu_central_1_sources} == {USE1_NAME}
@@ -131,8 +163,11 @@ def test_failovers_compose_and_fail_back_one_at_a_time(
 def test_one_call_for_every_application_in_the_zone(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
-    second = DR_POLICY.split("applications:\n", 1)[1].replace("name: shop", "name: api") \
+    second = (
+        DR_POLICY.split("applications:\n", 1)[1]
+        .replace("name: shop", "name: api")
         .replace("origin.shop.", "origin.api.")
+    )
     write_policy(tmp_path, DR_POLICY + second)
     assert run_cli("apply", "--yes").returncode == 0
     aws.reset_log()
@@ -150,8 +185,13 @@ def test_failover_only_moves_what_it_moves_even_with_policy_drift(
     aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str], tmp_path: Path
 ) -> None:
     # A reviewed-but-unapplied policy change (Tokyo PoP) must not ride along with a failover.
-    write_policy(tmp_path, DR_POLICY.replace("    pops:\n", "    pops:\n      ap-northeast-1: "
-                                             "{target: x.ap-northeast-1.elb.amazonaws.com}\n"))
+    write_policy(
+        tmp_path,
+        DR_POLICY.replace(
+            "    pops:\n",
+            "    pops:\n      ap-northeast-1: {target: x.ap-northeast-1.elb.amazonaws.com}\n",
+        ),
+    )
     result = run_cli("failover", "--from", "eu-west-1", "--yes")
     assert result.returncode == 0, result.stderr
     after = targets(aws, zone)
@@ -202,8 +242,10 @@ def test_audit_log_gets_one_line_per_write(
     log = tmp_path / "audit.jsonl"
     env = {"GEOPROXY_AUDIT_LOG": str(log)}
     assert run_cli("apply", "--yes", env=env).returncode == 0
-    assert run_cli("failover", "--from", "eu-west-1", "--yes", "--reason", "drill",
-                   env=env).returncode == 0
+    assert (
+        run_cli("failover", "--from", "eu-west-1", "--yes", "--reason", "drill", env=env).returncode
+        == 0
+    )
     assert run_cli("failover", "--from", "eu-west-1", "--yes", env=env).returncode == 0  # no-op
     assert run_cli("failback", "eu-west-1", "--yes", "--audit-log", str(log)).returncode == 0
     lines = [json.loads(line) for line in log.read_text().splitlines()]
@@ -215,10 +257,22 @@ def test_audit_log_gets_one_line_per_write(
 
 
 def _foreign_txt_at_state_name(aws: Any, zone: str) -> None:
-    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
-        "Changes": [{"Action": "CREATE", "ResourceRecordSet": {
-            "Name": STATE, "Type": "TXT", "TTL": 60,
-            "ResourceRecords": [{"Value": '"not geoproxy"'}]}}]})
+    aws.client("route53").change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": STATE,
+                        "Type": "TXT",
+                        "TTL": 60,
+                        "ResourceRecords": [{"Value": '"not geoproxy"'}],
+                    },
+                }
+            ]
+        },
+    )
 
 
 def test_state_beside_the_record_is_a_conflict_when_foreign(
@@ -250,8 +304,10 @@ def test_failback_of_a_region_that_is_no_pop_is_an_error(
 ) -> None:
     typo = run_cli("failback", "eu-west1", "--yes")
     assert typo.returncode == 1
-    assert ("region 'eu-west1' is not a Route 53 latency region (did you mean 'eu-west-1'?)"
-            in typo.stderr)
+    assert (
+        "region 'eu-west1' is not a Route 53 latency region (did you mean 'eu-west-1'?)"
+        in typo.stderr
+    )
     result = run_cli("failback", "eu-north-1", "--yes")
     assert result.returncode == 1
     assert "no application has a PoP in 'eu-north-1'" in result.stderr
@@ -265,9 +321,11 @@ def test_a_partner_that_breaks_compliance_is_a_warning_without_auto_failover(
     assert result.returncode == 0
     # One line for the rule, the PoP and the partner, naming every source it concerns.
     [line] = [line for line in result.stderr.splitlines() if "failover partner" in line]
-    assert ("source regions eu-south-2, eu-west-1, eu-west-2 reach PoP eu-west-1, whose "
-            "failover partner us-east-1 the rule does not allow; `geoproxy failover` to it "
-            "will need --override-compliance") in line
+    assert (
+        "source regions eu-south-2, eu-west-1, eu-west-2 reach PoP eu-west-1, whose "
+        "failover partner us-east-1 the rule does not allow; `geoproxy failover` to it "
+        "will need --override-compliance"
+    ) in line
     quiet = run_cli("--quiet", "validate")
     assert quiet.returncode == 0 and quiet.stderr == ""
 
@@ -280,8 +338,10 @@ def test_status_detailed_exitcode(
     assert run_cli("status", "--detailed-exitcode").returncode == 4  # only the failover
     assert run_cli("status").returncode == 0  # without the flag: 0, as before
     record = next(r for r in records_at(aws, zone) if r.get("Region") == "us-west-2")
-    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
-        "Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]})
+    aws.client("route53").change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]},
+    )
     assert run_cli("status", "--detailed-exitcode").returncode == 2  # a record is missing
 
 
@@ -291,21 +351,33 @@ def test_the_dr_fast_path_is_one_lookup_one_list_one_change(
     aws.reset_log()
     moved = run_cli("failover", "--from", "eu-west-1", "--yes", "--no-wait")
     assert moved.returncode == 0, moved.stderr
-    assert aws.operations() == ["ListHostedZonesByName", "ListResourceRecordSets",
-                                "ChangeResourceRecordSets"]
+    assert aws.operations() == [
+        "ListHostedZonesByName",
+        "ListResourceRecordSets",
+        "ChangeResourceRecordSets",
+    ]
     aws.reset_log()
     back = run_cli("failback", "eu-west-1", "--yes", "--no-wait")
     assert back.returncode == 0, back.stderr
-    assert aws.operations() == ["ListHostedZonesByName", "ListResourceRecordSets",
-                                "ChangeResourceRecordSets"]
+    assert aws.operations() == [
+        "ListHostedZonesByName",
+        "ListResourceRecordSets",
+        "ChangeResourceRecordSets",
+    ]
     # STS only when its answer is kept: the audit log.
     aws.reset_log()
-    logged = run_cli("failover", "--from", "eu-west-1", "--yes", "--no-wait",
-                     "--audit-log", "audit.log")
+    logged = run_cli(
+        "failover", "--from", "eu-west-1", "--yes", "--no-wait", "--audit-log", "audit.log"
+    )
     assert logged.returncode == 0, logged.stderr
-    assert sorted(aws.operations()) == sorted(["GetCallerIdentity", "ListHostedZonesByName",
-                                               "ListResourceRecordSets",
-                                               "ChangeResourceRecordSets"])
+    assert sorted(aws.operations()) == sorted(
+        [
+            "GetCallerIdentity",
+            "ListHostedZonesByName",
+            "ListResourceRecordSets",
+            "ChangeResourceRecordSets",
+        ]
+    )
     assert aws.operations()[-1] == "ChangeResourceRecordSets"
     [entry] = [json.loads(line) for line in (tmp_path / "audit.log").read_text().splitlines()]
     assert entry["who"].startswith("arn:aws:sts::123456789012:")
@@ -320,8 +392,17 @@ def test_status_piped_prints_whole_rows_without_trailing_spaces(
     lines = result.stdout.splitlines()
     assert not [line for line in lines if line != line.rstrip()]
     row = next(line for line in lines if line.startswith("A     eu-west-2 "))
-    assert row.split() == ["A", "eu-west-2", "eu-central-1", "eu-west-1", "failover",
-                           "failover", "eu-west-1", "→", "eu-central-1"]
+    assert row.split() == [
+        "A",
+        "eu-west-2",
+        "eu-central-1",
+        "eu-west-1",
+        "failover",
+        "failover",
+        "eu-west-1",
+        "→",
+        "eu-central-1",
+    ]
     routes = run_cli("routes", env={"COLUMNS": "40"}).stdout.splitlines()
     assert len(routes) == 1 + 34  # a header, then one whole line per source region
 
@@ -331,15 +412,21 @@ def test_status_names_the_field_that_drifted_and_sums_up(
 ) -> None:
     record = next(r for r in records_at(aws, zone) if r.get("Region") == "eu-west-2")
     edited = {**record, "AliasTarget": {**record["AliasTarget"], "EvaluateTargetHealth": True}}
-    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
-        "Changes": [{"Action": "DELETE", "ResourceRecordSet": record},
-                    {"Action": "CREATE", "ResourceRecordSet": edited}]})
+    aws.client("route53").change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={
+            "Changes": [
+                {"Action": "DELETE", "ResourceRecordSet": record},
+                {"Action": "CREATE", "ResourceRecordSet": edited},
+            ]
+        },
+    )
     result = run_cli("status")
     row = next(line for line in result.stdout.splitlines() if " eu-west-2 " in line)
     assert "drift" in row and "EvaluateTargetHealth is True, the policy says False" in row
     assert "(zone example.com, " in result.stdout
     assert result.stdout.rstrip().splitlines()[-1] == (
-        "Status: 1 application(s), 34 record(s): 33 ok, 0 failover, 1 drift, 0 missing, "
-        "0 foreign.")
+        "Status: 1 application(s), 34 record(s): 33 ok, 0 failover, 1 drift, 0 missing, 0 foreign."
+    )
     document = json.loads(run_cli("status", "--output", "json").stdout)
     assert document["applications"][0]["counts"]["drift"] == 1

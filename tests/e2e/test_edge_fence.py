@@ -48,8 +48,9 @@ def viewer_function(behaviour: dict[str, Any]) -> str | None:
 
 
 @pytest.fixture
-def fenced(aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
-           ) -> dict[str, Any]:
+def fenced(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> dict[str, Any]:
     """The fenced policy written, the country header forwarded, and its function's name and
     code as `geoproxy edge-function` prints them."""
     with_country_header(aws, distribution)
@@ -57,8 +58,12 @@ def fenced(aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Pa
     printed = run_cli("edge-function", "-o", "json")
     assert printed.returncode == 0, printed.stderr
     document = json.loads(printed.stdout)
-    return {"name": document["function_name"], "code": document["code"],
-            "distribution": distribution, "zone": zone}
+    return {
+        "name": document["function_name"],
+        "code": document["code"],
+        "distribution": distribution,
+        "zone": zone,
+    }
 
 
 def test_apply_publishes_the_function_and_associates_it_in_one_update(
@@ -79,16 +84,29 @@ def test_apply_publishes_the_function_and_associates_it_in_one_update(
     # Every PoP has its direct name, which the function targets.
     for pop in ("us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-1"):
         assert records_at(aws, fenced["zone"], f"{pop}.origin.shop.example.com."), pop
-    writes = [op for op in aws.operations() if op in (
-        "ChangeResourceRecordSets", "GetChange", "CreateFunction", "UpdateFunction",
-        "PublishFunction", "UpdateDistribution")]
+    writes = [
+        op
+        for op in aws.operations()
+        if op
+        in (
+            "ChangeResourceRecordSets",
+            "GetChange",
+            "CreateFunction",
+            "UpdateFunction",
+            "PublishFunction",
+            "UpdateDistribution",
+        )
+    ]
     # The records (direct names among them) are INSYNC before the function targets them;
     # the function is published before the distribution runs it; then the viewer records.
     first_function = writes.index("CreateFunction")
     assert writes[0] == "ChangeResourceRecordSets" and "GetChange" in writes[:first_function]
-    assert writes[first_function:first_function + 3] == [
-        "CreateFunction", "PublishFunction", "UpdateDistribution"]
-    assert "ChangeResourceRecordSets" in writes[writes.index("UpdateDistribution"):]
+    assert writes[first_function : first_function + 3] == [
+        "CreateFunction",
+        "PublishFunction",
+        "UpdateDistribution",
+    ]
+    assert "ChangeResourceRecordSets" in writes[writes.index("UpdateDistribution") :]
     assert aws.count("UpdateDistribution") == 1
     assert "edge function" in result.stdout and "published" in result.stdout
 
@@ -100,8 +118,11 @@ def test_apply_publishes_the_function_and_associates_it_in_one_update(
     status = run_cli("status", "--detailed-exitcode")
     assert status.returncode == 0, status.stdout
     assert "in sync" in status.stdout
-    assert aws.operations() == ["ListHostedZonesByName", "ListResourceRecordSets",
-                                "GetFunction"]  # status reads only what viewers run
+    assert aws.operations() == [
+        "ListHostedZonesByName",
+        "ListResourceRecordSets",
+        "GetFunction",
+    ]  # status reads only what viewers run
 
 
 def test_plan_shows_the_function_as_its_country_table(
@@ -142,13 +163,17 @@ def test_a_viewer_function_geoproxy_does_not_own_is_never_replaced(
 ) -> None:
     client = aws.client("cloudfront")
     theirs = client.create_function(
-        Name="auth-check", FunctionCode=b"function handler(event) { return event.request; }",
-        FunctionConfig={"Comment": "the user's", "Runtime": "cloudfront-js-2.0"})
+        Name="auth-check",
+        FunctionCode=b"function handler(event) { return event.request; }",
+        FunctionConfig={"Comment": "the user's", "Runtime": "cloudfront-js-2.0"},
+    )
     client.publish_function(Name="auth-check", IfMatch=theirs["ETag"])
     arn = theirs["FunctionSummary"]["FunctionMetadata"]["FunctionARN"]
     behaviour = dict(config_of(aws, fenced["distribution"])["DefaultCacheBehavior"])
-    behaviour["FunctionAssociations"] = {"Quantity": 1, "Items": [
-        {"EventType": "viewer-request", "FunctionARN": arn}]}
+    behaviour["FunctionAssociations"] = {
+        "Quantity": 1,
+        "Items": [{"EventType": "viewer-request", "FunctionARN": arn}],
+    }
     edit_distribution(aws, fenced["distribution"], DefaultCacheBehavior=behaviour)
     aws.reset_log()
 
@@ -166,18 +191,25 @@ def test_every_behaviour_on_geoproxys_origin_gets_the_fence(
 ) -> None:
     assert run_cli("apply", "--yes").returncode == 0
     config = config_of(aws, fenced["distribution"])
-    api = {**config["CacheBehaviors"]["Items"][0], "PathPattern": "/api/*",
-           "TargetOriginId": "geoproxy-shop", "OriginRequestPolicyId": COUNTRY_POLICY}
+    api = {
+        **config["CacheBehaviors"]["Items"][0],
+        "PathPattern": "/api/*",
+        "TargetOriginId": "geoproxy-shop",
+        "OriginRequestPolicyId": COUNTRY_POLICY,
+    }
     items = [*config["CacheBehaviors"]["Items"], api]
-    edit_distribution(aws, fenced["distribution"],
-                      CacheBehaviors={"Quantity": len(items), "Items": items})
+    edit_distribution(
+        aws, fenced["distribution"], CacheBehaviors={"Quantity": len(items), "Items": items}
+    )
 
     planned = run_cli("plan", "--detailed-exitcode")
     assert planned.returncode == 2
     assert "CacheBehaviors[/api/*].FunctionAssociations" in planned.stdout
     assert run_cli("apply", "--yes").returncode == 0
-    behaviours = {b["PathPattern"]: b for b in
-                  config_of(aws, fenced["distribution"])["CacheBehaviors"]["Items"]}
+    behaviours = {
+        b["PathPattern"]: b
+        for b in config_of(aws, fenced["distribution"])["CacheBehaviors"]["Items"]
+    }
     assert viewer_function(behaviours["/api/*"]).endswith(f":function/{fenced['name']}")
     assert viewer_function(behaviours["/static/*"]) is None
 
@@ -207,14 +239,24 @@ def test_a_failover_republishes_the_function_compliance_checked(
     assert code != fenced["code"]
     table = json.loads(code.split("var FENCED = ", 1)[1].split(";\n", 1)[0])
     assert set(table.values()) == {"eu-central-1"}
-    writes = [op for op in aws.operations() if op in (
-        "ChangeResourceRecordSets", "UpdateFunction", "PublishFunction", "UpdateDistribution")]
+    writes = [
+        op
+        for op in aws.operations()
+        if op
+        in ("ChangeResourceRecordSets", "UpdateFunction", "PublishFunction", "UpdateDistribution")
+    ]
     # The Route 53 batch first, then the function; the distribution is not touched.
     assert writes == ["ChangeResourceRecordSets", "UpdateFunction", "PublishFunction"]
     # The DR fast path's budget, plus the named add-on: two GetFunction, Update, Publish.
     assert requests == [
-        "ListHostedZonesByName", "ListResourceRecordSets", "GetFunction", "GetFunction",
-        "ChangeResourceRecordSets", "UpdateFunction", "PublishFunction"]
+        "ListHostedZonesByName",
+        "ListResourceRecordSets",
+        "GetFunction",
+        "GetFunction",
+        "ChangeResourceRecordSets",
+        "UpdateFunction",
+        "PublishFunction",
+    ]
     assert run_cli("status", "--detailed-exitcode").returncode == 4  # only a failover
 
     back = run_cli("failback", "eu-west-1", "--yes")
@@ -228,8 +270,9 @@ def test_a_crash_between_the_records_and_the_function_is_completed_by_running_ag
 ) -> None:
     assert run_cli("apply", "--yes").returncode == 0
     aws.inject("UpdateFunction", status=500, code="InternalError", times=100)
-    crashed = run_cli("failover", "--from", "eu-west-1", "--to", "eu-central-1", "--yes",
-                      "--retry-deadline", "1")
+    crashed = run_cli(
+        "failover", "--from", "eu-west-1", "--to", "eu-central-1", "--yes", "--retry-deadline", "1"
+    )
     assert crashed.returncode == 1
     assert "already applied" in crashed.stderr  # the Route 53 batch landed, and it says so
     status = run_cli("status", "--detailed-exitcode")
@@ -239,8 +282,11 @@ def test_a_crash_between_the_records_and_the_function_is_completed_by_running_ag
     aws.clear_faults()
     again = run_cli("failover", "--from", "eu-west-1", "--to", "eu-central-1", "--yes")
     assert again.returncode == 0, again.stderr
-    assert set(json.loads(live_code(aws, fenced["name"]).split("var FENCED = ", 1)[1]
-                          .split(";\n", 1)[0]).values()) == {"eu-central-1"}
+    assert set(
+        json.loads(
+            live_code(aws, fenced["name"]).split("var FENCED = ", 1)[1].split(";\n", 1)[0]
+        ).values()
+    ) == {"eu-central-1"}
     assert run_cli("status", "--detailed-exitcode").returncode == 4
 
 
@@ -250,8 +296,16 @@ def test_a_prepared_failover_plan_carries_the_function(
     """DR prepared in calm weather: the saved plan holds the republish too, and applying it
     twice writes it once."""
     assert run_cli("apply", "--yes").returncode == 0
-    planned = run_cli("failover", "--from", "eu-west-1", "--to", "eu-central-1", "--dry-run",
-                      "--out", str(tmp_path / "dr.plan"))
+    planned = run_cli(
+        "failover",
+        "--from",
+        "eu-west-1",
+        "--to",
+        "eu-central-1",
+        "--dry-run",
+        "--out",
+        str(tmp_path / "dr.plan"),
+    )
     assert planned.returncode == 0, planned.stderr
     saved = json.loads((tmp_path / "dr.plan").read_text())
     assert [f["name"] for f in saved["changes"]["functions"]] == [fenced["name"]]
@@ -275,13 +329,27 @@ def test_a_saved_plan_is_stale_once_someone_else_writes_the_function(
     aws: Any, fenced: dict[str, Any], run_cli: RunCli, tmp_path: Path
 ) -> None:
     assert run_cli("apply", "--yes").returncode == 0
-    assert run_cli("failover", "--from", "eu-west-1", "--to", "eu-central-1", "--dry-run",
-                   "--out", str(tmp_path / "dr.plan")).returncode == 0
+    assert (
+        run_cli(
+            "failover",
+            "--from",
+            "eu-west-1",
+            "--to",
+            "eu-central-1",
+            "--dry-run",
+            "--out",
+            str(tmp_path / "dr.plan"),
+        ).returncode
+        == 0
+    )
     client = aws.client("cloudfront")
     etag = client.describe_function(Name=fenced["name"])["ETag"]
-    client.update_function(Name=fenced["name"], IfMatch=etag,
-                           FunctionConfig={"Comment": "hand edit", "Runtime": "cloudfront-js-2.0"},
-                           FunctionCode=b"function handler(event) { return event.request; }")
+    client.update_function(
+        Name=fenced["name"],
+        IfMatch=etag,
+        FunctionConfig={"Comment": "hand edit", "Runtime": "cloudfront-js-2.0"},
+        FunctionCode=b"function handler(event) { return event.request; }",
+    )
     aws.reset_log()
 
     result = run_cli("apply", str(tmp_path / "dr.plan"), "--yes")
@@ -293,22 +361,28 @@ def test_a_saved_plan_is_stale_once_someone_else_writes_the_function(
 
 
 def _origin_request_policy(headers: list[str]) -> dict[str, Any]:
-    return {"Name": "fence-headers", "Comment": "",
-            "HeadersConfig": {"HeaderBehavior": "whitelist" if headers else "none",
-                              **({"Headers": {"Quantity": len(headers), "Items": headers}}
-                                 if headers else {})},
-            "CookiesConfig": {"CookieBehavior": "none"},
-            "QueryStringsConfig": {"QueryStringBehavior": "none"}}
+    return {
+        "Name": "fence-headers",
+        "Comment": "",
+        "HeadersConfig": {
+            "HeaderBehavior": "whitelist" if headers else "none",
+            **({"Headers": {"Quantity": len(headers), "Items": headers}} if headers else {}),
+        },
+        "CookiesConfig": {"CookieBehavior": "none"},
+        "QueryStringsConfig": {"QueryStringBehavior": "none"},
+    }
 
 
-def _saved_plan_then_headers_change(aws: Any, distribution: str, run_cli: RunCli,
-                                    tmp_path: Path, headers_after: list[str]) -> Any:
+def _saved_plan_then_headers_change(
+    aws: Any, distribution: str, run_cli: RunCli, tmp_path: Path, headers_after: list[str]
+) -> Any:
     """Plan a fence on a behaviour whose origin request policy forwards the country and
     Host, save it, then change what the policy forwards (the distribution's ETag stays) and
     apply the saved plan."""
     client = aws.client("cloudfront")
     created = client.create_origin_request_policy(
-        OriginRequestPolicyConfig=_origin_request_policy(["CloudFront-Viewer-Country", "Host"]))
+        OriginRequestPolicyConfig=_origin_request_policy(["CloudFront-Viewer-Country", "Host"])
+    )
     policy_id = created["OriginRequestPolicy"]["Id"]
     behaviour = dict(config_of(aws, distribution)["DefaultCacheBehavior"])
     behaviour["OriginRequestPolicyId"] = policy_id
@@ -316,9 +390,11 @@ def _saved_plan_then_headers_change(aws: Any, distribution: str, run_cli: RunCli
     write_policy(tmp_path, fenced_policy(distribution))
     planned = run_cli("plan", "--out", str(tmp_path / "fence.plan"))
     assert planned.returncode == 0, planned.stderr
-    client.update_origin_request_policy(Id=policy_id, IfMatch=created["ETag"],
-                                        OriginRequestPolicyConfig=_origin_request_policy(
-                                            headers_after))
+    client.update_origin_request_policy(
+        Id=policy_id,
+        IfMatch=created["ETag"],
+        OriginRequestPolicyConfig=_origin_request_policy(headers_after),
+    )
     aws.reset_log()
     return run_cli("apply", str(tmp_path / "fence.plan"), "--yes")
 
@@ -340,8 +416,9 @@ def test_a_saved_plan_checks_the_host_forwarding_again(
 ) -> None:
     """The planned function gives fenced requests the viewer's Host; a policy edited after
     the plan to stop forwarding Host makes the saved plan's function wrong: refused."""
-    result = _saved_plan_then_headers_change(aws, distribution, run_cli, tmp_path,
-                                             ["CloudFront-Viewer-Country"])
+    result = _saved_plan_then_headers_change(
+        aws, distribution, run_cli, tmp_path, ["CloudFront-Viewer-Country"]
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "does not forward the viewer's Host" in result.stderr
     for write in ("ChangeResourceRecordSets", "CreateFunction", "UpdateDistribution"):
@@ -352,8 +429,12 @@ def test_dropping_the_fence_unassociates_it_before_its_direct_names_go(
     aws: Any, fenced: dict[str, Any], run_cli: RunCli, tmp_path: Path
 ) -> None:
     assert run_cli("apply", "--yes").returncode == 0
-    write_policy(tmp_path, fenced_policy(fenced["distribution"]).replace(
-        "        viewer_countries: [EU, GB, CH]\n", ""))
+    write_policy(
+        tmp_path,
+        fenced_policy(fenced["distribution"]).replace(
+            "        viewer_countries: [EU, GB, CH]\n", ""
+        ),
+    )
     aws.reset_log()
 
     result = run_cli("apply", "--yes")
@@ -363,8 +444,9 @@ def test_dropping_the_fence_unassociates_it_before_its_direct_names_go(
     assert viewer_function(after["DefaultCacheBehavior"]) is None
     for pop in ("us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-1"):
         assert not records_at(aws, fenced["zone"], f"{pop}.origin.shop.example.com."), pop
-    writes = [op for op in aws.operations()
-              if op in ("ChangeResourceRecordSets", "UpdateDistribution")]
+    writes = [
+        op for op in aws.operations() if op in ("ChangeResourceRecordSets", "UpdateDistribution")
+    ]
     # The direct names stay until no behaviour runs the function that targets them.
     assert writes[-2:] == ["UpdateDistribution", "ChangeResourceRecordSets"]
     assert aws.count("GetFunction") == 0  # an unfenced policy never reads functions
@@ -390,8 +472,10 @@ def test_a_behaviour_without_the_viewers_host_publishes_a_fence_that_sends_the_o
     behaviour = dict(config_of(aws, distribution)["DefaultCacheBehavior"])
     behaviour["OriginRequestPolicyId"] = EXCEPT_HOST_POLICY
     edit_distribution(aws, distribution, DefaultCacheBehavior=behaviour)
-    write_policy(tmp_path, fenced_policy(distribution).replace(
-        "      aliases: [shop.example.com]\n", ORIGIN_HOST, 1))
+    write_policy(
+        tmp_path,
+        fenced_policy(distribution).replace("      aliases: [shop.example.com]\n", ORIGIN_HOST, 1),
+    )
 
     result = run_cli("apply", "--yes")
 
@@ -403,8 +487,9 @@ def test_a_behaviour_without_the_viewers_host_publishes_a_fence_that_sends_the_o
         pytest.skip("node is not installed")
     calls = run(tmp_path, code, [{"country": "DE", "host": "shop.example.com"}])
     record = "origin.shop.example.com"
-    assert list(calls.values()) == [[{"domainName": f"eu-central-1.{record}",
-                                      "hostHeader": record, "sni": record}]]
+    assert list(calls.values()) == [
+        [{"domainName": f"eu-central-1.{record}", "hostHeader": record, "sni": record}]
+    ]
 
 
 def test_a_host_header_the_behaviour_does_not_forward_is_refused_before_any_write(
@@ -421,8 +506,9 @@ def test_a_host_header_the_behaviour_does_not_forward_is_refused_before_any_writ
     result = run_cli("apply", "--yes")
 
     assert result.returncode == 1
-    assert ("the default behaviour of distribution " f"{distribution} does not forward the "
-            "viewer's Host") in result.stderr
+    assert (
+        f"the default behaviour of distribution {distribution} does not forward the viewer's Host"
+    ) in result.stderr
     assert "set cloudfront.host_header: origin" in result.stderr
     for write in ("ChangeResourceRecordSets", "CreateFunction", "UpdateDistribution"):
         assert aws.count(write) == 0, write
@@ -436,18 +522,25 @@ def test_fenced_behaviours_that_differ_in_forwarding_host_are_refused(
     forwards the viewer's is named and refused, whichever host_header the policy says."""
     assert run_cli("apply", "--yes").returncode == 0
     config = config_of(aws, fenced["distribution"])
-    api = {**config["CacheBehaviors"]["Items"][0], "PathPattern": "/api/*",
-           "TargetOriginId": "geoproxy-shop", "OriginRequestPolicyId": EXCEPT_HOST_POLICY}
+    api = {
+        **config["CacheBehaviors"]["Items"][0],
+        "PathPattern": "/api/*",
+        "TargetOriginId": "geoproxy-shop",
+        "OriginRequestPolicyId": EXCEPT_HOST_POLICY,
+    }
     items = [*config["CacheBehaviors"]["Items"], api]
-    edit_distribution(aws, fenced["distribution"],
-                      CacheBehaviors={"Quantity": len(items), "Items": items})
+    edit_distribution(
+        aws, fenced["distribution"], CacheBehaviors={"Quantity": len(items), "Items": items}
+    )
     aws.reset_log()
 
     result = run_cli("apply", "--yes")
 
     assert result.returncode == 1
-    assert (f"cache behaviour /api/* of distribution {fenced['distribution']} does not "
-            "forward the viewer's Host") in result.stderr
+    assert (
+        f"cache behaviour /api/* of distribution {fenced['distribution']} does not "
+        "forward the viewer's Host"
+    ) in result.stderr
     assert "the default behaviour" not in result.stderr
     assert aws.count("UpdateDistribution") == 0
 
@@ -471,11 +564,13 @@ def test_after_a_lost_answer_the_direct_names_are_answered_before_the_function_i
     assert result.returncode == 0, result.stderr
     operations = aws.operations()
     asked = [call for call in aws.calls if call.operation == "TestDNSAnswer"]
-    names = {dict(part.split("=", 1) for part in call.query.split("&"))["recordname"]
-             for call in asked}
+    names = {
+        dict(part.split("=", 1) for part in call.query.split("&"))["recordname"] for call in asked
+    }
     pops = ("us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-1")
-    assert {name.rstrip(".") for name in names} == {f"{pop}.origin.shop.example.com"
-                                                    for pop in pops}
+    assert {name.rstrip(".") for name in names} == {
+        f"{pop}.origin.shop.example.com" for pop in pops
+    }
     assert len(asked) == 3 * len(names)  # two empty answers, then the data, per name
     last_asked = max(i for i, op in enumerate(operations) if op == "TestDNSAnswer")
     assert operations.index("CreateFunction") > last_asked

@@ -47,8 +47,9 @@ def test_invalid_yaml_names_the_line(aws: Any, run_cli: RunCli, tmp_path: Path) 
 def test_unknown_key_gets_a_did_you_mean_and_its_line(
     aws: Any, run_cli: RunCli, tmp_path: Path
 ) -> None:
-    write_policy(tmp_path, EXAMPLE_POLICY.replace("evaluate_target_health:",
-                                                  "evaluate_target_helth:"))
+    write_policy(
+        tmp_path, EXAMPLE_POLICY.replace("evaluate_target_health:", "evaluate_target_helth:")
+    )
     line = EXAMPLE_POLICY.splitlines().index("    evaluate_target_health: false") + 1
     result = run_cli("plan")
     assert_clean_failure(
@@ -67,8 +68,11 @@ def test_compliance_violation_is_refused_before_any_aws_call(
     aws.reset_log()
     result = run_cli("apply", "--yes")
     assert_clean_failure(
-        result, "applications[0].force.eu-west-3", "compliance rule 'gdpr'",
-        "source eu-west-3 would reach PoP us-east-1 (forced)", "a compliant PoP is eu-west-1",
+        result,
+        "applications[0].force.eu-west-3",
+        "compliance rule 'gdpr'",
+        "source eu-west-3 would reach PoP us-east-1 (forced)",
+        "a compliant PoP is eu-west-1",
     )
     assert aws.count() == 0
     assert_nothing_written(aws, zone)
@@ -85,28 +89,35 @@ def test_private_zone_of_the_same_name_is_not_used(
     aws: Any, run_cli: RunCli, tmp_path: Path
 ) -> None:
     aws.client("route53").create_hosted_zone(
-        Name="example.com", CallerReference="private",
+        Name="example.com",
+        CallerReference="private",
         VPC={"VPCRegion": "us-east-1", "VPCId": "vpc-12345678"},
-        HostedZoneConfig={"PrivateZone": True})
+        HostedZoneConfig={"PrivateZone": True},
+    )
     write_policy(tmp_path)
     result = run_cli("plan")
-    assert_clean_failure(result, "hosted zone example.com exists in this account only as a "
-                                 "private zone")
+    assert_clean_failure(
+        result, "hosted zone example.com exists in this account only as a private zone"
+    )
 
 
 def test_zone_id_of_another_zone(aws: Any, zone: str, run_cli: RunCli, tmp_path: Path) -> None:
     other = aws.client("route53").create_hosted_zone(Name="example.org", CallerReference="o")
     other_id = other["HostedZone"]["Id"].split("/")[-1]
-    write_policy(tmp_path, EXAMPLE_POLICY.replace("zone: example.com",
-                                                  f"zone: example.com\n    zone_id: {other_id}"))
+    write_policy(
+        tmp_path,
+        EXAMPLE_POLICY.replace("zone: example.com", f"zone: example.com\n    zone_id: {other_id}"),
+    )
     result = run_cli("apply", "--yes")
     assert_clean_failure(result, f"hosted zone {other_id} is example.org, not example.com")
     assert_nothing_written(aws, zone)
 
 
 def test_zone_id_that_does_not_exist(aws: Any, run_cli: RunCli, tmp_path: Path) -> None:
-    write_policy(tmp_path, EXAMPLE_POLICY.replace("zone: example.com",
-                                                  "zone: example.com\n    zone_id: ZNOSUCHZONE1"))
+    write_policy(
+        tmp_path,
+        EXAMPLE_POLICY.replace("zone: example.com", "zone: example.com\n    zone_id: ZNOSUCHZONE1"),
+    )
     result = run_cli("plan")
     assert_clean_failure(result, "hosted zone ZNOSUCHZONE1 does not exist")
 
@@ -115,16 +126,25 @@ def test_unreachable_endpoint(aws: Any, run_cli: RunCli, tmp_path: Path) -> None
     write_policy(tmp_path)
     result = run_cli("plan", "--endpoint-url", "http://127.0.0.1:9", "--retry-deadline", "0.2")
     # An endpoint given explicitly is retried once, not to the deadline (issue 27).
-    assert_clean_failure(result, "AWS endpoint unreachable", "http://127.0.0.1:9",
-                         "the connection was refused", "only once")
+    assert_clean_failure(
+        result,
+        "AWS endpoint unreachable",
+        "http://127.0.0.1:9",
+        "the connection was refused",
+        "only once",
+    )
     assert aws.count() == 0
 
 
 def test_rejected_credentials(aws: Any, zone: str, run_cli: RunCli, tmp_path: Path) -> None:
     write_policy(tmp_path)
     aws.reset_log()
-    aws.inject("ListHostedZonesByName", code="InvalidClientTokenId", status=403,
-               message="The security token included in the request is invalid.")
+    aws.inject(
+        "ListHostedZonesByName",
+        code="InvalidClientTokenId",
+        status=403,
+        message="The security token included in the request is invalid.",
+    )
     result = run_cli("apply", "--yes")
     assert_clean_failure(result, "AWS rejected the credentials (InvalidClientTokenId")
     assert_nothing_written(aws, zone)

@@ -39,8 +39,13 @@ pytestmark = pytest.mark.e2e
 
 OTHER_ACCOUNT = "210987654321"
 # The write operations geoproxy sends, which `iam-policy --read-only` must refuse.
-WRITES = {"ChangeResourceRecordSets", "UpdateDistribution", "CreateHealthCheck",
-          "DeleteHealthCheck", "ChangeTagsForResource"}
+WRITES = {
+    "ChangeResourceRecordSets",
+    "UpdateDistribution",
+    "CreateHealthCheck",
+    "DeleteHealthCheck",
+    "ChangeTagsForResource",
+}
 
 # Actions the full policy allows that the scenario's runs need not, and why:
 ALTERNATIVES = {
@@ -56,7 +61,7 @@ ALTERNATIVES = {
 
 def rich_policy(distribution: str) -> str:
     """A cloudfront section and auto_failover with a health check: every kind of statement."""
-    return CHECKED_POLICY + cloudfront_policy(distribution)[len(EXAMPLE_POLICY):]
+    return CHECKED_POLICY + cloudfront_policy(distribution)[len(EXAMPLE_POLICY) :]
 
 
 def geoproxy_calls(aws: Any) -> list[Call]:
@@ -64,19 +69,30 @@ def geoproxy_calls(aws: Any) -> list[Call]:
 
 
 def actions(document: dict[str, Any]) -> set[str]:
-    return {action for statement in document["Statement"]
-            for action in ([statement["Action"]] if isinstance(statement["Action"], str)
-                           else statement["Action"])}
+    return {
+        action
+        for statement in document["Statement"]
+        for action in (
+            [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        )
+    }
 
 
 def resources(document: dict[str, Any]) -> set[str]:
-    return {resource for statement in document["Statement"]
-            for resource in ([statement["Resource"]] if isinstance(statement["Resource"], str)
-                             else statement["Resource"])}
+    return {
+        resource
+        for statement in document["Statement"]
+        for resource in (
+            [statement["Resource"]]
+            if isinstance(statement["Resource"], str)
+            else statement["Resource"]
+        )
+    }
 
 
-def expected(tmp_path: Path, zone_ids: dict[str, str], account_id: str | None,
-             **flags: bool) -> dict[str, Any]:
+def expected(
+    tmp_path: Path, zone_ids: dict[str, str], account_id: str | None, **flags: bool
+) -> dict[str, Any]:
     """What geoproxy.core.iam makes of tmp_path/routing.yaml, in this process."""
     policy = load_policy(tmp_path / "routing.yaml", Catalog.load()).policy
     return iam_policy(policy, zone_ids=zone_ids, account_id=account_id, **flags).document
@@ -101,8 +117,10 @@ def test_with_credentials_it_looks_up_the_zone_and_the_account(
     result = run_cli("iam-policy")
 
     assert result.returncode == 0, result.stderr
-    assert [c.operation for c in geoproxy_calls(aws)] == ["GetCallerIdentity",
-                                                          "ListHostedZonesByName"]
+    assert [c.operation for c in geoproxy_calls(aws)] == [
+        "GetCallerIdentity",
+        "ListHostedZonesByName",
+    ]
     assert "wildcard" not in result.stderr and "no hosted zone id" not in result.stderr
     document = json.loads(result.stdout)
     assert document == expected(tmp_path, {"example.com": zone}, IAM_ACCOUNT)
@@ -111,8 +129,7 @@ def test_with_credentials_it_looks_up_the_zone_and_the_account(
     assert not any(action.endswith(":*") for action in actions(document))  # route53:*, ...
     assert f"arn:aws:route53:::hostedzone/{zone}" in resources(document)
     assert "arn:aws:route53:::hostedzone/*" not in resources(document)
-    assert (f"arn:aws:cloudfront::{IAM_ACCOUNT}:distribution/{distribution}"
-            in resources(document))
+    assert f"arn:aws:cloudfront::{IAM_ACCOUNT}:distribution/{distribution}" in resources(document)
     assert f"arn:aws:acm:us-east-1:{IAM_ACCOUNT}:certificate/*" in resources(document)
     assert not any(":*:" in resource or "::*:" in resource for resource in resources(document))
 
@@ -127,14 +144,12 @@ def test_account_id_given_is_used_and_sts_not_asked(
 
     assert [c.operation for c in geoproxy_calls(aws)] == ["ListHostedZonesByName"]
     assert document == expected(tmp_path, {"example.com": zone}, OTHER_ACCOUNT)
-    assert (f"arn:aws:cloudfront::{OTHER_ACCOUNT}:distribution/{distribution}"
-            in resources(document))
+    assert f"arn:aws:cloudfront::{OTHER_ACCOUNT}:distribution/{distribution}" in resources(document)
     assert not any(IAM_ACCOUNT in resource for resource in resources(document))
     assert f"arn:aws:route53:::hostedzone/{zone}" in resources(document)
 
 
-def test_a_bad_account_id_is_refused(aws: Any, zone: str, run_cli: RunCli,
-                                     tmp_path: Path) -> None:
+def test_a_bad_account_id_is_refused(aws: Any, zone: str, run_cli: RunCli, tmp_path: Path) -> None:
     write_policy(tmp_path)
     aws.reset_log()
     result = run_cli("iam-policy", "--account-id", "12345")
@@ -150,20 +165,33 @@ def test_without_credentials_it_makes_no_call_and_warns_of_the_wildcards(
     # No credentials anywhere in the chain; the endpoint stays the emulator's, so a request
     # made all the same would be seen here (and could never reach AWS).
     env = scrubbed(os.environ)
-    env.update({"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-                "AWS_EC2_METADATA_DISABLED": "true", "BOTO_CONFIG": os.devnull,
-                "AWS_ENDPOINT_URL": aws.endpoint_url, "NO_PROXY": "127.0.0.1",
-                "NO_COLOR": "1", "COLUMNS": "200"})
+    env.update(
+        {
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "BOTO_CONFIG": os.devnull,
+            "AWS_ENDPOINT_URL": aws.endpoint_url,
+            "NO_PROXY": "127.0.0.1",
+            "NO_COLOR": "1",
+            "COLUMNS": "200",
+        }
+    )
     aws.reset_log()
 
-    result = subprocess.run([sys.executable, "-m", "geoproxy", "iam-policy"], cwd=tmp_path,
-                            env=env, text=True, capture_output=True, timeout=120,
-                            stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [sys.executable, "-m", "geoproxy", "iam-policy"],
+        cwd=tmp_path,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
 
     assert result.returncode == 0, result.stderr
     assert aws.count() == 0
-    assert "no hosted zone id for example.com: the policy allows every hosted zone" \
-        in result.stderr
+    assert "no hosted zone id for example.com: the policy allows every hosted zone" in result.stderr
     assert "no account id (--account-id, or credentials for STS)" in result.stderr
     document = json.loads(result.stdout)
     assert document == expected(tmp_path, {}, None)
@@ -184,9 +212,13 @@ def test_the_full_policy_allows_exactly_what_a_rich_policys_runs_need(
     aws.reset_log()
 
     # Each run is also checked against the generated policy by run_cli itself.
-    for args in (("plan",), ("apply", "--yes"), ("status",),
-                 ("failover", "--from", "eu-west-1", "--yes"),
-                 ("failback", "eu-west-1", "--yes")):
+    for args in (
+        ("plan",),
+        ("apply", "--yes"),
+        ("status",),
+        ("failover", "--from", "eu-west-1", "--yes"),
+        ("failback", "eu-west-1", "--yes"),
+    ):
         result = run_cli(*args)
         assert result.returncode == 0, (args, result.stderr)
     # A changed health check: a new one is made and tagged, the old one deleted.
@@ -226,8 +258,10 @@ def test_the_read_only_policy_refuses_every_write(
             decision = evaluate(read_only, auth.action, auth.resource, auth.context)
             assert not decision.allowed, (call.operation, auth, decision.reason)
             assert decision.effect == "ImplicitDeny"
-    assert all(action.split(":")[1].startswith(("Get", "List", "Describe"))
-               for action in actions(read_only)), sorted(actions(read_only))
+    assert all(
+        action.split(":")[1].startswith(("Get", "List", "Describe"))
+        for action in actions(read_only)
+    ), sorted(actions(read_only))
     assert "route53:GetChange" not in actions(read_only)  # only a write waits for a change
 
 
@@ -237,11 +271,17 @@ def test_an_iam_viewer_certificate_takes_the_listing_instead_of_acm(
     # The other side of ALTERNATIVES: an IAM server certificate is found by listing them.
     body, key = self_signed_pem("*.example.com", "example.com")
     uploaded = aws.client("iam").upload_server_certificate(
-        ServerCertificateName="shop", CertificateBody=body, PrivateKey=key,
-        Path="/cloudfront/shop/")
-    edit_distribution(aws, distribution, ViewerCertificate={
-        "IAMCertificateId": uploaded["ServerCertificateMetadata"]["ServerCertificateId"],
-        "SSLSupportMethod": "sni-only", "MinimumProtocolVersion": "TLSv1.2_2021"})
+        ServerCertificateName="shop", CertificateBody=body, PrivateKey=key, Path="/cloudfront/shop/"
+    )
+    edit_distribution(
+        aws,
+        distribution,
+        ViewerCertificate={
+            "IAMCertificateId": uploaded["ServerCertificateMetadata"]["ServerCertificateId"],
+            "SSLSupportMethod": "sni-only",
+            "MinimumProtocolVersion": "TLSv1.2_2021",
+        },
+    )
     write_policy(tmp_path, cloudfront_policy(distribution))
     document = iam_policy_cli(run_cli)
     aws.reset_log()
@@ -265,8 +305,11 @@ def test_a_run_whose_requests_the_policy_does_not_allow_fails_its_test(
     # The guard itself: a generator that forgot GetChange fails the apply that waits.
     def forgetful(*args: Any, **kwargs: Any) -> IamPolicy:
         result = iam_policy(*args, **kwargs)
-        result.document["Statement"] = [statement for statement in result.document["Statement"]
-                                        if statement["Sid"] != "WaitForChanges"]
+        result.document["Statement"] = [
+            statement
+            for statement in result.document["Statement"]
+            if statement["Sid"] != "WaitForChanges"
+        ]
         return result
 
     monkeypatch.setattr(e2e, "iam_policy", forgetful)
@@ -279,10 +322,12 @@ def test_a_run_whose_requests_the_policy_does_not_allow_fails_its_test(
         run_cli("apply", "--yes")
 
     message = str(failed.value)
-    assert message.startswith("`geoproxy apply --yes` sent requests that the IAM policy of "
-                              "`geoproxy iam-policy` (full; 1 policy version(s) in play) does "
-                              "not allow; geoproxy/core/iam.py must grant them:\n  GetChange: "
-                              "route53:GetChange on arn:aws:route53:::change/"), message
+    assert message.startswith(
+        "`geoproxy apply --yes` sent requests that the IAM policy of "
+        "`geoproxy iam-policy` (full; 1 policy version(s) in play) does "
+        "not allow; geoproxy/core/iam.py must grant them:\n  GetChange: "
+        "route53:GetChange on arn:aws:route53:::change/"
+    ), message
     assert "implicitly denied" in message
 
 
@@ -299,12 +344,21 @@ def test_prune_without_names_keeps_the_apex_and_other_systems_names_and_says_so(
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     arn = f"arn:aws:route53:::hostedzone/{zone}"
-    context = {"route53:ChangeResourceRecordSetsActions": ["DELETE"],
-               "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"]}
-    for name in ("example.com", "_dmarc.example.com",
-                 "_a79865eb4cd1a6ab990a45779b4e0b96.example.com"):
-        assert not evaluate(document, "route53:ChangeResourceRecordSets", arn, {
-            **context, "route53:ChangeResourceRecordSetsNormalizedRecordNames": [name]}).allowed
+    context = {
+        "route53:ChangeResourceRecordSetsActions": ["DELETE"],
+        "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"],
+    }
+    for name in (
+        "example.com",
+        "_dmarc.example.com",
+        "_a79865eb4cd1a6ab990a45779b4e0b96.example.com",
+    ):
+        assert not evaluate(
+            document,
+            "route53:ChangeResourceRecordSets",
+            arn,
+            {**context, "route53:ChangeResourceRecordSetsNormalizedRecordNames": [name]},
+        ).allowed
     assert "--prune without --prune-name for zone example.com" in result.stderr
     assert "except at the apex (example.com)" in result.stderr
 
@@ -319,10 +373,16 @@ def test_prune_names_allow_delete_at_those_orphans_only(
     arn = f"arn:aws:route53:::hostedzone/{zone}"
 
     def deletes(*names: str) -> bool:
-        return evaluate(document, "route53:ChangeResourceRecordSets", arn, {
-            "route53:ChangeResourceRecordSetsActions": ["DELETE"] * len(names),
-            "route53:ChangeResourceRecordSetsRecordTypes": ["A"] * len(names),
-            "route53:ChangeResourceRecordSetsNormalizedRecordNames": list(names)}).allowed
+        return evaluate(
+            document,
+            "route53:ChangeResourceRecordSets",
+            arn,
+            {
+                "route53:ChangeResourceRecordSetsActions": ["DELETE"] * len(names),
+                "route53:ChangeResourceRecordSetsRecordTypes": ["A"] * len(names),
+                "route53:ChangeResourceRecordSetsNormalizedRecordNames": list(names),
+            },
+        ).allowed
 
     assert deletes("origin.old.example.com", "eu-west-1.origin.old.example.com")
     assert not deletes("www.example.com")

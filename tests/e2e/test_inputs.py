@@ -32,8 +32,10 @@ def assert_refused(result: subprocess.CompletedProcess[str], *fragments: str) ->
 def test_a_latency_table_that_is_a_device_is_refused_unread(
     aws: Any, run_cli: RunCli, tmp_path: Path
 ) -> None:
-    write_policy(tmp_path, EXAMPLE_POLICY.replace("version: 1\n",
-                                                  "version: 1\nlatency_table: /dev/zero\n", 1))
+    write_policy(
+        tmp_path,
+        EXAMPLE_POLICY.replace("version: 1\n", "version: 1\nlatency_table: /dev/zero\n", 1),
+    )
     assert_refused(run_cli("validate"), "/dev/zero: latency table: is a device file")
     assert_refused(run_cli("routes", "--latency-table", "/dev/zero"), "is a device file")
 
@@ -44,8 +46,11 @@ def test_an_endless_latency_table_stops_at_its_limit(run_cli: RunCli, tmp_path: 
     with endless.open("wb") as stream:
         stream.truncate(64 * 1024 * 1024 * 1024)
     write_policy(tmp_path)
-    assert_refused(run_cli("validate", "--latency-table", str(endless)),
-                   "larger than 4,194,304 bytes", "stopped reading there")
+    assert_refused(
+        run_cli("validate", "--latency-table", str(endless)),
+        "larger than 4,194,304 bytes",
+        "stopped reading there",
+    )
 
 
 def test_a_policy_symlinked_to_a_device_is_refused(run_cli: RunCli, tmp_path: Path) -> None:
@@ -68,15 +73,18 @@ def test_a_policy_from_stdin_is_read_and_bounded(run_cli: RunCli, tmp_path: Path
     assert result.returncode == 0, result.stderr
     assert "-: valid (1 application(s)" in result.stdout
     huge = "#" * (2 * 1024 * 1024)
-    assert_refused(run_cli("validate", "-f", "-", input_text=huge),
-                   "-: larger than 1,048,576 bytes")
+    assert_refused(
+        run_cli("validate", "-f", "-", input_text=huge), "-: larger than 1,048,576 bytes"
+    )
 
 
 def test_a_plan_file_that_is_a_device_or_fifo_is_refused(
     aws: Any, run_cli: RunCli, tmp_path: Path
 ) -> None:
-    assert_refused(run_cli("apply", "/dev/zero", "--yes"),
-                   "/dev/zero: is a device file; geoproxy reads only a regular file")
+    assert_refused(
+        run_cli("apply", "/dev/zero", "--yes"),
+        "/dev/zero: is a device file; geoproxy reads only a regular file",
+    )
     os.mkfifo(tmp_path / "plan.json")
     assert_refused(run_cli("apply", "plan.json", "--yes"), "plan.json: is a FIFO")
     assert aws.count() == 0
@@ -85,8 +93,10 @@ def test_a_plan_file_that_is_a_device_or_fifo_is_refused(
 def test_the_read_timeout_variable_is_checked(run_cli: RunCli, tmp_path: Path) -> None:
     write_policy(tmp_path)
     for bad in ("nan", "inf", "-1", "0", "1e9"):
-        assert_refused(run_cli("validate", env={"GEOPROXY_READ_TIMEOUT": bad}),
-                       f"Invalid value for GEOPROXY_READ_TIMEOUT: {bad!r}")
+        assert_refused(
+            run_cli("validate", env={"GEOPROXY_READ_TIMEOUT": bad}),
+            f"Invalid value for GEOPROXY_READ_TIMEOUT: {bad!r}",
+        )
 
 
 def test_status_reads_the_audit_log_bounded(
@@ -108,16 +118,20 @@ def test_numeric_flags_refuse_nan_infinity_negatives_and_absurd_values(
 ) -> None:
     write_policy(tmp_path)
     aws.reset_log()
-    assert_refused(run_cli("apply", "--yes", f"{flag}={value}"),
-                   f"Invalid value for '{flag}': {value!r}")
+    assert_refused(
+        run_cli("apply", "--yes", f"{flag}={value}"), f"Invalid value for '{flag}': {value!r}"
+    )
     assert aws.count() == 0
 
 
-@pytest.mark.parametrize(("variable", "command"), [
-    ("GEOPROXY_RETRY_DEADLINE", "plan"),
-    ("GEOPROXY_POLL_INTERVAL", "apply"),
-    ("GEOPROXY_RETRY_BASE_DELAY", "apply"),
-])
+@pytest.mark.parametrize(
+    ("variable", "command"),
+    [
+        ("GEOPROXY_RETRY_DEADLINE", "plan"),
+        ("GEOPROXY_POLL_INTERVAL", "apply"),
+        ("GEOPROXY_RETRY_BASE_DELAY", "apply"),
+    ],
+)
 def test_numeric_environment_variables_refuse_nan(
     aws: Any, run_cli: RunCli, tmp_path: Path, variable: str, command: str
 ) -> None:
@@ -145,8 +159,9 @@ def test_routes_html_never_writes_over_the_policy(run_cli: RunCli, tmp_path: Pat
         assert policy.read_text(encoding="utf-8") == EXAMPLE_POLICY
     # Nor through a symbolic link onto it.
     (tmp_path / "map.html").symlink_to(policy)
-    assert_refused(run_cli("routes", "-f", "p.yaml", "--html", "map.html", "--overwrite"),
-                   "is the policy")
+    assert_refused(
+        run_cli("routes", "-f", "p.yaml", "--html", "map.html", "--overwrite"), "is the policy"
+    )
     assert policy.read_text(encoding="utf-8") == EXAMPLE_POLICY
 
 
@@ -155,8 +170,10 @@ def test_a_map_never_writes_over_the_latency_table(run_cli: RunCli, tmp_path: Pa
     table = tmp_path / "table.json"
     table.write_text(shipped, encoding="utf-8")
     write_policy(tmp_path)
-    assert_refused(run_cli("routes", "--latency-table", "table.json", "--svg", "table.json"),
-                   "--svg table.json is the latency table")
+    assert_refused(
+        run_cli("routes", "--latency-table", "table.json", "--svg", "table.json"),
+        "--svg table.json is the latency table",
+    )
     assert table.read_text(encoding="utf-8") == shipped
 
 
@@ -166,8 +183,11 @@ def test_a_map_replaces_only_a_file_geoproxy_wrote_unless_overwrite(
     write_policy(tmp_path)
     notes = tmp_path / "notes.html"
     notes.write_text("my notes", encoding="utf-8")
-    assert_refused(run_cli("routes", "--html", "notes.html"),
-                   "--html notes.html exists and geoproxy did not write it", "--overwrite")
+    assert_refused(
+        run_cli("routes", "--html", "notes.html"),
+        "--html notes.html exists and geoproxy did not write it",
+        "--overwrite",
+    )
     assert notes.read_text(encoding="utf-8") == "my notes"
     # Through a link onto someone else's file: refused the same way.
     (tmp_path / "link.svg").symlink_to(notes)
@@ -188,12 +208,24 @@ def test_plan_out_never_writes_over_an_input_or_a_foreign_file(
 ) -> None:
     policy = write_policy(tmp_path)
     aws.reset_log()
-    assert_refused(run_cli("plan", "--out", "routing.yaml", "--overwrite"),
-                   "--out routing.yaml is the policy")
+    assert_refused(
+        run_cli("plan", "--out", "routing.yaml", "--overwrite"), "--out routing.yaml is the policy"
+    )
     (tmp_path / "audit.log").touch()
-    assert_refused(run_cli("failover", "--from", "eu-west-1", "--dry-run", "--out",
-                           "audit.log", "--audit-log", "audit.log", "--overwrite"),
-                   "--out audit.log is the audit log")
+    assert_refused(
+        run_cli(
+            "failover",
+            "--from",
+            "eu-west-1",
+            "--dry-run",
+            "--out",
+            "audit.log",
+            "--audit-log",
+            "audit.log",
+            "--overwrite",
+        ),
+        "--out audit.log is the audit log",
+    )
     assert aws.count() == 0  # refused before any AWS call
     other = tmp_path / "other.json"
     other.write_text("{}", encoding="utf-8")
@@ -220,15 +252,15 @@ def _many_empty_applications(count: int) -> str:
     return "version: 1\napplications: [" + "{}," * count + "]\n"
 
 
-def test_a_huge_policy_is_refused_with_one_line_at_its_cap(
-    run_cli: RunCli, tmp_path: Path
-) -> None:
+def test_a_huge_policy_is_refused_with_one_line_at_its_cap(run_cli: RunCli, tmp_path: Path) -> None:
     text = _many_empty_applications(150_000)
     assert len(text) < 460_000
     write_policy(tmp_path, text)
     result = run_cli("validate", "--output", "json")
-    assert_refused(result, "routing.yaml:2: applications: more than 1,000 applications, the "
-                           "most a policy may have")
+    assert_refused(
+        result,
+        "routing.yaml:2: applications: more than 1,000 applications, the most a policy may have",
+    )
     assert len(result.stderr.splitlines()) == 1  # not 600,000 lines of missing keys
     assert len(json.loads(result.stdout)["error"]["issues"]) == 1
 
@@ -243,19 +275,33 @@ def test_many_problems_are_listed_up_to_a_cap(run_cli: RunCli, tmp_path: Path) -
     assert len(error["issues"]) == 100 and error["issues_not_listed"] == 1_900
 
 
-@pytest.mark.parametrize(("key", "entry", "count", "message"), [
-    ("pops", "      r{i}: {{target: a{i}.example.com}}\n", 41,
-     "applications[0].pops: more than 40 PoPs, the most an application may have"),
-    ("compliance", "      - {{name: r{i}, sources: [eu-west-1], allowed_pops: [eu-west-1]}}\n",
-     101, "applications[0].compliance: more than 100 compliance rules"),
-])
+@pytest.mark.parametrize(
+    ("key", "entry", "count", "message"),
+    [
+        (
+            "pops",
+            "      r{i}: {{target: a{i}.example.com}}\n",
+            41,
+            "applications[0].pops: more than 40 PoPs, the most an application may have",
+        ),
+        (
+            "compliance",
+            "      - {{name: r{i}, sources: [eu-west-1], allowed_pops: [eu-west-1]}}\n",
+            101,
+            "applications[0].compliance: more than 100 compliance rules",
+        ),
+    ],
+)
 def test_pops_and_compliance_rules_have_caps(
     run_cli: RunCli, tmp_path: Path, key: str, entry: str, count: int, message: str
 ) -> None:
-    text = ("version: 1\napplications:\n  - name: shop\n    zone: example.com\n"
-            "    record: origin.shop.example.com\n"
-            + ("    pops: {us-east-1: {target: a.example.com}}\n" if key != "pops" else "")
-            + f"    {key}:\n" + "".join(entry.format(i=i) for i in range(count)))
+    text = (
+        "version: 1\napplications:\n  - name: shop\n    zone: example.com\n"
+        "    record: origin.shop.example.com\n"
+        + ("    pops: {us-east-1: {target: a.example.com}}\n" if key != "pops" else "")
+        + f"    {key}:\n"
+        + "".join(entry.format(i=i) for i in range(count))
+    )
     write_policy(tmp_path, text)
     assert_refused(run_cli("validate"), message)
 
@@ -268,13 +314,22 @@ def test_an_audit_log_that_fails_after_a_write_says_written_not_logged(
 ) -> None:
     route53 = aws.client("route53")
     zones = ("example.com", "example.org")
-    ids = [route53.create_hosted_zone(Name=zone, CallerReference=zone)["HostedZone"]["Id"]
-           .split("/")[-1] for zone in zones]
+    ids = [
+        route53.create_hosted_zone(Name=zone, CallerReference=zone)["HostedZone"]["Id"].split("/")[
+            -1
+        ]
+        for zone in zones
+    ]
     write_policy(tmp_path, many_apps_policy(2, zones))
     result = run_cli("apply", "--yes", "--audit-log", "/dev/full", "--output", "json")
-    assert_refused(result, "written, not logged: change ", f"in zone {ids[0]}",
-                   "change(s), live), but the audit log /dev/full could not be written",
-                   "No space left on device", "not written: change batch 2 of 2")
+    assert_refused(
+        result,
+        "written, not logged: change ",
+        f"in zone {ids[0]}",
+        "change(s), live), but the audit log /dev/full could not be written",
+        "No space left on device",
+        "not written: change batch 2 of 2",
+    )
     assert "unexpected OSError" not in result.stderr
     assert json.loads(result.stdout)["error"]["kind"] == "written_not_logged"
     # Zone 1's records are live, as the message says; zone 2 was never written.
@@ -289,16 +344,27 @@ def test_the_audit_line_keeps_reason_and_override_apart_and_failback_has_a_reaso
     write_policy(tmp_path, DR_POLICY)
     log = tmp_path / "audit.jsonl"
     assert run_cli("apply", "--yes", "--audit-log", str(log)).returncode == 0
-    moved = run_cli("failover", "--from", "eu-west-1", "--to", "us-east-1", "--yes",
-                    "--audit-log", str(log), "--reason", "INC-42 eu-west-1 down",
-                    "--override-compliance", "legal approved in INC-42")
+    moved = run_cli(
+        "failover",
+        "--from",
+        "eu-west-1",
+        "--to",
+        "us-east-1",
+        "--yes",
+        "--audit-log",
+        str(log),
+        "--reason",
+        "INC-42 eu-west-1 down",
+        "--override-compliance",
+        "legal approved in INC-42",
+    )
     assert moved.returncode == 0, moved.stderr
-    back = run_cli("failback", "eu-west-1", "--yes", "--audit-log", str(log),
-                   "--reason", "INC-42 resolved")
+    back = run_cli(
+        "failback", "eu-west-1", "--yes", "--audit-log", str(log), "--reason", "INC-42 resolved"
+    )
     assert back.returncode == 0, back.stderr
     lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    assert [(line["command"], line["reason"], line["override_compliance"])
-            for line in lines] == [
+    assert [(line["command"], line["reason"], line["override_compliance"]) for line in lines] == [
         ("apply", None, None),
         ("failover", "INC-42 eu-west-1 down", "legal approved in INC-42"),
         ("failback", "INC-42 resolved", None),
@@ -323,16 +389,18 @@ def test_a_failover_reason_from_dns_reaches_the_terminal_clean(
 
     write_policy(tmp_path, DR_POLICY)
     assert run_cli("apply", "--yes").returncode == 0
-    assert run_cli("failover", "--from", "eu-west-1", "--yes", "--reason", "drill"
-                   ).returncode == 0
+    assert run_cli("failover", "--from", "eu-west-1", "--yes", "--reason", "drill").returncode == 0
     # Someone with write access to the zone rewrites the state record's reason.
     state = records_at(aws, zone, STATE)[0]
     value = state["ResourceRecords"][0]["Value"].replace(
-        "reason=drill", "reason=" + quote(HOSTILE, safe=""))
+        "reason=drill", "reason=" + quote(HOSTILE, safe="")
+    )
     assert value != state["ResourceRecords"][0]["Value"]
     state["ResourceRecords"] = [{"Value": value}]
-    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
-        "Changes": [{"Action": "UPSERT", "ResourceRecordSet": state}]})
+    aws.client("route53").change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": state}]},
+    )
     shown = run_cli("status")
     assert shown.returncode == 0, shown.stderr
     assert "failover eu-west-1 → eu-central-1" in shown.stdout
@@ -343,22 +411,25 @@ def test_a_failover_reason_from_dns_reaches_the_terminal_clean(
     assert reasons == [HOSTILE]
 
 
-def test_a_yaml_key_with_escapes_is_shown_clean_in_errors(
-    run_cli: RunCli, tmp_path: Path
-) -> None:
+def test_a_yaml_key_with_escapes_is_shown_clean_in_errors(run_cli: RunCli, tmp_path: Path) -> None:
     # A double-quoted YAML key may spell any control character with escapes.
     key = '"\\e]0;pwned\\a\\r\\nApply complete"'
-    write_policy(tmp_path, EXAMPLE_POLICY.replace(
-        "  - name: shop\n", f"  - name: shop\n    {key}: 1\n", 1))
+    write_policy(
+        tmp_path, EXAMPLE_POLICY.replace("  - name: shop\n", f"  - name: shop\n    {key}: 1\n", 1)
+    )
     result = run_cli("validate")
-    assert_refused(result, "applications[0].\ufffd]0;pwned\ufffd\ufffd\ufffdApply complete: "
-                           "unknown key '\\x1b]0;pwned")
+    assert_refused(
+        result,
+        "applications[0].\ufffd]0;pwned\ufffd\ufffd\ufffdApply complete: "
+        "unknown key '\\x1b]0;pwned",
+    )
     assert_clean(result.stderr)
 
 
 def test_an_absurd_latency_prints_as_a_sane_number(run_cli: RunCli, tmp_path: Path) -> None:
-    table = json.loads((REPO / "geoproxy" / "data" / "latency_p50.json").read_text(
-        encoding="utf-8"))
+    table = json.loads(
+        (REPO / "geoproxy" / "data" / "latency_p50.json").read_text(encoding="utf-8")
+    )
     row = table["rtt_ms"]["sa-east-1"]
     for target in row:
         row[target] = 1.7e308 if target != "us-east-1" else 1e308
@@ -382,17 +453,27 @@ def test_an_apex_application_leaves_another_applications_orphans_to_prune(
     first = run_cli("apply", "--yes")
     assert first.returncode == 0, first.stderr
     before = aws.client("route53").list_resource_record_sets(HostedZoneId=zone)
-    old = {(r["Name"], r["Type"], r.get("SetIdentifier")) for r in before["ResourceRecordSets"]
-           if r["Type"] not in ("NS", "SOA")}
+    old = {
+        (r["Name"], r["Type"], r.get("SetIdentifier"))
+        for r in before["ResourceRecordSets"]
+        if r["Type"] not in ("NS", "SOA")
+    }
     assert any("._failover." in name for name, _, _ in old)
-    write_policy(tmp_path, EXAMPLE_POLICY.replace("    record: origin.shop.example.com\n",
-                                                  "    record: example.com\n")
-                 .replace("  - name: shop\n", "  - name: apex\n"))
+    write_policy(
+        tmp_path,
+        EXAMPLE_POLICY.replace(
+            "    record: origin.shop.example.com\n", "    record: example.com\n"
+        ).replace("  - name: shop\n", "  - name: apex\n"),
+    )
     planned = run_cli("plan", "--output", "json")
     assert planned.returncode == 0, planned.stderr
     document = json.loads(planned.stdout)
-    deletes = [change for app in document["applications"] for change in app["changes"]
-               if change["action"] == "delete"]
+    deletes = [
+        change
+        for app in document["applications"]
+        for change in app["changes"]
+        if change["action"] == "delete"
+    ]
     assert deletes == []  # not "PoP pair no longer needed": they are not the apex's
     orphans = {orphan["root"] for orphan in document["orphans"]}
     assert orphans == {ORIGIN.rstrip(".")}
@@ -400,14 +481,17 @@ def test_an_apex_application_leaves_another_applications_orphans_to_prune(
     applied = run_cli("apply", "--yes")
     assert applied.returncode == 0, applied.stderr
     after = aws.client("route53").list_resource_record_sets(HostedZoneId=zone)
-    assert old <= {(r["Name"], r["Type"], r.get("SetIdentifier"))
-                   for r in after["ResourceRecordSets"]}
+    assert old <= {
+        (r["Name"], r["Type"], r.get("SetIdentifier")) for r in after["ResourceRecordSets"]
+    }
     # --prune is the way to delete them.
     pruned = run_cli("plan", "--prune", "--output", "json")
     assert pruned.returncode == 0, pruned.stderr
-    assert any(change["action"] == "delete"
-               for app in json.loads(pruned.stdout)["applications"]
-               for change in app["changes"])
+    assert any(
+        change["action"] == "delete"
+        for app in json.loads(pruned.stdout)["applications"]
+        for change in app["changes"]
+    )
 
 
 # --- the sandbox answers only its own Host -----------------------------------------------------
@@ -421,9 +505,14 @@ def test_the_sandbox_refuses_a_rebound_host(tmp_path: Path) -> None:
 
     policy = write_policy(tmp_path)
     env = scrubbed(os.environ)
-    sandbox = subprocess.Popen([sys.executable, "-m", "geoproxy", "sandbox", "-f", str(policy)],
-                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True,
-                               stderr=subprocess.DEVNULL)
+    sandbox = subprocess.Popen(
+        [sys.executable, "-m", "geoproxy", "sandbox", "-f", str(policy)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         assert sandbox.stdout is not None
         endpoint = ""
@@ -444,16 +533,28 @@ def test_the_sandbox_refuses_a_rebound_host(tmp_path: Path) -> None:
 
         def zones() -> int:
             listed = subprocess.run(
-                [sys.executable, "-c", "import boto3; print(len(boto3.client('route53', "
-                 f"endpoint_url='{endpoint}', region_name='us-east-1', aws_access_key_id='x',"
-                 " aws_secret_access_key='x').list_hosted_zones()['HostedZones']))"],
-                env=env, capture_output=True, text=True, timeout=60)
+                [
+                    sys.executable,
+                    "-c",
+                    "import boto3; print(len(boto3.client('route53', "
+                    f"endpoint_url='{endpoint}', region_name='us-east-1', aws_access_key_id='x',"
+                    " aws_secret_access_key='x').list_hosted_zones()['HostedZones']))",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             return int(listed.stdout)
 
         assert zones() == 1
         # A page on a rebinding name reaches 127.0.0.1 with its own name as Host.
-        for host in (f"rebind.attacker.example:{port}", "127.0.0.1", f"localhost:{port}",
-                     f"127.0.0.1:{port + 1}"):
+        for host in (
+            f"rebind.attacker.example:{port}",
+            "127.0.0.1",
+            f"localhost:{port}",
+            f"127.0.0.1:{port + 1}",
+        ):
             assert post("/moto-api/reset", host) == 403, host
         assert zones() == 1  # nothing was wiped
         assert post("/moto-api/reset", f"127.0.0.1:{port}") == 200

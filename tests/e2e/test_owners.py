@@ -15,10 +15,12 @@ from tests.e2e.conftest import API, API_APP, DR_POLICY, ORIGIN, TWO_APPS, RunCli
 pytestmark = pytest.mark.e2e
 
 
-
 def owned_by(records: list[dict[str, Any]]) -> set[str]:
-    return {record["SetIdentifier"].partition("@")[2] for record in records
-            if record.get("SetIdentifier", "").startswith("geoproxy:")}
+    return {
+        record["SetIdentifier"].partition("@")[2]
+        for record in records
+        if record.get("SetIdentifier", "").startswith("geoproxy:")
+    }
 
 
 def test_an_application_removed_from_the_policy_is_an_orphan_pruned_only_with_force(
@@ -33,7 +35,10 @@ def test_an_application_removed_from_the_policy_is_an_orphan_pruned_only_with_fo
     document = json.loads(planned.stdout)
     [orphan] = document["orphans"]
     assert (orphan["root"], orphan["kind"], len(orphan["records"])) == (
-        "origin.api.example.com", "application", 34)
+        "origin.api.example.com",
+        "application",
+        34,
+    )
     assert document["summary"]["orphans"] == 34
     assert "give each its own `owner:`" in planned.stderr  # the policy sets none
     text = run_cli("plan").stdout
@@ -43,13 +48,13 @@ def test_an_application_removed_from_the_policy_is_an_orphan_pruned_only_with_fo
 
     status = run_cli("status", "--detailed-exitcode", "--output", "json")
     assert status.returncode == 2
-    assert [o["root"] for o in json.loads(status.stdout)["orphans"]] == [
-        "origin.api.example.com"]
+    assert [o["root"] for o in json.loads(status.stdout)["orphans"]] == ["origin.api.example.com"]
 
     refused = run_cli("apply", "--prune", "--yes")
     assert refused.returncode == 1
     assert "orphan origin.api.example.com: the plan deletes 34 of its 34 routing records" in (
-        refused.stderr)
+        refused.stderr
+    )
     assert len(records_at(aws, zone, API)) == 34
 
     pruned = run_cli("apply", "--prune", "--force", "--yes")
@@ -68,8 +73,10 @@ def test_a_saved_prune_plan_is_applied_under_the_guard(
     write_policy(tmp_path, EXAMPLE_POLICY)
     assert run_cli("plan", "--prune", "--out", "prune.json").returncode == 0
 
-    assert "--prune is decided when the plan is made" in run_cli(
-        "apply", "prune.json", "--prune", "--yes").stderr
+    assert (
+        "--prune is decided when the plan is made"
+        in run_cli("apply", "prune.json", "--prune", "--yes").stderr
+    )
     refused = run_cli("apply", "prune.json", "--yes")
     assert refused.returncode == 1 and "deletes 34 of its 34" in refused.stderr
     applied = run_cli("apply", "prune.json", "--yes", "--force")
@@ -80,22 +87,40 @@ def test_a_saved_prune_plan_is_applied_under_the_guard(
 def test_another_owners_records_and_unmarked_ones_are_never_orphans(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
-    team_a = write_policy(tmp_path, EXAMPLE_POLICY.replace("version: 1\n",
-                                                           "version: 1\nowner: team-a\n"),
-                          name="a.yaml")
-    team_b = write_policy(tmp_path, "version: 1\nowner: team-b\napplications:\n" + API_APP,
-                          name="b.yaml")
+    team_a = write_policy(
+        tmp_path,
+        EXAMPLE_POLICY.replace("version: 1\n", "version: 1\nowner: team-a\n"),
+        name="a.yaml",
+    )
+    team_b = write_policy(
+        tmp_path, "version: 1\nowner: team-b\napplications:\n" + API_APP, name="b.yaml"
+    )
     assert run_cli("apply", "-f", str(team_a), "--yes").returncode == 0
     assert run_cli("apply", "-f", str(team_b), "--yes").returncode == 0
     assert owned_by(records_at(aws, zone, ORIGIN)) == {"team-a"}
     assert owned_by(records_at(aws, zone, API)) == {"team-b"}
     # A record geoproxy wrote before owners existed, for an application no policy lists.
-    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
-        "Changes": [{"Action": "CREATE", "ResourceRecordSet": {
-            "Name": "origin.legacy.example.com", "Type": "A",
-            "SetIdentifier": "geoproxy:eu-west-1", "Region": "eu-west-1",
-            "AliasTarget": {"HostedZoneId": "Z32O12XQLNTSW2", "EvaluateTargetHealth": False,
-                            "DNSName": "shop-euw1-456.eu-west-1.elb.amazonaws.com"}}}]})
+    aws.client("route53").change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": "origin.legacy.example.com",
+                        "Type": "A",
+                        "SetIdentifier": "geoproxy:eu-west-1",
+                        "Region": "eu-west-1",
+                        "AliasTarget": {
+                            "HostedZoneId": "Z32O12XQLNTSW2",
+                            "EvaluateTargetHealth": False,
+                            "DNSName": "shop-euw1-456.eu-west-1.elb.amazonaws.com",
+                        },
+                    },
+                }
+            ]
+        },
+    )
 
     planned = run_cli("plan", "-f", str(team_a), "--prune", "--output", "json")
     assert planned.returncode == 0, planned.stderr
@@ -113,11 +138,25 @@ def test_records_written_before_owners_are_claimed_and_failover_works_on_them(
     assert run_cli("apply", "--yes").returncode == 0
     client = aws.client("route53")
     marked = [r for r in records_at(aws, zone, ORIGIN) if "Region" in r]
-    client.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [
-        change for record in marked for change in (
-            {"Action": "DELETE", "ResourceRecordSet": record},
-            {"Action": "CREATE", "ResourceRecordSet": {
-                **record, "SetIdentifier": record["SetIdentifier"].split("@")[0]}})]})
+    client.change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={
+            "Changes": [
+                change
+                for record in marked
+                for change in (
+                    {"Action": "DELETE", "ResourceRecordSet": record},
+                    {
+                        "Action": "CREATE",
+                        "ResourceRecordSet": {
+                            **record,
+                            "SetIdentifier": record["SetIdentifier"].split("@")[0],
+                        },
+                    },
+                )
+            ]
+        },
+    )
     assert owned_by(records_at(aws, zone, ORIGIN)) == {""}
 
     status = run_cli("status", "--detailed-exitcode")
@@ -125,8 +164,9 @@ def test_records_written_before_owners_are_claimed_and_failover_works_on_them(
     # A failover on unmarked records claims exactly the records it moves.
     failover = run_cli("failover", "--from", "eu-west-1", "--yes")
     assert failover.returncode == 0, failover.stderr
-    owners = [r["SetIdentifier"].partition("@")[2] for r in records_at(aws, zone, ORIGIN)
-              if "Region" in r]
+    owners = [
+        r["SetIdentifier"].partition("@")[2] for r in records_at(aws, zone, ORIGIN) if "Region" in r
+    ]
     assert 0 < owners.count("default") < 34
 
     planned = run_cli("plan", "--output", "json")
@@ -143,8 +183,11 @@ def test_pruning_an_auto_failover_application_deletes_its_pairs_then_its_health_
 ) -> None:
     from tests.e2e.conftest import CHECKED_POLICY
 
-    checked_api = CHECKED_POLICY.split("applications:\n", 1)[1].replace(
-        "name: shop", "name: api").replace("origin.shop.", "origin.api.")
+    checked_api = (
+        CHECKED_POLICY.split("applications:\n", 1)[1]
+        .replace("name: shop", "name: api")
+        .replace("origin.shop.", "origin.api.")
+    )
     write_policy(tmp_path, EXAMPLE_POLICY + checked_api)
     assert run_cli("apply", "--yes").returncode == 0
     route53 = aws.client("route53")
@@ -164,17 +207,33 @@ def test_pruning_an_auto_failover_application_deletes_its_pairs_then_its_health_
     # The records (which refer to the check) went before the check itself.
     operations = aws.operations()
     assert operations.index("ChangeResourceRecordSets") < operations.index("DeleteHealthCheck")
-    names = {r["Name"] for page in route53.get_paginator("list_resource_record_sets").paginate(
-        HostedZoneId=zone) for r in page["ResourceRecordSets"]}
+    names = {
+        r["Name"]
+        for page in route53.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone)
+        for r in page["ResourceRecordSets"]
+    }
     assert not any(name.endswith(API) for name in names)
 
 
 def _crowd(aws: Any, zone: str, count: int) -> None:
     """`count` records that are no one's business, listed before geoproxy's names."""
-    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
-        "Changes": [{"Action": "CREATE", "ResourceRecordSet": {
-            "Name": f"host{i:04d}.example.com", "Type": "A", "TTL": 300,
-            "ResourceRecords": [{"Value": "192.0.2.1"}]}} for i in range(count)]})
+    aws.client("route53").change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": f"host{i:04d}.example.com",
+                        "Type": "A",
+                        "TTL": 300,
+                        "ResourceRecords": [{"Value": "192.0.2.1"}],
+                    },
+                }
+                for i in range(count)
+            ]
+        },
+    )
 
 
 def test_a_large_zone_is_read_by_names_and_says_orphans_were_not_looked_for(
@@ -195,20 +254,19 @@ def test_a_large_zone_is_read_by_names_and_says_orphans_were_not_looked_for(
     aws.reset_log()
     pruning = run_cli("plan", "--prune", "--output", "json")
     assert aws.count("ListResourceRecordSets") == 4  # ceil(970 / 300): the whole zone
-    assert [o["root"] for o in json.loads(pruning.stdout)["orphans"]] == [
-        "origin.api.example.com"]
+    assert [o["root"] for o in json.loads(pruning.stdout)["orphans"]] == ["origin.api.example.com"]
 
 
-def test_two_zones_are_read_once_each(
-    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
-) -> None:
+def test_two_zones_are_read_once_each(aws: Any, zone: str, run_cli: RunCli, tmp_path: Path) -> None:
     aws.client("route53").create_hosted_zone(Name="example.org", CallerReference="org")
     org_app = API_APP.replace("zone: example.com", "zone: example.org").replace(
-        "origin.api.example.com", "origin.api.example.org")
+        "origin.api.example.com", "origin.api.example.org"
+    )
     write_policy(tmp_path, TWO_APPS + org_app.replace("name: api", "name: api-org"))
     assert run_cli("apply", "--yes").returncode == 0
     aws.reset_log()
     planned = run_cli("plan", "--detailed-exitcode")
     assert planned.returncode == 0, planned.stdout + planned.stderr
-    assert sorted(aws.operations()) == ["ListHostedZonesByName"] * 2 + [
-        "ListResourceRecordSets"] * 2
+    assert (
+        sorted(aws.operations()) == ["ListHostedZonesByName"] * 2 + ["ListResourceRecordSets"] * 2
+    )

@@ -16,13 +16,16 @@ pytestmark = pytest.mark.e2e
 def test_a_and_aaaa_with_an_nlb_pop(aws: Any, zone: str, run_cli: RunCli, tmp_path: Path) -> None:
     nlb = "shop-euw1-nlb-456.elb.eu-west-1.amazonaws.com"
     policy = EXAMPLE_POLICY.replace("record_types: [A]", "record_types: [A, AAAA]").replace(
-        "shop-euw1-456.eu-west-1.elb.amazonaws.com", nlb)
+        "shop-euw1-456.eu-west-1.elb.amazonaws.com", nlb
+    )
     write_policy(tmp_path, policy)
     result = run_cli("apply", "--yes")
     assert result.returncode == 0, result.stderr
     for record_type in ("A", "AAAA"):
         mapping = latency_map(aws, zone, record_type)
         assert len(mapping) == 34
-        assert mapping["eu-west-2"] == ("shop-euw1-nlb-456.elb.eu-west-1.amazonaws.com.",
-                                        "Z2IFOLAFXWLO4F")  # the NLB zone, not the ALB one
+        assert mapping["eu-west-2"] == (
+            "shop-euw1-nlb-456.elb.eu-west-1.amazonaws.com.",
+            "Z2IFOLAFXWLO4F",
+        )  # the NLB zone, not the ALB one
     assert aws.count("ChangeResourceRecordSets") == 1

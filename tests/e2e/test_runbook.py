@@ -25,28 +25,52 @@ POLICY = EXAMPLE_POLICY.replace("    force:\n", FRANKFURT_POP + "    force:\n", 
 
 def environment(aws: Any) -> dict[str, str]:
     env = aws.env()
-    env.update({"GEOPROXY_POLL_INTERVAL": "0.01", "GEOPROXY": f"{sys.executable} -m geoproxy",
-                "NO_COLOR": "1", "COLUMNS": "200", "GEOPROXY_RETRY_BASE_DELAY": "0.01"})
+    env.update(
+        {
+            "GEOPROXY_POLL_INTERVAL": "0.01",
+            "GEOPROXY": f"{sys.executable} -m geoproxy",
+            "NO_COLOR": "1",
+            "COLUMNS": "200",
+            "GEOPROXY_RETRY_BASE_DELAY": "0.01",
+        }
+    )
     env.pop("GEOPROXY_AUDIT_LOG", None)
     return env
 
 
 def run_geoproxy(aws: Any, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "geoproxy", *args], cwd=cwd,
-                          env=environment(aws), text=True, capture_output=True, timeout=120,
-                          stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "geoproxy", *args],
+        cwd=cwd,
+        env=environment(aws),
+        text=True,
+        capture_output=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def run_drill(aws: Any, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(DRILL), *args], cwd=cwd, env=environment(aws), text=True,
-                          capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [str(DRILL), *args],
+        cwd=cwd,
+        env=environment(aws),
+        text=True,
+        capture_output=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def zone_records(aws: Any, zone_id: str) -> list[dict[str, Any]]:
     """Every record at the application's name and its state name, as Route 53 lists them."""
     pages = aws.client("route53").get_paginator("list_resource_record_sets")
-    return [record for page in pages.paginate(HostedZoneId=zone_id)
-            for record in page["ResourceRecordSets"] if record["Name"] in (ORIGIN, STATE)]
+    return [
+        record
+        for page in pages.paginate(HostedZoneId=zone_id)
+        for record in page["ResourceRecordSets"]
+        if record["Name"] in (ORIGIN, STATE)
+    ]
 
 
 @pytest.fixture
@@ -58,14 +82,16 @@ def applied(aws: Any, zone: str, tmp_path: Path) -> Path:
     return policy
 
 
-def test_drill_passes_under_throttling(
-    aws: Any, zone: str, tmp_path: Path, applied: Path
-) -> None:
+def test_drill_passes_under_throttling(aws: Any, zone: str, tmp_path: Path, applied: Path) -> None:
     before = zone_records(aws, zone)
     aws.reset_log()
     # The storm the drill rehearses: every kind of Route 53 call is throttled or busy first.
-    for operation in ("ListHostedZonesByName", "ListResourceRecordSets",
-                      "ChangeResourceRecordSets", "GetChange"):
+    for operation in (
+        "ListHostedZonesByName",
+        "ListResourceRecordSets",
+        "ChangeResourceRecordSets",
+        "GetChange",
+    ):
         aws.inject(operation, code="Throttling", status=400, times=3)
     aws.inject("ChangeResourceRecordSets", code="PriorRequestNotComplete", status=400, times=2)
 
@@ -109,15 +135,22 @@ def test_drill_refuses_a_drifted_setup_says_why_and_writes_nothing(
     aws: Any, zone: str, tmp_path: Path, applied: Path
 ) -> None:
     route53 = aws.client("route53")
-    record = next(r for r in zone_records(aws, zone)
-                  if r["SetIdentifier"] == "geoproxy:us-east-2@default")
+    record = next(
+        r for r in zone_records(aws, zone) if r["SetIdentifier"] == "geoproxy:us-east-2@default"
+    )
     changed = json.loads(json.dumps(record))
-    changed["AliasTarget"].update(DNSName="shop-euw1-456.eu-west-1.elb.amazonaws.com.",
-                                  HostedZoneId="Z32O12XQLNTSW2")
-    route53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [
-        {"Action": "DELETE", "ResourceRecordSet": record},
-        {"Action": "CREATE", "ResourceRecordSet": changed},
-    ]})
+    changed["AliasTarget"].update(
+        DNSName="shop-euw1-456.eu-west-1.elb.amazonaws.com.", HostedZoneId="Z32O12XQLNTSW2"
+    )
+    route53.change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={
+            "Changes": [
+                {"Action": "DELETE", "ResourceRecordSet": record},
+                {"Action": "CREATE", "ResourceRecordSet": changed},
+            ]
+        },
+    )
     drifted = zone_records(aws, zone)
     aws.reset_log()
 
@@ -137,8 +170,18 @@ def test_drill_refuses_a_drifted_setup_says_why_and_writes_nothing(
 def test_drill_refuses_while_a_failover_is_active(
     aws: Any, zone: str, tmp_path: Path, applied: Path
 ) -> None:
-    failover = run_geoproxy(aws, tmp_path, "failover", "--from", "ap-southeast-1",
-                            "--to", "us-east-1", "--yes", "--reason", "real incident")
+    failover = run_geoproxy(
+        aws,
+        tmp_path,
+        "failover",
+        "--from",
+        "ap-southeast-1",
+        "--to",
+        "us-east-1",
+        "--yes",
+        "--reason",
+        "real incident",
+    )
     assert failover.returncode == 0, failover.stderr
     aws.reset_log()
 
@@ -167,9 +210,15 @@ def test_drill_stops_when_the_failover_is_refused_and_says_where_traffic_stands(
     assert aws.count("ChangeResourceRecordSets") == 0
 
 
-@pytest.mark.parametrize("args", [(), ("routing.yaml", "eu-west-1"),
-                                  ("missing.yaml", "eu-west-1", "eu-central-1"),
-                                  ("routing.yaml", "eu-west-1", "eu-west-1")])
+@pytest.mark.parametrize(
+    "args",
+    [
+        (),
+        ("routing.yaml", "eu-west-1"),
+        ("missing.yaml", "eu-west-1", "eu-central-1"),
+        ("routing.yaml", "eu-west-1", "eu-west-1"),
+    ],
+)
 def test_drill_usage_errors_exit_2(aws: Any, tmp_path: Path, args: tuple[str, ...]) -> None:
     write_policy(tmp_path, POLICY)
     result = run_drill(aws, tmp_path, *args)

@@ -45,8 +45,18 @@ def test_non_ascii_text_that_would_overflow_a_txt_value_is_refused(
     aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
 ) -> None:
     # 300 emoji are 3,600 characters once percent-encoded; twice that cannot fit 4,000.
-    result = run_cli("failover", "--from", "eu-west-1", "--to", "us-east-1", "--yes",
-                     "--reason", "🔥" * 300, "--override-compliance", "🚨" * 300)
+    result = run_cli(
+        "failover",
+        "--from",
+        "eu-west-1",
+        "--to",
+        "us-east-1",
+        "--yes",
+        "--reason",
+        "🔥" * 300,
+        "--override-compliance",
+        "🚨" * 300,
+    )
     assert result.returncode == 1
     assert "over Route 53's 4000 per value" in result.stderr
     assert records_at(aws, zone, STATE) == []
@@ -69,8 +79,16 @@ def test_the_public_state_record_names_nobody(
     aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str], tmp_path: Path
 ) -> None:
     log = tmp_path / "audit.jsonl"
-    result = run_cli("failover", "--from", "eu-west-1", "--yes", "--reason", "Dublin down",
-                     "--audit-log", str(log))
+    result = run_cli(
+        "failover",
+        "--from",
+        "eu-west-1",
+        "--yes",
+        "--reason",
+        "Dublin down",
+        "--audit-log",
+        str(log),
+    )
     assert result.returncode == 0, result.stderr
     [value] = state_values(aws, zone)
     assert "by=" not in value and "moto" not in value and "123456789012" not in value
@@ -88,16 +106,27 @@ def test_a_state_record_that_names_its_caller_is_rewritten_by_apply(
     aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
 ) -> None:
     # What geoproxy 0.1 wrote: the caller's role and session name, in public DNS.
-    old = ('"geoproxy-failover=v1 from=eu-west-1 to=eu-central-1 at=2026-11-27T09%3A47%3A59Z '
-           'by=assumed-role%2FOps%2Falice%40example.com reason=INC-4711"')
-    assert run_cli("failover", "--from", "eu-west-1", "--yes", "--reason", "INC-4711"
-                   ).returncode == 0
+    old = (
+        '"geoproxy-failover=v1 from=eu-west-1 to=eu-central-1 at=2026-11-27T09%3A47%3A59Z '
+        'by=assumed-role%2FOps%2Falice%40example.com reason=INC-4711"'
+    )
+    assert (
+        run_cli("failover", "--from", "eu-west-1", "--yes", "--reason", "INC-4711").returncode == 0
+    )
     route53 = aws.client("route53")
     [current] = records_at(aws, zone, STATE)
-    route53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [
-        {"Action": "DELETE", "ResourceRecordSet": current},
-        {"Action": "CREATE", "ResourceRecordSet": {**current, "ResourceRecords": [
-            {"Value": old}]}}]})
+    route53.change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={
+            "Changes": [
+                {"Action": "DELETE", "ResourceRecordSet": current},
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {**current, "ResourceRecords": [{"Value": old}]},
+                },
+            ]
+        },
+    )
     plan = run_cli("plan", "--detailed-exitcode")
     assert plan.returncode == 2
     assert "stops publishing who declared the failover" in plan.stdout
@@ -117,10 +146,15 @@ def test_aaaa_aliases_to_an_alb_use_its_dualstack_name(
     plan = run_cli("plan")
     assert "dualstack.shop-euw1-456.eu-west-1.elb.amazonaws.com" in plan.stdout
     assert run_cli("apply", "--yes").returncode == 0
-    names = {(r["Type"], r["AliasTarget"]["DNSName"]) for r in records_at(aws, zone)
-             if r.get("Region") == "eu-west-1"}
-    assert names == {("A", "shop-euw1-456.eu-west-1.elb.amazonaws.com."),
-                     ("AAAA", "dualstack.shop-euw1-456.eu-west-1.elb.amazonaws.com.")}
+    names = {
+        (r["Type"], r["AliasTarget"]["DNSName"])
+        for r in records_at(aws, zone)
+        if r.get("Region") == "eu-west-1"
+    }
+    assert names == {
+        ("A", "shop-euw1-456.eu-west-1.elb.amazonaws.com."),
+        ("AAAA", "dualstack.shop-euw1-456.eu-west-1.elb.amazonaws.com."),
+    }
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
 
 
@@ -130,17 +164,21 @@ def test_deleting_most_records_needs_force(
     write_policy(tmp_path)
     assert run_cli("apply", "--yes").returncode == 0
     # A policy edit that drops most source regions: 34 records become 4 (with the forced one).
-    narrowed = EXAMPLE_POLICY.replace("source_regions: all",
-                                      "source_regions: [us-east-1, eu-west-1, ap-southeast-1]")
+    narrowed = EXAMPLE_POLICY.replace(
+        "source_regions: all", "source_regions: [us-east-1, eu-west-1, ap-southeast-1]"
+    )
     write_policy(tmp_path, narrowed)
     plan = run_cli("plan")
-    assert "shop: the plan deletes 30 of its 34 routing records (88%, over the 30% guard); " \
-           "apply needs --force" in plan.stderr
+    assert (
+        "shop: the plan deletes 30 of its 34 routing records (88%, over the 30% guard); "
+        "apply needs --force" in plan.stderr
+    )
     aws.reset_log()
     refused = run_cli("apply", "--yes")
     assert refused.returncode == 1
     assert "refusing to delete most of an application's records; nothing was written" in (
-        refused.stderr)
+        refused.stderr
+    )
     assert "--force" in refused.stderr
     assert aws.count("ChangeResourceRecordSets") == 0
     assert run_cli("plan", "--out", "narrow.json").returncode == 0
@@ -159,9 +197,12 @@ def test_the_public_zone_is_found_behind_a_page_of_private_ones(
     route53 = aws.client("route53")
     vpc = {"VPCRegion": "us-east-1", "VPCId": "vpc-12345678"}
     for index in range(12):
-        route53.create_hosted_zone(Name="example.com", CallerReference=f"private-{index}",
-                                   HostedZoneConfig={"PrivateZone": True, "Comment": ""},
-                                   VPC=vpc)
+        route53.create_hosted_zone(
+            Name="example.com",
+            CallerReference=f"private-{index}",
+            HostedZoneConfig={"PrivateZone": True, "Comment": ""},
+            VPC=vpc,
+        )
     public = route53.create_hosted_zone(Name="example.com", CallerReference="public")
     public_id = public["HostedZone"]["Id"].split("/")[-1]
     aws.changes.page_size_cap = 5  # pages of 5 zones, so the lookup must follow them
@@ -178,16 +219,30 @@ def test_a_record_below_a_delegation_is_refused_before_writing(
 ) -> None:
     # shop.example.com is served by other name servers: origin.shop.example.com written in
     # example.com would never be seen by a resolver.
-    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
-        "Changes": [{"Action": "CREATE", "ResourceRecordSet": {
-            "Name": "shop.example.com", "Type": "NS", "TTL": 300,
-            "ResourceRecords": [{"Value": "ns-1.elsewhere.example.net."}]}}]})
+    aws.client("route53").change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": "shop.example.com",
+                        "Type": "NS",
+                        "TTL": 300,
+                        "ResourceRecords": [{"Value": "ns-1.elsewhere.example.net."}],
+                    },
+                }
+            ]
+        },
+    )
     write_policy(tmp_path)
     aws.reset_log()
     result = run_cli("apply", "--yes")
     assert result.returncode == 1
-    assert "shop.example.com is delegated to other name servers by an NS record in zone " \
-           "example.com" in result.stderr
+    assert (
+        "shop.example.com is delegated to other name servers by an NS record in zone "
+        "example.com" in result.stderr
+    )
     assert aws.count("ChangeResourceRecordSets") == 0
     assert records_at(aws, zone) == []
 
@@ -197,10 +252,22 @@ def test_a_delegation_made_after_the_plan_stops_the_saved_plan(
 ) -> None:
     write_policy(tmp_path)
     assert run_cli("plan", "--out", "first.json").returncode == 0
-    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
-        "Changes": [{"Action": "CREATE", "ResourceRecordSet": {
-            "Name": "shop.example.com", "Type": "NS", "TTL": 300,
-            "ResourceRecords": [{"Value": "ns-1.elsewhere.example.net."}]}}]})
+    aws.client("route53").change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": "shop.example.com",
+                        "Type": "NS",
+                        "TTL": 300,
+                        "ResourceRecords": [{"Value": "ns-1.elsewhere.example.net."}],
+                    },
+                }
+            ]
+        },
+    )
     aws.reset_log()
     result = run_cli("apply", "first.json", "--yes")
     assert result.returncode == 1
@@ -229,17 +296,33 @@ def test_credentials_never_appear_in_output_logs_or_plan_files(
 ) -> None:
     key, secret = "AKIAGEOPROXYFAKE1234", "geoproxy/FAKE+secret/key/0123456789abcdefXYZ"
     token = "FAKE-session-token-geoproxy-0123456789"
-    env = {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret,
-           "AWS_SESSION_TOKEN": token}
+    env = {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": token}
     write_policy(tmp_path)
     log = tmp_path / "audit.jsonl"
     outputs = [
         run_cli("plan", "--out", "plan.json", env=env),
         run_cli("--debug", "apply", "plan.json", "--yes", "--audit-log", str(log), env=env),
-        run_cli("--debug", "failover", "--from", "eu-west-1", "--to", "us-east-1", "--yes",
-                "--audit-log", str(log), env=env),  # refused: a traceback with --debug
-        run_cli("--debug", "plan", "--endpoint-url", "http://127.0.0.1:9",
-                "--retry-deadline", "0", env=env),  # an AWS error, with --debug
+        run_cli(
+            "--debug",
+            "failover",
+            "--from",
+            "eu-west-1",
+            "--to",
+            "us-east-1",
+            "--yes",
+            "--audit-log",
+            str(log),
+            env=env,
+        ),  # refused: a traceback with --debug
+        run_cli(
+            "--debug",
+            "plan",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--retry-deadline",
+            "0",
+            env=env,
+        ),  # an AWS error, with --debug
         run_cli("status", "-o", "json", env=env),
     ]
     assert outputs[1].returncode == 0, outputs[1].stderr
@@ -254,8 +337,7 @@ def test_credentials_never_appear_in_output_logs_or_plan_files(
 # --- CloudFront aliases: certificate coverage and aliases in other accounts -----------------
 
 
-def _apply_refused(aws: Any, run_cli: RunCli, tmp_path: Path, distribution: str,
-                   *args: str) -> Any:
+def _apply_refused(aws: Any, run_cli: RunCli, tmp_path: Path, distribution: str, *args: str) -> Any:
     """Apply the CloudFront policy (or a saved plan, `args`): refused, nothing written."""
     write_policy(tmp_path, cloudfront_policy(distribution))
     aws.reset_log()
@@ -271,8 +353,10 @@ def test_an_alias_on_the_default_certificate_is_refused_before_writing(
 ) -> None:
     edit_distribution(aws, distribution, ViewerCertificate={"CloudFrontDefaultCertificate": True})
     result = _apply_refused(aws, run_cli, tmp_path, distribution)
-    assert (f"shop: distribution {distribution} uses CloudFront's default certificate, which "
-            "cannot serve aliases (shop.example.com)") in result.stderr
+    assert (
+        f"shop: distribution {distribution} uses CloudFront's default certificate, which "
+        "cannot serve aliases (shop.example.com)"
+    ) in result.stderr
     assert aws.count("DescribeCertificate") == 0
 
 
@@ -280,12 +364,19 @@ def test_a_certificate_that_does_not_cover_the_alias_is_refused_before_writing(
     aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
     narrow = aws.issue_certificate("www.example.com")
-    edit_distribution(aws, distribution, ViewerCertificate={
-        "ACMCertificateArn": narrow, "SSLSupportMethod": "sni-only",
-        "MinimumProtocolVersion": "TLSv1.2_2021"})
+    edit_distribution(
+        aws,
+        distribution,
+        ViewerCertificate={
+            "ACMCertificateArn": narrow,
+            "SSLSupportMethod": "sni-only",
+            "MinimumProtocolVersion": "TLSv1.2_2021",
+        },
+    )
     result = _apply_refused(aws, run_cli, tmp_path, distribution)
-    assert (f"the viewer certificate {narrow} (www.example.com) does not cover "
-            "shop.example.com") in result.stderr
+    assert (
+        f"the viewer certificate {narrow} (www.example.com) does not cover shop.example.com"
+    ) in result.stderr
     assert aws.count("DescribeCertificate") == 1
     assert aws.count("ListConflictingAliases") == 0  # CloudFront answers it only if covered
 
@@ -295,8 +386,11 @@ def test_an_alias_another_account_uses_is_refused_before_writing(
 ) -> None:
     aws.foreign_aliases.add("shop.example.com")
     result = _apply_refused(aws, run_cli, tmp_path, distribution)
-    assert re.search(r"alias shop\.example\.com is already used by CloudFront distribution "
-                     r"\*+\w+ in account \*+\d+; CloudFront refuses it", result.stderr)
+    assert re.search(
+        r"alias shop\.example\.com is already used by CloudFront distribution "
+        r"\*+\w+ in account \*+\d+; CloudFront refuses it",
+        result.stderr,
+    )
     assert aws.count("ListConflictingAliases") == 1
 
 

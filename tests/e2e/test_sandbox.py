@@ -22,18 +22,26 @@ DISTRIBUTION = "E1SANDBOXDIST9"
 
 
 def three_apps_two_zones() -> str:
-    shop = EXAMPLE_POLICY.replace("    zone: example.com\n",
-                                  f"    zone: example.com\n    zone_id: {ZONE_ID}\n", 1)
-    shop += (f"    cloudfront:\n      distribution_id: {DISTRIBUTION}\n"
-             "      aliases: [shop.example.com]\n")
+    shop = EXAMPLE_POLICY.replace(
+        "    zone: example.com\n", f"    zone: example.com\n    zone_id: {ZONE_ID}\n", 1
+    )
+    shop += (
+        f"    cloudfront:\n      distribution_id: {DISTRIBUTION}\n"
+        "      aliases: [shop.example.com]\n"
+    )
     # The edge fence too: the sandbox's distribution forwards the viewer's country.
-    shop = shop.replace('        allowed_pops: ["eu-*"]\n',
-                        '        allowed_pops: ["eu-*"]\n        viewer_countries: [EU]\n', 1)
+    shop = shop.replace(
+        '        allowed_pops: ["eu-*"]\n',
+        '        allowed_pops: ["eu-*"]\n        viewer_countries: [EU]\n',
+        1,
+    )
     app = EXAMPLE_POLICY.split("applications:\n", 1)[1]
     api = app.replace("name: shop", "name: api").replace("origin.shop.", "origin.api.")
-    org = app.replace("name: shop", "name: org").replace("zone: example.com",
-                                                          "zone: example.org").replace(
-        "origin.shop.example.com", "origin.shop.example.org")
+    org = (
+        app.replace("name: shop", "name: org")
+        .replace("zone: example.com", "zone: example.org")
+        .replace("origin.shop.example.com", "origin.shop.example.org")
+    )
     return shop + api + org
 
 
@@ -41,9 +49,14 @@ def three_apps_two_zones() -> str:
 def test_the_walk_through_runs_against_the_sandbox_with_no_record_lost(tmp_path: Path) -> None:
     policy = write_policy(tmp_path, three_apps_two_zones())
     env = scrubbed(os.environ)
-    sandbox = subprocess.Popen([sys.executable, "-m", "geoproxy", "sandbox", "-f", str(policy)],
-                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True,
-                               stderr=subprocess.PIPE)
+    sandbox = subprocess.Popen(
+        [sys.executable, "-m", "geoproxy", "sandbox", "-f", str(policy)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        stderr=subprocess.PIPE,
+    )
     try:
         exports: dict[str, str] = {}
         assert sandbox.stdout is not None
@@ -54,28 +67,51 @@ def test_the_walk_through_runs_against_the_sandbox_with_no_record_lost(tmp_path:
             if line.startswith("The sandbox keeps its state"):
                 break
         assert exports["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
-        cli_env = {**env, **exports, "NO_COLOR": "1", "COLUMNS": "200",
-                   "GEOPROXY_POLL_INTERVAL": "0.01", "AWS_CONFIG_FILE": os.devnull,
-                   "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+        cli_env = {
+            **env,
+            **exports,
+            "NO_COLOR": "1",
+            "COLUMNS": "200",
+            "GEOPROXY_POLL_INTERVAL": "0.01",
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        }
 
         def geoproxy(*args: str) -> Any:
-            return subprocess.run([sys.executable, "-m", "geoproxy", *args], cwd=tmp_path,
-                                  env=cli_env, text=True, capture_output=True, timeout=120)
+            return subprocess.run(
+                [sys.executable, "-m", "geoproxy", *args],
+                cwd=tmp_path,
+                env=cli_env,
+                text=True,
+                capture_output=True,
+                timeout=120,
+            )
 
         def latency_records() -> dict[str, int]:
             document = json.loads(geoproxy("status", "--output", "json").stdout)
-            return {app["name"]: sum(r["state"] in ("ok", "failover") for r in app["regions"])
-                    for app in document["applications"]}
+            return {
+                app["name"]: sum(r["state"] in ("ok", "failover") for r in app["regions"])
+                for app in document["applications"]
+            }
 
         planned = geoproxy("plan", "--detailed-exitcode")
         assert planned.returncode == 2, planned.stderr  # everything to create, no error
         assert geoproxy("apply", "--yes").returncode == 0
         assert latency_records() == {"shop": 34, "api": 34, "org": 34}
         edge = json.loads(geoproxy("status", "--output", "json").stdout)["applications"][0][
-            "edge_function"]
+            "edge_function"
+        ]
         assert (edge["published"], edge["in_sync"]) == (True, True)
-        moved = geoproxy("failover", "--from", "eu-west-1", "--to", "us-east-1",
-                         "--override-compliance", "sandbox drill", "--yes")
+        moved = geoproxy(
+            "failover",
+            "--from",
+            "eu-west-1",
+            "--to",
+            "us-east-1",
+            "--override-compliance",
+            "sandbox drill",
+            "--yes",
+        )
         assert moved.returncode == 0, moved.stderr
         status = geoproxy("status", "--detailed-exitcode")
         assert status.returncode == 4, status.stdout  # only failovers differ

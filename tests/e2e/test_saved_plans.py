@@ -78,19 +78,33 @@ def test_a_plan_made_stale_by_a_hand_edit_is_refused_with_exit_3(
     # Someone repoints one of the records the plan moves, by hand.
     route53 = aws.client("route53")
     record = next(r for r in records_at(aws, zone) if r.get("Region") == "ap-northeast-2")
-    edited = {**record, "AliasTarget": {**record["AliasTarget"],
-                                        "DNSName": "hand-edit.us-east-1.elb.amazonaws.com."}}
+    edited = {
+        **record,
+        "AliasTarget": {
+            **record["AliasTarget"],
+            "DNSName": "hand-edit.us-east-1.elb.amazonaws.com.",
+        },
+    }
     edited["AliasTarget"]["HostedZoneId"] = "Z35SXDOTRQ7X7K"
-    route53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [
-        {"Action": "DELETE", "ResourceRecordSet": record},
-        {"Action": "CREATE", "ResourceRecordSet": edited}]})
+    route53.change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={
+            "Changes": [
+                {"Action": "DELETE", "ResourceRecordSet": record},
+                {"Action": "CREATE", "ResourceRecordSet": edited},
+            ]
+        },
+    )
     aws.reset_log()
     result = run_cli("apply", "tokyo.json", "--yes", "--output", "json")
     assert result.returncode == 3, result.stderr
     assert "is stale" in result.stderr and "nothing was written" in result.stderr
-    assert re.search(r"origin\.shop\.example\.com A \(geoproxy:ap-northeast-2@default\): the plan "
-                     r"expects alias shop-apse1-789\.ap-southeast-1\.elb\.amazonaws\.com, "
-                     r"live is alias hand-edit\.us-east-1\.elb\.amazonaws\.com", result.stderr)
+    assert re.search(
+        r"origin\.shop\.example\.com A \(geoproxy:ap-northeast-2@default\): the plan "
+        r"expects alias shop-apse1-789\.ap-southeast-1\.elb\.amazonaws\.com, "
+        r"live is alias hand-edit\.us-east-1\.elb\.amazonaws\.com",
+        result.stderr,
+    )
     assert json.loads(result.stdout)["error"]["kind"] == "stale_plan"
     assert aws.count(CHANGE) == 0
     live = next(r for r in records_at(aws, zone) if r.get("Region") == "ap-northeast-2")
@@ -100,8 +114,16 @@ def test_a_plan_made_stale_by_a_hand_edit_is_refused_with_exit_3(
 def test_a_saved_failover_applies_with_the_apply_time(
     aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str], tmp_path: Path
 ) -> None:
-    prepared = run_cli("failover", "--from", "eu-west-1", "--dry-run", "--out", "dr.json",
-                       "--reason", "prepared in calm weather")
+    prepared = run_cli(
+        "failover",
+        "--from",
+        "eu-west-1",
+        "--dry-run",
+        "--out",
+        "dr.json",
+        "--reason",
+        "prepared in calm weather",
+    )
     assert prepared.returncode == 0, prepared.stderr
     assert records_at(aws, zone, STATE) == []  # a dry run writes nothing
     declared_at = json.loads((tmp_path / "dr.json").read_text())["failover_declared_at"]
@@ -135,12 +157,17 @@ def _saved(run_cli: RunCli, tmp_path: Path) -> dict[str, Any]:
     return dict(json.loads((tmp_path / "plan.json").read_text()))
 
 
-@pytest.mark.parametrize(("edit", "message"), [
-    (lambda d: d["changes"]["before_distributions"].popitem(), "was changed after geoproxy "
-                                                                "wrote it"),
-    (lambda d: d.update(format_version=99), "plan format version 99, which this geoproxy"),
-    (lambda d: d.update(kind="something-else"), "is not a geoproxy plan"),
-])
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda d: d["changes"]["before_distributions"].popitem(),
+            "was changed after geoproxy wrote it",
+        ),
+        (lambda d: d.update(format_version=99), "plan format version 99, which this geoproxy"),
+        (lambda d: d.update(kind="something-else"), "is not a geoproxy plan"),
+    ],
+)
 def test_an_edited_or_unknown_plan_file_is_refused(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path, edit: Any, message: str
 ) -> None:
@@ -188,7 +215,8 @@ def test_a_saved_cloudfront_plan_applies_with_its_etag(
     assert result.returncode == 0, result.stderr
     assert aws.count("UpdateDistribution") == 1
     assert config_of(aws, distribution)["DefaultCacheBehavior"]["TargetOriginId"] == (
-        "geoproxy-shop")
+        "geoproxy-shop"
+    )
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
 
 
@@ -227,13 +255,16 @@ def test_a_lost_answer_to_update_distribution_is_not_a_failure(
     assert result.returncode == 0, result.stderr
     assert aws.count("UpdateDistribution") == 2  # the lost one, and its retry that met a 412
     assert config_of(aws, distribution)["DefaultCacheBehavior"]["TargetOriginId"] == (
-        "geoproxy-shop")
+        "geoproxy-shop"
+    )
     actions = [json.loads(line)["action"] for line in log.read_text().splitlines()]
     assert actions.count("UpdateDistribution") == 1
     # The step after the distribution ran: the viewer alias record points at it.
     assert sorted(record["Type"] for record in records_at(aws, zone, VIEWER)) == ["A", "AAAA"]
     again = run_cli("apply", "plan.json", "--yes")
     assert again.returncode == 0, again.stderr
-    assert f"Already applied (an earlier run of this plan): CloudFront distribution " \
-           f"{distribution}" in again.stderr
+    assert (
+        f"Already applied (an earlier run of this plan): CloudFront distribution "
+        f"{distribution}" in again.stderr
+    )
     assert "Nothing to do: everything in the saved plan is live." in again.stdout

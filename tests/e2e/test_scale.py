@@ -39,14 +39,18 @@ def reads(operations: list[str]) -> Counter[str]:
     return Counter(op for op in operations if op not in ("GetChange",))
 
 
-@pytest.mark.parametrize(("count", "zones"), [
-    (1, ("example.com",)),
-    pytest.param(100, ("example.com",), marks=pytest.mark.slow),
-    pytest.param(300, ("example.com",), marks=pytest.mark.slow),
-    pytest.param(300, ("example.com", "example.org"), marks=pytest.mark.slow),
-])
-def test_read_and_write_budgets(aws: Any, run_cli: RunCli, tmp_path: Path, count: int,
-                                zones: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("count", "zones"),
+    [
+        (1, ("example.com",)),
+        pytest.param(100, ("example.com",), marks=pytest.mark.slow),
+        pytest.param(300, ("example.com",), marks=pytest.mark.slow),
+        pytest.param(300, ("example.com", "example.org"), marks=pytest.mark.slow),
+    ],
+)
+def test_read_and_write_budgets(
+    aws: Any, run_cli: RunCli, tmp_path: Path, count: int, zones: tuple[str, ...]
+) -> None:
     route53 = aws.client("route53")
     for zone in zones:
         route53.create_hosted_zone(Name=zone, CallerReference=zone)
@@ -57,33 +61,40 @@ def test_read_and_write_budgets(aws: Any, run_cli: RunCli, tmp_path: Path, count
     assert run_cli("apply", "--yes", "--no-wait").returncode == 0
     # Empty zones: one listing each; the delegation pre-flight finds the NS record sets in
     # them and needs only its ListHostedZones.
-    assert reads(aws.operations()) == Counter({
-        "ListHostedZonesByName": len(zones), "ListResourceRecordSets": len(zones),
-        "ListHostedZones": 1,
-        "ChangeResourceRecordSets": sum(batches_for([RECORDS_PER_APP] * n) for n in per_zone),
-    })
+    assert reads(aws.operations()) == Counter(
+        {
+            "ListHostedZonesByName": len(zones),
+            "ListResourceRecordSets": len(zones),
+            "ListHostedZones": 1,
+            "ChangeResourceRecordSets": sum(batches_for([RECORDS_PER_APP] * n) for n in per_zone),
+        }
+    )
 
     aws.reset_log()
     planned = run_cli("plan", "--detailed-exitcode")
     assert planned.returncode == 0, planned.stdout
     assert aws.operations().count("ListHostedZonesByName") == len(zones)
     assert aws.count("ListResourceRecordSets") == sum(
-        math.ceil((n * RECORDS_PER_APP + APEX) / 300) for n in per_zone)
+        math.ceil((n * RECORDS_PER_APP + APEX) / 300) for n in per_zone
+    )
     assert aws.count() == len(zones) + aws.count("ListResourceRecordSets")
 
     aws.reset_log()
     moved = run_cli("failover", "--from", "eu-west-1", "--yes", "--no-wait", "--output", "json")
     assert moved.returncode == 0, moved.stderr
     document = json.loads(moved.stdout)
-    changes_per_app = [2 * len(app["changes"]) - sum(c["action"] != "update"
-                                                      for c in app["changes"])
-                       for app in document["plan"]["applications"]]
-    by_zone = [changes_per_app[i::len(zones)] for i in range(len(zones))]
+    changes_per_app = [
+        2 * len(app["changes"]) - sum(c["action"] != "update" for c in app["changes"])
+        for app in document["plan"]["applications"]
+    ]
+    by_zone = [changes_per_app[i :: len(zones)] for i in range(len(zones))]
     assert aws.count("ListResourceRecordSets") == sum(
-        math.ceil((n * RECORDS_PER_APP + APEX) / 300) for n in per_zone)
+        math.ceil((n * RECORDS_PER_APP + APEX) / 300) for n in per_zone
+    )
     assert aws.count("ChangeResourceRecordSets") == sum(batches_for(z) for z in by_zone)
-    assert aws.count() == (len(zones) + aws.count("ListResourceRecordSets")
-                           + aws.count("ChangeResourceRecordSets"))
+    assert aws.count() == (
+        len(zones) + aws.count("ListResourceRecordSets") + aws.count("ChangeResourceRecordSets")
+    )
 
     aws.reset_log()
     back = run_cli("failback", "eu-west-1", "--yes", "--no-wait")
@@ -103,9 +114,14 @@ def test_a_saved_plan_of_many_applications_reads_its_zone_once(
     assert applied.returncode == 0, applied.stderr
     # 100 names to check: the zone's size (GetHostedZone) says one listing of it is cheaper,
     # and it holds the NS record sets the delegation pre-flight looks for.
-    assert reads(aws.operations()) == Counter({
-        "GetHostedZone": 1, "ListResourceRecordSets": 1, "ListHostedZones": 1,
-        "ChangeResourceRecordSets": batches_for([RECORDS_PER_APP] * 100)})
+    assert reads(aws.operations()) == Counter(
+        {
+            "GetHostedZone": 1,
+            "ListResourceRecordSets": 1,
+            "ListHostedZones": 1,
+            "ChangeResourceRecordSets": batches_for([RECORDS_PER_APP] * 100),
+        }
+    )
 
 
 @pytest.mark.slow
@@ -113,8 +129,12 @@ def test_changes_past_route53_limits_split_by_name(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
     body = EXAMPLE_POLICY.split("applications:\n", 1)[1]
-    apps = "".join(body.replace("name: shop", f"name: app{index}")
-                   .replace("origin.shop.", f"origin.app{index}.") for index in range(30))
+    apps = "".join(
+        body.replace("name: shop", f"name: app{index}").replace(
+            "origin.shop.", f"origin.app{index}."
+        )
+        for index in range(30)
+    )
     write_policy(tmp_path, "version: 1\napplications:\n" + apps)
     aws.reset_log()
 

@@ -24,7 +24,8 @@ def test_schema_prints_the_committed_schema_the_same_every_time(run_cli: RunCli)
     assert first.returncode == 0 and first.stderr == ""
     assert first.stdout == second.stdout
     assert first.stdout == (REPO / "routing.schema.json").read_text(encoding="utf-8"), (
-        "routing.schema.json is stale: run `geoproxy schema > routing.schema.json`")
+        "routing.schema.json is stale: run `geoproxy schema > routing.schema.json`"
+    )
     schema = json.loads(first.stdout)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     Draft202012Validator(schema).validate(yaml.safe_load(EXAMPLE_POLICY))
@@ -47,7 +48,9 @@ def test_init_writes_the_schema_where_the_policy_goes(run_cli: RunCli, tmp_path:
     result = run_cli("init", "-f", "prod/shop.yaml")
     assert result.returncode == 0, result.stderr
     assert sorted(path.name for path in (tmp_path / "prod").iterdir()) == [
-        "routing.schema.json", "shop.yaml"]
+        "routing.schema.json",
+        "shop.yaml",
+    ]
     assert not (tmp_path / "routing.schema.json").exists()
 
 
@@ -63,7 +66,8 @@ def test_init_leaves_a_schema_that_is_already_this_one(run_cli: RunCli, tmp_path
 
 
 def test_init_never_overwrites_a_different_schema_and_says_how_to_refresh_it(
-        run_cli: RunCli, tmp_path: Path) -> None:
+    run_cli: RunCli, tmp_path: Path
+) -> None:
     schema = tmp_path / "routing.schema.json"
     schema.write_text('{"title": "mine"}\n', encoding="utf-8")
     result = run_cli("init")
@@ -71,13 +75,16 @@ def test_init_never_overwrites_a_different_schema_and_says_how_to_refresh_it(
     assert schema.read_text(encoding="utf-8") == '{"title": "mine"}\n'
     assert (tmp_path / "routing.yaml").read_text(encoding="utf-8") == starter_text(EXAMPLE_POLICY)
     notes = [line for line in result.stderr.splitlines() if "routing.schema.json" in line]
-    assert notes == ["Warning: left routing.schema.json as it is: it differs from this "
-                     "geoproxy's schema; refresh it with `geoproxy schema > "
-                     "routing.schema.json`"]
+    assert notes == [
+        "Warning: left routing.schema.json as it is: it differs from this "
+        "geoproxy's schema; refresh it with `geoproxy schema > "
+        "routing.schema.json`"
+    ]
 
 
 def test_init_refuses_an_existing_policy_and_writes_no_schema(
-        run_cli: RunCli, tmp_path: Path) -> None:
+    run_cli: RunCli, tmp_path: Path
+) -> None:
     (tmp_path / "routing.yaml").write_text(DR_POLICY, encoding="utf-8")
     result = run_cli("init")
     assert result.returncode == 1 and "never overwrites" in result.stderr

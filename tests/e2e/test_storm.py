@@ -34,9 +34,13 @@ LIST = "ListResourceRecordSets"
 def storm(aws: Any, operation: str) -> None:
     """Two throttles and a busy zone in a row: more than botocore's default 3 attempts."""
     aws.inject(operation, code="Throttling", status=400, times=2)
-    aws.inject(operation, code="PriorRequestNotComplete", status=400, times=1,
-               message="The request was rejected because Route 53 was still processing a "
-                       "prior request.")
+    aws.inject(
+        operation,
+        code="PriorRequestNotComplete",
+        status=400,
+        times=1,
+        message="The request was rejected because Route 53 was still processing a prior request.",
+    )
 
 
 def audit_lines(path: Path) -> list[dict[str, Any]]:
@@ -122,8 +126,7 @@ def test_apply_whose_response_is_lost_succeeds_once(
     assert document["batches"][0]["response_lost"] is True
     assert "Route 53's answer was lost" in result.stderr
     writes = audit_lines(log)
-    assert [w["outcome"] for w in writes if w["action"] == CHANGE] == [
-        "applied; response lost"]
+    assert [w["outcome"] for w in writes if w["action"] == CHANGE] == ["applied; response lost"]
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
 
 
@@ -151,10 +154,13 @@ def test_a_lost_response_after_someone_else_moved_the_records_stops(
     process = start_cli(aws, tmp_path, "failover", "--from", "eu-west-1", "--yes")
     try:
         assert hold.arrived.wait(30)
-        record = next(r for r in records_at(aws, zone)
-                      if r.get("Region") == "eu-west-2" and r["Type"] == "A")
-        aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
-            "Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]})
+        record = next(
+            r for r in records_at(aws, zone) if r.get("Region") == "eu-west-2" and r["Type"] == "A"
+        )
+        aws.client("route53").change_resource_record_sets(
+            HostedZoneId=zone,
+            ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]},
+        )
     finally:
         hold.release()
     _, stderr = process.communicate(timeout=60)
@@ -170,9 +176,13 @@ def late_landing(aws: Any) -> None:
     PriorRequestNotComplete while the first one lands; the next resend is rejected because
     the batch is already live."""
     aws.inject_disconnect(CHANGE)
-    aws.inject(CHANGE, code="PriorRequestNotComplete", status=400, apply_first=True,
-               message="The request was rejected because Route 53 was still processing a "
-                       "prior request.")
+    aws.inject(
+        CHANGE,
+        code="PriorRequestNotComplete",
+        status=400,
+        apply_first=True,
+        message="The request was rejected because Route 53 was still processing a prior request.",
+    )
 
 
 def test_a_failover_that_lands_late_is_reported_as_done_not_as_nothing_written(
@@ -224,7 +234,8 @@ def test_a_rejection_after_a_lost_answer_says_nothing_written_only_when_read_bac
 
     assert result.returncode != 0
     assert "read back just now are as before the batch, so nothing of it was written" in (
-        result.stderr)
+        result.stderr
+    )
     assert aws.count(CHANGE) == 2
 
 
@@ -234,8 +245,10 @@ def test_a_rejection_after_a_lost_answer_says_nothing_written_only_when_read_bac
 def test_a_rejected_batch_writes_nothing_and_quotes_route_53(
     aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
 ) -> None:
-    reason = ("[Tried to delete resource record set [name='origin.shop.example.com.', "
-              "type='A', set-identifier='geoproxy:eu-west-2'] but it was not found]")
+    reason = (
+        "[Tried to delete resource record set [name='origin.shop.example.com.', "
+        "type='A', set-identifier='geoproxy:eu-west-2'] but it was not found]"
+    )
     aws.inject(CHANGE, code="InvalidChangeBatch", status=400, message=reason)
     before = records_at(aws, zone)
     result = run_cli("failover", "--from", "eu-west-1", "--yes")
@@ -251,9 +264,11 @@ def test_a_rejected_batch_writes_nothing_and_quotes_route_53(
 # --- crashes ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("operation", "apply_first"), [
-    (CHANGE, False), (CHANGE, True), ("GetChange", False)],
-    ids=["before-landing", "after-landing", "waiting-for-insync"])
+@pytest.mark.parametrize(
+    ("operation", "apply_first"),
+    [(CHANGE, False), (CHANGE, True), ("GetChange", False)],
+    ids=["before-landing", "after-landing", "waiting-for-insync"],
+)
 def test_a_killed_apply_converges_on_rerun(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path, operation: str, apply_first: bool
 ) -> None:
@@ -304,9 +319,7 @@ def test_change_id_is_printed_as_soon_as_the_batch_is_accepted(
     assert "in zone " + zone in result.stderr
 
 
-def test_ctrl_c_while_waiting_says_what_was_submitted(
-    aws: Any, zone: str, tmp_path: Path
-) -> None:
+def test_ctrl_c_while_waiting_says_what_was_submitted(aws: Any, zone: str, tmp_path: Path) -> None:
     write_policy(tmp_path)
     hold = aws.hold("GetChange")
     process = start_cli(aws, tmp_path, "apply", "--yes")
@@ -334,8 +347,16 @@ def test_the_insync_timeout_starts_when_the_change_is_submitted(
     write_policy(tmp_path)
     aws.pending_polls = 3
     code, stdout, stderr = run_on_terminal(
-        aws, tmp_path, "y", "apply", "--timeout", "1", wait_for=LIST,
-        seconds_at_prompt=1.5, poll_interval="0.05")  # longer than --timeout at the prompt
+        aws,
+        tmp_path,
+        "y",
+        "apply",
+        "--timeout",
+        "1",
+        wait_for=LIST,
+        seconds_at_prompt=1.5,
+        poll_interval="0.05",
+    )  # longer than --timeout at the prompt
     assert code == 0, stdout + stderr
     assert "Apply complete: INSYNC after" in stdout
     seconds = float(stdout.split("INSYNC after ", 1)[1].split("s", 1)[0])
@@ -353,10 +374,23 @@ def test_a_long_read_stays_inside_route_53s_rate_limits(
     page makes well over 50 requests, and geoproxy's one limiter for the account paces them, so
     Route 53 never has to refuse one. Before the limiter, the first 50-odd pages went out as
     fast as the emulator answered and the rest were throttled and retried."""
-    aws.client("route53").change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
-        "Changes": [{"Action": "CREATE", "ResourceRecordSet": {
-            "Name": f"host{i}.example.com", "Type": "A", "TTL": 300,
-            "ResourceRecords": [{"Value": "192.0.2.1"}]}} for i in range(40)]})
+    aws.client("route53").change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": f"host{i}.example.com",
+                        "Type": "A",
+                        "TTL": 300,
+                        "ResourceRecords": [{"Value": "192.0.2.1"}],
+                    },
+                }
+                for i in range(40)
+            ]
+        },
+    )
     aws.changes.page_size_cap = 1
     aws.enforce_route53_limits()
     aws.reset_log()

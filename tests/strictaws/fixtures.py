@@ -44,17 +44,32 @@ def error_of(call: Any, **kwargs: Any) -> tuple[str, int]:
 
 
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # AWS's managed cache policy
-BEHAVIOUR: dict[str, Any] = {"TargetOriginId": "origin", "ViewerProtocolPolicy": "allow-all",
-                             "CachePolicyId": CACHING_OPTIMIZED}
+BEHAVIOUR: dict[str, Any] = {
+    "TargetOriginId": "origin",
+    "ViewerProtocolPolicy": "allow-all",
+    "CachePolicyId": CACHING_OPTIMIZED,
+}
 
 
 def distribution_config(reference: str) -> dict[str, Any]:
     """The least CreateDistribution accepts: one custom origin, its default behaviour."""
     return {
-        "CallerReference": reference, "Comment": "", "Enabled": True,
-        "Origins": {"Quantity": 1, "Items": [{
-            "Id": "origin", "DomainName": "origin.example.net",
-            "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
-                                   "OriginProtocolPolicy": "https-only"}}]},
+        "CallerReference": reference,
+        "Comment": "",
+        "Enabled": True,
+        "Origins": {
+            "Quantity": 1,
+            "Items": [
+                {
+                    "Id": "origin",
+                    "DomainName": "origin.example.net",
+                    "CustomOriginConfig": {
+                        "HTTPPort": 80,
+                        "HTTPSPort": 443,
+                        "OriginProtocolPolicy": "https-only",
+                    },
+                }
+            ],
+        },
         "DefaultCacheBehavior": dict(BEHAVIOUR),
     }

@@ -274,8 +274,10 @@ def _cloudfront_create_function(req: _Request) -> list[Authorization]:
     # so it is authorized on "*"; with Tags it also needs cloudfront:TagResource and takes the
     # aws:RequestTag/aws:TagKeys keys, which this mapper does not model: refused, not guessed.
     if any(True for _ in _elements(req.xml(), "Tag")):
-        raise UnmappedRequest("CreateFunction with Tags: cloudfront:TagResource and the tag "
-                              "condition keys are not modelled")
+        raise UnmappedRequest(
+            "CreateFunction with Tags: cloudfront:TagResource and the tag "
+            "condition keys are not modelled"
+        )
     return [Authorization("cloudfront:CreateFunction", "*")]
 
 
@@ -337,18 +339,37 @@ _MAPPERS: dict[tuple[str, str], Mapper] = {
     # CloudFront Functions ([cf]): Create and List take "*", the rest the function by name.
     ("cloudfront", "CreateFunction"): _cloudfront_create_function,
     ("cloudfront", "ListFunctions"): _static("cloudfront:ListFunctions"),
-    **{("cloudfront", op): _cloudfront_resource(op, "function", "Name")
-       for op in ("DescribeFunction", "GetFunction", "UpdateFunction", "PublishFunction",
-                  "TestFunction", "DeleteFunction")},
+    **{
+        ("cloudfront", op): _cloudfront_resource(op, "function", "Name")
+        for op in (
+            "DescribeFunction",
+            "GetFunction",
+            "UpdateFunction",
+            "PublishFunction",
+            "TestFunction",
+            "DeleteFunction",
+        )
+    },
     # Cache and origin request policies ([cf]): Create and List take "*", the rest the policy.
-    **{("cloudfront", op): _static(f"cloudfront:{op}")
-       for op in ("CreateCachePolicy", "ListCachePolicies", "CreateOriginRequestPolicy",
-                  "ListOriginRequestPolicies")},
-    **{("cloudfront", f"{verb}{label}{suffix}"): _cloudfront_resource(
-        f"{verb}{label}{suffix}", kind, "Id")
-       for label, kind in (("CachePolicy", "cache-policy"),
-                           ("OriginRequestPolicy", "origin-request-policy"))
-       for verb, suffix in (("Get", ""), ("Get", "Config"), ("Update", ""), ("Delete", ""))},
+    **{
+        ("cloudfront", op): _static(f"cloudfront:{op}")
+        for op in (
+            "CreateCachePolicy",
+            "ListCachePolicies",
+            "CreateOriginRequestPolicy",
+            "ListOriginRequestPolicies",
+        )
+    },
+    **{
+        ("cloudfront", f"{verb}{label}{suffix}"): _cloudfront_resource(
+            f"{verb}{label}{suffix}", kind, "Id"
+        )
+        for label, kind in (
+            ("CachePolicy", "cache-policy"),
+            ("OriginRequestPolicy", "origin-request-policy"),
+        )
+        for verb, suffix in (("Get", ""), ("Get", "Config"), ("Update", ""), ("Delete", ""))
+    },
     ("acm", "DescribeCertificate"): _acm_describe,
     ("acm", "ListCertificates"): _static("acm:ListCertificates"),
     ("iam", "GetServerCertificate"): _iam_get_server_certificate,

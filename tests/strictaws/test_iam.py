@@ -52,8 +52,12 @@ ALLOW_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}
 # "The difference between explicit and implicit denies": AllowGetList allows iam:Get*/iam:List*,
 # everything else in IAM is implicitly denied, DenyReports explicitly denies the *Report actions.
 GET_LIST_NO_REPORTS = policy(
-    {"Sid": "AllowGetList", "Effect": "Allow", "Action": ["iam:Get*", "iam:List*"],
-     "Resource": "*"},
+    {
+        "Sid": "AllowGetList",
+        "Effect": "Allow",
+        "Action": ["iam:Get*", "iam:List*"],
+        "Resource": "*",
+    },
     {"Sid": "DenyReports", "Effect": "Deny", "Action": "iam:*Report", "Resource": "*"},
 )
 
@@ -141,8 +145,13 @@ def test_not_action_allows_everything_outside_iam() -> None:
 # [action] NotAction with Deny: DenyAllUsersNotUsingMFA denies everything but IAM without MFA.
 DENY_WITHOUT_MFA = policy(
     ALLOW_ALL,
-    {"Sid": "DenyAllUsersNotUsingMFA", "Effect": "Deny", "NotAction": "iam:*", "Resource": "*",
-     "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}},
+    {
+        "Sid": "DenyAllUsersNotUsingMFA",
+        "Effect": "Deny",
+        "NotAction": "iam:*",
+        "Resource": "*",
+        "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+    },
 )
 
 
@@ -173,8 +182,11 @@ def test_not_action_deny_with_bool_if_exists(action: str, mfa: str | None, expec
 def test_resource_wildcard_for_a_path(resource: str, expected: bool) -> None:
     # [res]: "refers to all IAM users whose path is /accounting".
     document = policy(
-        {"Effect": "Allow", "Action": "iam:GetUser",
-         "Resource": "arn:aws:iam::111122223333:user/accounting/*"}
+        {
+            "Effect": "Allow",
+            "Action": "iam:GetUser",
+            "Resource": "arn:aws:iam::111122223333:user/accounting/*",
+        }
     )
     assert allowed(document, "iam:GetUser", resource) is expected
 
@@ -182,8 +194,11 @@ def test_resource_wildcard_for_a_path(resource: str, expected: bool) -> None:
 def test_resource_is_case_sensitive() -> None:
     # [res]: "In the Resource element, the IAM user name is case sensitive".
     document = policy(
-        {"Effect": "Allow", "Action": "iam:GetUser",
-         "Resource": "arn:aws:iam::111122223333:user/Bob"}
+        {
+            "Effect": "Allow",
+            "Action": "iam:GetUser",
+            "Resource": "arn:aws:iam::111122223333:user/Bob",
+        }
     )
     assert allowed(document, "iam:GetUser", "arn:aws:iam::111122223333:user/Bob")
     assert not allowed(document, "iam:GetUser", "arn:aws:iam::111122223333:user/bob")
@@ -213,8 +228,11 @@ def test_list_action_needs_resource_star() -> None:
 
 def test_not_resource() -> None:
     document = policy(
-        {"Effect": "Allow", "Action": "route53:*",
-         "NotResource": "arn:aws:route53:::hostedzone/ZPROD"}
+        {
+            "Effect": "Allow",
+            "Action": "route53:*",
+            "NotResource": "arn:aws:route53:::hostedzone/ZPROD",
+        }
     )
     assert allowed(document, "route53:GetHostedZone", "arn:aws:route53:::hostedzone/ZTEST")
     assert not allowed(document, "route53:GetHostedZone", "arn:aws:route53:::hostedzone/ZPROD")
@@ -223,9 +241,7 @@ def test_not_resource() -> None:
 # -- [cond] names and values -----------------------------------------------------------------------
 def test_condition_key_names_are_case_insensitive_values_are_not() -> None:
     # [cond]: only requests made by "johndoe" match StringEquals; "JohnDoe" is denied.
-    document = policy(
-        {**ALLOW_ALL, "Condition": {"StringEquals": {"aws:username": "johndoe"}}}
-    )
+    document = policy({**ALLOW_ALL, "Condition": {"StringEquals": {"aws:username": "johndoe"}}})
     assert allowed(document, "s3:GetObject", ctx={"AWS:UserName": "johndoe"})
     assert not allowed(document, "s3:GetObject", ctx={"aws:username": "JohnDoe"})
 
@@ -242,9 +258,12 @@ def test_string_equals_ignore_case() -> None:
 def test_missing_key_fails_a_positive_operator() -> None:
     # [ops]: a user without the aws:PrincipalTag/job-category tag is implicitly denied.
     document = policy(
-        {"Effect": "Allow", "Action": "iam:*AccessKey*",
-         "Resource": "arn:aws:iam::111122223333:user/*",
-         "Condition": {"StringEquals": {"aws:PrincipalTag/job-category": "iamuser-admin"}}}
+        {
+            "Effect": "Allow",
+            "Action": "iam:*AccessKey*",
+            "Resource": "arn:aws:iam::111122223333:user/*",
+            "Condition": {"StringEquals": {"aws:PrincipalTag/job-category": "iamuser-admin"}},
+        }
     )
     user = "arn:aws:iam::111122223333:user/alice"
     tag = {"aws:PrincipalTag/job-category": "iamuser-admin"}
@@ -255,8 +274,12 @@ def test_missing_key_fails_a_positive_operator() -> None:
 
 
 # -- [ops] operators -----------------------------------------------------------------------------
-RUN_T_INSTANCES = {"Sid": "RunInstance", "Effect": "Allow", "Action": "ec2:RunInstances",
-                   "Resource": "*"}
+RUN_T_INSTANCES = {
+    "Sid": "RunInstance",
+    "Effect": "Allow",
+    "Action": "ec2:RunInstances",
+    "Resource": "*",
+}
 TYPES = ["t1.*", "t2.*", "m3.*"]
 
 
@@ -290,8 +313,12 @@ def test_string_like_is_case_sensitive() -> None:
 def test_null_true_requires_the_key_to_be_absent() -> None:
     # [ops] Null: the user must not be using temporary credentials (aws:TokenIssueTime absent).
     document = policy(
-        {"Action": "ec2:*", "Effect": "Allow", "Resource": "*",
-         "Condition": {"Null": {"aws:TokenIssueTime": "true"}}}
+        {
+            "Action": "ec2:*",
+            "Effect": "Allow",
+            "Resource": "*",
+            "Condition": {"Null": {"aws:TokenIssueTime": "true"}},
+        }
     )
     assert allowed(document, "ec2:DescribeInstances")
     assert not allowed(
@@ -311,9 +338,13 @@ def test_bool_deny_without_tls(secure: str, expected: bool) -> None:
     # [ops] BooleanExample: deny S3 actions on the bucket unless the request uses SSL.
     document = policy(
         ALLOW_ALL,
-        {"Sid": "BooleanExample", "Action": "s3:*", "Effect": "Deny",
-         "Resource": ["arn:aws:s3:::DOC-EXAMPLE-BUCKET", "arn:aws:s3:::DOC-EXAMPLE-BUCKET/*"],
-         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        {
+            "Sid": "BooleanExample",
+            "Action": "s3:*",
+            "Effect": "Deny",
+            "Resource": ["arn:aws:s3:::DOC-EXAMPLE-BUCKET", "arn:aws:s3:::DOC-EXAMPLE-BUCKET/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
     )
     resource = "arn:aws:s3:::DOC-EXAMPLE-BUCKET/report.csv"
     assert allowed(document, "s3:GetObject", resource, ctx={"aws:SecureTransport": secure}) is (
@@ -345,9 +376,12 @@ def test_arn_equals_source_arn_absent_when_called_directly() -> None:
     # calling directly gets false, an implicit deny.
     topic = "arn:aws:sns:us-east-2:123456789012:TOPIC-ID"
     document = policy(
-        {"Effect": "Allow", "Action": "SQS:SendMessage",
-         "Resource": "arn:aws:sqs:us-east-2:123456789012:QUEUE-ID",
-         "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}
+        {
+            "Effect": "Allow",
+            "Action": "SQS:SendMessage",
+            "Resource": "arn:aws:sqs:us-east-2:123456789012:QUEUE-ID",
+            "Condition": {"ArnEquals": {"aws:SourceArn": topic}},
+        }
     )
     queue = "arn:aws:sqs:us-east-2:123456789012:QUEUE-ID"
     assert allowed(document, "sqs:SendMessage", queue, ctx={"aws:SourceArn": topic})
@@ -374,8 +408,10 @@ def test_negated_operator_values_are_nored(data_class: str | None, expected: boo
     # [multi]: a negated operator's values are evaluated with NOR: allowed only if the request
     # value is none of them (and, [ops], a missing key satisfies the negated operator).
     document = policy(
-        {**ALLOW_ALL,
-         "Condition": {"StringNotEquals": {"aws:RequestTag/DataClass": ["public", "internal"]}}}
+        {
+            **ALLOW_ALL,
+            "Condition": {"StringNotEquals": {"aws:RequestTag/DataClass": ["public", "internal"]}},
+        }
     )
     ctx = {} if data_class is None else {"aws:RequestTag/DataClass": data_class}
     assert allowed(document, "ec2:CreateVolume", ctx=ctx) is expected
@@ -384,17 +420,28 @@ def test_negated_operator_values_are_nored(data_class: str | None, expected: boo
 def test_keys_and_operators_are_anded_values_ored() -> None:
     # [multi]: keys under one operator AND; several operators AND; one key's values OR.
     document = policy(
-        {**ALLOW_ALL,
-         "Condition": {
-             "StringEquals": {"aws:RequestTag/team": ["dns", "cdn"], "aws:RequestTag/env": "prod"},
-             "StringLike": {"aws:RequestTag/owner": "*@example.com"},
-         }}
+        {
+            **ALLOW_ALL,
+            "Condition": {
+                "StringEquals": {
+                    "aws:RequestTag/team": ["dns", "cdn"],
+                    "aws:RequestTag/env": "prod",
+                },
+                "StringLike": {"aws:RequestTag/owner": "*@example.com"},
+            },
+        }
     )
-    ok = {"aws:RequestTag/team": "cdn", "aws:RequestTag/env": "prod",
-          "aws:RequestTag/owner": "ops@example.com"}
+    ok = {
+        "aws:RequestTag/team": "cdn",
+        "aws:RequestTag/env": "prod",
+        "aws:RequestTag/owner": "ops@example.com",
+    }
     assert allowed(document, "ec2:CreateVolume", ctx=ok)
-    for key, bad in [("aws:RequestTag/team", "web"), ("aws:RequestTag/env", "dev"),
-                     ("aws:RequestTag/owner", "ops@example.org")]:
+    for key, bad in [
+        ("aws:RequestTag/team", "web"),
+        ("aws:RequestTag/env", "dev"),
+        ("aws:RequestTag/owner", "ops@example.org"),
+    ]:
         assert not allowed(document, "ec2:CreateVolume", ctx={**ok, key: bad}), key
 
 
@@ -405,8 +452,7 @@ ATTRIBUTES = "dynamodb:requestedAttributes"
 
 @pytest.mark.parametrize(
     ("requested", "expected"),
-    [(["PostDateTime", "Message"], True), (["PostDateTime", "UserName"], False),
-     (["ID"], False)],
+    [(["PostDateTime", "Message"], True), (["PostDateTime", "UserName"], False), (["ID"], False)],
 )
 def test_for_all_values_every_request_value_must_match(
     requested: list[str], expected: bool
@@ -414,9 +460,14 @@ def test_for_all_values_every_request_value_must_match(
     # [setops]: "allows a user to request only the attributes PostDateTime, Message, or Tags";
     # asking for UserName (or ID) too fails, since every requested value must match.
     document = policy(
-        {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": THREAD,
-         "Condition": {"ForAllValues:StringLike": {
-             ATTRIBUTES: ["PostDateTime", "Message", "Tags"]}}}
+        {
+            "Effect": "Allow",
+            "Action": "dynamodb:GetItem",
+            "Resource": THREAD,
+            "Condition": {
+                "ForAllValues:StringLike": {ATTRIBUTES: ["PostDateTime", "Message", "Tags"]}
+            },
+        }
     )
     assert allowed(document, "dynamodb:GetItem", THREAD, ctx={ATTRIBUTES: requested}) is expected
 
@@ -432,8 +483,12 @@ def test_for_any_value_deny_one_matching_value_suffices(
     # "is not denied by this policy" (here an Allow statement then allows it).
     document = policy(
         {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": THREAD},
-        {"Effect": "Deny", "Action": "dynamodb:PutItem", "Resource": THREAD,
-         "Condition": {"ForAnyValue:StringLike": {ATTRIBUTES: ["ID", "PostDateTime"]}}},
+        {
+            "Effect": "Deny",
+            "Action": "dynamodb:PutItem",
+            "Resource": THREAD,
+            "Condition": {"ForAnyValue:StringLike": {ATTRIBUTES: ["ID", "PostDateTime"]}},
+        },
     )
     assert allowed(document, "dynamodb:PutItem", THREAD, ctx={ATTRIBUTES: requested}) is expected
 
@@ -441,8 +496,13 @@ def test_for_any_value_deny_one_matching_value_suffices(
 # [sets] "Deny a single policy condition value for a multivalued context key", with its table.
 DENY_UNLESS_KEY1 = policy(
     ALLOW_ALL,
-    {"Sid": "DenyRestrictedTags", "Effect": "Deny", "Action": ["iam:Tag*", "iam:UnTag*"],
-     "Resource": ["*"], "Condition": {"ForAllValues:StringNotLike": {"aws:TagKeys": "key1*"}}},
+    {
+        "Sid": "DenyRestrictedTags",
+        "Effect": "Deny",
+        "Action": ["iam:Tag*", "iam:UnTag*"],
+        "Resource": ["*"],
+        "Condition": {"ForAllValues:StringNotLike": {"aws:TagKeys": "key1*"}},
+    },
 )
 
 
@@ -469,8 +529,13 @@ def test_for_all_values_is_true_on_a_missing_key_unless_null_guards_it() -> None
     assert allowed(loose, "iam:TagUser")  # the pitfall: no tags at all passes
     assert allowed(loose, "iam:TagUser", ctx={"aws:TagKeys": []})
     guarded = policy(
-        {**ALLOW_ALL, "Condition": {"Null": {"aws:TagKeys": "false"},
-                                    "ForAllValues:StringLike": {"aws:TagKeys": keys}}}
+        {
+            **ALLOW_ALL,
+            "Condition": {
+                "Null": {"aws:TagKeys": "false"},
+                "ForAllValues:StringLike": {"aws:TagKeys": keys},
+            },
+        }
     )
     assert not allowed(guarded, "iam:TagUser")
     assert allowed(guarded, "iam:TagUser", ctx={"aws:TagKeys": ["key2-x", "key3"]})
@@ -489,8 +554,10 @@ def test_for_any_value_is_false_on_a_missing_key() -> None:
 
 def test_for_any_value_negated_needs_one_value_outside_the_list() -> None:
     document = policy(
-        {**ALLOW_ALL,
-         "Condition": {"ForAnyValue:StringNotEquals": {"aws:TagKeys": ["DataClass", "Owner"]}}}
+        {
+            **ALLOW_ALL,
+            "Condition": {"ForAnyValue:StringNotEquals": {"aws:TagKeys": ["DataClass", "Owner"]}},
+        }
     )
     assert not allowed(document, "ec2:CreateTags", ctx={"aws:TagKeys": ["DataClass", "Owner"]})
     assert allowed(document, "ec2:CreateTags", ctx={"aws:TagKeys": ["Dept", "DataClass"]})
@@ -511,8 +578,17 @@ def test_for_any_value_negated_needs_one_value_outside_the_list() -> None:
         {"Effect": "Allow", "Action": "*"},
         {"Effect": "Permit", "Action": "*", "Resource": "*"},
     ],
-    ids=["numeric", "ip", "null-if-exists", "any-if-exists", "bad-set", "variable", "principal",
-         "no-resource", "bad-effect"],
+    ids=[
+        "numeric",
+        "ip",
+        "null-if-exists",
+        "any-if-exists",
+        "bad-set",
+        "variable",
+        "principal",
+        "no-resource",
+        "bad-effect",
+    ],
 )
 def test_unsupported_constructs_are_refused(statement: dict) -> None:
     with pytest.raises(UnsupportedPolicy):
@@ -528,12 +604,20 @@ def test_unsupported_construct_is_refused_even_after_a_deciding_deny() -> None:
 
 def test_implicit_deny_names_the_condition_that_failed() -> None:
     document = policy(
-        {"Sid": "Records", "Effect": "Allow", "Action": "route53:ChangeResourceRecordSets",
-         "Resource": "*", "Condition": {"ForAllValues:StringEquals": {
-             "route53:ChangeResourceRecordSetsRecordTypes": ["A"]}}}
+        {
+            "Sid": "Records",
+            "Effect": "Allow",
+            "Action": "route53:ChangeResourceRecordSets",
+            "Resource": "*",
+            "Condition": {
+                "ForAllValues:StringEquals": {"route53:ChangeResourceRecordSetsRecordTypes": ["A"]}
+            },
+        }
     )
     decision = evaluate(
-        document, "route53:ChangeResourceRecordSets", "*",
+        document,
+        "route53:ChangeResourceRecordSets",
+        "*",
         {"route53:ChangeResourceRecordSetsRecordTypes": ["A", "TXT"]},
     )
     assert not decision.allowed
@@ -625,106 +709,257 @@ FUNCTION_CONFIG = {"Comment": "", "Runtime": "cloudfront-js-2.0"}
 # (service, botocore method, params, [(action, resource)]): the [r53], [cf], [acm], [iam], [sts]
 # tables as they apply to each operation geoproxy may call.
 MAPPING = [
-    ("route53", "list_hosted_zones_by_name", {"DNSName": "example.com"},
-     [("route53:ListHostedZonesByName", "*")]),
+    (
+        "route53",
+        "list_hosted_zones_by_name",
+        {"DNSName": "example.com"},
+        [("route53:ListHostedZonesByName", "*")],
+    ),
     ("route53", "list_hosted_zones", {}, [("route53:ListHostedZones", "*")]),
-    ("route53", "get_hosted_zone", {"Id": "/hostedzone/Z0123"},
-     [("route53:GetHostedZone", ZONE)]),
-    ("route53", "list_resource_record_sets", {"HostedZoneId": "Z0123"},
-     [("route53:ListResourceRecordSets", ZONE)]),
-    ("route53", "get_change", {"Id": "/change/C0456"},
-     [("route53:GetChange", "arn:aws:route53:::change/C0456")]),
-    ("route53", "test_dns_answer", {"HostedZoneId": "Z0123", "RecordName": "www.example.com",
-                                    "RecordType": "A"},
-     [("route53:TestDNSAnswer", "*")]),
-    ("route53", "create_health_check", {"CallerReference": "r", "HealthCheckConfig": HEALTH},
-     [("route53:CreateHealthCheck", "*")]),
-    ("route53", "delete_health_check", {"HealthCheckId": "hc-1"},
-     [("route53:DeleteHealthCheck", HC)]),
+    ("route53", "get_hosted_zone", {"Id": "/hostedzone/Z0123"}, [("route53:GetHostedZone", ZONE)]),
+    (
+        "route53",
+        "list_resource_record_sets",
+        {"HostedZoneId": "Z0123"},
+        [("route53:ListResourceRecordSets", ZONE)],
+    ),
+    (
+        "route53",
+        "get_change",
+        {"Id": "/change/C0456"},
+        [("route53:GetChange", "arn:aws:route53:::change/C0456")],
+    ),
+    (
+        "route53",
+        "test_dns_answer",
+        {"HostedZoneId": "Z0123", "RecordName": "www.example.com", "RecordType": "A"},
+        [("route53:TestDNSAnswer", "*")],
+    ),
+    (
+        "route53",
+        "create_health_check",
+        {"CallerReference": "r", "HealthCheckConfig": HEALTH},
+        [("route53:CreateHealthCheck", "*")],
+    ),
+    (
+        "route53",
+        "delete_health_check",
+        {"HealthCheckId": "hc-1"},
+        [("route53:DeleteHealthCheck", HC)],
+    ),
     ("route53", "get_health_check", {"HealthCheckId": "hc-1"}, [("route53:GetHealthCheck", HC)]),
-    ("route53", "update_health_check", {"HealthCheckId": "hc-1", "Port": 8443},
-     [("route53:UpdateHealthCheck", HC)]),
-    ("route53", "get_health_check_status", {"HealthCheckId": "hc-1"},
-     [("route53:GetHealthCheckStatus", HC)]),
+    (
+        "route53",
+        "update_health_check",
+        {"HealthCheckId": "hc-1", "Port": 8443},
+        [("route53:UpdateHealthCheck", HC)],
+    ),
+    (
+        "route53",
+        "get_health_check_status",
+        {"HealthCheckId": "hc-1"},
+        [("route53:GetHealthCheckStatus", HC)],
+    ),
     ("route53", "list_health_checks", {}, [("route53:ListHealthChecks", "*")]),
-    ("route53", "change_tags_for_resource",
-     {"ResourceType": "healthcheck", "ResourceId": "hc-1",
-      "AddTags": [{"Key": "geoproxy", "Value": "1"}]},
-     [("route53:ChangeTagsForResource", HC)]),
-    ("route53", "list_tags_for_resource", {"ResourceType": "hostedzone", "ResourceId": "Z0123"},
-     [("route53:ListTagsForResource", ZONE)]),
-    ("route53", "list_tags_for_resources",
-     {"ResourceType": "healthcheck", "ResourceIds": ["hc-1", "hc-2"]},
-     [("route53:ListTagsForResources", HC),
-      ("route53:ListTagsForResources", "arn:aws:route53:::healthcheck/hc-2")]),
+    (
+        "route53",
+        "change_tags_for_resource",
+        {
+            "ResourceType": "healthcheck",
+            "ResourceId": "hc-1",
+            "AddTags": [{"Key": "geoproxy", "Value": "1"}],
+        },
+        [("route53:ChangeTagsForResource", HC)],
+    ),
+    (
+        "route53",
+        "list_tags_for_resource",
+        {"ResourceType": "hostedzone", "ResourceId": "Z0123"},
+        [("route53:ListTagsForResource", ZONE)],
+    ),
+    (
+        "route53",
+        "list_tags_for_resources",
+        {"ResourceType": "healthcheck", "ResourceIds": ["hc-1", "hc-2"]},
+        [
+            ("route53:ListTagsForResources", HC),
+            ("route53:ListTagsForResources", "arn:aws:route53:::healthcheck/hc-2"),
+        ],
+    ),
     ("cloudfront", "get_distribution", {"Id": "E1"}, [("cloudfront:GetDistribution", DIST)]),
-    ("cloudfront", "get_distribution_config", {"Id": "E1"},
-     [("cloudfront:GetDistributionConfig", DIST)]),
-    ("cloudfront", "update_distribution",
-     {"Id": "E1", "IfMatch": "ETAG", "DistributionConfig": {"CallerReference": "r"}},
-     [("cloudfront:UpdateDistribution", DIST)]),
+    (
+        "cloudfront",
+        "get_distribution_config",
+        {"Id": "E1"},
+        [("cloudfront:GetDistributionConfig", DIST)],
+    ),
+    (
+        "cloudfront",
+        "update_distribution",
+        {"Id": "E1", "IfMatch": "ETAG", "DistributionConfig": {"CallerReference": "r"}},
+        [("cloudfront:UpdateDistribution", DIST)],
+    ),
     ("cloudfront", "list_distributions", {}, [("cloudfront:ListDistributions", "*")]),
-    ("cloudfront", "list_conflicting_aliases", {"DistributionId": "E1", "Alias": "www.example.com"},
-     [("cloudfront:ListConflictingAliases", DIST)]),
-    ("cloudfront", "create_distribution", {"DistributionConfig": {"CallerReference": "r"}},
-     [("cloudfront:CreateDistribution", f"arn:aws:cloudfront::{ACCOUNT}:distribution/*")]),
+    (
+        "cloudfront",
+        "list_conflicting_aliases",
+        {"DistributionId": "E1", "Alias": "www.example.com"},
+        [("cloudfront:ListConflictingAliases", DIST)],
+    ),
+    (
+        "cloudfront",
+        "create_distribution",
+        {"DistributionConfig": {"CallerReference": "r"}},
+        [("cloudfront:CreateDistribution", f"arn:aws:cloudfront::{ACCOUNT}:distribution/*")],
+    ),
     # CloudFront Functions: [cf] lists no resource type for CreateFunction and ListFunctions.
-    ("cloudfront", "create_function",
-     {"Name": "fence", "FunctionConfig": FUNCTION_CONFIG, "FunctionCode": b"code"},
-     [("cloudfront:CreateFunction", "*")]),
+    (
+        "cloudfront",
+        "create_function",
+        {"Name": "fence", "FunctionConfig": FUNCTION_CONFIG, "FunctionCode": b"code"},
+        [("cloudfront:CreateFunction", "*")],
+    ),
     ("cloudfront", "list_functions", {}, [("cloudfront:ListFunctions", "*")]),
-    ("cloudfront", "describe_function", {"Name": "fence", "Stage": "LIVE"},
-     [("cloudfront:DescribeFunction", FUNCTION)]),
-    ("cloudfront", "get_function", {"Name": "fence", "Stage": "DEVELOPMENT"},
-     [("cloudfront:GetFunction", FUNCTION)]),
-    ("cloudfront", "update_function",
-     {"Name": "fence", "IfMatch": "E1", "FunctionConfig": FUNCTION_CONFIG,
-      "FunctionCode": b"code"},
-     [("cloudfront:UpdateFunction", FUNCTION)]),
-    ("cloudfront", "publish_function", {"Name": "fence", "IfMatch": "E1"},
-     [("cloudfront:PublishFunction", FUNCTION)]),
-    ("cloudfront", "test_function", {"Name": "fence", "IfMatch": "E1", "EventObject": b"{}"},
-     [("cloudfront:TestFunction", FUNCTION)]),
-    ("cloudfront", "delete_function", {"Name": "fence", "IfMatch": "E1"},
-     [("cloudfront:DeleteFunction", FUNCTION)]),
+    (
+        "cloudfront",
+        "describe_function",
+        {"Name": "fence", "Stage": "LIVE"},
+        [("cloudfront:DescribeFunction", FUNCTION)],
+    ),
+    (
+        "cloudfront",
+        "get_function",
+        {"Name": "fence", "Stage": "DEVELOPMENT"},
+        [("cloudfront:GetFunction", FUNCTION)],
+    ),
+    (
+        "cloudfront",
+        "update_function",
+        {
+            "Name": "fence",
+            "IfMatch": "E1",
+            "FunctionConfig": FUNCTION_CONFIG,
+            "FunctionCode": b"code",
+        },
+        [("cloudfront:UpdateFunction", FUNCTION)],
+    ),
+    (
+        "cloudfront",
+        "publish_function",
+        {"Name": "fence", "IfMatch": "E1"},
+        [("cloudfront:PublishFunction", FUNCTION)],
+    ),
+    (
+        "cloudfront",
+        "test_function",
+        {"Name": "fence", "IfMatch": "E1", "EventObject": b"{}"},
+        [("cloudfront:TestFunction", FUNCTION)],
+    ),
+    (
+        "cloudfront",
+        "delete_function",
+        {"Name": "fence", "IfMatch": "E1"},
+        [("cloudfront:DeleteFunction", FUNCTION)],
+    ),
     # Cache and origin request policies: [cf] lists none for Create and List.
-    ("cloudfront", "create_cache_policy", {"CachePolicyConfig": {"Name": "p"}},
-     [("cloudfront:CreateCachePolicy", "*")]),
-    ("cloudfront", "list_cache_policies", {"Type": "managed"},
-     [("cloudfront:ListCachePolicies", "*")]),
+    (
+        "cloudfront",
+        "create_cache_policy",
+        {"CachePolicyConfig": {"Name": "p"}},
+        [("cloudfront:CreateCachePolicy", "*")],
+    ),
+    (
+        "cloudfront",
+        "list_cache_policies",
+        {"Type": "managed"},
+        [("cloudfront:ListCachePolicies", "*")],
+    ),
     ("cloudfront", "get_cache_policy", {"Id": "cp-1"}, [("cloudfront:GetCachePolicy", CACHE)]),
-    ("cloudfront", "get_cache_policy_config", {"Id": "cp-1"},
-     [("cloudfront:GetCachePolicyConfig", CACHE)]),
-    ("cloudfront", "update_cache_policy",
-     {"Id": "cp-1", "IfMatch": "E1", "CachePolicyConfig": {"Name": "p"}},
-     [("cloudfront:UpdateCachePolicy", CACHE)]),
-    ("cloudfront", "delete_cache_policy", {"Id": "cp-1", "IfMatch": "E1"},
-     [("cloudfront:DeleteCachePolicy", CACHE)]),
-    ("cloudfront", "create_origin_request_policy", {"OriginRequestPolicyConfig": {"Name": "p"}},
-     [("cloudfront:CreateOriginRequestPolicy", "*")]),
-    ("cloudfront", "list_origin_request_policies", {},
-     [("cloudfront:ListOriginRequestPolicies", "*")]),
-    ("cloudfront", "get_origin_request_policy", {"Id": "orp-1"},
-     [("cloudfront:GetOriginRequestPolicy", ORIGIN)]),
-    ("cloudfront", "get_origin_request_policy_config", {"Id": "orp-1"},
-     [("cloudfront:GetOriginRequestPolicyConfig", ORIGIN)]),
-    ("cloudfront", "update_origin_request_policy",
-     {"Id": "orp-1", "IfMatch": "E1", "OriginRequestPolicyConfig": {"Name": "p"}},
-     [("cloudfront:UpdateOriginRequestPolicy", ORIGIN)]),
-    ("cloudfront", "delete_origin_request_policy", {"Id": "orp-1", "IfMatch": "E1"},
-     [("cloudfront:DeleteOriginRequestPolicy", ORIGIN)]),
-    ("acm", "describe_certificate", {"CertificateArn": CERT},
-     [("acm:DescribeCertificate", CERT)]),
+    (
+        "cloudfront",
+        "get_cache_policy_config",
+        {"Id": "cp-1"},
+        [("cloudfront:GetCachePolicyConfig", CACHE)],
+    ),
+    (
+        "cloudfront",
+        "update_cache_policy",
+        {"Id": "cp-1", "IfMatch": "E1", "CachePolicyConfig": {"Name": "p"}},
+        [("cloudfront:UpdateCachePolicy", CACHE)],
+    ),
+    (
+        "cloudfront",
+        "delete_cache_policy",
+        {"Id": "cp-1", "IfMatch": "E1"},
+        [("cloudfront:DeleteCachePolicy", CACHE)],
+    ),
+    (
+        "cloudfront",
+        "create_origin_request_policy",
+        {"OriginRequestPolicyConfig": {"Name": "p"}},
+        [("cloudfront:CreateOriginRequestPolicy", "*")],
+    ),
+    (
+        "cloudfront",
+        "list_origin_request_policies",
+        {},
+        [("cloudfront:ListOriginRequestPolicies", "*")],
+    ),
+    (
+        "cloudfront",
+        "get_origin_request_policy",
+        {"Id": "orp-1"},
+        [("cloudfront:GetOriginRequestPolicy", ORIGIN)],
+    ),
+    (
+        "cloudfront",
+        "get_origin_request_policy_config",
+        {"Id": "orp-1"},
+        [("cloudfront:GetOriginRequestPolicyConfig", ORIGIN)],
+    ),
+    (
+        "cloudfront",
+        "update_origin_request_policy",
+        {"Id": "orp-1", "IfMatch": "E1", "OriginRequestPolicyConfig": {"Name": "p"}},
+        [("cloudfront:UpdateOriginRequestPolicy", ORIGIN)],
+    ),
+    (
+        "cloudfront",
+        "delete_origin_request_policy",
+        {"Id": "orp-1", "IfMatch": "E1"},
+        [("cloudfront:DeleteOriginRequestPolicy", ORIGIN)],
+    ),
+    ("acm", "describe_certificate", {"CertificateArn": CERT}, [("acm:DescribeCertificate", CERT)]),
     ("acm", "list_certificates", {}, [("acm:ListCertificates", "*")]),
-    ("iam", "get_server_certificate", {"ServerCertificateName": "edge"},
-     [("iam:GetServerCertificate", f"arn:aws:iam::{ACCOUNT}:server-certificate/edge")]),
+    (
+        "iam",
+        "get_server_certificate",
+        {"ServerCertificateName": "edge"},
+        [("iam:GetServerCertificate", f"arn:aws:iam::{ACCOUNT}:server-certificate/edge")],
+    ),
     ("iam", "list_server_certificates", {}, [("iam:ListServerCertificates", "*")]),
     ("sts", "get_caller_identity", {}, []),  # [sts]: needs no permission
-    ("route53", "change_resource_record_sets",
-     {"HostedZoneId": "Z0123", "ChangeBatch": {"Changes": [{"Action": "UPSERT",
-      "ResourceRecordSet": {"Name": "www.example.com", "Type": "A", "TTL": 60,
-                            "ResourceRecords": [{"Value": "192.0.2.1"}]}}]}},
-     [("route53:ChangeResourceRecordSets", ZONE)]),
+    (
+        "route53",
+        "change_resource_record_sets",
+        {
+            "HostedZoneId": "Z0123",
+            "ChangeBatch": {
+                "Changes": [
+                    {
+                        "Action": "UPSERT",
+                        "ResourceRecordSet": {
+                            "Name": "www.example.com",
+                            "Type": "A",
+                            "TTL": 60,
+                            "ResourceRecords": [{"Value": "192.0.2.1"}],
+                        },
+                    }
+                ]
+            },
+        },
+        [("route53:ChangeResourceRecordSets", ZONE)],
+    ),
 ]
 
 
@@ -742,8 +977,10 @@ def test_mapping_of_each_operation(
 
 
 def test_every_mapped_operation_is_tested_above() -> None:
-    tested = {(service, sent(service, method, **params).operation)
-              for service, method, params, _ in MAPPING}
+    tested = {
+        (service, sent(service, method, **params).operation)
+        for service, method, params, _ in MAPPING
+    }
     assert tested == MAPPED_OPERATIONS
 
 
@@ -755,14 +992,22 @@ def test_change_batch_context_keys() -> None:
         return {"Name": name, "Type": rtype, "TTL": 60, "ResourceRecords": [{"Value": "x"}]}
 
     changes = [
-        {"Action": "CREATE", "ResourceRecordSet": {
-            **rrset("WWW.Example.com.", "A"), "SetIdentifier": "us-east-1", "Region": "us-east-1"}},
+        {
+            "Action": "CREATE",
+            "ResourceRecordSet": {
+                **rrset("WWW.Example.com.", "A"),
+                "SetIdentifier": "us-east-1",
+                "Region": "us-east-1",
+            },
+        },
         {"Action": "UPSERT", "ResourceRecordSet": rrset("*.example.com", "TXT")},
         {"Action": "DELETE", "ResourceRecordSet": rrset("www.example.com", "A")},
     ]
     call = sent(
-        "route53", "change_resource_record_sets",
-        HostedZoneId="/hostedzone/Z0123", ChangeBatch={"Comment": "c", "Changes": changes},
+        "route53",
+        "change_resource_record_sets",
+        HostedZoneId="/hostedzone/Z0123",
+        ChangeBatch={"Comment": "c", "Changes": changes},
     )
     [auth] = authorization(call)
     assert auth == Authorization(
@@ -770,7 +1015,9 @@ def test_change_batch_context_keys() -> None:
         ZONE,
         {
             "route53:ChangeResourceRecordSetsNormalizedRecordNames": [
-                "www.example.com", "\\052.example.com"],
+                "www.example.com",
+                "\\052.example.com",
+            ],
             "route53:ChangeResourceRecordSetsRecordTypes": ["A", "TXT"],
             "route53:ChangeResourceRecordSetsActions": ["CREATE", "UPSERT", "DELETE"],
         },
@@ -786,8 +1033,14 @@ def test_server_certificate_path_comes_from_the_caller() -> None:
 
 def test_a_function_created_with_tags_is_unmapped_not_guessed() -> None:
     # [cf]: tags on CreateFunction also need cloudfront:TagResource and bring the tag keys.
-    call = sent("cloudfront", "create_function", Name="fence", FunctionConfig=FUNCTION_CONFIG,
-                FunctionCode=b"code", Tags={"Items": [{"Key": "owner", "Value": "geoproxy"}]})
+    call = sent(
+        "cloudfront",
+        "create_function",
+        Name="fence",
+        FunctionConfig=FUNCTION_CONFIG,
+        FunctionCode=b"code",
+        Tags={"Items": [{"Key": "owner", "Value": "geoproxy"}]},
+    )
     with pytest.raises(UnmappedRequest, match="CreateFunction with Tags"):
         authorization(call, ACCOUNT)
 
@@ -803,8 +1056,9 @@ def test_unmapped_operation_is_refused_and_reported() -> None:
 
 def test_a_request_without_its_body_is_unmapped_not_guessed() -> None:
     # The middleware keeps no body past 1 MiB: the context keys cannot be built then.
-    call = sent("route53", "change_resource_record_sets", HostedZoneId="Z0123",
-                ChangeBatch={"Changes": []})
+    call = sent(
+        "route53", "change_resource_record_sets", HostedZoneId="Z0123", ChangeBatch={"Changes": []}
+    )
     for body in (b"", b"<ChangeResourceRecordSetsRequest"):
         with pytest.raises(UnmappedRequest, match="unreadable XML body"):
             authorization(dataclasses.replace(call, body=body))
@@ -816,7 +1070,9 @@ def test_a_request_without_its_body_is_unmapped_not_guessed() -> None:
 # -- end to end: what the strict server records --------------------------------------------------
 NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 RECORDS_ONLY_WWW = {
-    "Sid": "Records", "Effect": "Allow", "Action": "route53:ChangeResourceRecordSets",
+    "Sid": "Records",
+    "Effect": "Allow",
+    "Action": "route53:ChangeResourceRecordSets",
     "Resource": "arn:aws:route53:::hostedzone/*",
     "Condition": {
         "Null": {"route53:ChangeResourceRecordSetsNormalizedRecordNames": "false"},
@@ -828,69 +1084,169 @@ RECORDS_ONLY_WWW = {
     },
 }
 E2E_POLICY = policy(
-    {"Sid": "Lists", "Effect": "Allow", "Resource": "*", "Action": [
-        "route53:ListHostedZonesByName", "route53:ListHostedZones", "route53:ListHealthChecks",
-        "route53:CreateHealthCheck", "route53:TestDNSAnswer", "cloudfront:ListDistributions",
-        "acm:ListCertificates",
-        "iam:ListServerCertificates"]},
-    {"Sid": "Zones", "Effect": "Allow", "Resource": "arn:aws:route53:::hostedzone/*",
-     "Action": ["route53:GetHostedZone", "route53:ListResourceRecordSets"]},
+    {
+        "Sid": "Lists",
+        "Effect": "Allow",
+        "Resource": "*",
+        "Action": [
+            "route53:ListHostedZonesByName",
+            "route53:ListHostedZones",
+            "route53:ListHealthChecks",
+            "route53:CreateHealthCheck",
+            "route53:TestDNSAnswer",
+            "cloudfront:ListDistributions",
+            "acm:ListCertificates",
+            "iam:ListServerCertificates",
+        ],
+    },
+    {
+        "Sid": "Zones",
+        "Effect": "Allow",
+        "Resource": "arn:aws:route53:::hostedzone/*",
+        "Action": ["route53:GetHostedZone", "route53:ListResourceRecordSets"],
+    },
     RECORDS_ONLY_WWW,
-    {"Sid": "Changes", "Effect": "Allow", "Action": "route53:GetChange",
-     "Resource": "arn:aws:route53:::change/*"},
-    {"Sid": "HealthChecks", "Effect": "Allow", "Resource": "arn:aws:route53:::healthcheck/*",
-     "Action": ["route53:GetHealthCheck", "route53:UpdateHealthCheck",
-                "route53:DeleteHealthCheck", "route53:GetHealthCheckStatus",
-                "route53:ChangeTagsForResource", "route53:ListTagsForResources"]},
-    {"Sid": "Distribution", "Effect": "Allow",
-     "Resource": "arn:aws:cloudfront::123456789012:distribution/*",
-     "Action": ["cloudfront:GetDistribution", "cloudfront:GetDistributionConfig",
-                "cloudfront:UpdateDistribution", "cloudfront:ListConflictingAliases"]},
-    {"Sid": "FunctionsAndPolicies", "Effect": "Allow", "Resource": "*", "Action": [
-        "cloudfront:CreateFunction", "cloudfront:ListFunctions", "cloudfront:CreateCachePolicy",
-        "cloudfront:ListCachePolicies", "cloudfront:CreateOriginRequestPolicy",
-        "cloudfront:ListOriginRequestPolicies"]},
-    {"Sid": "Function", "Effect": "Allow",
-     "Resource": "arn:aws:cloudfront::123456789012:function/fence",
-     "Action": ["cloudfront:DescribeFunction", "cloudfront:GetFunction",
-                "cloudfront:UpdateFunction", "cloudfront:PublishFunction",
-                "cloudfront:DeleteFunction"]},
-    {"Sid": "Policies", "Effect": "Allow",
-     "Resource": ["arn:aws:cloudfront::123456789012:cache-policy/*",
-                  "arn:aws:cloudfront::123456789012:origin-request-policy/*"],
-     "Action": ["cloudfront:GetCachePolicy", "cloudfront:GetCachePolicyConfig",
-                "cloudfront:UpdateCachePolicy", "cloudfront:DeleteCachePolicy",
-                "cloudfront:GetOriginRequestPolicy", "cloudfront:GetOriginRequestPolicyConfig",
-                "cloudfront:UpdateOriginRequestPolicy", "cloudfront:DeleteOriginRequestPolicy"]},
-    {"Sid": "Certificates", "Effect": "Allow", "Action": "acm:DescribeCertificate",
-     "Resource": "arn:aws:acm:us-east-1:123456789012:certificate/*"},
-    {"Sid": "ServerCertificates", "Effect": "Allow", "Action": "iam:GetServerCertificate",
-     "Resource": "arn:aws:iam::123456789012:server-certificate/cloudfront/*"},
+    {
+        "Sid": "Changes",
+        "Effect": "Allow",
+        "Action": "route53:GetChange",
+        "Resource": "arn:aws:route53:::change/*",
+    },
+    {
+        "Sid": "HealthChecks",
+        "Effect": "Allow",
+        "Resource": "arn:aws:route53:::healthcheck/*",
+        "Action": [
+            "route53:GetHealthCheck",
+            "route53:UpdateHealthCheck",
+            "route53:DeleteHealthCheck",
+            "route53:GetHealthCheckStatus",
+            "route53:ChangeTagsForResource",
+            "route53:ListTagsForResources",
+        ],
+    },
+    {
+        "Sid": "Distribution",
+        "Effect": "Allow",
+        "Resource": "arn:aws:cloudfront::123456789012:distribution/*",
+        "Action": [
+            "cloudfront:GetDistribution",
+            "cloudfront:GetDistributionConfig",
+            "cloudfront:UpdateDistribution",
+            "cloudfront:ListConflictingAliases",
+        ],
+    },
+    {
+        "Sid": "FunctionsAndPolicies",
+        "Effect": "Allow",
+        "Resource": "*",
+        "Action": [
+            "cloudfront:CreateFunction",
+            "cloudfront:ListFunctions",
+            "cloudfront:CreateCachePolicy",
+            "cloudfront:ListCachePolicies",
+            "cloudfront:CreateOriginRequestPolicy",
+            "cloudfront:ListOriginRequestPolicies",
+        ],
+    },
+    {
+        "Sid": "Function",
+        "Effect": "Allow",
+        "Resource": "arn:aws:cloudfront::123456789012:function/fence",
+        "Action": [
+            "cloudfront:DescribeFunction",
+            "cloudfront:GetFunction",
+            "cloudfront:UpdateFunction",
+            "cloudfront:PublishFunction",
+            "cloudfront:DeleteFunction",
+        ],
+    },
+    {
+        "Sid": "Policies",
+        "Effect": "Allow",
+        "Resource": [
+            "arn:aws:cloudfront::123456789012:cache-policy/*",
+            "arn:aws:cloudfront::123456789012:origin-request-policy/*",
+        ],
+        "Action": [
+            "cloudfront:GetCachePolicy",
+            "cloudfront:GetCachePolicyConfig",
+            "cloudfront:UpdateCachePolicy",
+            "cloudfront:DeleteCachePolicy",
+            "cloudfront:GetOriginRequestPolicy",
+            "cloudfront:GetOriginRequestPolicyConfig",
+            "cloudfront:UpdateOriginRequestPolicy",
+            "cloudfront:DeleteOriginRequestPolicy",
+        ],
+    },
+    {
+        "Sid": "Certificates",
+        "Effect": "Allow",
+        "Action": "acm:DescribeCertificate",
+        "Resource": "arn:aws:acm:us-east-1:123456789012:certificate/*",
+    },
+    {
+        "Sid": "ServerCertificates",
+        "Effect": "Allow",
+        "Action": "iam:GetServerCertificate",
+        "Resource": "arn:aws:iam::123456789012:server-certificate/cloudfront/*",
+    },
 )
 
 
 DISTRIBUTION = {
-    "CallerReference": "iam", "Comment": "", "Enabled": True,
-    "Origins": {"Quantity": 1, "Items": [{
-        "Id": "origin", "DomainName": "origin.example.com",
-        "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
-                               "OriginProtocolPolicy": "https-only"}}]},
-    "DefaultCacheBehavior": {"TargetOriginId": "origin", "ViewerProtocolPolicy": "https-only",
-                             "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"},
+    "CallerReference": "iam",
+    "Comment": "",
+    "Enabled": True,
+    "Origins": {
+        "Quantity": 1,
+        "Items": [
+            {
+                "Id": "origin",
+                "DomainName": "origin.example.com",
+                "CustomOriginConfig": {
+                    "HTTPPort": 80,
+                    "HTTPSPort": 443,
+                    "OriginProtocolPolicy": "https-only",
+                },
+            }
+        ],
+    },
+    "DefaultCacheBehavior": {
+        "TargetOriginId": "origin",
+        "ViewerProtocolPolicy": "https-only",
+        "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+    },
 }
 
 
 def _latency(name: str, region: str, action: str = "CREATE") -> dict:
-    return {"Action": action, "ResourceRecordSet": {
-        "Name": name, "Type": "A", "SetIdentifier": region, "Region": region, "TTL": 60,
-        "ResourceRecords": [{"Value": "192.0.2.10"}]}}
+    return {
+        "Action": action,
+        "ResourceRecordSet": {
+            "Name": name,
+            "Type": "A",
+            "SetIdentifier": region,
+            "Region": region,
+            "TTL": 60,
+            "ResourceRecords": [{"Value": "192.0.2.10"}],
+        },
+    }
 
 
-_NO_VALUES = {"CookiesConfig": {"CookieBehavior": "none"},
-              "QueryStringsConfig": {"QueryStringBehavior": "none"}}
-_CACHE_POLICY = {"Name": "iam", "MinTTL": 0, "ParametersInCacheKeyAndForwardedToOrigin": {
-    "EnableAcceptEncodingGzip": True, "HeadersConfig": {"HeaderBehavior": "none"},
-    **_NO_VALUES}}
+_NO_VALUES = {
+    "CookiesConfig": {"CookieBehavior": "none"},
+    "QueryStringsConfig": {"QueryStringBehavior": "none"},
+}
+_CACHE_POLICY = {
+    "Name": "iam",
+    "MinTTL": 0,
+    "ParametersInCacheKeyAndForwardedToOrigin": {
+        "EnableAcceptEncodingGzip": True,
+        "HeadersConfig": {"HeaderBehavior": "none"},
+        **_NO_VALUES,
+    },
+}
 _ORIGIN_POLICY = {"Name": "iam", "HeadersConfig": {"HeaderBehavior": "none"}, **_NO_VALUES}
 
 
@@ -908,8 +1264,15 @@ def _exercise(aws: StrictMotoServer) -> dict[str, str]:
     r53.list_hosted_zones_by_name(DNSName="example.com")
     r53.list_hosted_zones()
     r53.get_hosted_zone(Id=zone)
-    info = r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [
-        _latency("WWW.example.com.", "us-east-1"), _latency("www.example.com", "eu-west-1")]})
+    info = r53.change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={
+            "Changes": [
+                _latency("WWW.example.com.", "us-east-1"),
+                _latency("www.example.com", "eu-west-1"),
+            ]
+        },
+    )
     r53.get_change(Id=info["ChangeInfo"]["Id"])
     r53.list_resource_record_sets(HostedZoneId=zone)
     check = r53.create_health_check(CallerReference="iam-hc", HealthCheckConfig=HEALTH)
@@ -926,19 +1289,26 @@ def _exercise(aws: StrictMotoServer) -> dict[str, str]:
     config = cf.get_distribution_config(Id=dist)
     cf.get_distribution(Id=dist)
     cf.update_distribution(
-        Id=dist, IfMatch=config["ETag"],
+        Id=dist,
+        IfMatch=config["ETag"],
         DistributionConfig={**config["DistributionConfig"], "Comment": "iam"},
     )
     cf.list_distributions()
     with contextlib.suppress(ClientError):  # the request is what counts, not moto's answer
         cf.list_conflicting_aliases(DistributionId=dist, Alias="www.example.com")
-    created = cf.create_function(Name="fence", FunctionConfig=FUNCTION_CONFIG,
-                                 FunctionCode=b"function handler(event) { return event.request; }")
+    created = cf.create_function(
+        Name="fence",
+        FunctionConfig=FUNCTION_CONFIG,
+        FunctionCode=b"function handler(event) { return event.request; }",
+    )
     cf.describe_function(Name="fence", Stage="DEVELOPMENT")
     cf.get_function(Name="fence", Stage="DEVELOPMENT")
-    updated = cf.update_function(Name="fence", IfMatch=created["ETag"],
-                                 FunctionConfig=FUNCTION_CONFIG,
-                                 FunctionCode=b"function handler(event) { return event.request }")
+    updated = cf.update_function(
+        Name="fence",
+        IfMatch=created["ETag"],
+        FunctionConfig=FUNCTION_CONFIG,
+        FunctionCode=b"function handler(event) { return event.request }",
+    )
     cf.publish_function(Name="fence", IfMatch=updated["ETag"])  # DEVELOPMENT keeps its ETag
     cf.list_functions()
     cf.delete_function(Name="fence", IfMatch=updated["ETag"])
@@ -950,22 +1320,30 @@ def _exercise(aws: StrictMotoServer) -> dict[str, str]:
         getattr(cf, f"get_{snake}")(Id=policy_id)
         config_etag = getattr(cf, f"get_{snake}_config")(Id=policy_id)["ETag"]
         changed = getattr(cf, f"update_{snake}")(
-            Id=policy_id, IfMatch=config_etag, **{f"{label}Config": {**config, "Comment": "iam"}})
+            Id=policy_id, IfMatch=config_etag, **{f"{label}Config": {**config, "Comment": "iam"}}
+        )
         getattr(cf, f"delete_{snake}")(Id=policy_id, IfMatch=changed["ETag"])
         ids[label] = policy_id
     cf.list_cache_policies(Type="managed")
     cf.list_origin_request_policies()
     aws.client("route53", config=NO_RETRY).test_dns_answer(
-        HostedZoneId=zone, RecordName="www.example.com", RecordType="A")
+        HostedZoneId=zone, RecordName="www.example.com", RecordType="A"
+    )
     acm.describe_certificate(CertificateArn=cert)
     acm.list_certificates()
     iam.list_server_certificates()
     with contextlib.suppress(ClientError):  # NoSuchEntity: the request still needs permission
         iam.get_server_certificate(ServerCertificateName="edge")
     aws.client("sts", config=NO_RETRY).get_caller_identity()
-    return {"zone": zone.rpartition("/")[2], "change": info["ChangeInfo"]["Id"].rpartition("/")[2],
-            "hc": hc, "dist": dist, "cert": cert, "cache": ids["CachePolicy"],
-            "origin": ids["OriginRequestPolicy"]}
+    return {
+        "zone": zone.rpartition("/")[2],
+        "change": info["ChangeInfo"]["Id"].rpartition("/")[2],
+        "hc": hc,
+        "dist": dist,
+        "cert": cert,
+        "cache": ids["CachePolicy"],
+        "origin": ids["OriginRequestPolicy"],
+    }
 
 
 def test_recorded_calls_map_to_actions_resources_and_context(aws: StrictMotoServer) -> None:
@@ -973,7 +1351,8 @@ def test_recorded_calls_map_to_actions_resources_and_context(aws: StrictMotoServ
     calls = aws.calls
     # The emulator has no TestFunction (geoproxy never tests a function in CloudFront).
     assert {(c.service, c.operation) for c in calls} == MAPPED_OPERATIONS - {
-        ("cloudfront", "CreateDistribution"), ("route53", "ListTagsForResource"),
+        ("cloudfront", "CreateDistribution"),
+        ("route53", "ListTagsForResource"),
         ("cloudfront", "TestFunction"),
     }
     assert all("Botocore" in c.user_agent for c in calls)
@@ -985,29 +1364,54 @@ def test_recorded_calls_map_to_actions_resources_and_context(aws: StrictMotoServ
     assert by_operation["GetChange"] == [
         Authorization("route53:GetChange", f"arn:aws:route53:::change/{ids['change']}")
     ]
-    for operation in ("GetHealthCheck", "UpdateHealthCheck", "GetHealthCheckStatus",
-                      "ChangeTagsForResource", "ListTagsForResources", "DeleteHealthCheck"):
+    for operation in (
+        "GetHealthCheck",
+        "UpdateHealthCheck",
+        "GetHealthCheckStatus",
+        "ChangeTagsForResource",
+        "ListTagsForResources",
+        "DeleteHealthCheck",
+    ):
         [auth] = by_operation[operation]
         assert auth.resource == f"arn:aws:route53:::healthcheck/{ids['hc']}", operation
-    for operation in ("GetDistribution", "GetDistributionConfig", "UpdateDistribution",
-                      "ListConflictingAliases"):
+    for operation in (
+        "GetDistribution",
+        "GetDistributionConfig",
+        "UpdateDistribution",
+        "ListConflictingAliases",
+    ):
         [auth] = by_operation[operation]
         assert auth.resource == f"arn:aws:cloudfront::{account}:distribution/{ids['dist']}"
-    for operation in ("DescribeFunction", "GetFunction", "UpdateFunction", "PublishFunction",
-                      "DeleteFunction"):
+    for operation in (
+        "DescribeFunction",
+        "GetFunction",
+        "UpdateFunction",
+        "PublishFunction",
+        "DeleteFunction",
+    ):
         [auth] = by_operation[operation]
-        assert auth == Authorization(f"cloudfront:{operation}",
-                                     f"arn:aws:cloudfront::{account}:function/fence")
-    for operation in ("CreateFunction", "ListFunctions", "CreateCachePolicy",
-                      "ListCachePolicies", "CreateOriginRequestPolicy",
-                      "ListOriginRequestPolicies"):
+        assert auth == Authorization(
+            f"cloudfront:{operation}", f"arn:aws:cloudfront::{account}:function/fence"
+        )
+    for operation in (
+        "CreateFunction",
+        "ListFunctions",
+        "CreateCachePolicy",
+        "ListCachePolicies",
+        "CreateOriginRequestPolicy",
+        "ListOriginRequestPolicies",
+    ):
         assert by_operation[operation] == [Authorization(f"cloudfront:{operation}", "*")]
-    for label, kind, key in (("CachePolicy", "cache-policy", "cache"),
-                             ("OriginRequestPolicy", "origin-request-policy", "origin")):
-        for operation in (f"Get{label}", f"Get{label}Config", f"Update{label}",
-                          f"Delete{label}"):
-            assert by_operation[operation] == [Authorization(
-                f"cloudfront:{operation}", f"arn:aws:cloudfront::{account}:{kind}/{ids[key]}")]
+    for label, kind, key in (
+        ("CachePolicy", "cache-policy", "cache"),
+        ("OriginRequestPolicy", "origin-request-policy", "origin"),
+    ):
+        for operation in (f"Get{label}", f"Get{label}Config", f"Update{label}", f"Delete{label}"):
+            assert by_operation[operation] == [
+                Authorization(
+                    f"cloudfront:{operation}", f"arn:aws:cloudfront::{account}:{kind}/{ids[key]}"
+                )
+            ]
     assert by_operation["DescribeCertificate"] == [
         Authorization("acm:DescribeCertificate", ids["cert"])
     ]
@@ -1042,8 +1446,9 @@ def test_policy_check_reports_each_refused_call(aws: StrictMotoServer) -> None:
     ids = _exercise(aws)
     r53 = aws.client("route53", config=NO_RETRY)
     zone = r53.list_hosted_zones_by_name(DNSName="example.com")["HostedZones"][0]["Id"]
-    r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [
-        _latency("api.example.com", "us-east-1")]})  # a name the policy does not cover
+    r53.change_resource_record_sets(
+        HostedZoneId=zone, ChangeBatch={"Changes": [_latency("api.example.com", "us-east-1")]}
+    )  # a name the policy does not cover
     lines = unauthorized(aws.calls, E2E_POLICY, certificate_paths={"edge": "/cloudfront/"})
     [line] = lines
     assert line.startswith(

@@ -178,9 +178,7 @@ def test_cname_cannot_sit_beside_another_type(r53: Any, zone: str) -> None:
     )
 
 
-def test_a_cname_must_be_deleted_before_its_replacements_are_created(
-    r53: Any, zone: str
-) -> None:
+def test_a_cname_must_be_deleted_before_its_replacements_are_created(r53: Any, zone: str) -> None:
     change(r53, zone, simple("www.example.com", "origin.example.net", rtype="CNAME"))
     cname = simple("www.example.com", "origin.example.net", action="DELETE", rtype="CNAME")
     assert "conflicting RRSet of type CNAME" in rejected(
@@ -192,34 +190,56 @@ def test_a_cname_must_be_deleted_before_its_replacements_are_created(
 
 def test_alias_into_the_same_zone_needs_its_target_first(r53: Any, zone: str) -> None:
     zone_id = zone.rpartition("/")[2]
-    to_target = {"Action": "CREATE", "ResourceRecordSet": {
-        "Name": "www.example.com", "Type": "A", "AliasTarget": {
-            "HostedZoneId": zone_id, "DNSName": "lb.example.com", "EvaluateTargetHealth": False}}}
+    to_target = {
+        "Action": "CREATE",
+        "ResourceRecordSet": {
+            "Name": "www.example.com",
+            "Type": "A",
+            "AliasTarget": {
+                "HostedZoneId": zone_id,
+                "DNSName": "lb.example.com",
+                "EvaluateTargetHealth": False,
+            },
+        },
+    }
     assert "that target was not found" in rejected(r53, zone, to_target)
     assert "that target was not found" in rejected(
-        r53, zone, to_target, simple("lb.example.com", "192.0.2.1"))
+        r53, zone, to_target, simple("lb.example.com", "192.0.2.1")
+    )
     change(r53, zone, simple("lb.example.com", "192.0.2.1"), to_target)
     assert ("www.example.com.", "A", None) in records(r53, zone)
 
 
 def test_create_health_check_is_idempotent_by_caller_reference(r53: Any) -> None:
-    config = {"Type": "HTTPS", "FullyQualifiedDomainName": "lb.example.com", "Port": 443,
-              "ResourcePath": "/health", "RequestInterval": 30, "FailureThreshold": 3}
+    config = {
+        "Type": "HTTPS",
+        "FullyQualifiedDomainName": "lb.example.com",
+        "Port": 443,
+        "ResourcePath": "/health",
+        "RequestInterval": 30,
+        "FailureThreshold": 3,
+    }
     first = r53.create_health_check(CallerReference="ref-1", HealthCheckConfig=config)
     again = r53.create_health_check(CallerReference="ref-1", HealthCheckConfig=config)
     assert again["HealthCheck"]["Id"] == first["HealthCheck"]["Id"]
     assert len(r53.list_health_checks()["HealthChecks"]) == 1
     with pytest.raises(ClientError) as error:
-        r53.create_health_check(CallerReference="ref-1",
-                                HealthCheckConfig={**config, "ResourcePath": "/other"})
+        r53.create_health_check(
+            CallerReference="ref-1", HealthCheckConfig={**config, "ResourcePath": "/other"}
+        )
     assert error.value.response["Error"]["Code"] == "HealthCheckAlreadyExists"
 
 
 def test_a_deleted_checks_caller_reference_is_remembered(r53: Any) -> None:
     # CreateHealthCheck, API Reference: the reference of a deleted check is refused
     # "regardless of the settings" for a number of days.
-    config = {"Type": "TCP", "FullyQualifiedDomainName": "lb.example.com", "Port": 443,
-              "RequestInterval": 30, "FailureThreshold": 3}
+    config = {
+        "Type": "TCP",
+        "FullyQualifiedDomainName": "lb.example.com",
+        "Port": 443,
+        "RequestInterval": 30,
+        "FailureThreshold": 3,
+    }
     created = r53.create_health_check(CallerReference="ref-2", HealthCheckConfig=config)
     r53.delete_health_check(HealthCheckId=created["HealthCheck"]["Id"])
     with pytest.raises(ClientError) as error:
@@ -431,9 +451,15 @@ def test_hold_parks_a_request_until_released(aws: StrictMotoServer, r53: Any) ->
 
 
 def txt(name: str, *values: str) -> dict:
-    return {"Action": "CREATE", "ResourceRecordSet": {
-        "Name": name, "Type": "TXT", "TTL": 60,
-        "ResourceRecords": [{"Value": value} for value in values]}}
+    return {
+        "Action": "CREATE",
+        "ResourceRecordSet": {
+            "Name": name,
+            "Type": "TXT",
+            "TTL": 60,
+            "ResourceRecords": [{"Value": value} for value in values],
+        },
+    }
 
 
 def test_txt_strings_are_at_most_255_characters(r53: Any, zone: str) -> None:
@@ -464,17 +490,27 @@ def test_a_request_holds_at_most_32000_value_characters(r53: Any, zone: str) -> 
             left -= length + 1  # and the space before the next one
         value = " ".join(strings)
         assert len(value) == size
-        return {"Action": action, "ResourceRecordSet": {
-            "Name": name, "Type": "TXT", "TTL": 60, "ResourceRecords": [{"Value": value}]}}
+        return {
+            "Action": action,
+            "ResourceRecordSet": {
+                "Name": name,
+                "Type": "TXT",
+                "TTL": 60,
+                "ResourceRecords": [{"Value": value}],
+            },
+        }
 
     eight = [txt_of(f"t{i}.example.com", 4000) for i in range(8)]  # exactly 32,000
     change(r53, zone, *eight)
-    message = rejected(r53, zone, txt_of("over.example.com", 4000),
-                       *[txt_of(f"u{i}.example.com", 4000) for i in range(7)],
-                       txt_of("one.example.com", 3))
+    message = rejected(
+        r53,
+        zone,
+        txt_of("over.example.com", 4000),
+        *[txt_of(f"u{i}.example.com", 4000) for i in range(7)],
+        txt_of("one.example.com", 3),
+    )
     assert "Number of characters in Value elements 32003 exceeds the maximum of 32000" in message
-    message = rejected(r53, zone, *[txt_of(f"t{i}.example.com", 2001, "UPSERT")
-                                    for i in range(8)])
+    message = rejected(r53, zone, *[txt_of(f"t{i}.example.com", 2001, "UPSERT") for i in range(8)])
     assert "32016" in message
 
 
@@ -549,19 +585,39 @@ def test_patches_and_environment_are_restored_on_stop() -> None:
 
 def test_cloudfront_lists_aliases_and_accepts_origin_group_targets(aws: StrictMotoServer) -> None:
     cloudfront = aws.client("cloudfront", config=NO_RETRY)
-    origin = {"DomainName": "a.example.net", "CustomOriginConfig": {
-        "HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}}
+    origin = {
+        "DomainName": "a.example.net",
+        "CustomOriginConfig": {
+            "HTTPPort": 80,
+            "HTTPSPort": 443,
+            "OriginProtocolPolicy": "https-only",
+        },
+    }
     config = {
-        "CallerReference": "groups", "Comment": "", "Enabled": True,
+        "CallerReference": "groups",
+        "Comment": "",
+        "Enabled": True,
         "Aliases": {"Quantity": 1, "Items": ["www.example.com"]},
-        "ViewerCertificate": {"ACMCertificateArn": aws.issue_certificate("www.example.com"),
-                              "SSLSupportMethod": "sni-only"},
+        "ViewerCertificate": {
+            "ACMCertificateArn": aws.issue_certificate("www.example.com"),
+            "SSLSupportMethod": "sni-only",
+        },
         "Origins": {"Quantity": 2, "Items": [{"Id": "a", **origin}, {"Id": "b", **origin}]},
-        "OriginGroups": {"Quantity": 1, "Items": [{
-            "Id": "ab", "FailoverCriteria": {"StatusCodes": {"Quantity": 1, "Items": [503]}},
-            "Members": {"Quantity": 2, "Items": [{"OriginId": "a"}, {"OriginId": "b"}]}}]},
-        "DefaultCacheBehavior": {"TargetOriginId": "ab", "ViewerProtocolPolicy": "allow-all",
-                                 "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"},
+        "OriginGroups": {
+            "Quantity": 1,
+            "Items": [
+                {
+                    "Id": "ab",
+                    "FailoverCriteria": {"StatusCodes": {"Quantity": 1, "Items": [503]}},
+                    "Members": {"Quantity": 2, "Items": [{"OriginId": "a"}, {"OriginId": "b"}]},
+                }
+            ],
+        },
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "ab",
+            "ViewerProtocolPolicy": "allow-all",
+            "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+        },
     }
     created = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]
     stored = cloudfront.get_distribution_config(Id=created["Id"])["DistributionConfig"]
@@ -574,41 +630,74 @@ def test_a_behaviour_on_an_origin_group_allows_only_get_head_options(
     aws: StrictMotoServer,
 ) -> None:
     cloudfront = aws.client("cloudfront", config=NO_RETRY)
-    origin = {"DomainName": "a.example.net", "CustomOriginConfig": {
-        "HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}}
-    behaviour = {"TargetOriginId": "ab", "ViewerProtocolPolicy": "allow-all",
-                 "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}
+    origin = {
+        "DomainName": "a.example.net",
+        "CustomOriginConfig": {
+            "HTTPPort": 80,
+            "HTTPSPort": 443,
+            "OriginProtocolPolicy": "https-only",
+        },
+    }
+    behaviour = {
+        "TargetOriginId": "ab",
+        "ViewerProtocolPolicy": "allow-all",
+        "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+    }
     config = {
-        "CallerReference": "methods", "Comment": "", "Enabled": True,
+        "CallerReference": "methods",
+        "Comment": "",
+        "Enabled": True,
         "Origins": {"Quantity": 2, "Items": [{"Id": "a", **origin}, {"Id": "b", **origin}]},
-        "OriginGroups": {"Quantity": 1, "Items": [{
-            "Id": "ab", "FailoverCriteria": {"StatusCodes": {"Quantity": 1, "Items": [503]}},
-            "Members": {"Quantity": 2, "Items": [{"OriginId": "a"}, {"OriginId": "b"}]}}]},
-        "DefaultCacheBehavior": {**behaviour, "AllowedMethods": {
-            "Quantity": 7, "Items": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
-            "CachedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]}}},
+        "OriginGroups": {
+            "Quantity": 1,
+            "Items": [
+                {
+                    "Id": "ab",
+                    "FailoverCriteria": {"StatusCodes": {"Quantity": 1, "Items": [503]}},
+                    "Members": {"Quantity": 2, "Items": [{"OriginId": "a"}, {"OriginId": "b"}]},
+                }
+            ],
+        },
+        "DefaultCacheBehavior": {
+            **behaviour,
+            "AllowedMethods": {
+                "Quantity": 7,
+                "Items": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
+                "CachedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]},
+            },
+        },
     }
     with pytest.raises(ClientError) as err:
         cloudfront.create_distribution(DistributionConfig=config)
     assert err.value.response["Error"]["Code"] == "InvalidArgument"
     assert "AllowedMethods cannot include POST, PUT, PATCH, or DELETE" in str(err.value)
-    config["DefaultCacheBehavior"] = {**behaviour, "AllowedMethods": {
-        "Quantity": 3, "Items": ["GET", "HEAD", "OPTIONS"],
-        "CachedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]}}}
+    config["DefaultCacheBehavior"] = {
+        **behaviour,
+        "AllowedMethods": {
+            "Quantity": 3,
+            "Items": ["GET", "HEAD", "OPTIONS"],
+            "CachedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]},
+        },
+    }
     assert cloudfront.create_distribution(DistributionConfig=config)["Distribution"]["Id"]
 
 
 def test_list_hosted_zones_by_name_pages(r53: Any) -> None:
     vpc = {"VPCRegion": "us-east-1", "VPCId": "vpc-12345678"}
     for index in range(11):  # split horizon: many private zones of one name
-        r53.create_hosted_zone(Name="example.com", CallerReference=f"private-{index}",
-                               HostedZoneConfig={"PrivateZone": True, "Comment": ""}, VPC=vpc)
+        r53.create_hosted_zone(
+            Name="example.com",
+            CallerReference=f"private-{index}",
+            HostedZoneConfig={"PrivateZone": True, "Comment": ""},
+            VPC=vpc,
+        )
     r53.create_hosted_zone(Name="example.com", CallerReference="public")
     r53.create_hosted_zone(Name="example.org", CallerReference="other")
     first = r53.list_hosted_zones_by_name(DNSName="example.com", MaxItems="10")
     assert len(first["HostedZones"]) == 10 and first["IsTruncated"] is True
-    rest = r53.list_hosted_zones_by_name(DNSName=first["NextDNSName"],
-                                         HostedZoneId=first["NextHostedZoneId"], MaxItems="10")
+    rest = r53.list_hosted_zones_by_name(
+        DNSName=first["NextDNSName"], HostedZoneId=first["NextHostedZoneId"], MaxItems="10"
+    )
     names = [z["Name"] for z in first["HostedZones"] + rest["HostedZones"]]
     assert names == ["example.com."] * 12 + ["example.org."]
     assert rest["IsTruncated"] is False

@@ -32,8 +32,12 @@ def build_site(source: Path, out: Path) -> subprocess.CompletedProcess[str]:
     # Never --quiet: it hides the warnings from strict mode's count, and the build passes.
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
-        cwd=source, capture_output=True, text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, check=False)
+        cwd=source,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +56,9 @@ def test_the_strict_build_fails_on_a_broken_link(tmp_path: Path) -> None:
     for folder in ("docs", "tools"):
         shutil.copytree(REPO / folder, tmp_path / folder)
     faq = tmp_path / "docs" / "faq.md"
-    faq.write_text(faq.read_text(encoding="utf-8") + "\nSee [nowhere](no-such-page.md).\n",
-                   encoding="utf-8")
+    faq.write_text(
+        faq.read_text(encoding="utf-8") + "\nSee [nowhere](no-such-page.md).\n", encoding="utf-8"
+    )
     built = build_site(tmp_path, tmp_path / "site")
     assert built.returncode != 0
     assert "contains a link 'no-such-page.md'" in built.stderr
@@ -65,7 +70,7 @@ def page_text(site: Path, page: str) -> str:
 
 def sections(page_html: str) -> dict[str, str]:
     """The page's content split at its headings, keyed by heading id."""
-    content = page_html[page_html.index('class="md-content"'):]
+    content = page_html[page_html.index('class="md-content"') :]
     parts = re.split(r'<h[1-6][^>]*\bid="([^"]+)"', content)
     return {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)}
 
@@ -153,7 +158,8 @@ def test_every_policy_key_is_in_the_generated_reference(site: Path) -> None:
         for name, field in model.model_fields.items():
             key = field.alias or name
             assert f"<td><code>{key}</code></td>" in owning[0], (
-                f"policy key {path + '.' if path else ''}{key} is not in the reference")
+                f"policy key {path + '.' if path else ''}{key} is not in the reference"
+            )
 
 
 def test_the_generated_reference_carries_each_fields_description(site: Path) -> None:
@@ -173,7 +179,9 @@ EXTERNAL_RESOURCE = re.compile(
     r"""<(?:script|img|iframe|source)\b[^>]*\bsrc\s*=\s*["']?(?:https?:)?//"""
     r"""|<link\b[^>]*\bhref\s*=\s*["']?(?:https?:)?//"""
     r"""|@import\s+(?:url\()?["']?(?:https?:)?//"""
-    r"""|url\(\s*["']?(?:https?:)?//""", re.IGNORECASE)
+    r"""|url\(\s*["']?(?:https?:)?//""",
+    re.IGNORECASE,
+)
 
 
 def test_the_site_fetches_nothing_from_anywhere(site: Path) -> None:
@@ -218,22 +226,31 @@ def test_every_page_is_in_the_navigation() -> None:
 def test_the_changelog_page_is_the_changelog(site: Path) -> None:
     """Included by pymdownx.snippets, not copied by hand."""
     assert (DOCS / "changelog.md").read_text(encoding="utf-8").strip() == '--8<-- "CHANGELOG.md"'
-    first_entry = next(line for line in (REPO / "CHANGELOG.md").read_text(encoding="utf-8")
-                       .splitlines() if line.startswith("## "))
+    first_entry = next(
+        line
+        for line in (REPO / "CHANGELOG.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("## ")
+    )
     visible = html.unescape(re.sub(r"<[^>]+>", "", page_text(site, "changelog")))
     assert first_entry.removeprefix("## ").strip() in visible
 
 
 def test_the_json_schema_is_published_with_the_site(site: Path) -> None:
     assert (site / "routing.schema.json").read_bytes() == (
-        REPO / "routing.schema.json").read_bytes()
+        REPO / "routing.schema.json"
+    ).read_bytes()
 
 
 def test_the_map_on_the_routing_map_page_is_what_routes_draws(tmp_path: Path) -> None:
     """docs/assets/routes-example.svg is `geoproxy routes --svg` of the example policy, as
     committed: regenerate it (from the repository root) when the map or the example changes."""
     drawn = tmp_path / "routes.svg"
-    subprocess.run([sys.executable, "-m", "geoproxy", "routes", "-f", "routing.yaml",
-                    "--svg", str(drawn)], cwd=REPO, capture_output=True, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "geoproxy", "routes", "-f", "routing.yaml", "--svg", str(drawn)],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    )
     assert drawn.read_bytes() == (DOCS / "assets" / "routes-example.svg").read_bytes(), (
-        "regenerate it: geoproxy routes -f routing.yaml --svg docs/assets/routes-example.svg")
+        "regenerate it: geoproxy routes -f routing.yaml --svg docs/assets/routes-example.svg"
+    )

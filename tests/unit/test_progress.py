@@ -12,7 +12,8 @@ from geoproxy.aws.submit import SubmittedBatch
 
 
 def test_off_a_terminal_a_line_at_once_then_every_ten_seconds(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     captured = io.StringIO()
     monkeypatch.setattr(render, "stderr", Console(file=captured, width=200, no_color=True))
     batch = SubmittedBatch("Z1", "C1", 34)

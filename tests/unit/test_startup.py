@@ -29,15 +29,21 @@ HEAVY = ("pydantic", "rich", "yaml")
 
 
 def loaded(tmp_path: Path, *args: str) -> set[str]:
-    result = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=tmp_path, text=True,
-                            capture_output=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        cwd=tmp_path,
+        text=True,
+        capture_output=True,
+        timeout=60,
+    )
     line = result.stdout.rsplit("\nMODULES ", 1)[1]
     return {name.split(".")[0] for name in json.loads(line)}
 
 
 @pytest.mark.parametrize("args", [("--help",), ("--version",), ("plan", "--help")])
 def test_help_and_version_load_no_sdk_no_schema_no_terminal_library(
-        tmp_path: Path, args: tuple[str, ...]) -> None:
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
     modules = loaded(tmp_path, *args)
     assert not modules & {*AWS, *HEAVY}, sorted(modules & {*AWS, *HEAVY})
 
@@ -67,9 +73,13 @@ def test_edge_function_loads_no_sdk(tmp_path: Path) -> None:
     from tests.unit.test_edge_function_cli import FENCED
 
     write_policy(tmp_path, FENCED)
-    result = subprocess.run([sys.executable, "-c", PROBE, "edge-function"], cwd=tmp_path,
-                            text=True, capture_output=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, "edge-function"],
+        cwd=tmp_path,
+        text=True,
+        capture_output=True,
+        timeout=60,
+    )
     assert result.stdout.startswith("import cf from 'cloudfront';\n")  # it did print the code
-    modules = {name.split(".")[0]
-               for name in json.loads(result.stdout.rsplit("\nMODULES ", 1)[1])}
+    modules = {name.split(".")[0] for name in json.loads(result.stdout.rsplit("\nMODULES ", 1)[1])}
     assert not modules & set(AWS), sorted(modules & set(AWS))

@@ -37,7 +37,6 @@ class FunctionReader:
                 live_code = None
         return LiveFunction(name, _code(development), str(development["ETag"]), live_code)
 
-
     def read_live(self, name: str) -> LiveFunction:
         """GetFunction of the LIVE stage only: what viewers run, one request."""
         client = self._aws.client("cloudfront")
@@ -70,16 +69,20 @@ def publish(update: FunctionUpdate, aws: AwsSettings) -> tuple[str, list[str]]:
         with aws_errors(f"write CloudFront function {update.name}"):
             try:
                 if etag is None:
-                    etag = str(client.create_function(Name=update.name, FunctionConfig=config,
-                                                      FunctionCode=code)["ETag"])
+                    etag = str(
+                        client.create_function(
+                            Name=update.name, FunctionConfig=config, FunctionCode=code
+                        )["ETag"]
+                    )
                     actions.append("CreateFunction")
                 else:
-                    etag = str(client.update_function(Name=update.name, IfMatch=etag,
-                                                      FunctionConfig=config,
-                                                      FunctionCode=code)["ETag"])
+                    etag = str(
+                        client.update_function(
+                            Name=update.name, IfMatch=etag, FunctionConfig=config, FunctionCode=code
+                        )["ETag"]
+                    )
                     actions.append("UpdateFunction")
-            except (client.exceptions.FunctionAlreadyExists,
-                    client.exceptions.PreconditionFailed):
+            except (client.exceptions.FunctionAlreadyExists, client.exceptions.PreconditionFailed):
                 conflicted = True
         if conflicted:
             # Either a retry whose first answer was lost met its own write, or someone else
@@ -88,7 +91,9 @@ def publish(update: FunctionUpdate, aws: AwsSettings) -> tuple[str, list[str]]:
             if fresh.development_code != update.code:
                 raise GeoproxyError(
                     f"CloudFront function {update.name} changed since the plan was made; it "
-                    "was not written", hint="run `geoproxy plan` to see it as it is now")
+                    "was not written",
+                    hint="run `geoproxy plan` to see it as it is now",
+                )
             etag = fresh.development_etag
     assert etag is not None
     if update.live_code != update.code:

@@ -106,16 +106,22 @@ CACHING_DISABLED_ID = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 # [ORP]: the header behaviours whose Headers list may name CloudFront's own headers.
 ORIGIN_BEHAVIOURS_THAT_ADD = frozenset({"whitelist", "allViewerAndWhitelistCloudFront"})
 FORWARDS = {
-    "viewer": (f"the managed {MANAGED_POLICY} ({MANAGED_POLICY_ID}), which forwards every "
-               "viewer header, Host included, and CloudFront's headers released through June "
-               "2022 (the PoPs' certificates must then cover the viewer's aliases)"),
-    "origin": (f"the managed {EXCEPT_HOST_POLICY} ({EXCEPT_HOST_POLICY_ID}), which forwards "
-               "every viewer header except Host, and CloudFront's viewer-location headers "
-               "(the PoPs' certificates then cover the origin record)"),
+    "viewer": (
+        f"the managed {MANAGED_POLICY} ({MANAGED_POLICY_ID}), which forwards every "
+        "viewer header, Host included, and CloudFront's headers released through June "
+        "2022 (the PoPs' certificates must then cover the viewer's aliases)"
+    ),
+    "origin": (
+        f"the managed {EXCEPT_HOST_POLICY} ({EXCEPT_HOST_POLICY_ID}), which forwards "
+        "every viewer header except Host, and CloudFront's viewer-location headers "
+        "(the PoPs' certificates then cover the origin record)"
+    ),
 }
-FIX = (f"attach an origin request policy that includes it: {FORWARDS['viewer']}; or, with "
-       f"cloudfront.host_header: origin, {FORWARDS['origin']}; or add it to a custom origin "
-       "request policy")
+FIX = (
+    f"attach an origin request policy that includes it: {FORWARDS['viewer']}; or, with "
+    f"cloudfront.host_header: origin, {FORWARDS['origin']}; or add it to a custom origin "
+    "request policy"
+)
 
 
 def names_header(names: Iterable[str] | None) -> bool:
@@ -132,20 +138,21 @@ def cache_policy_delivers(config: dict[str, Any]) -> bool:
     """[CP]: a CachePolicyConfig puts the header in the request only when it lists it."""
     parameters = config.get("ParametersInCacheKeyAndForwardedToOrigin") or {}
     headers = parameters.get("HeadersConfig") or {}
-    return (headers.get("HeaderBehavior") == "whitelist"
-            and names_header(_items(headers.get("Headers"))))
+    return headers.get("HeaderBehavior") == "whitelist" and names_header(
+        _items(headers.get("Headers"))
+    )
 
 
-def origin_request_policy_delivers(config: dict[str, Any], policy_id: str | None = None
-                                   ) -> bool:
+def origin_request_policy_delivers(config: dict[str, Any], policy_id: str | None = None) -> bool:
     """[ORP]: an OriginRequestPolicyConfig adds it only by naming it, under `whitelist` or
     `allViewerAndWhitelistCloudFront`; `allViewer` and `allExcept` cover viewer headers only.
     [MOR]: the managed AllViewerExceptHostHeader adds it too (by id)."""
     if policy_id in DELIVER_BY_ID:
         return True
     headers = config.get("HeadersConfig") or {}
-    return (headers.get("HeaderBehavior") in ORIGIN_BEHAVIOURS_THAT_ADD
-            and names_header(_items(headers.get("Headers"))))
+    return headers.get("HeaderBehavior") in ORIGIN_BEHAVIOURS_THAT_ADD and names_header(
+        _items(headers.get("Headers"))
+    )
 
 
 def _names(names: Iterable[str] | None, wanted: str) -> bool:
@@ -168,8 +175,9 @@ def cache_policy_forwards_host(config: dict[str, Any]) -> bool:
     """[CP]: a CachePolicyConfig sends Host only when it lists it."""
     parameters = config.get("ParametersInCacheKeyAndForwardedToOrigin") or {}
     headers = parameters.get("HeadersConfig") or {}
-    return (headers.get("HeaderBehavior") == "whitelist"
-            and _names(_items(headers.get("Headers")), HOST))
+    return headers.get("HeaderBehavior") == "whitelist" and _names(
+        _items(headers.get("Headers")), HOST
+    )
 
 
 def legacy_headers(behaviour: dict[str, Any]) -> list[str] | None:
@@ -198,8 +206,9 @@ class CountryHeaderCheck:
         self._aws = aws
         self._read: dict[tuple[str, str], _Policy] = {}  # (kind, id) -> what the read found
 
-    def problems(self, app: str, distribution_id: str,
-                 behaviours: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    def problems(
+        self, app: str, distribution_id: str, behaviours: list[tuple[str, dict[str, Any]]]
+    ) -> list[str]:
         """For each (label, cache behaviour config as it will be after apply), e.g.
         ("the default behaviour", config["DefaultCacheBehavior"]) or ("cache behaviour
         /api/*", an item of config["CacheBehaviors"]["Items"]): one message for each behaviour
@@ -211,8 +220,9 @@ class CountryHeaderCheck:
                 found.append(problem)
         return found
 
-    def _problem(self, app: str, distribution_id: str, label: str,
-                 behaviour: dict[str, Any]) -> str | None:
+    def _problem(
+        self, app: str, distribution_id: str, label: str, behaviour: dict[str, Any]
+    ) -> str | None:
         where = f"{label} of distribution {distribution_id}"
         origin_id = behaviour.get("OriginRequestPolicyId") or None
         cache_id = behaviour.get("CachePolicyId") or None
@@ -233,13 +243,20 @@ class CountryHeaderCheck:
         elif legacy is not None and names_header(legacy):
             return None
         if missing:
-            which = (f"{missing[0]}, which does not exist" if len(missing) == 1
-                     else f"{' and '.join(missing)}, neither of which exists")
-            return (f"{app}: {where} names {which}, so geoproxy cannot tell whether {HEADER} "
-                    f"reaches the edge fence there; name policies that exist, and {FIX}")
-        return (f"{app}: {HEADER} does not reach the edge fence on {where} "
-                f"({_why(cache_id, origin_id, legacy)}), so every viewer would look unfenced; "
-                f"{_fix(cache_id, legacy)}")
+            which = (
+                f"{missing[0]}, which does not exist"
+                if len(missing) == 1
+                else f"{' and '.join(missing)}, neither of which exists"
+            )
+            return (
+                f"{app}: {where} names {which}, so geoproxy cannot tell whether {HEADER} "
+                f"reaches the edge fence there; name policies that exist, and {FIX}"
+            )
+        return (
+            f"{app}: {HEADER} does not reach the edge fence on {where} "
+            f"({_why(cache_id, origin_id, legacy)}), so every viewer would look unfenced; "
+            f"{_fix(cache_id, legacy)}"
+        )
 
     def _origin_request_policy(self, policy_id: str) -> _Policy:
         return self._policy("origin request", policy_id)
@@ -255,9 +272,13 @@ class CountryHeaderCheck:
             cache = kind == "cache"
             get, missing, shape = (
                 (client.get_cache_policy, client.exceptions.NoSuchCachePolicy, "CachePolicy")
-                if cache else
-                (client.get_origin_request_policy,
-                 client.exceptions.NoSuchOriginRequestPolicy, "OriginRequestPolicy"))
+                if cache
+                else (
+                    client.get_origin_request_policy,
+                    client.exceptions.NoSuchOriginRequestPolicy,
+                    "OriginRequestPolicy",
+                )
+            )
             with aws_errors(f"read the {kind} policy {policy_id}"):
                 try:
                     policy = get(Id=policy_id)
@@ -266,15 +287,26 @@ class CountryHeaderCheck:
                 else:
                     config = policy[shape][f"{shape}Config"]
                     self._read[key] = (
-                        _Policy(True, cache_policy_delivers(config),
-                                cache_policy_forwards_host(config)) if cache else
-                        _Policy(True, origin_request_policy_delivers(config, policy_id),
-                                origin_request_policy_forwards_host(config)))
+                        _Policy(
+                            True, cache_policy_delivers(config), cache_policy_forwards_host(config)
+                        )
+                        if cache
+                        else _Policy(
+                            True,
+                            origin_request_policy_delivers(config, policy_id),
+                            origin_request_policy_forwards_host(config),
+                        )
+                    )
         return self._read[key]
 
-    def host_problems(self, app: str, distribution_id: str,
-                      behaviours: list[tuple[str, dict[str, Any]]], host_header: str,
-                      record: str) -> list[str]:
+    def host_problems(
+        self,
+        app: str,
+        distribution_id: str,
+        behaviours: list[tuple[str, dict[str, Any]]],
+        host_header: str,
+        record: str,
+    ) -> list[str]:
         """One message for each fenced behaviour whose Host forwarding disagrees with the
         policy's `cloudfront.host_header` (see the module docstring: the fence gives fenced
         requests that Host, so every fenced behaviour must give unfenced ones the same).
@@ -292,14 +324,16 @@ class CountryHeaderCheck:
                     f"cloudfront.host_header is `origin`: the edge fence would give fenced "
                     f"requests Host {record} while unfenced ones carry the viewer's; set "
                     "cloudfront.host_header: viewer (every fenced behaviour must then forward "
-                    f"Host, as {FORWARDS['viewer']}), or attach {FORWARDS['origin']}")
+                    f"Host, as {FORWARDS['viewer']}), or attach {FORWARDS['origin']}"
+                )
             else:
                 found.append(
                     f"{app}: {where} does not forward the viewer's Host ({how}), but "
                     f"cloudfront.host_header is `viewer`: the edge fence would give fenced "
                     f"requests the viewer's Host while unfenced ones carry {record}; set "
                     "cloudfront.host_header: origin (every fenced behaviour must then not "
-                    f"forward Host, as {FORWARDS['origin']}), or attach {FORWARDS['viewer']}")
+                    f"forward Host, as {FORWARDS['origin']}), or attach {FORWARDS['viewer']}"
+                )
         return found
 
     def _forwards_host(self, behaviour: dict[str, Any]) -> tuple[bool | None, str]:
@@ -328,13 +362,16 @@ class CountryHeaderCheck:
             return False, f"neither {cached} nor its origin request policy {origin_id} includes it"
         return False, f"{cached} {'does' if cache_id else 'do'} not include it"
 
+
 def _why(cache_id: str | None, origin_id: str | None, legacy: list[str] | None) -> str:
     """What the behaviour has, none of which includes the header."""
     if cache_id:
         cached = f"its cache policy {cache_id}"
     elif legacy is not None and "*" in legacy:
-        cached = ("its legacy cache settings, which forward all viewer headers (*) but not "
-                  "the ones CloudFront adds,")
+        cached = (
+            "its legacy cache settings, which forward all viewer headers (*) but not "
+            "the ones CloudFront adds,"
+        )
     else:
         cached = "its legacy cache settings"
     if origin_id:
@@ -348,9 +385,13 @@ def _fix(cache_id: str | None, legacy: list[str] | None) -> str:
         return FIX
     if "*" in legacy:
         # The API's Headers: `*` is the whole list (Quantity 1), so no header can be added to it.
-        return (f"legacy cache settings that forward all headers cannot name it: move the "
-                f"behaviour to a cache policy such as the managed {CACHING_DISABLED} "
-                f"({CACHING_DISABLED_ID}, which caches nothing, as forwarding all headers "
-                f"does), and {FIX}")
-    return (f"add {HEADER} to its forwarded headers (ForwardedValues), or move the behaviour "
-            f"to a cache policy and {FIX}")
+        return (
+            f"legacy cache settings that forward all headers cannot name it: move the "
+            f"behaviour to a cache policy such as the managed {CACHING_DISABLED} "
+            f"({CACHING_DISABLED_ID}, which caches nothing, as forwarding all headers "
+            f"does), and {FIX}"
+        )
+    return (
+        f"add {HEADER} to its forwarded headers (ForwardedValues), or move the behaviour "
+        f"to a cache policy and {FIX}"
+    )

@@ -45,19 +45,25 @@ class SavedCheck:
     warnings: list[str] = field(default_factory=list)
 
 
-def check_saved(changes: ChangeSet, aws: AwsSettings,
-                applications: list[dict[str, Any]] | None = None) -> SavedCheck:
+def check_saved(
+    changes: ChangeSet, aws: AwsSettings, applications: list[dict[str, Any]] | None = None
+) -> SavedCheck:
     """`applications` is the saved plan's JSON list of applications (name, zone, zone id,
     record, changes): the delegation pre-flight runs again for those it writes."""
-    check = SavedCheck(ChangeSet(
-        create_health_checks=list(changes.create_health_checks),
-        tag_health_checks=list(changes.tag_health_checks),
-        delete_health_checks=list(changes.delete_health_checks)))
+    check = SavedCheck(
+        ChangeSet(
+            create_health_checks=list(changes.create_health_checks),
+            tag_health_checks=list(changes.tag_health_checks),
+            delete_health_checks=list(changes.delete_health_checks),
+        )
+    )
     views = _zones_read_whole([changes.before_distributions, changes.after_distributions], aws)
-    _check_batches(changes.before_distributions, check.pending.before_distributions, aws, check,
-                   views)
-    _check_batches(changes.after_distributions, check.pending.after_distributions, aws, check,
-                   views)
+    _check_batches(
+        changes.before_distributions, check.pending.before_distributions, aws, check, views
+    )
+    _check_batches(
+        changes.after_distributions, check.pending.after_distributions, aws, check, views
+    )
     _check_functions(changes, aws, check)
     client = aws.client("cloudfront")
     for distribution in changes.distributions:
@@ -69,23 +75,28 @@ def check_saved(changes: ChangeSet, aws: AwsSettings,
         elif distribution.is_live_in(live_config):
             check.applied.append(f"CloudFront distribution {distribution.distribution_id}")
         else:
-            check.stale.append(Moved(
-                f"CloudFront distribution {distribution.distribution_id}",
-                f"ETag {distribution.etag}", f"ETag {fresh['ETag']}, with another config"))
+            check.stale.append(
+                Moved(
+                    f"CloudFront distribution {distribution.distribution_id}",
+                    f"ETag {distribution.etag}",
+                    f"ETag {fresh['ETag']}, with another config",
+                )
+            )
     delegations = DelegationCheck(aws, views)
     for app in applications or []:
         if app.get("changes") and not str(app.get("name", "")).startswith("orphan "):
-            problems, warnings = delegations.findings(AppPlan(
-                str(app["name"]), str(app["zone_id"]), str(app["zone"]), str(app["record"])))
+            problems, warnings = delegations.findings(
+                AppPlan(str(app["name"]), str(app["zone_id"]), str(app["zone"]), str(app["record"]))
+            )
             check.problems += problems
             check.warnings += warnings
     _check_country_header(check, aws)
     viewers = ViewerCheck(aws)
     for update in check.pending.distributions:
-        adding = sorted(set(config_aliases(update.new_config)) - set(config_aliases(
-            update.config)))
-        problems, warnings = viewers.findings(update.app, update.distribution_id,
-                                              update.new_config, adding)
+        adding = sorted(set(config_aliases(update.new_config)) - set(config_aliases(update.config)))
+        problems, warnings = viewers.findings(
+            update.app, update.distribution_id, update.new_config, adding
+        )
         check.problems += problems
         check.warnings += warnings
     return check
@@ -112,21 +123,28 @@ def _zones_read_whole(phases: list[Batches], aws: AwsSettings) -> dict[str, Live
             zone = client.get_hosted_zone(Id=zone_id)["HostedZone"]
         size = zone.get("ResourceRecordSetCount")
         if isinstance(size, int) and math.ceil(max(size, 1) / int(PAGE_SIZE)) < len(touched):
-            views[zone_id] = LiveApp(zone_id, decode_route53_name(zone["Name"]),
-                                     reader.zone_records(zone_id))
+            views[zone_id] = LiveApp(
+                zone_id, decode_route53_name(zone["Name"]), reader.zone_records(zone_id)
+            )
     return views
 
 
-def _live(aws: AwsSettings, zone_id: str, batch: list[Change],
-          views: dict[str, LiveApp]) -> list[dict[str, Any]]:
+def _live(
+    aws: AwsSettings, zone_id: str, batch: list[Change], views: dict[str, LiveApp]
+) -> list[dict[str, Any]]:
     if zone_id not in views:
         return live_at(aws, zone_id, batch)
     names = set(landed.names_of(batch))
     return [record.raw for record in views[zone_id].records if record.name in names]
 
 
-def _check_batches(planned: Batches, pending: Batches, aws: AwsSettings,
-                   check: SavedCheck, views: dict[str, LiveApp]) -> None:
+def _check_batches(
+    planned: Batches,
+    pending: Batches,
+    aws: AwsSettings,
+    check: SavedCheck,
+    views: dict[str, LiveApp],
+) -> None:
     for zone_id, batches in planned.items():
         for batch in batches:
             live = _live(aws, zone_id, batch, views)
@@ -137,10 +155,13 @@ def _check_batches(planned: Batches, pending: Batches, aws: AwsSettings,
                 pending.setdefault(zone_id, []).append(batch)
             else:
                 check.stale.extend(
-                    Moved(landed.describe_key(d.expected.key),
-                          landed.describe_record_set(d.expected.before),
-                          landed.describe_record_set(d.live))
-                    for d in landed.moved_since_plan(batch, live, same_ignoring_apply_time))
+                    Moved(
+                        landed.describe_key(d.expected.key),
+                        landed.describe_record_set(d.expected.before),
+                        landed.describe_record_set(d.live),
+                    )
+                    for d in landed.moved_since_plan(batch, live, same_ignoring_apply_time)
+                )
 
 
 def _check_functions(changes: ChangeSet, aws: AwsSettings, check: SavedCheck) -> None:
@@ -153,17 +174,23 @@ def _check_functions(changes: ChangeSet, aws: AwsSettings, check: SavedCheck) ->
         live = reader.read(function.name)
         if live.live_code == function.code:
             check.applied.append(f"edge function {function.name}")
-        elif (live.development_etag == function.development_etag
-              and live.live_code == function.live_code) or (
-                live.development_code == function.code and live.live_code == function.live_code):
+        elif (
+            live.development_etag == function.development_etag
+            and live.live_code == function.live_code
+        ) or (live.development_code == function.code and live.live_code == function.live_code):
             # As read when planned, or an earlier run wrote DEVELOPMENT and crashed before
             # publishing: finish from what is there.
-            check.pending.functions.append(replace(
-                function, development_etag=live.development_etag,
-                development_code=live.development_code))
+            check.pending.functions.append(
+                replace(
+                    function,
+                    development_etag=live.development_etag,
+                    development_code=live.development_code,
+                )
+            )
         else:
-            check.stale.append(Moved(f"edge function {function.name}",
-                                     "the stages the plan read", "changed since"))
+            check.stale.append(
+                Moved(f"edge function {function.name}", "the stages the plan read", "changed since")
+            )
 
 
 def _check_country_header(check: SavedCheck, aws: AwsSettings) -> None:
@@ -175,8 +202,11 @@ def _check_country_header(check: SavedCheck, aws: AwsSettings) -> None:
 
     fenced = []
     for update in check.pending.distributions:
-        found = [(label, behaviour) for label, _, behaviour in behaviours(update.new_config)
-                 if runs_geoproxy_function(behaviour)]
+        found = [
+            (label, behaviour)
+            for label, _, behaviour in behaviours(update.new_config)
+            if runs_geoproxy_function(behaviour)
+        ]
         if found:
             fenced.append((update, found))
     if not fenced:
@@ -192,5 +222,4 @@ def _check_country_header(check: SavedCheck, aws: AwsSettings) -> None:
         # behaviours give unfenced ones (edge_preflight.py); the plan's code says which.
         host = host_of_code(codes[update.app]) if update.app in codes else None
         if host is not None:
-            check.problems += header.host_problems(update.app, update.distribution_id, found,
-                                                   *host)
+            check.problems += header.host_problems(update.app, update.distribution_id, found, *host)

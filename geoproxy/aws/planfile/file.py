@@ -68,14 +68,24 @@ def checksum(document: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def save_plan(path: Path, *, command: str, plan_document: dict[str, Any], changes: ChangeSet,
-              text: list[str], policy_file: str, policy_sha256: str,
-              failover_declared_at: str | None = None,
-              mass_deletions: list[dict[str, Any]] | None = None,
-              overwrite: bool = False) -> None:
+def save_plan(
+    path: Path,
+    *,
+    command: str,
+    plan_document: dict[str, Any],
+    changes: ChangeSet,
+    text: list[str],
+    policy_file: str,
+    policy_sha256: str,
+    failover_declared_at: str | None = None,
+    mass_deletions: list[dict[str, Any]] | None = None,
+    overwrite: bool = False,
+) -> None:
     if path.exists() and not overwrite and not is_saved_plan(path):
-        raise GeoproxyError(f"{path} exists and is not a geoproxy plan; not overwriting it",
-                            hint="choose another --out path, or pass --overwrite to replace it")
+        raise GeoproxyError(
+            f"{path} exists and is not a geoproxy plan; not overwriting it",
+            hint="choose another --out path, or pass --overwrite to replace it",
+        )
     # "kind" first, so a reader (and is_saved_plan) finds it at the top of the file.
     document: dict[str, Any] = {
         "kind": PLAN_KIND,
@@ -116,13 +126,16 @@ def load_plan(path: Path) -> SavedPlan:
     except UnicodeDecodeError as error:
         raise PlanFileError(f"cannot read {name}: {error}") from None
     except json.JSONDecodeError as error:
-        raise PlanFileError(f"{name}:{error.lineno}: not a geoproxy plan (not valid JSON: "
-                            f"{error.msg})",
-                            hint="make one with `geoproxy plan --out PLANFILE`") from None
+        raise PlanFileError(
+            f"{name}:{error.lineno}: not a geoproxy plan (not valid JSON: {error.msg})",
+            hint="make one with `geoproxy plan --out PLANFILE`",
+        ) from None
     if not isinstance(document, dict) or document.get("kind") != PLAN_KIND:
-        raise PlanFileError(f"{name} is not a geoproxy plan",
-                            hint="make one with `geoproxy plan --out PLANFILE`; a policy "
-                                 "is applied with `geoproxy apply -f FILE`")
+        raise PlanFileError(
+            f"{name} is not a geoproxy plan",
+            hint="make one with `geoproxy plan --out PLANFILE`; a policy "
+            "is applied with `geoproxy apply -f FILE`",
+        )
     version = document.get("format_version")
     if version not in SUPPORTED_FORMATS:
         raise PlanFileError(
@@ -130,18 +143,29 @@ def load_plan(path: Path) -> SavedPlan:
             f"({__version__}) does not know (it applies versions "
             f"{', '.join(map(str, sorted(SUPPORTED_FORMATS)))})",
             hint="apply it with the geoproxy that made it "
-                 f"({document.get('geoproxy_version', 'unknown')}), or make a new plan")
+            f"({document.get('geoproxy_version', 'unknown')}), or make a new plan",
+        )
     if document.get("checksum") != checksum(document):
-        raise PlanFileError(f"{name} was changed after geoproxy wrote it (its checksum does "
-                            "not match); refusing to apply an edited plan",
-                            hint="make a new plan with `geoproxy plan --out PLANFILE`")
+        raise PlanFileError(
+            f"{name} was changed after geoproxy wrote it (its checksum does "
+            "not match); refusing to apply an edited plan",
+            hint="make a new plan with `geoproxy plan --out PLANFILE`",
+        )
     try:
         changes = from_json(document["changes"])
-        return SavedPlan(path, str(document["command"]), str(document["created_at"]),
-                         str(document["policy_file"]), changes,
-                         [str(line) for line in document["text"]], dict(document["plan"]),
-                         document.get("failover_declared_at"),
-                         [MassDeletion(str(m["app"]), int(m["deleting"]), int(m["of"]))
-                          for m in document.get("mass_deletions", [])])
+        return SavedPlan(
+            path,
+            str(document["command"]),
+            str(document["created_at"]),
+            str(document["policy_file"]),
+            changes,
+            [str(line) for line in document["text"]],
+            dict(document["plan"]),
+            document.get("failover_declared_at"),
+            [
+                MassDeletion(str(m["app"]), int(m["deleting"]), int(m["of"]))
+                for m in document.get("mass_deletions", [])
+            ],
+        )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise PlanFileError(f"{name} is not a well-formed geoproxy plan ({error})") from None

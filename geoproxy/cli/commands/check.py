@@ -32,9 +32,14 @@ def validate(policy_file: Path, output: str) -> int:
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     if output == "json":
-        render.emit_json({"valid": True, "file": str(policy_file),
-                          "applications": [app.name for app in compiled.loaded.policy.applications],
-                          "warnings": [*compiled.warnings, *compiled.routing.latency_gaps]})
+        render.emit_json(
+            {
+                "valid": True,
+                "file": str(policy_file),
+                "applications": [app.name for app in compiled.loaded.policy.applications],
+                "warnings": [*compiled.warnings, *compiled.routing.latency_gaps],
+            }
+        )
     else:
         from geoproxy.cli.notes import unsaid
 
@@ -52,8 +57,14 @@ def validate(policy_file: Path, output: str) -> int:
 @app_option(orphans=False)
 @map_options
 @reports_errors
-def routes(policy_file: Path, output: str, app_names: tuple[str, ...], html_file: Path | None,
-           svg_file: Path | None, overwrite: bool) -> int:
+def routes(
+    policy_file: Path,
+    output: str,
+    app_names: tuple[str, ...],
+    html_file: Path | None,
+    svg_file: Path | None,
+    overwrite: bool,
+) -> int:
     """Show where each source region's traffic goes and why. Offline; --html/--svg also
     draw it on a world map."""
     from dataclasses import replace
@@ -67,20 +78,33 @@ def routes(policy_file: Path, output: str, app_names: tuple[str, ...], html_file
         check_maps(compiled, html_file, svg_file, overwrite=overwrite)
     names = scoped(compiled, app_names)
     if names is not None:
-        compiled = replace(compiled, routing=replace(compiled.routing, applications=[
-            routing for routing in compiled.routing.applications
-            if routing.app.name in names]))
+        compiled = replace(
+            compiled,
+            routing=replace(
+                compiled.routing,
+                applications=[
+                    routing
+                    for routing in compiled.routing.applications
+                    if routing.app.name in names
+                ],
+            ),
+        )
     if output == "json":
         render.emit_json(render.routes_json(compiled))
     else:
         from geoproxy.cli.notes import unsaid
 
-        source = (f"nearest by round trip: {compiled.routing.latency_source}"
-                  if compiled.routing.latency_source else None)
-        fresh = unsaid(compiled.loaded.sha256,
-                       [*compiled.routing.latency_gaps, *([source] if source else [])])
-        render.warnings([*compiled.warnings,
-                         *(gap for gap in compiled.routing.latency_gaps if gap in fresh)])
+        source = (
+            f"nearest by round trip: {compiled.routing.latency_source}"
+            if compiled.routing.latency_source
+            else None
+        )
+        fresh = unsaid(
+            compiled.loaded.sha256, [*compiled.routing.latency_gaps, *([source] if source else [])]
+        )
+        render.warnings(
+            [*compiled.warnings, *(gap for gap in compiled.routing.latency_gaps if gap in fresh)]
+        )
         render.routes_table(compiled)
         if source in fresh:
             render.stderr.print(source)
@@ -91,25 +115,31 @@ def routes(policy_file: Path, output: str, app_names: tuple[str, ...], html_file
     return EXIT_OK
 
 
-
-
 # What `init` adds to the documented example: every major key it does not use, commented
 # out where it goes, so a first policy shows what there is to set.
 _STARTER_KEYS = (
-    ("version: 1\n",
-     "# owner: team-shop   # whose records these are (default `default`); two\n"
-     "#                     # policies sharing a hosted zone need different owners\n"),
-    ("    pops:\n",
-     "      # A PoP: one of your regional deployments (a load balancer) that traffic\n"
-     "      # is routed to; `failover_to` names its partner for `geoproxy failover`:\n"
-     "      # eu-west-1: {target: ..., failover_to: us-east-1}\n"),
-    ("    evaluate_target_health: false\n",
-     "    # cloudfront:                      # the distribution in front of this origin name\n"
-     "    #   distribution_id: E2EXAMPLE123\n"
-     "    #   aliases: [shop.example.com]\n"),
-    ('        allowed_pops: ["eu-*"]\n',
-     "        # viewer_countries: [EU]     # also fence these viewers at the edge (needs\n"
-     "        #                            # `cloudfront`): a CloudFront Function\n"),
+    (
+        "version: 1\n",
+        "# owner: team-shop   # whose records these are (default `default`); two\n"
+        "#                     # policies sharing a hosted zone need different owners\n",
+    ),
+    (
+        "    pops:\n",
+        "      # A PoP: one of your regional deployments (a load balancer) that traffic\n"
+        "      # is routed to; `failover_to` names its partner for `geoproxy failover`:\n"
+        "      # eu-west-1: {target: ..., failover_to: us-east-1}\n",
+    ),
+    (
+        "    evaluate_target_health: false\n",
+        "    # cloudfront:                      # the distribution in front of this origin name\n"
+        "    #   distribution_id: E2EXAMPLE123\n"
+        "    #   aliases: [shop.example.com]\n",
+    ),
+    (
+        '        allowed_pops: ["eu-*"]\n',
+        "        # viewer_countries: [EU]     # also fence these viewers at the edge (needs\n"
+        "        #                            # `cloudfront`): a CloudFront Function\n",
+    ),
 )
 
 
@@ -122,9 +152,15 @@ def starter_text(example: str) -> str:
 
 
 @click.command()
-@click.option("-f", "--file", "policy_file", default="routing.yaml", show_default=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the starter policy.")
+@click.option(
+    "-f",
+    "--file",
+    "policy_file",
+    default="routing.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the starter policy.",
+)
 @reports_errors
 def init(policy_file: Path) -> int:
     """Write a commented starter routing.yaml (the documented example, with `owner`,
@@ -132,18 +168,23 @@ def init(policy_file: Path) -> int:
     routing.schema.json beside it for editors; never overwrites."""
     from importlib.resources import files
 
-    text = starter_text(files("geoproxy").joinpath("examples/routing.yaml")
-                        .read_text(encoding="utf-8"))
+    text = starter_text(
+        files("geoproxy").joinpath("examples/routing.yaml").read_text(encoding="utf-8")
+    )
     try:
         with policy_file.open("x", encoding="utf-8") as stream:
             stream.write(text)
     except FileExistsError:
-        raise GeoproxyError(f"{policy_file} exists; geoproxy init never overwrites a file",
-                            hint="give another name with -f FILE") from None
+        raise GeoproxyError(
+            f"{policy_file} exists; geoproxy init never overwrites a file",
+            hint="give another name with -f FILE",
+        ) from None
     except OSError as error:
         raise GeoproxyError(f"cannot write {policy_file}: {error.strerror or error}") from None
-    render.stdout.print(f"Wrote {policy_file}: edit its zone, record and PoPs, then run "
-                        f"`geoproxy validate -f {policy_file}` and `geoproxy routes`.")
+    render.stdout.print(
+        f"Wrote {policy_file}: edit its zone, record and PoPs, then run "
+        f"`geoproxy validate -f {policy_file}` and `geoproxy routes`."
+    )
     from geoproxy.cli.commands.schema import write_schema_beside
 
     write_schema_beside(policy_file)

@@ -14,8 +14,12 @@ render = LazyModule("geoproxy.cli.render")
 
 
 @click.command()
-@click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Keep the demo's policy files in this directory (created if missing).")
+@click.option(
+    "--keep",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep the demo's policy files in this directory (created if missing).",
+)
 @click.pass_context
 @reports_errors
 def demo(context: click.Context, keep: Path | None) -> int:
@@ -29,8 +33,13 @@ def demo(context: click.Context, keep: Path | None) -> int:
 
 @click.command()
 @policy_option
-@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
-              help="The port on 127.0.0.1 (0: any free one).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="The port on 127.0.0.1 (0: any free one).",
+)
 @reports_errors
 def sandbox(policy_file: Path, port: int) -> int:
     """Start a local AWS emulator with AWS's semantics, seeded from the policy, on 127.0.0.1
@@ -42,23 +51,29 @@ def sandbox(policy_file: Path, port: int) -> int:
     try:
         from geoproxy.sandbox.local import DistributionSeed, ZoneSeed, run
     except ImportError as missing:  # moto is the `sandbox` extra
-        raise GeoproxyError(f"the sandbox needs the emulator: {missing}",
-                            hint="pip install 'geoproxy[sandbox]'") from None
+        raise GeoproxyError(
+            f"the sandbox needs the emulator: {missing}", hint="pip install 'geoproxy[sandbox]'"
+        ) from None
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     apps = compiled.loaded.policy.applications
     # One public zone per name, with the id any application gives for it.
     zone_ids: dict[str, str | None] = {}
     for app in apps:
         zone_ids[app.zone] = zone_ids.get(app.zone) or (
-            app.zone_id.split("/")[-1] if app.zone_id else None)
+            app.zone_id.split("/")[-1] if app.zone_id else None
+        )
     zones = [ZoneSeed(name, zone_id) for name, zone_id in zone_ids.items()]
-    distributions = [DistributionSeed(app.cloudfront.distribution_id,
-                                      tuple(app.cloudfront.aliases), has_viewer_fence(app))
-                     for app in apps if app.cloudfront]
+    distributions = [
+        DistributionSeed(
+            app.cloudfront.distribution_id, tuple(app.cloudfront.aliases), has_viewer_fence(app)
+        )
+        for app in apps
+        if app.cloudfront
+    ]
     try:
-        run(zones, distributions, port, say=lambda line: render.stdout.print(line,
-                                                                              soft_wrap=True))
+        run(zones, distributions, port, say=lambda line: render.stdout.print(line, soft_wrap=True))
     except OSError as error:
-        raise GeoproxyError(f"cannot start the sandbox on 127.0.0.1:{port}: "
-                            f"{error.strerror or error}") from None
+        raise GeoproxyError(
+            f"cannot start the sandbox on 127.0.0.1:{port}: {error.strerror or error}"
+        ) from None
     return EXIT_OK

@@ -40,24 +40,59 @@ else:
 @output_option
 @aws_options
 @write_options
-@click.option("--from", "from_pop", required=True, metavar="REGION",
-              help="The PoP region to move traffic away from.")
-@click.option("--to", "to_pop", default=None, metavar="REGION",
-              help="The PoP to send it to (default: the PoP's `failover_to` partner).")
-@click.option("--app", "app_names", multiple=True, metavar="NAME",
-              help="Only these applications (repeatable; default: all with a PoP in --from).")
+@click.option(
+    "--from",
+    "from_pop",
+    required=True,
+    metavar="REGION",
+    help="The PoP region to move traffic away from.",
+)
+@click.option(
+    "--to",
+    "to_pop",
+    default=None,
+    metavar="REGION",
+    help="The PoP to send it to (default: the PoP's `failover_to` partner).",
+)
+@click.option(
+    "--app",
+    "app_names",
+    multiple=True,
+    metavar="NAME",
+    help="Only these applications (repeatable; default: all with a PoP in --from).",
+)
 @dry_run_options
 @click.option("--reason", default="", help="Why: recorded with the failover.")
-@click.option("--override-compliance", default=None, metavar="REASON",
-              help="Allow a failover that breaks a compliance rule, recording why.")
-@click.option("--adopt", is_flag=True,
-              help="Replace a record geoproxy does not own where it keeps failover state.")
+@click.option(
+    "--override-compliance",
+    default=None,
+    metavar="REASON",
+    help="Allow a failover that breaks a compliance rule, recording why.",
+)
+@click.option(
+    "--adopt",
+    is_flag=True,
+    help="Replace a record geoproxy does not own where it keeps failover state.",
+)
 @reports_errors
-def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wait: bool,
-             audit_log: Path | None, timeout: float, from_pop: str,
-             to_pop: str | None, app_names: tuple[str, ...], dry_run: bool,
-             out_file: Path | None, overwrite: bool, reason: str,
-             override_compliance: str | None, adopt: bool) -> int:
+def failover(
+    policy_file: Path,
+    output: str,
+    aws: AwsSettings,
+    yes: bool,
+    no_wait: bool,
+    audit_log: Path | None,
+    timeout: float,
+    from_pop: str,
+    to_pop: str | None,
+    app_names: tuple[str, ...],
+    dry_run: bool,
+    out_file: Path | None,
+    overwrite: bool,
+    reason: str,
+    override_compliance: str | None,
+    adopt: bool,
+) -> int:
     """Send the traffic that reaches one PoP to another, in one atomic change per zone."""
     from geoproxy.aws.audit import utc_now
     from geoproxy.aws.session import caller_identity_soon
@@ -67,15 +102,17 @@ def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
     from geoproxy.pipeline import compile_policy, failover_scope, plan_failover
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
-    check_plan_out(compiled, out_file, overwrite=overwrite,
-                   more=(("the audit log", audit_log),))
+    check_plan_out(compiled, out_file, overwrite=overwrite, more=(("the audit log", audit_log),))
     targets = failover_scope(compiled, from_pop, to_pop, app_names)
     if override_compliance is not None and not override_compliance.strip():
         raise GeoproxyError("--override-compliance needs a reason")
     for option, text in (("--reason", reason), ("--override-compliance", override_compliance)):
         if text and (problem := free_text_problem(text, option)):
-            raise GeoproxyError(problem, hint="it is published in DNS with the failover; "
-                                              "keep the details in your incident tool")
+            raise GeoproxyError(
+                problem,
+                hint="it is published in DNS with the failover; "
+                "keep the details in your incident tool",
+            )
     # Only the audit log says who: STS is asked only for it, while Route 53 is read; a dry
     # run, saved or not, writes nothing and asks nobody.
     identify = caller_identity_soon(aws) if audit_log is not None and not dry_run else None
@@ -90,25 +127,42 @@ def failover(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
             raise GeoproxyError(problem)
     the_plan = plan_failover(compiled, aws, from_pop, targets, declare, adopt=adopt)
     document: dict[str, Any] = {
-        "command": "failover", "from": from_pop, "to": targets, "dry_run": dry_run,
-        "plan": render_plan.plan_json(the_plan), "applied": False,
+        "command": "failover",
+        "from": from_pop,
+        "to": targets,
+        "dry_run": dry_run,
+        "plan": render_plan.plan_json(the_plan),
+        "applied": False,
     }
     render.warnings(the_plan.warnings)
     _refuse_showing_the_plan(the_plan, document, output, list(targets))
     caller = identify() if identify is not None else None
     return flow.finish_overlay_change(
-        the_plan, aws, document, output=output, dry_run=dry_run, yes=yes, no_wait=no_wait,
-        audit_log=audit_log, timeout=timeout, command="failover",
+        the_plan,
+        aws,
+        document,
+        output=output,
+        dry_run=dry_run,
+        yes=yes,
+        no_wait=no_wait,
+        audit_log=audit_log,
+        timeout=timeout,
+        command="failover",
         who=(caller.arn or caller.label) if caller else None,
-        reason=reason, override_compliance=override_compliance,
+        reason=reason,
+        override_compliance=override_compliance,
         nothing=f"traffic that reached {from_pop} already goes to "
-                            + ", ".join(sorted(set(targets.values()))),
-        out_file=out_file, overwrite=overwrite, policy=compiled.loaded, declared_at=declared_at,
+        + ", ".join(sorted(set(targets.values()))),
+        out_file=out_file,
+        overwrite=overwrite,
+        policy=compiled.loaded,
+        declared_at=declared_at,
     )
 
 
-def _refuse_showing_the_plan(the_plan: Any, document: dict[str, Any], output: str,
-                            apps: list[str]) -> None:
+def _refuse_showing_the_plan(
+    the_plan: Any, document: dict[str, Any], output: str, apps: list[str]
+) -> None:
     """A refused failover shows what it would have done, and, when only some applications
     are the problem, how to leave them out."""
     from geoproxy.core.safety import check
@@ -126,7 +180,8 @@ def _refuse_showing_the_plan(the_plan: Any, document: dict[str, Any], output: st
         if blocked and others:
             refused.hint = ((refused.hint + "; ") if refused.hint else "") + (
                 f"or leave {', '.join(sorted(blocked))} out: "
-                + " ".join(f"--app {app}" for app in others))
+                + " ".join(f"--app {app}" for app in others)
+            )
         raise
 
 
@@ -136,17 +191,39 @@ def _refuse_showing_the_plan(the_plan: Any, document: dict[str, Any], output: st
 @aws_options
 @write_options
 @click.argument("region", required=False)
-@click.option("--from", "from_region", default=None, metavar="REGION",
-              help="The same as the REGION argument, as `failover --from` names it.")
-@click.option("--app", "app_names", multiple=True, metavar="NAME",
-              help="Only these applications (repeatable; default: all).")
+@click.option(
+    "--from",
+    "from_region",
+    default=None,
+    metavar="REGION",
+    help="The same as the REGION argument, as `failover --from` names it.",
+)
+@click.option(
+    "--app",
+    "app_names",
+    multiple=True,
+    metavar="NAME",
+    help="Only these applications (repeatable; default: all).",
+)
 @dry_run_options
 @click.option("--reason", default="", help="Why: recorded in the audit log line.")
 @reports_errors
-def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wait: bool,
-             audit_log: Path | None, timeout: float, region: str | None,
-             from_region: str | None, app_names: tuple[str, ...], dry_run: bool,
-             out_file: Path | None, overwrite: bool, reason: str) -> int:
+def failback(
+    policy_file: Path,
+    output: str,
+    aws: AwsSettings,
+    yes: bool,
+    no_wait: bool,
+    audit_log: Path | None,
+    timeout: float,
+    region: str | None,
+    from_region: str | None,
+    app_names: tuple[str, ...],
+    dry_run: bool,
+    out_file: Path | None,
+    overwrite: bool,
+    reason: str,
+) -> int:
     """End the failover away from REGION: the policy's routes come back, atomically."""
     if region and from_region and region != from_region:
         raise GeoproxyError(f"two regions given: {region} and --from {from_region}")
@@ -162,21 +239,36 @@ def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
         raise GeoproxyError(problem)
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
-    check_plan_out(compiled, out_file, overwrite=overwrite,
-                   more=(("the audit log", audit_log),))
+    check_plan_out(compiled, out_file, overwrite=overwrite, more=(("the audit log", audit_log),))
     identify = caller_identity_soon(aws) if audit_log is not None and not dry_run else None
     the_plan = plan_failback(compiled, aws, region, app_names)
-    document: dict[str, Any] = {"command": "failback", "region": region, "dry_run": dry_run,
-                                "plan": render_plan.plan_json(the_plan), "applied": False}
+    document: dict[str, Any] = {
+        "command": "failback",
+        "region": region,
+        "dry_run": dry_run,
+        "plan": render_plan.plan_json(the_plan),
+        "applied": False,
+    }
     render.warnings(the_plan.warnings)
     flow.refuse_if_unsafe(the_plan, document)
     caller = identify() if identify is not None else None
     return flow.finish_overlay_change(
-        the_plan, aws, document, output=output, dry_run=dry_run, yes=yes, no_wait=no_wait,
-        audit_log=audit_log, timeout=timeout, command="failback",
-        who=(caller.arn or caller.label) if caller else None, reason=reason,
+        the_plan,
+        aws,
+        document,
+        output=output,
+        dry_run=dry_run,
+        yes=yes,
+        no_wait=no_wait,
+        audit_log=audit_log,
+        timeout=timeout,
+        command="failback",
+        who=(caller.arn or caller.label) if caller else None,
+        reason=reason,
         nothing=f"no failover away from {region} is active",
-        out_file=out_file, overwrite=overwrite, policy=compiled.loaded,
+        out_file=out_file,
+        overwrite=overwrite,
+        policy=compiled.loaded,
     )
 
 
@@ -184,20 +276,35 @@ def failback(policy_file: Path, output: str, aws: AwsSettings, yes: bool, no_wai
 @policy_option
 @output_option
 @aws_options
-@click.option("--detailed-exitcode", is_flag=True,
-              help="Exit 0 when live matches the policy, 2 on drift, missing or foreign "
-                   "records, orphans or an edge function that differs, 4 when only a "
-                   "failover is active; 1 on error.")
-@click.option("--audit-log", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              envvar="GEOPROXY_AUDIT_LOG",
-              help="Read who declared each failover from this audit log (default: "
-                   "GEOPROXY_AUDIT_LOG); the public state record does not say.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when live matches the policy, 2 on drift, missing or foreign "
+    "records, orphans or an edge function that differs, 4 when only a "
+    "failover is active; 1 on error.",
+)
+@click.option(
+    "--audit-log",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    envvar="GEOPROXY_AUDIT_LOG",
+    help="Read who declared each failover from this audit log (default: "
+    "GEOPROXY_AUDIT_LOG); the public state record does not say.",
+)
 @app_option
 @map_options
 @reports_errors
-def status(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bool,
-           audit_log: Path | None, app_names: tuple[str, ...], html_file: Path | None,
-           svg_file: Path | None, overwrite: bool) -> int:
+def status(
+    policy_file: Path,
+    output: str,
+    aws: AwsSettings,
+    detailed_exitcode: bool,
+    audit_log: Path | None,
+    app_names: tuple[str, ...],
+    html_file: Path | None,
+    svg_file: Path | None,
+    overwrite: bool,
+) -> int:
     """Where each source region's traffic goes now, and why it differs from the policy;
     --html/--svg also draw it on a world map."""
     from dataclasses import replace
@@ -212,15 +319,17 @@ def status(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: 
     maps = html_file is not None or svg_file is not None
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     if maps:  # before reading Route 53: a typo in a path should cost no AWS call
-        check_maps(compiled, html_file, svg_file, overwrite=overwrite,
-                   more=(("the audit log", audit_log),))
+        check_maps(
+            compiled, html_file, svg_file, overwrite=overwrite, more=(("the audit log", audit_log),)
+        )
     read_at = utc_now()
     statuses, warnings, orphans = compute_status(compiled, aws, app_names)
     trail = AuditTrail.read(audit_log)
     for app_status in statuses:
         state = state_name(app_status.record)
-        app_status.failovers = [replace(f, by=trail.who(state, f.at) or "")
-                                for f in app_status.failovers]
+        app_status.failovers = [
+            replace(f, by=trail.who(state, f.at) or "") for f in app_status.failovers
+        ]
     render.warnings(warnings)
     if output == "json":
         render.emit_json(render_status.status_json(statuses, warnings, orphans))
@@ -238,8 +347,14 @@ def status(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: 
 @click.argument("change_ids", nargs=-1, required=True, metavar="CHANGE_ID...")
 @output_option
 @aws_options
-@click.option("--timeout", type=Seconds(MAX_TIMEOUT_S), default=DEFAULT_TIMEOUT_S,
-              show_default=True, metavar="SECONDS", help="How long to wait for INSYNC.")
+@click.option(
+    "--timeout",
+    type=Seconds(MAX_TIMEOUT_S),
+    default=DEFAULT_TIMEOUT_S,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for INSYNC.",
+)
 @reports_errors
 def wait(change_ids: tuple[str, ...], output: str, aws: AwsSettings, timeout: float) -> int:
     """Wait until Route 53 reports the changes INSYNC (the ids apply and failover print,
@@ -249,9 +364,11 @@ def wait(change_ids: tuple[str, ...], output: str, aws: AwsSettings, timeout: fl
     with render.wait_progress(enabled=output != "json") as on_wait:
         batches, seconds = wait_for_changes(change_ids, aws, timeout, on_wait)
     if output == "json":
-        render.emit_json({"changes": [{"change_id": b.change_id, "status": b.status}
-                                      for b in batches]})
+        render.emit_json(
+            {"changes": [{"change_id": b.change_id, "status": b.status} for b in batches]}
+        )
     else:
-        render.stdout.print(f"INSYNC: {', '.join(str(b.change_id) for b in batches)} "
-                            f"(after {seconds:.1f}s).")
+        render.stdout.print(
+            f"INSYNC: {', '.join(str(b.change_id) for b in batches)} (after {seconds:.1f}s)."
+        )
     return EXIT_OK

@@ -18,9 +18,14 @@ render = LazyModule("geoproxy.cli.render")
 @click.command("edge-function")
 @policy_option
 @output_option
-@click.option("--app", "app_name", default=None, metavar="NAME",
-              help="The application whose function to print; needed when several "
-                   "applications fence viewer countries.")
+@click.option(
+    "--app",
+    "app_name",
+    default=None,
+    metavar="NAME",
+    help="The application whose function to print; needed when several "
+    "applications fence viewer countries.",
+)
 @reports_errors
 def edge_function(policy_file: Path, output: str, app_name: str | None) -> int:
     """Print the CloudFront Function that enforces the policy's viewer_countries.
@@ -46,29 +51,49 @@ def edge_function(policy_file: Path, output: str, app_name: str | None) -> int:
             raise GeoproxyError(
                 f"application {app_name!r} fences no viewer countries, so it has no edge "
                 "function" + (f" (applications that do: {', '.join(fenced)})" if fenced else ""),
-                hint="add `viewer_countries` to one of its compliance rules")
+                hint="add `viewer_countries` to one of its compliance rules",
+            )
     elif not fenced:
-        raise GeoproxyError(f"no application in {compiled.loaded.file} fences viewer "
-                            "countries, so there is no edge function",
-                            hint="add `viewer_countries` to a compliance rule")
+        raise GeoproxyError(
+            f"no application in {compiled.loaded.file} fences viewer "
+            "countries, so there is no edge function",
+            hint="add `viewer_countries` to a compliance rule",
+        )
     elif len(fenced) > 1:
-        raise GeoproxyError(f"{len(fenced)} applications fence viewer countries "
-                            f"({', '.join(fenced)}); choose one with --app NAME")
+        raise GeoproxyError(
+            f"{len(fenced)} applications fence viewer countries "
+            f"({', '.join(fenced)}); choose one with --app NAME"
+        )
     name = app_name or fenced[0]
-    fence = edge_fence(compiled.loaded.policy.application(name), compiled.catalog,
-                       compiled.owner)
+    fence = edge_fence(compiled.loaded.policy.application(name), compiled.catalog, compiled.owner)
     assert fence is not None
     function = edge_function(fence)
-    notes = [] if fence.fail_closed else [
-        warning for warning in compiled.warnings
-        if isinstance(warning, Finding) and warning.app == name
-        and warning.code == "no_fail_closed_pop"]
+    notes = (
+        []
+        if fence.fail_closed
+        else [
+            warning
+            for warning in compiled.warnings
+            if isinstance(warning, Finding)
+            and warning.app == name
+            and warning.code == "no_fail_closed_pop"
+        ]
+    )
     if output == "json":
-        render.emit_json({"app": name, "function_name": function.name,
-                          "runtime": function.runtime, "event_type": function.event_type,
-                          **fence_json(fence), "failovers": [],
-                          "size_bytes": function.size_bytes, "max_bytes": MAX_FUNCTION_BYTES,
-                          "warnings": notes, "code": function.code})
+        render.emit_json(
+            {
+                "app": name,
+                "function_name": function.name,
+                "runtime": function.runtime,
+                "event_type": function.event_type,
+                **fence_json(fence),
+                "failovers": [],
+                "size_bytes": function.size_bytes,
+                "max_bytes": MAX_FUNCTION_BYTES,
+                "warnings": notes,
+                "code": function.code,
+            }
+        )
         return EXIT_OK
     render.warnings(notes)
     sys.stdout.write(function.code)

@@ -23,26 +23,47 @@ def _account(value: str | None) -> str | None:
 @click.command("iam-policy")
 @policy_option
 @aws_options
-@click.option("--read-only", is_flag=True,
-              help="Only what `plan` and `status` need: no write.")
-@click.option("--prune", is_flag=True,
-              help="Also allow `apply --prune`: DELETE-only record changes in the policy's "
-                   "zones, and deleting orphans' health checks (with --read-only: the reads "
-                   "of `plan --prune`).")
-@click.option("--prune-name", "prune_names", multiple=True, metavar="ROOT",
-              help="With --prune: an orphan `plan --prune` lists (`orphan ROOT`); DELETE is "
-                   "then allowed only at ROOT and the names below it, in its zone. Repeat "
-                   "for each. Without it, DELETE is open in the zone but for its apex and "
-                   "other systems' names (ACM validation, DMARC, DKIM...), with a warning.")
-@click.option("--account-id", metavar="ID", default=None,
-              help="The account of the distributions and certificates (default: from STS "
-                   "when credentials are at hand, else any account, with a warning).")
-@click.option("--offline", is_flag=True,
-              help="Make no AWS call: hosted zone ids from the policy's `zone_id`, else "
-                   "wildcards (stated on stderr); for a first policy, before credentials.")
+@click.option("--read-only", is_flag=True, help="Only what `plan` and `status` need: no write.")
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Also allow `apply --prune`: DELETE-only record changes in the policy's "
+    "zones, and deleting orphans' health checks (with --read-only: the reads "
+    "of `plan --prune`).",
+)
+@click.option(
+    "--prune-name",
+    "prune_names",
+    multiple=True,
+    metavar="ROOT",
+    help="With --prune: an orphan `plan --prune` lists (`orphan ROOT`); DELETE is "
+    "then allowed only at ROOT and the names below it, in its zone. Repeat "
+    "for each. Without it, DELETE is open in the zone but for its apex and "
+    "other systems' names (ACM validation, DMARC, DKIM...), with a warning.",
+)
+@click.option(
+    "--account-id",
+    metavar="ID",
+    default=None,
+    help="The account of the distributions and certificates (default: from STS "
+    "when credentials are at hand, else any account, with a warning).",
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Make no AWS call: hosted zone ids from the policy's `zone_id`, else "
+    "wildcards (stated on stderr); for a first policy, before credentials.",
+)
 @reports_errors
-def iam_policy(policy_file: Path, aws: AwsSettings, read_only: bool, prune: bool,
-               prune_names: tuple[str, ...], account_id: str | None, offline: bool) -> int:
+def iam_policy(
+    policy_file: Path,
+    aws: AwsSettings,
+    read_only: bool,
+    prune: bool,
+    prune_names: tuple[str, ...],
+    account_id: str | None,
+    offline: bool,
+) -> int:
     """Print an IAM policy document that allows exactly what geoproxy does with this policy.
 
     Scoped to the policy's hosted zones, record names and distributions; writes nothing.
@@ -52,9 +73,15 @@ def iam_policy(policy_file: Path, aws: AwsSettings, read_only: bool, prune: bool
     if prune_names and not prune:
         raise GeoproxyError("--prune-name needs --prune")
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
-    result = compute_iam_policy(compiled, aws, account_id=_account(account_id),
-                                read_only=read_only, prune=prune, prune_names=prune_names,
-                                offline=offline)
+    result = compute_iam_policy(
+        compiled,
+        aws,
+        account_id=_account(account_id),
+        read_only=read_only,
+        prune=prune,
+        prune_names=prune_names,
+        offline=offline,
+    )
     render.warnings(compiled.warnings + result.warnings)
     render.emit_json(result.document, envelope=False)  # AWS's shape, nothing added
     return EXIT_OK

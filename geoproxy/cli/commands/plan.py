@@ -33,23 +33,42 @@ else:
 @policy_option
 @output_option
 @aws_options
-@click.option("--detailed-exitcode", is_flag=True,
-              help="Exit 0 when there are no changes, 2 when there are, 1 on error.")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              metavar="PLANFILE",
-              help="Also save the plan to this file; `geoproxy apply PLANFILE` applies "
-                   "exactly it.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="PLANFILE",
+    help="Also save the plan to this file; `geoproxy apply PLANFILE` applies exactly it.",
+)
 @overwrite_option
-@click.option("--adopt", is_flag=True,
-              help="Plan to replace conflicting records geoproxy does not own.")
-@click.option("--prune", is_flag=True,
-              help="Also delete orphans: records of this policy's owner that no application "
-                   "of the policy has any more (under the same mass-deletion guard).")
+@click.option(
+    "--adopt", is_flag=True, help="Plan to replace conflicting records geoproxy does not own."
+)
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Also delete orphans: records of this policy's owner that no application "
+    "of the policy has any more (under the same mass-deletion guard).",
+)
 @app_option
 @reports_errors
-def plan(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bool,
-         out_file: Path | None, overwrite: bool, adopt: bool, prune: bool,
-         app_names: tuple[str, ...]) -> int:
+def plan(
+    policy_file: Path,
+    output: str,
+    aws: AwsSettings,
+    detailed_exitcode: bool,
+    out_file: Path | None,
+    overwrite: bool,
+    adopt: bool,
+    prune: bool,
+    app_names: tuple[str, ...],
+) -> int:
     """Compare the policy with live Route 53 and show what apply would change."""
     from geoproxy.cli.outputs import check_plan_out
     from geoproxy.core.safety import mass_deletions
@@ -59,13 +78,21 @@ def plan(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bo
     check_plan_out(compiled, out_file, overwrite=overwrite)  # before reading AWS
     the_plan = compute_plan(compiled, aws, adopt=adopt, prune=prune, app_names=app_names)
     document = render_plan.plan_json(the_plan)
-    the_plan.warnings.extend(f"{m.describe()}; apply needs --force"
-                             for m in mass_deletions(the_plan))
+    the_plan.warnings.extend(
+        f"{m.describe()}; apply needs --force" for m in mass_deletions(the_plan)
+    )
     flow.show_plan(the_plan, output)
     flow.refuse_if_unsafe(the_plan, document)
     if out_file is not None:
-        flow.save(out_file, the_plan, document, command="apply", policy=compiled.loaded,
-                  output=output, overwrite=overwrite)
+        flow.save(
+            out_file,
+            the_plan,
+            document,
+            command="apply",
+            policy=compiled.loaded,
+            output=output,
+            overwrite=overwrite,
+        )
     if output == "json":
         render.emit_json(document)
     if detailed_exitcode and the_plan.has_changes:
@@ -73,34 +100,64 @@ def plan(policy_file: Path, output: str, aws: AwsSettings, detailed_exitcode: bo
     return EXIT_OK
 
 
-
 @click.command()
-@click.argument("plan_argument", metavar="[PLANFILE]", required=False,
-                type=click.Path(dir_okay=False, path_type=Path))
+@click.argument(
+    "plan_argument",
+    metavar="[PLANFILE]",
+    required=False,
+    type=click.Path(dir_okay=False, path_type=Path),
+)
 @policy_option
 @output_option
 @aws_options
 @write_options(wait_deployed=True)
-@click.option("--plan", "plan_option", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, metavar="PLANFILE",
-              help="Apply exactly this saved plan (from `plan --out` or `failover --dry-run "
-                   "--out`); the policy is not read.")
-@click.option("--adopt", is_flag=True,
-              help="Replace conflicting records geoproxy does not own, atomically.")
-@click.option("--wait-deployed", is_flag=True,
-              help="Also wait until updated CloudFront distributions are Deployed.")
-@click.option("--force", is_flag=True,
-              help="Apply even if it deletes more than 30% (or all) of an application's "
-                   "routing records (from 10 records up).")
-@click.option("--prune", is_flag=True,
-              help="Also delete orphans: records of this policy's owner that no application "
-                   "of the policy has any more (under the same mass-deletion guard).")
+@click.option(
+    "--plan",
+    "plan_option",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="PLANFILE",
+    help="Apply exactly this saved plan (from `plan --out` or `failover --dry-run "
+    "--out`); the policy is not read.",
+)
+@click.option(
+    "--adopt", is_flag=True, help="Replace conflicting records geoproxy does not own, atomically."
+)
+@click.option(
+    "--wait-deployed",
+    is_flag=True,
+    help="Also wait until updated CloudFront distributions are Deployed.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Apply even if it deletes more than 30% (or all) of an application's "
+    "routing records (from 10 records up).",
+)
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Also delete orphans: records of this policy's owner that no application "
+    "of the policy has any more (under the same mass-deletion guard).",
+)
 @app_option
 @reports_errors
-def apply(plan_argument: Path | None, policy_file: Path, output: str, aws: AwsSettings,
-          yes: bool, no_wait: bool, audit_log: Path | None, timeout: float,
-          plan_option: Path | None, adopt: bool, wait_deployed: bool, force: bool,
-          prune: bool, app_names: tuple[str, ...]) -> int:
+def apply(
+    plan_argument: Path | None,
+    policy_file: Path,
+    output: str,
+    aws: AwsSettings,
+    yes: bool,
+    no_wait: bool,
+    audit_log: Path | None,
+    timeout: float,
+    plan_option: Path | None,
+    adopt: bool,
+    wait_deployed: bool,
+    force: bool,
+    prune: bool,
+    app_names: tuple[str, ...],
+) -> int:
     """Plan, confirm, and apply the changes atomically; then wait for INSYNC.
 
     With PLANFILE (or --plan), apply exactly that saved plan: no re-planning. It is refused
@@ -117,19 +174,30 @@ def apply(plan_argument: Path | None, policy_file: Path, output: str, aws: AwsSe
     if saved is not None:
         for flag, given in (("--adopt", adopt), ("--prune", prune), ("--app", app_names)):
             if given:
-                raise GeoproxyError(f"{flag} is decided when the plan is made, not when it "
-                                    "is applied", hint=f"make the plan with `geoproxy plan "
-                                                       f"{flag} --out PLANFILE`")
+                raise GeoproxyError(
+                    f"{flag} is decided when the plan is made, not when it is applied",
+                    hint=f"make the plan with `geoproxy plan {flag} --out PLANFILE`",
+                )
         source = click.get_current_context().get_parameter_source("policy_file")
         if source is not click.core.ParameterSource.DEFAULT or chosen_latency_table():
             flag = "--latency-table" if chosen_latency_table() else "-f/--file"
-            raise GeoproxyError(f"{flag} cannot be used with a saved plan: the plan is "
-                                "applied exactly as made, and no policy is read",
-                                hint=f"drop {flag}, or run `geoproxy apply -f FILE` without "
-                                     "PLANFILE to plan and apply that policy")
-        return flow.apply_saved(saved, aws, output=output, yes=yes, no_wait=no_wait,
-                           audit_log=audit_log, timeout=timeout, wait_deployed=wait_deployed,
-                           force=force)
+            raise GeoproxyError(
+                f"{flag} cannot be used with a saved plan: the plan is "
+                "applied exactly as made, and no policy is read",
+                hint=f"drop {flag}, or run `geoproxy apply -f FILE` without "
+                "PLANFILE to plan and apply that policy",
+            )
+        return flow.apply_saved(
+            saved,
+            aws,
+            output=output,
+            yes=yes,
+            no_wait=no_wait,
+            audit_log=audit_log,
+            timeout=timeout,
+            wait_deployed=wait_deployed,
+            force=force,
+        )
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     the_plan = compute_plan(compiled, aws, adopt=adopt, prune=prune, app_names=app_names)
     document: dict[str, Any] = {"plan": render_plan.plan_json(the_plan), "applied": False}
@@ -141,6 +209,15 @@ def apply(plan_argument: Path | None, policy_file: Path, output: str, aws: AwsSe
         if output == "json":
             render.emit_json(document)
         return EXIT_OK
-    return flow.write_plan(changeset_of(the_plan), aws, document, command="apply", output=output,
-                      yes=yes, no_wait=no_wait, audit_log=audit_log, timeout=timeout,
-                      wait_deployed=wait_deployed)
+    return flow.write_plan(
+        changeset_of(the_plan),
+        aws,
+        document,
+        command="apply",
+        output=output,
+        yes=yes,
+        no_wait=no_wait,
+        audit_log=audit_log,
+        timeout=timeout,
+        wait_deployed=wait_deployed,
+    )

@@ -55,12 +55,22 @@ def write_schema_beside(policy_file: Path) -> None:
         except (GeoproxyError, UnicodeDecodeError):
             same = False
         if not same:
-            render.warnings([f"left {path} as it is: it differs from this geoproxy's schema; "
-                             f"refresh it with `geoproxy schema > {path}`"])
+            render.warnings(
+                [
+                    f"left {path} as it is: it differs from this geoproxy's schema; "
+                    f"refresh it with `geoproxy schema > {path}`"
+                ]
+            )
         return
     except OSError as error:
-        render.warnings([f"cannot write {path} ({error.strerror or error}); editors find the "
-                         f"schema there: `geoproxy schema > {path}`"])
+        render.warnings(
+            [
+                f"cannot write {path} ({error.strerror or error}); editors find the "
+                f"schema there: `geoproxy schema > {path}`"
+            ]
+        )
         return
-    render.stdout.print(f"Wrote {path}, the policy's JSON Schema for editors (the policy's "
-                        "first line points at it).")
+    render.stdout.print(
+        f"Wrote {path}, the policy's JSON Schema for editors (the policy's "
+        "first line points at it)."
+    )

@@ -22,11 +22,25 @@ XY = tuple[float, float]
 # Robinson (Snyder, "Map Projections: A Working Manual", table 12): per 5° of latitude, the
 # parallel's length (X) and its distance from the equator (Y), both relative.
 _ROBINSON = (
-    (1.0000, 0.0000), (0.9986, 0.0620), (0.9954, 0.1240), (0.9900, 0.1860),
-    (0.9822, 0.2480), (0.9730, 0.3100), (0.9600, 0.3720), (0.9427, 0.4340),
-    (0.9216, 0.4958), (0.8962, 0.5571), (0.8679, 0.6176), (0.8350, 0.6769),
-    (0.7986, 0.7346), (0.7597, 0.7903), (0.7186, 0.8435), (0.6732, 0.8936),
-    (0.6213, 0.9394), (0.5722, 0.9761), (0.5322, 1.0000),
+    (1.0000, 0.0000),
+    (0.9986, 0.0620),
+    (0.9954, 0.1240),
+    (0.9900, 0.1860),
+    (0.9822, 0.2480),
+    (0.9730, 0.3100),
+    (0.9600, 0.3720),
+    (0.9427, 0.4340),
+    (0.9216, 0.4958),
+    (0.8962, 0.5571),
+    (0.8679, 0.6176),
+    (0.8350, 0.6769),
+    (0.7986, 0.7346),
+    (0.7597, 0.7903),
+    (0.7186, 0.8435),
+    (0.6732, 0.8936),
+    (0.6213, 0.9394),
+    (0.5722, 0.9761),
+    (0.5322, 1.0000),
 )
 _X_SCALE, _Y_SCALE = 0.8487, 1.3523
 
@@ -80,8 +94,7 @@ def _steps(start: float, end: float, step: float) -> list[float]:
     return [start + (end - start) * i / count for i in range(count + 1)]
 
 
-def route_arc(start: LonLat, end: LonLat, bow: float = 0.12,
-              step_deg: float = 2.0) -> list[LonLat]:
+def route_arc(start: LonLat, end: LonLat, bow: float = 0.12, step_deg: float = 2.0) -> list[LonLat]:
     """Points along a gentle arc from start to end, the short way round in longitude, about
     `step_deg` apart, both ends included; longitudes in [-180, 180).
 
@@ -139,8 +152,10 @@ def route_line(frame: Frame, start: LonLat, end: LonLat) -> list[list[XY]]:
     when both ends are one place."""
     if start == end:
         return []
-    return [[frame.xy(lon, lat) for lon, lat in piece]
-            for piece in split_at_antimeridian(route_arc(start, end))]
+    return [
+        [frame.xy(lon, lat) for lon, lat in piece]
+        for piece in split_at_antimeridian(route_arc(start, end))
+    ]
 
 
 # --- labels ------------------------------------------------------------------------------
@@ -204,8 +219,7 @@ def _candidate(request: LabelRequest, ring: float, angle: int) -> PlacedLabel:
     if ring >= _LEADER_FROM:
         nearest = (max(box[0], min(x0, box[2])), max(box[1], min(y0, box[3])))
         leader = ((x0 + dx * request.clearance, y0 + dy * request.clearance), nearest)
-    return PlacedLabel(request.key, request.text, ax, baseline, anchor, request.size, box,
-                       leader)
+    return PlacedLabel(request.key, request.text, ax, baseline, anchor, request.size, box, leader)
 
 
 def overlaps(a: Box, b: Box, pad: float = 1.0) -> bool:
@@ -216,8 +230,9 @@ def _overlap_area(a: Box, b: Box) -> float:
     return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
-def place_labels(requests: Sequence[LabelRequest], obstacles: Sequence[Box],
-                 bounds: Box) -> list[PlacedLabel]:
+def place_labels(
+    requests: Sequence[LabelRequest], obstacles: Sequence[Box], bounds: Box
+) -> list[PlacedLabel]:
     """Place each label, in the order given (put the important ones first), at the first
     candidate spot that stays inside `bounds` and touches neither a placed label nor an
     obstacle (the dots; a label's own dot is not in its way). When none is free, the spot
@@ -231,8 +246,12 @@ def place_labels(requests: Sequence[LabelRequest], obstacles: Sequence[Box],
             for angle in _ANGLES:
                 candidate = _candidate(request, ring, angle)
                 box = candidate.box
-                if not (bounds[0] <= box[0] and box[2] <= bounds[2]
-                        and bounds[1] <= box[1] and box[3] <= bounds[3]):
+                if not (
+                    bounds[0] <= box[0]
+                    and box[2] <= bounds[2]
+                    and bounds[1] <= box[1]
+                    and box[3] <= bounds[3]
+                ):
                     continue
                 taken = [label.box for label in placed]
                 clashes = [other for other in (*taken, *blockers) if overlaps(box, other)]
@@ -261,8 +280,9 @@ def _ambiguous(box: Box, own: XY, others: Sequence[Box], margin: float = 3.0) ->
     """A label without a leader belongs to the dot it is nearest; another dot about as near
     makes it a guess which one it names."""
     mine = _distance(own, box)
-    return any(_distance(((o[0] + o[2]) / 2, (o[1] + o[3]) / 2), box) < mine + margin
-               for o in others)
+    return any(
+        _distance(((o[0] + o[2]) / 2, (o[1] + o[3]) / 2), box) < mine + margin for o in others
+    )
 
 
 def dot_box(at: XY, radius: float) -> Box:

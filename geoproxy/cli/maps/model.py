@@ -31,8 +31,15 @@ Style = Literal["nearest", "forced", "fenced", "failover", "drift", "missing", "
 PopState = Literal["pop", "failed_away", "not_in_policy"]
 
 # The order of the legend, and which style wins when a region's records disagree.
-STYLES: tuple[Style, ...] = ("nearest", "forced", "fenced", "failover", "drift", "missing",
-                             "foreign")
+STYLES: tuple[Style, ...] = (
+    "nearest",
+    "forced",
+    "fenced",
+    "failover",
+    "drift",
+    "missing",
+    "foreign",
+)
 POP_STATES: tuple[PopState, ...] = ("pop", "failed_away", "not_in_policy")
 _WORST_FIRST: tuple[State, ...] = ("missing", "foreign", "drift", "failover", "ok")
 
@@ -88,8 +95,9 @@ def policy_style(route: Route) -> tuple[Style, str]:
     return ("fenced" if fence else "nearest"), fence
 
 
-def status_style(records: Sequence[RegionStatus], route: Route | None
-                 ) -> tuple[Style, str, str | None]:
+def status_style(
+    records: Sequence[RegionStatus], route: Route | None
+) -> tuple[Style, str, str | None]:
     """Style, fence and line end for one source region from its live records (one per
     record type): the worst state wins, so an AAAA record that drifted is not hidden by
     its A record being in sync. Records in sync keep the policy's style."""
@@ -140,9 +148,13 @@ def layout(panel: MapPanel, locations: Mapping[str, LonLat], frame: Frame) -> Pa
     # A source that is itself a PoP sits under the PoP's marker; the others spread out
     # where they share a pixel.
     loose = [route for route in sources if route.source not in pop_at]
-    spread = dict(zip((route.source for route in loose),
-                      fan_out([frame.xy(*locations[route.source]) for route in loose]),
-                      strict=True))
+    spread = dict(
+        zip(
+            (route.source for route in loose),
+            fan_out([frame.xy(*locations[route.source]) for route in loose]),
+            strict=True,
+        )
+    )
     shapes = []
     for route in sources:
         dot = pop_at.get(route.source) or spread[route.source]
@@ -153,33 +165,52 @@ def layout(panel: MapPanel, locations: Mapping[str, LonLat], frame: Frame) -> Pa
                 lines[0][0] = dot
         shapes.append(RouteShape(route, dot, tuple(tuple(line) for line in lines)))
     pops = tuple(PopShape(pop, pop_at[pop.region]) for pop in located_pops)
-    labels = _labels(tuple((pop.region, pop_at[pop.region]) for pop in located_pops),
-                     tuple((shape.route.source, shape.dot) for shape in shapes
-                           if shape.route.source not in pop_at), frame)
-    unlocated = tuple(dict.fromkeys(
-        [route.source for route in panel.routes if route.source not in locations]
-        + [pop.region for pop in panel.pops if pop.region not in locations]))
+    labels = _labels(
+        tuple((pop.region, pop_at[pop.region]) for pop in located_pops),
+        tuple(
+            (shape.route.source, shape.dot) for shape in shapes if shape.route.source not in pop_at
+        ),
+        frame,
+    )
+    unlocated = tuple(
+        dict.fromkeys(
+            [route.source for route in panel.routes if route.source not in locations]
+            + [pop.region for pop in panel.pops if pop.region not in locations]
+        )
+    )
     used = {route.style for route in sources}
     fences = tuple(dict.fromkeys(route.fence for route in sources if route.fence))
     states = {pop.state for pop in located_pops}
-    return PanelLayout(panel, frame, tuple(shapes), pops, labels, unlocated,
-                       tuple(style for style in STYLES if style in used), fences,
-                       tuple(state for state in POP_STATES if state in states))
+    return PanelLayout(
+        panel,
+        frame,
+        tuple(shapes),
+        pops,
+        labels,
+        unlocated,
+        tuple(style for style in STYLES if style in used),
+        fences,
+        tuple(state for state in POP_STATES if state in states),
+    )
 
 
-def _labels(pops: tuple[tuple[str, XY], ...], sources: tuple[tuple[str, XY], ...],
-            frame: Frame) -> tuple[PlacedLabel, ...]:
+def _labels(
+    pops: tuple[tuple[str, XY], ...], sources: tuple[tuple[str, XY], ...], frame: Frame
+) -> tuple[PlacedLabel, ...]:
     """PoPs are labelled first, then sources from the most crowded spot outwards, so the
     dense places (Europe, the US east) choose before their free neighbours take the room."""
     obstacles = [dot_box(at, POP_RADIUS) for _, at in pops] + [
-        dot_box(at, SOURCE_RADIUS) for _, at in sources]
+        dot_box(at, SOURCE_RADIUS) for _, at in sources
+    ]
 
     def crowding(item: tuple[str, XY]) -> int:
         x, y = item[1]
         return sum(1 for _, (ox, oy) in sources if abs(ox - x) < 60 and abs(oy - y) < 30)
 
     requests = [LabelRequest(name, name, at, POP_LABEL_PX, POP_RADIUS) for name, at in pops]
-    requests += [LabelRequest(name, name, at, SOURCE_LABEL_PX, SOURCE_RADIUS)
-                 for name, at in sorted(sources, key=lambda item: (-crowding(item), item[0]))]
+    requests += [
+        LabelRequest(name, name, at, SOURCE_LABEL_PX, SOURCE_RADIUS)
+        for name, at in sorted(sources, key=lambda item: (-crowding(item), item[0]))
+    ]
     bounds = (2.0, 2.0, frame.width - 2.0, frame.height - 2.0)
     return tuple(place_labels(requests, obstacles, bounds))

@@ -41,15 +41,19 @@ def _fences(route: Route | None) -> str:
     return "; inside compliance fence " + ", ".join(route.compliance)
 
 
-def _pops(routing: AppRouting, catalog: Catalog,
-          states: dict[str, PopState] | None = None) -> tuple[MapPop, ...]:
+def _pops(
+    routing: AppRouting, catalog: Catalog, states: dict[str, PopState] | None = None
+) -> tuple[MapPop, ...]:
     states = states or {}
-    pops = [MapPop(region, states.get(region, "pop"),
-                   f"PoP {_place(region, catalog)}: {pop.target}")
-            for region, pop in routing.app.pops.items()]
-    pops += [MapPop(region, state, f"{_place(region, catalog)}: a live target, not a PoP of "
-                                   "the policy")
-             for region, state in states.items() if region not in routing.app.pops]
+    pops = [
+        MapPop(region, states.get(region, "pop"), f"PoP {_place(region, catalog)}: {pop.target}")
+        for region, pop in routing.app.pops.items()
+    ]
+    pops += [
+        MapPop(region, state, f"{_place(region, catalog)}: a live target, not a PoP of the policy")
+        for region, state in states.items()
+        if region not in routing.app.pops
+    ]
     return tuple(pops)
 
 
@@ -60,25 +64,32 @@ def routes_document(compiled: Compiled, policy_file: Path) -> MapDocument:
         routes = []
         for route in routing.routes:
             style, fence = policy_style(route)
-            note = (f"{_place(route.source_region, catalog)} → {_place(route.pop, catalog)}: "
-                    f"{_why(route)}{_fences(route)}")
+            note = (
+                f"{_place(route.source_region, catalog)} → {_place(route.pop, catalog)}: "
+                f"{_why(route)}{_fences(route)}"
+            )
             routes.append(MapRoute(route.source_region, route.pop, style, fence, note))
         forced = sum(1 for route in routing.routes if route.reason == "forced")
-        fences = {rule.name: sum(1 for route in routing.routes if rule.name in route.compliance)
-                  for rule in routing.app.compliance}
-        subtitle = " · ".join([
-            routing.app.record,
-            f"{len(routing.routes)} source regions → {len(routing.app.pops)} PoPs",
-            f"{forced} forced",
-            *(f"{count} inside fence {name}" for name, count in fences.items()),
-        ])
-        panels.append(MapPanel(routing.app.name, subtitle, tuple(routes),
-                               _pops(routing, catalog)))
+        fences = {
+            rule.name: sum(1 for route in routing.routes if rule.name in route.compliance)
+            for rule in routing.app.compliance
+        }
+        subtitle = " · ".join(
+            [
+                routing.app.record,
+                f"{len(routing.routes)} source regions → {len(routing.app.pops)} PoPs",
+                f"{forced} forced",
+                *(f"{count} inside fence {name}" for name, count in fences.items()),
+            ]
+        )
+        panels.append(MapPanel(routing.app.name, subtitle, tuple(routes), _pops(routing, catalog)))
     return MapDocument(
         f"geoproxy routes: {policy_file}",
         f"Where each source region's traffic goes under the policy, offline (geoproxy "
         f"{__version__}); {OFFLINE}. Hover a dot or a line for why.",
-        tuple(panels), locations(catalog))
+        tuple(panels),
+        locations(catalog),
+    )
 
 
 def _status_note(records: Sequence[RegionStatus], catalog: Catalog) -> str:
@@ -90,8 +101,11 @@ def _status_note(records: Sequence[RegionStatus], catalog: Catalog) -> str:
         elif record.state == "failover":
             chain = " → ".join((*(f.from_pop for f in record.failovers), record.effective_pop))
             since = record.failovers[0].at if record.failovers else ""
-            text = (f"→ {live}: failover {chain}" + (f" since {since}" if since else "")
-                    + f" (the policy says {record.policy_pop})")
+            text = (
+                f"→ {live}: failover {chain}"
+                + (f" since {since}" if since else "")
+                + f" (the policy says {record.policy_pop})"
+            )
         elif record.state == "drift":
             text = f"→ {live}: drift: {record.detail}"
         else:
@@ -100,8 +114,9 @@ def _status_note(records: Sequence[RegionStatus], catalog: Catalog) -> str:
     return f"{_place(records[0].source_region, catalog)}\n" + "\n".join(lines)
 
 
-def status_document(compiled: Compiled, statuses: Sequence[AppStatus], policy_file: Path,
-                    read_at: str) -> MapDocument:
+def status_document(
+    compiled: Compiled, statuses: Sequence[AppStatus], policy_file: Path, read_at: str
+) -> MapDocument:
     catalog = compiled.catalog
     where = locations(catalog)
     panels = []
@@ -117,21 +132,32 @@ def status_document(compiled: Compiled, statuses: Sequence[AppStatus], policy_fi
             style, fence, pop = status_style(records, route)
             if pop is not None and pop in where and pop not in routing.app.pops:
                 states.setdefault(pop, "not_in_policy")
-            routes.append(MapRoute(source, pop, style, fence,
-                                   _status_note(records, catalog) + _fences(route)))
+            routes.append(
+                MapRoute(source, pop, style, fence, _status_note(records, catalog) + _fences(route))
+            )
         counts = status.counts()
         moved = [f"failover {f.from_pop} → {f.to_pop} since {f.at}" for f in status.failovers]
-        subtitle = " · ".join([
-            status.record, f"zone {status.zone_name or status.zone_id}",
-            ", ".join(f"{count} {'in sync' if state == 'ok' else state}"
-                      for state, count in counts.items() if count) or "no records",
-            *moved,
-        ])
-        panels.append(MapPanel(status.name, subtitle, tuple(routes),
-                               _pops(routing, catalog, states)))
+        subtitle = " · ".join(
+            [
+                status.record,
+                f"zone {status.zone_name or status.zone_id}",
+                ", ".join(
+                    f"{count} {'in sync' if state == 'ok' else state}"
+                    for state, count in counts.items()
+                    if count
+                )
+                or "no records",
+                *moved,
+            ]
+        )
+        panels.append(
+            MapPanel(status.name, subtitle, tuple(routes), _pops(routing, catalog, states))
+        )
     return MapDocument(
         f"geoproxy status: {policy_file}",
         f"Where each source region's traffic goes now, read from Route 53 at {read_at} and "
         f"compared with the policy (geoproxy {__version__}); {OFFLINE}. "
         "Hover a dot or a line for why.",
-        tuple(panels), where)
+        tuple(panels),
+        where,
+    )

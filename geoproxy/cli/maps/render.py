@@ -64,10 +64,10 @@ LEGEND_SAMPLE = 30.0
 @lru_cache(maxsize=1)
 def land_rings() -> tuple[tuple[LonLat, ...], ...]:
     """Natural Earth's 1:110m land (geoproxy/data/LAND_SOURCE.md) as lon/lat rings."""
-    text = (resources.files("geoproxy") / "data" / "land_110m.json").read_text(
-        encoding="utf-8")
-    return tuple(tuple(zip(ring[::2], ring[1::2], strict=True))
-                 for ring in json.loads(text)["rings"])
+    text = (resources.files("geoproxy") / "data" / "land_110m.json").read_text(encoding="utf-8")
+    return tuple(
+        tuple(zip(ring[::2], ring[1::2], strict=True)) for ring in json.loads(text)["rings"]
+    )
 
 
 def _n(value: float) -> str:
@@ -87,8 +87,9 @@ def _polyline(points: Sequence[XY], closed: bool = False) -> str:
 
 @lru_cache(maxsize=4)
 def land_path(frame: Frame) -> str:
-    return "".join(_polyline([frame.xy(lon, lat) for lon, lat in ring], closed=True)
-                   for ring in land_rings())
+    return "".join(
+        _polyline([frame.xy(lon, lat) for lon, lat in ring], closed=True) for ring in land_rings()
+    )
 
 
 @dataclass(frozen=True)
@@ -117,25 +118,35 @@ def _source_dot(at: XY, style: Style, fence: str, palette: Palette) -> str:
     ring = palette.fence(fence) if fence else ("#ffffff" if not hollow else colour)
     fill = "#ffffff" if hollow else colour
     width = 1.6 if fence or hollow else 1.0
-    return (f'<circle cx="{_n(at[0])}" cy="{_n(at[1])}" r="{_n(SOURCE_RADIUS)}" '
-            f'fill="{fill}" stroke="{ring}" stroke-width="{_n(width)}"/>')
+    return (
+        f'<circle cx="{_n(at[0])}" cy="{_n(at[1])}" r="{_n(SOURCE_RADIUS)}" '
+        f'fill="{fill}" stroke="{ring}" stroke-width="{_n(width)}"/>'
+    )
 
 
 def _pop_marker(at: XY, state: PopState) -> str:
     x, y = _n(at[0]), _n(at[1])
     if state == "pop":
-        return (f'<circle cx="{x}" cy="{y}" r="{_n(POP_RADIUS)}" fill="#212529" '
-                f'stroke="#ffffff" stroke-width="2"/>'
-                f'<circle cx="{x}" cy="{y}" r="2" fill="#ffffff"/>')
+        return (
+            f'<circle cx="{x}" cy="{y}" r="{_n(POP_RADIUS)}" fill="#212529" '
+            f'stroke="#ffffff" stroke-width="2"/>'
+            f'<circle cx="{x}" cy="{y}" r="2" fill="#ffffff"/>'
+        )
     if state == "failed_away":
         d = POP_RADIUS * 0.6
-        cross = (f"M{_n(at[0] - d)} {_n(at[1] - d)}L{_n(at[0] + d)} {_n(at[1] + d)}"
-                 f"M{_n(at[0] - d)} {_n(at[1] + d)}L{_n(at[0] + d)} {_n(at[1] - d)}")
-        return (f'<circle cx="{x}" cy="{y}" r="{_n(POP_RADIUS)}" fill="#ffffff" '
-                f'stroke="#868e96" stroke-width="2" stroke-dasharray="3 2"/>'
-                f'<path d="{cross}" stroke="#868e96" stroke-width="1.6"/>')
-    return (f'<circle cx="{x}" cy="{y}" r="{_n(POP_RADIUS)}" fill="#ffffff" '
-            f'stroke="#212529" stroke-width="2"/>')
+        cross = (
+            f"M{_n(at[0] - d)} {_n(at[1] - d)}L{_n(at[0] + d)} {_n(at[1] + d)}"
+            f"M{_n(at[0] - d)} {_n(at[1] + d)}L{_n(at[0] + d)} {_n(at[1] - d)}"
+        )
+        return (
+            f'<circle cx="{x}" cy="{y}" r="{_n(POP_RADIUS)}" fill="#ffffff" '
+            f'stroke="#868e96" stroke-width="2" stroke-dasharray="3 2"/>'
+            f'<path d="{cross}" stroke="#868e96" stroke-width="1.6"/>'
+        )
+    return (
+        f'<circle cx="{x}" cy="{y}" r="{_n(POP_RADIUS)}" fill="#ffffff" '
+        f'stroke="#212529" stroke-width="2"/>'
+    )
 
 
 def _title(text: str) -> str:
@@ -145,47 +156,62 @@ def _title(text: str) -> str:
 def map_body(panel: PanelLayout, palette: Palette) -> str:
     """The map of one panel, at the origin, `panel.frame` sized."""
     frame = panel.frame
-    parts = [f'<path class="ocean" d="{_polyline(frame.outline(), closed=True)}" '
-             'fill="#eef4fa" stroke="#b8c7d6" stroke-width="1"/>',
-             f'<use class="land" href="#{LAND_ID}"/>', '<g class="routes">']
+    parts = [
+        f'<path class="ocean" d="{_polyline(frame.outline(), closed=True)}" '
+        'fill="#eef4fa" stroke="#b8c7d6" stroke-width="1"/>',
+        f'<use class="land" href="#{LAND_ID}"/>',
+        '<g class="routes">',
+    ]
     for shape in panel.routes:
         route = shape.route
-        attributes = (f"data-source={quoteattr(route.source)} "
-                      f"data-pop={quoteattr(route.pop or '')} data-style=\"{route.style}\""
-                      + (f" data-fence={quoteattr(route.fence)}" if route.fence else ""))
+        attributes = (
+            f"data-source={quoteattr(route.source)} "
+            f'data-pop={quoteattr(route.pop or "")} data-style="{route.style}"'
+            + (f" data-fence={quoteattr(route.fence)}" if route.fence else "")
+        )
         line = ""
         if shape.lines:
             d = "".join(_polyline(piece) for piece in shape.lines)
-            line = (f'<path d="{d}" {_stroke(*palette.line(route.style, route.fence))} '
-                    'stroke-linecap="round" stroke-opacity="0.9"/>')
+            line = (
+                f'<path d="{d}" {_stroke(*palette.line(route.style, route.fence))} '
+                'stroke-linecap="round" stroke-opacity="0.9"/>'
+            )
         parts.append(f'<g class="route" {attributes}>{_title(route.note)}{line}</g>')
     # Markers under the dots: a source that is itself a PoP shows as the marker's centre,
     # so its own state (missing, moved) stays visible.
     parts.append('</g><g class="pops">')
     for pop_shape in panel.pops:
         pop = pop_shape.pop
-        parts.append(f'<g class="pop" data-pop={quoteattr(pop.region)} '
-                     f'data-state="{pop.state}">{_title(pop.note or pop.region)}'
-                     f"{_pop_marker(pop_shape.at, pop.state)}</g>")
+        parts.append(
+            f'<g class="pop" data-pop={quoteattr(pop.region)} '
+            f'data-state="{pop.state}">{_title(pop.note or pop.region)}'
+            f"{_pop_marker(pop_shape.at, pop.state)}</g>"
+        )
     parts.append('</g><g class="sources">')
     for shape in panel.routes:
         route = shape.route
-        parts.append(f'<g class="source" data-source={quoteattr(route.source)}>'
-                     f"{_title(route.note)}"
-                     f"{_source_dot(shape.dot, route.style, route.fence, palette)}</g>")
+        parts.append(
+            f'<g class="source" data-source={quoteattr(route.source)}>'
+            f"{_title(route.note)}"
+            f"{_source_dot(shape.dot, route.style, route.fence, palette)}</g>"
+        )
     parts.append('</g><g class="labels">')
     pops = {shape.pop.region for shape in panel.pops}
     for label in panel.labels:
         if label.leader is not None:
             (x0, y0), (x1, y1) = label.leader
-            parts.append(f'<path class="leader" d="M{_n(x0)} {_n(y0)}L{_n(x1)} {_n(y1)}" '
-                         'stroke="#495057" stroke-width="0.8"/>')
+            parts.append(
+                f'<path class="leader" d="M{_n(x0)} {_n(y0)}L{_n(x1)} {_n(y1)}" '
+                'stroke="#495057" stroke-width="0.8"/>'
+            )
         weight = ' font-weight="700"' if label.key in pops else ""
-        parts.append(f'<text class="label" data-for={quoteattr(label.key)} '
-                     f'x="{_n(label.x)}" y="{_n(label.y)}" text-anchor="{label.anchor}" '
-                     f'font-size="{_n(label.size)}"{weight} fill="#212529" stroke="#ffffff" '
-                     f'stroke-width="3" stroke-linejoin="round" paint-order="stroke">'
-                     f"{escape(label.text)}</text>")
+        parts.append(
+            f'<text class="label" data-for={quoteattr(label.key)} '
+            f'x="{_n(label.x)}" y="{_n(label.y)}" text-anchor="{label.anchor}" '
+            f'font-size="{_n(label.size)}"{weight} fill="#212529" stroke="#ffffff" '
+            f'stroke-width="3" stroke-linejoin="round" paint-order="stroke">'
+            f"{escape(label.text)}</text>"
+        )
     parts.append("</g>")
     return "".join(parts)
 
@@ -194,25 +220,34 @@ def _legend_items(panel: PanelLayout, palette: Palette) -> list[tuple[str, str, 
     """(data-style, sample SVG, text) per legend entry, in legend order."""
     items: list[tuple[str, str, str]] = []
     y = LEGEND_ROW / 2
-    drawn_fenced = [f for f in panel.fences
-                    if any(r.route.style == "fenced" and r.route.fence == f for r in panel.routes)]
+    drawn_fenced = [
+        f
+        for f in panel.fences
+        if any(r.route.style == "fenced" and r.route.fence == f for r in panel.routes)
+    ]
     for style in panel.styles:
-        for fence in (drawn_fenced if style == "fenced" else [""]):
+        for fence in drawn_fenced if style == "fenced" else [""]:
             stroke = palette.line(style, fence)
-            line = ("" if style in ("missing", "foreign") else
-                    f'<path d="M0 {_n(y)}H{_n(LEGEND_SAMPLE - 6)}" {_stroke(*stroke)}/>')
+            line = (
+                ""
+                if style in ("missing", "foreign")
+                else f'<path d="M0 {_n(y)}H{_n(LEGEND_SAMPLE - 6)}" {_stroke(*stroke)}/>'
+            )
             dot = _source_dot((0 if line else LEGEND_SAMPLE / 2 - 6, y), style, fence, palette)
             text = LEGEND_TEXT[style] + (f" {fence}" if fence else "")
             items.append((style, line + dot, text))
     for fence in panel.fences:  # a fenced source drawn in another style shows its ring
         if any(r.route.fence == fence and r.route.style != "fenced" for r in panel.routes):
-            dot = (f'<circle cx="{_n(LEGEND_SAMPLE / 2 - 6)}" cy="{_n(y)}" r="4" '
-                   f'fill="{LINE_STYLES["nearest"][0]}" stroke="{palette.fence(fence)}" '
-                   'stroke-width="2"/>')
+            dot = (
+                f'<circle cx="{_n(LEGEND_SAMPLE / 2 - 6)}" cy="{_n(y)}" r="4" '
+                f'fill="{LINE_STYLES["nearest"][0]}" stroke="{palette.fence(fence)}" '
+                'stroke-width="2"/>'
+            )
             items.append(("fence-ring", dot, f"ringed dot: inside compliance fence {fence}"))
     for state in panel.pop_states:
-        items.append((f"pop-{state}", _pop_marker((LEGEND_SAMPLE / 2 - 6, y), state),
-                      POP_TEXT[state]))
+        items.append(
+            (f"pop-{state}", _pop_marker((LEGEND_SAMPLE / 2 - 6, y), state), POP_TEXT[state])
+        )
     return items
 
 
@@ -225,17 +260,21 @@ def legend(panel: PanelLayout, palette: Palette, width: float) -> tuple[str, flo
         item_width = LEGEND_SAMPLE + 6 + text_width(text, size) + 22
         if x + item_width > width and x > 12.0:
             x, row = 12.0, row + 1
-        parts.append(f'<g class="legend-entry" data-style="{key}" '
-                     f'transform="translate({_n(x + 4)},{_n(row * LEGEND_ROW)})">{sample}'
-                     f'<text x="{_n(LEGEND_SAMPLE + 2)}" y="{_n(LEGEND_ROW / 2 + 4)}" '
-                     f'font-size="{_n(size)}" fill="#343a40">{escape(text)}</text></g>')
+        parts.append(
+            f'<g class="legend-entry" data-style="{key}" '
+            f'transform="translate({_n(x + 4)},{_n(row * LEGEND_ROW)})">{sample}'
+            f'<text x="{_n(LEGEND_SAMPLE + 2)}" y="{_n(LEGEND_ROW / 2 + 4)}" '
+            f'font-size="{_n(size)}" fill="#343a40">{escape(text)}</text></g>'
+        )
         x += item_width
     return '<g class="legend">' + "".join(parts) + "</g>", (row + 1) * LEGEND_ROW
 
 
 def _defs(frame: Frame) -> str:
-    return (f'<defs><path id="{LAND_ID}" d="{land_path(frame)}" fill="#e4ddcb" '
-            'fill-rule="evenodd" stroke="#c4b89a" stroke-width="0.5"/></defs>')
+    return (
+        f'<defs><path id="{LAND_ID}" d="{land_path(frame)}" fill="#e4ddcb" '
+        'fill-rule="evenodd" stroke="#c4b89a" stroke-width="0.5"/></defs>'
+    )
 
 
 Prepared = tuple[list[PanelLayout], Palette]
@@ -272,18 +311,20 @@ def svg_document(data: MapDocument, prepared: Prepared | None = None) -> str:
             f"{escape(panel.panel.title)}</text>"
             f'<text x="12" y="36" font-size="11.5" fill="#495057">{escape(subtitle)}</text>'
             f'<g class="map" transform="translate(0,44)">{body}</g>'
-            f'<g transform="translate(0,{_n(44 + frame.height + 6)})">{legend_svg}</g></g>')
+            f'<g transform="translate(0,{_n(44 + frame.height + 6)})">{legend_svg}</g></g>'
+        )
         y += 44 + frame.height + 6 + legend_height + 22
     height = y
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<svg xmlns="http://www.w3.org/2000/svg" class="geoproxy-map" '
-            f'viewBox="0 0 {_n(frame.width)} {_n(height)}" width="{_n(frame.width)}" '
-            f'height="{_n(height)}" font-family="{FONT}">'
-            f"{_title(data.title)}{_defs(frame)}"
-            f'<rect width="100%" height="100%" fill="#ffffff"/>'
-            f'<text x="12" y="26" font-size="20" font-weight="700" fill="#212529">'
-            f"{escape(data.title)}</text>"
-            + "".join(parts) + "</svg>\n")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="geoproxy-map" '
+        f'viewBox="0 0 {_n(frame.width)} {_n(height)}" width="{_n(frame.width)}" '
+        f'height="{_n(height)}" font-family="{FONT}">'
+        f"{_title(data.title)}{_defs(frame)}"
+        f'<rect width="100%" height="100%" fill="#ffffff"/>'
+        f'<text x="12" y="26" font-size="20" font-weight="700" fill="#212529">'
+        f"{escape(data.title)}</text>" + "".join(parts) + "</svg>\n"
+    )
 
 
 _CSS = """
@@ -317,16 +358,20 @@ def html_document(data: MapDocument, prepared: Prepared | None = None) -> str:
             f'font-family="{FONT}" role="img" aria-label={quoteattr(panel.panel.title)}>'
             f"{map_body(panel, palette)}"
             f'<g transform="translate(0,{_n(frame.height + 6)})">{legend_svg}</g></svg>'
-            "</section>")
+            "</section>"
+        )
     # The generator mark near the top: a later --html finds it and replaces the file
     # without --overwrite (geoproxy wrote it).
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            '<meta name="generator" content="geoproxy">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(data.title)}</title><style>{_CSS}</style></head><body>"
-            f'<svg class="defs" aria-hidden="true">{_defs(frame)}</svg>'
-            f"<header><h1>{escape(data.title)}</h1><p>{escape(data.note)}</p></header>"
-            + "".join(sections) + "</body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="generator" content="geoproxy">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(data.title)}</title><style>{_CSS}</style></head><body>"
+        f'<svg class="defs" aria-hidden="true">{_defs(frame)}</svg>'
+        f"<header><h1>{escape(data.title)}</h1><p>{escape(data.note)}</p></header>"
+        + "".join(sections)
+        + "</body></html>\n"
+    )
 
 
 # --- files -------------------------------------------------------------------------------

@@ -36,12 +36,14 @@ def is_geoproxy_target(target: str | None, app: Application) -> bool:
     return target is not None and is_managed_origin(target, app.origin_id)
 
 
-def fenced_behaviours(config: dict[str, Any], app: Application
-                      ) -> list[tuple[str, dict[str, Any]]]:
+def fenced_behaviours(config: dict[str, Any], app: Application) -> list[tuple[str, dict[str, Any]]]:
     """(label, behaviour) for the default behaviour and every cache behaviour that targets
     geoproxy's origin or origin group: each must run the fence."""
-    return [(label, behaviour) for label, _, behaviour in behaviours(config)
-            if is_geoproxy_target(behaviour.get("TargetOriginId"), app)]
+    return [
+        (label, behaviour)
+        for label, _, behaviour in behaviours(config)
+        if is_geoproxy_target(behaviour.get("TargetOriginId"), app)
+    ]
 
 
 def runs_geoproxy_function(behaviour: dict[str, Any]) -> bool:
@@ -54,8 +56,7 @@ def _ours(arn: str, name: str) -> bool:
     return arn.rsplit(":function/", 1)[-1] == name
 
 
-def associate(config: dict[str, Any], app: Application, name: str,
-              arn: str | None) -> list[str]:
+def associate(config: dict[str, Any], app: Application, name: str, arn: str | None) -> list[str]:
     """Put function `arn` (or, with None, no function of geoproxy's) on the viewer-request
     event of every behaviour that targets geoproxy's origin, in place; returns the conflicts
     that make CloudFront refuse or would replace a function geoproxy does not own."""
@@ -66,23 +67,30 @@ def associate(config: dict[str, Any], app: Application, name: str,
         if not any(behaviour is other for _, other in fenced):
             _set_viewer_function(behaviour, None, name)
     for label, behaviour in fenced:
-        foreign = [item for item in _items(behaviour.get("FunctionAssociations"))
-                   if item.get("EventType") == EVENT_TYPE and not _ours(item["FunctionARN"],
-                                                                         name)]
-        lambdas = [item for item in _items(behaviour.get("LambdaFunctionAssociations"))
-                   if item.get("EventType") in VIEWER_EVENTS]
+        foreign = [
+            item
+            for item in _items(behaviour.get("FunctionAssociations"))
+            if item.get("EventType") == EVENT_TYPE and not _ours(item["FunctionARN"], name)
+        ]
+        lambdas = [
+            item
+            for item in _items(behaviour.get("LambdaFunctionAssociations"))
+            if item.get("EventType") in VIEWER_EVENTS
+        ]
         if arn is not None and foreign:
             problems.append(
                 f"{app.name}: {label} already runs the CloudFront Function "
                 f"{foreign[0]['FunctionARN']} on viewer-request, which geoproxy does not own; "
                 "an event holds one function, so geoproxy will not replace it: merge its "
-                "logic elsewhere or move it to viewer-response, then run again")
+                "logic elsewhere or move it to viewer-response, then run again"
+            )
         elif arn is not None and lambdas:
             problems.append(
                 f"{app.name}: {label} runs Lambda@Edge {lambdas[0].get('LambdaFunctionARN')} "
                 f"on {lambdas[0].get('EventType')}, and CloudFront refuses a CloudFront "
                 "Function beside Lambda@Edge on a viewer event; move it to an origin event, "
-                "then run again")
+                "then run again"
+            )
         else:
             _set_viewer_function(behaviour, arn, name)
     return problems
@@ -90,10 +98,14 @@ def associate(config: dict[str, Any], app: Application, name: str,
 
 def _set_viewer_function(behaviour: dict[str, Any], arn: str | None, name: str) -> None:
     items = _items(behaviour.get("FunctionAssociations"))
-    kept = [item for item in items
-            if not (item.get("EventType") == EVENT_TYPE and _ours(item["FunctionARN"], name))]
+    kept = [
+        item
+        for item in items
+        if not (item.get("EventType") == EVENT_TYPE and _ours(item["FunctionARN"], name))
+    ]
     if arn is not None and not any(item.get("EventType") == EVENT_TYPE for item in kept):
         kept.append({"FunctionARN": arn, "EventType": EVENT_TYPE})
     if kept != items or "FunctionAssociations" in behaviour:
         behaviour["FunctionAssociations"] = _listed(
-            sorted(kept, key=lambda item: item.get("EventType", "")))
+            sorted(kept, key=lambda item: item.get("EventType", ""))
+        )

@@ -72,8 +72,10 @@ class FencedCountry:
         nearest = f"nearest PoP allowed by {rules}{km}"
         if not self.failovers:
             return nearest
-        return (f"failover {' -> '.join([*self.failovers, self.pop])} "
-                f"(policy: {self.base_pop}, {nearest})")
+        return (
+            f"failover {' -> '.join([*self.failovers, self.pop])} "
+            f"(policy: {self.base_pop}, {nearest})"
+        )
 
 
 @dataclass(frozen=True)
@@ -88,12 +90,16 @@ class FailClosed:
 
     @property
     def reason(self) -> str:
-        chosen = (f"allowed by every rule that fences viewer countries; {self.countries} "
-                  f"fenced countr{'y goes' if self.countries == 1 else 'ies go'} there")
+        chosen = (
+            f"allowed by every rule that fences viewer countries; {self.countries} "
+            f"fenced countr{'y goes' if self.countries == 1 else 'ies go'} there"
+        )
         if not self.failovers:
             return chosen
-        return (f"failover {' -> '.join([*self.failovers, self.pop])} "
-                f"(policy: {self.base_pop}, {chosen})")
+        return (
+            f"failover {' -> '.join([*self.failovers, self.pop])} "
+            f"(policy: {self.base_pop}, {chosen})"
+        )
 
 
 @dataclass(frozen=True)
@@ -140,17 +146,19 @@ def _distance(location: CountryLocation, pop: str, catalog: Catalog) -> float | 
     region = catalog.regions.get(pop)
     if region is None:
         return None
-    return great_circle_km(location.latitude, location.longitude, region.latitude,
-                           region.longitude)
+    return great_circle_km(location.latitude, location.longitude, region.latitude, region.longitude)
 
 
-def nearest_allowed(location: CountryLocation, allowed: list[str],
-                    catalog: Catalog) -> tuple[str, float | None]:
+def nearest_allowed(
+    location: CountryLocation, allowed: list[str], catalog: Catalog
+) -> tuple[str, float | None]:
     """The allowed PoP nearest the country; located PoPs before unlocated ones, ties (and
     the unlocated) by region name."""
-    ranked = sorted(((distance is None, distance or 0.0, pop), distance)
-                    for pop in allowed
-                    for distance in [_distance(location, pop, catalog)])
+    ranked = sorted(
+        ((distance is None, distance or 0.0, pop), distance)
+        for pop in allowed
+        for distance in [_distance(location, pop, catalog)]
+    )
     (_, _, pop), distance = ranked[0]
     return pop, distance
 
@@ -159,13 +167,16 @@ def _chain(pop: str, overlay: Overlay, app: Application) -> list[Failover]:
     chain = resolve(pop, overlay)  # raises FailoverCycle, as for routes
     for failover in chain:
         if failover.to_pop not in app.pops:
-            raise ValueError(f"{app.name}: failover {failover.from_pop} -> {failover.to_pop} "
-                             "targets a PoP the application does not have")
+            raise ValueError(
+                f"{app.name}: failover {failover.from_pop} -> {failover.to_pop} "
+                "targets a PoP the application does not have"
+            )
     return chain
 
 
-def edge_fence(app: Application, catalog: Catalog, owner: str,
-               overlay: Overlay | None = None) -> EdgeFence | None:
+def edge_fence(
+    app: Application, catalog: Catalog, owner: str, overlay: Overlay | None = None
+) -> EdgeFence | None:
     """The application's edge fence with `overlay`'s failovers applied, or None when no
     rule fences viewer countries. `overlay` is the application's active failovers as
     `pipeline.resolve_app` keeps them (to PoPs of the application, no cycle); a cycle raises
@@ -176,9 +187,15 @@ def edge_fence(app: Application, catalog: Catalog, owner: str,
     overlay = overlay or {}
     locations = country_locations()
     fencing = [index for index, rule in enumerate(app.compliance) if rule.viewer_countries]
-    rules = tuple(FenceRule(rule.name, tuple(rule.allowed_pops), tuple(rule.viewer_countries),
-                            expand_countries(rule.viewer_countries))
-                  for rule in (app.compliance[index] for index in fencing))
+    rules = tuple(
+        FenceRule(
+            rule.name,
+            tuple(rule.allowed_pops),
+            tuple(rule.viewer_countries),
+            expand_countries(rule.viewer_countries),
+        )
+        for rule in (app.compliance[index] for index in fencing)
+    )
     countries: list[FencedCountry] = []
     breaches: dict[tuple[tuple[str, ...], str, str], list[FencedCountry]] = {}
     for code, indexes in fences.items():
@@ -187,43 +204,72 @@ def edge_fence(app: Application, catalog: Catalog, owner: str,
         base, distance = nearest_allowed(location, allowed, catalog)
         chain = _chain(base, overlay, app)
         pop = chain[-1].to_pop if chain else base
-        entry = FencedCountry(code, location.name, pop, direct_name(pop, app.record),
-                              tuple(app.compliance[index].name for index in indexes),
-                              tuple(allowed), base, distance,
-                              tuple(failover.from_pop for failover in chain))
+        entry = FencedCountry(
+            code,
+            location.name,
+            pop,
+            direct_name(pop, app.record),
+            tuple(app.compliance[index].name for index in indexes),
+            tuple(allowed),
+            base,
+            distance,
+            tuple(failover.from_pop for failover in chain),
+        )
         countries.append(entry)
         broken = _broken(app, indexes, pop)
         if chain and broken:
             # Grouped by the failover that lands them there: its override, and only its own,
             # may allow the breach (one approved failover never covers another).
             breaches.setdefault((broken, pop, chain[-1].from_pop), []).append(entry)
-    violations = [_violation(key, entries, overlay, catalog, locations)
-                  for key, entries in breaches.items()]
+    violations = [
+        _violation(key, entries, overlay, catalog, locations) for key, entries in breaches.items()
+    ]
     fail_closed = None
     candidates = _allowed_by_all(app, fencing)
     if candidates:
-        counts = {pop: sum(1 for entry in countries if entry.base_pop == pop)
-                  for pop in candidates}
+        counts = {pop: sum(1 for entry in countries if entry.base_pop == pop) for pop in candidates}
         base = min(candidates, key=lambda pop: (-counts[pop], pop))
         chain = _chain(base, overlay, app)
         pop = chain[-1].to_pop if chain else base
-        fail_closed = FailClosed(pop, direct_name(pop, app.record), base, counts[base],
-                                 tuple(failover.from_pop for failover in chain))
+        fail_closed = FailClosed(
+            pop,
+            direct_name(pop, app.record),
+            base,
+            counts[base],
+            tuple(failover.from_pop for failover in chain),
+        )
         broken = _broken(app, fencing, pop)
         if chain and broken:
             others = [other for other in candidates if other not in overlay]
             last_from = chain[-1].from_pop
-            violations.append(EdgeViolation(broken, (), pop, last_from,
-                                            others[0] if others else None,
-                                            overlay[last_from].override_compliance, True))
+            violations.append(
+                EdgeViolation(
+                    broken,
+                    (),
+                    pop,
+                    last_from,
+                    others[0] if others else None,
+                    overlay[last_from].override_compliance,
+                    True,
+                )
+            )
     # Only the failovers the fence follows: one away from a PoP no fenced viewer uses leaves
     # the function (and its bytes) as they were, so it needs no republishing.
     used = {pop for entry in countries for pop in entry.failovers}
     used |= set(fail_closed.failovers if fail_closed else ())
     applied = tuple(overlay[pop] for pop in sorted(used))
     host_header = app.cloudfront.host_header if app.cloudfront else "viewer"
-    return EdgeFence(app.name, owner, app.record, rules, tuple(countries), fail_closed,
-                     applied, tuple(violations), host_header)
+    return EdgeFence(
+        app.name,
+        owner,
+        app.record,
+        rules,
+        tuple(countries),
+        fail_closed,
+        applied,
+        tuple(violations),
+        host_header,
+    )
 
 
 def _allowed_by_all(app: Application, indexes: list[int]) -> list[str]:
@@ -236,50 +282,90 @@ def _allowed_by_all(app: Application, indexes: list[int]) -> list[str]:
 
 def _broken(app: Application, indexes: list[int], pop: str) -> tuple[str, ...]:
     """The names of the rules among `indexes` that do not allow `pop`."""
-    return tuple(app.compliance[index].name for index in indexes
-                 if not allowed_pops(app.compliance[index], [pop]))
+    return tuple(
+        app.compliance[index].name
+        for index in indexes
+        if not allowed_pops(app.compliance[index], [pop])
+    )
 
 
-def _violation(key: tuple[tuple[str, ...], str, str], entries: list[FencedCountry],
-               overlay: Overlay, catalog: Catalog,
-               locations: Mapping[str, CountryLocation]) -> EdgeViolation:
+def _violation(
+    key: tuple[tuple[str, ...], str, str],
+    entries: list[FencedCountry],
+    overlay: Overlay,
+    catalog: Catalog,
+    locations: Mapping[str, CountryLocation],
+) -> EdgeViolation:
     broken, pop, last_from = key
     allowed = set(entries[0].allowed)
     for entry in entries[1:]:
         allowed &= set(entry.allowed)
     candidates = sorted(allowed - set(overlay))
-    alternative = (nearest_allowed(locations[entries[0].country], candidates, catalog)[0]
-                   if candidates else None)
-    return EdgeViolation(broken, tuple(entry.country for entry in entries), pop, last_from,
-                         alternative, overlay[last_from].override_compliance)
+    alternative = (
+        nearest_allowed(locations[entries[0].country], candidates, catalog)[0]
+        if candidates
+        else None
+    )
+    return EdgeViolation(
+        broken,
+        tuple(entry.country for entry in entries),
+        pop,
+        last_from,
+        alternative,
+        overlay[last_from].override_compliance,
+    )
 
 
 def describe_edge_violation(app_name: str, violation: EdgeViolation) -> str:
     """One line, in the words of `failover.describe_violation`."""
     rules = " and ".join(repr(rule) for rule in violation.rules)
     noun = "rule" if len(violation.rules) == 1 else "rules"
-    whom = ("requests without a country header (the edge fence's fail-closed PoP)"
-            if violation.no_header else f"viewers in {', '.join(violation.countries)}")
-    alternative = (f"; a compliant alternative is {violation.alternative}"
-                   if violation.alternative else "; no compliant PoP is available")
-    return (f"{app_name}: compliance {noun} {rules} forbid{'s' if noun == 'rule' else ''} PoP "
-            f"{violation.pop} for {whom}, where the failover away from "
-            f"{violation.failover_from} would send them at the edge{alternative}")
+    whom = (
+        "requests without a country header (the edge fence's fail-closed PoP)"
+        if violation.no_header
+        else f"viewers in {', '.join(violation.countries)}"
+    )
+    alternative = (
+        f"; a compliant alternative is {violation.alternative}"
+        if violation.alternative
+        else "; no compliant PoP is available"
+    )
+    return (
+        f"{app_name}: compliance {noun} {rules} forbid{'s' if noun == 'rule' else ''} PoP "
+        f"{violation.pop} for {whom}, where the failover away from "
+        f"{violation.failover_from} would send them at the edge{alternative}"
+    )
 
 
 def fence_json(fence: EdgeFence) -> dict[str, object]:
     """The table for `-o json`: country -> {pop, target, reason, ...}, and the fail-closed."""
     closed = fence.fail_closed
     return {
-        "table": {entry.country: {"pop": entry.pop, "target": entry.target,
-                                  "reason": entry.reason, "name": entry.name,
-                                  "rules": list(entry.rules), "allowed": list(entry.allowed),
-                                  "policy_pop": entry.base_pop,
-                                  "distance_km": (round(entry.distance_km)
-                                                  if entry.distance_km is not None else None),
-                                  "failovers": list(entry.failovers)}
-                  for entry in fence.countries},
-        "fail_closed": ({"pop": closed.pop, "target": closed.target, "reason": closed.reason,
-                         "policy_pop": closed.base_pop, "failovers": list(closed.failovers)}
-                        if closed else None),
+        "table": {
+            entry.country: {
+                "pop": entry.pop,
+                "target": entry.target,
+                "reason": entry.reason,
+                "name": entry.name,
+                "rules": list(entry.rules),
+                "allowed": list(entry.allowed),
+                "policy_pop": entry.base_pop,
+                "distance_km": (
+                    round(entry.distance_km) if entry.distance_km is not None else None
+                ),
+                "failovers": list(entry.failovers),
+            }
+            for entry in fence.countries
+        },
+        "fail_closed": (
+            {
+                "pop": closed.pop,
+                "target": closed.target,
+                "reason": closed.reason,
+                "policy_pop": closed.base_pop,
+                "failovers": list(closed.failovers),
+            }
+            if closed
+            else None
+        ),
     }

@@ -95,15 +95,27 @@ class FunctionUpdate:
 
     @staticmethod
     def of(plan: FunctionPlan) -> FunctionUpdate:
-        return FunctionUpdate(plan.app, plan.name, plan.function.code,
-                              comment_for(plan.app), plan.live.development_etag,
-                              plan.live.development_code, plan.live.live_code)
+        return FunctionUpdate(
+            plan.app,
+            plan.name,
+            plan.function.code,
+            comment_for(plan.app),
+            plan.live.development_etag,
+            plan.live.development_code,
+            plan.live.live_code,
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {"app": self.app, "name": self.name, "code": self.code, "comment": self.comment,
-                "development_etag": self.development_etag,
-                "development_code": self.development_code, "live_code": self.live_code,
-                "runtime": self.runtime}
+        return {
+            "app": self.app,
+            "name": self.name,
+            "code": self.code,
+            "comment": self.comment,
+            "development_etag": self.development_etag,
+            "development_code": self.development_code,
+            "live_code": self.live_code,
+            "runtime": self.runtime,
+        }
 
     @staticmethod
     def from_json(data: dict[str, Any]) -> FunctionUpdate:
@@ -115,9 +127,15 @@ class FunctionUpdate:
 
         if data.get("runtime", RUNTIME) != RUNTIME:
             raise ValueError(f"unexpected function runtime {data.get('runtime')!r}")
-        return FunctionUpdate(str(data["app"]), str(data["name"]), str(data["code"]),
-                              str(data["comment"]), text_or_none("development_etag"),
-                              text_or_none("development_code"), text_or_none("live_code"))
+        return FunctionUpdate(
+            str(data["app"]),
+            str(data["name"]),
+            str(data["code"]),
+            str(data["comment"]),
+            text_or_none("development_etag"),
+            text_or_none("development_code"),
+            text_or_none("live_code"),
+        )
 
 
 def comment_for(app: str) -> str:

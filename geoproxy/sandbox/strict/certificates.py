@@ -35,22 +35,29 @@ from moto.acm.models import acm_backends
 from moto.core.exceptions import ServiceException
 from moto.iam.models import iam_backends
 
-ALIAS_DOCS = ("https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html"
-              "#alternate-domain-names-requirements")
+ALIAS_DOCS = (
+    "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html"
+    "#alternate-domain-names-requirements"
+)
 # The three messages below are CloudFront's own, as its API returns them (quoted in many public
 # bug reports of InvalidViewerCertificate); ONE_SOURCE is our wording of the documented rule.
 NO_TRUSTED_CERTIFICATE = (
     "To add an alternate domain name (CNAME) to a CloudFront distribution, you must attach a "
     "trusted certificate that validates your authorization to use the domain name. For more "
-    f"details, see: {ALIAS_DOCS}")
+    f"details, see: {ALIAS_DOCS}"
+)
 NOT_COVERED = (
     "The certificate that is attached to your distribution doesn't cover the alternate domain "
-    f"name (CNAME) that you're trying to add. For more details, see: {ALIAS_DOCS}")
+    f"name (CNAME) that you're trying to add. For more details, see: {ALIAS_DOCS}"
+)
 UNUSABLE = (
     "The specified SSL certificate doesn't exist, isn't in us-east-1 region, isn't valid, or "
-    "doesn't include a valid certificate chain.")
-ONE_SOURCE = ("Specify exactly one of ACMCertificateArn, IAMCertificateId and "
-              "CloudFrontDefaultCertificate (true) in ViewerCertificate.")
+    "doesn't include a valid certificate chain."
+)
+ONE_SOURCE = (
+    "Specify exactly one of ACMCertificateArn, IAMCertificateId and "
+    "CloudFrontDefaultCertificate (true) in ViewerCertificate."
+)
 CLOUDFRONT_ACM_REGION = "us-east-1"
 # moto's IAM answers every UploadServerCertificate/GetServerCertificate with this one
 # ServerCertificateId, so a client can only ever send this id; it names a certificate only while
@@ -80,8 +87,10 @@ def aliases_overlap(first: str, second: str) -> bool:
     first, second = first.lower(), second.lower()
     if first == second:
         return True
-    return any(wild.startswith("*.") and other.endswith(wild[1:])
-               for wild, other in ((first, second), (second, first)))
+    return any(
+        wild.startswith("*.") and other.endswith(wild[1:])
+        for wild, other in ((first, second), (second, first))
+    )
 
 
 def _san_dns_names(certificate: x509.Certificate) -> list[str]:
@@ -139,8 +148,9 @@ def certificate_names(account_id: str, viewer: dict[str, Any] | None) -> list[st
     return None
 
 
-def check_viewer_certificate(account_id: str, viewer: dict[str, Any] | None,
-                             aliases: list[str]) -> None:
+def check_viewer_certificate(
+    account_id: str, viewer: dict[str, Any] | None, aliases: list[str]
+) -> None:
     """CreateDistribution/UpdateDistribution's certificate rules for this config."""
     names = certificate_names(account_id, viewer)
     if not aliases:
@@ -160,11 +170,17 @@ def stored_viewer_certificate(sent: dict[str, Any] | None) -> dict[str, Any]:
     custom = viewer.get("ACMCertificateArn") or viewer.get("IAMCertificateId")
     viewer.pop("Certificate", None)  # derived below, so a stale copy sent back cannot stick
     if custom:
-        viewer.update(CloudFrontDefaultCertificate=False, Certificate=custom,
-                      CertificateSource="acm" if viewer.get("ACMCertificateArn") else "iam")
+        viewer.update(
+            CloudFrontDefaultCertificate=False,
+            Certificate=custom,
+            CertificateSource="acm" if viewer.get("ACMCertificateArn") else "iam",
+        )
     else:
-        viewer.update(CloudFrontDefaultCertificate=True, MinimumProtocolVersion="TLSv1",
-                      CertificateSource="cloudfront")
+        viewer.update(
+            CloudFrontDefaultCertificate=True,
+            MinimumProtocolVersion="TLSv1",
+            CertificateSource="cloudfront",
+        )
         viewer.setdefault("SSLSupportMethod", "vip")  # what CloudFront reports for it
     return viewer
 
@@ -183,13 +199,19 @@ def self_signed_pem(*names: str, days: int = 30) -> tuple[str, str]:
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
     now = datetime.datetime.now(datetime.timezone.utc)
     certificate = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=60))
         .not_valid_after(now + datetime.timedelta(days=days))
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), False)
-        .sign(key, hashes.SHA256()))
-    private = key.private_bytes(serialization.Encoding.PEM,
-                                serialization.PrivateFormat.TraditionalOpenSSL,
-                                serialization.NoEncryption())
+        .sign(key, hashes.SHA256())
+    )
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
     return certificate.public_bytes(serialization.Encoding.PEM).decode(), private.decode()

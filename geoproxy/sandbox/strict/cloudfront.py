@@ -92,8 +92,9 @@ def _current(backend: CloudFrontBackend, dist_id: str, if_match: str | None) -> 
 class CNAMEAlreadyExists(ServiceException):
     code = "CNAMEAlreadyExists"  # HTTP 409, from botocore's model
     # CloudFront's own message, as its API returns it (quoted in many public bug reports).
-    message = ("One or more of the CNAMEs you provided are already associated with a different "
-               "resource.")
+    message = (
+        "One or more of the CNAMEs you provided are already associated with a different resource."
+    )
 
 
 def _aliases(aliases: dict[str, Any] | None) -> list[str]:
@@ -101,8 +102,9 @@ def _aliases(aliases: dict[str, Any] | None) -> list[str]:
     return [alias.lower() for alias in (aliases or {}).get("Items") or []]
 
 
-def _check_aliases(backend: CloudFrontBackend, registry: AliasRegistry, config: dict[str, Any],
-                   own_id: str | None) -> None:
+def _check_aliases(
+    backend: CloudFrontBackend, registry: AliasRegistry, config: dict[str, Any], own_id: str | None
+) -> None:
     """The certificate must cover every alias (certificates.py), and no alias may be taken.
 
     Developer Guide, "Use custom URLs by adding alternate domain names (CNAMEs)", restrictions:
@@ -130,13 +132,17 @@ GROUP_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _group_methods_problem(config: dict[str, Any], groups: dict[str, Any]) -> str | None:
-    behaviours = [config.get("DefaultCacheBehavior") or {},
-                  *((config.get("CacheBehaviors") or {}).get("Items") or [])]
+    behaviours = [
+        config.get("DefaultCacheBehavior") or {},
+        *((config.get("CacheBehaviors") or {}).get("Items") or []),
+    ]
     for behaviour in behaviours:
         methods = set((behaviour.get("AllowedMethods") or {}).get("Items") or ["GET", "HEAD"])
         if behaviour.get("TargetOriginId") in groups and not methods <= GROUP_METHODS:
-            return ("AllowedMethods cannot include POST, PUT, PATCH, or DELETE for a cached "
-                    "behavior associated with an origin group.")
+            return (
+                "AllowedMethods cannot include POST, PUT, PATCH, or DELETE for a cached "
+                "behavior associated with an origin group."
+            )
     return None
 
 
@@ -145,8 +151,9 @@ def _group_targets_allowed(original: Any) -> Any:
 
     def init(self: DistributionConfig, config: dict[str, Any]) -> None:
         behaviour = config.get("DefaultCacheBehavior") or {}
-        groups = {group["Id"]: group
-                  for group in (config.get("OriginGroups") or {}).get("Items") or []}
+        groups = {
+            group["Id"]: group for group in (config.get("OriginGroups") or {}).get("Items") or []
+        }
         if problem := _group_methods_problem(config, groups):
             raise InvalidArgument(problem)
         target = behaviour.get("TargetOriginId")
@@ -181,14 +188,18 @@ def _edge_functions_kept(original: Any) -> Any:
     replaces both with {"Quantity": 0}, which would hide a function geoproxy does not own."""
 
     def init(self: DistributionConfig, config: dict[str, Any]) -> None:
-        sent = [copy.deepcopy((behaviour.get("FunctionAssociations"),
-                               behaviour.get("LambdaFunctionAssociations")))
-                for behaviour in behaviours(config)]
+        sent = [
+            copy.deepcopy(
+                (behaviour.get("FunctionAssociations"), behaviour.get("LambdaFunctionAssociations"))
+            )
+            for behaviour in behaviours(config)
+        ]
         original(self, config)
         for behaviour, (functions, lambdas) in zip(stored_behaviours(self), sent, strict=False):
             behaviour.function_associations = quantity(listed(functions, "FunctionAssociations"))
             behaviour.lambda_function_associations = quantity(
-                listed(lambdas, "LambdaFunctionAssociations"))
+                listed(lambdas, "LambdaFunctionAssociations")
+            )
 
     return init
 
@@ -254,24 +265,43 @@ def cloudfront_patches(registry: AliasRegistry) -> list[Any]:
     return [
         # ListDistributions' summaries carry each distribution's Aliases in CloudFront; moto
         # leaves them out, which would hide "alias already used by another distribution".
-        mock.patch.object(Distribution, "aliases",
-                          property(lambda self: self.distribution_config.Aliases), create=True),
+        mock.patch.object(
+            Distribution,
+            "aliases",
+            property(lambda self: self.distribution_config.Aliases),
+            create=True,
+        ),
         # ... and so do they carry its ViewerCertificate.
-        mock.patch.object(Distribution, "viewer_certificate",
-                          property(lambda self: self.distribution_config.ViewerCertificate),
-                          create=True),
+        mock.patch.object(
+            Distribution,
+            "viewer_certificate",
+            property(lambda self: self.distribution_config.ViewerCertificate),
+            create=True,
+        ),
         # ... and its cache behaviours (botocore's DistributionSummary requires both), with the
         # functions and policies they use.
-        mock.patch.object(Distribution, "default_cache_behavior",
-                          property(lambda self: self.distribution_config.DefaultCacheBehavior),
-                          create=True),
-        mock.patch.object(Distribution, "cache_behaviors",
-                          property(lambda self: self.distribution_config.CacheBehaviors),
-                          create=True),
-        mock.patch.object(DistributionConfig, "__init__", _edge_functions_kept(
-            _viewer_certificate_kept(_group_targets_allowed(DistributionConfig.__init__)))),
-        mock.patch.object(CloudFrontBackend, "create_distribution_with_tags",
-                          create_distribution_with_tags),
+        mock.patch.object(
+            Distribution,
+            "default_cache_behavior",
+            property(lambda self: self.distribution_config.DefaultCacheBehavior),
+            create=True,
+        ),
+        mock.patch.object(
+            Distribution,
+            "cache_behaviors",
+            property(lambda self: self.distribution_config.CacheBehaviors),
+            create=True,
+        ),
+        mock.patch.object(
+            DistributionConfig,
+            "__init__",
+            _edge_functions_kept(
+                _viewer_certificate_kept(_group_targets_allowed(DistributionConfig.__init__))
+            ),
+        ),
+        mock.patch.object(
+            CloudFrontBackend, "create_distribution_with_tags", create_distribution_with_tags
+        ),
         mock.patch.object(CloudFrontBackend, "update_distribution", update_distribution),
         mock.patch.object(CloudFrontBackend, "delete_distribution", delete_distribution),
     ]
@@ -300,8 +330,9 @@ def foreign_distribution_id(alias: str) -> str:
     return "E" + hashlib.sha256(alias.encode()).hexdigest().upper()[:13]
 
 
-def conflicting_aliases(registry: AliasRegistry, account_id: str,
-                        query: dict[str, str]) -> dict[str, Any]:
+def conflicting_aliases(
+    registry: AliasRegistry, account_id: str, query: dict[str, str]
+) -> dict[str, Any]:
     """ListConflictingAliases (API Reference): the aliases that equal or overlap `Alias`, each
     with its distribution and account ids partially hidden, in every account. The distribution
     named must be in this account and its certificate must cover `Alias`."""
@@ -313,14 +344,15 @@ def conflicting_aliases(registry: AliasRegistry, account_id: str,
     if dist is None:
         raise NoSuchDistribution()
     try:
-        names = certificate_names(account_id,
-                                  dist.distribution_config.ViewerCertificate)  # type: ignore[attr-defined]
+        names = certificate_names(account_id, dist.distribution_config.ViewerCertificate)  # type: ignore[attr-defined]
     except InvalidViewerCertificate:
         names = None  # a certificate deleted since: it covers nothing
     if not any(certificate_covers(name, alias) for name in names or []):
         # Our wording: the API Reference documents the rule, not CloudFront's message.
-        raise InvalidArgument(f"The SSL/TLS certificate attached to distribution {dist_id} "
-                              f"doesn't cover the alias {alias}.")
+        raise InvalidArgument(
+            f"The SSL/TLS certificate attached to distribution {dist_id} "
+            f"doesn't cover the alias {alias}."
+        )
     try:
         max_items = int(query.get("MaxItems") or MAX_ITEMS)
         start = int(query.get("Marker") or 0)
@@ -328,17 +360,31 @@ def conflicting_aliases(registry: AliasRegistry, account_id: str,
         raise InvalidArgument("MaxItems and Marker must be the values this API returns.") from None
     if not 1 <= max_items <= MAX_ITEMS or start < 0:
         raise InvalidArgument(f"MaxItems must be between 1 and {MAX_ITEMS}.")
-    found = [(theirs, other.distribution_id, account_id)
-             for other in backend.distributions.values()
-             for theirs in _aliases(other.distribution_config.Aliases)  # type: ignore[attr-defined]
-             if aliases_overlap(alias, theirs)]
-    found += [(theirs, foreign_distribution_id(theirs), FOREIGN_ACCOUNT_ID)
-              for theirs in registry.foreign() if aliases_overlap(alias, theirs)]
+    found = [
+        (theirs, other.distribution_id, account_id)
+        for other in backend.distributions.values()
+        for theirs in _aliases(other.distribution_config.Aliases)  # type: ignore[attr-defined]
+        if aliases_overlap(alias, theirs)
+    ]
+    found += [
+        (theirs, foreign_distribution_id(theirs), FOREIGN_ACCOUNT_ID)
+        for theirs in registry.foreign()
+        if aliases_overlap(alias, theirs)
+    ]
     found.sort()
-    page = found[start:start + max_items]
-    result: dict[str, Any] = {"MaxItems": max_items, "Quantity": len(page), "Items": [
-        {"Alias": theirs, "DistributionId": mask_distribution(owner_dist),
-         "AccountId": mask_account(owner_account)} for theirs, owner_dist, owner_account in page]}
+    page = found[start : start + max_items]
+    result: dict[str, Any] = {
+        "MaxItems": max_items,
+        "Quantity": len(page),
+        "Items": [
+            {
+                "Alias": theirs,
+                "DistributionId": mask_distribution(owner_dist),
+                "AccountId": mask_account(owner_account),
+            }
+            for theirs, owner_dist, owner_account in page
+        ],
+    }
     if start + max_items < len(found):
         result["NextMarker"] = str(start + max_items)  # opaque to clients, as CloudFront's is
     return result
@@ -346,18 +392,23 @@ def conflicting_aliases(registry: AliasRegistry, account_id: str,
 
 def _xml(result: dict[str, Any]) -> bytes:
     """The rest-xml body botocore parses into ListConflictingAliasesResult."""
-    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n'
-             '<ConflictingAliasesList xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">']
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<ConflictingAliasesList xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">'
+    ]
     if "NextMarker" in result:
         parts.append(f"<NextMarker>{escape(result['NextMarker'])}</NextMarker>")
-    parts.append(f"<MaxItems>{result['MaxItems']}</MaxItems>"
-                 f"<Quantity>{result['Quantity']}</Quantity>")
+    parts.append(
+        f"<MaxItems>{result['MaxItems']}</MaxItems><Quantity>{result['Quantity']}</Quantity>"
+    )
     if result["Items"]:  # CloudFront leaves Items out of an empty list
         parts.append("<Items>")
-        parts += [f"<ConflictingAlias><Alias>{escape(item['Alias'])}</Alias>"
-                  f"<DistributionId>{item['DistributionId']}</DistributionId>"
-                  f"<AccountId>{item['AccountId']}</AccountId></ConflictingAlias>"
-                  for item in result["Items"]]
+        parts += [
+            f"<ConflictingAlias><Alias>{escape(item['Alias'])}</Alias>"
+            f"<DistributionId>{item['DistributionId']}</DistributionId>"
+            f"<AccountId>{item['AccountId']}</AccountId></ConflictingAlias>"
+            for item in result["Items"]
+        ]
         parts.append("</Items>")
     parts.append("</ConflictingAliasesList>")
     return "".join(parts).encode()
@@ -371,12 +422,18 @@ class ConflictingAliasesApp:
         self.registry = registry
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        if (environ["REQUEST_METHOD"] != "GET"
-                or environ.get("PATH_INFO", "").rstrip("/") != CONFLICTING_ALIAS_PATH
-                or service_from_auth(environ.get("HTTP_AUTHORIZATION", "")) != "cloudfront"):
+        if (
+            environ["REQUEST_METHOD"] != "GET"
+            or environ.get("PATH_INFO", "").rstrip("/") != CONFLICTING_ALIAS_PATH
+            or service_from_auth(environ.get("HTTP_AUTHORIZATION", "")) != "cloudfront"
+        ):
             return self.app(environ, start_response)
-        query = {key: values[0] for key, values in
-                 parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()}
+        query = {
+            key: values[0]
+            for key, values in parse_qs(
+                environ.get("QUERY_STRING", ""), keep_blank_values=True
+            ).items()
+        }
         try:
             body = _xml(conflicting_aliases(self.registry, account_of(environ), query))
         except ServiceException as err:
@@ -385,7 +442,12 @@ class ConflictingAliasesApp:
             status_line, headers, body = error_response("cloudfront", err.code, err.message, status)
             start_response(status_line, headers)
             return [body]
-        start_response("200 OK", [("Content-Type", "text/xml"),
-                                  ("x-amzn-RequestId", str(uuid.uuid4())),
-                                  ("Content-Length", str(len(body)))])
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", "text/xml"),
+                ("x-amzn-RequestId", str(uuid.uuid4())),
+                ("Content-Length", str(len(body))),
+            ],
+        )
         return [body]

@@ -107,7 +107,7 @@ def page(items: list[T], params: Mapping[str, Any], default: int = 100) -> dict[
         raise InvalidArgument("MaxItems and Marker must be the values this API returns.") from None
     if not 1 <= max_items <= default or start < 0:
         raise InvalidArgument(f"MaxItems must be between 1 and {default}.")
-    chunk = items[start:start + max_items]
+    chunk = items[start : start + max_items]
     result: dict[str, Any] = {"MaxItems": max_items, **quantity(chunk)}
     if start + max_items < len(items):
         result["NextMarker"] = str(start + max_items)
@@ -139,8 +139,9 @@ def _status_of(code: str) -> int:
 
 
 def error(start_response: Callable[..., Any], err: ServiceException) -> list[bytes]:
-    status, headers, body = error_response("cloudfront", err.code, err.message,
-                                           _status_of(err.code))
+    status, headers, body = error_response(
+        "cloudfront", err.code, err.message, _status_of(err.code)
+    )
     start_response(status, headers)
     return [body]
 
@@ -163,10 +164,16 @@ class CloudFrontExtrasApp:
         model = get_service_model("cloudfront").operation_model(operation)
         request = Request(environ)
         try:
-            params = RestXMLParser(model).parse({
-                "method": method, "values": request.args, "headers": request.headers,
-                "body": request.get_data(), "url_path": path,
-                "url_params": uri_params("cloudfront", operation, path)})
+            params = RestXMLParser(model).parse(
+                {
+                    "method": method,
+                    "values": request.args,
+                    "headers": request.headers,
+                    "body": request.get_data(),
+                    "url_path": path,
+                    "url_params": uri_params("cloudfront", operation, path),
+                }
+            )
             backend = cloudfront_backends[account_of(environ)]["aws"]
             with STATE_LOCK:
                 result = handler(backend, params)

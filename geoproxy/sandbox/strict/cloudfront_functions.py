@@ -118,11 +118,17 @@ class Function:
         stage = self.stage(name)
         # [CRT] UNPUBLISHED until the first publish, then [PUB] UNASSOCIATED. What Status a
         # function used by a distribution reports is not documented, so it is not modelled.
-        return {"Name": self.name, "Status": "UNASSOCIATED" if self.live else "UNPUBLISHED",
-                "FunctionConfig": stage.config,
-                "FunctionMetadata": {"FunctionARN": self.arn, "Stage": name,
-                                     "CreatedTime": self.created,
-                                     "LastModifiedTime": stage.modified}}
+        return {
+            "Name": self.name,
+            "Status": "UNASSOCIATED" if self.live else "UNPUBLISHED",
+            "FunctionConfig": stage.config,
+            "FunctionMetadata": {
+                "FunctionARN": self.arn,
+                "Stage": name,
+                "CreatedTime": self.created,
+                "LastModifiedTime": stage.modified,
+            },
+        }
 
 
 def functions(backend: CloudFrontBackend) -> dict[str, Function]:
@@ -166,8 +172,11 @@ def create_function(backend: CloudFrontBackend, params: dict[str, Any]) -> dict[
         raise TooManyFunctions()
     arn = f"arn:aws:cloudfront::{backend.account_id}:function/{name}"  # [CRT]
     function = existing[name] = Function(name, arn, stage.modified, stage)
-    return {"FunctionSummary": function.summary("DEVELOPMENT"), "ETag": stage.etag,
-            "Location": f"{API}/function/{arn}"}  # [CRT]'s example Location
+    return {
+        "FunctionSummary": function.summary("DEVELOPMENT"),
+        "ETag": stage.etag,
+        "Location": f"{API}/function/{arn}",
+    }  # [CRT]'s example Location
 
 
 def describe_function(backend: CloudFrontBackend, params: dict[str, Any]) -> dict[str, Any]:
@@ -187,8 +196,7 @@ def update_function(backend: CloudFrontBackend, params: dict[str, Any]) -> dict[
     check_if_match(params.get("IfMatch"), function.development.etag)
     function.development = _checked_stage(params, new_etag())
     # botocore's model reads this ETag from a header spelt "ETtag": the serializer sends that.
-    return {"FunctionSummary": function.summary("DEVELOPMENT"),
-            "ETag": function.development.etag}
+    return {"FunctionSummary": function.summary("DEVELOPMENT"), "ETag": function.development.etag}
 
 
 def publish_function(backend: CloudFrontBackend, params: dict[str, Any]) -> dict[str, Any]:
@@ -207,8 +215,12 @@ def list_functions(backend: CloudFrontBackend, params: dict[str, Any]) -> dict[s
     wanted = [params["Stage"]] if params.get("Stage") else list(STAGES)
     if any(stage not in STAGES for stage in wanted):
         raise InvalidArgument(f"Stage must be one of {', '.join(STAGES)}.")
-    summaries = [function.summary(stage) for function in functions(backend).values()
-                 for stage in wanted if stage == "DEVELOPMENT" or function.live]
+    summaries = [
+        function.summary(stage)
+        for function in functions(backend).values()
+        for stage in wanted
+        if stage == "DEVELOPMENT" or function.live
+    ]
     return {"FunctionList": page(summaries, params)}
 
 
@@ -224,9 +236,12 @@ def delete_function(backend: CloudFrontBackend, params: dict[str, Any]) -> dict[
 
 
 HANDLERS: dict[str, Handler] = {
-    "CreateFunction": create_function, "DescribeFunction": describe_function,
-    "GetFunction": get_function, "UpdateFunction": update_function,
-    "PublishFunction": publish_function, "ListFunctions": list_functions,
+    "CreateFunction": create_function,
+    "DescribeFunction": describe_function,
+    "GetFunction": get_function,
+    "UpdateFunction": update_function,
+    "PublishFunction": publish_function,
+    "ListFunctions": list_functions,
     "DeleteFunction": delete_function,
 }
 
@@ -250,15 +265,17 @@ def check_function_associations(backend: CloudFrontBackend, config: dict[str, An
     ours."""
     for behaviour in behaviours(config):
         where = behaviour.get("PathPattern") or "the default cache behavior"
-        associations = listed(behaviour.get("FunctionAssociations"),
-                              f"FunctionAssociations of {where}")
+        associations = listed(
+            behaviour.get("FunctionAssociations"), f"FunctionAssociations of {where}"
+        )
         events: set[str] = set()
         for association in associations:
             event, arn = association.get("EventType"), str(association.get("FunctionARN") or "")
             if event not in VIEWER_EVENTS:  # [ASC]
                 raise InvalidFunctionAssociation(
                     f"{where}: a CloudFront function can only run on viewer-request or "
-                    f"viewer-response, not {event}.")
+                    f"viewer-response, not {event}."
+                )
             if event in events:  # [RES] one edge function per event type
                 raise InvalidFunctionAssociation(f"{where}: more than one function on {event}.")
             events.add(event)
@@ -269,13 +286,15 @@ def check_function_associations(backend: CloudFrontBackend, config: dict[str, An
                 raise InvalidFunctionAssociation(f"{where}: no function {arn} in this account.")
             if function.live is None:  # [PUB]
                 raise InvalidFunctionAssociation(
-                    f"{where}: function {function.name} is not published (no LIVE stage).")
-        lambdas = listed(behaviour.get("LambdaFunctionAssociations"),
-                         f"LambdaFunctionAssociations of {where}")
+                    f"{where}: function {function.name} is not published (no LIVE stage)."
+                )
+        lambdas = listed(
+            behaviour.get("LambdaFunctionAssociations"), f"LambdaFunctionAssociations of {where}"
+        )
         if associations and any(item.get("EventType") in VIEWER_EVENTS for item in lambdas):
             raise InvalidFunctionAssociation(  # [RES]
-                f"{where}: CloudFront Functions and Lambda@Edge cannot both run on viewer "
-                "events.")
+                f"{where}: CloudFront Functions and Lambda@Edge cannot both run on viewer events."
+            )
 
 
 def _associated(backend: CloudFrontBackend) -> Iterator[tuple[str, str]]:

@@ -61,8 +61,7 @@ MANAGED_MODIFIED = datetime.datetime(2020, 7, 24, tzinfo=datetime.timezone.utc)
 MANAGED_ETAG = "E23ZP02F085DFQ"
 
 
-def _names(behaviour: str, names: list[str] | None = None,
-           key: str = "Headers") -> dict[str, Any]:
+def _names(behaviour: str, names: list[str] | None = None, key: str = "Headers") -> dict[str, Any]:
     """A HeadersConfig/CookiesConfig/QueryStringsConfig: {XBehavior, Xs: {Quantity, Items}}."""
     result: dict[str, Any] = {f"{key[:-1]}Behavior": behaviour}  # Headers -> HeaderBehavior
     if names:
@@ -70,69 +69,140 @@ def _names(behaviour: str, names: list[str] | None = None,
     return result
 
 
-def _cache(name: str, comment: str, ttl: tuple[int, int, int], headers: list[str] | None = None,
-           cookies: str = "none", queries: str | list[str] = "none", gzip: bool = True,
-           brotli: bool = True) -> dict[str, Any]:
+def _cache(
+    name: str,
+    comment: str,
+    ttl: tuple[int, int, int],
+    headers: list[str] | None = None,
+    cookies: str = "none",
+    queries: str | list[str] = "none",
+    gzip: bool = True,
+    brotli: bool = True,
+) -> dict[str, Any]:
     minimum, maximum, default = ttl
-    query = (_names("whitelist", queries, "QueryStrings") if isinstance(queries, list)
-             else _names(queries, key="QueryStrings"))
-    return {"Name": f"Managed-{name}", "Comment": comment, "MinTTL": minimum,
-            "MaxTTL": maximum, "DefaultTTL": default,
-            "ParametersInCacheKeyAndForwardedToOrigin": {
-                "EnableAcceptEncodingGzip": gzip, "EnableAcceptEncodingBrotli": brotli,
-                "HeadersConfig": _names("whitelist" if headers else "none", headers),
-                "CookiesConfig": _names(cookies, key="Cookies"), "QueryStringsConfig": query}}
+    query = (
+        _names("whitelist", queries, "QueryStrings")
+        if isinstance(queries, list)
+        else _names(queries, key="QueryStrings")
+    )
+    return {
+        "Name": f"Managed-{name}",
+        "Comment": comment,
+        "MinTTL": minimum,
+        "MaxTTL": maximum,
+        "DefaultTTL": default,
+        "ParametersInCacheKeyAndForwardedToOrigin": {
+            "EnableAcceptEncodingGzip": gzip,
+            "EnableAcceptEncodingBrotli": brotli,
+            "HeadersConfig": _names("whitelist" if headers else "none", headers),
+            "CookiesConfig": _names(cookies, key="Cookies"),
+            "QueryStringsConfig": query,
+        },
+    }
 
 
 YEAR, DAY = 31_536_000, 86_400
-ORIGIN_CACHE_HEADERS = ["Host", "Origin", "X-HTTP-Method-Override", "X-HTTP-Method",
-                        "X-Method-Override"]
+ORIGIN_CACHE_HEADERS = [
+    "Host",
+    "Origin",
+    "X-HTTP-Method-Override",
+    "X-HTTP-Method",
+    "X-Method-Override",
+]
 # [MCP], every managed cache policy on the page: id -> settings. Comments are our summaries.
 MANAGED_CACHE: dict[str, dict[str, Any]] = {
     "2e54312d-136d-493c-8eb9-b001f22f67d2": _cache(
-        "Amplify", "For an AWS Amplify web app origin.", (2, 600, 2),
-        ["Authorization", "CloudFront-Viewer-Country", "Host"], cookies="all", queries="all"),
+        "Amplify",
+        "For an AWS Amplify web app origin.",
+        (2, 600, 2),
+        ["Authorization", "CloudFront-Viewer-Country", "Host"],
+        cookies="all",
+        queries="all",
+    ),
     "4135ea2d-6df8-44a3-9df3-4b5a84be39ad": _cache(
-        "CachingDisabled", "Caching disabled.", (0, 0, 0), gzip=False, brotli=False),
+        "CachingDisabled", "Caching disabled.", (0, 0, 0), gzip=False, brotli=False
+    ),
     "658327ea-f89d-4fab-a63d-7e88639e58f6": _cache(
-        "CachingOptimized", "Minimal cache key: no query strings, cookies or headers.",
-        (1, YEAR, DAY)),
+        "CachingOptimized",
+        "Minimal cache key: no query strings, cookies or headers.",
+        (1, YEAR, DAY),
+    ),
     "b2884449-e4de-46a7-ac36-70bc7f1ddd6d": _cache(
-        "CachingOptimizedForUncompressedObjects", "CachingOptimized without compression.",
-        (1, YEAR, DAY), gzip=False, brotli=False),
+        "CachingOptimizedForUncompressedObjects",
+        "CachingOptimized without compression.",
+        (1, YEAR, DAY),
+        gzip=False,
+        brotli=False,
+    ),
     "08627262-05a9-4f76-9ded-b50ca2e3a84f": _cache(
-        "Elemental-MediaPackage", "For an AWS Elemental MediaPackage origin.", (0, YEAR, DAY),
-        ["Origin"], queries=["aws.manifestfilter", "start", "end", "m"], brotli=False),
+        "Elemental-MediaPackage",
+        "For an AWS Elemental MediaPackage origin.",
+        (0, YEAR, DAY),
+        ["Origin"],
+        queries=["aws.manifestfilter", "start", "end", "m"],
+        brotli=False,
+    ),
     "83da9c7e-98b4-4e11-a168-04f0df8e2c65": _cache(
-        "UseOriginCacheControlHeaders", "Honours the origin's Cache-Control.", (0, YEAR, 0),
-        ORIGIN_CACHE_HEADERS, cookies="all"),
+        "UseOriginCacheControlHeaders",
+        "Honours the origin's Cache-Control.",
+        (0, YEAR, 0),
+        ORIGIN_CACHE_HEADERS,
+        cookies="all",
+    ),
     "4cc15a8a-d715-48a4-82b8-cc0b614638fe": _cache(
         "UseOriginCacheControlHeaders-QueryStrings",
-        "Honours the origin's Cache-Control; query strings in the cache key.", (0, YEAR, 0),
-        ORIGIN_CACHE_HEADERS, cookies="all", queries="all"),
+        "Honours the origin's Cache-Control; query strings in the cache key.",
+        (0, YEAR, 0),
+        ORIGIN_CACHE_HEADERS,
+        cookies="all",
+        queries="all",
+    ),
 }
 
 
-def _origin(name: str, comment: str, headers: str | list[str],
-            cloudfront: list[str] | None = None, cookies: str = "none",
-            queries: str = "none") -> dict[str, Any]:
-    header = (_names("whitelist", headers) if isinstance(headers, list)
-              else _names(headers, cloudfront))
-    return {"Name": f"Managed-{name}", "Comment": comment, "HeadersConfig": header,
-            "CookiesConfig": _names(cookies, key="Cookies"),
-            "QueryStringsConfig": _names(queries, key="QueryStrings")}
+def _origin(
+    name: str,
+    comment: str,
+    headers: str | list[str],
+    cloudfront: list[str] | None = None,
+    cookies: str = "none",
+    queries: str = "none",
+) -> dict[str, Any]:
+    header = (
+        _names("whitelist", headers) if isinstance(headers, list) else _names(headers, cloudfront)
+    )
+    return {
+        "Name": f"Managed-{name}",
+        "Comment": comment,
+        "HeadersConfig": header,
+        "CookiesConfig": _names(cookies, key="Cookies"),
+        "QueryStringsConfig": _names(queries, key="QueryStrings"),
+    }
 
 
 # [MOR]: "all CloudFront headers that were released through June 2022", as the page lists them.
 CLOUDFRONT_2022_06 = [
-    "CloudFront-Forwarded-Proto", "CloudFront-Is-Android-Viewer", "CloudFront-Is-Desktop-Viewer",
-    "CloudFront-Is-IOS-Viewer", "CloudFront-Is-Mobile-Viewer", "CloudFront-Is-SmartTV-Viewer",
-    "CloudFront-Is-Tablet-Viewer", "CloudFront-Viewer-Address", "CloudFront-Viewer-ASN",
-    "CloudFront-Viewer-City", "CloudFront-Viewer-Country", "CloudFront-Viewer-Country-Name",
-    "CloudFront-Viewer-Country-Region", "CloudFront-Viewer-Country-Region-Name",
-    "CloudFront-Viewer-Http-Version", "CloudFront-Viewer-Latitude",
-    "CloudFront-Viewer-Longitude", "CloudFront-Viewer-Metro-Code",
-    "CloudFront-Viewer-Postal-Code", "CloudFront-Viewer-Time-Zone", "CloudFront-Viewer-TLS",
+    "CloudFront-Forwarded-Proto",
+    "CloudFront-Is-Android-Viewer",
+    "CloudFront-Is-Desktop-Viewer",
+    "CloudFront-Is-IOS-Viewer",
+    "CloudFront-Is-Mobile-Viewer",
+    "CloudFront-Is-SmartTV-Viewer",
+    "CloudFront-Is-Tablet-Viewer",
+    "CloudFront-Viewer-Address",
+    "CloudFront-Viewer-ASN",
+    "CloudFront-Viewer-City",
+    "CloudFront-Viewer-Country",
+    "CloudFront-Viewer-Country-Name",
+    "CloudFront-Viewer-Country-Region",
+    "CloudFront-Viewer-Country-Region-Name",
+    "CloudFront-Viewer-Http-Version",
+    "CloudFront-Viewer-Latitude",
+    "CloudFront-Viewer-Longitude",
+    "CloudFront-Viewer-Metro-Code",
+    "CloudFront-Viewer-Postal-Code",
+    "CloudFront-Viewer-Time-Zone",
+    "CloudFront-Viewer-TLS",
 ]
 CORS = ["Origin", "Access-Control-Request-Headers", "Access-Control-Request-Method"]
 # [MOR], id -> settings; "All headers in the viewer request" is HeaderBehavior allViewer, "...
@@ -141,27 +211,43 @@ CORS = ["Origin", "Access-Control-Request-Headers", "Access-Control-Request-Meth
 # in 2025) is left out: its settings could not be read from the page.
 MANAGED_ORIGIN: dict[str, dict[str, Any]] = {
     "216adef6-5c7f-47e4-b989-5492eafa07d3": _origin(
-        "AllViewer", "All values in the viewer request.", "allViewer", cookies="all",
-        queries="all"),
+        "AllViewer", "All values in the viewer request.", "allViewer", cookies="all", queries="all"
+    ),
     "33f36d7e-f396-46d9-90e0-52428a34d9dc": _origin(
         "AllViewerAndCloudFrontHeaders-2022-06",
         "All viewer values and the CloudFront headers released through June 2022.",
-        "allViewerAndWhitelistCloudFront", CLOUDFRONT_2022_06, cookies="all", queries="all"),
+        "allViewerAndWhitelistCloudFront",
+        CLOUDFRONT_2022_06,
+        cookies="all",
+        queries="all",
+    ),
     "b689b0a8-53d0-40ab-baf2-68738e2966ac": _origin(
-        "AllViewerExceptHostHeader", "All viewer values except the Host header.", "allExcept",
-        ["Host"], cookies="all", queries="all"),
+        "AllViewerExceptHostHeader",
+        "All viewer values except the Host header.",
+        "allExcept",
+        ["Host"],
+        cookies="all",
+        queries="all",
+    ),
     "59781a5b-3903-41f3-afcb-af62929ccde1": _origin(
-        "CORS-CustomOrigin", "CORS requests to a custom origin.", ["Origin"]),
+        "CORS-CustomOrigin", "CORS requests to a custom origin.", ["Origin"]
+    ),
     "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf": _origin(
-        "CORS-S3Origin", "CORS requests to an Amazon S3 origin.", CORS),
+        "CORS-S3Origin", "CORS requests to an Amazon S3 origin.", CORS
+    ),
     "775133bc-15f2-49f9-abea-afb2e0bf67d2": _origin(
         "Elemental-MediaTailor-PersonalizedManifests",
         "For an AWS Elemental MediaTailor origin.",
-        [*CORS, "User-Agent", "X-Forwarded-For"], queries="all"),
+        [*CORS, "User-Agent", "X-Forwarded-For"],
+        queries="all",
+    ),
     "acba4595-bd28-49b8-b9fe-13317c0390fa": _origin(
-        "UserAgentRefererHeaders", "Only the User-Agent and Referer headers.",
-        ["User-Agent", "Referer"]),
+        "UserAgentRefererHeaders",
+        "Only the User-Agent and Referer headers.",
+        ["User-Agent", "Referer"],
+    ),
 }
+
 
 # [MOR], what each managed origin request policy puts in the requests CloudFront sends on (and
 # so, by [HDR], in what a viewer-request function sees), as the page describes it rather than
@@ -195,13 +281,24 @@ DOCUMENTED_ORIGIN: dict[str, Forwarded] = {
 # header included where listed (Amplify; UseOriginCacheControlHeaders*: Host).
 DOCUMENTED_CACHE: dict[str, Forwarded] = {
     policy_id: Forwarded(
-        any(h.lower() == "host" for h in (config["ParametersInCacheKeyAndForwardedToOrigin"]
-                                          ["HeadersConfig"].get("Headers") or {})
-            .get("Items", [])),
-        tuple(h for h in (config["ParametersInCacheKeyAndForwardedToOrigin"]["HeadersConfig"]
-                          .get("Headers") or {}).get("Items", [])
-              if h.lower().startswith("cloudfront-")))
-    for policy_id, config in MANAGED_CACHE.items()}
+        any(
+            h.lower() == "host"
+            for h in (
+                config["ParametersInCacheKeyAndForwardedToOrigin"]["HeadersConfig"].get("Headers")
+                or {}
+            ).get("Items", [])
+        ),
+        tuple(
+            h
+            for h in (
+                config["ParametersInCacheKeyAndForwardedToOrigin"]["HeadersConfig"].get("Headers")
+                or {}
+            ).get("Items", [])
+            if h.lower().startswith("cloudfront-")
+        ),
+    )
+    for policy_id, config in MANAGED_CACHE.items()
+}
 
 
 @dataclass
@@ -227,8 +324,11 @@ class Kind:
 
     def store(self, backend: CloudFrontBackend) -> dict[str, Policy]:
         def seeded() -> dict[str, Policy]:
-            return {pid: Policy(pid, config, MANAGED_ETAG, MANAGED_MODIFIED, True)
-                    for pid, config in self.managed.items()}
+            return {
+                pid: Policy(pid, config, MANAGED_ETAG, MANAGED_MODIFIED, True)
+                for pid, config in self.managed.items()
+            }
+
         return backend_state(backend, self.path, seeded)
 
     def get(self, backend: CloudFrontBackend, policy_id: str) -> Policy:
@@ -238,18 +338,25 @@ class Kind:
         return found
 
     def view(self, policy: Policy) -> dict[str, Any]:
-        return {"Id": policy.id, "LastModifiedTime": policy.modified,
-                f"{self.label}Config": policy.config}
+        return {
+            "Id": policy.id,
+            "LastModifiedTime": policy.modified,
+            f"{self.label}Config": policy.config,
+        }
 
-    def checked(self, backend: CloudFrontBackend, config: dict[str, Any],
-                own_id: str | None) -> dict[str, Any]:
+    def checked(
+        self, backend: CloudFrontBackend, config: dict[str, Any], own_id: str | None
+    ) -> dict[str, Any]:
         """A custom policy's config as stored, after [API]'s and [QUO]'s rules."""
         config = dict(config)
         if len(config.get("Comment") or "") > MAX_COMMENT:
             raise InvalidArgument(f"The comment cannot be longer than {MAX_COMMENT} characters.")
         parts = config.get("ParametersInCacheKeyAndForwardedToOrigin") or config
-        for key, names in (("HeadersConfig", "Headers"), ("CookiesConfig", "Cookies"),
-                           ("QueryStringsConfig", "QueryStrings")):
+        for key, names in (
+            ("HeadersConfig", "Headers"),
+            ("CookiesConfig", "Cookies"),
+            ("QueryStringsConfig", "QueryStrings"),
+        ):
             items = listed((parts.get(key) or {}).get(names), f"{key}.{names}")
             if names == "Headers" and len(items) > MAX_HEADERS:
                 raise self.error("", f"At most {MAX_HEADERS} headers.", "TooManyHeadersIn")
@@ -257,26 +364,33 @@ class Kind:
             config.setdefault("DefaultTTL", 86_400)
             config.setdefault("MaxTTL", 31_536_000)
         name = config.get("Name")
-        if any(p.config.get("Name") == name and not p.managed and p.id != own_id
-               for p in self.store(backend).values()):
-            raise self.error("AlreadyExists", f"A {self.path.replace('-', ' ')} named {name} "
-                                              "already exists.")
+        if any(
+            p.config.get("Name") == name and not p.managed and p.id != own_id
+            for p in self.store(backend).values()
+        ):
+            raise self.error(
+                "AlreadyExists", f"A {self.path.replace('-', ' ')} named {name} already exists."
+            )
         return config
 
     def in_use(self, backend: CloudFrontBackend, policy_id: str) -> bool:
         key = "cache_policy_id" if self.label == "CachePolicy" else "origin_request_policy_id"
-        return any(getattr(behaviour, key, None) == policy_id
-                   for dist in backend.distributions.values()
-                   for behaviour in stored_behaviours(dist.distribution_config))
+        return any(
+            getattr(behaviour, key, None) == policy_id
+            for dist in backend.distributions.values()
+            for behaviour in stored_behaviours(dist.distribution_config)
+        )
 
     # -- the six operations ----------------------------------------------------------------
     def list(self, backend: CloudFrontBackend, params: dict[str, Any]) -> dict[str, Any]:
         wanted = params.get("Type")
         if wanted not in (None, "", "managed", "custom"):
             raise InvalidArgument("Type must be managed or custom.")
-        items = [{"Type": "managed" if p.managed else "custom", self.label: self.view(p)}
-                 for p in self.store(backend).values()
-                 if not wanted or (wanted == "managed") == p.managed]
+        items = [
+            {"Type": "managed" if p.managed else "custom", self.label: self.view(p)}
+            for p in self.store(backend).values()
+            if not wanted or (wanted == "managed") == p.managed
+        ]
         return {f"{self.label}List": page(items, params)}
 
     def read(self, backend: CloudFrontBackend, params: dict[str, Any]) -> dict[str, Any]:
@@ -291,21 +405,25 @@ class Kind:
         config = self.checked(backend, params.get(f"{self.label}Config") or {}, None)
         store = self.store(backend)
         if sum(not p.managed for p in store.values()) >= MAX_CUSTOM:  # [QUO]
-            raise cloudfront_error(f"TooMany{self.plural}",
-                                   f"At most {MAX_CUSTOM} custom policies.")
-        policy = Policy(str(uuid.uuid4()), config, new_etag(),
-                        datetime.datetime.now(datetime.timezone.utc))
+            raise cloudfront_error(
+                f"TooMany{self.plural}", f"At most {MAX_CUSTOM} custom policies."
+            )
+        policy = Policy(
+            str(uuid.uuid4()), config, new_etag(), datetime.datetime.now(datetime.timezone.utc)
+        )
         store[policy.id] = policy
-        return {self.label: self.view(policy), "ETag": policy.etag,
-                "Location": f"{API}/{self.path}/{policy.id}"}
+        return {
+            self.label: self.view(policy),
+            "ETag": policy.etag,
+            "Location": f"{API}/{self.path}/{policy.id}",
+        }
 
     def update(self, backend: CloudFrontBackend, params: dict[str, Any]) -> dict[str, Any]:
         policy = self.get(backend, str(params.get("Id") or ""))
         check_if_match(params.get("IfMatch"), policy.etag)
         if policy.managed:  # the code CloudFront uses here is not documented
             raise cloudfront_error("IllegalUpdate", "A managed policy cannot be updated.")
-        policy.config = self.checked(backend, params.get(f"{self.label}Config") or {},
-                                     policy.id)
+        policy.config = self.checked(backend, params.get(f"{self.label}Config") or {}, policy.id)
         policy.etag, policy.modified = new_etag(), datetime.datetime.now(datetime.timezone.utc)
         return {self.label: self.view(policy), "ETag": policy.etag}
 
@@ -315,22 +433,29 @@ class Kind:
             raise cloudfront_error("IllegalDelete", "Deletion is not allowed for this entity.")
         check_if_match(params.get("IfMatch"), policy.etag)
         if self.in_use(backend, policy.id):  # [API] "You cannot delete a ... policy if it's
-            raise self.error("InUse", "The policy is attached to one or more cache "
-                                      "behaviors.")  # attached to a cache behavior"
+            raise self.error(
+                "InUse", "The policy is attached to one or more cache behaviors."
+            )  # attached to a cache behavior"
         del self.store(backend)[policy.id]
         return {}
 
 
 CACHE = Kind("CachePolicy", "CachePolicies", "cache-policy", MANAGED_CACHE)
-ORIGIN = Kind("OriginRequestPolicy", "OriginRequestPolicies", "origin-request-policy",
-              MANAGED_ORIGIN)
+ORIGIN = Kind(
+    "OriginRequestPolicy", "OriginRequestPolicies", "origin-request-policy", MANAGED_ORIGIN
+)
 
 
 def _handlers(kind: Kind) -> dict[str, Handler]:
     label = kind.label
-    return {f"List{kind.plural}": kind.list, f"Get{label}": kind.read,
-            f"Get{label}Config": kind.read_config, f"Create{label}": kind.create,
-            f"Update{label}": kind.update, f"Delete{label}": kind.delete}
+    return {
+        f"List{kind.plural}": kind.list,
+        f"Get{label}": kind.read,
+        f"Get{label}Config": kind.read_config,
+        f"Create{label}": kind.create,
+        f"Update{label}": kind.update,
+        f"Delete{label}": kind.delete,
+    }
 
 
 HANDLERS: dict[str, Handler] = {**_handlers(CACHE), **_handlers(ORIGIN)}

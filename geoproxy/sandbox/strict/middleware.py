@@ -75,8 +75,9 @@ class Hold:
         self._released.wait(timeout)
 
 
-def error_response(service: str, code: str, message: str,
-                   status: int) -> tuple[str, list[tuple[str, str]], bytes]:
+def error_response(
+    service: str, code: str, message: str, status: int
+) -> tuple[str, list[tuple[str, str]], bytes]:
     """An error shaped the way the service's protocol shapes it, so botocore parses the code."""
     request_id = str(uuid.uuid4())
     headers = [("x-amzn-RequestId", request_id)]
@@ -136,11 +137,21 @@ class RecordingMiddleware:
             fault = next((f for f in self.faults if f.operation == operation and f.remaining), None)
             if fault:
                 fault.remaining -= 1
-            throttled = (fault is None and self.limits is not None
-                         and not self.limits(service, operation))
+            throttled = (
+                fault is None and self.limits is not None and not self.limits(service, operation)
+            )
             self.calls.append(
-                Call(service, operation, method, path, fault is not None or throttled, query,
-                     agent, body, throttled)
+                Call(
+                    service,
+                    operation,
+                    method,
+                    path,
+                    fault is not None or throttled,
+                    query,
+                    agent,
+                    body,
+                    throttled,
+                )
             )
         if throttled:  # Route 53's answer: HTTP 400, Throttling, "Rate exceeded"
             status, headers, body = error_response(service, "Throttling", "Rate exceeded", 400)

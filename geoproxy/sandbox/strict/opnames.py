@@ -71,8 +71,12 @@ def uri_params(service: str, operation: str, path: str) -> dict[str, str]:
         return {}
     template = model.operation_model(operation).http["requestUri"].partition("?")[0]
     parts = re.split(r"\{([^}]+)\}", template.rstrip("/"))
-    regex = "".join((f"(?P<{p.rstrip('+')}>.+)" if p.endswith("+") else f"(?P<{p}>[^/]+)")
-                    if i % 2 else re.escape(p) for i, p in enumerate(parts))
+    regex = "".join(
+        (f"(?P<{p.rstrip('+')}>.+)" if p.endswith("+") else f"(?P<{p}>[^/]+)")
+        if i % 2
+        else re.escape(p)
+        for i, p in enumerate(parts)
+    )
     match = re.match(f"^{regex}/?$", path)
     return match.groupdict() if match else {}
 

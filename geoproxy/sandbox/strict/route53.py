@@ -69,8 +69,10 @@ class NoSuchChange(ServiceException):
 
 class HealthCheckAlreadyExists(ServiceException):
     code = "HealthCheckAlreadyExists"
-    message = ("A health check with the specified CallerReference already exists and has "
-               "different settings.")
+    message = (
+        "A health check with the specified CallerReference already exists and has "
+        "different settings."
+    )
 
 
 def _idempotent_create_health_check(original: Any) -> Any:
@@ -81,8 +83,9 @@ def _idempotent_create_health_check(original: Any) -> Any:
     regardless of the settings, Route 53 returns a HealthCheckAlreadyExists error"
     (CreateHealthCheck, Route 53 API Reference). moto forgets it."""
 
-    def create_health_check(self: Any, caller_reference: str,
-                            health_check_args: dict[str, Any]) -> Any:
+    def create_health_check(
+        self: Any, caller_reference: str, health_check_args: dict[str, Any]
+    ) -> Any:
         if caller_reference in getattr(self, "_strictaws_deleted_references", set()):
             raise HealthCheckAlreadyExists()
         for existing in self.health_checks.values():
@@ -257,7 +260,8 @@ def check_shape(action: str, rec: Record) -> None:
             raise InvalidInput(
                 "1 validation error detected: Value at 'changeBatch.changes.1.member."
                 "resourceRecordSet.resourceRecords.1.member.value' failed to satisfy "
-                f"constraint: Member must have length less than or equal to {MAX_VALUE_CHARS}")
+                f"constraint: Member must have length less than or equal to {MAX_VALUE_CHARS}"
+            )
 
 
 def txt_problems(rec: Record) -> list[str]:
@@ -270,8 +274,10 @@ def txt_problems(rec: Record) -> list[str]:
     for entry in rec.get("ResourceRecords", []):
         for string in re.findall(r'"((?:[^"\\]|\\.)*)"', entry["Value"]):
             if len(string.encode()) > MAX_TXT_STRING:
-                problems.append(f"CharacterStringTooLong (Value is too long) encountered with "
-                                f"'{entry['Value'][:40]}...'")
+                problems.append(
+                    f"CharacterStringTooLong (Value is too long) encountered with "
+                    f"'{entry['Value'][:40]}...'"
+                )
     return problems
 
 
@@ -331,8 +337,9 @@ def _cname_clash(state: dict[Key, Record], rec: Record, zone_name: str) -> str |
     """The type that already stands at rec's name and cannot share it with rec, if any."""
     if rec["Name"] == zone_name:
         return None  # a CNAME at the apex has its own message, from the final-state check
-    others: set[str] = ({r["Type"] for r in state.values() if r["Name"] == rec["Name"]}
-                        - {rec["Type"]})
+    others: set[str] = {r["Type"] for r in state.values() if r["Name"] == rec["Name"]} - {
+        rec["Type"]
+    }
     if rec["Type"] == "CNAME" and others:
         return sorted(others)[0]
     return "CNAME" if "CNAME" in others else None
@@ -418,14 +425,21 @@ def route53_patches(tracker: ChangeTracker) -> list[Any]:
         # 32,000 characters in Value elements, an UPSERT counting twice. An alias record
         # has neither, so it counts toward neither.
         weight = {"UPSERT": 2}
-        values = [(entry["Value"], weight.get(c["Action"], 1)) for c in changes
-                  for entry in c["ResourceRecordSet"].get("ResourceRecords") or []]
+        values = [
+            (entry["Value"], weight.get(c["Action"], 1))
+            for c in changes
+            for entry in c["ResourceRecordSet"].get("ResourceRecords") or []
+        ]
         if sum(factor for _, factor in values) > MAX_RECORDS_PER_REQUEST:
             raise TooManyRecords()
         characters = sum(len(value) * factor for value, factor in values)
         if characters > MAX_VALUE_CHARS_PER_REQUEST:
-            raise InvalidChangeBatch([f"Number of characters in Value elements {characters} "
-                                      f"exceeds the maximum of {MAX_VALUE_CHARS_PER_REQUEST}"])
+            raise InvalidChangeBatch(
+                [
+                    f"Number of characters in Value elements {characters} "
+                    f"exceeds the maximum of {MAX_VALUE_CHARS_PER_REQUEST}"
+                ]
+            )
         with tracker.lock:
             zone.rrsets = [to_moto(r) for r in plan(zone, changes)]
             info = tracker.submit(self._get_param("ChangeBatch.Comment"))
@@ -474,8 +488,11 @@ def route53_patches(tracker: ChangeTracker) -> list[Any]:
             first = (tuple(reversed(start_name.split("."))), start_id)
             zones = [zone for zone in zones if order(zone) >= first]
         page, rest = zones[:max_items], zones[max_items:]
-        result: dict[str, Any] = {"HostedZones": page, "MaxItems": str(max_items),
-                                  "IsTruncated": bool(rest)}
+        result: dict[str, Any] = {
+            "HostedZones": page,
+            "MaxItems": str(max_items),
+            "IsTruncated": bool(rest),
+        }
         if start_name:
             result["DNSName"] = start_name + "."
         if rest:
@@ -490,10 +507,16 @@ def route53_patches(tracker: ChangeTracker) -> list[Any]:
         return ActionResult({"ChangeInfo": info})
 
     return [
-        mock.patch.object(Route53Backend, "create_health_check",
-                          _idempotent_create_health_check(Route53Backend.create_health_check)),
-        mock.patch.object(Route53Backend, "delete_health_check",
-                          _remembering_delete_health_check(Route53Backend.delete_health_check)),
+        mock.patch.object(
+            Route53Backend,
+            "create_health_check",
+            _idempotent_create_health_check(Route53Backend.create_health_check),
+        ),
+        mock.patch.object(
+            Route53Backend,
+            "delete_health_check",
+            _remembering_delete_health_check(Route53Backend.delete_health_check),
+        ),
         mock.patch.object(Route53, "change_resource_record_sets", change_resource_record_sets),
         mock.patch.object(Route53, "list_resource_record_sets", list_resource_record_sets),
         mock.patch.object(Route53, "get_change", get_change),

@@ -45,16 +45,19 @@ class TestDnsAnswerApp:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
         query = environ.get("QUERY_STRING", "")
-        if (service_from_auth(environ.get("HTTP_AUTHORIZATION", "")) != "route53"
-                or rest_operation("route53", method, path, query) != "TestDNSAnswer"):
+        if (
+            service_from_auth(environ.get("HTTP_AUTHORIZATION", "")) != "route53"
+            or rest_operation("route53", method, path, query) != "TestDNSAnswer"
+        ):
             return self.app(environ, start_response)
         params = {key.lower(): values[0] for key, values in parse_qs(query).items()}
         backend = route53_backends[account_of(environ)]["global"]
         zone = backend.zones.get(str(params.get("hostedzoneid", "")).rpartition("/")[2])
         name, rtype = norm_name(params.get("recordname", "")), params.get("recordtype", "")
         if zone is None:
-            status, headers, body = error_response("route53", "NoSuchHostedZone",
-                                                   "No hosted zone found", 404)
+            status, headers, body = error_response(
+                "route53", "NoSuchHostedZone", "No hosted zone found", 404
+            )
             start_response(status, headers)
             return [body]
         data: list[str] = []
@@ -71,15 +74,24 @@ class TestDnsAnswerApp:
                 break  # one answer, as a name server gives for a routing policy's name
         code = "NOERROR" if data or (named and not lagging) else "NXDOMAIN"
         model = get_service_model("route53").operation_model("TestDNSAnswer")
-        answer = RestXMLSerializer(model).serialize({
-            "Nameserver": NAMESERVER, "RecordName": name, "RecordType": rtype,
-            "RecordData": data, "ResponseCode": code, "Protocol": "UDP"})
+        answer = RestXMLSerializer(model).serialize(
+            {
+                "Nameserver": NAMESERVER,
+                "RecordName": name,
+                "RecordType": rtype,
+                "RecordData": data,
+                "ResponseCode": code,
+                "Protocol": "UDP",
+            }
+        )
         serialized = answer["body"]
         payload = serialized.encode() if isinstance(serialized, str) else bytes(serialized or b"")
         status_code = int(answer["status_code"])
         answer_headers = dict(answer["headers"])
-        answer_headers.update({"x-amzn-RequestId": str(uuid.uuid4()),
-                               "Content-Length": str(len(payload))})
-        start_response(f"{status_code} {HTTP_STATUS_CODES.get(status_code, '')}",
-                       list(answer_headers.items()))
+        answer_headers.update(
+            {"x-amzn-RequestId": str(uuid.uuid4()), "Content-Length": str(len(payload))}
+        )
+        start_response(
+            f"{status_code} {HTTP_STATUS_CODES.get(status_code, '')}", list(answer_headers.items())
+        )
         return [payload]

@@ -67,10 +67,14 @@ class HostGuard:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         host = str(environ.get("HTTP_HOST", "")).lower()
         if host not in self.allowed:
-            body = (b"geoproxy sandbox: refused: the Host header must be this server's own "
-                    b"address (127.0.0.1 and its port)\n")
-            start_response("403 Forbidden", [("Content-Type", "text/plain"),
-                                              ("Content-Length", str(len(body)))])
+            body = (
+                b"geoproxy sandbox: refused: the Host header must be this server's own "
+                b"address (127.0.0.1 and its port)\n"
+            )
+            start_response(
+                "403 Forbidden",
+                [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))],
+            )
             return [body]
         return self.app(environ, start_response)
 
@@ -86,10 +90,15 @@ class StrictMotoServer:
         self._aliases = AliasRegistry()
         # Inside the recorder, so the CloudFront operations moto has no route for (functions,
         # policies, ListConflictingAliases) are logged and take faults like the rest.
-        moto_app = ConflictingAliasesApp(DomainDispatcherApplication(create_backend_app),
-                                         self._aliases)
-        self._middleware = RecordingMiddleware(TestDnsAnswerApp(CloudFrontExtrasApp(
-            moto_app, {**FUNCTION_HANDLERS, **POLICY_HANDLERS}), self.changes))
+        moto_app = ConflictingAliasesApp(
+            DomainDispatcherApplication(create_backend_app), self._aliases
+        )
+        self._middleware = RecordingMiddleware(
+            TestDnsAnswerApp(
+                CloudFrontExtrasApp(moto_app, {**FUNCTION_HANDLERS, **POLICY_HANDLERS}),
+                self.changes,
+            )
+        )
         self._guard = HostGuard(self._middleware)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -115,8 +124,8 @@ class StrictMotoServer:
             for name in inherited:
                 del os.environ[name]
             self._server = make_server(
-                HOST, self._port, self._guard, threaded=True,
-                request_handler=_QuietHandler)
+                HOST, self._port, self._guard, threaded=True, request_handler=_QuietHandler
+            )
             port = self._server.server_port
             # Port 80 may be sent without it (RFC 9110); never anything but 127.0.0.1.
             self._guard.allowed = frozenset({f"{HOST}:{port}", *([HOST] if port == 80 else [])})
@@ -266,8 +275,9 @@ class StrictMotoServer:
         """The next `times` requests for `operation` get this AWS error instead of reaching moto;
         with `apply_first`, moto applies them first (a late landing: the change is made while
         the answer is an error)."""
-        self._middleware.add_fault(Fault(operation, code, status, message, times,
-                                         apply_first=apply_first))
+        self._middleware.add_fault(
+            Fault(operation, code, status, message, times, apply_first=apply_first)
+        )
 
     def enforce_route53_limits(self, on: bool = True) -> None:
         """Answer Route 53 requests past its documented rate limits with Throttling, as

@@ -42,7 +42,8 @@ def test_delete_health_check_bursts_15_at_3_a_second() -> None:
 
 
 def test_the_change_bucket_counts_record_changes_only_when_configured(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     clock = FakeClock()
     assert Route53Limiter(clock, clock.sleep).changes is None  # numbers not documented here
     monkeypatch.setenv(CHANGES_ENV, "100")
@@ -53,8 +54,7 @@ def test_the_change_bucket_counts_record_changes_only_when_configured(
     assert sum(clock.slept) == pytest.approx(0.5)
 
 
-def test_the_hook_counts_a_batchs_changes_from_its_body(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_hook_counts_a_batchs_changes_from_its_body(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(CHANGES_ENV, "2")
     clock = FakeClock()
     limiter = Route53Limiter(clock, clock.sleep)

@@ -11,24 +11,29 @@ from geoproxy.aws.retry import GaveUp, RetryingClient, RetryNotice, RetryPolicy,
 
 
 def client_error(code: str, status: int = 400) -> bx.ClientError:
-    return bx.ClientError({"Error": {"Code": code, "Message": "m"},
-                           "ResponseMetadata": {"HTTPStatusCode": status}}, "Op")
+    return bx.ClientError(
+        {"Error": {"Code": code, "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": status}},
+        "Op",
+    )
 
 
-@pytest.mark.parametrize(("error", "verdict"), [
-    (client_error("Throttling"), Verdict.NOT_APPLIED),
-    (client_error("PriorRequestNotComplete"), Verdict.NOT_APPLIED),
-    (client_error("Anything", 429), Verdict.NOT_APPLIED),
-    (bx.EndpointConnectionError(endpoint_url="http://x"), Verdict.NOT_APPLIED),
-    (bx.ConnectTimeoutError(endpoint_url="http://x"), Verdict.NOT_APPLIED),
-    (client_error("InternalError", 500), Verdict.UNKNOWN),
-    (client_error("ServiceUnavailable", 503), Verdict.UNKNOWN),
-    (bx.ConnectionClosedError(endpoint_url="http://x"), Verdict.UNKNOWN),
-    (bx.ReadTimeoutError(endpoint_url="http://x"), Verdict.UNKNOWN),
-    (client_error("InvalidChangeBatch"), Verdict.FINAL),
-    (client_error("AccessDenied", 403), Verdict.FINAL),
-    (ValueError("a bug"), Verdict.FINAL),
-])
+@pytest.mark.parametrize(
+    ("error", "verdict"),
+    [
+        (client_error("Throttling"), Verdict.NOT_APPLIED),
+        (client_error("PriorRequestNotComplete"), Verdict.NOT_APPLIED),
+        (client_error("Anything", 429), Verdict.NOT_APPLIED),
+        (bx.EndpointConnectionError(endpoint_url="http://x"), Verdict.NOT_APPLIED),
+        (bx.ConnectTimeoutError(endpoint_url="http://x"), Verdict.NOT_APPLIED),
+        (client_error("InternalError", 500), Verdict.UNKNOWN),
+        (client_error("ServiceUnavailable", 503), Verdict.UNKNOWN),
+        (bx.ConnectionClosedError(endpoint_url="http://x"), Verdict.UNKNOWN),
+        (bx.ReadTimeoutError(endpoint_url="http://x"), Verdict.UNKNOWN),
+        (client_error("InvalidChangeBatch"), Verdict.FINAL),
+        (client_error("AccessDenied", 403), Verdict.FINAL),
+        (ValueError("a bug"), Verdict.FINAL),
+    ],
+)
 def test_classify(error: BaseException, verdict: Verdict) -> None:
     assert classify(error) is verdict
 
@@ -43,11 +48,18 @@ class FakeClock:
         self.now += seconds
 
 
-def policy(clock: FakeClock, deadline: float, jitter: float = 1.0,
-           notices: list[RetryNotice] | None = None) -> RetryPolicy:
-    return RetryPolicy(deadline_s=deadline, base_s=1.0, cap_s=20.0, sleep=clock.sleep,
-                       clock=lambda: clock.now, jitter=lambda: jitter,
-                       notify=notices.append if notices is not None else None)
+def policy(
+    clock: FakeClock, deadline: float, jitter: float = 1.0, notices: list[RetryNotice] | None = None
+) -> RetryPolicy:
+    return RetryPolicy(
+        deadline_s=deadline,
+        base_s=1.0,
+        cap_s=20.0,
+        sleep=clock.sleep,
+        clock=lambda: clock.now,
+        jitter=lambda: jitter,
+        notify=notices.append if notices is not None else None,
+    )
 
 
 def test_backoff_doubles_up_to_the_cap_with_full_jitter() -> None:
@@ -73,8 +85,11 @@ def test_gives_up_before_a_sleep_would_cross_the_deadline() -> None:
             attempts.wait(error)
     assert clock.sleeps == [1, 2, 4]  # 7 s; the next 8 s would end past 10 s
     assert gave_up.value.attempts == 4 and gave_up.value.error is error
-    assert [(n.attempt, n.why) for n in notices] == [(2, "Throttling"), (3, "Throttling"),
-                                                   (4, "Throttling")]
+    assert [(n.attempt, n.why) for n in notices] == [
+        (2, "Throttling"),
+        (3, "Throttling"),
+        (4, "Throttling"),
+    ]
 
 
 class Flaky:
@@ -105,8 +120,9 @@ def test_retrying_client_retries_transient_failures_and_passes_the_rest() -> Non
     assert final.calls == 1
 
 
-def test_a_refused_connection_retries_once_at_an_explicit_endpoint_and_to_the_deadline_at_aws(
-) -> None:
+def test_a_refused_connection_retries_once_at_an_explicit_endpoint_and_to_the_deadline_at_aws() -> (
+    None
+):
     from geoproxy.aws.retry import EndpointProblem, RetryingClient
 
     class Refusing:
@@ -125,8 +141,9 @@ def test_a_refused_connection_retries_once_at_an_explicit_endpoint_and_to_the_de
     def sleep(seconds: float) -> None:
         clock[0] += seconds
 
-    policy = RetryPolicy(deadline_s=60, base_s=1, sleep=sleep, clock=lambda: clock[0],
-                         jitter=lambda: 1.0)
+    policy = RetryPolicy(
+        deadline_s=60, base_s=1, sleep=sleep, clock=lambda: clock[0], jitter=lambda: 1.0
+    )
     explicit = Refusing()
     with pytest.raises(EndpointProblem):
         RetryingClient(explicit, policy, {}, endpoint_source="--endpoint-url").get_hosted_zone()

@@ -16,10 +16,15 @@ def alias(action: str, name: str = "a.example.com.", dns_name: str = LB) -> dict
     return {
         "Action": action,
         "ResourceRecordSet": {
-            "Name": name, "Type": "A", "SetIdentifier": "geoproxy:eu-west-1",
+            "Name": name,
+            "Type": "A",
+            "SetIdentifier": "geoproxy:eu-west-1",
             "Region": "eu-west-1",
-            "AliasTarget": {"HostedZoneId": "Z32O12XQLNTSW2", "DNSName": dns_name,
-                            "EvaluateTargetHealth": False},
+            "AliasTarget": {
+                "HostedZoneId": "Z32O12XQLNTSW2",
+                "DNSName": dns_name,
+                "EvaluateTargetHealth": False,
+            },
         },
     }
 
@@ -27,8 +32,12 @@ def alias(action: str, name: str = "a.example.com.", dns_name: str = LB) -> dict
 def values(action: str, *vals: str, name: str = "a.example.com.") -> dict[str, Any]:
     return {
         "Action": action,
-        "ResourceRecordSet": {"Name": name, "Type": "A", "TTL": 60,
-                              "ResourceRecords": [{"Value": v} for v in vals]},
+        "ResourceRecordSet": {
+            "Name": name,
+            "Type": "A",
+            "TTL": 60,
+            "ResourceRecords": [{"Value": v} for v in vals],
+        },
     }
 
 
@@ -97,7 +106,9 @@ def test_pack_never_splits_a_group() -> None:
     limits = BatchLimits(max_records=5, max_value_chars=10_000)
     batches = pack([group("a.", 2), group("b.", 4), group("c.", 3), group("d.", 2)], limits)
     assert names(batches) == [
-        ["a.", "a."], ["b.", "b.", "b.", "b."], ["c.", "c.", "c.", "d.", "d."]
+        ["a.", "a."],
+        ["b.", "b.", "b.", "b."],
+        ["c.", "c.", "c.", "d.", "d."],
     ]
     for batch in batches:
         assert sum(change_cost(c)[0] for c in batch) <= 5
@@ -105,8 +116,10 @@ def test_pack_never_splits_a_group() -> None:
 
 def test_pack_counts_upserts_twice() -> None:
     limits = BatchLimits(max_records=4, max_value_chars=10_000)
-    batches = pack([[alias("UPSERT", name="a.")], [alias("UPSERT", name="b.")],
-                    [alias("CREATE", name="c.")]], limits)
+    batches = pack(
+        [[alias("UPSERT", name="a.")], [alias("UPSERT", name="b.")], [alias("CREATE", name="c.")]],
+        limits,
+    )
     assert names(batches) == [["a.", "b."], ["c."]]
 
 
@@ -131,7 +144,8 @@ def test_aliases_fill_a_batch_by_count_alone() -> None:
 def test_pack_group_exactly_at_the_limits_is_fine() -> None:
     limits = BatchLimits(max_records=3, max_value_chars=33)
     assert names(pack([group("a.", 3), group("b.", 3)], limits)) == [
-        ["a.", "a.", "a."], ["b.", "b.", "b."]
+        ["a.", "a.", "a."],
+        ["b.", "b.", "b."],
     ]
 
 

@@ -21,8 +21,11 @@ from tests.unit.conftest import EUW1_ELB, EUW1_ZONE, NAME, USE1_ELB, USE1_ZONE, 
 
 
 def shop(**overrides: Any) -> Application:
-    return application(source_regions=["us-east-1", "eu-west-2", "eu-west-1"],
-                       pops=pops("us-east-1", "eu-west-1"), **overrides)
+    return application(
+        source_regions=["us-east-1", "eu-west-2", "eu-west-1"],
+        pops=pops("us-east-1", "eu-west-1"),
+        **overrides,
+    )
 
 
 SHOP = shop()
@@ -39,8 +42,10 @@ def desired_from(*apps: Application, owner: str = DEFAULT_OWNER) -> list[Desired
     """The desired records of `apps`, routed without a latency table (so by distance)."""
     loaded = loaded_policy(*apps, owner=owner)
     routing = route_policy(loaded, builders.catalog())
-    return [desired_app(app, builders.catalog(), owner=loaded.policy.owner)
-            for app in routing.applications]
+    return [
+        desired_app(app, builders.catalog(), owner=loaded.policy.owner)
+        for app in routing.applications
+    ]
 
 
 @pytest.fixture
@@ -51,22 +56,36 @@ def desired() -> DesiredApp:
 # Live records, spelt the way ListResourceRecordSets returns them.
 
 
-def latency_raw(region: str, dns_name: str, zone_id: str, *, set_id: str | None = None,
-                name: str = NAME + ".", record_type: str = "A",
-                health: bool = False) -> dict[str, Any]:
+def latency_raw(
+    region: str,
+    dns_name: str,
+    zone_id: str,
+    *,
+    set_id: str | None = None,
+    name: str = NAME + ".",
+    record_type: str = "A",
+    health: bool = False,
+) -> dict[str, Any]:
     return {
         "Name": name,
         "Type": record_type,
         "SetIdentifier": set_id if set_id is not None else f"geoproxy:{region}@default",
         "Region": region,
-        "AliasTarget": {"HostedZoneId": zone_id, "DNSName": dns_name + ".",
-                        "EvaluateTargetHealth": health},
+        "AliasTarget": {
+            "HostedZoneId": zone_id,
+            "DNSName": dns_name + ".",
+            "EvaluateTargetHealth": health,
+        },
     }
 
 
 def simple_raw(record_type: str, *values: str, name: str = NAME + ".") -> dict[str, Any]:
-    return {"Name": name, "Type": record_type, "TTL": 300,
-            "ResourceRecords": [{"Value": value} for value in values]}
+    return {
+        "Name": name,
+        "Type": record_type,
+        "TTL": 300,
+        "ResourceRecords": [{"Value": value} for value in values],
+    }
 
 
 def live(*raws: dict[str, Any]) -> LiveApp:
@@ -104,7 +123,10 @@ def test_latency_record_to_route53() -> None:
 
 def test_desired_records_from_routing(desired: DesiredApp) -> None:
     assert (desired.name, desired.zone, desired.zone_id, desired.record_name) == (
-        "shop", "example.com", None, NAME
+        "shop",
+        "example.com",
+        None,
+        NAME,
     )
     assert desired.record_types == ("A",)
     got = {
@@ -127,8 +149,12 @@ def test_desired_records_per_type() -> None:
     app = desired_from(shop(record_types=["AAAA", "A"]))[0]
     assert app.record_types == ("AAAA", "A")
     assert sorted((d.record.record_type, d.record.source_region) for d in app.records) == [
-        ("A", "eu-west-1"), ("A", "eu-west-2"), ("A", "us-east-1"),
-        ("AAAA", "eu-west-1"), ("AAAA", "eu-west-2"), ("AAAA", "us-east-1"),
+        ("A", "eu-west-1"),
+        ("A", "eu-west-2"),
+        ("A", "us-east-1"),
+        ("AAAA", "eu-west-1"),
+        ("AAAA", "eu-west-2"),
+        ("AAAA", "us-east-1"),
     ]
 
 
@@ -148,16 +174,42 @@ def test_decode_route53_name() -> None:
         (latency_raw("eu-west-1", EUW1_ELB, EUW1_ZONE, set_id="GEOPROXY:eu-west-1"), False),
         (latency_raw("eu-west-1", EUW1_ELB, EUW1_ZONE, set_id="x-geoproxy:eu-west-1"), False),
         # A latency record with values instead of an alias: not geoproxy's.
-        ({**simple_raw("A", "192.0.2.1"), "SetIdentifier": "geoproxy:eu-west-1",
-          "Region": "eu-west-1"}, False),
+        (
+            {
+                **simple_raw("A", "192.0.2.1"),
+                "SetIdentifier": "geoproxy:eu-west-1",
+                "Region": "eu-west-1",
+            },
+            False,
+        ),
         # A weighted alias with geoproxy's prefix: not a latency record, so not geoproxy's.
-        ({"Name": NAME + ".", "Type": "A", "SetIdentifier": "geoproxy:eu-west-1", "Weight": 10,
-          "AliasTarget": {"HostedZoneId": EUW1_ZONE, "DNSName": EUW1_ELB + ".",
-                          "EvaluateTargetHealth": False}}, False),
+        (
+            {
+                "Name": NAME + ".",
+                "Type": "A",
+                "SetIdentifier": "geoproxy:eu-west-1",
+                "Weight": 10,
+                "AliasTarget": {
+                    "HostedZoneId": EUW1_ZONE,
+                    "DNSName": EUW1_ELB + ".",
+                    "EvaluateTargetHealth": False,
+                },
+            },
+            False,
+        ),
         (simple_raw("A", "192.0.2.1"), False),
-        ({"Name": NAME + ".", "Type": "A",
-          "AliasTarget": {"HostedZoneId": EUW1_ZONE, "DNSName": EUW1_ELB + ".",
-                          "EvaluateTargetHealth": False}}, False),
+        (
+            {
+                "Name": NAME + ".",
+                "Type": "A",
+                "AliasTarget": {
+                    "HostedZoneId": EUW1_ZONE,
+                    "DNSName": EUW1_ELB + ".",
+                    "EvaluateTargetHealth": False,
+                },
+            },
+            False,
+        ),
     ],
 )
 def test_live_record_owned(raw: dict[str, Any], owned: bool) -> None:
@@ -166,8 +218,15 @@ def test_live_record_owned(raw: dict[str, Any], owned: bool) -> None:
 
 
 def test_live_record_accessors() -> None:
-    record = LiveRecord(latency_raw("eu-west-2", "B-2.EU-WEST-1.elb.amazonaws.com", EUW1_ZONE,
-                                    name="Origin.Example.com.", health=True))
+    record = LiveRecord(
+        latency_raw(
+            "eu-west-2",
+            "B-2.EU-WEST-1.elb.amazonaws.com",
+            EUW1_ZONE,
+            name="Origin.Example.com.",
+            health=True,
+        )
+    )
     assert record.name == NAME
     assert record.record_type == "A"
     assert record.region == "eu-west-2"
@@ -194,10 +253,15 @@ def test_live_record_accessors() -> None:
 def test_empty_live_creates_everything(desired: DesiredApp) -> None:
     plan = calculate_app(desired, live())
     assert (plan.name, plan.zone_id, plan.zone_name, plan.record_name) == (
-        "shop", ZONE_ID, "example.com", NAME
+        "shop",
+        ZONE_ID,
+        "example.com",
+        NAME,
     )
     assert actions(plan.changes) == [
-        ("create", "A", "eu-west-1"), ("create", "A", "eu-west-2"), ("create", "A", "us-east-1"),
+        ("create", "A", "eu-west-1"),
+        ("create", "A", "eu-west-2"),
+        ("create", "A", "us-east-1"),
     ]
     assert plan.conflicts == [] and plan.unchanged == [] and plan.untouched == []
     for change in plan.changes:
@@ -205,8 +269,10 @@ def test_empty_live_creates_everything(desired: DesiredApp) -> None:
         assert change.name == NAME
         dns, zone = EXPECTED[change.source_region or ""]
         assert change.route53_changes() == [
-            {"Action": "CREATE", "ResourceRecordSet": latency_raw(change.source_region or "",
-                                                                 dns, zone)}
+            {
+                "Action": "CREATE",
+                "ResourceRecordSet": latency_raw(change.source_region or "", dns, zone),
+            }
         ]
 
 
@@ -218,10 +284,18 @@ def test_identical_live_is_unchanged(desired: DesiredApp) -> None:
     assert sorted(d.record.source_region for d in plan.unchanged) == sorted(EXPECTED)
     whole = Plan([plan])
     assert not whole.has_changes
-    assert whole.summary() == {"create": 0, "update": 0, "delete": 0, "unchanged": 3,
-                               "conflicts": 0, "health_checks_to_create": 0,
-                               "health_checks_to_delete": 0,
-                               "distribution_fields": 0, "functions": 0, "orphans": 0}
+    assert whole.summary() == {
+        "create": 0,
+        "update": 0,
+        "delete": 0,
+        "unchanged": 3,
+        "conflicts": 0,
+        "health_checks_to_create": 0,
+        "health_checks_to_delete": 0,
+        "distribution_fields": 0,
+        "functions": 0,
+        "orphans": 0,
+    }
     assert check(whole) == []
 
 
@@ -250,10 +324,18 @@ def test_changed_target_is_one_update(desired: DesiredApp) -> None:
         {"Action": "CREATE", "ResourceRecordSet": latency_raw("eu-west-2", EUW1_ELB, EUW1_ZONE)},
     ]
     assert len(plan.unchanged) == 2
-    assert Plan([plan]).summary() == {"create": 0, "update": 1, "delete": 0, "unchanged": 2,
-                                      "conflicts": 0, "health_checks_to_create": 0,
-                               "health_checks_to_delete": 0,
-                               "distribution_fields": 0, "functions": 0, "orphans": 0}
+    assert Plan([plan]).summary() == {
+        "create": 0,
+        "update": 1,
+        "delete": 0,
+        "unchanged": 2,
+        "conflicts": 0,
+        "health_checks_to_create": 0,
+        "health_checks_to_delete": 0,
+        "distribution_fields": 0,
+        "functions": 0,
+        "orphans": 0,
+    }
 
 
 @pytest.mark.parametrize("field", ["zone", "health"])
@@ -330,10 +412,13 @@ def test_adopt_replaces_foreign_latency_record(desired: DesiredApp) -> None:
 def test_simple_record_at_the_name_conflicts(desired: DesiredApp) -> None:
     simple = simple_raw("A", "192.0.2.10")
     plan = calculate_app(desired, live(simple))
-    assert [(c.record.raw, c.reason) for c in plan.conflicts] == [(
-        simple,
-        "a simple record; Route 53 cannot mix it with latency records at the same name and type",
-    )]
+    assert [(c.record.raw, c.reason) for c in plan.conflicts] == [
+        (
+            simple,
+            "a simple record; Route 53 cannot mix it with latency records at the same name "
+            "and type",
+        )
+    ]
     assert check(Plan([plan])) == [
         "shop: origin.example.com A (simple) is in the way: a simple record; Route 53 cannot "
         "mix it with latency records at the same name and type"
@@ -347,7 +432,9 @@ def test_adopt_deletes_simple_record_before_creates(desired: DesiredApp) -> None
     assert plan.conflicts == []
     assert actions(plan.changes) == [
         ("delete", "A", None),
-        ("create", "A", "eu-west-1"), ("create", "A", "eu-west-2"), ("create", "A", "us-east-1"),
+        ("create", "A", "eu-west-1"),
+        ("create", "A", "eu-west-2"),
+        ("create", "A", "us-east-1"),
     ]
     delete = plan.changes[0]
     assert delete.old is not None and delete.old.raw is simple and delete.new is None
@@ -383,7 +470,9 @@ def test_adopt_deletes_cname(desired: DesiredApp) -> None:
     deletes = [c for c in plan.changes if c.action == "delete"]
     assert [(c.record_type, c.old.raw if c.old else None) for c in deletes] == [("CNAME", cname)]
     assert sorted(actions(plan.changes)) == [
-        ("create", "A", "eu-west-1"), ("create", "A", "eu-west-2"), ("create", "A", "us-east-1"),
+        ("create", "A", "eu-west-1"),
+        ("create", "A", "eu-west-2"),
+        ("create", "A", "us-east-1"),
         ("delete", "CNAME", None),
     ]
 
@@ -430,8 +519,7 @@ def test_mixed_plan_order_and_summary() -> None:
     app = desired_from(shop(record_types=["A", "AAAA"]))[0]
     raws = [
         simple_raw("A", "192.0.2.10"),
-        latency_raw("us-east-1", "old.us-east-1.elb.amazonaws.com", USE1_ZONE,
-                    record_type="AAAA"),
+        latency_raw("us-east-1", "old.us-east-1.elb.amazonaws.com", USE1_ZONE, record_type="AAAA"),
         latency_raw("ap-south-1", USE1_ELB, USE1_ZONE),
         latency_raw("eu-west-1", EUW1_ELB, EUW1_ZONE),
     ]
@@ -448,21 +536,33 @@ def test_mixed_plan_order_and_summary() -> None:
     ]
     whole = Plan([plan], warnings=["w"])
     assert whole.changes == plan.changes
-    assert whole.summary() == {"create": 4, "update": 1, "delete": 2, "unchanged": 1,
-                               "conflicts": 0, "health_checks_to_create": 0,
-                               "health_checks_to_delete": 0,
-                               "distribution_fields": 0, "functions": 0, "orphans": 0}
+    assert whole.summary() == {
+        "create": 4,
+        "update": 1,
+        "delete": 2,
+        "unchanged": 1,
+        "conflicts": 0,
+        "health_checks_to_create": 0,
+        "health_checks_to_delete": 0,
+        "distribution_fields": 0,
+        "functions": 0,
+        "orphans": 0,
+    }
 
 
 def test_plan_over_several_apps() -> None:
-    api = application(name="api", record="api.example.com", source_regions=["us-east-1"],
-                      pops=pops("us-east-1"))
+    api = application(
+        name="api", record="api.example.com", source_regions=["us-east-1"], pops=pops("us-east-1")
+    )
     apps = desired_from(SHOP, api)
     shop = calculate_app(apps[0], live(simple_raw("A", "192.0.2.10")))
     api = calculate_app(apps[1], live())
     whole = Plan([shop, api])
     assert [(c.name, c.action) for c in whole.changes] == [
-        (NAME, "create"), (NAME, "create"), (NAME, "create"), ("api.example.com", "create")
+        (NAME, "create"),
+        (NAME, "create"),
+        (NAME, "create"),
+        ("api.example.com", "create"),
     ]
     assert len(whole.conflicts) == 1
     assert whole.has_changes

@@ -28,13 +28,25 @@ from tests.unit.conftest import AT, EUC1_ELB, USE1_ELB
 # The failover tests fix the base map by distance; choosing by round trip is tested in
 # test_latency.py.
 SHOP = application(
-    source_regions=["us-east-1", "us-west-2", "sa-east-1", "eu-west-1", "eu-west-2",
-                    "eu-west-3", "eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2",
-                    "il-central-1"],
+    source_regions=[
+        "us-east-1",
+        "us-west-2",
+        "sa-east-1",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "eu-central-1",
+        "eu-north-1",
+        "eu-south-1",
+        "eu-south-2",
+        "il-central-1",
+    ],
     nearest="distance",
-    pops={"us-east-1": builders.pop("us-east-1"),
-          "eu-west-1": builders.pop("eu-west-1", failover_to="eu-central-1"),
-          "eu-central-1": builders.pop("eu-central-1")},
+    pops={
+        "us-east-1": builders.pop("us-east-1"),
+        "eu-west-1": builders.pop("eu-west-1", failover_to="eu-central-1"),
+        "eu-central-1": builders.pop("eu-central-1"),
+    },
     compliance=[GDPR],
 )
 
@@ -52,8 +64,15 @@ BASE = {
     "us-east-1": "us-east-1",
     "us-west-2": "us-east-1",
 }
-EU_SOURCES = ("eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1",
-              "eu-west-2", "eu-west-3")
+EU_SOURCES = (
+    "eu-central-1",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+)
 
 
 @pytest.fixture
@@ -74,8 +93,9 @@ def test_policy_routes_as_expected(compiled: Compiled, routing: AppRouting) -> N
     assert compiled.warnings == []
     assert pops_of(routing) == BASE
     assert [r.source_region for r in routing.routes] == sorted(BASE)
-    assert all(r.reason == "nearest" and r.base_pop is None and r.failovers == ()
-               for r in routing.routes)
+    assert all(
+        r.reason == "nearest" and r.base_pop is None and r.failovers == () for r in routing.routes
+    )
 
 
 # --- resolve --------------------------------------------------------------------------------
@@ -135,17 +155,24 @@ def test_apply_overlay_single(routing: AppRouting) -> None:
     moved = {"eu-west-1", "eu-west-2"}
     for before, after in zip(routing.routes, resolved.routes, strict=True):
         if before.source_region in moved:
-            assert after == Route(before.source_region, "us-east-1", "failover",
-                                  None, ("gdpr",), base_pop="eu-west-1",
-                                  failovers=("eu-west-1",))
+            assert after == Route(
+                before.source_region,
+                "us-east-1",
+                "failover",
+                None,
+                ("gdpr",),
+                base_pop="eu-west-1",
+                failovers=("eu-west-1",),
+            )
         else:
             assert after == before
     assert pops_of(resolved) == {**BASE, "eu-west-1": "us-east-1", "eu-west-2": "us-east-1"}
 
 
 def test_apply_overlay_chain(routing: AppRouting) -> None:
-    overlay = overlay_of(failover("eu-west-1", "eu-central-1"),
-                         failover("eu-central-1", "us-east-1"))
+    overlay = overlay_of(
+        failover("eu-west-1", "eu-central-1"), failover("eu-central-1", "us-east-1")
+    )
     resolved = apply_overlay(routing, overlay)
     expected = {source: (BASE[source], None, ()) for source in BASE}
     for source, pop in BASE.items():
@@ -156,7 +183,8 @@ def test_apply_overlay_chain(routing: AppRouting) -> None:
     got = {r.source_region: (r.pop, r.base_pop, r.failovers) for r in resolved.routes}
     assert got == expected
     assert {r.source_region for r in resolved.routes if r.reason == "failover"} == (
-        set(EU_SOURCES) | {"il-central-1"})
+        set(EU_SOURCES) | {"il-central-1"}
+    )
     assert resolved.route_for("us-west-2") == routing.route_for("us-west-2")
 
 
@@ -165,8 +193,9 @@ def test_apply_overlay_from_unused_pop_changes_nothing(routing: AppRouting) -> N
 
 
 def test_apply_overlay_raises_on_cycle(routing: AppRouting) -> None:
-    overlay = overlay_of(failover("eu-west-1", "eu-central-1"),
-                         failover("eu-central-1", "eu-west-1"))
+    overlay = overlay_of(
+        failover("eu-west-1", "eu-central-1"), failover("eu-central-1", "eu-west-1")
+    )
     with pytest.raises(FailoverCycle):
         apply_overlay(routing, overlay)
 
@@ -176,8 +205,9 @@ def test_apply_overlay_raises_on_cycle(routing: AppRouting) -> None:
 
 def violations(compiled: Compiled, routing: AppRouting, *failovers: Failover) -> list[Violation]:
     overlay = overlay_of(*failovers)
-    return compliance_violations(routing.app, apply_overlay(routing, overlay), overlay,
-                                 compiled.catalog)
+    return compliance_violations(
+        routing.app, apply_overlay(routing, overlay), overlay, compiled.catalog
+    )
 
 
 def test_no_failover_no_violation(compiled: Compiled, routing: AppRouting) -> None:
@@ -195,16 +225,29 @@ def test_failover_of_central_out_of_eu_names_its_eu_sources_only(
 ) -> None:
     # il-central-1 also moves to us-east-1, but gdpr does not cover it.
     assert violations(compiled, routing, failover("eu-central-1", "us-east-1")) == [
-        Violation("gdpr", ("eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2",
-                           "eu-west-3"), "us-east-1", "eu-west-1", "")
+        Violation(
+            "gdpr",
+            ("eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-3"),
+            "us-east-1",
+            "eu-west-1",
+            "",
+        )
     ]
 
 
 def test_override_is_carried(compiled: Compiled, routing: AppRouting) -> None:
-    found = violations(compiled, routing,
-                       failover("eu-west-1", "us-east-1", override="DPO approved, ticket 42"))
-    assert found == [Violation("gdpr", ("eu-west-1", "eu-west-2"), "us-east-1", "eu-central-1",
-                               "DPO approved, ticket 42")]
+    found = violations(
+        compiled, routing, failover("eu-west-1", "us-east-1", override="DPO approved, ticket 42")
+    )
+    assert found == [
+        Violation(
+            "gdpr",
+            ("eu-west-1", "eu-west-2"),
+            "us-east-1",
+            "eu-central-1",
+            "DPO approved, ticket 42",
+        )
+    ]
 
 
 def test_failover_within_eu_is_compliant(compiled: Compiled, routing: AppRouting) -> None:
@@ -215,32 +258,40 @@ def test_non_eu_failover_is_compliant(compiled: Compiled, routing: AppRouting) -
     assert violations(compiled, routing, failover("us-east-1", "eu-central-1")) == []
 
 
-def test_chain_out_of_eu_violates_for_both_eu_pops(
-    compiled: Compiled, routing: AppRouting
-) -> None:
-    found = violations(compiled, routing, failover("eu-west-1", "eu-central-1"),
-                       failover("eu-central-1", "us-east-1"))
+def test_chain_out_of_eu_violates_for_both_eu_pops(compiled: Compiled, routing: AppRouting) -> None:
+    found = violations(
+        compiled,
+        routing,
+        failover("eu-west-1", "eu-central-1"),
+        failover("eu-central-1", "us-east-1"),
+    )
     # Both EU PoPs are failed away from, so no compliant alternative remains.
     assert found == [Violation("gdpr", EU_SOURCES, "us-east-1", None, "")]
 
 
 def test_chain_override_on_the_violating_link(compiled: Compiled, routing: AppRouting) -> None:
-    found = violations(compiled, routing, failover("eu-west-1", "eu-central-1"),
-                       failover("eu-central-1", "us-east-1", override="region-wide outage"))
+    found = violations(
+        compiled,
+        routing,
+        failover("eu-west-1", "eu-central-1"),
+        failover("eu-central-1", "us-east-1", override="region-wide outage"),
+    )
     assert found == [Violation("gdpr", EU_SOURCES, "us-east-1", None, "region-wide outage")]
 
 
 def test_override_of_one_failover_does_not_cover_another(
     compiled: Compiled, routing: AppRouting
 ) -> None:
-    found = violations(compiled, routing,
-                       failover("eu-west-1", "us-east-1", override="DPO approved"),
-                       failover("eu-central-1", "us-east-1"))
+    found = violations(
+        compiled,
+        routing,
+        failover("eu-west-1", "us-east-1", override="DPO approved"),
+        failover("eu-central-1", "us-east-1"),
+    )
     # eu-central-1 -> us-east-1 was declared without --override-compliance: the EU sources
     # it moves must still be a violation that is not overridden.
     not_overridden = {source for v in found if not v.overridden for source in v.source_regions}
-    assert not_overridden == {"eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2",
-                              "eu-west-3"}
+    assert not_overridden == {"eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-3"}
 
 
 def test_describe_violation_with_alternative() -> None:
@@ -302,14 +353,20 @@ def test_resolve_app_compliant_failover(compiled: Compiled, routing: AppRouting)
     resolved = resolve_app(compiled, routing, overlay_of(f))
     assert resolved.overlay == {"eu-west-1": f}
     assert (resolved.warnings, resolved.problems) == ([], [])
-    assert pops_of(resolved.routing) == {**BASE, "eu-west-1": "eu-central-1",
-                                         "eu-west-2": "eu-central-1"}
+    assert pops_of(resolved.routing) == {
+        **BASE,
+        "eu-west-1": "eu-central-1",
+        "eu-west-2": "eu-central-1",
+    }
     state = resolved.desired.state
     assert state is not None
     assert state.route is None
     assert state.record == StateRecord("_geoproxy.origin.example.com", (f,))
-    targets = {d.route.source_region: d.record.target.dns_name
-               for d in resolved.desired.records if d.route is not None}
+    targets = {
+        d.route.source_region: d.record.target.dns_name
+        for d in resolved.desired.records
+        if d.route is not None
+    }
     assert targets["eu-west-2"] == EUC1_ELB
     assert targets["eu-west-1"] == EUC1_ELB
     assert targets["us-east-1"] == USE1_ELB
@@ -364,9 +421,11 @@ def test_resolve_app_target_not_in_policy_is_a_problem(
 def test_resolve_app_cycle_is_a_problem_and_drops_overlay(
     compiled: Compiled, routing: AppRouting
 ) -> None:
-    overlay = overlay_of(failover("eu-west-1", "eu-central-1"),
-                         failover("eu-central-1", "eu-west-1"),
-                         failover("us-east-1", "eu-central-1"))
+    overlay = overlay_of(
+        failover("eu-west-1", "eu-central-1"),
+        failover("eu-central-1", "eu-west-1"),
+        failover("us-east-1", "eu-central-1"),
+    )
     resolved = resolve_app(compiled, routing, overlay)
     assert resolved.problems == [
         "shop: the failovers form a cycle (eu-west-1 -> eu-central-1 -> eu-west-1)"
@@ -405,8 +464,9 @@ def test_resolve_app_overridden_violation_is_a_warning(
 
 
 def test_resolve_app_does_not_mutate_overlay(compiled: Compiled, routing: AppRouting) -> None:
-    overlay = overlay_of(failover("ap-southeast-1", "us-east-1"),
-                         failover("eu-west-1", "eu-central-1"))
+    overlay = overlay_of(
+        failover("ap-southeast-1", "us-east-1"), failover("eu-west-1", "eu-central-1")
+    )
     snapshot = dict(overlay)
     resolve_app(compiled, routing, overlay)
     assert overlay == snapshot

@@ -13,14 +13,23 @@ from geoproxy.core.healthchecks import (
 from geoproxy.core.names import REFERENCE_PREFIX, TAG_OWNER, TAG_POP, TAG_RECORD
 
 RECORD = "origin.example.com"
-CONFIG = {"Type": "HTTPS", "FullyQualifiedDomainName": "lb.example.com", "Port": 443,
-          "ResourcePath": "/healthz", "RequestInterval": 30, "FailureThreshold": 3}
+CONFIG = {
+    "Type": "HTTPS",
+    "FullyQualifiedDomainName": "lb.example.com",
+    "Port": 443,
+    "ResourcePath": "/healthz",
+    "RequestInterval": 30,
+    "FailureThreshold": 3,
+}
 SPEC = HealthCheckSpec(RECORD, "eu-west-1", CONFIG)
 TAGS = {TAG_RECORD: RECORD, TAG_POP: "eu-west-1", TAG_OWNER: "default"}
 
 
-def live(reference: str, check_id: str = "hc-1", tags: dict[str, str] | None = None,
-         ) -> LiveHealthCheck:
+def live(
+    reference: str,
+    check_id: str = "hc-1",
+    tags: dict[str, str] | None = None,
+) -> LiveHealthCheck:
     return LiveHealthCheck(check_id, reference, CONFIG, TAGS if tags is None else tags)
 
 
@@ -35,18 +44,23 @@ def test_each_creation_gets_its_own_reference_within_64_characters() -> None:
 
 
 def test_a_live_check_is_found_by_its_identity_whatever_its_nonce() -> None:
-    plan = plan_health_checks({"eu-west-1": SPEC},
-                              [live(REFERENCE_PREFIX + SPEC.identity + "-0123456789ab")],
-                              RECORD, "ffffffffffff")
+    plan = plan_health_checks(
+        {"eu-west-1": SPEC},
+        [live(REFERENCE_PREFIX + SPEC.identity + "-0123456789ab")],
+        RECORD,
+        "ffffffffffff",
+    )
     assert plan.create == [] and plan.tag == [] and plan.delete == []
     assert plan.ids == {"eu-west-1": "hc-1"}
 
 
 def test_references_of_geoproxy_0_1_are_recognised() -> None:
-    digest = hashlib.sha256(json.dumps([RECORD, "eu-west-1", CONFIG], sort_keys=True)
-                            .encode()).hexdigest()
-    plan = plan_health_checks({"eu-west-1": SPEC}, [live(REFERENCE_PREFIX + digest[:48])],
-                              RECORD, "ffffffffffff")
+    digest = hashlib.sha256(
+        json.dumps([RECORD, "eu-west-1", CONFIG], sort_keys=True).encode()
+    ).hexdigest()
+    plan = plan_health_checks(
+        {"eu-west-1": SPEC}, [live(REFERENCE_PREFIX + digest[:48])], RECORD, "ffffffffffff"
+    )
     assert plan.ids == {"eu-west-1": "hc-1"} and plan.create == []
 
 

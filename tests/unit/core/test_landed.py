@@ -8,19 +8,28 @@ from geoproxy.core.landed import Outcome, expectations, moved_since_plan, names_
 
 
 def latency(region: str, target: str) -> dict[str, Any]:
-    return {"Name": "origin.example.com.", "Type": "A",
-            "SetIdentifier": f"geoproxy:{region}@default",
-            "Region": region, "AliasTarget": {"HostedZoneId": "Z1", "DNSName": target,
-                                              "EvaluateTargetHealth": False}}
+    return {
+        "Name": "origin.example.com.",
+        "Type": "A",
+        "SetIdentifier": f"geoproxy:{region}@default",
+        "Region": region,
+        "AliasTarget": {"HostedZoneId": "Z1", "DNSName": target, "EvaluateTargetHealth": False},
+    }
 
 
 OLD = latency("eu-west-2", "a.eu-west-1.elb.amazonaws.com")
 NEW = latency("eu-west-2", "b.eu-central-1.elb.amazonaws.com")
-STATE = {"Name": "_geoproxy.origin.example.com.", "Type": "TXT", "TTL": 60,
-         "ResourceRecords": [{"Value": '"geoproxy-failover=v1 from=eu-west-1"'}]}
-BATCH = [{"Action": "DELETE", "ResourceRecordSet": OLD},
-         {"Action": "CREATE", "ResourceRecordSet": NEW},
-         {"Action": "CREATE", "ResourceRecordSet": STATE}]
+STATE = {
+    "Name": "_geoproxy.origin.example.com.",
+    "Type": "TXT",
+    "TTL": 60,
+    "ResourceRecords": [{"Value": '"geoproxy-failover=v1 from=eu-west-1"'}],
+}
+BATCH = [
+    {"Action": "DELETE", "ResourceRecordSet": OLD},
+    {"Action": "CREATE", "ResourceRecordSet": NEW},
+    {"Action": "CREATE", "ResourceRecordSet": STATE},
+]
 
 
 def test_expectations_apply_the_changes_in_order() -> None:
@@ -32,8 +41,10 @@ def test_expectations_apply_the_changes_in_order() -> None:
 
 def test_after_state_means_landed() -> None:
     # Route 53 lists names lower-case with a trailing dot and alias names as it likes them.
-    listed = {**NEW, "AliasTarget": {**NEW["AliasTarget"],
-                                     "DNSName": "B.eu-central-1.elb.amazonaws.com."}}
+    listed = {
+        **NEW,
+        "AliasTarget": {**NEW["AliasTarget"], "DNSName": "B.eu-central-1.elb.amazonaws.com."},
+    }
     assert outcome(BATCH, [listed, STATE]) == (Outcome.LANDED, [])
 
 
@@ -54,4 +65,5 @@ def test_moved_since_plan_names_what_changed() -> None:
     assert moved_since_plan(BATCH, [OLD]) == []
     moved = moved_since_plan(BATCH, [])
     assert [d.expected.key for d in moved] == [
-        ("origin.example.com", "A", "geoproxy:eu-west-2@default")]
+        ("origin.example.com", "A", "geoproxy:eu-west-2@default")
+    ]

@@ -17,8 +17,11 @@ from tests.conftest import REPO
 
 
 def shop(**overrides: Any) -> Application:
-    return application(source_regions=["af-south-1", "me-south-1", "eu-west-2"],
-                       pops=pops("us-east-1", "eu-west-1", "ap-southeast-1"), **overrides)
+    return application(
+        source_regions=["af-south-1", "me-south-1", "eu-west-2"],
+        pops=pops("us-east-1", "eu-west-1", "ap-southeast-1"),
+        **overrides,
+    )
 
 
 ROWS = {
@@ -32,8 +35,9 @@ def table(rows: dict[str, dict[str, float]] = ROWS) -> LatencyTable:
     return LatencyTable("test numbers", "p50", "2025-05-29", rows)
 
 
-def routes(app: Application | None = None,
-           latency: LatencyTable | None = None) -> tuple[dict[str, Any], list[str]]:
+def routes(
+    app: Application | None = None, latency: LatencyTable | None = None
+) -> tuple[dict[str, Any], list[str]]:
     result = builders.compiled(app or shop(), table=latency or table()).routing
     return {r.source_region: r for r in result.applications[0].routes}, result.latency_gaps
 
@@ -41,25 +45,25 @@ def routes(app: Application | None = None,
 def test_the_shortest_round_trip_wins_over_the_shortest_distance(catalog: Catalog) -> None:
     chosen, gaps = routes()
     cape_town = chosen["af-south-1"]
-    assert (cape_town.pop, cape_town.latency_ms, cape_town.basis) == ("eu-west-1", 158.0,
-                                                                     "latency")
-    assert cape_town.distance_km == pytest.approx(catalog.distance_km("af-south-1",
-                                                                      "eu-west-1"))
+    assert (cape_town.pop, cape_town.latency_ms, cape_town.basis) == ("eu-west-1", 158.0, "latency")
+    assert cape_town.distance_km == pytest.approx(catalog.distance_km("af-south-1", "eu-west-1"))
     assert gaps == []
 
 
 def test_nearest_distance_keeps_the_great_circle_choice() -> None:
     chosen, _ = routes(shop(nearest="distance"))
-    assert (chosen["af-south-1"].pop, chosen["af-south-1"].basis) == ("ap-southeast-1",
-                                                                     "distance")
+    assert (chosen["af-south-1"].pop, chosen["af-south-1"].basis) == ("ap-southeast-1", "distance")
     assert chosen["af-south-1"].latency_ms is None
 
 
 def test_a_near_tie_is_marked_with_its_runner_up() -> None:
     chosen, _ = routes()
     bahrain = chosen["me-south-1"]
-    assert (bahrain.pop, bahrain.near_tie, bahrain.near_tie_ms) == ("eu-west-1",
-                                                                   "ap-southeast-1", 98.7)
+    assert (bahrain.pop, bahrain.near_tie, bahrain.near_tie_ms) == (
+        "eu-west-1",
+        "ap-southeast-1",
+        98.7,
+    )
     assert chosen["af-south-1"].near_tie is None  # 316 is not within 5% of 158
 
 
@@ -67,18 +71,18 @@ def test_a_source_or_pop_without_numbers_falls_back_to_distance_and_says_which()
     rows = {source: dict(row) for source, row in ROWS.items() if source != "af-south-1"}
     del rows["eu-west-2"]["ap-southeast-1"]
     chosen, gaps = routes(latency=table(rows))
-    assert (chosen["af-south-1"].pop, chosen["af-south-1"].basis) == ("ap-southeast-1",
-                                                                     "distance")
+    assert (chosen["af-south-1"].pop, chosen["af-south-1"].basis) == ("ap-southeast-1", "distance")
     assert chosen["eu-west-2"].basis == "distance"
     assert chosen["me-south-1"].basis == "latency"
-    assert gaps == ["the latency table has no round trip for source regions af-south-1; "
-                    "PoPs ap-southeast-1 from eu-west-2: those routes go to the nearest PoP "
-                    "by great-circle distance instead"]
+    assert gaps == [
+        "the latency table has no round trip for source regions af-south-1; "
+        "PoPs ap-southeast-1 from eu-west-2: those routes go to the nearest PoP "
+        "by great-circle distance instead"
+    ]
 
 
 def test_a_custom_table_changes_the_choice() -> None:
-    rows = {**ROWS, "af-south-1": {"eu-west-1": 300.0, "ap-southeast-1": 250.0,
-                                   "us-east-1": 260.0}}
+    rows = {**ROWS, "af-south-1": {"eu-west-1": 300.0, "ap-southeast-1": 250.0, "us-east-1": 260.0}}
     chosen, _ = routes(latency=table(rows))
     assert chosen["af-south-1"].pop == "ap-southeast-1"
 
@@ -86,8 +90,14 @@ def test_a_custom_table_changes_the_choice() -> None:
 # --- loading a table -----------------------------------------------------------------------
 
 KNOWN = {"af-south-1", "eu-west-1", "us-east-1"}
-GOOD = {"format": "geoproxy-latency-table", "version": 1, "unit": "ms", "percentile": "p50",
-        "source": "my RUM data", "rtt_ms": {"af-south-1": {"eu-west-1": 150.5}}}
+GOOD = {
+    "format": "geoproxy-latency-table",
+    "version": 1,
+    "unit": "ms",
+    "percentile": "p50",
+    "source": "my RUM data",
+    "rtt_ms": {"af-south-1": {"eu-west-1": 150.5}},
+}
 
 
 def problems(data: Any) -> list[str]:
@@ -104,16 +114,19 @@ def test_a_good_table_loads() -> None:
     assert loaded.label == "my RUM data (p50)"
 
 
-@pytest.mark.parametrize(("data", "expected"), [
-    ("{not json", "not valid JSON"),
-    ({**GOOD, "rtt_ms": {"xx-nowhere-1": {"eu-west-1": 1}}}, "unknown region 'xx-nowhere-1'"),
-    ({**GOOD, "rtt_ms": {"af-south-1": {"eu-west-9": 1}}}, "unknown region 'eu-west-9'"),
-    ({**GOOD, "rtt_ms": {"af-south-1": {"eu-west-1": -3}}}, "at least 0; got -3"),
-    ({**GOOD, "rtt_ms": {"af-south-1": {"eu-west-1": None}}}, "rtt_ms.af-south-1.eu-west-1"),
-    ({**GOOD, "unit": "s"}, "unit"),
-    ({**GOOD, "extra": 1}, "extra"),
-    ({key: value for key, value in GOOD.items() if key != "source"}, "source"),
-])
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ("{not json", "not valid JSON"),
+        ({**GOOD, "rtt_ms": {"xx-nowhere-1": {"eu-west-1": 1}}}, "unknown region 'xx-nowhere-1'"),
+        ({**GOOD, "rtt_ms": {"af-south-1": {"eu-west-9": 1}}}, "unknown region 'eu-west-9'"),
+        ({**GOOD, "rtt_ms": {"af-south-1": {"eu-west-1": -3}}}, "at least 0; got -3"),
+        ({**GOOD, "rtt_ms": {"af-south-1": {"eu-west-1": None}}}, "rtt_ms.af-south-1.eu-west-1"),
+        ({**GOOD, "unit": "s"}, "unit"),
+        ({**GOOD, "extra": 1}, "extra"),
+        ({key: value for key, value in GOOD.items() if key != "source"}, "source"),
+    ],
+)
 def test_a_bad_table_is_one_clear_error_naming_the_path(data: Any, expected: str) -> None:
     found = problems(data)
     assert any(expected in problem for problem in found), found

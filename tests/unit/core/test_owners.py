@@ -48,8 +48,7 @@ def test_bad_owners_are_refused(owner: str) -> None:
 
 
 def test_records_from_before_owners_are_claimed_by_an_update(desired: DesiredApp) -> None:
-    unmarked = [{**raw, "SetIdentifier": raw["SetIdentifier"].split("@")[0]}
-                for raw in in_sync()]
+    unmarked = [{**raw, "SetIdentifier": raw["SetIdentifier"].split("@")[0]} for raw in in_sync()]
     plan = calculate_app(desired, live(*unmarked))
     assert [c.action for c in plan.changes] == ["update"] * 3
     assert all("claimed for owner 'default'" in c.note for c in plan.changes)
@@ -68,7 +67,8 @@ def test_another_owners_record_is_a_conflict_and_never_deleted(desired: DesiredA
     plan = calculate_app(desired, live(*ours, theirs, stray))
     assert [c.action for c in plan.changes] == ["create"]  # eu-west-1's slot is theirs
     assert [c.reason for c in plan.conflicts] == [
-        "a latency record for eu-west-1 of geoproxy owner 'teamb'"]
+        "a latency record for eu-west-1 of geoproxy owner 'teamb'"
+    ]
     assert [r.raw for r in plan.untouched] == [stray]
 
 
@@ -84,20 +84,37 @@ def test_an_owner_of_its_own_sees_the_default_owners_records_as_foreign() -> Non
 
 
 def _alias(name: str, set_id: str, **policy: Any) -> dict[str, Any]:
-    return {"Name": name + ".", "Type": "A", "SetIdentifier": set_id, **policy,
-            "AliasTarget": {"HostedZoneId": EUW1_ZONE, "DNSName": EUW1_ELB + ".",
-                            "EvaluateTargetHealth": False}}
+    return {
+        "Name": name + ".",
+        "Type": "A",
+        "SetIdentifier": set_id,
+        **policy,
+        "AliasTarget": {
+            "HostedZoneId": EUW1_ZONE,
+            "DNSName": EUW1_ELB + ".",
+            "EvaluateTargetHealth": False,
+        },
+    }
 
 
-STATE = {"Name": f"_geoproxy.{OLD}.", "Type": "TXT", "TTL": 60,
-         "ResourceRecords": [{"Value": '"geoproxy-failover=v1 from=eu-west-1 to=us-east-1 '
-                                       'at=2026-01-02T03%3A04%3A05Z"'}]}
+STATE = {
+    "Name": f"_geoproxy.{OLD}.",
+    "Type": "TXT",
+    "TTL": 60,
+    "ResourceRecords": [
+        {"Value": '"geoproxy-failover=v1 from=eu-west-1 to=us-east-1 at=2026-01-02T03%3A04%3A05Z"'}
+    ],
+}
 
 ZONE_RECORDS = [
     _alias(OLD, "geoproxy:eu-west-1@default", Region="eu-west-1"),
     _alias(OLD, "geoproxy:us-east-1@default", Region="us-east-1"),
-    _alias(f"eu-west-1._failover.{OLD}", "geoproxy:primary@default", Failover="PRIMARY",
-           HealthCheckId="hc-old"),
+    _alias(
+        f"eu-west-1._failover.{OLD}",
+        "geoproxy:primary@default",
+        Failover="PRIMARY",
+        HealthCheckId="hc-old",
+    ),
     _alias(f"eu-west-1._failover.{OLD}", "geoproxy:secondary@default", Failover="SECONDARY"),
     _alias(f"us-east-1.{OLD}", "geoproxy:direct@default", Weight=1),
     STATE,
@@ -111,10 +128,14 @@ ZONE_RECORDS = [
 
 
 def _orphans(checks: list[LiveHealthCheck] = ()) -> list[Any]:  # type: ignore[assignment]
-    return find_orphans("default", ZONE_ID, "example.com",
-                        [LiveRecord(raw) for raw in ZONE_RECORDS],
-                        lambda record: record.name == NAME or record.name.endswith("." + NAME),
-                        checks)
+    return find_orphans(
+        "default",
+        ZONE_ID,
+        "example.com",
+        [LiveRecord(raw) for raw in ZONE_RECORDS],
+        lambda record: record.name == NAME or record.name.endswith("." + NAME),
+        checks,
+    )
 
 
 def _check(check_id: str, record: str, owner: str | None) -> LiveHealthCheck:
@@ -123,26 +144,42 @@ def _check(check_id: str, record: str, owner: str | None) -> LiveHealthCheck:
 
 
 def test_orphans_are_the_owners_records_grouped_by_application() -> None:
-    checks = [_check("hc-old", OLD, "default"), _check("hc-b", OLD, "teamb"),
-              _check("hc-now", NAME, "default"), _check("hc-legacy", OLD, None)]
+    checks = [
+        _check("hc-old", OLD, "default"),
+        _check("hc-b", OLD, "teamb"),
+        _check("hc-now", NAME, "default"),
+        _check("hc-legacy", OLD, None),
+    ]
     orphans = _orphans(checks)
     assert [(o.root, o.kind, len(o.records)) for o in orphans] == [
-        (OLD, "application", 6), ("www.old.example.com", "viewer alias", 1)]
+        (OLD, "application", 6),
+        ("www.old.example.com", "viewer alias", 1),
+    ]
     assert {r.name for r in orphans[0].records} == {
-        OLD, f"eu-west-1._failover.{OLD}", f"us-east-1.{OLD}", f"_geoproxy.{OLD}"}
+        OLD,
+        f"eu-west-1._failover.{OLD}",
+        f"us-east-1.{OLD}",
+        f"_geoproxy.{OLD}",
+    }
     assert [c.id for c in orphans[0].health_checks] == ["hc-old"]
     assert orphans[0].name == f"orphan {OLD}"
 
 
 def test_a_state_record_alone_is_no_orphan() -> None:
-    orphans = find_orphans("default", ZONE_ID, "example.com", [LiveRecord(STATE)],
-                           lambda record: False)
+    orphans = find_orphans(
+        "default", ZONE_ID, "example.com", [LiveRecord(STATE)], lambda record: False
+    )
     assert orphans == []
 
 
 def test_another_owner_finds_only_its_own() -> None:
-    orphans = find_orphans("teamb", ZONE_ID, "example.com",
-                           [LiveRecord(raw) for raw in ZONE_RECORDS], lambda record: False)
+    orphans = find_orphans(
+        "teamb",
+        ZONE_ID,
+        "example.com",
+        [LiveRecord(raw) for raw in ZONE_RECORDS],
+        lambda record: False,
+    )
     assert [o.root for o in orphans] == ["origin.team-b.example.com"]
 
 
@@ -158,8 +195,9 @@ def test_pruning_deletes_aliases_before_what_they_point_at_then_the_checks() -> 
 
 
 def test_pruning_a_big_orphan_is_under_the_guard() -> None:
-    records = tuple(LiveRecord(_alias(OLD, f"geoproxy:r{i}@default", Region=f"r{i}"))
-                    for i in range(12))
+    records = tuple(
+        LiveRecord(_alias(OLD, f"geoproxy:r{i}@default", Region=f"r{i}")) for i in range(12)
+    )
     orphan = find_orphans("default", ZONE_ID, "example.com", records, lambda record: False)[0]
     [deletion] = mass_deletions(Plan([prune_plan(orphan)]))
     assert (deletion.app, deletion.deleting, deletion.of) == (f"orphan {OLD}", 12, 12)

@@ -25,8 +25,16 @@ from tests.builders import GDPR, application, loaded_policy
 
 REPO = Path(__file__).resolve().parents[3]
 
-EU_SOURCES = {"eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2",
-              "eu-north-1", "eu-south-1", "eu-south-2"}
+EU_SOURCES = {
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+}
 
 
 @pytest.fixture(scope="module")
@@ -129,13 +137,12 @@ TWO_POPS = builders.pops("us-east-1", "eu-west-1")
 NEW_POP = {"target": "c.example.net", "hosted_zone_id": "ZNEW1"}
 
 
-def test_nearest_breaking_compliance_suggests_allowed_but_unlocated_pop(
-    extended: Catalog
-) -> None:
-    app = application(source_regions=["eu-west-2"],
-                      pops={"us-east-1": builders.pop("us-east-1"), "xx-new-1": NEW_POP},
-                      compliance=[{"name": "fenced", "sources": ["eu-west-2"],
-                                   "allowed_pops": ["xx-*"]}])
+def test_nearest_breaking_compliance_suggests_allowed_but_unlocated_pop(extended: Catalog) -> None:
+    app = application(
+        source_regions=["eu-west-2"],
+        pops={"us-east-1": builders.pop("us-east-1"), "xx-new-1": NEW_POP},
+        compliance=[{"name": "fenced", "sources": ["eu-west-2"], "allowed_pops": ["xx-*"]}],
+    )
     error = routing_error(app, extended)
     assert [i.message for i in error.issues] == [
         "compliance rule 'fenced': source eu-west-2 would reach PoP us-east-1 (nearest), which "
@@ -161,8 +168,9 @@ def test_compliance_rule_matching_no_source_warns(catalog: Catalog) -> None:
 
 
 def test_evaluate_target_health_with_compliance_warns(catalog: Catalog) -> None:
-    app = application(source_regions=["eu-west-2"], evaluate_target_health=True, pops=TWO_POPS,
-                      compliance=[GDPR])
+    app = application(
+        source_regions=["eu-west-2"], evaluate_target_health=True, pops=TWO_POPS, compliance=[GDPR]
+    )
     _, result = route(app, catalog)
     assert len(result.warnings) == 1
     warning = result.warnings[0]
@@ -193,8 +201,7 @@ def test_china_named_explicitly_warns(catalog: Catalog) -> None:
 
 def test_china_forced_warns(catalog: Catalog) -> None:
     _, result = route(application(pops=TWO_POPS, force={"cn-northwest-1": "us-east-1"}), catalog)
-    assert any("cn-northwest-1 is named explicitly" in w and "China" in w
-               for w in result.warnings)
+    assert any("cn-northwest-1 is named explicitly" in w and "China" in w for w in result.warnings)
     china = result.applications[0].route_for("cn-northwest-1")
     assert china is not None and (china.pop, china.reason) == ("us-east-1", "forced")
 
@@ -222,11 +229,15 @@ def test_unlocated_region_with_force_is_routed(extended: Catalog) -> None:
 
 
 def test_unlocated_pop_only_through_force(extended: Catalog) -> None:
-    keys: dict[str, Any] = {"source_regions": ["eu-west-2"],
-                            "pops": {"xx-new-1": NEW_POP, "us-east-1": builders.pop("us-east-1")}}
+    keys: dict[str, Any] = {
+        "source_regions": ["eu-west-2"],
+        "pops": {"xx-new-1": NEW_POP, "us-east-1": builders.pop("us-east-1")},
+    }
     _, result = route(application(**keys), extended)
-    assert "shop: PoP xx-new-1 has no known location, so it is reachable only through `force`" \
+    assert (
+        "shop: PoP xx-new-1 has no known location, so it is reachable only through `force`"
         in result.warnings
+    )
     london = result.applications[0].route_for("eu-west-2")
     assert london is not None and london.pop == "us-east-1"
 
@@ -238,12 +249,15 @@ def test_unlocated_pop_only_through_force(extended: Catalog) -> None:
 
 
 def test_no_located_pop_is_an_error(extended: Catalog) -> None:
-    error = routing_error(application(source_regions=["eu-west-2"], pops={"xx-new-1": NEW_POP}),
-                          extended)
-    assert [(i.dotted_path(), i.message) for i in error.issues] == [(
-        "applications[0].source_regions",
-        "cannot route source region eu-west-2: no PoP has a known location",
-    )]
+    error = routing_error(
+        application(source_regions=["eu-west-2"], pops={"xx-new-1": NEW_POP}), extended
+    )
+    assert [(i.dotted_path(), i.message) for i in error.issues] == [
+        (
+            "applications[0].source_regions",
+            "cannot route source region eu-west-2: no PoP has a known location",
+        )
+    ]
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -266,7 +280,10 @@ def test_nearest_pop_edge_cases(extended: Catalog) -> None:
     nearest = nearest_pop("eu-west-2", ["us-east-1", "eu-west-1", "xx-new-1"], extended)
     assert nearest is not None
     assert (nearest.pop, nearest.distance_km, nearest.basis) == (
-        "eu-west-1", extended.distance_km("eu-west-2", "eu-west-1"), "distance")
+        "eu-west-1",
+        extended.distance_km("eu-west-2", "eu-west-1"),
+        "distance",
+    )
 
 
 def test_matches_and_rules_for() -> None:
@@ -282,8 +299,9 @@ def test_matches_and_rules_for() -> None:
 
 
 def test_route_application_returns_issues_instead_of_raising(catalog: Catalog) -> None:
-    app = builders.policy(application(pops=TWO_POPS, force={"eu-west-3": "us-east-1"},
-                                      compliance=[GDPR])).applications[0]
+    app = builders.policy(
+        application(pops=TWO_POPS, force={"eu-west-3": "us-east-1"}, compliance=[GDPR])
+    ).applications[0]
     routing, issues, warnings = route_application(app, 4, catalog)
     assert [i.path for i in issues] == [("applications", 4, "force", "eu-west-3")]
     assert issues[0].line is None  # lines are filled in by route_policy
@@ -294,14 +312,19 @@ def test_route_application_returns_issues_instead_of_raising(catalog: Catalog) -
 
 def test_second_application_issue_paths(catalog: Catalog) -> None:
     one = application(name="one", record="one.example.com", pops=builders.pops("us-east-1"))
-    two = application(name="two", record="two.example.com", pops=builders.pops("us-east-1"),
-                      force={"eu-west-1": "us-east-1"},
-                      compliance=[{"name": "gdpr", "sources": ["eu-*"],
-                                   "allowed_pops": ["us-east-1"]}])
+    two = application(
+        name="two",
+        record="two.example.com",
+        pops=builders.pops("us-east-1"),
+        force={"eu-west-1": "us-east-1"},
+        compliance=[{"name": "gdpr", "sources": ["eu-*"], "allowed_pops": ["us-east-1"]}],
+    )
     loaded = loaded_policy(one, two)
     result = route_policy(loaded, catalog)
     assert [a.app.name for a in result.applications] == ["one", "two"]
     two = result.applications[1].route_for("eu-west-1")
     assert two is not None and (two.pop, two.reason, two.compliance) == (
-        "us-east-1", "forced", ("gdpr",)
+        "us-east-1",
+        "forced",
+        ("gdpr",),
     )

@@ -33,14 +33,20 @@ STATE = "_geoproxy.origin.example.com"
 
 SHOP = application(source_regions=["us-east-1", "eu-west-1", "eu-west-2", "eu-central-1"])
 
-BASE = {"us-east-1": "us-east-1", "eu-west-1": "eu-west-1", "eu-west-2": "eu-west-1",
-        "eu-central-1": "eu-central-1"}
+BASE = {
+    "us-east-1": "us-east-1",
+    "eu-west-1": "eu-west-1",
+    "eu-west-2": "eu-west-1",
+    "eu-central-1": "eu-central-1",
+}
 # eu-west-1 -> eu-central-1 moves both sources that reached eu-west-1.
 FAILED_OVER = {**BASE, "eu-west-1": "eu-central-1", "eu-west-2": "eu-central-1"}
 
 EUW1_TO_EUC1 = Failover("eu-west-1", "eu-central-1", AT, "", "power loss")
-EUW1_TO_EUC1_VALUE = ('"geoproxy-failover=v1 from=eu-west-1 to=eu-central-1 '
-                      'at=2026-01-02T03%3A04%3A05Z reason=power%20loss"')
+EUW1_TO_EUC1_VALUE = (
+    '"geoproxy-failover=v1 from=eu-west-1 to=eu-central-1 '
+    'at=2026-01-02T03%3A04%3A05Z reason=power%20loss"'
+)
 
 
 # --- encode / decode ------------------------------------------------------------------------
@@ -60,10 +66,14 @@ def test_encode_omits_empty_fields() -> None:
 
 
 def test_round_trip_awkward_text() -> None:
-    f = Failover("eu-west-1", "us-east-1", AT,
-                 "arn:aws:sts::assumed-role/Ops-Admin/alice@example.com",
-                 'say "hi" \\ 50% off, a=b  twice spaced, café ☃ 日本 + tab\there',
-                 "DPO approved: 'ticket' #42 = yes %20")
+    f = Failover(
+        "eu-west-1",
+        "us-east-1",
+        AT,
+        "arn:aws:sts::assumed-role/Ops-Admin/alice@example.com",
+        'say "hi" \\ 50% off, a=b  twice spaced, café ☃ 日本 + tab\there',
+        "DPO approved: 'ticket' #42 = yes %20",
+    )
     value = encode_failover(f)
     # Quoted strings holding nothing that needs escaping: no quote, backslash or stray space.
     parts = value.split('"')
@@ -73,9 +83,11 @@ def test_round_trip_awkward_text() -> None:
     assert "\\" not in value
     assert text.count(" ") == 5  # only the separators of marker + 5 fields (never `by`)
     assert "alice" not in value and "arn:" not in value  # the caller is not published
-    assert text.split(" ")[4] == ("reason=say%20%22hi%22%20%5C%2050%25%20off%2C%20a%3Db%20%20"
-                                  "twice%20spaced%2C%20caf%C3%A9%20%E2%98%83%20%E6%97%A5%E6"
-                                  "%9C%AC%20%2B%20tab%09here")
+    assert text.split(" ")[4] == (
+        "reason=say%20%22hi%22%20%5C%2050%25%20off%2C%20a%3Db%20%20"
+        "twice%20spaced%2C%20caf%C3%A9%20%E2%98%83%20%E6%97%A5%E6"
+        "%9C%AC%20%2B%20tab%09here"
+    )
     assert decode_value(value) == replace(f, by="")
 
 
@@ -85,11 +97,14 @@ def test_a_caller_in_an_old_record_is_still_read() -> None:
     assert decode_value(old) == Failover("a", "b", "t", "assumed-role/Ops/alice", "r")
 
 
-@pytest.mark.parametrize("reason", [
-    "r" * 300,
-    "é" * 120,  # 720 characters once percent-encoded
-    "x" * 1000 + " = % \" done",
-])
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "r" * 300,
+        "é" * 120,  # 720 characters once percent-encoded
+        "x" * 1000 + ' = % " done',
+    ],
+)
 def test_long_reason_splits_into_strings_of_at_most_255(reason: str) -> None:
     f = Failover("eu-west-1", "eu-central-1", AT, "", reason)
     value = encode_failover(f)
@@ -115,17 +130,20 @@ def test_exactly_255_characters_is_one_string() -> None:
     assert decode_value(value) == f
 
 
-@pytest.mark.parametrize("value", [
-    '"v=spf1 -all"',
-    '"geoproxy-failover=v2 from=a to=b"',
-    '"from=a to=b"',
-    '"xgeoproxy-failover=v1 from=a to=b"',
-    '"geoproxy-failover=v1 to=b"',  # no from
-    '"geoproxy-failover=v1 from=a"',  # no to
-    '"geoproxy-failover=v1"',
-    '""',
-    "",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        '"v=spf1 -all"',
+        '"geoproxy-failover=v2 from=a to=b"',
+        '"from=a to=b"',
+        '"xgeoproxy-failover=v1 from=a to=b"',
+        '"geoproxy-failover=v1 to=b"',  # no from
+        '"geoproxy-failover=v1 from=a"',  # no to
+        '"geoproxy-failover=v1"',
+        '""',
+        "",
+    ],
+)
 def test_decode_rejects(value: str) -> None:
     assert decode_value(value) is None
 
@@ -133,10 +151,14 @@ def test_decode_rejects(value: str) -> None:
 # --- state records in live ------------------------------------------------------------------
 
 
-def txt_raw(*values: str, name: str = STATE + ".", ttl: int = 60,
-            **extra: Any) -> dict[str, Any]:
-    return {"Name": name, "Type": "TXT", "TTL": ttl,
-            "ResourceRecords": [{"Value": value} for value in values], **extra}
+def txt_raw(*values: str, name: str = STATE + ".", ttl: int = 60, **extra: Any) -> dict[str, Any]:
+    return {
+        "Name": name,
+        "Type": "TXT",
+        "TTL": ttl,
+        "ResourceRecords": [{"Value": value} for value in values],
+        **extra,
+    }
 
 
 OTHER = Failover("us-east-1", "eu-central-1", AT, "")
@@ -152,19 +174,39 @@ def test_is_state_record_name_as_route53_spells_it() -> None:
     assert is_state_record(record, NAME) is True
 
 
-@pytest.mark.parametrize("raw", [
-    txt_raw(EUW1_TO_EUC1_VALUE, '"v=spf1 -all"'),  # one foreign value
-    txt_raw('"v=spf1 -all"'),
-    txt_raw(),  # no values
-    txt_raw(EUW1_TO_EUC1_VALUE, name=NAME + "."),  # at the record itself
-    txt_raw(EUW1_TO_EUC1_VALUE, name="_geoproxy.other.example.com."),
-    txt_raw(EUW1_TO_EUC1_VALUE, SetIdentifier="w", Weight=10),  # weighted
-    {"Name": STATE + ".", "Type": "SPF", "TTL": 60,
-     "ResourceRecords": [{"Value": EUW1_TO_EUC1_VALUE}]},
-    {"Name": STATE + ".", "Type": "CNAME", "TTL": 60,
-     "ResourceRecords": [{"Value": "elsewhere.example.com"}]},
-], ids=["foreign-value", "only-foreign", "empty", "record-name", "other-name", "weighted",
-        "spf", "cname"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        txt_raw(EUW1_TO_EUC1_VALUE, '"v=spf1 -all"'),  # one foreign value
+        txt_raw('"v=spf1 -all"'),
+        txt_raw(),  # no values
+        txt_raw(EUW1_TO_EUC1_VALUE, name=NAME + "."),  # at the record itself
+        txt_raw(EUW1_TO_EUC1_VALUE, name="_geoproxy.other.example.com."),
+        txt_raw(EUW1_TO_EUC1_VALUE, SetIdentifier="w", Weight=10),  # weighted
+        {
+            "Name": STATE + ".",
+            "Type": "SPF",
+            "TTL": 60,
+            "ResourceRecords": [{"Value": EUW1_TO_EUC1_VALUE}],
+        },
+        {
+            "Name": STATE + ".",
+            "Type": "CNAME",
+            "TTL": 60,
+            "ResourceRecords": [{"Value": "elsewhere.example.com"}],
+        },
+    ],
+    ids=[
+        "foreign-value",
+        "only-foreign",
+        "empty",
+        "record-name",
+        "other-name",
+        "weighted",
+        "spf",
+        "cname",
+    ],
+)
 def test_is_state_record_false(raw: dict[str, Any]) -> None:
     assert is_state_record(LiveRecord(raw), NAME) is False
 
@@ -199,8 +241,10 @@ def test_state_record_of_sorts_and_to_route53() -> None:
         "TTL": 60,
         "ResourceRecords": [
             {"Value": EUW1_TO_EUC1_VALUE},
-            {"Value": '"geoproxy-failover=v1 from=us-east-1 to=eu-central-1 '
-                      'at=2026-01-02T03%3A04%3A05Z"'},
+            {
+                "Value": '"geoproxy-failover=v1 from=us-east-1 to=eu-central-1 '
+                'at=2026-01-02T03%3A04%3A05Z"'
+            },
         ],
     }
 
@@ -221,8 +265,9 @@ def compiled() -> Compiled:
 
 
 def desired_with(compiled: Compiled, *failovers: Failover) -> DesiredApp:
-    resolved = resolve_app(compiled, compiled.app_routing("shop"),
-                           {f.from_pop: f for f in failovers})
+    resolved = resolve_app(
+        compiled, compiled.app_routing("shop"), {f.from_pop: f for f in failovers}
+    )
     assert resolved.problems == [] and resolved.warnings == []
     return resolved.desired
 
@@ -250,9 +295,17 @@ def test_plan_creates_state_when_absent(compiled: Compiled) -> None:
     (change,) = plan.changes
     assert change.old is None
     assert change.new is desired.state
-    assert change.route53_changes() == [{"Action": "CREATE", "ResourceRecordSet": {
-        "Name": STATE + ".", "Type": "TXT", "TTL": 60,
-        "ResourceRecords": [{"Value": EUW1_TO_EUC1_VALUE}]}}]
+    assert change.route53_changes() == [
+        {
+            "Action": "CREATE",
+            "ResourceRecordSet": {
+                "Name": STATE + ".",
+                "Type": "TXT",
+                "TTL": 60,
+                "ResourceRecords": [{"Value": EUW1_TO_EUC1_VALUE}],
+            },
+        }
+    ]
     assert plan.conflicts == []
     assert len(plan.unchanged) == 4
 
@@ -300,9 +353,15 @@ def test_plan_state_update_is_delete_and_create(compiled: Compiled) -> None:
     assert change.old is not None and change.old.raw is old_raw
     assert change.route53_changes() == [
         {"Action": "DELETE", "ResourceRecordSet": old_raw},
-        {"Action": "CREATE", "ResourceRecordSet": {
-            "Name": STATE + ".", "Type": "TXT", "TTL": 60,
-            "ResourceRecords": [{"Value": EUW1_TO_EUC1_VALUE}]}},
+        {
+            "Action": "CREATE",
+            "ResourceRecordSet": {
+                "Name": STATE + ".",
+                "Type": "TXT",
+                "TTL": 60,
+                "ResourceRecords": [{"Value": EUW1_TO_EUC1_VALUE}],
+            },
+        },
     ]
 
 
@@ -321,8 +380,7 @@ def test_plan_state_update_when_a_failover_is_added(compiled: Compiled) -> None:
     plan = calculate_app(desired, live(routes, old_raw))
     assert summary(plan) == [("update", STATE, "TXT", None, "")]
     new = plan.changes[0].route53_changes()[1]["ResourceRecordSet"]
-    assert [r["Value"] for r in new["ResourceRecords"]] == [EUW1_TO_EUC1_VALUE,
-                                                           encode_failover(us)]
+    assert [r["Value"] for r in new["ResourceRecords"]] == [EUW1_TO_EUC1_VALUE, encode_failover(us)]
 
 
 def test_plan_deletes_state_when_no_failover_is_active(compiled: Compiled) -> None:
@@ -330,8 +388,7 @@ def test_plan_deletes_state_when_no_failover_is_active(compiled: Compiled) -> No
     desired = desired_with(compiled)
     plan = calculate_app(desired, live(BASE, old_raw))
     assert summary(plan) == [("delete", STATE, "TXT", None, "no failover is active any more")]
-    assert plan.changes[0].route53_changes() == [
-        {"Action": "DELETE", "ResourceRecordSet": old_raw}]
+    assert plan.changes[0].route53_changes() == [{"Action": "DELETE", "ResourceRecordSet": old_raw}]
     assert plan.conflicts == []
 
 
@@ -357,14 +414,19 @@ def test_foreign_txt_at_state_name_ignored_without_failover(compiled: Compiled) 
 
 def test_foreign_txt_at_state_name_conflicts_while_state_wanted(compiled: Compiled) -> None:
     plan = calculate_app(desired_with(compiled, EUW1_TO_EUC1), live(FAILED_OVER, FOREIGN_TXT))
-    assert plan.conflicts == [Conflict(LiveRecord(FOREIGN_TXT),
-                                       "geoproxy keeps its failover state here")]
+    assert plan.conflicts == [
+        Conflict(LiveRecord(FOREIGN_TXT), "geoproxy keeps its failover state here")
+    ]
     assert summary(plan) == [("create", STATE, "TXT", None, "")]
 
 
 def test_foreign_cname_at_state_name_conflicts_while_state_wanted(compiled: Compiled) -> None:
-    cname = {"Name": STATE + ".", "Type": "CNAME", "TTL": 300,
-             "ResourceRecords": [{"Value": "x.example.net"}]}
+    cname = {
+        "Name": STATE + ".",
+        "Type": "CNAME",
+        "TTL": 300,
+        "ResourceRecords": [{"Value": "x.example.net"}],
+    }
     plan = calculate_app(desired_with(compiled, EUW1_TO_EUC1), live(FAILED_OVER, cname))
     assert [c.record for c in plan.conflicts] == [LiveRecord(cname)]
     assert summary(plan) == [("create", STATE, "TXT", None, "")]
@@ -381,7 +443,9 @@ def test_foreign_txt_adopted_is_deleted_before_create(compiled: Compiled) -> Non
     ]
     entries = [entry for change in plan.changes for entry in change.route53_changes()]
     assert [(e["Action"], e["ResourceRecordSet"]["Type"]) for e in entries] == [
-        ("DELETE", "TXT"), ("CREATE", "TXT")]
+        ("DELETE", "TXT"),
+        ("CREATE", "TXT"),
+    ]
     assert entries[0]["ResourceRecordSet"] is FOREIGN_TXT
 
 

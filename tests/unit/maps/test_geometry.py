@@ -89,7 +89,8 @@ def test_a_route_that_does_not_cross_stays_whole() -> None:
     assert split_at_antimeridian([]) == []
     # a step between points already on the two edges cuts without dividing by zero
     assert split_at_antimeridian([(-180.0, 10.0), (180.0, 10.0), (170.0, 12.0)]) == [
-        [(180.0, 10.0), (170.0, 12.0)]]
+        [(180.0, 10.0), (170.0, 12.0)]
+    ]
 
 
 def test_no_route_between_any_two_regions_streaks_across_the_map() -> None:
@@ -112,8 +113,9 @@ def test_no_route_between_any_two_regions_streaks_across_the_map() -> None:
 
 def test_labels_of_one_spot_do_not_overlap_each_other_or_other_dots() -> None:
     at = (300.0, 200.0)
-    requests = [LabelRequest(name, name, at, 10, 3) for name in
-                ("us-east-1", "us-east-2", "us-gov-east-1")]
+    requests = [
+        LabelRequest(name, name, at, 10, 3) for name in ("us-east-1", "us-east-2", "us-gov-east-1")
+    ]
     neighbour = (330.0, 200.0)
     obstacles = [dot_box(at, 3), dot_box(neighbour, 3)]
     placed = place_labels(requests, obstacles, (0, 0, 600, 400))
@@ -132,13 +134,20 @@ def test_a_label_without_a_leader_is_nearest_its_own_dot() -> None:
     either's."""
     upper, lower = (200.0, 100.0), (200.0, 110.0)
     obstacles = [dot_box(upper, 3), dot_box(lower, 3)]
-    placed = place_labels([LabelRequest("a", "eu-central-1", upper, 10, 3),
-                           LabelRequest("b", "eu-central-2", lower, 10, 3)],
-                          obstacles, (0, 0, 400, 300))
+    placed = place_labels(
+        [
+            LabelRequest("a", "eu-central-1", upper, 10, 3),
+            LabelRequest("b", "eu-central-2", lower, 10, 3),
+        ],
+        obstacles,
+        (0, 0, 400, 300),
+    )
 
     def gap(point: tuple[float, float], box: tuple[float, float, float, float]) -> float:
-        return math.hypot(max(box[0] - point[0], 0, point[0] - box[2]),
-                          max(box[1] - point[1], 0, point[1] - box[3]))
+        return math.hypot(
+            max(box[0] - point[0], 0, point[0] - box[2]),
+            max(box[1] - point[1], 0, point[1] - box[3]),
+        )
 
     for label, own, other in ((placed[0], upper, lower), (placed[1], lower, upper)):
         if label.leader is None:
@@ -148,8 +157,9 @@ def test_a_label_without_a_leader_is_nearest_its_own_dot() -> None:
 
 def test_labels_stay_inside_the_bounds() -> None:
     corner = (598.0, 5.0)
-    placed = place_labels([LabelRequest("x", "ap-southeast-6", corner, 10, 3)], [],
-                          (0, 0, 600, 400))
+    placed = place_labels(
+        [LabelRequest("x", "ap-southeast-6", corner, 10, 3)], [], (0, 0, 600, 400)
+    )
     left, top, right, bottom = placed[0].box
     assert left >= 0 and right <= 600 and top >= 0 and bottom <= 400
     assert placed[0].anchor == "end"  # no room on the right

@@ -24,8 +24,11 @@ from geoproxy.pipeline import Compiled, compile_policy
 from tests.conftest import EXAMPLE_POLICY, write_policy
 
 SVG = "{http://www.w3.org/2000/svg}"
-API_APP = EXAMPLE_POLICY.split("applications:\n", 1)[1].replace(
-    "name: shop", "name: api").replace("origin.shop.", "origin.api.")
+API_APP = (
+    EXAMPLE_POLICY.split("applications:\n", 1)[1]
+    .replace("name: shop", "name: api")
+    .replace("origin.shop.", "origin.api.")
+)
 
 
 def compiled_from(tmp_path: Path, text: str = EXAMPLE_POLICY) -> Compiled:
@@ -48,14 +51,16 @@ def example(tmp_path: Path) -> tuple[Compiled, ET.Element]:
 
 
 def test_one_route_per_source_region_each_with_one_line(
-        example: tuple[Compiled, ET.Element]) -> None:
+    example: tuple[Compiled, ET.Element],
+) -> None:
     compiled, root = example
     (panel,) = panels(root)
     assert panel.get("data-app") == "shop"
     routing = compiled.app_routing("shop")
     routes = of_class(panel, "route")
     assert sorted(r.get("data-source") for r in routes) == sorted(
-        route.source_region for route in routing.routes)
+        route.source_region for route in routing.routes
+    )
     assert len(routes) == 34
     for group in routes:
         lines = group.findall(f"{SVG}path")
@@ -66,11 +71,15 @@ def test_one_route_per_source_region_each_with_one_line(
         assert group.find(f"{SVG}title").text  # the tooltip says why
     assert len(of_class(panel, "source")) == 34
     assert sorted(p.get("data-pop") for p in of_class(panel, "pop")) == [
-        "ap-southeast-1", "eu-west-1", "us-east-1"]
+        "ap-southeast-1",
+        "eu-west-1",
+        "us-east-1",
+    ]
 
 
 def test_forced_and_fenced_routes_get_their_styles_and_say_why(
-        example: tuple[Compiled, ET.Element]) -> None:
+    example: tuple[Compiled, ET.Element],
+) -> None:
     _, root = example
     routes = {g.get("data-source"): g for g in of_class(root, "route")}
     assert routes["me-south-1"].get("data-style") == "forced"
@@ -84,8 +93,7 @@ def test_forced_and_fenced_routes_get_their_styles_and_say_why(
     assert "nearest, 64 ms" in routes["us-west-2"].find(f"{SVG}title").text
 
 
-def test_land_is_drawn_once_and_used_by_every_panel(
-        example: tuple[Compiled, ET.Element]) -> None:
+def test_land_is_drawn_once_and_used_by_every_panel(example: tuple[Compiled, ET.Element]) -> None:
     _, root = example
     land = root.find(f"{SVG}defs/{SVG}path[@id='geoproxy-land']")
     assert land is not None
@@ -96,7 +104,8 @@ def test_land_is_drawn_once_and_used_by_every_panel(
 
 
 def test_the_legend_has_an_entry_for_each_style_in_use(
-        example: tuple[Compiled, ET.Element]) -> None:
+    example: tuple[Compiled, ET.Element],
+) -> None:
     _, root = example
     (panel,) = panels(root)
     used = {g.get("data-style") for g in of_class(panel, "route")}
@@ -129,8 +138,11 @@ class _Page(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
-        self.references += [value or "" for name, value in attrs
-                            if name in ("src", "href", "xlink:href", "action", "data")]
+        self.references += [
+            value or ""
+            for name, value in attrs
+            if name in ("src", "href", "xlink:href", "action", "data")
+        ]
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
@@ -159,26 +171,49 @@ def test_the_status_map_styles_failover_drift_and_missing(tmp_path: Path) -> Non
         "      eu-west-1: {target: shop-euw1-456.eu-west-1.elb.amazonaws.com}\n",
         "      eu-west-1: {target: shop-euw1-456.eu-west-1.elb.amazonaws.com, "
         "failover_to: eu-central-1}\n"
-        "      eu-central-1: {target: shop-euc1-1.eu-central-1.elb.amazonaws.com}\n")
+        "      eu-central-1: {target: shop-euc1-1.eu-central-1.elb.amazonaws.com}\n",
+    )
     compiled = compiled_from(tmp_path, text)
     moved = Failover("eu-west-1", "eu-central-1", "2026-01-02T03:04:05Z", "", "Dublin outage")
     regions = []
     for route in compiled.app_routing("shop").routes:
         source = route.source_region
         if route.pop == "eu-west-1":
-            regions.append(RegionStatus(source, "A", "failover", "eu-central-1", None,
-                                        "eu-west-1", "eu-central-1", (moved,)))
+            regions.append(
+                RegionStatus(
+                    source,
+                    "A",
+                    "failover",
+                    "eu-central-1",
+                    None,
+                    "eu-west-1",
+                    "eu-central-1",
+                    (moved,),
+                )
+            )
         elif source == "us-west-2":
-            regions.append(RegionStatus(source, "A", "drift", "ap-southeast-1", None,
-                                        route.pop, route.pop, (), "live points elsewhere"))
+            regions.append(
+                RegionStatus(
+                    source,
+                    "A",
+                    "drift",
+                    "ap-southeast-1",
+                    None,
+                    route.pop,
+                    route.pop,
+                    (),
+                    "live points elsewhere",
+                )
+            )
         elif source == "ca-central-1":
-            regions.append(RegionStatus(source, "A", "missing", None, None, route.pop,
-                                        route.pop, (), "no record"))
+            regions.append(
+                RegionStatus(
+                    source, "A", "missing", None, None, route.pop, route.pop, (), "no record"
+                )
+            )
         else:
-            regions.append(RegionStatus(source, "A", "ok", route.pop, None, route.pop,
-                                        route.pop))
-    status = AppStatus("shop", "origin.shop.example.com", "Z1", [moved], "example.com",
-                       regions)
+            regions.append(RegionStatus(source, "A", "ok", route.pop, None, route.pop, route.pop))
+    status = AppStatus("shop", "origin.shop.example.com", "Z1", [moved], "example.com", regions)
     document = status_document(compiled, [status], Path("routing.yaml"), "2026-01-02T04:00Z")
     root = ET.fromstring(svg_document(document))
     routes = {g.get("data-source"): g for g in of_class(root, "route")}
@@ -201,8 +236,9 @@ def test_the_status_map_styles_failover_drift_and_missing(tmp_path: Path) -> Non
 
 
 def _check_maps(html: Path | None, svg: Path | None) -> None:
-    check_outputs([("--html", html, is_geoproxy_map), ("--svg", svg, is_geoproxy_map)], [],
-                  overwrite=False)
+    check_outputs(
+        [("--html", html, is_geoproxy_map), ("--svg", svg, is_geoproxy_map)], [], overwrite=False
+    )
 
 
 def test_a_map_file_in_a_missing_directory_is_refused_before_any_work(tmp_path: Path) -> None:

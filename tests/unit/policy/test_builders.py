@@ -23,12 +23,17 @@ def test_the_example_application_is_the_example_policys(tmp_path: Path) -> None:
 
 
 def test_a_built_application_routes_as_its_yaml_does(tmp_path: Path) -> None:
-    app = application(source_regions=["us-east-1", "eu-west-1", "eu-central-1"],
-                      record_types=["A", "AAAA"], nearest="distance",
-                      pops={"us-east-1": pop("us-east-1"),
-                            "eu-west-1": pop("eu-west-1", failover_to="eu-central-1"),
-                            "eu-central-1": pop("eu-central-1")},
-                      compliance=[builders.GDPR])
+    app = application(
+        source_regions=["us-east-1", "eu-west-1", "eu-central-1"],
+        record_types=["A", "AAAA"],
+        nearest="distance",
+        pops={
+            "us-east-1": pop("us-east-1"),
+            "eu-west-1": pop("eu-west-1", failover_to="eu-central-1"),
+            "eu-central-1": pop("eu-central-1"),
+        },
+        compliance=[builders.GDPR],
+    )
     text = f"""\
 version: 1
 owner: team-a

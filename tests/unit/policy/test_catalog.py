@@ -48,14 +48,22 @@ def test_partition_matches_botocore_resolver() -> None:
 
 
 def test_catalog_does_not_import_botocore() -> None:
-    script = ("import sys; from geoproxy.policy.catalog import Catalog; Catalog.load(); "
-              "assert 'botocore' not in sys.modules, 'botocore imported'")
+    script = (
+        "import sys; from geoproxy.policy.catalog import Catalog; Catalog.load(); "
+        "assert 'botocore' not in sys.modules, 'botocore imported'"
+    )
     subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
 
 
 def test_enum_contains_well_known_regions(catalog: Catalog) -> None:
-    for region in ("us-east-1", "eu-west-1", "ap-southeast-1", "me-south-1", "cn-north-1",
-                   "us-gov-west-1"):
+    for region in (
+        "us-east-1",
+        "eu-west-1",
+        "ap-southeast-1",
+        "me-south-1",
+        "cn-north-1",
+        "us-gov-west-1",
+    ):
         assert catalog.accepts(region)
     assert not catalog.accepts("eu-west-9")
     assert not catalog.accepts("EU-WEST-1")
@@ -69,10 +77,14 @@ def test_every_botocore_region_is_located(catalog: Catalog) -> None:
 
 def test_default_sources_exclude_other_partitions(catalog: Catalog) -> None:
     sources = catalog.default_sources()
-    excluded = [r for r in catalog.latency_regions
-                if r.startswith(("cn-", "us-gov-", "eusc-"))]
-    assert {"cn-north-1", "cn-northwest-1", "us-gov-east-1", "us-gov-west-1",
-            "eusc-de-east-1"} <= set(excluded)
+    excluded = [r for r in catalog.latency_regions if r.startswith(("cn-", "us-gov-", "eusc-"))]
+    assert {
+        "cn-north-1",
+        "cn-northwest-1",
+        "us-gov-east-1",
+        "us-gov-west-1",
+        "eusc-de-east-1",
+    } <= set(excluded)
     assert not any(r.startswith(("cn-", "us-gov-", "eusc-")) for r in sources)
     # Everything else is kept, in the botocore order.
     assert sources == [r for r in catalog.latency_regions if r not in excluded]
@@ -210,13 +222,18 @@ def test_distance_to_unlocated_region_raises() -> None:
         catalog.distance_km("eu-west-1", "xx-new-1")
 
 
-@pytest.mark.parametrize(("name", "ipv6"), [
-    ("shop-1.eu-west-1.elb.amazonaws.com", "dualstack.shop-1.eu-west-1.elb.amazonaws.com"),
-    ("dualstack.shop-1.eu-west-1.elb.amazonaws.com",
-     "dualstack.shop-1.eu-west-1.elb.amazonaws.com"),
-    ("Shop-1.EU-West-1.ELB.amazonaws.com.", "dualstack.Shop-1.EU-West-1.ELB.amazonaws.com."),
-    ("net-1.elb.eu-west-1.amazonaws.com", "net-1.elb.eu-west-1.amazonaws.com"),  # NLB
-    ("d111111abcdef8.cloudfront.net", "d111111abcdef8.cloudfront.net"),
-])
+@pytest.mark.parametrize(
+    ("name", "ipv6"),
+    [
+        ("shop-1.eu-west-1.elb.amazonaws.com", "dualstack.shop-1.eu-west-1.elb.amazonaws.com"),
+        (
+            "dualstack.shop-1.eu-west-1.elb.amazonaws.com",
+            "dualstack.shop-1.eu-west-1.elb.amazonaws.com",
+        ),
+        ("Shop-1.EU-West-1.ELB.amazonaws.com.", "dualstack.Shop-1.EU-West-1.ELB.amazonaws.com."),
+        ("net-1.elb.eu-west-1.amazonaws.com", "net-1.elb.eu-west-1.amazonaws.com"),  # NLB
+        ("d111111abcdef8.cloudfront.net", "d111111abcdef8.cloudfront.net"),
+    ],
+)
 def test_ipv6_alias_name(name: str, ipv6: str) -> None:
     assert ipv6_alias_name(name) == ipv6

@@ -117,13 +117,16 @@ def test_missing_file(tmp_path: Path, catalog: Catalog) -> None:
 
 
 def test_invalid_yaml_reports_line(tmp_path: Path, catalog: Catalog) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         version: 1
         applications:
           - name: shop
             zone: example.com: oops
             record: origin.example.com
-        """)
+        """,
+    )
     error = load_error(path, catalog)
     assert len(error.issues) == 1
     issue = error.issues[0]
@@ -149,7 +152,9 @@ def test_not_a_mapping(tmp_path: Path, catalog: Catalog, text: str) -> None:
 
 
 def test_duplicate_key_reports_second_line(tmp_path: Path, catalog: Catalog) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         version: 1
         applications:
           - name: shop
@@ -158,7 +163,8 @@ def test_duplicate_key_reports_second_line(tmp_path: Path, catalog: Catalog) -> 
             zone: example.org
             pops:
               us-east-1: {target: a-1.us-east-1.elb.amazonaws.com}
-        """)
+        """,
+    )
     error = load_error(path, catalog)
     assert summary(error) == [("applications[0].zone", 6, "key 'zone' appears twice")]
     assert f"{path}:6: applications[0].zone: key 'zone' appears twice" in str(error)
@@ -173,7 +179,9 @@ def test_duplicate_top_level_key(tmp_path: Path, catalog: Catalog) -> None:
 
 
 def test_unknown_keys_with_did_you_mean(tmp_path: Path, catalog: Catalog) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         version: 1
         applications:
           - name: shop
@@ -183,7 +191,8 @@ def test_unknown_keys_with_did_you_mean(tmp_path: Path, catalog: Catalog) -> Non
             pops:
               eu-west-1:
                 targt: x.eu-west-1.elb.amazonaws.com
-        """)
+        """,
+    )
     error = load_error(path, catalog)
     issues = {issue.dotted_path(): issue for issue in error.issues}
     helth = issues["applications[0].evaluate_target_helth"]
@@ -200,8 +209,10 @@ def test_unknown_keys_with_did_you_mean(tmp_path: Path, catalog: Catalog) -> Non
         "applications[0].pops.eu-west-1.targt",
         "applications[0].pops.eu-west-1.target",
     }
-    assert (f"{path}:6: applications[0].evaluate_target_helth: unknown key "
-            "'evaluate_target_helth' (did you mean 'evaluate_target_health'?)") in str(error)
+    assert (
+        f"{path}:6: applications[0].evaluate_target_helth: unknown key "
+        "'evaluate_target_helth' (did you mean 'evaluate_target_health'?)"
+    ) in str(error)
 
 
 def test_unknown_top_level_key(tmp_path: Path, catalog: Catalog) -> None:
@@ -214,33 +225,48 @@ def test_unknown_top_level_key(tmp_path: Path, catalog: Catalog) -> None:
 
 
 def test_unknown_key_in_compliance_rule(tmp_path: Path, catalog: Catalog) -> None:
-    path = write(tmp_path, VALID + textwrap.indent(textwrap.dedent("""\
+    path = write(
+        tmp_path,
+        VALID
+        + textwrap.indent(
+            textwrap.dedent("""\
         compliance:
           - name: gdpr
             sources: ["eu-*"]
             allowed_pop: ["eu-*"]
-        """), "    "))
+        """),
+            "    ",
+        ),
+    )
     error = load_error(path, catalog)
     issues = {issue.dotted_path(): issue for issue in error.issues}
     unknown = issues["applications[0].compliance[0].allowed_pop"]
     assert unknown.message == "unknown key 'allowed_pop' (did you mean 'allowed_pops'?)"
     assert unknown.line == 12
     assert set(issues) <= {
-        "applications[0].compliance[0].allowed_pop", "applications[0].compliance[0].allowed_pops"
+        "applications[0].compliance[0].allowed_pop",
+        "applications[0].compliance[0].allowed_pops",
     }
 
 
 def test_unknown_key_with_block_value_points_at_the_key(tmp_path: Path, catalog: Catalog) -> None:
-    path = write(tmp_path, VALID + textwrap.indent(textwrap.dedent("""\
+    path = write(
+        tmp_path,
+        VALID
+        + textwrap.indent(
+            textwrap.dedent("""\
         complianse:
           - name: gdpr
             sources: ["eu-*"]
             allowed_pops: ["eu-*"]
-        """), "    "))
+        """),
+            "    ",
+        ),
+    )
     error = load_error(path, catalog)
-    assert summary(error) == [(
-        "applications[0].complianse", 9, "unknown key 'complianse' (did you mean 'compliance'?)"
-    )]
+    assert summary(error) == [
+        ("applications[0].complianse", 9, "unknown key 'complianse' (did you mean 'compliance'?)")
+    ]
 
 
 # One bad key or value in an otherwise valid policy: exactly one issue, at its path and line.
@@ -248,68 +274,99 @@ ONE_BAD_ENTRY = [
     pytest.param(
         VALID + "      us-east-1: {target: c-3.us-east-1.elb.amazonaws.com}\n",
         ("applications[0].pops.us-east-1", 9, "key 'us-east-1' appears twice"),
-        id="duplicate PoP region: its second line"),
+        id="duplicate PoP region: its second line",
+    ),
     pytest.param(
         VALID.replace("    record: origin", "    zzzzzz: 1\n    record: origin"),
         ("applications[0].zzzzzz", 5, "unknown key 'zzzzzz'"),
-        id="unknown key without a close match: no hint"),
+        id="unknown key without a close match: no hint",
+    ),
     pytest.param(
         VALID.replace("    record: origin.example.com\n", ""),
         # A missing key points at the mapping that lacks it: the application, line 3.
         ("applications[0].record", 3, "required key 'record' is missing"),
-        id="missing required record"),
+        id="missing required record",
+    ),
     pytest.param(
         VALID.replace("    pops:", "    source_regions: [us-east-1, eu-centrl-1]\n    pops:"),
-        ("applications[0].source_regions[1]", 6,
-         "source region 'eu-centrl-1' is not a Route 53 latency region "
-         "(did you mean 'eu-central-1'?)"),
-        id="unknown source region: did you mean"),
+        (
+            "applications[0].source_regions[1]",
+            6,
+            "source region 'eu-centrl-1' is not a Route 53 latency region "
+            "(did you mean 'eu-central-1'?)",
+        ),
+        id="unknown source region: did you mean",
+    ),
     pytest.param(
         VALID.replace("    pops:", "    source_regions: [us-east-1, us-east-1]\n    pops:"),
         ("applications[0].source_regions", 6, "source_regions lists a region twice"),
-        id="duplicate source region"),
+        id="duplicate source region",
+    ),
     pytest.param(
         VALID.replace("    pops:", "    source_regions: []\n    pops:"),
-        ("applications[0].source_regions", 6,
-         "source_regions is empty; use `all` or name regions"),
-        id="empty source regions"),
+        ("applications[0].source_regions", 6, "source_regions is empty; use `all` or name regions"),
+        id="empty source regions",
+    ),
     pytest.param(
         VALID.replace("record: origin.example.com", "record: origin.example.org"),
-        ("applications[0].record", 5,
-         "record origin.example.org does not lie inside zone example.com"),
-        id="record outside its zone"),
+        (
+            "applications[0].record",
+            5,
+            "record origin.example.org does not lie inside zone example.com",
+        ),
+        id="record outside its zone",
+    ),
     pytest.param(
         VALID.replace("record: origin.example.com", "record: bad..example.com"),
         ("applications[0].record", 5, "'bad..example.com' is not a valid DNS name"),
-        id="invalid record name"),
+        id="invalid record name",
+    ),
     pytest.param(
         VALID + "    force: {me-south-1: us-west-2}\n",
-        ("applications[0].force.me-south-1", 9,
-         "forces me-south-1 to us-west-2, which is not one of this application's pops "
-         "(us-east-1, eu-west-1)"),
-        id="force to a region that is not a PoP"),
+        (
+            "applications[0].force.me-south-1",
+            9,
+            "forces me-south-1 to us-west-2, which is not one of this application's pops "
+            "(us-east-1, eu-west-1)",
+        ),
+        id="force to a region that is not a PoP",
+    ),
     pytest.param(
         VALID.replace("b-2.eu-west-1.elb", "b-2.us-east-1.elb"),
-        ("applications[0].pops.eu-west-1.target", 8,
-         "target b-2.us-east-1.elb.amazonaws.com is a load balancer in "
-         "us-east-1, not in eu-west-1"),
-        id="PoP target in another region"),
+        (
+            "applications[0].pops.eu-west-1.target",
+            8,
+            "target b-2.us-east-1.elb.amazonaws.com is a load balancer in "
+            "us-east-1, not in eu-west-1",
+        ),
+        id="PoP target in another region",
+    ),
     pytest.param(
         VALID.replace("a-1.us-east-1.elb.amazonaws.com", "d111.cloudfront.net"),
-        ("applications[0].pops.us-east-1.target", 7,
-         "cannot tell the alias hosted zone id of d111.cloudfront.net; "
-         "set `hosted_zone_id`"),
-        id="non-ELB target needs a hosted zone id"),
+        (
+            "applications[0].pops.us-east-1.target",
+            7,
+            "cannot tell the alias hosted zone id of d111.cloudfront.net; set `hosted_zone_id`",
+        ),
+        id="non-ELB target needs a hosted zone id",
+    ),
     pytest.param(
-        VALID.replace("{target: a-1.us-east-1.elb.amazonaws.com}",
-                      "{target: a-1.us-east-1.elb.amazonaws.com, hosted_zone_id: z-bad}"),
-        ("applications[0].pops.us-east-1.hosted_zone_id", 7,
-         "'z-bad' is not a hosted zone id (like Z35SXDOTRQ7X7K)"),
-        id="malformed hosted zone id"),
+        VALID.replace(
+            "{target: a-1.us-east-1.elb.amazonaws.com}",
+            "{target: a-1.us-east-1.elb.amazonaws.com, hosted_zone_id: z-bad}",
+        ),
+        (
+            "applications[0].pops.us-east-1.hosted_zone_id",
+            7,
+            "'z-bad' is not a hosted zone id (like Z35SXDOTRQ7X7K)",
+        ),
+        id="malformed hosted zone id",
+    ),
     pytest.param(
         VALID.replace("    pops:", "    record_types: [A, A]\n    pops:"),
         ("applications[0].record_types", 6, "record_types lists a type twice"),
-        id="record type listed twice"),
+        id="record type listed twice",
+    ),
 ]
 
 
@@ -357,11 +414,14 @@ def test_unknown_pop_region_did_you_mean(tmp_path: Path, catalog: Catalog) -> No
 
 def test_unknown_forced_regions(tmp_path: Path, catalog: Catalog) -> None:
     error = load_error(write(tmp_path, VALID + "    force: {eu-wst-3: eu-west-1}\n"), catalog)
-    assert summary(error) == [(
-        "applications[0].force.eu-wst-3", 9,
-        "forced source region 'eu-wst-3' is not a Route 53 latency region "
-        "(did you mean 'eu-west-3'?)",
-    )]
+    assert summary(error) == [
+        (
+            "applications[0].force.eu-wst-3",
+            9,
+            "forced source region 'eu-wst-3' is not a Route 53 latency region "
+            "(did you mean 'eu-west-3'?)",
+        )
+    ]
     error = load_error(write(tmp_path, VALID + "    force: {eu-west-3: mars-1}\n"), catalog)
     assert len(error.issues) == 1
     assert error.issues[0].message.startswith(
@@ -370,12 +430,11 @@ def test_unknown_forced_regions(tmp_path: Path, catalog: Catalog) -> None:
 
 
 @pytest.mark.parametrize("section", ["pops", "force"])
-def test_bad_region_key_points_at_its_entry(
-    tmp_path: Path, catalog: Catalog, section: str
-) -> None:
+def test_bad_region_key_points_at_its_entry(tmp_path: Path, catalog: Catalog, section: str) -> None:
     if section == "pops":
-        text = VALID.replace("eu-west-1: {target: b-2.eu-west-1",
-                             "eu-west-9: {target: b-2.eu-west-1")
+        text = VALID.replace(
+            "eu-west-1: {target: b-2.eu-west-1", "eu-west-9: {target: b-2.eu-west-1"
+        )
     else:
         text = VALID + "    force:\n      us-east-2: us-east-1\n      eu-west-9: eu-west-1\n"
     line = 8 if section == "pops" else 11
@@ -402,8 +461,7 @@ def test_nlb_target_in_another_region(tmp_path: Path, catalog: Catalog) -> None:
     text = VALID.replace("b-2.eu-west-1.elb.amazonaws.com", "b-2.elb.eu-west-2.amazonaws.com")
     error = load_error(write(tmp_path, text), catalog)
     assert [i.message for i in error.issues] == [
-        "target b-2.elb.eu-west-2.amazonaws.com is a load balancer in "
-        "eu-west-2, not in eu-west-1"
+        "target b-2.elb.eu-west-2.amazonaws.com is a load balancer in eu-west-2, not in eu-west-1"
     ]
 
 
@@ -439,8 +497,13 @@ def test_zone_id_prefix_is_stripped(tmp_path: Path, catalog: Catalog) -> None:
     assert load(write(tmp_path, text), catalog).policy.applications[0].zone_id == "Z0123ABC"
 
 
-def _two_apps(first_name: str, first_record: str, second_name: str, second_record: str,
-              second_types: str = "[A]") -> str:
+def _two_apps(
+    first_name: str,
+    first_record: str,
+    second_name: str,
+    second_record: str,
+    second_types: str = "[A]",
+) -> str:
     return textwrap.dedent(f"""\
         version: 1
         applications:
@@ -464,9 +527,7 @@ def test_duplicate_application_names(tmp_path: Path, catalog: Catalog) -> None:
     assert [i.message for i in error.issues] == ["applications[0] is already named 'shop'"]
 
 
-def test_duplicate_application_name_points_at_second_app(
-    tmp_path: Path, catalog: Catalog
-) -> None:
+def test_duplicate_application_name_points_at_second_app(tmp_path: Path, catalog: Catalog) -> None:
     text = _two_apps("shop", "a.example.com", "shop", "b.example.com")
     error = load_error(write(tmp_path, text), catalog)
     assert [(i.dotted_path(), i.line) for i in error.issues] == [("applications[1].name", 8)]
@@ -515,18 +576,23 @@ def test_every_problem_reported_in_one_pass(tmp_path: Path, catalog: Catalog) ->
     assert body["kind"] == "policy_invalid"
     assert body["file"] == error.file
     assert {entry["path"] for entry in body["issues"]} == {  # type: ignore[union-attr]
-        "applications[0].record", "version"
+        "applications[0].record",
+        "version",
     }
-    rules = (VALID.replace("record: origin.example.com", "record: origin.example.org")
-             .replace("b-2.eu-west-1.elb", "b-2.us-east-1.elb"))
+    rules = VALID.replace("record: origin.example.com", "record: origin.example.org").replace(
+        "b-2.eu-west-1.elb", "b-2.us-east-1.elb"
+    )
     error = load_error(write(tmp_path, rules), catalog)
     assert sorted(i.dotted_path() for i in error.issues) == [
-        "applications[0].pops.eu-west-1.target", "applications[0].record"
+        "applications[0].pops.eu-west-1.target",
+        "applications[0].record",
     ]
 
 
 def test_upper_case_names_normalised(tmp_path: Path, catalog: Catalog) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         version: 1
         applications:
           - name: Shop
@@ -536,7 +602,8 @@ def test_upper_case_names_normalised(tmp_path: Path, catalog: Catalog) -> None:
             source_regions: [eu-west-1]
             pops:
               eu-west-1: {target: Shop-1.EU-WEST-1.ELB.amazonaws.com.}
-        """)
+        """,
+    )
     app = load(path, catalog).policy.applications[0]
     assert app.name == "Shop"  # application names are labels, not DNS names
     assert app.zone == "example.com"
@@ -575,6 +642,6 @@ def test_source_regions_of_the_wrong_kind_get_one_plain_message(
 ) -> None:
     text = VALID.replace("    pops:", "    source_regions: every\n    pops:")
     error = load_error(write(tmp_path, text), catalog)
-    assert summary(error) == [(
-        "applications[0].source_regions", 6, "expected `all` or a list of regions, got 'every'"
-    )]
+    assert summary(error) == [
+        ("applications[0].source_regions", 6, "expected `all` or a list of regions, got 'every'")
+    ]

@@ -31,9 +31,14 @@ applications:
       - {name: gdpr, sources: ["eu-*"], allowed_pops: ["eu-*", "us-*"]}
 """
 
-LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{chr(98 + level)}: &{chr(98 + level)} [{', '.join(['*' + chr(97 + level)] * 10)}]\n"
-    for level in range(8)) + "version: *i\n"
+LAUGHS = (
+    "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    + "".join(
+        f"{chr(98 + level)}: &{chr(98 + level)} [{', '.join(['*' + chr(97 + level)] * 10)}]\n"
+        for level in range(8)
+    )
+    + "version: *i\n"
+)
 
 
 def load_text(tmp_path: Path, text: str, catalog: Catalog, name: str = "p.yaml") -> None:
@@ -59,25 +64,31 @@ def test_an_oversized_file_is_refused_at_the_limit(tmp_path: Path, catalog: Cata
     assert "larger than 1,048,576 bytes" in str(error.value)
 
 
-@pytest.mark.parametrize("text", [
-    "[" * 5000 + "]" * 5000,
-    "a:\n" + "".join("  " * level + f"k{level}:\n" for level in range(1, 80)),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 5000 + "]" * 5000,
+        "a:\n" + "".join("  " * level + f"k{level}:\n" for level in range(1, 80)),
+    ],
+)
 def test_deep_nesting_is_refused(tmp_path: Path, catalog: Catalog, text: str) -> None:
     with pytest.raises(PolicyError) as error:
         load_text(tmp_path, text, catalog)
     assert "levels deep" in str(error.value)
 
 
-@pytest.mark.parametrize("text", [
-    "a: &a [*a]\n",                          # a recursive alias
-    "? [a, b]\n: c\n",                       # a key that is a list
-    "version: 2001-13-45\n",                 # a timestamp that does not exist
-    "version: !!python/object:os.system x\n",  # a tag the safe loader refuses
-    "<<: {a: 1}\nversion: 1\n",             # a merge key outside a mapping merge
-    "\x00",
-    "version: 1\napplications: [{name: [1]}]\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &a [*a]\n",  # a recursive alias
+        "? [a, b]\n: c\n",  # a key that is a list
+        "version: 2001-13-45\n",  # a timestamp that does not exist
+        "version: !!python/object:os.system x\n",  # a tag the safe loader refuses
+        "<<: {a: 1}\nversion: 1\n",  # a merge key outside a mapping merge
+        "\x00",
+        "version: 1\napplications: [{name: [1]}]\n",
+    ],
+)
 def test_odd_yaml_gives_one_policy_error(tmp_path: Path, catalog: Catalog, text: str) -> None:
     with pytest.raises(PolicyError):
         load_text(tmp_path, text, catalog)
@@ -85,26 +96,36 @@ def test_odd_yaml_gives_one_policy_error(tmp_path: Path, catalog: Catalog, text:
 
 def test_nested_records_are_refused_naming_both(tmp_path: Path, catalog: Catalog) -> None:
     outer = VALID.replace("name: shop", "name: outer").replace(
-        "record: origin.example.com", "record: shop.example.com")
-    inner = VALID.split("applications:\n")[1].replace("name: shop", "name: inner").replace(
-        "record: origin.example.com", "record: origin.shop.example.com")
+        "record: origin.example.com", "record: shop.example.com"
+    )
+    inner = (
+        VALID.split("applications:\n")[1]
+        .replace("name: shop", "name: inner")
+        .replace("record: origin.example.com", "record: origin.shop.example.com")
+    )
     with pytest.raises(PolicyError) as error:
         load_text(tmp_path, outer + inner, catalog)
     [issue] = error.value.issues
     assert issue.dotted_path() == "applications[1].record"
-    assert "origin.shop.example.com lies below shop.example.com, the record of application " \
-           "'outer'" in issue.message and "'inner'" in issue.message
+    assert (
+        "origin.shop.example.com lies below shop.example.com, the record of application 'outer'"
+        in issue.message
+        and "'inner'" in issue.message
+    )
 
 
 # --- property-based: random documents and mutations of a valid policy ------------------------
 
-yaml_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-                         st.text(max_size=20))
+yaml_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20)
+)
 yaml_documents = st.recursive(
     yaml_scalars,
-    lambda children: st.one_of(st.lists(children, max_size=5),
-                               st.dictionaries(st.text(max_size=12), children, max_size=5)),
-    max_leaves=30)
+    lambda children: st.one_of(
+        st.lists(children, max_size=5), st.dictionaries(st.text(max_size=12), children, max_size=5)
+    ),
+    max_leaves=30,
+)
 
 
 def _outcome(tmp_path: Path, text: str, catalog: Catalog) -> None:
@@ -112,27 +133,34 @@ def _outcome(tmp_path: Path, text: str, catalog: Catalog) -> None:
         load_text(tmp_path, text, catalog)
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(document=yaml_documents)
 def test_random_documents(tmp_path: Path, catalog: Catalog, document: object) -> None:
     _outcome(tmp_path, yaml.safe_dump(document), catalog)
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_random_text(tmp_path: Path, catalog: Catalog, data: st.DataObject) -> None:
     _outcome(tmp_path, data.draw(st.text(max_size=200)), catalog)
 
 
-@settings(max_examples=200, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(position=st.integers(0, len(VALID) - 1), length=st.integers(0, 12),
-       insert=st.text(alphabet=":-[]{}&*!|>#'\" \n\tabc01,.", max_size=8))
-def test_mutations_of_a_valid_policy(tmp_path: Path, catalog: Catalog, position: int,
-                                     length: int, insert: str) -> None:
-    _outcome(tmp_path, VALID[:position] + insert + VALID[position + length:], catalog)
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    position=st.integers(0, len(VALID) - 1),
+    length=st.integers(0, 12),
+    insert=st.text(alphabet=":-[]{}&*!|>#'\" \n\tabc01,.", max_size=8),
+)
+def test_mutations_of_a_valid_policy(
+    tmp_path: Path, catalog: Catalog, position: int, length: int, insert: str
+) -> None:
+    _outcome(tmp_path, VALID[:position] + insert + VALID[position + length :], catalog)
 
 
 def test_the_unmutated_policy_is_valid(tmp_path: Path, catalog: Catalog) -> None:

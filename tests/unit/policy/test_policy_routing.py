@@ -79,12 +79,14 @@ def test_nearest_breaking_compliance(tmp_path: Path, catalog: Catalog) -> None:
     error = routing_error(tmp_path, body, catalog)
     assert [(i.dotted_path(), i.line, i.message) for i in error.issues] == [
         (
-            "applications[0].compliance[0]", 10,
+            "applications[0].compliance[0]",
+            10,
             "compliance rule 'gdpr': source eu-west-1 would reach PoP us-east-1 (nearest), "
             "which the rule does not allow; no PoP of this application is allowed",
         ),
         (
-            "applications[0].compliance[0].allowed_pops", 12,
+            "applications[0].compliance[0].allowed_pops",
+            12,
             "compliance rule 'gdpr' allows none of the application's PoPs",
         ),
     ]
@@ -101,12 +103,13 @@ def test_several_problems_reported_together(tmp_path: Path, catalog: Catalog) ->
     assert f"{error.file}: invalid policy (2 problems)" in str(error)
 
 
-def test_unlocated_region_named_explicitly_is_an_error(
-    tmp_path: Path, extended: Catalog
-) -> None:
+def test_unlocated_region_named_explicitly_is_an_error(tmp_path: Path, extended: Catalog) -> None:
     error = routing_error(tmp_path, "source_regions: [xx-new-1]\n" + TWO_POPS, extended)
-    assert [(i.dotted_path(), i.line, i.message) for i in error.issues] == [(
-        "applications[0].source_regions", 6,
-        "cannot route source region xx-new-1: it has no known location; add a `force` entry "
-        "for it",
-    )]
+    assert [(i.dotted_path(), i.line, i.message) for i in error.issues] == [
+        (
+            "applications[0].source_regions",
+            6,
+            "cannot route source region xx-new-1: it has no known location; add a `force` entry "
+            "for it",
+        )
+    ]

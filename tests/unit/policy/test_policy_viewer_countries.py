@@ -33,11 +33,14 @@ CLOUDFRONT = """\
 
 def policy(rules: str, cloudfront: str = CLOUDFRONT) -> str:
     """One application with four PoPs (two EU ones, Zurich, Virginia) and these rules."""
-    return MINIMAL_POLICY + f"""\
+    return (
+        MINIMAL_POLICY
+        + f"""\
       eu-central-1: {{target: c-3.eu-central-1.elb.amazonaws.com}}
       eu-central-2: {{target: d-4.eu-central-2.elb.amazonaws.com}}
 {cloudfront}    compliance:
 {rules}"""
+    )
 
 
 # Each rule's sources are the region of a PoP it allows, so the latency routes satisfy them
@@ -86,10 +89,19 @@ def test_every_code_viewer_countries_accepts_has_a_location() -> None:
         assert -90 <= location.latitude <= 90 and -180 <= location.longitude < 180
 
 
-@pytest.mark.parametrize(("code", "lat", "lon"), [
-    ("DE", 51.0, 10.4), ("US", 39.1, -98.4), ("FR", 46.5, 2.5), ("GF", 3.9, -53.2),
-    ("SJ", 78.6, 16.0), ("RU", 60.2, 97.3), ("NZ", -43.9, 170.5), ("GB", 53.8, -2.4),
-])
+@pytest.mark.parametrize(
+    ("code", "lat", "lon"),
+    [
+        ("DE", 51.0, 10.4),
+        ("US", 39.1, -98.4),
+        ("FR", 46.5, 2.5),
+        ("GF", 3.9, -53.2),
+        ("SJ", 78.6, 16.0),
+        ("RU", 60.2, 97.3),
+        ("NZ", -43.9, 170.5),
+        ("GB", 53.8, -2.4),
+    ],
+)
 def test_locations_are_where_the_countries_are(code: str, lat: float, lon: float) -> None:
     # Spot checks, a degree or so: metropolitan France (not pulled into the Atlantic by
     # French Guiana), the contiguous United States, Russia across the antimeridian.
@@ -102,8 +114,9 @@ def test_locations_are_where_the_countries_are(code: str, lat: float, lon: float
 
 
 def test_codes_and_groups_load_as_written(tmp_path: Path, catalog: Catalog) -> None:
-    app = load_policy(write_policy(tmp_path, policy(GDPR.format(countries="[EU, GB, CH]"))),
-                      catalog).policy.applications[0]
+    app = load_policy(
+        write_policy(tmp_path, policy(GDPR.format(countries="[EU, GB, CH]"))), catalog
+    ).policy.applications[0]
     assert app.compliance[0].viewer_countries == ["EU", "GB", "CH"]
 
 
@@ -115,28 +128,44 @@ def test_a_rule_without_viewer_countries_fences_none(tmp_path: Path, catalog: Ca
 
 def test_unknown_codes_are_named_with_the_case_hint(tmp_path: Path, catalog: Catalog) -> None:
     issues = issues_of(tmp_path, catalog, policy(GDPR.format(countries="[de, XX, eu, UK]")))
-    assert issues == [(f"{RULE}.viewer_countries",
-                       "not ISO 3166-1 alpha-2 country codes or groups (EU, EEA): 'de' (write "
-                       "'DE'), 'XX', 'eu' (write 'EU'), 'UK'")]
+    assert issues == [
+        (
+            f"{RULE}.viewer_countries",
+            "not ISO 3166-1 alpha-2 country codes or groups (EU, EEA): 'de' (write "
+            "'DE'), 'XX', 'eu' (write 'EU'), 'UK'",
+        )
+    ]
 
 
 def test_an_unquoted_no_gets_the_quoting_hint(tmp_path: Path, catalog: Catalog) -> None:
     issues = issues_of(tmp_path, catalog, policy(GDPR.format(countries="[SE, NO]")))
-    assert issues == [(f"{RULE}.viewer_countries",
-                       "YAML reads NO, YES, ON and OFF as booleans: quote country codes (e.g. "
-                       "'NO' for Norway)")]
+    assert issues == [
+        (
+            f"{RULE}.viewer_countries",
+            "YAML reads NO, YES, ON and OFF as booleans: quote country codes (e.g. "
+            "'NO' for Norway)",
+        )
+    ]
 
 
-@pytest.mark.parametrize(("countries", "message"), [
-    ("[DE, DE]", "DE listed twice"),
-    ("[EU, DE]", "DE listed and also in EU"),
-    ("[EU, EEA]", "27 countries (AT, BE, BG, ...) in both EU and EEA"),
-])
-def test_a_country_listed_twice_is_an_error(tmp_path: Path, catalog: Catalog, countries: str,
-                                            message: str) -> None:
+@pytest.mark.parametrize(
+    ("countries", "message"),
+    [
+        ("[DE, DE]", "DE listed twice"),
+        ("[EU, DE]", "DE listed and also in EU"),
+        ("[EU, EEA]", "27 countries (AT, BE, BG, ...) in both EU and EEA"),
+    ],
+)
+def test_a_country_listed_twice_is_an_error(
+    tmp_path: Path, catalog: Catalog, countries: str, message: str
+) -> None:
     issues = issues_of(tmp_path, catalog, policy(GDPR.format(countries=countries)))
-    assert issues == [(f"{RULE}.viewer_countries", f"a country is listed more than once: "
-                                                   f"{message}; list each country once")]
+    assert issues == [
+        (
+            f"{RULE}.viewer_countries",
+            f"a country is listed more than once: {message}; list each country once",
+        )
+    ]
 
 
 def test_the_schema_describes_the_key() -> None:
@@ -153,10 +182,14 @@ def test_the_schema_describes_the_key() -> None:
 
 def test_viewer_countries_need_a_cloudfront_section(tmp_path: Path, catalog: Catalog) -> None:
     issues = issues_of(tmp_path, catalog, policy(GDPR.format(countries="[EU]"), cloudfront=""))
-    assert issues == [(f"{RULE}.viewer_countries",
-                       "compliance rule 'gdpr' fences viewer countries, which geoproxy "
-                       "enforces with a CloudFront Function on the application's "
-                       "distribution; add a `cloudfront` section")]
+    assert issues == [
+        (
+            f"{RULE}.viewer_countries",
+            "compliance rule 'gdpr' fences viewer countries, which geoproxy "
+            "enforces with a CloudFront Function on the application's "
+            "distribution; add a `cloudfront` section",
+        )
+    ]
 
 
 def test_a_fencing_rule_must_allow_a_pop(tmp_path: Path, catalog: Catalog) -> None:
@@ -167,61 +200,82 @@ def test_a_fencing_rule_must_allow_a_pop(tmp_path: Path, catalog: Catalog) -> No
         viewer_countries: [SE, FI]
 """
     issues = issues_of(tmp_path, catalog, policy(rules))
-    assert issues == [(f"{RULE}.allowed_pops",
-                       "compliance rule 'nordic' fences viewer countries but allows none of the "
-                       "application's PoPs (eu-central-1, eu-central-2, eu-west-1, us-east-1)")]
+    assert issues == [
+        (
+            f"{RULE}.allowed_pops",
+            "compliance rule 'nordic' fences viewer countries but allows none of the "
+            "application's PoPs (eu-central-1, eu-central-2, eu-west-1, us-east-1)",
+        )
+    ]
 
 
-def test_a_country_of_two_rules_needs_a_pop_both_allow(tmp_path: Path,
-                                                       catalog: Catalog) -> None:
+def test_a_country_of_two_rules_needs_a_pop_both_allow(tmp_path: Path, catalog: Catalog) -> None:
     rules = GDPR.format(countries="[EU, CH, LI]") + SWISS.format(countries="[CH, LI]")
     issues = issues_of(tmp_path, catalog, policy(rules))
-    assert issues == [(f"{SECOND}.viewer_countries",
-                       "viewer countries CH, LI are fenced by compliance rules 'gdpr' and "
-                       "'swiss', and no PoP of the application is allowed by all of them "
-                       "('gdpr' allows eu-central-1, eu-west-1; 'swiss' allows eu-central-2)")]
+    assert issues == [
+        (
+            f"{SECOND}.viewer_countries",
+            "viewer countries CH, LI are fenced by compliance rules 'gdpr' and "
+            "'swiss', and no PoP of the application is allowed by all of them "
+            "('gdpr' allows eu-central-1, eu-west-1; 'swiss' allows eu-central-2)",
+        )
+    ]
 
 
 def test_two_rules_that_share_a_pop_are_valid(tmp_path: Path, catalog: Catalog) -> None:
-    swiss = SWISS.format(countries="[CH]").replace('["eu-central-2"]\n        viewer',
-                                                   '["eu-central-*"]\n        viewer')
+    swiss = SWISS.format(countries="[CH]").replace(
+        '["eu-central-2"]\n        viewer', '["eu-central-*"]\n        viewer'
+    )
     compile_policy(write_policy(tmp_path, policy(GDPR.format(countries="[EU, CH]") + swiss)))
 
 
-def test_origin_failover_must_be_allowed_for_fenced_viewers(tmp_path: Path,
-                                                            catalog: Catalog) -> None:
+def test_origin_failover_must_be_allowed_for_fenced_viewers(
+    tmp_path: Path, catalog: Catalog
+) -> None:
     cloudfront = CLOUDFRONT + "      origin_failover: {secondary_pop: eu-central-2}\n"
     issues = issues_of(tmp_path, catalog, policy(GDPR.format(countries="[EU]"), cloudfront))
-    assert issues == [("applications[0].cloudfront.origin_failover.secondary_pop",
-                       "compliance rule 'gdpr': origin failover would retry requests of its "
-                       "fenced viewer countries on eu-central-2, which the rule does not allow "
-                       "(the edge fence changes only the origin group's primary)")]
+    assert issues == [
+        (
+            "applications[0].cloudfront.origin_failover.secondary_pop",
+            "compliance rule 'gdpr': origin failover would retry requests of its "
+            "fenced viewer countries on eu-central-2, which the rule does not allow "
+            "(the edge fence changes only the origin group's primary)",
+        )
+    ]
 
 
-def test_a_country_without_a_location_is_named(tmp_path: Path, catalog: Catalog,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_country_without_a_location_is_named(
+    tmp_path: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Every accepted code has one today (above); should the ISO list outgrow the table, the
     # policy says which code lacks one instead of failing later.
     known = {code: where for code, where in country_locations().items() if code != "CH"}
     monkeypatch.setattr("geoproxy.policy.checks.country_locations", lambda: known)
     issues = issues_of(tmp_path, catalog, policy(GDPR.format(countries="[EU, CH]")))
-    assert issues == [(f"{RULE}.viewer_countries", "geoproxy knows no location for CH, so "
-                                                   "the edge fence cannot choose the PoP "
-                                                   "nearest it")]
+    assert issues == [
+        (
+            f"{RULE}.viewer_countries",
+            "geoproxy knows no location for CH, so the edge fence cannot choose the PoP nearest it",
+        )
+    ]
 
 
-def test_validate_warns_when_no_pop_can_take_requests_without_a_country(
-        tmp_path: Path) -> None:
-    rules = GDPR.format(countries="[EU]") + """\
+def test_validate_warns_when_no_pop_can_take_requests_without_a_country(tmp_path: Path) -> None:
+    rules = (
+        GDPR.format(countries="[EU]")
+        + """\
       - name: us-only
         sources: ["us-east-1"]
         allowed_pops: ["us-*"]
         viewer_countries: [US]
 """
+    )
     compiled = compile_policy(write_policy(tmp_path, policy(rules)))
-    assert ("shop: no PoP is allowed by every rule that fences viewer countries ('gdpr' and "
-            "'us-only'), so the edge fence cannot fail closed: requests without a "
-            "CloudFront-Viewer-Country header are left to latency routing") in compiled.warnings
+    assert (
+        "shop: no PoP is allowed by every rule that fences viewer countries ('gdpr' and "
+        "'us-only'), so the edge fence cannot fail closed: requests without a "
+        "CloudFront-Viewer-Country header are left to latency routing"
+    ) in compiled.warnings
 
 
 def test_no_warning_when_a_pop_satisfies_every_fence(tmp_path: Path) -> None:

@@ -71,15 +71,18 @@ def test_the_sections_are_every_model_reachable_from_the_top_in_reading_order() 
     assert re.findall(r"^## (.+)$", TEXT, re.M) == [title for _, title, _ in EXPECTED]
 
 
-@pytest.mark.parametrize(("model", "title", "path"), EXPECTED,
-                         ids=[title for _, title, _ in EXPECTED])
+@pytest.mark.parametrize(
+    ("model", "title", "path"), EXPECTED, ids=[title for _, title, _ in EXPECTED]
+)
 def test_every_key_is_in_its_section_under_its_yaml_path(
-        model: type[BaseModel], title: str, path: str) -> None:
+    model: type[BaseModel], title: str, path: str
+) -> None:
     text = section(title)
     assert text.lstrip().startswith(f"Path: `{path}`\n" if path else "Path: the top of the file")
     assert model.__doc__ and " ".join(model.__doc__.split()) in text
-    rows = {match.group(1): match.group(0)
-            for match in re.finditer(r"^\| `(\w+)` \|.*$", text, re.M)}
+    rows = {
+        match.group(1): match.group(0) for match in re.finditer(r"^\| `(\w+)` \|.*$", text, re.M)
+    }
     assert list(rows) == list(model.model_fields)
     for key, field in model.model_fields.items():
         assert ("| **required** |" in rows[key]) == field.is_required(), rows[key]
@@ -87,10 +90,13 @@ def test_every_key_is_in_its_section_under_its_yaml_path(
 
 
 def test_every_field_has_a_description_and_an_example() -> None:
-    missing = [f"{model.__name__}.{key}: {what}" for model in reachable()
-               for key, field in model.model_fields.items()
-               for what, value in (("description", field.description),
-                                   ("examples", field.examples)) if not value]
+    missing = [
+        f"{model.__name__}.{key}: {what}"
+        for model in reachable()
+        for key, field in model.model_fields.items()
+        for what, value in (("description", field.description), ("examples", field.examples))
+        if not value
+    ]
     assert missing == []
     assert [model.__name__ for model in reachable() if not model.__doc__] == []
 
@@ -105,24 +111,40 @@ def test_a_key_without_a_description_stops_the_reference(monkeypatch: pytest.Mon
 
 def test_the_text_is_stable_across_runs_and_processes() -> None:
     assert policy_reference_markdown() == TEXT
-    printed = subprocess.run([sys.executable, "-m", "geoproxy.policy.reference"], cwd=REPO,
-                             capture_output=True, text=True, check=True, timeout=60,
-                             env={**os.environ, "PYTHONHASHSEED": "12345"})
+    printed = subprocess.run(
+        [sys.executable, "-m", "geoproxy.policy.reference"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
+    )
     assert printed.stdout == TEXT
 
 
 def test_links_go_to_sections_and_the_page_is_short() -> None:
     anchors = {s.anchor for s in reference.sections()}
-    assert anchors == {"top-level", "application", "pop", "health-check", "compliance-rule",
-                       "cloudfront", "origin", "geo_restriction", "origin_failover"}
+    assert anchors == {
+        "top-level",
+        "application",
+        "pop",
+        "health-check",
+        "compliance-rule",
+        "cloudfront",
+        "origin",
+        "geo_restriction",
+        "origin_failover",
+    }
     assert set(re.findall(r"\]\(#([\w-]+)\)", TEXT)) <= anchors
     assert len(TEXT.splitlines()) < 300
 
 
 def test_types_and_defaults_read_as_people_write_them() -> None:
-    rows = {match.group(1): match.group(0) for match in re.finditer(r"^\| `(\w+)` \|.*$",
-                                                                     section("Health check"),
-                                                                     re.M)}
+    rows = {
+        match.group(1): match.group(0)
+        for match in re.finditer(r"^\| `(\w+)` \|.*$", section("Health check"), re.M)
+    }
     assert rows["protocol"].startswith("| `protocol` | one of: `HTTPS`, `HTTP`, `TCP` | `HTTPS` |")
     assert rows["port"].startswith("| `port` | integer 1–65535 | unset |")
     app = section("Application")

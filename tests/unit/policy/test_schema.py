@@ -90,13 +90,20 @@ def _valid_texts() -> dict[str, str]:
         "example": EXAMPLE_POLICY,
         "init starter": files("geoproxy").joinpath("examples/routing.yaml").read_text("utf-8"),
         "full": FULL,
-        "dr": e2e.DR_POLICY, "auto": e2e.AUTO_POLICY, "checked": e2e.CHECKED_POLICY,
-        "two apps": e2e.TWO_APPS, "plain auto": PLAIN_POLICY, "distance": DISTANCE,
-        "runbook": RUNBOOK, "tokyo": TOKYO_POLICY,
+        "dr": e2e.DR_POLICY,
+        "auto": e2e.AUTO_POLICY,
+        "checked": e2e.CHECKED_POLICY,
+        "two apps": e2e.TWO_APPS,
+        "plain auto": PLAIN_POLICY,
+        "distance": DISTANCE,
+        "runbook": RUNBOOK,
+        "tokyo": TOKYO_POLICY,
         "e2e cloudfront": e2e.cloudfront_policy(
-            "E2EXAMPLE123", "      origin_failover: {secondary_pop: eu-west-1}\n"),
+            "E2EXAMPLE123", "      origin_failover: {secondary_pop: eu-west-1}\n"
+        ),
         "many apps": many_apps_policy(3, ("example.com", "example.org")),
-        "unit valid": test_policy.VALID, "hostile valid": test_policy_hostile.VALID,
+        "unit valid": test_policy.VALID,
+        "hostile valid": test_policy_hostile.VALID,
         "unit cloudfront": test_policy_cloudfront.BASE + test_policy_cloudfront.SECOND_APP,
     }
 
@@ -108,14 +115,18 @@ def _built_policies() -> dict[str, dict[str, Any]]:
     from tests.unit.core.test_latency import shop as latency_shop
 
     return {
-        "core cloudfront": document(test_cloudfront.shop(test_cloudfront.WITH_FAILOVER,
-                                                         ["A", "AAAA"])),
-        "core diff": document(test_diff.SHOP), "core state": document(test_state.SHOP),
-        "core failover": document(test_failover.SHOP), "core latency": document(latency_shop()),
+        "core cloudfront": document(
+            test_cloudfront.shop(test_cloudfront.WITH_FAILOVER, ["A", "AAAA"])
+        ),
+        "core diff": document(test_diff.SHOP),
+        "core state": document(test_state.SHOP),
+        "core failover": document(test_failover.SHOP),
+        "core latency": document(latency_shop()),
         "core edge fence": document(test_fence.shop()),
         "core edge plan": document(test_plan.FENCED),
         "built example": document(example_application()),
-        "iam cloudfront": document(test_iam.FRONTED), "iam fenced": document(test_iam.FENCED),
+        "iam cloudfront": document(test_iam.FRONTED),
+        "iam fenced": document(test_iam.FENCED),
     }
 
 
@@ -124,8 +135,10 @@ VALID = {**{name: yaml.safe_load(text) for name, text in TEXTS.items()}, **_buil
 
 
 def errors(data: Any) -> list[str]:
-    return [f"{'.'.join(map(str, error.absolute_path))}: {error.message}"
-            for error in VALIDATOR.iter_errors(data)]
+    return [
+        f"{'.'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in VALIDATOR.iter_errors(data)
+    ]
 
 
 def test_the_schema_is_valid_draft_2020_12() -> None:
@@ -164,13 +177,18 @@ def test_the_full_policy_is_valid_for_validate_and_sets_every_key(tmp_path: Path
     compile_policy(path, latency_table=None)  # `geoproxy validate` accepts it
     instances = list(_instances(yaml.safe_load(FULL)))
     assert {model for model, _, _ in instances} == set(MODELS)
-    unset = [f"{model.__name__}.{key}" for model in MODELS for key in model.model_fields
-             if not any(key in data for of, _, data in instances if of is model)]
+    unset = [
+        f"{model.__name__}.{key}"
+        for model in MODELS
+        for key in model.model_fields
+        if not any(key in data for of, _, data in instances if of is model)
+    ]
     assert unset == ["Policy.latency_table"]  # a file that must exist; the examples cover it
 
 
-def _instances(data: dict[str, Any], model: type[BaseModel] = Policy,
-               where: str = "(top)") -> Iterator[tuple[type[BaseModel], str, dict[str, Any]]]:
+def _instances(
+    data: dict[str, Any], model: type[BaseModel] = Policy, where: str = "(top)"
+) -> Iterator[tuple[type[BaseModel], str, dict[str, Any]]]:
     """Each model instance in `data`, with the model and where it is."""
     yield model, where, data
     for key, field in model.model_fields.items():
@@ -212,15 +230,18 @@ BROKEN: dict[str, Edit] = {
     "record_types is one string": lambda d: _app(d).update(record_types="A"),
     "auto_failover is a word": lambda d: _app(d).update(auto_failover="maybe"),
     "failure_threshold is a word": lambda d: _app(d)["pops"]["eu-west-1"]["health_check"].update(
-        failure_threshold="three"),
+        failure_threshold="three"
+    ),
     "a bare NO in countries": lambda d: _cloudfront(d)["geo_restriction"].update(
-        countries=["DE", False]),
+        countries=["DE", False]
+    ),
     # unknown keys, at the top and nested
     "unknown top-level key": lambda d: d.update(versoin=1),
     "unknown application key": lambda d: _app(d).update(recrod="x.example.com"),
     "unknown PoP key": lambda d: _app(d)["pops"]["us-east-1"].update(helth_check={}),
     "unknown health check key": lambda d: _app(d)["pops"]["eu-west-1"]["health_check"].update(
-        timeout=5),
+        timeout=5
+    ),
     "unknown origin key": lambda d: _cloudfront(d)["origin"].update(read_timout=30),
     "unknown compliance key": lambda d: _app(d)["compliance"][0].update(allowed="eu-*"),
     # missing required keys
@@ -235,9 +256,11 @@ BROKEN: dict[str, Edit] = {
     "record type CNAME": lambda d: _app(d).update(record_types=["A", "CNAME"]),
     "nearest fastest": lambda d: _app(d).update(nearest="fastest"),
     "protocol HTTP2": lambda d: _app(d)["pops"]["eu-west-1"]["health_check"].update(
-        protocol="HTTP2"),
+        protocol="HTTP2"
+    ),
     "request_interval 20": lambda d: _app(d)["pops"]["eu-west-1"]["health_check"].update(
-        request_interval=20),
+        request_interval=20
+    ),
     "geo type allowlist": lambda d: _cloudfront(d)["geo_restriction"].update(type="allowlist"),
     "status code 501": lambda d: _cloudfront(d)["origin_failover"].update(status_codes=[501]),
     "protocol policy https": lambda d: _cloudfront(d)["origin"].update(protocol_policy="https"),
@@ -252,8 +275,7 @@ BROKEN: dict[str, Edit] = {
 
 
 @pytest.mark.parametrize("case", sorted(BROKEN))
-def test_a_structurally_broken_policy_is_refused_by_the_schema_and_the_models(
-        case: str) -> None:
+def test_a_structurally_broken_policy_is_refused_by_the_schema_and_the_models(case: str) -> None:
     data = yaml.safe_load(FULL)
     assert errors(data) == []
     BROKEN[case](data)
@@ -265,14 +287,21 @@ def test_a_structurally_broken_policy_is_refused_by_the_schema_and_the_models(
 # --- what the schema leaves to `validate` ---------------------------------------------------
 
 ACROSS_FIELDS = {
-    "compliance": (EXAMPLE_POLICY.replace("      me-south-1: us-east-1\n",
-                                          "      me-south-1: us-east-1\n"
-                                          "      eu-west-3: us-east-1\n"),
-                   "compliance rule 'gdpr'"),
-    "unknown region": (EXAMPLE_POLICY.replace("me-south-1: us-east-1", "me-south-9: us-east-1"),
-                       "is not a Route 53 latency region"),
-    "force to no PoP": (EXAMPLE_POLICY.replace("me-south-1: us-east-1", "me-south-1: sa-east-1"),
-                        "which is not one of this application's pops"),
+    "compliance": (
+        EXAMPLE_POLICY.replace(
+            "      me-south-1: us-east-1\n",
+            "      me-south-1: us-east-1\n      eu-west-3: us-east-1\n",
+        ),
+        "compliance rule 'gdpr'",
+    ),
+    "unknown region": (
+        EXAMPLE_POLICY.replace("me-south-1: us-east-1", "me-south-9: us-east-1"),
+        "is not a Route 53 latency region",
+    ),
+    "force to no PoP": (
+        EXAMPLE_POLICY.replace("me-south-1: us-east-1", "me-south-1: sa-east-1"),
+        "which is not one of this application's pops",
+    ),
 }
 
 
@@ -303,11 +332,18 @@ def _sub_schema(prop: dict[str, Any]) -> dict[str, Any]:
 
 def test_every_model_and_key_has_a_description_and_an_example() -> None:
     assert {*SCHEMA["$defs"]} == {model.__name__ for model in MODELS} - {"Policy"}
-    undocumented = [name for name, definition in SCHEMA["$defs"].items()
-                    if not definition.get("description", "").strip()]
+    undocumented = [
+        name
+        for name, definition in SCHEMA["$defs"].items()
+        if not definition.get("description", "").strip()
+    ]
     assert undocumented == []
-    missing = [(where, what) for where, prop in _properties()
-               for what in ("description", "examples") if not prop.get(what)]
+    missing = [
+        (where, what)
+        for where, prop in _properties()
+        for what in ("description", "examples")
+        if not prop.get(what)
+    ]
     assert missing == []
 
 
@@ -316,14 +352,19 @@ def test_every_example_and_default_is_valid_for_its_key() -> None:
     for where, prop in _properties():
         validator = Draft202012Validator(_sub_schema(prop))
         for value in [*prop["examples"], *([prop["default"]] if "default" in prop else [])]:
-            bad += [f"{where}: {value!r}: {error.message}"
-                    for error in validator.iter_errors(value)]
+            bad += [
+                f"{where}: {value!r}: {error.message}" for error in validator.iter_errors(value)
+            ]
     assert bad == []
 
 
 # A valid instance of each model: each field's examples are tried in it, one at a time.
-APP = {"name": "shop", "zone": "example.com", "record": "origin.shop.example.com",
-       "pops": {"us-east-1": {"target": "shop-use1-123.us-east-1.elb.amazonaws.com"}}}
+APP = {
+    "name": "shop",
+    "zone": "example.com",
+    "record": "origin.shop.example.com",
+    "pops": {"us-east-1": {"target": "shop-use1-123.us-east-1.elb.amazonaws.com"}},
+}
 MODELS: dict[type[BaseModel], dict[str, Any]] = {
     Policy: {"version": 1, "applications": [APP]},
     Application: APP,

@@ -47,12 +47,15 @@ def test_the_code_starts_with_the_import_aws_requires_and_says_what_the_policy_s
     assert '//   "swiss": PoPs "eu-central-*"; viewer_countries CH LI\n' in header
     assert "//   eu-west-1 <- GB IE PT" in header
     assert "// Active failovers: none." in header
-    assert "// No country header: fail closed to eu-central-2 (allowed by every rule above)." \
-        in header
+    assert (
+        "// No country header: fail closed to eu-central-2 (allowed by every rule above)." in header
+    )
     assert not re.search(r"\d{4}-\d{2}-\d{2}|\d\d:\d\d", code)  # no date, no time
     assert all(len(line) <= 100 for line in lines if line.startswith("//"))
-    assert '"CH": "eu-central-2"' in code and '"eu-central-2": "eu-central-2.origin.example' \
-        '.com"' in code
+    assert (
+        '"CH": "eu-central-2"' in code
+        and '"eu-central-2": "eu-central-2.origin.example.com"' in code
+    )
     assert 'var FAIL_CLOSED = "eu-central-2";' in code
     assert code.endswith("  return request;\n}\n")
 
@@ -60,12 +63,25 @@ def test_the_code_starts_with_the_import_aws_requires_and_says_what_the_policy_s
 def test_the_code_keeps_to_plain_es5() -> None:
     code = function_code(fence_of())
     body = "\n".join(line for line in code.splitlines()[1:] if not line.startswith("//"))
-    for modern in ("=>", "`", "let ", "const ", "class ", "async ", "await ", "...", "?.",
-                   "??", "import(", "require("):
+    for modern in (
+        "=>",
+        "`",
+        "let ",
+        "const ",
+        "class ",
+        "async ",
+        "await ",
+        "...",
+        "?.",
+        "??",
+        "import(",
+        "require(",
+    ):
         assert modern not in body, modern
     assert body.count("cf.updateRequestOrigin(") == 1
-    assert ("cf.updateRequestOrigin({ domainName: ORIGINS[pop], hostHeader: host, sni: host });"
-            in body)
+    assert (
+        "cf.updateRequestOrigin({ domainName: ORIGINS[pop], hostHeader: host, sni: host });" in body
+    )
 
 
 def test_the_same_fence_gives_the_same_bytes() -> None:
@@ -77,11 +93,16 @@ def test_the_same_fence_gives_the_same_bytes() -> None:
 
 
 def test_a_failover_is_in_the_comments_and_the_table() -> None:
-    overlay = {"eu-central-2": Failover("eu-central-2", "eu-west-1", AT, "oncall", "drill",
-                                        "approved by the DPO")}
+    overlay = {
+        "eu-central-2": Failover(
+            "eu-central-2", "eu-west-1", AT, "oncall", "drill", "approved by the DPO"
+        )
+    }
     code = function_code(fence_of(overlay))
-    assert ('// Active failover: eu-central-2 -> eu-west-1 (compliance overridden: "approved by '
-            'the DPO")') in code
+    assert (
+        '// Active failover: eu-central-2 -> eu-west-1 (compliance overridden: "approved by '
+        'the DPO")'
+    ) in code
     assert '"CH": "eu-west-1"' in code and 'var FAIL_CLOSED = "eu-west-1";' in code
     assert '"eu-central-2":' not in code  # no country and no fail-closed route uses it now
 
@@ -110,14 +131,28 @@ def test_policy_strings_cannot_escape_a_comment() -> None:
 
 def _many(rules: int, name_length: int) -> Application:
     """Every ISO country fenced, four PoPs, `rules` rules with long names."""
-    pops = {region: {"target": f"x-1.{region}.elb.amazonaws.com"}
-            for region in ("us-east-1", "eu-west-1", "ap-southeast-1", "sa-east-1")}
-    return Application.model_validate({
-        "name": "shop", "zone": "example.com", "record": "origin.shop.example.com",
-        "pops": pops, "cloudfront": {"distribution_id": "E2EXAMPLE123"},
-        "compliance": [{"name": f"rule-{index}-" + "x" * name_length, "sources": ["*"],
-                        "allowed_pops": ["*"], "viewer_countries": sorted(ISO_3166_ALPHA2)}
-                       for index in range(rules)]})
+    pops = {
+        region: {"target": f"x-1.{region}.elb.amazonaws.com"}
+        for region in ("us-east-1", "eu-west-1", "ap-southeast-1", "sa-east-1")
+    }
+    return Application.model_validate(
+        {
+            "name": "shop",
+            "zone": "example.com",
+            "record": "origin.shop.example.com",
+            "pops": pops,
+            "cloudfront": {"distribution_id": "E2EXAMPLE123"},
+            "compliance": [
+                {
+                    "name": f"rule-{index}-" + "x" * name_length,
+                    "sources": ["*"],
+                    "allowed_pops": ["*"],
+                    "viewer_countries": sorted(ISO_3166_ALPHA2),
+                }
+                for index in range(rules)
+            ],
+        }
+    )
 
 
 def _fence(app: Application) -> EdgeFence:
@@ -137,9 +172,12 @@ def test_a_function_over_the_quota_is_refused_saying_by_how_much() -> None:
     with pytest.raises(EdgeFunctionTooLarge) as info:
         function_code(fence)
     message = info.value.message
-    match = re.fullmatch(r"shop: the edge fence's CloudFront Function would be ([\d,]+) bytes, "
-                         r"([\d,]+) over CloudFront's function size quota \(10,000 bytes; "
-                         r"nothing was published\)", message)
+    match = re.fullmatch(
+        r"shop: the edge fence's CloudFront Function would be ([\d,]+) bytes, "
+        r"([\d,]+) over CloudFront's function size quota \(10,000 bytes; "
+        r"nothing was published\)",
+        message,
+    )
     assert match, message
     size, over = (int(group.replace(",", "")) for group in match.groups())
     assert size > MAX_FUNCTION_BYTES and over == size - MAX_FUNCTION_BYTES
@@ -151,8 +189,10 @@ def test_the_quota_is_10_kb() -> None:
     assert MAX_FUNCTION_BYTES == 10_000  # the smaller reading of "10 KB": CloudFront's quota
 
 
-@pytest.mark.parametrize(("owner", "app"), [
-    ("default", "shop"), ("team.shop", "shop.v2"), ("a" * 63, "b" * 64), ("x", "y_z-1")])
+@pytest.mark.parametrize(
+    ("owner", "app"),
+    [("default", "shop"), ("team.shop", "shop.v2"), ("a" * 63, "b" * 64), ("x", "y_z-1")],
+)
 def test_function_names_fit_cloudfront(owner: str, app: str) -> None:
     name = function_name(owner, app)
     assert NAME_PATTERN.match(name), name

@@ -31,8 +31,9 @@ from tests.unit.core.edge.test_fence import GDPR_FENCE, NO_COMMON_POP, RECORD, f
 SHIM = Path(__file__).with_name("edge_shim.mjs")
 NODE = shutil.which("node")
 if NODE is None and os.environ.get("CI"):
-    pytest.fail("node is needed to run the generated edge function (.ci/run installs it)",
-                pytrace=False)
+    pytest.fail(
+        "node is needed to run the generated edge function (.ci/run installs it)", pytrace=False
+    )
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
 
 # Every ISO code, no header, and values CloudFront never sends but an object lookup could trip
@@ -56,21 +57,33 @@ def run(tmp_path: Path, code: str, cases: list[Any]) -> dict[Any, list[Any]]:
     matrix = tmp_path / "cases.json"
     matrix.write_text(json.dumps(cases), encoding="utf-8")
     assert NODE is not None
-    result = subprocess.run([NODE, str(SHIM), str(function), str(matrix)], capture_output=True,
-                            text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [NODE, str(SHIM), str(function), str(matrix)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     outcomes = json.loads(result.stdout)
     assert [outcome["country"] for outcome in outcomes] == cases
     assert all(outcome["returned_request"] for outcome in outcomes)
-    return {json.dumps(outcome["country"]) if isinstance(outcome["country"], dict)
-            else outcome["country"]: outcome["calls"] for outcome in outcomes}
+    return {
+        json.dumps(outcome["country"])
+        if isinstance(outcome["country"], dict)
+        else outcome["country"]: outcome["calls"]
+        for outcome in outcomes
+    }
 
 
 def allowed_everywhere(country: str, pop: str) -> bool:
     """Whether every rule that fences `country` allows `pop`, by the policy's own globs."""
     app = shop()
-    return all(any(fnmatchcase(pop, glob) for glob in rule.allowed_pops)
-               for rule in app.compliance if country in expand_countries(rule.viewer_countries))
+    return all(
+        any(fnmatchcase(pop, glob) for glob in rule.allowed_pops)
+        for rule in app.compliance
+        if country in expand_countries(rule.viewer_countries)
+    )
 
 
 def check_matrix(tmp_path: Path, fence: EdgeFence) -> dict[str | None, list[Any]]:
@@ -87,8 +100,7 @@ def check_matrix(tmp_path: Path, fence: EdgeFence) -> dict[str | None, list[Any]
     return calls
 
 
-def test_fenced_countries_reach_an_allowed_pop_and_others_are_left_alone(
-        tmp_path: Path) -> None:
+def test_fenced_countries_reach_an_allowed_pop_and_others_are_left_alone(tmp_path: Path) -> None:
     fence = fence_of()
     calls = check_matrix(tmp_path, fence)
     for country, pop in fence.table.items():
@@ -116,19 +128,24 @@ def test_without_a_fail_closed_pop_no_header_is_left_alone(tmp_path: Path) -> No
     fence = fence_of(app=shop(GDPR_FENCE, NO_COMMON_POP))
     assert fence.fail_closed is None
     calls = run(tmp_path, function_code(fence), [None, "US", "FR"])
-    assert calls == {None: [], "US": [to("us-east-1.origin.example.com")],
-                     "FR": [to(fence.table["FR"] + ".origin.example.com")]}
+    assert calls == {
+        None: [],
+        "US": [to("us-east-1.origin.example.com")],
+        "FR": [to(fence.table["FR"] + ".origin.example.com")],
+    }
 
 
 # --- Host and SNI (issue 23): what unfenced requests of the fenced behaviours carry --------
 
 
 def host_cases() -> list[Any]:
-    return [{"country": "DE", "host": "shop.example.com"},
-            {"country": "DE", "host": "www.example.org"},
-            {"country": "DE", "host": None},
-            {"country": None, "host": "shop.example.com"},
-            {"country": "US", "host": "shop.example.com"}]
+    return [
+        {"country": "DE", "host": "shop.example.com"},
+        {"country": "DE", "host": "www.example.org"},
+        {"country": "DE", "host": None},
+        {"country": None, "host": "shop.example.com"},
+        {"country": "US", "host": "shop.example.com"},
+    ]
 
 
 def test_behaviours_that_forward_host_keep_the_viewers_host_and_sni(tmp_path: Path) -> None:
@@ -140,8 +157,12 @@ def test_behaviours_that_forward_host_keep_the_viewers_host_and_sni(tmp_path: Pa
     calls = run(tmp_path, function_code(fence), host_cases())
     de = "eu-central-1.origin.example.com"
     assert list(calls.values()) == [
-        [to(de, "shop.example.com")], [to(de, "www.example.org")], [to(de, RECORD)],
-        [to("eu-central-2.origin.example.com", "shop.example.com")], []]
+        [to(de, "shop.example.com")],
+        [to(de, "www.example.org")],
+        [to(de, RECORD)],
+        [to("eu-central-2.origin.example.com", "shop.example.com")],
+        [],
+    ]
 
 
 def test_behaviours_that_do_not_forward_host_get_the_origin_record(tmp_path: Path) -> None:
@@ -153,8 +174,12 @@ def test_behaviours_that_do_not_forward_host_get_the_origin_record(tmp_path: Pat
     calls = run(tmp_path, function_code(fence), host_cases())
     de = "eu-central-1.origin.example.com"
     assert list(calls.values()) == [
-        [to(de, RECORD)], [to(de, RECORD)], [to(de, RECORD)],
-        [to("eu-central-2.origin.example.com", RECORD)], []]
+        [to(de, RECORD)],
+        [to(de, RECORD)],
+        [to(de, RECORD)],
+        [to("eu-central-2.origin.example.com", RECORD)],
+        [],
+    ]
 
 
 def test_the_shim_refuses_code_without_the_import_line(tmp_path: Path) -> None:
@@ -163,7 +188,11 @@ def test_the_shim_refuses_code_without_the_import_line(tmp_path: Path) -> None:
     (tmp_path / "function.js").write_text(code, encoding="utf-8")
     (tmp_path / "cases.json").write_text("[]", encoding="utf-8")
     assert NODE is not None
-    result = subprocess.run([NODE, str(SHIM), str(tmp_path / "function.js"),
-                             str(tmp_path / "cases.json")], capture_output=True, text=True,
-                            timeout=60, check=False)
+    result = subprocess.run(
+        [NODE, str(SHIM), str(tmp_path / "function.js"), str(tmp_path / "cases.json")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode != 0 and "the first line must be" in result.stderr

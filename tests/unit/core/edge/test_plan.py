@@ -29,7 +29,8 @@ NAME = "geoproxy-default-shop-aaed7988"
 # distribution.
 FENCED = example_application(
     compliance=[{**GDPR, "viewer_countries": ["EU", "GB", "CH"]}],
-    cloudfront={"distribution_id": "E2EXAMPLE123"})
+    cloudfront={"distribution_id": "E2EXAMPLE123"},
+)
 
 
 @pytest.fixture
@@ -47,14 +48,20 @@ def app() -> Any:
 
 
 def config(*behaviours: dict[str, Any], default_target: str = "geoproxy-shop") -> dict[str, Any]:
-    return {"DefaultCacheBehavior": {"TargetOriginId": default_target},
-            "CacheBehaviors": {"Quantity": len(behaviours), "Items": list(behaviours)}}
+    return {
+        "DefaultCacheBehavior": {"TargetOriginId": default_target},
+        "CacheBehaviors": {"Quantity": len(behaviours), "Items": list(behaviours)},
+    }
 
 
 def test_a_geoproxy_function_is_known_by_its_name() -> None:
     def behaviour(arn: str) -> dict[str, Any]:
-        return {"FunctionAssociations": {"Quantity": 1, "Items": [
-            {"EventType": "viewer-request", "FunctionARN": arn}]}}
+        return {
+            "FunctionAssociations": {
+                "Quantity": 1,
+                "Items": [{"EventType": "viewer-request", "FunctionARN": arn}],
+            }
+        }
 
     assert function_name("default", "shop").startswith(FUNCTION_PREFIX)
     assert runs_geoproxy_function(behaviour(ARN))
@@ -65,7 +72,8 @@ def test_a_geoproxy_function_is_known_by_its_name() -> None:
 def test_a_functions_arn_is_in_the_distributions_account() -> None:
     assert function_arn(NAME, "arn:aws:cloudfront::123456789012:distribution/E1") == ARN
     assert function_arn(NAME, "arn:aws-cn:cloudfront::123456789012:distribution/E1") == (
-        ARN.replace("arn:aws:", "arn:aws-cn:"))
+        ARN.replace("arn:aws:", "arn:aws-cn:")
+    )
     # moto's form puts the account where the region goes: not AWS's, so not guessed at.
     assert function_arn(NAME, "arn:aws:cloudfront:123456789012:distribution/E1") is None
     assert function_arn(NAME, None) is None
@@ -73,26 +81,41 @@ def test_a_functions_arn_is_in_the_distributions_account() -> None:
 
 def test_the_table_reads_back_from_the_code(function: edgefunction.EdgeFunction) -> None:
     table = FenceTable.of_code(function.code)
-    assert table == FenceTable(function.fence.table, function.fence.fail_closed.pop
-                               if function.fence.fail_closed else None)
+    assert table == FenceTable(
+        function.fence.table, function.fence.fail_closed.pop if function.fence.fail_closed else None
+    )
     assert FenceTable.of_code("function handler(event) { return event.request; }") is None
     assert FenceTable.of_code(None) is None
     moved = FenceTable({**table.countries, "DE": "eu-central-1"}, None)
-    assert table.moves(moved) == [("DE", table.countries["DE"], "eu-central-1"),
-                                  ("(no header)", table.fail_closed, None)]
+    assert table.moves(moved) == [
+        ("DE", table.countries["DE"], "eu-central-1"),
+        ("(no header)", table.fail_closed, None),
+    ]
 
 
-@pytest.mark.parametrize(("live", "create", "update", "publish"), [
-    (LiveFunction(NAME), True, False, True),
-    (LiveFunction(NAME, "old", "E1", "old"), False, True, True),
-    (LiveFunction(NAME, "CODE", "E1", "old"), False, False, True),  # crashed before publish
-    (LiveFunction(NAME, "CODE", "E1", "CODE"), False, False, False),
-])
-def test_the_two_stages_say_what_to_write(function: edgefunction.EdgeFunction,
-                                          live: LiveFunction, create: bool, update: bool,
-                                          publish: bool) -> None:
-    live = LiveFunction(live.name, *(function.code if value == "CODE" else value for value in (
-        live.development_code, live.development_etag, live.live_code)))
+@pytest.mark.parametrize(
+    ("live", "create", "update", "publish"),
+    [
+        (LiveFunction(NAME), True, False, True),
+        (LiveFunction(NAME, "old", "E1", "old"), False, True, True),
+        (LiveFunction(NAME, "CODE", "E1", "old"), False, False, True),  # crashed before publish
+        (LiveFunction(NAME, "CODE", "E1", "CODE"), False, False, False),
+    ],
+)
+def test_the_two_stages_say_what_to_write(
+    function: edgefunction.EdgeFunction,
+    live: LiveFunction,
+    create: bool,
+    update: bool,
+    publish: bool,
+) -> None:
+    live = LiveFunction(
+        live.name,
+        *(
+            function.code if value == "CODE" else value
+            for value in (live.development_code, live.development_etag, live.live_code)
+        ),
+    )
     plan = FunctionPlan("shop", function, live)
     assert (plan.create, plan.update, plan.publish) == (create, update, publish)
     assert plan.has_changes == (create or update or publish)
@@ -117,9 +140,14 @@ def test_every_behaviour_on_geoproxys_origin_is_fenced(app: Any) -> None:
 
 def test_associating_sets_viewer_request_and_keeps_other_events(app: Any) -> None:
     response = {"EventType": "viewer-response", "FunctionARN": "arn:aws:cloudfront::1:function/x"}
-    live = config({"PathPattern": "/api/*", "TargetOriginId": "geoproxy-shop",
-                   "FunctionAssociations": {"Quantity": 1, "Items": [response]}},
-                  {"PathPattern": "/static/*", "TargetOriginId": "assets"})
+    live = config(
+        {
+            "PathPattern": "/api/*",
+            "TargetOriginId": "geoproxy-shop",
+            "FunctionAssociations": {"Quantity": 1, "Items": [response]},
+        },
+        {"PathPattern": "/static/*", "TargetOriginId": "assets"},
+    )
     new = copy.deepcopy(live)
     assert associate(new, app, NAME, ARN) == []
     api, static = new["CacheBehaviors"]["Items"]
@@ -128,7 +156,8 @@ def test_associating_sets_viewer_request_and_keeps_other_events(app: Any) -> Non
     assert viewer_function(static) is None
     assert differences(live, new, app.origin_id) == [
         FieldChange("CacheBehaviors[/api/*].FunctionAssociations", None, ARN),
-        FieldChange("DefaultCacheBehavior.FunctionAssociations", None, ARN)]
+        FieldChange("DefaultCacheBehavior.FunctionAssociations", None, ARN),
+    ]
     # Without a fence (ARN None), geoproxy's function leaves; the user's stays.
     removed = copy.deepcopy(new)
     assert associate(removed, app, NAME, None) == []
@@ -138,11 +167,20 @@ def test_associating_sets_viewer_request_and_keeps_other_events(app: Any) -> Non
 
 def test_a_foreign_viewer_function_or_lambda_is_a_conflict_and_kept(app: Any) -> None:
     theirs = "arn:aws:cloudfront::123456789012:function/auth-check"
-    live = config({"PathPattern": "/api/*", "TargetOriginId": "geoproxy-shop",
-                   "LambdaFunctionAssociations": {"Quantity": 1, "Items": [
-                       {"EventType": "viewer-request", "LambdaFunctionARN": "arn:lambda:1"}]}})
-    live["DefaultCacheBehavior"]["FunctionAssociations"] = {"Quantity": 1, "Items": [
-        {"EventType": "viewer-request", "FunctionARN": theirs}]}
+    live = config(
+        {
+            "PathPattern": "/api/*",
+            "TargetOriginId": "geoproxy-shop",
+            "LambdaFunctionAssociations": {
+                "Quantity": 1,
+                "Items": [{"EventType": "viewer-request", "LambdaFunctionARN": "arn:lambda:1"}],
+            },
+        }
+    )
+    live["DefaultCacheBehavior"]["FunctionAssociations"] = {
+        "Quantity": 1,
+        "Items": [{"EventType": "viewer-request", "FunctionARN": theirs}],
+    }
     new = copy.deepcopy(live)
     problems = associate(new, app, NAME, ARN)
     assert len(problems) == 2
