@@ -57,8 +57,9 @@ def cli(debug: bool, quiet: bool, verbose: bool) -> None:
 
 
 def _global_flag(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
-    """`geoproxy status --quiet` means `geoproxy --quiet status`, as the AWS CLI has it."""
-    if value and param.name:
+    """`geoproxy status --quiet` means `geoproxy --quiet status`, as the AWS CLI has it.
+    Parsing only (shell completion, or a caller that reads the flags) changes nothing."""
+    if value and param.name and not ctx.resilient_parsing:
         ctx.find_root().params[param.name] = True
         if param.name == "quiet":
             import geoproxy.cli.render as loaded
