@@ -75,6 +75,7 @@ def expected_example_map() -> dict[str, tuple[str, str]]:
     }
 
 
+@pytest.mark.slow
 def test_apply_creates_exactly_the_expected_records_in_one_call(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -150,6 +151,7 @@ def test_every_record_carries_the_right_region_alias_and_zone(
         assert "TTL" not in record and "ResourceRecords" not in record
 
 
+@pytest.mark.slow
 def test_adding_a_pop_moves_only_the_regions_that_move_in_one_batch(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -271,6 +273,7 @@ def test_adopt_replaces_a_simple_record_in_one_atomic_batch(
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
 
 
+@pytest.mark.slow
 def test_foreign_latency_record_for_a_wanted_region_and_cname_are_conflicts(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -328,6 +331,7 @@ def test_foreign_latency_record_for_a_wanted_region_and_cname_are_conflicts(
     assert [r["Type"] for r in records_at(aws, zone)] == ["CNAME"]
 
 
+@pytest.mark.slow
 def test_no_op_plan_costs_two_requests_and_json_is_pure(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:

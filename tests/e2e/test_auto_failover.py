@@ -73,6 +73,7 @@ def test_apply_builds_pairs_and_latency_aliases_in_one_batch(
     assert rows["eu-west-2"]["live_pop"] == "eu-west-1" and rows["eu-west-2"]["state"] == "ok"
 
 
+@pytest.mark.slow
 def test_manual_failover_rewrites_only_the_pair(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -119,6 +120,7 @@ def test_manual_failover_rewrites_only_the_pair(
     }
 
 
+@pytest.mark.slow
 def test_switching_auto_failover_on_and_off_never_leaves_a_dangling_alias(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -177,6 +179,7 @@ def primary_check(aws: Any, zone: str, pop: str) -> str | None:
     return primary[0].get("HealthCheckId")
 
 
+@pytest.mark.slow
 def test_health_check_is_created_once_tagged_and_used_by_the_primary(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -214,6 +217,7 @@ def test_health_check_is_created_once_tagged_and_used_by_the_primary(
     ]  # budget: 4
 
 
+@pytest.mark.slow
 def test_changed_settings_make_a_new_check_before_the_old_one_goes(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -268,6 +272,7 @@ def test_health_check_needs_auto_failover(aws: Any, run_cli: RunCli, tmp_path: P
     )
 
 
+@pytest.mark.slow
 def test_status_reports_a_pair_changed_outside_geoproxy(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -314,6 +319,7 @@ def test_status_reports_a_pair_changed_outside_geoproxy(
     ],
     ids=["check-off-and-on", "setting-and-back", "auto-failover-off-and-on"],
 )
+@pytest.mark.slow
 def test_a_health_check_can_be_deleted_and_made_again(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path, detour: str
 ) -> None:

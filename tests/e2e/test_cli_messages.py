@@ -37,6 +37,7 @@ def test_region_and_application_typos_get_a_did_you_mean(
     assert aws.count() == 0  # all found before any AWS call
 
 
+@pytest.mark.slow
 def test_failback_takes_from_as_failover_does(
     aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
 ) -> None:
@@ -206,6 +207,7 @@ def test_on_a_terminal_the_wait_is_a_live_progress_line(
     assert "Apply complete" in text
 
 
+@pytest.mark.slow
 def test_a_refused_failover_shows_its_plan_and_how_to_leave_the_blocked_app_out(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:

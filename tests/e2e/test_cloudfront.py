@@ -38,6 +38,7 @@ def unmanaged(config: dict[str, Any]) -> dict[str, Any]:
     return rest
 
 
+@pytest.mark.slow
 def test_apply_points_the_distribution_at_the_geo_origin_in_order(
     aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -155,6 +156,7 @@ def test_an_edit_to_geoproxys_fields_stops_the_apply(
     assert after["DefaultCacheBehavior"]["TargetOriginId"] == "legacy"
 
 
+@pytest.mark.slow
 def test_a_failure_between_steps_is_completed_by_a_rerun(
     aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -182,6 +184,7 @@ def test_a_failure_between_steps_is_completed_by_a_rerun(
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
 
 
+@pytest.mark.slow
 def test_failover_never_touches_the_distribution(
     aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -194,6 +197,7 @@ def test_failover_never_touches_the_distribution(
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
 
 
+@pytest.mark.slow
 def test_origin_failover_adds_a_direct_origin_and_an_origin_group(
     aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -302,6 +306,7 @@ def test_every_write_is_in_the_audit_log(
     assert {record["name"] for record in lines[2]["records"]} == {VIEWER}
 
 
+@pytest.mark.slow
 def test_a_user_behaviour_on_an_origin_geoproxy_would_remove_is_refused(
     aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -388,6 +393,7 @@ def test_adopting_a_record_at_an_alias_replaces_it_in_the_viewer_batch(
     ] == [("DELETE", None), ("CREATE", "geoproxy:viewer@default")]
 
 
+@pytest.mark.slow
 def test_dropping_the_cloudfront_section_keeps_the_fallback_name(
     aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
 ) -> None:

@@ -38,6 +38,7 @@ def foreign_records(aws: Any, zone: str) -> list[dict[str, Any]]:
     ]
 
 
+@pytest.mark.slow
 def test_failover_moves_exactly_the_right_regions_and_fails_back_exactly(
     aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
 ) -> None:
@@ -113,6 +114,7 @@ def test_compliance_violating_failover_writes_nothing_and_names_the_rule(
     assert targets(aws, zone) == applied
 
 
+@pytest.mark.slow
 def test_override_compliance_records_its_reason(
     aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
 ) -> None:
@@ -134,6 +136,7 @@ def test_override_compliance_records_its_reason(
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
 
 
+@pytest.mark.slow
 def test_failovers_compose_and_fail_back_one_at_a_time(
     aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
 ) -> None:
@@ -160,6 +163,7 @@ def test_failovers_compose_and_fail_back_one_at_a_time(
     assert targets(aws, zone) == applied
 
 
+@pytest.mark.slow
 def test_one_call_for_every_application_in_the_zone(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -203,6 +207,7 @@ def test_failover_only_moves_what_it_moves_even_with_policy_drift(
     assert {final[r] for r in EU_WEST_1_SOURCES} == {EUC1}
 
 
+@pytest.mark.slow
 def test_dry_run_and_missing_confirmation_write_nothing(
     aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
 ) -> None:
@@ -219,6 +224,7 @@ def test_dry_run_and_missing_confirmation_write_nothing(
     assert targets(aws, zone) == applied
 
 
+@pytest.mark.slow
 def test_unusable_target_names_the_application(
     aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
 ) -> None:
@@ -235,6 +241,7 @@ def test_unusable_target_names_the_application(
     assert aws.count("ChangeResourceRecordSets") == 0
 
 
+@pytest.mark.slow
 def test_audit_log_gets_one_line_per_write(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -330,6 +337,7 @@ def test_a_partner_that_breaks_compliance_is_a_warning_without_auto_failover(
     assert quiet.returncode == 0 and quiet.stderr == ""
 
 
+@pytest.mark.slow
 def test_status_detailed_exitcode(
     aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
 ) -> None:
@@ -345,6 +353,7 @@ def test_status_detailed_exitcode(
     assert run_cli("status", "--detailed-exitcode").returncode == 2  # a record is missing
 
 
+@pytest.mark.slow
 def test_the_dr_fast_path_is_one_lookup_one_list_one_change(
     aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str], tmp_path: Path
 ) -> None:
@@ -383,6 +392,7 @@ def test_the_dr_fast_path_is_one_lookup_one_list_one_change(
     assert entry["who"].startswith("arn:aws:sts::123456789012:")
 
 
+@pytest.mark.slow
 def test_status_piped_prints_whole_rows_without_trailing_spaces(
     aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
 ) -> None:

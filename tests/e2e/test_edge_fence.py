@@ -66,6 +66,7 @@ def fenced(
     }
 
 
+@pytest.mark.slow
 def test_apply_publishes_the_function_and_associates_it_in_one_update(
     aws: Any, fenced: dict[str, Any], run_cli: RunCli
 ) -> None:
@@ -186,6 +187,7 @@ def test_a_viewer_function_geoproxy_does_not_own_is_never_replaced(
         assert aws.count(write) == 0, write
 
 
+@pytest.mark.slow
 def test_every_behaviour_on_geoproxys_origin_gets_the_fence(
     aws: Any, fenced: dict[str, Any], run_cli: RunCli
 ) -> None:
@@ -214,6 +216,7 @@ def test_every_behaviour_on_geoproxys_origin_gets_the_fence(
     assert viewer_function(behaviours["/static/*"]) is None
 
 
+@pytest.mark.slow
 def test_a_failover_republishes_the_function_compliance_checked(
     aws: Any, fenced: dict[str, Any], run_cli: RunCli
 ) -> None:
@@ -265,6 +268,7 @@ def test_a_failover_republishes_the_function_compliance_checked(
     assert run_cli("status", "--detailed-exitcode").returncode == 0
 
 
+@pytest.mark.slow
 def test_a_crash_between_the_records_and_the_function_is_completed_by_running_again(
     aws: Any, fenced: dict[str, Any], run_cli: RunCli
 ) -> None:
@@ -290,6 +294,7 @@ def test_a_crash_between_the_records_and_the_function_is_completed_by_running_ag
     assert run_cli("status", "--detailed-exitcode").returncode == 4
 
 
+@pytest.mark.slow
 def test_a_prepared_failover_plan_carries_the_function(
     aws: Any, fenced: dict[str, Any], run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -325,6 +330,7 @@ def test_a_prepared_failover_plan_carries_the_function(
     assert live_code(aws, fenced["name"]) == moved
 
 
+@pytest.mark.slow
 def test_a_saved_plan_is_stale_once_someone_else_writes_the_function(
     aws: Any, fenced: dict[str, Any], run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -425,6 +431,7 @@ def test_a_saved_plan_checks_the_host_forwarding_again(
         assert aws.count(write) == 0, write
 
 
+@pytest.mark.slow
 def test_dropping_the_fence_unassociates_it_before_its_direct_names_go(
     aws: Any, fenced: dict[str, Any], run_cli: RunCli, tmp_path: Path
 ) -> None:

@@ -190,6 +190,7 @@ def test_throttling_is_retried_and_the_apply_completes(
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
 
 
+@pytest.mark.slow
 def test_saved_plan_never_replaces_a_file_that_is_not_a_plan(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:

@@ -204,6 +204,7 @@ def test_without_credentials_it_makes_no_call_and_warns_of_the_wildcards(
 # --- the policy against what the CLI does -------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_full_policy_allows_exactly_what_a_rich_policys_runs_need(
     aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -237,6 +238,7 @@ def test_the_full_policy_allows_exactly_what_a_rich_policys_runs_need(
     assert allowed - needed == ALTERNATIVES
 
 
+@pytest.mark.slow
 def test_the_read_only_policy_refuses_every_write(
     aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
 ) -> None:

@@ -23,6 +23,7 @@ def owned_by(records: list[dict[str, Any]]) -> set[str]:
     }
 
 
+@pytest.mark.slow
 def test_an_application_removed_from_the_policy_is_an_orphan_pruned_only_with_force(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -84,6 +85,7 @@ def test_a_saved_prune_plan_is_applied_under_the_guard(
     assert records_at(aws, zone, API) == []
 
 
+@pytest.mark.slow
 def test_another_owners_records_and_unmarked_ones_are_never_orphans(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -131,6 +133,7 @@ def test_another_owners_records_and_unmarked_ones_are_never_orphans(
     assert len(records_at(aws, zone, "origin.legacy.example.com.")) == 1
 
 
+@pytest.mark.slow
 def test_records_written_before_owners_are_claimed_and_failover_works_on_them(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:

@@ -82,6 +82,7 @@ def applied(aws: Any, zone: str, tmp_path: Path) -> Path:
     return policy
 
 
+@pytest.mark.slow
 def test_drill_passes_under_throttling(aws: Any, zone: str, tmp_path: Path, applied: Path) -> None:
     before = zone_records(aws, zone)
     aws.reset_log()
@@ -106,6 +107,7 @@ def test_drill_passes_under_throttling(aws: Any, zone: str, tmp_path: Path, appl
     assert sorted(map(str, zone_records(aws, zone))) == sorted(map(str, before))
 
 
+@pytest.mark.slow
 def test_drill_fails_over_and_back_and_leaves_the_records_as_they_were(
     aws: Any, zone: str, tmp_path: Path, applied: Path
 ) -> None:

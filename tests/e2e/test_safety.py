@@ -75,6 +75,7 @@ def test_a_long_non_ascii_reason_within_the_limits_lands_in_dns(
     assert [f["reason"] for app in status["applications"] for f in app["failovers"]] == [reason]
 
 
+@pytest.mark.slow
 def test_the_public_state_record_names_nobody(
     aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str], tmp_path: Path
 ) -> None:
@@ -102,6 +103,7 @@ def test_the_public_state_record_names_nobody(
     assert "by arn:" in run_cli("status", "--audit-log", str(log)).stdout
 
 
+@pytest.mark.slow
 def test_a_state_record_that_names_its_caller_is_rewritten_by_apply(
     aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str]
 ) -> None:
@@ -138,6 +140,7 @@ def test_a_state_record_that_names_its_caller_is_rewritten_by_apply(
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
 
 
+@pytest.mark.slow
 def test_aaaa_aliases_to_an_alb_use_its_dualstack_name(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -158,6 +161,7 @@ def test_aaaa_aliases_to_an_alb_use_its_dualstack_name(
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
 
 
+@pytest.mark.slow
 def test_deleting_most_records_needs_force(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -291,6 +295,7 @@ def test_a_more_specific_zone_that_is_not_delegated_only_warns(
     assert aws.count("ListHostedZones") == 0  # a no-op plan pays nothing for the check
 
 
+@pytest.mark.slow
 def test_credentials_never_appear_in_output_logs_or_plan_files(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:

@@ -68,6 +68,7 @@ def test_apply_dash_f_on_a_saved_plan_points_at_dash_dash_plan(
     assert records_at(aws, zone) == []
 
 
+@pytest.mark.slow
 def test_a_plan_made_stale_by_a_hand_edit_is_refused_with_exit_3(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -111,6 +112,7 @@ def test_a_plan_made_stale_by_a_hand_edit_is_refused_with_exit_3(
     assert live["AliasTarget"]["DNSName"] == "hand-edit.us-east-1.elb.amazonaws.com."
 
 
+@pytest.mark.slow
 def test_a_saved_failover_applies_with_the_apply_time(
     aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str], tmp_path: Path
 ) -> None:
@@ -191,6 +193,7 @@ def test_a_plan_file_that_is_not_json_is_refused(
     assert "plan.json:1: not a geoproxy plan (not valid JSON" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_saved_cloudfront_plan_refuses_a_distribution_edited_since(
     aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -205,6 +208,7 @@ def test_a_saved_cloudfront_plan_refuses_a_distribution_edited_since(
     assert config_of(aws, distribution)["Comment"] == "edited by ops"
 
 
+@pytest.mark.slow
 def test_a_saved_cloudfront_plan_applies_with_its_etag(
     aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -220,6 +224,7 @@ def test_a_saved_cloudfront_plan_applies_with_its_etag(
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
 
 
+@pytest.mark.slow
 def test_a_412_after_the_route53_phase_reports_what_landed(
     aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -240,6 +245,7 @@ def test_a_412_after_the_route53_phase_reports_what_landed(
     assert config_of(aws, distribution)["Comment"] == "edited by ops meanwhile"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("saved", [True, False], ids=["apply PLANFILE", "apply"])
 def test_a_lost_answer_to_update_distribution_is_not_a_failure(
     aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path, saved: bool

@@ -48,6 +48,7 @@ def reads(operations: list[str]) -> Counter[str]:
         pytest.param(300, ("example.com", "example.org"), marks=pytest.mark.slow),
     ],
 )
+@pytest.mark.slow
 def test_read_and_write_budgets(
     aws: Any, run_cli: RunCli, tmp_path: Path, count: int, zones: tuple[str, ...]
 ) -> None:

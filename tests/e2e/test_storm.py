@@ -269,6 +269,7 @@ def test_a_rejected_batch_writes_nothing_and_quotes_route_53(
     [(CHANGE, False), (CHANGE, True), ("GetChange", False)],
     ids=["before-landing", "after-landing", "waiting-for-insync"],
 )
+@pytest.mark.slow
 def test_a_killed_apply_converges_on_rerun(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path, operation: str, apply_first: bool
 ) -> None:

@@ -976,6 +976,7 @@ def test_mapping_of_each_operation(
         assert all(a.context == {} for a in auths)
 
 
+@pytest.mark.slow
 def test_every_mapped_operation_is_tested_above() -> None:
     tested = {
         (service, sent(service, method, **params).operation)

@@ -136,6 +136,7 @@ def _outcome(tmp_path: Path, text: str, catalog: Catalog) -> None:
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+@pytest.mark.slow
 @given(document=yaml_documents)
 def test_random_documents(tmp_path: Path, catalog: Catalog, document: object) -> None:
     _outcome(tmp_path, yaml.safe_dump(document), catalog)
