@@ -47,6 +47,20 @@ def viewer_function(behaviour: dict[str, Any]) -> str | None:
     return None
 
 
+def add_api_behaviour(aws: Any, distribution: str, origin_request_policy: str) -> None:
+    """A second cache behaviour, /api/*, on geoproxy's origin, with its own origin request
+    policy: the edge fence must cover it too."""
+    config = config_of(aws, distribution)
+    api = {
+        **config["CacheBehaviors"]["Items"][0],
+        "PathPattern": "/api/*",
+        "TargetOriginId": "geoproxy-shop",
+        "OriginRequestPolicyId": origin_request_policy,
+    }
+    items = [*config["CacheBehaviors"]["Items"], api]
+    edit_distribution(aws, distribution, CacheBehaviors={"Quantity": len(items), "Items": items})
+
+
 @pytest.fixture
 def fenced(
     aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
@@ -192,17 +206,7 @@ def test_every_behaviour_on_geoproxys_origin_gets_the_fence(
     aws: Any, fenced: dict[str, Any], run_cli: RunCli
 ) -> None:
     assert run_cli("apply", "--yes").returncode == 0
-    config = config_of(aws, fenced["distribution"])
-    api = {
-        **config["CacheBehaviors"]["Items"][0],
-        "PathPattern": "/api/*",
-        "TargetOriginId": "geoproxy-shop",
-        "OriginRequestPolicyId": COUNTRY_POLICY,
-    }
-    items = [*config["CacheBehaviors"]["Items"], api]
-    edit_distribution(
-        aws, fenced["distribution"], CacheBehaviors={"Quantity": len(items), "Items": items}
-    )
+    add_api_behaviour(aws, fenced["distribution"], COUNTRY_POLICY)
 
     planned = run_cli("plan", "--detailed-exitcode")
     assert planned.returncode == 2
@@ -528,17 +532,7 @@ def test_fenced_behaviours_that_differ_in_forwarding_host_are_refused(
     behaviour on geoproxy's origin that keeps the origin record as Host while the default
     forwards the viewer's is named and refused, whichever host_header the policy says."""
     assert run_cli("apply", "--yes").returncode == 0
-    config = config_of(aws, fenced["distribution"])
-    api = {
-        **config["CacheBehaviors"]["Items"][0],
-        "PathPattern": "/api/*",
-        "TargetOriginId": "geoproxy-shop",
-        "OriginRequestPolicyId": EXCEPT_HOST_POLICY,
-    }
-    items = [*config["CacheBehaviors"]["Items"], api]
-    edit_distribution(
-        aws, fenced["distribution"], CacheBehaviors={"Quantity": len(items), "Items": items}
-    )
+    add_api_behaviour(aws, fenced["distribution"], EXCEPT_HOST_POLICY)
     aws.reset_log()
 
     result = run_cli("apply", "--yes")
