@@ -18,6 +18,7 @@ from geoproxy.core.healthchecks import HealthCheckPlan, HealthCheckSpec, LiveHea
 from geoproxy.core.names import Slot, is_slot
 from geoproxy.core.orphans import Orphan
 from geoproxy.core.records import LiveRecord, OwnedAliasRecord
+from geoproxy.core.recovery import ZoneRecovery
 from geoproxy.errors import Finding
 
 Action = Literal["create", "update", "delete"]
@@ -99,6 +100,9 @@ class Plan:
     # with `pruning`, the plan also deletes them (one AppPlan per orphan, see prune_plan).
     orphans: list[Orphan] = field(default_factory=list)
     pruning: bool = False
+    # The policy's zones under accelerated recovery (none unless it asks): what
+    # GetHostedZone said, and whether apply enables it (core/recovery.py).
+    recovery: list[ZoneRecovery] = field(default_factory=list)
 
     @property
     def changes(self) -> list[RecordChange]:

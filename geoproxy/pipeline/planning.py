@@ -29,6 +29,7 @@ from geoproxy.pipeline.reads import (
     read_health_checks,
     read_live,
 )
+from geoproxy.pipeline.recovery import recovery_of
 
 
 def compute_plan(
@@ -88,6 +89,7 @@ def compute_plan(
                 for alias in app.cloudfront.aliases
                 if not in_zone(alias, app.zone)
             )
+    plan.recovery = recovery_of(compiled, read)  # from the zone lookups: no request
     plan.orphans = orphans_in(compiled, zones, desired, checks)
     plan.warnings.extend(orphan_warnings(compiled, plan.orphans, prune))
     plan.warnings.extend(_unsearched(read.partial))

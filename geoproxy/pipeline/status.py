@@ -9,6 +9,7 @@ from geoproxy.core.desired import DesiredApp
 from geoproxy.core.edge.plan import FunctionPlan
 from geoproxy.core.healthchecks import plan_health_checks, specs_for
 from geoproxy.core.orphans import Orphan
+from geoproxy.core.recovery import ZoneRecovery
 
 if TYPE_CHECKING:
     from geoproxy.core.status import AppStatus
@@ -22,16 +23,24 @@ from geoproxy.pipeline.reads import (
     read_health_checks,
     read_live,
 )
+from geoproxy.pipeline.recovery import recovery_of
 
 
 def compute_status(
-    compiled: Compiled, aws: AwsSettings, app_names: tuple[str, ...] = ()
+    compiled: Compiled,
+    aws: AwsSettings,
+    app_names: tuple[str, ...] = (),
+    recovery: list[ZoneRecovery] | None = None,
 ) -> tuple[list[AppStatus], list[str], list[Orphan]]:
+    """`recovery`, when given, is filled with the policy's zones under accelerated
+    recovery, from the zone lookups the read makes anyway (no request of its own)."""
     from geoproxy.core.status import EdgeStatus, app_status
 
     names = scoped(compiled, app_names)
     read = read_live(compiled, aws, names)
     live, zones = read.apps, read.zones
+    if recovery is not None:
+        recovery.extend(recovery_of(compiled, read))
     checks = read_health_checks(compiled, aws, live, zones)
     functions = read_functions(
         compiled,

@@ -26,6 +26,7 @@ TITLES = {
     "HealthCheck": "Health check",
     "ComplianceRule": "Compliance rule",
     "CloudFront": "CloudFront",
+    "Recovery": "Recovery",
 }
 # What the keys of a map are, by the map's key in the policy.
 MAP_KEYS = {"pops": "region", "force": "source region"}

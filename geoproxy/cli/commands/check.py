@@ -28,22 +28,26 @@ map_panels = LazyModule("geoproxy.cli.maps.panels")
 @reports_errors
 def validate(policy_file: Path, output: str) -> int:
     """Check the policy offline: schema, regions, PoPs, compliance. No AWS call."""
+    from geoproxy.core.recovery import control_plane_note
     from geoproxy.pipeline import compile_policy
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
+    # A one-time note, like the latency table's: said once per policy, always in JSON.
+    note = control_plane_note(compiled.loaded.policy)
+    notes = [*compiled.routing.latency_gaps, *([note] if note else [])]
     if output == "json":
         render.emit_json(
             {
                 "valid": True,
                 "file": str(policy_file),
                 "applications": [app.name for app in compiled.loaded.policy.applications],
-                "warnings": [*compiled.warnings, *compiled.routing.latency_gaps],
+                "warnings": [*compiled.warnings, *notes],
             }
         )
     else:
         from geoproxy.cli.notes import unsaid
 
-        gaps = unsaid(compiled.loaded.sha256, compiled.routing.latency_gaps)
+        gaps = unsaid(compiled.loaded.sha256, notes)
         render.warnings([*compiled.warnings, *gaps])
         apps = len(compiled.loaded.policy.applications)
         routes = sum(len(routing.routes) for routing in compiled.routing.applications)

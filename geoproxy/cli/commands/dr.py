@@ -27,6 +27,7 @@ from geoproxy.errors import EXIT_OK, GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
 render_plan = LazyModule("geoproxy.cli.render_plan")
+render_recovery = LazyModule("geoproxy.cli.render_recovery")
 render_map = LazyModule("geoproxy.cli.maps.render")
 map_panels = LazyModule("geoproxy.cli.maps.panels")
 if TYPE_CHECKING:  # the real module, for its signatures; loaded only when a command runs
@@ -311,10 +312,13 @@ def status(
 
     from geoproxy.aws.audit import AuditTrail, utc_now
     from geoproxy.cli import render_status
+    from geoproxy.cli.notes import unsaid
     from geoproxy.cli.outputs import check_maps
     from geoproxy.core.names import state_name
+    from geoproxy.core.recovery import control_plane_note
     from geoproxy.core.status import status_exit_code
     from geoproxy.pipeline import compile_policy, compute_status
+    from geoproxy.pipeline.recovery import stranded_changes
 
     maps = html_file is not None or svg_file is not None
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
@@ -323,7 +327,16 @@ def status(
             compiled, html_file, svg_file, overwrite=overwrite, more=(("the audit log", audit_log),)
         )
     read_at = utc_now()
-    statuses, warnings, orphans = compute_status(compiled, aws, app_names)
+    recovery: list[Any] = []
+    statuses, warnings, orphans = compute_status(compiled, aws, app_names, recovery)
+    # Stranded changes are accelerated recovery's: only a policy under it is asked about them
+    # (one GetChange per recent batch of the audit log; pipeline/recovery.py).
+    stranded = (
+        stranded_changes(aws, audit_log)
+        if compiled.loaded.policy.recovery.accelerated_recovery
+        else []
+    )
+    note = control_plane_note(compiled.loaded.policy)
     trail = AuditTrail.read(audit_log)
     for app_status in statuses:
         state = state_name(app_status.record)
@@ -332,10 +345,20 @@ def status(
         ]
     render.warnings(warnings)
     if output == "json":
-        render.emit_json(render_status.status_json(statuses, warnings, orphans))
+        document = render_status.status_json(
+            statuses, [*warnings, *([note] if note else [])], orphans
+        )
+        if recovery:
+            document["accelerated_recovery"] = render_recovery.recovery_json(recovery)
+        if stranded:
+            document["stranded_changes"] = render_recovery.stranded_json(stranded)
+        render.emit_json(document)
     else:
+        render.warnings(unsaid(compiled.loaded.sha256, [note] if note else []))
         render_status.status_text(statuses)
         render.orphans_text(orphans)
+        render_recovery.recovery_text(recovery)
+        render_recovery.stranded_text(stranded)
     if maps:
         document = map_panels.status_document(compiled, statuses, policy_file, read_at)
         for line in render_map.write_maps(document, html_file, svg_file):

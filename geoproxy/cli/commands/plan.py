@@ -23,6 +23,7 @@ from geoproxy.errors import EXIT_CHANGES, EXIT_OK, GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
 render_plan = LazyModule("geoproxy.cli.render_plan")
+render_recovery = LazyModule("geoproxy.cli.render_recovery")
 if TYPE_CHECKING:  # the real module, for its signatures; loaded only when a command runs
     from geoproxy.cli import flow
 else:
@@ -82,6 +83,10 @@ def plan(
         f"{m.describe()}; apply needs --force" for m in mass_deletions(the_plan)
     )
     flow.show_plan(the_plan, output)
+    if the_plan.recovery:
+        document["accelerated_recovery"] = render_recovery.recovery_json(the_plan.recovery)
+        if output != "json":
+            render_recovery.recovery_text(the_plan.recovery)
     flow.refuse_if_unsafe(the_plan, document)
     if out_file is not None:
         flow.save(
@@ -95,7 +100,9 @@ def plan(
         )
     if output == "json":
         render.emit_json(document)
-    if detailed_exitcode and the_plan.has_changes:
+    if detailed_exitcode and (
+        the_plan.has_changes or any(zone.to_enable for zone in the_plan.recovery)
+    ):
         return EXIT_CHANGES
     return EXIT_OK
 
@@ -202,9 +209,21 @@ def apply(
     the_plan = compute_plan(compiled, aws, adopt=adopt, prune=prune, app_names=app_names)
     document: dict[str, Any] = {"plan": render_plan.plan_json(the_plan), "applied": False}
     flow.show_plan(the_plan, output)
+    if the_plan.recovery and output != "json":
+        render_recovery.recovery_text(the_plan.recovery)
     flow.refuse_if_unsafe(the_plan, document)
     if not force:
         flow.refuse_mass_deletion(mass_deletions(the_plan), document)
+    enabling = [zone for zone in the_plan.recovery if zone.to_enable]
+    if enabling:
+        # Before the records: the zone is ENABLED (or failed, said) by the time they land,
+        # and one confirmation covers both.
+        render_recovery.enable_recovery(
+            the_plan.recovery, aws, document, output=output, yes=yes, timeout=timeout
+        )
+        yes = True
+    elif the_plan.recovery:
+        document["accelerated_recovery"] = render_recovery.recovery_json(the_plan.recovery)
     if not the_plan.has_changes:
         if output == "json":
             render.emit_json(document)
