@@ -15,6 +15,8 @@ EXIT_ERROR = 1
 EXIT_CHANGES = 2  # only with `plan --detailed-exitcode`, as in Terraform
 EXIT_STALE_PLAN = 3  # a saved plan whose live state moved since it was made
 EXIT_FAILOVER_ACTIVE = 4  # reserved: `status --detailed-exitcode` with only a failover active
+EXIT_MISMATCH = 2  # `verify`: some source region is answered by another PoP than expected
+EXIT_DRILL_FAILED = 2  # `drill`: the drill ran, and the recovery it tests did not hold
 EXIT_INTERRUPTED = 130
 
 # What a terminal must never be handed from DNS, AWS or a policy: C0 and C1 controls (ESC

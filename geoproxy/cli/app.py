@@ -7,7 +7,7 @@ import sys
 import click
 
 from geoproxy import __version__
-from geoproxy.cli.commands import check, demo, dr, edge, iam, plan, schema
+from geoproxy.cli.commands import check, demo, dr, edge, iam, plan, schema, verify
 from geoproxy.cli.lazy import LazyModule
 from geoproxy.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 
@@ -86,6 +86,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "failback": ("geoproxy failback eu-west-1", "geoproxy failback --from eu-west-1 --yes"),
     "status": ("geoproxy status", "geoproxy status --detailed-exitcode -o json"),
     "wait": ("geoproxy wait C0123456789ABCDEFGHIJ",),
+    "verify": ("geoproxy verify", "geoproxy verify --app shop -o json"),
     "iam-policy": ("geoproxy iam-policy --offline", "geoproxy iam-policy --read-only"),
     "edge-function": ("geoproxy edge-function --app shop",),
     "schema": ("geoproxy schema > routing.schema.json",),
@@ -118,6 +119,7 @@ for command in (
     dr.failback,
     dr.status,
     dr.wait,
+    verify.verify,
     iam.iam_policy,
     edge.edge_function,
     schema.schema,

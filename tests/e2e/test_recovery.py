@@ -1,0 +1,123 @@
+"""Accelerated recovery, stranded changes, the control-plane note and `verify`, through the
+real CLI against the sandbox (issue 25)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from geoproxy.core.recovery import CONTROL_PLANE_NOTE
+from tests.conftest import write_policy
+from tests.e2e.conftest import DR_POLICY, RunCli
+
+pytestmark = pytest.mark.e2e
+
+RECOVERY = "recovery:\n  accelerated_recovery: true\n"
+
+
+def with_zone_id(policy: str, zone: str) -> str:
+    return policy.replace("    zone: example.com\n", f"    zone: example.com\n    zone_id: {zone}\n")
+
+
+def test_accelerated_recovery_without_zone_id_is_refused(tmp_path: Path, run_cli: RunCli) -> None:
+    write_policy(tmp_path, DR_POLICY + RECOVERY)
+    result = run_cli("validate")
+    assert result.returncode == 1
+    assert "recovery.accelerated_recovery needs `zone_id` for zone example.com" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_notes_when_dr_depends_on_the_control_plane(
+    tmp_path: Path, run_cli: RunCli, zone: str
+) -> None:
+    write_policy(tmp_path, DR_POLICY)
+    plain = json.loads(run_cli("validate", "-o", "json").stdout)
+    assert CONTROL_PLANE_NOTE in plain["warnings"]
+    text = run_cli("validate")
+    assert "DR depends on the us-east-1 control plane" in text.stderr
+
+    write_policy(tmp_path, with_zone_id(DR_POLICY, zone) + RECOVERY)
+    prepared = json.loads(run_cli("validate", "-o", "json").stdout)
+    assert CONTROL_PLANE_NOTE not in prepared["warnings"]
+
+
+def test_plan_shows_each_zones_status_at_no_extra_request(
+    aws: Any, tmp_path: Path, run_cli: RunCli, zone: str
+) -> None:
+    write_policy(tmp_path, with_zone_id(DR_POLICY, zone))
+    assert run_cli("apply", "--yes").returncode == 0
+    aws.reset_log()
+    assert run_cli("plan", "--detailed-exitcode").returncode == 0
+    without = aws.operations()
+
+    write_policy(tmp_path, with_zone_id(DR_POLICY, zone) + RECOVERY)
+    aws.reset_log()
+    result = run_cli("plan", "--detailed-exitcode", "-o", "json")
+    # Not enabled yet: apply would enable it, so the plan has something to do.
+    assert result.returncode == 2, result.stderr
+    assert sorted(aws.operations()) == sorted(without)  # GetHostedZone says it already
+    document = json.loads(result.stdout)
+    assert document["accelerated_recovery"] == [
+        {"zone": "example.com", "zone_id": zone, "status": "DISABLED", "to_enable": True}
+    ]
+    text = run_cli("plan")
+    assert f"accelerated recovery: example.com ({zone}) DISABLED -> apply enables it" in (
+        text.stdout
+    )
+
+
+def test_status_checks_recent_changes_for_stranded_ones(
+    aws: Any, tmp_path: Path, run_cli: RunCli, zone: str
+) -> None:
+    log = tmp_path / "audit.jsonl"
+    write_policy(tmp_path, with_zone_id(DR_POLICY, zone))
+    assert run_cli("apply", "--yes", "--audit-log", str(log)).returncode == 0
+    [landed] = [json.loads(line) for line in log.read_text().splitlines()]
+    # A batch us-east-1 accepted and never replicated: Route 53 no longer knows its id.
+    lost = {**landed, "change_id": "C0STRANDED000000000"}
+    with log.open("a") as stream:
+        stream.write(json.dumps(lost) + "\n")
+
+    write_policy(tmp_path, with_zone_id(DR_POLICY, zone) + RECOVERY)
+    aws.reset_log()
+    result = run_cli("status", "-o", "json", "--audit-log", str(log))
+    assert result.returncode == 0, result.stderr
+    assert aws.count("GetChange") == 2  # one per recent batch of the log, no more
+    checks = json.loads(result.stdout)["stranded_changes"]
+    assert [(c["change_id"], c["status"], c["resubmit"]) for c in checks] == [
+        ("C0STRANDED000000000", "MISSING", True),
+        (landed["change_id"].rpartition("/")[2], "INSYNC", False),
+    ]
+    text = run_cli("status", "--audit-log", str(log))
+    assert "1 to resubmit" in text.stdout
+    assert "resubmit it by running `geoproxy apply` again" in text.stdout
+
+    # A policy without accelerated recovery asks nothing about stranded changes.
+    write_policy(tmp_path, with_zone_id(DR_POLICY, zone))
+    aws.reset_log()
+    plain = run_cli("status", "-o", "json", "--audit-log", str(log))
+    assert aws.count("GetChange") == 0 and "stranded_changes" not in json.loads(plain.stdout)
+
+
+def test_verify_asks_each_source_region_and_never_claims_a_mismatch_without_evidence(
+    aws: Any, tmp_path: Path, run_cli: RunCli, applied: dict[str, str]
+) -> None:
+    aws.reset_log()
+    result = run_cli("verify", "-o", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["format_version"] == 1 and document["kind"] == "verify"
+    rows = document["rows"]
+    assert {row["source_region"] for row in rows} == set(applied)
+    assert {row["verdict"] for row in rows} <= {"match", "unknown"}
+    # A region without a published address in the shipped table is not asked.
+    asked = [row for row in rows if row["resolver_ip"]]
+    pops = 4  # each PoP's direct name, then one question per source region with an address
+    assert aws.count("TestDNSAnswer") == document["test_dns_answer_calls"] == pops + len(asked)
+    assert "does not document whether TestDNSAnswer applies health checks" in (
+        document["health_checks"]
+    )
+    assert "ip-ranges.json" in document["resolver_addresses"]
