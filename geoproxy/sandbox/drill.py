@@ -1,0 +1,380 @@
+"""`geoproxy drill --control-plane-down`: the user's policy, in an in-process sandbox, failed
+over while every control-plane API fails.
+
+Like the demo, it runs the real command group it is handed (never importing the CLI) against
+the strict emulator on 127.0.0.1, with the process's AWS settings replaced by fake ones first.
+Steps: apply the policy; note what each source region is answered (through the emulator's
+authoritative-answer model, by health: not TestDNSAnswer, which is control plane); take the
+control plane down (Route 53, CloudFront, ARC configuration, the global STS endpoint) and,
+with switches, two of the cluster's five endpoints; run `failover --from REGION`; note the
+answers again, the calls by plane, and the time from command to moved answers; bring the
+control plane back and fail back.
+
+Passed only if every answer for the region moved to its prepared partner, no source crossed
+a compliance fence, and no control-plane call succeeded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from geoproxy.core.routing import matches, rules_for
+from geoproxy.errors import GeoproxyError
+from geoproxy.pipeline import compile_policy
+
+# The services whose APIs are the control plane here: Route 53's and CloudFront's (both in
+# us-east-1), ARC's configuration API (us-west-2), and STS's global endpoint (us-east-1).
+# ARC's cluster endpoints (route53-recovery-cluster) are the data plane; AWS Fault Isolation
+# Boundaries whitepaper, "Global services" (control planes in us-east-1; Route 53 health
+# checks and ARC routing controls as data-plane recovery).
+CONTROL_SERVICES = frozenset(
+    {"route53", "cloudfront", "route53-recovery-control-config", "acm", "iam"}
+)
+DATA_SERVICES = frozenset({"route53-recovery-cluster"})
+MOVE_WAIT_S = 10.0  # how long the drill watches for the answers to move, after the command
+UNREACHABLE_ENDPOINTS = 2  # of a cluster's five; ARC keeps at least three reachable
+
+
+@dataclass(frozen=True)
+class DrillRow:
+    app: str
+    source_region: str
+    before: str | None  # the PoP region answered before the failover (None: no answer)
+    after: str | None
+    partner: str | None  # the prepared partner (`failover_to`) of the failed region
+    fence_crossed: bool = False
+
+    @property
+    def moved(self) -> bool:
+        return self.partner is not None and self.after == self.partner
+
+
+@dataclass
+class DrillReport:
+    from_region: str
+    switches: str
+    rows: list[DrillRow] = field(default_factory=list)
+    calls: dict[str, int] = field(default_factory=dict)
+    control_succeeded: list[str] = field(default_factory=list)
+    seconds_to_moved: float | None = None
+    failover_exit: int | None = None
+    failback_exit: int | None = None
+    failover_said: str = ""  # the failover's own error, when it failed
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.reasons
+
+
+def busiest_pop(policy_file: Path) -> str:
+    """The PoP region that the most source regions reach, over every application, among
+    the PoPs with a prepared partner (`failover_to`) when there are any."""
+    compiled = compile_policy(policy_file)
+    counts: dict[str, int] = {}
+    partnered = {
+        region
+        for app in compiled.loaded.policy.applications
+        for region, pop in app.pops.items()
+        if pop.failover_to
+    }
+    for routing in compiled.routing.applications:
+        for route in routing.routes:
+            if route.pop in partnered or not partnered:
+                counts[route.pop] = counts.get(route.pop, 0) + 1
+    return max(sorted(counts), key=lambda pop: counts[pop])
+
+
+def _signing_region(environ: dict[str, Any]) -> str:
+    parts = str(environ.get("HTTP_AUTHORIZATION", "")).split("Credential=", 1)[-1].split("/")
+    return parts[2] if len(parts) > 3 else ""
+
+
+@contextlib.contextmanager
+def control_plane_down(server: Any) -> Iterator[None]:
+    """Every control-plane request is answered 503 ServiceUnavailable while this holds; STS
+    only when signed for us-east-1 (the global endpoint), so a regional STS still works."""
+    from geoproxy.sandbox.strict.middleware import Refusal
+
+    def gate(service: str, operation: str, environ: dict[str, Any]) -> Refusal | None:
+        down = service in CONTROL_SERVICES or (
+            service == "sts" and _signing_region(environ) == "us-east-1"
+        )
+        if not down:
+            return None
+        return Refusal(
+            "control plane down (drill)",
+            disconnect=False,
+            code="ServiceUnavailable",
+            status=503,
+            message="Service Unavailable",
+        )
+
+    gates = server._middleware.gates  # the emulator's standing refusals
+    gates.append(gate)
+    try:
+        yield
+    finally:
+        gates.remove(gate)
+
+
+AnswerFn = Callable[[str, str, str, str], str | None]
+
+
+def stored_answer(server: Any, targets: dict[str, str]) -> AnswerFn:
+    """(zone id, name, record type, source region) -> the PoP region answered, from the
+    emulator's authoritative-answer model when it has one, else from the latency record for
+    that region as stored (following an alias to a failover pair's PRIMARY)."""
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.route53.models import route53_backends
+
+    from geoproxy.sandbox.strict.route53 import from_moto, norm_name
+
+    by_target = {target.lower().rstrip("."): pop for target, pop in targets.items()}
+    model = getattr(server, "dns", None)
+
+    def answer(zone_id: str, name: str, record_type: str, source_region: str) -> str | None:
+        if model is not None and hasattr(model, "target"):
+            target = model.target(zone_id, name, record_type, source_region)
+            return by_target.get(str(target or "").lower().rstrip("."))
+        zone = route53_backends[DEFAULT_ACCOUNT_ID]["global"].zones.get(zone_id)
+        if zone is None:
+            return None
+        records = [from_moto(rs) for rs in zone.rrsets]
+        wanted = norm_name(name)
+        for _ in range(3):  # latency record -> pair -> load balancer
+            here = [r for r in records if r["Name"] == wanted and r["Type"] == record_type]
+            chosen = next((r for r in here if r.get("Region") == source_region), None)
+            chosen = chosen or next((r for r in here if r.get("Failover") == "PRIMARY"), None)
+            chosen = chosen or (here[0] if len(here) == 1 else None)
+            if chosen is None or "AliasTarget" not in chosen:
+                return None
+            target = str(chosen["AliasTarget"]["DNSName"]).lower().rstrip(".")
+            if target in by_target:
+                return by_target[target]
+            wanted = norm_name(target)
+        return None
+
+    return answer
+
+
+def _run(cli: click.Command, *args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli.main(args=list(args), standalone_mode=False, prog_name="geoproxy")
+        except SystemExit as leaving:  # pragma: no cover - reports_errors returns codes
+            code = leaving.code
+    return (code if isinstance(code, int) else 0), out.getvalue(), err.getvalue()
+
+
+def _seed(server: Any, policy_file: Path) -> Any:
+    from geoproxy.core.edge.fence import has_viewer_fence
+    from geoproxy.sandbox.local import DistributionSeed, ZoneSeed, _distribution, _zone
+
+    compiled = compile_policy(policy_file)
+    apps = compiled.loaded.policy.applications
+    seen: set[str] = set()
+    for app in apps:
+        if app.zone not in seen:
+            seen.add(app.zone)
+            _zone(server, ZoneSeed(app.zone, app.zone_id.split("/")[-1] if app.zone_id else None))
+        if app.cloudfront:
+            _distribution(
+                server,
+                DistributionSeed(
+                    app.cloudfront.distribution_id,
+                    tuple(app.cloudfront.aliases),
+                    has_viewer_fence(app),
+                ),
+            )
+    return compiled
+
+
+def _answers(
+    compiled: Any, answer: AnswerFn, zone_ids: dict[str, str]
+) -> dict[tuple[str, str], str | None]:
+    found: dict[tuple[str, str], str | None] = {}
+    for routing in compiled.routing.applications:
+        app = routing.app
+        for route in routing.routes:
+            found[(app.name, route.source_region)] = answer(
+                zone_ids[app.zone], app.record, app.record_types[0], route.source_region
+            )
+    return found
+
+
+def run_drill(policy_file: Path, from_region: str | None, *, cli: click.Command) -> DrillReport:
+    """The drill, end to end; every step is one call to the real CLI."""
+    try:
+        from geoproxy.sandbox.demo import _isolate_from_real_aws
+        from geoproxy.sandbox.strict import StrictMotoServer
+    except ImportError:
+        raise GeoproxyError(
+            "the drill needs the emulator", hint="pip install 'geoproxy[sandbox]'"
+        ) from None
+    region = from_region or busiest_pop(policy_file)
+    with (
+        tempfile.TemporaryDirectory(prefix="geoproxy-drill-") as scratch,
+        StrictMotoServer(pending_polls=1) as server,
+    ):
+        compiled = _seed(server, policy_file)
+        _isolate_from_real_aws(server.endpoint_url, Path(scratch))
+        # Fast polls; a failing call is not retried (a real run retries for two minutes,
+        # which would change nothing here but the drill's length).
+        os.environ.update(
+            GEOPROXY_POLL_INTERVAL="0.01",
+            GEOPROXY_RETRY_BASE_DELAY="0.01",
+            GEOPROXY_RETRY_DEADLINE="0",
+            GEOPROXY_CACHE_DIR=str(Path(scratch) / "cache"),
+        )
+        policy = str(policy_file)
+        switches = str(getattr(compiled.loaded.policy.recovery, "switches", "none"))
+        report = DrillReport(region, switches)
+        code, _, said = _run(cli, "apply", "-f", policy, "--yes")
+        if code != 0:
+            raise GeoproxyError(f"the drill could not apply the policy: {said.strip()}")
+        zone_ids = _zone_ids(server, compiled)
+        targets = {
+            pop.target: pop_region
+            for routing in compiled.routing.applications
+            for pop_region, pop in routing.app.pops.items()
+        }
+        answer = stored_answer(server, targets)
+        before = _answers(compiled, answer, zone_ids)
+        server.reset_log()
+        started = time.monotonic()
+        with control_plane_down(server), _endpoints_down(server, switches):
+            code, _, said = _run(cli, "failover", "-f", policy, "--from", region, "--yes")
+            report.failover_exit, report.failover_said = code, _error_of(said)
+            after = _answers(compiled, answer, zone_ids)
+            while (
+                code == 0
+                and not _all_moved(compiled, before, after, region)
+                and (time.monotonic() - started < MOVE_WAIT_S)
+            ):
+                time.sleep(0.05)
+                after = _answers(compiled, answer, zone_ids)
+            if code == 0 and _all_moved(compiled, before, after, region):
+                report.seconds_to_moved = time.monotonic() - started
+            calls = server.calls
+        _judge(report, compiled, before, after, calls)
+        if code == 0:
+            report.failback_exit, _, _ = _run(cli, "failback", "-f", policy, region, "--yes")
+    return report
+
+
+def _error_of(stderr: str) -> str:
+    """The command's error and hint, without the progress and retry lines before them."""
+    lines = stderr.strip().splitlines()
+    starts = [index for index, line in enumerate(lines) if line.startswith("Error:")]
+    return "\n".join(lines[starts[-1] :]) if starts else ""
+
+
+@contextlib.contextmanager
+def _endpoints_down(server: Any, switches: str) -> Iterator[None]:
+    """With switches, two of each cluster's five endpoints unreachable meanwhile."""
+    arc = getattr(server, "arc", None)
+    downed: list[tuple[str, str]] = []
+    if switches != "none" and arc is not None and hasattr(arc, "endpoints_of_clusters"):
+        for cluster_id, regions in arc.endpoints_of_clusters().items():
+            for endpoint_region in sorted(regions)[:UNREACHABLE_ENDPOINTS]:
+                arc.set_endpoint_reachable(cluster_id, endpoint_region, False)
+                downed.append((cluster_id, endpoint_region))
+    try:
+        yield
+    finally:
+        for cluster_id, endpoint_region in downed:
+            assert arc is not None
+            arc.set_endpoint_reachable(cluster_id, endpoint_region, True)
+
+
+def _zone_ids(server: Any, compiled: Any) -> dict[str, str]:
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.route53.models import route53_backends
+
+    zones = route53_backends[DEFAULT_ACCOUNT_ID]["global"].zones
+    by_name = {str(zone.name).rstrip(".").lower(): zone_id for zone_id, zone in zones.items()}
+    return {app.zone: by_name[app.zone] for app in compiled.loaded.policy.applications}
+
+
+def _partner(compiled: Any, app_name: str, region: str) -> str | None:
+    pop = compiled.loaded.policy.application(app_name).pops.get(region)
+    return pop.failover_to if pop is not None else None
+
+
+def _all_moved(
+    compiled: Any,
+    before: dict[tuple[str, str], str | None],
+    after: dict[tuple[str, str], str | None],
+    region: str,
+) -> bool:
+    return all(
+        after[key] == _partner(compiled, key[0], region)
+        for key, pop in before.items()
+        if pop == region
+    )
+
+
+def _judge(
+    report: DrillReport,
+    compiled: Any,
+    before: dict[tuple[str, str], str | None],
+    after: dict[tuple[str, str], str | None],
+    calls: list[Any],
+) -> None:
+    region = report.from_region
+    for (app_name, source), pop in before.items():
+        if pop != region:
+            continue
+        app = compiled.loaded.policy.application(app_name)
+        now = after.get((app_name, source))
+        crossed = now is not None and any(
+            not matches(now, rule.allowed_pops) for rule in rules_for(source, app.compliance)
+        )
+        report.rows.append(
+            DrillRow(app_name, source, pop, now, _partner(compiled, app_name, region), crossed)
+        )
+    for call in calls:
+        plane = "data" if call.service in DATA_SERVICES else "control"
+        report.calls[plane] = report.calls.get(plane, 0) + 1
+        if plane == "control" and not call.injected:
+            report.control_succeeded.append(f"{call.service}:{call.operation}")
+    if not report.rows:
+        report.reasons.append(f"no source region reached {region} before the failover")
+    refused = [call for call in calls if call.service in CONTROL_SERVICES and call.injected]
+    if report.failover_exit != 0:
+        if refused and report.switches == "none":
+            needs = (
+                "it needs the Route 53 control plane: without switches `failover` reads and "
+                "rewrites records (ListResourceRecordSets, ChangeResourceRecordSets), and "
+                f"{len(refused)} such call(s) failed"
+            )
+        elif refused:
+            needs = f"it still called the control plane ({len(refused)} call(s) failed)"
+        else:
+            needs = report.failover_said or "it failed"
+        report.reasons.append(f"`failover --from {region}` exited {report.failover_exit}: {needs}")
+    unmoved = [row.source_region for row in report.rows if not row.moved]
+    if unmoved:
+        report.reasons.append(
+            f"{len(unmoved)} source region(s) still not answered by the prepared partner: "
+            + ", ".join(unmoved)
+        )
+    fenced = [row.source_region for row in report.rows if row.fence_crossed]
+    if fenced:
+        report.reasons.append("a compliance fence was crossed for " + ", ".join(fenced))
+    if report.control_succeeded:
+        report.reasons.append(
+            "control-plane calls succeeded: " + ", ".join(sorted(set(report.control_succeeded)))
+        )

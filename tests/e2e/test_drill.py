@@ -1,0 +1,52 @@
+"""`geoproxy drill --control-plane-down` through the real CLI (it runs its own in-process
+emulator, seeded from the policy)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import write_policy
+from tests.e2e.conftest import DR_POLICY, EU_WEST_1_SOURCES, RunCli
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.slow
+def test_without_switches_the_drill_fails_because_failover_needs_the_control_plane(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    write_policy(tmp_path, DR_POLICY)
+    result = run_cli("drill", "--control-plane-down", "-o", "json")
+    assert result.returncode == 2, result.stderr
+    document = json.loads(result.stdout)
+    assert document["kind"] == "drill" and document["format_version"] == 1
+    # The default region: the partnered PoP that the most source regions reach.
+    assert document["from"] == "eu-west-1" and document["switches"] == "none"
+    assert document["passed"] is False and document["failover_exit_code"] == 1
+    assert "needs the Route 53 control plane" in document["reasons"][0]
+    rows = document["regions"]
+    assert {row["source_region"] for row in rows} == EU_WEST_1_SOURCES
+    assert all(row["before"] == row["after"] == "eu-west-1" for row in rows)
+    assert all(row["partner"] == "eu-central-1" and not row["moved"] for row in rows)
+    assert not any(row["fence_crossed"] for row in rows)
+    # One refused lookup (no retries in the drill), none succeeded, no data-plane path.
+    assert document["calls"] == {"data_plane": 0, "control_plane": 1, "control_plane_succeeded": 0}
+    assert document["seconds_to_moved_answers"] is None
+
+    text = run_cli("drill", "--control-plane-down", "--from", "eu-west-1")
+    assert text.returncode == 2
+    assert "Drill FAILED" in text.stdout and "needs the Route 53 control plane" in text.stdout
+
+
+def test_the_drill_refuses_bad_input_before_starting_anything(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    write_policy(tmp_path, DR_POLICY)
+    missing = run_cli("drill")
+    assert missing.returncode == 1 and "give --control-plane-down" in missing.stderr
+    typo = run_cli("drill", "--control-plane-down", "--from", "eu-wets-1")
+    assert typo.returncode == 1 and "eu-wets-1" in typo.stderr
+    assert "Traceback" not in missing.stderr + typo.stderr
