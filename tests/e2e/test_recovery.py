@@ -19,7 +19,8 @@ RECOVERY = "recovery:\n  accelerated_recovery: true\n"
 
 
 def with_zone_id(policy: str, zone: str) -> str:
-    return policy.replace("    zone: example.com\n", f"    zone: example.com\n    zone_id: {zone}\n")
+    line = "    zone: example.com\n"
+    return policy.replace(line, f"{line}    zone_id: {zone}\n")
 
 
 def test_accelerated_recovery_without_zone_id_is_refused(tmp_path: Path, run_cli: RunCli) -> None:
@@ -117,7 +118,8 @@ def test_verify_asks_each_source_region_and_never_claims_a_mismatch_without_evid
     asked = [row for row in rows if row["resolver_ip"]]
     pops = 4  # each PoP's direct name, then one question per source region with an address
     assert aws.count("TestDNSAnswer") == document["test_dns_answer_calls"] == pops + len(asked)
-    assert "does not document whether TestDNSAnswer applies health checks" in (
-        document["health_checks"]
+    assert (
+        "does not document whether TestDNSAnswer applies health checks"
+        in (document["health_checks"])
     )
     assert "ip-ranges.json" in document["resolver_addresses"]
