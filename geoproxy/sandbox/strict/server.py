@@ -23,6 +23,8 @@ from .cloudfront import AliasRegistry, ConflictingAliasesApp, cloudfront_patches
 from .cloudfront_api import CloudFrontExtrasApp
 from .cloudfront_functions import HANDLERS as FUNCTION_HANDLERS
 from .cloudfront_policies import HANDLERS as POLICY_HANDLERS
+from .dns_answers import DnsModel
+from .health import HealthControls, health_patches
 from .middleware import Call, Fault, Hold, RecordingMiddleware, Refusal, WSGIApp
 from .route53 import ChangeTracker, route53_patches
 from .route53_dns import TestDnsAnswerApp
@@ -97,11 +99,14 @@ class StrictMotoServer:
         )
         # Route 53 ARC (moto has none): its configuration API and cluster endpoints.
         self.arc = ArcControls(lambda: self.endpoint_url)
+        self.health = HealthControls()  # endpoint checks' status; RECOVERY_CONTROL, CALCULATED
+        self.dns = DnsModel()  # Route 53's authoritative answers, by resolver region
         self._middleware = RecordingMiddleware(
             ArcApp(
                 TestDnsAnswerApp(
                     CloudFrontExtrasApp(moto_app, {**FUNCTION_HANDLERS, **POLICY_HANDLERS}),
                     self.changes,
+                    self.dns,
                 ),
                 self.arc,
             )
@@ -123,6 +128,7 @@ class StrictMotoServer:
             mock.patch.dict(os.environ, FAKE_AWS_ENV),  # restores the whole environ on stop
             *route53_patches(self.changes),
             *cloudfront_patches(self._aliases),
+            *health_patches(),
         ]
         StrictMotoServer._active = self
         try:
@@ -184,6 +190,7 @@ class StrictMotoServer:
         self._middleware.limits = None
         self.foreign_aliases = set()
         self.arc.reset()
+        self.dns.reset()
 
     def _unreachable_endpoint(
         self, service: str, operation: str, environ: dict[str, Any]
