@@ -132,38 +132,15 @@ AnswerFn = Callable[[str, str, str, str], str | None]
 
 
 def stored_answer(server: Any, targets: dict[str, str]) -> AnswerFn:
-    """(zone id, name, record type, source region) -> the PoP region answered, from the
-    emulator's authoritative-answer model when it has one, else from the latency record for
-    that region as stored (following an alias to a failover pair's PRIMARY)."""
-    from moto.core.models import DEFAULT_ACCOUNT_ID
-    from moto.route53.models import route53_backends
-
-    from geoproxy.sandbox.strict.route53 import from_moto, norm_name
-
+    """(zone id, name, record type, source region) -> the PoP region Route 53's name servers
+    answer a resolver in that region, by health: the emulator's authoritative-answer model
+    (server.dns.answer), whose alias targets outside the zone are the PoPs' load balancers."""
     by_target = {target.lower().rstrip("."): pop for target, pop in targets.items()}
-    model = getattr(server, "dns", None)
 
     def answer(zone_id: str, name: str, record_type: str, source_region: str) -> str | None:
-        if model is not None and hasattr(model, "target"):
-            target = model.target(zone_id, name, record_type, source_region)
-            return by_target.get(str(target or "").lower().rstrip("."))
-        zone = route53_backends[DEFAULT_ACCOUNT_ID]["global"].zones.get(zone_id)
-        if zone is None:
-            return None
-        records = [from_moto(rs) for rs in zone.rrsets]
-        wanted = norm_name(name)
-        for _ in range(3):  # latency record -> pair -> load balancer
-            here = [r for r in records if r["Name"] == wanted and r["Type"] == record_type]
-            chosen = next((r for r in here if r.get("Region") == source_region), None)
-            chosen = chosen or next((r for r in here if r.get("Failover") == "PRIMARY"), None)
-            chosen = chosen or (here[0] if len(here) == 1 else None)
-            if chosen is None or "AliasTarget" not in chosen:
-                return None
-            target = str(chosen["AliasTarget"]["DNSName"]).lower().rstrip(".")
-            if target in by_target:
-                return by_target[target]
-            wanted = norm_name(target)
-        return None
+        found = server.dns.answer(zone_id, name, record_type, source_region)
+        pops = {by_target.get(str(t).lower().rstrip(".")) for t in found.targets} - {None}
+        return pops.pop() if len(pops) == 1 else None
 
     return answer
 

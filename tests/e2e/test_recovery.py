@@ -4,6 +4,7 @@ real CLI against the sandbox (issue 25)."""
 from __future__ import annotations
 
 import json
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,8 @@ import pytest
 
 from geoproxy.core.recovery import CONTROL_PLANE_NOTE
 from tests.conftest import write_policy
-from tests.e2e.conftest import DR_POLICY, RunCli
+from tests.e2e.conftest import DR_POLICY, ORIGIN, USE1_NAME, RunCli, records_at
+from tests.e2e.test_edge_fence import fenced_policy, with_country_header
 
 pytestmark = pytest.mark.e2e
 
@@ -123,3 +125,66 @@ def test_verify_asks_each_source_region_and_never_claims_a_mismatch_without_evid
         in (document["health_checks"])
     )
     assert "ip-ranges.json" in document["resolver_addresses"]
+
+
+@pytest.fixture
+def published_resolvers(aws: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The sandbox places resolvers by the addresses geoproxy ships (AWS's published ranges),
+    as Route 53 places them by AWS's own; restored afterwards."""
+    raw = json.loads(
+        files("geoproxy").joinpath("data/resolver_addresses.json").read_text(encoding="utf-8")
+    )
+    table = tmp_path_factory.mktemp("resolvers") / "published.json"
+    table.write_text(
+        json.dumps({"regions": {r: e["prefix"] for r, e in raw["regions"].items()}}),
+        encoding="utf-8",
+    )
+    kept = aws.dns.resolvers
+    aws.dns.set_resolver_table(table)
+    yield
+    aws.dns.resolvers = kept
+
+
+@pytest.mark.slow
+def test_verify_matches_by_address_and_reports_a_mismatch_with_its_evidence(
+    aws: Any,
+    zone: str,
+    distribution: str,
+    run_cli: RunCli,
+    tmp_path: Path,
+    published_resolvers: Any,
+) -> None:
+    # The edge fence keeps a direct name per PoP: Route 53 answers it with the PoP's own
+    # addresses, which is what each source region's answer is matched against.
+    with_country_header(aws, distribution)
+    write_policy(tmp_path, fenced_policy(distribution))
+    assert run_cli("apply", "--yes").returncode == 0
+    result = run_cli("verify", "-o", "json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)["rows"]
+    asked = [row for row in rows if row["resolver_ip"]]
+    assert asked and all(row["verdict"] == "match" for row in asked)
+    assert all(row["verdict"] == "unknown" for row in rows if not row["resolver_ip"])
+
+    # eu-west-2's record sent to the US PoP behind geoproxy's back: the name servers say so.
+    [record] = [r for r in records_at(aws, zone, ORIGIN) if r.get("Region") == "eu-west-2"]
+    moved = {**record, "AliasTarget": {**record["AliasTarget"], "DNSName": USE1_NAME}}
+    aws.client("route53").change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={
+            "Changes": [
+                {"Action": "DELETE", "ResourceRecordSet": record},
+                {"Action": "CREATE", "ResourceRecordSet": moved},
+            ]
+        },
+    )
+    result = run_cli("verify", "-o", "json")
+    assert result.returncode == 2
+    [wrong] = [row for row in json.loads(result.stdout)["rows"] if row["verdict"] == "mismatch"]
+    assert (wrong["source_region"], wrong["expected_pop"], wrong["answered_pop"]) == (
+        "eu-west-2",
+        "eu-west-1",
+        "us-east-1",
+    )
+    text = run_cli("verify")
+    assert text.returncode == 2 and "1 mismatch" in text.stdout
