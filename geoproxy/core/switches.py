@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from geoproxy.core.healthchecks import PENDING_PREFIX
 from geoproxy.core.names import safety_rule_name, switch_name
 from geoproxy.core.routing import AppRouting, matches
 from geoproxy.policy.models import Policy
@@ -243,3 +244,72 @@ def switch_move(
                 f"({shown}); drop --to, or use `--via records` to go elsewhere"
             )
     return SwitchMove(region, control, state, control.apps, dict(control.partners))
+
+
+# --- what plan and apply show and prepare ---------------------------------------------------
+
+
+@dataclass
+class SwitchPlan:
+    """What `apply` does for the switches, and the health check each gated PoP gets."""
+
+    desired: DesiredSwitches
+    live: LiveArc
+    changes: SwitchChanges
+    checks: dict[str, str]  # PoP region -> its RECOVERY_CONTROL check id, where it exists
+    endpoints: tuple[tuple[str, str], ...]  # the policy's; else DescribeCluster's
+    bookmarked: bool  # the policy lists the endpoints
+    owner: str = "default"
+
+    @property
+    def missing_checks(self) -> tuple[str, ...]:
+        return tuple(c.region for c in self.desired.controls if c.region not in self.checks)
+
+    @property
+    def empty(self) -> bool:
+        return self.changes.empty and not self.missing_checks
+
+    @property
+    def gates(self) -> dict[str, str]:
+        """PoP region -> the health check id its pair's PRIMARY carries (a placeholder for
+        one `apply` creates first; such a plan is re-made after the preparation)."""
+        return {
+            c.region: self.checks.get(c.region, f"{PENDING_PREFIX}switch:{c.region}")
+            for c in self.desired.controls
+        }
+
+    def summary(self) -> list[str]:
+        """What apply will create, and what it costs (docs/operations/switches.md)."""
+        lines = []
+        changes = self.changes
+        if changes.create_panel:
+            lines.append(f"create ARC control panel {self.desired.panel}")
+        for control in changes.create_controls:
+            lines.append(
+                f"create routing control {control.name} (for {', '.join(control.apps)}) and "
+                "set it On"
+            )
+        for region in self.missing_checks:
+            lines.append(f"create a RECOVERY_CONTROL health check for the switch of {region}")
+        for rule in changes.create_rules:
+            lines.append(
+                f"create safety rule {rule.name}: at least 1 of {', '.join(rule.regions)} On "
+                f"({'; '.join(rule.why)})"
+            )
+        if lines:
+            lines.append(
+                "ARC bills the cluster by the hour whether or not it is used; each Route 53 "
+                "health check is billed monthly (docs/operations/switches.md#costs)"
+            )
+        return lines
+
+    def endpoint_snippet(self) -> list[str]:
+        """The policy lines that bookmark the cluster's endpoints."""
+        if self.bookmarked or not self.endpoints:
+            return []
+        return [
+            "recovery.arc.endpoints is not set: a failover through the switches needs the "
+            "cluster's endpoints without asking the configuration API; add to the policy:",
+            "    endpoints:",
+            *(f"      {region}: {url}" for region, url in self.endpoints),
+        ]

@@ -113,6 +113,7 @@ def resolve_app(
     zone_id: str | None = None,
     health_check_ids: Mapping[str, str] | None = None,
     distribution: DistributionPlan | None = None,
+    gates: Mapping[str, str] | None = None,
 ) -> Resolved:
     """Apply failovers to the policy's routes; stale ones (from a PoP the policy no longer
     has) are dropped, broken ones (to a PoP it no longer has, cycles, compliance) refused."""
@@ -158,6 +159,7 @@ def resolve_app(
         health_check_ids,
         distribution,
         compiled.owner,
+        gates,
     )
     fence = edge_fence(app, compiled.catalog, compiled.owner, active)
     # Routes and fenced viewers alike: a breach refuses the write unless its failover
