@@ -172,3 +172,41 @@ def without_pending(plan: SwitchPlan) -> SwitchPlan:
         plan,
         changes=SwitchChanges(False, (), (), (), plan.changes.extra_controls),
     )
+
+
+def _audit(
+    audit_log: Any, command: str, who: str | None, reason: str
+) -> tuple[Any, Callable[[dict[str, Any]], None]]:
+    from geoproxy.aws.audit import AuditLog
+
+    audit = AuditLog.open(audit_log)
+
+    def record(entry: dict[str, Any]) -> None:
+        if audit is not None:
+            audit.record(command=command, who=who, reason=reason or None, **entry)
+
+    return audit, record
+
+
+def prepare(plan: SwitchPlan, aws: AwsSettings, audit_log: Any = None) -> Prepared:
+    """`prepare_switches`, each write in the audit log."""
+    from geoproxy.aws.session import caller_identity
+
+    who = None
+    if audit_log is not None or _audit_env():
+        caller = caller_identity(aws)
+        who = caller.arn or caller.label
+    audit, record = _audit(audit_log, "apply", who, "")
+    try:
+        return prepare_switches(plan, aws, record)
+    finally:
+        if audit is not None:
+            audit.close()
+
+
+def _audit_env() -> bool:
+    import os
+
+    from geoproxy.aws.audit import ENV_VARIABLE
+
+    return bool(os.environ.get(ENV_VARIABLE))
