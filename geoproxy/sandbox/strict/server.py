@@ -16,12 +16,16 @@ from botocore.config import Config
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from .arc_api import ArcApp
+from .arc_cluster import ArcControls
 from .certificates import mark_issued
 from .cloudfront import AliasRegistry, ConflictingAliasesApp, cloudfront_patches
 from .cloudfront_api import CloudFrontExtrasApp
 from .cloudfront_functions import HANDLERS as FUNCTION_HANDLERS
 from .cloudfront_policies import HANDLERS as POLICY_HANDLERS
-from .middleware import Call, Fault, Hold, RecordingMiddleware, WSGIApp
+from .dns_answers import DnsModel
+from .health import HealthControls, health_patches
+from .middleware import Call, Fault, Hold, RecordingMiddleware, Refusal, WSGIApp
 from .route53 import ChangeTracker, route53_patches
 from .route53_dns import TestDnsAnswerApp
 from .route53_limits import Route53Limits
@@ -93,12 +97,21 @@ class StrictMotoServer:
         moto_app = ConflictingAliasesApp(
             DomainDispatcherApplication(create_backend_app), self._aliases
         )
+        # Route 53 ARC (moto has none): its configuration API and cluster endpoints.
+        self.arc = ArcControls(lambda: self.endpoint_url)
+        self.health = HealthControls()  # endpoint checks' status; RECOVERY_CONTROL, CALCULATED
+        self.dns = DnsModel()  # Route 53's authoritative answers, by resolver region
         self._middleware = RecordingMiddleware(
-            TestDnsAnswerApp(
-                CloudFrontExtrasApp(moto_app, {**FUNCTION_HANDLERS, **POLICY_HANDLERS}),
-                self.changes,
+            ArcApp(
+                TestDnsAnswerApp(
+                    CloudFrontExtrasApp(moto_app, {**FUNCTION_HANDLERS, **POLICY_HANDLERS}),
+                    self.changes,
+                    self.dns,
+                ),
+                self.arc,
             )
         )
+        self._middleware.gates.append(self._unreachable_endpoint)
         self._guard = HostGuard(self._middleware)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -115,6 +128,7 @@ class StrictMotoServer:
             mock.patch.dict(os.environ, FAKE_AWS_ENV),  # restores the whole environ on stop
             *route53_patches(self.changes),
             *cloudfront_patches(self._aliases),
+            *health_patches(),
         ]
         StrictMotoServer._active = self
         try:
@@ -175,6 +189,14 @@ class StrictMotoServer:
         self.changes.dns_lag(0)
         self._middleware.limits = None
         self.foreign_aliases = set()
+        self.arc.reset()
+        self.dns.reset()
+
+    def _unreachable_endpoint(
+        self, service: str, operation: str, environ: dict[str, Any]
+    ) -> Refusal | None:
+        reason = self.arc.refusal(str(environ.get("PATH_INFO", "")))
+        return Refusal(reason) if reason else None
 
     # -- clients ---------------------------------------------------------------------------------
     @property
@@ -201,7 +223,11 @@ class StrictMotoServer:
         )
         # An explicit empty proxy map stops botocore from honouring HTTP(S)_PROXY.
         config = Config(proxies={}).merge(kwargs.pop("config", None) or Config())
-        return session.client(service, endpoint_url=self.endpoint_url, config=config, **kwargs)
+        # An ARC cluster endpoint (server.arc) is a path under this server: it may be given.
+        endpoint = kwargs.pop("endpoint_url", None) or self.endpoint_url
+        if not endpoint.startswith(self.endpoint_url):
+            raise ValueError(f"{endpoint} is not this sandbox's")
+        return session.client(service, endpoint_url=endpoint, config=config, **kwargs)
 
     def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """Environment for a CLI subprocess that can only ever reach this server.
