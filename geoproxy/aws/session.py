@@ -70,6 +70,34 @@ class AwsSettings:
             )
         return self._clients[key]
 
+    def client_in(
+        self, service: str, region: str, *, endpoint_url: str | None = None, write: bool = False
+    ) -> Any:
+        """A client of a regional service (ARC's configuration API in us-west-2, a cluster
+        endpoint, a regional STS): `endpoint_url` is a cluster endpoint's own URL. `write`
+        sends each request once with short timeouts, for a caller that tries another
+        endpoint rather than wait (a data-plane failover)."""
+        key = (f"{service}@{region}@{endpoint_url or ''}", write)
+        if key not in self._clients:
+            raw = self._make_client(
+                service,
+                botocore_retries=not write,
+                region=region,
+                endpoint_url=endpoint_url,
+                quick=write,
+            )
+            self._clients[key] = (
+                raw
+                if write
+                else RetryingClient(
+                    raw,
+                    self.retry_policy,
+                    dict(raw.meta.method_to_api_mapping),
+                    endpoint_source=self.endpoint_source(service),
+                )
+            )
+        return self._clients[key]
+
     def endpoint_source(self, service: str) -> str | None:
         """Where an explicitly chosen endpoint comes from, None for AWS's own endpoints."""
         if self.endpoint_url:
@@ -109,7 +137,15 @@ class AwsSettings:
             self._clients[key] = self._make_client(service, botocore_retries=False)
         return self._clients[key]
 
-    def _make_client(self, service: str, *, botocore_retries: bool) -> Any:
+    def _make_client(
+        self,
+        service: str,
+        *,
+        botocore_retries: bool,
+        region: str = GLOBAL_REGION,
+        endpoint_url: str | None = None,
+        quick: bool = False,
+    ) -> Any:
         from botocore.config import Config
 
         session = self._boto3_session()
@@ -123,12 +159,20 @@ class AwsSettings:
             retries = {"mode": mode, "total_max_attempts": 1}
         # The user-agent suffix names geoproxy's calls in CloudTrail (userAgent), so a
         # security team can tell them from other tools' with the same role.
+        # A data-plane call tries the next endpoint rather than wait long on one: bounded.
+        connect, read = (3, 10) if quick else (10, 60)
         config = Config(
-            retries=retries, connect_timeout=10, read_timeout=60, user_agent_extra=USER_AGENT
+            retries=retries,
+            connect_timeout=connect,
+            read_timeout=read,
+            user_agent_extra=USER_AGENT,
         )
         with aws_errors(f"create a {service} client"):
             client = session.client(
-                service, region_name=GLOBAL_REGION, endpoint_url=self.endpoint_url, config=config
+                service,
+                region_name=region,
+                endpoint_url=endpoint_url or self.endpoint_url,
+                config=config,
             )
         if service == "route53":
             client.meta.events.register("before-send.route53", self.route53_limiter.before_send)

@@ -4,6 +4,7 @@ write, report."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +75,46 @@ def confirm(yes: bool, question: str, what: str) -> None:
         confirmed = False  # end of input (Ctrl-D): a "no"
     if not confirmed:
         raise RefusedError(f"{what} cancelled; nothing was written")
+
+
+def prepare_switches(
+    the_plan: Plan,
+    aws: AwsSettings,
+    document: dict[str, Any],
+    *,
+    output: str,
+    yes: bool,
+    audit_log: Path | None,
+    replan: Callable[[], Plan],
+) -> tuple[Plan, dict[str, Any]]:
+    """Confirm once, prepare the switches in ARC and Route 53, and plan the records again
+    (now gated by real health check ids): the plan and its document."""
+    from geoproxy.pipeline.switches import prepare
+
+    assert the_plan.switches is not None
+    if output == "json" and not yes:
+        refused = RefusedError(
+            "refusing to apply without --yes: with --output json there is no plan on "
+            "screen to confirm",
+            hint="pass --yes, or drop --output json to review and confirm",
+        )
+        refused.output = document
+        raise refused
+    confirm(yes, "Apply these changes?", "apply")
+    prepared = prepare(the_plan.switches, aws, audit_log)
+    for action, name in prepared.writes:
+        render.stderr.print(Text(f"switches: {action} {name}"))
+    if prepared.endpoint:
+        render.stderr.print(
+            Text(f"switches: new routing controls set On through the {prepared.endpoint} endpoint")
+        )
+    again = replan()
+    new_document = {
+        **document,
+        "plan": render_plan.plan_json(again),
+        "switches_prepared": [{"action": a, "name": n} for a, n in prepared.writes],
+    }
+    return again, new_document
 
 
 def write_plan(

@@ -21,6 +21,7 @@ from typing import Any
 from geoproxy.core.desired import in_zone
 from geoproxy.core.edge.fence import has_viewer_fence
 from geoproxy.core.iam_recovery import recovery_reads, recovery_writes
+from geoproxy.core.iam_switches import switch_statements
 from geoproxy.core.names import function_name
 from geoproxy.errors import GeoproxyError
 from geoproxy.policy.models import Application, Policy
@@ -161,6 +162,8 @@ def iam_policy(
     _reads(scope, statements)
     if not read_only:
         _writes(scope, statements)
+    for sid, actions, resources in switch_statements(policy, read_only=read_only):
+        statements.allow(sid, actions, resources)
     if prune:
         warnings += _prunes(scope, statements, read_only, prune_names)
     document = {"Version": "2012-10-17", "Statement": list(statements)}
@@ -211,7 +214,9 @@ def _scope(
             if app.cloudfront and has_viewer_fence(app)
         }
     )
-    health_checks = any(pop.health_check for app in apps for pop in app.pops.values())
+    # Switches (recovery.switches: arc) have a RECOVERY_CONTROL health check each.
+    switched = policy.recovery.switches == "arc"
+    health_checks = switched or any(pop.health_check for app in apps for pop in app.pops.values())
     # auto_failover reads geoproxy's checks (and deletes those an earlier policy left) even
     # when no PoP has one now; creating and tagging needs a configured check.
     reads_checks = health_checks or any(app.auto_failover for app in apps)

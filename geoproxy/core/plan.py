@@ -19,6 +19,7 @@ from geoproxy.core.names import Slot, is_slot
 from geoproxy.core.orphans import Orphan
 from geoproxy.core.records import LiveRecord, OwnedAliasRecord
 from geoproxy.core.recovery import ZoneRecovery
+from geoproxy.core.switches import SwitchPlan
 from geoproxy.errors import Finding
 
 Action = Literal["create", "update", "delete"]
@@ -103,6 +104,7 @@ class Plan:
     # The policy's zones under accelerated recovery (none unless it asks): what
     # GetHostedZone said, and whether apply enables it (core/recovery.py).
     recovery: list[ZoneRecovery] = field(default_factory=list)
+    switches: SwitchPlan | None = None  # with recovery.switches: arc, what ARC needs
 
     @property
     def changes(self) -> list[RecordChange]:
@@ -151,6 +153,7 @@ class Plan:
             or self.health_checks_to_tag
             or self.distributions
             or self.functions
+            or (self.switches is not None and not self.switches.empty)
         )
 
     def summary(self) -> dict[str, int]:
@@ -163,5 +166,9 @@ class Plan:
         counts["health_checks_to_delete"] = len(self.health_checks_to_delete)
         counts["distribution_fields"] = sum(len(d.changes) for d in self.distributions)
         counts["functions"] = len(self.functions)
+        if self.switches is not None:
+            counts["switch_writes"] = self.switches.changes.writes + len(
+                self.switches.missing_checks
+            )
         counts["orphans"] = 0 if self.pruning else sum(len(o.records) for o in self.orphans)
         return counts

@@ -30,6 +30,7 @@ from geoproxy.pipeline.reads import (
     read_live,
 )
 from geoproxy.pipeline.recovery import recovery_of
+from geoproxy.pipeline.switches import switch_plan
 
 
 def compute_plan(
@@ -53,8 +54,10 @@ def compute_plan(
     read = read_live(compiled, aws, names, distributions=distributions, force_whole=prune)
     live, zones = read.apps, read.zones
     checks = read_health_checks(compiled, aws, live, zones)
+    switches = switch_plan(compiled, aws)
+    gates = switches.gates if switches is not None else {}
     nonce = secrets.token_hex(6)  # this run's health checks get CallerReferences never used
-    plan = Plan([], warnings=list(compiled.warnings), pruning=prune)
+    plan = Plan([], warnings=list(compiled.warnings), pruning=prune, switches=switches)
     desired: list[DesiredApp] = []
     for routing in compiled.routing.applications:
         if names is not None and routing.app.name not in names:
@@ -69,6 +72,7 @@ def compute_plan(
             app_live.zone_id,
             health.ids,
             distribution,
+            {pop: gates[pop] for pop in app.pops if pop in gates},
         )
         desired.append(resolved.desired)
         app_plan = calculate_app(resolved.desired, app_live, adopt=adopt)

@@ -726,7 +726,16 @@ class Policy(StrictModel):
     )
     recovery: Recovery = Field(
         default_factory=Recovery,
-        examples=[{"switches": "arc", "accelerated_recovery": True}],
+        examples=[
+            {
+                "switches": "arc",
+                "arc": {
+                    "cluster_arn": "arn:aws:route53-recovery-control::111122223333:cluster/0abc",
+                    "control_panel": "geoproxy-prod",
+                },
+                "accelerated_recovery": True,
+            }
+        ],
         description="How failover works when the Route 53 control plane is down: data-plane "
         "switches (ARC routing controls) and accelerated recovery. Default: neither.",
     )

@@ -17,6 +17,10 @@ Sources, cited by short name below (AWS Service Authorization Reference and serv
            https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscertificatemanager.html
   [iam]    "Actions, resources, and condition keys for AWS Identity and Access Management (IAM)",
            https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html
+  [arcc]   "Actions, resources, and condition keys for Amazon Route 53 Recovery Cluster",
+           https://docs.aws.amazon.com/service-authorization/latest/reference/list_route53-recovery-cluster.html
+  [arcf]   "Actions, resources, and condition keys for Amazon Route 53 Recovery Controls",
+           https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonroute53recoverycontrols.html
   [sts]    "GetCallerIdentity" (AWS STS API Reference),
            https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
 """
@@ -308,6 +312,20 @@ def _static(action: str) -> Mapper:
     return lambda req: [Authorization(action, "*")]
 
 
+def _arc_states(req: _Request) -> list[Authorization]:
+    # [arcc] UpdateRoutingControlStates takes each routingcontrol ARN it sets
+    # (arn:${Partition}:route53-recovery-control::${Account}:controlpanel/${ControlPanelId}/
+    # routingcontrol/${RoutingControlId}: the control's own ARN).
+    try:
+        entries = json.loads(req.call.body)["UpdateRoutingControlStateEntries"]
+        arns = [str(entry["RoutingControlArn"]) for entry in entries]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UnmappedRequest("UpdateRoutingControlStates: no entries in the body") from exc
+    return [
+        Authorization("route53-recovery-cluster:UpdateRoutingControlStates", arn) for arn in arns
+    ]
+
+
 # Resource per action as the service tables list it: [r53] for route53, [cf] for cloudfront.
 _MAPPERS: dict[tuple[str, str], Mapper] = {
     ("route53", "ListHostedZonesByName"): _route53("ListHostedZonesByName"),
@@ -375,6 +393,24 @@ _MAPPERS: dict[tuple[str, str], Mapper] = {
     ("iam", "GetServerCertificate"): _iam_get_server_certificate,
     ("iam", "ListServerCertificates"): _static("iam:ListServerCertificates"),
     ("sts", "GetCallerIdentity"): _no_permission,
+    # ARC ([arcc], [arcf]): the data plane's list takes "*"; the configuration API's calls
+    # geoproxy makes are checked on "*" (geoproxy grants them there, see core/iam_switches.py).
+    ("route53-recovery-cluster", "ListRoutingControls"): _static(
+        "route53-recovery-cluster:ListRoutingControls"
+    ),
+    ("route53-recovery-cluster", "UpdateRoutingControlStates"): _arc_states,
+    **{
+        ("route53-recovery-control-config", op): _static(f"route53-recovery-control-config:{op}")
+        for op in (
+            "DescribeCluster",
+            "ListControlPanels",
+            "ListRoutingControls",
+            "ListSafetyRules",
+            "CreateControlPanel",
+            "CreateRoutingControl",
+            "CreateSafetyRule",
+        )
+    },
 }
 MAPPED_OPERATIONS = frozenset(_MAPPERS)
 

@@ -228,6 +228,25 @@ def apply(
         if output == "json":
             render.emit_json(document)
         return EXIT_OK
+    if the_plan.switches is not None and not the_plan.switches.empty:
+        # The switches first (controls On, their health checks, then safety rules): the
+        # records gated by them are planned again with the checks' real ids, then written.
+        the_plan, document = flow.prepare_switches(
+            the_plan,
+            aws,
+            document,
+            output=output,
+            yes=yes,
+            audit_log=audit_log,
+            replan=lambda: compute_plan(
+                compiled, aws, adopt=adopt, prune=prune, app_names=app_names
+            ),
+        )
+        yes = True
+        if not the_plan.has_changes:
+            if output == "json":
+                render.emit_json(document)
+            return EXIT_OK
     return flow.write_plan(
         changeset_of(the_plan),
         aws,
