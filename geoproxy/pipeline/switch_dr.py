@@ -24,7 +24,7 @@ from geoproxy.core.switches import (
     plan_switches,
     switch_move,
 )
-from geoproxy.errors import GeoproxyError
+from geoproxy.errors import Finding, GeoproxyError
 from geoproxy.pipeline.compiled import Compiled
 
 GLOBAL_STS_REGION = "us-east-1"
@@ -215,3 +215,78 @@ def switch_document(run: SwitchRun, *, command: str, dry_run: bool) -> dict[str,
         "endpoints_failed": [{"region": region, "why": why} for region, why in run.not_answering],
         "control_plane_calls": 0,
     }
+
+
+@dataclass
+class SwitchStatus:
+    """The switches as one cluster endpoint reports them, beside the records."""
+
+    states: dict[str, str | None]  # PoP region -> On / Off (None: the control is missing)
+    endpoint: str | None  # the endpoint region that answered; None when none did
+    partners: dict[str, dict[str, str]]  # PoP region -> app -> partner
+    findings: list[Finding] = field(default_factory=list)
+    unreachable: str = ""  # why no state could be read
+
+
+def switch_status(compiled: Compiled, aws: AwsSettings, statuses: list[Any]) -> SwitchStatus | None:
+    """None without switches. One ListRoutingControls on the first endpoint that answers;
+    a switch that is Off while the failover state record says nothing of it, and a switched-off
+    PoP whose partner's switch is Off too, are findings."""
+    from geoproxy.aws.arc import NoEndpointAnswered
+
+    policy = compiled.loaded.policy
+    if policy.recovery.switches != "arc":
+        return None
+    desired = plan_switches(policy, compiled.routing.applications)
+    partners = {c.region: dict(c.partners) for c in desired.controls}
+    if not desired.endpoints:
+        return SwitchStatus({}, None, partners, unreachable="recovery.arc.endpoints is not set")
+    try:
+        answered, controls = ArcCluster(aws, desired.endpoints).states()
+    except NoEndpointAnswered as error:
+        return SwitchStatus({}, None, partners, unreachable=error.message)
+    states = {
+        c.region: (controls[c.name].state if c.name in controls else None) for c in desired.controls
+    }
+    result = SwitchStatus(states, answered.region, partners)
+    recorded = {
+        (status.name, failover.from_pop) for status in statuses for failover in status.failovers
+    }
+    for control in desired.controls:
+        state = states[control.region]
+        if state is None:
+            result.findings.append(
+                Finding(
+                    f"routing control {control.name} is missing from the cluster: run "
+                    "`geoproxy apply` to prepare it",
+                    app=control.apps[0],
+                    code="switch_state",
+                )
+            )
+            continue
+        if state != OFF:
+            continue
+        for app, partner in sorted(control.partners.items()):
+            shown = [s for s in statuses if s.name == app]
+            if shown and (app, control.region) not in recorded:
+                result.findings.append(
+                    Finding(
+                        f"{app}: the switch of {control.region} is Off: Route 53 sends its "
+                        f"traffic to {partner}, which the records and the failover state "
+                        "record do not show (a failover through the data plane)",
+                        app=app,
+                        code="switch_state",
+                    )
+                )
+            if states.get(partner) == OFF:
+                result.findings.append(
+                    Finding(
+                        f"{app}: the switches of {control.region} and of its partner "
+                        f"{partner} are both Off: Route 53 answers a failover pair whose "
+                        f"SECONDARY is unhealthy with its PRIMARY, so {control.region} gets "
+                        "its traffic back",
+                        app=app,
+                        code="switch_state",
+                    )
+                )
+    return result

@@ -397,11 +397,19 @@ def status(
         app_status.failovers = [
             replace(f, by=trail.who(state, f.at) or "") for f in app_status.failovers
         ]
+    switches = dr_switches.switch_status(compiled, aws, statuses)
+    if switches is not None:
+        warnings = [*warnings, *switches.findings]
     render.warnings(warnings)
     if output == "json":
-        render.emit_json(render_status.status_json(statuses, warnings, orphans))
+        document = render_status.status_json(statuses, warnings, orphans)
+        if switches is not None:
+            document["switches"] = dr_switches.switch_status_json(switches)
+        render.emit_json(document)
     else:
         render_status.status_text(statuses)
+        if switches is not None:
+            dr_switches.switch_status_text(switches)
         render.orphans_text(orphans)
     if maps:
         document = map_panels.status_document(compiled, statuses, policy_file, read_at)

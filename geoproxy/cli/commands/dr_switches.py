@@ -252,3 +252,32 @@ def apply_switch_plan_command(
             f"{answered.region} cluster endpoint answered. No control-plane call was made."
         )
     return EXIT_OK
+
+
+def switch_status(compiled: Compiled, aws: AwsSettings, statuses: list[Any]) -> Any:
+    from geoproxy.pipeline.switch_dr import switch_status as read
+
+    return read(compiled, aws, statuses)
+
+
+def switch_status_json(status: Any) -> dict[str, Any]:
+    return {
+        "states": status.states,
+        "endpoint": status.endpoint,
+        "partners": status.partners,
+        "unreachable": status.unreachable or None,
+        "findings": [str(finding) for finding in status.findings],
+    }
+
+
+def switch_status_text(status: Any) -> None:
+    if status.unreachable:
+        render.stdout.print(Text(f"switches: not read ({status.unreachable})", style="yellow"))
+        return
+    render.stdout.print(
+        Text(f"switches (read from the {status.endpoint} cluster endpoint):", style="bold")
+    )
+    for region, state in sorted(status.states.items()):
+        partners = ", ".join(f"{app} → {p}" for app, p in sorted(status.partners[region].items()))
+        style = "green" if state == "On" else "red"
+        render.stdout.print(Text(f"  {region}: {state or 'missing'}  ({partners})", style=style))
