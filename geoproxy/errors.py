@@ -175,6 +175,8 @@ FINDING_CODES: dict[str, str] = {
     "viewer_alias": "a viewer alias is not covered, or used elsewhere",
     "delegation": "the record's name is delegated elsewhere",
     "no_fail_closed_pop": "no PoP is allowed by every rule that fences viewer countries",
+    "switch_state": "a data-plane switch is Off (or missing) where the records and the "
+    "failover state record do not say so",
 }
 OVERRIDE_COMPLIANCE = "--override-compliance"
 

@@ -24,6 +24,7 @@ from geoproxy.pipeline.reads import (
     read_live,
 )
 from geoproxy.pipeline.recovery import recovery_of
+from geoproxy.pipeline.switches import switch_plan
 
 
 def compute_status(
@@ -50,6 +51,8 @@ def compute_status(
         else [routing.app.name for routing in compiled.routing.applications],
         live_only=True,
     )
+    switches = switch_plan(compiled, aws)
+    gates = switches.gates if switches is not None else {}
     statuses, warnings = [], [*compiled.warnings, *_unsearched(read.partial)]
     desired: list[DesiredApp] = []
     for routing in compiled.routing.applications:
@@ -60,7 +63,12 @@ def compute_status(
             specs_for(routing.app, compiled.owner), checks, routing.app.record
         )
         resolved = resolve_app(
-            compiled, routing, app_live.overlay(routing.app.record), app_live.zone_id, health.ids
+            compiled,
+            routing,
+            app_live.overlay(routing.app.record),
+            app_live.zone_id,
+            health.ids,
+            gates={pop: gates[pop] for pop in routing.app.pops if pop in gates},
         )
         desired.append(resolved.desired)
         warnings.extend([*resolved.warnings, *resolved.problems])

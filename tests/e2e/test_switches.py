@@ -49,7 +49,8 @@ def pair_name(pop: str) -> str:
 
 
 def control_states(aws: Any, cluster: dict[str, Any]) -> dict[str, str]:
-    endpoint = sorted(cluster["ClusterEndpoints"], key=lambda e: e["Region"])[0]
+    # us-west-2: last in the order geoproxy tries, and never one a test makes unreachable
+    endpoint = next(e for e in cluster["ClusterEndpoints"] if e["Region"] == "us-west-2")
     client = aws.client(
         "route53-recovery-cluster",
         endpoint_url=endpoint["Endpoint"],
@@ -95,3 +96,129 @@ def test_apply_prepares_switches_and_gated_pairs_then_a_second_apply_is_a_no_op(
         op for op in aws.operations() if op.startswith(("Create", "Update", "Change", "Delete"))
     ]
     assert writes == []
+
+
+CONTROL_PLANES = {"route53", "cloudfront", "route53-recovery-control-config"}
+DOWN = ("ap-northeast-1", "ap-southeast-2")  # the first two endpoints in the order tried
+
+
+@pytest.fixture
+def prepared(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path, cluster: dict[str, Any]
+) -> dict[str, Any]:
+    write_policy(tmp_path, PLAIN + recovery(cluster))
+    result = run_cli("apply", "--yes")
+    assert result.returncode == 0, result.stderr
+    return cluster
+
+
+def answered_by(aws: Any, zone: str, source: str) -> str:
+    answer = aws.dns.answer(zone, ORIGIN, "A", source)
+    return next(pop for pop, target in TARGETS.items() if target in answer.targets[0])
+
+
+def geoproxy_calls(aws: Any) -> list[Any]:
+    return [call for call in aws.calls if "geoproxy/" in call.user_agent]
+
+
+def test_failover_with_the_control_plane_unused_and_two_endpoints_down_flips_one_switch(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path, prepared: dict[str, Any]
+) -> None:
+    assert answered_by(aws, zone, "eu-west-2") == "eu-west-1"
+    for region in DOWN:
+        aws.arc.set_endpoint_reachable(region, False)
+    log = tmp_path / "audit.jsonl"
+    aws.reset_log()
+
+    result = run_cli(
+        "failover",
+        "--from",
+        "eu-west-1",
+        "--yes",
+        "--output",
+        "json",
+        "--reason",
+        "drill",
+        "--audit-log",
+        str(log),
+    )
+
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["via"] == "switches" and document["endpoint"] == "eu-west-1"
+    assert [e["region"] for e in document["endpoints_failed"]] == list(DOWN)
+    calls = geoproxy_calls(aws)
+    assert {c.service for c in calls} & CONTROL_PLANES == set()
+    writes = [c for c in calls if c.operation == "UpdateRoutingControlStates" and not c.refused]
+    assert len(writes) == 1
+    assert control_states(aws, prepared)["geoproxy-default-eu-west-1"] == "Off"
+    assert answered_by(aws, zone, "eu-west-2") == "eu-central-1"  # the prepared partner
+    entry = json.loads(log.read_text().splitlines()[-1])
+    assert entry["via"] == "switches" and entry["endpoint"] == "eu-west-1"
+    assert entry["reason"] == "drill" and entry["who"] and entry["state"] == "Off"
+
+    status = run_cli("status", "--output", "json")
+    assert status.returncode == 0, status.stderr
+    switches = json.loads(status.stdout)["switches"]
+    assert switches["states"]["eu-west-1"] == "Off"
+
+    back = run_cli("failback", "eu-west-1", "--yes")
+    assert back.returncode == 0, back.stderr
+    assert control_states(aws, prepared)["geoproxy-default-eu-west-1"] == "On"
+    assert answered_by(aws, zone, "eu-west-2") == "eu-west-1"
+
+
+def test_no_endpoint_answering_exits_1_with_the_records_command(
+    aws: Any, run_cli: RunCli, prepared: dict[str, Any]
+) -> None:
+    for endpoint in prepared["ClusterEndpoints"]:
+        aws.arc.set_endpoint_reachable(endpoint["Region"], False)
+    aws.reset_log()
+
+    result = run_cli("failover", "--from", "eu-west-1", "--yes")
+
+    assert result.returncode == 1
+    assert "no ARC cluster endpoint answered" in result.stderr
+    assert "--from eu-west-1 --via records --yes" in result.stderr
+    assert {c.service for c in geoproxy_calls(aws)} == {"route53-recovery-cluster"}
+
+
+def test_a_switch_shared_by_applications_needs_every_one_named(
+    run_cli: RunCli, prepared: dict[str, Any]
+) -> None:
+    result = run_cli("failover", "--from", "eu-west-1", "--to", "us-east-1", "--yes")
+    assert result.returncode == 1
+    assert "prepared partners" in result.stderr and "--via records" in result.stderr
+
+
+def test_a_saved_switch_plan_applies_with_no_read(
+    aws: Any, run_cli: RunCli, tmp_path: Path, prepared: dict[str, Any]
+) -> None:
+    out = tmp_path / "failover.plan"
+    made = run_cli("failover", "--from", "eu-west-1", "--dry-run", "--out", str(out))
+    assert made.returncode == 0, made.stderr
+    assert json.loads(out.read_text())["changes"]["kind"] == "switches"
+    aws.arc.set_endpoint_reachable("ap-northeast-1", False)
+    aws.reset_log()
+
+    result = run_cli("apply", str(out), "--yes")
+
+    assert result.returncode == 0, result.stderr
+    assert [c.operation for c in geoproxy_calls(aws) if not c.refused] == [
+        "UpdateRoutingControlStates"
+    ]
+    assert control_states(aws, prepared)["geoproxy-default-eu-west-1"] == "Off"
+
+
+def test_without_switches_a_failover_with_route53_down_needs_the_control_plane(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, PLAIN)
+    assert run_cli("apply", "--yes").returncode == 0
+    for operation in ("GetHostedZone", "ListHostedZonesByName", "ListResourceRecordSets"):
+        aws.inject_disconnect(operation, times=100)
+
+    result = run_cli("failover", "--from", "eu-west-1", "--yes")
+
+    assert result.returncode == 1
+    assert "needs the Route 53 control plane" in result.stderr

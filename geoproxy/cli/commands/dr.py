@@ -30,10 +30,12 @@ render_plan = LazyModule("geoproxy.cli.render_plan")
 render_recovery = LazyModule("geoproxy.cli.render_recovery")
 render_map = LazyModule("geoproxy.cli.maps.render")
 map_panels = LazyModule("geoproxy.cli.maps.panels")
-if TYPE_CHECKING:  # the real module, for its signatures; loaded only when a command runs
+if TYPE_CHECKING:  # the real modules, for their signatures; loaded only when a command runs
     from geoproxy.cli import flow
+    from geoproxy.cli.commands import dr_switches
 else:
     flow = LazyModule("geoproxy.cli.flow")
+    dr_switches = LazyModule("geoproxy.cli.commands.dr_switches")
 
 
 @click.command()
@@ -75,6 +77,14 @@ else:
     is_flag=True,
     help="Replace a record geoproxy does not own where it keeps failover state.",
 )
+@click.option(
+    "--via",
+    type=click.Choice(["switches", "records"]),
+    default=None,
+    help="How: `switches` flips the region's ARC routing control through a cluster endpoint "
+    "(data plane only; the default when the policy has `recovery.switches: arc`), "
+    "`records` rewrites Route 53 records (needs the Route 53 control plane).",
+)
 @reports_errors
 def failover(
     policy_file: Path,
@@ -93,8 +103,11 @@ def failover(
     reason: str,
     override_compliance: str | None,
     adopt: bool,
+    via: str | None,
 ) -> int:
-    """Send the traffic that reaches one PoP to another, in one atomic change per zone."""
+    """Send the traffic that reaches one PoP to another: by default through the policy's
+    data-plane switches when it has them (one ARC routing control Off, no control-plane
+    call), else in one atomic change of records per zone."""
     from geoproxy.aws.audit import utc_now
     from geoproxy.aws.session import caller_identity_soon
     from geoproxy.cli.outputs import check_plan_out
@@ -104,6 +117,30 @@ def failover(
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     check_plan_out(compiled, out_file, overwrite=overwrite, more=(("the audit log", audit_log),))
+    if dr_switches.chosen_via(compiled, via) == "switches":
+        if override_compliance is not None:
+            raise GeoproxyError(
+                "--override-compliance does not apply to the switches: they only send "
+                "traffic to the prepared, compliance-checked partners",
+                hint="to go elsewhere, use --via records",
+            )
+        return dr_switches.switch_move_command(
+            compiled,
+            aws,
+            command="failover",
+            policy_file=policy_file,
+            region=from_pop,
+            to=to_pop,
+            apps=app_names,
+            state="Off",
+            yes=yes,
+            dry_run=dry_run,
+            out_file=out_file,
+            overwrite=overwrite,
+            reason=reason,
+            audit_log=audit_log,
+            output=output,
+        )
     targets = failover_scope(compiled, from_pop, to_pop, app_names)
     if override_compliance is not None and not override_compliance.strip():
         raise GeoproxyError("--override-compliance needs a reason")
@@ -126,7 +163,8 @@ def failover(
     for target in set(targets.values()):
         if problem := value_problem(declare(target)):
             raise GeoproxyError(problem)
-    the_plan = plan_failover(compiled, aws, from_pop, targets, declare, adopt=adopt)
+    with dr_switches.needs_control_plane("failover", compiled):
+        the_plan = plan_failover(compiled, aws, from_pop, targets, declare, adopt=adopt)
     document: dict[str, Any] = {
         "command": "failover",
         "from": from_pop,
@@ -208,6 +246,14 @@ def _refuse_showing_the_plan(
 )
 @dry_run_options
 @click.option("--reason", default="", help="Why: recorded in the audit log line.")
+@click.option(
+    "--via",
+    type=click.Choice(["switches", "records"]),
+    default=None,
+    help="How: `switches` turns the region's ARC routing control back On through a cluster "
+    "endpoint (data plane only; the default when the policy has `recovery.switches: arc`), "
+    "`records` rewrites Route 53 records (needs the Route 53 control plane).",
+)
 @reports_errors
 def failback(
     policy_file: Path,
@@ -224,8 +270,10 @@ def failback(
     out_file: Path | None,
     overwrite: bool,
     reason: str,
+    via: str | None,
 ) -> int:
-    """End the failover away from REGION: the policy's routes come back, atomically."""
+    """End the failover away from REGION: its switch back On (the default when the policy
+    has switches), or the policy's routes back in the records, atomically."""
     if region and from_region and region != from_region:
         raise GeoproxyError(f"two regions given: {region} and --from {from_region}")
     region = region or from_region
@@ -241,8 +289,27 @@ def failback(
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     check_plan_out(compiled, out_file, overwrite=overwrite, more=(("the audit log", audit_log),))
+    if dr_switches.chosen_via(compiled, via) == "switches":
+        return dr_switches.switch_move_command(
+            compiled,
+            aws,
+            command="failback",
+            policy_file=policy_file,
+            region=region,
+            to=None,
+            apps=app_names,
+            state="On",
+            yes=yes,
+            dry_run=dry_run,
+            out_file=out_file,
+            overwrite=overwrite,
+            reason=reason,
+            audit_log=audit_log,
+            output=output,
+        )
     identify = caller_identity_soon(aws) if audit_log is not None and not dry_run else None
-    the_plan = plan_failback(compiled, aws, region, app_names)
+    with dr_switches.needs_control_plane("failback", compiled):
+        the_plan = plan_failback(compiled, aws, region, app_names)
     document: dict[str, Any] = {
         "command": "failback",
         "region": region,
@@ -343,6 +410,9 @@ def status(
         app_status.failovers = [
             replace(f, by=trail.who(state, f.at) or "") for f in app_status.failovers
         ]
+    switches = dr_switches.switch_status(compiled, aws, statuses)
+    if switches is not None:
+        warnings = [*warnings, *switches.findings]
     render.warnings(warnings)
     if output == "json":
         document = render_status.status_json(
@@ -352,10 +422,14 @@ def status(
             document["accelerated_recovery"] = render_recovery.recovery_json(recovery)
         if stranded:
             document["stranded_changes"] = render_recovery.stranded_json(stranded)
+        if switches is not None:
+            document["switches"] = dr_switches.switch_status_json(switches)
         render.emit_json(document)
     else:
         render.warnings(unsaid(compiled.loaded.sha256, [note] if note else []))
         render_status.status_text(statuses)
+        if switches is not None:
+            dr_switches.switch_status_text(switches)
         render.orphans_text(orphans)
         render_recovery.recovery_text(recovery)
         render_recovery.stranded_text(stranded)

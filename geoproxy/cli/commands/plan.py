@@ -78,6 +78,12 @@ def plan(
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     check_plan_out(compiled, out_file, overwrite=overwrite)  # before reading AWS
     the_plan = compute_plan(compiled, aws, adopt=adopt, prune=prune, app_names=app_names)
+    if out_file is not None and the_plan.switches is not None and not the_plan.switches.empty:
+        raise GeoproxyError(
+            "the switches are not prepared yet, and a saved plan holds only record changes: "
+            "its gated records would name health checks that do not exist",
+            hint="run `geoproxy apply` to prepare the switches first, then save the plan",
+        )
     document = render_plan.plan_json(the_plan)
     the_plan.warnings.extend(
         f"{m.describe()}; apply needs --force" for m in mass_deletions(the_plan)
@@ -193,6 +199,15 @@ def apply(
                 "applied exactly as made, and no policy is read",
                 hint=f"drop {flag}, or run `geoproxy apply -f FILE` without "
                 "PLANFILE to plan and apply that policy",
+            )
+        from geoproxy.aws.planfile.switches import load_switch_plan
+
+        switch_plan = load_switch_plan(saved)
+        if switch_plan is not None:  # a saved failover through the switches: data plane only
+            from geoproxy.cli.commands.dr_switches import apply_switch_plan_command
+
+            return apply_switch_plan_command(
+                switch_plan, aws, yes=yes, output=output, audit_log=audit_log
             )
         return flow.apply_saved(
             saved,
