@@ -65,6 +65,8 @@ class DrillReport:
     switches: str
     rows: list[DrillRow] = field(default_factory=list)
     calls: dict[str, int] = field(default_factory=dict)
+    # plane -> "service:Operation" of each call in order, "(refused)" after a refused one
+    operations: dict[str, list[str]] = field(default_factory=dict)
     control_succeeded: list[str] = field(default_factory=list)
     seconds_to_moved: float | None = None
     failover_exit: int | None = None
@@ -155,6 +157,44 @@ def _run(cli: click.Command, *args: str) -> tuple[int, str, str]:
     return (code if isinstance(code, int) else 0), out.getvalue(), err.getvalue()
 
 
+def _seed_cluster(server: Any, cluster_arn: str) -> dict[str, str]:
+    """The policy's ARC cluster in the emulator, under the policy's own ARN; its endpoints
+    (region -> URL on 127.0.0.1)."""
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+
+    from geoproxy.sandbox.strict.arc_model import CLUSTER_REGIONS, arc_state
+
+    config = server.client("route53-recovery-control-config", region_name="us-west-2")
+    created = config.create_cluster(ClusterName="geoproxy-drill")["Cluster"]["ClusterArn"]
+    state = arc_state(DEFAULT_ACCOUNT_ID)
+    with state.lock:
+        cluster = state.clusters.pop(created)
+        cluster.arn = cluster_arn
+        state.clusters[cluster_arn] = cluster
+        for panel in state.panels.values():
+            if panel.cluster_arn == created:
+                panel.cluster_arn = cluster_arn
+    cluster_id = cluster_arn.rpartition("/")[2]
+    return {region: server.arc.endpoint_url(cluster_id, region) for region in CLUSTER_REGIONS}
+
+
+def _drill_policy(policy_file: Path, scratch: Path, endpoints: dict[str, str]) -> Path:
+    """A copy of the policy whose bookmarked cluster endpoints are the emulator's (only when
+    the policy bookmarks some: without them a failover needs DescribeCluster, a control-plane
+    call, and the drill shows that), and whose latency table path still resolves."""
+    import yaml
+
+    document = yaml.safe_load(policy_file.read_text(encoding="utf-8"))
+    arc = (document.get("recovery") or {}).get("arc") or {}
+    if arc.get("endpoints"):
+        arc["endpoints"] = dict(endpoints)
+    if document.get("latency_table"):
+        document["latency_table"] = str((policy_file.parent / document["latency_table"]).resolve())
+    copy = scratch / "routing.yaml"
+    copy.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return copy
+
+
 def _seed(server: Any, policy_file: Path) -> Any:
     from geoproxy.core.edge.fence import has_viewer_fence
     from geoproxy.sandbox.local import DistributionSeed, ZoneSeed, _distribution, _zone
@@ -206,6 +246,14 @@ def run_drill(policy_file: Path, from_region: str | None, *, cli: click.Command)
         StrictMotoServer(pending_polls=1) as server,
     ):
         compiled = _seed(server, policy_file)
+        recovery = compiled.loaded.policy.recovery
+        switches = str(getattr(recovery, "switches", "none"))
+        endpoints = (
+            _seed_cluster(server, recovery.arc.cluster_arn)
+            if switches != "none" and getattr(recovery, "arc", None) is not None
+            else {}
+        )
+        policy = str(_drill_policy(policy_file, Path(scratch), endpoints))
         _isolate_from_real_aws(server.endpoint_url, Path(scratch))
         # Fast polls; a failing call is not retried (a real run retries for two minutes,
         # which would change nothing here but the drill's length).
@@ -215,8 +263,6 @@ def run_drill(policy_file: Path, from_region: str | None, *, cli: click.Command)
             GEOPROXY_RETRY_DEADLINE="0",
             GEOPROXY_CACHE_DIR=str(Path(scratch) / "cache"),
         )
-        policy = str(policy_file)
-        switches = str(getattr(compiled.loaded.policy.recovery, "switches", "none"))
         report = DrillReport(region, switches)
         code, _, said = _run(cli, "apply", "-f", policy, "--yes")
         if code != 0:
@@ -231,7 +277,7 @@ def run_drill(policy_file: Path, from_region: str | None, *, cli: click.Command)
         before = _answers(compiled, answer, zone_ids)
         server.reset_log()
         started = time.monotonic()
-        with control_plane_down(server), _endpoints_down(server, switches):
+        with control_plane_down(server), _endpoints_down(server, sorted(endpoints)):
             code, _, said = _run(cli, "failover", "-f", policy, "--from", region, "--yes")
             report.failover_exit, report.failover_said = code, _error_of(said)
             after = _answers(compiled, answer, zone_ids)
@@ -247,7 +293,9 @@ def run_drill(policy_file: Path, from_region: str | None, *, cli: click.Command)
             calls = server.calls
         _judge(report, compiled, before, after, calls)
         if code == 0:
-            report.failback_exit, _, _ = _run(cli, "failback", "-f", policy, region, "--yes")
+            report.failback_exit, _, said = _run(cli, "failback", "-f", policy, region, "--yes")
+            if report.failback_exit != 0:
+                report.reasons.append(f"failback exited {report.failback_exit}: {_error_of(said)}")
     return report
 
 
@@ -259,21 +307,17 @@ def _error_of(stderr: str) -> str:
 
 
 @contextlib.contextmanager
-def _endpoints_down(server: Any, switches: str) -> Iterator[None]:
-    """With switches, two of each cluster's five endpoints unreachable meanwhile."""
-    arc = getattr(server, "arc", None)
-    downed: list[tuple[str, str]] = []
-    if switches != "none" and arc is not None and hasattr(arc, "endpoints_of_clusters"):
-        for cluster_id, regions in arc.endpoints_of_clusters().items():
-            for endpoint_region in sorted(regions)[:UNREACHABLE_ENDPOINTS]:
-                arc.set_endpoint_reachable(cluster_id, endpoint_region, False)
-                downed.append((cluster_id, endpoint_region))
+def _endpoints_down(server: Any, regions: list[str]) -> Iterator[None]:
+    """With switches, the first two of the cluster's five endpoints in the order geoproxy
+    tries them (by region) unreachable meanwhile: it must go on to a third."""
+    downed = regions[:UNREACHABLE_ENDPOINTS]
+    for region in downed:
+        server.arc.set_endpoint_reachable(region, False)
     try:
         yield
     finally:
-        for cluster_id, endpoint_region in downed:
-            assert arc is not None
-            arc.set_endpoint_reachable(cluster_id, endpoint_region, True)
+        for region in downed:
+            server.arc.set_endpoint_reachable(region, True)
 
 
 def _zone_ids(server: Any, compiled: Any) -> dict[str, str]:
@@ -325,6 +369,11 @@ def _judge(
     for call in calls:
         plane = "data" if call.service in DATA_SERVICES else "control"
         report.calls[plane] = report.calls.get(plane, 0) + 1
+        report.operations.setdefault(plane, []).append(
+            f"{call.service}:{call.operation}" + (" (refused)" if call.injected else "")
+        )
+        if call.injected:  # refused: an unreachable endpoint, or the control plane down
+            report.calls[plane + "_refused"] = report.calls.get(plane + "_refused", 0) + 1
         if plane == "control" and not call.injected:
             report.control_succeeded.append(f"{call.service}:{call.operation}")
     if not report.rows:

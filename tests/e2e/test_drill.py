@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import write_policy
-from tests.e2e.conftest import DR_POLICY, EU_WEST_1_SOURCES, RunCli
+from tests.e2e.conftest import AUTO_POLICY, DR_POLICY, EU_WEST_1_SOURCES, PARTNERS, RunCli
 
 pytestmark = pytest.mark.e2e
 
@@ -33,7 +33,12 @@ def test_without_switches_the_drill_fails_because_failover_needs_the_control_pla
     assert all(row["partner"] == "eu-central-1" and not row["moved"] for row in rows)
     assert not any(row["fence_crossed"] for row in rows)
     # One refused lookup (no retries in the drill), none succeeded, no data-plane path.
-    assert document["calls"] == {"data_plane": 0, "control_plane": 1, "control_plane_succeeded": 0}
+    assert document["calls"] == {
+        "data_plane": 0,
+        "data_plane_refused": 0,
+        "control_plane": 1,
+        "control_plane_succeeded": 0,
+    }
     assert document["seconds_to_moved_answers"] is None
 
     text = run_cli("drill", "--control-plane-down", "--from", "eu-west-1")
@@ -50,3 +55,52 @@ def test_the_drill_refuses_bad_input_before_starting_anything(
     typo = run_cli("drill", "--control-plane-down", "--from", "eu-wets-1")
     assert typo.returncode == 1 and "eu-wets-1" in typo.stderr
     assert "Traceback" not in missing.stderr + typo.stderr
+
+
+# The user's cluster and its bookmarked endpoints: the drill stands up the cluster under this
+# ARN in its emulator and points the endpoints there (never at AWS).
+SWITCHES = """recovery:
+  switches: arc
+  arc:
+    cluster_arn: arn:aws:route53-recovery-control::111122223333:cluster/0123abcd-0123-4567-89ab
+    control_panel: geoproxy-prod
+    endpoints:
+""" + "".join(
+    f"      {region}: https://x.route53-recovery-cluster.{region}.amazonaws.com/v1\n"
+    for region in ("ap-northeast-1", "ap-southeast-2", "eu-west-1", "us-east-1", "us-west-2")
+)
+
+
+@pytest.mark.slow
+def test_with_switches_every_answer_moves_to_its_partner_through_the_data_plane_alone(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    write_policy(tmp_path, AUTO_POLICY.replace("    auto_failover: true\n", "") + SWITCHES)
+    result = run_cli("drill", "--control-plane-down", "--from", "eu-west-1", "-o", "json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    document = json.loads(result.stdout)
+    assert document["passed"] is True and document["reasons"] == []
+    assert document["switches"] == "arc" and document["failover_exit_code"] == 0
+    rows = document["regions"]
+    assert {row["source_region"] for row in rows} == EU_WEST_1_SOURCES
+    assert all(row["after"] == PARTNERS["eu-west-1"] and row["moved"] for row in rows)
+    assert not any(row["fence_crossed"] for row in rows)
+    calls = document["calls"]
+    # Two endpoints down: two refused reads, then a read and one write on the third.
+    assert document["operations"] == {
+        "data_plane": [
+            "route53-recovery-cluster:ListRoutingControls (refused)",
+            "route53-recovery-cluster:ListRoutingControls (refused)",
+            "route53-recovery-cluster:ListRoutingControls",
+            "route53-recovery-cluster:UpdateRoutingControlStates",
+        ],
+        "control_plane": [],
+    }
+    assert calls == {
+        "data_plane": 4,
+        "data_plane_refused": 2,
+        "control_plane": 0,
+        "control_plane_succeeded": 0,
+    }
+    assert document["seconds_to_moved_answers"] is not None
+    assert document["failback_exit_code"] == 0

@@ -80,8 +80,13 @@ def drill(
         ],
         "calls": {
             "data_plane": report.calls.get("data", 0),
+            "data_plane_refused": report.calls.get("data_refused", 0),
             "control_plane": report.calls.get("control", 0),
             "control_plane_succeeded": len(report.control_succeeded),
+        },
+        "operations": {
+            "data_plane": report.operations.get("data", []),
+            "control_plane": report.operations.get("control", []),
         },
         "seconds_to_moved_answers": report.seconds_to_moved,
         "failover_exit_code": report.failover_exit,
@@ -126,7 +131,8 @@ def _text(report: object) -> None:
         whole=(1, 2, 3, 4),
     )
     out.print(
-        f"Calls during the failover: {report.calls.get('data', 0)} data plane, "
+        f"Calls during the failover: {report.calls.get('data', 0)} data plane "
+        f"({report.calls.get('data_refused', 0)} to unreachable endpoints), "
         f"{report.calls.get('control', 0)} control plane "
         f"({len(report.control_succeeded)} of them succeeded)."
     )
