@@ -91,7 +91,12 @@ def judge(
     answer: Answer | None,
     pop_addresses: Mapping[str, frozenset[str]],
     pop_targets: Mapping[str, str],
+    switched_from: str | None = None,
 ) -> Verified:
+    """`switched_from`: the PoP whose data-plane switch is Off, when that is why
+    `expected_pop` is expected; an answer from it is no evidence (TestDNSAnswer may not
+    apply health checks: HEALTH_NOTE)."""
+
     def verified(verdict: Verdict, pop: str | None = None, detail: str = "") -> Verified:
         return Verified(
             app,
@@ -115,6 +120,13 @@ def judge(
         return verified("unknown", detail=why)
     if pop == expected_pop:
         return verified("match", pop, why)
+    if pop == switched_from:
+        return verified(
+            "unknown",
+            pop,
+            f"answered by PoP {pop}, whose switch is Off: TestDNSAnswer may not apply the "
+            "switch's health check",
+        )
     return verified("mismatch", pop, f"answered by PoP {pop} ({why}), expected {expected_pop}")
 
 

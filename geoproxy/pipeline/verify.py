@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from typing import Any
 
 from geoproxy.aws.session import AwsSettings
 from geoproxy.core.names import direct_name
@@ -39,6 +40,7 @@ def compute_verify(
     result = VerifyResult(resolver_source=table.source)
     statuses, warnings, _ = compute_status(compiled, aws, app_names)
     result.warnings.extend(warnings)
+    switched = _switched_off(compiled, aws, statuses, result)
     emulated = aws.endpoint_source("route53") is not None
 
     @functools.cache
@@ -65,16 +67,45 @@ def compute_verify(
                 answer = (
                     ask(app_status.zone_id, app.record, record_type, ip) if ip is not None else None
                 )
+                # A switch that is Off sends the PoP's traffic to its partner (unless the
+                # partner's is Off too: Route 53 then answers with the PRIMARY).
+                partner = switched.get((app.name, row.effective_pop))
+                expected = partner if partner else row.effective_pop
                 result.rows.append(
                     judge(
                         app.name,
                         row.source_region,
                         record_type,
-                        row.effective_pop,
+                        expected,
                         ip,
                         answer,
                         addresses,
                         targets,
+                        row.effective_pop if partner else None,
                     )
                 )
     return result
+
+
+def _switched_off(
+    compiled: Compiled, aws: AwsSettings, statuses: list[Any], result: VerifyResult
+) -> dict[tuple[str, str], str]:
+    """(application, PoP) -> partner, for each PoP whose switch is Off and whose partner's
+    is not (one read of a cluster endpoint; nothing without switches)."""
+    from geoproxy.pipeline.switch_dr import switch_status
+
+    switches = switch_status(compiled, aws, statuses)
+    if switches is None:
+        return {}
+    if switches.unreachable:
+        result.warnings.append(
+            f"switch states unread ({switches.unreachable}): expected PoPs assume every "
+            "switch is On"
+        )
+    return {
+        (app, region): partner
+        for region, state in switches.states.items()
+        if state == "Off"
+        for app, partner in switches.partners.get(region, {}).items()
+        if switches.states.get(partner) != "Off"
+    }

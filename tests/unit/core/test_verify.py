@@ -46,3 +46,23 @@ def test_no_answer_at_all_is_evidence() -> None:
     row = verdict(Answer("NXDOMAIN", ()))
     assert row.verdict == "mismatch" and "NXDOMAIN" in row.detail
     assert summary([row]) == {"match": 0, "mismatch": 1, "unknown": 0}
+
+
+def test_an_answer_from_a_switched_off_pop_is_no_evidence() -> None:
+    # eu-west-1's switch is Off, so its partner us-east-1 is expected; TestDNSAnswer may not
+    # apply the switch's health check, so the PoP itself answering proves nothing.
+    row = judge(
+        "shop",
+        "eu-west-2",
+        "A",
+        "us-east-1",
+        "34.240.0.10",
+        Answer("NOERROR", ("198.18.0.1",)),
+        ADDRESSES,
+        TARGETS,
+        switched_from="eu-west-1",
+    )
+    assert row.verdict == "unknown" and "switch is Off" in row.detail
+    moved = Answer("NOERROR", ("198.18.0.2",))
+    row = judge("shop", "eu-west-2", "A", "us-east-1", "34.240.0.10", moved, ADDRESSES, TARGETS)
+    assert row.verdict == "match"
