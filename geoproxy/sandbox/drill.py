@@ -72,6 +72,9 @@ class DrillReport:
     failover_exit: int | None = None
     failback_exit: int | None = None
     failover_said: str = ""  # the failover's own error, when it failed
+    # With accelerated recovery and no switches: the failover again, once Route 53's control
+    # plane has failed over to us-west-2 (None: not tried).
+    after_route53_failover: dict[str, object] | None = None
     reasons: list[str] = field(default_factory=list)
 
     @property
@@ -97,37 +100,15 @@ def busiest_pop(policy_file: Path) -> str:
     return max(sorted(counts), key=lambda pop: counts[pop])
 
 
-def _signing_region(environ: dict[str, Any]) -> str:
-    parts = str(environ.get("HTTP_AUTHORIZATION", "")).split("Credential=", 1)[-1].split("/")
-    return parts[2] if len(parts) > 3 else ""
-
-
 @contextlib.contextmanager
 def control_plane_down(server: Any) -> Iterator[None]:
-    """Every control-plane request is answered 503 ServiceUnavailable while this holds; STS
-    only when signed for us-east-1 (the global endpoint), so a regional STS still works."""
-    from geoproxy.sandbox.strict.middleware import Refusal
-
-    def gate(service: str, operation: str, environ: dict[str, Any]) -> Refusal | None:
-        down = service in CONTROL_SERVICES or (
-            service == "sts" and _signing_region(environ) == "us-east-1"
-        )
-        if not down:
-            return None
-        return Refusal(
-            "control plane down (drill)",
-            disconnect=False,
-            code="ServiceUnavailable",
-            status=503,
-            message="Service Unavailable",
-        )
-
-    gates = server._middleware.gates  # the emulator's standing refusals
-    gates.append(gate)
+    """The emulator's us-east-1 outage (strict/outage.py: Route 53, CloudFront, IAM, ARC
+    configuration and STS signed for us-east-1 answer 503) while this holds."""
+    server.control_plane_down(True)
     try:
         yield
     finally:
-        gates.remove(gate)
+        server.control_plane_down(False)
 
 
 AnswerFn = Callable[[str, str, str, str], str | None]
@@ -292,6 +273,20 @@ def run_drill(policy_file: Path, from_region: str | None, *, cli: click.Command)
                 report.seconds_to_moved = time.monotonic() - started
             calls = server.calls
         _judge(report, compiled, before, after, calls)
+        if code != 0 and switches == "none" and recovery.accelerated_recovery:
+            # What accelerated recovery adds: once Route 53 has failed its control plane over
+            # (AWS: within about 60 minutes), the same records failover works again.
+            server.control_plane_down(True, accelerated_recovery_active=True)
+            try:
+                code, _, said = _run(cli, "failover", "-f", policy, "--from", region, "--yes")
+            finally:
+                server.control_plane_down(False)
+            later = _answers(compiled, answer, zone_ids)
+            report.after_route53_failover = {
+                "failover_exit_code": code,
+                "failover_error": _error_of(said),
+                "moved": code == 0 and _all_moved(compiled, before, later, region),
+            }
         if code == 0:
             report.failback_exit, _, said = _run(cli, "failback", "-f", policy, region, "--yes")
             if report.failback_exit != 0:

@@ -40,6 +40,7 @@ def test_without_switches_the_drill_fails_because_failover_needs_the_control_pla
         "control_plane_succeeded": 0,
     }
     assert document["seconds_to_moved_answers"] is None
+    assert document["after_route53_failover"] is None  # no accelerated recovery to wait for
 
     text = run_cli("drill", "--control-plane-down", "--from", "eu-west-1")
     assert text.returncode == 2
@@ -103,4 +104,22 @@ def test_with_switches_every_answer_moves_to_its_partner_through_the_data_plane_
         "control_plane_succeeded": 0,
     }
     assert document["seconds_to_moved_answers"] is not None
+    assert document["failback_exit_code"] == 0
+
+
+@pytest.mark.slow
+def test_with_accelerated_recovery_the_records_failover_works_once_route53_failed_over(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    line = "    zone: example.com\n"
+    policy = DR_POLICY.replace(line, line + "    zone_id: Z0DRILL12345\n")
+    write_policy(tmp_path, policy + "recovery:\n  accelerated_recovery: true\n")
+    result = run_cli("drill", "--control-plane-down", "-o", "json")
+    assert result.returncode == 2, result.stderr  # not while us-east-1 is down
+    document = json.loads(result.stdout)
+    assert document["after_route53_failover"] == {
+        "failover_exit_code": 0,
+        "failover_error": "",
+        "moved": True,
+    }
     assert document["failback_exit_code"] == 0

@@ -188,3 +188,49 @@ def test_verify_matches_by_address_and_reports_a_mismatch_with_its_evidence(
     )
     text = run_cli("verify")
     assert text.returncode == 2 and "1 mismatch" in text.stdout
+
+
+@pytest.mark.slow
+def test_apply_enables_accelerated_recovery_then_records_can_change_in_an_outage(
+    aws: Any, tmp_path: Path, run_cli: RunCli, zone: str
+) -> None:
+    write_policy(tmp_path, with_zone_id(DR_POLICY, zone) + RECOVERY)
+    aws.reset_log()
+    result = run_cli("apply", "--yes", "-o", "json")
+    assert result.returncode == 0, result.stderr
+    assert aws.count("UpdateHostedZoneFeatures") == 1
+    document = json.loads(result.stdout)
+    assert document["accelerated_recovery"] == [
+        {"zone": "example.com", "zone_id": zone, "status": "ENABLED", "to_enable": False}
+    ]
+    assert document["applied"] is True  # and the records, after the zone was enabled
+
+    aws.reset_log()
+    assert run_cli("plan", "--detailed-exitcode").returncode == 0  # nothing left to do
+    assert aws.count("UpdateHostedZoneFeatures") == 0
+    status = json.loads(run_cli("status", "-o", "json").stdout)
+    assert status["accelerated_recovery"][0]["status"] == "ENABLED"
+
+    # us-east-1 is down and Route 53 has failed its control plane over: the records of an
+    # enabled zone can change again, so a records failover works.
+    aws.control_plane_down(True, accelerated_recovery_active=True)
+    try:
+        moved = run_cli("failover", "--from", "eu-west-1", "--yes")
+        assert moved.returncode == 0, moved.stderr
+        assert aws.dns.answer(zone, ORIGIN, "A", "eu-west-2").targets[0].rstrip(".") == (
+            "shop-euc1-1.eu-central-1.elb.amazonaws.com"
+        )
+    finally:
+        aws.control_plane_down(False)
+
+
+def test_apply_without_a_terminal_or_yes_enables_nothing(
+    aws: Any, tmp_path: Path, run_cli: RunCli, zone: str
+) -> None:
+    write_policy(tmp_path, with_zone_id(DR_POLICY, zone) + RECOVERY)
+    aws.reset_log()
+    result = run_cli("apply")
+    assert result.returncode == 1 and "without confirmation" in result.stderr
+    as_json = run_cli("apply", "-o", "json")
+    assert as_json.returncode == 1 and "without --yes" in as_json.stderr
+    assert aws.count("UpdateHostedZoneFeatures") == 0

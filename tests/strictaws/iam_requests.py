@@ -335,6 +335,8 @@ _MAPPERS: dict[tuple[str, str], Mapper] = {
     ("route53", "ChangeResourceRecordSets"): _route53_change_rrsets,
     ("route53", "GetChange"): _route53("GetChange", "change"),
     ("route53", "TestDNSAnswer"): _route53("TestDNSAnswer"),  # no resource type: "*"
+    # [r53] UpdateHostedZoneFeatures takes the hostedzone (accelerated recovery, issue 25).
+    ("route53", "UpdateHostedZoneFeatures"): _route53("UpdateHostedZoneFeatures", "hostedzone"),
     ("route53", "CreateHealthCheck"): _route53("CreateHealthCheck"),
     ("route53", "DeleteHealthCheck"): _route53("DeleteHealthCheck", "healthcheck", "HealthCheckId"),
     ("route53", "GetHealthCheck"): _route53("GetHealthCheck", "healthcheck", "HealthCheckId"),

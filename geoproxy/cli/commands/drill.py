@@ -92,6 +92,7 @@ def drill(
         "failover_exit_code": report.failover_exit,
         "failover_error": report.failover_said,
         "failback_exit_code": report.failback_exit,
+        "after_route53_failover": report.after_route53_failover,
     }
     if output == "json":
         render.emit_json(document)
@@ -140,6 +141,17 @@ def _text(report: object) -> None:
         out.print(f"Answers moved {report.seconds_to_moved:.2f}s after the command started.")
     if report.failover_said and report.failover_exit:
         out.print(Text(f"failover said: {report.failover_said}", style="dim"))
+    later = report.after_route53_failover
+    if later is not None:
+        out.print(
+            "With accelerated recovery, once Route 53 has failed its control plane over to "
+            "us-west-2 (AWS: within about 60 minutes), the same failover "
+            + (
+                "moved every answer."
+                if later["moved"]
+                else f"still failed: {later['failover_error']}"
+            )
+        )
     if report.passed:
         out.print(Text("Drill passed.", style="bold green"))
     else:
