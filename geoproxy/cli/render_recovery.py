@@ -68,13 +68,12 @@ def enable_recovery(
     from geoproxy.pipeline.recovery import enable_zones
 
     if output == "json" and not yes:
-        refused = RefusedError(
+        raise RefusedError(
             "refusing to apply without --yes: with --output json there is no plan on "
             "screen to confirm",
             hint="pass --yes, or drop --output json to review and confirm",
+            output=document,
         )
-        refused.output = document
-        raise refused
     confirm(yes, "Apply these changes?", "apply")
 
     def progress(zone: str, status: str, seconds: float) -> None:
