@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -67,13 +68,15 @@ class GeoproxyError(Exception):
     kind = "error"
     exit_code = EXIT_ERROR
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, hint: str | None = None, output: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         # What the command had to say before failing (e.g. the plan that has conflicts):
         # JSON output carries it beside the error, in the one document on stdout.
-        self.output: dict[str, object] = {}
+        self.output: dict[str, Any] = output if output is not None else {}
 
     def to_json(self) -> dict[str, object]:
         body: dict[str, object] = {"kind": self.kind, "message": self.message}
@@ -127,9 +130,22 @@ class PolicyError(GeoproxyError):
 
 
 class AwsError(GeoproxyError):
-    """AWS answered with an error, or could not be reached or authenticated against."""
+    """AWS answered with an error, or could not be reached or authenticated against.
+    `unavailable`: the API did not answer (unreachable, or a 5xx that outlasted the retries),
+    so a caller can say which plane is down without reading the message."""
 
     kind = "aws"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        output: dict[str, Any] | None = None,
+        unavailable: bool = False,
+    ) -> None:
+        super().__init__(message, hint=hint, output=output)
+        self.unavailable = unavailable
 
 
 class ConflictError(GeoproxyError):
