@@ -222,3 +222,57 @@ def test_without_switches_a_failover_with_route53_down_needs_the_control_plane(
 
     assert result.returncode == 1
     assert "needs the Route 53 control plane" in result.stderr
+
+
+# --- a GDPR fence on sources and on viewers (the edge fence) ------------------------------
+
+
+def fenced_switched_policy(distribution: str, cluster: dict[str, Any]) -> str:
+    from tests.e2e.test_edge_fence import fenced_policy
+
+    text = fenced_policy(distribution)
+    for region, partner in (
+        ("us-east-1", "eu-west-1"),
+        ("eu-west-1", "eu-central-1"),
+        ("eu-central-1", "eu-west-1"),
+    ):
+        text = text.replace(
+            f".{region}.elb.amazonaws.com}}",
+            f".{region}.elb.amazonaws.com, failover_to: {partner}}}",
+        )
+    text = text.replace(
+        "hosted_zone_id: Z1LMS91P8CMLE5}", "hosted_zone_id: Z1LMS91P8CMLE5, failover_to: us-east-1}"
+    )
+    return text + recovery(cluster)
+
+
+def test_the_edge_fence_follows_the_switches_without_republishing(
+    aws: Any,
+    zone: str,
+    distribution: str,
+    run_cli: RunCli,
+    tmp_path: Path,
+    cluster: dict[str, Any],
+) -> None:
+    from tests.e2e.test_edge_fence import with_country_header
+
+    with_country_header(aws, distribution)
+    write_policy(tmp_path, fenced_switched_policy(distribution, cluster))
+    applied = run_cli("apply", "--yes")
+    assert applied.returncode == 0, applied.stderr
+    direct = "eu-west-1." + ORIGIN
+    [record] = records_at(aws, zone, direct)
+    assert record["AliasTarget"]["DNSName"] == pair_name("eu-west-1")
+    assert TARGETS["eu-west-1"] in aws.dns.answer(zone, direct, "A", "eu-west-2").targets[0]
+    for region in DOWN:
+        aws.arc.set_endpoint_reachable(region, False)
+    aws.reset_log()
+
+    result = run_cli("failover", "--from", "eu-west-1", "--yes")
+
+    assert result.returncode == 0, result.stderr
+    assert {c.service for c in geoproxy_calls(aws)} & CONTROL_PLANES == set()
+    # Fenced viewers sent to eu-west-1's direct name now reach its partner, inside the fence.
+    assert TARGETS["eu-central-1"] in aws.dns.answer(zone, direct, "A", "eu-west-2").targets[0]
+    again = run_cli("plan", "--detailed-exitcode")
+    assert again.returncode == 0, again.stdout + again.stderr
