@@ -276,3 +276,24 @@ def test_the_edge_fence_follows_the_switches_without_republishing(
     assert TARGETS["eu-central-1"] in aws.dns.answer(zone, direct, "A", "eu-west-2").targets[0]
     again = run_cli("plan", "--detailed-exitcode")
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_without_bookmarked_endpoints_plan_prints_them_and_apply_uses_describe_cluster(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path, cluster: dict[str, Any]
+) -> None:
+    write_policy(tmp_path, PLAIN + recovery(cluster, bookmarked=False))
+
+    shown = run_cli("plan")
+
+    assert shown.returncode == 0, shown.stderr
+    assert "recovery.arc.endpoints is not set" in shown.stdout
+    for endpoint in cluster["ClusterEndpoints"]:
+        assert f"{endpoint['Region']}: {endpoint['Endpoint']}" in shown.stdout
+    assert "+ create routing control geoproxy-default-eu-west-1" in shown.stdout
+    applied = run_cli("apply", "--yes")
+    assert applied.returncode == 0, applied.stderr
+    assert set(control_states(aws, cluster).values()) == {"On"}
+    refused = run_cli("failover", "--from", "eu-west-1", "--yes")
+    assert refused.returncode == 1
+    assert "recovery.arc.endpoints is not set" in refused.stderr
+    assert "--via records" in refused.stderr

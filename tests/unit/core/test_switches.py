@@ -240,3 +240,31 @@ def test_gated_pops_get_pairs_with_the_switch_check_and_no_target_health() -> No
     assert directs["eu-west-1.origin.example.com"]["AliasTarget"]["DNSName"] == (
         "eu-west-1._failover.origin.example.com."
     )
+
+
+# --- IAM --------------------------------------------------------------------------------------
+
+
+def test_iam_grants_the_switch_actions_flips_only_in_the_clusters_account() -> None:
+    from geoproxy.core.iam import iam_policy
+    from tests.strictaws.iam import evaluate
+
+    result = compiled(application(pops=PAIRED, compliance=[GDPR]), recovery=ARC)
+    policy = result.loaded.policy
+    full = iam_policy(policy, zone_ids={}, account_id="111122223333").document
+    read_only = iam_policy(policy, zone_ids={}, account_id=None, read_only=True).document
+    control = "arn:aws:route53-recovery-control::111122223333:controlpanel/p1/routingcontrol/c1"
+    other = "arn:aws:route53-recovery-control::444455556666:controlpanel/p1/routingcontrol/c1"
+    flip = "route53-recovery-cluster:UpdateRoutingControlStates"
+    assert evaluate(full, flip, control, {}).allowed
+    assert not evaluate(full, flip, other, {}).allowed
+    assert not evaluate(read_only, flip, control, {}).allowed
+    read = "route53-recovery-cluster:ListRoutingControls"
+    assert evaluate(read_only, read, "*", {}).allowed
+    create = "route53-recovery-control-config:CreateRoutingControl"
+    assert evaluate(full, create, "*", {}).allowed
+    assert not evaluate(read_only, create, "*", {}).allowed
+    assert evaluate(full, "route53:CreateHealthCheck", "*", {}).allowed
+    without = compiled(application(pops=PAIRED, compliance=[GDPR])).loaded.policy
+    plain = iam_policy(without, zone_ids={}, account_id=None).document
+    assert not evaluate(plain, flip, control, {}).allowed
