@@ -127,6 +127,7 @@ def test_failover_with_the_control_plane_unused_and_two_endpoints_down_flips_one
     assert answered_by(aws, zone, "eu-west-2") == "eu-west-1"
     for region in DOWN:
         aws.arc.set_endpoint_reachable(region, False)
+    aws.control_plane_down()  # Route 53, CloudFront, ARC configuration, STS in us-east-1
     log = tmp_path / "audit.jsonl"
     aws.reset_log()
 
@@ -157,11 +158,13 @@ def test_failover_with_the_control_plane_unused_and_two_endpoints_down_flips_one
     assert entry["via"] == "switches" and entry["endpoint"] == "eu-west-1"
     assert entry["reason"] == "drill" and entry["who"] and entry["state"] == "Off"
 
+    aws.control_plane_down(False)  # status reads the records too
     status = run_cli("status", "--output", "json")
     assert status.returncode == 0, status.stderr
     switches = json.loads(status.stdout)["switches"]
     assert switches["states"]["eu-west-1"] == "Off"
 
+    aws.control_plane_down()
     back = run_cli("failback", "eu-west-1", "--yes")
     assert back.returncode == 0, back.stderr
     assert control_states(aws, prepared)["geoproxy-default-eu-west-1"] == "On"
@@ -215,8 +218,7 @@ def test_without_switches_a_failover_with_route53_down_needs_the_control_plane(
 ) -> None:
     write_policy(tmp_path, PLAIN)
     assert run_cli("apply", "--yes").returncode == 0
-    for operation in ("GetHostedZone", "ListHostedZonesByName", "ListResourceRecordSets"):
-        aws.inject_disconnect(operation, times=100)
+    aws.control_plane_down()
 
     result = run_cli("failover", "--from", "eu-west-1", "--yes")
 
@@ -266,6 +268,7 @@ def test_the_edge_fence_follows_the_switches_without_republishing(
     assert TARGETS["eu-west-1"] in aws.dns.answer(zone, direct, "A", "eu-west-2").targets[0]
     for region in DOWN:
         aws.arc.set_endpoint_reachable(region, False)
+    aws.control_plane_down()
     aws.reset_log()
 
     result = run_cli("failover", "--from", "eu-west-1", "--yes")
@@ -274,6 +277,7 @@ def test_the_edge_fence_follows_the_switches_without_republishing(
     assert {c.service for c in geoproxy_calls(aws)} & CONTROL_PLANES == set()
     # Fenced viewers sent to eu-west-1's direct name now reach its partner, inside the fence.
     assert TARGETS["eu-central-1"] in aws.dns.answer(zone, direct, "A", "eu-west-2").targets[0]
+    aws.control_plane_down(False)
     again = run_cli("plan", "--detailed-exitcode")
     assert again.returncode == 0, again.stdout + again.stderr
 

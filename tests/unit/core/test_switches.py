@@ -256,9 +256,12 @@ def test_iam_grants_the_switch_actions_flips_only_in_the_clusters_account() -> N
     control = "arn:aws:route53-recovery-control::111122223333:controlpanel/p1/routingcontrol/c1"
     other = "arn:aws:route53-recovery-control::444455556666:controlpanel/p1/routingcontrol/c1"
     flip = "route53-recovery-cluster:UpdateRoutingControlStates"
-    assert evaluate(full, flip, control, {}).allowed
-    assert not evaluate(full, flip, other, {}).allowed
-    assert not evaluate(read_only, flip, control, {}).allowed
+    no_override = {"route53-recovery-cluster:AllowSafetyRulesOverrides": "false"}
+    override = {"route53-recovery-cluster:AllowSafetyRulesOverrides": "true"}
+    assert evaluate(full, flip, control, no_override).allowed
+    assert not evaluate(full, flip, control, override).allowed
+    assert not evaluate(full, flip, other, no_override).allowed
+    assert not evaluate(read_only, flip, control, no_override).allowed
     read = "route53-recovery-cluster:ListRoutingControls"
     assert evaluate(read_only, read, "*", {}).allowed
     create = "route53-recovery-control-config:CreateRoutingControl"
@@ -267,4 +270,4 @@ def test_iam_grants_the_switch_actions_flips_only_in_the_clusters_account() -> N
     assert evaluate(full, "route53:CreateHealthCheck", "*", {}).allowed
     without = compiled(application(pops=PAIRED, compliance=[GDPR])).loaded.policy
     plain = iam_policy(without, zone_ids={}, account_id=None).document
-    assert not evaluate(plain, flip, control, {}).allowed
+    assert not evaluate(plain, flip, control, no_override).allowed
