@@ -132,9 +132,22 @@ class PolicyError(GeoproxyError):
 
 
 class AwsError(GeoproxyError):
-    """AWS answered with an error, or could not be reached or authenticated against."""
+    """AWS answered with an error, or could not be reached or authenticated against.
+    `unavailable`: the API did not answer (unreachable, or a 5xx that outlasted the retries),
+    so a caller can say which plane is down without reading the message."""
 
     kind = "aws"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        output: dict[str, Any] | None = None,
+        unavailable: bool = False,
+    ) -> None:
+        super().__init__(message, hint=hint, output=output)
+        self.unavailable = unavailable
 
 
 class ConflictError(GeoproxyError):

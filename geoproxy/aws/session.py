@@ -256,6 +256,7 @@ def aws_errors(action: str) -> Iterator[None]:
                 "run the command again when AWS is calmer, or allow "
                 "longer with --retry-deadline SECONDS"
             ),
+            unavailable=last.unavailable,
         ) from None
     except bx.BotoCoreError as error:  # ClientError is not a BotoCoreError: both are caught
         raise translate(action, error) from None
@@ -286,7 +287,7 @@ def endpoint_error(action: str, problem: EndpointProblem) -> AwsError:
             "check the URL and that the emulator is running; geoproxy retries an "
             "explicitly given endpoint only once"
         )
-    return AwsError(message, hint=hint)
+    return AwsError(message, hint=hint, unavailable=not problem.reachable)
 
 
 def translate(action: str, error: BaseException) -> AwsError:
@@ -308,7 +309,7 @@ def translate(action: str, error: BaseException) -> AwsError:
             bx.ReadTimeoutError,
         ),
     ):
-        return AwsError(f"cannot {action}: AWS endpoint unreachable ({error})")
+        return AwsError(f"cannot {action}: AWS endpoint unreachable ({error})", unavailable=True)
     if isinstance(error, bx.ClientError):
         code = error.response.get("Error", {}).get("Code", "Unknown")
         # AWS's text, or an endpoint's: one line, no control characters.
@@ -320,5 +321,9 @@ def translate(action: str, error: BaseException) -> AwsError:
             )
         if code in ("AccessDenied", "AccessDeniedException"):
             return AwsError(f"cannot {action}: access denied ({message})")
-        return AwsError(f"cannot {action}: {code}: {message}")
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return AwsError(
+            f"cannot {action}: {code}: {message}",
+            unavailable=isinstance(status, int) and status >= 500,
+        )
     return AwsError(f"cannot {action}: {printable(str(error))}")

@@ -149,8 +149,7 @@ def _failover_pairs(
     gates: Mapping[str, str],
 ) -> list[DesiredRecord]:
     """Each paired PoP's PRIMARY/SECONDARY pair (`<pop>._failover.<record>`), failovers
-    applied: every PoP with `auto_failover`, and each switch-gated PoP (`gates`: PoP ->
-    its RECOVERY_CONTROL check), whose PRIMARY the switch's check gates."""
+    applied: every PoP with `auto_failover`, the switch-gated ones (`gates`) otherwise."""
     pairs = []
     for pop in app.pops:
         if not (app.auto_failover or pop in gates):
@@ -167,6 +166,7 @@ def _failover_pairs(
             ("PRIMARY", effective, app.auto_failover),
             ("SECONDARY", partner, False),
         ):
+            # The switch's RECOVERY_CONTROL check gates the PRIMARY (core/switches.py).
             check = (
                 gates.get(target_pop) or health_check_ids.get(target_pop)
                 if role == "PRIMARY"

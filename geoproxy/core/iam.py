@@ -162,8 +162,8 @@ def iam_policy(
     _reads(scope, statements)
     if not read_only:
         _writes(scope, statements)
-    for sid, actions, resources in switch_statements(policy, read_only=read_only):
-        statements.allow(sid, actions, resources)
+    for sid, actions, resources, condition in switch_statements(policy, read_only=read_only):
+        statements.allow(sid, actions, resources, condition)
     if prune:
         warnings += _prunes(scope, statements, read_only, prune_names)
     document = {"Version": "2012-10-17", "Statement": list(statements)}

@@ -13,9 +13,15 @@ proven here.
 
 from __future__ import annotations
 
+from typing import Any
+
 from geoproxy.policy.models import Policy
 
-Statement = tuple[str, list[str], list[str]]  # (Sid, actions, resources)
+# (Sid, actions, resources, condition or None)
+Statement = tuple[str, list[str], list[str], dict[str, Any] | None]
+# geoproxy never overrides a safety rule (SafetyRulesToOverride): the flips are granted only
+# without one ([arcc]: the condition key route53-recovery-cluster:AllowSafetyRulesOverrides).
+NO_OVERRIDES = {"Bool": {"route53-recovery-cluster:AllowSafetyRulesOverrides": "false"}}
 
 
 def switch_statements(policy: Policy, *, read_only: bool) -> list[Statement]:
@@ -33,9 +39,10 @@ def switch_statements(policy: Policy, *, read_only: bool) -> list[Statement]:
                 "route53-recovery-control-config:ListSafetyRules",
             ],
             ["*"],
+            None,
         ),
         # status and failover: the switch states, from a cluster endpoint (data plane).
-        ("ReadSwitchStates", ["route53-recovery-cluster:ListRoutingControls"], ["*"]),
+        ("ReadSwitchStates", ["route53-recovery-cluster:ListRoutingControls"], ["*"], None),
     ]
     if not read_only:
         statements += [
@@ -47,6 +54,7 @@ def switch_statements(policy: Policy, *, read_only: bool) -> list[Statement]:
                     "route53-recovery-control-config:CreateSafetyRule",
                 ],
                 ["*"],
+                None,
             ),
             # apply (new controls On), failover (Off), failback (On): controls of the
             # cluster's account only.
@@ -57,6 +65,7 @@ def switch_statements(policy: Policy, *, read_only: bool) -> list[Statement]:
                     f"arn:aws:route53-recovery-control::{arc.account}:controlpanel/*"
                     "/routingcontrol/*"
                 ],
+                NO_OVERRIDES,
             ),
         ]
     return statements

@@ -127,6 +127,7 @@ def test_failover_with_the_control_plane_unused_and_two_endpoints_down_flips_one
     assert answered_by(aws, zone, "eu-west-2") == "eu-west-1"
     for region in DOWN:
         aws.arc.set_endpoint_reachable(region, False)
+    aws.control_plane_down()  # Route 53, CloudFront, ARC configuration, STS in us-east-1
     log = tmp_path / "audit.jsonl"
     aws.reset_log()
 
@@ -157,11 +158,13 @@ def test_failover_with_the_control_plane_unused_and_two_endpoints_down_flips_one
     assert entry["via"] == "switches" and entry["endpoint"] == "eu-west-1"
     assert entry["reason"] == "drill" and entry["who"] and entry["state"] == "Off"
 
+    aws.control_plane_down(False)  # status reads the records too
     status = run_cli("status", "--output", "json")
     assert status.returncode == 0, status.stderr
     switches = json.loads(status.stdout)["switches"]
     assert switches["states"]["eu-west-1"] == "Off"
 
+    aws.control_plane_down()
     back = run_cli("failback", "eu-west-1", "--yes")
     assert back.returncode == 0, back.stderr
     assert control_states(aws, prepared)["geoproxy-default-eu-west-1"] == "On"
@@ -215,10 +218,86 @@ def test_without_switches_a_failover_with_route53_down_needs_the_control_plane(
 ) -> None:
     write_policy(tmp_path, PLAIN)
     assert run_cli("apply", "--yes").returncode == 0
-    for operation in ("GetHostedZone", "ListHostedZonesByName", "ListResourceRecordSets"):
-        aws.inject_disconnect(operation, times=100)
+    aws.control_plane_down()
 
     result = run_cli("failover", "--from", "eu-west-1", "--yes")
 
     assert result.returncode == 1
     assert "needs the Route 53 control plane" in result.stderr
+
+
+# --- a GDPR fence on sources and on viewers (the edge fence) ------------------------------
+
+
+def fenced_switched_policy(distribution: str, cluster: dict[str, Any]) -> str:
+    from tests.e2e.test_edge_fence import fenced_policy
+
+    text = fenced_policy(distribution)
+    for region, partner in (
+        ("us-east-1", "eu-west-1"),
+        ("eu-west-1", "eu-central-1"),
+        ("eu-central-1", "eu-west-1"),
+    ):
+        text = text.replace(
+            f".{region}.elb.amazonaws.com}}",
+            f".{region}.elb.amazonaws.com, failover_to: {partner}}}",
+        )
+    text = text.replace(
+        "hosted_zone_id: Z1LMS91P8CMLE5}", "hosted_zone_id: Z1LMS91P8CMLE5, failover_to: us-east-1}"
+    )
+    return text + recovery(cluster)
+
+
+def test_the_edge_fence_follows_the_switches_without_republishing(
+    aws: Any,
+    zone: str,
+    distribution: str,
+    run_cli: RunCli,
+    tmp_path: Path,
+    cluster: dict[str, Any],
+) -> None:
+    from tests.e2e.test_edge_fence import with_country_header
+
+    with_country_header(aws, distribution)
+    write_policy(tmp_path, fenced_switched_policy(distribution, cluster))
+    applied = run_cli("apply", "--yes")
+    assert applied.returncode == 0, applied.stderr
+    direct = "eu-west-1." + ORIGIN
+    [record] = records_at(aws, zone, direct)
+    assert record["AliasTarget"]["DNSName"] == pair_name("eu-west-1")
+    assert TARGETS["eu-west-1"] in aws.dns.answer(zone, direct, "A", "eu-west-2").targets[0]
+    for region in DOWN:
+        aws.arc.set_endpoint_reachable(region, False)
+    aws.control_plane_down()
+    aws.reset_log()
+
+    result = run_cli("failover", "--from", "eu-west-1", "--yes")
+
+    assert result.returncode == 0, result.stderr
+    assert {c.service for c in geoproxy_calls(aws)} & CONTROL_PLANES == set()
+    # Fenced viewers sent to eu-west-1's direct name now reach its partner, inside the fence.
+    assert TARGETS["eu-central-1"] in aws.dns.answer(zone, direct, "A", "eu-west-2").targets[0]
+    aws.control_plane_down(False)
+    again = run_cli("plan", "--detailed-exitcode")
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_without_bookmarked_endpoints_plan_prints_them_and_apply_uses_describe_cluster(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path, cluster: dict[str, Any]
+) -> None:
+    write_policy(tmp_path, PLAIN + recovery(cluster, bookmarked=False))
+
+    shown = run_cli("plan")
+
+    assert shown.returncode == 0, shown.stderr
+    assert "recovery.arc.endpoints is not set" in shown.stdout
+    for endpoint in cluster["ClusterEndpoints"]:
+        assert f"{endpoint['Region']}: {endpoint['Endpoint']}" in shown.stdout
+    assert "+ create routing control geoproxy-default-eu-west-1" in shown.stdout
+    applied = run_cli("apply", "--yes")
+    assert applied.returncode == 0, applied.stderr
+    assert set(control_states(aws, cluster).values()) == {"On"}
+    refused = run_cli("failover", "--from", "eu-west-1", "--yes")
+    assert refused.returncode == 1
+    assert "recovery.arc.endpoints is not set" in refused.stderr
+    assert "--via records" in refused.stderr

@@ -39,6 +39,7 @@ from geoproxy.sandbox.strict.middleware import Call
 from geoproxy.sandbox.strict.opnames import service_model
 
 from .iam import Decision, evaluate
+from .iam_arc import ARC_MAPPERS
 
 DEFAULT_ACCOUNT = "123456789012"
 
@@ -312,20 +313,6 @@ def _static(action: str) -> Mapper:
     return lambda req: [Authorization(action, "*")]
 
 
-def _arc_states(req: _Request) -> list[Authorization]:
-    # [arcc] UpdateRoutingControlStates takes each routingcontrol ARN it sets
-    # (arn:${Partition}:route53-recovery-control::${Account}:controlpanel/${ControlPanelId}/
-    # routingcontrol/${RoutingControlId}: the control's own ARN).
-    try:
-        entries = json.loads(req.call.body)["UpdateRoutingControlStateEntries"]
-        arns = [str(entry["RoutingControlArn"]) for entry in entries]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise UnmappedRequest("UpdateRoutingControlStates: no entries in the body") from exc
-    return [
-        Authorization("route53-recovery-cluster:UpdateRoutingControlStates", arn) for arn in arns
-    ]
-
-
 # Resource per action as the service tables list it: [r53] for route53, [cf] for cloudfront.
 _MAPPERS: dict[tuple[str, str], Mapper] = {
     ("route53", "ListHostedZonesByName"): _route53("ListHostedZonesByName"),
@@ -395,12 +382,8 @@ _MAPPERS: dict[tuple[str, str], Mapper] = {
     ("iam", "GetServerCertificate"): _iam_get_server_certificate,
     ("iam", "ListServerCertificates"): _static("iam:ListServerCertificates"),
     ("sts", "GetCallerIdentity"): _no_permission,
-    # ARC ([arcc], [arcf]): the data plane's list takes "*"; the configuration API's calls
-    # geoproxy makes are checked on "*" (geoproxy grants them there, see core/iam_switches.py).
-    ("route53-recovery-cluster", "ListRoutingControls"): _static(
-        "route53-recovery-cluster:ListRoutingControls"
-    ),
-    ("route53-recovery-cluster", "UpdateRoutingControlStates"): _arc_states,
+    # ARC's configuration API ([arcf]): the calls geoproxy makes are checked on "*" (geoproxy
+    # grants them there, see core/iam_switches.py); the data plane is in iam_arc.py.
     **{
         ("route53-recovery-control-config", op): _static(f"route53-recovery-control-config:{op}")
         for op in (
@@ -415,6 +398,7 @@ _MAPPERS: dict[tuple[str, str], Mapper] = {
     },
 }
 MAPPED_OPERATIONS = frozenset(_MAPPERS)
+_MAPPERS.update(ARC_MAPPERS)  # the ARC cluster data plane, tested in test_iam_arc.py
 
 
 # -- XML -----------------------------------------------------------------------------------------

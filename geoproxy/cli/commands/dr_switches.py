@@ -45,20 +45,18 @@ def needs_control_plane(command: str, compiled: Compiled) -> Iterator[None]:
     try:
         yield
     except AwsError as error:
-        if "unreachable" not in error.message and "ServiceUnavailable" not in error.message:
+        if not error.unavailable:
             raise
         switched = compiled.loaded.policy.recovery.switches == "arc"
-        error.message = (
+        raise AwsError(
             f"{command} through the records needs the Route 53 control plane, which did not "
-            f"answer: {error.message}"
-        )
-        error.hint = (
-            "the policy's switches need none: drop --via records"
+            f"answer: {error.message}",
+            hint="the policy's switches need none: drop --via records"
             if switched
             else "prepare data-plane switches in calm weather (`recovery: {switches: arc}` "
-            "and `geoproxy apply`), or enable accelerated recovery"
-        )
-        raise
+            "and `geoproxy apply`), or enable accelerated recovery",
+            unavailable=True,
+        ) from None
 
 
 def switch_move_command(
@@ -93,11 +91,13 @@ def switch_move_command(
         run = plan_switch_move(compiled, aws, region, to=to, apps=apps, state=state)
     except NoEndpointAnswered as error:
         raise _no_endpoint(error, fallback) from None
-    except GeoproxyError as error:
-        error.hint = (
-            (error.hint + "; ") if error.hint else ""
-        ) + f"through the records: {fallback}"
+    except AwsError:
         raise
+    except GeoproxyError as error:
+        raise GeoproxyError(
+            error.message,
+            hint=((error.hint + "; ") if error.hint else "") + f"through the records: {fallback}",
+        ) from None
     lines = _describe(run, command)
     if output != "json":
         for line in lines:

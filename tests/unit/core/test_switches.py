@@ -190,3 +190,84 @@ def test_a_move_turns_the_shared_switch_and_refuses_what_it_cannot_do() -> None:
         switch_move(plan, "ap-southeast-1")
     with pytest.raises(SwitchRefused, match="leaves out shop"):
         switch_move(plan, "eu-west-1", apps=("other",))
+
+
+def test_an_endpoint_health_check_beside_a_switch_is_refused_not_dropped() -> None:
+    pops = {
+        **PAIRED,
+        "eu-west-1": pop("eu-west-1", failover_to="eu-central-1", health_check={"path": "/h"}),
+    }
+    found = issues(application(pops=pops, compliance=[GDPR], auto_failover=True))
+    assert [path for path, _ in found] == ["applications[0].pops.eu-west-1.health_check"]
+    assert "CALCULATED" in found[0][1]
+
+
+# --- the gated records ------------------------------------------------------------------------
+
+
+def test_gated_pops_get_pairs_with_the_switch_check_and_no_target_health() -> None:
+    from geoproxy.core.desired import desired_app
+    from tests.builders import ZONE_ID, catalog
+
+    cloudfront = {"distribution_id": "E2EXAMPLE123"}
+    app = application(pops=PAIRED, compliance=[FENCED_VIEWERS], cloudfront=cloudfront)
+    result = compiled(app, recovery=ARC)
+    gates = {"eu-west-1": "hc-euw1", "eu-central-1": "hc-euc1", "us-east-1": "hc-use1"}
+    from geoproxy.core.cloudfront import DistributionPlan
+
+    distribution = DistributionPlan(
+        "shop", "E2EXAMPLE123", "E3ETAG", "d111.cloudfront.net", False, "Deployed"
+    )
+    desired = desired_app(
+        result.app_routing("shop"),
+        catalog(),
+        zone_id=ZONE_ID,
+        distribution=distribution,
+        gates=gates,
+    )
+    pairs = {(p.record.name, p.record.role): p.record for p in desired.pairs}
+    primary = pairs[("eu-west-1._failover.origin.example.com", "PRIMARY")]
+    assert primary.health_check_id == "hc-euw1"
+    assert primary.to_route53()["AliasTarget"]["EvaluateTargetHealth"] is False
+    secondary = pairs[("eu-west-1._failover.origin.example.com", "SECONDARY")]
+    assert secondary.to_route53()["AliasTarget"]["DNSName"].startswith("c-3.eu-central-1")
+    latency = {r.record.source_region: r.record for r in desired.records}
+    assert latency["eu-west-2"].to_route53()["AliasTarget"]["DNSName"] == (
+        "eu-west-1._failover.origin.example.com."
+    )
+    # The edge fence's direct names follow the same switches.
+    directs = {d.record.name: d.record.to_route53() for d in desired.directs}
+    assert directs["eu-west-1.origin.example.com"]["AliasTarget"]["DNSName"] == (
+        "eu-west-1._failover.origin.example.com."
+    )
+
+
+# --- IAM --------------------------------------------------------------------------------------
+
+
+def test_iam_grants_the_switch_actions_flips_only_in_the_clusters_account() -> None:
+    from geoproxy.core.iam import iam_policy
+    from tests.strictaws.iam import evaluate
+
+    result = compiled(application(pops=PAIRED, compliance=[GDPR]), recovery=ARC)
+    policy = result.loaded.policy
+    full = iam_policy(policy, zone_ids={}, account_id="111122223333").document
+    read_only = iam_policy(policy, zone_ids={}, account_id=None, read_only=True).document
+    control = "arn:aws:route53-recovery-control::111122223333:controlpanel/p1/routingcontrol/c1"
+    other = "arn:aws:route53-recovery-control::444455556666:controlpanel/p1/routingcontrol/c1"
+    flip = "route53-recovery-cluster:UpdateRoutingControlStates"
+    no_override = {"route53-recovery-cluster:AllowSafetyRulesOverrides": "false"}
+    override = {"route53-recovery-cluster:AllowSafetyRulesOverrides": "true"}
+    assert evaluate(full, flip, control, no_override).allowed
+    assert not evaluate(full, flip, control, override).allowed
+    assert not evaluate(full, flip, other, no_override).allowed
+    assert not evaluate(read_only, flip, control, no_override).allowed
+    read = "route53-recovery-cluster:ListRoutingControls"
+    assert evaluate(read_only, read, "*", {}).allowed
+    create = "route53-recovery-control-config:CreateRoutingControl"
+    assert evaluate(full, create, "*", {}).allowed
+    assert not evaluate(read_only, create, "*", {}).allowed
+    assert evaluate(full, "route53:CreateHealthCheck", "*", {}).allowed
+    without = compiled(application(pops=PAIRED, compliance=[GDPR])).loaded.policy
+    plain = iam_policy(without, zone_ids={}, account_id=None).document
+    assert not evaluate(plain, flip, control, no_override).allowed
