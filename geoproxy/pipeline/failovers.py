@@ -18,22 +18,18 @@ from geoproxy.core.failover import (
     with_failover,
     without_failover,
 )
-from geoproxy.core.healthchecks import (
-    PENDING_PREFIX,
-    plan_health_checks,
-    specs_for,
-)
+from geoproxy.core.healthchecks import PENDING_PREFIX
 from geoproxy.core.names import state_name
 from geoproxy.core.plan import AppPlan, Plan, RecordChange
 from geoproxy.core.records import RecordKey, canonical, record_key
 from geoproxy.core.routing import AppRouting
 from geoproxy.errors import Finding, GeoproxyError, RefusedError
+from geoproxy.pipeline.apps import each_app
 from geoproxy.pipeline.compiled import (
     Compiled,
     Resolved,
     check_app_names,
     check_region,
-    resolve_app,
 )
 from geoproxy.pipeline.reads import read_functions, read_health_checks, read_live
 
@@ -57,17 +53,9 @@ def plan_overlay_change(
     checks = read_health_checks(compiled, aws, live)
     functions = read_functions(compiled, aws, app_names)
     plan = Plan([], warnings=[])
-    for name in app_names:
-        routing, app_live = compiled.app_routing(name), live[name]
-        health = plan_health_checks(
-            specs_for(routing.app, compiled.owner), checks, routing.app.record
-        )
-        before = resolve_app(
-            compiled, routing, app_live.overlay(routing.app.record), app_live.zone_id, health.ids
-        )
-        after = resolve_app(
-            compiled, routing, edit(routing, dict(before.overlay)), app_live.zone_id, health.ids
-        )
+    for run in each_app(compiled, live, checks, app_names):
+        name, routing, app_live, before = run.name, run.routing, run.live, run.resolved
+        after = run.resolve(edit(routing, dict(before.overlay)))
         plan.warnings.extend(after.warnings)
         plan.problems.extend(after.problems)
         full = calculate_app(after.desired, app_live, adopt=adopt)
