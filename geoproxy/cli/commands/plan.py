@@ -24,6 +24,7 @@ from geoproxy.errors import EXIT_CHANGES, EXIT_OK, GeoproxyError
 render = LazyModule("geoproxy.cli.render")
 render_plan = LazyModule("geoproxy.cli.render_plan")
 render_recovery = LazyModule("geoproxy.cli.render_recovery")
+views = LazyModule("geoproxy.cli.views")
 if TYPE_CHECKING:  # the real module, for its signatures; loaded only when a command runs
     from geoproxy.cli import flow
 else:
@@ -88,11 +89,10 @@ def plan(
     the_plan.warnings.extend(
         f"{m.describe()}; apply needs --force" for m in mass_deletions(the_plan)
     )
-    flow.show_plan(the_plan, output)
+    view = views.view_for(output)
+    flow.show_plan(the_plan, view)
     if the_plan.recovery:
         document["accelerated_recovery"] = render_recovery.recovery_json(the_plan.recovery)
-        if output != "json":
-            render_recovery.recovery_text(the_plan.recovery)
     flow.refuse_if_unsafe(the_plan, document)
     if out_file is not None:
         flow.save(
@@ -101,11 +101,10 @@ def plan(
             document,
             command="apply",
             policy=compiled.loaded,
-            output=output,
+            view=view,
             overwrite=overwrite,
         )
-    if output == "json":
-        render.emit_json(document)
+    view.finished(document)
     if detailed_exitcode and (
         the_plan.has_changes or any(zone.to_enable for zone in the_plan.recovery)
     ):
@@ -212,7 +211,7 @@ def apply(
         return flow.apply_saved(
             saved,
             aws,
-            output=output,
+            view=views.view_for(output),
             yes=yes,
             no_wait=no_wait,
             audit_log=audit_log,
@@ -223,9 +222,8 @@ def apply(
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     the_plan = compute_plan(compiled, aws, adopt=adopt, prune=prune, app_names=app_names)
     document: dict[str, Any] = {"plan": render_plan.plan_json(the_plan), "applied": False}
-    flow.show_plan(the_plan, output)
-    if the_plan.recovery and output != "json":
-        render_recovery.recovery_text(the_plan.recovery)
+    view = views.view_for(output)
+    flow.show_plan(the_plan, view)
     flow.refuse_if_unsafe(the_plan, document)
     if not force:
         flow.refuse_mass_deletion(mass_deletions(the_plan), document)
@@ -233,15 +231,12 @@ def apply(
     if enabling:
         # Before the records: the zone is ENABLED (or failed, said) by the time they land,
         # and one confirmation covers both.
-        render_recovery.enable_recovery(
-            the_plan.recovery, aws, document, output=output, yes=yes, timeout=timeout
-        )
+        flow.enable_recovery(the_plan.recovery, aws, document, view=view, yes=yes, timeout=timeout)
         yes = True
     elif the_plan.recovery:
         document["accelerated_recovery"] = render_recovery.recovery_json(the_plan.recovery)
     if not the_plan.has_changes:
-        if output == "json":
-            render.emit_json(document)
+        view.finished(document)
         return EXIT_OK
     if the_plan.switches is not None and not the_plan.switches.empty:
         # The switches first (controls On, their health checks, then safety rules): the
@@ -267,7 +262,7 @@ def apply(
         aws,
         document,
         command="apply",
-        output=output,
+        view=view,
         yes=yes,
         no_wait=no_wait,
         audit_log=audit_log,
