@@ -94,6 +94,7 @@ def prepare_switches(
     yes: bool,
     audit_log: Path | None,
     replan: Callable[[], Plan],
+    compiled: Any = None,
 ) -> tuple[Plan, dict[str, Any]]:
     """Confirm once, prepare the switches in ARC and Route 53, and plan the records again
     (now gated by real health check ids): the plan and its document."""
@@ -109,7 +110,7 @@ def prepare_switches(
         refused.output = document
         raise refused
     confirm(yes, "Apply these changes?", "apply")
-    prepared = prepare(the_plan.switches, aws, audit_log)
+    prepared = prepare(the_plan.switches, aws, audit_log, compiled)
     for action, name in prepared.writes:
         render.stderr.print(Text(f"switches: {action} {name}"))
     if prepared.endpoint:

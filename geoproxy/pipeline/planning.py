@@ -54,7 +54,6 @@ def compute_plan(
     live, zones = read.apps, read.zones
     checks = read_health_checks(compiled, aws, live, zones)
     switches = switch_plan(compiled, aws)
-    gates = switches.gates if switches is not None else {}
     nonce = secrets.token_hex(6)  # this run's health checks get CallerReferences never used
     plan = Plan([], warnings=list(compiled.warnings), pruning=prune, switches=switches)
     desired: list[DesiredApp] = []
@@ -71,7 +70,7 @@ def compute_plan(
             app_live.zone_id,
             health.ids,
             distribution,
-            {pop: gates[pop] for pop in app.pops if pop in gates},
+            switches.gates_for(app.name) if switches is not None else None,
         )
         desired.append(resolved.desired)
         app_plan = calculate_app(resolved.desired, app_live, adopt=adopt)

@@ -43,7 +43,6 @@ def compute_status(
         live_only=True,
     )
     switches = switch_plan(compiled, aws)
-    gates = switches.gates if switches is not None else {}
     statuses, warnings = [], [*compiled.warnings, *_unsearched(read.partial)]
     desired: list[DesiredApp] = []
     for routing in compiled.routing.applications:
@@ -59,7 +58,7 @@ def compute_status(
             app_live.overlay(routing.app.record),
             app_live.zone_id,
             health.ids,
-            gates={pop: gates[pop] for pop in routing.app.pops if pop in gates},
+            gates=switches.gates_for(routing.app.name) if switches is not None else None,
         )
         desired.append(resolved.desired)
         warnings.extend([*resolved.warnings, *resolved.problems])

@@ -237,6 +237,7 @@ def apply(
             replan=lambda: compute_plan(
                 compiled, aws, adopt=adopt, prune=prune, app_names=app_names
             ),
+            compiled=compiled,
         )
         yes = True
         if not the_plan.has_changes:
