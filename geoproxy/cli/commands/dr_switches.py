@@ -6,6 +6,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,16 +60,23 @@ def needs_control_plane(command: str, compiled: Compiled) -> Iterator[None]:
         ) from None
 
 
+@dataclass(frozen=True)
+class Move:
+    """What the command asked: a failover (Off) or failback (On) of one region's switch."""
+
+    command: str
+    policy_file: Path
+    region: str
+    to: str | None
+    apps: tuple[str, ...]
+    state: str
+
+
 def switch_move_command(
     compiled: Compiled,
     aws: AwsSettings,
+    asked: Move,
     *,
-    command: str,
-    policy_file: Path,
-    region: str,
-    to: str | None,
-    apps: tuple[str, ...],
-    state: str,
     yes: bool,
     dry_run: bool,
     out_file: Path | None,
@@ -76,7 +84,22 @@ def switch_move_command(
     reason: str,
     audit_log: Path | None,
     output: str,
+    override_compliance: str | None = None,
 ) -> int:
+    command, region, to, apps, state = (
+        asked.command,
+        asked.region,
+        asked.to,
+        asked.apps,
+        asked.state,
+    )
+    policy_file = asked.policy_file
+    if override_compliance is not None:
+        raise GeoproxyError(
+            "--override-compliance does not apply to the switches: they only send "
+            "traffic to the prepared, compliance-checked partners",
+            hint="to go elsewhere, use --via records",
+        )
     from geoproxy.aws.arc import NoEndpointAnswered
     from geoproxy.cli.flow import confirm
     from geoproxy.pipeline.switch_dr import (
