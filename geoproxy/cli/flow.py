@@ -24,15 +24,15 @@ from geoproxy.errors import (
 
 if TYPE_CHECKING:
     from geoproxy.aws.session import AwsSettings
+    from geoproxy.cli.views import View
     from geoproxy.core.changeset import ChangeSet
     from geoproxy.core.plan import Plan
     from geoproxy.policy.loader import LoadedPolicy
 
 
-def show_plan(the_plan: Any, output: str) -> None:
+def show_plan(the_plan: Any, view: View) -> None:
     render.warnings(the_plan.warnings)
-    if output != "json":
-        render_plan.plan_text(the_plan)
+    view.plan(the_plan)
 
 
 def refuse_if_unsafe(
@@ -90,7 +90,7 @@ def prepare_switches(
     aws: AwsSettings,
     document: dict[str, Any],
     *,
-    output: str,
+    view: View,
     yes: bool,
     audit_log: Path | None,
     replan: Callable[[], Plan],
@@ -101,14 +101,13 @@ def prepare_switches(
     from geoproxy.pipeline.switches import prepare
 
     assert the_plan.switches is not None
-    if output == "json" and not yes:
-        refused = RefusedError(
+    if not view.interactive and not yes:
+        raise RefusedError(
             "refusing to apply without --yes: with --output json there is no plan on "
             "screen to confirm",
             hint="pass --yes, or drop --output json to review and confirm",
+            output=document,
         )
-        refused.output = document
-        raise refused
     confirm(yes, "Apply these changes?", "apply")
     prepared = prepare(the_plan.switches, aws, audit_log, compiled)
     for action, name in prepared.writes:
@@ -132,7 +131,7 @@ def write_plan(
     document: dict[str, Any],
     *,
     command: str,
-    output: str,
+    view: View,
     yes: bool,
     no_wait: bool,
     audit_log: Path | None,
@@ -146,7 +145,7 @@ def write_plan(
     """The write path every command shares: confirm, then the pipeline writes; report."""
     from geoproxy.pipeline.apply import Write, write_changes
 
-    if output == "json" and not yes:
+    if not view.interactive and not yes:
         # A confirmation is never asked without the plan in front of the person, and JSON
         # output shows none: it is for scripts, which say --yes.
         raise RefusedError(
@@ -174,17 +173,11 @@ def write_plan(
         plan_file=plan_file,
     )
     try:
-        with render.wait_progress(enabled=output != "json") as on_wait:
+        with view.progress() as on_wait:
             result = write_changes(changes, aws, write, on_submit=on_submit, on_wait=on_wait)
     except KeyboardInterrupt:
         raise _interrupted(accepted) from None
-    if output == "json":
-        document.update(applied=True, **render.apply_result_json(result))
-        render.emit_json(document)
-    else:
-        planned = document.get("plan") if isinstance(document.get("plan"), dict) else document
-        summary = planned.get("summary") if isinstance(planned, dict) else None
-        render.apply_result_text(result, summary if isinstance(summary, dict) else None)
+    view.applied(document, result)
     return EXIT_OK
 
 
@@ -193,7 +186,7 @@ def finish_overlay_change(
     aws: AwsSettings,
     document: dict[str, Any],
     *,
-    output: str,
+    view: View,
     dry_run: bool,
     nothing: str,
     out_file: Path | None,
@@ -210,13 +203,9 @@ def finish_overlay_change(
             hint=f"geoproxy {write['command']} ... --dry-run --out PLANFILE, "
             "then geoproxy apply PLANFILE",
         )
-    if output != "json" and the_plan.has_changes:
-        render_plan.plan_text(the_plan)
+    view.plan(the_plan)
     if not the_plan.has_changes:
-        if output == "json":
-            render.emit_json(document)
-        else:
-            render.stdout.print(f"Nothing to do: {nothing}.")
+        view.nothing_to_do(document, f"Nothing to do: {nothing}.")
         return EXIT_OK
     if dry_run:
         if out_file is not None:
@@ -227,15 +216,12 @@ def finish_overlay_change(
                 command=write["command"],
                 policy=policy,
                 declared_at=declared_at,
-                output=output,
+                view=view,
                 overwrite=overwrite,
             )
-        if output == "json":
-            render.emit_json(document)
-        else:
-            render.stdout.print("Dry run: nothing was written.")
+        view.dry_run(document)
         return EXIT_OK
-    return write_plan(changeset_of(the_plan), aws, document, output=output, **write)
+    return write_plan(changeset_of(the_plan), aws, document, view=view, **write)
 
 
 def save(
@@ -245,7 +231,7 @@ def save(
     *,
     command: str,
     policy: LoadedPolicy,
-    output: str,
+    view: View,
     declared_at: str | None = None,
     overwrite: bool = False,
 ) -> None:
@@ -262,10 +248,7 @@ def save(
         declared_at=declared_at,
         overwrite=overwrite,
     )
-    if output != "json":
-        render.stdout.print(
-            f"Saved the plan to {out_file}; apply it with `geoproxy apply {out_file}`."
-        )
+    view.saved(out_file)
 
 
 def _interrupted(accepted: list[Any]) -> Interrupted:
@@ -301,7 +284,7 @@ def apply_saved(
     path: Path,
     aws: AwsSettings,
     *,
-    output: str,
+    view: View,
     yes: bool,
     no_wait: bool,
     audit_log: Path | None,
@@ -314,15 +297,7 @@ def apply_saved(
 
     saved = load_saved_plan(path)
     document: dict[str, Any] = {"plan_file": str(path), "plan": saved.document, "applied": False}
-    if output != "json":
-        render.stdout.print(
-            Text(
-                f"Saved plan {path} (made {saved.created_at} by "
-                f"`geoproxy {saved.command}` from {saved.policy_file}):",
-                style="bold",
-            )
-        )
-        render_plan.saved_plan_text(saved.text)
+    view.saved_plan(path, saved)
     if not force:
         refuse_mass_deletion(saved.mass_deletions, document)
     check, changes = check_saved_plan(saved, aws)
@@ -346,18 +321,14 @@ def apply_saved(
     for step in check.applied:
         render.stderr.print(f"Already applied (an earlier run of this plan): {step}.")
     if check.pending.is_empty:
-        if output == "json":
-            document["already_applied"] = check.applied
-            render.emit_json(document)
-        else:
-            render.stdout.print("Nothing to do: everything in the saved plan is live.")
+        view.already_applied(document, check.applied)
         return EXIT_OK
     return write_plan(
         changes,
         aws,
         document,
         command=saved.command,
-        output=output,
+        view=view,
         yes=yes,
         no_wait=no_wait,
         audit_log=audit_log,

@@ -16,7 +16,7 @@ from geoproxy.core.edge.function import FenceTable
 from geoproxy.core.edge.plan import FunctionPlan
 from geoproxy.core.failover import Failover
 from geoproxy.core.live import LiveApp
-from geoproxy.core.records import LiveRecord, base_key, canonical, without_owner
+from geoproxy.core.records import LiveRecord, canonical, without_owner
 from geoproxy.core.routing import Route
 from geoproxy.errors import EXIT_CHANGES, EXIT_FAILOVER_ACTIVE, EXIT_OK
 from geoproxy.policy.catalog import parse_elb_target
@@ -165,8 +165,8 @@ def _broken_pairs(desired: DesiredApp, live: LiveApp) -> dict[str, str]:
     owned = {record.base_key: record for record in live.records if record.ours(desired.owner)}
     problems: dict[str, str] = {}
     for pair in desired.pairs:
-        wanted = pair.record.to_route53()
-        current = owned.get(base_key(wanted))
+        wanted = pair.record_set.wire
+        current = owned.get(pair.record_set.base_key)
         role = wanted.get("Failover", "")
         if current is None:
             problems.setdefault(
@@ -255,14 +255,14 @@ def _live_region(
     state: State
     if pair_problem:
         state, detail = "drift", pair_problem
-    elif _answers_alike(record.raw, wanted.record.to_route53()):
+    elif _answers_alike(record.raw, wanted.record_set.wire):
         state, detail = ("failover" if chain else "ok"), ""
     else:
         state = "drift"
         detail = (
             f"live points at {live_pop}, expected {route.pop}"
             if live_pop != route.pop
-            else differing_fields(record.raw, wanted.record.to_route53())
+            else differing_fields(record.raw, wanted.record_set.wire)
         )
         detail += ": changed outside geoproxy, or a policy change not yet applied"
     return RegionStatus(
