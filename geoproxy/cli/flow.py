@@ -91,26 +91,26 @@ def prepare_switches(
     aws: AwsSettings,
     document: dict[str, Any],
     *,
-    output: str,
+    view: View,
     yes: bool,
     audit_log: Path | None,
     replan: Callable[[], Plan],
+    compiled: Any = None,
 ) -> tuple[Plan, dict[str, Any]]:
     """Confirm once, prepare the switches in ARC and Route 53, and plan the records again
     (now gated by real health check ids): the plan and its document."""
     from geoproxy.pipeline.switches import prepare
 
     assert the_plan.switches is not None
-    if output == "json" and not yes:
-        refused = RefusedError(
+    if not view.interactive and not yes:
+        raise RefusedError(
             "refusing to apply without --yes: with --output json there is no plan on "
             "screen to confirm",
             hint="pass --yes, or drop --output json to review and confirm",
+            output=document,
         )
-        refused.output = document
-        raise refused
     confirm(yes, "Apply these changes?", "apply")
-    prepared = prepare(the_plan.switches, aws, audit_log)
+    prepared = prepare(the_plan.switches, aws, audit_log, compiled)
     for action, name in prepared.writes:
         render.stderr.print(Text(f"switches: {action} {name}"))
     if prepared.endpoint:

@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.text import Text
 
+from geoproxy.cli.render import stdout
 from geoproxy.core.switches import SwitchPlan
 
 
@@ -63,3 +64,26 @@ def switches_lines(plan: SwitchPlan) -> list[Text]:
     for line in plan.endpoint_snippet():
         lines.append(Text(line, style="yellow"))
     return lines
+
+
+def switch_status_json(status: Any) -> dict[str, Any]:
+    return {
+        "states": status.states,
+        "endpoint": status.endpoint,
+        "partners": status.partners,
+        "unreachable": status.unreachable or None,
+        "findings": [str(finding) for finding in status.findings],
+    }
+
+
+def switch_status_text(status: Any) -> None:
+    if status.unreachable:
+        stdout.print(Text(f"switches: not read ({status.unreachable})", style="yellow"))
+        return
+    stdout.print(
+        Text(f"switches (read from the {status.endpoint} cluster endpoint):", style="bold")
+    )
+    for region, state in sorted(status.states.items()):
+        partners = ", ".join(f"{app} → {p}" for app, p in sorted(status.partners[region].items()))
+        style = "green" if state == "On" else "red"
+        stdout.print(Text(f"  {region}: {state or 'missing'}  ({partners})", style=style))

@@ -51,6 +51,9 @@ class View(Protocol):
 
     def nothing_to_do(self, document: dict[str, Any], message: str) -> None: ...
 
+    def said(self, lines: list[str]) -> None:
+        """Lines for a person (what a data-plane switch move does); JSON has them as data."""
+
     def dry_run(self, document: dict[str, Any]) -> None: ...
 
     def saved(self, out_file: Path) -> None: ...
@@ -69,6 +72,7 @@ class View(Protocol):
         statuses: list[AppStatus],
         warnings: list[str],
         orphans: list[Orphan],
+        switches: Any = None,
         extra: StatusExtra | None = None,
     ) -> None: ...
 
@@ -97,6 +101,10 @@ class HumanView:
 
     def nothing_to_do(self, document: dict[str, Any], message: str) -> None:
         render.stdout.print(message)
+
+    def said(self, lines: list[str]) -> None:
+        for line in lines:
+            render.stdout.print(Text(line))
 
     def dry_run(self, document: dict[str, Any]) -> None:
         render.stdout.print("Dry run: nothing was written.")
@@ -132,6 +140,7 @@ class HumanView:
         statuses: list[AppStatus],
         warnings: list[str],
         orphans: list[Orphan],
+        switches: Any = None,
         extra: StatusExtra | None = None,
     ) -> None:
         from geoproxy.cli import render_status
@@ -140,6 +149,10 @@ class HumanView:
         if extra is not None:
             render.warnings(unsaid(extra.policy_sha256, extra.notes))
         render_status.status_text(statuses)
+        if switches is not None:  # recovery.switches: arc, read from a cluster endpoint
+            from geoproxy.cli.render_switches import switch_status_text
+
+            switch_status_text(switches)
         render.orphans_text(orphans)
         if extra is not None and extra.text is not None:
             extra.text()
@@ -198,6 +211,9 @@ class JsonView:
     def nothing_to_do(self, document: dict[str, Any], message: str) -> None:
         render.emit_json(document)
 
+    def said(self, lines: list[str]) -> None:
+        pass  # the document carries the same facts
+
     def dry_run(self, document: dict[str, Any]) -> None:
         render.emit_json(document)
 
@@ -224,12 +240,17 @@ class JsonView:
         statuses: list[AppStatus],
         warnings: list[str],
         orphans: list[Orphan],
+        switches: Any = None,
         extra: StatusExtra | None = None,
     ) -> None:
         from geoproxy.cli import render_status
 
         notes = extra.notes if extra is not None else []
         document = render_status.status_json(statuses, [*warnings, *notes], orphans)
+        if switches is not None:
+            from geoproxy.cli.render_switches import switch_status_json
+
+            document["switches"] = switch_status_json(switches)
         document.update(extra.document if extra is not None else {})
         render.emit_json(document)
 

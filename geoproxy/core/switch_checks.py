@@ -39,21 +39,6 @@ def _app_issues(
         viewers.setdefault(entry.base_pop, []).append(entry.country)
     if fence and fence.fail_closed:
         viewers.setdefault(fence.fail_closed.base_pop, [])
-    for region, settings in app.pops.items():
-        if settings.health_check is not None and settings.failover_to is not None:
-            # The PRIMARY carries one health check: both would need a CALCULATED check
-            # ("switch on AND endpoint healthy", core/switches.calculated_config), which
-            # apply does not create yet. Refused rather than one of the two dropped.
-            issues.append(
-                Issue(
-                    (*path, region, "health_check"),
-                    "with recovery.switches: arc, the switch's health check gates this PoP's "
-                    "failover pair, and a record carries one health check; geoproxy does not "
-                    "yet combine it with an endpoint check (a CALCULATED check): remove "
-                    "`health_check` (auto_failover still follows the load balancer's own "
-                    "health), or use `switches: none`",
-                )
-            )
     for pop in sorted(set(served) | set(viewers)):
         partner = app.pops[pop].failover_to
         if partner is None:

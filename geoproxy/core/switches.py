@@ -11,7 +11,8 @@ the partner without a record change. The edge fence's direct names alias to the 
 
 With `auto_failover` and a PoP `health_check` too, the PRIMARY needs both ("switch on AND
 endpoint healthy"), and a record carries one health check: that is a CALCULATED check with
-the two as children and `HealthThreshold` 2 (`calculated_config`). Without an endpoint check,
+the two as children and `HealthThreshold` 2 (`calculated_config`), one per application and
+PoP, made by apply's preparation (`SwitchPlan.needs_combined`). Without an endpoint check,
 `auto_failover` keeps `EvaluateTargetHealth` on the PRIMARY beside the switch's check.
 
 Safety rules: for each compliance fence, an ARC assertion rule "at least 1 of the fence's
@@ -260,14 +261,38 @@ class SwitchPlan:
     endpoints: tuple[tuple[str, str], ...]  # the policy's; else DescribeCluster's
     bookmarked: bool  # the policy lists the endpoints
     owner: str = "default"
+    # (app, PoP region) whose PRIMARY needs "switch On AND endpoint healthy": auto_failover
+    # with a PoP health_check at a switched region (a CALCULATED check, calculated_config).
+    needs_combined: tuple[tuple[str, str], ...] = ()
+    combined: dict[tuple[str, str], str] = field(default_factory=dict)  # found: -> its id
 
     @property
     def missing_checks(self) -> tuple[str, ...]:
         return tuple(c.region for c in self.desired.controls if c.region not in self.checks)
 
     @property
+    def missing_combined(self) -> tuple[tuple[str, str], ...]:
+        return tuple(key for key in self.needs_combined if key not in self.combined)
+
+    @property
     def empty(self) -> bool:
-        return self.changes.empty and not self.missing_checks
+        return self.changes.empty and not self.missing_checks and not self.missing_combined
+
+    def gates_for(self, app: str) -> dict[str, str]:
+        """The gated PoPs of `app` -> the check their PRIMARY carries: the switch's, or the
+        CALCULATED one of switch and endpoint (placeholders for checks apply creates first;
+        such a plan is made again after the preparation)."""
+        gates = {
+            region: check
+            for region, check in self.gates.items()
+            if region in self.desired.gated(app)
+        }
+        for name, region in self.needs_combined:
+            if name == app:
+                gates[region] = self.combined.get(
+                    (name, region), f"{PENDING_PREFIX}switch:{region}@{app}"
+                )
+        return gates
 
     @property
     def gates(self) -> dict[str, str]:
@@ -291,6 +316,11 @@ class SwitchPlan:
             )
         for region in self.missing_checks:
             lines.append(f"create a RECOVERY_CONTROL health check for the switch of {region}")
+        for app, region in self.missing_combined:
+            lines.append(
+                f"create a CALCULATED health check for {app} in {region}: its switch On AND "
+                "its endpoint check healthy"
+            )
         for rule in changes.create_rules:
             lines.append(
                 f"create safety rule {rule.name}: at least 1 of {', '.join(rule.regions)} On "

@@ -21,6 +21,7 @@ from geoproxy.core.healthchecks import (
 )
 from geoproxy.core.live import LiveApp
 from geoproxy.core.routing import AppRouting
+from geoproxy.core.switches import SwitchPlan
 from geoproxy.pipeline.compiled import Compiled, Resolved, resolve_app
 
 
@@ -34,7 +35,8 @@ class AppRun:
     live: LiveApp
     health: HealthCheckPlan
     resolved: Resolved
-    gates: Mapping[str, str] | None = None  # PoP -> the RECOVERY_CONTROL check gating it
+    # PoP region -> the check its switch-gated pair's PRIMARY carries (recovery.switches)
+    gates: Mapping[str, str] | None = None
 
     @property
     def name(self) -> str:
@@ -60,7 +62,7 @@ def each_app(
     *,
     nonce: str = "",
     distributions: Mapping[str, DistributionPlan] | None = None,
-    gates: Mapping[str, str] | None = None,
+    switches: SwitchPlan | None = None,
 ) -> Iterator[AppRun]:
     """The applications named (all when `names` is None), in the policy's order, resolved.
     `nonce` goes into the references of health checks this run would create; `gates` maps
@@ -73,7 +75,7 @@ def each_app(
             continue
         app_live = live[app.name]
         health = plan_health_checks(specs_for(app, compiled.owner), checks, app.record, nonce)
-        app_gates = {pop: gates[pop] for pop in app.pops if pop in gates} if gates else None
+        gates = switches.gates_for(app.name) if switches is not None else None
         resolved = resolve_app(
             compiled,
             routing,
@@ -81,6 +83,6 @@ def each_app(
             app_live.zone_id,
             health.ids,
             distributions.get(app.name),
-            app_gates,
+            gates,
         )
-        yield AppRun(compiled, routing, app_live, health, resolved, app_gates)
+        yield AppRun(compiled, routing, app_live, health, resolved, gates)

@@ -52,12 +52,17 @@ def compute_plan(
     live, zones = read.apps, read.zones
     checks = read_health_checks(compiled, aws, live, zones)
     switches = switch_plan(compiled, aws)
-    gates = switches.gates if switches is not None else {}
     nonce = secrets.token_hex(6)  # this run's health checks get CallerReferences never used
     plan = Plan([], warnings=list(compiled.warnings), pruning=prune, switches=switches)
     desired: list[DesiredApp] = []
     for run in each_app(
-        compiled, live, checks, names, nonce=nonce, distributions=distributions, gates=gates
+        compiled,
+        live,
+        checks,
+        names,
+        nonce=nonce,
+        distributions=distributions,
+        switches=switches,
     ):
         app, resolved = run.routing.app, run.resolved
         distribution = distributions.get(app.name)

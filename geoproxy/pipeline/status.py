@@ -52,10 +52,9 @@ def compute_status(
         live_only=True,
     )
     switches = switch_plan(compiled, aws)
-    gates = switches.gates if switches is not None else {}
     statuses, warnings = [], [*compiled.warnings, *_unsearched(read.partial)]
     desired: list[DesiredApp] = []
-    for run in each_app(compiled, live, checks, names, gates=gates):
+    for run in each_app(compiled, live, checks, names, switches=switches):
         app, resolved = run.routing.app, run.resolved
         desired.append(resolved.desired)
         warnings.extend([*resolved.warnings, *resolved.problems])

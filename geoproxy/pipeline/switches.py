@@ -16,13 +16,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geoproxy.aws.session import AwsSettings, aws_errors
-from geoproxy.core.healthchecks import HealthCheckSpec, LiveHealthCheck
+from geoproxy.core.healthchecks import (
+    PENDING_PREFIX,
+    HealthCheckSpec,
+    LiveHealthCheck,
+    plan_health_checks,
+    specs_for,
+)
 from geoproxy.core.names import SWITCH_RECORD, TAG_POP
 from geoproxy.core.switches import (
     MAX_CONTROLS_PER_UPDATE,
     ON,
     SwitchChanges,
     SwitchPlan,
+    calculated_config,
     diff_switches,
     plan_switches,
     recovery_control_config,
@@ -72,8 +79,10 @@ def switch_plan(compiled: Compiled, aws: AwsSettings) -> SwitchPlan | None:
         for control in live.controls
         if control.name == c.name
     }
-    checks = _found_checks(policy.owner, arns, HealthCheckReader(aws).read()) if arns else {}
+    live_checks = HealthCheckReader(aws).read()
+    checks = _found_checks(policy.owner, arns, live_checks) if arns else {}
     endpoints = desired.endpoints or live.endpoints
+    needs, combined = _combined(compiled, desired, checks, live_checks)
     return SwitchPlan(
         desired,
         live,
@@ -82,7 +91,60 @@ def switch_plan(compiled: Compiled, aws: AwsSettings) -> SwitchPlan | None:
         endpoints,
         bool(desired.endpoints),
         policy.owner,
+        needs,
+        combined,
     )
+
+
+def _combined_spec(
+    owner: str, app: str, region: str, switch_check: str, endpoint_check: str, nonce: str = ""
+) -> HealthCheckSpec:
+    """ "Switch On AND endpoint healthy" for one application's PoP, tagged as a switch check
+    (so the application's own health-check plan never deletes it)."""
+    return HealthCheckSpec(
+        SWITCH_RECORD,
+        f"{region}@{app}",
+        calculated_config(switch_check, endpoint_check),
+        nonce=nonce,
+        owner=owner,
+    )
+
+
+def _endpoint_checks(compiled: Compiled, app_name: str, live: list[LiveHealthCheck]) -> Any:
+    app = compiled.app_routing(app_name).app
+    return plan_health_checks(specs_for(app, compiled.owner), live, app.record)
+
+
+def _combined(
+    compiled: Compiled,
+    desired: Any,
+    checks: dict[str, str],
+    live: list[LiveHealthCheck],
+) -> tuple[tuple[tuple[str, str], ...], dict[tuple[str, str], str]]:
+    """Which gated PoPs need a CALCULATED check (auto_failover and an endpoint check), and
+    those found, by their settings (both children's ids)."""
+    needs: list[tuple[str, str]] = []
+    found: dict[tuple[str, str], str] = {}
+    for routing in compiled.routing.applications:
+        app = routing.app
+        if not app.auto_failover:
+            continue
+        regions = [r for r in desired.gated(app.name) if app.pops[r].health_check is not None]
+        if not regions:
+            continue
+        endpoint = _endpoint_checks(compiled, app.name, live).ids
+        for region in regions:
+            needs.append((app.name, region))
+            switch_check, endpoint_check = checks.get(region), endpoint.get(region, "")
+            if switch_check is None or endpoint_check.startswith(PENDING_PREFIX):
+                continue
+            identity = _combined_spec(
+                compiled.owner, app.name, region, switch_check, endpoint_check
+            ).identity
+            match = sorted(check.id for check in live if check.identity == identity)
+            if match:
+                found[(app.name, region)] = match[0]
+    return tuple(needs), found
 
 
 @dataclass
@@ -95,7 +157,10 @@ class Prepared:
 
 
 def prepare_switches(
-    plan: SwitchPlan, aws: AwsSettings, record_write: Callable[[dict[str, Any]], None]
+    plan: SwitchPlan,
+    aws: AwsSettings,
+    record_write: Callable[[dict[str, Any]], None],
+    compiled: Compiled | None = None,
 ) -> Prepared:
     """Create, in this order: the control panel, the routing controls, set the new ones On
     (a new control is Off), their RECOVERY_CONTROL health checks, then the safety rules (an
@@ -136,6 +201,8 @@ def prepare_switches(
                 endpoint=answered.region,
             )
     _create_checks(plan, aws, arns, wrote)
+    if plan.missing_combined:
+        _create_combined(plan, aws, compiled, wrote)
     by_region = {c.region: arns[c.name] for c in desired.controls}
     for rule in changes.create_rules:
         arn = config.create_rule(panel_arn, rule, by_region, f"{token}-{rule.name[-10:]}")
@@ -166,6 +233,47 @@ def _create_checks(
         wrote("CreateHealthCheck", control.name, health_check_id=check["Id"])
 
 
+def _create_combined(
+    plan: SwitchPlan, aws: AwsSettings, compiled: Compiled | None, wrote: Callable[..., None]
+) -> None:
+    """The CALCULATED checks, after their children: an endpoint check not made yet is made
+    here, as the application's own plan would make it (same settings, reference and tags), so
+    the apply that follows finds it."""
+    assert compiled is not None, "combined checks need the policy"
+    from geoproxy.aws.live import HealthCheckReader
+
+    client = aws.client("route53")
+    live = HealthCheckReader(aws).read()
+    nonce = secrets.token_hex(6)
+    for app, region in plan.missing_combined:
+        health = _endpoint_checks(compiled, app, live)
+        endpoint_check = health.ids[region]
+        if endpoint_check.startswith(PENDING_PREFIX):
+            spec = next(spec for spec in health.create if spec.pop == region)
+            spec = dataclasses.replace(spec, nonce=nonce)
+            with aws_errors(f"create the health check of {region} for {spec.record}"):
+                made = client.create_health_check(
+                    CallerReference=spec.caller_reference, HealthCheckConfig=spec.config
+                )["HealthCheck"]
+                client.change_tags_for_resource(
+                    ResourceType="healthcheck", ResourceId=made["Id"], AddTags=spec.tags
+                )
+            endpoint_check = made["Id"]
+            wrote("CreateHealthCheck", f"{app} {region}", health_check_id=endpoint_check)
+        spec = _combined_spec(plan.owner, app, region, plan.checks[region], endpoint_check, nonce)
+        with aws_errors(f"create the CALCULATED health check of {app} in {region}"):
+            made = client.create_health_check(
+                CallerReference=spec.caller_reference, HealthCheckConfig=spec.config
+            )["HealthCheck"]
+            client.change_tags_for_resource(
+                ResourceType="healthcheck", ResourceId=made["Id"], AddTags=spec.tags
+            )
+        plan.combined[(app, region)] = made["Id"]
+        wrote(
+            "CreateHealthCheck", f"{app} {region} (switch AND endpoint)", health_check_id=made["Id"]
+        )
+
+
 def without_pending(plan: SwitchPlan) -> SwitchPlan:
     """The plan as it stands once prepared: nothing left to create."""
     return dataclasses.replace(
@@ -188,7 +296,9 @@ def _audit(
     return audit, record
 
 
-def prepare(plan: SwitchPlan, aws: AwsSettings, audit_log: Any = None) -> Prepared:
+def prepare(
+    plan: SwitchPlan, aws: AwsSettings, audit_log: Any = None, compiled: Compiled | None = None
+) -> Prepared:
     """`prepare_switches`, each write in the audit log."""
     from geoproxy.aws.session import caller_identity
 
@@ -198,7 +308,7 @@ def prepare(plan: SwitchPlan, aws: AwsSettings, audit_log: Any = None) -> Prepar
         who = caller.arn or caller.label
     audit, record = _audit(audit_log, "apply", who, "")
     try:
-        return prepare_switches(plan, aws, record)
+        return prepare_switches(plan, aws, record, compiled)
     finally:
         if audit is not None:
             audit.close()

@@ -301,3 +301,35 @@ def test_without_bookmarked_endpoints_plan_prints_them_and_apply_uses_describe_c
     assert refused.returncode == 1
     assert "recovery.arc.endpoints is not set" in refused.stderr
     assert "--via records" in refused.stderr
+
+
+def test_auto_failover_with_an_endpoint_check_gates_by_switch_and_endpoint(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path, cluster: dict[str, Any]
+) -> None:
+    from tests.e2e.conftest import CHECKED_POLICY
+
+    write_policy(tmp_path, CHECKED_POLICY + recovery(cluster))
+
+    result = run_cli("apply", "--yes")
+
+    assert result.returncode == 0, result.stderr
+    route53 = aws.client("route53")
+    halves = {r["Failover"]: r for r in records_at(aws, zone, pair_name("eu-west-1"))}
+    primary = halves["PRIMARY"]
+    assert primary["AliasTarget"]["EvaluateTargetHealth"] is True  # auto_failover's
+    config = route53.get_health_check(HealthCheckId=primary["HealthCheckId"])["HealthCheck"][
+        "HealthCheckConfig"
+    ]
+    assert config["Type"] == "CALCULATED" and config["HealthThreshold"] == 2
+    children = {
+        route53.get_health_check(HealthCheckId=child)["HealthCheck"]["HealthCheckConfig"]["Type"]
+        for child in config["ChildHealthChecks"]
+    }
+    assert children == {"RECOVERY_CONTROL", "HTTPS"}
+    other = {r["Failover"]: r for r in records_at(aws, zone, pair_name("eu-central-1"))}
+    other_check = route53.get_health_check(HealthCheckId=other["PRIMARY"]["HealthCheckId"])
+    assert other_check["HealthCheck"]["HealthCheckConfig"]["Type"] == "RECOVERY_CONTROL"
+    aws.reset_log()
+    again = run_cli("apply", "--yes")
+    assert again.returncode == 0, again.stderr
+    assert [op for op in aws.operations() if op.startswith(("Create", "Change", "Update"))] == []

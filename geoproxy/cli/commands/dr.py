@@ -21,6 +21,7 @@ from geoproxy.cli.options import (
     output_option,
     policy_option,
     reports_errors,
+    via_option,
     write_options,
 )
 from geoproxy.errors import EXIT_OK, GeoproxyError
@@ -79,14 +80,7 @@ else:
     is_flag=True,
     help="Replace a record geoproxy does not own where it keeps failover state.",
 )
-@click.option(
-    "--via",
-    type=click.Choice(["switches", "records"]),
-    default=None,
-    help="How: `switches` flips the region's ARC routing control through a cluster endpoint "
-    "(data plane only; the default when the policy has `recovery.switches: arc`), "
-    "`records` rewrites Route 53 records (needs the Route 53 control plane).",
-)
+@via_option("flips the region's ARC routing control Off")
 @reports_errors
 def failover(
     policy_file: Path,
@@ -120,28 +114,18 @@ def failover(
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     check_plan_out(compiled, out_file, overwrite=overwrite, more=(("the audit log", audit_log),))
     if dr_switches.chosen_via(compiled, via) == "switches":
-        if override_compliance is not None:
-            raise GeoproxyError(
-                "--override-compliance does not apply to the switches: they only send "
-                "traffic to the prepared, compliance-checked partners",
-                hint="to go elsewhere, use --via records",
-            )
         return dr_switches.switch_move_command(
             compiled,
             aws,
-            command="failover",
-            policy_file=policy_file,
-            region=from_pop,
-            to=to_pop,
-            apps=app_names,
-            state="Off",
+            dr_switches.Move("failover", policy_file, from_pop, to_pop, app_names, "Off"),
             yes=yes,
             dry_run=dry_run,
             out_file=out_file,
             overwrite=overwrite,
             reason=reason,
             audit_log=audit_log,
-            output=output,
+            view=views.view_for(output),
+            override_compliance=override_compliance,
         )
     targets = failover_scope(compiled, from_pop, to_pop, app_names)
     _check_free_text(reason, override_compliance)
@@ -253,14 +237,7 @@ def _refuse_showing_the_plan(
 )
 @dry_run_options
 @click.option("--reason", default="", help="Why: recorded in the audit log line.")
-@click.option(
-    "--via",
-    type=click.Choice(["switches", "records"]),
-    default=None,
-    help="How: `switches` turns the region's ARC routing control back On through a cluster "
-    "endpoint (data plane only; the default when the policy has `recovery.switches: arc`), "
-    "`records` rewrites Route 53 records (needs the Route 53 control plane).",
-)
+@via_option("turns the region's ARC routing control back On")
 @reports_errors
 def failback(
     policy_file: Path,
@@ -300,19 +277,14 @@ def failback(
         return dr_switches.switch_move_command(
             compiled,
             aws,
-            command="failback",
-            policy_file=policy_file,
-            region=region,
-            to=None,
-            apps=app_names,
-            state="On",
+            dr_switches.Move("failback", policy_file, region, None, app_names, "On"),
             yes=yes,
             dry_run=dry_run,
             out_file=out_file,
             overwrite=overwrite,
             reason=reason,
             audit_log=audit_log,
-            output=output,
+            view=views.view_for(output),
         )
     identify = caller_identity_soon(aws) if audit_log is not None and not dry_run else None
     with dr_switches.needs_control_plane("failback", compiled):
@@ -421,8 +393,6 @@ def status(
     render.warnings(warnings)
 
     def beside() -> None:
-        if switches is not None:
-            dr_switches.switch_status_text(switches)
         render_recovery.recovery_text(recovery)
         render_recovery.stranded_text(stranded)
 
@@ -432,9 +402,7 @@ def status(
         extra.document["accelerated_recovery"] = render_recovery.recovery_json(recovery)
     if stranded:
         extra.document["stranded_changes"] = render_recovery.stranded_json(stranded)
-    if switches is not None:
-        extra.document["switches"] = dr_switches.switch_status_json(switches)
-    views.view_for(output).status(statuses, warnings, orphans, extra)
+    views.view_for(output).status(statuses, warnings, orphans, switches, extra)
     if maps:
         document = map_panels.status_document(compiled, statuses, policy_file, read_at)
         for line in render_map.write_maps(document, html_file, svg_file):

@@ -6,15 +6,16 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from geoproxy.aws.session import AwsSettings
-from geoproxy.cli import render
 from geoproxy.errors import EXIT_OK, AwsError, GeoproxyError, RefusedError
 from geoproxy.pipeline.compiled import Compiled
+
+if TYPE_CHECKING:
+    from geoproxy.cli.views import View
 
 VIA = ("switches", "records")
 
@@ -59,24 +60,46 @@ def needs_control_plane(command: str, compiled: Compiled) -> Iterator[None]:
         ) from None
 
 
+@dataclass(frozen=True)
+class Move:
+    """What the command asked: a failover (Off) or failback (On) of one region's switch."""
+
+    command: str
+    policy_file: Path
+    region: str
+    to: str | None
+    apps: tuple[str, ...]
+    state: str
+
+
 def switch_move_command(
     compiled: Compiled,
     aws: AwsSettings,
+    asked: Move,
     *,
-    command: str,
-    policy_file: Path,
-    region: str,
-    to: str | None,
-    apps: tuple[str, ...],
-    state: str,
     yes: bool,
     dry_run: bool,
     out_file: Path | None,
     overwrite: bool,
     reason: str,
     audit_log: Path | None,
-    output: str,
+    view: View,
+    override_compliance: str | None = None,
 ) -> int:
+    command, region, to, apps, state = (
+        asked.command,
+        asked.region,
+        asked.to,
+        asked.apps,
+        asked.state,
+    )
+    policy_file = asked.policy_file
+    if override_compliance is not None:
+        raise GeoproxyError(
+            "--override-compliance does not apply to the switches: they only send "
+            "traffic to the prepared, compliance-checked partners",
+            hint="to go elsewhere, use --via records",
+        )
     from geoproxy.aws.arc import NoEndpointAnswered
     from geoproxy.cli.flow import confirm
     from geoproxy.pipeline.switch_dr import (
@@ -99,14 +122,12 @@ def switch_move_command(
             hint=((error.hint + "; ") if error.hint else "") + f"through the records: {fallback}",
         ) from None
     lines = _describe(run, command)
-    if output != "json":
-        for line in lines:
-            render.stdout.print(Text(line))
+    view.said(lines)
     if not run.changes:
-        if output == "json":
-            render.emit_json(switch_document(run, command=command, dry_run=dry_run))
-        else:
-            render.stdout.print(f"Nothing to do: the switch of {region} is already {state}.")
+        view.nothing_to_do(
+            switch_document(run, command=command, dry_run=dry_run),
+            f"Nothing to do: the switch of {region} is already {state}.",
+        )
         return EXIT_OK
     if dry_run:
         if out_file is not None:
@@ -125,15 +146,10 @@ def switch_move_command(
                 text=lines,
                 overwrite=overwrite,
             )
-            if output != "json":
-                render.stdout.print(
-                    f"Saved the switch plan to {out_file}; apply it with "
-                    f"`geoproxy apply {out_file}` (no control-plane call)."
-                )
-        if output == "json":
-            render.emit_json(switch_document(run, command=command, dry_run=True))
+            view.saved(out_file)
+        view.dry_run(switch_document(run, command=command, dry_run=True))
         return EXIT_OK
-    if output == "json" and not yes:
+    if not view.interactive and not yes:
         raise RefusedError(
             f"refusing to {command} without --yes: with --output json there is no plan on "
             "screen to confirm",
@@ -146,18 +162,16 @@ def switch_move_command(
         raise _no_endpoint(error, fallback) from None
     audit_switch_move(run, aws, command=command, reason=reason, audit_log=audit_log)
     assert run.answered is not None
-    if output == "json":
-        render.emit_json(switch_document(run, command=command, dry_run=False))
-    else:
-        skipped = ", ".join(f"{r} ({why})" for r, why in run.not_answering)
-        render.stdout.print(
-            Text(
-                f"{run.control.name} is {state}: the {run.answered.region} cluster endpoint "
-                f"answered ({run.answered.url})"
-                + (f"; not answering: {skipped}" if skipped else "")
-                + ". No control-plane call was made.",
-            )
-        )
+    skipped = ", ".join(f"{r} ({why})" for r, why in run.not_answering)
+    view.said(
+        [
+            f"{run.control.name} is {state}: the {run.answered.region} cluster endpoint "
+            f"answered ({run.answered.url})"
+            + (f"; not answering: {skipped}" if skipped else "")
+            + ". No control-plane call was made."
+        ]
+    )
+    view.finished(switch_document(run, command=command, dry_run=False))
     return EXIT_OK
 
 
@@ -191,24 +205,15 @@ def _no_endpoint(error: AwsError, fallback: str) -> AwsError:
 
 
 def apply_switch_plan_command(
-    saved: Any, aws: AwsSettings, *, yes: bool, output: str, audit_log: Path | None
+    saved: Any, aws: AwsSettings, *, yes: bool, view: View, audit_log: Path | None
 ) -> int:
     """`apply SWITCHPLAN`: its one data-plane write, nothing read first."""
     from geoproxy.aws.arc import NoEndpointAnswered
     from geoproxy.cli.flow import confirm
     from geoproxy.pipeline.switch_dr import apply_switch_plan, audit_flip
 
-    if output != "json":
-        render.stdout.print(
-            Text(
-                f"Saved switch plan {saved.path} (made {saved.created_at} by "
-                f"`geoproxy {saved.command}` from {saved.policy_file}):",
-                style="bold",
-            )
-        )
-        for line in saved.text:
-            render.stdout.print(Text(line))
-    elif not yes:
+    view.saved_plan(saved.path, saved)
+    if not view.interactive and not yes:
         raise RefusedError(
             "refusing to apply without --yes: with --output json there is no plan on screen "
             "to confirm",
@@ -234,23 +239,23 @@ def apply_switch_plan_command(
         apps=saved.applications,
         plan_file=saved.path,
     )
-    if output == "json":
-        render.emit_json(
-            {
-                "plan_file": str(saved.path),
-                "via": "switches",
-                "applied": True,
-                "state": saved.state,
-                "routing_controls": [name for name, _ in saved.controls],
-                "endpoint": answered.region,
-                "endpoints_failed": [{"region": r, "why": w} for r, w in answered.failed],
-            }
-        )
-    else:
-        render.stdout.print(
+    view.said(
+        [
             f"{', '.join(name for name, _ in saved.controls)} is {saved.state}: the "
             f"{answered.region} cluster endpoint answered. No control-plane call was made."
-        )
+        ]
+    )
+    view.finished(
+        {
+            "plan_file": str(saved.path),
+            "via": "switches",
+            "applied": True,
+            "state": saved.state,
+            "routing_controls": [name for name, _ in saved.controls],
+            "endpoint": answered.region,
+            "endpoints_failed": [{"region": r, "why": w} for r, w in answered.failed],
+        }
+    )
     return EXIT_OK
 
 
@@ -258,26 +263,3 @@ def switch_status(compiled: Compiled, aws: AwsSettings, statuses: list[Any]) -> 
     from geoproxy.pipeline.switch_dr import switch_status as read
 
     return read(compiled, aws, statuses)
-
-
-def switch_status_json(status: Any) -> dict[str, Any]:
-    return {
-        "states": status.states,
-        "endpoint": status.endpoint,
-        "partners": status.partners,
-        "unreachable": status.unreachable or None,
-        "findings": [str(finding) for finding in status.findings],
-    }
-
-
-def switch_status_text(status: Any) -> None:
-    if status.unreachable:
-        render.stdout.print(Text(f"switches: not read ({status.unreachable})", style="yellow"))
-        return
-    render.stdout.print(
-        Text(f"switches (read from the {status.endpoint} cluster endpoint):", style="bold")
-    )
-    for region, state in sorted(status.states.items()):
-        partners = ", ".join(f"{app} → {p}" for app, p in sorted(status.partners[region].items()))
-        style = "green" if state == "On" else "red"
-        render.stdout.print(Text(f"  {region}: {state or 'missing'}  ({partners})", style=style))

@@ -206,7 +206,7 @@ def apply(
             from geoproxy.cli.commands.dr_switches import apply_switch_plan_command
 
             return apply_switch_plan_command(
-                switch_plan, aws, yes=yes, output=output, audit_log=audit_log
+                switch_plan, aws, yes=yes, view=views.view_for(output), audit_log=audit_log
             )
         return flow.apply_saved(
             saved,
@@ -245,17 +245,17 @@ def apply(
             the_plan,
             aws,
             document,
-            output=output,
+            view=view,
             yes=yes,
             audit_log=audit_log,
             replan=lambda: compute_plan(
                 compiled, aws, adopt=adopt, prune=prune, app_names=app_names
             ),
+            compiled=compiled,
         )
         yes = True
         if not the_plan.has_changes:
-            if output == "json":
-                render.emit_json(document)
+            view.finished(document)
             return EXIT_OK
     return flow.write_plan(
         changeset_of(the_plan),

@@ -192,14 +192,33 @@ def test_a_move_turns_the_shared_switch_and_refuses_what_it_cannot_do() -> None:
         switch_move(plan, "eu-west-1", apps=("other",))
 
 
-def test_an_endpoint_health_check_beside_a_switch_is_refused_not_dropped() -> None:
+def test_an_endpoint_check_beside_a_switch_makes_a_calculated_gate() -> None:
+    from geoproxy.core.switches import SwitchPlan
+
     pops = {
         **PAIRED,
         "eu-west-1": pop("eu-west-1", failover_to="eu-central-1", health_check={"path": "/h"}),
     }
-    found = issues(application(pops=pops, compliance=[GDPR], auto_failover=True))
-    assert [path for path, _ in found] == ["applications[0].pops.eu-west-1.health_check"]
-    assert "CALCULATED" in found[0][1]
+    plan_ = desired(application(pops=pops, compliance=[GDPR], auto_failover=True))
+    checks = {"eu-west-1": "sw-euw1", "eu-central-1": "sw-euc1", "us-east-1": "sw-use1"}
+    live = LiveArc("arn:panel", (), {rule.name: "arn" for rule in plan_.rules})
+    switch_plan = SwitchPlan(
+        plan_,
+        live,
+        diff_switches(plan_, live),
+        checks,
+        plan_.endpoints,
+        True,
+        needs_combined=(("shop", "eu-west-1"),),
+    )
+    gates = switch_plan.gates_for("shop")
+    assert gates["eu-central-1"] == "sw-euc1"
+    assert gates["eu-west-1"] == "pending:switch:eu-west-1@shop"
+    assert switch_plan.missing_combined == (("shop", "eu-west-1"),)
+    assert not switch_plan.empty
+    assert any("CALCULATED" in line for line in switch_plan.summary())
+    switch_plan.combined[("shop", "eu-west-1")] = "calc-1"
+    assert switch_plan.gates_for("shop")["eu-west-1"] == "calc-1"
 
 
 # --- the gated records ------------------------------------------------------------------------
