@@ -84,6 +84,12 @@ class View(Protocol):
 
     def edge_function(self, document: dict[str, Any], notes: list[str]) -> None: ...
 
+    def verified(self, document: dict[str, Any]) -> None:
+        """`verify`'s rows, summary and what TestDNSAnswer can prove."""
+
+    def drilled(self, document: dict[str, Any]) -> None:
+        """The drill's report."""
+
 
 class HumanView:
     interactive = True
@@ -196,6 +202,16 @@ class HumanView:
         sys.stdout.write(str(document["code"]))
         sys.stdout.flush()
 
+    def verified(self, document: dict[str, Any]) -> None:
+        from geoproxy.cli.render_recovery import verify_text
+
+        verify_text(document)
+
+    def drilled(self, document: dict[str, Any]) -> None:
+        from geoproxy.cli.render_recovery import drill_text
+
+        drill_text(document)
+
 
 class JsonView:
     """One document on stdout, at the end; warnings still go to stderr."""
@@ -273,6 +289,12 @@ class JsonView:
         render.emit_json(render.routes_json(compiled))
 
     def edge_function(self, document: dict[str, Any], notes: list[str]) -> None:
+        render.emit_json(document)
+
+    def verified(self, document: dict[str, Any]) -> None:
+        render.emit_json(document)
+
+    def drilled(self, document: dict[str, Any]) -> None:
         render.emit_json(document)
 
 

@@ -11,7 +11,7 @@ from geoproxy.cli.lazy import LazyModule
 from geoproxy.cli.options import output_option, policy_option, reports_errors
 from geoproxy.errors import EXIT_DRILL_FAILED, EXIT_OK, GeoproxyError
 
-render = LazyModule("geoproxy.cli.render")
+views = LazyModule("geoproxy.cli.views")
 
 
 @click.command()
@@ -94,67 +94,5 @@ def drill(
         "failback_exit_code": report.failback_exit,
         "after_route53_failover": report.after_route53_failover,
     }
-    if output == "json":
-        render.emit_json(document)
-    else:
-        _text(report)
+    views.view_for(output).drilled(document)
     return EXIT_OK if report.passed else EXIT_DRILL_FAILED
-
-
-def _text(report: object) -> None:
-    from rich.text import Text
-
-    from geoproxy.sandbox.drill import DrillReport
-
-    assert isinstance(report, DrillReport)
-    out = render.stdout
-    out.print(
-        Text(
-            f"Drill: control plane down, failover --from {report.from_region} "
-            f"(switches: {report.switches}), in an in-process emulator (never AWS).",
-            style="bold",
-        )
-    )
-    render.print_table(
-        ["application", "source region", "before", "after", "partner", "moved", "fence"],
-        [
-            [
-                row.app,
-                row.source_region,
-                row.before or "-",
-                row.after or "-",
-                row.partner or "-",
-                "yes" if row.moved else "NO",
-                "CROSSED" if row.fence_crossed else "kept",
-            ]
-            for row in report.rows
-        ],
-        whole=(1, 2, 3, 4),
-    )
-    out.print(
-        f"Calls during the failover: {report.calls.get('data', 0)} data plane "
-        f"({report.calls.get('data_refused', 0)} to unreachable endpoints), "
-        f"{report.calls.get('control', 0)} control plane "
-        f"({len(report.control_succeeded)} of them succeeded)."
-    )
-    if report.seconds_to_moved is not None:
-        out.print(f"Answers moved {report.seconds_to_moved:.2f}s after the command started.")
-    if report.failover_said and report.failover_exit:
-        out.print(Text(f"failover said: {report.failover_said}", style="dim"))
-    later = report.after_route53_failover
-    if later is not None:
-        out.print(
-            "With accelerated recovery, once Route 53 has failed its control plane over to "
-            "us-west-2 (AWS: within about 60 minutes), the same failover "
-            + (
-                "moved every answer."
-                if later["moved"]
-                else f"still failed: {later['failover_error']}"
-            )
-        )
-    if report.passed:
-        out.print(Text("Drill passed.", style="bold green"))
-    else:
-        out.print(Text("Drill FAILED:", style="bold red"))
-        for reason in report.reasons:
-            out.print(f"  - {reason}")
