@@ -28,7 +28,7 @@ from geoproxy.errors import EXIT_OK, GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
 render_plan = LazyModule("geoproxy.cli.render_plan")
-render_recovery = LazyModule("geoproxy.cli.render_recovery")
+recovery_status = LazyModule("geoproxy.cli.recovery_status")
 render_map = LazyModule("geoproxy.cli.maps.render")
 views = LazyModule("geoproxy.cli.views")
 map_panels = LazyModule("geoproxy.cli.maps.panels")
@@ -359,10 +359,8 @@ def status(
     from geoproxy.aws.audit import AuditTrail, utc_now
     from geoproxy.cli.outputs import check_maps
     from geoproxy.core.names import state_name
-    from geoproxy.core.recovery import control_plane_note
     from geoproxy.core.status import status_exit_code
     from geoproxy.pipeline import compile_policy, compute_status
-    from geoproxy.pipeline.recovery import stranded_changes
 
     maps = html_file is not None or svg_file is not None
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
@@ -373,14 +371,7 @@ def status(
     read_at = utc_now()
     recovery: list[Any] = []
     statuses, warnings, orphans = compute_status(compiled, aws, app_names, recovery)
-    # Stranded changes are accelerated recovery's: only a policy under it is asked about them
-    # (one GetChange per recent batch of the audit log; pipeline/recovery.py).
-    stranded = (
-        stranded_changes(aws, audit_log)
-        if compiled.loaded.policy.recovery.accelerated_recovery
-        else []
-    )
-    note = control_plane_note(compiled.loaded.policy)
+    extra = recovery_status.status_extra(compiled, aws, audit_log, recovery)
     trail = AuditTrail.read(audit_log)
     for app_status in statuses:
         state = state_name(app_status.record)
@@ -391,17 +382,6 @@ def status(
     if switches is not None:
         warnings = [*warnings, *switches.findings]
     render.warnings(warnings)
-
-    def beside() -> None:
-        render_recovery.recovery_text(recovery)
-        render_recovery.stranded_text(stranded)
-
-    extra = views.StatusExtra(text=beside, policy_sha256=compiled.loaded.sha256)
-    extra.notes = [note] if note else []
-    if recovery:
-        extra.document["accelerated_recovery"] = render_recovery.recovery_json(recovery)
-    if stranded:
-        extra.document["stranded_changes"] = render_recovery.stranded_json(stranded)
     views.view_for(output).status(statuses, warnings, orphans, switches, extra)
     if maps:
         document = map_panels.status_document(compiled, statuses, policy_file, read_at)
