@@ -26,6 +26,7 @@ from geoproxy.core.healthchecks import (
 from geoproxy.core.names import SWITCH_RECORD, TAG_POP
 from geoproxy.core.switches import (
     MAX_CONTROLS_PER_UPDATE,
+    OFF,
     ON,
     SwitchChanges,
     SwitchPlan,
@@ -86,7 +87,7 @@ def switch_plan(compiled: Compiled, aws: AwsSettings) -> SwitchPlan | None:
     return SwitchPlan(
         desired,
         live,
-        diff_switches(desired, live),
+        diff_switches(desired, live, _unserved(aws, desired, live, checks, endpoints)),
         checks,
         endpoints,
         bool(desired.endpoints),
@@ -94,6 +95,26 @@ def switch_plan(compiled: Compiled, aws: AwsSettings) -> SwitchPlan | None:
         needs,
         combined,
     )
+
+
+def _unserved(
+    aws: AwsSettings,
+    desired: Any,
+    live: Any,
+    checks: dict[str, str],
+    endpoints: tuple[tuple[str, str], ...],
+) -> list[str]:
+    """Controls that exist without their health check (an apply interrupted between
+    creating them and making their checks) and are Off: read from a cluster endpoint, only
+    when there is such a control."""
+    existing = {control.name for control in live.controls}
+    suspects = [c.name for c in desired.controls if c.name in existing and c.region not in checks]
+    if not suspects or not endpoints:
+        return []
+    from geoproxy.aws.arc import ArcCluster
+
+    _, states = ArcCluster(aws, endpoints).states(live.panel_arn)
+    return [name for name in suspects if name in states and states[name].state == OFF]
 
 
 def _combined_spec(
