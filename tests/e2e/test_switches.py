@@ -163,6 +163,10 @@ def test_failover_with_the_control_plane_unused_and_two_endpoints_down_flips_one
     assert status.returncode == 0, status.stderr
     switches = json.loads(status.stdout)["switches"]
     assert switches["states"]["eu-west-1"] == "Off"
+    assert any("the switch of eu-west-1 is Off" in f for f in switches["findings"])
+    text = run_cli("status")
+    assert "switches (read from the" in text.stdout and "eu-west-1: Off" in text.stdout
+    assert "the switch of eu-west-1 is Off" in text.stderr
 
     aws.control_plane_down()
     back = run_cli("failback", "eu-west-1", "--yes")
