@@ -35,6 +35,7 @@ from geoproxy.core.switches import (
     plan_switches,
     recovery_control_config,
 )
+from geoproxy.errors import GeoproxyError, PartlyWritten
 from geoproxy.pipeline.compiled import Compiled
 
 
@@ -328,8 +329,19 @@ def prepare(
         caller = caller_identity(aws)
         who = caller.arn or caller.label
     audit, record = _audit(audit_log, "apply", who, "")
+    landed: list[str] = []
+
+    def record_and_keep(entry: dict[str, Any]) -> None:
+        landed.append(f"{entry['action']} {entry['name']}")
+        record(entry)
+
     try:
-        return prepare_switches(plan, aws, record, compiled)
+        return prepare_switches(plan, aws, record_and_keep, compiled)
+    except GeoproxyError as error:
+        if not landed or isinstance(error, PartlyWritten):
+            raise
+        # What landed stays (a re-run finds it and goes on); the records were not written.
+        raise PartlyWritten(error, landed, ["the switch-gated records"]) from error
     finally:
         if audit is not None:
             audit.close()

@@ -348,6 +348,8 @@ def test_an_apply_interrupted_before_the_checks_sets_its_controls_on_next_time(
     first = run_cli("apply", "--yes")
 
     assert first.returncode == 1
+    assert "already applied: CreateControlPanel geoproxy-test" in first.stderr
+    assert "not written: the switch-gated records" in first.stderr
     aws.clear_faults()
     # The controls exist and are On; an interrupted run's Off control is turned On below.
     arc = aws.client(
