@@ -167,7 +167,7 @@ class SwitchChanges:
 
     create_panel: bool
     create_controls: tuple[SwitchControl, ...]
-    turn_on: tuple[SwitchControl, ...]  # the new ones: ARC creates a control Off
+    turn_on: tuple[SwitchControl, ...]  # the new ones, and any an interrupted apply left Off
     create_rules: tuple[SafetyRuleSpec, ...]
     extra_controls: tuple[LiveControl, ...] = ()  # geoproxy-named, no longer wanted (kept)
 
@@ -182,17 +182,25 @@ class SwitchChanges:
         return int(self.create_panel) + len(self.create_controls) + len(self.create_rules) + batches
 
 
-def diff_switches(desired: DesiredSwitches, live: LiveArc) -> SwitchChanges:
+def diff_switches(
+    desired: DesiredSwitches, live: LiveArc, unserved: Iterable[str] = ()
+) -> SwitchChanges:
     """Only creations: a control that exists is left in whatever state it is (Off may be a
-    failover in progress: turning it On is `failback`'s, never `apply`'s). New controls are
-    created Off (ARC: "When you create a routing control, its state is Off"; see
-    docs/operations/switches.md) and turned On before any rule or record uses them."""
+    failover in progress: turning it On is `failback`'s, never `apply`'s), except one an
+    interrupted preparation left Off before its health check was made (`unserved`, by
+    name: apply makes a control's check only after setting it On, so Off without a check
+    was never in service). New controls are assumed Off (docs/operations/switches.md says
+    why, and lists it for checking on AWS) and set On before any rule or record uses them."""
     names = {control.name for control in live.controls}
     create = tuple(control for control in desired.controls if control.name not in names)
+    stranded = set(unserved)
+    turn_on = create + tuple(
+        c for c in desired.controls if c.name in stranded - {x.name for x in create}
+    )
     wanted = {control.name for control in desired.controls}
     extra = tuple(control for control in live.controls if control.name not in wanted)
     rules = tuple(rule for rule in desired.rules if rule.name not in live.rules)
-    return SwitchChanges(live.panel_arn is None, create, create, rules, extra)
+    return SwitchChanges(live.panel_arn is None, create, turn_on, rules, extra)
 
 
 # --- a failover through the switches ------------------------------------------------------------
@@ -314,6 +322,12 @@ class SwitchPlan:
                 f"create routing control {control.name} (for {', '.join(control.apps)}) and "
                 "set it On"
             )
+        for control in changes.turn_on:
+            if control not in changes.create_controls:
+                lines.append(
+                    f"set routing control {control.name} On: an earlier apply stopped before "
+                    "it was in service"
+                )
         for region in self.missing_checks:
             lines.append(f"create a RECOVERY_CONTROL health check for the switch of {region}")
         for app, region in self.missing_combined:

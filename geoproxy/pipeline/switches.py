@@ -26,6 +26,7 @@ from geoproxy.core.healthchecks import (
 from geoproxy.core.names import SWITCH_RECORD, TAG_POP
 from geoproxy.core.switches import (
     MAX_CONTROLS_PER_UPDATE,
+    OFF,
     ON,
     SwitchChanges,
     SwitchPlan,
@@ -34,6 +35,7 @@ from geoproxy.core.switches import (
     plan_switches,
     recovery_control_config,
 )
+from geoproxy.errors import GeoproxyError, PartlyWritten
 from geoproxy.pipeline.compiled import Compiled
 
 
@@ -86,7 +88,7 @@ def switch_plan(compiled: Compiled, aws: AwsSettings) -> SwitchPlan | None:
     return SwitchPlan(
         desired,
         live,
-        diff_switches(desired, live),
+        diff_switches(desired, live, _unserved(aws, desired, live, checks, endpoints)),
         checks,
         endpoints,
         bool(desired.endpoints),
@@ -94,6 +96,26 @@ def switch_plan(compiled: Compiled, aws: AwsSettings) -> SwitchPlan | None:
         needs,
         combined,
     )
+
+
+def _unserved(
+    aws: AwsSettings,
+    desired: Any,
+    live: Any,
+    checks: dict[str, str],
+    endpoints: tuple[tuple[str, str], ...],
+) -> list[str]:
+    """Controls that exist without their health check (an apply interrupted between
+    creating them and making their checks) and are Off: read from a cluster endpoint, only
+    when there is such a control."""
+    existing = {control.name for control in live.controls}
+    suspects = [c.name for c in desired.controls if c.name in existing and c.region not in checks]
+    if not suspects or not endpoints:
+        return []
+    from geoproxy.aws.arc import ArcCluster
+
+    _, states = ArcCluster(aws, endpoints).states(live.panel_arn)
+    return [name for name in suspects if name in states and states[name].state == OFF]
 
 
 def _combined_spec(
@@ -307,8 +329,19 @@ def prepare(
         caller = caller_identity(aws)
         who = caller.arn or caller.label
     audit, record = _audit(audit_log, "apply", who, "")
+    landed: list[str] = []
+
+    def record_and_keep(entry: dict[str, Any]) -> None:
+        landed.append(f"{entry['action']} {entry['name']}")
+        record(entry)
+
     try:
-        return prepare_switches(plan, aws, record, compiled)
+        return prepare_switches(plan, aws, record_and_keep, compiled)
+    except GeoproxyError as error:
+        if not landed or isinstance(error, PartlyWritten):
+            raise
+        # What landed stays (a re-run finds it and goes on); the records were not written.
+        raise PartlyWritten(error, landed, ["the switch-gated records"]) from error
     finally:
         if audit is not None:
             audit.close()

@@ -163,6 +163,10 @@ def test_failover_with_the_control_plane_unused_and_two_endpoints_down_flips_one
     assert status.returncode == 0, status.stderr
     switches = json.loads(status.stdout)["switches"]
     assert switches["states"]["eu-west-1"] == "Off"
+    assert any("the switch of eu-west-1 is Off" in f for f in switches["findings"])
+    text = run_cli("status")
+    assert "switches (read from the" in text.stdout and "eu-west-1: Off" in text.stdout
+    assert "the switch of eu-west-1 is Off" in text.stderr
 
     aws.control_plane_down()
     back = run_cli("failback", "eu-west-1", "--yes")
@@ -333,3 +337,39 @@ def test_auto_failover_with_an_endpoint_check_gates_by_switch_and_endpoint(
     again = run_cli("apply", "--yes")
     assert again.returncode == 0, again.stderr
     assert [op for op in aws.operations() if op.startswith(("Create", "Change", "Update"))] == []
+
+
+def test_an_apply_interrupted_before_the_checks_sets_its_controls_on_next_time(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path, cluster: dict[str, Any]
+) -> None:
+    write_policy(tmp_path, PLAIN + recovery(cluster))
+    aws.inject("CreateHealthCheck", code="InternalError", status=500, times=100)
+
+    first = run_cli("apply", "--yes")
+
+    assert first.returncode == 1
+    assert "already applied: CreateControlPanel geoproxy-test" in first.stderr
+    assert "not written: the switch-gated records" in first.stderr
+    aws.clear_faults()
+    # The controls exist and are On; an interrupted run's Off control is turned On below.
+    arc = aws.client(
+        "route53-recovery-cluster",
+        endpoint_url=dict((e["Region"], e["Endpoint"]) for e in cluster["ClusterEndpoints"])[
+            "us-west-2"
+        ],
+        region_name="us-west-2",
+    )
+    euw1 = next(
+        c
+        for c in arc.list_routing_controls()["RoutingControls"]
+        if c["RoutingControlName"] == "geoproxy-default-eu-west-1"
+    )
+    arc.update_routing_control_state(
+        RoutingControlArn=euw1["RoutingControlArn"], RoutingControlState="Off"
+    )
+
+    second = run_cli("apply", "--yes")
+
+    assert second.returncode == 0, second.stderr
+    assert set(control_states(aws, cluster).values()) == {"On"}
+    assert "an earlier apply stopped before it was in service" in second.stdout
