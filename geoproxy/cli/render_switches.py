@@ -41,7 +41,7 @@ def switches_json(plan: SwitchPlan) -> dict[str, Any]:
             for rule in plan.desired.rules
         ],
         "health_checks_to_create": list(plan.missing_checks),
-        "writes": plan.changes.writes + len(plan.missing_checks),
+        "writes": plan.writes,
         "endpoints": [{"region": region, "url": url} for region, url in plan.endpoints],
         "endpoints_bookmarked": plan.bookmarked,
     }

@@ -173,8 +173,6 @@ class Plan:
         counts["distribution_fields"] = sum(len(d.changes) for d in self.distributions)
         counts["functions"] = len(self.functions)
         if self.switches is not None:
-            counts["switch_writes"] = self.switches.changes.writes + len(
-                self.switches.missing_checks
-            )
+            counts["switch_writes"] = self.switches.writes
         counts["orphans"] = 0 if self.pruning else sum(len(o.records) for o in self.orphans)
         return counts

@@ -279,6 +279,11 @@ class SwitchPlan:
         return tuple(c.region for c in self.desired.controls if c.region not in self.checks)
 
     @property
+    def writes(self) -> int:
+        """What preparing makes: ARC writes and health checks (each made, then tagged)."""
+        return self.changes.writes + len(self.missing_checks) + len(self.missing_combined)
+
+    @property
     def missing_combined(self) -> tuple[tuple[str, str], ...]:
         return tuple(key for key in self.needs_combined if key not in self.combined)
 
