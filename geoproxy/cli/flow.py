@@ -204,8 +204,9 @@ def finish_overlay_change(
             hint=f"geoproxy {write['command']} ... --dry-run --out PLANFILE, "
             "then geoproxy apply PLANFILE",
         )
-    view.plan(the_plan)
-    if not the_plan.has_changes:
+    if the_plan.has_changes:
+        view.plan(the_plan)
+    else:
         view.nothing_to_do(document, f"Nothing to do: {nothing}.")
         return EXIT_OK
     if dry_run:

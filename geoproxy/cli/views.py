@@ -95,8 +95,7 @@ class HumanView:
     interactive = True
 
     def plan(self, the_plan: Any) -> None:
-        if the_plan.has_changes:
-            render_plan.plan_text(the_plan)
+        render_plan.plan_text(the_plan)  # "No changes", orphans and all
         if getattr(the_plan, "recovery", None):  # accelerated recovery, zone by zone
             from geoproxy.cli.render_recovery import recovery_text
 

@@ -274,10 +274,11 @@ def run_drill(policy_file: Path, from_region: str | None, *, cli: click.Command)
             calls = server.calls
         _judge(report, compiled, before, after, calls)
         if code != 0 and switches == "none" and recovery.accelerated_recovery:
-            report.after_route53_failover = _after_route53_failover(
+            later = _after_route53_failover(
                 server, cli, policy, region, compiled, answer, zone_ids, before
             )
-            code = int(report.after_route53_failover["failover_exit_code"])  # then fail back
+            report.after_route53_failover = later
+            code = int(later["failover_exit_code"])  # then fail back
         if code == 0:
             report.failback_exit, _, said = _run(cli, "failback", "-f", policy, region, "--yes")
             if report.failback_exit != 0:

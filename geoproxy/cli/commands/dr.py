@@ -204,7 +204,8 @@ def _refuse_showing_the_plan(
     problems = check(the_plan)
     if not problems:
         return
-    view.plan(the_plan)
+    if the_plan.has_changes:
+        view.plan(the_plan)
     blocked = {problem.app for problem in problems} & set(apps)
     others = [app for app in apps if app not in blocked]
     leave_out = (
