@@ -14,7 +14,8 @@ from geoproxy.aws.retry import Verdict, classify, describe, error_code
 from geoproxy.aws.session import AwsSettings, aws_errors
 from geoproxy.core import landed
 from geoproxy.core.batches import Change
-from geoproxy.errors import AwsError, ConflictError, GeoproxyError
+from geoproxy.core.names import STATE_LABEL
+from geoproxy.errors import AwsError, ConflictError, GeoproxyError, StateChangedError
 
 
 @dataclass
@@ -171,9 +172,20 @@ def _rejected(
         if moved
         else ""
     )
-    return ConflictError(
+    kind = StateChangedError if asserts_state(batch) else ConflictError
+    return kind(
         f"Route 53 rejected the change batch for hosted zone {zone_id}: {reason}. Nothing "
         f"of this batch was written (a batch is atomic){detail}",
         hint="someone may have changed these records a moment ago: run the command again "
         "to plan against what is live now",
+    )
+
+
+def asserts_state(batch: list[Change]) -> bool:
+    """The batch carries a state record's compare-and-swap (core.state): its rejection means
+    the state changed since it was read."""
+    return any(
+        change["ResourceRecordSet"].get("Type") == "TXT"
+        and str(change["ResourceRecordSet"].get("Name", "")).lower().startswith(STATE_LABEL + ".")
+        for change in batch
     )

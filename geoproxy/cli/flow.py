@@ -19,6 +19,7 @@ from geoproxy.errors import (
     Interrupted,
     RefusedError,
     StalePlanError,
+    StateChangedError,
 )
 
 if TYPE_CHECKING:
@@ -92,8 +93,14 @@ def write_plan(
     override_compliance: str | None = None,
     wait_deployed: bool = False,
     plan_file: Path | None = None,
+    replan: Any = None,
 ) -> int:
-    """The write path every command shares: confirm, then the pipeline writes; report."""
+    """The write path every command shares: confirm, then the pipeline writes; report.
+
+    `replan()`, when given, is called once if Route 53 rejects a batch because the state
+    changed underneath (StateChangedError): it re-reads, shows and checks the new plan
+    (refusing what is unsafe, as the first time) and returns (changes, document), or None
+    when nothing is left to do; the new plan is confirmed again (or --yes)."""
     from geoproxy.pipeline.apply import Write, write_changes
 
     if output == "json" and not yes:
@@ -129,6 +136,47 @@ def write_plan(
             result = write_changes(changes, aws, write, on_submit=on_submit, on_wait=on_wait)
     except KeyboardInterrupt:
         raise _interrupted(accepted) from None
+    except StateChangedError as changed:
+        if plan_file is not None:
+            stale = StalePlanError(
+                f"the saved plan {plan_file} is stale: {changed.message}",
+                hint="make a new plan from what is live now",
+            )
+            stale.output = document
+            raise stale from None
+        if replan is None:
+            raise
+        render.stderr.print(
+            Text(
+                f"{changed.message}\nThe state changed underneath this run: re-reading and "
+                "planning again against what is live now.",
+                style="yellow",
+            )
+        )
+        again = replan()
+        if again is None:
+            if output == "json":
+                render.emit_json(document)
+            else:
+                render.stdout.print("Nothing to do: what is live now needs no change.")
+            return EXIT_OK
+        new_changes, new_document = again
+        new_document["replanned"] = True
+        return write_plan(
+            new_changes,
+            aws,
+            new_document,
+            command=command,
+            output=output,
+            yes=yes,
+            no_wait=no_wait,
+            audit_log=audit_log,
+            timeout=timeout,
+            who=who,
+            reason=reason,
+            override_compliance=override_compliance,
+            wait_deployed=wait_deployed,
+        )
     if output == "json":
         document.update(applied=True, **render.apply_result_json(result))
         render.emit_json(document)
@@ -318,4 +366,11 @@ def apply_saved(
         timeout=timeout,
         wait_deployed=wait_deployed,
         plan_file=path,
+        override_compliance=_saved_override(saved.document),
     )
+
+
+def _saved_override(document: Any) -> str | None:
+    """The --override-compliance a saved plan was made with (recorded in the audit log)."""
+    reason = document.get("override_compliance") if isinstance(document, dict) else None
+    return reason if isinstance(reason, str) and reason else None

@@ -145,7 +145,11 @@ def _state_line(change: RecordChange) -> Text:
     symbol, style = SYMBOLS[change.action]
     line = Text(f"  {symbol} ", style=f"bold {style}")
     line.append(f"{'TXT':<4} {'failover state':<15} ")
-    if change.new is not None and isinstance(change.new.record, StateRecord):
+    if (
+        change.new is not None
+        and isinstance(change.new.record, StateRecord)
+        and change.new.record.failovers
+    ):
         line.append(
             ", ".join(f"{f.from_pop} → {f.to_pop}" for f in change.new.record.failovers),
             style=style,

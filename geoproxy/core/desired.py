@@ -30,7 +30,9 @@ class DesiredApp:
     record_name: str
     record_types: tuple[str, ...]
     records: tuple[DesiredRecord, ...]
-    state: DesiredRecord | None = None  # the failover state record, while failovers are active
+    # The state record (format v2): always wanted, written with the first write of the
+    # application's records and asserted by every later one (see core.state).
+    state: DesiredRecord | None = None
     pairs: tuple[DesiredRecord, ...] = ()  # auto-failover PoP pairs, when enabled
     directs: tuple[DesiredRecord, ...] = ()  # direct PoP names for CloudFront origin failover
     viewers: tuple[DesiredRecord, ...] = ()  # viewer aliases to the distribution
@@ -75,6 +77,7 @@ def desired_app(
     health_check_ids: Mapping[str, str] | None = None,
     distribution: DistributionPlan | None = None,
     owner: str = DEFAULT_OWNER,
+    gated: bool = False,
 ) -> DesiredApp:
     """`routing` must already have the failovers applied (see failover.apply_overlay).
 
@@ -133,7 +136,9 @@ def desired_app(
                         )
                     )
                 )
-    state = DesiredRecord(StateRecord.of(app.record, active)) if active else None
+    # `gated`: the application's failovers are made by data-plane switches (issue 25), which
+    # write no record; the state record says so, so that status reads the switches for it.
+    state = DesiredRecord(StateRecord.of(app.record, active, gated=gated))
     directs, viewers, viewer_names = _cloudfront_records(app, catalog, distribution, owner)
     return DesiredApp(
         app.name,

@@ -62,6 +62,7 @@ class Violation:
     pop: str
     alternative: str | None  # a compliant PoP that is not failed away from, if any
     overridden: str  # the override reason that allows it, or ""
+    failover_from: str = ""  # the failover that lands traffic there (its override counts)
 
 
 def apply_overlay(routing: AppRouting, overlay: Overlay) -> AppRouting:
@@ -123,6 +124,7 @@ def compliance_violations(
                 pop,
                 alternative,
                 overlay[last_from].override_compliance,
+                last_from,
             )
         )
     return violations

@@ -29,6 +29,7 @@ from geoproxy.core.records import RecordKey, canonical, record_key
 from geoproxy.core.routing import AppRouting
 from geoproxy.errors import Finding, GeoproxyError, RefusedError
 from geoproxy.pipeline.compiled import (
+    Authority,
     Compiled,
     Resolved,
     check_app_names,
@@ -47,12 +48,17 @@ def plan_overlay_change(
     edit: OverlayEdit,
     *,
     adopt: bool = False,
+    authority: Authority | None = None,
 ) -> Plan:
     """A plan that changes only what an edit of the failover overlay moves.
 
     Records whose target the edit does not change are left out even if they drift from the
-    policy: a 3 a.m. failover must not also ship a half-reviewed policy change.
+    policy: a 3 a.m. failover must not also ship a half-reviewed policy change. A state
+    record that cannot be believed never blocks it: what cannot be believed is left out of
+    the new record, and said.
     """
+    from geoproxy.pipeline.state import believed_state
+
     live = read_live(compiled, aws, app_names).apps
     checks = read_health_checks(compiled, aws, live)
     functions = read_functions(compiled, aws, app_names)
@@ -62,11 +68,29 @@ def plan_overlay_change(
         health = plan_health_checks(
             specs_for(routing.app, compiled.owner), checks, routing.app.record
         )
+        believed = believed_state(compiled, routing, app_live, health.ids)
+        plan.warnings.extend(
+            f"{finding}; this run leaves it out of the state it writes"
+            for finding in believed.invalid
+        )
+        gated = believed.state.gated
         before = resolve_app(
-            compiled, routing, app_live.overlay(routing.app.record), app_live.zone_id, health.ids
+            compiled,
+            routing,
+            believed.overlay,
+            app_live.zone_id,
+            health.ids,
+            authority=Authority(keeps_live=True),
+            gated=gated,
         )
         after = resolve_app(
-            compiled, routing, edit(routing, dict(before.overlay)), app_live.zone_id, health.ids
+            compiled,
+            routing,
+            edit(routing, dict(before.overlay)),
+            app_live.zone_id,
+            health.ids,
+            authority=authority,
+            gated=gated,
         )
         plan.warnings.extend(after.warnings)
         plan.problems.extend(after.problems)
@@ -80,6 +104,7 @@ def plan_overlay_change(
         state = state_name(routing.app.record)
         app_plan = AppPlan(full.name, full.zone_id, full.zone_name, full.record_name)
         app_plan.changes = [change for change in full.changes if change_key(change) in moving]
+        app_plan.state_assertion = full.state_assertion
         if any(
             PENDING_PREFIX in str(change.new.record.to_route53().get("HealthCheckId", ""))
             for change in app_plan.changes
@@ -180,6 +205,7 @@ def plan_failover(
     declare: Callable[[str], Failover],
     *,
     adopt: bool = False,
+    override_compliance: str | None = None,
 ) -> Plan:
     """Send traffic of every app in `targets` that reaches `from_pop` to its target PoP.
 
@@ -202,7 +228,8 @@ def plan_failover(
             ) from None
         return overlay
 
-    return plan_overlay_change(compiled, aws, list(targets), edit, adopt=adopt)
+    authority = Authority(run_override=override_compliance, declared=frozenset({from_pop}))
+    return plan_overlay_change(compiled, aws, list(targets), edit, adopt=adopt, authority=authority)
 
 
 def plan_failback(
@@ -219,4 +246,5 @@ def plan_failback(
     def edit(routing: AppRouting, overlay: dict[str, Failover]) -> dict[str, Failover]:
         return without_failover(overlay, region)
 
-    return plan_overlay_change(compiled, aws, names, edit)
+    # A failback moves no traffic into a breach: what it leaves live is said, never refused.
+    return plan_overlay_change(compiled, aws, names, edit, authority=Authority(keeps_live=True))

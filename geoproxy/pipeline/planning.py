@@ -5,7 +5,7 @@ checks made before any write.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from geoproxy.aws.session import AwsSettings
@@ -13,6 +13,7 @@ from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.desired import DesiredApp, in_zone
 from geoproxy.core.diff import calculate_app, prune_plan
 from geoproxy.core.edge.plan import FunctionPlan
+from geoproxy.core.failover import Failover
 from geoproxy.core.healthchecks import (
     plan_health_checks,
     specs_for,
@@ -20,7 +21,7 @@ from geoproxy.core.healthchecks import (
 from geoproxy.core.live import LiveApp
 from geoproxy.core.plan import Plan
 from geoproxy.errors import Finding, GeoproxyError, findings
-from geoproxy.pipeline.compiled import Compiled, resolve_app, scoped
+from geoproxy.pipeline.compiled import Authority, Compiled, resolve_app, scoped
 from geoproxy.pipeline.reads import (
     _unsearched,
     orphan_warnings,
@@ -38,9 +39,20 @@ def compute_plan(
     adopt: bool = False,
     prune: bool = False,
     app_names: tuple[str, ...] = (),
+    force: bool = False,
+    override_compliance: str | None = None,
+    who: Callable[[str, Failover], str | None] | None = None,
 ) -> Plan:
     """The diff that makes Route 53 and CloudFront match the policy, keeping failovers.
-    Orphans are listed (on unscoped runs); with `prune`, the plan deletes them too."""
+    Orphans are listed (on unscoped runs); with `prune`, the plan deletes them too.
+
+    A state record that cannot be believed (pipeline.state) refuses the plan, unless
+    `force`: then it is ignored and rewritten. A failover that breaks a compliance rule is
+    kept only with `override_compliance` given to this run (DNS is not an authority);
+    `who(state name, failover)` names who declared it, from the audit log, where known."""
+    from geoproxy.core.names import state_name
+    from geoproxy.pipeline.state import believed_state
+
     names = scoped(compiled, app_names)
     if names is not None and prune:
         raise GeoproxyError(
@@ -61,13 +73,27 @@ def compute_plan(
         app, app_live = routing.app, live[routing.app.name]
         distribution = distributions.get(app.name)
         health = plan_health_checks(specs_for(app, compiled.owner), checks, app.record, nonce)
+        believed = believed_state(compiled, routing, app_live, health.ids, distribution)
+        if force:
+            plan.warnings.extend(
+                f"{finding}; --force: the next write rewrites it from what is believed"
+                for finding in believed.invalid
+            )
+        else:
+            plan.problems.extend(believed.invalid)
+        state = state_name(app.record)
         resolved = resolve_app(
             compiled,
             routing,
-            app_live.overlay(app.record),
+            believed.overlay,
             app_live.zone_id,
             health.ids,
             distribution,
+            Authority(
+                run_override=override_compliance,
+                who=(lambda f, state=state: who(state, f)) if who else None,  # type: ignore[misc]
+            ),
+            gated=believed.state.gated,
         )
         desired.append(resolved.desired)
         app_plan = calculate_app(resolved.desired, app_live, adopt=adopt)

@@ -22,6 +22,7 @@ from geoproxy.pipeline.reads import (
     read_health_checks,
     read_live,
 )
+from geoproxy.pipeline.state import believed_state
 
 
 def compute_status(
@@ -50,13 +51,21 @@ def compute_status(
         health = plan_health_checks(
             specs_for(routing.app, compiled.owner), checks, routing.app.record
         )
+        believed = believed_state(compiled, routing, app_live, health.ids)
         resolved = resolve_app(
-            compiled, routing, app_live.overlay(routing.app.record), app_live.zone_id, health.ids
+            compiled,
+            routing,
+            believed.overlay,
+            app_live.zone_id,
+            health.ids,
+            gated=believed.state.gated,
         )
         desired.append(resolved.desired)
         warnings.extend([*resolved.warnings, *resolved.problems])
         pops_by_target = {pop.target: region for region, pop in routing.app.pops.items()}
         app_status_ = app_status(resolved.desired, resolved.overlay, app_live, pops_by_target)
+        app_status_.state_problems = list(believed.invalid)
+        app_status_.gated = believed.state.gated
         live_function = functions.get(routing.app.name)
         if resolved.function is not None and live_function is not None:
             app_status_.edge = EdgeStatus.of(

@@ -125,17 +125,30 @@ def failover(
     for target in set(targets.values()):
         if problem := value_problem(declare(target)):
             raise GeoproxyError(problem)
-    the_plan = plan_failover(compiled, aws, from_pop, targets, declare, adopt=adopt)
-    document: dict[str, Any] = {
-        "command": "failover",
-        "from": from_pop,
-        "to": targets,
-        "dry_run": dry_run,
-        "plan": render_plan.plan_json(the_plan),
-        "applied": False,
-    }
-    render.warnings(the_plan.warnings)
-    _refuse_showing_the_plan(the_plan, document, output, list(targets))
+
+    def planned() -> tuple[Any, dict[str, Any]]:
+        the_plan = plan_failover(
+            compiled,
+            aws,
+            from_pop,
+            targets,
+            declare,
+            adopt=adopt,
+            override_compliance=override_compliance,
+        )
+        document: dict[str, Any] = {
+            "command": "failover",
+            "from": from_pop,
+            "to": targets,
+            "dry_run": dry_run,
+            "plan": render_plan.plan_json(the_plan),
+            "applied": False,
+        }
+        render.warnings(the_plan.warnings)
+        _refuse_showing_the_plan(the_plan, document, output, list(targets))
+        return the_plan, document
+
+    the_plan, document = planned()
     caller = identify() if identify is not None else None
     return flow.finish_overlay_change(
         the_plan,
@@ -157,7 +170,20 @@ def failover(
         overwrite=overwrite,
         policy=compiled.loaded,
         declared_at=declared_at,
+        replan=lambda: _replanned(*planned(), output),
     )
+
+
+def _replanned(the_plan: Any, document: dict[str, Any], output: str) -> Any:
+    """A failover or failback planned again after the state changed underneath: shown (it
+    was checked by whoever planned it), or None when nothing is left to do."""
+    from geoproxy.core.changeset import changeset_of
+
+    if not the_plan.has_changes:
+        return None
+    if output != "json":
+        render_plan.plan_text(the_plan)
+    return changeset_of(the_plan), document
 
 
 def _refuse_showing_the_plan(
@@ -241,16 +267,21 @@ def failback(
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     check_plan_out(compiled, out_file, overwrite=overwrite, more=(("the audit log", audit_log),))
     identify = caller_identity_soon(aws) if audit_log is not None and not dry_run else None
-    the_plan = plan_failback(compiled, aws, region, app_names)
-    document: dict[str, Any] = {
-        "command": "failback",
-        "region": region,
-        "dry_run": dry_run,
-        "plan": render_plan.plan_json(the_plan),
-        "applied": False,
-    }
-    render.warnings(the_plan.warnings)
-    flow.refuse_if_unsafe(the_plan, document)
+
+    def planned() -> tuple[Any, dict[str, Any]]:
+        the_plan = plan_failback(compiled, aws, region, app_names)
+        document: dict[str, Any] = {
+            "command": "failback",
+            "region": region,
+            "dry_run": dry_run,
+            "plan": render_plan.plan_json(the_plan),
+            "applied": False,
+        }
+        render.warnings(the_plan.warnings)
+        flow.refuse_if_unsafe(the_plan, document)
+        return the_plan, document
+
+    the_plan, document = planned()
     caller = identify() if identify is not None else None
     return flow.finish_overlay_change(
         the_plan,
@@ -269,6 +300,7 @@ def failback(
         out_file=out_file,
         overwrite=overwrite,
         policy=compiled.loaded,
+        replan=lambda: _replanned(*planned(), output),
     )
 
 
@@ -280,8 +312,8 @@ def failback(
     "--detailed-exitcode",
     is_flag=True,
     help="Exit 0 when live matches the policy, 2 on drift, missing or foreign "
-    "records, orphans or an edge function that differs, 4 when only a "
-    "failover is active; 1 on error.",
+    "records, an invalid state record, orphans or an edge function that differs, 4 "
+    "when only a failover is active; 1 on error.",
 )
 @click.option(
     "--audit-log",
