@@ -102,6 +102,9 @@ def plan_overlay_change(
             if canonical_or_none(old_sets.get(key)) != canonical_or_none(new_sets.get(key))
         }
         state = state_name(routing.app.record)
+        if believed.invalid:
+            # What cannot be believed is dropped from the record now, whatever else moves.
+            moving |= {key for key in new_sets if key[0] == state and key[1] == "TXT"}
         app_plan = AppPlan(full.name, full.zone_id, full.zone_name, full.record_name)
         app_plan.changes = [change for change in full.changes if change_key(change) in moving]
         app_plan.state_assertion = full.state_assertion
