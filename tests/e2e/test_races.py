@@ -58,7 +58,7 @@ def test_an_apply_racing_a_failover_follows_the_failover(
         result = run_cli("failover", "--from", "eu-west-1", "--yes")
         assert result.returncode == 0, result.stderr
 
-    code, stdout, stderr = race(aws, tmp_path, ("apply", "-f", "ci.yaml", "--yes"), operator)
+    code, _, stderr = race(aws, tmp_path, ("apply", "-f", "ci.yaml", "--yes"), operator)
     assert code == 0, stderr
     assert "The state changed underneath this run: re-reading and planning again" in stderr
     assert "Route 53 rejected the change batch" in stderr

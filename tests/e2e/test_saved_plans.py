@@ -16,7 +16,6 @@ from tests.conftest import EXAMPLE_POLICY, write_policy
 from tests.e2e.conftest import (
     EU_WEST_1_SOURCES,
     EUC1,
-    STATE,
     TOKYO_POP,
     VIEWER,
     RunCli,

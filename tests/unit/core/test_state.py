@@ -250,10 +250,7 @@ def test_state_record_of_sorts_and_to_route53() -> None:
         "ResourceRecords": [
             {"Value": HEADER},
             {"Value": EUW1_TO_EUC1_V2},
-            {
-                "Value": '"geoproxy=v2 from=us-east-1 to=eu-central-1 '
-                'at=2026-01-02T03%3A04%3A05Z"'
-            },
+            {"Value": '"geoproxy=v2 from=us-east-1 to=eu-central-1 at=2026-01-02T03%3A04%3A05Z"'},
         ],
     }
     assert StateRecord.of(NAME, []).token != StateRecord.of(NAME, []).token  # new every time
