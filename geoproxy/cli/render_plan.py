@@ -86,6 +86,9 @@ def plan_json(plan: Plan) -> dict[str, Any]:
                 "zone_id": app.zone_id,
                 "record": app.record_name,
                 "changes": [change_dict(change) for change in app.changes],
+                # The state record's compare-and-swap sent with the changes (core.state):
+                # not one of them (it moves no traffic), but part of what is written.
+                "state_assertion": [change_dict(change) for change in app.state_changes()],
                 "conflicts": [
                     {
                         "record": conflict.record.describe(),

@@ -482,3 +482,25 @@ def test_adopt_with_failover_and_moves_orders_deletes_first(compiled: Compiled) 
 
 def test_record_change_without_old_or_new_is_empty() -> None:
     assert RecordChange("create", STATE, "TXT", None).route53_changes() == []
+
+
+def test_the_assertion_travels_at_the_end_of_the_applications_batch(compiled: Compiled) -> None:
+    from geoproxy.core.batches import batches_for
+    from geoproxy.core.plan import Plan
+
+    calm = v2()
+    app_plan = calculate_app(
+        desired_with(compiled), live({**BASE, "eu-west-2": "eu-central-1"}, calm)
+    )
+    app_plan.zone_id = ZONE_ID
+    [[batch]] = batches_for(Plan([app_plan])).values()
+    assert [(c["Action"], c["ResourceRecordSet"]["Type"]) for c in batch] == [
+        ("DELETE", "A"),
+        ("CREATE", "A"),
+        ("DELETE", "TXT"),
+        ("CREATE", "TXT"),
+    ]
+    assert batch[2]["ResourceRecordSet"] is calm
+    # No changes: nothing is sent, so nothing is asserted.
+    quiet = calculate_app(desired_with(compiled), live(BASE, calm))
+    assert batches_for(Plan([quiet])) == {}
