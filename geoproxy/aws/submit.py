@@ -172,7 +172,11 @@ def _rejected(
         if moved
         else ""
     )
-    kind = StateChangedError if asserts_state(batch) else ConflictError
+    # The state changed underneath (someone else wrote the application since this run read
+    # it) only if the state record the batch asserts is no longer as read; a rejection for
+    # another reason is a plain conflict, and is not re-planned.
+    state_moved = any(state_record(d.expected.key[0], d.expected.key[1]) for d in moved)
+    kind = StateChangedError if asserts_state(batch) and state_moved else ConflictError
     return kind(
         f"Route 53 rejected the change batch for hosted zone {zone_id}: {reason}. Nothing "
         f"of this batch was written (a batch is atomic){detail}",
@@ -181,11 +185,16 @@ def _rejected(
     )
 
 
+def state_record(name: str, record_type: str) -> bool:
+    return record_type == "TXT" and name.lower().startswith(STATE_LABEL + ".")
+
+
 def asserts_state(batch: list[Change]) -> bool:
-    """The batch carries a state record's compare-and-swap (core.state): its rejection means
-    the state changed since it was read."""
+    """The batch carries a state record's compare-and-swap (core.state)."""
     return any(
-        change["ResourceRecordSet"].get("Type") == "TXT"
-        and str(change["ResourceRecordSet"].get("Name", "")).lower().startswith(STATE_LABEL + ".")
+        state_record(
+            str(change["ResourceRecordSet"].get("Name", "")),
+            str(change["ResourceRecordSet"].get("Type", "")),
+        )
         for change in batch
     )
