@@ -24,39 +24,47 @@ from geoproxy.errors import (
 
 if TYPE_CHECKING:
     from geoproxy.aws.session import AwsSettings
+    from geoproxy.cli.views import View
     from geoproxy.core.changeset import ChangeSet
     from geoproxy.core.plan import Plan
     from geoproxy.policy.loader import LoadedPolicy
 
 
-def show_plan(the_plan: Any, output: str) -> None:
+def show_plan(the_plan: Any, view: View) -> None:
     render.warnings(the_plan.warnings)
-    if output != "json":
-        render_plan.plan_text(the_plan)
+    view.plan(the_plan)
 
 
-def refuse_if_unsafe(the_plan: Any, document: dict[str, Any]) -> None:
-    """Conflicts and broken safety rules stop here; JSON output still carries the plan."""
+def refuse_if_unsafe(
+    the_plan: Any, document: dict[str, Any], *, also_hint: str | None = None
+) -> None:
+    """Conflicts and broken safety rules stop here; JSON output still carries the plan.
+    `also_hint` is a second way out the caller knows of, added to the hint."""
     from geoproxy.core.safety import check, refuse_conflicts
 
     if the_plan.conflicts:
-        error: GeoproxyError = ConflictError(
+        raise ConflictError(
             "records geoproxy does not own are in the way:\n  "
             + "\n  ".join(refuse_conflicts(the_plan)),
             hint="remove them, or run the same command with --adopt to replace them in the "
             "same atomic batch",
+            output=document,
         )
-    elif problems := check(the_plan):
-        error = RefusedError("refusing to write:\n  " + "\n  ".join(problems))
-        if any(problem.override == OVERRIDE_COMPLIANCE for problem in problems):
-            error.hint = (
+    if problems := check(the_plan):
+        overridable = any(problem.override == OVERRIDE_COMPLIANCE for problem in problems)
+        hints = (
+            [
                 'choose a compliant PoP, or pass --override-compliance "REASON" '
                 "to record why the rule may be broken"
-            )
-    else:
-        return
-    error.output = document
-    raise error
+            ]
+            if overridable
+            else []
+        )
+        raise RefusedError(
+            "refusing to write:\n  " + "\n  ".join(problems),
+            hint="; ".join(hints + ([also_hint] if also_hint else [])) or None,
+            output=document,
+        )
 
 
 def confirm(yes: bool, question: str, what: str) -> None:
@@ -83,7 +91,7 @@ def write_plan(
     document: dict[str, Any],
     *,
     command: str,
-    output: str,
+    view: View,
     yes: bool,
     no_wait: bool,
     audit_log: Path | None,
@@ -103,16 +111,15 @@ def write_plan(
     when nothing is left to do; the new plan is confirmed again (or --yes)."""
     from geoproxy.pipeline.apply import Write, write_changes
 
-    if output == "json" and not yes:
+    if not view.interactive and not yes:
         # A confirmation is never asked without the plan in front of the person, and JSON
         # output shows none: it is for scripts, which say --yes.
-        refused = RefusedError(
+        raise RefusedError(
             f"refusing to {command} without --yes: with --output json "
             "there is no plan on screen to confirm",
             hint="pass --yes, or drop --output json to review and confirm",
+            output=document,
         )
-        refused.output = document
-        raise refused
     confirm(yes, "Apply these changes?", command)
     accepted: list[Any] = []
 
@@ -132,18 +139,17 @@ def write_plan(
         plan_file=plan_file,
     )
     try:
-        with render.wait_progress(enabled=output != "json") as on_wait:
+        with view.progress() as on_wait:
             result = write_changes(changes, aws, write, on_submit=on_submit, on_wait=on_wait)
     except KeyboardInterrupt:
         raise _interrupted(accepted) from None
     except StateChangedError as changed:
         if plan_file is not None:
-            stale = StalePlanError(
+            raise StalePlanError(
                 f"the saved plan {plan_file} is stale: {changed.message}",
                 hint="make a new plan from what is live now",
-            )
-            stale.output = document
-            raise stale from None
+                output=document,
+            ) from None
         if replan is None:
             raise
         render.stderr.print(
@@ -155,10 +161,7 @@ def write_plan(
         )
         again = replan()
         if again is None:
-            if output == "json":
-                render.emit_json(document)
-            else:
-                render.stdout.print("Nothing to do: what is live now needs no change.")
+            view.nothing_to_do(document, "Nothing to do: what is live now needs no change.")
             return EXIT_OK
         new_changes, new_document = again
         new_document["replanned"] = True
@@ -167,7 +170,7 @@ def write_plan(
             aws,
             new_document,
             command=command,
-            output=output,
+            view=view,
             yes=yes,
             no_wait=no_wait,
             audit_log=audit_log,
@@ -177,13 +180,7 @@ def write_plan(
             override_compliance=override_compliance,
             wait_deployed=wait_deployed,
         )
-    if output == "json":
-        document.update(applied=True, **render.apply_result_json(result))
-        render.emit_json(document)
-    else:
-        planned = document.get("plan") if isinstance(document.get("plan"), dict) else document
-        summary = planned.get("summary") if isinstance(planned, dict) else None
-        render.apply_result_text(result, summary if isinstance(summary, dict) else None)
+    view.applied(document, result)
     return EXIT_OK
 
 
@@ -192,7 +189,7 @@ def finish_overlay_change(
     aws: AwsSettings,
     document: dict[str, Any],
     *,
-    output: str,
+    view: View,
     dry_run: bool,
     nothing: str,
     out_file: Path | None,
@@ -209,13 +206,9 @@ def finish_overlay_change(
             hint=f"geoproxy {write['command']} ... --dry-run --out PLANFILE, "
             "then geoproxy apply PLANFILE",
         )
-    if output != "json" and the_plan.has_changes:
-        render_plan.plan_text(the_plan)
+    view.plan(the_plan)
     if not the_plan.has_changes:
-        if output == "json":
-            render.emit_json(document)
-        else:
-            render.stdout.print(f"Nothing to do: {nothing}.")
+        view.nothing_to_do(document, f"Nothing to do: {nothing}.")
         return EXIT_OK
     if dry_run:
         if out_file is not None:
@@ -226,15 +219,12 @@ def finish_overlay_change(
                 command=write["command"],
                 policy=policy,
                 declared_at=declared_at,
-                output=output,
+                view=view,
                 overwrite=overwrite,
             )
-        if output == "json":
-            render.emit_json(document)
-        else:
-            render.stdout.print("Dry run: nothing was written.")
+        view.dry_run(document)
         return EXIT_OK
-    return write_plan(changeset_of(the_plan), aws, document, output=output, **write)
+    return write_plan(changeset_of(the_plan), aws, document, view=view, **write)
 
 
 def save(
@@ -244,7 +234,7 @@ def save(
     *,
     command: str,
     policy: LoadedPolicy,
-    output: str,
+    view: View,
     declared_at: str | None = None,
     overwrite: bool = False,
 ) -> None:
@@ -261,10 +251,7 @@ def save(
         declared_at=declared_at,
         overwrite=overwrite,
     )
-    if output != "json":
-        render.stdout.print(
-            f"Saved the plan to {out_file}; apply it with `geoproxy apply {out_file}`."
-        )
+    view.saved(out_file)
 
 
 def _interrupted(accepted: list[Any]) -> Interrupted:
@@ -288,20 +275,19 @@ def _interrupted(accepted: list[Any]) -> Interrupted:
 def refuse_mass_deletion(guarded: list[Any], document: dict[str, Any]) -> None:
     """The mass-deletion guard: refused with the counts, unless --force."""
     if guarded:
-        error = RefusedError(
+        raise RefusedError(
             "refusing to delete most of an application's records; nothing was written:\n  "
             + "\n  ".join(m.describe() for m in guarded),
             hint="if that is what you want, run the same command with --force",
+            output=document,
         )
-        error.output = document
-        raise error
 
 
 def apply_saved(
     path: Path,
     aws: AwsSettings,
     *,
-    output: str,
+    view: View,
     yes: bool,
     no_wait: bool,
     audit_log: Path | None,
@@ -314,20 +300,12 @@ def apply_saved(
 
     saved = load_saved_plan(path)
     document: dict[str, Any] = {"plan_file": str(path), "plan": saved.document, "applied": False}
-    if output != "json":
-        render.stdout.print(
-            Text(
-                f"Saved plan {path} (made {saved.created_at} by "
-                f"`geoproxy {saved.command}` from {saved.policy_file}):",
-                style="bold",
-            )
-        )
-        render_plan.saved_plan_text(saved.text)
+    view.saved_plan(path, saved)
     if not force:
         refuse_mass_deletion(saved.mass_deletions, document)
     check, changes = check_saved_plan(saved, aws)
     if check.stale:
-        error = StalePlanError(
+        raise StalePlanError(
             f"the saved plan {path} is stale: what it expects is no longer live, so nothing "
             "was written:\n  "
             + "\n  ".join(
@@ -335,31 +313,25 @@ def apply_saved(
                 for moved in check.stale
             ),
             hint="make a new plan from what is live now: `geoproxy plan --out PLANFILE`",
+            output=document,
         )
-        error.output = document
-        raise error
     render.warnings(check.warnings)
     if check.problems:
-        refused = RefusedError(
-            "refusing to write the saved plan:\n  " + "\n  ".join(check.problems)
+        raise RefusedError(
+            "refusing to write the saved plan:\n  " + "\n  ".join(check.problems),
+            output=document,
         )
-        refused.output = document
-        raise refused
     for step in check.applied:
         render.stderr.print(f"Already applied (an earlier run of this plan): {step}.")
     if check.pending.is_empty:
-        if output == "json":
-            document["already_applied"] = check.applied
-            render.emit_json(document)
-        else:
-            render.stdout.print("Nothing to do: everything in the saved plan is live.")
+        view.already_applied(document, check.applied)
         return EXIT_OK
     return write_plan(
         changes,
         aws,
         document,
         command=saved.command,
-        output=output,
+        view=view,
         yes=yes,
         no_wait=no_wait,
         audit_log=audit_log,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -9,7 +10,13 @@ from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.edge.fence import has_viewer_fence
 from geoproxy.core.failover import Failover, resolve
 from geoproxy.core.names import direct_name, pop_name
-from geoproxy.core.records import AliasTarget, FailoverRecord, LatencyRecord, OwnedAliasRecord
+from geoproxy.core.records import (
+    AliasTarget,
+    FailoverRecord,
+    LatencyRecord,
+    OwnedAliasRecord,
+    RecordSet,
+)
 from geoproxy.core.routing import AppRouting, Route
 from geoproxy.core.state import StateRecord
 from geoproxy.policy.catalog import CLOUDFRONT_HOSTED_ZONE_ID, Catalog, ipv6_alias_name
@@ -20,6 +27,11 @@ from geoproxy.policy.models import DEFAULT_OWNER, Application
 class DesiredRecord:
     record: LatencyRecord | FailoverRecord | StateRecord | OwnedAliasRecord
     route: Route | None = None  # why a latency record points where it does
+
+    @functools.cached_property
+    def record_set(self) -> RecordSet:
+        """The record as Route 53 would hold it, in the form live records are compared by."""
+        return RecordSet(self.record.to_route53())
 
 
 @dataclass(frozen=True)
@@ -107,35 +119,10 @@ def desired_app(
                     route,
                 )
             )
-        if not app.auto_failover:
-            continue
-        for pop in app.pops:
-            chain = resolve(pop, overlay)
-            effective = chain[-1].to_pop if chain else pop
-            # A manual failover is the operator's decision: both halves point where it says.
-            # A partner the operator has failed away from is not used either: the pair then
-            # answers with its PoP, rather than send traffic to a PoP declared down.
-            partner = app.pops[pop].failover_to or pop
-            if chain or partner in overlay:
-                partner = effective
-            for role, target_pop, health in (
-                ("PRIMARY", effective, True),
-                ("SECONDARY", partner, False),
-            ):
-                check = health_check_ids.get(target_pop) if role == "PRIMARY" else None
-                pairs.append(
-                    DesiredRecord(
-                        FailoverRecord(
-                            pop_name(pop, app.record),
-                            record_type,
-                            role,
-                            _alias_to_pop(app, target_pop, catalog, health, record_type),
-                            target_pop,
-                            check,
-                            owner,
-                        )
-                    )
-                )
+        if app.auto_failover:
+            pairs.extend(
+                _failover_pairs(app, record_type, catalog, overlay, health_check_ids, owner)
+            )
     # `gated`: the application's failovers are made by data-plane switches (issue 25), which
     # write no record; the state record says so, so that status reads the switches for it.
     state = DesiredRecord(StateRecord.of(app.record, active, gated=gated))
@@ -155,6 +142,46 @@ def desired_app(
         app.cloudfront is not None,
         owner,
     )
+
+
+def _failover_pairs(
+    app: Application,
+    record_type: str,
+    catalog: Catalog,
+    overlay: Mapping[str, Failover],
+    health_check_ids: Mapping[str, str],
+    owner: str,
+) -> list[DesiredRecord]:
+    """Each PoP's PRIMARY/SECONDARY pair (`<pop>._failover.<record>`), failovers applied."""
+    pairs = []
+    for pop in app.pops:
+        chain = resolve(pop, overlay)
+        effective = chain[-1].to_pop if chain else pop
+        # A manual failover is the operator's decision: both halves point where it says.
+        # A partner the operator has failed away from is not used either: the pair then
+        # answers with its PoP, rather than send traffic to a PoP declared down.
+        partner = app.pops[pop].failover_to or pop
+        if chain or partner in overlay:
+            partner = effective
+        for role, target_pop, health in (
+            ("PRIMARY", effective, True),
+            ("SECONDARY", partner, False),
+        ):
+            check = health_check_ids.get(target_pop) if role == "PRIMARY" else None
+            pairs.append(
+                DesiredRecord(
+                    FailoverRecord(
+                        pop_name(pop, app.record),
+                        record_type,
+                        role,
+                        _alias_to_pop(app, target_pop, catalog, health, record_type),
+                        target_pop,
+                        check,
+                        owner,
+                    )
+                )
+            )
+    return pairs
 
 
 def in_zone(name: str, zone: str) -> bool:

@@ -19,17 +19,8 @@ from geoproxy.core.plan import AppPlan, Conflict, RecordChange
 from geoproxy.core.records import (
     LiveRecord,
     RecordKey,
-    base_key,
-    canonical,
-    routing_policy_of,
-    slot_of,
 )
 from geoproxy.core.state import StateRecord, is_state_record, overlay_of, read_state
-
-
-def _policy_and_slot(desired: DesiredRecord) -> tuple[str, str]:
-    record_set = desired.record.to_route53()
-    return routing_policy_of(record_set), slot_of(record_set)
 
 
 def _conflict(
@@ -41,7 +32,7 @@ def _conflict(
         return "a CNAME cannot share its name with geoproxy's records", None
     if not wanted_here:
         return None, None
-    policy, _ = _policy_and_slot(wanted_here[0])
+    policy = wanted_here[0].record_set.routing_policy
     if record.name == state:
         return "geoproxy keeps its failover state here", None
     whose = f"of geoproxy owner {record.owner!r}" if record.owner else "that geoproxy does not own"
@@ -55,14 +46,14 @@ def _conflict(
             "records at the same name and type"
         ), None
     for desired in wanted_here:
-        if _policy_and_slot(desired)[1] == record.slot:
+        if desired.record_set.slot == record.slot:
             where = f" for {record.slot}" if record.slot else ""
             return f"a {policy} record{where} {whose}", desired
     return None, None
 
 
 def _same(live: LiveRecord, desired: DesiredRecord) -> bool:
-    return canonical(live.raw) == canonical(desired.record.to_route53())
+    return live.record_set.answers_like(desired.record_set)
 
 
 def _only_caller(live: LiveRecord, state: StateRecord) -> bool:
@@ -75,7 +66,7 @@ def _only_caller(live: LiveRecord, state: StateRecord) -> bool:
 
 def _delete_note(record: LiveRecord, desired: DesiredApp) -> str:
     if record.name == state_name(desired.record_name):
-        return "no failover is active any more"  # v2 keeps the record: an orphan's only
+        return "no failover is active any more"
     if is_slot(record.base_identifier, Slot.VIEWER):
         if (
             record.name in desired.viewer_names
@@ -101,10 +92,33 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
     # update that rewrites its SetIdentifier) rather than created beside.
     # The state record is not diffed like the others: see _state_change.
     wanted = {
-        base_key(d.record.to_route53()): d
+        d.record_set.base_key: d
         for d in desired.all_records()
         if not isinstance(d.record, StateRecord)
     }
+    owned, replacing, live_state, foreign_state = _sort_live(
+        plan, desired, live, wanted, adopt=adopt
+    )
+    _create_and_update(plan, desired, wanted, owned, replacing)
+    _delete_unwanted(plan, desired, wanted, owned)
+    _state_change(plan, desired, live_state, foreign_state, adopt)
+    plan.changes.sort(key=lambda change: batch_order(change, desired.record_name))
+    return plan
+
+
+def _sort_live(
+    plan: AppPlan,
+    desired: DesiredApp,
+    live: LiveApp,
+    wanted: dict[RecordKey, DesiredRecord],
+    *,
+    adopt: bool,
+) -> tuple[
+    dict[RecordKey, LiveRecord], dict[RecordKey, LiveRecord], LiveRecord | None, list[LiveRecord]
+]:
+    """The live records at the application's names: ours (returned by key), and the others
+    left untouched, reported as conflicts, or (with adopt) replaced or deleted; then
+    geoproxy's state record, and any foreign TXT record at its name."""
     wanted_at: dict[tuple[str, str], list[DesiredRecord]] = {}
     for (name, record_type, _), desired_record in wanted.items():
         wanted_at.setdefault((name, record_type), []).append(desired_record)
@@ -116,7 +130,6 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
     foreign_state: list[LiveRecord] = []
     owned: dict[RecordKey, LiveRecord] = {}
     replacing: dict[RecordKey, LiveRecord] = {}
-
     for record in live.records:
         if not desired.manages(record.name):
             continue
@@ -133,13 +146,13 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
             record, wanted_at.get((record.name, record.record_type), []), state, wanted_names
         )
         if reason is not None and record.name == state and record.record_type == "TXT":
-            foreign_state.append(record)  # in the way only if the plan writes (below)
+            foreign_state.append(record)  # in the way only if the plan writes (_state_change)
         elif reason is None:
             plan.untouched.append(record)
         elif not adopt:
             plan.conflicts.append(Conflict(record, reason))
         elif displaced is not None:
-            replacing[base_key(displaced.record.to_route53())] = record
+            replacing[displaced.record_set.base_key] = record
         else:
             plan.changes.append(
                 RecordChange(
@@ -152,7 +165,16 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
                     with_viewers=record.name in desired.viewer_names,
                 )
             )
+    return owned, replacing, live_state, foreign_state
 
+
+def _create_and_update(
+    plan: AppPlan,
+    desired: DesiredApp,
+    wanted: dict[RecordKey, DesiredRecord],
+    owned: dict[RecordKey, LiveRecord],
+    replacing: dict[RecordKey, LiveRecord],
+) -> None:
     for key, desired_record in wanted.items():
         current = owned.get(key) or replacing.get(key)
         region = desired_record.route.source_region if desired_record.route else None
@@ -169,29 +191,31 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
                     "update", key[0], key[1], region, old=current, new=desired_record, note=note
                 )
             )
+
+
+def _delete_unwanted(
+    plan: AppPlan,
+    desired: DesiredApp,
+    wanted: dict[RecordKey, DesiredRecord],
+    owned: dict[RecordKey, LiveRecord],
+) -> None:
     for key, record in owned.items():
-        if (
-            key not in wanted
-            and not desired.manages_cloudfront
-            and (is_slot(record.base_identifier, Slot.DIRECT))
-        ):
+        if key in wanted:
+            continue
+        if not desired.manages_cloudfront and is_slot(record.base_identifier, Slot.DIRECT):
             # A distribution geoproxy no longer manages may still use it as a fallback origin.
             plan.untouched.append(record)
-        elif key not in wanted:
-            plan.changes.append(
-                RecordChange(
-                    "delete",
-                    record.name,
-                    record.record_type,
-                    record.region,
-                    old=record,
-                    note=_delete_note(record, desired),
-                )
+            continue
+        plan.changes.append(
+            RecordChange(
+                "delete",
+                record.name,
+                record.record_type,
+                record.region,
+                old=record,
+                note=_delete_note(record, desired),
             )
-
-    _state_change(plan, desired, live_state, foreign_state, adopt)
-    plan.changes.sort(key=lambda change: batch_order(change, desired.record_name))
-    return plan
+        )
 
 
 def _state_change(

@@ -5,7 +5,6 @@ moves, and the edge fence republished with them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from geoproxy.aws.session import AwsSettings
 from geoproxy.core.desired import DesiredApp
@@ -18,23 +17,19 @@ from geoproxy.core.failover import (
     with_failover,
     without_failover,
 )
-from geoproxy.core.healthchecks import (
-    PENDING_PREFIX,
-    plan_health_checks,
-    specs_for,
-)
+from geoproxy.core.healthchecks import PENDING_PREFIX
 from geoproxy.core.names import state_name
-from geoproxy.core.plan import AppPlan, Plan, RecordChange
-from geoproxy.core.records import RecordKey, canonical, record_key
+from geoproxy.core.plan import AppPlan, Plan
+from geoproxy.core.records import RecordKey
 from geoproxy.core.routing import AppRouting
 from geoproxy.errors import Finding, GeoproxyError, RefusedError
+from geoproxy.pipeline.apps import each_app
 from geoproxy.pipeline.compiled import (
     Authority,
     Compiled,
     Resolved,
     check_app_names,
     check_region,
-    resolve_app,
 )
 from geoproxy.pipeline.reads import read_functions, read_health_checks, read_live
 
@@ -55,61 +50,37 @@ def plan_overlay_change(
     Records whose target the edit does not change are left out even if they drift from the
     policy: a 3 a.m. failover must not also ship a half-reviewed policy change. A state
     record that cannot be believed never blocks it: what cannot be believed is left out of
-    the new record, and said.
+    the state record it writes, and said. `authority` says what may allow a breach.
     """
-    from geoproxy.pipeline.state import believed_state
-
     live = read_live(compiled, aws, app_names).apps
     checks = read_health_checks(compiled, aws, live)
     functions = read_functions(compiled, aws, app_names)
     plan = Plan([], warnings=[])
-    for name in app_names:
-        routing, app_live = compiled.app_routing(name), live[name]
-        health = plan_health_checks(
-            specs_for(routing.app, compiled.owner), checks, routing.app.record
-        )
-        believed = believed_state(compiled, routing, app_live, health.ids)
+    # What is live is resolved as kept (failback never refuses it); the edit's result as this
+    # run's authority allows.
+    runs = each_app(
+        compiled, live, checks, app_names, authority=lambda _: Authority(keeps_live=True)
+    )
+    for run in runs:
+        name, routing, app_live, before = run.name, run.routing, run.live, run.resolved
         plan.warnings.extend(
             f"{finding}; this run leaves it out of the state it writes"
-            for finding in believed.invalid
+            for finding in run.believed.invalid
         )
-        gated = believed.state.gated
-        before = resolve_app(
-            compiled,
-            routing,
-            believed.overlay,
-            app_live.zone_id,
-            health.ids,
-            authority=Authority(keeps_live=True),
-            gated=gated,
-        )
-        after = resolve_app(
-            compiled,
-            routing,
-            edit(routing, dict(before.overlay)),
-            app_live.zone_id,
-            health.ids,
-            authority=authority,
-            gated=gated,
-        )
+        after = run.resolve(edit(routing, dict(before.overlay)), authority)
         plan.warnings.extend(after.warnings)
         plan.problems.extend(after.problems)
         full = calculate_app(after.desired, app_live, adopt=adopt)
-        old_sets, new_sets = _record_sets(before.desired), _record_sets(after.desired)
-        moving = {
-            key
-            for key in old_sets.keys() | new_sets.keys()
-            if canonical_or_none(old_sets.get(key)) != canonical_or_none(new_sets.get(key))
-        }
+        moving = _moving(before.desired, after.desired)
         state = state_name(routing.app.record)
-        if believed.invalid:
+        if run.believed.invalid:
             # What cannot be believed is dropped from the record now, whatever else moves.
-            moving |= {key for key in new_sets if key[0] == state and key[1] == "TXT"}
+            moving |= {key for key in moving | {c.key for c in full.changes} if key[0] == state}
         app_plan = AppPlan(full.name, full.zone_id, full.zone_name, full.record_name)
-        app_plan.changes = [change for change in full.changes if change_key(change) in moving]
+        app_plan.changes = [change for change in full.changes if change.key in moving]
         app_plan.state_assertion = full.state_assertion
         if any(
-            PENDING_PREFIX in str(change.new.record.to_route53().get("HealthCheckId", ""))
+            PENDING_PREFIX in str(change.new.record_set.wire.get("HealthCheckId", ""))
             for change in app_plan.changes
             if change.new
         ):
@@ -145,20 +116,15 @@ def _republish(app_plan: AppPlan, after: Resolved, live: LiveFunction | None, pl
         app_plan.function = function
 
 
-def _record_sets(desired: DesiredApp) -> dict[RecordKey, dict[str, Any]]:
+def _moving(before: DesiredApp, after: DesiredApp) -> set[RecordKey]:
+    """The records an overlay edit changes: created, deleted, or answering differently."""
+    old = {d.record_set.key: d.record_set for d in before.all_records()}
+    new = {d.record_set.key: d.record_set for d in after.all_records()}
     return {
-        record_key(record_set): record_set
-        for record_set in (d.record.to_route53() for d in desired.all_records())
+        key
+        for key in old.keys() | new.keys()
+        if key not in old or key not in new or not old[key].answers_like(new[key])
     }
-
-
-def canonical_or_none(record_set: dict[str, Any] | None) -> tuple[Any, ...] | None:
-    return canonical(record_set) if record_set is not None else None
-
-
-def change_key(change: RecordChange) -> RecordKey:
-    record_set = change.new.record.to_route53() if change.new else change.old.raw  # type: ignore[union-attr]
-    return record_key(record_set)
 
 
 def failover_scope(

@@ -14,14 +14,13 @@ from geoproxy.core.desired import DesiredApp, in_zone
 from geoproxy.core.diff import calculate_app, prune_plan
 from geoproxy.core.edge.plan import FunctionPlan
 from geoproxy.core.failover import Failover
-from geoproxy.core.healthchecks import (
-    plan_health_checks,
-    specs_for,
-)
 from geoproxy.core.live import LiveApp
+from geoproxy.core.names import state_name
 from geoproxy.core.plan import Plan
+from geoproxy.core.routing import AppRouting
 from geoproxy.errors import Finding, GeoproxyError, findings
-from geoproxy.pipeline.compiled import Authority, Compiled, resolve_app, scoped
+from geoproxy.pipeline.apps import each_app
+from geoproxy.pipeline.compiled import Authority, Compiled, scoped
 from geoproxy.pipeline.reads import (
     _unsearched,
     orphan_warnings,
@@ -50,9 +49,6 @@ def compute_plan(
     `force`: then it is ignored and rewritten. A failover that breaks a compliance rule is
     kept only with `override_compliance` given to this run (DNS is not an authority);
     `who(state name, failover)` names who declared it, from the audit log, where known."""
-    from geoproxy.core.names import state_name
-    from geoproxy.pipeline.state import believed_state
-
     names = scoped(compiled, app_names)
     if names is not None and prune:
         raise GeoproxyError(
@@ -67,37 +63,30 @@ def compute_plan(
     nonce = secrets.token_hex(6)  # this run's health checks get CallerReferences never used
     plan = Plan([], warnings=list(compiled.warnings), pruning=prune)
     desired: list[DesiredApp] = []
-    for routing in compiled.routing.applications:
-        if names is not None and routing.app.name not in names:
-            continue
-        app, app_live = routing.app, live[routing.app.name]
+
+    def authority(routing: AppRouting) -> Authority:
+        state = state_name(routing.app.record)
+        return Authority(
+            run_override=override_compliance,
+            who=(lambda failover: who(state, failover)) if who else None,
+        )
+
+    runs = each_app(
+        compiled, live, checks, names, nonce=nonce, distributions=distributions, authority=authority
+    )
+    for run in runs:
+        app, resolved = run.routing.app, run.resolved
         distribution = distributions.get(app.name)
-        health = plan_health_checks(specs_for(app, compiled.owner), checks, app.record, nonce)
-        believed = believed_state(compiled, routing, app_live, health.ids, distribution)
         if force:
             plan.warnings.extend(
-                f"{finding}; --force: the next write rewrites it from what is believed"
-                for finding in believed.invalid
+                f"{finding}; --force: this write rewrites it from what can be believed"
+                for finding in run.believed.invalid
             )
         else:
-            plan.problems.extend(believed.invalid)
-        state = state_name(app.record)
-        resolved = resolve_app(
-            compiled,
-            routing,
-            believed.overlay,
-            app_live.zone_id,
-            health.ids,
-            distribution,
-            Authority(
-                run_override=override_compliance,
-                who=(lambda f, state=state: who(state, f)) if who else None,  # type: ignore[misc]
-            ),
-            gated=believed.state.gated,
-        )
+            plan.problems.extend(run.believed.invalid)
         desired.append(resolved.desired)
-        app_plan = calculate_app(resolved.desired, app_live, adopt=adopt)
-        app_plan.health_checks = health
+        app_plan = calculate_app(resolved.desired, run.live, adopt=adopt)
+        app_plan.health_checks = run.health
         app_plan.distribution = distribution
         if resolved.function is not None and app.name in functions:
             app_plan.function = FunctionPlan(app.name, resolved.function, functions[app.name])
@@ -119,6 +108,17 @@ def compute_plan(
     plan.warnings.extend(_unsearched(read.partial))
     if prune:
         plan.apps.extend(prune_plan(orphan) for orphan in plan.orphans)
+    _check_distributions(plan, distributions, aws)
+    _check_delegations(plan, live, aws, zones)
+    _check_country_header(plan, aws)
+    return plan
+
+
+def _check_distributions(
+    plan: Plan, distributions: dict[str, DistributionPlan], aws: AwsSettings
+) -> None:
+    """Aliases a distribution would add must be free (CNAMEAlreadyExists), and its viewer
+    names must be ready for it (certificate, DNS)."""
     clashes = (
         _alias_clashes(distributions, aws)
         if any(d.aliases_added for d in distributions.values())
@@ -141,9 +141,6 @@ def compute_plan(
         ],
         aws,
     )
-    _check_delegations(plan, live, aws, zones)
-    _check_country_header(plan, aws)
-    return plan
 
 
 def _check_country_header(plan: Plan, aws: AwsSettings) -> None:

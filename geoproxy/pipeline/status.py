@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 from geoproxy.aws.session import AwsSettings
 from geoproxy.core.desired import DesiredApp
 from geoproxy.core.edge.plan import FunctionPlan
-from geoproxy.core.healthchecks import plan_health_checks, specs_for
 from geoproxy.core.orphans import Orphan
 
 if TYPE_CHECKING:
     from geoproxy.core.status import AppStatus
 
 
-from geoproxy.pipeline.compiled import Compiled, resolve_app, scoped
+from geoproxy.pipeline.apps import each_app
+from geoproxy.pipeline.compiled import Compiled, scoped
 from geoproxy.pipeline.reads import (
     _unsearched,
     orphans_in,
@@ -22,7 +22,6 @@ from geoproxy.pipeline.reads import (
     read_health_checks,
     read_live,
 )
-from geoproxy.pipeline.state import believed_state
 
 
 def compute_status(
@@ -44,32 +43,18 @@ def compute_status(
     )
     statuses, warnings = [], [*compiled.warnings, *_unsearched(read.partial)]
     desired: list[DesiredApp] = []
-    for routing in compiled.routing.applications:
-        if names is not None and routing.app.name not in names:
-            continue
-        app_live = live[routing.app.name]
-        health = plan_health_checks(
-            specs_for(routing.app, compiled.owner), checks, routing.app.record
-        )
-        believed = believed_state(compiled, routing, app_live, health.ids)
-        resolved = resolve_app(
-            compiled,
-            routing,
-            believed.overlay,
-            app_live.zone_id,
-            health.ids,
-            gated=believed.state.gated,
-        )
+    for run in each_app(compiled, live, checks, names):
+        app, resolved = run.routing.app, run.resolved
         desired.append(resolved.desired)
         warnings.extend([*resolved.warnings, *resolved.problems])
-        pops_by_target = {pop.target: region for region, pop in routing.app.pops.items()}
-        app_status_ = app_status(resolved.desired, resolved.overlay, app_live, pops_by_target)
-        app_status_.state_problems = list(believed.invalid)
-        app_status_.gated = believed.state.gated
-        live_function = functions.get(routing.app.name)
+        pops_by_target = {pop.target: region for region, pop in app.pops.items()}
+        app_status_ = app_status(resolved.desired, resolved.overlay, run.live, pops_by_target)
+        app_status_.state_problems = list(run.believed.invalid)
+        app_status_.gated = run.believed.state.gated
+        live_function = functions.get(app.name)
         if resolved.function is not None and live_function is not None:
             app_status_.edge = EdgeStatus.of(
-                FunctionPlan(routing.app.name, resolved.function, live_function)
+                FunctionPlan(app.name, resolved.function, live_function)
             )
         statuses.append(app_status_)
     return statuses, warnings, orphans_in(compiled, zones, desired, checks)

@@ -28,9 +28,11 @@ from geoproxy.errors import EXIT_OK, GeoproxyError
 render = LazyModule("geoproxy.cli.render")
 render_plan = LazyModule("geoproxy.cli.render_plan")
 render_map = LazyModule("geoproxy.cli.maps.render")
+views = LazyModule("geoproxy.cli.views")
 map_panels = LazyModule("geoproxy.cli.maps.panels")
 if TYPE_CHECKING:  # the real module, for its signatures; loaded only when a command runs
     from geoproxy.cli import flow
+    from geoproxy.cli.views import View
 else:
     flow = LazyModule("geoproxy.cli.flow")
 
@@ -98,21 +100,13 @@ def failover(
     from geoproxy.aws.session import caller_identity_soon
     from geoproxy.cli.outputs import check_plan_out
     from geoproxy.core.failover import Failover
-    from geoproxy.core.state import free_text_problem, value_problem
+    from geoproxy.core.state import value_problem
     from geoproxy.pipeline import compile_policy, failover_scope, plan_failover
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     check_plan_out(compiled, out_file, overwrite=overwrite, more=(("the audit log", audit_log),))
     targets = failover_scope(compiled, from_pop, to_pop, app_names)
-    if override_compliance is not None and not override_compliance.strip():
-        raise GeoproxyError("--override-compliance needs a reason")
-    for option, text in (("--reason", reason), ("--override-compliance", override_compliance)):
-        if text and (problem := free_text_problem(text, option)):
-            raise GeoproxyError(
-                problem,
-                hint="it is published in DNS with the failover; "
-                "keep the details in your incident tool",
-            )
+    _check_free_text(reason, override_compliance)
     # Only the audit log says who: STS is asked only for it, while Route 53 is read; a dry
     # run, saved or not, writes nothing and asks nobody.
     identify = caller_identity_soon(aws) if audit_log is not None and not dry_run else None
@@ -125,6 +119,7 @@ def failover(
     for target in set(targets.values()):
         if problem := value_problem(declare(target)):
             raise GeoproxyError(problem)
+    view = views.view_for(output)
 
     def planned() -> tuple[Any, dict[str, Any]]:
         the_plan = plan_failover(
@@ -145,7 +140,7 @@ def failover(
             "applied": False,
         }
         render.warnings(the_plan.warnings)
-        _refuse_showing_the_plan(the_plan, document, output, list(targets))
+        _refuse_showing_the_plan(the_plan, document, view, list(targets))
         return the_plan, document
 
     the_plan, document = planned()
@@ -154,7 +149,7 @@ def failover(
         the_plan,
         aws,
         document,
-        output=output,
+        view=views.view_for(output),
         dry_run=dry_run,
         yes=yes,
         no_wait=no_wait,
@@ -170,24 +165,39 @@ def failover(
         overwrite=overwrite,
         policy=compiled.loaded,
         declared_at=declared_at,
-        replan=lambda: _replanned(*planned(), output),
+        replan=lambda: _replanned(*planned(), view),
     )
 
 
-def _replanned(the_plan: Any, document: dict[str, Any], output: str) -> Any:
+def _replanned(the_plan: Any, document: dict[str, Any], view: Any) -> Any:
     """A failover or failback planned again after the state changed underneath: shown (it
-    was checked by whoever planned it), or None when nothing is left to do."""
+    was checked as the first time), or None when nothing is left to do."""
     from geoproxy.core.changeset import changeset_of
 
     if not the_plan.has_changes:
         return None
-    if output != "json":
-        render_plan.plan_text(the_plan)
+    view.plan(the_plan)
     return changeset_of(the_plan), document
 
 
+def _check_free_text(reason: str, override_compliance: str | None) -> None:
+    """--reason and --override-compliance are published in DNS: printable, short, and an
+    override always says why."""
+    from geoproxy.core.state import free_text_problem
+
+    if override_compliance is not None and not override_compliance.strip():
+        raise GeoproxyError("--override-compliance needs a reason")
+    for option, text in (("--reason", reason), ("--override-compliance", override_compliance)):
+        if text and (problem := free_text_problem(text, option)):
+            raise GeoproxyError(
+                problem,
+                hint="it is published in DNS with the failover; "
+                "keep the details in your incident tool",
+            )
+
+
 def _refuse_showing_the_plan(
-    the_plan: Any, document: dict[str, Any], output: str, apps: list[str]
+    the_plan: Any, document: dict[str, Any], view: View, apps: list[str]
 ) -> None:
     """A refused failover shows what it would have done, and, when only some applications
     are the problem, how to leave them out."""
@@ -196,19 +206,15 @@ def _refuse_showing_the_plan(
     problems = check(the_plan)
     if not problems:
         return
-    if output != "json" and the_plan.has_changes:
-        render_plan.plan_text(the_plan)
+    view.plan(the_plan)
     blocked = {problem.app for problem in problems} & set(apps)
     others = [app for app in apps if app not in blocked]
-    try:
-        flow.refuse_if_unsafe(the_plan, document)
-    except GeoproxyError as refused:
-        if blocked and others:
-            refused.hint = ((refused.hint + "; ") if refused.hint else "") + (
-                f"or leave {', '.join(sorted(blocked))} out: "
-                + " ".join(f"--app {app}" for app in others)
-            )
-        raise
+    leave_out = (
+        f"or leave {', '.join(sorted(blocked))} out: " + " ".join(f"--app {app}" for app in others)
+        if blocked and others
+        else None
+    )
+    flow.refuse_if_unsafe(the_plan, document, also_hint=leave_out)
 
 
 @click.command()
@@ -267,6 +273,7 @@ def failback(
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     check_plan_out(compiled, out_file, overwrite=overwrite, more=(("the audit log", audit_log),))
     identify = caller_identity_soon(aws) if audit_log is not None and not dry_run else None
+    view = views.view_for(output)
 
     def planned() -> tuple[Any, dict[str, Any]]:
         the_plan = plan_failback(compiled, aws, region, app_names)
@@ -287,7 +294,7 @@ def failback(
         the_plan,
         aws,
         document,
-        output=output,
+        view=view,
         dry_run=dry_run,
         yes=yes,
         no_wait=no_wait,
@@ -300,7 +307,7 @@ def failback(
         out_file=out_file,
         overwrite=overwrite,
         policy=compiled.loaded,
-        replan=lambda: _replanned(*planned(), output),
+        replan=lambda: _replanned(*planned(), view),
     )
 
 
@@ -342,7 +349,6 @@ def status(
     from dataclasses import replace
 
     from geoproxy.aws.audit import AuditTrail, utc_now
-    from geoproxy.cli import render_status
     from geoproxy.cli.outputs import check_maps
     from geoproxy.core.names import state_name
     from geoproxy.core.status import status_exit_code
@@ -363,11 +369,7 @@ def status(
             replace(f, by=trail.who(state, f.at) or "") for f in app_status.failovers
         ]
     render.warnings(warnings)
-    if output == "json":
-        render.emit_json(render_status.status_json(statuses, warnings, orphans))
-    else:
-        render_status.status_text(statuses)
-        render.orphans_text(orphans)
+    views.view_for(output).status(statuses, warnings, orphans)
     if maps:
         document = map_panels.status_document(compiled, statuses, policy_file, read_at)
         for line in render_map.write_maps(document, html_file, svg_file):
@@ -393,14 +395,8 @@ def wait(change_ids: tuple[str, ...], output: str, aws: AwsSettings, timeout: fl
     e.g. after --no-wait or an interrupted run); several ids for a split apply."""
     from geoproxy.pipeline.apply import wait_for_changes
 
-    with render.wait_progress(enabled=output != "json") as on_wait:
+    view = views.view_for(output)
+    with view.progress() as on_wait:
         batches, seconds = wait_for_changes(change_ids, aws, timeout, on_wait)
-    if output == "json":
-        render.emit_json(
-            {"changes": [{"change_id": b.change_id, "status": b.status} for b in batches]}
-        )
-    else:
-        render.stdout.print(
-            f"INSYNC: {', '.join(str(b.change_id) for b in batches)} (after {seconds:.1f}s)."
-        )
+    view.waited(batches, seconds)
     return EXIT_OK
