@@ -196,3 +196,37 @@ def test_a_v1_record_is_read_and_upgraded_by_the_next_write(
     assert state_values(aws, zone) == [value]
     assert targets(aws, zone)["me-south-1"] == EUC1
     assert USE1_NAME not in {targets(aws, zone)[r] for r in EU_WEST_1_SOURCES}
+
+
+def test_a_saved_plan_records_this_runs_override_and_its_apply_logs_it(
+    aws: Any, zone: str, run_cli: RunCli, applied: dict[str, str], tmp_path: Path
+) -> None:
+    from tests.conftest import write_policy
+    from tests.e2e.conftest import DR_POLICY
+
+    assert (
+        run_cli(
+            "failover",
+            "--from",
+            "eu-west-1",
+            "--to",
+            "us-east-1",
+            "--yes",
+            "--override-compliance",
+            "approved",
+        ).returncode
+        == 0
+    )
+    write_policy(tmp_path, DR_POLICY.replace("me-south-1: us-east-1", "me-south-1: eu-central-1"))
+    refused = run_cli("plan", "--out", "change.plan")
+    assert refused.returncode == 1 and not (tmp_path / "change.plan").exists()
+    saved = run_cli("plan", "--out", "change.plan", "--override-compliance", "CAB-12 keeps it")
+    assert saved.returncode == 0, saved.stderr
+    document = json.loads((tmp_path / "change.plan").read_text())
+    assert "CAB-12 keeps it" in json.dumps(document)
+    log = tmp_path / "audit.jsonl"
+    result = run_cli("apply", "change.plan", "--yes", "--audit-log", str(log))
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert lines and all(line["override_compliance"] == "CAB-12 keeps it" for line in lines)
+    assert targets(aws, zone)["me-south-1"] == EUC1
