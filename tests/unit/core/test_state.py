@@ -504,3 +504,22 @@ def test_the_assertion_travels_at_the_end_of_the_applications_batch(compiled: Co
     # No changes: nothing is sent, so nothing is asserted.
     quiet = calculate_app(desired_with(compiled), live(BASE, calm))
     assert batches_for(Plan([quiet])) == {}
+
+
+def test_a_failover_no_live_record_follows_is_unmatched(compiled: Compiled) -> None:
+    from geoproxy.core.state_match import unmatched
+
+    desired = desired_with(compiled, EUW1_TO_EUC1)
+    overlay = {"eu-west-1": EUW1_TO_EUC1}
+    # Planted: the records still point where the policy says.
+    assert unmatched(desired, overlay, live(BASE), False) == [EUW1_TO_EUC1]
+    assert unmatched(desired, overlay, live(FAILED_OVER), False) == []
+    # One of its two sources moved since (drift): still matched, and status calls it drift.
+    assert unmatched(desired, overlay, live({**FAILED_OVER, "eu-west-2": "eu-west-1"}), False) == []
+    # Each failover on its own: a real one beside a planted one keeps its match.
+    planted = Failover("us-east-1", "eu-central-1", AT, "")
+    both = desired_with(compiled, EUW1_TO_EUC1, planted)
+    found = unmatched(
+        both, {"eu-west-1": EUW1_TO_EUC1, "us-east-1": planted}, live(FAILED_OVER), False
+    )
+    assert found == [planted]
