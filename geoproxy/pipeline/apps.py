@@ -21,6 +21,7 @@ from geoproxy.core.healthchecks import (
 )
 from geoproxy.core.live import LiveApp
 from geoproxy.core.routing import AppRouting
+from geoproxy.core.switches import SwitchPlan
 from geoproxy.pipeline.compiled import Authority, Compiled, Resolved, resolve_app
 from geoproxy.pipeline.state import Believed, believed_state
 
@@ -37,6 +38,8 @@ class AppRun:
     health: HealthCheckPlan
     resolved: Resolved
     believed: Believed
+    # PoP region -> the check its switch-gated pair's PRIMARY carries (recovery.switches)
+    gates: Mapping[str, str] | None = None
 
     @property
     def name(self) -> str:
@@ -52,6 +55,7 @@ class AppRun:
             self.health.ids,
             authority=authority,
             gated=self.believed.state.gated,
+            gates=self.gates,
         )
 
 
@@ -63,13 +67,15 @@ def each_app(
     *,
     nonce: str = "",
     distributions: Mapping[str, DistributionPlan] | None = None,
+    switches: SwitchPlan | None = None,
     authority: Callable[[AppRouting], Authority] | None = None,
 ) -> Iterator[AppRun]:
     """The applications named (all when `names` is None), in the policy's order, resolved.
-    `nonce` goes into the references of health checks this run would create; `authority`
-    says what may allow a compliance breach in this run (default: nothing, see Authority).
-    Routes are resolved against the state record's failovers that can be believed
-    (pipeline.state); the findings about the rest are the command's to report."""
+    `nonce` goes into the references of health checks this run would create; `gates` maps
+    each switch-gated PoP region to its RECOVERY_CONTROL check (data-plane switches);
+    `authority` says what may allow a compliance breach in this run (default: nothing, see
+    Authority). Routes are resolved against the state record's failovers that can be
+    believed (pipeline.state); the findings about the rest are the command's to report."""
     distributions = distributions or {}
     wanted = None if names is None else set(names)
     for routing in compiled.routing.applications:
@@ -78,8 +84,9 @@ def each_app(
             continue
         app_live = live[app.name]
         health = plan_health_checks(specs_for(app, compiled.owner), checks, app.record, nonce)
+        gates = switches.gates_for(app.name) if switches is not None else None
         distribution = distributions.get(app.name)
-        believed = believed_state(compiled, routing, app_live, health.ids, distribution)
+        believed = believed_state(compiled, routing, app_live, health.ids, distribution, gates)
         resolved = resolve_app(
             compiled,
             routing,
@@ -89,5 +96,6 @@ def each_app(
             distribution,
             authority(routing) if authority else None,
             gated=believed.state.gated,
+            gates=gates,
         )
-        yield AppRun(compiled, routing, app_live, health, resolved, believed)
+        yield AppRun(compiled, routing, app_live, health, resolved, believed, gates)

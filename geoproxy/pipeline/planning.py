@@ -29,6 +29,8 @@ from geoproxy.pipeline.reads import (
     read_health_checks,
     read_live,
 )
+from geoproxy.pipeline.recovery import recovery_of
+from geoproxy.pipeline.switches import switch_plan
 
 
 def compute_plan(
@@ -60,8 +62,9 @@ def compute_plan(
     read = read_live(compiled, aws, names, distributions=distributions, force_whole=prune)
     live, zones = read.apps, read.zones
     checks = read_health_checks(compiled, aws, live, zones)
+    switches = switch_plan(compiled, aws)
     nonce = secrets.token_hex(6)  # this run's health checks get CallerReferences never used
-    plan = Plan([], warnings=list(compiled.warnings), pruning=prune)
+    plan = Plan([], warnings=list(compiled.warnings), pruning=prune, switches=switches)
     desired: list[DesiredApp] = []
 
     def authority(routing: AppRouting) -> Authority:
@@ -71,10 +74,16 @@ def compute_plan(
             who=(lambda failover: who(state, failover)) if who else None,
         )
 
-    runs = each_app(
-        compiled, live, checks, names, nonce=nonce, distributions=distributions, authority=authority
-    )
-    for run in runs:
+    for run in each_app(
+        compiled,
+        live,
+        checks,
+        names,
+        nonce=nonce,
+        distributions=distributions,
+        switches=switches,
+        authority=authority,
+    ):
         app, resolved = run.routing.app, run.resolved
         distribution = distributions.get(app.name)
         if force:
@@ -103,6 +112,7 @@ def compute_plan(
                 for alias in app.cloudfront.aliases
                 if not in_zone(alias, app.zone)
             )
+    plan.recovery = recovery_of(compiled, read)  # from the zone lookups: no request
     plan.orphans = orphans_in(compiled, zones, desired, checks)
     plan.warnings.extend(orphan_warnings(compiled, plan.orphans, prune))
     plan.warnings.extend(_unsearched(read.partial))

@@ -31,6 +31,7 @@ def believed_state(
     live: LiveApp,
     health_check_ids: Mapping[str, str] | None = None,
     distribution: DistributionPlan | None = None,
+    gates: Mapping[str, str] | None = None,
 ) -> Believed:
     app = routing.app
     state = read_state(live.state_record(app.record))
@@ -55,8 +56,11 @@ def believed_state(
         health_check_ids,
         distribution,
         Authority(keeps_live=True),
+        gated=state.gated,
+        gates=gates,
     )
-    for failover in unmatched(resolved.desired, resolved.overlay, live, app.auto_failover):
+    paired = {pop for pop in app.pops if app.auto_failover or pop in (gates or {})}
+    for failover in unmatched(resolved.desired, resolved.overlay, live, paired):
         believed.overlay.pop(failover.from_pop, None)
         believed.invalid.append(
             Finding(

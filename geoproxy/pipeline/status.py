@@ -8,6 +8,7 @@ from geoproxy.aws.session import AwsSettings
 from geoproxy.core.desired import DesiredApp
 from geoproxy.core.edge.plan import FunctionPlan
 from geoproxy.core.orphans import Orphan
+from geoproxy.core.recovery import ZoneRecovery
 
 if TYPE_CHECKING:
     from geoproxy.core.status import AppStatus
@@ -22,16 +23,25 @@ from geoproxy.pipeline.reads import (
     read_health_checks,
     read_live,
 )
+from geoproxy.pipeline.recovery import recovery_of
+from geoproxy.pipeline.switches import switch_plan
 
 
 def compute_status(
-    compiled: Compiled, aws: AwsSettings, app_names: tuple[str, ...] = ()
+    compiled: Compiled,
+    aws: AwsSettings,
+    app_names: tuple[str, ...] = (),
+    recovery: list[ZoneRecovery] | None = None,
 ) -> tuple[list[AppStatus], list[str], list[Orphan]]:
+    """`recovery`, when given, is filled with the policy's zones under accelerated
+    recovery, from the zone lookups the read makes anyway (no request of its own)."""
     from geoproxy.core.status import EdgeStatus, app_status
 
     names = scoped(compiled, app_names)
     read = read_live(compiled, aws, names)
     live, zones = read.apps, read.zones
+    if recovery is not None:
+        recovery.extend(recovery_of(compiled, read))
     checks = read_health_checks(compiled, aws, live, zones)
     functions = read_functions(
         compiled,
@@ -41,9 +51,10 @@ def compute_status(
         else [routing.app.name for routing in compiled.routing.applications],
         live_only=True,
     )
+    switches = switch_plan(compiled, aws)
     statuses, warnings = [], [*compiled.warnings, *_unsearched(read.partial)]
     desired: list[DesiredApp] = []
-    for run in each_app(compiled, live, checks, names):
+    for run in each_app(compiled, live, checks, names, switches=switches):
         app, resolved = run.routing.app, run.resolved
         desired.append(resolved.desired)
         warnings.extend([*resolved.warnings, *resolved.problems])
