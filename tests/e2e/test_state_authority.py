@@ -19,6 +19,7 @@ from tests.e2e.conftest import (
     state_values,
     targets,
 )
+from tests.e2e.test_switches import cluster  # noqa: F401 (a fixture)
 
 CHANGE = "ChangeResourceRecordSets"
 PLANTED = (
@@ -230,3 +231,23 @@ def test_a_saved_plan_records_this_runs_override_and_its_apply_logs_it(
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert lines and all(line["override_compliance"] == "CAB-12 keeps it" for line in lines)
     assert targets(aws, zone)["me-south-1"] == EUC1
+
+
+def test_a_switch_gated_application_says_so_in_its_state_record(
+    aws: Any,
+    zone: str,
+    run_cli: RunCli,
+    tmp_path: Path,
+    cluster: dict[str, Any],  # noqa: F811 (the fixture imported above)
+) -> None:
+    # A failover made by a data-plane switch writes no record (issue 25): the state record
+    # says the application is gated, so status knows to read the switches for it.
+    from tests.conftest import write_policy
+    from tests.e2e.test_switches import PLAIN, recovery
+
+    write_policy(tmp_path, PLAIN + recovery(cluster))
+    assert run_cli("apply", "--yes").returncode == 0
+    header = state_header(aws, zone)
+    assert header is not None and header.endswith(' gated=1"')
+    document = json.loads(run_cli("status", "--output", "json").stdout)
+    assert document["applications"][0]["state"] == {"valid": True, "problems": [], "gated": True}
