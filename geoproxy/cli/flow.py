@@ -186,31 +186,14 @@ def write_plan(
     except KeyboardInterrupt:
         raise _interrupted(accepted) from None
     except StateChangedError as changed:
-        if plan_file is not None:
-            raise StalePlanError(
-                f"the saved plan {plan_file} is stale: {changed.message}",
-                hint="make a new plan from what is live now",
-                output=document,
-            ) from None
-        if replan is None:
-            raise
-        render.stderr.print(
-            Text(
-                f"{changed.message}\nThe state changed underneath this run: re-reading and "
-                "planning again against what is live now.",
-                style="yellow",
-            )
-        )
-        again = replan()
+        from geoproxy.cli.replan import after_state_changed
+
+        again = after_state_changed(changed, document, plan_file, replan, aws)
         if again is None:
             view.nothing_to_do(document, "Nothing to do: what is live now needs no change.")
             return EXIT_OK
-        new_changes, new_document = again
-        new_document["replanned"] = True
         return write_plan(
-            new_changes,
-            aws,
-            new_document,
+            *again,
             command=command,
             view=view,
             yes=yes,
@@ -338,6 +321,7 @@ def apply_saved(
     force: bool = False,
 ) -> int:
     """`apply PLANFILE`: exactly the saved writes, if what they expect is still live."""
+    from geoproxy.cli.replan import saved_override
     from geoproxy.pipeline.apply import check_saved_plan, load_saved_plan
 
     saved = load_saved_plan(path)
@@ -380,14 +364,8 @@ def apply_saved(
         timeout=timeout,
         wait_deployed=wait_deployed,
         plan_file=path,
-        override_compliance=_saved_override(saved.document),
+        override_compliance=saved_override(saved.document),
     )
-
-
-def _saved_override(document: Any) -> str | None:
-    """The --override-compliance a saved plan was made with (recorded in the audit log)."""
-    reason = document.get("override_compliance") if isinstance(document, dict) else None
-    return reason if isinstance(reason, str) and reason else None
 
 
 def enable_recovery(

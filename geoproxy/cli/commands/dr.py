@@ -33,11 +33,12 @@ render_map = LazyModule("geoproxy.cli.maps.render")
 views = LazyModule("geoproxy.cli.views")
 map_panels = LazyModule("geoproxy.cli.maps.panels")
 if TYPE_CHECKING:  # the real modules, for their signatures; loaded only when a command runs
-    from geoproxy.cli import flow
+    from geoproxy.cli import flow, replan
     from geoproxy.cli.commands import dr_switches
     from geoproxy.cli.views import View
 else:
     flow = LazyModule("geoproxy.cli.flow")
+    replan = LazyModule("geoproxy.cli.replan")
     dr_switches = LazyModule("geoproxy.cli.commands.dr_switches")
 
 
@@ -188,19 +189,8 @@ def failover(
         overwrite=overwrite,
         policy=compiled.loaded,
         declared_at=declared_at,
-        replan=lambda: _replanned(*planned(), view),
+        replan=lambda: replan.shown_again(*planned(), view),
     )
-
-
-def _replanned(the_plan: Any, document: dict[str, Any], view: Any) -> Any:
-    """A failover or failback planned again after the state changed underneath: shown (it
-    was checked as the first time), or None when nothing is left to do."""
-    from geoproxy.core.changeset import changeset_of
-
-    if not the_plan.has_changes:
-        return None
-    view.plan(the_plan)
-    return changeset_of(the_plan), document
 
 
 def _check_free_text(reason: str, override_compliance: str | None) -> None:
@@ -347,7 +337,7 @@ def failback(
         out_file=out_file,
         overwrite=overwrite,
         policy=compiled.loaded,
-        replan=lambda: _replanned(*planned(), view),
+        replan=lambda: replan.shown_again(*planned(), view),
     )
 
 
