@@ -76,15 +76,17 @@ def expected(command: str, shape: Shape) -> dict[str, int] | None:
         }
         if command == "plan (empty)":
             return reads
-        return {**reads, **shape.writes(shape.latency_records)}  # one CREATE per record
+        # One CREATE per record, and the state record's (format v2: the first write of an
+        # application creates it).
+        return {**reads, **shape.writes(shape.latency_records + 1)}
     if command in ("failover", "failback"):
         # No orphan search and no pre-flight (the names already hold geoproxy's records).
-        # Per application: DELETE+CREATE of each moved record, and a CREATE (failover) or
-        # DELETE (failback) of its failover state TXT record.
+        # Per application: DELETE+CREATE of each moved record, and of its failover state
+        # TXT record (format v2: it exists from the first apply, and stays after failback).
         return {
             **shape.lookups(),
             "ListResourceRecordSets": shape.listings(),
-            **shape.writes(2 * shape.moved + 1),
+            **shape.writes(2 * shape.moved + 2),
         }
     return None
 

@@ -156,6 +156,14 @@ class ConflictError(GeoproxyError):
     kind = "conflict"
 
 
+class StateChangedError(ConflictError):
+    """Route 53 rejected a batch whose state assertion no longer holds: someone else wrote the
+    application's records (and its state record) since this run read them. Nothing of that
+    batch was written; a run that planned it re-reads and re-plans once."""
+
+    kind = "state_changed"
+
+
 class RefusedError(GeoproxyError):
     """geoproxy declined to write: no confirmation, or a safety rule said no."""
 
@@ -211,6 +219,9 @@ FINDING_CODES: dict[str, str] = {
     "viewer_alias": "a viewer alias is not covered, or used elsewhere",
     "delegation": "the record's name is delegated elsewhere",
     "no_fail_closed_pop": "no PoP is allowed by every rule that fences viewer countries",
+    "state_malformed": "the state record has geoproxy's marker but cannot be read",
+    "state_self_referential": "the state record declares a failover from a PoP to itself",
+    "state_unmatched": "the state record declares a failover no live record follows",
     "switch_state": "a data-plane switch is Off (or missing) where the records and the "
     "failover state record do not say so",
 }

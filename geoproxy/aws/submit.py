@@ -14,7 +14,8 @@ from geoproxy.aws.retry import Verdict, classify, describe, error_code
 from geoproxy.aws.session import AwsSettings, aws_errors
 from geoproxy.core import landed
 from geoproxy.core.batches import Change
-from geoproxy.errors import AwsError, ConflictError, GeoproxyError
+from geoproxy.core.names import STATE_LABEL
+from geoproxy.errors import AwsError, ConflictError, GeoproxyError, StateChangedError
 
 
 @dataclass
@@ -171,9 +172,29 @@ def _rejected(
         if moved
         else ""
     )
-    return ConflictError(
+    # The state changed underneath (someone else wrote the application since this run read
+    # it) only if the state record the batch asserts is no longer as read; a rejection for
+    # another reason is a plain conflict, and is not re-planned.
+    state_moved = any(state_record(d.expected.key[0], d.expected.key[1]) for d in moved)
+    kind = StateChangedError if asserts_state(batch) and state_moved else ConflictError
+    return kind(
         f"Route 53 rejected the change batch for hosted zone {zone_id}: {reason}. Nothing "
         f"of this batch was written (a batch is atomic){detail}",
         hint="someone may have changed these records a moment ago: run the command again "
         "to plan against what is live now",
+    )
+
+
+def state_record(name: str, record_type: str) -> bool:
+    return record_type == "TXT" and name.lower().startswith(STATE_LABEL + ".")
+
+
+def asserts_state(batch: list[Change]) -> bool:
+    """The batch carries a state record's compare-and-swap (core.state)."""
+    return any(
+        state_record(
+            str(change["ResourceRecordSet"].get("Name", "")),
+            str(change["ResourceRecordSet"].get("Type", "")),
+        )
+        for change in batch
     )

@@ -20,6 +20,7 @@ from geoproxy.errors import (
     Interrupted,
     RefusedError,
     StalePlanError,
+    StateChangedError,
 )
 
 if TYPE_CHECKING:
@@ -142,8 +143,14 @@ def write_plan(
     override_compliance: str | None = None,
     wait_deployed: bool = False,
     plan_file: Path | None = None,
+    replan: Any = None,
 ) -> int:
-    """The write path every command shares: confirm, then the pipeline writes; report."""
+    """The write path every command shares: confirm, then the pipeline writes; report.
+
+    `replan()`, when given, is called once if Route 53 rejects a batch because the state
+    changed underneath (StateChangedError): it re-reads, shows and checks the new plan
+    (refusing what is unsafe, as the first time) and returns (changes, document), or None
+    when nothing is left to do; the new plan is confirmed again (or --yes)."""
     from geoproxy.pipeline.apply import Write, write_changes
 
     if not view.interactive and not yes:
@@ -178,6 +185,26 @@ def write_plan(
             result = write_changes(changes, aws, write, on_submit=on_submit, on_wait=on_wait)
     except KeyboardInterrupt:
         raise _interrupted(accepted) from None
+    except StateChangedError as changed:
+        from geoproxy.cli.replan import after_state_changed
+
+        again = after_state_changed(changed, document, plan_file, replan, aws)
+        if again is None:
+            view.nothing_to_do(document, "Nothing to do: what is live now needs no change.")
+            return EXIT_OK
+        return write_plan(
+            *again,
+            command=command,
+            view=view,
+            yes=yes,
+            no_wait=no_wait,
+            audit_log=audit_log,
+            timeout=timeout,
+            who=who,
+            reason=reason,
+            override_compliance=override_compliance,
+            wait_deployed=wait_deployed,
+        )
     view.applied(document, result)
     return EXIT_OK
 
@@ -295,6 +322,7 @@ def apply_saved(
     force: bool = False,
 ) -> int:
     """`apply PLANFILE`: exactly the saved writes, if what they expect is still live."""
+    from geoproxy.cli.replan import saved_override
     from geoproxy.pipeline.apply import check_saved_plan, load_saved_plan
 
     saved = load_saved_plan(path)
@@ -337,6 +365,7 @@ def apply_saved(
         timeout=timeout,
         wait_deployed=wait_deployed,
         plan_file=path,
+        override_compliance=saved_override(saved.document),
     )
 
 

@@ -87,6 +87,9 @@ def plan_json(plan: Plan) -> dict[str, Any]:
                 "zone_id": app.zone_id,
                 "record": app.record_name,
                 "changes": [change_dict(change) for change in app.changes],
+                # The state record's compare-and-swap sent with the changes (core.state):
+                # not one of them (it moves no traffic), but part of what is written.
+                "state_assertion": [change_dict(change) for change in app.state_changes()],
                 "conflicts": [
                     {
                         "record": conflict.record.describe(),
@@ -147,7 +150,11 @@ def _state_line(change: RecordChange) -> Text:
     symbol, style = SYMBOLS[change.action]
     line = Text(f"  {symbol} ", style=f"bold {style}")
     line.append(f"{'TXT':<4} {'failover state':<15} ")
-    if change.new is not None and isinstance(change.new.record, StateRecord):
+    if (
+        change.new is not None
+        and isinstance(change.new.record, StateRecord)
+        and change.new.record.failovers
+    ):
         line.append(
             ", ".join(f"{f.from_pop} → {f.to_pop}" for f in change.new.record.failovers),
             style=style,

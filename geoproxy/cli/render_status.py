@@ -48,6 +48,11 @@ def status_json(
                     for region in status.regions
                 ],
                 "extra_records": status.extra,
+                "state": {
+                    "valid": not status.state_problems,
+                    "problems": [printable(str(p)) for p in status.state_problems],
+                    "gated": status.gated,
+                },
                 "edge_function": None
                 if status.edge is None
                 else {
@@ -86,6 +91,8 @@ def status_text(statuses: list[AppStatus]) -> None:
                 (f"  (zone {status.zone_name}, {status.zone_id})", "dim"),
             )
         )
+        for problem in status.state_problems:
+            stdout.print(Text.assemble(("  invalid state ", "bold red"), printable(str(problem))))
         for failover in status.failovers:
             # Every field is read back from a TXT record anyone with write access could have
             # written: one line each, no control characters.

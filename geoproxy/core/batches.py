@@ -108,10 +108,16 @@ def batches_for(
     select: Callable[[RecordChange], bool] = lambda change: True,
 ) -> Batches:
     """Route 53 change batches per hosted zone, each application's changes kept together;
-    `select` picks the changes of one phase."""
+    `select` picks the changes of one phase. The state record's assertion (core.state) goes
+    with the application's first phase that writes records: at the end of its group, after
+    any record it replaces is deleted. Viewer records in a later phase cannot assert it."""
     groups: dict[str, dict[str, list[Change]]] = {}
     for app in plan.apps:
-        for change in filter(select, app.changes):
+        selected = list(filter(select, app.changes))
+        earlier = [c for c in app.changes if c not in selected and not c.after_distribution]
+        if selected and not earlier:
+            selected += app.state_changes()
+        for change in selected:
             by_app = groups.setdefault(app.zone_id, {})
             by_app.setdefault(app.record_name, []).extend(change.route53_changes())
     limits = limits or BatchLimits()

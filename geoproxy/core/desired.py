@@ -42,7 +42,9 @@ class DesiredApp:
     record_name: str
     record_types: tuple[str, ...]
     records: tuple[DesiredRecord, ...]
-    state: DesiredRecord | None = None  # the failover state record, while failovers are active
+    # The state record (format v2): always wanted, written with the first write of the
+    # application's records and asserted by every later one (see core.state).
+    state: DesiredRecord | None = None
     pairs: tuple[DesiredRecord, ...] = ()  # auto-failover PoP pairs, when enabled
     directs: tuple[DesiredRecord, ...] = ()  # direct PoP names for CloudFront origin failover
     viewers: tuple[DesiredRecord, ...] = ()  # viewer aliases to the distribution
@@ -87,6 +89,7 @@ def desired_app(
     health_check_ids: Mapping[str, str] | None = None,
     distribution: DistributionPlan | None = None,
     owner: str = DEFAULT_OWNER,
+    gated: bool = False,
     gates: Mapping[str, str] | None = None,
 ) -> DesiredApp:
     """`routing` must already have the failovers applied (see failover.apply_overlay).
@@ -102,7 +105,7 @@ def desired_app(
     viewers follow a switch as the latency records do (core/switches.py).
     """
     health_check_ids = health_check_ids or {}
-    gates = gates or {}
+    given_gates, gates = gates, gates or {}
     app = routing.app
     active = tuple(failovers)
     overlay = {failover.from_pop: failover for failover in active}
@@ -130,7 +133,11 @@ def desired_app(
         pairs.extend(
             _failover_pairs(app, record_type, catalog, overlay, health_check_ids, owner, gates)
         )
-    state = DesiredRecord(StateRecord.of(app.record, active)) if active else None
+    # The application's failovers are made by data-plane switches (issue 25), which write no
+    # record: the state record says so (`gated`), so that status reads the switches for it.
+    # From the switch plan when this run has one (`gates`), else as the live record said.
+    switched = bool(given_gates) if given_gates is not None else gated
+    state = DesiredRecord(StateRecord.of(app.record, active, gated=switched))
     directs, viewers, viewer_names = _cloudfront_records(
         app, catalog, distribution, owner, (zone_id, gates)
     )

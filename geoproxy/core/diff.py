@@ -20,7 +20,7 @@ from geoproxy.core.records import (
     LiveRecord,
     RecordKey,
 )
-from geoproxy.core.state import StateRecord, is_state_record, overlay_of
+from geoproxy.core.state import StateRecord, is_state_record, overlay_of, read_state
 
 
 def _conflict(
@@ -53,17 +53,15 @@ def _conflict(
 
 
 def _same(live: LiveRecord, desired: DesiredRecord) -> bool:
-    if isinstance(desired.record, StateRecord):
-        # The state is what it says, however its text was split or its TTL set.
-        return overlay_of(live) == {f.from_pop: f for f in desired.record.failovers}
     return live.record_set.answers_like(desired.record_set)
 
 
 def _only_caller(live: LiveRecord, state: StateRecord) -> bool:
     """The live state differs from the desired one only by the caller older geoproxies
     published in it."""
-    anonymous = {pop: dataclasses.replace(f, by="") for pop, f in overlay_of(live).items()}
-    return anonymous == {f.from_pop: f for f in state.failovers}
+    found = overlay_of(live)
+    anonymous = {pop: dataclasses.replace(f, by="") for pop, f in found.items()}
+    return anonymous == state.overlay and any(f.by for f in found.values())
 
 
 def _delete_note(record: LiveRecord, desired: DesiredApp) -> str:
@@ -92,10 +90,18 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
     plan = AppPlan(desired.name, live.zone_id, live.zone_name, desired.record_name)
     # Matched without the owner marker, so a record written before owners is claimed (an
     # update that rewrites its SetIdentifier) rather than created beside.
-    wanted = {d.record_set.base_key: d for d in desired.all_records()}
-    owned, replacing = _sort_live(plan, desired, live, wanted, adopt=adopt)
+    # The state record is not diffed like the others: see _state_change.
+    wanted = {
+        d.record_set.base_key: d
+        for d in desired.all_records()
+        if not isinstance(d.record, StateRecord)
+    }
+    owned, replacing, live_state, foreign_state = _sort_live(
+        plan, desired, live, wanted, adopt=adopt
+    )
     _create_and_update(plan, desired, wanted, owned, replacing)
     _delete_unwanted(plan, desired, wanted, owned)
+    _state_change(plan, desired, live_state, foreign_state, adopt)
     plan.changes.sort(key=lambda change: batch_order(change, desired.record_name))
     return plan
 
@@ -107,21 +113,28 @@ def _sort_live(
     wanted: dict[RecordKey, DesiredRecord],
     *,
     adopt: bool,
-) -> tuple[dict[RecordKey, LiveRecord], dict[RecordKey, LiveRecord]]:
+) -> tuple[
+    dict[RecordKey, LiveRecord], dict[RecordKey, LiveRecord], LiveRecord | None, list[LiveRecord]
+]:
     """The live records at the application's names: ours (returned by key), and the others
-    left untouched, reported as conflicts, or (with adopt) replaced or deleted."""
+    left untouched, reported as conflicts, or (with adopt) replaced or deleted; then
+    geoproxy's state record, and any foreign TXT record at its name."""
     wanted_at: dict[tuple[str, str], list[DesiredRecord]] = {}
     for (name, record_type, _), desired_record in wanted.items():
         wanted_at.setdefault((name, record_type), []).append(desired_record)
-    wanted_names = {name for name, _ in wanted_at}
     state = state_name(desired.record_name)
+    if desired.state is not None:
+        wanted_at[(state, "TXT")] = [desired.state]
+    wanted_names = {name for name, _ in wanted_at}
+    live_state: LiveRecord | None = None
+    foreign_state: list[LiveRecord] = []
     owned: dict[RecordKey, LiveRecord] = {}
     replacing: dict[RecordKey, LiveRecord] = {}
     for record in live.records:
         if not desired.manages(record.name):
             continue
         if is_state_record(record, desired.record_name):
-            owned[record.base_key] = record
+            live_state = record
             continue
         if record.ours(desired.owner):
             # Only the application's own records: below an apex record lies the whole zone,
@@ -132,7 +145,9 @@ def _sort_live(
         reason, displaced = _conflict(
             record, wanted_at.get((record.name, record.record_type), []), state, wanted_names
         )
-        if reason is None:
+        if reason is not None and record.name == state and record.record_type == "TXT":
+            foreign_state.append(record)  # in the way only if the plan writes (_state_change)
+        elif reason is None:
             plan.untouched.append(record)
         elif not adopt:
             plan.conflicts.append(Conflict(record, reason))
@@ -150,7 +165,7 @@ def _sort_live(
                     with_viewers=record.name in desired.viewer_names,
                 )
             )
-    return owned, replacing
+    return owned, replacing, live_state, foreign_state
 
 
 def _create_and_update(
@@ -171,12 +186,6 @@ def _create_and_update(
             note = "" if owned.get(key) is current else "adopted: replaces a record it did not own"
             if not note and current.owned and current.owner is None:
                 note = f"claimed for owner {desired.owner!r} (written before owners)"
-            if (
-                not note
-                and isinstance(desired_record.record, StateRecord)
-                and _only_caller(current, desired_record.record)
-            ):
-                note = "stops publishing who declared the failover (the audit log keeps it)"
             plan.changes.append(
                 RecordChange(
                     "update", key[0], key[1], region, old=current, new=desired_record, note=note
@@ -207,6 +216,78 @@ def _delete_unwanted(
                 note=_delete_note(record, desired),
             )
         )
+
+
+def _state_change(
+    plan: AppPlan,
+    desired: DesiredApp,
+    live: LiveRecord | None,
+    foreign: list[LiveRecord],
+    adopt: bool,
+) -> None:
+    """The state record's part of the plan. A change of what it says (a failover declared
+    or ended, an invalid record rewritten, a caller no longer published) is one of the
+    plan's changes. Otherwise it is the plan's `state_assertion`, sent only with other
+    changes: an exact DELETE of the record read and a CREATE with a new token, or, when there
+    is none, a CREATE (refused by Route 53 if someone created it meanwhile) - so a batch
+    planned on a state someone else has changed since is rejected whole."""
+    if desired.state is None:
+        return
+    wanted = desired.state
+    assert isinstance(wanted.record, StateRecord)
+    found = read_state(live)
+    differs = not wanted.record.says_same(found)
+    if live is None and not wanted.record.failovers and not wanted.record.gated:
+        differs = False  # a calm application's record is made by its first write
+    if foreign and (differs or plan.changes):
+        # A TXT record geoproxy did not write stands where it keeps its state.
+        if not adopt:
+            plan.conflicts.extend(
+                Conflict(record, "geoproxy keeps its failover state here") for record in foreign
+            )
+            return
+        plan.changes.extend(
+            RecordChange(
+                "delete",
+                record.name,
+                record.record_type,
+                None,
+                old=record,
+                note="adopted: geoproxy keeps its failover state here",
+            )
+            for record in foreign
+        )
+        differs = True
+    if not differs:
+        # Not counted as unchanged: it is not a record people review, and it is rewritten.
+        plan.state_assertion = RecordChange(
+            "update" if live else "create",
+            wanted.record.name,
+            "TXT",
+            None,
+            old=live,
+            new=wanted,
+            note="the state this plan read" if live else "first write of the application",
+        )
+        return
+    note = ""
+    if live is not None and not found.valid:
+        note = f"rewrites an invalid state record ({found.problem})"
+    elif live is not None and _only_caller(live, wanted.record):
+        note = "stops publishing who declared the failover (the audit log keeps it)"
+    elif live is not None and not wanted.record.failovers:
+        note = "no failover is active any more"
+    change = RecordChange(
+        "update" if live else "create",
+        wanted.record.name,
+        "TXT",
+        None,
+        old=live,
+        new=wanted,
+        note=note,
+    )
+    plan.changes.append(change)
+    plan.state_assertion = None
 
 
 def prune_plan(orphan: Orphan) -> AppPlan:

@@ -10,7 +10,7 @@ the resolved result, because that is where traffic will really go.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from geoproxy.core.routing import AppRouting, Route, matches, nearest_pop, rules_for
 from geoproxy.policy.catalog import Catalog
@@ -62,6 +62,8 @@ class Violation:
     pop: str
     alternative: str | None  # a compliant PoP that is not failed away from, if any
     overridden: str  # the override reason that allows it, or ""
+    # the failover that lands traffic there (its override is the one that counts)
+    failover_from: str = field(default="", compare=False)
 
 
 def apply_overlay(routing: AppRouting, overlay: Overlay) -> AppRouting:
@@ -123,6 +125,7 @@ def compliance_violations(
                 pop,
                 alternative,
                 overlay[last_from].override_compliance,
+                last_from,
             )
         )
     return violations

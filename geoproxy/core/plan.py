@@ -96,6 +96,14 @@ class AppPlan:
     health_checks: HealthCheckPlan = field(default_factory=HealthCheckPlan)
     distribution: DistributionPlan | None = None  # the CloudFront side, when configured
     function: FunctionPlan | None = None  # the edge fence's function, for viewer_countries
+    # The state record's compare-and-swap (core.state): written with the application's first
+    # batch of record changes, and not one of its `changes` (it moves no traffic). A change
+    # of the failover overlay itself is one of `changes` instead, and asserts the same way.
+    state_assertion: RecordChange | None = None
+
+    def state_changes(self) -> list[RecordChange]:
+        """The state record's change to send with this application's records, if any."""
+        return [self.state_assertion] if self.state_assertion and self.changes else []
 
 
 @dataclass

@@ -17,7 +17,13 @@ from geoproxy.core.changeset import ChangeSet
 from geoproxy.core.healthchecks import PENDING_PREFIX
 from geoproxy.core.names import STATE_LABEL
 from geoproxy.core.records import canonical, decode_route53_name
-from geoproxy.core.state import decode_value, encode_failover
+from geoproxy.core.state import (
+    MARKER,
+    decode_value,
+    encode_failover,
+    encode_header,
+    new_token,
+)
 
 
 def _is_state(record_set: dict[str, Any]) -> bool:
@@ -26,14 +32,26 @@ def _is_state(record_set: dict[str, Any]) -> bool:
     )
 
 
-def _untimed(record_set: dict[str, Any]) -> tuple[Any, ...]:
-    failovers = [decode_value(entry["Value"]) for entry in record_set.get("ResourceRecords", [])]
-    return tuple(
-        sorted(
-            (f.from_pop, f.to_pop, f.by, f.reason, f.override_compliance) if f else ("?",)
-            for f in failovers
-        )
-    )
+def _is_header(value: str) -> bool:
+    words = "".join(value.split('"')[1::2]).split(" ")
+    return words[0] == MARKER and words[1:2] != [] and words[1].startswith("t=")
+
+
+def _untimed(record_set: dict[str, Any] | None) -> tuple[Any, ...]:
+    """What a state record says, its time stamps and token aside (a v2 header's token is new
+    with every write; `gated` stays)."""
+    if record_set is None:
+        return ()  # no record: as a calm one (format v2 writes one with the first write)
+    said: list[tuple[str, ...]] = []
+    for entry in record_set.get("ResourceRecords", []):
+        value = str(entry.get("Value", ""))
+        if _is_header(value):
+            if "gated=1" in value:
+                said.append(("gated",))
+            continue
+        f = decode_value(value)
+        said.append((f.from_pop, f.to_pop, f.by, f.reason, f.override_compliance) if f else ("?",))
+    return tuple(sorted(said))
 
 
 def same_ignoring_apply_time(live: dict[str, Any], wanted: dict[str, Any]) -> bool:
@@ -43,6 +61,49 @@ def same_ignoring_apply_time(live: dict[str, Any], wanted: dict[str, Any]) -> bo
         live = {key: value for key, value in live.items() if key != "HealthCheckId"}
         wanted = {key: value for key, value in wanted.items() if key != "HealthCheckId"}
     return canonical(live) == canonical(wanted)
+
+
+def rebase_state(batch: list[Change], live_record_sets: list[dict[str, Any]]) -> list[Change]:
+    """A saved batch's state record compare-and-swaps, made against the records read now:
+    where the live state says what the plan read (tokens and times aside; no record reads as
+    a calm one), the DELETE is of the live record and the CREATE has a new token, so an
+    unrelated write since (which only changes the token) does not stale the plan. Elsewhere
+    the batch is left as it is, and is stale."""
+    names = {
+        decode_route53_name(c["ResourceRecordSet"]["Name"])
+        for c in batch
+        if _is_state(c["ResourceRecordSet"])
+    }
+    for name in sorted(names):
+        batch = _rebase_one(batch, name, live_record_sets)
+    return batch
+
+
+def _rebase_one(
+    batch: list[Change], name: str, live_record_sets: list[dict[str, Any]]
+) -> list[Change]:
+    def here(record_set: dict[str, Any]) -> bool:
+        return _is_state(record_set) and decode_route53_name(record_set["Name"]) == name
+
+    states = [c for c in batch if here(c["ResourceRecordSet"])]
+    before = next((c["ResourceRecordSet"] for c in states if c["Action"] == "DELETE"), None)
+    after = next(
+        (c["ResourceRecordSet"] for c in reversed(states) if c["Action"] != "DELETE"), None
+    )
+    live = next((r for r in live_record_sets if here(r) and "SetIdentifier" not in r), None)
+    if after is None or _untimed(live) != _untimed(before):
+        return batch
+    values = [
+        {"Value": encode_header(new_token(), "gated=1" in str(entry.get("Value", "")))}
+        if _is_header(str(entry.get("Value", "")))
+        else entry
+        for entry in after.get("ResourceRecords", [])
+    ]
+    swap: list[Change] = [{"Action": "DELETE", "ResourceRecordSet": live}] if live else []
+    swap.append({"Action": "CREATE", "ResourceRecordSet": {**after, "ResourceRecords": values}})
+    at = batch.index(states[0])
+    rest = [c for c in batch if c not in states]
+    return rest[:at] + swap + rest[at:]
 
 
 def _stamp_change(change: Change, declared_at: str, now: str) -> Change:

@@ -72,6 +72,10 @@ class AppStatus:
     regions: list[RegionStatus] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)  # owned records the policy does not want
     edge: EdgeStatus | None = None  # with viewer_countries
+    # Why the state record cannot be believed (malformed, self-referential, or failovers no
+    # live record follows): reported, never obeyed.
+    state_problems: list[str] = field(default_factory=list)
+    gated: bool = False  # the state record says its failovers are made by switches
 
     def counts(self) -> dict[str, int]:
         """Rows per state, every state named (zeros too), for the summary line and JSON."""
@@ -91,6 +95,7 @@ class AppStatus:
         return (
             not self.healthy
             or bool(self.extra)
+            or bool(self.state_problems)
             or (self.edge is not None and not self.edge.in_sync)
         )
 

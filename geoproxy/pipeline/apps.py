@@ -8,7 +8,7 @@ commands is what they do with each one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from geoproxy.core.cloudfront import DistributionPlan
@@ -22,19 +22,22 @@ from geoproxy.core.healthchecks import (
 from geoproxy.core.live import LiveApp
 from geoproxy.core.routing import AppRouting
 from geoproxy.core.switches import SwitchPlan
-from geoproxy.pipeline.compiled import Compiled, Resolved, resolve_app
+from geoproxy.pipeline.compiled import Authority, Compiled, Resolved, resolve_app
+from geoproxy.pipeline.state import Believed, believed_state
 
 
 @dataclass
 class AppRun:
     """One application in this run: its routes, what is live, its health checks, and its
-    routes resolved against the live failovers (`resolved`)."""
+    routes resolved against the live failovers that can be believed (`resolved`; what
+    cannot, and why, is in `believed`)."""
 
     compiled: Compiled
     routing: AppRouting
     live: LiveApp
     health: HealthCheckPlan
     resolved: Resolved
+    believed: Believed
     # PoP region -> the check its switch-gated pair's PRIMARY carries (recovery.switches)
     gates: Mapping[str, str] | None = None
 
@@ -42,7 +45,7 @@ class AppRun:
     def name(self) -> str:
         return self.routing.app.name
 
-    def resolve(self, overlay: dict[str, Failover]) -> Resolved:
+    def resolve(self, overlay: dict[str, Failover], authority: Authority | None = None) -> Resolved:
         """The routes resolved against another overlay (a failover's or failback's edit)."""
         return resolve_app(
             self.compiled,
@@ -50,6 +53,8 @@ class AppRun:
             overlay,
             self.live.zone_id,
             self.health.ids,
+            authority=authority,
+            gated=self.believed.state.gated,
             gates=self.gates,
         )
 
@@ -63,10 +68,14 @@ def each_app(
     nonce: str = "",
     distributions: Mapping[str, DistributionPlan] | None = None,
     switches: SwitchPlan | None = None,
+    authority: Callable[[AppRouting], Authority] | None = None,
 ) -> Iterator[AppRun]:
     """The applications named (all when `names` is None), in the policy's order, resolved.
     `nonce` goes into the references of health checks this run would create; `gates` maps
-    each switch-gated PoP region to its RECOVERY_CONTROL check (data-plane switches)."""
+    each switch-gated PoP region to its RECOVERY_CONTROL check (data-plane switches);
+    `authority` says what may allow a compliance breach in this run (default: nothing, see
+    Authority). Routes are resolved against the state record's failovers that can be
+    believed (pipeline.state); the findings about the rest are the command's to report."""
     distributions = distributions or {}
     wanted = None if names is None else set(names)
     for routing in compiled.routing.applications:
@@ -76,13 +85,17 @@ def each_app(
         app_live = live[app.name]
         health = plan_health_checks(specs_for(app, compiled.owner), checks, app.record, nonce)
         gates = switches.gates_for(app.name) if switches is not None else None
+        distribution = distributions.get(app.name)
+        believed = believed_state(compiled, routing, app_live, health.ids, distribution, gates)
         resolved = resolve_app(
             compiled,
             routing,
-            app_live.overlay(app.record),
+            believed.overlay,
             app_live.zone_id,
             health.ids,
-            distributions.get(app.name),
-            gates,
+            distribution,
+            authority(routing) if authority else None,
+            gated=believed.state.gated,
+            gates=gates,
         )
-        yield AppRun(compiled, routing, app_live, health, resolved, gates)
+        yield AppRun(compiled, routing, app_live, health, resolved, believed, gates)

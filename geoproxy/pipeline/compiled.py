@@ -5,7 +5,7 @@ active failovers: everything the commands share before and after reading AWS.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,6 +94,50 @@ def check_compiled(compiled: Compiled) -> None:
         raise compiled.loaded.error(issues)
 
 
+@dataclass(frozen=True)
+class Authority:
+    """What may allow a compliance breach in this run. DNS is not an authority: an override
+    read from a state record (public, and forgeable by anyone who may write the zone) only
+    says what some run once allowed. A breach is kept only by `--override-compliance` given
+    to this run, or by the failovers this run declares with it."""
+
+    run_override: str | None = None  # --override-compliance given to this run
+    declared: frozenset[str] = frozenset()  # from-PoPs of the failovers this run declares
+    # failback: it moves no traffic into a breach, and must never be blocked; what it leaves
+    # live is said as a warning
+    keeps_live: bool = False
+    # who declared a failover, from the audit log, where known
+    who: Callable[[Failover], str | None] | None = None
+
+    def allows(self, failover_from: str, overridden: str) -> str | None:
+        """The reason that allows this breach in this run, or None."""
+        if failover_from in self.declared:
+            return self.run_override or None
+        if self.run_override:
+            return self.run_override
+        if self.keeps_live and overridden:
+            return overridden
+        return None
+
+
+def _untrusted(app: str, failover: Failover | None, authority: Authority) -> str:
+    if failover is None:
+        return ""
+    who = authority.who(failover) if authority.who else None
+    when = f"declared {failover.at}" if failover.at else "with no declaration time"
+    text = (
+        f"; through the failover {failover.from_pop} → {failover.to_pop} ({when}"
+        + (f" by {who}" if who else "")
+        + ")"
+    )
+    if failover.override_compliance:
+        text += (
+            f"; its override read from DNS ({failover.override_compliance!r}) allows nothing "
+            "in this run"
+        )
+    return text
+
+
 @dataclass
 class Resolved:
     """One application's routes with its failovers applied, and what that raised."""
@@ -113,6 +157,8 @@ def resolve_app(
     zone_id: str | None = None,
     health_check_ids: Mapping[str, str] | None = None,
     distribution: DistributionPlan | None = None,
+    authority: Authority | None = None,
+    gated: bool = False,
     gates: Mapping[str, str] | None = None,
 ) -> Resolved:
     """Apply failovers to the policy's routes; stale ones (from a PoP the policy no longer
@@ -159,25 +205,33 @@ def resolve_app(
         health_check_ids,
         distribution,
         compiled.owner,
+        gated,
         gates,
     )
     fence = edge_fence(app, compiled.catalog, compiled.owner, active)
-    # Routes and fenced viewers alike: a breach refuses the write unless its failover
-    # carries an --override-compliance reason, which is then shown.
+    # Routes and fenced viewers alike: a breach refuses the write unless this run allows it
+    # (see Authority), and the reason is then shown.
+    authority = authority or Authority()
     breaches = [
-        (describe_violation(app.name, violation), violation.overridden)
+        (describe_violation(app.name, violation), violation.failover_from, violation.overridden)
         for violation in compliance_violations(
             app, resolved, active, compiled.catalog, compiled.latency
         )
     ]
     breaches += [
-        (describe_edge_violation(app.name, violation), violation.overridden)
+        (
+            describe_edge_violation(app.name, violation),
+            violation.failover_from,
+            violation.overridden,
+        )
         for violation in (fence.violations if fence else ())
     ]
-    for message, overridden in breaches:
-        if overridden:
-            warnings.append(f"{message} (allowed by --override-compliance: {overridden})")
+    for message, failover_from, overridden in breaches:
+        allowed = authority.allows(failover_from, overridden)
+        if allowed:
+            warnings.append(f"{message} (allowed by --override-compliance: {allowed})")
         else:
+            message += _untrusted(app.name, active.get(failover_from), authority)
             problems.append(
                 Finding(
                     message, app=app.name, code="compliance_breach", override=OVERRIDE_COMPLIANCE

@@ -25,6 +25,7 @@ from geoproxy.core.routing import AppRouting
 from geoproxy.errors import Finding, GeoproxyError, RefusedError
 from geoproxy.pipeline.apps import each_app
 from geoproxy.pipeline.compiled import (
+    Authority,
     Compiled,
     Resolved,
     check_app_names,
@@ -42,26 +43,42 @@ def plan_overlay_change(
     edit: OverlayEdit,
     *,
     adopt: bool = False,
+    authority: Authority | None = None,
 ) -> Plan:
     """A plan that changes only what an edit of the failover overlay moves.
 
     Records whose target the edit does not change are left out even if they drift from the
-    policy: a 3 a.m. failover must not also ship a half-reviewed policy change.
+    policy: a 3 a.m. failover must not also ship a half-reviewed policy change. A state
+    record that cannot be believed never blocks it: what cannot be believed is left out of
+    the state record it writes, and said. `authority` says what may allow a breach.
     """
     live = read_live(compiled, aws, app_names).apps
     checks = read_health_checks(compiled, aws, live)
     functions = read_functions(compiled, aws, app_names)
     plan = Plan([], warnings=[])
-    for run in each_app(compiled, live, checks, app_names):
+    # What is live is resolved as kept (failback never refuses it); the edit's result as this
+    # run's authority allows.
+    runs = each_app(
+        compiled, live, checks, app_names, authority=lambda _: Authority(keeps_live=True)
+    )
+    for run in runs:
         name, routing, app_live, before = run.name, run.routing, run.live, run.resolved
-        after = run.resolve(edit(routing, dict(before.overlay)))
+        plan.warnings.extend(
+            f"{finding}; this run leaves it out of the state it writes"
+            for finding in run.believed.invalid
+        )
+        after = run.resolve(edit(routing, dict(before.overlay)), authority)
         plan.warnings.extend(after.warnings)
         plan.problems.extend(after.problems)
         full = calculate_app(after.desired, app_live, adopt=adopt)
         moving = _moving(before.desired, after.desired)
         state = state_name(routing.app.record)
+        if run.believed.invalid:
+            # What cannot be believed is dropped from the record now, whatever else moves.
+            moving |= {key for key in moving | {c.key for c in full.changes} if key[0] == state}
         app_plan = AppPlan(full.name, full.zone_id, full.zone_name, full.record_name)
         app_plan.changes = [change for change in full.changes if change.key in moving]
+        app_plan.state_assertion = full.state_assertion
         if any(
             PENDING_PREFIX in str(change.new.record_set.wire.get("HealthCheckId", ""))
             for change in app_plan.changes
@@ -157,6 +174,7 @@ def plan_failover(
     declare: Callable[[str], Failover],
     *,
     adopt: bool = False,
+    override_compliance: str | None = None,
 ) -> Plan:
     """Send traffic of every app in `targets` that reaches `from_pop` to its target PoP.
 
@@ -179,7 +197,8 @@ def plan_failover(
             ) from None
         return overlay
 
-    return plan_overlay_change(compiled, aws, list(targets), edit, adopt=adopt)
+    authority = Authority(run_override=override_compliance, declared=frozenset({from_pop}))
+    return plan_overlay_change(compiled, aws, list(targets), edit, adopt=adopt, authority=authority)
 
 
 def plan_failback(
@@ -196,4 +215,5 @@ def plan_failback(
     def edit(routing: AppRouting, overlay: dict[str, Failover]) -> dict[str, Failover]:
         return without_failover(overlay, region)
 
-    return plan_overlay_change(compiled, aws, names, edit)
+    # A failback moves no traffic into a breach: what it leaves live is said, never refused.
+    return plan_overlay_change(compiled, aws, names, edit, authority=Authority(keeps_live=True))

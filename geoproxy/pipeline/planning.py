@@ -5,7 +5,7 @@ checks made before any write.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from geoproxy.aws.session import AwsSettings
@@ -13,11 +13,14 @@ from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.desired import DesiredApp, in_zone
 from geoproxy.core.diff import calculate_app, prune_plan
 from geoproxy.core.edge.plan import FunctionPlan
+from geoproxy.core.failover import Failover
 from geoproxy.core.live import LiveApp
+from geoproxy.core.names import state_name
 from geoproxy.core.plan import Plan
+from geoproxy.core.routing import AppRouting
 from geoproxy.errors import Finding, GeoproxyError, findings
 from geoproxy.pipeline.apps import each_app
-from geoproxy.pipeline.compiled import Compiled, scoped
+from geoproxy.pipeline.compiled import Authority, Compiled, scoped
 from geoproxy.pipeline.reads import (
     _unsearched,
     orphan_warnings,
@@ -37,9 +40,17 @@ def compute_plan(
     adopt: bool = False,
     prune: bool = False,
     app_names: tuple[str, ...] = (),
+    force: bool = False,
+    override_compliance: str | None = None,
+    who: Callable[[str, Failover], str | None] | None = None,
 ) -> Plan:
     """The diff that makes Route 53 and CloudFront match the policy, keeping failovers.
-    Orphans are listed (on unscoped runs); with `prune`, the plan deletes them too."""
+    Orphans are listed (on unscoped runs); with `prune`, the plan deletes them too.
+
+    A state record that cannot be believed (pipeline.state) refuses the plan, unless
+    `force`: then it is ignored and rewritten. A failover that breaks a compliance rule is
+    kept only with `override_compliance` given to this run (DNS is not an authority);
+    `who(state name, failover)` names who declared it, from the audit log, where known."""
     names = scoped(compiled, app_names)
     if names is not None and prune:
         raise GeoproxyError(
@@ -55,6 +66,14 @@ def compute_plan(
     nonce = secrets.token_hex(6)  # this run's health checks get CallerReferences never used
     plan = Plan([], warnings=list(compiled.warnings), pruning=prune, switches=switches)
     desired: list[DesiredApp] = []
+
+    def authority(routing: AppRouting) -> Authority:
+        state = state_name(routing.app.record)
+        return Authority(
+            run_override=override_compliance,
+            who=(lambda failover: who(state, failover)) if who else None,
+        )
+
     for run in each_app(
         compiled,
         live,
@@ -63,9 +82,17 @@ def compute_plan(
         nonce=nonce,
         distributions=distributions,
         switches=switches,
+        authority=authority,
     ):
         app, resolved = run.routing.app, run.resolved
         distribution = distributions.get(app.name)
+        if force:
+            plan.warnings.extend(
+                f"{finding}; --force: this write rewrites it from what can be believed"
+                for finding in run.believed.invalid
+            )
+        else:
+            plan.problems.extend(run.believed.invalid)
         desired.append(resolved.desired)
         app_plan = calculate_app(resolved.desired, run.live, adopt=adopt)
         app_plan.health_checks = run.health

@@ -60,6 +60,8 @@ def compute_status(
         warnings.extend([*resolved.warnings, *resolved.problems])
         pops_by_target = {pop.target: region for region, pop in app.pops.items()}
         app_status_ = app_status(resolved.desired, resolved.overlay, run.live, pops_by_target)
+        app_status_.state_problems = list(run.believed.invalid)
+        app_status_.gated = run.believed.state.gated
         live_function = functions.get(app.name)
         if resolved.function is not None and live_function is not None:
             app_status_.edge = EdgeStatus.of(

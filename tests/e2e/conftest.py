@@ -372,6 +372,17 @@ def targets(aws: Any, zone: str, name: str = ORIGIN) -> dict[str, str]:
 
 
 def state_values(aws: Any, zone: str) -> list[str]:
+    """The failover values of the state record (format v2's header value, with its token,
+    left out: see state_header)."""
+    return [value for value in _state_entries(aws, zone) if " t=" not in value.split('"')[1]]
+
+
+def state_header(aws: Any, zone: str) -> str | None:
+    """The state record's v2 header value (`"geoproxy=v2 t=TOKEN"`), if there is one."""
+    return next((v for v in _state_entries(aws, zone) if " t=" in v.split('"')[1]), None)
+
+
+def _state_entries(aws: Any, zone: str) -> list[str]:
     return [
         value["Value"]
         for record in records_at(aws, zone, STATE)

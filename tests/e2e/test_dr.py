@@ -18,6 +18,7 @@ from tests.e2e.conftest import (
     USE1_NAME,
     RunCli,
     records_at,
+    state_header,
     state_values,
     targets,
 )
@@ -94,7 +95,7 @@ def test_failover_moves_exactly_the_right_regions_and_fails_back_exactly(
     back = run_cli("failback", "eu-west-1", "--yes")
     assert back.returncode == 0, back.stderr
     assert targets(aws, zone) == applied
-    assert records_at(aws, zone, STATE) == []
+    assert state_values(aws, zone) == []
     assert foreign_records(aws, zone) == foreign_before
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
 
@@ -133,7 +134,16 @@ def test_override_compliance_records_its_reason(
     assert {targets(aws, zone)[region] for region in EU_WEST_1_SOURCES} == {USE1_NAME}
     status = json.loads(run_cli("status", "--output", "json").stdout)["applications"][0]
     assert status["failovers"][0]["override_compliance"] == "legal approved ticket LEG-42"
-    assert run_cli("plan", "--detailed-exitcode").returncode == 0
+    # DNS is not an authority: the override read back from the state record allows nothing
+    # in a later run; that run must give its own.
+    refused = run_cli("plan", "--detailed-exitcode")
+    assert refused.returncode == 1
+    assert "through the failover eu-west-1 → us-east-1 (declared " in refused.stderr
+    assert "its override read from DNS ('legal approved ticket LEG-42') allows nothing" in (
+        refused.stderr
+    )
+    kept = run_cli("plan", "--detailed-exitcode", "--override-compliance", "LEG-42 still")
+    assert kept.returncode == 0, kept.stderr
 
 
 @pytest.mark.slow
@@ -216,7 +226,8 @@ def test_dry_run_and_missing_confirmation_write_nothing(
     assert dry.returncode == 0, dry.stderr
     document = json.loads(dry.stdout)
     assert document["dry_run"] is True and document["applied"] is False
-    assert document["plan"]["summary"]["update"] == len(EU_WEST_1_SOURCES)
+    # The sources, and the state record (apply wrote it calm; format v2).
+    assert document["plan"]["summary"]["update"] == len(EU_WEST_1_SOURCES) + 1
     assert "GetCallerIdentity" not in aws.operations()
     refused = run_cli("failover", "--from", "eu-west-1")
     assert refused.returncode == 1 and "--yes" in refused.stderr
@@ -264,12 +275,13 @@ def test_audit_log_gets_one_line_per_write(
 
 
 def _foreign_txt_at_state_name(aws: Any, zone: str) -> None:
+    # Over the calm state record apply wrote (format v2): someone else's TXT there instead.
     aws.client("route53").change_resource_record_sets(
         HostedZoneId=zone,
         ChangeBatch={
             "Changes": [
                 {
-                    "Action": "CREATE",
+                    "Action": "UPSERT",
                     "ResourceRecordSet": {
                         "Name": STATE,
                         "Type": "TXT",
@@ -303,7 +315,8 @@ def test_adopt_takes_over_a_foreign_record_at_the_state_name(
     result = run_cli("failover", "--from", "eu-west-1", "--yes", "--adopt")
     assert result.returncode == 0, result.stderr
     assert aws.count("ChangeResourceRecordSets") == 1
-    assert len(state_values(aws, zone)) == 1 and "not geoproxy" not in state_values(aws, zone)[0]
+    [value] = state_values(aws, zone)
+    assert "not geoproxy" not in value and state_header(aws, zone) is not None
 
 
 def test_failback_of_a_region_that_is_no_pop_is_an_error(

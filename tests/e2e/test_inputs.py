@@ -392,11 +392,10 @@ def test_a_failover_reason_from_dns_reaches_the_terminal_clean(
     assert run_cli("failover", "--from", "eu-west-1", "--yes", "--reason", "drill").returncode == 0
     # Someone with write access to the zone rewrites the state record's reason.
     state = records_at(aws, zone, STATE)[0]
-    value = state["ResourceRecords"][0]["Value"].replace(
-        "reason=drill", "reason=" + quote(HOSTILE, safe="")
-    )
-    assert value != state["ResourceRecords"][0]["Value"]
-    state["ResourceRecords"] = [{"Value": value}]
+    header, failover = state["ResourceRecords"]  # format v2: the token, then the failover
+    value = failover["Value"].replace("reason=drill", "reason=" + quote(HOSTILE, safe=""))
+    assert value != failover["Value"]
+    state["ResourceRecords"] = [header, {"Value": value}]
     aws.client("route53").change_resource_record_sets(
         HostedZoneId=zone,
         ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": state}]},

@@ -35,16 +35,17 @@ def test_an_application_removed_from_the_policy_is_an_orphan_pruned_only_with_fo
     assert planned.returncode == 0, planned.stderr  # nothing `apply` would change by itself
     document = json.loads(planned.stdout)
     [orphan] = document["orphans"]
+    # Its 34 latency records and its failover state record (format v2).
     assert (orphan["root"], orphan["kind"], len(orphan["records"])) == (
         "origin.api.example.com",
         "application",
-        34,
+        35,
     )
-    assert document["summary"]["orphans"] == 34
+    assert document["summary"]["orphans"] == 35
     assert "give each its own `owner:`" in planned.stderr  # the policy sets none
     text = run_cli("plan").stdout
     assert "application origin.api.example.com" in text
-    assert "34 orphaned record(s) listed above are left as they are" in text
+    assert "35 orphaned record(s) listed above are left as they are" in text
     assert "No changes. Live records match the policy." not in text
 
     status = run_cli("status", "--detailed-exitcode", "--output", "json")

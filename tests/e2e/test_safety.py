@@ -38,7 +38,7 @@ def test_control_characters_in_a_reason_are_refused(
     result = run_cli("failover", "--from", "eu-west-1", "--yes", "--reason", "line one\nline 2")
     assert result.returncode == 1
     assert "control or invisible characters ('\\n')" in result.stderr
-    assert records_at(aws, zone, STATE) == []
+    assert state_values(aws, zone) == []
 
 
 def test_non_ascii_text_that_would_overflow_a_txt_value_is_refused(
@@ -59,7 +59,7 @@ def test_non_ascii_text_that_would_overflow_a_txt_value_is_refused(
     )
     assert result.returncode == 1
     assert "over Route 53's 4000 per value" in result.stderr
-    assert records_at(aws, zone, STATE) == []
+    assert state_values(aws, zone) == []
 
 
 def test_a_long_non_ascii_reason_within_the_limits_lands_in_dns(

@@ -16,7 +16,6 @@ from tests.conftest import EXAMPLE_POLICY, write_policy
 from tests.e2e.conftest import (
     EU_WEST_1_SOURCES,
     EUC1,
-    STATE,
     TOKYO_POP,
     VIEWER,
     RunCli,
@@ -127,7 +126,7 @@ def test_a_saved_failover_applies_with_the_apply_time(
         "prepared in calm weather",
     )
     assert prepared.returncode == 0, prepared.stderr
-    assert records_at(aws, zone, STATE) == []  # a dry run writes nothing
+    assert state_values(aws, zone) == []  # a dry run writes nothing
     declared_at = json.loads((tmp_path / "dr.json").read_text())["failover_declared_at"]
     time.sleep(1.1)  # time stamps have one-second resolution: let the apply time differ
     log = tmp_path / "audit.jsonl"
@@ -151,7 +150,7 @@ def test_out_without_dry_run_is_refused(
     result = run_cli("failover", "--from", "eu-west-1", "--out", "dr.json", "--yes")
     assert result.returncode == 1
     assert "use it with --dry-run" in result.stderr
-    assert records_at(aws, zone, STATE) == []
+    assert state_values(aws, zone) == []
 
 
 def _saved(run_cli: RunCli, tmp_path: Path) -> dict[str, Any]:

@@ -258,7 +258,7 @@ def test_a_rejected_batch_writes_nothing_and_quotes_route_53(
     assert "Nothing of this batch was written" in result.stderr
     assert "run the command again" in result.stderr
     assert records_at(aws, zone) == before
-    assert records_at(aws, zone, STATE) == []
+    assert state_values(aws, zone) == []
 
 
 # --- crashes ---------------------------------------------------------------------------------

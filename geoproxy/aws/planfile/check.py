@@ -22,7 +22,7 @@ from geoproxy.core.cloudfront import config_aliases
 from geoproxy.core.live import LiveApp
 from geoproxy.core.plan import AppPlan
 from geoproxy.core.records import decode_route53_name
-from geoproxy.core.saved_plan_rules import same_ignoring_apply_time
+from geoproxy.core.saved_plan_rules import rebase_state, same_ignoring_apply_time
 
 
 @dataclass
@@ -148,6 +148,8 @@ def _check_batches(
     for zone_id, batches in planned.items():
         for batch in batches:
             live = _live(aws, zone_id, batch, views)
+            # The state record's DELETE is made from the record read now (core.state).
+            batch = rebase_state(batch, live)
             where, _ = landed.outcome(batch, live, same_ignoring_apply_time)
             if where is landed.Outcome.LANDED:
                 check.applied.append(f"change batch of {len(batch)} change(s) in zone {zone_id}")

@@ -33,11 +33,12 @@ render_map = LazyModule("geoproxy.cli.maps.render")
 views = LazyModule("geoproxy.cli.views")
 map_panels = LazyModule("geoproxy.cli.maps.panels")
 if TYPE_CHECKING:  # the real modules, for their signatures; loaded only when a command runs
-    from geoproxy.cli import flow
+    from geoproxy.cli import flow, replan
     from geoproxy.cli.commands import dr_switches
     from geoproxy.cli.views import View
 else:
     flow = LazyModule("geoproxy.cli.flow")
+    replan = LazyModule("geoproxy.cli.replan")
     dr_switches = LazyModule("geoproxy.cli.commands.dr_switches")
 
 
@@ -141,19 +142,32 @@ def failover(
     for target in set(targets.values()):
         if problem := value_problem(declare(target)):
             raise GeoproxyError(problem)
-    with dr_switches.needs_control_plane("failover", compiled):
-        the_plan = plan_failover(compiled, aws, from_pop, targets, declare, adopt=adopt)
-    document: dict[str, Any] = {
-        "command": "failover",
-        "from": from_pop,
-        "to": targets,
-        "dry_run": dry_run,
-        "plan": render_plan.plan_json(the_plan),
-        "applied": False,
-    }
-    render.warnings(the_plan.warnings)
     view = views.view_for(output)
-    _refuse_showing_the_plan(the_plan, document, view, list(targets))
+
+    def planned() -> tuple[Any, dict[str, Any]]:
+        with dr_switches.needs_control_plane("failover", compiled):
+            the_plan = plan_failover(
+                compiled,
+                aws,
+                from_pop,
+                targets,
+                declare,
+                adopt=adopt,
+                override_compliance=override_compliance,
+            )
+        document: dict[str, Any] = {
+            "command": "failover",
+            "from": from_pop,
+            "to": targets,
+            "dry_run": dry_run,
+            "plan": render_plan.plan_json(the_plan),
+            "applied": False,
+        }
+        render.warnings(the_plan.warnings)
+        _refuse_showing_the_plan(the_plan, document, view, list(targets))
+        return the_plan, document
+
+    the_plan, document = planned()
     caller = identify() if identify is not None else None
     return flow.finish_overlay_change(
         the_plan,
@@ -175,6 +189,7 @@ def failover(
         overwrite=overwrite,
         policy=compiled.loaded,
         declared_at=declared_at,
+        replan=lambda: replan.shown_again(*planned(), view),
     )
 
 
@@ -288,23 +303,29 @@ def failback(
             view=views.view_for(output),
         )
     identify = caller_identity_soon(aws) if audit_log is not None and not dry_run else None
-    with dr_switches.needs_control_plane("failback", compiled):
-        the_plan = plan_failback(compiled, aws, region, app_names)
-    document: dict[str, Any] = {
-        "command": "failback",
-        "region": region,
-        "dry_run": dry_run,
-        "plan": render_plan.plan_json(the_plan),
-        "applied": False,
-    }
-    render.warnings(the_plan.warnings)
-    flow.refuse_if_unsafe(the_plan, document)
+    view = views.view_for(output)
+
+    def planned() -> tuple[Any, dict[str, Any]]:
+        with dr_switches.needs_control_plane("failback", compiled):
+            the_plan = plan_failback(compiled, aws, region, app_names)
+        document: dict[str, Any] = {
+            "command": "failback",
+            "region": region,
+            "dry_run": dry_run,
+            "plan": render_plan.plan_json(the_plan),
+            "applied": False,
+        }
+        render.warnings(the_plan.warnings)
+        flow.refuse_if_unsafe(the_plan, document)
+        return the_plan, document
+
+    the_plan, document = planned()
     caller = identify() if identify is not None else None
     return flow.finish_overlay_change(
         the_plan,
         aws,
         document,
-        view=views.view_for(output),
+        view=view,
         dry_run=dry_run,
         yes=yes,
         no_wait=no_wait,
@@ -317,6 +338,7 @@ def failback(
         out_file=out_file,
         overwrite=overwrite,
         policy=compiled.loaded,
+        replan=lambda: replan.shown_again(*planned(), view),
     )
 
 
@@ -328,8 +350,8 @@ def failback(
     "--detailed-exitcode",
     is_flag=True,
     help="Exit 0 when live matches the policy, 2 on drift, missing or foreign "
-    "records, orphans or an edge function that differs, 4 when only a "
-    "failover is active; 1 on error.",
+    "records, an invalid state record, orphans or an edge function that differs, 4 "
+    "when only a failover is active; 1 on error.",
 )
 @click.option(
     "--audit-log",

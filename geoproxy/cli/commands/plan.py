@@ -58,6 +58,13 @@ else:
     help="Also delete orphans: records of this policy's owner that no application "
     "of the policy has any more (under the same mass-deletion guard).",
 )
+@click.option(
+    "--override-compliance",
+    default=None,
+    metavar="REASON",
+    help="Keep live failovers that break a compliance rule, recording why; an override "
+    "read from DNS allows nothing by itself.",
+)
 @app_option
 @reports_errors
 def plan(
@@ -69,6 +76,7 @@ def plan(
     overwrite: bool,
     adopt: bool,
     prune: bool,
+    override_compliance: str | None,
     app_names: tuple[str, ...],
 ) -> int:
     """Compare the policy with live Route 53 and show what apply would change."""
@@ -78,7 +86,15 @@ def plan(
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     check_plan_out(compiled, out_file, overwrite=overwrite)  # before reading AWS
-    the_plan = compute_plan(compiled, aws, adopt=adopt, prune=prune, app_names=app_names)
+    check_override(override_compliance)
+    the_plan = compute_plan(
+        compiled,
+        aws,
+        adopt=adopt,
+        prune=prune,
+        app_names=app_names,
+        override_compliance=override_compliance,
+    )
     if out_file is not None and the_plan.switches is not None and not the_plan.switches.empty:
         raise GeoproxyError(
             "the switches are not prepared yet, and a saved plan holds only record changes: "
@@ -86,6 +102,9 @@ def plan(
             hint="run `geoproxy apply` to prepare the switches first, then save the plan",
         )
     document = render_plan.plan_json(the_plan)
+    if override_compliance:
+        # Saved with the plan: `apply PLANFILE` records it in the audit log.
+        document["override_compliance"] = override_compliance
     the_plan.warnings.extend(
         f"{m.describe()}; apply needs --force" for m in mass_deletions(the_plan)
     )
@@ -152,6 +171,13 @@ def plan(
     help="Also delete orphans: records of this policy's owner that no application "
     "of the policy has any more (under the same mass-deletion guard).",
 )
+@click.option(
+    "--override-compliance",
+    default=None,
+    metavar="REASON",
+    help="Keep live failovers that break a compliance rule, recording why; an override "
+    "read from DNS allows nothing by itself.",
+)
 @app_option
 @reports_errors
 def apply(
@@ -168,6 +194,7 @@ def apply(
     wait_deployed: bool,
     force: bool,
     prune: bool,
+    override_compliance: str | None,
     app_names: tuple[str, ...],
 ) -> int:
     """Plan, confirm, and apply the changes atomically; then wait for INSYNC.
@@ -184,7 +211,12 @@ def apply(
         raise GeoproxyError("two different saved plans given: PLANFILE and --plan")
     saved = plan_option or plan_argument
     if saved is not None:
-        for flag, given in (("--adopt", adopt), ("--prune", prune), ("--app", app_names)):
+        for flag, given in (
+            ("--adopt", adopt),
+            ("--prune", prune),
+            ("--app", app_names),
+            ("--override-compliance", override_compliance),
+        ):
             if given:
                 raise GeoproxyError(
                     f"{flag} is decided when the plan is made, not when it is applied",
@@ -219,14 +251,35 @@ def apply(
             wait_deployed=wait_deployed,
             force=force,
         )
+    from geoproxy.aws.audit import AuditTrail
+
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
-    the_plan = compute_plan(compiled, aws, adopt=adopt, prune=prune, app_names=app_names)
-    document: dict[str, Any] = {"plan": render_plan.plan_json(the_plan), "applied": False}
+    check_override(override_compliance)
+    trail = AuditTrail.read(audit_log)
     view = views.view_for(output)
-    flow.show_plan(the_plan, view)
-    flow.refuse_if_unsafe(the_plan, document)
-    if not force:
-        flow.refuse_mass_deletion(mass_deletions(the_plan), document)
+
+    def planned() -> Any:
+        return compute_plan(
+            compiled,
+            aws,
+            adopt=adopt,
+            prune=prune,
+            app_names=app_names,
+            force=force,
+            override_compliance=override_compliance,
+            who=lambda state, failover: trail.who(state, failover.at) if failover.at else None,
+        )
+
+    def checked(the_plan: Any) -> tuple[Any, dict[str, Any]]:
+        document: dict[str, Any] = {"plan": render_plan.plan_json(the_plan), "applied": False}
+        flow.show_plan(the_plan, view)
+        flow.refuse_if_unsafe(the_plan, document)
+        if not force:
+            flow.refuse_mass_deletion(mass_deletions(the_plan), document)
+        return changeset_of(the_plan), document
+
+    the_plan = planned()
+    _, document = checked(the_plan)
     enabling = [zone for zone in the_plan.recovery if zone.to_enable]
     if enabling:
         # Before the records: the zone is ENABLED (or failed, said) by the time they land,
@@ -248,9 +301,7 @@ def apply(
             view=view,
             yes=yes,
             audit_log=audit_log,
-            replan=lambda: compute_plan(
-                compiled, aws, adopt=adopt, prune=prune, app_names=app_names
-            ),
+            replan=planned,
             compiled=compiled,
         )
         yes = True
@@ -268,4 +319,23 @@ def apply(
         audit_log=audit_log,
         timeout=timeout,
         wait_deployed=wait_deployed,
+        override_compliance=override_compliance,
+        replan=lambda: _replanned(planned(), checked),
     )
+
+
+def _replanned(the_plan: Any, checked: Any) -> Any:
+    """The re-plan after a batch was rejected because the state changed underneath: shown
+    and checked again (a breach needs --override-compliance as before); None if it has
+    nothing left to do."""
+    changes, document = checked(the_plan)
+    return (changes, document) if the_plan.has_changes else None
+
+
+def check_override(reason: str | None) -> None:
+    from geoproxy.core.state import free_text_problem
+
+    if reason is not None and not reason.strip():
+        raise GeoproxyError("--override-compliance needs a reason")
+    if reason and (problem := free_text_problem(reason, "--override-compliance")):
+        raise GeoproxyError(problem)

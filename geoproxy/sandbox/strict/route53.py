@@ -365,6 +365,12 @@ def plan(zone: FakeZone, changes: list[dict[str, Any]]) -> list[Record]:
             problems.append(
                 f"RRSet with DNS name {rec['Name']} is not permitted in zone {zone_name}"
             )
+        # CREATE of a record set that exists, and a DELETE whose values differ from the
+        # live ones, reject the whole batch: "To delete a resource record set, you must
+        # specify all the same values that you specified when you created it", and a batch
+        # is made whole or not at all (Route 53 API Reference, ChangeResourceRecordSets:
+        # https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html).
+        # geoproxy's state record assertion (core/state.py) relies on both.
         elif action == "CREATE" and current is not None:
             problems.append(
                 f"Tried to create resource record set {describe(k)} but it already exists"

@@ -20,6 +20,7 @@ from geoproxy.core.failover import (
 from geoproxy.core.routing import AppRouting, Route
 from geoproxy.core.state import StateRecord
 from geoproxy.pipeline import Compiled, resolve_app
+from geoproxy.pipeline.compiled import Authority
 from tests import builders
 from tests.builders import GDPR, application, failover
 from tests.builders import overlay as overlay_of
@@ -344,7 +345,8 @@ def test_resolve_app_without_failovers(compiled: Compiled, routing: AppRouting) 
     assert resolved.overlay == {}
     assert resolved.warnings == []
     assert resolved.problems == []
-    assert resolved.desired.state is None
+    assert resolved.desired.state is not None
+    assert resolved.desired.state.record.failovers == ()  # calm: format v2 keeps a record
     assert len(resolved.desired.records) == len(BASE)
 
 
@@ -391,7 +393,8 @@ def test_resolve_app_drops_stale_failover(compiled: Compiled, routing: AppRoutin
     assert resolved.problems == []
     assert resolved.overlay == {}
     assert resolved.routing == routing
-    assert resolved.desired.state is None
+    assert resolved.desired.state is not None
+    assert resolved.desired.state.record.failovers == ()  # calm: format v2 keeps a record
 
 
 def test_resolve_app_stale_dropped_others_kept(compiled: Compiled, routing: AppRouting) -> None:
@@ -432,7 +435,8 @@ def test_resolve_app_cycle_is_a_problem_and_drops_overlay(
     ]
     assert resolved.overlay == {}
     assert resolved.routing == routing
-    assert resolved.desired.state is None
+    assert resolved.desired.state is not None
+    assert resolved.desired.state.record.failovers == ()  # calm: format v2 keeps a record
 
 
 def test_resolve_app_violation_is_a_problem(compiled: Compiled, routing: AppRouting) -> None:
@@ -440,7 +444,8 @@ def test_resolve_app_violation_is_a_problem(compiled: Compiled, routing: AppRout
     resolved = resolve_app(compiled, routing, overlay_of(f))
     assert resolved.problems == [
         "shop: compliance rule 'gdpr' forbids PoP us-east-1 for source regions eu-west-1, "
-        "eu-west-2; a compliant alternative is eu-central-1"
+        "eu-west-2; a compliant alternative is eu-central-1; through the failover eu-west-1 → "
+        "us-east-1 (declared 2026-01-02T03:04:05Z)"
     ]
     assert resolved.warnings == []
     # The overlay itself stays: the problem is a reason to refuse writing, not to drop it.
@@ -448,11 +453,43 @@ def test_resolve_app_violation_is_a_problem(compiled: Compiled, routing: AppRout
     assert resolved.routing.route_for("eu-west-2").pop == "us-east-1"
 
 
-def test_resolve_app_overridden_violation_is_a_warning(
+def test_an_override_read_from_dns_allows_nothing(compiled: Compiled, routing: AppRouting) -> None:
+    f = failover("eu-west-1", "us-east-1", override="DPO approved")
+    resolved = resolve_app(
+        compiled, routing, overlay_of(f), authority=Authority(who=lambda f: "arn:alice")
+    )
+    assert resolved.problems == [
+        "shop: compliance rule 'gdpr' forbids PoP us-east-1 for source regions eu-west-1, "
+        "eu-west-2; a compliant alternative is eu-central-1; through the failover eu-west-1 → "
+        "us-east-1 (declared 2026-01-02T03:04:05Z by arn:alice); its override read from DNS "
+        "('DPO approved') allows nothing in this run"
+    ]
+    assert resolved.problems[0].override == "--override-compliance"
+
+
+def test_this_runs_override_keeps_a_live_breach(compiled: Compiled, routing: AppRouting) -> None:
+    f = failover("eu-west-1", "us-east-1", override="DPO approved")
+    resolved = resolve_app(
+        compiled, routing, overlay_of(f), authority=Authority(run_override="still approved")
+    )
+    assert resolved.problems == []
+    assert resolved.warnings[0].endswith("(allowed by --override-compliance: still approved)")
+
+
+def test_a_failover_declared_in_this_run_needs_this_runs_override(
     compiled: Compiled, routing: AppRouting
 ) -> None:
     f = failover("eu-west-1", "us-east-1", override="DPO approved")
-    resolved = resolve_app(compiled, routing, overlay_of(f))
+    declared = Authority(declared=frozenset({"eu-west-1"}))
+    assert resolve_app(compiled, routing, overlay_of(f), authority=declared).problems
+
+
+def test_resolve_app_overridden_violation_is_a_warning_for_failback(
+    compiled: Compiled, routing: AppRouting
+) -> None:
+    # A failback moves nothing into a breach: what it leaves live is said, never refused.
+    f = failover("eu-west-1", "us-east-1", override="DPO approved")
+    resolved = resolve_app(compiled, routing, overlay_of(f), authority=Authority(keeps_live=True))
     assert resolved.problems == []
     assert resolved.warnings == [
         "shop: compliance rule 'gdpr' forbids PoP us-east-1 for source regions eu-west-1, "

@@ -20,6 +20,8 @@ from geoproxy.core.state import (
     StateRecord,
     decode_value,
     encode_failover,
+    encode_failover_v1,
+    encode_header,
     is_state_record,
     overlay_of,
 )
@@ -46,7 +48,10 @@ EUW1_TO_EUC1 = Failover("eu-west-1", "eu-central-1", AT, "", "power loss")
 EUW1_TO_EUC1_VALUE = (
     '"geoproxy-failover=v1 from=eu-west-1 to=eu-central-1 '
     'at=2026-01-02T03%3A04%3A05Z reason=power%20loss"'
-)
+)  # as format v1 wrote it (still read)
+EUW1_TO_EUC1_V2 = EUW1_TO_EUC1_VALUE.replace("geoproxy-failover=v1", "geoproxy=v2")
+TOKEN = "0123456789ab"
+HEADER = '"geoproxy=v2 t=0123456789ab"'
 
 
 # --- encode / decode ------------------------------------------------------------------------
@@ -57,12 +62,17 @@ def test_state_name() -> None:
 
 
 def test_encode_exact_value() -> None:
-    assert encode_failover(EUW1_TO_EUC1) == EUW1_TO_EUC1_VALUE
+    assert encode_failover(EUW1_TO_EUC1) == EUW1_TO_EUC1_V2
+    assert encode_failover_v1(EUW1_TO_EUC1) == EUW1_TO_EUC1_VALUE
+    assert encode_header(TOKEN) == HEADER
+    assert encode_header(TOKEN, gated=True) == '"geoproxy=v2 t=0123456789ab gated=1"'
 
 
 def test_encode_omits_empty_fields() -> None:
-    assert encode_failover(Failover("a", "b", "", "")) == '"geoproxy-failover=v1 from=a to=b"'
+    assert encode_failover(Failover("a", "b", "", "")) == '"geoproxy=v2 from=a to=b"'
+    assert decode_value('"geoproxy=v2 from=a to=b"') == Failover("a", "b", "", "")
     assert decode_value('"geoproxy-failover=v1 from=a to=b"') == Failover("a", "b", "", "")
+    assert decode_value(HEADER) is None
 
 
 def test_round_trip_awkward_text() -> None:
@@ -108,7 +118,7 @@ def test_a_caller_in_an_old_record_is_still_read() -> None:
 def test_long_reason_splits_into_strings_of_at_most_255(reason: str) -> None:
     f = Failover("eu-west-1", "eu-central-1", AT, "", reason)
     value = encode_failover(f)
-    assert value.startswith('"geoproxy-failover=v1 from=eu-west-1 ')
+    assert value.startswith('"geoproxy=v2 from=eu-west-1 ')
     strings = value.split('"')[1::2]
     separators = value.split('"')[0::2]
     assert separators[0] == separators[-1] == ""
@@ -122,7 +132,7 @@ def test_long_reason_splits_into_strings_of_at_most_255(reason: str) -> None:
 
 
 def test_exactly_255_characters_is_one_string() -> None:
-    head = len("geoproxy-failover=v1 from=a to=b at=t reason=")
+    head = len("geoproxy=v2 from=a to=b at=t reason=")
     f = Failover("a", "b", "t", "", "r" * (255 - head))
     value = encode_failover(f)
     assert len(value) == 257
@@ -177,7 +187,6 @@ def test_is_state_record_name_as_route53_spells_it() -> None:
 @pytest.mark.parametrize(
     "raw",
     [
-        txt_raw(EUW1_TO_EUC1_VALUE, '"v=spf1 -all"'),  # one foreign value
         txt_raw('"v=spf1 -all"'),
         txt_raw(),  # no values
         txt_raw(EUW1_TO_EUC1_VALUE, name=NAME + "."),  # at the record itself
@@ -197,7 +206,6 @@ def test_is_state_record_name_as_route53_spells_it() -> None:
         },
     ],
     ids=[
-        "foreign-value",
         "only-foreign",
         "empty",
         "record-name",
@@ -212,7 +220,7 @@ def test_is_state_record_false(raw: dict[str, Any]) -> None:
 
 
 def test_overlay_of() -> None:
-    record = LiveRecord(txt_raw(encode_failover(OTHER), EUW1_TO_EUC1_VALUE))
+    record = LiveRecord(txt_raw(encode_failover_v1(OTHER), EUW1_TO_EUC1_VALUE))
     assert overlay_of(record) == {"eu-west-1": EUW1_TO_EUC1, "us-east-1": OTHER}
     assert overlay_of(None) == {}
 
@@ -231,8 +239,8 @@ def test_live_app_finds_state_among_other_records() -> None:
 def test_state_record_of_sorts_and_to_route53() -> None:
     b = Failover("us-east-1", "eu-central-1", AT, "")
     a = EUW1_TO_EUC1
-    record = StateRecord.of(NAME, [b, a])
-    assert record == StateRecord(STATE, (a, b))
+    record = StateRecord.of(NAME, [b, a], token=TOKEN)
+    assert record == StateRecord(STATE, (a, b))  # the token is not what it says
     assert record.record_type == "TXT"
     assert STATE_TTL == 60
     assert record.to_route53() == {
@@ -240,13 +248,12 @@ def test_state_record_of_sorts_and_to_route53() -> None:
         "Type": "TXT",
         "TTL": 60,
         "ResourceRecords": [
-            {"Value": EUW1_TO_EUC1_VALUE},
-            {
-                "Value": '"geoproxy-failover=v1 from=us-east-1 to=eu-central-1 '
-                'at=2026-01-02T03%3A04%3A05Z"'
-            },
+            {"Value": HEADER},
+            {"Value": EUW1_TO_EUC1_V2},
+            {"Value": '"geoproxy=v2 from=us-east-1 to=eu-central-1 at=2026-01-02T03%3A04%3A05Z"'},
         ],
     }
+    assert StateRecord.of(NAME, []).token != StateRecord.of(NAME, []).token  # new every time
 
 
 def test_to_route53_reads_back_as_state() -> None:
@@ -280,12 +287,55 @@ def summary(plan: AppPlan) -> list[tuple[str, str, str, str | None, str]]:
     return [(c.action, c.name, c.record_type, c.source_region, c.note) for c in plan.changes]
 
 
+def v2(*failovers: Failover, token: str = TOKEN, gated: bool = False) -> dict[str, Any]:
+    return StateRecord.of(NAME, failovers, token=token, gated=gated).to_route53()
+
+
 def test_plan_in_sync_without_failover(compiled: Compiled) -> None:
     desired = desired_with(compiled)
-    assert desired.state is None
+    assert desired.state is not None and desired.state.record.failovers == ()
     plan = calculate_app(desired, live(BASE))
     assert plan.changes == [] and plan.conflicts == []
+    assert plan.state_changes() == []  # plan never writes: nothing to assert without changes
     assert len(plan.unchanged) == 4
+
+
+def test_plan_in_sync_with_a_calm_record(compiled: Compiled) -> None:
+    plan = calculate_app(desired_with(compiled), live(BASE, v2()))
+    assert plan.changes == [] and plan.state_changes() == []
+
+
+def test_a_routine_change_asserts_the_state_it_read(compiled: Compiled) -> None:
+    calm = v2()
+    routes = {**BASE, "eu-west-2": "eu-central-1"}  # drifted: the plan puts it back
+    plan = calculate_app(desired_with(compiled), live(routes, calm))
+    assert summary(plan) == [("update", NAME, "A", "eu-west-2", "")]
+    (assertion,) = plan.state_changes()
+    delete, create = assertion.route53_changes()
+    assert delete == {"Action": "DELETE", "ResourceRecordSet": calm}  # exactly as read
+    assert create["Action"] == "CREATE"
+    [header] = create["ResourceRecordSet"]["ResourceRecords"]
+    assert header["Value"].startswith('"geoproxy=v2 t=') and header["Value"] != HEADER
+
+
+def test_the_first_write_creates_the_record(compiled: Compiled) -> None:
+    plan = calculate_app(desired_with(compiled), live({**BASE, "eu-west-2": "eu-central-1"}))
+    (assertion,) = plan.state_changes()
+    assert [c["Action"] for c in assertion.route53_changes()] == ["CREATE"]
+    assert assertion.note == "first write of the application"
+
+
+def test_a_v1_record_is_upgraded_by_the_next_write(compiled: Compiled) -> None:
+    v1 = txt_raw(EUW1_TO_EUC1_VALUE)
+    desired = desired_with(compiled, EUW1_TO_EUC1)
+    assert calculate_app(desired, live(FAILED_OVER, v1)).changes == []  # read, left alone
+    routes = {**FAILED_OVER, "us-east-1": "eu-central-1"}
+    plan = calculate_app(desired, live(routes, v1))
+    (assertion,) = plan.state_changes()
+    delete, create = assertion.route53_changes()
+    assert delete["ResourceRecordSet"] is v1
+    values = [r["Value"] for r in create["ResourceRecordSet"]["ResourceRecords"]]
+    assert values[0].startswith('"geoproxy=v2 t=') and values[1:] == [EUW1_TO_EUC1_V2]
 
 
 def test_plan_creates_state_when_absent(compiled: Compiled) -> None:
@@ -293,29 +343,18 @@ def test_plan_creates_state_when_absent(compiled: Compiled) -> None:
     plan = calculate_app(desired, live(FAILED_OVER))
     assert summary(plan) == [("create", STATE, "TXT", None, "")]
     (change,) = plan.changes
-    assert change.old is None
-    assert change.new is desired.state
-    assert change.route53_changes() == [
-        {
-            "Action": "CREATE",
-            "ResourceRecordSet": {
-                "Name": STATE + ".",
-                "Type": "TXT",
-                "TTL": 60,
-                "ResourceRecords": [{"Value": EUW1_TO_EUC1_VALUE}],
-            },
-        }
-    ]
-    assert plan.conflicts == []
-    assert len(plan.unchanged) == 4
+    assert change.old is None and change.new is desired.state
+    assert plan.state_changes() == []  # the change is the assertion
+    [entry] = change.route53_changes()
+    assert entry["Action"] == "CREATE"
+    assert entry["ResourceRecordSet"]["ResourceRecords"][1:] == [{"Value": EUW1_TO_EUC1_V2}]
 
 
-def test_plan_failover_moves_records_and_creates_state(compiled: Compiled) -> None:
+def test_plan_failover_moves_records_and_updates_a_calm_state(compiled: Compiled) -> None:
     desired = desired_with(compiled, EUW1_TO_EUC1)
-    plan = calculate_app(desired, live(BASE))
-    # One atomic batch: the order of updates and creates does not matter, only deletes first.
+    plan = calculate_app(desired, live(BASE, v2()))
     assert sorted(summary(plan), key=str) == [
-        ("create", STATE, "TXT", None, ""),
+        ("update", STATE, "TXT", None, ""),
         ("update", NAME, "A", "eu-west-1", ""),
         ("update", NAME, "A", "eu-west-2", ""),
     ]
@@ -327,100 +366,82 @@ def test_plan_failover_moves_records_and_creates_state(compiled: Compiled) -> No
 
 def test_plan_state_unchanged(compiled: Compiled) -> None:
     desired = desired_with(compiled, EUW1_TO_EUC1)
-    assert desired.state is not None
-    plan = calculate_app(desired, live(FAILED_OVER, desired.state.record.to_route53()))
+    plan = calculate_app(desired, live(FAILED_OVER, v2(EUW1_TO_EUC1)))
     assert plan.changes == [] and plan.conflicts == []
-    assert desired.state in plan.unchanged
-    assert len(plan.unchanged) == 5
+    assert len(plan.unchanged) == 4
 
 
 def test_plan_state_unchanged_when_it_decodes_the_same(compiled: Compiled) -> None:
-    # Another TTL and the value split differently: what counts is the failovers it holds.
-    text = EUW1_TO_EUC1_VALUE[1:-1]
+    # Another TTL and the value split differently: what counts is what it says.
+    text = EUW1_TO_EUC1_V2[1:-1]
     value = f'"{text[:10]}" "{text[10:]}"'
     desired = desired_with(compiled, EUW1_TO_EUC1)
-    plan = calculate_app(desired, live(FAILED_OVER, txt_raw(value, ttl=300)))
+    plan = calculate_app(desired, live(FAILED_OVER, txt_raw(HEADER, value, ttl=300)))
     assert plan.changes == []
-    assert len(plan.unchanged) == 5
 
 
 def test_plan_state_update_is_delete_and_create(compiled: Compiled) -> None:
-    old_raw = StateRecord.of(NAME, [Failover("eu-west-1", "us-east-1", AT, "bob")]).to_route53()
+    old_raw = v2(Failover("eu-west-1", "us-east-1", AT, "bob"))
     desired = desired_with(compiled, EUW1_TO_EUC1)
     plan = calculate_app(desired, live(FAILED_OVER, old_raw))
     assert summary(plan) == [("update", STATE, "TXT", None, "")]
     (change,) = plan.changes
     assert change.old is not None and change.old.raw is old_raw
-    assert change.route53_changes() == [
-        {"Action": "DELETE", "ResourceRecordSet": old_raw},
-        {
-            "Action": "CREATE",
-            "ResourceRecordSet": {
-                "Name": STATE + ".",
-                "Type": "TXT",
-                "TTL": 60,
-                "ResourceRecords": [{"Value": EUW1_TO_EUC1_VALUE}],
-            },
-        },
-    ]
+    delete, create = change.route53_changes()
+    assert delete == {"Action": "DELETE", "ResourceRecordSet": old_raw}
+    assert create["ResourceRecordSet"]["ResourceRecords"][1:] == [{"Value": EUW1_TO_EUC1_V2}]
 
 
 def test_plan_state_update_when_only_the_reason_differs(compiled: Compiled) -> None:
     old = Failover("eu-west-1", "eu-central-1", AT, "", "power loss?")
-    old_raw = StateRecord.of(NAME, [old]).to_route53()
-    plan = calculate_app(desired_with(compiled, EUW1_TO_EUC1), live(FAILED_OVER, old_raw))
+    plan = calculate_app(desired_with(compiled, EUW1_TO_EUC1), live(FAILED_OVER, v2(old)))
     assert summary(plan) == [("update", STATE, "TXT", None, "")]
 
 
 def test_plan_state_update_when_a_failover_is_added(compiled: Compiled) -> None:
-    old_raw = StateRecord.of(NAME, [EUW1_TO_EUC1]).to_route53()
     us = Failover("us-east-1", "eu-central-1", AT, "")
     desired = desired_with(compiled, EUW1_TO_EUC1, us)
     routes = {source: "eu-central-1" for source in BASE}
-    plan = calculate_app(desired, live(routes, old_raw))
+    plan = calculate_app(desired, live(routes, v2(EUW1_TO_EUC1)))
     assert summary(plan) == [("update", STATE, "TXT", None, "")]
     new = plan.changes[0].route53_changes()[1]["ResourceRecordSet"]
-    assert [r["Value"] for r in new["ResourceRecords"]] == [EUW1_TO_EUC1_VALUE, encode_failover(us)]
+    assert [r["Value"] for r in new["ResourceRecords"]][1:] == [
+        EUW1_TO_EUC1_V2,
+        encode_failover(us),
+    ]
 
 
-def test_plan_deletes_state_when_no_failover_is_active(compiled: Compiled) -> None:
-    old_raw = StateRecord.of(NAME, [EUW1_TO_EUC1]).to_route53()
-    desired = desired_with(compiled)
-    plan = calculate_app(desired, live(BASE, old_raw))
-    assert summary(plan) == [("delete", STATE, "TXT", None, "no failover is active any more")]
-    assert plan.changes[0].route53_changes() == [{"Action": "DELETE", "ResourceRecordSet": old_raw}]
-    assert plan.conflicts == []
-
-
-def test_plan_failback_orders_state_delete_first(compiled: Compiled) -> None:
-    old_raw = StateRecord.of(NAME, [EUW1_TO_EUC1]).to_route53()
+def test_failback_leaves_a_calm_record(compiled: Compiled) -> None:
+    old_raw = v2(EUW1_TO_EUC1)
     plan = calculate_app(desired_with(compiled), live(FAILED_OVER, old_raw))
     found = summary(plan)
-    assert found[0] == ("delete", STATE, "TXT", None, "no failover is active any more")
-    assert sorted(found[1:], key=str) == [
-        ("update", NAME, "A", "eu-west-1", ""),
-        ("update", NAME, "A", "eu-west-2", ""),
-    ]
+    assert ("update", STATE, "TXT", None, "no failover is active any more") in found
+    (state,) = [c for c in plan.changes if c.name == STATE]
+    delete, create = state.route53_changes()
+    assert delete["ResourceRecordSet"] is old_raw
+    [header] = create["ResourceRecordSet"]["ResourceRecords"]
+    assert header["Value"].startswith('"geoproxy=v2 t=')
 
 
 FOREIGN_TXT = txt_raw('"google-site-verification=abc"', ttl=300)
 
 
-def test_foreign_txt_at_state_name_ignored_without_failover(compiled: Compiled) -> None:
+def test_foreign_txt_at_state_name_ignored_while_nothing_is_written(compiled: Compiled) -> None:
     plan = calculate_app(desired_with(compiled), live(BASE, FOREIGN_TXT))
     assert plan.changes == []
     assert plan.conflicts == []
 
 
-def test_foreign_txt_at_state_name_conflicts_while_state_wanted(compiled: Compiled) -> None:
+def test_foreign_txt_at_state_name_conflicts_when_the_plan_writes(compiled: Compiled) -> None:
     plan = calculate_app(desired_with(compiled, EUW1_TO_EUC1), live(FAILED_OVER, FOREIGN_TXT))
     assert plan.conflicts == [
         Conflict(LiveRecord(FOREIGN_TXT), "geoproxy keeps its failover state here")
     ]
-    assert summary(plan) == [("create", STATE, "TXT", None, "")]
+    routine = calculate_app(desired_with(compiled), live(FAILED_OVER, FOREIGN_TXT))
+    assert [c.reason for c in routine.conflicts] == ["geoproxy keeps its failover state here"]
 
 
-def test_foreign_cname_at_state_name_conflicts_while_state_wanted(compiled: Compiled) -> None:
+def test_foreign_cname_at_state_name_conflicts(compiled: Compiled) -> None:
     cname = {
         "Name": STATE + ".",
         "Type": "CNAME",
@@ -429,8 +450,6 @@ def test_foreign_cname_at_state_name_conflicts_while_state_wanted(compiled: Comp
     }
     plan = calculate_app(desired_with(compiled, EUW1_TO_EUC1), live(FAILED_OVER, cname))
     assert [c.record for c in plan.conflicts] == [LiveRecord(cname)]
-    assert summary(plan) == [("create", STATE, "TXT", None, "")]
-    assert calculate_app(desired_with(compiled), live(BASE, cname)).conflicts == []
 
 
 def test_foreign_txt_adopted_is_deleted_before_create(compiled: Compiled) -> None:
@@ -463,3 +482,44 @@ def test_adopt_with_failover_and_moves_orders_deletes_first(compiled: Compiled) 
 
 def test_record_change_without_old_or_new_is_empty() -> None:
     assert RecordChange("create", STATE, "TXT", None).route53_changes() == []
+
+
+def test_the_assertion_travels_at_the_end_of_the_applications_batch(compiled: Compiled) -> None:
+    from geoproxy.core.batches import batches_for
+    from geoproxy.core.plan import Plan
+
+    calm = v2()
+    app_plan = calculate_app(
+        desired_with(compiled), live({**BASE, "eu-west-2": "eu-central-1"}, calm)
+    )
+    app_plan.zone_id = ZONE_ID
+    [[batch]] = batches_for(Plan([app_plan])).values()
+    assert [(c["Action"], c["ResourceRecordSet"]["Type"]) for c in batch] == [
+        ("DELETE", "A"),
+        ("CREATE", "A"),
+        ("DELETE", "TXT"),
+        ("CREATE", "TXT"),
+    ]
+    assert batch[2]["ResourceRecordSet"] is calm
+    # No changes: nothing is sent, so nothing is asserted.
+    quiet = calculate_app(desired_with(compiled), live(BASE, calm))
+    assert batches_for(Plan([quiet])) == {}
+
+
+def test_a_failover_no_live_record_follows_is_unmatched(compiled: Compiled) -> None:
+    from geoproxy.core.state_match import unmatched
+
+    desired = desired_with(compiled, EUW1_TO_EUC1)
+    overlay = {"eu-west-1": EUW1_TO_EUC1}
+    # Planted: the records still point where the policy says.
+    assert unmatched(desired, overlay, live(BASE), False) == [EUW1_TO_EUC1]
+    assert unmatched(desired, overlay, live(FAILED_OVER), False) == []
+    # One of its two sources moved since (drift): still matched, and status calls it drift.
+    assert unmatched(desired, overlay, live({**FAILED_OVER, "eu-west-2": "eu-west-1"}), False) == []
+    # Each failover on its own: a real one beside a planted one keeps its match.
+    planted = Failover("us-east-1", "eu-central-1", AT, "")
+    both = desired_with(compiled, EUW1_TO_EUC1, planted)
+    found = unmatched(
+        both, {"eu-west-1": EUW1_TO_EUC1, "us-east-1": planted}, live(FAILED_OVER), False
+    )
+    assert found == [planted]
