@@ -173,6 +173,16 @@ FINDING_CODES: dict[str, str] = {
     "viewer_alias": "a viewer alias is not covered, or used elsewhere",
     "delegation": "the record's name is delegated elsewhere",
     "no_fail_closed_pop": "no PoP is allowed by every rule that fences viewer countries",
+    # Saved plans (core.saved_plan_checks): judged from the change set, never the prose.
+    "plan_not_owned": "a saved plan writes a record geoproxy does not own, or another "
+    "owner's, or one at a name outside its applications",
+    "plan_foreign_zone": "a saved plan writes in a hosted zone none of its applications has",
+    "plan_foreign_distribution": "a saved plan updates a distribution none of its applications has",
+    "plan_unmanaged_config": "a saved plan's distribution config changes fields geoproxy "
+    "does not manage",
+    "plan_prose_mismatch": "a saved plan's text or summary does not say what its changes do",
+    "plan_signature": "a saved plan is unsigned or its signature does not verify, while a "
+    "verifying key is configured",
 }
 OVERRIDE_COMPLIANCE = "--override-compliance"
 

@@ -260,23 +260,12 @@ def apply_saved(
     timeout: float,
     wait_deployed: bool,
     force: bool = False,
+    verify_key: Path | None = None,
 ) -> int:
     """`apply PLANFILE`: exactly the saved writes, if what they expect is still live."""
-    from geoproxy.pipeline.apply import check_saved_plan, load_saved_plan
+    from geoproxy.pipeline.apply import check_saved_plan, saved_mass_deletions
 
-    saved = load_saved_plan(path)
-    document: dict[str, Any] = {"plan_file": str(path), "plan": saved.document, "applied": False}
-    if output != "json":
-        render.stdout.print(
-            Text(
-                f"Saved plan {path} (made {saved.created_at} by "
-                f"`geoproxy {saved.command}` from {saved.policy_file}):",
-                style="bold",
-            )
-        )
-        render_plan.saved_plan_text(saved.text)
-    if not force:
-        refuse_mass_deletion(saved.mass_deletions, document)
+    saved, document = show_saved(path, output=output, verify_key=verify_key)
     check, changes = check_saved_plan(saved, aws)
     if check.stale:
         error = StalePlanError(
@@ -290,6 +279,9 @@ def apply_saved(
         )
         error.output = document
         raise error
+    if not force:
+        # Counted from the changes and what is live: the file's `mass_deletions` is prose.
+        refuse_mass_deletion(saved_mass_deletions(saved, check), document)
     render.warnings(check.warnings)
     if check.problems:
         refused = RefusedError(
@@ -319,3 +311,42 @@ def apply_saved(
         wait_deployed=wait_deployed,
         plan_file=path,
     )
+
+
+def show_saved(path: Path, *, output: str, verify_key: Path | None) -> tuple[Any, dict[str, Any]]:
+    """Load a saved plan, show its writes (rendered from its change set, never from the
+    text stored beside it), and refuse it if the file itself is wrong: edited prose, a
+    record or distribution it may not write, a missing or bad signature."""
+    from geoproxy.aws.planfile.file import PlanFileError
+    from geoproxy.core.saved_plan_checks import review_lines
+    from geoproxy.pipeline.apply import load_saved_plan, verify_saved_plan
+
+    saved = load_saved_plan(path)
+    document: dict[str, Any] = {"plan_file": str(path), "plan": saved.document, "applied": False}
+    if output != "json":
+        signed = " signed," if saved.signature else ""
+        render.stdout.print(
+            Text(
+                f"Saved plan {path} (format {saved.format_version},{signed} made "
+                f"{saved.created_at} by `geoproxy {saved.command}` from {saved.policy_file}); "
+                "it writes:",
+                style="bold",
+            )
+        )
+        render_plan.saved_plan_text(review_lines(saved.changes))
+    refusals = verify_saved_plan(saved, verify_key)
+    if refusals:
+        error = PlanFileError(
+            f"refusing the saved plan {path}: it does not apply as reviewed, so nothing "
+            "was written:\n  " + "\n  ".join(refusals),
+            hint="make a new plan with `geoproxy plan --out PLANFILE` and review it",
+        )
+        error.output = {
+            **document,
+            "refusals": [
+                {"code": finding.code, "app": finding.app, "message": str(finding)}
+                for finding in refusals
+            ],
+        }
+        raise error
+    return saved, document

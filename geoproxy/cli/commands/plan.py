@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from geoproxy.aws.session import AwsSettings
+from geoproxy.cli.commands.saved import verify_key_option
 from geoproxy.cli.lazy import LazyModule
 from geoproxy.cli.options import (
     app_option,
@@ -140,6 +141,7 @@ def plan(
     help="Also delete orphans: records of this policy's owner that no application "
     "of the policy has any more (under the same mass-deletion guard).",
 )
+@verify_key_option
 @app_option
 @reports_errors
 def apply(
@@ -156,6 +158,7 @@ def apply(
     wait_deployed: bool,
     force: bool,
     prune: bool,
+    verify_key: Path | None,
     app_names: tuple[str, ...],
 ) -> int:
     """Plan, confirm, and apply the changes atomically; then wait for INSYNC.
@@ -172,6 +175,8 @@ def apply(
         raise GeoproxyError("two different saved plans given: PLANFILE and --plan")
     saved = plan_option or plan_argument
     if saved is not None:
+        from geoproxy.aws.planfile.signature import verify_key_path
+
         for flag, given in (("--adopt", adopt), ("--prune", prune), ("--app", app_names)):
             if given:
                 raise GeoproxyError(
@@ -197,6 +202,7 @@ def apply(
             timeout=timeout,
             wait_deployed=wait_deployed,
             force=force,
+            verify_key=verify_key_path(verify_key),
         )
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     the_plan = compute_plan(compiled, aws, adopt=adopt, prune=prune, app_names=app_names)
