@@ -70,7 +70,7 @@ def show(plan_file: Path, verify_key: Path | None, output: str) -> int:
 )
 @reports_errors
 def sign(plan_file: Path, key: Path) -> int:
-    """Sign a saved plan in place (OpenSSH `ssh-keygen -Y sign`, namespace geoproxy-plan).
+    """Sign a saved plan in place with an OpenSSH key (namespace geoproxy-plan).
 
     The signature covers the exact bytes the checksum covers: the whole plan but its
     checksum and signature. `apply PLANFILE --verify-key KEY.pub` then refuses any plan
