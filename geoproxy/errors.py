@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -67,13 +68,15 @@ class GeoproxyError(Exception):
     kind = "error"
     exit_code = EXIT_ERROR
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, hint: str | None = None, output: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         # What the command had to say before failing (e.g. the plan that has conflicts):
         # JSON output carries it beside the error, in the one document on stdout.
-        self.output: dict[str, object] = {}
+        self.output: dict[str, Any] = output if output is not None else {}
 
     def to_json(self) -> dict[str, object]:
         body: dict[str, object] = {"kind": self.kind, "message": self.message}

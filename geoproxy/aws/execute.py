@@ -22,7 +22,6 @@ from geoproxy.aws.session import AwsSettings, aws_errors
 from geoproxy.aws.submit import SubmittedBatch, submit_batch
 from geoproxy.core.batches import Batches, Change
 from geoproxy.core.changeset import ChangeSet, DistributionUpdate
-from geoproxy.core.cloudfront import plan_distribution
 from geoproxy.core.healthchecks import PENDING_PREFIX, HealthCheckSpec
 from geoproxy.core.managed_fields import written
 from geoproxy.core.names import Slot, is_slot
@@ -410,24 +409,22 @@ def update_distribution(distribution: DistributionUpdate, aws: AwsSettings) -> s
             fresh["Distribution"]["DistributionConfig"], config, distribution.managed_origin_id
         ):
             return str(fresh["ETag"])
-        if distribution.application is None:
+        if distribution.rebase is None:
             raise GeoproxyError(
                 f"CloudFront distribution {distribution_id} changed since the saved plan was "
                 f"made (its ETag is no longer {distribution.etag}); it was not updated",
                 hint="make a new plan: `geoproxy plan --out PLANFILE`",
             )
-        replanned = plan_distribution(
-            distribution.application, fresh["Distribution"], fresh["ETag"], distribution.edge
-        )
-        if not replanned.changes:
+        rebased = distribution.rebase(fresh["Distribution"], fresh["ETag"])
+        if rebased.outcome == "nothing":
             return None  # someone already made exactly this change: nothing for us to write
-        if attempt or replanned.changes != distribution.field_changes:
+        if attempt or rebased.outcome == "different":
             raise GeoproxyError(
                 f"CloudFront distribution {distribution_id} changed since the plan and now "
                 "needs a different change from geoproxy; it was not updated",
                 hint="run `geoproxy plan` to see the distribution as it is now",
             )
-        config, etag = replanned.new_config, replanned.etag
+        config, etag = rebased.config, rebased.etag
     raise AssertionError("unreachable")
 
 

@@ -203,16 +203,16 @@ def aws_errors(action: str) -> Iterator[None]:
     except EndpointProblem as problem:
         raise endpoint_error(action, problem) from None
     except GaveUp as gave_up:
-        error = translate(action, gave_up.error)
-        error.message += (
-            f" (on every one of {gave_up.attempts} attempts in "
-            f"{gave_up.elapsed_s:.0f} s; geoproxy stopped at the retry deadline)"
-        )
-        error.hint = error.hint or (
-            "run the command again when AWS is calmer, or allow "
-            "longer with --retry-deadline SECONDS"
-        )
-        raise error from None
+        last = translate(action, gave_up.error)
+        raise AwsError(
+            last.message + f" (on every one of {gave_up.attempts} attempts in "
+            f"{gave_up.elapsed_s:.0f} s; geoproxy stopped at the retry deadline)",
+            hint=last.hint
+            or (
+                "run the command again when AWS is calmer, or allow "
+                "longer with --retry-deadline SECONDS"
+            ),
+        ) from None
     except bx.BotoCoreError as error:  # ClientError is not a BotoCoreError: both are caught
         raise translate(action, error) from None
     except bx.ClientError as error:

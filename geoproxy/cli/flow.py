@@ -34,28 +34,36 @@ def show_plan(the_plan: Any, output: str) -> None:
         render_plan.plan_text(the_plan)
 
 
-def refuse_if_unsafe(the_plan: Any, document: dict[str, Any]) -> None:
-    """Conflicts and broken safety rules stop here; JSON output still carries the plan."""
+def refuse_if_unsafe(
+    the_plan: Any, document: dict[str, Any], *, also_hint: str | None = None
+) -> None:
+    """Conflicts and broken safety rules stop here; JSON output still carries the plan.
+    `also_hint` is a second way out the caller knows of, added to the hint."""
     from geoproxy.core.safety import check, refuse_conflicts
 
     if the_plan.conflicts:
-        error: GeoproxyError = ConflictError(
+        raise ConflictError(
             "records geoproxy does not own are in the way:\n  "
             + "\n  ".join(refuse_conflicts(the_plan)),
             hint="remove them, or run the same command with --adopt to replace them in the "
             "same atomic batch",
+            output=document,
         )
-    elif problems := check(the_plan):
-        error = RefusedError("refusing to write:\n  " + "\n  ".join(problems))
-        if any(problem.override == OVERRIDE_COMPLIANCE for problem in problems):
-            error.hint = (
+    if problems := check(the_plan):
+        overridable = any(problem.override == OVERRIDE_COMPLIANCE for problem in problems)
+        hints = (
+            [
                 'choose a compliant PoP, or pass --override-compliance "REASON" '
                 "to record why the rule may be broken"
-            )
-    else:
-        return
-    error.output = document
-    raise error
+            ]
+            if overridable
+            else []
+        )
+        raise RefusedError(
+            "refusing to write:\n  " + "\n  ".join(problems),
+            hint="; ".join(hints + ([also_hint] if also_hint else [])) or None,
+            output=document,
+        )
 
 
 def confirm(yes: bool, question: str, what: str) -> None:
@@ -99,13 +107,12 @@ def write_plan(
     if output == "json" and not yes:
         # A confirmation is never asked without the plan in front of the person, and JSON
         # output shows none: it is for scripts, which say --yes.
-        refused = RefusedError(
+        raise RefusedError(
             f"refusing to {command} without --yes: with --output json "
             "there is no plan on screen to confirm",
             hint="pass --yes, or drop --output json to review and confirm",
+            output=document,
         )
-        refused.output = document
-        raise refused
     confirm(yes, "Apply these changes?", command)
     accepted: list[Any] = []
 
@@ -240,13 +247,12 @@ def _interrupted(accepted: list[Any]) -> Interrupted:
 def refuse_mass_deletion(guarded: list[Any], document: dict[str, Any]) -> None:
     """The mass-deletion guard: refused with the counts, unless --force."""
     if guarded:
-        error = RefusedError(
+        raise RefusedError(
             "refusing to delete most of an application's records; nothing was written:\n  "
             + "\n  ".join(m.describe() for m in guarded),
             hint="if that is what you want, run the same command with --force",
+            output=document,
         )
-        error.output = document
-        raise error
 
 
 def apply_saved(
@@ -268,7 +274,7 @@ def apply_saved(
     saved, document = show_saved(path, output=output, verify_key=verify_key)
     check, changes = check_saved_plan(saved, aws)
     if check.stale:
-        error = StalePlanError(
+        raise StalePlanError(
             f"the saved plan {path} is stale: what it expects is no longer live, so nothing "
             "was written:\n  "
             + "\n  ".join(
@@ -276,19 +282,17 @@ def apply_saved(
                 for moved in check.stale
             ),
             hint="make a new plan from what is live now: `geoproxy plan --out PLANFILE`",
+            output=document,
         )
-        error.output = document
-        raise error
     if not force:
         # Counted from the changes and what is live: the file's `mass_deletions` is prose.
         refuse_mass_deletion(saved_mass_deletions(saved, check), document)
     render.warnings(check.warnings)
     if check.problems:
-        refused = RefusedError(
-            "refusing to write the saved plan:\n  " + "\n  ".join(check.problems)
+        raise RefusedError(
+            "refusing to write the saved plan:\n  " + "\n  ".join(check.problems),
+            output=document,
         )
-        refused.output = document
-        raise refused
     for step in check.applied:
         render.stderr.print(f"Already applied (an earlier run of this plan): {step}.")
     if check.pending.is_empty:

@@ -12,9 +12,10 @@ it expects to find and what it writes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from geoproxy.core.batches import Batches, BatchLimits, Change, batches_for
+from geoproxy.core.cloudfront import plan_distribution
 from geoproxy.core.edge.plan import FunctionUpdate
 from geoproxy.core.healthchecks import HealthCheckSpec
 from geoproxy.core.managed_fields import FieldChange, origin_id_of, written
@@ -31,11 +32,10 @@ class DistributionUpdate:
     config: dict[str, Any]  # as read
     new_config: dict[str, Any]  # what geoproxy writes
     fields: list[str]  # the paths geoproxy changes, for people and the audit log
-    # Only for a plan computed in this run: lets a 412 re-plan against the fresh config and
-    # go on if geoproxy's change is still exactly `field_changes`.
-    application: Application | None = field(default=None, repr=False, compare=False)
-    field_changes: list[FieldChange] = field(default_factory=list, repr=False, compare=False)
-    edge: tuple[str, str | None] | None = field(default=None, repr=False, compare=False)
+    # How to re-make this change on a config someone else changed meanwhile (a 412): only
+    # for a plan computed in this run. None for a saved plan, which applies as reviewed or
+    # not at all.
+    rebase: Rebase | None = field(default=None, repr=False, compare=False)
     # geoproxy's origin id on this distribution: which origins and group are its own. Saved
     # plans made before it was kept infer it from the config geoproxy wrote.
     origin_id: str = ""
@@ -48,6 +48,34 @@ class DistributionUpdate:
         """Whether everything geoproxy writes here is live in `live_config` (CloudFront's
         defaults and anyone's edits outside geoproxy's fields aside)."""
         return written(live_config, self.new_config, self.managed_origin_id)
+
+
+@dataclass(frozen=True)
+class Rebased:
+    """What a distribution someone else changed needs from geoproxy now: nothing (their
+    change already did it), the planned change (`config` keeps their edit), or another."""
+
+    outcome: Literal["nothing", "same", "different"]
+    config: dict[str, Any] = field(default_factory=dict)
+    etag: str = ""
+
+
+@dataclass(frozen=True)
+class Rebase:
+    """The same planning as the plan's, against a fresh config: data the writer is given, so
+    that it never calls back into planning itself."""
+
+    application: Application
+    edge: tuple[str, str | None] | None
+    planned: tuple[FieldChange, ...]
+
+    def __call__(self, distribution: dict[str, Any], etag: str) -> Rebased:
+        replanned = plan_distribution(self.application, distribution, etag, self.edge)
+        if not replanned.changes:
+            return Rebased("nothing")
+        if replanned.changes != list(self.planned):
+            return Rebased("different")
+        return Rebased("same", replanned.new_config, replanned.etag)
 
 
 @dataclass
@@ -103,9 +131,7 @@ def changeset_of(plan: Plan, limits: BatchLimits | None = None) -> ChangeSet:
                 d.config,
                 d.new_config,
                 [change.path for change in d.changes],
-                d.application,
-                list(d.changes),
-                d.edge,
+                Rebase(d.application, d.edge, tuple(d.changes)) if d.application else None,
                 d.application.origin_id if d.application else "",
             )
             for d in plan.distributions

@@ -104,35 +104,10 @@ def desired_app(
                     route,
                 )
             )
-        if not app.auto_failover:
-            continue
-        for pop in app.pops:
-            chain = resolve(pop, overlay)
-            effective = chain[-1].to_pop if chain else pop
-            # A manual failover is the operator's decision: both halves point where it says.
-            # A partner the operator has failed away from is not used either: the pair then
-            # answers with its PoP, rather than send traffic to a PoP declared down.
-            partner = app.pops[pop].failover_to or pop
-            if chain or partner in overlay:
-                partner = effective
-            for role, target_pop, health in (
-                ("PRIMARY", effective, True),
-                ("SECONDARY", partner, False),
-            ):
-                check = health_check_ids.get(target_pop) if role == "PRIMARY" else None
-                pairs.append(
-                    DesiredRecord(
-                        FailoverRecord(
-                            pop_name(pop, app.record),
-                            record_type,
-                            role,
-                            _alias_to_pop(app, target_pop, catalog, health, record_type),
-                            target_pop,
-                            check,
-                            owner,
-                        )
-                    )
-                )
+        if app.auto_failover:
+            pairs.extend(
+                _failover_pairs(app, record_type, catalog, overlay, health_check_ids, owner)
+            )
     state = DesiredRecord(StateRecord.of(app.record, active)) if active else None
     directs, viewers, viewer_names = _cloudfront_records(app, catalog, distribution, owner)
     return DesiredApp(
@@ -150,6 +125,46 @@ def desired_app(
         app.cloudfront is not None,
         owner,
     )
+
+
+def _failover_pairs(
+    app: Application,
+    record_type: str,
+    catalog: Catalog,
+    overlay: Mapping[str, Failover],
+    health_check_ids: Mapping[str, str],
+    owner: str,
+) -> list[DesiredRecord]:
+    """Each PoP's PRIMARY/SECONDARY pair (`<pop>._failover.<record>`), failovers applied."""
+    pairs = []
+    for pop in app.pops:
+        chain = resolve(pop, overlay)
+        effective = chain[-1].to_pop if chain else pop
+        # A manual failover is the operator's decision: both halves point where it says.
+        # A partner the operator has failed away from is not used either: the pair then
+        # answers with its PoP, rather than send traffic to a PoP declared down.
+        partner = app.pops[pop].failover_to or pop
+        if chain or partner in overlay:
+            partner = effective
+        for role, target_pop, health in (
+            ("PRIMARY", effective, True),
+            ("SECONDARY", partner, False),
+        ):
+            check = health_check_ids.get(target_pop) if role == "PRIMARY" else None
+            pairs.append(
+                DesiredRecord(
+                    FailoverRecord(
+                        pop_name(pop, app.record),
+                        record_type,
+                        role,
+                        _alias_to_pop(app, target_pop, catalog, health, record_type),
+                        target_pop,
+                        check,
+                        owner,
+                    )
+                )
+            )
+    return pairs
 
 
 def in_zone(name: str, zone: str) -> bool:

@@ -102,6 +102,23 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
     # Matched without the owner marker, so a record written before owners is claimed (an
     # update that rewrites its SetIdentifier) rather than created beside.
     wanted = {base_key(d.record.to_route53()): d for d in desired.all_records()}
+    owned, replacing = _sort_live(plan, desired, live, wanted, adopt=adopt)
+    _create_and_update(plan, desired, wanted, owned, replacing)
+    _delete_unwanted(plan, desired, wanted, owned)
+    plan.changes.sort(key=lambda change: batch_order(change, desired.record_name))
+    return plan
+
+
+def _sort_live(
+    plan: AppPlan,
+    desired: DesiredApp,
+    live: LiveApp,
+    wanted: dict[RecordKey, DesiredRecord],
+    *,
+    adopt: bool,
+) -> tuple[dict[RecordKey, LiveRecord], dict[RecordKey, LiveRecord]]:
+    """The live records at the application's names: ours (returned by key), and the others
+    left untouched, reported as conflicts, or (with adopt) replaced or deleted."""
     wanted_at: dict[tuple[str, str], list[DesiredRecord]] = {}
     for (name, record_type, _), desired_record in wanted.items():
         wanted_at.setdefault((name, record_type), []).append(desired_record)
@@ -109,7 +126,6 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
     state = state_name(desired.record_name)
     owned: dict[RecordKey, LiveRecord] = {}
     replacing: dict[RecordKey, LiveRecord] = {}
-
     for record in live.records:
         if not desired.manages(record.name):
             continue
@@ -143,7 +159,16 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
                     with_viewers=record.name in desired.viewer_names,
                 )
             )
+    return owned, replacing
 
+
+def _create_and_update(
+    plan: AppPlan,
+    desired: DesiredApp,
+    wanted: dict[RecordKey, DesiredRecord],
+    owned: dict[RecordKey, LiveRecord],
+    replacing: dict[RecordKey, LiveRecord],
+) -> None:
     for key, desired_record in wanted.items():
         current = owned.get(key) or replacing.get(key)
         region = desired_record.route.source_region if desired_record.route else None
@@ -166,28 +191,31 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
                     "update", key[0], key[1], region, old=current, new=desired_record, note=note
                 )
             )
+
+
+def _delete_unwanted(
+    plan: AppPlan,
+    desired: DesiredApp,
+    wanted: dict[RecordKey, DesiredRecord],
+    owned: dict[RecordKey, LiveRecord],
+) -> None:
     for key, record in owned.items():
-        if (
-            key not in wanted
-            and not desired.manages_cloudfront
-            and (is_slot(record.base_identifier, Slot.DIRECT))
-        ):
+        if key in wanted:
+            continue
+        if not desired.manages_cloudfront and is_slot(record.base_identifier, Slot.DIRECT):
             # A distribution geoproxy no longer manages may still use it as a fallback origin.
             plan.untouched.append(record)
-        elif key not in wanted:
-            plan.changes.append(
-                RecordChange(
-                    "delete",
-                    record.name,
-                    record.record_type,
-                    record.region,
-                    old=record,
-                    note=_delete_note(record, desired),
-                )
+            continue
+        plan.changes.append(
+            RecordChange(
+                "delete",
+                record.name,
+                record.record_type,
+                record.region,
+                old=record,
+                note=_delete_note(record, desired),
             )
-
-    plan.changes.sort(key=lambda change: batch_order(change, desired.record_name))
-    return plan
+        )
 
 
 def prune_plan(orphan: Orphan) -> AppPlan:

@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from geoproxy.core.desired import DesiredApp
+from geoproxy.core.desired import DesiredApp, DesiredRecord
 from geoproxy.core.edge.function import FenceTable
 from geoproxy.core.edge.plan import FunctionPlan
 from geoproxy.core.failover import Failover
 from geoproxy.core.live import LiveApp
 from geoproxy.core.records import LiveRecord, base_key, canonical, without_owner
+from geoproxy.core.routing import Route
 from geoproxy.errors import EXIT_CHANGES, EXIT_FAILOVER_ACTIVE, EXIT_OK
 from geoproxy.policy.catalog import parse_elb_target
 
@@ -198,66 +199,80 @@ def app_status(
         route = wanted.route
         assert route is not None
         key = (wanted.record.record_type, route.source_region)
-        chain = tuple(overlay[pop] for pop in route.failovers)
-        policy_pop = route.base_pop or route.pop
         record = owned.get(key)
-        if record is None:
-            other = foreign.get(key)
-            state: State = "foreign" if other else "missing"
-            whose = (
-                f"of geoproxy owner {other.owner!r}"
-                if other and other.owner
-                else "geoproxy does not own"
-            )
-            detail = (
-                f"a latency record {whose}: {other.describe()}"
-                if other
-                else "no record; run `geoproxy apply`"
-            )
-            status.regions.append(
-                RegionStatus(
-                    route.source_region,
-                    key[0],
-                    state,
-                    None,
-                    None,
-                    policy_pop,
-                    route.pop,
-                    chain,
-                    detail,
-                )
-            )
-            continue
-        live_pop = names.of(record)
-        target = record.alias_target()
-        pair_problem = broken_pairs.get(target.dns_name) if target else None
-        if pair_problem:
-            state, detail = "drift", pair_problem
-        elif _answers_alike(record.raw, wanted.record.to_route53()):
-            state, detail = ("failover" if chain else "ok"), ""
-        else:
-            state = "drift"
-            detail = (
-                f"live points at {live_pop}, expected {route.pop}"
-                if live_pop != route.pop
-                else differing_fields(record.raw, wanted.record.to_route53())
-            )
-            detail += ": changed outside geoproxy, or a policy change not yet applied"
         status.regions.append(
-            RegionStatus(
-                route.source_region,
-                key[0],
-                state,
-                live_pop,
-                target.dns_name if target else None,
-                policy_pop,
-                route.pop,
-                chain,
-                detail,
-            )
+            _missing_region(route, key[0], foreign.get(key), overlay)
+            if record is None
+            else _live_region(wanted, record, overlay, names, broken_pairs)
         )
     wanted_keys = {
         (d.record.record_type, d.route.source_region) for d in desired.records if d.route
     }
     status.extra = [record.describe() for key, record in owned.items() if key not in wanted_keys]
     return status
+
+
+def _missing_region(
+    route: Route, record_type: str, other: LiveRecord | None, overlay: dict[str, Failover]
+) -> RegionStatus:
+    """No record of ours for this source region: missing, or held by a record not ours."""
+    chain = tuple(overlay[pop] for pop in route.failovers)
+    whose = (
+        f"of geoproxy owner {other.owner!r}" if other and other.owner else "geoproxy does not own"
+    )
+    detail = (
+        f"a latency record {whose}: {other.describe()}"
+        if other
+        else "no record; run `geoproxy apply`"
+    )
+    return RegionStatus(
+        route.source_region,
+        record_type,
+        "foreign" if other else "missing",
+        None,
+        None,
+        route.base_pop or route.pop,
+        route.pop,
+        chain,
+        detail,
+    )
+
+
+def _live_region(
+    wanted: DesiredRecord,
+    record: LiveRecord,
+    overlay: dict[str, Failover],
+    names: _PopNames,
+    broken_pairs: dict[str, str],
+) -> RegionStatus:
+    """Our record for this source region, compared with what the policy and failovers want."""
+    route = wanted.route
+    assert route is not None
+    chain = tuple(overlay[pop] for pop in route.failovers)
+    live_pop = names.of(record)
+    target = record.alias_target()
+    pair_problem = broken_pairs.get(target.dns_name) if target else None
+    state: State
+    if pair_problem:
+        state, detail = "drift", pair_problem
+    elif _answers_alike(record.raw, wanted.record.to_route53()):
+        state, detail = ("failover" if chain else "ok"), ""
+    else:
+        state = "drift"
+        detail = (
+            f"live points at {live_pop}, expected {route.pop}"
+            if live_pop != route.pop
+            else differing_fields(record.raw, wanted.record.to_route53())
+        )
+        detail += ": changed outside geoproxy, or a policy change not yet applied"
+    return RegionStatus(
+        route.source_region,
+        wanted.record.record_type,
+        state,
+        live_pop,
+        target.dns_name if target else None,
+        route.base_pop or route.pop,
+        route.pop,
+        chain,
+        detail,
+    )

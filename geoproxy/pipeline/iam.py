@@ -45,13 +45,8 @@ def compute_iam_policy(
             try:
                 zone_ids[zone] = reader.zone(zone, None)[0]
             except GeoproxyError as error:
-                prefix = f"cannot look up hosted zone {zone}"
-                # The error may say so itself already: the prefix once.
-                notes.append(
-                    error.message
-                    if error.message.startswith(prefix)
-                    else f"{prefix}: {error.message}"
-                )
+                # Every error of a lookup by name names the zone already (Route53Reader).
+                notes.append(error.message)
     result = iam_policy(
         compiled.loaded.policy,
         zone_ids=zone_ids,

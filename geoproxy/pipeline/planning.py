@@ -93,6 +93,17 @@ def compute_plan(
     plan.warnings.extend(_unsearched(read.partial))
     if prune:
         plan.apps.extend(prune_plan(orphan) for orphan in plan.orphans)
+    _check_distributions(plan, distributions, aws)
+    _check_delegations(plan, live, aws, zones)
+    _check_country_header(plan, aws)
+    return plan
+
+
+def _check_distributions(
+    plan: Plan, distributions: dict[str, DistributionPlan], aws: AwsSettings
+) -> None:
+    """Aliases a distribution would add must be free (CNAMEAlreadyExists), and its viewer
+    names must be ready for it (certificate, DNS)."""
     clashes = (
         _alias_clashes(distributions, aws)
         if any(d.aliases_added for d in distributions.values())
@@ -115,9 +126,6 @@ def compute_plan(
         ],
         aws,
     )
-    _check_delegations(plan, live, aws, zones)
-    _check_country_header(plan, aws)
-    return plan
 
 
 def _check_country_header(plan: Plan, aws: AwsSettings) -> None:

@@ -180,23 +180,29 @@ def _fence_problems(app: Application) -> list[tuple[tuple[str | int, ...], str]]
                 f"allowed by all of them ({allowed})",
             )
         )
-    failover = app.cloudfront.origin_failover if app.cloudfront else None
-    if failover is not None and failover.secondary_pop in app.pops:
-        # A CloudFront Function changes only an origin group's primary origin, so CloudFront
-        # retries a fenced viewer's failed request on the secondary PoP as it is.
-        for index in fencing:
-            rule = app.compliance[index]
-            if failover.secondary_pop not in allowed_pops(rule, pops):
-                problems.append(
-                    (
-                        ("cloudfront", "origin_failover", "secondary_pop"),
-                        f"compliance rule {rule.name!r}: origin failover would retry "
-                        f"requests of its fenced viewer countries on "
-                        f"{failover.secondary_pop}, which the rule does not allow (the "
-                        "edge fence changes only the origin group's primary)",
-                    )
-                )
+    problems.extend(_origin_failover_problems(app, fencing, pops))
     return problems
+
+
+def _origin_failover_problems(
+    app: Application, fencing: list[int], pops: list[str]
+) -> list[tuple[tuple[str | int, ...], str]]:
+    failover = app.cloudfront.origin_failover if app.cloudfront else None
+    if failover is None or failover.secondary_pop not in app.pops:
+        return []
+    # A CloudFront Function changes only an origin group's primary origin, so CloudFront
+    # retries a fenced viewer's failed request on the secondary PoP as it is.
+    return [
+        (
+            ("cloudfront", "origin_failover", "secondary_pop"),
+            f"compliance rule {rule.name!r}: origin failover would retry "
+            f"requests of its fenced viewer countries on "
+            f"{failover.secondary_pop}, which the rule does not allow (the "
+            "edge fence changes only the origin group's primary)",
+        )
+        for rule in (app.compliance[index] for index in fencing)
+        if failover.secondary_pop not in allowed_pops(rule, pops)
+    ]
 
 
 def viewer_fence_warnings(app: Application) -> list[str]:
@@ -278,30 +284,39 @@ def check_policy(policy: Policy, catalog: Catalog) -> list[Issue]:
                         "default behaviour, one set of aliases and one geo restriction",
                     )
                 )
-        for position, alias in enumerate(app.cloudfront.aliases if app.cloudfront else []):
-            owner = next(
-                (
-                    name
-                    for record, name in records.items()
-                    if alias == record or alias.endswith("." + record)
-                ),
-                None,
+        issues.extend(_alias_issues(app, index, records, first_with_alias))
+    return issues
+
+
+def _alias_issues(
+    app: Application, index: int, records: dict[str, str], first_with_alias: dict[str, str]
+) -> list[Issue]:
+    """A viewer alias is nobody's origin name, and one application's alone."""
+    issues = []
+    for position, alias in enumerate(app.cloudfront.aliases if app.cloudfront else []):
+        owner = next(
+            (
+                name
+                for record, name in records.items()
+                if alias == record or alias.endswith("." + record)
+            ),
+            None,
+        )
+        if owner is not None:
+            issues.append(
+                Issue(
+                    ("applications", index, "cloudfront", "aliases", position),
+                    f"alias {alias} is the origin name of application "
+                    f"{owner!r} or below it; viewers and origins need "
+                    "different names",
+                )
             )
-            if owner is not None:
-                issues.append(
-                    Issue(
-                        ("applications", index, "cloudfront", "aliases", position),
-                        f"alias {alias} is the origin name of application "
-                        f"{owner!r} or below it; viewers and origins need "
-                        "different names",
-                    )
+        if alias in first_with_alias and first_with_alias[alias] != app.name:
+            issues.append(
+                Issue(
+                    ("applications", index, "cloudfront", "aliases", position),
+                    f"{alias} is already an alias of application {first_with_alias[alias]!r}",
                 )
-            if alias in first_with_alias and first_with_alias[alias] != app.name:
-                issues.append(
-                    Issue(
-                        ("applications", index, "cloudfront", "aliases", position),
-                        f"{alias} is already an alias of application {first_with_alias[alias]!r}",
-                    )
-                )
-            first_with_alias.setdefault(alias, app.name)
+            )
+        first_with_alias.setdefault(alias, app.name)
     return issues

@@ -342,6 +342,9 @@ _UNION_EXPECTATIONS = {"source_regions": "`all` or a list of regions"}
 def _issues_from(error: ValidationError) -> list[Issue]:
     issues = []
     seen_paths: set[YamlPath] = set()
+    # A misspelt required key shows up twice (unknown + missing); the hint says it all.
+    suggested: set[tuple[YamlPath, str]] = set()
+    missing: set[YamlPath] = set()
     for detail in error.errors():
         path: YamlPath = tuple(part for part in detail["loc"] if not _is_union_tag(part))
         union_member = any(_is_union_tag(part) for part in detail["loc"])
@@ -358,22 +361,16 @@ def _issues_from(error: ValidationError) -> list[Issue]:
             key = last
             close = difflib.get_close_matches(key, _allowed_keys(path[:-1]), n=1)
             message = f"unknown key {key!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+            if close:
+                suggested.add((path[:-1], close[0]))
         elif detail["type"] == "missing" and path:
             message = f"required key {last!r} is missing"
+            missing.add(path)
         issues.append(Issue(path, message))
-    # A misspelt required key shows up twice (unknown + missing); the hint says it all.
-    hinted = {
-        (issue.path[:-1], issue.message.split("'")[-2])
-        for issue in issues
-        if "did you mean" in issue.message
-    }
     return [
         issue
         for issue in issues
-        if not (
-            issue.message.startswith("required key")
-            and (issue.path[:-1], str(issue.path[-1])) in hinted
-        )
+        if not (issue.path in missing and (issue.path[:-1], str(issue.path[-1])) in suggested)
     ]
 
 

@@ -98,21 +98,13 @@ def failover(
     from geoproxy.aws.session import caller_identity_soon
     from geoproxy.cli.outputs import check_plan_out
     from geoproxy.core.failover import Failover
-    from geoproxy.core.state import free_text_problem, value_problem
+    from geoproxy.core.state import value_problem
     from geoproxy.pipeline import compile_policy, failover_scope, plan_failover
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     check_plan_out(compiled, out_file, overwrite=overwrite, more=(("the audit log", audit_log),))
     targets = failover_scope(compiled, from_pop, to_pop, app_names)
-    if override_compliance is not None and not override_compliance.strip():
-        raise GeoproxyError("--override-compliance needs a reason")
-    for option, text in (("--reason", reason), ("--override-compliance", override_compliance)):
-        if text and (problem := free_text_problem(text, option)):
-            raise GeoproxyError(
-                problem,
-                hint="it is published in DNS with the failover; "
-                "keep the details in your incident tool",
-            )
+    _check_free_text(reason, override_compliance)
     # Only the audit log says who: STS is asked only for it, while Route 53 is read; a dry
     # run, saved or not, writes nothing and asks nobody.
     identify = caller_identity_soon(aws) if audit_log is not None and not dry_run else None
@@ -160,6 +152,22 @@ def failover(
     )
 
 
+def _check_free_text(reason: str, override_compliance: str | None) -> None:
+    """--reason and --override-compliance are published in DNS: printable, short, and an
+    override always says why."""
+    from geoproxy.core.state import free_text_problem
+
+    if override_compliance is not None and not override_compliance.strip():
+        raise GeoproxyError("--override-compliance needs a reason")
+    for option, text in (("--reason", reason), ("--override-compliance", override_compliance)):
+        if text and (problem := free_text_problem(text, option)):
+            raise GeoproxyError(
+                problem,
+                hint="it is published in DNS with the failover; "
+                "keep the details in your incident tool",
+            )
+
+
 def _refuse_showing_the_plan(
     the_plan: Any, document: dict[str, Any], output: str, apps: list[str]
 ) -> None:
@@ -174,15 +182,12 @@ def _refuse_showing_the_plan(
         render_plan.plan_text(the_plan)
     blocked = {problem.app for problem in problems} & set(apps)
     others = [app for app in apps if app not in blocked]
-    try:
-        flow.refuse_if_unsafe(the_plan, document)
-    except GeoproxyError as refused:
-        if blocked and others:
-            refused.hint = ((refused.hint + "; ") if refused.hint else "") + (
-                f"or leave {', '.join(sorted(blocked))} out: "
-                + " ".join(f"--app {app}" for app in others)
-            )
-        raise
+    leave_out = (
+        f"or leave {', '.join(sorted(blocked))} out: " + " ".join(f"--app {app}" for app in others)
+        if blocked and others
+        else None
+    )
+    flow.refuse_if_unsafe(the_plan, document, also_hint=leave_out)
 
 
 @click.command()

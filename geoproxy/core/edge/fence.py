@@ -224,35 +224,9 @@ def edge_fence(
     violations = [
         _violation(key, entries, overlay, catalog, locations) for key, entries in breaches.items()
     ]
-    fail_closed = None
-    candidates = _allowed_by_all(app, fencing)
-    if candidates:
-        counts = {pop: sum(1 for entry in countries if entry.base_pop == pop) for pop in candidates}
-        base = min(candidates, key=lambda pop: (-counts[pop], pop))
-        chain = _chain(base, overlay, app)
-        pop = chain[-1].to_pop if chain else base
-        fail_closed = FailClosed(
-            pop,
-            direct_name(pop, app.record),
-            base,
-            counts[base],
-            tuple(failover.from_pop for failover in chain),
-        )
-        broken = _broken(app, fencing, pop)
-        if chain and broken:
-            others = [other for other in candidates if other not in overlay]
-            last_from = chain[-1].from_pop
-            violations.append(
-                EdgeViolation(
-                    broken,
-                    (),
-                    pop,
-                    last_from,
-                    others[0] if others else None,
-                    overlay[last_from].override_compliance,
-                    True,
-                )
-            )
+    fail_closed, closed_violation = _fail_closed(app, fencing, countries, overlay)
+    if closed_violation is not None:
+        violations.append(closed_violation)
     # Only the failovers the fence follows: one away from a PoP no fenced viewer uses leaves
     # the function (and its bytes) as they were, so it needs no republishing.
     used = {pop for entry in countries for pop in entry.failovers}
@@ -269,6 +243,41 @@ def edge_fence(
         applied,
         tuple(violations),
         host_header,
+    )
+
+
+def _fail_closed(
+    app: Application, fencing: list[int], countries: list[FencedCountry], overlay: Overlay
+) -> tuple[FailClosed | None, EdgeViolation | None]:
+    """Where a viewer whose country CloudFront cannot tell goes: the PoP every fence allows
+    that most fenced countries use, failovers applied; and the breach, if that lands outside."""
+    candidates = _allowed_by_all(app, fencing)
+    if not candidates:
+        return None, None
+    counts = {pop: sum(1 for entry in countries if entry.base_pop == pop) for pop in candidates}
+    base = min(candidates, key=lambda pop: (-counts[pop], pop))
+    chain = _chain(base, overlay, app)
+    pop = chain[-1].to_pop if chain else base
+    fail_closed = FailClosed(
+        pop,
+        direct_name(pop, app.record),
+        base,
+        counts[base],
+        tuple(failover.from_pop for failover in chain),
+    )
+    broken = _broken(app, fencing, pop)
+    if not (chain and broken):
+        return fail_closed, None
+    others = [other for other in candidates if other not in overlay]
+    last_from = chain[-1].from_pop
+    return fail_closed, EdgeViolation(
+        broken,
+        (),
+        pop,
+        last_from,
+        others[0] if others else None,
+        overlay[last_from].override_compliance,
+        True,
     )
 
 

@@ -225,7 +225,10 @@ def aws_distribution_arn(arn: str) -> str:
 
 
 def cloudfront_patches(registry: AliasRegistry) -> list[Any]:
-    """Patchers (not yet started) for the backend; the server starts and stops them."""
+    """Patchers (not yet started) for the backend; the server starts and stops them.
+
+    Long on purpose: each replacement is a closure over `registry` and the moto original it
+    wraps, and they are patched as one set, so they stay side by side."""
     original_update = CloudFrontBackend.update_distribution
     original_delete = CloudFrontBackend.delete_distribution
     original_create = CloudFrontBackend.create_distribution_with_tags
