@@ -57,6 +57,8 @@ def compute_status(
         warnings.extend([*resolved.warnings, *resolved.problems])
         pops_by_target = {pop.target: region for region, pop in routing.app.pops.items()}
         app_status_ = app_status(resolved.desired, resolved.overlay, app_live, pops_by_target)
+        app_status_.refusals = list(resolved.problems)
+        app_status_.pops = tuple(routing.app.pops)
         live_function = functions.get(routing.app.name)
         if resolved.function is not None and live_function is not None:
             app_status_.edge = EdgeStatus.of(

@@ -165,9 +165,15 @@ def _check_batches(
             live = _live(aws, zone_id, batch, views)
             check.live.setdefault(zone_id, []).extend(live)
             where, _ = landed.outcome(batch, live, same_ignoring_apply_time)
+            # What the batch DELETEs must be live exactly, time stamps included: Route 53
+            # rejects an inexact DELETE, and a state record that differs only in its time is
+            # another failover's (a plan that no longer applies: stale, exit 3, never a
+            # rejected batch that says "run it again"). Only what the batch CREATEs may
+            # differ in time, because a declared failover gets the apply time.
+            moved = landed.moved_since_plan(batch, live)
             if where is landed.Outcome.LANDED:
                 check.applied.append(f"change batch of {len(batch)} change(s) in zone {zone_id}")
-            elif where is landed.Outcome.NOT_LANDED:
+            elif where is landed.Outcome.NOT_LANDED and not moved:
                 pending.setdefault(zone_id, []).append(batch)
             else:
                 check.stale.extend(
@@ -176,7 +182,7 @@ def _check_batches(
                         landed.describe_record_set(d.expected.before),
                         landed.describe_record_set(d.live),
                     )
-                    for d in landed.moved_since_plan(batch, live, same_ignoring_apply_time)
+                    for d in moved
                 )
 
 
