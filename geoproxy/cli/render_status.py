@@ -48,6 +48,8 @@ def status_json(
                     for region in status.regions
                 ],
                 "extra_records": status.extra,
+                "distribution_drift": status.distribution_drift,
+                "viewer_records": status.viewer,
                 "refusals": [
                     {"code": finding.code, "message": str(finding)} for finding in status.refusals
                 ],
@@ -143,6 +145,16 @@ def status_text(statuses: list[AppStatus]) -> None:
             styles,
             whole=(1, 2, 3),
         )
+        for line in status.viewer:
+            stdout.print(Text(f"  {line}: run `geoproxy apply`", style="red"))
+        for line in status.distribution_drift:
+            stdout.print(
+                Text(
+                    f"  drift: {line} differs from the policy (changed outside geoproxy, "
+                    "or a policy change not yet applied)",
+                    style="yellow",
+                )
+            )
         for extra in status.extra:
             stdout.print(
                 Text(f"  extra record of geoproxy's, not in the policy: {extra}", style="yellow")

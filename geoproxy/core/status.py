@@ -16,7 +16,15 @@ from geoproxy.core.edge.function import FenceTable
 from geoproxy.core.edge.plan import FunctionPlan
 from geoproxy.core.failover import Failover
 from geoproxy.core.live import LiveApp
-from geoproxy.core.records import LiveRecord, base_key, canonical, without_owner
+from geoproxy.core.names import Slot
+from geoproxy.core.plan import AppPlan
+from geoproxy.core.records import (
+    LiveRecord,
+    OwnedAliasRecord,
+    base_key,
+    canonical,
+    without_owner,
+)
 from geoproxy.core.routing import Route
 from geoproxy.errors import EXIT_CHANGES, EXIT_FAILOVER_ACTIVE, EXIT_OK, Finding
 from geoproxy.policy.catalog import parse_elb_target
@@ -76,6 +84,10 @@ class AppStatus:
     # of this run allows, a failover to a PoP the policy no longer has, a cycle).
     refusals: list[Finding] = field(default_factory=list)
     pops: tuple[str, ...] = ()  # the policy's PoPs: which failovers could reach this app
+    # With a `cloudfront` section: the distribution's fields `plan` would change, and its
+    # viewer alias records that are missing or differ.
+    distribution_drift: list[str] = field(default_factory=list)
+    viewer: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Rows per state, every state named (zeros too), for the summary line and JSON."""
@@ -96,6 +108,8 @@ class AppStatus:
             not self.healthy
             or bool(self.extra)
             or bool(self.refusals)
+            or bool(self.distribution_drift)
+            or bool(self.viewer)
             or (self.edge is not None and not self.edge.in_sync)
         )
 
@@ -322,3 +336,16 @@ def _live_region(
         chain,
         detail,
     )
+
+
+def viewer_differences(plan: AppPlan) -> list[str]:
+    """The viewer alias records a plan would create or change: missing, or not pointing
+    at the distribution as the policy says."""
+    found = []
+    for change in plan.changes:
+        record = change.new.record if change.new is not None else None
+        if not isinstance(record, OwnedAliasRecord) or record.role != Slot.VIEWER.value:
+            continue
+        what = f"viewer record {change.name} {change.record_type}"
+        found.append(f"{what} is missing" if change.action == "create" else f"{what} differs")
+    return found

@@ -5,9 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from geoproxy.aws.session import AwsSettings
+from geoproxy.core.cloudfront import DistributionPlan, plan_distribution
 from geoproxy.core.desired import DesiredApp
+from geoproxy.core.diff import calculate_app
+from geoproxy.core.edge.behaviours import function_arn
+from geoproxy.core.edge.fence import has_viewer_fence
 from geoproxy.core.edge.plan import FunctionPlan
 from geoproxy.core.healthchecks import plan_health_checks, specs_for
+from geoproxy.core.names import function_name
 from geoproxy.core.orphans import Orphan
 
 if TYPE_CHECKING:
@@ -24,13 +29,34 @@ from geoproxy.pipeline.reads import (
 )
 
 
+def _distributions(
+    compiled: Compiled, aws: AwsSettings, names: list[str] | None
+) -> dict[str, DistributionPlan]:
+    """The distributions of the applications with a `cloudfront` section, as `plan` sees
+    them: one GetDistribution each (the edge function is read apart, as viewers run it)."""
+    from geoproxy.aws.live import CloudFrontReader
+
+    reader = CloudFrontReader(aws)
+    found = {}
+    for routing in compiled.routing.applications:
+        app = routing.app
+        if app.cloudfront is None or (names is not None and app.name not in names):
+            continue
+        distribution, etag = reader.distribution(app.cloudfront.distribution_id)
+        name = function_name(compiled.owner, app.name)
+        arn = function_arn(name, distribution.get("ARN")) if has_viewer_fence(app) else None
+        found[app.name] = plan_distribution(app, distribution, etag, (name, arn))
+    return found
+
+
 def compute_status(
     compiled: Compiled, aws: AwsSettings, app_names: tuple[str, ...] = ()
 ) -> tuple[list[AppStatus], list[str], list[Orphan]]:
-    from geoproxy.core.status import EdgeStatus, app_status
+    from geoproxy.core.status import EdgeStatus, app_status, viewer_differences
 
     names = scoped(compiled, app_names)
-    read = read_live(compiled, aws, names)
+    distributions = _distributions(compiled, aws, names)
+    read = read_live(compiled, aws, names, distributions=distributions)
     live, zones = read.apps, read.zones
     checks = read_health_checks(compiled, aws, live, zones)
     functions = read_functions(
@@ -50,8 +76,14 @@ def compute_status(
         health = plan_health_checks(
             specs_for(routing.app, compiled.owner), checks, routing.app.record
         )
+        distribution = distributions.get(routing.app.name)
         resolved = resolve_app(
-            compiled, routing, app_live.overlay(routing.app.record), app_live.zone_id, health.ids
+            compiled,
+            routing,
+            app_live.overlay(routing.app.record),
+            app_live.zone_id,
+            health.ids,
+            distribution,
         )
         desired.append(resolved.desired)
         warnings.extend([*resolved.warnings, *resolved.problems])
@@ -59,6 +91,13 @@ def compute_status(
         app_status_ = app_status(resolved.desired, resolved.overlay, app_live, pops_by_target)
         app_status_.refusals = list(resolved.problems)
         app_status_.pops = tuple(routing.app.pops)
+        if distribution is not None:
+            # What `plan` would change on the distribution, and at its viewer aliases.
+            app_status_.distribution_drift = [
+                f"CloudFront distribution {distribution.distribution_id} {change.path}"
+                for change in distribution.changes
+            ]
+            app_status_.viewer = viewer_differences(calculate_app(resolved.desired, app_live))
         live_function = functions.get(routing.app.name)
         if resolved.function is not None and live_function is not None:
             app_status_.edge = EdgeStatus.of(

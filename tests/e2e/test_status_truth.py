@@ -17,8 +17,11 @@ import pytest
 from tests.conftest import many_apps_policy, write_policy
 from tests.e2e.conftest import (
     DR_POLICY,
+    VIEWER,
     RunCli,
     cloudfront_policy,
+    config_of,
+    edit_distribution,
     latency_map,
     records_at,
     start_cli,
@@ -153,3 +156,38 @@ def test_a_failover_refused_after_its_first_batch_is_partial(
     completed = run_cli(*command.split()[1:], "--yes")
     assert completed.returncode == 0, completed.stderr
     assert run_cli("status", "--detailed-exitcode").returncode == 4
+
+
+@pytest.mark.slow
+def test_status_sees_missing_viewer_records_and_distribution_drift(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    """Main exited 0 with the viewer records gone, and with the distribution repointed."""
+    write_policy(tmp_path, cloudfront_policy(distribution))
+    assert run_cli("apply", "--yes").returncode == 0
+    assert run_cli("status", "--detailed-exitcode").returncode == 0
+    route53 = aws.client("route53")
+    viewers = [r for r in records_at(aws, zone, VIEWER) if r["Type"] == "A"]
+    route53.change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": r} for r in viewers]},
+    )
+    missing = run_cli("status", "--detailed-exitcode")
+    assert missing.returncode == 2, (missing.stdout, missing.stderr)
+    assert "viewer record shop.example.com A is missing" in missing.stdout
+    assert run_cli("apply", "--yes").returncode == 0
+    assert run_cli("status", "--detailed-exitcode").returncode == 0
+    config = config_of(aws, distribution)
+    edit_distribution(
+        aws,
+        distribution,
+        DefaultCacheBehavior={**config["DefaultCacheBehavior"], "TargetOriginId": "legacy"},
+    )
+    drifted = run_cli("status", "--detailed-exitcode")
+    assert drifted.returncode == 2, (drifted.stdout, drifted.stderr)
+    assert (
+        f"drift: CloudFront distribution {distribution} DefaultCacheBehavior.TargetOriginId"
+        in drifted.stdout
+    )
+    document = json.loads(run_cli("status", "--output", "json").stdout)
+    assert document["applications"][0]["distribution_drift"]
