@@ -350,10 +350,13 @@ def orphans_text(orphans: list[Orphan]) -> None:
 # --- apply results ---------------------------------------------------------------------------
 
 
+# CloudTrail records every Route 53 API call, ChangeResourceRecordSets with its response's
+# changeInfo (its id) among its responseElements, in US East (N. Virginia):
+# https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/logging-using-cloudtrail.html
 UNKNOWN_INSYNC_HOWTO = (
     "  To check: `geoproxy status` reads the records back; the change id is in CloudTrail "
-    "(the ChangeResourceRecordSets event's responseElements), and `geoproxy wait ID` waits "
-    "for it."
+    "(the ChangeResourceRecordSets event in us-east-1, under responseElements), and "
+    "`geoproxy wait ID` waits for it."
 )
 
 
