@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.text import Text
 
 from geoproxy.cli import render, render_plan
 from geoproxy.errors import (
@@ -23,15 +22,15 @@ from geoproxy.errors import (
 
 if TYPE_CHECKING:
     from geoproxy.aws.session import AwsSettings
+    from geoproxy.cli.views import View
     from geoproxy.core.changeset import ChangeSet
     from geoproxy.core.plan import Plan
     from geoproxy.policy.loader import LoadedPolicy
 
 
-def show_plan(the_plan: Any, output: str) -> None:
+def show_plan(the_plan: Any, view: View) -> None:
     render.warnings(the_plan.warnings)
-    if output != "json":
-        render_plan.plan_text(the_plan)
+    view.plan(the_plan)
 
 
 def refuse_if_unsafe(
@@ -90,7 +89,7 @@ def write_plan(
     document: dict[str, Any],
     *,
     command: str,
-    output: str,
+    view: View,
     yes: bool,
     no_wait: bool,
     audit_log: Path | None,
@@ -104,7 +103,7 @@ def write_plan(
     """The write path every command shares: confirm, then the pipeline writes; report."""
     from geoproxy.pipeline.apply import Write, write_changes
 
-    if output == "json" and not yes:
+    if not view.interactive and not yes:
         # A confirmation is never asked without the plan in front of the person, and JSON
         # output shows none: it is for scripts, which say --yes.
         raise RefusedError(
@@ -132,17 +131,11 @@ def write_plan(
         plan_file=plan_file,
     )
     try:
-        with render.wait_progress(enabled=output != "json") as on_wait:
+        with view.progress() as on_wait:
             result = write_changes(changes, aws, write, on_submit=on_submit, on_wait=on_wait)
     except KeyboardInterrupt:
         raise _interrupted(accepted) from None
-    if output == "json":
-        document.update(applied=True, **render.apply_result_json(result))
-        render.emit_json(document)
-    else:
-        planned = document.get("plan") if isinstance(document.get("plan"), dict) else document
-        summary = planned.get("summary") if isinstance(planned, dict) else None
-        render.apply_result_text(result, summary if isinstance(summary, dict) else None)
+    view.applied(document, result)
     return EXIT_OK
 
 
@@ -151,7 +144,7 @@ def finish_overlay_change(
     aws: AwsSettings,
     document: dict[str, Any],
     *,
-    output: str,
+    view: View,
     dry_run: bool,
     nothing: str,
     out_file: Path | None,
@@ -168,13 +161,9 @@ def finish_overlay_change(
             hint=f"geoproxy {write['command']} ... --dry-run --out PLANFILE, "
             "then geoproxy apply PLANFILE",
         )
-    if output != "json" and the_plan.has_changes:
-        render_plan.plan_text(the_plan)
+    view.plan(the_plan)
     if not the_plan.has_changes:
-        if output == "json":
-            render.emit_json(document)
-        else:
-            render.stdout.print(f"Nothing to do: {nothing}.")
+        view.nothing_to_do(document, f"Nothing to do: {nothing}.")
         return EXIT_OK
     if dry_run:
         if out_file is not None:
@@ -185,15 +174,12 @@ def finish_overlay_change(
                 command=write["command"],
                 policy=policy,
                 declared_at=declared_at,
-                output=output,
+                view=view,
                 overwrite=overwrite,
             )
-        if output == "json":
-            render.emit_json(document)
-        else:
-            render.stdout.print("Dry run: nothing was written.")
+        view.dry_run(document)
         return EXIT_OK
-    return write_plan(changeset_of(the_plan), aws, document, output=output, **write)
+    return write_plan(changeset_of(the_plan), aws, document, view=view, **write)
 
 
 def save(
@@ -203,7 +189,7 @@ def save(
     *,
     command: str,
     policy: LoadedPolicy,
-    output: str,
+    view: View,
     declared_at: str | None = None,
     overwrite: bool = False,
 ) -> None:
@@ -220,10 +206,7 @@ def save(
         declared_at=declared_at,
         overwrite=overwrite,
     )
-    if output != "json":
-        render.stdout.print(
-            f"Saved the plan to {out_file}; apply it with `geoproxy apply {out_file}`."
-        )
+    view.saved(out_file)
 
 
 def _interrupted(accepted: list[Any]) -> Interrupted:
@@ -259,7 +242,7 @@ def apply_saved(
     path: Path,
     aws: AwsSettings,
     *,
-    output: str,
+    view: View,
     yes: bool,
     no_wait: bool,
     audit_log: Path | None,
@@ -271,7 +254,7 @@ def apply_saved(
     """`apply PLANFILE`: exactly the saved writes, if what they expect is still live."""
     from geoproxy.pipeline.apply import check_saved_plan, saved_mass_deletions
 
-    saved, document = show_saved(path, output=output, verify_key=verify_key)
+    saved, document = show_saved(path, view=view, verify_key=verify_key)
     check, changes = check_saved_plan(saved, aws)
     if check.stale:
         raise StalePlanError(
@@ -296,18 +279,14 @@ def apply_saved(
     for step in check.applied:
         render.stderr.print(f"Already applied (an earlier run of this plan): {step}.")
     if check.pending.is_empty:
-        if output == "json":
-            document["already_applied"] = check.applied
-            render.emit_json(document)
-        else:
-            render.stdout.print("Nothing to do: everything in the saved plan is live.")
+        view.already_applied(document, check.applied)
         return EXIT_OK
     return write_plan(
         changes,
         aws,
         document,
         command=saved.command,
-        output=output,
+        view=view,
         yes=yes,
         no_wait=no_wait,
         audit_log=audit_log,
@@ -317,27 +296,16 @@ def apply_saved(
     )
 
 
-def show_saved(path: Path, *, output: str, verify_key: Path | None) -> tuple[Any, dict[str, Any]]:
+def show_saved(path: Path, *, view: View, verify_key: Path | None) -> tuple[Any, dict[str, Any]]:
     """Load a saved plan, show its writes (rendered from its change set, never from the
     text stored beside it), and refuse it if the file itself is wrong: edited prose, a
     record or distribution it may not write, a missing or bad signature."""
     from geoproxy.aws.planfile.file import PlanFileError
-    from geoproxy.core.saved_plan_checks import review_lines
     from geoproxy.pipeline.apply import load_saved_plan, verify_saved_plan
 
     saved = load_saved_plan(path)
     document: dict[str, Any] = {"plan_file": str(path), "plan": saved.document, "applied": False}
-    if output != "json":
-        signed = " signed," if saved.signature else ""
-        render.stdout.print(
-            Text(
-                f"Saved plan {path} (format {saved.format_version},{signed} made "
-                f"{saved.created_at} by `geoproxy {saved.command}` from {saved.policy_file}); "
-                "it writes:",
-                style="bold",
-            )
-        )
-        render_plan.saved_plan_text(review_lines(saved.changes))
+    view.saved_plan(path, saved)
     refusals = verify_saved_plan(saved, verify_key)
     if refusals:
         error = PlanFileError(

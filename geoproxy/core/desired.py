@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -9,7 +10,13 @@ from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.edge.fence import has_viewer_fence
 from geoproxy.core.failover import Failover, resolve
 from geoproxy.core.names import direct_name, pop_name
-from geoproxy.core.records import AliasTarget, FailoverRecord, LatencyRecord, OwnedAliasRecord
+from geoproxy.core.records import (
+    AliasTarget,
+    FailoverRecord,
+    LatencyRecord,
+    OwnedAliasRecord,
+    RecordSet,
+)
 from geoproxy.core.routing import AppRouting, Route
 from geoproxy.core.state import StateRecord
 from geoproxy.policy.catalog import CLOUDFRONT_HOSTED_ZONE_ID, Catalog, ipv6_alias_name
@@ -20,6 +27,11 @@ from geoproxy.policy.models import DEFAULT_OWNER, Application
 class DesiredRecord:
     record: LatencyRecord | FailoverRecord | StateRecord | OwnedAliasRecord
     route: Route | None = None  # why a latency record points where it does
+
+    @functools.cached_property
+    def record_set(self) -> RecordSet:
+        """The record as Route 53 would hold it, in the form live records are compared by."""
+        return RecordSet(self.record.to_route53())
 
 
 @dataclass(frozen=True)

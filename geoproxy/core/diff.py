@@ -19,17 +19,8 @@ from geoproxy.core.plan import AppPlan, Conflict, RecordChange
 from geoproxy.core.records import (
     LiveRecord,
     RecordKey,
-    base_key,
-    canonical,
-    routing_policy_of,
-    slot_of,
 )
 from geoproxy.core.state import StateRecord, is_state_record, overlay_of
-
-
-def _policy_and_slot(desired: DesiredRecord) -> tuple[str, str]:
-    record_set = desired.record.to_route53()
-    return routing_policy_of(record_set), slot_of(record_set)
 
 
 def _conflict(
@@ -41,7 +32,7 @@ def _conflict(
         return "a CNAME cannot share its name with geoproxy's records", None
     if not wanted_here:
         return None, None
-    policy, _ = _policy_and_slot(wanted_here[0])
+    policy = wanted_here[0].record_set.routing_policy
     if record.name == state:
         return "geoproxy keeps its failover state here", None
     whose = f"of geoproxy owner {record.owner!r}" if record.owner else "that geoproxy does not own"
@@ -55,7 +46,7 @@ def _conflict(
             "records at the same name and type"
         ), None
     for desired in wanted_here:
-        if _policy_and_slot(desired)[1] == record.slot:
+        if desired.record_set.slot == record.slot:
             where = f" for {record.slot}" if record.slot else ""
             return f"a {policy} record{where} {whose}", desired
     return None, None
@@ -65,7 +56,7 @@ def _same(live: LiveRecord, desired: DesiredRecord) -> bool:
     if isinstance(desired.record, StateRecord):
         # The state is what it says, however its text was split or its TTL set.
         return overlay_of(live) == {f.from_pop: f for f in desired.record.failovers}
-    return canonical(live.raw) == canonical(desired.record.to_route53())
+    return live.record_set.answers_like(desired.record_set)
 
 
 def _only_caller(live: LiveRecord, state: StateRecord) -> bool:
@@ -101,7 +92,7 @@ def calculate_app(desired: DesiredApp, live: LiveApp, *, adopt: bool = False) ->
     plan = AppPlan(desired.name, live.zone_id, live.zone_name, desired.record_name)
     # Matched without the owner marker, so a record written before owners is claimed (an
     # update that rewrites its SetIdentifier) rather than created beside.
-    wanted = {base_key(d.record.to_route53()): d for d in desired.all_records()}
+    wanted = {d.record_set.base_key: d for d in desired.all_records()}
     owned, replacing = _sort_live(plan, desired, live, wanted, adopt=adopt)
     _create_and_update(plan, desired, wanted, owned, replacing)
     _delete_unwanted(plan, desired, wanted, owned)
@@ -146,7 +137,7 @@ def _sort_live(
         elif not adopt:
             plan.conflicts.append(Conflict(record, reason))
         elif displaced is not None:
-            replacing[base_key(displaced.record.to_route53())] = record
+            replacing[displaced.record_set.base_key] = record
         else:
             plan.changes.append(
                 RecordChange(

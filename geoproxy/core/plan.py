@@ -17,7 +17,7 @@ from geoproxy.core.edge.plan import FunctionPlan
 from geoproxy.core.healthchecks import HealthCheckPlan, HealthCheckSpec, LiveHealthCheck
 from geoproxy.core.names import Slot, is_slot
 from geoproxy.core.orphans import Orphan
-from geoproxy.core.records import LiveRecord, OwnedAliasRecord
+from geoproxy.core.records import LiveRecord, OwnedAliasRecord, RecordKey
 from geoproxy.errors import Finding
 
 Action = Literal["create", "update", "delete"]
@@ -50,11 +50,17 @@ class RecordChange:
         return self.old is not None and is_slot(self.old.base_identifier, Slot.DIRECT)
 
     @property
+    def key(self) -> RecordKey:
+        """The record set it writes, or else the one it deletes."""
+        if self.new is not None:
+            return self.new.record_set.key
+        assert self.old is not None
+        return self.old.key
+
+    @property
     def slot(self) -> str:
         """PRIMARY or SECONDARY for the records of an auto-failover pair, else empty."""
-        record_set = (
-            self.new.record.to_route53() if self.new else (self.old.raw if self.old else {})
-        )
+        record_set = self.new.record_set.wire if self.new else (self.old.raw if self.old else {})
         return str(record_set.get("Failover", ""))
 
     def route53_changes(self) -> list[dict[str, Any]]:
@@ -64,7 +70,7 @@ class RecordChange:
         if self.old is not None:
             entries.append({"Action": "DELETE", "ResourceRecordSet": self.old.raw})
         if self.new is not None:
-            entries.append({"Action": "CREATE", "ResourceRecordSet": self.new.record.to_route53()})
+            entries.append({"Action": "CREATE", "ResourceRecordSet": self.new.record_set.wire})
         return entries
 
 

@@ -95,6 +95,43 @@ def canonical(record_set: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
+@dataclass(frozen=True, eq=False)
+class RecordSet:
+    """One record set, built once, in every form geoproxy compares it by.
+
+    Desired records produce one (`DesiredRecord.record_set`) and live records wrap one
+    (`LiveRecord.record_set`), so the diff, failovers and status compare the same type:
+    `wire` is what ChangeResourceRecordSets takes and ListResourceRecordSets lists (an
+    exact DELETE sends a live one back unchanged); `key` is (name, type, set identifier);
+    `base_key` the key without the owner marker (the same slot, whoever owns it);
+    `canonical` is equal when Route 53 would answer alike."""
+
+    wire: dict[str, Any]
+
+    @functools.cached_property
+    def key(self) -> RecordKey:
+        return record_key(self.wire)
+
+    @functools.cached_property
+    def base_key(self) -> RecordKey:
+        return base_key(self.wire)
+
+    @functools.cached_property
+    def canonical(self) -> tuple[Any, ...]:
+        return canonical(self.wire)
+
+    @functools.cached_property
+    def routing_policy(self) -> str:
+        return routing_policy_of(self.wire)
+
+    @functools.cached_property
+    def slot(self) -> str:
+        return slot_of(self.wire)
+
+    def answers_like(self, other: RecordSet) -> bool:
+        return self.canonical == other.canonical
+
+
 @dataclass(frozen=True)
 class AliasTarget:
     dns_name: str
@@ -200,6 +237,10 @@ class LiveRecord:
     raw: dict[str, Any]
 
     @functools.cached_property
+    def record_set(self) -> RecordSet:
+        return RecordSet(self.raw)
+
+    @functools.cached_property
     def name(self) -> str:
         return decode_route53_name(self.raw["Name"])
 
@@ -255,15 +296,15 @@ class LiveRecord:
 
     @property
     def routing_policy(self) -> str:
-        return routing_policy_of(self.raw)
+        return self.record_set.routing_policy
 
     @property
     def slot(self) -> str:
-        return slot_of(self.raw)
+        return self.record_set.slot
 
     @property
     def key(self) -> RecordKey:
-        return record_key(self.raw)
+        return self.record_set.key
 
     def alias_target(self) -> AliasTarget | None:
         alias = self.raw.get("AliasTarget")

@@ -21,7 +21,6 @@ from geoproxy.core.plan import AppPlan
 from geoproxy.core.records import (
     LiveRecord,
     OwnedAliasRecord,
-    base_key,
     canonical,
     without_owner,
 )
@@ -225,8 +224,8 @@ def _broken_pairs(desired: DesiredApp, live: LiveApp) -> dict[str, str]:
     owned = {record.base_key: record for record in live.records if record.ours(desired.owner)}
     problems: dict[str, str] = {}
     for pair in desired.pairs:
-        wanted = pair.record.to_route53()
-        current = owned.get(base_key(wanted))
+        wanted = pair.record_set.wire
+        current = owned.get(pair.record_set.base_key)
         role = wanted.get("Failover", "")
         if current is None:
             problems.setdefault(
@@ -315,14 +314,14 @@ def _live_region(
     state: State
     if pair_problem:
         state, detail = "drift", pair_problem
-    elif _answers_alike(record.raw, wanted.record.to_route53()):
+    elif _answers_alike(record.raw, wanted.record_set.wire):
         state, detail = ("failover" if chain else "ok"), ""
     else:
         state = "drift"
         detail = (
             f"live points at {live_pop}, expected {route.pop}"
             if live_pop != route.pop
-            else differing_fields(record.raw, wanted.record.to_route53())
+            else differing_fields(record.raw, wanted.record_set.wire)
         )
         detail += ": changed outside geoproxy, or a policy change not yet applied"
     return RegionStatus(

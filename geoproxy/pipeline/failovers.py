@@ -5,7 +5,6 @@ moves, and the edge fence republished with them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from geoproxy.aws.session import AwsSettings
 from geoproxy.core.desired import DesiredApp
@@ -18,22 +17,18 @@ from geoproxy.core.failover import (
     with_failover,
     without_failover,
 )
-from geoproxy.core.healthchecks import (
-    PENDING_PREFIX,
-    plan_health_checks,
-    specs_for,
-)
+from geoproxy.core.healthchecks import PENDING_PREFIX
 from geoproxy.core.names import state_name
-from geoproxy.core.plan import AppPlan, Plan, RecordChange
-from geoproxy.core.records import RecordKey, canonical, record_key
+from geoproxy.core.plan import AppPlan, Plan
+from geoproxy.core.records import RecordKey
 from geoproxy.core.routing import AppRouting
 from geoproxy.errors import Finding, GeoproxyError, RefusedError
+from geoproxy.pipeline.apps import each_app
 from geoproxy.pipeline.compiled import (
     Compiled,
     Resolved,
     check_app_names,
     check_region,
-    resolve_app,
 )
 from geoproxy.pipeline.reads import read_functions, read_health_checks, read_live
 
@@ -57,31 +52,18 @@ def plan_overlay_change(
     checks = read_health_checks(compiled, aws, live)
     functions = read_functions(compiled, aws, app_names)
     plan = Plan([], warnings=[])
-    for name in app_names:
-        routing, app_live = compiled.app_routing(name), live[name]
-        health = plan_health_checks(
-            specs_for(routing.app, compiled.owner), checks, routing.app.record
-        )
-        before = resolve_app(
-            compiled, routing, app_live.overlay(routing.app.record), app_live.zone_id, health.ids
-        )
-        after = resolve_app(
-            compiled, routing, edit(routing, dict(before.overlay)), app_live.zone_id, health.ids
-        )
+    for run in each_app(compiled, live, checks, app_names):
+        name, routing, app_live, before = run.name, run.routing, run.live, run.resolved
+        after = run.resolve(edit(routing, dict(before.overlay)))
         plan.warnings.extend(after.warnings)
         plan.problems.extend(after.problems)
         full = calculate_app(after.desired, app_live, adopt=adopt)
-        old_sets, new_sets = _record_sets(before.desired), _record_sets(after.desired)
-        moving = {
-            key
-            for key in old_sets.keys() | new_sets.keys()
-            if canonical_or_none(old_sets.get(key)) != canonical_or_none(new_sets.get(key))
-        }
+        moving = _moving(before.desired, after.desired)
         state = state_name(routing.app.record)
         app_plan = AppPlan(full.name, full.zone_id, full.zone_name, full.record_name)
-        app_plan.changes = [change for change in full.changes if change_key(change) in moving]
+        app_plan.changes = [change for change in full.changes if change.key in moving]
         if any(
-            PENDING_PREFIX in str(change.new.record.to_route53().get("HealthCheckId", ""))
+            PENDING_PREFIX in str(change.new.record_set.wire.get("HealthCheckId", ""))
             for change in app_plan.changes
             if change.new
         ):
@@ -117,20 +99,15 @@ def _republish(app_plan: AppPlan, after: Resolved, live: LiveFunction | None, pl
         app_plan.function = function
 
 
-def _record_sets(desired: DesiredApp) -> dict[RecordKey, dict[str, Any]]:
+def _moving(before: DesiredApp, after: DesiredApp) -> set[RecordKey]:
+    """The records an overlay edit changes: created, deleted, or answering differently."""
+    old = {d.record_set.key: d.record_set for d in before.all_records()}
+    new = {d.record_set.key: d.record_set for d in after.all_records()}
     return {
-        record_key(record_set): record_set
-        for record_set in (d.record.to_route53() for d in desired.all_records())
+        key
+        for key in old.keys() | new.keys()
+        if key not in old or key not in new or not old[key].answers_like(new[key])
     }
-
-
-def canonical_or_none(record_set: dict[str, Any] | None) -> tuple[Any, ...] | None:
-    return canonical(record_set) if record_set is not None else None
-
-
-def change_key(change: RecordChange) -> RecordKey:
-    record_set = change.new.record.to_route53() if change.new else change.old.raw  # type: ignore[union-attr]
-    return record_key(record_set)
 
 
 def failover_scope(

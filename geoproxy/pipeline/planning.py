@@ -13,14 +13,11 @@ from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.desired import DesiredApp, in_zone
 from geoproxy.core.diff import calculate_app, prune_plan
 from geoproxy.core.edge.plan import FunctionPlan
-from geoproxy.core.healthchecks import (
-    plan_health_checks,
-    specs_for,
-)
 from geoproxy.core.live import LiveApp
 from geoproxy.core.plan import Plan
 from geoproxy.errors import Finding, GeoproxyError, findings
-from geoproxy.pipeline.compiled import Compiled, resolve_app, scoped
+from geoproxy.pipeline.apps import each_app
+from geoproxy.pipeline.compiled import Compiled, scoped
 from geoproxy.pipeline.reads import (
     _unsearched,
     orphan_warnings,
@@ -55,23 +52,12 @@ def compute_plan(
     nonce = secrets.token_hex(6)  # this run's health checks get CallerReferences never used
     plan = Plan([], warnings=list(compiled.warnings), pruning=prune)
     desired: list[DesiredApp] = []
-    for routing in compiled.routing.applications:
-        if names is not None and routing.app.name not in names:
-            continue
-        app, app_live = routing.app, live[routing.app.name]
+    for run in each_app(compiled, live, checks, names, nonce=nonce, distributions=distributions):
+        app, resolved = run.routing.app, run.resolved
         distribution = distributions.get(app.name)
-        health = plan_health_checks(specs_for(app, compiled.owner), checks, app.record, nonce)
-        resolved = resolve_app(
-            compiled,
-            routing,
-            app_live.overlay(app.record),
-            app_live.zone_id,
-            health.ids,
-            distribution,
-        )
         desired.append(resolved.desired)
-        app_plan = calculate_app(resolved.desired, app_live, adopt=adopt)
-        app_plan.health_checks = health
+        app_plan = calculate_app(resolved.desired, run.live, adopt=adopt)
+        app_plan.health_checks = run.health
         app_plan.distribution = distribution
         if resolved.function is not None and app.name in functions:
             app_plan.function = FunctionPlan(app.name, resolved.function, functions[app.name])

@@ -11,7 +11,6 @@ from geoproxy.core.diff import calculate_app
 from geoproxy.core.edge.behaviours import function_arn
 from geoproxy.core.edge.fence import has_viewer_fence
 from geoproxy.core.edge.plan import FunctionPlan
-from geoproxy.core.healthchecks import plan_health_checks, specs_for
 from geoproxy.core.names import function_name
 from geoproxy.core.orphans import Orphan
 
@@ -19,7 +18,8 @@ if TYPE_CHECKING:
     from geoproxy.core.status import AppStatus
 
 
-from geoproxy.pipeline.compiled import Compiled, resolve_app, scoped
+from geoproxy.pipeline.apps import each_app
+from geoproxy.pipeline.compiled import Compiled, scoped
 from geoproxy.pipeline.reads import (
     _unsearched,
     orphans_in,
@@ -69,39 +69,26 @@ def compute_status(
     )
     statuses, warnings = [], [*compiled.warnings, *_unsearched(read.partial)]
     desired: list[DesiredApp] = []
-    for routing in compiled.routing.applications:
-        if names is not None and routing.app.name not in names:
-            continue
-        app_live = live[routing.app.name]
-        health = plan_health_checks(
-            specs_for(routing.app, compiled.owner), checks, routing.app.record
-        )
-        distribution = distributions.get(routing.app.name)
-        resolved = resolve_app(
-            compiled,
-            routing,
-            app_live.overlay(routing.app.record),
-            app_live.zone_id,
-            health.ids,
-            distribution,
-        )
+    for run in each_app(compiled, live, checks, names, distributions=distributions):
+        app, resolved = run.routing.app, run.resolved
         desired.append(resolved.desired)
         warnings.extend([*resolved.warnings, *resolved.problems])
-        pops_by_target = {pop.target: region for region, pop in routing.app.pops.items()}
-        app_status_ = app_status(resolved.desired, resolved.overlay, app_live, pops_by_target)
+        pops_by_target = {pop.target: region for region, pop in app.pops.items()}
+        app_status_ = app_status(resolved.desired, resolved.overlay, run.live, pops_by_target)
         app_status_.refusals = list(resolved.problems)
-        app_status_.pops = tuple(routing.app.pops)
+        app_status_.pops = tuple(app.pops)
+        distribution = distributions.get(app.name)
         if distribution is not None:
             # What `plan` would change on the distribution, and at its viewer aliases.
             app_status_.distribution_drift = [
                 f"CloudFront distribution {distribution.distribution_id} {change.path}"
                 for change in distribution.changes
             ]
-            app_status_.viewer = viewer_differences(calculate_app(resolved.desired, app_live))
-        live_function = functions.get(routing.app.name)
+            app_status_.viewer = viewer_differences(calculate_app(resolved.desired, run.live))
+        live_function = functions.get(app.name)
         if resolved.function is not None and live_function is not None:
             app_status_.edge = EdgeStatus.of(
-                FunctionPlan(routing.app.name, resolved.function, live_function)
+                FunctionPlan(app.name, resolved.function, live_function)
             )
         statuses.append(app_status_)
     return statuses, warnings, orphans_in(compiled, zones, desired, checks)

@@ -35,6 +35,7 @@ from geoproxy.sandbox.strict.middleware import Call
 from geoproxy.sandbox.strict.opnames import service_model
 
 from .iam import Decision, evaluate
+from .iam_arc import ARC_MAPPERS
 
 DEFAULT_ACCOUNT = "123456789012"
 
@@ -377,6 +378,7 @@ _MAPPERS: dict[tuple[str, str], Mapper] = {
     ("sts", "GetCallerIdentity"): _no_permission,
 }
 MAPPED_OPERATIONS = frozenset(_MAPPERS)
+_MAPPERS.update(ARC_MAPPERS)  # the ARC cluster data plane, tested in test_iam_arc.py
 
 
 # -- XML -----------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from geoproxy.errors import EXIT_OK, GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
 render_map = LazyModule("geoproxy.cli.maps.render")
+views = LazyModule("geoproxy.cli.views")
 map_panels = LazyModule("geoproxy.cli.maps.panels")
 
 
@@ -31,23 +32,7 @@ def validate(policy_file: Path, output: str) -> int:
     from geoproxy.pipeline import compile_policy
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
-    if output == "json":
-        render.emit_json(
-            {
-                "valid": True,
-                "file": str(policy_file),
-                "applications": [app.name for app in compiled.loaded.policy.applications],
-                "warnings": [*compiled.warnings, *compiled.routing.latency_gaps],
-            }
-        )
-    else:
-        from geoproxy.cli.notes import unsaid
-
-        gaps = unsaid(compiled.loaded.sha256, compiled.routing.latency_gaps)
-        render.warnings([*compiled.warnings, *gaps])
-        apps = len(compiled.loaded.policy.applications)
-        routes = sum(len(routing.routes) for routing in compiled.routing.applications)
-        render.stdout.print(f"{policy_file}: valid ({apps} application(s), {routes} routes).")
+    views.view_for(output).validated(policy_file, compiled)
     return EXIT_OK
 
 
@@ -89,25 +74,7 @@ def routes(
                 ],
             ),
         )
-    if output == "json":
-        render.emit_json(render.routes_json(compiled))
-    else:
-        from geoproxy.cli.notes import unsaid
-
-        source = (
-            f"nearest by round trip: {compiled.routing.latency_source}"
-            if compiled.routing.latency_source
-            else None
-        )
-        fresh = unsaid(
-            compiled.loaded.sha256, [*compiled.routing.latency_gaps, *([source] if source else [])]
-        )
-        render.warnings(
-            [*compiled.warnings, *(gap for gap in compiled.routing.latency_gaps if gap in fresh)]
-        )
-        render.routes_table(compiled)
-        if source in fresh:
-            render.stderr.print(source)
+    views.view_for(output).routes(compiled)
     if maps:
         document = map_panels.routes_document(compiled, policy_file)
         for line in render_map.write_maps(document, html_file, svg_file):

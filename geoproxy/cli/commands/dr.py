@@ -28,9 +28,11 @@ from geoproxy.errors import EXIT_OK, GeoproxyError
 render = LazyModule("geoproxy.cli.render")
 render_plan = LazyModule("geoproxy.cli.render_plan")
 render_map = LazyModule("geoproxy.cli.maps.render")
+views = LazyModule("geoproxy.cli.views")
 map_panels = LazyModule("geoproxy.cli.maps.panels")
 if TYPE_CHECKING:  # the real module, for its signatures; loaded only when a command runs
     from geoproxy.cli import flow
+    from geoproxy.cli.views import View
 else:
     flow = LazyModule("geoproxy.cli.flow")
 
@@ -127,13 +129,14 @@ def failover(
         "applied": False,
     }
     render.warnings(the_plan.warnings)
-    _refuse_showing_the_plan(the_plan, document, output, list(targets))
+    view = views.view_for(output)
+    _refuse_showing_the_plan(the_plan, document, view, list(targets))
     caller = identify() if identify is not None else None
     return flow.finish_overlay_change(
         the_plan,
         aws,
         document,
-        output=output,
+        view=views.view_for(output),
         dry_run=dry_run,
         yes=yes,
         no_wait=no_wait,
@@ -169,7 +172,7 @@ def _check_free_text(reason: str, override_compliance: str | None) -> None:
 
 
 def _refuse_showing_the_plan(
-    the_plan: Any, document: dict[str, Any], output: str, apps: list[str]
+    the_plan: Any, document: dict[str, Any], view: View, apps: list[str]
 ) -> None:
     """A refused failover shows what it would have done, and, when only some applications
     are the problem, how to leave them out."""
@@ -178,8 +181,7 @@ def _refuse_showing_the_plan(
     problems = check(the_plan)
     if not problems:
         return
-    if output != "json" and the_plan.has_changes:
-        render_plan.plan_text(the_plan)
+    view.plan(the_plan)
     blocked = {problem.app for problem in problems} & set(apps)
     others = [app for app in apps if app not in blocked]
     leave_out = (
@@ -261,7 +263,7 @@ def failback(
         the_plan,
         aws,
         document,
-        output=output,
+        view=views.view_for(output),
         dry_run=dry_run,
         yes=yes,
         no_wait=no_wait,
@@ -316,7 +318,6 @@ def status(
     from dataclasses import replace
 
     from geoproxy.aws.audit import AuditTrail, utc_now
-    from geoproxy.cli import render_status
     from geoproxy.cli.outputs import check_maps
     from geoproxy.core.names import state_name
     from geoproxy.core.status import status_exit_code
@@ -337,11 +338,7 @@ def status(
             replace(f, by=trail.who(state, f.at) or "") for f in app_status.failovers
         ]
     render.warnings(warnings)
-    if output == "json":
-        render.emit_json(render_status.status_json(statuses, warnings, orphans))
-    else:
-        render_status.status_text(statuses)
-        render.orphans_text(orphans)
+    views.view_for(output).status(statuses, warnings, orphans)
     if maps:
         document = map_panels.status_document(compiled, statuses, policy_file, read_at)
         for line in render_map.write_maps(document, html_file, svg_file):
@@ -367,14 +364,8 @@ def wait(change_ids: tuple[str, ...], output: str, aws: AwsSettings, timeout: fl
     e.g. after --no-wait or an interrupted run); several ids for a split apply."""
     from geoproxy.pipeline.apply import wait_for_changes
 
-    with render.wait_progress(enabled=output != "json") as on_wait:
+    view = views.view_for(output)
+    with view.progress() as on_wait:
         batches, seconds = wait_for_changes(change_ids, aws, timeout, on_wait)
-    if output == "json":
-        render.emit_json(
-            {"changes": [{"change_id": b.change_id, "status": b.status} for b in batches]}
-        )
-    else:
-        render.stdout.print(
-            f"INSYNC: {', '.join(str(b.change_id) for b in batches)} (after {seconds:.1f}s)."
-        )
+    view.waited(batches, seconds)
     return EXIT_OK

@@ -3,7 +3,6 @@ AWS SDK. The code goes to stdout alone, byte for byte what would be published.""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -13,6 +12,7 @@ from geoproxy.cli.options import chosen_latency_table, output_option, policy_opt
 from geoproxy.errors import EXIT_OK, Finding, GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
+views = LazyModule("geoproxy.cli.views")
 
 
 @click.command("edge-function")
@@ -79,23 +79,19 @@ def edge_function(policy_file: Path, output: str, app_name: str | None) -> int:
             and warning.code == "no_fail_closed_pop"
         ]
     )
-    if output == "json":
-        render.emit_json(
-            {
-                "app": name,
-                "function_name": function.name,
-                "runtime": function.runtime,
-                "event_type": function.event_type,
-                **fence_json(fence),
-                "failovers": [],
-                "size_bytes": function.size_bytes,
-                "max_bytes": MAX_FUNCTION_BYTES,
-                "warnings": notes,
-                "code": function.code,
-            }
-        )
-        return EXIT_OK
-    render.warnings(notes)
-    sys.stdout.write(function.code)
-    sys.stdout.flush()
+    views.view_for(output).edge_function(
+        {
+            "app": name,
+            "function_name": function.name,
+            "runtime": function.runtime,
+            "event_type": function.event_type,
+            **fence_json(fence),
+            "failovers": [],
+            "size_bytes": function.size_bytes,
+            "max_bytes": MAX_FUNCTION_BYTES,
+            "warnings": notes,
+            "code": function.code,
+        },
+        notes,
+    )
     return EXIT_OK

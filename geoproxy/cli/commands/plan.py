@@ -24,6 +24,7 @@ from geoproxy.errors import EXIT_CHANGES, EXIT_OK, GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
 render_plan = LazyModule("geoproxy.cli.render_plan")
+views = LazyModule("geoproxy.cli.views")
 if TYPE_CHECKING:  # the real module, for its signatures; loaded only when a command runs
     from geoproxy.cli import flow
 else:
@@ -82,7 +83,8 @@ def plan(
     the_plan.warnings.extend(
         f"{m.describe()}; apply needs --force" for m in mass_deletions(the_plan)
     )
-    flow.show_plan(the_plan, output)
+    view = views.view_for(output)
+    flow.show_plan(the_plan, view)
     flow.refuse_if_unsafe(the_plan, document)
     if out_file is not None:
         flow.save(
@@ -91,11 +93,10 @@ def plan(
             document,
             command="apply",
             policy=compiled.loaded,
-            output=output,
+            view=view,
             overwrite=overwrite,
         )
-    if output == "json":
-        render.emit_json(document)
+    view.finished(document)
     if detailed_exitcode and the_plan.has_changes:
         return EXIT_CHANGES
     return EXIT_OK
@@ -195,7 +196,7 @@ def apply(
         return flow.apply_saved(
             saved,
             aws,
-            output=output,
+            view=views.view_for(output),
             yes=yes,
             no_wait=no_wait,
             audit_log=audit_log,
@@ -207,20 +208,20 @@ def apply(
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     the_plan = compute_plan(compiled, aws, adopt=adopt, prune=prune, app_names=app_names)
     document: dict[str, Any] = {"plan": render_plan.plan_json(the_plan), "applied": False}
-    flow.show_plan(the_plan, output)
+    view = views.view_for(output)
+    flow.show_plan(the_plan, view)
     flow.refuse_if_unsafe(the_plan, document)
     if not force:
         flow.refuse_mass_deletion(mass_deletions(the_plan), document)
     if not the_plan.has_changes:
-        if output == "json":
-            render.emit_json(document)
+        view.finished(document)
         return EXIT_OK
     return flow.write_plan(
         changeset_of(the_plan),
         aws,
         document,
         command="apply",
-        output=output,
+        view=view,
         yes=yes,
         no_wait=no_wait,
         audit_log=audit_log,

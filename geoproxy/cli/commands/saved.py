@@ -46,10 +46,11 @@ def show(plan_file: Path, verify_key: Path | None, output: str) -> int:
     """
     from geoproxy.aws.planfile.signature import verify_key_path
     from geoproxy.cli import flow
+    from geoproxy.cli.views import view_for
     from geoproxy.core.saved_plan_checks import review_lines
 
     saved, document = flow.show_saved(
-        plan_file, output=output, verify_key=verify_key_path(verify_key)
+        plan_file, view=view_for(output), verify_key=verify_key_path(verify_key)
     )
     if output == "json":
         document["writes"] = review_lines(saved.changes)

@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 
 from werkzeug.http import HTTP_STATUS_CODES
 
-from .opnames import operation_name, protocol, service_from_auth
+from .opnames import UNKNOWN, operation_name, protocol, service_from_auth
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # Bodies up to this size are kept in the log (IAM checks read them); larger ones (none of ours)
@@ -39,6 +39,22 @@ class Call:
     user_agent: str = ""
     body: bytes = field(default=b"", repr=False)  # b"" past MAX_LOGGED_BODY
     throttled: bool = False  # refused by the emulated rate limits (route53_limits.py)
+    refused: str = ""  # why a gate refused it (an unreachable endpoint, a control plane down)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A gate's answer: drop the connection unanswered, or answer with this AWS error."""
+
+    reason: str
+    disconnect: bool = True
+    code: str = ""
+    status: int = 0
+    message: str = ""
+
+
+# (service, operation, environ) -> a Refusal, or None to let the request pass.
+Gate = Callable[[str, str, dict[str, Any]], "Refusal | None"]
 
 
 @dataclass
@@ -105,6 +121,9 @@ class RecordingMiddleware:
         # Route 53's documented rate limits, when a test turns them on (route53_limits.py):
         # (service, operation) -> whether the request may pass now.
         self.limits: Callable[[str, str], bool] | None = None
+        # Standing refusals (server.arc endpoints, server.control_plane_down): asked in order,
+        # after the one-shot faults; unlike those, never used up.
+        self.gates: list[Gate] = []
 
     def reset(self, faults: bool = True) -> None:
         with self._lock:
@@ -129,16 +148,26 @@ class RecordingMiddleware:
         body = self._body(environ) if length <= MAX_LOGGED_BODY else b""
         form = self._form(environ) if protocol(service) in ("query", "ec2") else {}
         query = environ.get("QUERY_STRING", "")
-        operation = operation_name(
-            service, method, path, query, environ.get("HTTP_X_AMZ_TARGET", ""), form
-        )
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        operation = operation_name(service, method, path, query, target, form)
+        raw = str(environ.get("RAW_URI") or environ.get("REQUEST_URI") or "").partition("?")[0]
+        if operation == UNKNOWN and raw and raw != path:  # ARNs in a URI label: %2F, not '/'
+            operation = operation_name(service, method, raw, query, target, form)
         agent = environ.get("HTTP_USER_AGENT", "")
         with self._lock:
             fault = next((f for f in self.faults if f.operation == operation and f.remaining), None)
             if fault:
                 fault.remaining -= 1
+            refusal = None
+            if fault is None:
+                refusal = next(
+                    filter(None, (gate(service, operation, environ) for gate in self.gates)), None
+                )
             throttled = (
-                fault is None and self.limits is not None and not self.limits(service, operation)
+                fault is None
+                and refusal is None
+                and self.limits is not None
+                and not self.limits(service, operation)
             )
             self.calls.append(
                 Call(
@@ -146,13 +175,22 @@ class RecordingMiddleware:
                     operation,
                     method,
                     path,
-                    fault is not None or throttled,
+                    fault is not None or throttled or refusal is not None,
                     query,
                     agent,
                     body,
                     throttled,
+                    refusal.reason if refusal else "",
                 )
             )
+        if refusal is not None:
+            if refusal.disconnect:
+                return self._disconnect(environ, start_response)
+            status, headers, body = error_response(
+                service, refusal.code, refusal.message, refusal.status
+            )
+            start_response(status, headers)
+            return [body]
         if throttled:  # Route 53's answer: HTTP 400, Throttling, "Rate exceeded"
             status, headers, body = error_response(service, "Throttling", "Rate exceeded", 400)
             start_response(status, headers)

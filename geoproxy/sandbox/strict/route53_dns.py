@@ -5,11 +5,20 @@ to a DNS request for a specified record name and type", GET /2013-04-01/testdnsa
 hostedzoneid, recordname and recordtype; the answer has Nameserver, RecordName, RecordType,
 RecordData, ResponseCode (a DNS RCODE such as NOERROR or NXDOMAIN) and Protocol.
 
-The emulator answers from the zone's record sets as stored, so a change is served as soon as
-it is accepted, unless a test makes the name servers lag: `ChangeTracker.dns_lag` answers that
+The emulator answers through the authoritative-answer model (dns_answers.py: latency by the
+region of ResolverIP, or of EDNS0ClientSubnetIP when given, through the sandbox's resolver
+table; aliases in the zone; failover pairs), so a change is served as soon as it is
+accepted, unless a test makes the name servers lag: `ChangeTracker.dns_lag` answers that
 many more TestDNSAnswer calls for a name geoproxy wrote with no data, as a name server that has
 not got the change yet would (Route 53 applies a change PENDING, and reports INSYNC once every
 name server has it: ChangeResourceRecordSets and GetChange).
+
+Whether TestDNSAnswer reflects health checks (and so ARC routing control states) is not
+documented: its reference says only that it "gets the value that Amazon Route 53 returns in
+response to a DNS request". The emulator takes the conservative reading: by default it
+answers as if every health check were healthy, so nothing can be proven from it about
+failover; `server.dns.test_answer_uses_health = True` makes it follow health like the name
+servers (`server.dns.answer`) do. The drill asks `server.dns.answer`, never this.
 """
 
 from __future__ import annotations
@@ -25,12 +34,12 @@ from moto.route53.models import route53_backends
 from werkzeug.http import HTTP_STATUS_CODES
 
 from .cloudfront_api import account_of
+from .dns_answers import DnsModel
 from .middleware import error_response
 from .opnames import rest_operation, service_from_auth
-from .route53 import ChangeTracker, from_moto, norm_name
+from .route53 import ChangeTracker, norm_name
 
 NAMESERVER = "ns-2048.awsdns-64.com"
-ALIAS_ADDRESS = "192.0.2.10"  # what an alias to a load balancer resolves to, here
 
 
 class TestDnsAnswerApp:
@@ -38,9 +47,12 @@ class TestDnsAnswerApp:
 
     __test__ = False  # not a pytest class, whatever its name
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], tracker: ChangeTracker) -> None:
+    def __init__(
+        self, app: Callable[..., Iterable[bytes]], tracker: ChangeTracker, dns: DnsModel
+    ) -> None:
         self.app = app
         self.tracker = tracker
+        self.dns = dns
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
@@ -60,21 +72,22 @@ class TestDnsAnswerApp:
             )
             start_response(status, headers)
             return [body]
-        data: list[str] = []
-        named = [rec for rec in map(from_moto, zone.rrsets) if rec["Name"] == name]
+        region = self.dns.region_of(params.get("edns0clientsubnetip")) or self.dns.region_of(
+            params.get("resolverip")
+        )
+        answer = self.dns.answer(
+            zone.id,
+            name,
+            rtype,
+            region,
+            account=account_of(environ),
+            use_health=self.dns.test_answer_uses_health,
+        )
         lagging = self.tracker.lagging(name)
-        if not lagging:
-            for rec in named:
-                if rec["Type"] != rtype:
-                    continue
-                if "AliasTarget" in rec:
-                    data.append(ALIAS_ADDRESS)
-                else:
-                    data += [entry["Value"] for entry in rec.get("ResourceRecords") or []]
-                break  # one answer, as a name server gives for a routing policy's name
-        code = "NOERROR" if data or (named and not lagging) else "NXDOMAIN"
+        data = [] if lagging else answer.values
+        code = "NXDOMAIN" if lagging else answer.code
         model = get_service_model("route53").operation_model("TestDNSAnswer")
-        answer = RestXMLSerializer(model).serialize(
+        reply = RestXMLSerializer(model).serialize(
             {
                 "Nameserver": NAMESERVER,
                 "RecordName": name,
@@ -84,10 +97,10 @@ class TestDnsAnswerApp:
                 "Protocol": "UDP",
             }
         )
-        serialized = answer["body"]
+        serialized = reply["body"]
         payload = serialized.encode() if isinstance(serialized, str) else bytes(serialized or b"")
-        status_code = int(answer["status_code"])
-        answer_headers = dict(answer["headers"])
+        status_code = int(reply["status_code"])
+        answer_headers = dict(reply["headers"])
         answer_headers.update(
             {"x-amzn-RequestId": str(uuid.uuid4()), "Content-Length": str(len(payload))}
         )

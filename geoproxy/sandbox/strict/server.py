@@ -16,15 +16,21 @@ from botocore.config import Config
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from .arc_api import ArcApp
+from .arc_cluster import ArcControls
 from .certificates import mark_issued
 from .cloudfront import AliasRegistry, ConflictingAliasesApp, cloudfront_patches
 from .cloudfront_api import CloudFrontExtrasApp
 from .cloudfront_functions import HANDLERS as FUNCTION_HANDLERS
 from .cloudfront_policies import HANDLERS as POLICY_HANDLERS
-from .middleware import Call, Fault, Hold, RecordingMiddleware, WSGIApp
+from .dns_answers import DnsModel
+from .health import HealthControls, health_patches
+from .middleware import Call, Fault, Hold, RecordingMiddleware, Refusal, WSGIApp
+from .outage import Outage
 from .route53 import ChangeTracker, route53_patches
 from .route53_dns import TestDnsAnswerApp
 from .route53_limits import Route53Limits
+from .zone_features import ZoneFeatures, ZoneFeaturesApp
 
 REGION = "us-east-1"
 HOST = "127.0.0.1"
@@ -93,12 +99,26 @@ class StrictMotoServer:
         moto_app = ConflictingAliasesApp(
             DomainDispatcherApplication(create_backend_app), self._aliases
         )
+        # Route 53 ARC (moto has none): its configuration API and cluster endpoints.
+        self.arc = ArcControls(lambda: self.endpoint_url)
+        self.health = HealthControls()  # endpoint checks' status; RECOVERY_CONTROL, CALCULATED
+        self.dns = DnsModel()  # Route 53's authoritative answers, by resolver region
+        self.zone_features = ZoneFeatures()  # accelerated recovery's statuses
+        self._outage = Outage(self.zone_features)
         self._middleware = RecordingMiddleware(
-            TestDnsAnswerApp(
-                CloudFrontExtrasApp(moto_app, {**FUNCTION_HANDLERS, **POLICY_HANDLERS}),
-                self.changes,
+            ArcApp(
+                TestDnsAnswerApp(
+                    ZoneFeaturesApp(
+                        CloudFrontExtrasApp(moto_app, {**FUNCTION_HANDLERS, **POLICY_HANDLERS}),
+                        self.zone_features,
+                    ),
+                    self.changes,
+                    self.dns,
+                ),
+                self.arc,
             )
         )
+        self._middleware.gates += [self._unreachable_endpoint, self._outage.gate]
         self._guard = HostGuard(self._middleware)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -115,6 +135,8 @@ class StrictMotoServer:
             mock.patch.dict(os.environ, FAKE_AWS_ENV),  # restores the whole environ on stop
             *route53_patches(self.changes),
             *cloudfront_patches(self._aliases),
+            *health_patches(),
+            *self.zone_features.patches(),
         ]
         StrictMotoServer._active = self
         try:
@@ -175,6 +197,16 @@ class StrictMotoServer:
         self.changes.dns_lag(0)
         self._middleware.limits = None
         self.foreign_aliases = set()
+        self.arc.reset()
+        self.dns.reset()
+        self.zone_features.reset()
+        self._outage.reset()
+
+    def _unreachable_endpoint(
+        self, service: str, operation: str, environ: dict[str, Any]
+    ) -> Refusal | None:
+        reason = self.arc.refusal(str(environ.get("PATH_INFO", "")))
+        return Refusal(reason) if reason else None
 
     # -- clients ---------------------------------------------------------------------------------
     @property
@@ -201,7 +233,11 @@ class StrictMotoServer:
         )
         # An explicit empty proxy map stops botocore from honouring HTTP(S)_PROXY.
         config = Config(proxies={}).merge(kwargs.pop("config", None) or Config())
-        return session.client(service, endpoint_url=self.endpoint_url, config=config, **kwargs)
+        # An ARC cluster endpoint (server.arc) is a path under this server: it may be given.
+        endpoint = kwargs.pop("endpoint_url", None) or self.endpoint_url
+        if not endpoint.startswith(self.endpoint_url):
+            raise ValueError(f"{endpoint} is not this sandbox's")
+        return session.client(service, endpoint_url=endpoint, config=config, **kwargs)
 
     def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """Environment for a CLI subprocess that can only ever reach this server.
@@ -283,6 +319,20 @@ class StrictMotoServer:
         """Answer Route 53 requests past its documented rate limits with Throttling, as
         Route 53 does (route53_limits.py); each refused call is logged with throttled=True."""
         self._middleware.limits = Route53Limits() if on else None
+
+    def control_plane_down(
+        self, down: bool = True, *, accelerated_recovery_active: bool = False, how: str = "503"
+    ) -> None:
+        """Make the us-east-1 control planes fail (Route 53, CloudFront, IAM, ARC
+        configuration, STS signed for us-east-1) while the data planes work (outage.py).
+        `accelerated_recovery_active`: Route 53 has failed its control plane over, so record
+        operations on zones with accelerated recovery ENABLED work again. `how`: "503"
+        (ServiceUnavailable) or "disconnect"."""
+        if how not in ("503", "disconnect"):
+            raise ValueError('how must be "503" or "disconnect"')
+        self._outage.down = down
+        self._outage.accelerated_recovery_active = accelerated_recovery_active
+        self._outage.how = how
 
     def clear_faults(self) -> None:
         """Drop every injected fault not yet used up (the request log stays)."""
