@@ -191,3 +191,27 @@ def test_status_sees_missing_viewer_records_and_distribution_drift(
     )
     document = json.loads(run_cli("status", "--output", "json").stdout)
     assert document["applications"][0]["distribution_drift"]
+
+
+def test_a_live_breach_is_not_calm(aws: Any, zone: str, run_cli: RunCli, tmp_path: Path) -> None:
+    """A failover that a compliance rule added since forbids: `plan` refuses it, and main's
+    status exited 4, as for any consistent failover."""
+    write_policy(tmp_path, DR_POLICY)
+    assert run_cli("apply", "--yes").returncode == 0
+    assert run_cli("failover", "--from", "eu-west-1", "--yes").returncode == 0
+    assert run_cli("status", "--detailed-exitcode").returncode == 4
+    uk_rule = (
+        "      - name: uk-stays\n"
+        '        sources: ["eu-west-2"]\n'
+        '        allowed_pops: ["eu-west-1"]\n'
+    )
+    stricter = DR_POLICY.replace(
+        '        allowed_pops: ["eu-*"]\n', '        allowed_pops: ["eu-*"]\n' + uk_rule
+    )
+    assert stricter != DR_POLICY
+    write_policy(tmp_path, stricter)
+    assert run_cli("plan").returncode == 1  # plan refuses the breach
+    result = run_cli("status", "--detailed-exitcode")
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "live breach: shop:" in result.stdout
+    assert "uk-stays" in result.stdout
