@@ -200,6 +200,7 @@ def record_findings(
     `adopt` None (a v1 file) accepts a replacement of a record geoproxy does not own."""
     found = []
     zones = {app.zone_id for app in apps}
+    index = AppIndex(apps)
     for change in keyed_changes(changes):
         what = describe_key(change.key)
         name = change.key[0]
@@ -212,11 +213,11 @@ def record_findings(
                 )
             )
             continue
-        here = [app for app in apps if app.zone_id == change.zone_id and app.holds(name)]
+        holder = index.app_of(change.zone_id, name)
         viewer = change.created is not None and is_slot(
             change.created.get("SetIdentifier"), Slot.VIEWER
         )
-        if not here and not viewer:
+        if holder is None and not viewer:
             found.append(
                 _finding(
                     f"{what}: not the record of any application in the plan, nor a name "
@@ -225,7 +226,7 @@ def record_findings(
                 )
             )
             continue
-        app = here[0].name if here else WHOLE_PLAN
+        app = holder.name if holder is not None else WHOLE_PLAN
         if change.created is not None and (problem := _owner_problem(change.created, owner)):
             found.append(_finding(f"{what}: the plan writes it, but {problem}", NOT_OWNED, app))
         if change.deleted is not None and not is_owned(change.deleted):
@@ -317,39 +318,52 @@ def mass_deletions_of(
     """The mass-deletion guard, counted from the writes and the live records at the names
     they touch (`live`: hosted zone id -> record sets): per application, geoproxy's routing
     records deleted and not recreated, of geoproxy's routing records live at those names."""
-    found = []
-    keyed = keyed_changes(changes)
-    for app in apps:
+    index = AppIndex(apps)
 
-        def mine(zone_id: str, record_set: dict[str, Any], app: PlanApp = app) -> bool:
-            return (
-                zone_id == app.zone_id
-                and app.holds(decode_route53_name(str(record_set.get("Name", ""))))
-                and LiveRecord(record_set).owned
-            )
+    def owner_app(zone_id: str, record_set: dict[str, Any]) -> str | None:
+        if not LiveRecord(record_set).owned:
+            return None
+        app = index.app_of(zone_id, decode_route53_name(str(record_set.get("Name", ""))))
+        return app.name if app is not None else None
 
-        existing_keys = {
-            record_key(record_set)
-            for record_set in live.get(app.zone_id, [])
-            if mine(app.zone_id, record_set)
-        }
+    existing: dict[str, set[tuple[str, RecordKey]]] = {}
+    for zone_id, record_sets in live.items():
+        for record_set in record_sets:
+            if (name := owner_app(zone_id, record_set)) is not None:
+                existing.setdefault(name, set()).add((zone_id, record_key(record_set)))
+    deleting: dict[str, int] = {}
+    for c in keyed_changes(changes):
+        if c.action != "delete" or c.deleted is None:
+            continue
+        name = owner_app(c.zone_id, c.deleted)
         # Only what is still live counts: a re-run after a success deletes nothing again.
-        deleting = sum(
-            1
-            for c in keyed
-            if c.action == "delete"
-            and c.deleted is not None
-            and mine(c.zone_id, c.deleted)
-            and c.key in existing_keys
-        )
-        existing = len(existing_keys)
-        if (
-            existing >= GUARD_MIN_RECORDS
-            and deleting
-            and (deleting > GUARD_MAX_SHARE * existing or deleting >= existing)
-        ):
-            found.append(MassDeletion(app.name, deleting, existing))
+        if name is not None and (c.zone_id, c.key) in existing.get(name, set()):
+            deleting[name] = deleting.get(name, 0) + 1
+    found = []
+    for app in apps:
+        count, of = deleting.get(app.name, 0), len(existing.get(app.name, ()))
+        if of >= GUARD_MIN_RECORDS and count and (count > GUARD_MAX_SHARE * of or count >= of):
+            found.append(MassDeletion(app.name, count, of))
     return found
+
+
+class AppIndex:
+    """Which application holds a name in a zone: its record, or a name below it. A lookup
+    walks the name's suffixes, so a plan of 300 applications costs no 300 comparisons per
+    record."""
+
+    def __init__(self, apps: list[PlanApp]) -> None:
+        self._by_record: dict[tuple[str, str], PlanApp] = {}
+        for app in apps:
+            self._by_record.setdefault((app.zone_id, app.record), app)
+
+    def app_of(self, zone_id: str, name: str) -> PlanApp | None:
+        labels = name.split(".")
+        for start in range(len(labels)):
+            found = self._by_record.get((zone_id, ".".join(labels[start:])))
+            if found is not None:
+                return found
+        return None
 
 
 def plan_apps(applications: Iterable[Any]) -> list[PlanApp]:
