@@ -154,6 +154,26 @@ class Interrupted(GeoproxyError):
     exit_code = EXIT_INTERRUPTED
 
 
+class PartlyWritten(GeoproxyError):
+    """A write that failed after some of its writes landed: the cause's message, kind and
+    exit code, and what landed and what did not, so nobody assumes an all-or-nothing run."""
+
+    def __init__(self, cause: GeoproxyError, done: list[str], left: list[str]) -> None:
+        super().__init__(
+            f"{cause.message}; already applied: {', '.join(done)}"
+            + (f"; not written: {', '.join(left)}" if left else "")
+            + ". Run `geoproxy plan` to see what is left, and the same command again to "
+            "complete it",
+            hint=cause.hint,
+            output=cause.output,
+        )
+        self.cause = cause
+        self.kind = cause.kind
+        self.exit_code = cause.exit_code
+        self.done = done
+        self.left = left
+
+
 class StalePlanError(GeoproxyError):
     """A saved plan whose live state moved since it was made; nothing was written."""
 

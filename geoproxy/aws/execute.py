@@ -25,7 +25,7 @@ from geoproxy.core.changeset import ChangeSet, DistributionUpdate
 from geoproxy.core.healthchecks import PENDING_PREFIX, HealthCheckSpec
 from geoproxy.core.managed_fields import written
 from geoproxy.core.names import Slot, is_slot
-from geoproxy.errors import AwsError, GeoproxyError
+from geoproxy.errors import AwsError, GeoproxyError, PartlyWritten
 
 DEFAULT_WAIT_TIMEOUT_S = 900.0
 
@@ -156,15 +156,9 @@ def run(
         )
     except GeoproxyError as error:
         done = _written(result)
-        if done:  # nobody may assume an all-or-nothing run
-            left = _not_written(changes, result)
-            error.message += (
-                f"; already applied: {', '.join(done)}"
-                + (f"; not written: {', '.join(left)}" if left else "")
-                + ". Run `geoproxy plan` to see what is left, and the same "
-                "command again to complete it"
-            )
-        raise
+        if not done:
+            raise
+        raise PartlyWritten(error, done, _not_written(changes, result)) from error
 
 
 def _written(result: ApplyResult) -> list[str]:
