@@ -43,16 +43,20 @@ class PlanApp:
     zone_id: str
     record: str
     distribution_id: str | None = None
+    distribution_domain: str | None = None  # what its viewer alias records point at
 
     @classmethod
     def from_document(cls, app: dict[str, Any]) -> PlanApp:
         cloudfront = app.get("cloudfront") or {}
-        distribution = cloudfront.get("distribution_id") if isinstance(cloudfront, dict) else None
+        if not isinstance(cloudfront, dict):
+            cloudfront = {}
+        distribution, domain = cloudfront.get("distribution_id"), cloudfront.get("domain_name")
         return cls(
             str(app["name"]),
             str(app["zone_id"]),
             str(app["record"]).lower().rstrip("."),
             str(distribution) if distribution else None,
+            str(domain).lower().rstrip(".") if domain else None,
         )
 
     def holds(self, name: str) -> bool:
@@ -217,6 +221,20 @@ def record_findings(
         viewer = change.created is not None and is_slot(
             change.created.get("SetIdentifier"), Slot.VIEWER
         )
+        if holder is None and viewer and change.created is not None:
+            # A viewer alias record sits at an alias's own name, not below the application's
+            # record: it must point at the distribution of an application in that zone.
+            target = str((change.created.get("AliasTarget") or {}).get("DNSName", ""))
+            domains = {a.distribution_domain for a in apps if a.zone_id == change.zone_id}
+            if target.lower().rstrip(".") not in domains:
+                found.append(
+                    _finding(
+                        f"{what}: a viewer record that points at {target or 'nothing'}, not at "
+                        "the distribution of an application in the plan",
+                        NOT_OWNED,
+                    )
+                )
+                continue
         if holder is None and not viewer:
             found.append(
                 _finding(

@@ -164,3 +164,25 @@ def test_mass_deletions_count_what_is_live() -> None:
     assert mass_deletions_of(few, APPS, live) == []
     # A re-run after the deletions landed deletes nothing again.
     assert mass_deletions_of(deleting, APPS, {ZONE: live[ZONE][5:]}) == []
+
+
+def test_a_viewer_record_must_point_at_an_applications_distribution() -> None:
+    apps = [PlanApp("shop", ZONE, RECORD, "E1", "d111.cloudfront.net")]
+
+    def viewer(target: str) -> dict[str, Any]:
+        return {
+            "Name": "shop.example.com.",
+            "Type": "A",
+            "SetIdentifier": "geoproxy:viewer@default",
+            "Weight": 1,
+            "AliasTarget": {
+                "DNSName": target,
+                "HostedZoneId": "Z2FDTNDATAQYW2",
+                "EvaluateTargetHealth": False,
+            },
+        }
+
+    good = changes_of(("CREATE", viewer("d111.cloudfront.net.")))
+    assert record_findings(good, apps, owner="default", adopt=False) == []
+    evil = changes_of(("CREATE", viewer("evil.example.net.")))
+    assert codes(record_findings(evil, apps, owner="default", adopt=False)) == ["plan_not_owned"]
