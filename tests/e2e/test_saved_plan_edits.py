@@ -345,3 +345,24 @@ def test_a_format_1_plan_still_applies_and_gets_the_checks(
     refused = run_cli("apply", "v1.json", "--yes")
     assert refused.returncode == 1, refused.stderr
     assert "www.example.com A: not the record of any application in the plan" in refused.stderr
+
+
+def test_show_refuses_an_edited_plan_offline(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path)
+    assert run_cli("plan", "--out", "plan.json").returncode == 0
+    document = load(tmp_path / "plan.json")
+    first_batch(document)  # the plan has one
+    document["changes"]["before_distributions"][zone][0].append(
+        {"Action": "DELETE", "ResourceRecordSet": WWW}
+    )
+    store(tmp_path / "plan.json", reseal(document, text=True))
+    aws.reset_log()
+    shown = run_cli("show", "plan.json", "--output", "json")
+    assert shown.returncode == 1, shown.stderr
+    assert aws.count() == 0  # offline
+    body = json.loads(shown.stdout)
+    assert body["error"]["kind"] == "plan_file_invalid"
+    assert [r["code"] for r in body["refusals"]] == ["plan_not_owned", "plan_prose_mismatch"]
+    assert "www.example.com A" in body["refusals"][0]["message"]
