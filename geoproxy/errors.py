@@ -16,6 +16,8 @@ EXIT_ERROR = 1
 EXIT_CHANGES = 2  # only with `plan --detailed-exitcode`, as in Terraform
 EXIT_STALE_PLAN = 3  # a saved plan whose live state moved since it was made
 EXIT_FAILOVER_ACTIVE = 4  # reserved: `status --detailed-exitcode` with only a failover active
+EXIT_MISMATCH = 2  # `verify`: some source region is answered by another PoP than expected
+EXIT_DRILL_FAILED = 2  # `drill`: the drill ran, and the recovery it tests did not hold
 EXIT_INTERRUPTED = 130
 
 # What a terminal must never be handed from DNS, AWS or a policy: C0 and C1 controls (ESC
@@ -130,9 +132,22 @@ class PolicyError(GeoproxyError):
 
 
 class AwsError(GeoproxyError):
-    """AWS answered with an error, or could not be reached or authenticated against."""
+    """AWS answered with an error, or could not be reached or authenticated against.
+    `unavailable`: the API did not answer (unreachable, or a 5xx that outlasted the retries),
+    so a caller can say which plane is down without reading the message."""
 
     kind = "aws"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        output: dict[str, Any] | None = None,
+        unavailable: bool = False,
+    ) -> None:
+        super().__init__(message, hint=hint, output=output)
+        self.unavailable = unavailable
 
 
 class ConflictError(GeoproxyError):
@@ -206,6 +221,8 @@ FINDING_CODES: dict[str, str] = {
     "plan_prose_mismatch": "a saved plan's text or summary does not say what its changes do",
     "plan_signature": "a saved plan is unsigned or its signature does not verify, while a "
     "verifying key is configured",
+    "switch_state": "a data-plane switch is Off (or missing) where the records and the "
+    "failover state record do not say so",
 }
 OVERRIDE_COMPLIANCE = "--override-compliance"
 

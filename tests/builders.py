@@ -17,13 +17,12 @@ import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from geoproxy.core.edge.fence import edge_fence, has_viewer_fence
-from geoproxy.core.edge.function import edge_function
 from geoproxy.core.failover import Failover
 from geoproxy.core.live import LiveApp
 from geoproxy.core.records import LiveRecord
 from geoproxy.core.routing import AppRouting, route_policy
 from geoproxy.pipeline import Compiled
+from geoproxy.pipeline.compiled import check_compiled
 from geoproxy.policy.catalog import Catalog
 from geoproxy.policy.latency import LatencyTable, shipped_table
 from geoproxy.policy.loader import LoadedPolicy, SourceMap, validate_policy
@@ -116,12 +115,21 @@ def example_application(**overrides: Any) -> Application:
 
 
 def policy(
-    *apps: Application, owner: str = DEFAULT_OWNER, regions: Catalog | None = None
+    *apps: Application,
+    owner: str = DEFAULT_OWNER,
+    regions: Catalog | None = None,
+    recovery: dict[str, Any] | None = None,
 ) -> Policy:
     """A policy of `apps` (default: `application()`), validated as the loader validates a
     file: the schema, then the checks that need the region catalog (`regions`, default the
     shipped one); raises PolicyError."""
-    data = {"version": 1, "owner": owner, "applications": list(apps) or [application()]}
+    data: dict[str, Any] = {
+        "version": 1,
+        "owner": owner,
+        "applications": list(apps) or [application()],
+    }
+    if recovery is not None:
+        data["recovery"] = recovery
     return validate_policy(data, IN_MEMORY, SourceMap({}), regions or catalog())
 
 
@@ -136,26 +144,30 @@ def document(*apps: Application, owner: str | None = None) -> dict[str, Any]:
 
 
 def loaded_policy(
-    *apps: Application, owner: str = DEFAULT_OWNER, regions: Catalog | None = None
+    *apps: Application,
+    owner: str = DEFAULT_OWNER,
+    regions: Catalog | None = None,
+    recovery: dict[str, Any] | None = None,
 ) -> LoadedPolicy:
     """`policy(*apps)` as `load_policy` returns a file's (with no lines to point errors at):
     what `route_policy` takes."""
-    return LoadedPolicy(IN_MEMORY, policy(*apps, owner=owner, regions=regions), SourceMap({}))
+    return LoadedPolicy(
+        IN_MEMORY, policy(*apps, owner=owner, regions=regions, recovery=recovery), SourceMap({})
+    )
 
 
 def compiled(
-    *apps: Application, owner: str = DEFAULT_OWNER, table: LatencyTable | None = None
+    *apps: Application,
+    owner: str = DEFAULT_OWNER,
+    table: LatencyTable | None = None,
+    recovery: dict[str, Any] | None = None,
 ) -> Compiled:
     """What `compile_policy` returns for a file holding these applications: routed against
     `table` (default: the shipped latency table), an edge fence refused as it refuses it."""
-    loaded = loaded_policy(*apps, owner=owner)
+    loaded = loaded_policy(*apps, owner=owner, recovery=recovery)
     table = table or shipped_table()
     result = Compiled(loaded, catalog(), route_policy(loaded, catalog(), table), table)
-    for app_routing in result.routing.applications:
-        if has_viewer_fence(app_routing.app):
-            fence = edge_fence(app_routing.app, catalog(), result.owner)
-            if fence is not None:
-                edge_function(fence)
+    check_compiled(result)
     return result
 
 

@@ -29,6 +29,9 @@ class Route53Reader:
         self._aws = aws
         self._zones: dict[tuple[str, str | None], tuple[str, str]] = {}
         self._sizes: dict[str, int] = {}  # zone id -> ResourceRecordSetCount, when given
+        # zone id -> Features.AcceleratedRecoveryStatus, when the lookup said: free, since
+        # GetHostedZone (the lookup by `zone_id`) carries it.
+        self.features: dict[str, str] = {}
 
     @property
     def _client(self) -> Any:
@@ -62,6 +65,9 @@ class Route53Reader:
                 hint="fix `zone` or `zone_id` in the policy",
             )
         self._remember_size(zone_id, zone)
+        status = (zone.get("Features") or {}).get("AcceleratedRecoveryStatus")
+        if isinstance(status, str):
+            self.features[zone_id] = status
         return zone_id, actual
 
     def _zone_by_name(self, zone_name: str) -> tuple[str, str]:
@@ -310,4 +316,6 @@ def read_apps(aws: AwsSettings, wanted: list[AppNames], *, force_whole: bool = F
 
     run_all([functools.partial(read, zone_id) for zone_id in by_zone])
     result.apps = {names.app: result.apps[names.app] for names in wanted}  # policy order
+    result.zone_ids = {zone_name: zone_id for zone_id, zone_name in found.values()}
+    result.features = dict(reader.features)
     return result

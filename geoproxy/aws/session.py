@@ -70,6 +70,34 @@ class AwsSettings:
             )
         return self._clients[key]
 
+    def client_in(
+        self, service: str, region: str, *, endpoint_url: str | None = None, write: bool = False
+    ) -> Any:
+        """A client of a regional service (ARC's configuration API in us-west-2, a cluster
+        endpoint, a regional STS): `endpoint_url` is a cluster endpoint's own URL. `write`
+        sends each request once with short timeouts, for a caller that tries another
+        endpoint rather than wait (a data-plane failover)."""
+        key = (f"{service}@{region}@{endpoint_url or ''}", write)
+        if key not in self._clients:
+            raw = self._make_client(
+                service,
+                botocore_retries=not write,
+                region=region,
+                endpoint_url=endpoint_url,
+                quick=write,
+            )
+            self._clients[key] = (
+                raw
+                if write
+                else RetryingClient(
+                    raw,
+                    self.retry_policy,
+                    dict(raw.meta.method_to_api_mapping),
+                    endpoint_source=self.endpoint_source(service),
+                )
+            )
+        return self._clients[key]
+
     def endpoint_source(self, service: str) -> str | None:
         """Where an explicitly chosen endpoint comes from, None for AWS's own endpoints."""
         if self.endpoint_url:
@@ -109,7 +137,15 @@ class AwsSettings:
             self._clients[key] = self._make_client(service, botocore_retries=False)
         return self._clients[key]
 
-    def _make_client(self, service: str, *, botocore_retries: bool) -> Any:
+    def _make_client(
+        self,
+        service: str,
+        *,
+        botocore_retries: bool,
+        region: str = GLOBAL_REGION,
+        endpoint_url: str | None = None,
+        quick: bool = False,
+    ) -> Any:
         from botocore.config import Config
 
         session = self._boto3_session()
@@ -123,12 +159,20 @@ class AwsSettings:
             retries = {"mode": mode, "total_max_attempts": 1}
         # The user-agent suffix names geoproxy's calls in CloudTrail (userAgent), so a
         # security team can tell them from other tools' with the same role.
+        # A data-plane call tries the next endpoint rather than wait long on one: bounded.
+        connect, read = (3, 10) if quick else (10, 60)
         config = Config(
-            retries=retries, connect_timeout=10, read_timeout=60, user_agent_extra=USER_AGENT
+            retries=retries,
+            connect_timeout=connect,
+            read_timeout=read,
+            user_agent_extra=USER_AGENT,
         )
         with aws_errors(f"create a {service} client"):
             client = session.client(
-                service, region_name=GLOBAL_REGION, endpoint_url=self.endpoint_url, config=config
+                service,
+                region_name=region,
+                endpoint_url=endpoint_url or self.endpoint_url,
+                config=config,
             )
         if service == "route53":
             client.meta.events.register("before-send.route53", self.route53_limiter.before_send)
@@ -212,6 +256,7 @@ def aws_errors(action: str) -> Iterator[None]:
                 "run the command again when AWS is calmer, or allow "
                 "longer with --retry-deadline SECONDS"
             ),
+            unavailable=last.unavailable,
         ) from None
     except bx.BotoCoreError as error:  # ClientError is not a BotoCoreError: both are caught
         raise translate(action, error) from None
@@ -242,7 +287,7 @@ def endpoint_error(action: str, problem: EndpointProblem) -> AwsError:
             "check the URL and that the emulator is running; geoproxy retries an "
             "explicitly given endpoint only once"
         )
-    return AwsError(message, hint=hint)
+    return AwsError(message, hint=hint, unavailable=not problem.reachable)
 
 
 def translate(action: str, error: BaseException) -> AwsError:
@@ -264,7 +309,7 @@ def translate(action: str, error: BaseException) -> AwsError:
             bx.ReadTimeoutError,
         ),
     ):
-        return AwsError(f"cannot {action}: AWS endpoint unreachable ({error})")
+        return AwsError(f"cannot {action}: AWS endpoint unreachable ({error})", unavailable=True)
     if isinstance(error, bx.ClientError):
         code = error.response.get("Error", {}).get("Code", "Unknown")
         # AWS's text, or an endpoint's: one line, no control characters.
@@ -276,5 +321,9 @@ def translate(action: str, error: BaseException) -> AwsError:
             )
         if code in ("AccessDenied", "AccessDeniedException"):
             return AwsError(f"cannot {action}: access denied ({message})")
-        return AwsError(f"cannot {action}: {code}: {message}")
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return AwsError(
+            f"cannot {action}: {code}: {message}",
+            unavailable=isinstance(status, int) and status >= 500,
+        )
     return AwsError(f"cannot {action}: {printable(str(error))}")

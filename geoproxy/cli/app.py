@@ -7,7 +7,18 @@ import sys
 import click
 
 from geoproxy import __version__
-from geoproxy.cli.commands import check, demo, dr, edge, iam, plan, saved, schema
+from geoproxy.cli.commands import (
+    check,
+    demo,
+    dr,
+    drill,
+    edge,
+    iam,
+    plan,
+    saved,
+    schema,
+    verify,
+)
 from geoproxy.cli.lazy import LazyModule
 from geoproxy.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 
@@ -88,6 +99,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "failback": ("geoproxy failback eu-west-1", "geoproxy failback --from eu-west-1 --yes"),
     "status": ("geoproxy status", "geoproxy status --detailed-exitcode -o json"),
     "wait": ("geoproxy wait C0123456789ABCDEFGHIJ",),
+    "verify": ("geoproxy verify", "geoproxy verify --app shop -o json"),
+    "drill": (
+        "geoproxy drill --control-plane-down",
+        "geoproxy drill --control-plane-down --from eu-west-1 -o json",
+    ),
     "iam-policy": ("geoproxy iam-policy --offline", "geoproxy iam-policy --read-only"),
     "edge-function": ("geoproxy edge-function --app shop",),
     "schema": ("geoproxy schema > routing.schema.json",),
@@ -122,11 +138,13 @@ for command in (
     dr.failback,
     dr.status,
     dr.wait,
+    verify.verify,
     iam.iam_policy,
     edge.edge_function,
     schema.schema,
     demo.demo,
     demo.sandbox,
+    drill.drill,
 ):
     command.epilog = examples_epilog(EXAMPLES[command.name or ""])
     taken = {flag for param in command.params for flag in param.opts}

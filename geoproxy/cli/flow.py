@@ -4,10 +4,12 @@ write, report."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from rich.text import Text
 
 from geoproxy.cli import render, render_plan
 from geoproxy.errors import (
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from geoproxy.cli.views import View
     from geoproxy.core.changeset import ChangeSet
     from geoproxy.core.plan import Plan
+    from geoproxy.core.recovery import ZoneRecovery
     from geoproxy.policy.loader import LoadedPolicy
 
 
@@ -81,6 +84,46 @@ def confirm(yes: bool, question: str, what: str) -> None:
         confirmed = False  # end of input (Ctrl-D): a "no"
     if not confirmed:
         raise RefusedError(f"{what} cancelled; nothing was written")
+
+
+def prepare_switches(
+    the_plan: Plan,
+    aws: AwsSettings,
+    document: dict[str, Any],
+    *,
+    view: View,
+    yes: bool,
+    audit_log: Path | None,
+    replan: Callable[[], Plan],
+    compiled: Any = None,
+) -> tuple[Plan, dict[str, Any]]:
+    """Confirm once, prepare the switches in ARC and Route 53, and plan the records again
+    (now gated by real health check ids): the plan and its document."""
+    from geoproxy.pipeline.switches import prepare
+
+    assert the_plan.switches is not None
+    if not view.interactive and not yes:
+        raise RefusedError(
+            "refusing to apply without --yes: with --output json there is no plan on "
+            "screen to confirm",
+            hint="pass --yes, or drop --output json to review and confirm",
+            output=document,
+        )
+    confirm(yes, "Apply these changes?", "apply")
+    prepared = prepare(the_plan.switches, aws, audit_log, compiled)
+    for action, name in prepared.writes:
+        render.stderr.print(Text(f"switches: {action} {name}"))
+    if prepared.endpoint:
+        render.stderr.print(
+            Text(f"switches: new routing controls set On through the {prepared.endpoint} endpoint")
+        )
+    again = replan()
+    new_document = {
+        **document,
+        "plan": render_plan.plan_json(again),
+        "switches_prepared": [{"action": a, "name": n} for a, n in prepared.writes],
+    }
+    return again, new_document
 
 
 def write_plan(
@@ -322,3 +365,43 @@ def show_saved(path: Path, *, view: View, verify_key: Path | None) -> tuple[Any,
         }
         raise error
     return saved, document
+
+
+def enable_recovery(
+    zones: list[ZoneRecovery],
+    aws: AwsSettings,
+    document: dict[str, Any],
+    *,
+    view: Any,
+    yes: bool,
+    timeout: float,
+) -> None:
+    """Confirm (the plan on screen says which zones), then enable accelerated recovery zone
+    by zone, with progress on stderr; the zones' statuses go into `document`."""
+    from geoproxy.cli.render_recovery import recovery_json
+    from geoproxy.pipeline.recovery import enable_zones
+
+    if not view.interactive and not yes:
+        raise RefusedError(
+            "refusing to apply without --yes: with --output json there is no plan on "
+            "screen to confirm",
+            hint="pass --yes, or drop --output json to review and confirm",
+            output=document,
+        )
+    confirm(yes, "Apply these changes?", "apply")
+
+    def progress(zone: str, status: str, seconds: float) -> None:
+        if view.interactive and not render.QUIET:
+            render.stderr.print(f"accelerated recovery on {zone}: {status} ({seconds:.0f}s)")
+
+    after = enable_zones(aws, zones, timeout_s=timeout, on_progress=progress)
+    document["accelerated_recovery"] = recovery_json(after)
+    failed = [zone for zone in after if not zone.enabled]
+    if failed:
+        render.warnings(
+            [
+                f"accelerated recovery on {zone.zone} ({zone.zone_id}) ended {zone.status}; "
+                "`geoproxy apply` asks again"
+                for zone in failed
+            ]
+        )

@@ -333,3 +333,15 @@ def map_options(func: F) -> F:
         "(inline SVG and CSS, no script, nothing fetched); stdout keeps "
         "the usual table or JSON.",
     )(func)
+
+
+def via_option(what: str) -> Callable[[F], F]:
+    """`--via switches|records` of `failover` and `failback` (issue 25)."""
+    return click.option(
+        "--via",
+        type=click.Choice(["switches", "records"]),
+        default=None,
+        help=f"How: `switches` {what} through a cluster endpoint (data plane only; the "
+        "default when the policy has `recovery.switches: arc`), `records` rewrites Route 53 "
+        "records (needs the Route 53 control plane).",
+    )

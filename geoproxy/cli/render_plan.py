@@ -23,6 +23,7 @@ from geoproxy.cli.render import (
     route_dict,
     stdout,
 )
+from geoproxy.cli.render_switches import switches_json, switches_lines
 from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.desired import DesiredRecord
 from geoproxy.core.edge.plan import FunctionPlan
@@ -118,6 +119,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "orphans": [orphan_dict(orphan) for orphan in plan.orphans],
         "pruning": plan.pruning,
         "warnings": plan.warnings,
+        **({"switches": switches_json(plan.switches)} if plan.switches is not None else {}),
     }
 
 
@@ -443,4 +445,8 @@ def plan_text(plan: Plan) -> None:
         stdout.print()
     if not plan.pruning:
         orphans_text(plan.orphans)
+    if plan.switches is not None:
+        for line in switches_lines(plan.switches):
+            stdout.print(line)
+        stdout.print()
     stdout.print(summary_line(plan))

@@ -10,8 +10,9 @@ is a third implementation of the same interface. Commands never branch on `--out
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -26,6 +27,18 @@ if TYPE_CHECKING:
     from geoproxy.pipeline.apply import ApplyResult, SubmittedBatch, WaitCallback
 
 
+@dataclass
+class StatusExtra:
+    """What `status` shows beside the records (switches, accelerated recovery, stranded
+    changes): keys for the JSON document, and a function that prints them for people;
+    `notes` are one-time notes (said once per policy to people, always in JSON warnings)."""
+
+    document: dict[str, Any] = field(default_factory=dict)
+    text: Callable[[], None] | None = None
+    notes: list[str] = field(default_factory=list)
+    policy_sha256: str = ""
+
+
 class View(Protocol):
     # Whether a person reads this: only then may a command ask for confirmation.
     interactive: bool
@@ -37,6 +50,9 @@ class View(Protocol):
         """The command is done and wrote nothing more: its document, if it has one."""
 
     def nothing_to_do(self, document: dict[str, Any], message: str) -> None: ...
+
+    def said(self, lines: list[str]) -> None:
+        """Lines for a person (what a data-plane switch move does); JSON has them as data."""
 
     def dry_run(self, document: dict[str, Any]) -> None: ...
 
@@ -52,7 +68,12 @@ class View(Protocol):
         """The saved plan about to be applied, as it was reviewed."""
 
     def status(
-        self, statuses: list[AppStatus], warnings: list[str], orphans: list[Orphan]
+        self,
+        statuses: list[AppStatus],
+        warnings: list[str],
+        orphans: list[Orphan],
+        switches: Any = None,
+        extra: StatusExtra | None = None,
     ) -> None: ...
 
     def waited(self, batches: list[SubmittedBatch], seconds: float) -> None: ...
@@ -63,6 +84,12 @@ class View(Protocol):
 
     def edge_function(self, document: dict[str, Any], notes: list[str]) -> None: ...
 
+    def verified(self, document: dict[str, Any]) -> None:
+        """`verify`'s rows, summary and what TestDNSAnswer can prove."""
+
+    def drilled(self, document: dict[str, Any]) -> None:
+        """The drill's report."""
+
 
 class HumanView:
     interactive = True
@@ -70,12 +97,20 @@ class HumanView:
     def plan(self, the_plan: Any) -> None:
         if the_plan.has_changes:
             render_plan.plan_text(the_plan)
+        if getattr(the_plan, "recovery", None):  # accelerated recovery, zone by zone
+            from geoproxy.cli.render_recovery import recovery_text
+
+            recovery_text(the_plan.recovery)
 
     def finished(self, document: dict[str, Any]) -> None:
         pass  # everything was shown as it happened
 
     def nothing_to_do(self, document: dict[str, Any], message: str) -> None:
         render.stdout.print(message)
+
+    def said(self, lines: list[str]) -> None:
+        for line in lines:
+            render.stdout.print(Text(line))
 
     def dry_run(self, document: dict[str, Any]) -> None:
         render.stdout.print("Dry run: nothing was written.")
@@ -112,11 +147,27 @@ class HumanView:
         )
         render_plan.saved_plan_text(review_lines(saved.changes))
 
-    def status(self, statuses: list[AppStatus], warnings: list[str], orphans: list[Orphan]) -> None:
+    def status(
+        self,
+        statuses: list[AppStatus],
+        warnings: list[str],
+        orphans: list[Orphan],
+        switches: Any = None,
+        extra: StatusExtra | None = None,
+    ) -> None:
         from geoproxy.cli import render_status
+        from geoproxy.cli.notes import unsaid
 
+        if extra is not None:
+            render.warnings(unsaid(extra.policy_sha256, extra.notes))
         render_status.status_text(statuses)
+        if switches is not None:  # recovery.switches: arc, read from a cluster endpoint
+            from geoproxy.cli.render_switches import switch_status_text
+
+            switch_status_text(switches)
         render.orphans_text(orphans)
+        if extra is not None and extra.text is not None:
+            extra.text()
 
     def waited(self, batches: list[SubmittedBatch], seconds: float) -> None:
         render.stdout.print(
@@ -126,7 +177,8 @@ class HumanView:
     def validated(self, policy_file: Path, compiled: Compiled) -> None:
         from geoproxy.cli.notes import unsaid
 
-        gaps = unsaid(compiled.loaded.sha256, compiled.routing.latency_gaps)
+        # A one-time note, like the latency table's gaps: said once per policy.
+        gaps = unsaid(compiled.loaded.sha256, _notes(compiled))
         render.warnings([*compiled.warnings, *gaps])
         apps = len(compiled.loaded.policy.applications)
         routes = sum(len(routing.routes) for routing in compiled.routing.applications)
@@ -156,6 +208,16 @@ class HumanView:
         sys.stdout.write(str(document["code"]))
         sys.stdout.flush()
 
+    def verified(self, document: dict[str, Any]) -> None:
+        from geoproxy.cli.render_recovery import verify_text
+
+        verify_text(document)
+
+    def drilled(self, document: dict[str, Any]) -> None:
+        from geoproxy.cli.render_recovery import drill_text
+
+        drill_text(document)
+
 
 class JsonView:
     """One document on stdout, at the end; warnings still go to stderr."""
@@ -170,6 +232,9 @@ class JsonView:
 
     def nothing_to_do(self, document: dict[str, Any], message: str) -> None:
         render.emit_json(document)
+
+    def said(self, lines: list[str]) -> None:
+        pass  # the document carries the same facts
 
     def dry_run(self, document: dict[str, Any]) -> None:
         render.emit_json(document)
@@ -192,10 +257,24 @@ class JsonView:
     def saved_plan(self, path: Path, saved: Any) -> None:
         pass  # the document carries the plan
 
-    def status(self, statuses: list[AppStatus], warnings: list[str], orphans: list[Orphan]) -> None:
+    def status(
+        self,
+        statuses: list[AppStatus],
+        warnings: list[str],
+        orphans: list[Orphan],
+        switches: Any = None,
+        extra: StatusExtra | None = None,
+    ) -> None:
         from geoproxy.cli import render_status
 
-        render.emit_json(render_status.status_json(statuses, warnings, orphans))
+        notes = extra.notes if extra is not None else []
+        document = render_status.status_json(statuses, [*warnings, *notes], orphans)
+        if switches is not None:
+            from geoproxy.cli.render_switches import switch_status_json
+
+            document["switches"] = switch_status_json(switches)
+        document.update(extra.document if extra is not None else {})
+        render.emit_json(document)
 
     def waited(self, batches: list[SubmittedBatch], seconds: float) -> None:
         render.emit_json(
@@ -208,7 +287,7 @@ class JsonView:
                 "valid": True,
                 "file": str(policy_file),
                 "applications": [app.name for app in compiled.loaded.policy.applications],
-                "warnings": [*compiled.warnings, *compiled.routing.latency_gaps],
+                "warnings": [*compiled.warnings, *_notes(compiled)],
             }
         )
 
@@ -217,6 +296,21 @@ class JsonView:
 
     def edge_function(self, document: dict[str, Any], notes: list[str]) -> None:
         render.emit_json(document)
+
+    def verified(self, document: dict[str, Any]) -> None:
+        render.emit_json(document)
+
+    def drilled(self, document: dict[str, Any]) -> None:
+        render.emit_json(document)
+
+
+def _notes(compiled: Compiled) -> list[str]:
+    """`validate`'s one-time notes: the latency table's gaps, and whether DR depends on the
+    us-east-1 control plane (core/recovery.py)."""
+    from geoproxy.core.recovery import control_plane_note
+
+    note = control_plane_note(compiled.loaded.policy)
+    return [*compiled.routing.latency_gaps, *([note] if note else [])]
 
 
 def view_for(output: str) -> View:

@@ -87,6 +87,7 @@ def desired_app(
     health_check_ids: Mapping[str, str] | None = None,
     distribution: DistributionPlan | None = None,
     owner: str = DEFAULT_OWNER,
+    gates: Mapping[str, str] | None = None,
 ) -> DesiredApp:
     """`routing` must already have the failovers applied (see failover.apply_overlay).
 
@@ -94,16 +95,26 @@ def desired_app(
     (`<pop>._failover.<record>`, in the same zone, so `zone_id` is needed), and failovers
     rewrite only the pairs: PRIMARY answers while its target is healthy, else SECONDARY.
     A PRIMARY whose PoP has a health check carries its id (`health_check_ids`, by PoP).
+
+    With data-plane switches, `gates` maps each switch-gated PoP to its RECOVERY_CONTROL
+    health check: that PoP gets a pair too (without `auto_failover`, only the switch decides:
+    no EvaluateTargetHealth), and its direct name aliases to the pair, so the edge fence's
+    viewers follow a switch as the latency records do (core/switches.py).
     """
     health_check_ids = health_check_ids or {}
+    gates = gates or {}
     app = routing.app
     active = tuple(failovers)
     overlay = {failover.from_pop: failover for failover in active}
+
+    def paired(pop: str) -> bool:
+        return app.auto_failover or pop in gates
+
     records, pairs = [], []
     for record_type in app.record_types:
         for route in routing.routes:
-            if app.auto_failover:
-                assert zone_id, "auto_failover aliases into the application's own zone"
+            if paired(route.base_pop or route.pop):
+                assert zone_id, "a failover pair lives in the application's own zone"
                 pair = pop_name(route.base_pop or route.pop, app.record)
                 target = AliasTarget(pair, zone_id, False)
             else:
@@ -116,12 +127,13 @@ def desired_app(
                     route,
                 )
             )
-        if app.auto_failover:
-            pairs.extend(
-                _failover_pairs(app, record_type, catalog, overlay, health_check_ids, owner)
-            )
+        pairs.extend(
+            _failover_pairs(app, record_type, catalog, overlay, health_check_ids, owner, gates)
+        )
     state = DesiredRecord(StateRecord.of(app.record, active)) if active else None
-    directs, viewers, viewer_names = _cloudfront_records(app, catalog, distribution, owner)
+    directs, viewers, viewer_names = _cloudfront_records(
+        app, catalog, distribution, owner, (zone_id, gates)
+    )
     return DesiredApp(
         app.name,
         app.zone,
@@ -146,10 +158,14 @@ def _failover_pairs(
     overlay: Mapping[str, Failover],
     health_check_ids: Mapping[str, str],
     owner: str,
+    gates: Mapping[str, str],
 ) -> list[DesiredRecord]:
-    """Each PoP's PRIMARY/SECONDARY pair (`<pop>._failover.<record>`), failovers applied."""
+    """Each paired PoP's PRIMARY/SECONDARY pair (`<pop>._failover.<record>`), failovers
+    applied: every PoP with `auto_failover`, the switch-gated ones (`gates`) otherwise."""
     pairs = []
     for pop in app.pops:
+        if not (app.auto_failover or pop in gates):
+            continue
         chain = resolve(pop, overlay)
         effective = chain[-1].to_pop if chain else pop
         # A manual failover is the operator's decision: both halves point where it says.
@@ -159,10 +175,15 @@ def _failover_pairs(
         if chain or partner in overlay:
             partner = effective
         for role, target_pop, health in (
-            ("PRIMARY", effective, True),
+            ("PRIMARY", effective, app.auto_failover),
             ("SECONDARY", partner, False),
         ):
-            check = health_check_ids.get(target_pop) if role == "PRIMARY" else None
+            # The switch's RECOVERY_CONTROL check gates the PRIMARY (core/switches.py).
+            check = (
+                gates.get(target_pop) or health_check_ids.get(target_pop)
+                if role == "PRIMARY"
+                else None
+            )
             pairs.append(
                 DesiredRecord(
                     FailoverRecord(
@@ -184,7 +205,11 @@ def in_zone(name: str, zone: str) -> bool:
 
 
 def _cloudfront_records(
-    app: Application, catalog: Catalog, distribution: DistributionPlan | None, owner: str
+    app: Application,
+    catalog: Catalog,
+    distribution: DistributionPlan | None,
+    owner: str,
+    gated: tuple[str | None, Mapping[str, str]] = (None, {}),
 ) -> tuple[tuple[DesiredRecord, ...], tuple[DesiredRecord, ...], tuple[str, ...]]:
     """Direct PoP names (origin failover) and viewer aliases to the distribution; viewer
     records exist only for aliases inside the application's zone, and AAAA ones only when
@@ -198,16 +223,20 @@ def _cloudfront_records(
     pops = sorted(app.pops) if has_viewer_fence(app) else []
     if failover and failover.secondary_pop not in pops:
         pops.append(failover.secondary_pop)
+    zone_id, gates = gated
     for pop in pops:
         for record_type in app.record_types:
+            # A switch-gated PoP's direct name goes through its pair, so a switch moves the
+            # fenced viewers the function sends there, with no republishing.
+            target = (
+                AliasTarget(pop_name(pop, app.record), zone_id, False)
+                if pop in gates and zone_id
+                else _alias_to_pop(app, pop, catalog, False, record_type)
+            )
             directs.append(
                 DesiredRecord(
                     OwnedAliasRecord(
-                        direct_name(pop, app.record),
-                        record_type,
-                        "direct",
-                        _alias_to_pop(app, pop, catalog, False, record_type),
-                        owner,
+                        direct_name(pop, app.record), record_type, "direct", target, owner
                     )
                 )
             )

@@ -20,6 +20,8 @@ from typing import Any
 
 from geoproxy.core.desired import in_zone
 from geoproxy.core.edge.fence import has_viewer_fence
+from geoproxy.core.iam_recovery import recovery_reads, recovery_writes
+from geoproxy.core.iam_switches import switch_statements
 from geoproxy.core.names import function_name
 from geoproxy.errors import GeoproxyError
 from geoproxy.policy.models import Application, Policy
@@ -119,6 +121,7 @@ class _Scope:
     functions: list[str]  # the edge fence's functions, one per fenced application
     health_checks: bool  # some PoP has a health check: geoproxy creates and tags them
     reads_checks: bool  # geoproxy reads its health checks (and deletes old ones)
+    policy: Policy  # for the disaster-recovery statements (core/iam_recovery.py)
 
 
 class _Statements(list[dict[str, Any]]):
@@ -159,6 +162,8 @@ def iam_policy(
     _reads(scope, statements)
     if not read_only:
         _writes(scope, statements)
+    for sid, actions, resources, condition in switch_statements(policy, read_only=read_only):
+        statements.allow(sid, actions, resources, condition)
     if prune:
         warnings += _prunes(scope, statements, read_only, prune_names)
     document = {"Version": "2012-10-17", "Statement": list(statements)}
@@ -209,12 +214,22 @@ def _scope(
             if app.cloudfront and has_viewer_fence(app)
         }
     )
-    health_checks = any(pop.health_check for app in apps for pop in app.pops.values())
+    # Switches (recovery.switches: arc) have a RECOVERY_CONTROL health check each.
+    switched = policy.recovery.switches == "arc"
+    health_checks = switched or any(pop.health_check for app in apps for pop in app.pops.values())
     # auto_failover reads geoproxy's checks (and deletes those an earlier policy left) even
     # when no PoP has one now; creating and tagging needs a configured check.
     reads_checks = health_checks or any(app.auto_failover for app in apps)
     return _Scope(
-        apps, zone_ids, account, zones, distributions, functions, health_checks, reads_checks
+        apps,
+        zone_ids,
+        account,
+        zones,
+        distributions,
+        functions,
+        health_checks,
+        reads_checks,
+        policy,
     ), warnings
 
 
@@ -232,6 +247,7 @@ def _reads(scope: _Scope, statements: _Statements) -> None:
     # GetHostedZone: the lookup when the policy gives `zone_id`, and a saved plan's check of
     # whether its zone is cheaper to read whole.
     allow("ReadRecords", ["route53:GetHostedZone", "route53:ListResourceRecordSets"], zones)
+    recovery_reads(scope.policy, allow)
     if scope.reads_checks:
         allow("ListHealthChecks", ["route53:ListHealthChecks"], [WILDCARD])
         allow(
@@ -301,6 +317,7 @@ def _writes(scope: _Scope, statements: _Statements) -> None:
             },
         )
     allow("WaitForChanges", ["route53:GetChange"], ["arn:aws:route53:::change/*"])
+    recovery_writes(scope.policy, scope.zones, allow)
     if scope.health_checks:
         allow("CreateHealthChecks", ["route53:CreateHealthCheck"], [WILDCARD])
     if scope.reads_checks:

@@ -74,3 +74,6 @@ class LiveRead:
     apps: dict[str, LiveApp] = field(default_factory=dict)
     zones: dict[str, LiveApp] = field(default_factory=dict)
     partial: list[str] = field(default_factory=list)
+    zone_ids: dict[str, str] = field(default_factory=dict)  # zone name -> id, as looked up
+    # zone id -> AcceleratedRecoveryStatus, as GetHostedZone said (lookups by zone_id only)
+    features: dict[str, str] = field(default_factory=dict)

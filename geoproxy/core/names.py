@@ -142,3 +142,34 @@ def direct_origin_id(origin_id: str, pop: str) -> str:
 TAG_RECORD = "geoproxy:record"
 TAG_POP = "geoproxy:pop"
 TAG_OWNER = "geoproxy:owner"  # the policy's `owner:`; only its own checks can be orphans
+
+
+# --- data-plane switches (recovery.switches: arc): ARC routing controls, safety rules and the
+# RECOVERY_CONTROL health checks that follow them --------------------------------------------
+
+SWITCH_PREFIX = "geoproxy-"
+# ARC names (routing controls, safety rules): 1-64 characters without white space
+# (CreateRoutingControl RoutingControlName, NewAssertionRule Name; Recovery Control
+# Configuration API Reference).
+MAX_ARC_NAME = 64
+TAG_SWITCH = "geoproxy:switch"  # on a RECOVERY_CONTROL check: the PoP region it follows
+SWITCH_RECORD = "_switches"  # the geoproxy:record tag of switch checks: no record is theirs
+
+
+def switch_name(owner: str, region: str) -> str:
+    """The routing control of one PoP region, shared by every application with a PoP
+    there: `geoproxy-<owner>-<region>` (owner and region are short, so it fits 64)."""
+    return f"{SWITCH_PREFIX}{owner}-{region}"[:MAX_ARC_NAME]
+
+
+def switch_region(owner: str, name: str) -> str | None:
+    """The PoP region of a routing control geoproxy named, or None."""
+    prefix = f"{SWITCH_PREFIX}{owner}-"
+    return name[len(prefix) :] if name.startswith(prefix) else None
+
+
+def safety_rule_name(owner: str, regions: tuple[str, ...]) -> str:
+    """An assertion rule over these controls: the hash of the exact set keeps two sets
+    apart; the readable part says whose it is."""
+    digest = hashlib.sha256("\0".join(sorted(regions)).encode()).hexdigest()[:10]
+    return f"{SWITCH_PREFIX}{owner}"[: MAX_ARC_NAME - len(digest) - 7] + f"-fence-{digest}"

@@ -18,6 +18,8 @@ from geoproxy.core.healthchecks import HealthCheckPlan, HealthCheckSpec, LiveHea
 from geoproxy.core.names import Slot, is_slot
 from geoproxy.core.orphans import Orphan
 from geoproxy.core.records import LiveRecord, OwnedAliasRecord, RecordKey
+from geoproxy.core.recovery import ZoneRecovery
+from geoproxy.core.switches import SwitchPlan
 from geoproxy.errors import Finding
 
 Action = Literal["create", "update", "delete"]
@@ -105,6 +107,10 @@ class Plan:
     # with `pruning`, the plan also deletes them (one AppPlan per orphan, see prune_plan).
     orphans: list[Orphan] = field(default_factory=list)
     pruning: bool = False
+    # The policy's zones under accelerated recovery (none unless it asks): what
+    # GetHostedZone said, and whether apply enables it (core/recovery.py).
+    recovery: list[ZoneRecovery] = field(default_factory=list)
+    switches: SwitchPlan | None = None  # with recovery.switches: arc, what ARC needs
 
     @property
     def changes(self) -> list[RecordChange]:
@@ -153,6 +159,7 @@ class Plan:
             or self.health_checks_to_tag
             or self.distributions
             or self.functions
+            or (self.switches is not None and not self.switches.empty)
         )
 
     def summary(self) -> dict[str, int]:
@@ -165,5 +172,7 @@ class Plan:
         counts["health_checks_to_delete"] = len(self.health_checks_to_delete)
         counts["distribution_fields"] = sum(len(d.changes) for d in self.distributions)
         counts["functions"] = len(self.functions)
+        if self.switches is not None:
+            counts["switch_writes"] = self.switches.writes
         counts["orphans"] = 0 if self.pruning else sum(len(o.records) for o in self.orphans)
         return counts

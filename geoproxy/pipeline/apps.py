@@ -21,6 +21,7 @@ from geoproxy.core.healthchecks import (
 )
 from geoproxy.core.live import LiveApp
 from geoproxy.core.routing import AppRouting
+from geoproxy.core.switches import SwitchPlan
 from geoproxy.pipeline.compiled import Compiled, Resolved, resolve_app
 
 
@@ -34,6 +35,8 @@ class AppRun:
     live: LiveApp
     health: HealthCheckPlan
     resolved: Resolved
+    # PoP region -> the check its switch-gated pair's PRIMARY carries (recovery.switches)
+    gates: Mapping[str, str] | None = None
 
     @property
     def name(self) -> str:
@@ -41,7 +44,14 @@ class AppRun:
 
     def resolve(self, overlay: dict[str, Failover]) -> Resolved:
         """The routes resolved against another overlay (a failover's or failback's edit)."""
-        return resolve_app(self.compiled, self.routing, overlay, self.live.zone_id, self.health.ids)
+        return resolve_app(
+            self.compiled,
+            self.routing,
+            overlay,
+            self.live.zone_id,
+            self.health.ids,
+            gates=self.gates,
+        )
 
 
 def each_app(
@@ -52,9 +62,11 @@ def each_app(
     *,
     nonce: str = "",
     distributions: Mapping[str, DistributionPlan] | None = None,
+    switches: SwitchPlan | None = None,
 ) -> Iterator[AppRun]:
     """The applications named (all when `names` is None), in the policy's order, resolved.
-    `nonce` goes into the references of health checks this run would create."""
+    `nonce` goes into the references of health checks this run would create; `gates` maps
+    each switch-gated PoP region to its RECOVERY_CONTROL check (data-plane switches)."""
     distributions = distributions or {}
     wanted = None if names is None else set(names)
     for routing in compiled.routing.applications:
@@ -63,6 +75,7 @@ def each_app(
             continue
         app_live = live[app.name]
         health = plan_health_checks(specs_for(app, compiled.owner), checks, app.record, nonce)
+        gates = switches.gates_for(app.name) if switches is not None else None
         resolved = resolve_app(
             compiled,
             routing,
@@ -70,5 +83,6 @@ def each_app(
             app_live.zone_id,
             health.ids,
             distributions.get(app.name),
+            gates,
         )
-        yield AppRun(compiled, routing, app_live, health, resolved)
+        yield AppRun(compiled, routing, app_live, health, resolved, gates)

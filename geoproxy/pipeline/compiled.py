@@ -11,7 +11,12 @@ from pathlib import Path
 
 from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.desired import DesiredApp, desired_app
-from geoproxy.core.edge.fence import describe_edge_violation, edge_fence, has_viewer_fence
+from geoproxy.core.edge.fence import (
+    EdgeFence,
+    describe_edge_violation,
+    edge_fence,
+    has_viewer_fence,
+)
 from geoproxy.core.edge.function import EdgeFunction, edge_function
 from geoproxy.core.failover import (
     Failover,
@@ -23,6 +28,7 @@ from geoproxy.core.failover import (
     resolve,
 )
 from geoproxy.core.routing import AppRouting, RoutingResult, route_policy
+from geoproxy.core.switch_checks import switch_issues
 from geoproxy.errors import OVERRIDE_COMPLIANCE, Finding, GeoproxyError
 from geoproxy.policy.catalog import Catalog
 from geoproxy.policy.checks import region_problem
@@ -68,13 +74,24 @@ def compile_policy(
     else:
         table = shipped_table()
     compiled = Compiled(loaded, catalog, route_policy(loaded, catalog, table), table)
+    check_compiled(compiled)
+    return compiled
+
+
+def check_compiled(compiled: Compiled) -> None:
+    """The checks that need routes: the edge function is built (refused offline, validate
+    too, rather than when apply would publish it) and `recovery.switches` is checked."""
+    fences: dict[str, EdgeFence | None] = {}
     for routing in compiled.routing.applications:
         if has_viewer_fence(routing.app):
-            # Refused offline (validate too) rather than when apply would publish it.
-            fence = edge_fence(routing.app, catalog, compiled.owner)
+            fence = edge_fence(routing.app, compiled.catalog, compiled.owner)
+            fences[routing.app.name] = fence
             if fence is not None:
                 edge_function(fence)
-    return compiled
+    policy = compiled.loaded.policy
+    issues = switch_issues(policy, compiled.routing.applications, fences)
+    if issues:
+        raise compiled.loaded.error(issues)
 
 
 @dataclass
@@ -96,6 +113,7 @@ def resolve_app(
     zone_id: str | None = None,
     health_check_ids: Mapping[str, str] | None = None,
     distribution: DistributionPlan | None = None,
+    gates: Mapping[str, str] | None = None,
 ) -> Resolved:
     """Apply failovers to the policy's routes; stale ones (from a PoP the policy no longer
     has) are dropped, broken ones (to a PoP it no longer has, cycles, compliance) refused."""
@@ -141,6 +159,7 @@ def resolve_app(
         health_check_ids,
         distribution,
         compiled.owner,
+        gates,
     )
     fence = edge_fence(app, compiled.catalog, compiled.owner, active)
     # Routes and fenced viewers alike: a breach refuses the write unless its failover

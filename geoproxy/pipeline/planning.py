@@ -26,6 +26,8 @@ from geoproxy.pipeline.reads import (
     read_health_checks,
     read_live,
 )
+from geoproxy.pipeline.recovery import recovery_of
+from geoproxy.pipeline.switches import switch_plan
 
 
 def compute_plan(
@@ -49,10 +51,19 @@ def compute_plan(
     read = read_live(compiled, aws, names, distributions=distributions, force_whole=prune)
     live, zones = read.apps, read.zones
     checks = read_health_checks(compiled, aws, live, zones)
+    switches = switch_plan(compiled, aws)
     nonce = secrets.token_hex(6)  # this run's health checks get CallerReferences never used
-    plan = Plan([], warnings=list(compiled.warnings), pruning=prune)
+    plan = Plan([], warnings=list(compiled.warnings), pruning=prune, switches=switches)
     desired: list[DesiredApp] = []
-    for run in each_app(compiled, live, checks, names, nonce=nonce, distributions=distributions):
+    for run in each_app(
+        compiled,
+        live,
+        checks,
+        names,
+        nonce=nonce,
+        distributions=distributions,
+        switches=switches,
+    ):
         app, resolved = run.routing.app, run.resolved
         distribution = distributions.get(app.name)
         desired.append(resolved.desired)
@@ -74,6 +85,7 @@ def compute_plan(
                 for alias in app.cloudfront.aliases
                 if not in_zone(alias, app.zone)
             )
+    plan.recovery = recovery_of(compiled, read)  # from the zone lookups: no request
     plan.orphans = orphans_in(compiled, zones, desired, checks)
     plan.warnings.extend(orphan_warnings(compiled, plan.orphans, prune))
     plan.warnings.extend(_unsearched(read.partial))

@@ -115,7 +115,9 @@ def read_live(
             )
         )
     read = read_apps(aws, wanted, force_whole=force_whole)
-    return read if names is None else LiveRead(read.apps)
+    if names is None:
+        return read
+    return LiveRead(read.apps, zone_ids=read.zone_ids, features=read.features)
 
 
 def orphans_in(

@@ -13,6 +13,7 @@ from geoproxy.core.edge.fence import has_viewer_fence
 from geoproxy.core.edge.plan import FunctionPlan
 from geoproxy.core.names import function_name
 from geoproxy.core.orphans import Orphan
+from geoproxy.core.recovery import ZoneRecovery
 
 if TYPE_CHECKING:
     from geoproxy.core.status import AppStatus
@@ -27,6 +28,8 @@ from geoproxy.pipeline.reads import (
     read_health_checks,
     read_live,
 )
+from geoproxy.pipeline.recovery import recovery_of
+from geoproxy.pipeline.switches import switch_plan
 
 
 def _distributions(
@@ -50,14 +53,21 @@ def _distributions(
 
 
 def compute_status(
-    compiled: Compiled, aws: AwsSettings, app_names: tuple[str, ...] = ()
+    compiled: Compiled,
+    aws: AwsSettings,
+    app_names: tuple[str, ...] = (),
+    recovery: list[ZoneRecovery] | None = None,
 ) -> tuple[list[AppStatus], list[str], list[Orphan]]:
+    """`recovery`, when given, is filled with the policy's zones under accelerated
+    recovery, from the zone lookups the read makes anyway (no request of its own)."""
     from geoproxy.core.status import EdgeStatus, app_status, viewer_differences
 
     names = scoped(compiled, app_names)
     distributions = _distributions(compiled, aws, names)
     read = read_live(compiled, aws, names, distributions=distributions)
     live, zones = read.apps, read.zones
+    if recovery is not None:
+        recovery.extend(recovery_of(compiled, read))
     checks = read_health_checks(compiled, aws, live, zones)
     functions = read_functions(
         compiled,
@@ -67,9 +77,12 @@ def compute_status(
         else [routing.app.name for routing in compiled.routing.applications],
         live_only=True,
     )
+    switches = switch_plan(compiled, aws)
     statuses, warnings = [], [*compiled.warnings, *_unsearched(read.partial)]
     desired: list[DesiredApp] = []
-    for run in each_app(compiled, live, checks, names, distributions=distributions):
+    for run in each_app(
+        compiled, live, checks, names, distributions=distributions, switches=switches
+    ):
         app, resolved = run.routing.app, run.resolved
         desired.append(resolved.desired)
         warnings.extend([*resolved.warnings, *resolved.problems])

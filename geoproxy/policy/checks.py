@@ -285,6 +285,7 @@ def check_policy(policy: Policy, catalog: Catalog) -> list[Issue]:
                     )
                 )
         issues.extend(_alias_issues(app, index, records, first_with_alias))
+    issues.extend(_accelerated_recovery_issues(policy))
     return issues
 
 
@@ -320,3 +321,24 @@ def _alias_issues(
             )
         first_with_alias.setdefault(alias, app.name)
     return issues
+
+
+def _accelerated_recovery_issues(policy: Policy) -> list[Issue]:
+    """Under accelerated recovery, Route 53's control plane may answer from us-west-2 after
+    its own failover, with only a limited set of API methods, all addressed by hosted zone
+    id (Route 53 Developer Guide, "Enabling accelerated recovery for managing public DNS
+    records", https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/accelerated-recovery.html,
+    "Additional considerations"): a zone looked up by name (ListHostedZonesByName) could not
+    be found at the moment it matters, so each zone needs its id in the policy."""
+    if not policy.recovery.accelerated_recovery:
+        return []
+    return [
+        Issue(
+            ("applications", index, "zone_id"),
+            f"recovery.accelerated_recovery needs `zone_id` for zone {app.zone}: during "
+            "Route 53's control-plane failover only calls by zone id work, so a lookup "
+            "by name would fail when it matters",
+        )
+        for index, app in enumerate(policy.applications)
+        if not app.zone_id
+    ]

@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from geoproxy.policy.catalog import Catalog, parse_elb_target
+from geoproxy.policy.recovery import Recovery
 
 RecordType = Literal["A", "AAAA"]
 SslProtocol = Literal["TLSv1.2", "TLSv1.1", "TLSv1", "SSLv3"]
@@ -722,6 +723,21 @@ class Policy(StrictModel):
             ]
         ],
         description="The applications, one origin name each; names and records are unique.",
+    )
+    recovery: Recovery = Field(
+        default_factory=Recovery,
+        examples=[
+            {
+                "switches": "arc",
+                "arc": {
+                    "cluster_arn": "arn:aws:route53-recovery-control::111122223333:cluster/0abc",
+                    "control_panel": "geoproxy-prod",
+                },
+                "accelerated_recovery": True,
+            }
+        ],
+        description="How failover works when the Route 53 control plane is down: data-plane "
+        "switches (ARC routing controls) and accelerated recovery. Default: neither.",
     )
 
     def application(self, name: str) -> Application:

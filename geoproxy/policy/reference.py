@@ -26,10 +26,12 @@ TITLES = {
     "HealthCheck": "Health check",
     "ComplianceRule": "Compliance rule",
     "CloudFront": "CloudFront",
+    "Recovery": "Recovery",
+    "Arc": "ARC",
 }
 # What the keys of a map are, by the map's key in the policy.
-MAP_KEYS = {"pops": "region", "force": "source region"}
-MAP_VALUES = {"force": "PoP region"}
+MAP_KEYS = {"pops": "region", "force": "source region", "endpoints": "region"}
+MAP_VALUES = {"force": "PoP region", "endpoints": "URL"}
 # What a string key holds, for people (the schema only says "string"); for a list, its items.
 KINDS = {
     "zone": "DNS name",
@@ -46,6 +48,7 @@ KINDS = {
     "allowed_pops": "glob",
     "countries": "country code",
     "latency_table": "file path",
+    "cluster_arn": "ARN",
 }
 MAX_INLINE_EXAMPLE = 80
 

@@ -93,8 +93,8 @@ def run_cli(aws: Any, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) 
 # --- every request of the CLI runs above is allowed by the generated IAM policy ----------
 
 IAM_ACCOUNT = "123456789012"  # moto's account
-IAM_CHECKED = frozenset({"plan", "apply", "status", "failover", "failback"})
-IAM_READ_ONLY = frozenset({"plan", "status"})  # `iam-policy --read-only` covers these
+IAM_CHECKED = frozenset({"plan", "apply", "status", "failover", "failback", "verify"})
+IAM_READ_ONLY = frozenset({"plan", "status", "verify"})  # `iam-policy --read-only` covers these
 GEOPROXY_AGENT = USER_AGENT.partition("/")[0] + "/"  # "geoproxy/": fixtures' calls lack it
 
 

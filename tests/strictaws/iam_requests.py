@@ -17,6 +17,10 @@ Sources, cited by short name below (AWS Service Authorization Reference and serv
            https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscertificatemanager.html
   [iam]    "Actions, resources, and condition keys for AWS Identity and Access Management (IAM)",
            https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html
+  [arcc]   "Actions, resources, and condition keys for Amazon Route 53 Recovery Cluster",
+           https://docs.aws.amazon.com/service-authorization/latest/reference/list_route53-recovery-cluster.html
+  [arcf]   "Actions, resources, and condition keys for Amazon Route 53 Recovery Controls",
+           https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonroute53recoverycontrols.html
   [sts]    "GetCallerIdentity" (AWS STS API Reference),
            https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
 """
@@ -318,6 +322,8 @@ _MAPPERS: dict[tuple[str, str], Mapper] = {
     ("route53", "ChangeResourceRecordSets"): _route53_change_rrsets,
     ("route53", "GetChange"): _route53("GetChange", "change"),
     ("route53", "TestDNSAnswer"): _route53("TestDNSAnswer"),  # no resource type: "*"
+    # [r53] UpdateHostedZoneFeatures takes the hostedzone (accelerated recovery, issue 25).
+    ("route53", "UpdateHostedZoneFeatures"): _route53("UpdateHostedZoneFeatures", "hostedzone"),
     ("route53", "CreateHealthCheck"): _route53("CreateHealthCheck"),
     ("route53", "DeleteHealthCheck"): _route53("DeleteHealthCheck", "healthcheck", "HealthCheckId"),
     ("route53", "GetHealthCheck"): _route53("GetHealthCheck", "healthcheck", "HealthCheckId"),
@@ -376,6 +382,20 @@ _MAPPERS: dict[tuple[str, str], Mapper] = {
     ("iam", "GetServerCertificate"): _iam_get_server_certificate,
     ("iam", "ListServerCertificates"): _static("iam:ListServerCertificates"),
     ("sts", "GetCallerIdentity"): _no_permission,
+    # ARC's configuration API ([arcf]): the calls geoproxy makes are checked on "*" (geoproxy
+    # grants them there, see core/iam_switches.py); the data plane is in iam_arc.py.
+    **{
+        ("route53-recovery-control-config", op): _static(f"route53-recovery-control-config:{op}")
+        for op in (
+            "DescribeCluster",
+            "ListControlPanels",
+            "ListRoutingControls",
+            "ListSafetyRules",
+            "CreateControlPanel",
+            "CreateRoutingControl",
+            "CreateSafetyRule",
+        )
+    },
 }
 MAPPED_OPERATIONS = frozenset(_MAPPERS)
 _MAPPERS.update(ARC_MAPPERS)  # the ARC cluster data plane, tested in test_iam_arc.py

@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from geoproxy.aws.planfile.file import (
     PlanFileError,
@@ -105,6 +106,32 @@ def _allowed_signers(key_file: Path) -> str:
 
 def signature_findings(saved: SavedPlan, verify_key: Path | None) -> list[Finding]:
     """Why the plan's signature does not stand, when a verifying key is configured."""
+    return _findings(saved.path, saved.signature, saved.sealed, verify_key)
+
+
+def refuse_unsigned(path: Path, verify_key: Path | None) -> None:
+    """For a plan applied without the record rules (a switch plan): refused, nothing
+    written, unless a listed key signed it (when a verifying key is configured)."""
+    if verify_key is None:
+        return
+    document = read_document(path)
+    signature = document.get("signature")
+    found = _findings(
+        path,
+        dict(signature) if isinstance(signature, dict) else None,
+        sealed_bytes(document),
+        verify_key,
+    )
+    if found:
+        raise PlanFileError(
+            f"refusing the saved plan {path}, so nothing was written:\n  " + "\n  ".join(found),
+            hint="sign the reviewed plan with `geoproxy sign PLANFILE --key KEY`",
+        )
+
+
+def _findings(
+    path: Path, signature: dict[str, Any] | None, sealed: bytes, verify_key: Path | None
+) -> list[Finding]:
     if verify_key is None:
         return []
     allowed = _allowed_signers(verify_key)
@@ -112,13 +139,10 @@ def signature_findings(saved: SavedPlan, verify_key: Path | None) -> list[Findin
     def refused(message: str) -> list[Finding]:
         return [Finding(message, app="(plan)", code="plan_signature")]
 
-    signature = saved.signature
     if not signature:
-        return refused(
-            f"{saved.path} is not signed, and a verifying key is configured ({verify_key})"
-        )
+        return refused(f"{path} is not signed, and a verifying key is configured ({verify_key})")
     if signature.get("method") != METHOD or signature.get("namespace") != NAMESPACE:
-        return refused(f"{saved.path} has a signature of another kind than {METHOD}")
+        return refused(f"{path} has a signature of another kind than {METHOD}")
     with tempfile.TemporaryDirectory(prefix="geoproxy-verify-") as directory:
         signers, signed = Path(directory, "allowed_signers"), Path(directory, "plan.sig")
         signers.write_text(allowed, encoding="utf-8")
@@ -127,16 +151,16 @@ def signature_findings(saved: SavedPlan, verify_key: Path | None) -> list[Findin
         try:
             done = subprocess.run(
                 [*command, "-n", NAMESPACE, "-s", str(signed)],
-                input=saved.sealed,
+                input=sealed,
                 capture_output=True,
                 timeout=TIMEOUT_S,
                 check=False,
             )
         except (OSError, subprocess.TimeoutExpired) as error:
-            raise PlanFileError(f"cannot run ssh-keygen to verify {saved.path}: {error}") from None
+            raise PlanFileError(f"cannot run ssh-keygen to verify {path}: {error}") from None
     if done.returncode != 0:
         return refused(
-            f"{saved.path}: its signature does not verify with the key(s) in {verify_key} "
+            f"{path}: its signature does not verify with the key(s) in {verify_key} "
             "(signed by another key, or edited after it was signed)"
         )
     return []

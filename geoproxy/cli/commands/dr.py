@@ -21,20 +21,24 @@ from geoproxy.cli.options import (
     output_option,
     policy_option,
     reports_errors,
+    via_option,
     write_options,
 )
 from geoproxy.errors import EXIT_OK, GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
 render_plan = LazyModule("geoproxy.cli.render_plan")
+recovery_status = LazyModule("geoproxy.cli.recovery_status")
 render_map = LazyModule("geoproxy.cli.maps.render")
 views = LazyModule("geoproxy.cli.views")
 map_panels = LazyModule("geoproxy.cli.maps.panels")
-if TYPE_CHECKING:  # the real module, for its signatures; loaded only when a command runs
+if TYPE_CHECKING:  # the real modules, for their signatures; loaded only when a command runs
     from geoproxy.cli import flow
+    from geoproxy.cli.commands import dr_switches
     from geoproxy.cli.views import View
 else:
     flow = LazyModule("geoproxy.cli.flow")
+    dr_switches = LazyModule("geoproxy.cli.commands.dr_switches")
 
 
 @click.command()
@@ -76,6 +80,7 @@ else:
     is_flag=True,
     help="Replace a record geoproxy does not own where it keeps failover state.",
 )
+@via_option("flips the region's ARC routing control Off")
 @reports_errors
 def failover(
     policy_file: Path,
@@ -94,8 +99,11 @@ def failover(
     reason: str,
     override_compliance: str | None,
     adopt: bool,
+    via: str | None,
 ) -> int:
-    """Send the traffic that reaches one PoP to another, in one atomic change per zone."""
+    """Send the traffic that reaches one PoP to another: by default through the policy's
+    data-plane switches when it has them (one ARC routing control Off, no control-plane
+    call), else in one atomic change of records per zone."""
     from geoproxy.aws.audit import utc_now
     from geoproxy.aws.session import caller_identity_soon
     from geoproxy.cli.outputs import check_plan_out
@@ -105,6 +113,20 @@ def failover(
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     check_plan_out(compiled, out_file, overwrite=overwrite, more=(("the audit log", audit_log),))
+    if dr_switches.chosen_via(compiled, via) == "switches":
+        return dr_switches.switch_move_command(
+            compiled,
+            aws,
+            dr_switches.Move("failover", policy_file, from_pop, to_pop, app_names, "Off"),
+            yes=yes,
+            dry_run=dry_run,
+            out_file=out_file,
+            overwrite=overwrite,
+            reason=reason,
+            audit_log=audit_log,
+            view=views.view_for(output),
+            override_compliance=override_compliance,
+        )
     targets = failover_scope(compiled, from_pop, to_pop, app_names)
     _check_free_text(reason, override_compliance)
     # Only the audit log says who: STS is asked only for it, while Route 53 is read; a dry
@@ -119,7 +141,8 @@ def failover(
     for target in set(targets.values()):
         if problem := value_problem(declare(target)):
             raise GeoproxyError(problem)
-    the_plan = plan_failover(compiled, aws, from_pop, targets, declare, adopt=adopt)
+    with dr_switches.needs_control_plane("failover", compiled):
+        the_plan = plan_failover(compiled, aws, from_pop, targets, declare, adopt=adopt)
     document: dict[str, Any] = {
         "command": "failover",
         "from": from_pop,
@@ -214,6 +237,7 @@ def _refuse_showing_the_plan(
 )
 @dry_run_options
 @click.option("--reason", default="", help="Why: recorded in the audit log line.")
+@via_option("turns the region's ARC routing control back On")
 @reports_errors
 def failback(
     policy_file: Path,
@@ -230,8 +254,10 @@ def failback(
     out_file: Path | None,
     overwrite: bool,
     reason: str,
+    via: str | None,
 ) -> int:
-    """End the failover away from REGION: the policy's routes come back, atomically."""
+    """End the failover away from REGION: its switch back On (the default when the policy
+    has switches), or the policy's routes back in the records, atomically."""
     if region and from_region and region != from_region:
         raise GeoproxyError(f"two regions given: {region} and --from {from_region}")
     region = region or from_region
@@ -247,8 +273,22 @@ def failback(
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     check_plan_out(compiled, out_file, overwrite=overwrite, more=(("the audit log", audit_log),))
+    if dr_switches.chosen_via(compiled, via) == "switches":
+        return dr_switches.switch_move_command(
+            compiled,
+            aws,
+            dr_switches.Move("failback", policy_file, region, None, app_names, "On"),
+            yes=yes,
+            dry_run=dry_run,
+            out_file=out_file,
+            overwrite=overwrite,
+            reason=reason,
+            audit_log=audit_log,
+            view=views.view_for(output),
+        )
     identify = caller_identity_soon(aws) if audit_log is not None and not dry_run else None
-    the_plan = plan_failback(compiled, aws, region, app_names)
+    with dr_switches.needs_control_plane("failback", compiled):
+        the_plan = plan_failback(compiled, aws, region, app_names)
     document: dict[str, Any] = {
         "command": "failback",
         "region": region,
@@ -330,15 +370,20 @@ def status(
             compiled, html_file, svg_file, overwrite=overwrite, more=(("the audit log", audit_log),)
         )
     read_at = utc_now()
-    statuses, warnings, orphans = compute_status(compiled, aws, app_names)
+    recovery: list[Any] = []
+    statuses, warnings, orphans = compute_status(compiled, aws, app_names, recovery)
+    extra = recovery_status.status_extra(compiled, aws, audit_log, recovery)
     trail = AuditTrail.read(audit_log)
     for app_status in statuses:
         state = state_name(app_status.record)
         app_status.failovers = [
             replace(f, by=trail.who(state, f.at) or "") for f in app_status.failovers
         ]
+    switches = dr_switches.switch_status(compiled, aws, statuses)
+    if switches is not None:
+        warnings = [*warnings, *switches.findings]
     render.warnings(warnings)
-    views.view_for(output).status(statuses, warnings, orphans)
+    views.view_for(output).status(statuses, warnings, orphans, switches, extra)
     if maps:
         document = map_panels.status_document(compiled, statuses, policy_file, read_at)
         for line in render_map.write_maps(document, html_file, svg_file):

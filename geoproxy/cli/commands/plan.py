@@ -24,6 +24,7 @@ from geoproxy.errors import EXIT_CHANGES, EXIT_OK, GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
 render_plan = LazyModule("geoproxy.cli.render_plan")
+render_recovery = LazyModule("geoproxy.cli.render_recovery")
 views = LazyModule("geoproxy.cli.views")
 if TYPE_CHECKING:  # the real module, for its signatures; loaded only when a command runs
     from geoproxy.cli import flow
@@ -79,12 +80,20 @@ def plan(
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     check_plan_out(compiled, out_file, overwrite=overwrite)  # before reading AWS
     the_plan = compute_plan(compiled, aws, adopt=adopt, prune=prune, app_names=app_names)
+    if out_file is not None and the_plan.switches is not None and not the_plan.switches.empty:
+        raise GeoproxyError(
+            "the switches are not prepared yet, and a saved plan holds only record changes: "
+            "its gated records would name health checks that do not exist",
+            hint="run `geoproxy apply` to prepare the switches first, then save the plan",
+        )
     document = render_plan.plan_json(the_plan)
     the_plan.warnings.extend(
         f"{m.describe()}; apply needs --force" for m in mass_deletions(the_plan)
     )
     view = views.view_for(output)
     flow.show_plan(the_plan, view)
+    if the_plan.recovery:
+        document["accelerated_recovery"] = render_recovery.recovery_json(the_plan.recovery)
     flow.refuse_if_unsafe(the_plan, document)
     if out_file is not None:
         flow.save(
@@ -97,7 +106,9 @@ def plan(
             overwrite=overwrite,
         )
     view.finished(document)
-    if detailed_exitcode and the_plan.has_changes:
+    if detailed_exitcode and (
+        the_plan.has_changes or any(zone.to_enable for zone in the_plan.recovery)
+    ):
         return EXIT_CHANGES
     return EXIT_OK
 
@@ -193,6 +204,18 @@ def apply(
                 hint=f"drop {flag}, or run `geoproxy apply -f FILE` without "
                 "PLANFILE to plan and apply that policy",
             )
+        from geoproxy.aws.planfile.switches import load_switch_plan
+
+        switch_plan = load_switch_plan(saved)
+        if switch_plan is not None:  # a saved failover through the switches: data plane only
+            from geoproxy.aws.planfile.signature import refuse_unsigned
+            from geoproxy.cli.commands.dr_switches import apply_switch_plan_command
+
+            refuse_unsigned(saved, verify_key_path(verify_key))
+
+            return apply_switch_plan_command(
+                switch_plan, aws, yes=yes, view=views.view_for(output), audit_log=audit_log
+            )
         return flow.apply_saved(
             saved,
             aws,
@@ -213,9 +236,36 @@ def apply(
     flow.refuse_if_unsafe(the_plan, document)
     if not force:
         flow.refuse_mass_deletion(mass_deletions(the_plan), document)
+    enabling = [zone for zone in the_plan.recovery if zone.to_enable]
+    if enabling:
+        # Before the records: the zone is ENABLED (or failed, said) by the time they land,
+        # and one confirmation covers both.
+        flow.enable_recovery(the_plan.recovery, aws, document, view=view, yes=yes, timeout=timeout)
+        yes = True
+    elif the_plan.recovery:
+        document["accelerated_recovery"] = render_recovery.recovery_json(the_plan.recovery)
     if not the_plan.has_changes:
         view.finished(document)
         return EXIT_OK
+    if the_plan.switches is not None and not the_plan.switches.empty:
+        # The switches first (controls On, their health checks, then safety rules): the
+        # records gated by them are planned again with the checks' real ids, then written.
+        the_plan, document = flow.prepare_switches(
+            the_plan,
+            aws,
+            document,
+            view=view,
+            yes=yes,
+            audit_log=audit_log,
+            replan=lambda: compute_plan(
+                compiled, aws, adopt=adopt, prune=prune, app_names=app_names
+            ),
+            compiled=compiled,
+        )
+        yes = True
+        if not the_plan.has_changes:
+            view.finished(document)
+            return EXIT_OK
     return flow.write_plan(
         changeset_of(the_plan),
         aws,

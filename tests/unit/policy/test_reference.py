@@ -26,6 +26,7 @@ from geoproxy.policy.models import (
     Policy,
     Pop,
 )
+from geoproxy.policy.recovery import Arc, Recovery
 from geoproxy.policy.reference import flow, policy_reference_markdown
 from geoproxy.policy.schema import model_schema
 from tests.conftest import REPO
@@ -41,6 +42,8 @@ EXPECTED = [
     (OriginSettings, "origin", "applications[].cloudfront.origin"),
     (GeoRestriction, "geo_restriction", "applications[].cloudfront.geo_restriction"),
     (OriginFailover, "origin_failover", "applications[].cloudfront.origin_failover"),
+    (Recovery, "Recovery", "recovery"),
+    (Arc, "ARC", "recovery.arc"),
 ]
 TEXT = policy_reference_markdown()
 
@@ -135,6 +138,8 @@ def test_links_go_to_sections_and_the_page_is_short() -> None:
         "origin",
         "geo_restriction",
         "origin_failover",
+        "recovery",
+        "arc",
     }
     assert set(re.findall(r"\]\(#([\w-]+)\)", TEXT)) <= anchors
     assert len(TEXT.splitlines()) < 300

@@ -29,6 +29,7 @@ from geoproxy.policy.models import (
     Policy,
     Pop,
 )
+from geoproxy.policy.recovery import Arc, Recovery
 from geoproxy.policy.schema import DRAFT_2020_12, policy_json_schema, policy_json_schema_text
 from tests.builders import document, example_application
 from tests.conftest import EXAMPLE_POLICY, REPO, many_apps_policy
@@ -74,6 +75,13 @@ applications:
       origin_failover: {secondary_pop: eu-central-1, status_codes: [500, 502, 503, 504]}
       host_header: origin
       origin_shield: allow
+recovery:
+  switches: arc
+  arc:
+    cluster_arn: arn:aws:route53-recovery-control::111122223333:cluster/0123abcd-4567
+    control_panel: geoproxy-prod
+    endpoints: {us-west-2: "https://abcd.route53-recovery-cluster.us-west-2.amazonaws.com/v1"}
+  accelerated_recovery: true
 """
 
 
@@ -365,6 +373,7 @@ APP = {
     "record": "origin.shop.example.com",
     "pops": {"us-east-1": {"target": "shop-use1-123.us-east-1.elb.amazonaws.com"}},
 }
+ARN = "arn:aws:route53-recovery-control::111122223333:cluster/0123abcd"
 MODELS: dict[type[BaseModel], dict[str, Any]] = {
     Policy: {"version": 1, "applications": [APP]},
     Application: APP,
@@ -375,6 +384,8 @@ MODELS: dict[type[BaseModel], dict[str, Any]] = {
     OriginSettings: {},
     GeoRestriction: {"type": "blacklist", "countries": ["KP"]},
     OriginFailover: {"secondary_pop": "eu-west-1"},
+    Recovery: {"switches": "arc", "arc": {"cluster_arn": ARN, "control_panel": "p"}},
+    Arc: {"cluster_arn": ARN, "control_panel": "p"},
 }
 
 

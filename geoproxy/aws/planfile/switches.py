@@ -1,0 +1,128 @@
+"""Saved switch plans (`failover --via switches --dry-run --out FILE`, issue 25): what a
+failover through the data plane will set, applied by `apply FILE` with no read of any
+control plane and no policy.
+
+The file is a geoproxy plan (`"kind": "geoproxy-plan"`, so `--out` and `is_saved_plan`
+treat it as one) whose change set has `"kind": "switches"` (format 2's change-set kinds):
+the cluster endpoints in the order to try them and the routing control ARNs with the state
+to set. Its checksum is the plan format's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from geoproxy import __version__
+from geoproxy.aws.planfile.file import PLAN_KIND, PlanFileError, checksum, is_saved_plan
+from geoproxy.errors import GeoproxyError
+from geoproxy.policy.files import ReadRefused, read_bounded
+
+SWITCH_FORMAT_VERSION = 2  # the plan format that has change-set kinds
+SWITCHES = "switches"
+MAX_SWITCH_PLAN_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SwitchPlanFile:
+    path: Path
+    command: str  # failover or failback
+    created_at: str
+    policy_file: str
+    region: str
+    state: str  # On / Off
+    controls: tuple[tuple[str, str], ...]  # (name, ARN)
+    endpoints: tuple[tuple[str, str], ...]  # (region, URL), in the order to try them
+    applications: tuple[str, ...]
+    partners: dict[str, str]
+    text: list[str]
+
+
+def save_switch_plan(
+    path: Path,
+    *,
+    command: str,
+    policy_file: str,
+    region: str,
+    state: str,
+    controls: list[tuple[str, str]],
+    endpoints: tuple[tuple[str, str], ...],
+    applications: tuple[str, ...],
+    partners: dict[str, str],
+    text: list[str],
+    overwrite: bool = False,
+) -> None:
+    if path.exists() and not overwrite and not is_saved_plan(path):
+        raise GeoproxyError(
+            f"{path} exists and is not a geoproxy plan; not overwriting it",
+            hint="choose another --out path, or pass --overwrite to replace it",
+        )
+    document: dict[str, Any] = {
+        "kind": PLAN_KIND,
+        "format_version": SWITCH_FORMAT_VERSION,
+        "geoproxy_version": __version__,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": command,
+        "policy_file": policy_file,
+        "text": text,
+        "changes": {
+            "kind": SWITCHES,
+            "region": region,
+            "state": state,
+            "routing_controls": [{"name": name, "arn": arn} for name, arn in controls],
+            "endpoints": [{"region": r, "url": url} for r, url in endpoints],
+            "applications": list(applications),
+            "partners": partners,
+        },
+    }
+    document["checksum"] = checksum(document)
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".geoproxy-plan-", dir=directory)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(document, stream, indent=2)
+            stream.write("\n")
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except OSError as error:
+        raise GeoproxyError(f"cannot write the plan to {path}: {error}") from None
+
+
+def load_switch_plan(path: Path) -> SwitchPlanFile | None:
+    """The switch plan in `path`, or None when it is another kind of plan (or not one)."""
+    try:
+        raw = read_bounded(path, limit=MAX_SWITCH_PLAN_BYTES)
+        document = json.loads(raw)
+    except (ReadRefused, OSError, ValueError):
+        return None  # the ordinary loader says what is wrong with it
+    if not isinstance(document, dict) or document.get("kind") != PLAN_KIND:
+        return None
+    changes = document.get("changes")
+    if not isinstance(changes, dict) or changes.get("kind") != SWITCHES:
+        return None
+    if document.get("checksum") != checksum(document):
+        raise PlanFileError(
+            f"{path} does not match its checksum: it was changed after it was saved",
+            hint="make the plan again with `geoproxy failover --via switches --dry-run --out`",
+        )
+    try:
+        return SwitchPlanFile(
+            path,
+            str(document["command"]),
+            str(document["created_at"]),
+            str(document["policy_file"]),
+            str(changes["region"]),
+            str(changes["state"]),
+            tuple((str(c["name"]), str(c["arn"])) for c in changes["routing_controls"]),
+            tuple((str(e["region"]), str(e["url"])) for e in changes["endpoints"]),
+            tuple(str(app) for app in changes["applications"]),
+            {str(k): str(v) for k, v in dict(changes["partners"]).items()},
+            [str(line) for line in document.get("text", [])],
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise PlanFileError(f"{path} is not a complete switch plan ({error})") from None
