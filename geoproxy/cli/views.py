@@ -136,6 +136,16 @@ class HumanView:
         # prose anyone who can edit the file may have changed (core.saved_plan_checks).
         from geoproxy.core.saved_plan_checks import review_lines
 
+        if getattr(saved, "changes", None) is None:  # a switch plan: its own text and rules
+            render.stdout.print(
+                Text(
+                    f"Saved plan {path} (made {saved.created_at} by "
+                    f"`geoproxy {saved.command}` from {saved.policy_file}):",
+                    style="bold",
+                )
+            )
+            render_plan.saved_plan_text(saved.text)
+            return
         signed = " signed," if saved.signature else ""
         render.stdout.print(
             Text(
