@@ -59,58 +59,76 @@ def _app_issues(
                 )
             )
             continue
-        if app.auto_failover:
-            pass  # routing's auto_failover checks already name each fenced source
-        else:
-            breaches: dict[str, list[str]] = {}
-            for source in served.get(pop, []):
-                for rule in rules_for(source, app.compliance):
-                    if not matches(partner, rule.allowed_pops):
-                        breaches.setdefault(rule.name, []).append(source)
-            for rule_name, sources in breaches.items():
-                issues.append(
-                    Issue(
-                        (*path, pop, "failover_to"),
-                        f"compliance rule {rule_name!r}: source regions {', '.join(sources)} "
-                        f"reach PoP {pop}, whose failover partner {partner} the rule does "
-                        "not allow; turning its switch Off (recovery.switches: arc) would "
-                        "send them there",
-                    )
-                )
-        if fence is None:
-            continue
-        countries: dict[tuple[str, ...], list[str]] = {}
-        for entry in fence.countries:
-            if entry.base_pop == pop and partner not in entry.allowed:
-                countries.setdefault(entry.rules, []).append(entry.country)
-        for rules, codes in countries.items():
-            names = " and ".join(repr(rule) for rule in rules)
+        if not app.auto_failover:  # else routing's auto_failover checks name each source
+            issues += _source_breaches(app, (*path, pop, "failover_to"), pop, partner, served)
+        if fence is not None:
+            issues += _viewer_breaches(fence, (*path, pop, "failover_to"), pop, partner)
+    return issues
+
+
+def _source_breaches(
+    app: Application,
+    path: tuple[str | int, ...],
+    pop: str,
+    partner: str,
+    served: dict[str, list[str]],
+) -> list[Issue]:
+    """Source regions that reach `pop` and whose rules forbid its partner."""
+    breaches: dict[str, list[str]] = {}
+    for source in served.get(pop, []):
+        for rule in rules_for(source, app.compliance):
+            if not matches(partner, rule.allowed_pops):
+                breaches.setdefault(rule.name, []).append(source)
+    return [
+        Issue(
+            path,
+            f"compliance rule {rule_name!r}: source regions {', '.join(sources)} "
+            f"reach PoP {pop}, whose failover partner {partner} the rule does "
+            "not allow; turning its switch Off (recovery.switches: arc) would "
+            "send them there",
+        )
+        for rule_name, sources in breaches.items()
+    ]
+
+
+def _viewer_breaches(
+    fence: EdgeFence, path: tuple[str | int, ...], pop: str, partner: str
+) -> list[Issue]:
+    """Fenced viewer countries (and the fail-closed route) that reach `pop` and whose rules
+    forbid its partner."""
+    issues: list[Issue] = []
+    countries: dict[tuple[str, ...], list[str]] = {}
+    for entry in fence.countries:
+        if entry.base_pop == pop and partner not in entry.allowed:
+            countries.setdefault(entry.rules, []).append(entry.country)
+    for rules, codes in countries.items():
+        names = " and ".join(repr(rule) for rule in rules)
+        issues.append(
+            Issue(
+                path,
+                f"compliance rule {names}: viewer countries {', '.join(codes)} reach PoP "
+                f"{pop} through the edge fence, whose failover partner {partner} the "
+                "rule does not allow; turning its switch Off (recovery.switches: arc) "
+                "would send them there",
+            )
+        )
+    closed = fence.fail_closed
+    if closed is not None and closed.base_pop == pop:
+        broken = [
+            rule.name
+            for rule in fence.rules
+            if not any(matches(partner, [glob]) for glob in rule.allowed_pops)
+        ]
+        if broken:
             issues.append(
                 Issue(
-                    (*path, pop, "failover_to"),
-                    f"compliance rule {names}: viewer countries {', '.join(codes)} reach PoP "
-                    f"{pop} through the edge fence, whose failover partner {partner} the "
-                    "rule does not allow; turning its switch Off (recovery.switches: arc) "
-                    "would send them there",
+                    path,
+                    f"compliance rules {', '.join(repr(name) for name in broken)}: the edge "
+                    f"fence's fail-closed route reaches PoP {pop}, whose failover "
+                    f"partner {partner} they do not allow; turning its switch Off "
+                    "(recovery.switches: arc) would send requests without a country there",
                 )
             )
-        closed = fence.fail_closed
-        if closed is not None and closed.base_pop == pop:
-            broken = [
-                rule.name
-                for rule in fence.rules
-                if not any(matches(partner, [glob]) for glob in rule.allowed_pops)
-            ]
-            if broken:
-                issues.append(
-                    Issue(
-                        (*path, pop, "failover_to"),
-                        f"compliance rules {', '.join(repr(name) for name in broken)}: the edge "
-                        f"fence's fail-closed route reaches PoP {pop}, whose failover "
-                        f"partner {partner} they do not allow; turning its switch Off "
-                        "(recovery.switches: arc) would send requests without a country there",
-                    )
-                )
     return issues
 
 

@@ -44,6 +44,10 @@ class Verified:
     resolver_ip: str | None = None
     answer: tuple[str, ...] = ()
     detail: str = ""
+    # How `answered_pop` is known: from TestDNSAnswer's answer alone, or from an answer that
+    # names a failover pair's PRIMARY whose data-plane switch is Off (Route 53 then answers
+    # the pair's SECONDARY, by health: see `judge`).
+    evidence: Literal["answer", "answer+switch"] = "answer"
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -56,6 +60,7 @@ class Verified:
             "resolver_ip": self.resolver_ip,
             "answer": list(self.answer),
             "detail": self.detail,
+            "evidence": self.evidence,
         }
 
 
@@ -92,12 +97,26 @@ def judge(
     pop_addresses: Mapping[str, frozenset[str]],
     pop_targets: Mapping[str, str],
     switched_from: str | None = None,
+    allowed: frozenset[str] | None = None,
+    pair_intact: bool = False,
 ) -> Verified:
     """`switched_from`: the PoP whose data-plane switch is Off, when that is why
-    `expected_pop` is expected; an answer from it is no evidence (TestDNSAnswer may not
-    apply health checks: HEALTH_NOTE)."""
+    `expected_pop` (its partner) is expected. TestDNSAnswer may not apply health checks
+    (HEALTH_NOTE), so an answer naming it proves the records, not the health: with the
+    pair's records as the policy wants (`pair_intact`), Route 53 answers a failover pair's
+    SECONDARY while the PRIMARY's health check is unhealthy, and a RECOVERY_CONTROL check is
+    unhealthy while its routing control is Off (both documented): the partner, by health.
+    `allowed`: the PoPs the compliance rules covering this source region allow (None: not
+    fenced); an answer outside them is a mismatch whatever was expected."""
 
-    def verified(verdict: Verdict, pop: str | None = None, detail: str = "") -> Verified:
+    def verified(
+        verdict: Verdict,
+        pop: str | None = None,
+        detail: str = "",
+        evidence: Literal["answer", "answer+switch"] = "answer",
+    ) -> Verified:
+        if verdict == "match" and allowed is not None and pop not in allowed:
+            verdict, detail = "mismatch", f"answered by PoP {pop}, outside its compliance fence"
         return Verified(
             app,
             source_region,
@@ -108,6 +127,7 @@ def judge(
             resolver_ip,
             answer.data if answer else (),
             detail,
+            evidence,
         )
 
     if resolver_ip is None or answer is None:
@@ -120,12 +140,20 @@ def judge(
         return verified("unknown", detail=why)
     if pop == expected_pop:
         return verified("match", pop, why)
+    if pop == switched_from and pair_intact:
+        return verified(
+            "match",
+            expected_pop,
+            f"TestDNSAnswer named {pop}, its failover pair's PRIMARY; {pop}'s switch is Off, so "
+            f"resolvers get the pair's SECONDARY, {expected_pop}, by health",
+            "answer+switch",
+        )
     if pop == switched_from:
         return verified(
             "unknown",
             pop,
-            f"answered by PoP {pop}, whose switch is Off: TestDNSAnswer may not apply the "
-            "switch's health check",
+            f"answered by PoP {pop}, whose switch is Off, and its failover pair differs from "
+            "the policy: TestDNSAnswer may not apply the switch's health check",
         )
     return verified("mismatch", pop, f"answered by PoP {pop} ({why}), expected {expected_pop}")
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from geoproxy.aws.session import AwsSettings
 from geoproxy.core.names import direct_name
+from geoproxy.core.routing import matches, rules_for
 from geoproxy.core.verify import HEALTH_NOTE, Answer, Verified, judge
 from geoproxy.pipeline.compiled import Compiled
 from geoproxy.pipeline.status import compute_status
@@ -62,6 +63,11 @@ def compute_verify(
                     addresses[pop] = resolve(target, record_type)
                 else:
                     addresses[pop] = frozenset()
+            for pop in targets:
+                # A switched-off PoP's direct name is gated too: where TestDNSAnswer applies
+                # health it answers with the partner's addresses, which are not the PoP's own.
+                if (partner := switched.get((app.name, pop))) is not None:
+                    addresses[pop] = addresses[pop] - addresses.get(partner, frozenset())
             for row in rows:
                 ip = table.address(row.source_region)
                 answer = (
@@ -71,6 +77,12 @@ def compute_verify(
                 # partner's is Off too: Route 53 then answers with the PRIMARY).
                 partner = switched.get((app.name, row.effective_pop))
                 expected = partner if partner else row.effective_pop
+                rules = rules_for(row.source_region, app.compliance)
+                allowed = (
+                    frozenset(p for p in app.pops if all(matches(p, r.allowed_pops) for r in rules))
+                    if rules
+                    else None
+                )
                 result.rows.append(
                     judge(
                         app.name,
@@ -82,6 +94,8 @@ def compute_verify(
                         addresses,
                         targets,
                         row.effective_pop if partner else None,
+                        allowed,
+                        pair_intact=row.state in ("ok", "failover"),
                     )
                 )
     return result

@@ -274,24 +274,40 @@ def run_drill(policy_file: Path, from_region: str | None, *, cli: click.Command)
             calls = server.calls
         _judge(report, compiled, before, after, calls)
         if code != 0 and switches == "none" and recovery.accelerated_recovery:
-            # What accelerated recovery adds: once Route 53 has failed its control plane over
-            # (AWS: within about 60 minutes), the same records failover works again.
-            server.control_plane_down(True, accelerated_recovery_active=True)
-            try:
-                code, _, said = _run(cli, "failover", "-f", policy, "--from", region, "--yes")
-            finally:
-                server.control_plane_down(False)
-            later = _answers(compiled, answer, zone_ids)
-            report.after_route53_failover = {
-                "failover_exit_code": code,
-                "failover_error": _error_of(said),
-                "moved": code == 0 and _all_moved(compiled, before, later, region),
-            }
+            report.after_route53_failover = _after_route53_failover(
+                server, cli, policy, region, compiled, answer, zone_ids, before
+            )
+            code = int(report.after_route53_failover["failover_exit_code"])  # then fail back
         if code == 0:
             report.failback_exit, _, said = _run(cli, "failback", "-f", policy, region, "--yes")
             if report.failback_exit != 0:
                 report.reasons.append(f"failback exited {report.failback_exit}: {_error_of(said)}")
     return report
+
+
+def _after_route53_failover(
+    server: Any,
+    cli: click.Command,
+    policy: str,
+    region: str,
+    compiled: Any,
+    answer: Any,
+    zone_ids: dict[str, str],
+    before: Any,
+) -> dict[str, Any]:
+    """What accelerated recovery adds: once Route 53 has failed its control plane over (AWS:
+    within about 60 minutes), the same records failover works again."""
+    server.control_plane_down(True, accelerated_recovery_active=True)
+    try:
+        code, _, said = _run(cli, "failover", "-f", policy, "--from", region, "--yes")
+    finally:
+        server.control_plane_down(False)
+    later = _answers(compiled, answer, zone_ids)
+    return {
+        "failover_exit_code": code,
+        "failover_error": _error_of(said),
+        "moved": code == 0 and _all_moved(compiled, before, later, region),
+    }
 
 
 def _error_of(stderr: str) -> str:

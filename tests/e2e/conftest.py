@@ -4,6 +4,7 @@ and what tests read back from it."""
 from __future__ import annotations
 
 import functools
+import json
 import os
 import pty
 import subprocess
@@ -11,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -544,3 +546,21 @@ API_APP = (
     .replace("origin.shop.", "origin.api.")
 )
 TWO_APPS = EXAMPLE_POLICY + API_APP
+
+
+@pytest.fixture
+def published_resolvers(aws: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The sandbox places resolvers by the addresses geoproxy ships (AWS's published ranges),
+    as Route 53 places them by AWS's own; restored afterwards."""
+    raw = json.loads(
+        files("geoproxy").joinpath("data/resolver_addresses.json").read_text(encoding="utf-8")
+    )
+    table = tmp_path_factory.mktemp("resolvers") / "published.json"
+    table.write_text(
+        json.dumps({"regions": {r: e["prefix"] for r, e in raw["regions"].items()}}),
+        encoding="utf-8",
+    )
+    kept = aws.dns.resolvers
+    aws.dns.set_resolver_table(table)
+    yield
+    aws.dns.resolvers = kept

@@ -4,7 +4,6 @@ real CLI against the sandbox (issue 25)."""
 from __future__ import annotations
 
 import json
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -125,24 +124,6 @@ def test_verify_asks_each_source_region_and_never_claims_a_mismatch_without_evid
         in (document["health_checks"])
     )
     assert "ip-ranges.json" in document["resolver_addresses"]
-
-
-@pytest.fixture
-def published_resolvers(aws: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The sandbox places resolvers by the addresses geoproxy ships (AWS's published ranges),
-    as Route 53 places them by AWS's own; restored afterwards."""
-    raw = json.loads(
-        files("geoproxy").joinpath("data/resolver_addresses.json").read_text(encoding="utf-8")
-    )
-    table = tmp_path_factory.mktemp("resolvers") / "published.json"
-    table.write_text(
-        json.dumps({"regions": {r: e["prefix"] for r, e in raw["regions"].items()}}),
-        encoding="utf-8",
-    )
-    kept = aws.dns.resolvers
-    aws.dns.set_resolver_table(table)
-    yield
-    aws.dns.resolvers = kept
 
 
 @pytest.mark.slow

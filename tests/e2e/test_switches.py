@@ -261,6 +261,8 @@ def test_the_edge_fence_follows_the_switches_without_republishing(
     run_cli: RunCli,
     tmp_path: Path,
     cluster: dict[str, Any],
+    published_resolvers: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from tests.e2e.test_edge_fence import with_country_header
 
@@ -286,6 +288,24 @@ def test_the_edge_fence_follows_the_switches_without_republishing(
     aws.control_plane_down(False)
     again = run_cli("plan", "--detailed-exitcode")
     assert again.returncode == 0, again.stdout + again.stderr
+
+    # Calm weather again: verify asks Route 53 (TestDNSAnswer) what each source region gets.
+    # Whether TestDNSAnswer applies health checks is undocumented; the emulator's default
+    # does not, so eu-west-1's sources are shown answered by the partner through the switch.
+    verified = run_cli("verify", "--output", "json")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    rows = json.loads(verified.stdout)["rows"]
+    assert not [row for row in rows if row["verdict"] == "mismatch"]
+    switched = [row for row in rows if row["evidence"] == "answer+switch"]
+    assert "eu-west-2" in {row["source_region"] for row in switched}
+    assert {row["answered_pop"] for row in switched} == {"eu-central-1"}
+    # Where TestDNSAnswer does apply health, the answer itself names the partner.
+    monkeypatch.setattr(aws.dns, "test_answer_uses_health", True)  # this test only
+    direct = json.loads(run_cli("verify", "--output", "json").stdout)["rows"]
+    moved = {r["source_region"]: r for r in direct if r["expected_pop"] == "eu-central-1"}
+    assert moved["eu-west-2"]["evidence"] == "answer"
+    assert moved["eu-west-2"]["answered_pop"] == "eu-central-1"
+    assert moved["eu-west-2"]["verdict"] == "match"
 
 
 def test_without_bookmarked_endpoints_plan_prints_them_and_apply_uses_describe_cluster(

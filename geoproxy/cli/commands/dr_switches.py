@@ -102,25 +102,10 @@ def switch_move_command(
         )
     from geoproxy.aws.arc import NoEndpointAnswered
     from geoproxy.cli.flow import confirm
-    from geoproxy.pipeline.switch_dr import (
-        audit_switch_move,
-        plan_switch_move,
-        run_switch_move,
-        switch_document,
-    )
+    from geoproxy.pipeline.switch_dr import audit_switch_move, run_switch_move, switch_document
 
     fallback = records_command(command, policy_file, region, to, apps)
-    try:
-        run = plan_switch_move(compiled, aws, region, to=to, apps=apps, state=state)
-    except NoEndpointAnswered as error:
-        raise _no_endpoint(error, fallback) from None
-    except AwsError:
-        raise
-    except GeoproxyError as error:
-        raise GeoproxyError(
-            error.message,
-            hint=((error.hint + "; ") if error.hint else "") + f"through the records: {fallback}",
-        ) from None
+    run = _planned(compiled, aws, asked, fallback)
     lines = _describe(run, command)
     view.said(lines)
     if not run.changes:
@@ -131,21 +116,7 @@ def switch_move_command(
         return EXIT_OK
     if dry_run:
         if out_file is not None:
-            from geoproxy.aws.planfile.switches import save_switch_plan
-
-            save_switch_plan(
-                out_file,
-                command=command,
-                policy_file=str(compiled.loaded.file),
-                region=region,
-                state=state,
-                controls=[(run.control.name, run.control.arn)],
-                endpoints=run.endpoints,
-                applications=run.move.apps,
-                partners=dict(run.move.partners),
-                text=lines,
-                overwrite=overwrite,
-            )
+            _save(run, compiled, asked, lines, out_file, overwrite=overwrite)
             view.saved(out_file)
         view.dry_run(switch_document(run, command=command, dry_run=True))
         return EXIT_OK
@@ -173,6 +144,53 @@ def switch_move_command(
     )
     view.finished(switch_document(run, command=command, dry_run=False))
     return EXIT_OK
+
+
+def _planned(compiled: Compiled, aws: AwsSettings, asked: Move, fallback: str) -> Any:
+    """The switch move, or an error that also says how to do it through the records."""
+    from geoproxy.aws.arc import NoEndpointAnswered
+    from geoproxy.pipeline.switch_dr import plan_switch_move
+
+    try:
+        return plan_switch_move(
+            compiled, aws, asked.region, to=asked.to, apps=asked.apps, state=asked.state
+        )
+    except NoEndpointAnswered as error:
+        raise _no_endpoint(error, fallback) from None
+    except AwsError:
+        raise
+    except GeoproxyError as error:
+        raise GeoproxyError(
+            error.message,
+            hint=((error.hint + "; ") if error.hint else "") + f"through the records: {fallback}",
+        ) from None
+
+
+def _save(
+    run: Any,
+    compiled: Compiled,
+    asked: Move,
+    lines: list[str],
+    out_file: Path,
+    *,
+    overwrite: bool,
+) -> None:
+    """A saved switch plan: applied later with no read of any control plane."""
+    from geoproxy.aws.planfile.switches import save_switch_plan
+
+    save_switch_plan(
+        out_file,
+        command=asked.command,
+        policy_file=str(compiled.loaded.file),
+        region=asked.region,
+        state=asked.state,
+        controls=[(run.control.name, run.control.arn)],
+        endpoints=run.endpoints,
+        applications=run.move.apps,
+        partners=dict(run.move.partners),
+        text=lines,
+        overwrite=overwrite,
+    )
 
 
 def _describe(run: Any, command: str) -> list[str]:

@@ -66,3 +66,40 @@ def test_an_answer_from_a_switched_off_pop_is_no_evidence() -> None:
     moved = Answer("NOERROR", ("198.18.0.2",))
     row = judge("shop", "eu-west-2", "A", "us-east-1", "34.240.0.10", moved, ADDRESSES, TARGETS)
     assert row.verdict == "match"
+
+
+def test_a_switched_off_primary_with_its_pair_intact_answers_the_partner_by_health() -> None:
+    # The answer names eu-west-1 (the pair's PRIMARY); its switch is Off and the pair is as
+    # the policy wants, so resolvers get the SECONDARY, us-east-1: a match, on that evidence.
+    row = judge(
+        "shop",
+        "eu-west-2",
+        "A",
+        "us-east-1",
+        "34.240.0.10",
+        Answer("NOERROR", ("198.18.0.1",)),
+        ADDRESSES,
+        TARGETS,
+        switched_from="eu-west-1",
+        pair_intact=True,
+    )
+    assert (row.verdict, row.answered_pop, row.evidence) == ("match", "us-east-1", "answer+switch")
+    assert row.to_json()["evidence"] == "answer+switch"
+
+
+def test_an_answer_outside_the_sources_fence_is_a_mismatch_even_when_expected() -> None:
+    answer = Answer("NOERROR", ("198.18.0.2",))
+    inside = judge("shop", "eu-west-2", "A", "us-east-1", "34.240.0.10", answer, ADDRESSES, TARGETS)
+    assert inside.verdict == "match"
+    fenced = judge(
+        "shop",
+        "eu-west-2",
+        "A",
+        "us-east-1",
+        "34.240.0.10",
+        answer,
+        ADDRESSES,
+        TARGETS,
+        allowed=frozenset({"eu-west-1"}),
+    )
+    assert fenced.verdict == "mismatch" and "outside its compliance fence" in fenced.detail
