@@ -222,6 +222,16 @@ FINDING_CODES: dict[str, str] = {
     "state_malformed": "the state record has geoproxy's marker but cannot be read",
     "state_self_referential": "the state record declares a failover from a PoP to itself",
     "state_unmatched": "the state record declares a failover no live record follows",
+    # Saved plans (core.saved_plan_checks): judged from the change set, never the prose.
+    "plan_not_owned": "a saved plan writes a record geoproxy does not own, or another "
+    "owner's, or one at a name outside its applications",
+    "plan_foreign_zone": "a saved plan writes in a hosted zone none of its applications has",
+    "plan_foreign_distribution": "a saved plan updates a distribution none of its applications has",
+    "plan_unmanaged_config": "a saved plan's distribution config changes fields geoproxy "
+    "does not manage",
+    "plan_prose_mismatch": "a saved plan's text or summary does not say what its changes do",
+    "plan_signature": "a saved plan is unsigned or its signature does not verify, while a "
+    "verifying key is configured",
     "switch_state": "a data-plane switch is Off (or missing) where the records and the "
     "failover state record do not say so",
 }

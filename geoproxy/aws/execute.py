@@ -165,11 +165,22 @@ def _written(result: ApplyResult) -> list[str]:
     done = [
         f"health check {check_id} created" for check_id in result.health_checks_created.values()
     ]
-    done += [f"change {b.change_id} (zone {b.zone_id})" for b in result.batches]
+    done += [describe_batch(b) for b in result.batches]
     done += [f"function {name} published" for name in result.functions_published]
     done += [f"distribution {d}" for d in result.distributions_updated]
     done += [f"health check {check_id} deleted" for check_id in result.health_checks_deleted]
     return done
+
+
+def describe_batch(batch: SubmittedBatch) -> str:
+    """A submitted batch for people: its change id, or (its answer lost) what is known.
+    Never "change None"."""
+    if batch.response_lost:
+        return (
+            f"a change of {batch.record_changes} record change(s) (zone {batch.zone_id}; "
+            "submitted, INSYNC unknown: Route 53's answer, and so its change id, was lost)"
+        )
+    return f"change {batch.change_id} (zone {batch.zone_id})"
 
 
 def _not_written(changes: ChangeSet, result: ApplyResult) -> list[str]:

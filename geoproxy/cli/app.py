@@ -7,7 +7,18 @@ import sys
 import click
 
 from geoproxy import __version__
-from geoproxy.cli.commands import check, demo, dr, drill, edge, iam, plan, schema, verify
+from geoproxy.cli.commands import (
+    check,
+    demo,
+    dr,
+    drill,
+    edge,
+    iam,
+    plan,
+    saved,
+    schema,
+    verify,
+)
 from geoproxy.cli.lazy import LazyModule
 from geoproxy.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 
@@ -79,6 +90,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "routes": ("geoproxy routes --app shop", "geoproxy routes --html routes.html"),
     "plan": ("geoproxy plan --detailed-exitcode", "geoproxy plan --out plan.json"),
     "apply": ("geoproxy apply", "geoproxy apply plan.json --yes"),
+    "show": ("geoproxy show plan.json", "geoproxy show plan.json --verify-key signer.pub"),
+    "sign": ("geoproxy sign plan.json --key ~/.ssh/geoproxy_plans",),
     "failover": (
         "geoproxy failover --from eu-west-1 --reason 'LB errors'",
         "geoproxy failover --from eu-west-1 --dry-run --out failover.json",
@@ -119,6 +132,8 @@ for command in (
     check.routes,
     plan.plan,
     plan.apply,
+    saved.show,
+    saved.sign,
     dr.failover,
     dr.failback,
     dr.status,

@@ -320,16 +320,13 @@ def apply_saved(
     timeout: float,
     wait_deployed: bool,
     force: bool = False,
+    verify_key: Path | None = None,
 ) -> int:
     """`apply PLANFILE`: exactly the saved writes, if what they expect is still live."""
     from geoproxy.cli.replan import saved_override
-    from geoproxy.pipeline.apply import check_saved_plan, load_saved_plan
+    from geoproxy.pipeline.apply import check_saved_plan, saved_mass_deletions
 
-    saved = load_saved_plan(path)
-    document: dict[str, Any] = {"plan_file": str(path), "plan": saved.document, "applied": False}
-    view.saved_plan(path, saved)
-    if not force:
-        refuse_mass_deletion(saved.mass_deletions, document)
+    saved, document = show_saved(path, view=view, verify_key=verify_key)
     check, changes = check_saved_plan(saved, aws)
     if check.stale:
         raise StalePlanError(
@@ -342,6 +339,9 @@ def apply_saved(
             hint="make a new plan from what is live now: `geoproxy plan --out PLANFILE`",
             output=document,
         )
+    if not force:
+        # Counted from the changes and what is live: the file's `mass_deletions` is prose.
+        refuse_mass_deletion(saved_mass_deletions(saved, check), document)
     render.warnings(check.warnings)
     if check.problems:
         raise RefusedError(
@@ -367,6 +367,34 @@ def apply_saved(
         plan_file=path,
         override_compliance=saved_override(saved.document),
     )
+
+
+def show_saved(path: Path, *, view: View, verify_key: Path | None) -> tuple[Any, dict[str, Any]]:
+    """Load a saved plan, show its writes (rendered from its change set, never from the
+    text stored beside it), and refuse it if the file itself is wrong: edited prose, a
+    record or distribution it may not write, a missing or bad signature."""
+    from geoproxy.aws.planfile.file import PlanFileError
+    from geoproxy.pipeline.apply import load_saved_plan, verify_saved_plan
+
+    saved = load_saved_plan(path)
+    document: dict[str, Any] = {"plan_file": str(path), "plan": saved.document, "applied": False}
+    view.saved_plan(path, saved)
+    refusals = verify_saved_plan(saved, verify_key)
+    if refusals:
+        error = PlanFileError(
+            f"refusing the saved plan {path}: it does not apply as reviewed, so nothing "
+            "was written:\n  " + "\n  ".join(refusals),
+            hint="make a new plan with `geoproxy plan --out PLANFILE` and review it",
+        )
+        error.output = {
+            **document,
+            "refusals": [
+                {"code": finding.code, "app": finding.app, "message": str(finding)}
+                for finding in refusals
+            ],
+        }
+        raise error
+    return saved, document
 
 
 def enable_recovery(

@@ -350,6 +350,21 @@ def orphans_text(orphans: list[Orphan]) -> None:
 # --- apply results ---------------------------------------------------------------------------
 
 
+# CloudTrail records every Route 53 API call, ChangeResourceRecordSets with its response's
+# changeInfo (its id) among its responseElements, in US East (N. Virginia):
+# https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/logging-using-cloudtrail.html
+UNKNOWN_INSYNC_HOWTO = (
+    "  To check: `geoproxy status` reads the records back; the change id is in CloudTrail "
+    "(the ChangeResourceRecordSets event in us-east-1, under responseElements), and "
+    "`geoproxy wait ID` waits for it."
+)
+
+
+def _insync(batch: SubmittedBatch) -> bool | None:
+    """True only if Route 53 said INSYNC; None if no one can know (no change id)."""
+    return None if batch.response_lost else batch.status == "INSYNC"
+
+
 def apply_result_json(result: ApplyResult) -> dict[str, Any]:
     return {
         "batches": [
@@ -359,6 +374,7 @@ def apply_result_json(result: ApplyResult) -> dict[str, Any]:
                 "changes": b.record_changes,
                 "status": b.status,
                 "response_lost": b.response_lost,
+                "insync": _insync(b),
             }
             for b in result.batches
         ],
@@ -410,12 +426,40 @@ def apply_result_text(result: ApplyResult, summary: dict[str, Any] | None = None
                 else "; it deploys in the background (--wait-deployed waits)."
             )
         )
-    if result.seconds_to_insync is not None:
+    unknown = [batch for batch in result.batches if batch.response_lost]
+    seen = [batch for batch in result.batches if batch.status == "INSYNC"]
+    if result.seconds_to_insync is not None and unknown:
+        # INSYNC is said only of what GetChange (or Route 53's own answer) reported INSYNC:
+        # a change whose answer was lost has no id to ask about.
+        if seen:
+            stdout.print(
+                f"{len(seen)} change(s) INSYNC after {result.seconds_to_insync:.1f}s "
+                "(as GetChange reported)."
+            )
+        stdout.print(
+            Text(
+                f"Apply complete: {len(unknown)} change(s) submitted, INSYNC unknown (Route "
+                "53's answer was lost, so there is no change id to ask GetChange about; the "
+                "records were read back and are live).",
+                style="bold yellow",
+            )
+        )
+        stdout.print(UNKNOWN_INSYNC_HOWTO)
+    elif result.seconds_to_insync is not None:
         stdout.print(
             Text(
                 f"Apply complete: INSYNC after {result.seconds_to_insync:.1f}s.", style="bold green"
             )
         )
+    elif unknown:
+        stdout.print(
+            Text(
+                f"Apply submitted ({len(unknown)} change(s) submitted, INSYNC unknown: their "
+                "answer was lost); not waiting for INSYNC.",
+                style="bold",
+            )
+        )
+        stdout.print(UNKNOWN_INSYNC_HOWTO)
     elif result.batches:
         stdout.print(Text("Apply submitted; not waiting for INSYNC (--no-wait).", style="bold"))
     else:

@@ -8,7 +8,7 @@ from rich.text import Text
 
 from geoproxy.cli.render import failover_dict, orphan_dict, print_table, stdout
 from geoproxy.core.orphans import Orphan
-from geoproxy.core.status import AppStatus, EdgeStatus
+from geoproxy.core.status import AppStatus, EdgeStatus, partial_failovers
 from geoproxy.errors import printable
 
 STATE_STYLES = {
@@ -53,6 +53,11 @@ def status_json(
                     "problems": [printable(str(p)) for p in status.state_problems],
                     "gated": status.gated,
                 },
+                "distribution_drift": status.distribution_drift,
+                "viewer_records": status.viewer,
+                "refusals": [
+                    {"code": finding.code, "message": str(finding)} for finding in status.refusals
+                ],
                 "edge_function": None
                 if status.edge is None
                 else {
@@ -78,6 +83,16 @@ def status_json(
             for status in statuses
         ],
         "orphans": [orphan_dict(orphan) for orphan in orphans],
+        "partial_failovers": [
+            {
+                "from": partial.from_pop,
+                "to": partial.to_pop,
+                "moved": list(partial.moved),
+                "not_moved": list(partial.not_moved),
+                "command": partial.command(),
+            }
+            for partial in partial_failovers(statuses)
+        ],
         "warnings": warning_messages,
     }
 
@@ -114,6 +129,9 @@ def status_text(statuses: list[AppStatus]) -> None:
                     ),
                 )
             )
+        for finding in status.refusals:
+            what = "live breach" if finding.code == "compliance_breach" else "plan would refuse"
+            stdout.print(Text(printable(f"  {what}: {finding}"), style="bold red"))
         rows, styles = [], []
         for region in status.regions:
             via = " → ".join((*(f.from_pop for f in region.failovers), region.effective_pop))
@@ -134,12 +152,36 @@ def status_text(statuses: list[AppStatus]) -> None:
             styles,
             whole=(1, 2, 3),
         )
+        for line in status.viewer:
+            stdout.print(Text(f"  {line}: run `geoproxy apply`", style="red"))
+        for line in status.distribution_drift:
+            stdout.print(
+                Text(
+                    f"  drift: {line} differs from the policy (changed outside geoproxy, "
+                    "or a policy change not yet applied)",
+                    style="yellow",
+                )
+            )
         for extra in status.extra:
             stdout.print(
                 Text(f"  extra record of geoproxy's, not in the policy: {extra}", style="yellow")
             )
         if status.edge is not None:
             _edge_lines(status.edge)
+        stdout.print()
+    for partial in partial_failovers(statuses):
+        stdout.print(
+            Text(
+                f"Partial failover {partial.from_pop} → {partial.to_pop}: "
+                f"{len(partial.moved)} application(s) moved, {len(partial.not_moved)} "
+                "not (each has both PoPs and no failover away from "
+                f"{partial.from_pop}).",
+                style="bold yellow",
+            )
+        )
+        stdout.print(f"  moved: {', '.join(partial.moved)}")
+        stdout.print(f"  not moved: {', '.join(partial.not_moved)}")
+        stdout.print(f"  to complete it: {partial.command()}")
         stdout.print()
     stdout.print(summary_line(statuses))
 

@@ -131,14 +131,30 @@ class HumanView:
         render.stdout.print("Nothing to do: everything in the saved plan is live.")
 
     def saved_plan(self, path: Path, saved: Any) -> None:
+        # What the plan writes, rendered from its change set: the text stored beside it is
+        # prose anyone who can edit the file may have changed (core.saved_plan_checks).
+        from geoproxy.core.saved_plan_checks import review_lines
+
+        if getattr(saved, "changes", None) is None:  # a switch plan: its own text and rules
+            render.stdout.print(
+                Text(
+                    f"Saved plan {path} (made {saved.created_at} by "
+                    f"`geoproxy {saved.command}` from {saved.policy_file}):",
+                    style="bold",
+                )
+            )
+            render_plan.saved_plan_text(saved.text)
+            return
+        signed = " signed," if saved.signature else ""
         render.stdout.print(
             Text(
-                f"Saved plan {path} (made {saved.created_at} by "
-                f"`geoproxy {saved.command}` from {saved.policy_file}):",
+                f"Saved plan {path} (format {saved.format_version},{signed} made "
+                f"{saved.created_at} by `geoproxy {saved.command}` from {saved.policy_file}); "
+                "it writes:",
                 style="bold",
             )
         )
-        render_plan.saved_plan_text(saved.text)
+        render_plan.saved_plan_text(review_lines(saved.changes))
 
     def status(
         self,

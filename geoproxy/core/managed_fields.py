@@ -186,3 +186,73 @@ def origin_id_of(config: dict[str, Any]) -> str:
         if members and target == members[0] + GROUP_SUFFIX:
             return str(members[0])
     return target
+
+
+def _without_viewer_function(behaviour: dict[str, Any]) -> dict[str, Any]:
+    """A behaviour without geoproxy's viewer-request association (and the `Quantity` its
+    list carries, which moves with it): what is left is someone else's."""
+    others = [
+        item
+        for item in items(behaviour.get("FunctionAssociations"))
+        if item.get("EventType") != EVENT_TYPE
+    ]
+    rest = {key: value for key, value in behaviour.items() if key != "FunctionAssociations"}
+    rest["FunctionAssociations"] = sorted(others, key=repr)
+    return rest
+
+
+def unmanaged_view(config: dict[str, Any], origin_id: str) -> dict[str, Any]:
+    """Everything in a distribution config that geoproxy does NOT manage, in comparable form:
+    a saved plan's `new_config` must equal the config it expects here (so an edited plan
+    cannot change `WebACLId`, `ViewerCertificate`, `Logging` or another origin). Lists are
+    keyed by id and their `Quantity` left out, because geoproxy's own entries change them."""
+    group_id = origin_group_id(origin_id)
+    view = {
+        key: value
+        for key, value in config.items()
+        if key
+        not in ("Origins", "OriginGroups", "Aliases", "DefaultCacheBehavior", "CacheBehaviors")
+    }
+    view["Origins"] = {
+        oid: origin
+        for oid, origin in _keyed(config, "Origins").items()
+        if not is_managed_origin(oid, origin_id)
+    }
+    view["OriginGroups"] = {
+        gid: group for gid, group in _keyed(config, "OriginGroups").items() if gid != group_id
+    }
+    default = dict(config.get("DefaultCacheBehavior") or {})
+    default.pop("TargetOriginId", None)
+    view["DefaultCacheBehavior"] = _without_viewer_function(default)
+    view["CacheBehaviors"] = {
+        str(behaviour.get("PathPattern")): _without_viewer_function(behaviour)
+        for behaviour in items(config.get("CacheBehaviors"))
+    }
+    restrictions = dict(config.get("Restrictions") or {})
+    restrictions.pop("GeoRestriction", None)
+    view["Restrictions"] = restrictions
+    return view
+
+
+def unmanaged_differences(old: dict[str, Any], new: dict[str, Any], origin_id: str) -> list[str]:
+    """The top-level fields (or `Origins[id]`, `CacheBehaviors[pattern]`) where `new` differs
+    from `old` outside geoproxy's fields: empty for every config geoproxy computes."""
+    before, after = unmanaged_view(old, origin_id), unmanaged_view(new, origin_id)
+    found = []
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) == after.get(key):
+            continue
+        inner_before, inner_after = before.get(key), after.get(key)
+        if (
+            key in ("Origins", "OriginGroups", "CacheBehaviors")
+            and isinstance(inner_before, dict)
+            and isinstance(inner_after, dict)
+        ):
+            found += [
+                f"{key}[{inner}]"
+                for inner in sorted(set(inner_before) | set(inner_after))
+                if inner_before.get(inner) != inner_after.get(inner)
+            ]
+        else:
+            found.append(key)
+    return found

@@ -54,6 +54,25 @@ def _untimed(record_set: dict[str, Any] | None) -> tuple[Any, ...]:
     return tuple(sorted(said))
 
 
+def _untokened(record_set: dict[str, Any] | None) -> tuple[Any, ...]:
+    """What a state record says, its token aside: the failovers with their times (a
+    failover declared again at another time is another failover)."""
+    if record_set is None:
+        return ()
+    said: list[tuple[str, ...]] = []
+    for entry in record_set.get("ResourceRecords", []):
+        value = str(entry.get("Value", ""))
+        if _is_header(value):
+            if "gated=1" in value:
+                said.append(("gated",))
+            continue
+        f = decode_value(value)
+        said.append(
+            (f.from_pop, f.to_pop, f.at, f.by, f.reason, f.override_compliance) if f else ("?",)
+        )
+    return tuple(sorted(said))
+
+
 def same_ignoring_apply_time(live: dict[str, Any], wanted: dict[str, Any]) -> bool:
     if _is_state(wanted) and _is_state(live):
         return _untimed(live) == _untimed(wanted)
@@ -65,8 +84,8 @@ def same_ignoring_apply_time(live: dict[str, Any], wanted: dict[str, Any]) -> bo
 
 def rebase_state(batch: list[Change], live_record_sets: list[dict[str, Any]]) -> list[Change]:
     """A saved batch's state record compare-and-swaps, made against the records read now:
-    where the live state says what the plan read (tokens and times aside; no record reads as
-    a calm one), the DELETE is of the live record and the CREATE has a new token, so an
+    where the live state says what the plan read (its token aside; no record reads as a calm
+    one), the DELETE is of the live record and the CREATE has a new token, so an
     unrelated write since (which only changes the token) does not stale the plan. Elsewhere
     the batch is left as it is, and is stale."""
     names = {
@@ -91,7 +110,7 @@ def _rebase_one(
         (c["ResourceRecordSet"] for c in reversed(states) if c["Action"] != "DELETE"), None
     )
     live = next((r for r in live_record_sets if here(r) and "SetIdentifier" not in r), None)
-    if after is None or _untimed(live) != _untimed(before):
+    if after is None or _untokened(live) != _untokened(before):
         return batch
     values = [
         {"Value": encode_header(new_token(), "gated=1" in str(entry.get("Value", "")))}

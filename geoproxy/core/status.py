@@ -16,9 +16,16 @@ from geoproxy.core.edge.function import FenceTable
 from geoproxy.core.edge.plan import FunctionPlan
 from geoproxy.core.failover import Failover
 from geoproxy.core.live import LiveApp
-from geoproxy.core.records import LiveRecord, canonical, without_owner
+from geoproxy.core.names import Slot
+from geoproxy.core.plan import AppPlan
+from geoproxy.core.records import (
+    LiveRecord,
+    OwnedAliasRecord,
+    canonical,
+    without_owner,
+)
 from geoproxy.core.routing import Route
-from geoproxy.errors import EXIT_CHANGES, EXIT_FAILOVER_ACTIVE, EXIT_OK
+from geoproxy.errors import EXIT_CHANGES, EXIT_FAILOVER_ACTIVE, EXIT_OK, Finding
 from geoproxy.policy.catalog import parse_elb_target
 
 State = Literal["ok", "failover", "drift", "missing", "foreign"]
@@ -76,6 +83,14 @@ class AppStatus:
     # live record follows): reported, never obeyed.
     state_problems: list[str] = field(default_factory=list)
     gated: bool = False  # the state record says its failovers are made by switches
+    # What `plan` would refuse for this application as live stands (a breach no override
+    # of this run allows, a failover to a PoP the policy no longer has, a cycle).
+    refusals: list[Finding] = field(default_factory=list)
+    pops: tuple[str, ...] = ()  # the policy's PoPs: which failovers could reach this app
+    # With a `cloudfront` section: the distribution's fields `plan` would change, and its
+    # viewer alias records that are missing or differ.
+    distribution_drift: list[str] = field(default_factory=list)
+    viewer: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Rows per state, every state named (zeros too), for the summary line and JSON."""
@@ -96,6 +111,9 @@ class AppStatus:
             not self.healthy
             or bool(self.extra)
             or bool(self.state_problems)
+            or bool(self.refusals)
+            or bool(self.distribution_drift)
+            or bool(self.viewer)
             or (self.edge is not None and not self.edge.in_sync)
         )
 
@@ -104,11 +122,52 @@ class AppStatus:
         return bool(self.failovers) or any(r.state == "failover" for r in self.regions)
 
 
+@dataclass(frozen=True)
+class PartialFailover:
+    """A failover some applications made and others that could have did not: what a
+    multi-application failover refused or interrupted after its first batch leaves."""
+
+    from_pop: str
+    to_pop: str
+    moved: tuple[str, ...]
+    not_moved: tuple[str, ...]
+
+    def command(self) -> str:
+        """The command that completes it: the same failover, for the ones left."""
+        apps = " ".join(f"--app {name}" for name in self.not_moved)
+        return f"geoproxy failover --from {self.from_pop} --to {self.to_pop} {apps}"
+
+
+def partial_failovers(statuses: Sequence[AppStatus]) -> list[PartialFailover]:
+    """Failovers `from -> to` active in some applications while others that have both PoPs
+    have no failover away from `from` at all. (A failover scoped with --app on purpose looks
+    the same from live state: status names both lists, and the person decides.)"""
+    found = []
+    pairs = sorted({(f.from_pop, f.to_pop) for status in statuses for f in status.failovers})
+    for from_pop, to_pop in pairs:
+        moved = tuple(
+            s.name
+            for s in statuses
+            if any((f.from_pop, f.to_pop) == (from_pop, to_pop) for f in s.failovers)
+        )
+        not_moved = tuple(
+            s.name
+            for s in statuses
+            if from_pop in s.pops
+            and to_pop in s.pops
+            and not any(f.from_pop == from_pop for f in s.failovers)
+        )
+        if not_moved:
+            found.append(PartialFailover(from_pop, to_pop, moved, not_moved))
+    return found
+
+
 def status_exit_code(statuses: list[AppStatus], orphans: Sequence[object] = ()) -> int:
-    """`status --detailed-exitcode`: 0 as the policy says, 2 anything differs (orphans
-    too), 4 only an active failover differs (it is state, not drift, but cron and alerting
-    want to know)."""
-    if orphans or any(status.differs for status in statuses):
+    """`status --detailed-exitcode`: 0 as the policy says; 2 anything differs (orphans too,
+    a live breach or anything else `plan` would refuse, a partial failover); 4 only when
+    every difference is explained by complete, consistent failovers (state, not drift, but
+    cron and alerting want to know)."""
+    if orphans or any(status.differs for status in statuses) or partial_failovers(statuses):
         return EXIT_CHANGES
     if any(status.failed_over for status in statuses):
         return EXIT_FAILOVER_ACTIVE
@@ -281,3 +340,16 @@ def _live_region(
         chain,
         detail,
     )
+
+
+def viewer_differences(plan: AppPlan) -> list[str]:
+    """The viewer alias records a plan would create or change: missing, or not pointing
+    at the distribution as the policy says."""
+    found = []
+    for change in plan.changes:
+        record = change.new.record if change.new is not None else None
+        if not isinstance(record, OwnedAliasRecord) or record.role != Slot.VIEWER.value:
+            continue
+        what = f"viewer record {change.name} {change.record_type}"
+        found.append(f"{what} is missing" if change.action == "create" else f"{what} differs")
+    return found

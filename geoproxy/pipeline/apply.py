@@ -23,12 +23,24 @@ from geoproxy.aws.execute import (
 )
 from geoproxy.aws.planfile.check import SavedCheck, check_saved
 from geoproxy.aws.planfile.file import SavedPlan, load_plan, save_plan
+from geoproxy.aws.planfile.signature import signature_findings
 from geoproxy.aws.session import AwsSettings, caller_identity
 from geoproxy.aws.submit import SubmittedBatch
 from geoproxy.core.changeset import ChangeSet, changeset_of
 from geoproxy.core.plan import Plan
-from geoproxy.core.safety import mass_deletions
+from geoproxy.core.safety import MassDeletion, mass_deletions
+from geoproxy.core.saved_plan_checks import (
+    distribution_findings,
+    is_owned,
+    keyed_changes,
+    mass_deletions_of,
+    plan_apps,
+    prose_findings,
+    record_findings,
+    review_lines,
+)
 from geoproxy.core.saved_plan_rules import stamp_failovers
+from geoproxy.errors import Finding
 from geoproxy.policy.loader import LoadedPolicy
 
 __all__ = [
@@ -39,6 +51,8 @@ __all__ = [
     "check_saved_plan",
     "load_saved_plan",
     "save_plan_file",
+    "saved_mass_deletions",
+    "verify_saved_plan",
     "wait_for_changes",
     "write_changes",
 ]
@@ -116,15 +130,22 @@ def save_plan_file(
     declared_at: str | None = None,
     overwrite: bool = False,
 ) -> None:
-    """A saved plan that `geoproxy apply PLANFILE` applies exactly; `text` is the plan as
-    people read it."""
+    """A saved plan that `geoproxy apply PLANFILE` applies exactly. Its text is rendered from
+    its changes (so that the file's prose can be checked against them: `text`, the plan as
+    `plan` printed it, is for the screen only)."""
+    del text
     guarded = mass_deletions(the_plan) if command == "apply" else []
+    changes = changeset_of(the_plan)
     save_plan(
         out_file,
         command=command,
         plan_document=plan_document,
-        changes=changeset_of(the_plan),
-        text=text,
+        changes=changes,
+        text=review_lines(changes),
+        owner=policy.policy.owner,
+        # Only a plan made with --adopt replaces records geoproxy does not own: without it,
+        # such a plan has conflicts and is never saved.
+        adopt=any(c.action == "update" and not is_owned(c.deleted) for c in keyed_changes(changes)),
         policy_file=policy.file,
         policy_sha256=policy.sha256,
         failover_declared_at=declared_at,
@@ -135,6 +156,28 @@ def save_plan_file(
 
 def load_saved_plan(path: Path) -> SavedPlan:
     return load_plan(path)
+
+
+def verify_saved_plan(saved: SavedPlan, verify_key: Path | None) -> list[Finding]:
+    """Offline: what in the file itself refuses it. Its changes against its own
+    applications, summary and text; its signature, when a verifying key is configured."""
+    apps = plan_apps(saved.document.get("applications") or [])
+    found = signature_findings(saved, verify_key)
+    found += record_findings(saved.changes, apps, owner=saved.owner, adopt=saved.adopt)
+    found += distribution_findings(saved.changes, apps)
+    found += prose_findings(
+        saved.changes,
+        saved.document.get("summary"),
+        saved.text if saved.format_version >= 2 else None,
+    )
+    return found
+
+
+def saved_mass_deletions(saved: SavedPlan, check: SavedCheck) -> list[MassDeletion]:
+    """The mass-deletion guard, counted from the plan's changes and what is live (the
+    file's own `mass_deletions` is prose, and an edited `[]` must not switch it off)."""
+    apps = plan_apps(saved.document.get("applications") or [])
+    return mass_deletions_of(saved.changes, apps, check.live)
 
 
 def check_saved_plan(saved: SavedPlan, aws: AwsSettings) -> tuple[SavedCheck, ChangeSet]:

@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from geoproxy.aws.session import AwsSettings
+from geoproxy.core.cloudfront import DistributionPlan, plan_distribution
 from geoproxy.core.desired import DesiredApp
+from geoproxy.core.diff import calculate_app
+from geoproxy.core.edge.behaviours import function_arn
+from geoproxy.core.edge.fence import has_viewer_fence
 from geoproxy.core.edge.plan import FunctionPlan
+from geoproxy.core.names import function_name
 from geoproxy.core.orphans import Orphan
 from geoproxy.core.recovery import ZoneRecovery
 
@@ -27,6 +32,26 @@ from geoproxy.pipeline.recovery import recovery_of
 from geoproxy.pipeline.switches import switch_plan
 
 
+def _distributions(
+    compiled: Compiled, aws: AwsSettings, names: list[str] | None
+) -> dict[str, DistributionPlan]:
+    """The distributions of the applications with a `cloudfront` section, as `plan` sees
+    them: one GetDistribution each (the edge function is read apart, as viewers run it)."""
+    from geoproxy.aws.live import CloudFrontReader
+
+    reader = CloudFrontReader(aws)
+    found = {}
+    for routing in compiled.routing.applications:
+        app = routing.app
+        if app.cloudfront is None or (names is not None and app.name not in names):
+            continue
+        distribution, etag = reader.distribution(app.cloudfront.distribution_id)
+        name = function_name(compiled.owner, app.name)
+        arn = function_arn(name, distribution.get("ARN")) if has_viewer_fence(app) else None
+        found[app.name] = plan_distribution(app, distribution, etag, (name, arn))
+    return found
+
+
 def compute_status(
     compiled: Compiled,
     aws: AwsSettings,
@@ -35,10 +60,11 @@ def compute_status(
 ) -> tuple[list[AppStatus], list[str], list[Orphan]]:
     """`recovery`, when given, is filled with the policy's zones under accelerated
     recovery, from the zone lookups the read makes anyway (no request of its own)."""
-    from geoproxy.core.status import EdgeStatus, app_status
+    from geoproxy.core.status import EdgeStatus, app_status, viewer_differences
 
     names = scoped(compiled, app_names)
-    read = read_live(compiled, aws, names)
+    distributions = _distributions(compiled, aws, names)
+    read = read_live(compiled, aws, names, distributions=distributions)
     live, zones = read.apps, read.zones
     if recovery is not None:
         recovery.extend(recovery_of(compiled, read))
@@ -54,7 +80,9 @@ def compute_status(
     switches = switch_plan(compiled, aws)
     statuses, warnings = [], [*compiled.warnings, *_unsearched(read.partial)]
     desired: list[DesiredApp] = []
-    for run in each_app(compiled, live, checks, names, switches=switches):
+    for run in each_app(
+        compiled, live, checks, names, distributions=distributions, switches=switches
+    ):
         app, resolved = run.routing.app, run.resolved
         desired.append(resolved.desired)
         warnings.extend([*resolved.warnings, *resolved.problems])
@@ -62,6 +90,16 @@ def compute_status(
         app_status_ = app_status(resolved.desired, resolved.overlay, run.live, pops_by_target)
         app_status_.state_problems = list(run.believed.invalid)
         app_status_.gated = run.believed.state.gated
+        app_status_.refusals = list(resolved.problems)
+        app_status_.pops = tuple(app.pops)
+        distribution = distributions.get(app.name)
+        if distribution is not None:
+            # What `plan` would change on the distribution, and at its viewer aliases.
+            app_status_.distribution_drift = [
+                f"CloudFront distribution {distribution.distribution_id} {change.path}"
+                for change in distribution.changes
+            ]
+            app_status_.viewer = viewer_differences(calculate_app(resolved.desired, run.live))
         live_function = functions.get(app.name)
         if resolved.function is not None and live_function is not None:
             app_status_.edge = EdgeStatus.of(

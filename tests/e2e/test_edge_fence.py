@@ -134,6 +134,7 @@ def test_apply_publishes_the_function_and_associates_it_in_one_update(
     assert status.returncode == 0, status.stdout
     assert "in sync" in status.stdout
     assert aws.operations() == [
+        "GetDistribution",  # distribution drift and viewer records (issue 24)
         "ListHostedZonesByName",
         "ListResourceRecordSets",
         "GetFunction",

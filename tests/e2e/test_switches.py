@@ -5,6 +5,8 @@ safety rules) and the switch-gated pairs; a second apply writes nothing."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -393,3 +395,26 @@ def test_an_apply_interrupted_before_the_checks_sets_its_controls_on_next_time(
     assert second.returncode == 0, second.stderr
     assert set(control_states(aws, cluster).values()) == {"On"}
     assert "an earlier apply stopped before it was in service" in second.stdout
+
+
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="no ssh-keygen")
+def test_a_switch_plan_needs_a_signature_when_a_verifying_key_is_configured(
+    aws: Any, run_cli: RunCli, tmp_path: Path, prepared: dict[str, Any]
+) -> None:
+    """Issue 24: a switch plan skips the record rules, never the signature."""
+    key = tmp_path / "signer"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    out = tmp_path / "failover.plan"
+    assert (
+        run_cli("failover", "--from", "eu-west-1", "--dry-run", "--out", str(out)).returncode == 0
+    )
+    aws.reset_log()
+    env = {"GEOPROXY_PLAN_VERIFY_KEY": str(key.with_suffix(".pub"))}
+    unsigned = run_cli("apply", str(out), "--yes", env=env)
+    assert unsigned.returncode == 1, unsigned.stderr
+    assert "is not signed, and a verifying key is configured" in unsigned.stderr
+    assert [c.operation for c in geoproxy_calls(aws) if not c.refused] == []
+    assert run_cli("sign", str(out), "--key", str(key)).returncode == 0
+    signed = run_cli("apply", str(out), "--yes", env=env)
+    assert signed.returncode == 0, signed.stderr
+    assert control_states(aws, prepared)["geoproxy-default-eu-west-1"] == "Off"

@@ -20,6 +20,7 @@ from geoproxy.core.batches import Batches, Change
 from geoproxy.core.changeset import ChangeSet
 from geoproxy.core.cloudfront import config_aliases
 from geoproxy.core.live import LiveApp
+from geoproxy.core.managed_fields import unmanaged_differences
 from geoproxy.core.plan import AppPlan
 from geoproxy.core.records import decode_route53_name
 from geoproxy.core.saved_plan_rules import rebase_state, same_ignoring_apply_time
@@ -43,6 +44,9 @@ class SavedCheck:
     # without touching the distribution's ETag.
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # The record sets read at the names the plan touches, per hosted zone: what the
+    # mass-deletion guard is counted against (never the file's own count).
+    live: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def check_saved(
@@ -71,6 +75,17 @@ def check_saved(
             fresh = client.get_distribution(Id=distribution.distribution_id)
         live_config = fresh["Distribution"]["DistributionConfig"]
         if fresh["ETag"] == distribution.etag:
+            # Same ETag, so live is the config the plan says it read: unless the file's
+            # `config` was edited to hide what its `new_config` changes.
+            outside = unmanaged_differences(
+                live_config, distribution.config, distribution.managed_origin_id
+            )
+            if outside:
+                check.problems.append(
+                    f"CloudFront distribution {distribution.distribution_id}: the config the "
+                    f"plan says it read differs from the live one (same ETag) in "
+                    f"{', '.join(outside)}: the plan was edited"
+                )
             check.pending.distributions.append(distribution)
         elif distribution.is_live_in(live_config):
             check.applied.append(f"CloudFront distribution {distribution.distribution_id}")
@@ -150,10 +165,17 @@ def _check_batches(
             live = _live(aws, zone_id, batch, views)
             # The state record's DELETE is made from the record read now (core.state).
             batch = rebase_state(batch, live)
+            check.live.setdefault(zone_id, []).extend(live)
             where, _ = landed.outcome(batch, live, same_ignoring_apply_time)
+            # What the batch DELETEs must be live exactly, time stamps included: Route 53
+            # rejects an inexact DELETE, and a state record that differs only in its time is
+            # another failover's (a plan that no longer applies: stale, exit 3, never a
+            # rejected batch that says "run it again"). Only what the batch CREATEs may
+            # differ in time, because a declared failover gets the apply time.
+            moved = landed.moved_since_plan(batch, live)
             if where is landed.Outcome.LANDED:
                 check.applied.append(f"change batch of {len(batch)} change(s) in zone {zone_id}")
-            elif where is landed.Outcome.NOT_LANDED:
+            elif where is landed.Outcome.NOT_LANDED and not moved:
                 pending.setdefault(zone_id, []).append(batch)
             else:
                 check.stale.extend(
@@ -162,7 +184,7 @@ def _check_batches(
                         landed.describe_record_set(d.expected.before),
                         landed.describe_record_set(d.live),
                     )
-                    for d in landed.moved_since_plan(batch, live, same_ignoring_apply_time)
+                    for d in moved
                 )
 
 

@@ -1,11 +1,18 @@
 """Saved plans: `plan --out` and `failover --dry-run --out` write them, `apply PLANFILE`
 applies exactly what they say.
 
-A plan file is JSON a person can read: the plan as `plan -o json` shows it, the same plan as
+A plan file is JSON a person can read: the plan as `plan -o json` shows it, the writes as
 text, and the writes in wire form (`core.changeset`: every record change as the exact live
 record it expects to DELETE and the record it CREATEs, each distribution's ETag, the config
 it was computed from and the one geoproxy writes). A SHA-256 checksum over the document
-catches edits; a file is never written over unless it is a geoproxy plan.
+catches accidents (anyone can recompute it, so it proves nothing about edits); an optional
+signature (`signature.py`) catches edits. A file is never written over unless it is a
+geoproxy plan.
+
+Format 2 (this geoproxy writes it) adds: `owner` (the policy's), `adopt`, the change set's
+`kind` (`records`; `switches` is the data-plane switches' kind), an optional per-change
+`account`, `signature`, and a `text` that is rendered from the changes (and checked against
+them on load). Format 1 files stay readable; their prose is never shown, only their changes.
 
 Compatibility rule: `format_version` counts changes to this file's shape. A geoproxy applies
 every format version listed in SUPPORTED_FORMATS (all versions up to its own, unless a
@@ -31,8 +38,13 @@ from geoproxy.errors import GeoproxyError
 from geoproxy.policy.files import ReadRefused, read_bounded
 
 PLAN_KIND = "geoproxy-plan"
-FORMAT_VERSION = 1
-SUPPORTED_FORMATS = frozenset({1})
+FORMAT_VERSION = 2
+SUPPORTED_FORMATS = frozenset({1, 2})
+# What the change set of a format-2 plan holds: DNS records and distributions, or (issue 25)
+# data-plane switches. This geoproxy applies the kinds listed here.
+CHANGE_KINDS = frozenset({"records"})
+# Neither covered by the checksum nor by the signature: they are computed over the rest.
+UNSEALED = ("checksum", "signature")
 MAX_PLAN_BYTES = 64 * 1024 * 1024  # far above any real plan; stops a wrong file early
 
 
@@ -51,6 +63,11 @@ class SavedPlan:
     document: dict[str, Any]  # the plan as `plan -o json` printed it
     failover_declared_at: str | None  # failovers declared at this time get the apply time
     mass_deletions: list[MassDeletion]  # what the mass-deletion guard found when it was made
+    format_version: int = FORMAT_VERSION
+    owner: str | None = None  # the policy's `owner:` (format 2; None: any, as format 1)
+    adopt: bool | None = None  # made with --adopt (format 2; None: unknown, as format 1)
+    signature: dict[str, Any] | None = None
+    sealed: bytes = b""  # the exact bytes the checksum and the signature cover
 
 
 def is_saved_plan(path: Path) -> bool:
@@ -62,10 +79,15 @@ def is_saved_plan(path: Path) -> bool:
     return head.lstrip().startswith(b"{") and f'"kind": "{PLAN_KIND}"'.encode() in head
 
 
+def sealed_bytes(document: dict[str, Any]) -> bytes:
+    """The canonical bytes of everything but the checksum and the signature: what both
+    cover (sorted keys, no spaces, ASCII)."""
+    body = {key: value for key, value in document.items() if key not in UNSEALED}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
 def checksum(document: dict[str, Any]) -> str:
-    body = {key: value for key, value in document.items() if key != "checksum"}
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+    return "sha256:" + hashlib.sha256(sealed_bytes(document)).hexdigest()
 
 
 def save_plan(
@@ -80,6 +102,8 @@ def save_plan(
     failover_declared_at: str | None = None,
     mass_deletions: list[dict[str, Any]] | None = None,
     overwrite: bool = False,
+    owner: str | None = None,
+    adopt: bool = False,
 ) -> None:
     if path.exists() and not overwrite and not is_saved_plan(path):
         raise GeoproxyError(
@@ -95,13 +119,22 @@ def save_plan(
         "command": command,
         "policy_file": policy_file,
         "policy_sha256": policy_sha256,
+        "owner": owner,
+        "adopt": adopt,
         "failover_declared_at": failover_declared_at,
+        # What the guard found when the plan was made: for people. `apply` counts it again
+        # from the changes and live records, whatever this says.
         "mass_deletions": mass_deletions or [],
         "text": text,
         "plan": plan_document,
-        "changes": to_json(changes),
+        "changes": {"kind": "records", **to_json(changes)},
     }
     document["checksum"] = checksum(document)
+    write_document(path, document)
+
+
+def write_document(path: Path, document: dict[str, Any]) -> None:
+    """Atomically, mode 0600."""
     directory = path.parent if str(path.parent) else Path(".")
     try:
         handle, temporary = tempfile.mkstemp(prefix=".geoproxy-plan-", dir=directory)
@@ -115,7 +148,8 @@ def save_plan(
         raise GeoproxyError(f"cannot write the plan to {path}: {error}") from None
 
 
-def load_plan(path: Path) -> SavedPlan:
+def read_document(path: Path) -> dict[str, Any]:
+    """A plan file's JSON, its kind, format version and checksum checked."""
     name = str(path)
     try:
         document = json.loads(read_bounded(path, limit=MAX_PLAN_BYTES).decode("utf-8"))
@@ -151,8 +185,57 @@ def load_plan(path: Path) -> SavedPlan:
             "not match); refusing to apply an edited plan",
             hint="make a new plan with `geoproxy plan --out PLANFILE`",
         )
+    return document
+
+
+def _records_changes(name: str, document: dict[str, Any]) -> dict[str, Any]:
+    """The change set's JSON, for a kind this geoproxy applies, without the per-change
+    `account` (single-account today: an account other than null is refused)."""
+    changes = document["changes"]
+    if document["format_version"] >= 2:
+        kind = changes.get("kind")
+        if kind not in CHANGE_KINDS:
+            raise PlanFileError(
+                f"{name} holds changes of kind {kind!r}, which this geoproxy "
+                f"({__version__}) does not apply (it applies "
+                f"{', '.join(sorted(CHANGE_KINDS))})",
+                hint="apply it with the geoproxy that made it "
+                f"({document.get('geoproxy_version', 'unknown')})",
+            )
+    stripped = dict(changes)
+    for phase in ("before_distributions", "after_distributions"):
+        batches = stripped.get(phase)
+        if not isinstance(batches, dict):
+            continue
+        stripped[phase] = {
+            zone_id: [[_without_account(name, change) for change in batch] for batch in zone]
+            for zone_id, zone in batches.items()
+        }
+    for key in ("distributions", "functions"):
+        if isinstance(stripped.get(key), list):
+            stripped[key] = [_without_account(name, item) for item in stripped[key]]
+    return stripped
+
+
+def _without_account(name: str, change: Any) -> Any:
+    if not isinstance(change, dict) or "account" not in change:
+        return change
+    if change["account"] is not None:
+        raise PlanFileError(
+            f"{name} writes in account {change['account']!r}: plans across accounts need a "
+            f"later geoproxy than {__version__}"
+        )
+    return {key: value for key, value in change.items() if key != "account"}
+
+
+def load_plan(path: Path) -> SavedPlan:
+    name = str(path)
+    document = read_document(path)
     try:
-        changes = from_json(document["changes"])
+        changes = from_json(_records_changes(name, document))
+        version = int(document["format_version"])
+        adopt = document.get("adopt") if version >= 2 else None
+        signature = document.get("signature")
         return SavedPlan(
             path,
             str(document["command"]),
@@ -166,6 +249,11 @@ def load_plan(path: Path) -> SavedPlan:
                 MassDeletion(str(m["app"]), int(m["deleting"]), int(m["of"]))
                 for m in document.get("mass_deletions", [])
             ],
+            version,
+            str(document["owner"]) if version >= 2 and document.get("owner") else None,
+            bool(adopt) if adopt is not None else None,
+            dict(signature) if isinstance(signature, dict) else None,
+            sealed_bytes(document),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise PlanFileError(f"{name} is not a well-formed geoproxy plan ({error})") from None

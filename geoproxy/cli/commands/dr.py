@@ -350,8 +350,9 @@ def failback(
     "--detailed-exitcode",
     is_flag=True,
     help="Exit 0 when live matches the policy, 2 on drift, missing or foreign "
-    "records, an invalid state record, orphans or an edge function that differs, 4 "
-    "when only a failover is active; 1 on error.",
+    "records (viewer records too), an invalid state record, orphans, an edge function or "
+    "distribution that differs, a live breach or anything plan would refuse, or a partial "
+    "failover; 4 when only complete, consistent failovers differ; 1 on error.",
 )
 @click.option(
     "--audit-log",

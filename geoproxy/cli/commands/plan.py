@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from geoproxy.aws.session import AwsSettings
+from geoproxy.cli.commands.saved import verify_key_option
 from geoproxy.cli.lazy import LazyModule
 from geoproxy.cli.options import (
     app_option,
@@ -178,6 +179,7 @@ def plan(
     help="Keep live failovers that break a compliance rule, recording why; an override "
     "read from DNS allows nothing by itself.",
 )
+@verify_key_option
 @app_option
 @reports_errors
 def apply(
@@ -195,6 +197,7 @@ def apply(
     force: bool,
     prune: bool,
     override_compliance: str | None,
+    verify_key: Path | None,
     app_names: tuple[str, ...],
 ) -> int:
     """Plan, confirm, and apply the changes atomically; then wait for INSYNC.
@@ -211,6 +214,8 @@ def apply(
         raise GeoproxyError("two different saved plans given: PLANFILE and --plan")
     saved = plan_option or plan_argument
     if saved is not None:
+        from geoproxy.aws.planfile.signature import verify_key_path
+
         for flag, given in (
             ("--adopt", adopt),
             ("--prune", prune),
@@ -235,7 +240,10 @@ def apply(
 
         switch_plan = load_switch_plan(saved)
         if switch_plan is not None:  # a saved failover through the switches: data plane only
+            from geoproxy.aws.planfile.signature import refuse_unsigned
             from geoproxy.cli.commands.dr_switches import apply_switch_plan_command
+
+            refuse_unsigned(saved, verify_key_path(verify_key))
 
             return apply_switch_plan_command(
                 switch_plan, aws, yes=yes, view=views.view_for(output), audit_log=audit_log
@@ -250,6 +258,7 @@ def apply(
             timeout=timeout,
             wait_deployed=wait_deployed,
             force=force,
+            verify_key=verify_key_path(verify_key),
         )
     from geoproxy.aws.audit import AuditTrail
 
