@@ -17,6 +17,7 @@ from geoproxy.cli.commands import (
     plan,
     saved,
     schema,
+    status,
     verify,
 )
 from geoproxy.cli.lazy import LazyModule
@@ -136,8 +137,8 @@ for command in (
     saved.sign,
     dr.failover,
     dr.failback,
-    dr.status,
-    dr.wait,
+    status.status,
+    status.wait,
     verify.verify,
     iam.iam_policy,
     edge.edge_function,

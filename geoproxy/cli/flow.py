@@ -127,6 +127,19 @@ def prepare_switches(
     return again, new_document
 
 
+def confirm_on_screen(view: View, yes: bool, command: str, document: dict[str, Any]) -> None:
+    """A confirmation is never asked without the plan in front of the person, and JSON
+    output shows none: it is for scripts, which say --yes."""
+    if not view.interactive and not yes:
+        raise RefusedError(
+            f"refusing to {command} without --yes: with --output json "
+            "there is no plan on screen to confirm",
+            hint="pass --yes, or drop --output json to review and confirm",
+            output=document,
+        )
+    confirm(yes, "Apply these changes?", command)
+
+
 def write_plan(
     changes: ChangeSet,
     aws: AwsSettings,
@@ -153,16 +166,7 @@ def write_plan(
     when nothing is left to do; the new plan is confirmed again (or --yes)."""
     from geoproxy.pipeline.apply import Write, write_changes
 
-    if not view.interactive and not yes:
-        # A confirmation is never asked without the plan in front of the person, and JSON
-        # output shows none: it is for scripts, which say --yes.
-        raise RefusedError(
-            f"refusing to {command} without --yes: with --output json "
-            "there is no plan on screen to confirm",
-            hint="pass --yes, or drop --output json to review and confirm",
-            output=document,
-        )
-    confirm(yes, "Apply these changes?", command)
+    confirm_on_screen(view, yes, command, document)
     accepted: list[Any] = []
 
     def on_submit(batch: Any) -> None:

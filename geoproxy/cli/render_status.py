@@ -7,6 +7,7 @@ from typing import Any
 from rich.text import Text
 
 from geoproxy.cli.render import failover_dict, orphan_dict, print_table, stdout
+from geoproxy.core.failover import Failover
 from geoproxy.core.orphans import Orphan
 from geoproxy.core.status import AppStatus, EdgeStatus, partial_failovers
 from geoproxy.errors import printable
@@ -109,49 +110,11 @@ def status_text(statuses: list[AppStatus]) -> None:
         for problem in status.state_problems:
             stdout.print(Text.assemble(("  invalid state ", "bold red"), printable(str(problem))))
         for failover in status.failovers:
-            # Every field is read back from a TXT record anyone with write access could have
-            # written: one line each, no control characters.
-            by, reason, override = (
-                printable(failover.by),
-                printable(failover.reason),
-                printable(failover.override_compliance),
-            )
-            stdout.print(
-                Text.assemble(
-                    ("  failover ", "bold cyan"),
-                    printable(f"{failover.from_pop} → {failover.to_pop}"),
-                    (
-                        printable(f"  since {failover.at}")
-                        + (f" by {by}" if by else "")
-                        + (f": {reason}" if reason else "")
-                        + (f" [compliance overridden: {override}]" if override else ""),
-                        "dim",
-                    ),
-                )
-            )
+            stdout.print(_failover_line(failover))
         for finding in status.refusals:
             what = "live breach" if finding.code == "compliance_breach" else "plan would refuse"
             stdout.print(Text(printable(f"  {what}: {finding}"), style="bold red"))
-        rows, styles = [], []
-        for region in status.regions:
-            via = " → ".join((*(f.from_pop for f in region.failovers), region.effective_pop))
-            rows.append(
-                [
-                    region.record_type,
-                    region.source_region,
-                    region.live_pop or "-",
-                    region.policy_pop,
-                    region.state,
-                    region.detail or (f"failover {via}" if region.failovers else ""),
-                ]
-            )
-            styles.append(["", "", "", "", STATE_STYLES[region.state], ""])
-        print_table(
-            ["type", "source region", "live", "policy", "state", "detail"],
-            rows,
-            styles,
-            whole=(1, 2, 3),
-        )
+        _regions_table(status)
         for line in status.viewer:
             stdout.print(Text(f"  {line}: run `geoproxy apply`", style="red"))
         for line in status.distribution_drift:
@@ -169,6 +132,55 @@ def status_text(statuses: list[AppStatus]) -> None:
         if status.edge is not None:
             _edge_lines(status.edge)
         stdout.print()
+    _partial_failovers(statuses)
+    stdout.print(summary_line(statuses))
+
+
+def _failover_line(failover: Failover) -> Text:
+    # Every field is read back from a TXT record anyone with write access could have
+    # written: one line each, no control characters.
+    by, reason, override = (
+        printable(failover.by),
+        printable(failover.reason),
+        printable(failover.override_compliance),
+    )
+    return Text.assemble(
+        ("  failover ", "bold cyan"),
+        printable(f"{failover.from_pop} → {failover.to_pop}"),
+        (
+            printable(f"  since {failover.at}")
+            + (f" by {by}" if by else "")
+            + (f": {reason}" if reason else "")
+            + (f" [compliance overridden: {override}]" if override else ""),
+            "dim",
+        ),
+    )
+
+
+def _regions_table(status: AppStatus) -> None:
+    rows, styles = [], []
+    for region in status.regions:
+        via = " → ".join((*(f.from_pop for f in region.failovers), region.effective_pop))
+        rows.append(
+            [
+                region.record_type,
+                region.source_region,
+                region.live_pop or "-",
+                region.policy_pop,
+                region.state,
+                region.detail or (f"failover {via}" if region.failovers else ""),
+            ]
+        )
+        styles.append(["", "", "", "", STATE_STYLES[region.state], ""])
+    print_table(
+        ["type", "source region", "live", "policy", "state", "detail"],
+        rows,
+        styles,
+        whole=(1, 2, 3),
+    )
+
+
+def _partial_failovers(statuses: list[AppStatus]) -> None:
     for partial in partial_failovers(statuses):
         stdout.print(
             Text(
@@ -183,7 +195,6 @@ def status_text(statuses: list[AppStatus]) -> None:
         stdout.print(f"  not moved: {', '.join(partial.not_moved)}")
         stdout.print(f"  to complete it: {partial.command()}")
         stdout.print()
-    stdout.print(summary_line(statuses))
 
 
 def _edge_lines(edge: EdgeStatus) -> None:

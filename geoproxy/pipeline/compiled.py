@@ -34,6 +34,7 @@ from geoproxy.policy.catalog import Catalog
 from geoproxy.policy.checks import region_problem
 from geoproxy.policy.latency import LatencyTable
 from geoproxy.policy.loader import LoadedPolicy, load_policy
+from geoproxy.policy.models import Application
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,32 @@ def resolve_app(
     """Apply failovers to the policy's routes; stale ones (from a PoP the policy no longer
     has) are dropped, broken ones (to a PoP it no longer has, cycles, compliance) refused."""
     app = routing.app
+    active, warnings, problems = _active_failovers(app, overlay)
+    resolved = apply_overlay(routing, active)
+    desired = desired_app(
+        resolved,
+        compiled.catalog,
+        active.values(),
+        zone_id,
+        health_check_ids,
+        distribution,
+        compiled.owner,
+        gated,
+        gates,
+    )
+    fence = edge_fence(app, compiled.catalog, compiled.owner, active)
+    _judge_breaches(
+        app, resolved, active, fence, compiled, authority or Authority(), warnings, problems
+    )
+    function = edge_function(fence) if fence else None
+    return Resolved(resolved, active, desired, warnings, problems, function)
+
+
+def _active_failovers(
+    app: Application, overlay: Overlay
+) -> tuple[dict[str, Failover], list[str], list[Finding]]:
+    """The failovers that still apply (stale ones end with a warning), those that cannot
+    (to a PoP the policy no longer has, cycles) refused."""
     active: dict[str, Failover] = {}
     warnings: list[str] = []
     problems: list[Finding] = []
@@ -196,22 +223,21 @@ def resolve_app(
             )
         )
         active = {}
-    resolved = apply_overlay(routing, active)
-    desired = desired_app(
-        resolved,
-        compiled.catalog,
-        active.values(),
-        zone_id,
-        health_check_ids,
-        distribution,
-        compiled.owner,
-        gated,
-        gates,
-    )
-    fence = edge_fence(app, compiled.catalog, compiled.owner, active)
-    # Routes and fenced viewers alike: a breach refuses the write unless this run allows it
-    # (see Authority), and the reason is then shown.
-    authority = authority or Authority()
+    return active, warnings, problems
+
+
+def _judge_breaches(
+    app: Application,
+    resolved: AppRouting,
+    active: dict[str, Failover],
+    fence: EdgeFence | None,
+    compiled: Compiled,
+    authority: Authority,
+    warnings: list[str],
+    problems: list[Finding],
+) -> None:
+    """Routes and fenced viewers alike: a breach refuses the write unless this run allows it
+    (see Authority), and the reason is then shown."""
     breaches = [
         (describe_violation(app.name, violation), violation.failover_from, violation.overridden)
         for violation in compliance_violations(
@@ -237,8 +263,6 @@ def resolve_app(
                     message, app=app.name, code="compliance_breach", override=OVERRIDE_COMPLIANCE
                 )
             )
-    function = edge_function(fence) if fence else None
-    return Resolved(resolved, active, desired, warnings, problems, function)
 
 
 def scoped(compiled: Compiled, app_names: tuple[str, ...]) -> list[str] | None:

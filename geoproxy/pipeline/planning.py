@@ -12,14 +12,14 @@ from geoproxy.aws.session import AwsSettings
 from geoproxy.core.cloudfront import DistributionPlan
 from geoproxy.core.desired import DesiredApp, in_zone
 from geoproxy.core.diff import calculate_app, prune_plan
-from geoproxy.core.edge.plan import FunctionPlan
+from geoproxy.core.edge.plan import FunctionPlan, LiveFunction
 from geoproxy.core.failover import Failover
 from geoproxy.core.live import LiveApp
 from geoproxy.core.names import state_name
 from geoproxy.core.plan import Plan
 from geoproxy.core.routing import AppRouting
 from geoproxy.errors import Finding, GeoproxyError, findings
-from geoproxy.pipeline.apps import each_app
+from geoproxy.pipeline.apps import AppRun, each_app
 from geoproxy.pipeline.compiled import Authority, Compiled, scoped
 from geoproxy.pipeline.reads import (
     _unsearched,
@@ -84,34 +84,8 @@ def compute_plan(
         switches=switches,
         authority=authority,
     ):
-        app, resolved = run.routing.app, run.resolved
-        distribution = distributions.get(app.name)
-        if force:
-            plan.warnings.extend(
-                f"{finding}; --force: this write rewrites it from what can be believed"
-                for finding in run.believed.invalid
-            )
-        else:
-            plan.problems.extend(run.believed.invalid)
-        desired.append(resolved.desired)
-        app_plan = calculate_app(resolved.desired, run.live, adopt=adopt)
-        app_plan.health_checks = run.health
-        app_plan.distribution = distribution
-        if resolved.function is not None and app.name in functions:
-            app_plan.function = FunctionPlan(app.name, resolved.function, functions[app.name])
-        if distribution is not None:
-            plan.problems.extend(findings(app.name, "distribution", distribution.problems))
-            plan.warnings.extend(distribution.warnings)
-        plan.apps.append(app_plan)
-        plan.warnings.extend(resolved.warnings)
-        plan.problems.extend(resolved.problems)
-        if app.cloudfront:
-            plan.warnings.extend(
-                f"{app.name}: alias {alias} is not in zone {app.zone}; geoproxy makes no DNS "
-                "record for it"
-                for alias in app.cloudfront.aliases
-                if not in_zone(alias, app.zone)
-            )
+        desired.append(run.resolved.desired)
+        _plan_app(plan, run, distributions.get(run.name), functions, adopt=adopt, force=force)
     plan.recovery = recovery_of(compiled, read)  # from the zone lookups: no request
     plan.orphans = orphans_in(compiled, zones, desired, checks)
     plan.warnings.extend(orphan_warnings(compiled, plan.orphans, prune))
@@ -122,6 +96,45 @@ def compute_plan(
     _check_delegations(plan, live, aws, zones)
     _check_country_header(plan, aws)
     return plan
+
+
+def _plan_app(
+    plan: Plan,
+    run: AppRun,
+    distribution: DistributionPlan | None,
+    functions: Mapping[str, LiveFunction],
+    *,
+    adopt: bool,
+    force: bool,
+) -> None:
+    """One application's part of the plan: its records, health checks, distribution and
+    edge function, and what refuses or qualifies them."""
+    app, resolved = run.routing.app, run.resolved
+    if force:
+        plan.warnings.extend(
+            f"{finding}; --force: this write rewrites it from what can be believed"
+            for finding in run.believed.invalid
+        )
+    else:
+        plan.problems.extend(run.believed.invalid)
+    app_plan = calculate_app(resolved.desired, run.live, adopt=adopt)
+    app_plan.health_checks = run.health
+    app_plan.distribution = distribution
+    if resolved.function is not None and app.name in functions:
+        app_plan.function = FunctionPlan(app.name, resolved.function, functions[app.name])
+    if distribution is not None:
+        plan.problems.extend(findings(app.name, "distribution", distribution.problems))
+        plan.warnings.extend(distribution.warnings)
+    plan.apps.append(app_plan)
+    plan.warnings.extend(resolved.warnings)
+    plan.problems.extend(resolved.problems)
+    if app.cloudfront:
+        plan.warnings.extend(
+            f"{app.name}: alias {alias} is not in zone {app.zone}; geoproxy makes no DNS "
+            "record for it"
+            for alias in app.cloudfront.aliases
+            if not in_zone(alias, app.zone)
+        )
 
 
 def _check_distributions(

@@ -1,7 +1,8 @@
-"""Disaster recovery: `failover`, `failback` and `status`."""
+"""Disaster recovery: `failover` and `failback` (`status` and `wait` in status.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,21 +11,16 @@ import click
 from geoproxy.aws.session import AwsSettings
 from geoproxy.cli.lazy import LazyModule
 from geoproxy.cli.options import (
-    DEFAULT_TIMEOUT_S,
-    MAX_TIMEOUT_S,
-    Seconds,
-    app_option,
     aws_options,
     chosen_latency_table,
     dry_run_options,
-    map_options,
     output_option,
     policy_option,
     reports_errors,
     via_option,
     write_options,
 )
-from geoproxy.errors import EXIT_OK, GeoproxyError
+from geoproxy.errors import GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
 render_plan = LazyModule("geoproxy.cli.render_plan")
@@ -36,6 +32,7 @@ if TYPE_CHECKING:  # the real modules, for their signatures; loaded only when a 
     from geoproxy.cli import flow, replan
     from geoproxy.cli.commands import dr_switches
     from geoproxy.cli.views import View
+    from geoproxy.core.failover import Failover
 else:
     flow = LazyModule("geoproxy.cli.flow")
     replan = LazyModule("geoproxy.cli.replan")
@@ -105,12 +102,8 @@ def failover(
     """Send the traffic that reaches one PoP to another: by default through the policy's
     data-plane switches when it has them (one ARC routing control Off, no control-plane
     call), else in one atomic change of records per zone."""
-    from geoproxy.aws.audit import utc_now
-    from geoproxy.aws.session import caller_identity_soon
     from geoproxy.cli.outputs import check_plan_out
-    from geoproxy.core.failover import Failover
-    from geoproxy.core.state import value_problem
-    from geoproxy.pipeline import compile_policy, failover_scope, plan_failover
+    from geoproxy.pipeline import compile_policy
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     check_plan_out(compiled, out_file, overwrite=overwrite, more=(("the audit log", audit_log),))
@@ -128,21 +121,54 @@ def failover(
             view=views.view_for(output),
             override_compliance=override_compliance,
         )
+    return _records_failover(
+        compiled,
+        aws,
+        views.view_for(output),
+        from_pop=from_pop,
+        to_pop=to_pop,
+        app_names=app_names,
+        reason=reason,
+        override_compliance=override_compliance,
+        adopt=adopt,
+        dry_run=dry_run,
+        out_file=out_file,
+        overwrite=overwrite,
+        yes=yes,
+        no_wait=no_wait,
+        audit_log=audit_log,
+        timeout=timeout,
+    )
+
+
+def _records_failover(
+    compiled: Any,
+    aws: AwsSettings,
+    view: View,
+    *,
+    from_pop: str,
+    to_pop: str | None,
+    app_names: tuple[str, ...],
+    reason: str,
+    override_compliance: str | None,
+    adopt: bool,
+    dry_run: bool,
+    out_file: Path | None,
+    overwrite: bool,
+    yes: bool,
+    no_wait: bool,
+    audit_log: Path | None,
+    timeout: float,
+) -> int:
+    """A failover through the records: one atomic change per zone (control plane)."""
+    from geoproxy.aws.session import caller_identity_soon
+    from geoproxy.pipeline import failover_scope, plan_failover
+
     targets = failover_scope(compiled, from_pop, to_pop, app_names)
-    _check_free_text(reason, override_compliance)
+    declare, declared_at = _declaring(from_pop, targets, reason, override_compliance)
     # Only the audit log says who: STS is asked only for it, while Route 53 is read; a dry
     # run, saved or not, writes nothing and asks nobody.
     identify = caller_identity_soon(aws) if audit_log is not None and not dry_run else None
-    declared_at = utc_now()
-    why = reason or override_compliance or ""
-
-    def declare(target: str) -> Failover:
-        return Failover(from_pop, target, declared_at, "", why, override_compliance or "")
-
-    for target in set(targets.values()):
-        if problem := value_problem(declare(target)):
-            raise GeoproxyError(problem)
-    view = views.view_for(output)
 
     def planned() -> tuple[Any, dict[str, Any]]:
         with dr_switches.needs_control_plane("failover", compiled):
@@ -155,14 +181,7 @@ def failover(
                 adopt=adopt,
                 override_compliance=override_compliance,
             )
-        document: dict[str, Any] = {
-            "command": "failover",
-            "from": from_pop,
-            "to": targets,
-            "dry_run": dry_run,
-            "plan": render_plan.plan_json(the_plan),
-            "applied": False,
-        }
+        document = _document("failover", the_plan, dry_run, {"from": from_pop, "to": targets})
         render.warnings(the_plan.warnings)
         _refuse_showing_the_plan(the_plan, document, view, list(targets))
         return the_plan, document
@@ -173,7 +192,7 @@ def failover(
         the_plan,
         aws,
         document,
-        view=views.view_for(output),
+        view=view,
         dry_run=dry_run,
         yes=yes,
         no_wait=no_wait,
@@ -191,6 +210,39 @@ def failover(
         declared_at=declared_at,
         replan=lambda: replan.shown_again(*planned(), view),
     )
+
+
+def _declaring(
+    from_pop: str, targets: dict[str, str], reason: str, override_compliance: str | None
+) -> tuple[Callable[[str], Failover], str]:
+    """How this run declares its failover (to a target PoP), checked to fit the public state
+    record, and the time it declares it at."""
+    from geoproxy.aws.audit import utc_now
+    from geoproxy.core.failover import Failover
+    from geoproxy.core.state import value_problem
+
+    _check_free_text(reason, override_compliance)
+    declared_at = utc_now()
+    why = reason or override_compliance or ""
+
+    def declare(target: str) -> Failover:
+        return Failover(from_pop, target, declared_at, "", why, override_compliance or "")
+
+    for target in set(targets.values()):
+        if problem := value_problem(declare(target)):
+            raise GeoproxyError(problem)
+    return declare, declared_at
+
+
+def _document(command: str, the_plan: Any, dry_run: bool, where: dict[str, Any]) -> dict[str, Any]:
+    """The JSON document of a failover or failback: what, where, and its plan."""
+    return {
+        "command": command,
+        **where,
+        "dry_run": dry_run,
+        "plan": render_plan.plan_json(the_plan),
+        "applied": False,
+    }
 
 
 def _check_free_text(reason: str, override_compliance: str | None) -> None:
@@ -308,13 +360,7 @@ def failback(
     def planned() -> tuple[Any, dict[str, Any]]:
         with dr_switches.needs_control_plane("failback", compiled):
             the_plan = plan_failback(compiled, aws, region, app_names)
-        document: dict[str, Any] = {
-            "command": "failback",
-            "region": region,
-            "dry_run": dry_run,
-            "plan": render_plan.plan_json(the_plan),
-            "applied": False,
-        }
+        document = _document("failback", the_plan, dry_run, {"region": region})
         render.warnings(the_plan.warnings)
         flow.refuse_if_unsafe(the_plan, document)
         return the_plan, document
@@ -340,100 +386,3 @@ def failback(
         policy=compiled.loaded,
         replan=lambda: replan.shown_again(*planned(), view),
     )
-
-
-@click.command()
-@policy_option
-@output_option
-@aws_options
-@click.option(
-    "--detailed-exitcode",
-    is_flag=True,
-    help="Exit 0 when live matches the policy, 2 on drift, missing or foreign "
-    "records (viewer records too), an invalid state record, orphans, an edge function or "
-    "distribution that differs, a live breach or anything plan would refuse, or a partial "
-    "failover; 4 when only complete, consistent failovers differ; 1 on error.",
-)
-@click.option(
-    "--audit-log",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    envvar="GEOPROXY_AUDIT_LOG",
-    help="Read who declared each failover from this audit log (default: "
-    "GEOPROXY_AUDIT_LOG); the public state record does not say.",
-)
-@app_option
-@map_options
-@reports_errors
-def status(
-    policy_file: Path,
-    output: str,
-    aws: AwsSettings,
-    detailed_exitcode: bool,
-    audit_log: Path | None,
-    app_names: tuple[str, ...],
-    html_file: Path | None,
-    svg_file: Path | None,
-    overwrite: bool,
-) -> int:
-    """Where each source region's traffic goes now, and why it differs from the policy;
-    --html/--svg also draw it on a world map."""
-    from dataclasses import replace
-
-    from geoproxy.aws.audit import AuditTrail, utc_now
-    from geoproxy.cli.outputs import check_maps
-    from geoproxy.core.names import state_name
-    from geoproxy.core.status import status_exit_code
-    from geoproxy.pipeline import compile_policy, compute_status
-
-    maps = html_file is not None or svg_file is not None
-    compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
-    if maps:  # before reading Route 53: a typo in a path should cost no AWS call
-        check_maps(
-            compiled, html_file, svg_file, overwrite=overwrite, more=(("the audit log", audit_log),)
-        )
-    read_at = utc_now()
-    recovery: list[Any] = []
-    statuses, warnings, orphans = compute_status(compiled, aws, app_names, recovery)
-    extra = recovery_status.status_extra(compiled, aws, audit_log, recovery)
-    trail = AuditTrail.read(audit_log)
-    for app_status in statuses:
-        state = state_name(app_status.record)
-        app_status.failovers = [
-            replace(f, by=trail.who(state, f.at) or "") for f in app_status.failovers
-        ]
-    switches = dr_switches.switch_status(compiled, aws, statuses)
-    if switches is not None:
-        warnings = [*warnings, *switches.findings]
-    render.warnings(warnings)
-    views.view_for(output).status(statuses, warnings, orphans, switches, extra)
-    if maps:
-        document = map_panels.status_document(compiled, statuses, policy_file, read_at)
-        for line in render_map.write_maps(document, html_file, svg_file):
-            render.stderr.print(line)
-    return status_exit_code(statuses, orphans) if detailed_exitcode else EXIT_OK
-
-
-@click.command()
-@click.argument("change_ids", nargs=-1, required=True, metavar="CHANGE_ID...")
-@output_option
-@aws_options
-@click.option(
-    "--timeout",
-    type=Seconds(MAX_TIMEOUT_S),
-    default=DEFAULT_TIMEOUT_S,
-    show_default=True,
-    metavar="SECONDS",
-    help="How long to wait for INSYNC.",
-)
-@reports_errors
-def wait(change_ids: tuple[str, ...], output: str, aws: AwsSettings, timeout: float) -> int:
-    """Wait until Route 53 reports the changes INSYNC (the ids apply and failover print,
-    e.g. after --no-wait or an interrupted run); several ids for a split apply."""
-    from geoproxy.pipeline.apply import wait_for_changes
-
-    view = views.view_for(output)
-    with view.progress() as on_wait:
-        batches, seconds = wait_for_changes(change_ids, aws, timeout, on_wait)
-    view.waited(batches, seconds)
-    return EXIT_OK

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -206,66 +208,33 @@ def apply(
     with exit code 3, nothing written, if the records or distributions it depends on
     changed since it was made.
     """
-    from geoproxy.core.changeset import changeset_of
-    from geoproxy.core.safety import mass_deletions
     from geoproxy.pipeline import compile_policy, compute_plan
 
     if plan_argument is not None and plan_option is not None and plan_argument != plan_option:
         raise GeoproxyError("two different saved plans given: PLANFILE and --plan")
     saved = plan_option or plan_argument
+    view = views.view_for(output)
     if saved is not None:
-        from geoproxy.aws.planfile.signature import verify_key_path
-
-        for flag, given in (
-            ("--adopt", adopt),
-            ("--prune", prune),
-            ("--app", app_names),
-            ("--override-compliance", override_compliance),
-        ):
-            if given:
-                raise GeoproxyError(
-                    f"{flag} is decided when the plan is made, not when it is applied",
-                    hint=f"make the plan with `geoproxy plan {flag} --out PLANFILE`",
-                )
-        source = click.get_current_context().get_parameter_source("policy_file")
-        if source is not click.core.ParameterSource.DEFAULT or chosen_latency_table():
-            flag = "--latency-table" if chosen_latency_table() else "-f/--file"
-            raise GeoproxyError(
-                f"{flag} cannot be used with a saved plan: the plan is "
-                "applied exactly as made, and no policy is read",
-                hint=f"drop {flag}, or run `geoproxy apply -f FILE` without "
-                "PLANFILE to plan and apply that policy",
-            )
-        from geoproxy.aws.planfile.switches import load_switch_plan
-
-        switch_plan = load_switch_plan(saved)
-        if switch_plan is not None:  # a saved failover through the switches: data plane only
-            from geoproxy.aws.planfile.signature import refuse_unsigned
-            from geoproxy.cli.commands.dr_switches import apply_switch_plan_command
-
-            refuse_unsigned(saved, verify_key_path(verify_key))
-
-            return apply_switch_plan_command(
-                switch_plan, aws, yes=yes, view=views.view_for(output), audit_log=audit_log
-            )
-        return flow.apply_saved(
+        decided = {"--adopt": adopt, "--prune": prune, "--app": app_names}
+        decided["--override-compliance"] = override_compliance
+        return _apply_saved(
             saved,
             aws,
-            view=views.view_for(output),
+            decided,
+            view=view,
             yes=yes,
             no_wait=no_wait,
             audit_log=audit_log,
             timeout=timeout,
             wait_deployed=wait_deployed,
             force=force,
-            verify_key=verify_key_path(verify_key),
+            verify_key=verify_key,
         )
     from geoproxy.aws.audit import AuditTrail
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     check_override(override_compliance)
     trail = AuditTrail.read(audit_log)
-    view = views.view_for(output)
 
     def planned() -> Any:
         return compute_plan(
@@ -279,13 +248,38 @@ def apply(
             who=lambda state, failover: trail.who(state, failover.at) if failover.at else None,
         )
 
-    def checked(the_plan: Any) -> tuple[Any, dict[str, Any]]:
-        document: dict[str, Any] = {"plan": render_plan.plan_json(the_plan), "applied": False}
-        flow.show_plan(the_plan, view)
-        flow.refuse_if_unsafe(the_plan, document)
-        if not force:
-            flow.refuse_mass_deletion(mass_deletions(the_plan), document)
-        return changeset_of(the_plan), document
+    return _write(
+        planned,
+        functools.partial(_checked, view=view, force=force),
+        aws,
+        view=view,
+        yes=yes,
+        no_wait=no_wait,
+        audit_log=audit_log,
+        timeout=timeout,
+        wait_deployed=wait_deployed,
+        override_compliance=override_compliance,
+        compiled=compiled,
+    )
+
+
+def _write(
+    planned: Callable[[], Any],
+    checked: Callable[[Any], tuple[Any, dict[str, Any]]],
+    aws: AwsSettings,
+    *,
+    view: Any,
+    yes: bool,
+    no_wait: bool,
+    audit_log: Path | None,
+    timeout: float,
+    wait_deployed: bool,
+    override_compliance: str | None,
+    compiled: Any,
+) -> int:
+    """The policy's plan, shown and checked; accelerated recovery and the switches prepared
+    first where the policy asks for them; then the records written."""
+    from geoproxy.core.changeset import changeset_of
 
     the_plan = planned()
     _, document = checked(the_plan)
@@ -330,6 +324,75 @@ def apply(
         wait_deployed=wait_deployed,
         override_compliance=override_compliance,
         replan=lambda: _replanned(planned(), checked),
+    )
+
+
+def _checked(the_plan: Any, *, view: Any, force: bool) -> tuple[Any, dict[str, Any]]:
+    """The plan shown, then refused if unsafe; its change set and document."""
+    from geoproxy.core.changeset import changeset_of
+    from geoproxy.core.safety import mass_deletions
+
+    document: dict[str, Any] = {"plan": render_plan.plan_json(the_plan), "applied": False}
+    flow.show_plan(the_plan, view)
+    flow.refuse_if_unsafe(the_plan, document)
+    if not force:
+        flow.refuse_mass_deletion(mass_deletions(the_plan), document)
+    return changeset_of(the_plan), document
+
+
+def _apply_saved(
+    saved: Path,
+    aws: AwsSettings,
+    decided: dict[str, Any],
+    *,
+    view: Any,
+    yes: bool,
+    no_wait: bool,
+    audit_log: Path | None,
+    timeout: float,
+    wait_deployed: bool,
+    force: bool,
+    verify_key: Path | None,
+) -> int:
+    """`apply PLANFILE`: a saved records plan, or a saved switch plan (data plane only).
+    `decided`: the flags that belong to making a plan, refused when given here."""
+    from geoproxy.aws.planfile.signature import verify_key_path
+    from geoproxy.aws.planfile.switches import load_switch_plan
+
+    for flag, given in decided.items():
+        if given:
+            raise GeoproxyError(
+                f"{flag} is decided when the plan is made, not when it is applied",
+                hint=f"make the plan with `geoproxy plan {flag} --out PLANFILE`",
+            )
+
+    source = click.get_current_context().get_parameter_source("policy_file")
+    if source is not click.core.ParameterSource.DEFAULT or chosen_latency_table():
+        flag = "--latency-table" if chosen_latency_table() else "-f/--file"
+        raise GeoproxyError(
+            f"{flag} cannot be used with a saved plan: the plan is "
+            "applied exactly as made, and no policy is read",
+            hint=f"drop {flag}, or run `geoproxy apply -f FILE` without "
+            "PLANFILE to plan and apply that policy",
+        )
+    switch_plan = load_switch_plan(saved)
+    if switch_plan is not None:
+        from geoproxy.aws.planfile.signature import refuse_unsigned
+        from geoproxy.cli.commands.dr_switches import apply_switch_plan_command
+
+        refuse_unsigned(saved, verify_key_path(verify_key))
+        return apply_switch_plan_command(switch_plan, aws, yes=yes, view=view, audit_log=audit_log)
+    return flow.apply_saved(
+        saved,
+        aws,
+        view=view,
+        yes=yes,
+        no_wait=no_wait,
+        audit_log=audit_log,
+        timeout=timeout,
+        wait_deployed=wait_deployed,
+        force=force,
+        verify_key=verify_key_path(verify_key),
     )
 
 
