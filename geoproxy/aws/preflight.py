@@ -20,7 +20,7 @@ from typing import Any
 from geoproxy.aws.session import AwsSettings, aws_errors
 from geoproxy.core.cloudfront import config_aliases, covers, viewer_certificate
 from geoproxy.core.live import LiveApp
-from geoproxy.core.plan import AppPlan
+from geoproxy.core.plan import AppAddress
 from geoproxy.core.records import decode_route53_name
 
 
@@ -80,7 +80,7 @@ class DelegationCheck:
         return self._public_zones
 
     def findings(
-        self, app: AppPlan, record_types_at_record: set[str] | None = None
+        self, app: AppAddress, record_types_at_record: set[str] | None = None
     ) -> tuple[list[str], list[str]]:
         """(problems, warnings) about delegations above `app`'s record. The types of the
         records at the record name come from the plan's own listing when it has one."""

@@ -82,6 +82,17 @@ class Conflict:
     reason: str
 
 
+@dataclass(frozen=True)
+class AppAddress:
+    """Where an application's records live: what checks of its names need, and what a saved
+    plan carries for each application."""
+
+    name: str
+    zone_id: str
+    zone_name: str
+    record_name: str
+
+
 @dataclass
 class AppPlan:
     name: str
@@ -100,6 +111,10 @@ class AppPlan:
     # batch of record changes, and not one of its `changes` (it moves no traffic). A change
     # of the failover overlay itself is one of `changes` instead, and asserts the same way.
     state_assertion: RecordChange | None = None
+
+    @property
+    def address(self) -> AppAddress:
+        return AppAddress(self.name, self.zone_id, self.zone_name, self.record_name)
 
     def state_changes(self) -> list[RecordChange]:
         """The state record's change to send with this application's records, if any."""

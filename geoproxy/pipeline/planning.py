@@ -241,7 +241,7 @@ def _check_delegations(
         at_record = {
             r.record_type for r in live[app_plan.name].records if r.name == app_plan.record_name
         }
-        problems, warnings = check.findings(app_plan, at_record)
+        problems, warnings = check.findings(app_plan.address, at_record)
         plan.problems.extend(findings(app_plan.name, "delegation", problems))
         plan.warnings.extend(warnings)
 

@@ -21,7 +21,7 @@ from geoproxy.core.changeset import ChangeSet
 from geoproxy.core.cloudfront import config_aliases
 from geoproxy.core.live import LiveApp
 from geoproxy.core.managed_fields import unmanaged_differences
-from geoproxy.core.plan import AppPlan
+from geoproxy.core.plan import AppAddress
 from geoproxy.core.records import decode_route53_name
 from geoproxy.core.saved_plan_rules import rebase_state, same_ignoring_apply_time
 
@@ -101,7 +101,9 @@ def check_saved(
     for app in applications or []:
         if app.get("changes") and not str(app.get("name", "")).startswith("orphan "):
             problems, warnings = delegations.findings(
-                AppPlan(str(app["name"]), str(app["zone_id"]), str(app["zone"]), str(app["record"]))
+                AppAddress(
+                    str(app["name"]), str(app["zone_id"]), str(app["zone"]), str(app["record"])
+                )
             )
             check.problems += problems
             check.warnings += warnings
