@@ -11,16 +11,21 @@ that is skipped, since the load balancers' names exist only in AWS.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from geoproxy.aws.session import AwsSettings
+from geoproxy.core.edge.fence import edge_fence, has_viewer_fence
 from geoproxy.core.names import direct_name
 from geoproxy.core.routing import matches, rules_for
 from geoproxy.core.verify import HEALTH_NOTE, Answer, Verified, judge
 from geoproxy.pipeline.compiled import Compiled
 from geoproxy.pipeline.status import compute_status
 from geoproxy.policy.resolvers import shipped_resolvers
+
+# A direct name is answered alike to every resolver; its rows say so instead of an address.
+ANY_RESOLVER = "any"
 
 
 @dataclass
@@ -98,7 +103,50 @@ def compute_verify(
                         pair_intact=row.state in ("ok", "failover"),
                     )
                 )
+            result.rows += _fenced_countries(
+                compiled, app_status, record_type, switched, addresses, targets, ask
+            )
     return result
+
+
+def _fenced_countries(
+    compiled: Compiled,
+    app_status: Any,
+    record_type: str,
+    switched: dict[tuple[str, str], str],
+    addresses: dict[str, frozenset[str]],
+    targets: dict[str, str],
+    ask: Callable[[str, str, str, str | None], Answer],
+) -> list[Verified]:
+    """One row per viewer country the edge fence sends to a PoP's direct name: what Route 53
+    answers for that name (the same to every resolver: it is not latency-routed, so the
+    answer already asked for the PoP's own addresses serves, at no request), judged against
+    the PoPs the country's rules allow."""
+    app = compiled.loaded.policy.application(app_status.name)
+    if not has_viewer_fence(app):
+        return []
+    overlay = {failover.from_pop: failover for failover in app_status.failovers}
+    fence = edge_fence(app, compiled.catalog, compiled.owner, overlay)
+    intact = {r.effective_pop for r in app_status.regions if r.state not in ("ok", "failover")}
+    rows = []
+    for entry in fence.countries if fence else ():
+        partner = switched.get((app.name, entry.pop))
+        rows.append(
+            judge(
+                app.name,
+                f"viewer {entry.country}",
+                record_type,
+                partner or entry.pop,
+                ANY_RESOLVER,
+                ask(app_status.zone_id, entry.target, record_type, None),
+                addresses,
+                targets,
+                entry.pop if partner else None,
+                frozenset(entry.allowed),
+                pair_intact=entry.pop not in intact,
+            )
+        )
+    return rows
 
 
 def _switched_off(

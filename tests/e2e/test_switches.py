@@ -299,6 +299,10 @@ def test_the_edge_fence_follows_the_switches_without_republishing(
     switched = [row for row in rows if row["evidence"] == "answer+switch"]
     assert "eu-west-2" in {row["source_region"] for row in switched}
     assert {row["answered_pop"] for row in switched} == {"eu-central-1"}
+    # Fenced viewer countries too: the edge fence's direct names resolve through the pairs.
+    viewers = [row for row in rows if row["source_region"].startswith("viewer ")]
+    assert viewers and all(row["verdict"] == "match" for row in viewers)
+    assert "viewer IE" in {row["source_region"] for row in switched}  # eu-west-1 by policy
     # Where TestDNSAnswer does apply health, the answer itself names the partner.
     monkeypatch.setattr(aws.dns, "test_answer_uses_health", True)  # this test only
     direct = json.loads(run_cli("verify", "--output", "json").stdout)["rows"]
