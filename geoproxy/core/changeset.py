@@ -19,7 +19,7 @@ from geoproxy.core.cloudfront import plan_distribution
 from geoproxy.core.edge.plan import FunctionUpdate
 from geoproxy.core.healthchecks import HealthCheckSpec
 from geoproxy.core.managed_fields import FieldChange, origin_id_of, written
-from geoproxy.core.names import TAG_POP
+from geoproxy.core.names import TAG_POP, origin_id
 from geoproxy.core.plan import Plan
 from geoproxy.policy.models import DEFAULT_OWNER, Application
 
@@ -132,7 +132,7 @@ def changeset_of(plan: Plan, limits: BatchLimits | None = None) -> ChangeSet:
                 d.new_config,
                 [change.path for change in d.changes],
                 Rebase(d.application, d.edge, tuple(d.changes)) if d.application else None,
-                d.application.origin_id if d.application else "",
+                origin_id(d.application) if d.application else "",
             )
             for d in plan.distributions
         ],

@@ -12,6 +12,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from geoproxy.core import names
 from geoproxy.core.edge.behaviours import associate
 from geoproxy.core.managed_fields import FieldChange, differences, items, shielded_origins
 from geoproxy.core.names import direct_name, direct_origin_id, origin_group_id
@@ -47,7 +48,7 @@ def _listed(items: list[Any]) -> dict[str, Any]:
 
 def _origin_ids(app: Application) -> tuple[str, str | None, str | None]:
     """(geo origin id, direct PoP origin id, origin group id); the last two with failover."""
-    origin_id = app.origin_id
+    origin_id = names.origin_id(app)
     failover = app.cloudfront.origin_failover if app.cloudfront else None
     if failover is None:
         return origin_id, None, None
@@ -159,7 +160,7 @@ def apply_settings(
 
 def diff(old: dict[str, Any], new: dict[str, Any], app: Application) -> list[FieldChange]:
     """Field-by-field changes to geoproxy's parts; order-insensitive where CloudFront is."""
-    return differences(old, new, app.origin_id)
+    return differences(old, new, names.origin_id(app))
 
 
 def plan_distribution(
@@ -219,7 +220,7 @@ def origin_shield_regions(app: Application, config: dict[str, Any]) -> dict[str,
 
     geoproxy keeps an existing origin's OriginShield as it finds it (it does not write it),
     so a shield someone enabled stays; this finds it."""
-    return shielded_origins(config, app.origin_id)
+    return shielded_origins(config, names.origin_id(app))
 
 
 def _origin_shield_message(app: Application, shielded: dict[str, str]) -> str:

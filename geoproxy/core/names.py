@@ -13,6 +13,10 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from geoproxy.policy.models import Application
 
 OWNED_PREFIX = "geoproxy:"
 OWNER_SEPARATOR = "@"
@@ -129,6 +133,13 @@ def caller_reference(identity: str, nonce: str = "") -> str:
 # `<origin_id>-...` ids geoproxy adds beside it ------------------------------------------------
 
 GROUP_SUFFIX = "-group"
+
+
+def origin_id(app: Application) -> str:
+    """geoproxy's origin id on the application's distribution: the policy's `origin_id`, or
+    `geoproxy-<application>`."""
+    assert app.cloudfront is not None
+    return app.cloudfront.origin_id or f"geoproxy-{app.name}"
 
 
 def origin_group_id(origin_id: str) -> str:

@@ -637,11 +637,6 @@ class Application(StrictModel):
         "request.",
     )
 
-    @property
-    def origin_id(self) -> str:
-        assert self.cloudfront is not None
-        return self.cloudfront.origin_id or f"geoproxy-{self.name}"
-
     @field_validator("zone", "record")
     @classmethod
     def _dns_names(cls, value: str) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from geoproxy.core.managed_fields import EVENT_TYPE, behaviours, is_managed_origin, viewer_function
 from geoproxy.core.managed_fields import items as _items
-from geoproxy.core.names import is_function_name
+from geoproxy.core.names import is_function_name, origin_id
 from geoproxy.policy.models import Application
 
 VIEWER_EVENTS = ("viewer-request", "viewer-response")
@@ -33,7 +33,7 @@ def function_arn(name: str, distribution_arn: str | None) -> str | None:
 
 def is_geoproxy_target(target: str | None, app: Application) -> bool:
     """Whether a behaviour's TargetOriginId is geoproxy's origin, or one of its `-...` ids."""
-    return target is not None and is_managed_origin(target, app.origin_id)
+    return target is not None and is_managed_origin(target, origin_id(app))
 
 
 def fenced_behaviours(config: dict[str, Any], app: Application) -> list[tuple[str, dict[str, Any]]]:

@@ -20,7 +20,7 @@ from geoproxy.core.desired import DesiredApp, desired_app
 from geoproxy.core.diff import calculate_app
 from geoproxy.core.live import LiveApp
 from geoproxy.core.managed_fields import PATH_ALIASES, PATH_GEO, PATH_TARGET, FieldChange
-from geoproxy.core.names import direct_name
+from geoproxy.core.names import direct_name, origin_id
 from geoproxy.core.plan import AppPlan, Plan, RecordChange
 from geoproxy.core.records import AliasTarget, LiveRecord, OwnedAliasRecord
 from geoproxy.pipeline import Compiled
@@ -309,7 +309,7 @@ def test_apply_settings_with_origin_settings_and_an_origin_id(make_app: Any) -> 
             "geo_restriction": {"type": "whitelist", "countries": ["DE", "FR"]},
         }
     )
-    assert app.origin_id == "web-geo"
+    assert origin_id(app) == "web-geo"
 
     new = apply_settings(distribution_config(), app)
 

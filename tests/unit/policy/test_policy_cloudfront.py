@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from geoproxy.core.names import origin_id
 from geoproxy.errors import PolicyError
 from geoproxy.pipeline import compile_policy
 from geoproxy.policy.catalog import Catalog
@@ -60,7 +61,7 @@ def test_cloudfront_defaults(tmp_path: Path, catalog: Catalog) -> None:
     cloudfront = app.cloudfront
     assert cloudfront.distribution_id == "E2EXAMPLE123"
     assert cloudfront.origin_id is None
-    assert app.origin_id == "geoproxy-shop"
+    assert origin_id(app) == "geoproxy-shop"
     assert cloudfront.aliases == []
     assert (cloudfront.geo_restriction.type, cloudfront.geo_restriction.countries) == ("none", [])
     assert cloudfront.origin_failover is None
@@ -84,7 +85,7 @@ def test_an_application_without_cloudfront(tmp_path: Path, catalog: Catalog) -> 
 
 def test_an_explicit_origin_id(tmp_path: Path, catalog: Catalog) -> None:
     app = load_app(tmp_path, catalog, with_cloudfront("origin_id: web-geo\n"))
-    assert app.origin_id == "web-geo"
+    assert origin_id(app) == "web-geo"
 
 
 def test_aliases_are_normalised(tmp_path: Path, catalog: Catalog) -> None:
@@ -125,7 +126,7 @@ def test_origin_failover_default_status_codes(tmp_path: Path, catalog: Catalog) 
 def test_compile_policy_accepts_cloudfront(tmp_path: Path, catalog: Catalog) -> None:
     path = write_policy(tmp_path, with_cloudfront("aliases: [shop.example.com]\n"))
     compiled = compile_policy(path, catalog)
-    assert compiled.routing.applications[0].app.origin_id == "geoproxy-shop"
+    assert origin_id(compiled.routing.applications[0].app) == "geoproxy-shop"
 
 
 # --- geo restriction ---------------------------------------------------------------------------
@@ -316,7 +317,7 @@ def test_different_aliases_in_two_applications(tmp_path: Path, catalog: Catalog)
         + ("      aliases: [blog.example.com]\n")
     )
     policy = load_policy(write_policy(tmp_path, text), catalog).policy
-    assert [app.origin_id for app in policy.applications] == ["geoproxy-shop", "geoproxy-blog"]
+    assert [origin_id(app) for app in policy.applications] == ["geoproxy-shop", "geoproxy-blog"]
 
 
 @pytest.mark.parametrize("alias", ["origin.example.com", "us-east-1.origin.example.com"])

@@ -19,7 +19,7 @@ from geoproxy.core.edge.fence import edge_fence
 from geoproxy.core.edge.function import FenceTable, edge_function
 from geoproxy.core.edge.plan import FunctionPlan, FunctionUpdate, LiveFunction
 from geoproxy.core.managed_fields import FieldChange, differences, viewer_function
-from geoproxy.core.names import FUNCTION_PREFIX, function_name
+from geoproxy.core.names import FUNCTION_PREFIX, function_name, origin_id
 from tests import builders
 from tests.builders import GDPR, example_application
 
@@ -154,7 +154,7 @@ def test_associating_sets_viewer_request_and_keeps_other_events(app: Any) -> Non
     assert viewer_function(new["DefaultCacheBehavior"]) == ARN
     assert viewer_function(api) == ARN and response in api["FunctionAssociations"]["Items"]
     assert viewer_function(static) is None
-    assert differences(live, new, app.origin_id) == [
+    assert differences(live, new, origin_id(app)) == [
         FieldChange("CacheBehaviors[/api/*].FunctionAssociations", None, ARN),
         FieldChange("DefaultCacheBehavior.FunctionAssociations", None, ARN),
     ]
@@ -187,4 +187,4 @@ def test_a_foreign_viewer_function_or_lambda_is_a_conflict_and_kept(app: Any) ->
     assert "auth-check" in problems[0] and "does not own" in problems[0]
     assert "Lambda@Edge" in problems[1] and "/api/*" in problems[1]
     assert viewer_function(new["DefaultCacheBehavior"]) == theirs
-    assert differences(live, new, app.origin_id) == []
+    assert differences(live, new, origin_id(app)) == []
