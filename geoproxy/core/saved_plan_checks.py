@@ -28,6 +28,7 @@ from geoproxy.core.managed_fields import differences, unmanaged_differences
 from geoproxy.core.names import STATE_LABEL, Slot, is_slot, split_owner
 from geoproxy.core.records import LiveRecord, RecordKey, decode_route53_name, record_key
 from geoproxy.core.safety import GUARD_MAX_SHARE, GUARD_MIN_RECORDS, MassDeletion
+from geoproxy.core.saved_plan_rules import is_state_assertion
 from geoproxy.errors import Finding, printable
 
 # The plan-level finding codes' application: a change set is judged as a whole.
@@ -105,7 +106,8 @@ def summary_of(changes: ChangeSet) -> dict[str, int]:
     """The counts a plan's summary must show for these writes."""
     counts = {"create": 0, "update": 0, "delete": 0}
     for change in keyed_changes(changes):
-        counts[change.action] += 1
+        if not is_state_assertion(change.deleted, change.created):
+            counts[change.action] += 1
     counts["distribution_fields"] = sum(
         len(differences(d.config, d.new_config, d.managed_origin_id)) for d in changes.distributions
     )

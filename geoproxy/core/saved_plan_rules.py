@@ -54,9 +54,9 @@ def _untimed(record_set: dict[str, Any] | None) -> tuple[Any, ...]:
     return tuple(sorted(said))
 
 
-def _untokened(record_set: dict[str, Any] | None) -> tuple[Any, ...]:
+def said_failovers(record_set: dict[str, Any] | None) -> tuple[Any, ...]:
     """What a state record says, its token aside: the failovers with their times (a
-    failover declared again at another time is another failover)."""
+    failover declared again at another time is another failover), and whether it is gated."""
     if record_set is None:
         return ()
     said: list[tuple[str, ...]] = []
@@ -110,7 +110,7 @@ def _rebase_one(
         (c["ResourceRecordSet"] for c in reversed(states) if c["Action"] != "DELETE"), None
     )
     live = next((r for r in live_record_sets if here(r) and "SetIdentifier" not in r), None)
-    if after is None or _untokened(live) != _untokened(before):
+    if after is None or said_failovers(live) != said_failovers(before):
         return batch
     values = [
         {"Value": encode_header(new_token(), "gated=1" in str(entry.get("Value", "")))}
@@ -157,3 +157,17 @@ def stamp_failovers(changes: ChangeSet, declared_at: str | None, now: str) -> Ch
         before_distributions=_stamp_batches(changes.before_distributions, declared_at, now),
         after_distributions=_stamp_batches(changes.after_distributions, declared_at, now),
     )
+
+
+def is_state_assertion(deleted: dict[str, Any] | None, created: dict[str, Any] | None) -> bool:
+    """A state record change that only asserts what was read (a new token, the same
+    failovers): sent with an application's records, never counted as a change of its own.
+    A change of the failovers themselves is one (core.diff)."""
+    record_set = created if created is not None else deleted
+    if record_set is None or not _is_state(record_set) or created is None:
+        return False
+
+    def failovers(said: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(item for item in said if item != ("gated",))
+
+    return failovers(said_failovers(deleted)) == failovers(said_failovers(created))

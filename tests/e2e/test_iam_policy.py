@@ -219,6 +219,7 @@ def test_the_full_policy_allows_exactly_what_a_rich_policys_runs_need(
         ("status",),
         ("failover", "--from", "eu-west-1", "--yes"),
         ("failback", "eu-west-1", "--yes"),
+        ("verify",),
     ):
         result = run_cli(*args)
         assert result.returncode == 0, (args, result.stderr)
@@ -260,8 +261,9 @@ def test_the_read_only_policy_refuses_every_write(
             decision = evaluate(read_only, auth.action, auth.resource, auth.context)
             assert not decision.allowed, (call.operation, auth, decision.reason)
             assert decision.effect == "ImplicitDeny"
+    # Reads only; TestDNSAnswer (for `verify`) asks what Route 53 answers and changes nothing.
     assert all(
-        action.split(":")[1].startswith(("Get", "List", "Describe"))
+        action.split(":")[1].startswith(("Get", "List", "Describe", "TestDNSAnswer"))
         for action in actions(read_only)
     ), sorted(actions(read_only))
     assert "route53:GetChange" not in actions(read_only)  # only a write waits for a change

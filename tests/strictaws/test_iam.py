@@ -20,7 +20,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from geoproxy.sandbox.strict.opnames import operation_name, protocol
+from geoproxy.sandbox.strict.opnames import UNKNOWN, operation_name, protocol
 from tests.strictaws import Call, StrictMotoServer
 from tests.strictaws.iam import UnsupportedPolicy, evaluate
 from tests.strictaws.iam_requests import (
@@ -690,6 +690,8 @@ def sent(service: str, method: str, **params: Any) -> Call:
     target = target.decode() if isinstance(target, bytes) else target
     path = unquote(url.path)  # WSGI's PATH_INFO, as the middleware sees it, is unquoted
     operation = operation_name(service, request.method, path, url.query, target, form)
+    if operation == UNKNOWN:  # ARNs in a URI label: %2F, not '/' (as the middleware does)
+        operation = operation_name(service, request.method, url.path, url.query, target, form)
     agent = request.headers.get("User-Agent", b"")
     agent = agent.decode() if isinstance(agent, bytes) else agent
     return Call(service, operation, request.method, path, False, url.query, agent, body)
@@ -708,6 +710,9 @@ FUNCTION_CONFIG = {"Comment": "", "Runtime": "cloudfront-js-2.0"}
 
 # (service, botocore method, params, [(action, resource)]): the [r53], [cf], [acm], [iam], [sts]
 # tables as they apply to each operation geoproxy may call.
+ARC_CLUSTER = "arn:aws:route53-recovery-control::123456789012:cluster/abc"
+ARC_PANEL = "arn:aws:route53-recovery-control::123456789012:controlpanel/abc"
+
 MAPPING = [
     (
         "route53",
@@ -959,6 +964,56 @@ MAPPING = [
             },
         },
         [("route53:ChangeResourceRecordSets", ZONE)],
+    ),
+    # Accelerated recovery (issue 25): on the hosted zone.
+    (
+        "route53",
+        "update_hosted_zone_features",
+        {"HostedZoneId": "Z0123", "EnableAcceleratedRecovery": True},
+        [("route53:UpdateHostedZoneFeatures", ZONE)],
+    ),
+    # ARC's configuration API (data-plane switches, issue 25): geoproxy grants these on "*"
+    # (core/iam_switches.py), so each maps to its action on "*".
+    *(
+        (
+            "route53-recovery-control-config",
+            method,
+            params,
+            [(f"route53-recovery-control-config:{action}", "*")],
+        )
+        for method, action, params in (
+            ("describe_cluster", "DescribeCluster", {"ClusterArn": ARC_CLUSTER}),
+            ("list_control_panels", "ListControlPanels", {"ClusterArn": ARC_CLUSTER}),
+            (
+                "list_routing_controls",
+                "ListRoutingControls",
+                {"ControlPanelArn": ARC_PANEL},
+            ),
+            ("list_safety_rules", "ListSafetyRules", {"ControlPanelArn": ARC_PANEL}),
+            (
+                "create_control_panel",
+                "CreateControlPanel",
+                {"ClusterArn": ARC_CLUSTER, "ControlPanelName": "geoproxy"},
+            ),
+            (
+                "create_routing_control",
+                "CreateRoutingControl",
+                {"ClusterArn": ARC_CLUSTER, "RoutingControlName": "geoproxy-default-eu-west-1"},
+            ),
+            (
+                "create_safety_rule",
+                "CreateSafetyRule",
+                {
+                    "AssertionRule": {
+                        "AssertedControls": [f"{ARC_PANEL}/routingcontrol/abc"],
+                        "ControlPanelArn": ARC_PANEL,
+                        "Name": "geoproxy-gdpr",
+                        "RuleConfig": {"Inverted": False, "Threshold": 1, "Type": "ATLEAST"},
+                        "WaitPeriodMs": 5000,
+                    }
+                },
+            ),
+        )
     ),
 ]
 
@@ -1260,6 +1315,8 @@ def _exercise(aws: StrictMotoServer) -> dict[str, str]:
     zone = r53.create_hosted_zone(Name="example.com", CallerReference="iam")["HostedZone"]["Id"]
     dist = cf.create_distribution(DistributionConfig=DISTRIBUTION)["Distribution"]["Id"]
     cert = acm.request_certificate(DomainName="www.example.com")["CertificateArn"]
+    arc = aws.client("route53-recovery-control-config", region_name="us-west-2", config=NO_RETRY)
+    cluster = arc.create_cluster(ClusterName="iam")["Cluster"]["ClusterArn"]
     aws.reset_log()
 
     r53.list_hosted_zones_by_name(DNSName="example.com")
@@ -1336,6 +1393,26 @@ def _exercise(aws: StrictMotoServer) -> dict[str, str]:
     with contextlib.suppress(ClientError):  # NoSuchEntity: the request still needs permission
         iam.get_server_certificate(ServerCertificateName="edge")
     aws.client("sts", config=NO_RETRY).get_caller_identity()
+    r53.update_hosted_zone_features(HostedZoneId=zone, EnableAcceleratedRecovery=True)
+    arc.describe_cluster(ClusterArn=cluster)
+    arc.list_control_panels(ClusterArn=cluster)
+    panel = arc.create_control_panel(ClusterArn=cluster, ControlPanelName="iam")["ControlPanel"]
+    control = arc.create_routing_control(
+        ClusterArn=cluster,
+        ControlPanelArn=panel["ControlPanelArn"],
+        RoutingControlName="geoproxy-iam-eu-west-1",
+    )["RoutingControl"]
+    arc.list_routing_controls(ControlPanelArn=panel["ControlPanelArn"])
+    arc.create_safety_rule(
+        AssertionRule={
+            "AssertedControls": [control["RoutingControlArn"]],
+            "ControlPanelArn": panel["ControlPanelArn"],
+            "Name": "iam",
+            "RuleConfig": {"Inverted": False, "Threshold": 1, "Type": "ATLEAST"},
+            "WaitPeriodMs": 5000,
+        }
+    )
+    arc.list_safety_rules(ControlPanelArn=panel["ControlPanelArn"])
     return {
         "zone": zone.rpartition("/")[2],
         "change": info["ChangeInfo"]["Id"].rpartition("/")[2],
