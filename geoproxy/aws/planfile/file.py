@@ -105,19 +105,9 @@ def save_plan(
     owner: str | None = None,
     adopt: bool = False,
 ) -> None:
-    if path.exists() and not overwrite and not is_saved_plan(path):
-        raise GeoproxyError(
-            f"{path} exists and is not a geoproxy plan; not overwriting it",
-            hint="choose another --out path, or pass --overwrite to replace it",
-        )
-    # "kind" first, so a reader (and is_saved_plan) finds it at the top of the file.
+    refuse_overwrite(path, overwrite)
     document: dict[str, Any] = {
-        "kind": PLAN_KIND,
-        "format_version": FORMAT_VERSION,
-        "geoproxy_version": __version__,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": command,
-        "policy_file": policy_file,
+        **header(FORMAT_VERSION, command, policy_file),
         "policy_sha256": policy_sha256,
         "owner": owner,
         "adopt": adopt,
@@ -131,6 +121,28 @@ def save_plan(
     }
     document["checksum"] = checksum(document)
     write_document(path, document)
+
+
+def refuse_overwrite(path: Path, overwrite: bool) -> None:
+    """Nothing a user owns is overwritten: only an earlier plan, or with --overwrite."""
+    if path.exists() and not overwrite and not is_saved_plan(path):
+        raise GeoproxyError(
+            f"{path} exists and is not a geoproxy plan; not overwriting it",
+            hint="choose another --out path, or pass --overwrite to replace it",
+        )
+
+
+def header(format_version: int, command: str, policy_file: str) -> dict[str, Any]:
+    """What every plan file starts with: "kind" first, so a reader (and is_saved_plan) finds
+    it at the top of the file."""
+    return {
+        "kind": PLAN_KIND,
+        "format_version": format_version,
+        "geoproxy_version": __version__,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": command,
+        "policy_file": policy_file,
+    }
 
 
 def write_document(path: Path, document: dict[str, Any]) -> None:

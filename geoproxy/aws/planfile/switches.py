@@ -11,16 +11,18 @@ to set. Its checksum is the plan format's.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from geoproxy import __version__
-from geoproxy.aws.planfile.file import PLAN_KIND, PlanFileError, checksum, is_saved_plan
-from geoproxy.errors import GeoproxyError
+from geoproxy.aws.planfile.file import (
+    PLAN_KIND,
+    PlanFileError,
+    checksum,
+    header,
+    refuse_overwrite,
+    write_document,
+)
 from geoproxy.policy.files import ReadRefused, read_bounded
 
 SWITCH_FORMAT_VERSION = 2  # the plan format that has change-set kinds
@@ -57,18 +59,9 @@ def save_switch_plan(
     text: list[str],
     overwrite: bool = False,
 ) -> None:
-    if path.exists() and not overwrite and not is_saved_plan(path):
-        raise GeoproxyError(
-            f"{path} exists and is not a geoproxy plan; not overwriting it",
-            hint="choose another --out path, or pass --overwrite to replace it",
-        )
+    refuse_overwrite(path, overwrite)
     document: dict[str, Any] = {
-        "kind": PLAN_KIND,
-        "format_version": SWITCH_FORMAT_VERSION,
-        "geoproxy_version": __version__,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": command,
-        "policy_file": policy_file,
+        **header(SWITCH_FORMAT_VERSION, command, policy_file),
         "text": text,
         "changes": {
             "kind": SWITCHES,
@@ -81,16 +74,7 @@ def save_switch_plan(
         },
     }
     document["checksum"] = checksum(document)
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=".geoproxy-plan-", dir=directory)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(document, stream, indent=2)
-            stream.write("\n")
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except OSError as error:
-        raise GeoproxyError(f"cannot write the plan to {path}: {error}") from None
+    write_document(path, document)
 
 
 def load_switch_plan(path: Path) -> SwitchPlanFile | None:
