@@ -1315,8 +1315,6 @@ def _exercise(aws: StrictMotoServer) -> dict[str, str]:
     zone = r53.create_hosted_zone(Name="example.com", CallerReference="iam")["HostedZone"]["Id"]
     dist = cf.create_distribution(DistributionConfig=DISTRIBUTION)["Distribution"]["Id"]
     cert = acm.request_certificate(DomainName="www.example.com")["CertificateArn"]
-    arc = aws.client("route53-recovery-control-config", region_name="us-west-2", config=NO_RETRY)
-    cluster = arc.create_cluster(ClusterName="iam")["Cluster"]["ClusterArn"]
     aws.reset_log()
 
     r53.list_hosted_zones_by_name(DNSName="example.com")
@@ -1393,6 +1391,27 @@ def _exercise(aws: StrictMotoServer) -> dict[str, str]:
     with contextlib.suppress(ClientError):  # NoSuchEntity: the request still needs permission
         iam.get_server_certificate(ServerCertificateName="edge")
     aws.client("sts", config=NO_RETRY).get_caller_identity()
+    return {
+        "zone": zone.rpartition("/")[2],
+        "change": info["ChangeInfo"]["Id"].rpartition("/")[2],
+        "hc": hc,
+        "dist": dist,
+        "cert": cert,
+        "cache": ids["CachePolicy"],
+        "origin": ids["OriginRequestPolicy"],
+    }
+
+
+def _exercise_recovery(aws: StrictMotoServer) -> None:
+    """One call of each operation only a `recovery` policy makes (issue 25): accelerated
+    recovery and ARC's configuration API; a policy without `recovery` grants none of them."""
+    r53 = aws.client("route53", config=NO_RETRY)
+    arc = aws.client("route53-recovery-control-config", region_name="us-west-2", config=NO_RETRY)
+    zone = r53.create_hosted_zone(Name="example.org", CallerReference="iam-recovery")["HostedZone"][
+        "Id"
+    ]
+    cluster = arc.create_cluster(ClusterName="iam")["Cluster"]["ClusterArn"]
+    aws.reset_log()
     r53.update_hosted_zone_features(HostedZoneId=zone, EnableAcceleratedRecovery=True)
     arc.describe_cluster(ClusterArn=cluster)
     arc.list_control_panels(ClusterArn=cluster)
@@ -1413,20 +1432,13 @@ def _exercise(aws: StrictMotoServer) -> dict[str, str]:
         }
     )
     arc.list_safety_rules(ControlPanelArn=panel["ControlPanelArn"])
-    return {
-        "zone": zone.rpartition("/")[2],
-        "change": info["ChangeInfo"]["Id"].rpartition("/")[2],
-        "hc": hc,
-        "dist": dist,
-        "cert": cert,
-        "cache": ids["CachePolicy"],
-        "origin": ids["OriginRequestPolicy"],
-    }
 
 
 def test_recorded_calls_map_to_actions_resources_and_context(aws: StrictMotoServer) -> None:
     ids = _exercise(aws)
-    calls = aws.calls
+    calls = list(aws.calls)
+    _exercise_recovery(aws)
+    calls += aws.calls
     # The emulator has no TestFunction (geoproxy never tests a function in CloudFront).
     assert {(c.service, c.operation) for c in calls} == MAPPED_OPERATIONS - {
         ("cloudfront", "CreateDistribution"),
