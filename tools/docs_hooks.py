@@ -6,11 +6,21 @@ pydantic models; the JSON Schema is published as a file of the site.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 POLICY_REFERENCE_MARKER = "<!-- generated: policy reference -->"
 REPO = Path(__file__).resolve().parent.parent
+
+
+def on_config(config: Any) -> Any:
+    """The references document the checkout being built, never whatever geoproxy the Python
+    that runs mkdocs has installed (an older release, or an editable install of another
+    tree). Here, not at import: mkdocs restores sys.path after loading a hooks file."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    return config
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
