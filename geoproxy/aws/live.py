@@ -19,6 +19,7 @@ from geoproxy.core.healthchecks import LiveHealthCheck
 from geoproxy.core.live import LiveApp, LiveRead
 from geoproxy.core.names import REFERENCE_PREFIX
 from geoproxy.core.records import LiveRecord, decode_route53_name
+from geoproxy.core.zone_features import NOT_REPORTED, ZoneFeatures, features_from
 from geoproxy.errors import AwsError
 
 PAGE_SIZE = "300"  # Route 53's maximum for ListResourceRecordSets
@@ -32,6 +33,9 @@ class Route53Reader:
         # zone id -> Features.AcceleratedRecoveryStatus, when the lookup said: free, since
         # GetHostedZone (the lookup by `zone_id`) carries it.
         self.features: dict[str, str] = {}
+        # zone id -> everything its Features said (guardrails, change history), from the
+        # same lookup: no request of its own.
+        self._zone_features: dict[str, ZoneFeatures] = {}
 
     @property
     def _client(self) -> Any:
@@ -65,6 +69,7 @@ class Route53Reader:
                 hint="fix `zone` or `zone_id` in the policy",
             )
         self._remember_size(zone_id, zone)
+        self._zone_features[zone_id] = features_from(zone)
         status = (zone.get("Features") or {}).get("AcceleratedRecoveryStatus")
         if isinstance(status, str):
             self.features[zone_id] = status
@@ -117,11 +122,16 @@ class Route53Reader:
             )
         zone_id = public[0]["Id"].split("/")[-1]
         self._remember_size(zone_id, public[0])
+        self._zone_features[zone_id] = features_from(public[0])
         return zone_id, zone_name
 
     def _remember_size(self, zone_id: str, zone: dict[str, Any]) -> None:
         if isinstance(zone.get("ResourceRecordSetCount"), int):
             self._sizes[zone_id] = zone["ResourceRecordSetCount"]
+
+    def zone_features(self, zone_id: str) -> ZoneFeatures:
+        """What the zone's lookup said of its features (nothing said: none assumed)."""
+        return self._zone_features.get(zone_id, NOT_REPORTED)
 
     def size(self, zone_id: str) -> int | None:
         """How many record sets the zone holds, as its lookup said (None: not said)."""
