@@ -232,6 +232,8 @@ FINDING_CODES: dict[str, str] = {
     "plan_prose_mismatch": "a saved plan's text or summary does not say what its changes do",
     "plan_signature": "a saved plan is unsigned or its signature does not verify, while a "
     "verifying key is configured",
+    "origin_in_use": "a CloudFront distribution still uses the origin name of an application "
+    "being destroyed",
     "switch_state": "a data-plane switch is Off (or missing) where the records and the "
     "failover state record do not say so",
 }

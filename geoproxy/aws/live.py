@@ -258,17 +258,24 @@ class CloudFrontReader:
 
     def alias_owners(self) -> dict[str, str]:
         """alias -> id of the distribution that carries it, across the account."""
+        return {
+            alias.lower().rstrip("."): summary["Id"]
+            for summary in self.summaries()
+            for alias in (summary.get("Aliases") or {}).get("Items") or []
+        }
+
+    def summaries(self) -> list[dict[str, Any]]:
+        """ListDistributions, every page: each summary carries the distribution's aliases,
+        origins and cache behaviours (with their function associations)."""
         client = self._aws.client("cloudfront")
-        owners: dict[str, str] = {}
+        found: list[dict[str, Any]] = []
         request: dict[str, str] = {}
         while True:
             with aws_errors("list CloudFront distributions"):
                 listing = client.list_distributions(**request)["DistributionList"]
-            for summary in listing.get("Items") or []:
-                for alias in (summary.get("Aliases") or {}).get("Items") or []:
-                    owners[alias.lower().rstrip(".")] = summary["Id"]
+            found += listing.get("Items") or []
             if not listing.get("IsTruncated"):
-                return owners
+                return found
             request["Marker"] = listing["NextMarker"]
 
 
