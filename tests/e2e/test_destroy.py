@@ -1,0 +1,142 @@
+"""`geoproxy destroy`, end to end: everything geoproxy owns for an application goes, in a safe
+order, and nothing else in the zone moves; `plan --prune --all-zones` finds what a removed
+zone's policy left behind."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import EXAMPLE_POLICY, write_policy
+from tests.e2e.conftest import (
+    API,
+    ORIGIN,
+    TWO_APPS,
+    RunCli,
+    cloudfront_policy,
+    config_of,
+    records_at,
+    run_on_terminal,
+)
+
+pytestmark = pytest.mark.e2e
+
+FOREIGN = [
+    # Records geoproxy does not own, at and beside shop's names: never touched.
+    {
+        "Name": ORIGIN,
+        "Type": "TXT",
+        "TTL": 300,
+        "ResourceRecords": [{"Value": '"site-verification=abc"'}],
+    },
+    {
+        "Name": "www.example.com",
+        "Type": "A",
+        "TTL": 60,
+        "ResourceRecords": [{"Value": "192.0.2.10"}],
+    },
+    {
+        "Name": "eu-west-1." + ORIGIN,
+        "Type": "CNAME",
+        "TTL": 60,
+        "ResourceRecords": [{"Value": "hand-made.example.net"}],
+    },
+]
+
+
+def snapshot(aws: Any, zone: str) -> list[dict[str, Any]]:
+    pages = aws.client("route53").get_paginator("list_resource_record_sets")
+    return [
+        record
+        for page in pages.paginate(HostedZoneId=zone)
+        for record in page["ResourceRecordSets"]
+    ]
+
+
+def is_shops(record: dict[str, Any]) -> bool:
+    """One of geoproxy's records of shop (latency records, state record)."""
+    name = record["Name"]
+    owned = record.get("SetIdentifier", "").startswith("geoproxy:")
+    return (name == ORIGIN and owned) or name == "_geoproxy." + ORIGIN
+
+
+def add_foreign(aws: Any, zone: str) -> None:
+    aws.client("route53").change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={
+            "Changes": [{"Action": "CREATE", "ResourceRecordSet": r} for r in FOREIGN]
+        },
+    )
+
+
+@pytest.mark.slow
+def test_destroy_of_one_application_leaves_the_zone_exactly_as_it_was_otherwise(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, TWO_APPS)
+    add_foreign(aws, zone)
+    assert run_cli("apply", "--yes").returncode == 0
+    before = snapshot(aws, zone)
+    api_before = records_at(aws, zone, API)
+    shops = [record for record in before if is_shops(record)]
+    assert len(shops) == 35  # 34 latency records and the state record
+
+    # A dry run reads, and writes nothing: its requests are exactly these.
+    aws.reset_log()
+    dry = run_cli("destroy", "--app", "shop", "--dry-run", "--detailed-exitcode")
+    assert dry.returncode == 2, dry.stderr
+    assert aws.operations() == [
+        "ListHostedZonesByName",
+        "ListResourceRecordSets",
+        "ListDistributions",
+    ]
+    assert "shop: the plan deletes 34 of its 34 routing records" in dry.stderr
+    assert "Dry run: nothing was written." in dry.stdout
+    assert snapshot(aws, zone) == before
+
+    refused = run_cli("destroy", "--app", "shop", "--yes")
+    assert refused.returncode == 1
+    assert "--force" in refused.stderr
+    assert snapshot(aws, zone) == before
+
+    aws.reset_log()
+    done = run_cli("destroy", "--app", "shop", "--yes", "--force", "--output", "json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["applied"] is True
+    assert document["plan"]["summary"]["delete"] == 35
+    assert aws.count("ChangeResourceRecordSets") == 1
+    after = snapshot(aws, zone)
+    # Exactly the zone as it was, minus shop's owned records: foreign records at and below
+    # shop's names, api's records and the zone's own all stay, byte for byte.
+    assert after == [record for record in before if record not in shops]
+    assert records_at(aws, zone, API) == api_before
+
+    again = run_cli("destroy", "--app", "shop", "--dry-run", "--detailed-exitcode")
+    assert again.returncode == 0, again.stderr
+    assert "Nothing to destroy" in again.stdout
+
+
+def test_a_wrongly_typed_name_writes_nothing(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, EXAMPLE_POLICY)
+    assert run_cli("apply", "--yes").returncode == 0
+    before = snapshot(aws, zone)
+    aws.reset_log()
+    code, _, stderr = run_on_terminal(
+        aws, tmp_path, "shopp", "destroy", "--force", wait_for="ListDistributions"
+    )
+    assert code == 1
+    assert "destroy cancelled: 'shop' was not typed; nothing was written" in stderr
+    assert aws.count("ChangeResourceRecordSets") == 0
+    assert snapshot(aws, zone) == before
+
+    code, _, stderr = run_on_terminal(
+        aws, tmp_path, "shop", "destroy", "--force", wait_for="ListDistributions"
+    )
+    assert code == 0, stderr
+    assert [r for r in snapshot(aws, zone) if is_shops(r)] == []
