@@ -140,3 +140,98 @@ def test_a_wrongly_typed_name_writes_nothing(
     )
     assert code == 0, stderr
     assert [r for r in snapshot(aws, zone) if is_shops(r)] == []
+
+
+def second_distribution(aws: Any, first: str, function_arn: str) -> str:
+    """Another distribution of the account, on the user's own origins, that runs the same
+    edge function: the function must outlive shop's destroy."""
+    config = config_of(aws, first)
+    legacy = next(o for o in config["Origins"]["Items"] if o["Id"] == "legacy")
+    behaviour = {
+        **config["CacheBehaviors"]["Items"][0],
+        "TargetOriginId": "legacy",
+        "FunctionAssociations": {
+            "Quantity": 1,
+            "Items": [{"FunctionARN": function_arn, "EventType": "viewer-request"}],
+        },
+    }
+    behaviour.pop("PathPattern")
+    created = aws.client("cloudfront").create_distribution(
+        DistributionConfig={
+            **config,
+            "CallerReference": "other",
+            "Comment": "another site",
+            "Aliases": {"Quantity": 0},
+            "Origins": {"Quantity": 1, "Items": [legacy]},
+            "OriginGroups": {"Quantity": 0},
+            "DefaultCacheBehavior": behaviour,
+            "CacheBehaviors": {"Quantity": 0},
+        }
+    )
+    return str(created["Distribution"]["Id"])
+
+
+@pytest.mark.slow
+def test_destroy_is_refused_while_a_distribution_uses_the_origin_then_detaches_it(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    from tests.e2e.test_edge_fence import fenced_policy, viewer_function, with_country_header
+
+    with_country_header(aws, distribution)
+    write_policy(tmp_path, fenced_policy(distribution))
+    assert run_cli("apply", "--yes").returncode == 0
+    arn = viewer_function(config_of(aws, distribution)["DefaultCacheBehavior"])
+    assert arn is not None
+    function = arn.rsplit("/", 1)[1]
+    other = second_distribution(aws, distribution, arn)
+    before = config_of(aws, distribution)
+    records_before = snapshot(aws, zone)
+
+    refused = run_cli("destroy", "--yes", "--force")
+    assert refused.returncode == 1
+    assert (
+        f"CloudFront distribution {distribution} uses origin.shop.example.com as its origin "
+        "geoproxy-shop" in refused.stderr
+    )
+    assert "--detach-origin DOMAIN" in refused.stderr
+    assert snapshot(aws, zone) == records_before and config_of(aws, distribution) == before
+
+    aws.reset_log()
+    done = run_cli("destroy", "--yes", "--force", "--detach-origin", "legacy.example.net")
+    assert done.returncode == 0, done.stderr
+    writes = [
+        op
+        for op in aws.operations()
+        if op in ("ChangeResourceRecordSets", "UpdateDistribution", "DeleteFunction")
+    ]
+    # The distribution leaves the names before they go; the function stays: `other` runs it.
+    assert writes == ["UpdateDistribution", "ChangeResourceRecordSets"], aws.operations()
+    after = config_of(aws, distribution)
+    origin = next(o for o in after["Origins"]["Items"] if o["Id"] == "geoproxy-shop")
+    was = next(o for o in before["Origins"]["Items"] if o["Id"] == "geoproxy-shop")
+    assert origin == {**was, "DomainName": "legacy.example.net"}  # other settings kept
+    assert viewer_function(after["DefaultCacheBehavior"]) is None
+    assert after["Aliases"] == before["Aliases"]  # the user's distribution, otherwise as it was
+    assert viewer_function(config_of(aws, other)["DefaultCacheBehavior"]) == arn
+    assert f"edge function {function} is kept" in done.stderr
+    assert aws.client("cloudfront").get_function(Name=function, Stage="LIVE")["ETag"]
+    # Every record of geoproxy's is gone: latency, direct names, state, viewer records.
+    left = snapshot(aws, zone)
+    assert [r for r in left if r.get("SetIdentifier", "").startswith("geoproxy:")] == []
+    assert [r for r in left if r["Name"].startswith("_geoproxy.")] == []
+    assert left == [r for r in records_before if r in left]
+
+    # Once no other distribution runs it, the function goes too (and only it).
+    behaviour = {**config_of(aws, other)["DefaultCacheBehavior"]}
+    behaviour["FunctionAssociations"] = {"Quantity": 0}
+    from tests.e2e.conftest import edit_distribution
+
+    edit_distribution(aws, other, DefaultCacheBehavior=behaviour)
+    aws.reset_log()
+    last = run_cli("destroy", "--yes", "--detach-origin", "legacy.example.net")
+    assert last.returncode == 0, last.stderr
+    assert aws.count("DeleteFunction") == 1 and aws.count("UpdateDistribution") == 0
+    assert aws.count("ChangeResourceRecordSets") == 0
+    cloudfront = aws.client("cloudfront")
+    with pytest.raises(cloudfront.exceptions.NoSuchFunctionExists):
+        cloudfront.get_function(Name=function, Stage="LIVE")
