@@ -149,6 +149,24 @@ class Route53Reader:
                 return tuple(records)
             _next_page(request, page)
 
+    def public_zones(self) -> list[tuple[str, str]]:
+        """(zone id, zone name) of every public hosted zone the credentials can list:
+        ListHostedZones, 100 a page (its maximum). Private zones are skipped: CloudFront
+        resolves origins in public DNS, so geoproxy never writes there."""
+        found: list[tuple[str, str]] = []
+        request: dict[str, str] = {"MaxItems": "100"}
+        while True:
+            with aws_errors("list hosted zones"):
+                page = self._client.list_hosted_zones(**request)
+            found += [
+                (zone["Id"].split("/")[-1], decode_route53_name(zone["Name"]))
+                for zone in page["HostedZones"]
+                if not zone.get("Config", {}).get("PrivateZone", False)
+            ]
+            if not page.get("IsTruncated"):
+                return found
+            request["Marker"] = page["NextMarker"]
+
     def subtree(self, zone_id: str, name: str, *, below: bool = True) -> tuple[LiveRecord, ...]:
         """Every record set at `name` (and, with `below`, under it). Route 53 lists names
         sorted by their labels reversed, so a subtree is one contiguous run: start at the

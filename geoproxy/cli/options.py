@@ -345,3 +345,14 @@ def via_option(what: str) -> Callable[[F], F]:
         "default when the policy has `recovery.switches: arc`), `records` rewrites Route 53 "
         "records (needs the Route 53 control plane).",
     )
+
+
+def all_zones_option(func: F) -> F:
+    """--all-zones: the orphan search in every public zone the credentials can list."""
+    return click.option(
+        "--all-zones",
+        is_flag=True,
+        help="Look for orphans in every public hosted zone the credentials can list, not "
+        "only the policy's zones (an application removed with its zone); one "
+        "ListHostedZones per 100 zones and a listing of each zone.",
+    )(func)

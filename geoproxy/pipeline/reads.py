@@ -120,6 +120,21 @@ def read_live(
     return LiveRead(read.apps, zone_ids=read.zone_ids, features=read.features)
 
 
+def read_other_zones(aws: AwsSettings, known: Mapping[str, LiveApp]) -> dict[str, LiveApp]:
+    """`--all-zones`: every public zone the credentials can list, other than `known`, read
+    whole for the orphan search (an application removed with its zone from the policy
+    leaves its records where no zone of the policy looks). One ListHostedZones per 100
+    zones, and ceil(records / 300) ListResourceRecordSets per zone, at least one."""
+    from geoproxy.aws.live import Route53Reader
+
+    reader = Route53Reader(aws)
+    return {
+        zone_id: LiveApp(zone_id, zone_name, reader.zone_records(zone_id))
+        for zone_id, zone_name in reader.public_zones()
+        if zone_id not in known
+    }
+
+
 def orphans_in(
     compiled: Compiled,
     zones: Mapping[str, LiveApp],

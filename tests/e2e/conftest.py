@@ -95,7 +95,7 @@ def run_cli(aws: Any, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) 
 # --- every request of the CLI runs above is allowed by the generated IAM policy ----------
 
 IAM_ACCOUNT = "123456789012"  # moto's account
-IAM_CHECKED = frozenset({"plan", "apply", "status", "failover", "failback", "verify"})
+IAM_CHECKED = frozenset({"plan", "apply", "status", "failover", "failback", "verify", "destroy"})
 IAM_READ_ONLY = frozenset({"plan", "status", "verify"})  # `iam-policy --read-only` covers these
 GEOPROXY_AGENT = USER_AGENT.partition("/")[0] + "/"  # "geoproxy/": fixtures' calls lack it
 
@@ -120,13 +120,24 @@ def _load(text: str, path: Path) -> None:
 
 @functools.cache
 def _iam_document(
-    text: str, zone_ids: tuple[tuple[str, str], ...], read_only: bool, prune: bool
+    text: str,
+    zone_ids: tuple[tuple[str, str], ...],
+    read_only: bool,
+    prune: bool,
+    all_zones: bool = False,
+    destroy: bool = False,
 ) -> dict[str, Any] | None:
     policy = _POLICIES[text]
     if policy is None:
         return None
     return iam_policy(
-        policy, zone_ids=dict(zone_ids), account_id=IAM_ACCOUNT, read_only=read_only, prune=prune
+        policy,
+        zone_ids=dict(zone_ids),
+        account_id=IAM_ACCOUNT,
+        read_only=read_only,
+        prune=prune,
+        all_zones=all_zones,
+        destroy=destroy,
     ).document
 
 
@@ -152,6 +163,8 @@ class _IamRun:
     read_only: bool
     prune: bool
     start: int  # the request log's length before the run
+    all_zones: bool = False  # `iam-policy --all-zones` covers it
+    destroy: bool = False  # `iam-policy --destroy` covers it
 
 
 @dataclass
@@ -198,7 +211,16 @@ class IamCheck:
             texts = list(seen)
         # plan and status take the read-only policy (with --prune, its pruning reads).
         read_only = command in IAM_READ_ONLY
-        return _IamRun(tuple(args), command, texts, read_only, prune, len(self.aws.calls))
+        return _IamRun(
+            tuple(args),
+            command,
+            texts,
+            read_only,
+            prune,
+            len(self.aws.calls),
+            all_zones=bool(params.get("all_zones")),
+            destroy=command == "destroy",
+        )
 
     def after(self, run: _IamRun | None) -> None:
         if run is None:
@@ -216,13 +238,18 @@ class IamCheck:
         documents = [
             d
             for text in run.texts
-            if (d := _iam_document(text, zone_ids, run.read_only, run.prune))
+            if (
+                d := _iam_document(
+                    text, zone_ids, run.read_only, run.prune, run.all_zones, run.destroy
+                )
+            )
         ]
         if not documents:
             return  # no policy in play loads: a test of bad input
         refused = [line for call in mine for line in _refused(call, documents)]
         if refused:
             flags = " --read-only" * run.read_only + " --prune" * run.prune
+            flags += " --all-zones" * run.all_zones + " --destroy" * run.destroy
             pytest.fail(
                 f"`geoproxy {' '.join(run.args)}` sent requests that the IAM policy of "
                 f"`geoproxy iam-policy{flags}` ({'read-only' if run.read_only else 'full'}"

@@ -16,7 +16,6 @@ from tests.e2e.conftest import (
     ORIGIN,
     TWO_APPS,
     RunCli,
-    cloudfront_policy,
     config_of,
     records_at,
     run_on_terminal,
@@ -66,9 +65,7 @@ def is_shops(record: dict[str, Any]) -> bool:
 def add_foreign(aws: Any, zone: str) -> None:
     aws.client("route53").change_resource_record_sets(
         HostedZoneId=zone,
-        ChangeBatch={
-            "Changes": [{"Action": "CREATE", "ResourceRecordSet": r} for r in FOREIGN]
-        },
+        ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": r} for r in FOREIGN]},
     )
 
 
@@ -235,3 +232,63 @@ def test_destroy_is_refused_while_a_distribution_uses_the_origin_then_detaches_i
     cloudfront = aws.client("cloudfront")
     with pytest.raises(cloudfront.exceptions.NoSuchFunctionExists):
         cloudfront.get_function(Name=function, Stage="LIVE")
+
+
+BLOG = """\
+  - name: blog
+    zone: example.org
+    record: origin.blog.example.org
+    pops:
+      us-east-1: {target: a-1.us-east-1.elb.amazonaws.com}
+      eu-west-1: {target: b-2.eu-west-1.elb.amazonaws.com}
+"""
+
+
+def test_plan_prune_all_zones_finds_an_orphan_in_a_zone_the_policy_no_longer_names(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    route53 = aws.client("route53")
+    org = route53.create_hosted_zone(Name="example.org", CallerReference="org")
+    org_id = org["HostedZone"]["Id"].split("/")[-1]
+    # A private zone is never listed for orphans: CloudFront resolves origins in public DNS.
+    route53.create_hosted_zone(
+        Name="example.net",
+        CallerReference="net",
+        HostedZoneConfig={"PrivateZone": True},
+        VPC={"VPCRegion": "us-east-1", "VPCId": "vpc-12345678"},
+    )
+    write_policy(tmp_path, EXAMPLE_POLICY + BLOG)
+    assert run_cli("apply", "--yes").returncode == 0
+    org_before = snapshot(aws, org_id)
+    blogs = [r for r in org_before if "blog" in r["Name"]]
+    assert len(blogs) == 35  # 34 latency records and the state record
+    write_policy(tmp_path, EXAMPLE_POLICY)  # blog leaves the policy, with its zone
+
+    plain = run_cli("plan", "--prune", "--detailed-exitcode", "--output", "json")
+    assert plain.returncode == 0, plain.stderr
+    assert json.loads(plain.stdout)["orphans"] == []  # example.org is not searched
+
+    aws.reset_log()
+    found = run_cli("plan", "--prune", "--all-zones", "--detailed-exitcode", "--output", "json")
+    assert found.returncode == 2, found.stderr
+    # The policy's zone as always, then one listing of the account's zones and one of each
+    # public zone not already read (records / 300, rounded up): the private one is skipped.
+    assert aws.operations() == [
+        "ListHostedZonesByName",
+        "ListResourceRecordSets",
+        "ListHostedZones",
+        "ListResourceRecordSets",
+    ]
+    document = json.loads(found.stdout)
+    [orphan] = document["orphans"]
+    assert (orphan["root"], len(orphan["records"])) == ("origin.blog.example.org", 35)
+    assert document["summary"]["delete"] == 35
+
+    scoped = run_cli("plan", "--all-zones", "--app", "shop")
+    assert scoped.returncode == 1 and "cannot be scoped with --app" in scoped.stderr
+
+    applied = run_cli("apply", "--prune", "--all-zones", "--force", "--yes")
+    assert applied.returncode == 0, applied.stderr
+    assert snapshot(aws, org_id) == [r for r in org_before if r not in blogs]
+    again = run_cli("plan", "--prune", "--all-zones", "--detailed-exitcode")
+    assert again.returncode == 0, again.stdout + again.stderr
