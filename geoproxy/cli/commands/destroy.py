@@ -93,7 +93,8 @@ def destroy(
     view = views.view_for(output)
     document = _document(planned)
     guarded = mass_deletions(planned.plan)
-    planned.plan.warnings.extend(f"{m.describe()}; destroy needs --force" for m in guarded)
+    if not force:
+        planned.plan.warnings.extend(f"{m.describe()}; destroy needs --force" for m in guarded)
     flow.show_plan(planned.plan, view)
     if view.interactive:
         _show_extras(planned)
