@@ -20,7 +20,7 @@ from typing import Any
 
 from geoproxy.core.desired import in_zone
 from geoproxy.core.edge.fence import has_viewer_fence
-from geoproxy.core.iam_destroy import all_zones_statements, destroy_statements
+from geoproxy.core.iam_destroy import added_statements, split_names
 from geoproxy.core.iam_recovery import recovery_reads, recovery_writes
 from geoproxy.core.iam_switches import switch_statements
 from geoproxy.core.names import function_name
@@ -163,10 +163,8 @@ def iam_policy(
     the orphan search (and, with `prune`, its deletions) in every zone; `destroy` what
     `geoproxy destroy` needs beyond apply (core/iam_destroy.py)."""
     scope, warnings = _scope(policy, zone_ids, account_id)
-    prune_names = list(prune_names)
-    elsewhere = [n for n in prune_names if not any(in_zone(n, a.zone) for a in policy.applications)]
-    if all_zones:  # names in zones the policy does not name: the all-zones statement's
-        prune_names = [n for n in prune_names if n not in elsewhere]
+    ours, elsewhere = split_names(prune_names, {app.zone for app in policy.applications})
+    prune_names = ours if all_zones else [*ours, *elsewhere]  # elsewhere: all_zones's
     statements = _Statements()
     _reads(scope, statements)
     if not read_only:
@@ -175,25 +173,22 @@ def iam_policy(
         statements.allow(sid, actions, resources, condition)
     if prune:
         warnings += _prunes(scope, statements, read_only, prune_names)
-    if all_zones:
-        found, said = all_zones_statements(
+    if all_zones or destroy:
+        added, said = added_statements(
+            scope.account,
+            scope.functions,
             read_only=read_only,
-            prune=prune,
+            prune=prune and all_zones,
+            destroy=destroy,
+            all_zones=all_zones,
             types=record_types(scope.apps),
-            names_key=NAMES_KEY,
-            actions_key=ACTIONS_KEY,
-            types_key=TYPES_KEY,
+            keys=(NAMES_KEY, ACTIONS_KEY, TYPES_KEY),
             never_pruned=OTHER_SYSTEMS,
             prune_names=elsewhere,
         )
         warnings += said
-        for sid, actions, resources, condition in found:
-            statements.allow(sid, actions, resources, condition)
-    if destroy and not read_only:
-        for sid, actions, resources, condition in destroy_statements(
-            scope.account, scope.functions
-        ):
-            statements.allow(sid, actions, resources, condition)
+        for statement in added:
+            statements.allow(*statement)
     document = {"Version": "2012-10-17", "Statement": list(statements)}
     # IAM counts a managed policy's characters without whitespace (IAM and AWS STS quotas).
     size = len(json.dumps(document, separators=(",", ":")))

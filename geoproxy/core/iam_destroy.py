@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from geoproxy.core.desired import in_zone
 from geoproxy.core.iam_switches import Statement
 
 ANY_ZONE = "arn:aws:route53:::hostedzone/*"
@@ -37,14 +38,50 @@ def destroy_statements(account: str, functions: list[str]) -> list[Statement]:
     return statements
 
 
+def split_names(names: Iterable[str], zones: set[str]) -> tuple[list[str], list[str]]:
+    """`--prune-name` roots in the policy's zones, and those elsewhere (for `--all-zones`)."""
+    names = list(names)
+    elsewhere = [n for n in names if not any(in_zone(n, zone) for zone in zones)]
+    return [n for n in names if n not in elsewhere], elsewhere
+
+
+def added_statements(
+    account: str,
+    functions: list[str],
+    *,
+    read_only: bool,
+    prune: bool,
+    destroy: bool,
+    all_zones: bool,
+    types: list[str],
+    keys: tuple[str, str, str],
+    never_pruned: Iterable[str],
+    prune_names: Iterable[str] = (),
+) -> tuple[list[Statement], list[str]]:
+    """What `--destroy` (never read-only) and `--all-zones` add; (statements, warnings).
+    `keys`: the names, actions and types condition keys of ChangeResourceRecordSets."""
+    statements: list[Statement] = []
+    warnings: list[str] = []
+    if all_zones:
+        statements, warnings = all_zones_statements(
+            read_only=read_only,
+            prune=prune,
+            types=types,
+            keys=keys,
+            never_pruned=never_pruned,
+            prune_names=prune_names,
+        )
+    if destroy and not read_only:
+        statements += destroy_statements(account, functions)
+    return statements, warnings
+
+
 def all_zones_statements(
     *,
     read_only: bool,
     prune: bool,
     types: list[str],
-    names_key: str,
-    actions_key: str,
-    types_key: str,
+    keys: tuple[str, str, str],
     never_pruned: Iterable[str],
     prune_names: Iterable[str] = (),
 ) -> tuple[list[Statement], list[str]]:
@@ -55,6 +92,7 @@ def all_zones_statements(
         ("ReadAllZones", ["route53:ListResourceRecordSets"], [ANY_ZONE], None),
     ]
     warnings: list[str] = []
+    names_key, actions_key, types_key = keys
     if prune and not read_only:
         roots = sorted(
             {
