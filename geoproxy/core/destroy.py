@@ -17,7 +17,7 @@ and, unless the origin request policy forwards the viewer's, as Host).
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +47,7 @@ def destroy_app_plan(
     target: DestroyTarget,
     owner: str,
     records: Iterable[LiveRecord],
-    health_checks: Iterable[LiveHealthCheck] = (),
+    health_checks: Sequence[LiveHealthCheck] = (),
 ) -> AppPlan:
     """The plan that deletes everything of `owner` that belongs to the application: its
     latency records, PoP pairs, direct names and state record (one group, at its record),
@@ -83,8 +83,14 @@ def destroy_app_plan(
         ),
         key=lambda change: batch_order(change, target.record_name),
     )
+    # Every check of this owner tagged with the record, not only those its records name: a
+    # re-run after a failure between the records and the checks finds no record left.
     plan.health_checks = HealthCheckPlan(
-        delete=[check for group in groups for check in group.health_checks]
+        delete=[
+            check
+            for check in health_checks
+            if check.owner == owner and check.record == target.record_name
+        ]
     )
     return plan
 

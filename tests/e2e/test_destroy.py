@@ -194,15 +194,25 @@ def test_destroy_is_refused_while_a_distribution_uses_the_origin_then_detaches_i
     assert snapshot(aws, zone) == records_before and config_of(aws, distribution) == before
 
     aws.reset_log()
+    # Someone else's edit lands between the read and the update (a 412): the distribution
+    # is read again and the same detach made on what is live, once.
+    aws.inject("UpdateDistribution", code="PreconditionFailed", status=412, times=1)
     done = run_cli("destroy", "--yes", "--force", "--detach-origin", "legacy.example.net")
     assert done.returncode == 0, done.stderr
     writes = [
         op
         for op in aws.operations()
-        if op in ("ChangeResourceRecordSets", "UpdateDistribution", "DeleteFunction")
+        if op
+        in ("ChangeResourceRecordSets", "UpdateDistribution", "DeleteFunction", "GetDistribution")
     ]
     # The distribution leaves the names before they go; the function stays: `other` runs it.
-    assert writes == ["UpdateDistribution", "ChangeResourceRecordSets"], aws.operations()
+    assert writes == [
+        "GetDistribution",  # the plan's read
+        "UpdateDistribution",  # 412
+        "GetDistribution",
+        "UpdateDistribution",
+        "ChangeResourceRecordSets",
+    ], aws.operations()
     after = config_of(aws, distribution)
     origin = next(o for o in after["Origins"]["Items"] if o["Id"] == "geoproxy-shop")
     was = next(o for o in before["Origins"]["Items"] if o["Id"] == "geoproxy-shop")
@@ -292,3 +302,39 @@ def test_plan_prune_all_zones_finds_an_orphan_in_a_zone_the_policy_no_longer_nam
     assert snapshot(aws, org_id) == [r for r in org_before if r not in blogs]
     again = run_cli("plan", "--prune", "--all-zones", "--detailed-exitcode")
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_destroy_deletes_the_pairs_then_the_health_checks_and_a_rerun_finishes_the_job(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    from tests.e2e.conftest import CHECKED_POLICY
+
+    route53 = aws.client("route53")
+    write_policy(tmp_path, CHECKED_POLICY)
+    add_foreign(aws, zone)
+    assert run_cli("apply", "--yes").returncode == 0
+    assert len(route53.list_health_checks()["HealthChecks"]) == 1
+    before = snapshot(aws, zone)
+    ours = [
+        r
+        for r in before
+        if r.get("SetIdentifier", "").startswith("geoproxy:") or r["Name"].startswith("_geoproxy.")
+    ]
+    assert any("._failover." in r["Name"] for r in ours)  # PoP pairs behind the records
+
+    # The health check's deletion fails: the records are gone, and the message says so.
+    aws.inject("DeleteHealthCheck", code="AccessDenied", status=403, times=1)
+    aws.reset_log()
+    failed = run_cli("destroy", "--yes", "--force")
+    assert failed.returncode == 1
+    assert "health check" in failed.stderr
+    writes = [o for o in aws.operations() if o in ("ChangeResourceRecordSets", "DeleteHealthCheck")]
+    assert writes == ["ChangeResourceRecordSets", "DeleteHealthCheck"]
+    assert snapshot(aws, zone) == [r for r in before if r not in ours]
+
+    aws.reset_log()
+    again = run_cli("destroy", "--yes")  # nothing of the guard's left: no --force needed
+    assert again.returncode == 0, again.stderr
+    assert aws.count("DeleteHealthCheck") == 1 and aws.count("ChangeResourceRecordSets") == 0
+    assert route53.list_health_checks()["HealthChecks"] == []
+    assert snapshot(aws, zone) == [r for r in before if r not in ours]
