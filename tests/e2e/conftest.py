@@ -184,6 +184,7 @@ class IamCheck:
     cwd: Path
     texts: dict[Path, list[str]] = field(default_factory=dict)  # policy file -> its texts
     pruned_plan: bool = False
+    all_zones_plan: bool = False  # a plan made with --all-zones: its saved plan's deletions
 
     def before(self, args: Sequence[str]) -> _IamRun | None:
         command, params = _parse(args)
@@ -195,9 +196,12 @@ class IamCheck:
         prune = bool(params.get("prune"))
         if command == "plan" and prune:
             self.pruned_plan = True
+        all_zones = bool(params.get("all_zones"))
+        if command == "plan" and all_zones:
+            self.all_zones_plan = True
         if saved:
             texts = [text for seen in self.texts.values() for text in seen]
-            prune = self.pruned_plan
+            prune, all_zones = self.pruned_plan, self.all_zones_plan
         else:
             path = (self.cwd / (params.get("policy_file") or "routing.yaml")).resolve()
             seen = self.texts.setdefault(path, [])
@@ -218,7 +222,7 @@ class IamCheck:
             read_only,
             prune,
             len(self.aws.calls),
-            all_zones=bool(params.get("all_zones")),
+            all_zones=all_zones,
             destroy=command == "destroy",
         )
 

@@ -338,3 +338,23 @@ def test_destroy_deletes_the_pairs_then_the_health_checks_and_a_rerun_finishes_t
     assert aws.count("DeleteHealthCheck") == 1 and aws.count("ChangeResourceRecordSets") == 0
     assert route53.list_health_checks()["HealthChecks"] == []
     assert snapshot(aws, zone) == [r for r in before if r not in ours]
+
+
+def test_a_saved_all_zones_prune_plan_deletes_the_orphan_elsewhere(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    org = aws.client("route53").create_hosted_zone(Name="example.org", CallerReference="org")
+    org_id = org["HostedZone"]["Id"].split("/")[-1]
+    write_policy(tmp_path, EXAMPLE_POLICY + BLOG)
+    assert run_cli("apply", "--yes").returncode == 0
+    org_before = snapshot(aws, org_id)
+    write_policy(tmp_path, EXAMPLE_POLICY)
+    saved = run_cli("plan", "--prune", "--all-zones", "--out", "prune.json")
+    assert saved.returncode == 0, saved.stderr
+    refused = run_cli("apply", "prune.json", "--all-zones", "--yes")
+    assert refused.returncode == 1 and "--all-zones is decided when the plan is made" in (
+        refused.stderr
+    )
+    applied = run_cli("apply", "prune.json", "--force", "--yes")
+    assert applied.returncode == 0, applied.stderr
+    assert snapshot(aws, org_id) == [r for r in org_before if "blog" not in r["Name"]]
