@@ -114,7 +114,7 @@ def test_destroy_of_one_application_leaves_the_zone_exactly_as_it_was_otherwise(
 
     again = run_cli("destroy", "--app", "shop", "--dry-run", "--detailed-exitcode")
     assert again.returncode == 0, again.stderr
-    assert "Nothing to destroy" in again.stdout
+    assert again.stdout == "Nothing to destroy: geoproxy owns nothing of them.\n"
 
 
 def test_a_wrongly_typed_name_writes_nothing(
@@ -238,6 +238,8 @@ def test_destroy_is_refused_while_a_distribution_uses_the_origin_then_detaches_i
     last = run_cli("destroy", "--yes", "--detach-origin", "legacy.example.net")
     assert last.returncode == 0, last.stderr
     assert aws.count("DeleteFunction") == 1 and aws.count("UpdateDistribution") == 0
+    assert last.stdout.splitlines()[0] == f"- cloudfront function {function}"
+    assert f"Deleted CloudFront function {function}." in last.stdout
     assert aws.count("ChangeResourceRecordSets") == 0
     cloudfront = aws.client("cloudfront")
     with pytest.raises(cloudfront.exceptions.NoSuchFunctionExists):

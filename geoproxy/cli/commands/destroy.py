@@ -95,7 +95,10 @@ def destroy(
     guarded = mass_deletions(planned.plan)
     if not force:
         planned.plan.warnings.extend(f"{m.describe()}; destroy needs --force" for m in guarded)
-    flow.show_plan(planned.plan, view)
+    if planned.plan.has_changes:
+        flow.show_plan(planned.plan, view)
+    else:  # "No changes. Live records match the policy." would say the wrong thing here
+        render.warnings(planned.plan.warnings)
     if view.interactive:
         _show_extras(planned)
     flow.refuse_if_unsafe(planned.plan, document, also_hint=DETACH_HINT)
