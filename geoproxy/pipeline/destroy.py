@@ -9,6 +9,7 @@ the edge function, if no other distribution runs it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ from geoproxy.core.destroy import (
     origin_uses,
 )
 from geoproxy.core.edge.fence import has_viewer_fence
+from geoproxy.core.edge.plan import LiveFunction
 from geoproxy.core.managed_fields import FieldChange
 from geoproxy.core.names import function_name
 from geoproxy.core.plan import Plan
@@ -146,7 +148,7 @@ def compute_destroy(
         )
         return result
     _plan_distributions(result, summaries, distributions.plans, reader)
-    _function_fates(result, summaries, aws)
+    _function_fates(result, summaries, distributions.functions)
     return result
 
 
@@ -212,11 +214,11 @@ def _plan_distributions(
         )
 
 
-def _function_fates(result: DestroyPlan, summaries: list[dict[str, Any]], aws: AwsSettings) -> None:
+def _function_fates(
+    result: DestroyPlan, summaries: list[dict[str, Any]], functions: Mapping[str, LiveFunction]
+) -> None:
     """Each fenced application's function goes, unless a distribution that is not being
     updated here still runs it."""
-    from geoproxy.aws.edge.functions import FunctionReader
-
     for target in result.targets:
         if target.function is None:
             continue
@@ -238,8 +240,8 @@ def _function_fates(result: DestroyPlan, summaries: list[dict[str, Any]], aws: A
                 "to direct PoP names that destroy deletes"
             )
             continue
-        live = FunctionReader(aws).read(target.function)
-        if live.development_etag is not None:
+        live = functions.get(target.name)  # read with the distribution: no request here
+        if live is not None and live.development_etag is not None:
             result.functions.append(
                 FunctionFate(target.name, target.function, live.development_etag)
             )

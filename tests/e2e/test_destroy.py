@@ -184,6 +184,28 @@ def test_destroy_is_refused_while_a_distribution_uses_the_origin_then_detaches_i
     before = config_of(aws, distribution)
     records_before = snapshot(aws, zone)
 
+    aws.reset_log()
+    dry = run_cli("destroy", "--dry-run", "--detach-origin", "legacy.example.net", "-o", "json")
+    assert dry.returncode == 0, dry.stderr
+    assert aws.operations() == [  # reads only, each once
+        "GetDistribution",
+        "GetFunction",  # DEVELOPMENT: the ETag DeleteFunction would need
+        "GetFunction",  # LIVE
+        "ListHostedZonesByName",
+        "ListResourceRecordSets",
+        "ListDistributions",
+    ]
+    planned = json.loads(dry.stdout)
+    assert planned["functions"] == [
+        {"app": "shop", "name": function, "action": "keep", "used_by": [other]}
+    ]
+    [update] = planned["distributions"]
+    assert update["distribution_id"] == distribution
+    assert {c["field"]: c["after"] for c in update["changes"]} == {
+        "Origins[geoproxy-shop].DomainName": "legacy.example.net",
+        "DefaultCacheBehavior.FunctionAssociations": None,
+    }
+
     refused = run_cli("destroy", "--yes", "--force")
     assert refused.returncode == 1
     assert (
