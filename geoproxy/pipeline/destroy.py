@@ -134,6 +134,7 @@ def compute_destroy(
         ],
         warnings=list(compiled.warnings),
     )
+    the_plan.warnings.extend(_viewer_warnings(the_plan, targets))
     result = DestroyPlan(the_plan, targets, detach_origin)
     result.in_use = [use for t in targets for use in origin_uses(summaries, t.record_name)]
     if result.in_use and detach_origin is None:
@@ -150,6 +151,21 @@ def compute_destroy(
     _plan_distributions(result, summaries, distributions.plans, reader)
     _function_fates(result, summaries, distributions.functions)
     return result
+
+
+def _viewer_warnings(the_plan: Plan, targets: list[DestroyTarget]) -> list[str]:
+    """The viewer records go with the rest: the distribution keeps its aliases, and its
+    viewers reach it by them again only through a record someone makes after."""
+    warnings = []
+    for app_plan, target in zip(the_plan.apps, targets, strict=True):
+        viewers = sorted({c.name for c in app_plan.changes if c.name in target.viewer_names})
+        if viewers:
+            warnings.append(
+                f"{target.name}: its viewer records ({', '.join(viewers)}) are deleted too; "
+                "the distribution keeps these aliases, and viewers reach it by them again "
+                "once you create records of your own for them"
+            )
+    return warnings
 
 
 def _target_of(use: OriginUse, targets: list[DestroyTarget]) -> DestroyTarget:

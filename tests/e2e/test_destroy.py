@@ -243,6 +243,7 @@ def test_destroy_is_refused_while_a_distribution_uses_the_origin_then_detaches_i
     assert after["Aliases"] == before["Aliases"]  # the user's distribution, otherwise as it was
     assert viewer_function(config_of(aws, other)["DefaultCacheBehavior"]) == arn
     assert f"edge function {function} is kept" in done.stderr
+    assert "its viewer records (shop.example.com) are deleted too" in done.stderr
     assert aws.client("cloudfront").get_function(Name=function, Stage="LIVE")["ETag"]
     # Every record of geoproxy's is gone: latency, direct names, state, viewer records.
     left = snapshot(aws, zone)
