@@ -1,0 +1,467 @@
+"""`geoproxy import`: infer the policy that reproduces a hand-made latency record set.
+
+Pure: the records Route 53 listed at the name (and at any failover pair they alias to) in,
+an `Application` and findings out. The rule is "keep every route": a source region goes
+into the policy only if geoproxy would write what already answers there (same PoP, same
+alias target), so `apply --adopt` changes owners, not routes. What the policy cannot say
+(a target that is not a load balancer, a second load balancer in one region, records of
+one region that disagree) leaves that source region out, where geoproxy never touches an
+unowned record, and becomes a finding; what it can say but apply would still rewrite
+(set identifiers, health checks, EvaluateTargetHealth) is a finding too.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from geoproxy.core.names import OWNED_PREFIX, pop_name
+from geoproxy.core.records import LiveRecord
+from geoproxy.core.routing import AppRouting, route_application
+from geoproxy.errors import Finding, GeoproxyError
+from geoproxy.policy.catalog import Catalog, ipv6_alias_name, parse_elb_target
+from geoproxy.policy.latency import LatencyTable
+from geoproxy.policy.models import Application, Pop
+
+ADDRESS_TYPES = ("A", "AAAA")
+APP_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"  # Application.name's pattern
+
+
+class ImportRefused(GeoproxyError):
+    """Nothing at the name that a policy could reproduce: no file is written."""
+
+    kind = "import"
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A PRIMARY/SECONDARY failover pair of load balancers that a latency record aliases to."""
+
+    name: str
+    primary: str  # PoP regions
+    secondary: str
+    primary_target: tuple[str, str]  # (DNS name, hosted zone id) of each half
+    secondary_target: tuple[str, str]
+    health_check_id: str | None
+
+
+@dataclass(frozen=True)
+class LiveRoute:
+    """One latency record that the policy can express: where its source region goes."""
+
+    record: LiveRecord
+    source: str
+    pop: str
+    target: tuple[str, str]  # (DNS name, hosted zone id) the PoP's traffic reaches
+    pair: Pair | None = None
+
+
+@dataclass
+class Imported:
+    """What import found: the application (None if nothing could be expressed), the live
+    map it reproduces (source region -> PoP), and what it could not say."""
+
+    app: Application
+    live: dict[str, str]
+    findings: list[Finding] = field(default_factory=list)
+    nearest: AppRouting | None = None  # the application routed without `force`
+
+
+def _finding(app: str, code: str, message: str) -> Finding:
+    return Finding(message, app=app, code=code)
+
+
+def _elb(target: tuple[str, str], catalog: Catalog) -> str | None:
+    """The region of a load balancer alias target, None for any other target."""
+    elb = parse_elb_target(target[0])
+    return elb.region if elb is not None and catalog.accepts(elb.region) else None
+
+
+def _alias(record: LiveRecord) -> tuple[str, str] | None:
+    target = record.alias_target()
+    return (target.dns_name, target.hosted_zone_id.removeprefix("/hostedzone/")) if target else None
+
+
+def _pair_at(
+    name: str, record_type: str, records: Sequence[LiveRecord], catalog: Catalog
+) -> Pair | str:
+    """The failover pair of load balancers at `name`, or why what is there is not one."""
+    halves = {
+        str(record.raw.get("Failover")): record
+        for record in records
+        if record.name == name
+        and record.record_type == record_type
+        and record.routing_policy == "failover"
+    }
+    primary, secondary = halves.get("PRIMARY"), halves.get("SECONDARY")
+    if primary is None or secondary is None:
+        return f"{name} {record_type} holds no PRIMARY/SECONDARY failover pair"
+    targets = (_alias(primary), _alias(secondary))
+    if targets[0] is None or targets[1] is None:
+        return f"the failover pair at {name} {record_type} is not made of aliases"
+    regions = (_elb(targets[0], catalog), _elb(targets[1], catalog))
+    if regions[0] is None or regions[1] is None:
+        return f"the failover pair at {name} {record_type} does not alias to load balancers"
+    return Pair(
+        name, regions[0], regions[1], targets[0], targets[1], primary.raw.get("HealthCheckId")
+    )
+
+
+def _resolve(
+    record: LiveRecord, zone_id: str, records: Sequence[LiveRecord], catalog: Catalog
+) -> LiveRoute | str:
+    """Where one latency record sends its source region, or why the policy cannot say so."""
+    region = str(record.region)
+    target = _alias(record)
+    if target is None:
+        return (
+            f"{record.describe()} answers with values ({record.value_text()}), not an alias; "
+            "geoproxy writes alias records to load balancers only"
+        )
+    if target[1] == zone_id:  # an alias inside the zone: a failover pair behind the record
+        pair = _pair_at(target[0], record.record_type, records, catalog)
+        if isinstance(pair, str):
+            return f"{record.describe()} aliases to {target[0]}, but {pair}"
+        return LiveRoute(record, region, pair.primary, pair.primary_target, pair)
+    pop = _elb(target, catalog)
+    if pop is None:
+        return (
+            f"{record.describe()} aliases to {target[0]} (hosted zone {target[1]}), which is "
+            "not a load balancer (ALB, CLB or NLB); geoproxy's PoPs are load balancers "
+            "whose names give their region"
+        )
+    return LiveRoute(record, region, pop, target)
+
+
+def _choose_pops(
+    app: str, routes: list[LiveRoute], catalog: Catalog, findings: list[Finding]
+) -> tuple[dict[str, tuple[str, str]], set[str]]:
+    """One target per PoP region (the one most source regions use; A records decide, as
+    AAAA names derive from it), and the source regions that use another one."""
+    by_pop: dict[str, Counter[tuple[str, str]]] = {}
+    for route in routes:
+        if route.record.record_type == "A" or not any(
+            r.record.record_type == "A" and r.pop == route.pop for r in routes
+        ):
+            by_pop.setdefault(route.pop, Counter())[route.target] += 1
+    chosen = {
+        pop: sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0]
+        for pop, counts in sorted(by_pop.items())
+    }
+    left_out: set[str] = set()
+    for route in routes:
+        name, zone = chosen[route.pop]
+        wanted = ipv6_alias_name(name) if route.record.record_type == "AAAA" else name
+        if (wanted, zone) != route.target:
+            left_out.add(route.source)
+            findings.append(
+                _finding(
+                    app,
+                    "import_pop_conflict",
+                    f"{route.record.describe()} aliases to {route.target[0]}, while the "
+                    f"PoP {route.pop} is {wanted}: a policy has one load balancer per "
+                    f"region, so source region {route.source} is left out (its records "
+                    "stay as they are, not geoproxy's)",
+                )
+            )
+    return chosen, left_out
+
+
+def infer_application(
+    *,
+    name: str,
+    zone: str,
+    zone_id: str,
+    record_name: str,
+    records: Sequence[LiveRecord],
+    catalog: Catalog,
+    table: LatencyTable | None,
+    keep_zone_id: bool = False,
+) -> Imported:
+    """The application that reproduces the latency records at `record_name`, and findings.
+    `zone_id` is the zone read (in-zone aliases are failover pairs); the policy names it
+    only with `keep_zone_id`, else it looks the zone up by name as the import did.
+    Raises ImportRefused when there is nothing there a policy could express."""
+    at_name = [record for record in records if record.name == record_name]
+    if not at_name:
+        raise ImportRefused(
+            f"no record at {record_name} in hosted zone {zone} ({zone_id})",
+            hint="check --record: the latency-routed name, inside --zone",
+        )
+    latency = [r for r in at_name if r.is_latency and r.record_type in ADDRESS_TYPES]
+    if not latency:
+        found = "; ".join(sorted({record.describe() for record in at_name}))
+        raise ImportRefused(
+            f"{record_name} has no latency A or AAAA records to import (found: {found})",
+            hint="import reads a latency record set, as `geoproxy plan` writes one",
+        )
+    findings: list[Finding] = []
+    for record in at_name:
+        if record.is_latency and record.record_type not in ADDRESS_TYPES:
+            findings.append(
+                _finding(
+                    name,
+                    "import_target",
+                    f"{record.describe()}: geoproxy writes A and AAAA alias records only; "
+                    "not imported",
+                )
+            )
+    routes, left_out = _routes(name, zone_id, latency, records, catalog, findings)
+    if not routes:
+        raise ImportRefused(
+            f"none of the latency records at {record_name} can be expressed in a policy",
+            hint="; ".join(findings[:3]) if findings else None,
+        )
+    pops, conflicts = _choose_pops(name, routes, catalog, findings)
+    left_out |= conflicts
+    kept = [route for route in routes if route.source not in left_out]
+    if not kept:
+        raise ImportRefused(
+            f"none of the latency records at {record_name} can be expressed in a policy",
+            hint="; ".join(findings[:3]),
+        )
+    for source in sorted(left_out):
+        findings.append(
+            _finding(
+                name,
+                "import_left_out",
+                f"source region {source} is left out of `source_regions`: its records "
+                "stay as they are, and geoproxy does not manage them",
+            )
+        )
+    live = {route.source: route.pop for route in kept}
+    app, nearest = _build(
+        name,
+        zone,
+        zone_id if keep_zone_id else None,
+        record_name,
+        kept,
+        pops,
+        catalog,
+        table,
+        findings,
+    )
+    _note_rewrites(name, record_name, kept, app, findings)
+    return Imported(app, dict(sorted(live.items())), findings, nearest)
+
+
+def _routes(
+    app: str,
+    zone_id: str,
+    latency: list[LiveRecord],
+    records: Sequence[LiveRecord],
+    catalog: Catalog,
+    findings: list[Finding],
+) -> tuple[list[LiveRoute], set[str]]:
+    """Each expressible latency record's route, and the source regions left out: a region
+    with any record the policy cannot express, or whose records of two types disagree."""
+    routes: list[LiveRoute] = []
+    left_out: set[str] = set()
+    for record in sorted(latency, key=lambda r: (str(r.region), r.record_type)):
+        resolved = _resolve(record, zone_id, records, catalog)
+        if isinstance(resolved, str):
+            findings.append(_finding(app, "import_target", resolved))
+            left_out.add(str(record.region))
+        else:
+            routes.append(resolved)
+    by_source: dict[str, set[str]] = {}
+    for route in routes:
+        by_source.setdefault(route.source, set()).add(route.pop)
+    for source, pops in sorted(by_source.items()):
+        if len(pops) > 1:
+            findings.append(
+                _finding(
+                    app,
+                    "import_mismatch",
+                    f"source region {source}'s A and AAAA records go to different PoPs "
+                    f"({', '.join(sorted(pops))}); geoproxy sends every type to one PoP",
+                )
+            )
+            left_out.add(source)
+    paired = {route.source for route in routes if route.pair is not None}
+    direct = {route.source for route in routes if route.pair is None} - left_out
+    if paired and direct:
+        findings.append(
+            _finding(
+                app,
+                "import_failover_pair",
+                f"source regions {', '.join(sorted(paired - left_out))} go through failover "
+                "pairs and the others straight to their PoPs; geoproxy puts a pair behind "
+                "every PoP (`auto_failover`) or none, so the paired ones are left out",
+            )
+        )
+        left_out |= paired
+    return [route for route in routes if route.source not in left_out], left_out
+
+
+def _build(
+    name: str,
+    zone: str,
+    zone_id: str | None,
+    record_name: str,
+    routes: list[LiveRoute],
+    targets: dict[str, tuple[str, str]],
+    catalog: Catalog,
+    table: LatencyTable | None,
+    findings: list[Finding],
+) -> tuple[Application, AppRouting]:
+    """The application, with `force` only where geoproxy's own choice differs from live."""
+    paired = any(route.pair is not None for route in routes)
+    partners: dict[str, str] = {}
+    for route in routes:
+        if route.pair is not None:
+            partners[route.pair.primary] = route.pair.secondary
+            targets.setdefault(route.pair.secondary, route.pair.secondary_target)
+    pops = {}
+    for pop, (dns_name, hosted_zone) in sorted(targets.items()):
+        elb = parse_elb_target(dns_name)
+        derived = catalog.elb_zone_id(elb) if elb else None
+        pops[pop] = Pop(
+            target=dns_name,
+            hosted_zone_id=None if derived == hosted_zone else hosted_zone,
+            failover_to=partners.get(pop) if paired else None,
+        )
+    if paired:
+        for pop in sorted(set(pops) - set(partners)):
+            # auto_failover puts a pair behind every PoP, each with a partner; a PoP that is
+            # only a SECONDARY live has none: it gets the PoP that fails over to it.
+            back = sorted(primary for primary, partner in partners.items() if partner == pop)
+            pops[pop] = pops[pop].model_copy(update={"failover_to": back[0]})
+            findings.append(
+                _finding(
+                    name,
+                    "import_failover_pair",
+                    f"PoP {pop} is only a failover partner live; the policy gives it "
+                    f"`failover_to: {back[0]}` and `apply` a pair of its own: check it",
+                )
+            )
+    live = {route.source: route.pop for route in routes}
+    sources = sorted(live)
+    types = [t for t in ADDRESS_TYPES if any(r.record.record_type == t for r in routes)]
+    evaluate = not paired and all(
+        route.record.alias_target() is not None
+        and route.record.alias_target().evaluate_target_health  # type: ignore[union-attr]
+        for route in routes
+    )
+
+    def application(force: dict[str, str]) -> Application:
+        return Application(
+            name=name,
+            zone=zone,
+            zone_id=zone_id,
+            record=record_name,
+            record_types=types,  # type: ignore[arg-type]
+            source_regions=sources,
+            pops=pops,
+            force=force,
+            evaluate_target_health=evaluate,
+            auto_failover=paired,
+        )
+
+    # geoproxy's own choice for each source, by the routing every command uses; `force`
+    # where it differs (or where geoproxy could not route the source at all).
+    chosen, _, _ = route_application(application({}), 0, catalog, table)
+    force = {
+        source: pop
+        for source, pop in sorted(live.items())
+        if (nearest := chosen.route_for(source)) is None or nearest.pop != pop
+    }
+    return application(force), chosen
+
+
+def _note_rewrites(
+    name: str, record_name: str, routes: list[LiveRoute], app: Application, findings: list[Finding]
+) -> None:
+    """What `apply --adopt` rewrites although every route stays: set identifiers, health
+    checks geoproxy does not manage, EvaluateTargetHealth, hand-made pair names."""
+    foreign = sorted(
+        {
+            str(route.record.set_identifier)
+            for route in routes
+            if not str(route.record.set_identifier).startswith(OWNED_PREFIX)
+        }
+    )
+    if foreign:
+        shown = ", ".join(repr(identifier) for identifier in foreign[:5])
+        more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        findings.append(
+            _finding(
+                name,
+                "import_set_identifier",
+                f"set identifiers {shown}{more} become geoproxy's "
+                "(`geoproxy:<region>@<owner>`) when `apply --adopt` takes the records over",
+            )
+        )
+    for route in routes:
+        check = route.record.raw.get("HealthCheckId")
+        if check:
+            findings.append(
+                _finding(
+                    name,
+                    "import_health_check",
+                    f"{route.record.describe()} has health check {check}, which geoproxy "
+                    "does not put on latency records: `apply --adopt` drops it",
+                )
+            )
+    if not app.auto_failover and not app.evaluate_target_health:
+        checked = sorted(
+            route.source
+            for route in routes
+            if (target := route.record.alias_target()) and target.evaluate_target_health
+        )
+        if checked:
+            findings.append(
+                _finding(
+                    name,
+                    "import_target_health",
+                    "EvaluateTargetHealth is set on some latency records only (source "
+                    f"regions {', '.join(checked)}); geoproxy sets it on all or none: "
+                    "`apply --adopt` clears it there",
+                )
+            )
+    pairs = {route.pair.name: route.pair for route in routes if route.pair is not None}
+    for pair_name, pair in sorted(pairs.items()):
+        own = pop_name(pair.primary, record_name)
+        if pair_name != own:
+            findings.append(
+                _finding(
+                    name,
+                    "import_failover_pair",
+                    f"the failover pair at {pair_name} becomes geoproxy's pair at {own}: "
+                    f"`apply --adopt` writes it and points the latency records there; "
+                    f"{pair_name} stays as it is, not geoproxy's",
+                )
+            )
+        if pair.health_check_id:
+            findings.append(
+                _finding(
+                    name,
+                    "import_health_check",
+                    f"the PRIMARY at {pair_name} has health check {pair.health_check_id}, "
+                    "which geoproxy does not manage: its pair follows the load balancer's "
+                    "health instead (add `health_check:` to the PoP for one of geoproxy's)",
+                )
+            )
+
+
+def pair_names_to_read(records: Sequence[LiveRecord], record_name: str, zone_id: str) -> list[str]:
+    """Names in the zone that the latency records at `record_name` alias to and that a
+    listing of the record's own subtree did not cover (hand-made failover pairs)."""
+    names = set()
+    for record in records:
+        target = _alias(record) if record.name == record_name and record.is_latency else None
+        below = target is not None and (
+            target[0] == record_name or target[0].endswith("." + record_name)
+        )
+        if target is not None and target[1] == zone_id and not below:
+            names.add(target[0])
+    return sorted(names)
+
+
+def default_name(record_name: str, zone: str) -> str:
+    """An application name from the record: its first label (`origin.shop.example.com` ->
+    `origin`), or the zone's for a record at the apex, in the characters names allow."""
+    label = (record_name if record_name != zone else zone).split(".")[0]
+    cleaned = "".join(ch if ch.isalnum() or ch in "_.-" else "-" for ch in label).lstrip("_.-")
+    return cleaned[:64] or "app"
