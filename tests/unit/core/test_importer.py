@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from geoproxy.core.importer import (
-    ImportRefused,
     Imported,
+    ImportRefused,
     default_name,
     infer_application,
     pair_names_to_read,
