@@ -18,7 +18,8 @@ from pathlib import Path
 from geoproxy import __version__
 from geoproxy.aws.live import Route53Reader
 from geoproxy.aws.session import AwsSettings
-from geoproxy.core.importer import Imported, infer_application, pair_names_to_read
+from geoproxy.core.import_targets import pair_names_to_read
+from geoproxy.core.importer import Imported, infer_application
 from geoproxy.core.importer_yaml import policy_yaml
 from geoproxy.core.routing import route_policy
 from geoproxy.errors import GeoproxyError

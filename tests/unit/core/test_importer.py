@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from geoproxy.core.import_targets import pair_names_to_read
 from geoproxy.core.importer import (
     Imported,
     ImportRefused,
     default_name,
     infer_application,
-    pair_names_to_read,
 )
 from geoproxy.core.importer_yaml import policy_yaml
 from geoproxy.core.records import LiveRecord
