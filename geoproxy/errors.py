@@ -246,6 +246,7 @@ FINDING_CODES: dict[str, str] = {
     "import_set_identifier": "hand-made set identifiers that become geoproxy's on adoption",
     "import_health_check": "a health check geoproxy does not manage, dropped on adoption",
     "import_target_health": "EvaluateTargetHealth set on some latency records only",
+    "import_record_types": "a source region lacks a record type others have; adoption adds it",
 }
 OVERRIDE_COMPLIANCE = "--override-compliance"
 

@@ -44,6 +44,9 @@ class Imported:
     live: dict[str, str]
     findings: list[Finding] = field(default_factory=list)
     nearest: AppRouting | None = None  # the application routed without `force`
+    # The owner marked on the records when they are already geoproxy's, all of one owner
+    # (a policy file lost): the policy must say it, or its own records are conflicts.
+    owner: str | None = None
 
 
 def _finding(app: str, code: str, message: str) -> Finding:
@@ -66,20 +69,32 @@ def _choose_pops(
         for pop, counts in sorted(by_pop.items())
     }
     left_out: set[str] = set()
-    for route in routes:
-        name, zone = chosen[route.pop]
+
+    def check(route: LiveRoute, pop: str, target: tuple[str, str], what: str) -> None:
+        name, zone = chosen.setdefault(pop, target)  # a partner only: its first pair says
         wanted = ipv6_alias_name(name) if route.record.record_type == "AAAA" else name
-        if (wanted, zone) != route.target:
+        if (wanted, zone) != target and route.source not in left_out:
             left_out.add(route.source)
             findings.append(
                 _finding(
                     app,
                     "import_pop_conflict",
-                    f"{route.record.describe()} aliases to {route.target[0]}, while the "
-                    f"PoP {route.pop} is {wanted}: a policy has one load balancer per "
-                    f"region, so source region {route.source} is left out (its records "
-                    "stay as they are, not geoproxy's)",
+                    f"{what} aliases to {target[0]}, while the PoP {pop} is {wanted}: a "
+                    f"policy has one load balancer per region, so source region "
+                    f"{route.source} is left out (its records stay as they are, not "
+                    "geoproxy's)",
                 )
+            )
+
+    # A records first: an AAAA name derives from the A records' target, not the reverse.
+    for route in sorted(routes, key=lambda r: r.record.record_type):
+        check(route, route.pop, route.target, route.record.describe())
+        if route.pair is not None:
+            check(
+                route,
+                route.pair.secondary,
+                route.pair.secondary_target,
+                f"the SECONDARY at {route.pair.name} {route.record.record_type}",
             )
     return chosen, left_out
 
@@ -159,7 +174,9 @@ def infer_application(
         findings,
     )
     _note_rewrites(name, record_name, kept, app, findings)
-    return Imported(app, dict(sorted(live.items())), findings, nearest)
+    owners = {route.record.owner for route in kept if route.record.owned}
+    owner = next(iter(owners)) if len(owners) == 1 else None
+    return Imported(app, dict(sorted(live.items())), findings, nearest, owner)
 
 
 def _routes(
@@ -230,7 +247,12 @@ def _build(
             partners[route.pair.primary] = route.pair.secondary
             targets.setdefault(route.pair.secondary, route.pair.secondary_target)
     pops = {}
+    # Only the PoPs the kept routes reach: one seen only by a source left out would draw
+    # others to it as their nearest.
+    used = {r.pop for r in routes} | {r.pair.secondary for r in routes if r.pair is not None}
     for pop, (dns_name, hosted_zone) in sorted(targets.items()):
+        if pop not in used:
+            continue
         elb = parse_elb_target(dns_name)
         derived = catalog.elb_zone_id(elb) if elb else None
         pops[pop] = Pop(
@@ -334,6 +356,21 @@ def _note_rewrites(
                     "EvaluateTargetHealth is set on some latency records only (source "
                     f"regions {', '.join(checked)}); geoproxy sets it on all or none: "
                     "`apply --adopt` clears it there",
+                )
+            )
+    for record_type in app.record_types:
+        lacking = sorted(
+            {r.source for r in routes}
+            - {r.source for r in routes if r.record.record_type == record_type}
+        )
+        if lacking:
+            findings.append(
+                _finding(
+                    name,
+                    "import_record_types",
+                    f"source regions {', '.join(lacking)} have no {record_type} record: "
+                    f"`apply --adopt` creates them (geoproxy writes every type for every "
+                    "source region)",
                 )
             )
     pairs = {route.pair.name: route.pair for route in routes if route.pair is not None}

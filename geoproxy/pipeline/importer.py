@@ -38,6 +38,7 @@ class ImportResult:
     zone_id: str
     zone: str
     record: str
+    owner: str = DEFAULT_OWNER
 
 
 def check_names(zone: str, record: str) -> tuple[str, str]:
@@ -72,11 +73,12 @@ def import_record(
     record: str,
     name: str,
     zone_id: str | None = None,
-    owner: str = DEFAULT_OWNER,
+    owner: str | None = None,
     catalog: Catalog | None = None,
 ) -> ImportResult:
     """The policy of the latency set at `record`. The zone is looked up as the policy
-    will look it up: by `zone_id` when given (which the policy then names), else by name."""
+    will look it up: by `zone_id` when given (which the policy then names), else by name.
+    The owner: `owner`, else the one marked on the records if they are geoproxy's."""
     catalog = catalog or Catalog.load()
     table = shipped_table()
     reader = Route53Reader(aws)
@@ -100,9 +102,10 @@ def import_record(
         f"Imported by geoproxy {__version__} from {record} (zone {zone_name}) at {stamp}.",
         "Review it, then: geoproxy plan --adopt, and geoproxy apply --adopt.",
     ]
+    owner = owner or imported.owner or DEFAULT_OWNER
     text = policy_yaml(imported.app, owner=owner, header=header, nearest=imported.nearest)
     _check_reproduces(text, imported, catalog)
-    return ImportResult(text, imported, zone_id, zone_name, record)
+    return ImportResult(text, imported, zone_id, zone_name, record, owner)
 
 
 def _check_reproduces(text: str, imported: Imported, catalog: Catalog) -> None:

@@ -73,7 +73,7 @@ def _check_out(out: Path | None, overwrite: bool) -> None:
     default=None,
     metavar="OWNER",
     help="The policy's `owner:`, marked on the records `apply --adopt` takes over "
-    "(default: `default`).",
+    "(default: the owner already marked on them if they are geoproxy's, else `default`).",
 )
 @output_option
 @click.option(
@@ -109,7 +109,7 @@ def import_(
         import_record,
         write_policy_file,
     )
-    from geoproxy.policy.models import DEFAULT_OWNER, OWNER_PATTERN
+    from geoproxy.policy.models import OWNER_PATTERN
 
     zone_name, record_name = check_names(zone, record)
     zone_id = check_zone_id(zone_id)
@@ -131,7 +131,7 @@ def import_(
         record=record_name,
         name=name,
         zone_id=zone_id,
-        owner=owner or DEFAULT_OWNER,
+        owner=owner,
     )
     imported = result.imported
     if out_file is not None:
@@ -142,6 +142,7 @@ def import_(
             "zone_id": result.zone_id,
             "record": result.record,
             "application": imported.app.name,
+            "owner": result.owner,
             "routes": imported.live,
             "force": dict(imported.app.force),
             "findings": [{"code": f.code, "message": str(f)} for f in imported.findings],

@@ -287,3 +287,53 @@ def test_yaml_quotes_what_yaml_would_misread() -> None:
 )
 def test_default_name(record: str, expected: str) -> None:
     assert default_name(record, "example.com") == expected
+
+
+def test_a_partner_behind_another_load_balancer_than_its_pop_is_left_out() -> None:
+    pair_name = "eu.pairs.example.com"
+    other = ("z-9.eu-central-1.elb.amazonaws.com", EUC1_ZONE)
+    imported = _import(
+        _hand("eu-west-1", target=(pair_name, ZONE_ID)),
+        _hand("eu-central-1", target=("euc.pairs.example.com", ZONE_ID)),
+        *_pair(pair_name, (EUW1_ELB, EUW1_ZONE), other),
+        *_pair("euc.pairs.example.com", (EUC1_ELB, EUC1_ZONE), (EUW1_ELB, EUW1_ZONE)),
+    )
+
+    assert imported.live == {"eu-central-1": "eu-central-1"}
+    assert "import_pop_conflict" in _codes(imported)
+    assert "the SECONDARY at eu.pairs.example.com A aliases to z-9" in " ".join(imported.findings)
+
+
+def test_a_load_balancer_only_a_left_out_source_uses_is_no_pop() -> None:
+    imported = _import(
+        _hand("us-east-1", "us-east-1"),
+        _hand("eu-west-1", "eu-west-1"),
+        _hand("eu-west-1", target=("x.example.net", "Z2FDTNDATAQYW2"), record_type="AAAA"),
+    )
+
+    assert list(imported.app.pops) == ["us-east-1"]
+    assert imported.live == {"us-east-1": "us-east-1"}
+
+
+def test_records_already_geoproxys_keep_their_owner() -> None:
+    imported = _import(
+        latency_record("us-east-1", "us-east-1", set_identifier="geoproxy:us-east-1@teamb"),
+        latency_record("eu-west-1", "eu-west-1", set_identifier="geoproxy:eu-west-1@teamb"),
+    )
+
+    assert imported.owner == "teamb"
+    assert imported.findings == []
+
+
+def test_a_source_region_without_a_type_the_others_have_is_reported() -> None:
+    imported = _import(
+        latency_record("us-east-1", "us-east-1"),
+        latency_record("eu-west-1", "eu-west-1"),
+        latency_record(
+            "us-east-1", target=("dualstack." + USE1_ELB, USE1_ZONE), record_type="AAAA"
+        ),
+    )
+
+    assert imported.app.record_types == ["A", "AAAA"]
+    assert _codes(imported) == ["import_record_types"]
+    assert "source regions eu-west-1 have no AAAA record" in imported.findings[0]
