@@ -197,3 +197,84 @@ def test_an_existing_out_file_is_not_overwritten(
 
     assert replaced.returncode == 0, replaced.stderr
     assert "version: 1" in mine.read_text(encoding="utf-8")
+
+
+def _pop_behind(aws: Any, zone: str, name: str) -> str:
+    """The load balancer a name's A record reaches while healthy: through a failover pair's
+    PRIMARY when it aliases into the zone."""
+    record = next(r for r in records_at(aws, zone, name) if r["Type"] == "A")
+    if "Failover" in record:
+        record = next(r for r in records_at(aws, zone, name) if r.get("Failover") == "PRIMARY")
+    target = record["AliasTarget"]
+    if target["HostedZoneId"] == zone:
+        return _pop_behind(aws, zone, target["DNSName"])
+    return str(target["DNSName"])
+
+
+def test_hand_made_failover_pairs_import_as_auto_failover_and_adopt_keeps_every_route(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    pairs = {"us-east-1": (USE1, EUW1), "eu-west-1": (EUW1, USE1)}  # PoP -> PRIMARY, SECONDARY
+    sources = {"us-east-1": "us-east-1", "us-west-2": "us-east-1", "eu-west-1": "eu-west-1"}
+    changes = []
+    for pop, (primary, secondary) in pairs.items():
+        for role, target in (("PRIMARY", primary), ("SECONDARY", secondary)):
+            changes.append(
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": f"{pop}.pairs.example.com.",
+                        "Type": "A",
+                        "SetIdentifier": f"{pop}-{role.lower()}",
+                        "Failover": role,
+                        "AliasTarget": {
+                            "HostedZoneId": ZONES[target],
+                            "DNSName": target,
+                            "EvaluateTargetHealth": role == "PRIMARY",
+                        },
+                    },
+                }
+            )
+    changes += [
+        _latency(source, f"{pop}.pairs.example.com.", zone) for source, pop in sources.items()
+    ]
+    aws.client("route53").change_resource_record_sets(
+        HostedZoneId=zone, ChangeBatch={"Changes": changes}
+    )
+    before = {
+        source: _pop_behind(aws, zone, f"{pop}.pairs.example.com.")
+        for source, pop in sources.items()
+    }
+    aws.reset_log()
+
+    result = run_cli(*IMPORT, "--name", "shop", "--out", "routing.yaml", "--output", "json")
+
+    assert result.returncode == 0, result.stderr
+    # One listing from the record's name, one per hand-made pair elsewhere in the zone.
+    assert aws.operations() == ["ListHostedZonesByName"] + ["ListResourceRecordSets"] * 3
+    document = json.loads(result.stdout)
+    assert document["routes"] == sources
+    codes = sorted(finding["code"] for finding in document["findings"])
+    assert codes == ["import_failover_pair", "import_failover_pair", "import_set_identifier"]
+    app = load_policy(tmp_path / "routing.yaml", Catalog.load()).policy.applications[0]
+    assert app.auto_failover is True
+    assert {pop: p.failover_to for pop, p in app.pops.items()} == {
+        "eu-west-1": "us-east-1",
+        "us-east-1": "eu-west-1",
+    }
+
+    applied = run_cli("apply", "--adopt", "--yes")
+
+    assert applied.returncode == 0, applied.stderr
+    after = {
+        record["Region"]: _pop_behind(aws, zone, record["AliasTarget"]["DNSName"])
+        for record in records_at(aws, zone)
+        if "Region" in record
+    }
+    assert after == before
+    assert all(
+        record["SetIdentifier"].endswith("@default")
+        for record in records_at(aws, zone)
+        if "Region" in record
+    )
+    assert run_cli("plan", "--detailed-exitcode").returncode == 0
