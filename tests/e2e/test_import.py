@@ -278,3 +278,19 @@ def test_hand_made_failover_pairs_import_as_auto_failover_and_adopt_keeps_every_
         if "Region" in record
     )
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
+
+
+def test_the_schema_is_written_beside_as_init_does_and_yaml_goes_to_stdout_without_out(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    _build_by_hand(aws, zone)
+
+    printed = run_cli(*IMPORT)
+    written = run_cli(*IMPORT, "--out", "routing.yaml")
+
+    assert printed.returncode == 0 and written.returncode == 0, written.stderr
+    assert printed.stdout.startswith("# yaml-language-server: $schema=routing.schema.json")
+    assert "Finding: set identifiers" in printed.stderr  # findings never mix with the YAML
+    assert (tmp_path / "routing.schema.json").exists()
+    body = (tmp_path / "routing.yaml").read_text(encoding="utf-8")
+    assert body.splitlines()[4:] == printed.stdout.splitlines()[4:]  # past the dated header

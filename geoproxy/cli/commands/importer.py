@@ -135,7 +135,10 @@ def import_(
     )
     imported = result.imported
     if out_file is not None:
+        from geoproxy.cli.commands.schema import write_schema_beside
+
         write_policy_file(out_file, result.text, overwrite=overwrite)
+        write_schema_beside(out_file)  # where the file's first line points editors, as init
     if output == "json":
         document: dict[str, object] = {
             "zone": result.zone,
