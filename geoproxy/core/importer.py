@@ -32,8 +32,6 @@ APP_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"  # Application.name's pattern
 class ImportRefused(GeoproxyError):
     """Nothing at the name that a policy could reproduce: no file is written."""
 
-    kind = "import"
-
 
 @dataclass
 class Imported:
