@@ -294,3 +294,41 @@ def test_the_schema_is_written_beside_as_init_does_and_yaml_goes_to_stdout_witho
     assert (tmp_path / "routing.schema.json").exists()
     body = (tmp_path / "routing.yaml").read_text(encoding="utf-8")
     assert body.splitlines()[4:] == printed.stdout.splitlines()[4:]  # past the dated header
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("import", "--zone", "example.com", "--record", "origin.example.net"),
+            "--record origin.example.net is not in --zone example.com",
+        ),
+        (
+            ("import", "--zone", "example.com", "--record", "bad..name.example.com"),
+            "'bad..name.example.com' is not a valid DNS name",
+        ),
+        ((*IMPORT, "--name", "-x"), "--name '-x' is not an application name"),
+        ((*IMPORT, "--owner", "Team@B"), "--owner 'Team@B' is not an owner"),
+        ((*IMPORT, "--zone-id", "not a zone"), "--zone-id: 'not a zone' is not a hosted zone id"),
+    ],
+)
+def test_bad_flags_are_one_message_before_any_request(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    aws.reset_log()
+
+    result = run_cli(*args, "--out", "routing.yaml")
+
+    assert result.returncode == 1
+    assert f"Error: {message}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert aws.count() == 0
+    assert not (tmp_path / "routing.yaml").exists()
+
+
+def test_a_zone_that_does_not_exist_is_an_error(aws: Any, run_cli: RunCli) -> None:
+    result = run_cli(*IMPORT, "--output", "json")
+
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["error"]["kind"] == "aws"
+    assert "no public hosted zone named example.com" in result.stderr
