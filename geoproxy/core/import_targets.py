@@ -7,11 +7,15 @@ Pure.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from geoproxy.core.records import LiveRecord
 from geoproxy.policy.catalog import Catalog, parse_elb_target
+from geoproxy.policy.models import normalize_dns_name
+
+_ZONE_ID = re.compile(r"^[A-Z0-9]{1,32}$")  # what a policy's hosted_zone_id may be
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,14 @@ class LiveRoute:
 
 
 def elb_region(target: tuple[str, str], catalog: Catalog) -> str | None:
-    """The region of a load balancer alias target, None for any other target."""
+    """The region of a load balancer alias target, None for any other target (and for a
+    name or zone id a policy could not hold: anyone may have written the record)."""
+    try:
+        normalize_dns_name(target[0])
+    except ValueError:
+        return None
+    if not _ZONE_ID.match(target[1]):
+        return None
     elb = parse_elb_target(target[0])
     return elb.region if elb is not None and catalog.accepts(elb.region) else None
 

@@ -20,7 +20,7 @@ from geoproxy.core.import_targets import LiveRoute, resolve
 from geoproxy.core.names import OWNED_PREFIX, pop_name
 from geoproxy.core.records import LiveRecord
 from geoproxy.core.routing import AppRouting, route_application
-from geoproxy.errors import Finding, GeoproxyError
+from geoproxy.errors import Finding, GeoproxyError, printable
 from geoproxy.policy.catalog import Catalog, ipv6_alias_name, parse_elb_target
 from geoproxy.policy.latency import LatencyTable
 from geoproxy.policy.models import Application, Pop
@@ -140,7 +140,7 @@ def infer_application(
     if not routes:
         raise ImportRefused(
             f"none of the latency records at {record_name} can be expressed in a policy",
-            hint="; ".join(findings[:3]) if findings else None,
+            hint=printable("; ".join(findings[:3])) if findings else None,
         )
     pops, conflicts = _choose_pops(name, routes, catalog, findings)
     left_out |= conflicts
@@ -148,7 +148,7 @@ def infer_application(
     if not kept:
         raise ImportRefused(
             f"none of the latency records at {record_name} can be expressed in a policy",
-            hint="; ".join(findings[:3]),
+            hint=printable("; ".join(findings[:3])),
         )
     for source in sorted(left_out):
         findings.append(

@@ -337,3 +337,14 @@ def test_a_source_region_without_a_type_the_others_have_is_reported() -> None:
     assert imported.app.record_types == ["A", "AAAA"]
     assert _codes(imported) == ["import_record_types"]
     assert "source regions eu-west-1 have no AAAA record" in imported.findings[0]
+
+
+def test_a_load_balancer_name_no_policy_could_hold_is_reported_not_a_crash() -> None:
+    imported = _import(
+        latency_record("us-east-1", "us-east-1"),
+        latency_record("eu-west-1", target=("a\\052b.eu-west-1.elb.amazonaws.com", EUW1_ZONE)),
+        latency_record("eu-west-2", target=("ok-1.eu-west-2.elb.amazonaws.com", "zone-9")),
+    )
+
+    assert imported.live == {"us-east-1": "us-east-1"}
+    assert _codes(imported).count("import_target") == 2
