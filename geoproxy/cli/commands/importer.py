@@ -138,7 +138,8 @@ def import_(
         from geoproxy.cli.commands.schema import write_schema_beside
 
         write_policy_file(out_file, result.text, overwrite=overwrite)
-        write_schema_beside(out_file)  # where the file's first line points editors, as init
+        # Where the policy's first line points editors, as init writes it.
+        write_schema_beside(out_file, quiet_stdout=True)
     if output == "json":
         document: dict[str, object] = {
             "zone": result.zone,
