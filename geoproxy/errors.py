@@ -247,6 +247,8 @@ FINDING_CODES: dict[str, str] = {
     "import_health_check": "a health check geoproxy does not manage, dropped on adoption",
     "import_target_health": "EvaluateTargetHealth set on some latency records only",
     "import_record_types": "a source region lacks a record type others have; adoption adds it",
+    "import_failover_active": "geoproxy's state record says a failover is active: the live "
+    "map is the failed-over one",
 }
 OVERRIDE_COMPLIANCE = "--override-compliance"
 

@@ -21,6 +21,7 @@ from geoproxy.core.routing import route_policy
 from geoproxy.policy.latency import shipped_table
 from geoproxy.policy.loader import LoadedPolicy, parse_yaml, validate_policy
 from tests.builders import (
+    AT,
     EUC1_ELB,
     EUC1_ZONE,
     EUW1_ELB,
@@ -348,3 +349,25 @@ def test_a_load_balancer_name_no_policy_could_hold_is_reported_not_a_crash() -> 
 
     assert imported.live == {"us-east-1": "us-east-1"}
     assert _codes(imported).count("import_target") == 2
+
+
+def test_an_active_failover_in_geoproxys_state_is_reported() -> None:
+    from geoproxy.core.failover import Failover
+    from geoproxy.core.state import encode_failover, encode_header
+
+    values = [
+        encode_header("0123456789ab"),
+        encode_failover(Failover("eu-west-1", "us-east-1", AT, "me")),
+    ]
+    state = {
+        "Name": f"_geoproxy.{NAME}.",
+        "Type": "TXT",
+        "TTL": 60,
+        "ResourceRecords": [{"Value": value} for value in values],
+    }
+    imported = _import(
+        latency_record("us-east-1", "us-east-1"), latency_record("eu-west-1", "us-east-1"), state
+    )
+
+    assert _codes(imported) == ["import_failover_active"]
+    assert "eu-west-1 fails over to us-east-1" in imported.findings[0]
