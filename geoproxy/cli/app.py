@@ -15,6 +15,7 @@ from geoproxy.cli.commands import (
     drill,
     edge,
     iam,
+    importer,
     plan,
     saved,
     schema,
@@ -115,6 +116,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "schema": ("geoproxy schema > routing.schema.json",),
     "demo": ("geoproxy demo", "geoproxy demo --keep ./demo"),
     "sandbox": ("geoproxy sandbox --port 5055", "geoproxy sandbox -f staging.yaml"),
+    "import": (
+        "geoproxy import --zone example.com --record origin.shop.example.com",
+        "geoproxy import --zone example.com --record origin.shop.example.com --out routing.yaml",
+    ),
 }
 
 
@@ -152,6 +157,7 @@ for command in (
     demo.demo,
     demo.sandbox,
     drill.drill,
+    importer.import_,
 ):
     command.epilog = examples_epilog(EXAMPLES[command.name or ""])
     taken = {flag for param in command.params for flag in param.opts}
