@@ -206,6 +206,12 @@ def test_destroy_is_refused_while_a_distribution_uses_the_origin_then_detaches_i
         "DefaultCacheBehavior.FunctionAssociations": None,
     }
 
+    unsaved = run_cli(
+        "destroy", "--dry-run", "--detach-origin", "legacy.example.net", "--out", "d.json"
+    )
+    assert unsaved.returncode == 1 and "which a saved plan does not hold" in unsaved.stderr
+    assert not (tmp_path / "d.json").exists()
+
     refused = run_cli("destroy", "--yes", "--force")
     assert refused.returncode == 1
     assert (
@@ -383,3 +389,25 @@ def test_a_saved_all_zones_prune_plan_deletes_the_orphan_elsewhere(
     applied = run_cli("apply", "prune.json", "--force", "--yes")
     assert applied.returncode == 0, applied.stderr
     assert snapshot(aws, org_id) == [r for r in org_before if "blog" not in r["Name"]]
+
+
+def test_a_saved_destroy_plan_is_applied_exactly_and_under_the_guard(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path, TWO_APPS)
+    assert run_cli("apply", "--yes").returncode == 0
+    before = snapshot(aws, zone)
+    api_before = records_at(aws, zone, API)
+    assert run_cli("destroy", "--app", "shop", "--out", "d.json").returncode == 1  # no --dry-run
+    saved = run_cli("destroy", "--app", "shop", "--dry-run", "--out", "d.json")
+    assert saved.returncode == 0, saved.stderr
+    assert snapshot(aws, zone) == before
+    shown = run_cli("show", "d.json", "--output", "json")
+    assert shown.returncode == 0, shown.stderr
+
+    refused = run_cli("apply", "d.json", "--yes")
+    assert refused.returncode == 1 and "--force" in refused.stderr
+    applied = run_cli("apply", "d.json", "--yes", "--force")
+    assert applied.returncode == 0, applied.stderr
+    assert snapshot(aws, zone) == [r for r in before if not is_shops(r)]
+    assert records_at(aws, zone, API) == api_before

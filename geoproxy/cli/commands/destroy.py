@@ -15,6 +15,7 @@ from geoproxy.cli.options import (
     aws_options,
     chosen_latency_table,
     output_option,
+    overwrite_option,
     policy_option,
     reports_errors,
     write_options,
@@ -59,6 +60,17 @@ else:
     help="Destroy even past the mass-deletion guard (more than 30% of an application's "
     "routing records, from 10 up; a destroy deletes them all).",
 )
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="PLANFILE",
+    help="With --dry-run: save the record and health check deletions as a plan that "
+    "`geoproxy apply PLANFILE` applies exactly (not when a distribution or an edge "
+    "function must change too).",
+)
+@overwrite_option
 @app_option(orphans=False)
 @reports_errors
 def destroy(
@@ -73,6 +85,8 @@ def destroy(
     detailed_exitcode: bool,
     detach_origin: str | None,
     force: bool,
+    out_file: Path | None,
+    overwrite: bool,
     app_names: tuple[str, ...],
 ) -> int:
     """Remove everything geoproxy owns for the applications (all without --app): their
@@ -81,14 +95,21 @@ def destroy(
 
     Asks for the application's name to be typed, unless --yes.
     """
+    from geoproxy.cli.outputs import check_plan_out
     from geoproxy.core.safety import mass_deletions
     from geoproxy.pipeline import compile_policy
     from geoproxy.pipeline.destroy import DETACH_HINT, compute_destroy
 
     if detailed_exitcode and not dry_run:
         raise GeoproxyError("--detailed-exitcode goes with --dry-run")
+    if out_file is not None and not dry_run:
+        raise GeoproxyError(
+            "--out saves a plan to apply later: use it with --dry-run",
+            hint="geoproxy destroy ... --dry-run --out PLANFILE, then geoproxy apply PLANFILE",
+        )
     domain = _domain(detach_origin)
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
+    check_plan_out(compiled, out_file, overwrite=overwrite)  # before reading AWS
     planned = compute_destroy(compiled, aws, app_names=app_names, detach_origin=domain)
     view = views.view_for(output)
     document = _document(planned)
@@ -106,6 +127,8 @@ def destroy(
         view.nothing_to_do(document, "Nothing to destroy: geoproxy owns nothing of them.")
         return EXIT_OK
     if dry_run:
+        if out_file is not None:
+            _save(planned, out_file, document, compiled=compiled, view=view, overwrite=overwrite)
         view.dry_run(document)
         return EXIT_CHANGES if detailed_exitcode else EXIT_OK
     if not force:
@@ -114,6 +137,35 @@ def destroy(
     return _write(
         planned, aws, document, view=view, no_wait=no_wait, audit_log=audit_log, timeout=timeout
     )
+
+
+def _save(
+    planned: DestroyPlan,
+    out_file: Path,
+    document: dict[str, Any],
+    *,
+    compiled: Any,
+    view: Any,
+    overwrite: bool,
+) -> None:
+    """A saved plan holds record and health check changes; a distribution moved or a
+    function deleted are not in it, so such a destroy is not saved rather than half-saved."""
+    if planned.detaches or any(fate.etag for fate in planned.functions):
+        raise GeoproxyError(
+            "this destroy also changes CloudFront (a distribution's origin or association, "
+            "or an edge function), which a saved plan does not hold; nothing was saved",
+            hint="run `geoproxy destroy` itself (with --detach-origin where needed)",
+        )
+    flow.save(
+        out_file,
+        planned.plan,
+        document["plan"],
+        command="destroy",
+        policy=compiled.loaded,
+        view=view,
+        overwrite=overwrite,
+    )
+    document["plan_file"] = str(out_file)
 
 
 def _domain(value: str | None) -> str | None:
