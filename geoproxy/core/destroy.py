@@ -17,6 +17,7 @@ and, unless the origin request policy forwards the viewer's, as Host).
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -98,11 +99,19 @@ def destroy_app_plan(
 # --- distributions ---------------------------------------------------------------------------
 
 
+# A direct PoP name's first label: an AWS region (`eu-west-1`, `us-gov-west-1`).
+_REGION_LABEL = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
+
+
 def is_origin_name(domain: str, record_name: str) -> bool:
-    """Whether an origin's domain name is the application's origin name or a name below it
-    (a direct PoP name, the origin group's fallback)."""
+    """Whether an origin's domain name is the application's origin name or one of its
+    direct PoP names (`<region>.<record>`, the origin group's fallback). Not any name below
+    it: an application at the zone apex would claim every origin in its zone."""
     domain = domain.lower().rstrip(".")
-    return domain == record_name or domain.endswith("." + record_name)
+    if domain == record_name:
+        return True
+    label, _, rest = domain.partition(".")
+    return rest == record_name and _REGION_LABEL.fullmatch(label) is not None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from geoproxy.core.destroy import (
     destroy_app_plan,
     detach_config,
     function_users,
+    is_origin_name,
     origin_uses,
 )
 from geoproxy.core.healthchecks import LiveHealthCheck
@@ -162,3 +163,13 @@ def test_a_detach_someone_already_made_is_not_made_again() -> None:
     again = rebase({"DistributionConfig": CONFIG}, "E-NEW")
     assert again.outcome == "same" and again.etag == "E-NEW"
     assert rebase({"DistributionConfig": again.config}, "E-NEWER").outcome == "nothing"
+
+
+def test_only_the_origin_name_and_its_direct_names_are_the_applications() -> None:
+    assert is_origin_name("Origin.Example.com.", NAME)
+    assert is_origin_name(f"eu-west-1.{NAME}", NAME)
+    assert is_origin_name(f"us-gov-west-1.{NAME}", NAME)
+    # An application at the apex does not own every origin in its zone.
+    assert not is_origin_name("legacy.example.com", "example.com")
+    assert not is_origin_name(f"static.{NAME}", NAME)
+    assert not is_origin_name(f"a.eu-west-1.{NAME}", NAME)
