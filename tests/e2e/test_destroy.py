@@ -196,6 +196,8 @@ def test_destroy_is_refused_while_a_distribution_uses_the_origin_then_detaches_i
         "ListDistributions",
     ]
     planned = json.loads(dry.stdout)
+    assert (planned["format_version"], planned["kind"]) == (1, "destroy")
+    assert any("destroy needs --force" in w for w in planned["plan"]["warnings"])
     assert planned["functions"] == [
         {"app": "shop", "name": function, "action": "keep", "used_by": [other]}
     ]

@@ -112,10 +112,10 @@ def destroy(
     check_plan_out(compiled, out_file, overwrite=overwrite)  # before reading AWS
     planned = compute_destroy(compiled, aws, app_names=app_names, detach_origin=domain)
     view = views.view_for(output)
-    document = _document(planned)
     guarded = mass_deletions(planned.plan)
     if not force:
         planned.plan.warnings.extend(f"{m.describe()}; destroy needs --force" for m in guarded)
+    document = _document(planned)  # with the guard's warnings
     if planned.plan.has_changes:
         flow.show_plan(planned.plan, view)
     else:  # "No changes. Live records match the policy." would say the wrong thing here
