@@ -86,12 +86,17 @@ def destroy_app_plan(
     )
     # Every check of this owner tagged with the record, not only those its records name: a
     # re-run after a failure between the records and the checks finds no record left.
+    # A CALCULATED check goes before the checks it combines: Route 53 refuses to delete a
+    # check another one uses (HealthCheckInUse).
     plan.health_checks = HealthCheckPlan(
-        delete=[
-            check
-            for check in health_checks
-            if check.owner == owner and check.record == target.record_name
-        ]
+        delete=sorted(
+            (
+                check
+                for check in health_checks
+                if check.owner == owner and check.record == target.record_name
+            ),
+            key=lambda check: check.config.get("Type") != "CALCULATED",
+        )
     )
     return plan
 

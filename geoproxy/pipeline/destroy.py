@@ -135,6 +135,12 @@ def compute_destroy(
         warnings=list(compiled.warnings),
     )
     the_plan.warnings.extend(_viewer_warnings(the_plan, targets))
+    if compiled.loaded.policy.recovery.switches == "arc":
+        the_plan.warnings.append(
+            "recovery.switches: arc: destroy leaves the ARC routing controls, their safety "
+            "rules and their RECOVERY_CONTROL health checks as they are (other applications "
+            "may share them); remove them in ARC once no application uses them"
+        )
     result = DestroyPlan(the_plan, targets, detach_origin)
     result.in_use = [use for t in targets for use in origin_uses(summaries, t.record_name)]
     if result.in_use and detach_origin is None:

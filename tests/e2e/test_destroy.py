@@ -413,3 +413,26 @@ def test_a_saved_destroy_plan_is_applied_exactly_and_under_the_guard(
     assert applied.returncode == 0, applied.stderr
     assert snapshot(aws, zone) == [r for r in before if not is_shops(r)]
     assert records_at(aws, zone, API) == api_before
+
+
+def test_with_switches_destroy_leaves_arc_and_its_shared_checks_and_says_so(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    from tests.e2e.test_switches import PLAIN, control_states, recovery
+
+    arc = aws.client("route53-recovery-control-config", region_name="us-west-2")
+    arn = arc.create_cluster(ClusterName="geoproxy-test")["Cluster"]["ClusterArn"]
+    described = dict(arc.describe_cluster(ClusterArn=arn)["Cluster"])
+    write_policy(tmp_path, PLAIN + recovery(described))
+    assert run_cli("apply", "--yes").returncode == 0
+    checks = aws.client("route53").list_health_checks()["HealthChecks"]
+    assert checks and all(c["HealthCheckConfig"]["Type"] == "RECOVERY_CONTROL" for c in checks)
+
+    done = run_cli("destroy", "--yes", "--force")
+    assert done.returncode == 0, done.stderr
+    assert "destroy leaves the ARC routing controls" in done.stderr
+    left = snapshot(aws, zone)
+    assert [r for r in left if r.get("SetIdentifier", "").startswith("geoproxy:")] == []
+    # The switches (shared by every application with a PoP there) stay, and so do their checks.
+    assert aws.client("route53").list_health_checks()["HealthChecks"] == checks
+    assert set(control_states(aws, described).values()) == {"On"}

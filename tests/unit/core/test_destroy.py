@@ -173,3 +173,11 @@ def test_only_the_origin_name_and_its_direct_names_are_the_applications() -> Non
     assert not is_origin_name("legacy.example.com", "example.com")
     assert not is_origin_name(f"static.{NAME}", NAME)
     assert not is_origin_name(f"a.eu-west-1.{NAME}", NAME)
+
+
+def test_a_calculated_check_is_deleted_before_the_checks_it_combines() -> None:
+    tags = {TAG_OWNER: DEFAULT_OWNER, TAG_RECORD: NAME}
+    endpoint = LiveHealthCheck("hc-endpoint", "a", {"Type": "HTTPS"}, tags)
+    calculated = LiveHealthCheck("hc-both", "b", {"Type": "CALCULATED"}, tags)
+    plan = destroy_app_plan(TARGET, DEFAULT_OWNER, [], [endpoint, calculated])
+    assert [check.id for check in plan.health_checks.delete] == ["hc-both", "hc-endpoint"]
