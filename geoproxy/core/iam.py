@@ -177,6 +177,7 @@ def iam_policy(
         added, said = added_statements(
             scope.account,
             scope.functions,
+            switches=policy.recovery.switches == "arc",
             read_only=read_only,
             prune=prune and all_zones,
             destroy=destroy,

@@ -19,7 +19,9 @@ from geoproxy.core.iam_switches import Statement
 ANY_ZONE = "arn:aws:route53:::hostedzone/*"
 
 
-def destroy_statements(account: str, functions: list[str]) -> list[Statement]:
+def destroy_statements(
+    account: str, functions: list[str], switches: bool = False
+) -> list[Statement]:
     """What `destroy` needs beyond `apply`'s writes: the account's distributions listed
     (any may use the origin name, not only the policy's), any of them read and updated when
     `--detach-origin` moves its origin (which ones is known only at run time), and the
@@ -35,6 +37,19 @@ def destroy_statements(account: str, functions: list[str]) -> list[Statement]:
     ]
     if functions:
         statements.append(("DeleteEdgeFunctions", ["cloudfront:DeleteFunction"], functions, None))
+    if switches:  # on "*", as apply's PrepareSwitches creates them (core/iam_switches.py)
+        statements.append(
+            (
+                "RemoveSwitches",
+                [
+                    "route53-recovery-control-config:DeleteControlPanel",
+                    "route53-recovery-control-config:DeleteRoutingControl",
+                    "route53-recovery-control-config:DeleteSafetyRule",
+                ],
+                ["*"],
+                None,
+            )
+        )
     return statements
 
 
@@ -49,6 +64,7 @@ def added_statements(
     account: str,
     functions: list[str],
     *,
+    switches: bool = False,
     read_only: bool,
     prune: bool,
     destroy: bool,
@@ -72,7 +88,7 @@ def added_statements(
             prune_names=prune_names,
         )
     if destroy and not read_only:
-        statements += destroy_statements(account, functions)
+        statements += destroy_statements(account, functions, switches)
     return statements, warnings
 
 

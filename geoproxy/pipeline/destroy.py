@@ -15,7 +15,12 @@ from typing import Any
 
 from geoproxy.aws.execute import ApplyResult, SubmitCallback, WaitCallback
 from geoproxy.aws.session import AwsSettings
-from geoproxy.core.changeset import ChangeSet, DistributionUpdate, changeset_of
+from geoproxy.core.changeset import (
+    ChangeSet,
+    DistributionUpdate,
+    HealthCheckToDelete,
+    changeset_of,
+)
 from geoproxy.core.desired import in_zone
 from geoproxy.core.destroy import (
     DestroyTarget,
@@ -35,6 +40,7 @@ from geoproxy.core.plan import Plan
 from geoproxy.errors import Finding, GeoproxyError
 from geoproxy.pipeline.apply import Write, write_changes
 from geoproxy.pipeline.compiled import Compiled, scoped
+from geoproxy.pipeline.destroy_switches import SwitchRemoval, switch_removal
 from geoproxy.pipeline.reads import read_distributions, read_health_checks, read_live
 
 DETACH_HINT = (
@@ -69,16 +75,26 @@ class DestroyPlan:
     in_use: list[OriginUse] = field(default_factory=list)
     detaches: list[Detach] = field(default_factory=list)
     functions: list[FunctionFate] = field(default_factory=list)
+    switches: SwitchRemoval = field(default_factory=SwitchRemoval)
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.plan.has_changes or self.detaches or any(f.etag for f in self.functions))
+        return bool(
+            self.plan.has_changes
+            or self.detaches
+            or any(f.etag for f in self.functions)
+            or not self.switches.empty
+        )
 
     def changeset(self) -> ChangeSet:
         """The writes in their phases: the distributions first (there are no records before
         them: every deletion is in the phase after), then records, then health checks."""
         changes = changeset_of(self.plan)
         changes.distributions = [detach.update for detach in self.detaches]
+        # The switches' checks once the pairs that use them are gone (INSYNC).
+        changes.delete_health_checks += [
+            HealthCheckToDelete(check.id) for check in self.switches.checks
+        ]
         return changes
 
 
@@ -135,13 +151,8 @@ def compute_destroy(
         warnings=list(compiled.warnings),
     )
     the_plan.warnings.extend(_viewer_warnings(the_plan, targets))
-    if compiled.loaded.policy.recovery.switches == "arc":
-        the_plan.warnings.append(
-            "recovery.switches: arc: destroy leaves the ARC routing controls, their safety "
-            "rules and their RECOVERY_CONTROL health checks as they are (other applications "
-            "may share them); remove them in ARC once no application uses them"
-        )
     result = DestroyPlan(the_plan, targets, detach_origin)
+    result.switches = switch_removal(compiled, aws, {t.name for t in targets})
     result.in_use = [use for t in targets for use in origin_uses(summaries, t.record_name)]
     if result.in_use and detach_origin is None:
         the_plan.problems.extend(
@@ -273,6 +284,38 @@ def _function_fates(
 class DestroyResult:
     applied: ApplyResult
     functions_deleted: list[str] = field(default_factory=list)
+    switches_deleted: list[str] = field(default_factory=list)  # "<kind> <name>"
+
+
+def _delete_switches(
+    destroy: DestroyPlan, aws: AwsSettings, write: Write, result: DestroyResult
+) -> None:
+    """ARC's rules, controls and panel that no application needs any more, in that order."""
+    from geoproxy.aws.arc import ArcConfig
+    from geoproxy.aws.audit import AuditLog
+
+    writes = destroy.switches.writes()
+    if not writes:
+        return
+    config = ArcConfig(aws)
+    audit = AuditLog.open(write.audit_log)
+    actions = {"rule": "DeleteSafetyRule", "control": "DeleteRoutingControl"}
+    try:
+        for kind, name, arn in writes:
+            if config.delete(kind, arn):
+                result.switches_deleted.append(f"{kind} {name}")
+                if audit is not None:
+                    audit.record(
+                        command=write.command,
+                        who=write.who,
+                        service="route53-recovery-control-config",
+                        action=actions.get(kind, "DeleteControlPanel"),
+                        name=name,
+                        arn=arn,
+                    )
+    finally:
+        if audit is not None:
+            audit.close()
 
 
 def write_destroy(
@@ -295,6 +338,7 @@ def write_destroy(
         else ApplyResult()
     )
     result = DestroyResult(applied)
+    _delete_switches(destroy, aws, write, result)
     for fate in destroy.functions:
         if fate.etag is None:
             continue

@@ -415,24 +415,50 @@ def test_a_saved_destroy_plan_is_applied_exactly_and_under_the_guard(
     assert records_at(aws, zone, API) == api_before
 
 
-def test_with_switches_destroy_leaves_arc_and_its_shared_checks_and_says_so(
+def test_with_switches_destroy_removes_those_no_application_needs_any_more(
     aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
-    from tests.e2e.test_switches import PLAIN, control_states, recovery
+    from tests.e2e.test_switches import PLAIN, recovery
 
     arc = aws.client("route53-recovery-control-config", region_name="us-west-2")
     arn = arc.create_cluster(ClusterName="geoproxy-test")["Cluster"]["ClusterArn"]
     described = dict(arc.describe_cluster(ClusterArn=arn)["Cluster"])
-    write_policy(tmp_path, PLAIN + recovery(described))
+    api = PLAIN.split("applications:\n", 1)[1].replace("name: shop", "name: api")
+    two = PLAIN + api.replace("origin.shop.", "origin.api.")
+    write_policy(tmp_path, two + recovery(described))
     assert run_cli("apply", "--yes").returncode == 0
-    checks = aws.client("route53").list_health_checks()["HealthChecks"]
+    route53 = aws.client("route53")
+    checks = route53.list_health_checks()["HealthChecks"]
     assert checks and all(c["HealthCheckConfig"]["Type"] == "RECOVERY_CONTROL" for c in checks)
+    [panel] = [
+        p
+        for p in arc.list_control_panels(ClusterArn=arn)["ControlPanels"]
+        if p["Name"] == "geoproxy-test"
+    ]
 
-    done = run_cli("destroy", "--yes", "--force")
-    assert done.returncode == 0, done.stderr
-    assert "destroy leaves the ARC routing controls" in done.stderr
+    def controls() -> list[str]:
+        listed = arc.list_routing_controls(ControlPanelArn=panel["ControlPanelArn"])
+        return sorted(c["Name"] for c in listed["RoutingControls"])
+
+    before = controls()
+    # api shares every switch with shop: destroying shop alone removes none of them.
+    shop = run_cli("destroy", "--app", "shop", "--yes", "--force")
+    assert shop.returncode == 0, shop.stderr
+    assert controls() == before and route53.list_health_checks()["HealthChecks"] == checks
+    assert records_at(aws, zone, ORIGIN) == [] and records_at(aws, zone, API)
+
+    aws.reset_log()
+    last = run_cli("destroy", "--yes", "--force")
+    assert last.returncode == 0, last.stderr
+    assert route53.list_health_checks()["HealthChecks"] == []
+    arc_writes = [
+        o for o in aws.operations() if o.startswith("Delete") and o != "DeleteHealthCheck"
+    ]
+    assert arc_writes[-1] == "DeleteControlPanel"
+    assert arc_writes.count("DeleteRoutingControl") == len(before)
+    assert "DeleteSafetyRule" in arc_writes
+    assert "geoproxy-test" not in {
+        p["Name"] for p in arc.list_control_panels(ClusterArn=arn)["ControlPanels"]
+    }
     left = snapshot(aws, zone)
     assert [r for r in left if r.get("SetIdentifier", "").startswith("geoproxy:")] == []
-    # The switches (shared by every application with a PoP there) stay, and so do their checks.
-    assert aws.client("route53").list_health_checks()["HealthChecks"] == checks
-    assert set(control_states(aws, described).values()) == {"On"}

@@ -394,6 +394,10 @@ _MAPPERS: dict[tuple[str, str], Mapper] = {
             "CreateControlPanel",
             "CreateRoutingControl",
             "CreateSafetyRule",
+            # destroy: what no application needs any more (pipeline/destroy_switches.py)
+            "DeleteSafetyRule",
+            "DeleteRoutingControl",
+            "DeleteControlPanel",
         )
     },
 }

@@ -1013,6 +1013,17 @@ MAPPING = [
                     }
                 },
             ),
+            (
+                "delete_safety_rule",
+                "DeleteSafetyRule",
+                {"SafetyRuleArn": f"{ARC_PANEL}/safetyrule/r"},
+            ),
+            (
+                "delete_routing_control",
+                "DeleteRoutingControl",
+                {"RoutingControlArn": f"{ARC_PANEL}/routingcontrol/abc"},
+            ),
+            ("delete_control_panel", "DeleteControlPanel", {"ControlPanelArn": ARC_PANEL}),
         )
     ),
 ]
@@ -1431,7 +1442,11 @@ def _exercise_recovery(aws: StrictMotoServer) -> None:
             "WaitPeriodMs": 5000,
         }
     )
-    arc.list_safety_rules(ControlPanelArn=panel["ControlPanelArn"])
+    rules = arc.list_safety_rules(ControlPanelArn=panel["ControlPanelArn"])["SafetyRules"]
+    # destroy's removals (pipeline/destroy_switches.py), in the order ARC allows
+    arc.delete_safety_rule(SafetyRuleArn=rules[0]["ASSERTION"]["SafetyRuleArn"])
+    arc.delete_routing_control(RoutingControlArn=control["RoutingControlArn"])
+    arc.delete_control_panel(ControlPanelArn=panel["ControlPanelArn"])
 
 
 def test_recorded_calls_map_to_actions_resources_and_context(aws: StrictMotoServer) -> None:

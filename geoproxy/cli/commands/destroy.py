@@ -150,10 +150,14 @@ def _save(
 ) -> None:
     """A saved plan holds record and health check changes; a distribution moved or a
     function deleted are not in it, so such a destroy is not saved rather than half-saved."""
-    if planned.detaches or any(fate.etag for fate in planned.functions):
+    if (
+        planned.detaches
+        or any(fate.etag for fate in planned.functions)
+        or planned.switches.writes()
+    ):
         raise GeoproxyError(
             "this destroy also changes CloudFront (a distribution's origin or association, "
-            "or an edge function), which a saved plan does not hold; nothing was saved",
+            "or an edge function) or ARC, which a saved plan does not hold; nothing was saved",
             hint="run `geoproxy destroy` itself (with --detach-origin where needed)",
         )
     flow.save(
@@ -232,10 +236,13 @@ def _write(
     with view.progress() as on_wait:
         result = write_destroy(planned, aws, write, on_submit=render.submitted, on_wait=on_wait)
     document["functions_deleted"] = result.functions_deleted
+    document["switches_deleted"] = result.switches_deleted
     view.applied(document, result.applied)
     if view.interactive:
         for name in result.functions_deleted:
             render.stdout.print(f"Deleted CloudFront function {name}.")
+        for what in result.switches_deleted:
+            render.stdout.print(f"Deleted ARC {what}.", markup=False)
     return EXIT_OK
 
 
@@ -272,6 +279,11 @@ def _document(planned: DestroyPlan) -> dict[str, Any]:
             }
             for fate in planned.functions
         ],
+        "switches": [
+            {"kind": kind, "name": name, "arn": arn}
+            for kind, name, arn in planned.switches.writes()
+        ],
+        "switch_health_checks": [check.id for check in planned.switches.checks],
         "applied": False,
     }
 
@@ -292,3 +304,7 @@ def _show_extras(planned: DestroyPlan) -> None:
     for fate in planned.functions:
         if fate.etag:
             render.stdout.print(Text(f"- cloudfront function {fate.name}"))
+    for check in planned.switches.checks:
+        render.stdout.print(Text(f"- route53 health check {check.id} (a switch's)"))
+    for kind, name, _ in planned.switches.writes():
+        render.stdout.print(Text(f"- arc {kind} {name}"))

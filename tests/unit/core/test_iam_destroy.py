@@ -58,3 +58,15 @@ def test_all_zones_reads_any_zone_and_prunes_there_only_with_prune() -> None:
     assert allowed(named, "route53:ChangeResourceRecordSets", OTHER_ZONE, **change)
     elsewhere = delete_at("www.example.org")
     assert not allowed(named, "route53:ChangeResourceRecordSets", OTHER_ZONE, **elsewhere)
+
+
+def test_destroy_with_switches_may_delete_them() -> None:
+    from tests import builders
+    from tests.unit.core.test_switches import ARC, PAIRED
+
+    switched = builders.policy(builders.application(pops=PAIRED), recovery=ARC)
+    action = "route53-recovery-control-config:DeleteRoutingControl"
+    with_destroy = iam_policy(switched, zone_ids={}, account_id=ACCOUNT, destroy=True).document
+    assert allowed(with_destroy, action, "*")
+    assert not allowed(iam_policy(switched, zone_ids={}, account_id=ACCOUNT).document, action, "*")
+    assert not allowed(document(destroy=True), action, "*")  # no switches: none granted
