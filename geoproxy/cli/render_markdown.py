@@ -22,6 +22,7 @@ from typing import Any
 from geoproxy.core.changeset import ChangeSet
 from geoproxy.core.landed import describe_record_set
 from geoproxy.core.managed_fields import differences
+from geoproxy.core.names import STATE_LABEL
 from geoproxy.core.saved_plan_checks import PlanApp, is_owned, keyed_changes, summary_of
 from geoproxy.core.saved_plan_rules import is_state_assertion
 from geoproxy.errors import printable
@@ -123,13 +124,18 @@ def rows_by_app(changes: ChangeSet, apps: list[PlanApp]) -> list[tuple[PlanApp |
             note.append("failover state assertion (moves no traffic)")
         if change.deleted is not None and not is_owned(change.deleted):
             note.append("replaces a record geoproxy does not own")
+        after = describe_record_set(change.created) if change.created is not None else ""
+        if record_type == "TXT" and name.startswith(STATE_LABEL + "."):
+            # `apply` writes the state record with a token of its own (core.saved_plan_rules:
+            # the compare-and-swap of the next writer), so the token shown would not be it.
+            after = re.sub(r"\bt=[0-9a-f]+", "t=(new when applied)", after)
         row = Row(
             change.action,
             name,
             record_type,
             set_identifier or "",
             describe_record_set(change.deleted) if change.deleted is not None else "",
-            describe_record_set(change.created) if change.created is not None else "",
+            after,
             "; ".join(note) + f"{'; ' if note else ''}zone {change.zone_id}",
         )
         owner = next(
