@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ _ENTITIES = {
     "`": "&#96;",
     '"': "&quot;",
 }
-_BACKSLASHED = set("\\*_[]~!:")  # emphasis, links, images, strikethrough, `http:` autolinks
+_BACKSLASHED = set("\\*_[]~!")  # emphasis, links, images, strikethrough
 # A zero-width space after `@` (and `#`) stops GitHub's mentions and issue references while
 # the text reads the same (the way dependency bots quote release notes).
 _ZERO_WIDTH = "&#8203;"
@@ -136,12 +136,14 @@ def rows_by_app(changes: ChangeSet, apps: list[PlanApp]) -> list[tuple[PlanApp |
             set_identifier or "",
             describe_record_set(change.deleted) if change.deleted is not None else "",
             after,
-            "; ".join(note) + f"{'; ' if note else ''}zone {change.zone_id}",
+            "; ".join(note),
         )
         owner = next(
             (i for i, app in enumerate(apps) if app.zone_id == change.zone_id and app.holds(name)),
             None,
         )
+        if owner is None:  # the heading names an application's zone; here, the row must
+            row = replace(row, note="; ".join([*note, f"zone {change.zone_id}"]))
         (grouped[owner] if owner is not None else others).append(row)
     for update in changes.distributions:
         owner = next(
@@ -293,7 +295,7 @@ def saved_plan_markdown(path: Path, saved: Any, *, verified: bool) -> str:
     )
     head = (
         f"Saved plan {code(str(path))}: format {saved.format_version}, {signature}; made "
-        f"{cell(saved.created_at)} by {code('geoproxy ' + str(saved.command))} from "
+        f"{code(saved.created_at)} by {code('geoproxy ' + str(saved.command))} from "
         f"{code(str(saved.policy_file))}. Checksum and rules checked; it writes:"
     )
     if getattr(saved, "changes", None) is None:  # a switch plan: its own text and rules

@@ -138,6 +138,7 @@ def test_a_record_outside_every_application_is_shown_apart() -> None:
     stray = changes_of(("CREATE", latency("eu-west-1", name="www.other.example")))
     [(app, rows)] = rows_by_app(stray, APPS)
     assert app is None and rows[0].record == "www.other.example"
+    assert rows[0].note == "zone Z1"  # no heading names it
 
 
 def test_the_summary_line_comes_first_and_says_no_changes() -> None:
