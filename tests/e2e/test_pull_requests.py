@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import write_policy
 from tests.e2e.conftest import ORIGIN, RunCli
+from tests.e2e.test_saved_plan_edits import WWW, make_keys, reseal
 
 pytestmark = pytest.mark.e2e
 
@@ -118,3 +119,39 @@ def test_show_markdown_refuses_a_tampered_plan_and_prints_nothing(
     assert aws.count() == 0
     assert run_cli("apply", "plan.json", "--yes").returncode == 1
     assert aws.count(CHANGE) == 0
+
+
+def test_show_markdown_says_a_verified_signature_and_refuses_an_unsigned_plan(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    keys = make_keys(tmp_path)
+    write_policy(tmp_path)
+    assert run_cli("plan", "--out", "plan.json").returncode == 0
+    verify = ("--verify-key", str(keys["ops.pub"]))
+    unsigned = run_cli("show", "plan.json", "-o", "markdown", *verify)
+    assert unsigned.returncode == 1, unsigned.stderr
+    assert unsigned.stdout == ""
+    assert "is not signed, and a verifying key is configured" in unsigned.stderr
+    assert run_cli("sign", "plan.json", "--key", str(keys["ops"])).returncode == 0
+    signed = run_cli("show", "plan.json", "-o", "markdown", *verify)
+    assert signed.returncode == 0, signed.stderr
+    assert "format 2, signed, signature verified" in signed.stdout
+    unverified = run_cli("show", "plan.json", "-o", "markdown")
+    assert "signed (no `--verify-key` given: not verified)" in unverified.stdout
+
+
+def test_show_markdown_refuses_a_resealed_plan_that_writes_a_foreign_record(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    write_policy(tmp_path)
+    assert run_cli("plan", "--out", "plan.json").returncode == 0
+    path = tmp_path / "plan.json"
+    document = json.loads(path.read_text())
+    document["changes"]["before_distributions"][zone][0].append(
+        {"Action": "DELETE", "ResourceRecordSet": WWW}
+    )
+    path.write_text(json.dumps(reseal(document, text=True)))
+    shown = run_cli("show", "plan.json", "-o", "markdown")
+    assert shown.returncode == 1, shown.stderr
+    assert shown.stdout == ""
+    assert "www.example.com A" in shown.stderr
