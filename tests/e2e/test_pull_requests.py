@@ -50,6 +50,12 @@ def test_plan_markdown_puts_the_summary_first_and_keeps_the_exit_codes(
     assert [row[2] for row in rows].count("`TXT`") == 1
     assert "Traceback" not in planned.stderr
     assert run_cli("plan", "-o", "markdown").returncode == 0  # without the flag: 0
+    aws.reset_log()
+    assert run_cli("plan").returncode == 0
+    as_text = aws.count()
+    aws.reset_log()
+    assert run_cli("plan", "-o", "markdown").returncode == 0
+    assert aws.count() == as_text  # the same reads: Markdown is only another view
     assert run_cli("apply", "--yes").returncode == 0
     calm = run_cli("plan", "--output", "markdown", "--detailed-exitcode")
     assert calm.returncode == 0, calm.stderr
