@@ -33,8 +33,8 @@ LONG_TABLE_ROWS = 10
 ACTIONS = {"create": "➕ create", "update": "🔄 update", "delete": "➖ delete"}
 HEADER = "| action | record | type | set identifier | before | after | note |"
 RULE = "| --- | --- | --- | --- | --- | --- | --- |"
-# Characters that change what Markdown (or the HTML GitHub allows in it) does. `&` first:
-# the entities written for the others must not be escaped again.
+# Characters that change what Markdown (or the HTML GitHub allows in it) does, written as
+# entities (each character is replaced once, so an entity written is never escaped again).
 _ENTITIES = {
     "&": "&amp;",
     "<": "&lt;",
