@@ -233,8 +233,18 @@ def _write(
     from geoproxy.pipeline.destroy import write_destroy
 
     write = Write("destroy", wait=not no_wait, timeout=timeout, audit_log=audit_log)
-    with view.progress() as on_wait:
-        result = write_destroy(planned, aws, write, on_submit=render.submitted, on_wait=on_wait)
+    accepted: list[Any] = []
+
+    def on_submit(batch: Any) -> None:
+        accepted.append(batch)
+        render.submitted(batch)
+
+    try:
+        with view.progress() as on_wait:
+            result = write_destroy(planned, aws, write, on_submit=on_submit, on_wait=on_wait)
+    except KeyboardInterrupt:
+        # Which batches Route 53 took, as apply says it; a re-run finishes the rest.
+        raise flow._interrupted(accepted) from None
     document["functions_deleted"] = result.functions_deleted
     document["switches_deleted"] = result.switches_deleted
     view.applied(document, result.applied)
