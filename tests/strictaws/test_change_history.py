@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError, ConnectionClosedError
 
 from tests.strictaws import StrictMotoServer
 from tests.strictaws.fixtures import NO_RETRY, error_of
@@ -94,7 +95,7 @@ def test_each_accepted_batch_is_recorded_with_who_when_request_comment_count(
     z = zone(r53)
     aws.change_history.enable(z)
     info = create(r53, z, "A.example.com", "geoproxy apply [gp-1]")
-    with pytest.raises(Exception):  # rejected: already exists, and never recorded
+    with pytest.raises(ClientError):  # rejected: already exists, and never recorded
         create(r53, z, "a.example.com")
     aws.change_history.identity = "arn:aws:sts::111122223333:assumed-role/Ops/jane"
     second = create(r53, z, "b.example.com")
@@ -115,7 +116,7 @@ def test_a_lost_response_is_still_in_the_history(aws: StrictMotoServer, r53: Any
     z = zone(r53)
     aws.change_history.enable(z)
     aws.inject_lost_response("ChangeResourceRecordSets")
-    with pytest.raises(Exception):
+    with pytest.raises(ConnectionClosedError):
         create(r53, z, "a.example.com", "lost")
     assert [s["Comment"] for s in summaries(r53, z)] == ["lost"]
 

@@ -19,9 +19,9 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from .arc_api import ArcApp
 from .arc_cluster import ArcControls
 from .certificates import mark_issued
+from .change_history import ChangeHistory, ChangeHistoryApp
 from .cloudfront import AliasRegistry, ConflictingAliasesApp, cloudfront_patches
 from .cloudfront_api import CloudFrontExtrasApp
-from .change_history import ChangeHistory, ChangeHistoryApp
 from .cloudfront_functions import HANDLERS as FUNCTION_HANDLERS
 from .cloudfront_policies import HANDLERS as POLICY_HANDLERS
 from .dns_answers import DnsModel
