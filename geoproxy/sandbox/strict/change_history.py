@@ -87,13 +87,13 @@ def _from_xml(element: ET.Element, shape: Shape) -> Any:
     """An element of a request body as the dict botocore would have sent it from."""
     if shape.type_name == "structure":
         found: dict[str, Any] = {}
-        for name, member in shape.members.items():  # type: ignore[attr-defined]
+        for name, member in shape.members.items():
             child = next((c for c in element if c.tag.rpartition("}")[2] == name), None)
             if child is not None:
                 found[name] = _from_xml(child, member)
         return found
     if shape.type_name == "list":
-        member = shape.member  # type: ignore[attr-defined]
+        member = shape.member
         return [_from_xml(child, member) for child in element]
     text = (element.text or "").strip()
     if shape.type_name in ("long", "integer"):
@@ -110,12 +110,12 @@ def _to_xml(name: str, value: Any, shape: Shape) -> str:
     if shape.type_name == "structure":
         inner = "".join(
             _to_xml(member.serialization.get("name", key), value[key], member)
-            for key, member in shape.members.items()  # type: ignore[attr-defined]
+            for key, member in shape.members.items()
             if key in value
         )
         return f"<{name}>{inner}</{name}>"
     if shape.type_name == "list":
-        member = shape.member  # type: ignore[attr-defined]
+        member = shape.member
         tag = member.serialization.get("name", "member")
         return f"<{name}>{''.join(_to_xml(tag, item, member) for item in value)}</{name}>"
     if shape.type_name == "timestamp":
@@ -134,7 +134,7 @@ def _shape(operation: str, which: str = "output") -> Shape:
     model = service_model("route53")
     assert model is not None
     op = model.operation_model(operation)
-    return op.output_shape if which == "output" else op.input_shape  # type: ignore[return-value]
+    return op.output_shape if which == "output" else op.input_shape
 
 
 class ChangeHistory:
@@ -157,12 +157,13 @@ class ChangeHistory:
         that includes Change History does; GetHostedZone then reports it."""
         zone_id = zone_id.rpartition("/")[2]
         zone = route53_backends[account]["global"].zones[zone_id]
-        starts = datetime.now(timezone.utc)
+        now = datetime.now(timezone.utc)
+        starts = now.replace(microsecond=now.microsecond // 1000 * 1000)  # AWS times: ms
         with self.lock:
             self._zones[(account, zone_id)] = {"starts": starts, "batches": []}
         features = dict(getattr(zone, "features", None) or {})
         features["ChangeHistory"] = {"Status": "ENABLED", "RetentionStartsAt": starts}
-        zone.features = features
+        zone.features = features  # type: ignore[attr-defined]  # moto serialises it
         return starts
 
     def batches(self, zone_id: str, account: str = "123456789012") -> list[dict[str, Any]]:
@@ -356,7 +357,7 @@ class ChangeHistoryApp:
             element.tag.rpartition("}")[2]: (element.text or "")
             for element in ET.fromstring(response).iter()
         }
-        shape = _shape("ChangeResourceRecordSets", "input").members["ChangeBatch"]  # type: ignore[attr-defined]
+        shape = _shape("ChangeResourceRecordSets", "input").members["ChangeBatch"]
         root = ET.fromstring(request)
         element = next(e for e in root.iter() if e.tag.rpartition("}")[2] == "ChangeBatch")
         batch = _from_xml(element, shape)
@@ -398,7 +399,7 @@ class ChangeHistoryApp:
         zone_id = params.get("Id", "").rpartition("/")[2]
         entry = self.history.zone(account, zone_id)
         shape = _shape(operation)
-        members = shape.members  # type: ignore[attr-defined]
+        members = shape.members
         if operation == "GetHostedZoneChangeBatch":
             wanted = params.get("ChangeId", "").rpartition("/")[2]
             found = next(
@@ -443,8 +444,8 @@ class ChangeHistoryApp:
         for change in changes:
             for key in ("Comment", "ChangeCount"):
                 change.pop(key, None)
-        keys = ("submittedafter", "submittedbefore", "sortorder", "recordname", "recordtype")
-        page, token = _page(changes, query, zone_id, keys, 100)
+        bound = ("submittedafter", "submittedbefore", "sortorder", "recordname", "recordtype")
+        page, token = _page(changes, query, zone_id, bound, 100)
         return _to_xml(
             "ResourceRecordSetChanges", page, members["ResourceRecordSetChanges"]
         ) + _to_xml("NextToken", token, members["NextToken"])
