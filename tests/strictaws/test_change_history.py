@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError
 
+from geoproxy.sandbox.strict.change_history import Refused, parse_bound
 from tests.strictaws import StrictMotoServer
 from tests.strictaws.fixtures import NO_RETRY, error_of
 
@@ -251,3 +252,24 @@ def test_reset_forgets_history(aws: StrictMotoServer, r53: Any) -> None:
     aws.reset()
     assert aws.change_history.lag_reads == 0
     assert aws.change_history.batches(z) == []
+
+
+def test_time_bounds_round_up_to_the_millisecond_and_take_offsets() -> None:
+    assert (
+        parse_bound("2026-12-01T00:00:00.0001Z").isoformat() == "2026-12-01T00:00:00.001000+00:00"
+    )
+    assert parse_bound("2026-12-01T05:30:00.123+05:30").isoformat() == (
+        "2026-12-01T00:00:00.123000+00:00"
+    )
+    with pytest.raises(Refused):
+        parse_bound("2026-12-01 00:00:00Z")
+
+
+def test_a_lag_in_seconds_hides_a_new_batch(aws: StrictMotoServer, r53: Any) -> None:
+    z = zone(r53)
+    aws.change_history.enable(z)
+    aws.change_history.lag_s = 3600.0
+    create(r53, z, "a.example.com")
+    assert summaries(r53, z) == []
+    aws.change_history.lag_s = 0.0
+    assert len(summaries(r53, z)) == 1

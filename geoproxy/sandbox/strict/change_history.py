@@ -27,6 +27,8 @@ here it is a sandbox knob: `server.change_history.enable(zone_id)`.
 
 SubmittedBy is the caller's ARN as moto's STS knows the request's access key (for the fake
 credentials, arn:aws:sts::123456789012:user/moto), or `identity` when a test sets one.
+Not modelled: CreateHostedZone and DeleteHostedZone batches (history starts here when the
+knob turns it on, after the zone exists), expiry after 365 days, and NextToken's 24 hours.
 The lag: a batch stays out of every answer until `lag_s` seconds have passed since it landed
 and `lag_reads` answers for its zone have left it out (a count, so tests need no clock).
 """
