@@ -131,3 +131,29 @@ def test_status_without_history_uses_the_audit_log_and_reads_no_history(
     assert app["failovers"][0]["by"] == "arn:aws:sts::123456789012:user/moto"
     text = run_cli("status", "--audit-log", str(log))
     assert "who: from the local audit log" in text.stdout
+
+
+def test_a_batch_that_lands_late_is_found_by_its_token(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    """Three attempts, one comment: dropped before it landed, told the zone is busy while it
+    lands, rejected as already live. The one that landed is found in history by the token
+    all three carried, and confirmed."""
+    write_policy(tmp_path)
+    aws.change_history.enable(zone)
+    aws.reset_log()
+    aws.inject_disconnect(CHANGE)
+    aws.inject(CHANGE, code="PriorRequestNotComplete", status=400, apply_first=True)
+    result = run_cli("apply", "--yes", "--output", "json")
+    assert result.returncode == 0, result.stderr
+    assert aws.count(CHANGE) == 3
+    comments = {
+        c.body.split(b"<Comment>")[1].split(b"</Comment>")[0]
+        for c in aws.calls
+        if c.operation == CHANGE
+    }
+    assert len(comments) == 1  # every attempt carried the same token
+    [landed] = aws.change_history.batches(zone)
+    [batch] = json.loads(result.stdout)["batches"]
+    assert batch["change_id"] == landed["ChangeId"] and batch["insync"] is True
+    assert aws.count(HISTORY) == 1 and aws.count("GetChange") == 2
