@@ -6,11 +6,16 @@ ListHostedZoneChangeBatches per zone that has it), and which source it used."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from geoproxy.sandbox.strict.server import scrubbed
 from tests.conftest import write_policy
 from tests.e2e.conftest import DR_POLICY, RunCli, latency_map
 
@@ -157,3 +162,59 @@ def test_a_batch_that_lands_late_is_found_by_its_token(
     [batch] = json.loads(result.stdout)["batches"]
     assert batch["change_id"] == landed["ChangeId"] and batch["insync"] is True
     assert aws.count(HISTORY) == 1 and aws.count("GetChange") == 2
+
+
+@pytest.mark.slow
+def test_the_sandbox_with_change_history_says_who_failed_over(tmp_path: Path) -> None:
+    """`geoproxy sandbox --change-history`, as a person tries it: apply, fail over, and
+    `status` names the caller from Route 53's history (the sandbox's moto identity)."""
+    policy = write_policy(tmp_path, DR_POLICY)
+    env = scrubbed(os.environ)
+    sandbox = subprocess.Popen(
+        [sys.executable, "-m", "geoproxy", "sandbox", "-f", str(policy), "--change-history"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        exports, seeded = {}, []
+        assert sandbox.stdout is not None
+        for line in sandbox.stdout:
+            seeded += [line] if line.startswith("hosted zone") else []
+            if line.startswith("export "):
+                key, _, value = line.removeprefix("export ").strip().partition("=")
+                exports[key] = value
+            if line.startswith("The sandbox keeps its state"):
+                break
+        assert [line.endswith("(change history on)\n") for line in seeded] == [True]
+        cli_env = {
+            **env,
+            **exports,
+            "GEOPROXY_POLL_INTERVAL": "0.01",
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        }
+
+        def geoproxy(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "geoproxy", *args],
+                cwd=tmp_path,
+                env=cli_env,
+                text=True,
+                capture_output=True,
+                timeout=120,
+            )
+
+        assert geoproxy("apply", "--yes").returncode == 0
+        assert geoproxy("failover", "--from", "eu-west-1", "--yes").returncode == 0
+        status = geoproxy("status", "--output", "json")
+        assert status.returncode == 0, status.stderr
+        [app] = json.loads(status.stdout)["applications"]
+        assert app["who_source"] == "route53_history"
+        assert app["failovers"][0]["by"] == "arn:aws:sts::123456789012:user/moto"
+        assert app["last_write"]["command"] == "failover"
+    finally:
+        sandbox.send_signal(signal.SIGINT)
+        sandbox.communicate(timeout=30)
