@@ -736,6 +736,12 @@ MAPPING = [
     ),
     (
         "route53",
+        "list_hosted_zone_change_batches",
+        {"HostedZoneId": "Z0123"},
+        [("route53:ListHostedZoneChangeBatches", ZONE)],
+    ),
+    (
+        "route53",
         "test_dns_answer",
         {"HostedZoneId": "Z0123", "RecordName": "www.example.com", "RecordType": "A"},
         [("route53:TestDNSAnswer", "*")],
@@ -1170,7 +1176,11 @@ E2E_POLICY = policy(
         "Sid": "Zones",
         "Effect": "Allow",
         "Resource": "arn:aws:route53:::hostedzone/*",
-        "Action": ["route53:GetHostedZone", "route53:ListResourceRecordSets"],
+        "Action": [
+            "route53:GetHostedZone",
+            "route53:ListResourceRecordSets",
+            "route53:ListHostedZoneChangeBatches",
+        ],
     },
     RECORDS_ONLY_WWW,
     {
@@ -1326,6 +1336,7 @@ def _exercise(aws: StrictMotoServer) -> dict[str, str]:
     zone = r53.create_hosted_zone(Name="example.com", CallerReference="iam")["HostedZone"]["Id"]
     dist = cf.create_distribution(DistributionConfig=DISTRIBUTION)["Distribution"]["Id"]
     cert = acm.request_certificate(DomainName="www.example.com")["CertificateArn"]
+    aws.change_history.enable(zone.rpartition("/")[2])  # status reads it where it is on
     aws.reset_log()
 
     r53.list_hosted_zones_by_name(DNSName="example.com")
@@ -1341,6 +1352,7 @@ def _exercise(aws: StrictMotoServer) -> dict[str, str]:
         },
     )
     r53.get_change(Id=info["ChangeInfo"]["Id"])
+    r53.list_hosted_zone_change_batches(HostedZoneId=zone)
     r53.list_resource_record_sets(HostedZoneId=zone)
     check = r53.create_health_check(CallerReference="iam-hc", HealthCheckConfig=HEALTH)
     hc = check["HealthCheck"]["Id"]
