@@ -19,6 +19,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from .arc_api import ArcApp
 from .arc_cluster import ArcControls
 from .certificates import mark_issued
+from .change_history import ChangeHistory, ChangeHistoryApp
 from .cloudfront import AliasRegistry, ConflictingAliasesApp, cloudfront_patches
 from .cloudfront_api import CloudFrontExtrasApp
 from .cloudfront_functions import HANDLERS as FUNCTION_HANDLERS
@@ -104,13 +105,17 @@ class StrictMotoServer:
         self.health = HealthControls()  # endpoint checks' status; RECOVERY_CONTROL, CALCULATED
         self.dns = DnsModel()  # Route 53's authoritative answers, by resolver region
         self.zone_features = ZoneFeatures()  # accelerated recovery's statuses
+        self.change_history = ChangeHistory()  # Change History: zones, batches, lag, identity
         self._outage = Outage(self.zone_features)
         self._middleware = RecordingMiddleware(
             ArcApp(
                 TestDnsAnswerApp(
-                    ZoneFeaturesApp(
-                        CloudFrontExtrasApp(moto_app, {**FUNCTION_HANDLERS, **POLICY_HANDLERS}),
-                        self.zone_features,
+                    ChangeHistoryApp(
+                        ZoneFeaturesApp(
+                            CloudFrontExtrasApp(moto_app, {**FUNCTION_HANDLERS, **POLICY_HANDLERS}),
+                            self.zone_features,
+                        ),
+                        self.change_history,
                     ),
                     self.changes,
                     self.dns,
@@ -200,6 +205,7 @@ class StrictMotoServer:
         self.arc.reset()
         self.dns.reset()
         self.zone_features.reset()
+        self.change_history.reset()
         self._outage.reset()
 
     def _unreachable_endpoint(

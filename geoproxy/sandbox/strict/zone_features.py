@@ -69,7 +69,9 @@ class ZoneFeatures:
                     if entry["polls"] <= 0:
                         entry["status"] = DONE[entry["status"]]
                     entry["polls"] -= 1
-                zone.features = {"AcceleratedRecoveryStatus": entry["status"]}
+                # Merged: Change History (change_history.py) keeps its own element here.
+                features_now = getattr(zone, "features", None) or {}
+                zone.features = {**features_now, "AcceleratedRecoveryStatus": entry["status"]}
             return result
 
         return [mock.patch.object(Route53, "get_hosted_zone", get_hosted_zone)]
