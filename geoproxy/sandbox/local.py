@@ -184,14 +184,15 @@ def run(
         for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
             say(f"export {key}={FAKE_AWS_ENV[key]}")
         say("unset AWS_PROFILE AWS_SESSION_TOKEN")
-        say("The sandbox keeps its state until Ctrl-C.")
         stopping = stop or threading.Event()
-        # Ctrl-C (or a TERM) sets the event instead of raising inside the server's locks.
+        # Ctrl-C (or a TERM) sets the event instead of raising inside the server's locks;
+        # installed before the last line, so a Ctrl-C as soon as it is read stops cleanly.
         handlers = {
             sig: signal.signal(sig, lambda *_: stopping.set())
             for sig in (signal.SIGINT, signal.SIGTERM)
         }
         try:
+            say("The sandbox keeps its state until Ctrl-C.")
             while not stopping.wait(0.5):
                 pass
         finally:

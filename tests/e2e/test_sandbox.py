@@ -250,3 +250,21 @@ def test_a_policy_bookmarking_endpoints_on_aws_is_refused_before_the_sandbox_sta
     )
     assert "Traceback" not in result.stderr
     assert result.stdout == ""  # nothing started, no exports
+
+
+def test_loopback_endpoints_that_are_not_the_sandboxs_are_said_to_be_replaced(
+    tmp_path: Path,
+) -> None:
+    stale = "http://127.0.0.1:1/_arc/0123abcd-0123-4567-89ab/us-west-2/v1"  # an old sandbox's
+    policy = write_policy(
+        tmp_path,
+        AUTO_POLICY.replace("    auto_failover: true\n", "")
+        + SWITCHES
+        + f"    endpoints:\n      us-west-2: {stale}\n",
+    )
+    said: list[str] = []
+    with running_sandbox(policy, said):
+        pass
+    assert any(line.endswith("(replacing recovery.arc.endpoints):") for line in said), said
+    bookmark = said[said.index("    endpoints:") + 1 :][:5]
+    assert len(bookmark) == 5 and not any(stale in line for line in bookmark)
