@@ -106,9 +106,10 @@ def chosen_latency_table() -> Path | None:
     return click.get_current_context().meta.get(_LATENCY_TABLE)
 
 
-def policy_option(func: F) -> F:
-    """-f FILE, and --latency-table FILE, which every command that routes reads."""
-    func = click.option(
+def latency_table_option(func: F) -> F:
+    """--latency-table FILE: read back by `chosen_latency_table()` (every command that routes,
+    and `import`, which judges `nearest` with it)."""
+    return click.option(
         "--latency-table",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
@@ -118,6 +119,11 @@ def policy_option(func: F) -> F:
         help="Judge `nearest` by this latency table (JSON, the shipped table's shape) "
         "instead of the policy's `latency_table:` or the shipped one.",
     )(func)
+
+
+def policy_option(func: F) -> F:
+    """-f FILE, and --latency-table FILE, which every command that routes reads."""
+    func = latency_table_option(func)
     return click.option(
         "-f",
         "--file",
