@@ -236,6 +236,23 @@ def drain_lines(plan: Plan) -> list[str]:
     ]
 
 
+def drained_lines(plan: Plan, features: Mapping[str, ZoneFeatures]) -> list[str]:
+    """For `status`: the second phase of a drain, on zones with ACTIVE_RECORD_CHECK, i.e.
+    records geoproxy owns that nothing queries any more and the next apply deletes."""
+    return [
+        f"{app.name}: drain pending: {change.name} {change.record_type}"
+        + (f" ({change.slot})" if change.slot else "")
+        + " is no longer queried; the next `geoproxy apply` deletes it"
+        for app in plan.apps
+        if features.get(app.zone_id, NOT_REPORTED).has(ACTIVE_RECORD_CHECK)
+        for change in app.changes
+        if change.action == "delete"
+        and change.old is not None
+        and change.old.owned
+        and norm(change.name) != norm(app.record_name)
+    ]
+
+
 # -- what status says of a zone's features ------------------------------------------------------
 def feature_lines(zone_name: str, zone_id: str, features: ZoneFeatures) -> list[str]:
     """Which features the zone has, and what geoproxy would do with more. geoproxy never

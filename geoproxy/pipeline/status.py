@@ -11,7 +11,12 @@ from geoproxy.core.diff import calculate_app
 from geoproxy.core.edge.behaviours import function_arn
 from geoproxy.core.edge.fence import has_viewer_fence
 from geoproxy.core.edge.plan import FunctionPlan
-from geoproxy.core.guardrails import drain_lines, feature_lines, plan_for_guardrails
+from geoproxy.core.guardrails import (
+    drain_lines,
+    drained_lines,
+    feature_lines,
+    plan_for_guardrails,
+)
 from geoproxy.core.names import function_name
 from geoproxy.core.orphans import Orphan
 from geoproxy.core.plan import Plan
@@ -113,7 +118,7 @@ def compute_status(
         statuses.append(app_status_)
         would.apps.append(calculate_app(resolved.desired, run.live))
     plan_for_guardrails(would, read.zone_features)
-    warnings.extend(drain_lines(would))
+    warnings.extend([*drain_lines(would), *drained_lines(would, read.zone_features)])
     if features is not None:
         names_of = {zone_id: name for name, zone_id in read.zone_ids.items()}
         for zone_id, zone in read.zone_features.items():

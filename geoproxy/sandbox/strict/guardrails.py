@@ -84,11 +84,24 @@ class Guardrails:
         entry = self._entry(account, zone_id)
         entry["tier"] = tier
         entry["enabled"] = {g for g in entry["enabled"] if tier in OPTIONAL[g]}
+        self.refresh(account, zone_id)
 
     def enable_all(self, zone_id: str, account: str = "123456789012") -> None:
         """ADVANCED, with every optional guardrail on (what a test of "every guardrail" needs)."""
         self.set_tier(zone_id, "ADVANCED", account)
         self._entry(account, zone_id)["enabled"] = set(OPTIONAL)
+        self.refresh(account, zone_id)
+
+    def refresh(self, account: str, zone_id: str) -> None:
+        """The zone's Features as its lookups (GetHostedZone, ListHostedZonesByName) carry
+        them from now on: moto serialises the zone object's `features`."""
+        zone = route53_backends[account]["global"].zones.get(zone_id.rpartition("/")[2])
+        if zone is not None:
+            reported = {
+                **(getattr(zone, "features", None) or {}),
+                **self.features(account, zone_id),
+            }
+            zone.features = reported  # type: ignore[attr-defined]
 
     def enabled(self, account: str, zone_id: str) -> set[str]:
         entry = self.state(account).get(zone_id.rpartition("/")[2])
@@ -135,6 +148,7 @@ class Guardrails:
                 )
             (enabled.add if status == "ENABLED" else enabled.discard)(name)
         entry["enabled"] = enabled  # all or nothing, like the request
+        self.refresh(account, zone_id)
         return None
 
     # -- the checks ChangeResourceRecordSets runs --------------------------------------------

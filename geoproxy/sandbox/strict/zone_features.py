@@ -132,10 +132,6 @@ class ZoneFeaturesApp:
             )
             if refused is not None:
                 return refused
-            reported = self.features.guardrails.features(account, zone_id)
-            # The zone lookups (GetHostedZone, ListHostedZonesByName) carry it from now on.
-            if reported:
-                zone.features = {**(getattr(zone, "features", None) or {}), **reported}  # type: ignore[attr-defined]
         flag = None
         for element in root.iter() if root is not None else []:
             if element.tag.rpartition("}")[2] == "EnableAcceleratedRecovery":
