@@ -83,10 +83,13 @@ def write_changes(
     on_submit: SubmitCallback | None = None,
     on_wait: WaitCallback | None = None,
 ) -> ApplyResult:
-    """Write the changes in their phases, one audit line per accepted write. First, one
-    listing of each zone's record set protections: a write that would touch a protected
-    name and type is refused before anything is written."""
-    refuse_protected(changes, aws)
+    """Write the changes in their phases, one audit line per accepted write. First, for
+    `apply`, one listing of each zone's record set protections: a write that would touch a
+    protected name and type is refused before anything is written. `failover` and `failback`
+    keep their three requests (the DR path: lookup, list, change) and explain a protection
+    only if Route 53 rejects the batch for one (aws.submit)."""
+    if write.command == "apply":
+        refuse_protected(changes, aws)
     audit = AuditLog.open(write.audit_log)
     who = write.who
     if audit is not None and who is None:
