@@ -145,9 +145,7 @@ def test_a_replacement_of_an_alias_target_is_not_a_deletion(r53: Any, aliased: s
     )
 
 
-def test_active_record_check_refuses_a_name_still_queried(
-    aws: StrictMotoServer, r53: Any
-) -> None:
+def test_active_record_check_refuses_a_name_still_queried(aws: StrictMotoServer, r53: Any) -> None:
     z = zone(r53)
     aws.guardrails.enable_all(z)
     change(r53, z, ("CREATE", a_record("pop.example.com")), ("CREATE", a_record("new.example.com")))
