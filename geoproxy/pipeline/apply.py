@@ -42,7 +42,7 @@ from geoproxy.core.saved_plan_checks import (
     review_lines,
 )
 from geoproxy.core.saved_plan_rules import stamp_failovers
-from geoproxy.errors import Finding, RefusedError
+from geoproxy.errors import AwsError, Finding, RefusedError
 from geoproxy.policy.loader import LoadedPolicy
 
 __all__ = [
@@ -131,7 +131,16 @@ def refuse_protected(changes: ChangeSet, aws: AwsSettings) -> None:
     """RefusedError naming each protection the changes touch (ListResourceRecordSetProtections
     once per zone written)."""
     zones = list(dict.fromkeys(zone_id for zone_id, _ in changes.batches))
-    protections = {zone_id: list_protections(aws, zone_id) for zone_id in zones}
+    protections = {}
+    for zone_id in zones:
+        try:
+            protections[zone_id] = list_protections(aws, zone_id)
+        except AwsError as error:
+            # The control plane is down and accelerated recovery serves only "a limited set
+            # of API methods" (accelerated-recovery.html): the write goes on, and a
+            # protection's rejection is still explained (aws.submit).
+            if not error.unavailable:
+                raise
     refused = protected_findings(changes.batches, protections)
     if refused:
         raise RefusedError(
