@@ -972,6 +972,13 @@ MAPPING = [
         {"HostedZoneId": "Z0123", "EnableAcceleratedRecovery": True},
         [("route53:UpdateHostedZoneFeatures", ZONE)],
     ),
+    # Record set protections, listed before a write (issue 28): on the hosted zone.
+    (
+        "route53",
+        "list_resource_record_set_protections",
+        {"HostedZoneId": "Z0123"},
+        [("route53:ListResourceRecordSetProtections", ZONE)],
+    ),
     # ARC's configuration API (data-plane switches, issue 25): geoproxy grants these on "*"
     # (core/iam_switches.py), so each maps to its action on "*".
     *(
@@ -1159,7 +1166,11 @@ E2E_POLICY = policy(
         "Sid": "Zones",
         "Effect": "Allow",
         "Resource": "arn:aws:route53:::hostedzone/*",
-        "Action": ["route53:GetHostedZone", "route53:ListResourceRecordSets"],
+        "Action": [
+            "route53:GetHostedZone",
+            "route53:ListResourceRecordSets",
+            "route53:ListResourceRecordSetProtections",
+        ],
     },
     RECORDS_ONLY_WWW,
     {
@@ -1331,6 +1342,7 @@ def _exercise(aws: StrictMotoServer) -> dict[str, str]:
     )
     r53.get_change(Id=info["ChangeInfo"]["Id"])
     r53.list_resource_record_sets(HostedZoneId=zone)
+    r53.list_resource_record_set_protections(HostedZoneId=zone)  # before a write (issue 28)
     check = r53.create_health_check(CallerReference="iam-hc", HealthCheckConfig=HEALTH)
     hc = check["HealthCheck"]["Id"]
     r53.get_health_check(HealthCheckId=hc)
