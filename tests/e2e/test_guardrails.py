@@ -185,3 +185,28 @@ def test_a_protection_created_after_the_listing_is_recognised(
     assert ORIGIN in stderr and "'frozen'" in stderr and "Traceback" not in stderr
     # The listing before the write, and the one that names what refused it.
     assert aws.count("ListResourceRecordSetProtections") == 2
+
+
+def test_pruning_an_auto_failover_application_with_every_guardrail_on_takes_two_runs(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    api_app = (
+        AUTO_POLICY.split("applications:\n", 1)[1]
+        .replace("name: shop", "name: api")
+        .replace("origin.shop.", "origin.api.")
+    )
+    write_policy(tmp_path, AUTO_POLICY + api_app)
+    assert run_cli("apply", "--yes").returncode == 0
+    guard_everything(aws, zone)
+    write_policy(tmp_path, AUTO_POLICY)
+    api_pairs = [f"{pop}._failover.{API}" for pop in TARGETS]
+
+    first = run_cli("apply", "--prune", "--force", "--yes")
+    assert first.returncode == 0, first.stderr
+    assert "drain pending" in first.stderr
+    assert records_at(aws, zone, API) == []  # the latency records went first
+    assert all(records_at(aws, zone, pair) for pair in api_pairs)  # still queried then
+
+    second = run_cli("apply", "--prune", "--force", "--yes")
+    assert second.returncode == 0, second.stderr
+    assert not any(records_at(aws, zone, pair) for pair in api_pairs)
