@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from geoproxy.core.batches import batch_order
 from geoproxy.core.guardrails import (
     Protection,
     drain_lines,
@@ -122,3 +123,21 @@ def test_status_lines_say_what_is_on_and_what_more_would_do() -> None:
     assert lines[0].endswith("change guardrails on: ALIAS_TARGET_CHECK; change history: off")
     assert any("ACTIVE_RECORD_CHECK" in line and "two runs" in line for line in lines)
     assert feature_lines("example.com", ZONE, NOT_REPORTED) == []
+
+
+def test_a_direct_name_is_deleted_before_the_pair_it_aliases_to() -> None:
+    """ALIAS_TARGET_CHECK read change by change: the alias source first, whatever the names'
+    order (`ap-southeast-1._failover.` sorts before `ap-southeast-1.origin.`)."""
+    direct = {
+        "Name": "ap-southeast-1." + ORIGIN,
+        "Type": "A",
+        "SetIdentifier": "geoproxy:direct@team",
+        "Weight": 1,
+        "AliasTarget": {"HostedZoneId": ZONE, "DNSName": PAIR, "EvaluateTargetHealth": False},
+    }
+    changes = [
+        RecordChange("delete", PAIR, "A", None, old=LiveRecord(pair_record("PRIMARY"))),
+        RecordChange("delete", direct["Name"], "A", None, old=LiveRecord(direct)),
+    ]
+    ordered = sorted(changes, key=lambda change: batch_order(change, ORIGIN.rstrip(".")))
+    assert [change.name for change in ordered] == [direct["Name"], PAIR]
