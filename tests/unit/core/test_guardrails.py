@@ -141,3 +141,24 @@ def test_a_direct_name_is_deleted_before_the_pair_it_aliases_to() -> None:
     ]
     ordered = sorted(changes, key=lambda change: batch_order(change, ORIGIN.rstrip(".")))
     assert [change.name for change in ordered] == [direct["Name"], PAIR]
+
+
+def test_under_alias_target_check_a_pair_waits_for_its_direct_name_s_phase() -> None:
+    """The direct name goes after the distribution update (its origin group uses it until
+    then); the pair it aliases to may go no earlier."""
+    direct = {
+        "Name": "ap-southeast-1." + ORIGIN,
+        "Type": "A",
+        "SetIdentifier": "geoproxy:direct@team",
+        "Weight": 1,
+        "AliasTarget": {"HostedZoneId": ZONE, "DNSName": PAIR, "EvaluateTargetHealth": False},
+    }
+    app = AppPlan("shop", ZONE, "example.com", ORIGIN.rstrip("."))
+    app.changes = [
+        RecordChange("delete", direct["Name"], "A", None, old=LiveRecord(direct)),
+        RecordChange("delete", PAIR, "A", None, old=LiveRecord(pair_record("PRIMARY"))),
+    ]
+    assert [c.after_distribution for c in app.changes] == [True, False]
+    plan_for_guardrails(Plan([app]), features(ALIAS_TARGET_CHECK))
+    assert [c.after_distribution for c in app.changes] == [True, True]
+    assert app.drain_pending == []
