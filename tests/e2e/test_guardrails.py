@@ -49,6 +49,9 @@ def test_removing_a_pop_with_every_guardrail_on_drains_its_pair_in_two_runs(
     plan = run_cli("plan")
     assert plan.returncode == 0, plan.stderr
     assert f"drain pending: {PAIR[:-1]} A (PRIMARY)" in plan.stderr
+    document = json.loads(run_cli("plan", "--output", "json").stdout)
+    held = document["applications"][0]["drain_pending"]
+    assert [(c["action"], c["name"]) for c in held] == [("delete", PAIR[:-1])] * 2
     aws.reset_log()
     first = run_cli("apply", "--yes")
 
