@@ -140,6 +140,20 @@ def output_option(func: F) -> F:
     )(func)
 
 
+def plan_output_option(func: F) -> F:
+    """--output for the commands that show a plan (`plan`, `show`): Markdown too, for a
+    pull-request comment (cli.views.MarkdownView). The choices are pinned: text|json|markdown."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Choice(["text", "json", "markdown"]),
+        default="text",
+        show_default=True,
+        help="`json` prints only JSON on stdout, for scripts; `markdown` prints only "
+        "Markdown, for a pull-request comment.",
+    )(func)
+
+
 def aws_options(func: F) -> F:
     """--profile, --endpoint-url and --retry-deadline, handed to the command as one
     `aws: AwsSettings`."""

@@ -18,6 +18,7 @@ from geoproxy.cli.options import (
     chosen_latency_table,
     output_option,
     overwrite_option,
+    plan_output_option,
     policy_option,
     reports_errors,
     write_options,
@@ -36,7 +37,7 @@ else:
 
 @click.command()
 @policy_option
-@output_option
+@plan_output_option
 @aws_options
 @click.option(
     "--detailed-exitcode",
