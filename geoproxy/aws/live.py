@@ -328,5 +328,5 @@ def read_apps(aws: AwsSettings, wanted: list[AppNames], *, force_whole: bool = F
     result.apps = {names.app: result.apps[names.app] for names in wanted}  # policy order
     result.zone_ids = {zone_name: zone_id for zone_id, zone_name in found.values()}
     result.features = dict(reader.features)
-    result.zone_features = {zone_id: reader.zone_features(zone_id) for zone_id in by_zone}
+    result.zone_features = {zone_id: reader.zone_features(zone_id) for zone_id, _ in found.values()}
     return result

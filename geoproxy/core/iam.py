@@ -247,6 +247,13 @@ def _reads(scope: _Scope, statements: _Statements) -> None:
     # GetHostedZone: the lookup when the policy gives `zone_id`, and a saved plan's check of
     # whether its zone is cheaper to read whole.
     allow("ReadRecords", ["route53:GetHostedZone", "route53:ListResourceRecordSets"], zones)
+    # Route 53's change history, on zones that have it: `status` lists each zone's newest
+    # batches (who last wrote each application), and a write whose answer was lost looks
+    # for its batch there (aws/history.py). The only history action geoproxy calls; it
+    # takes the hostedzone ("Permissions for Change History", Route 53 Developer Guide,
+    # https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/hosted-zone-change-history-permissions.html).
+    # It shows who submitted each change, as that page warns: read-only principals see it.
+    allow("ReadChangeHistory", ["route53:ListHostedZoneChangeBatches"], zones)
     recovery_reads(scope.policy, allow)
     if scope.reads_checks:
         allow("ListHealthChecks", ["route53:ListHealthChecks"], [WILDCARD])

@@ -78,5 +78,5 @@ class LiveRead:
     zone_ids: dict[str, str] = field(default_factory=dict)  # zone name -> id, as looked up
     # zone id -> AcceleratedRecoveryStatus, as GetHostedZone said (lookups by zone_id only)
     features: dict[str, str] = field(default_factory=dict)
-    # zone id -> everything the zone's lookup said of its features (guardrails, history)
+    # zone id -> everything its lookup's Features said (change history, guardrails)
     zone_features: dict[str, ZoneFeatures] = field(default_factory=dict)

@@ -73,6 +73,9 @@ class Write:
     reason: str = ""
     override_compliance: str | None = None
     plan_file: Path | None = None
+    # (name, record name) of the plan's applications: each batch's comment names those it
+    # writes, so Route 53's change history says who last wrote each (core/history.py).
+    apps: tuple[tuple[str, str], ...] = ()
 
 
 def write_changes(
@@ -121,6 +124,7 @@ def write_changes(
             on_write=log_write,
             on_submit=on_submit,
             wait_deployed=write.wait_deployed,
+            apps=write.apps,
         )
     finally:
         if audit is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from geoproxy.aws.session import AwsSettings
@@ -17,10 +19,14 @@ from geoproxy.core.guardrails import (
     feature_lines,
     plan_for_guardrails,
 )
+from geoproxy.core.history import HistoryEntry, failover_by, last_per_app
 from geoproxy.core.names import function_name
 from geoproxy.core.orphans import Orphan
 from geoproxy.core.plan import Plan
 from geoproxy.core.recovery import ZoneRecovery
+from geoproxy.core.zone_features import NOT_REPORTED as NONE
+from geoproxy.core.zone_features import ZoneFeatures
+from geoproxy.errors import GeoproxyError
 
 if TYPE_CHECKING:
     from geoproxy.core.status import AppStatus
@@ -123,4 +129,49 @@ def compute_status(
         names_of = {zone_id: name for name, zone_id in read.zone_ids.items()}
         for zone_id, zone in read.zone_features.items():
             features.extend(feature_lines(names_of.get(zone_id, zone_id), zone_id, zone))
+    warnings += with_history(statuses, read.zone_features, aws)
     return statuses, warnings, orphans_in(compiled, zones, desired, checks)
+
+
+def with_history(
+    statuses: list[AppStatus], features: dict[str, ZoneFeatures], aws: AwsSettings
+) -> list[str]:
+    """Who last wrote each application, and who declared its failovers, from Route 53's
+    change history: one ListHostedZoneChangeBatches per zone that has it (its newest
+    batches, one page; aws/history.py), none for the others. Returns warnings for a zone
+    whose history could not be read (its applications fall back to the audit log)."""
+    from geoproxy.aws.history import STATUS_PAGE_SIZE, list_page
+
+    warnings = []
+    zones = [
+        z
+        for z in dict.fromkeys(s.zone_id for s in statuses)
+        if features.get(z, NONE).change_history
+    ]
+    for zone_id in zones:
+        try:
+            entries, _ = list_page(aws, zone_id, max_results=STATUS_PAGE_SIZE)
+        except GeoproxyError as error:
+            warnings.append(f"{error.message}; who wrote its applications is not known from it")
+            continue
+        here = [s for s in statuses if s.zone_id == zone_id]
+        newest = last_per_app(entries, [s.name for s in here])
+        for app_status in here:
+            app_status.who_source = "route53_history"
+            app_status.last_write = newest.get(app_status.name)
+            app_status.failovers = [
+                replace(f, by=_declared_by(entries, app_status.name, f.at) or f.by)
+                for f in app_status.failovers
+            ]
+    return warnings
+
+
+def _declared_by(entries: list[HistoryEntry], app: str, at: str) -> str:
+    try:
+        declared = datetime.fromisoformat(at)
+    except ValueError:
+        return ""
+    if declared.tzinfo is None:
+        declared = declared.replace(tzinfo=timezone.utc)
+    found = failover_by(entries, app, declared)
+    return found.submitted_by if found is not None else ""

@@ -105,11 +105,19 @@ def run(
     port: int,
     say: Callable[[str], None],
     stop: threading.Event | None = None,
+    change_history: bool = False,
 ) -> None:
-    """Serve until Ctrl-C (or `stop`), after saying how to point geoproxy at it."""
+    """Serve until Ctrl-C (or `stop`), after saying how to point geoproxy at it;
+    `change_history`: each zone has Route 53's change history on."""
     with StrictMotoServer(pending_polls=1, port=port) as server:
         for zone in zones:
-            say(f"hosted zone {zone.name}: {_zone(server, zone)}")
+            zone_id = _zone(server, zone)
+            if change_history:
+                server.change_history.enable(zone_id)
+            say(
+                f"hosted zone {zone.name}: {zone_id}"
+                + (" (change history on)" if change_history else "")
+            )
         for distribution in distributions:
             say(
                 f"CloudFront distribution {_distribution(server, distribution)}"

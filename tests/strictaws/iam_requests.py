@@ -221,6 +221,14 @@ def _route53(action: str, kind: str | None = None, param: str = "Id") -> Mapper:
     return mapper
 
 
+def _route53_history_changes(req: _Request) -> list[Authorization]:
+    resource = f"arn:aws:route53:::hostedzone/{req.params['Id']}"
+    return [
+        Authorization("route53:GetHostedZoneChangeBatch", resource),
+        Authorization("route53:ListResourceRecordSets", resource),
+    ]
+
+
 def _route53_change_rrsets(req: _Request) -> list[Authorization]:
     resource = f"arn:aws:route53:::hostedzone/{req.params['Id']}"
     context = _change_batch_context(req.xml())
@@ -322,6 +330,13 @@ _MAPPERS: dict[tuple[str, str], Mapper] = {
     ("route53", "ChangeResourceRecordSets"): _route53_change_rrsets,
     ("route53", "GetChange"): _route53("GetChange", "change"),
     ("route53", "TestDNSAnswer"): _route53("TestDNSAnswer"),  # no resource type: "*"
+    # "Permissions for Change History" (Route 53 Developer Guide): each takes the hostedzone;
+    # GetHostedZoneChangeBatch and ListResourceRecordSetChanges need two actions each.
+    ("route53", "ListHostedZoneChangeBatches"): _route53(
+        "ListHostedZoneChangeBatches", "hostedzone"
+    ),
+    ("route53", "GetHostedZoneChangeBatch"): _route53_history_changes,
+    ("route53", "ListResourceRecordSetChanges"): _route53_history_changes,
     # [r53] UpdateHostedZoneFeatures takes the hostedzone (accelerated recovery, issue 25).
     ("route53", "UpdateHostedZoneFeatures"): _route53("UpdateHostedZoneFeatures", "hostedzone"),
     # ListResourceRecordSetProtections takes the hostedzone, like ListResourceRecordSets (its

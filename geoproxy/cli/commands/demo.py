@@ -40,8 +40,14 @@ def demo(context: click.Context, keep: Path | None) -> int:
     show_default=True,
     help="The port on 127.0.0.1 (0: any free one).",
 )
+@click.option(
+    "--change-history",
+    is_flag=True,
+    help="Turn on Route 53's change history in every seeded zone (as the ADVANCED tier "
+    "does): `status` then says who wrote each application from it.",
+)
 @reports_errors
-def sandbox(policy_file: Path, port: int) -> int:
+def sandbox(policy_file: Path, port: int, change_history: bool) -> int:
     """Start a local AWS emulator with AWS's semantics, seeded from the policy, on 127.0.0.1
     until Ctrl-C: its zones, and its distributions with covering certificates. It prints
     the AWS_ENDPOINT_URL to use. Never touches AWS."""
@@ -71,7 +77,13 @@ def sandbox(policy_file: Path, port: int) -> int:
         if app.cloudfront
     ]
     try:
-        run(zones, distributions, port, say=lambda line: render.stdout.print(line, soft_wrap=True))
+        run(
+            zones,
+            distributions,
+            port,
+            say=lambda line: render.stdout.print(line, soft_wrap=True),
+            change_history=change_history,
+        )
     except OSError as error:
         raise GeoproxyError(
             f"cannot start the sandbox on 127.0.0.1:{port}: {error.strerror or error}"

@@ -94,10 +94,13 @@ def status(
         extra.text = recovery_status.with_lines(extra.text, features)
     trail = AuditTrail.read(audit_log)
     for app_status in statuses:
+        # Route 53's change history, where the zone has it, else the local audit log.
         state = state_name(app_status.record)
         app_status.failovers = [
-            replace(f, by=trail.who(state, f.at) or "") for f in app_status.failovers
+            replace(f, by=f.by or trail.who(state, f.at) or "") for f in app_status.failovers
         ]
+        if not app_status.who_source and (audit_log or trail.writes):
+            app_status.who_source = "audit_log"
     switches = dr_switches.switch_status(compiled, aws, statuses)
     if switches is not None:
         warnings = [*warnings, *switches.findings]

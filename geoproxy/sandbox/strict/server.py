@@ -20,6 +20,7 @@ from . import protections
 from .arc_api import ArcApp
 from .arc_cluster import ArcControls
 from .certificates import mark_issued
+from .change_history import ChangeHistory, ChangeHistoryApp
 from .cloudfront import AliasRegistry, ConflictingAliasesApp, cloudfront_patches
 from .cloudfront_api import CloudFrontExtrasApp
 from .cloudfront_functions import HANDLERS as FUNCTION_HANDLERS
@@ -109,15 +110,21 @@ class StrictMotoServer:
         self.zone_features = ZoneFeatures()  # accelerated recovery's statuses
         self.guardrails = Guardrails()  # Change Guardrails: tiers, checks; alias_reading
         self.zone_features.guardrails = self.guardrails
+        self.change_history = ChangeHistory()  # Change History: zones, batches, lag, identity
         self._outage = Outage(self.zone_features)
         self._middleware = RecordingMiddleware(
             ArcApp(
                 TestDnsAnswerApp(
-                    ZoneFeaturesApp(
-                        ProtectionsApp(
-                            CloudFrontExtrasApp(moto_app, {**FUNCTION_HANDLERS, **POLICY_HANDLERS})
+                    ChangeHistoryApp(
+                        ZoneFeaturesApp(
+                            ProtectionsApp(
+                                CloudFrontExtrasApp(
+                                    moto_app, {**FUNCTION_HANDLERS, **POLICY_HANDLERS}
+                                )
+                            ),
+                            self.zone_features,
                         ),
-                        self.zone_features,
+                        self.change_history,
                     ),
                     self.changes,
                     self.dns,
@@ -208,6 +215,7 @@ class StrictMotoServer:
         self.dns.reset()
         self.zone_features.reset()
         self.guardrails.reset()
+        self.change_history.reset()
         self._outage.reset()
 
     def _judge_batch(self, account: str, zone: Any, changes: Any, after: Any) -> None:

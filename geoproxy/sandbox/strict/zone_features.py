@@ -72,11 +72,12 @@ class ZoneFeatures:
                     if entry["polls"] <= 0:
                         entry["status"] = DONE[entry["status"]]
                     entry["polls"] -= 1
+                # Merged: Change History (change_history.py) keeps its own element here.
                 reported["AcceleratedRecoveryStatus"] = entry["status"]
             if features.guardrails is not None:
                 reported.update(features.guardrails.features(self.current_account, zone.id))
             if reported:
-                zone.features = reported
+                zone.features = {**(getattr(zone, "features", None) or {}), **reported}
             return result
 
         return [mock.patch.object(Route53, "get_hosted_zone", get_hosted_zone)]
