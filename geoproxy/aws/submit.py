@@ -17,9 +17,21 @@ from geoproxy.aws.retry import Verdict, classify, describe, error_code
 from geoproxy.aws.session import AwsSettings, aws_errors
 from geoproxy.core import landed
 from geoproxy.core.batches import Change
+from geoproxy.core.guardrails import (
+    guardrail_findings,
+    guardrails_named,
+    mentions_protection,
+    protected_findings,
+)
 from geoproxy.core.history import TOKEN_PREFIX
 from geoproxy.core.names import STATE_LABEL
-from geoproxy.errors import AwsError, ConflictError, GeoproxyError, StateChangedError
+from geoproxy.errors import (
+    AwsError,
+    ConflictError,
+    GeoproxyError,
+    RefusedError,
+    StateChangedError,
+)
 
 
 @dataclass
@@ -194,6 +206,9 @@ def _rejected(
     aws: AwsSettings, zone_id: str, batch: list[Change], error: BaseException
 ) -> GeoproxyError:
     reason = getattr(error, "response", {}).get("Error", {}).get("Message", str(error))
+    explained = _guarded(aws, zone_id, batch, reason)
+    if explained is not None:
+        return explained
     try:
         moved = landed.moved_since_plan(batch, live_at(aws, zone_id, batch))
     except GeoproxyError:
@@ -222,6 +237,32 @@ def _rejected(
         hint="someone may have changed these records a moment ago: run the command again "
         "to plan against what is live now",
     )
+
+
+def _guarded(
+    aws: AwsSettings, zone_id: str, batch: list[Change], reason: str
+) -> GeoproxyError | None:
+    """A rejection by a record set protection (created since this run listed them) or by a
+    Change Guardrail, explained: which, on which records, and the fix. The guardrail is
+    known by its documented name in the message; a protection by the listing, read again."""
+    named = guardrails_named(reason)
+    if named:
+        return ConflictError(
+            "\n".join(guardrail_findings(zone_id, batch, named)),
+            hint="`geoproxy plan` shows what waits for a later run (drain pending); "
+            "`geoproxy status` shows the zone's guardrails",
+        )
+    if mentions_protection(reason):
+        from geoproxy.aws.protections import list_protections
+
+        touched = protected_findings([(zone_id, batch)], {zone_id: list_protections(aws, zone_id)})
+        if touched:
+            return RefusedError(
+                "Route 53 refused the change batch: nothing of it was written.\n  "
+                + "\n  ".join(touched),
+                hint="geoproxy never removes a record set protection",
+            )
+    return None
 
 
 def state_record(name: str, record_type: str) -> bool:

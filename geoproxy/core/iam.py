@@ -347,6 +347,13 @@ def _writes(scope: _Scope, statements: _Statements) -> None:
                 },
             },
         )
+    # Before each write, one listing of the zone's record set protections (core.guardrails);
+    # a read, granted only where geoproxy writes, since only writes list them.
+    allow(
+        "ListRecordSetProtections",
+        ["route53:ListResourceRecordSetProtections"],
+        sorted({_zone_arn(app.zone, zone_ids) for app in apps}),
+    )
     allow("WaitForChanges", ["route53:GetChange"], ["arn:aws:route53:::change/*"])
     recovery_writes(scope.policy, scope.zones, allow)
     if scope.health_checks:

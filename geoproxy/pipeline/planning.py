@@ -14,6 +14,7 @@ from geoproxy.core.desired import DesiredApp, in_zone
 from geoproxy.core.diff import calculate_app, prune_plan
 from geoproxy.core.edge.plan import FunctionPlan, LiveFunction
 from geoproxy.core.failover import Failover
+from geoproxy.core.guardrails import drain_lines, plan_for_guardrails
 from geoproxy.core.live import LiveApp
 from geoproxy.core.names import state_name
 from geoproxy.core.plan import Plan
@@ -104,6 +105,10 @@ def compute_plan(
     plan.warnings.extend(_unsearched(read.partial))
     if prune:
         plan.apps.extend(prune_plan(orphan) for orphan in plan.orphans)
+    # The zones' guardrails, from the lookups already made (no request): what waits.
+    plan.zone_features = dict(read.zone_features)
+    plan_for_guardrails(plan, read.zone_features)
+    plan.warnings.extend(drain_lines(plan))
     _check_distributions(plan, distributions, aws)
     _check_delegations(plan, live, aws, zones)
     _check_country_header(plan, aws)

@@ -117,7 +117,12 @@ def read_live(
     read = read_apps(aws, wanted, force_whole=force_whole)
     if names is None:
         return read
-    return LiveRead(read.apps, zone_ids=read.zone_ids, features=read.features)
+    return LiveRead(
+        read.apps,
+        zone_ids=read.zone_ids,
+        features=read.features,
+        zone_features=read.zone_features,
+    )
 
 
 def read_other_zones(aws: AwsSettings, known: Mapping[str, LiveApp]) -> dict[str, LiveApp]:

@@ -13,9 +13,16 @@ from geoproxy.core.diff import calculate_app
 from geoproxy.core.edge.behaviours import function_arn
 from geoproxy.core.edge.fence import has_viewer_fence
 from geoproxy.core.edge.plan import FunctionPlan
+from geoproxy.core.guardrails import (
+    drain_lines,
+    drained_lines,
+    feature_lines,
+    plan_for_guardrails,
+)
 from geoproxy.core.history import HistoryEntry, failover_by, last_per_app
 from geoproxy.core.names import function_name
 from geoproxy.core.orphans import Orphan
+from geoproxy.core.plan import Plan
 from geoproxy.core.recovery import ZoneRecovery
 from geoproxy.core.zone_features import NOT_REPORTED as NONE
 from geoproxy.core.zone_features import ZoneFeatures
@@ -63,9 +70,11 @@ def compute_status(
     aws: AwsSettings,
     app_names: tuple[str, ...] = (),
     recovery: list[ZoneRecovery] | None = None,
+    features: list[str] | None = None,
 ) -> tuple[list[AppStatus], list[str], list[Orphan]]:
     """`recovery`, when given, is filled with the policy's zones under accelerated
-    recovery, from the zone lookups the read makes anyway (no request of its own)."""
+    recovery, and `features` with what each zone's features are (guardrails, history), from
+    the zone lookups the read makes anyway (no request of its own)."""
     from geoproxy.core.status import EdgeStatus, app_status, viewer_differences
 
     names = scoped(compiled, app_names)
@@ -86,6 +95,7 @@ def compute_status(
     switches = switch_plan(compiled, aws)
     statuses, warnings = [], [*compiled.warnings, *_unsearched(read.partial)]
     desired: list[DesiredApp] = []
+    would = Plan([])  # what `plan` would write, to say what waits for a later run
     for run in each_app(
         compiled, live, checks, names, distributions=distributions, switches=switches
     ):
@@ -112,6 +122,13 @@ def compute_status(
                 FunctionPlan(app.name, resolved.function, live_function)
             )
         statuses.append(app_status_)
+        would.apps.append(calculate_app(resolved.desired, run.live))
+    plan_for_guardrails(would, read.zone_features)
+    warnings.extend([*drain_lines(would), *drained_lines(would, read.zone_features)])
+    if features is not None:
+        names_of = {zone_id: name for name, zone_id in read.zone_ids.items()}
+        for zone_id, zone in read.zone_features.items():
+            features.extend(feature_lines(names_of.get(zone_id, zone_id), zone_id, zone))
     warnings += with_history(statuses, read.zone_features, aws)
     return statuses, warnings, orphans_in(compiled, zones, desired, checks)
 

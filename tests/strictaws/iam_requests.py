@@ -330,6 +330,11 @@ _MAPPERS: dict[tuple[str, str], Mapper] = {
     ),
     # [r53] UpdateHostedZoneFeatures takes the hostedzone (accelerated recovery, issue 25).
     ("route53", "UpdateHostedZoneFeatures"): _route53("UpdateHostedZoneFeatures", "hostedzone"),
+    # ListResourceRecordSetProtections takes the hostedzone, like ListResourceRecordSets (its
+    # resource type is on the live checklist: the service table was not found to cite).
+    ("route53", "ListResourceRecordSetProtections"): _route53(
+        "ListResourceRecordSetProtections", "hostedzone"
+    ),
     ("route53", "CreateHealthCheck"): _route53("CreateHealthCheck"),
     ("route53", "DeleteHealthCheck"): _route53("DeleteHealthCheck", "healthcheck", "HealthCheckId"),
     ("route53", "GetHealthCheck"): _route53("GetHealthCheck", "healthcheck", "HealthCheckId"),

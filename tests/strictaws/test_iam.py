@@ -978,6 +978,13 @@ MAPPING = [
         {"HostedZoneId": "Z0123", "EnableAcceleratedRecovery": True},
         [("route53:UpdateHostedZoneFeatures", ZONE)],
     ),
+    # Record set protections, listed before a write (issue 28): on the hosted zone.
+    (
+        "route53",
+        "list_resource_record_set_protections",
+        {"HostedZoneId": "Z0123"},
+        [("route53:ListResourceRecordSetProtections", ZONE)],
+    ),
     # ARC's configuration API (data-plane switches, issue 25): geoproxy grants these on "*"
     # (core/iam_switches.py), so each maps to its action on "*".
     *(
@@ -1180,6 +1187,7 @@ E2E_POLICY = policy(
             "route53:GetHostedZone",
             "route53:ListResourceRecordSets",
             "route53:ListHostedZoneChangeBatches",
+            "route53:ListResourceRecordSetProtections",
         ],
     },
     RECORDS_ONLY_WWW,
@@ -1354,6 +1362,7 @@ def _exercise(aws: StrictMotoServer) -> dict[str, str]:
     r53.get_change(Id=info["ChangeInfo"]["Id"])
     r53.list_hosted_zone_change_batches(HostedZoneId=zone)
     r53.list_resource_record_sets(HostedZoneId=zone)
+    r53.list_resource_record_set_protections(HostedZoneId=zone)  # before a write (issue 28)
     check = r53.create_health_check(CallerReference="iam-hc", HealthCheckConfig=HEALTH)
     hc = check["HealthCheck"]["Id"]
     r53.get_health_check(HealthCheckId=hc)

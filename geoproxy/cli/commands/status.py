@@ -86,8 +86,12 @@ def status(
         )
     read_at = utc_now()
     recovery: list[Any] = []
-    statuses, warnings, orphans = compute_status(compiled, aws, app_names, recovery)
+    features: list[str] = []
+    statuses, warnings, orphans = compute_status(compiled, aws, app_names, recovery, features)
     extra = recovery_status.status_extra(compiled, aws, audit_log, recovery)
+    if features:  # each zone's guardrails and history, and what more would do: every time
+        extra.document["zone_features"] = features
+        extra.text = recovery_status.with_lines(extra.text, features)
     trail = AuditTrail.read(audit_log)
     for app_status in statuses:
         # Route 53's change history, where the zone has it, else the local audit log.
