@@ -51,7 +51,7 @@ def _account(value: str | None) -> str | None:
     "--destroy",
     is_flag=True,
     help="Also allow `geoproxy destroy`: listing the account's distributions, moving "
-    "an origin with --detach-origin, deleting the edge functions.",
+    "an origin with `destroy --detach-origin`, deleting the edge functions.",
 )
 @click.option(
     "--account-id",
