@@ -20,13 +20,13 @@ from typing import Any
 
 from geoproxy.aws.polling import poll_interval
 from geoproxy.aws.session import AwsSettings, aws_errors
-from geoproxy.core.history import HistoryEntry, geoproxy_entries, with_token
+from geoproxy.core.history import CLOCK_SKEW, HistoryEntry, geoproxy_entries, with_token
 from geoproxy.core.zone_features import ZoneFeatures, features_from
 from geoproxy.errors import GeoproxyError
 
-# The local clock and Route 53's may differ; the window opens this long before the first
-# attempt was sent (never before the zone's RetentionStartsAt, which is InvalidInput).
-CLOCK_SKEW = timedelta(minutes=5)
+# The local clock and Route 53's may differ (CLOCK_SKEW); the window opens this long before
+# the first attempt was sent (never before the zone's RetentionStartsAt, which is
+# InvalidInput).
 # A lost batch is looked for among the newest batches of its window, at most this many pages
 # of PAGE_SIZE: many more batches in the same minutes mean another writer's storm, and the
 # read-back already proved the records landed.

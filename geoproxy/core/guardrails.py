@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from geoproxy.core.names import Slot, is_slot
 from geoproxy.core.zone_features import (
     ACTIVE_RECORD_CHECK,
     ALIAS_TARGET_CHECK,
@@ -204,7 +205,7 @@ def plan_for_guardrails(plan: Plan, features: Mapping[str, ZoneFeatures]) -> Non
                     kept.append(change)
                     continue
                 aliases = [(c, r) for c, r in sources if _alias_target(r, zone_id) == target]
-                if aliases and zone.has(ACTIVE_RECORD_CHECK):
+                if zone.has(ACTIVE_RECORD_CHECK) and (aliases or _edge_stops_using(app, change)):
                     app.drain_pending.append(change)
                     continue
                 if any(c is not None and c.after_distribution for c, _ in aliases):
@@ -212,6 +213,23 @@ def plan_for_guardrails(plan: Plan, features: Mapping[str, ZoneFeatures]) -> Non
                 kept.append(change)
             app.changes = kept
             _keep_checks_of(app)
+
+
+def _edge_stops_using(app: AppPlan, change: RecordChange) -> bool:
+    """A direct name the edge fence's function (or an origin group) sent requests to until
+    this run's CloudFront update: CloudFront's edges keep resolving it while the update
+    deploys (minutes), so under ACTIVE_RECORD_CHECK it goes in a later run, once no update
+    of that application is pending."""
+    if change.old is None or not is_slot(change.old.base_identifier, Slot.DIRECT):
+        return False
+    moves = bool(app.distribution and app.distribution.changes)
+    return moves or bool(app.function and (app.function.update or app.function.publish))
+
+
+def _drain_reason(change: RecordChange) -> str:
+    if change.old is not None and is_slot(change.old.base_identifier, Slot.DIRECT):
+        return "CloudFront sends requests to it until this run's update has deployed"
+    return "an alias points to it"
 
 
 def _keep_checks_of(app: AppPlan) -> None:
@@ -229,8 +247,8 @@ def drain_lines(plan: Plan) -> list[str]:
     return [
         f"{app.name}: drain pending: {change.name} {change.record_type}"
         + (f" ({change.slot})" if change.slot else "")
-        + " is still queried (an alias points to it) and the zone's ACTIVE_RECORD_CHECK "
-        "refuses deleting it now; this run re-points what queries it, the next run deletes it"
+        + f" is still queried ({_drain_reason(change)}) and the zone's ACTIVE_RECORD_CHECK "
+        "refuses deleting it now; this run re-points what queries it, a later run deletes it"
         for app in plan.apps
         for change in app.drain_pending
     ]
@@ -242,7 +260,8 @@ def drained_lines(plan: Plan, features: Mapping[str, ZoneFeatures]) -> list[str]
     return [
         f"{app.name}: drain pending: {change.name} {change.record_type}"
         + (f" ({change.slot})" if change.slot else "")
-        + " is no longer queried; the next `geoproxy apply` deletes it"
+        + " is no longer aliased to in the zone and no CloudFront update of it is pending;"
+        " the next `geoproxy apply` deletes it"
         for app in plan.apps
         if features.get(app.zone_id, NOT_REPORTED).has(ACTIVE_RECORD_CHECK)
         for change in app.changes

@@ -22,10 +22,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 MAX_COMMENT = 256
+# The local clock and Route 53's may differ by this much (also the lost-answer lookup's
+# window, aws/history.py).
+CLOCK_SKEW = timedelta(minutes=5)
 TOKEN_PREFIX = "gp-"
 _COMMENT = re.compile(
     r"^geoproxy (?P<command>\S+) (?P<token>gp-[a-z0-9]+)(?: apps=(?P<apps>\S*))?$"
@@ -144,11 +147,17 @@ def last_per_app(entries: Iterable[HistoryEntry], apps: Iterable[str]) -> dict[s
 def failover_by(
     entries: Iterable[HistoryEntry], app: str, declared_at: datetime
 ) -> HistoryEntry | None:
-    """The first geoproxy `failover` batch of `app` submitted at or after `declared_at`
-    (the state record's one-second time: the batch that declared it lands just after)."""
+    """The geoproxy `failover` batch of `app` that declared the failover recorded at
+    `declared_at` (the state record's one-second time, from the writer's clock): the one
+    submitted nearest to it within CLOCK_SKEW either way. Route 53's times and the local
+    clock may differ, and "a returned SubmittedAt can fall just outside the range"
+    (ListHostedZoneChangeBatches, SubmittedAfter), so a batch just before it counts too;
+    a later failover by someone else is further away."""
     found = [
         entry
         for entry in entries
-        if entry.command == "failover" and app in entry.apps and entry.submitted_at >= declared_at
+        if entry.command == "failover"
+        and app in entry.apps
+        and abs(entry.submitted_at - declared_at) <= CLOCK_SKEW
     ]
-    return min(found, key=lambda entry: entry.submitted_at, default=None)
+    return min(found, key=lambda entry: abs(entry.submitted_at - declared_at), default=None)

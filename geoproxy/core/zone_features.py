@@ -1,8 +1,12 @@
 """What a hosted zone's Features say it has: change guardrails, change history, accelerated
-recovery. Read from the HostedZone element that the zone lookup already returns
-(GetHostedZone and ListHostedZonesByName both carry `Features`, Route 53 API Reference,
-https://docs.aws.amazon.com/Route53/latest/APIReference/API_HostedZoneFeatures.html), so
-knowing them costs no request of its own.
+recovery. Read from the HostedZone element that the zone lookup already returns, so
+knowing them costs no request of its own. GetHostedZone carries `Features` (its
+`ChangeHistory.RetentionStartsAt` is documented as what "GetHostedZone returns", API
+Reference, ListHostedZoneChangeBatches); that ListHostedZonesByName fills it in too is
+NOT documented (API_HostedZoneFeatures.html lists AcceleratedRecoveryStatus and
+FailureReasons only): it is an assumption on the live-AWS checklist. If it does not, a
+zone looked up by name reads as having no guardrail, and Route 53's refusal is explained
+when it comes.
 
 A zone whose lookup said nothing about a feature is treated as not having it: geoproxy
 never assumes a guardrail or a history that Route 53 did not report.

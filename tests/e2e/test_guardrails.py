@@ -136,6 +136,11 @@ def test_pruning_with_every_guardrail_on_and_a_name_cloudfront_still_queries(
     cloudfront.update_distribution(
         Id=identifier, IfMatch=current["ETag"], DistributionConfig=current["DistributionConfig"]
     )
+    # CloudFront's edges keep resolving the name while the update deploys: still refused.
+    early = run_cli("apply", "--prune", "--force", "--yes")
+    assert early.returncode == 1 and "ACTIVE_RECORD_CHECK" in early.stderr
+    assert len(records_at(aws, zone, API)) == 34
+    aws.guardrails.settle()  # time passes: nothing queries the name any more
     pruned = run_cli("apply", "--prune", "--force", "--yes")
     assert pruned.returncode == 0, pruned.stderr
     assert records_at(aws, zone, API) == []
@@ -213,3 +218,35 @@ def test_pruning_an_auto_failover_application_with_every_guardrail_on_takes_two_
     second = run_cli("apply", "--prune", "--force", "--yes")
     assert second.returncode == 0, second.stderr
     assert not any(records_at(aws, zone, pair) for pair in api_pairs)
+
+
+def test_dropping_the_edge_fence_with_every_guardrail_on_drains_its_direct_names(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    # The function sent requests to the direct names until this run's UpdateDistribution;
+    # CloudFront's edges keep resolving them while it deploys: ACTIVE_RECORD_CHECK refuses
+    # deleting them in the same run.
+    from tests.e2e.test_edge_fence import fenced_policy, with_country_header
+
+    with_country_header(aws, distribution)
+    write_policy(tmp_path, fenced_policy(distribution))
+    assert run_cli("apply", "--yes").returncode == 0
+    guard_everything(aws, zone)
+    direct = [f"{pop}.{ORIGIN}" for pop in ("us-east-1", "eu-west-1", "eu-central-1")]
+    write_policy(
+        tmp_path,
+        fenced_policy(distribution).replace("        viewer_countries: [EU, GB, CH]\n", ""),
+    )
+
+    first = run_cli("apply", "--yes")
+
+    assert first.returncode == 0, first.stderr
+    assert "drain pending" in first.stderr and direct[0].rstrip(".") in first.stderr
+    assert all(records_at(aws, zone, name) for name in direct)
+    status = run_cli("status", "--output", "json")
+    assert "drain pending" in status.stdout
+    aws.guardrails.settle()  # the update has deployed; nothing queries the names any more
+    second = run_cli("apply", "--yes")
+    assert second.returncode == 0, second.stderr
+    assert not any(records_at(aws, zone, name) for name in direct)
+    assert run_cli("plan", "--detailed-exitcode").returncode == 0

@@ -237,9 +237,55 @@ def test_protections_are_listed_and_refuse_the_whole_batch(r53: Any) -> None:
     again = [{"RecordName": "pop.example.com", "RecordType": "A"}]
     assert error_of(
         r53.create_resource_record_set_protections, HostedZoneId=z, Protections=again
-    ) == ("ProtectionAlreadyExists", 400)
+    ) == ("ProtectionAlreadyExists", 409)  # the service model's status for it
     r53.delete_resource_record_set_protections(HostedZoneId=z, Protections=again)
     change(r53, z, ("DELETE", a_record("pop.example.com")))
     assert error_of(
         r53.delete_resource_record_set_protections, HostedZoneId=z, Protections=again
     ) == ("InvalidResourceRecordSetProtectionBatch", 400)
+
+
+def test_a_name_cloudfront_stopped_using_stays_queried_until_time_passes(
+    aws: StrictMotoServer, r53: Any
+) -> None:
+    # CloudFront's edges keep resolving a former origin while an update deploys: the
+    # emulator remembers what it saw queried before UpdateDistribution until settle().
+    z = zone(r53)
+    aws.guardrails.enable_all(z)
+    change(r53, z, ("CREATE", a_record("old.example.com")))
+    cloudfront = aws.client("cloudfront")
+    config = distribution_config("moves-away")
+    config["Origins"]["Items"][0]["DomainName"] = "old.example.com"
+    created = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]
+    current = cloudfront.get_distribution_config(Id=created["Id"])
+    current["DistributionConfig"]["Origins"]["Items"][0]["DomainName"] = "elsewhere.example.net"
+    cloudfront.update_distribution(
+        Id=created["Id"], IfMatch=current["ETag"], DistributionConfig=current["DistributionConfig"]
+    )
+
+    assert "CloudFront" in rejection(r53, z, ("DELETE", a_record("old.example.com")))
+    aws.guardrails.settle()
+    change(r53, z, ("DELETE", a_record("old.example.com")))
+    assert names(r53, z) == []
+
+
+@pytest.mark.parametrize(
+    "protections",
+    [
+        # Each name and type once; a name in the zone; no DNAME (API Reference).
+        [{"RecordName": "a.example.com", "RecordType": "A"}] * 2,
+        [{"RecordName": "a.example.org", "RecordType": "A"}],
+        [{"RecordName": "a.example.com", "RecordType": "DNAME"}],
+    ],
+)
+def test_invalid_protection_entries_are_refused_before_existing_ones(
+    r53: Any, protections: list[dict[str, str]]
+) -> None:
+    z = zone(r53)
+    assert error_of(
+        r53.create_resource_record_set_protections, HostedZoneId=z, Protections=protections
+    ) == ("InvalidResourceRecordSetProtectionBatch", 400)
+    assert (
+        r53.list_resource_record_set_protections(HostedZoneId=z)["ResourceRecordSetProtections"]
+        == []
+    )

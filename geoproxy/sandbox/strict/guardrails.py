@@ -19,13 +19,21 @@ selects "per_change" (the default, the stricter) or "end_of_batch". A DELETE imm
 followed by a CREATE of the same record set is the documented way to replace one inside a
 batch (API_ChangeResourceRecordSets.html) and is judged as a replacement, not a deletion.
 ACTIVE_RECORD_CHECK's "still receives DNS queries" is modelled as: an alias record of the zone
-(as it was before the batch) or a CloudFront distribution origin in the emulator names it.
+(as it was before the batch) names it, or CloudFront queries it: a distribution's origin or a
+name in a published (LIVE) CloudFront function's code, now or at any moment the emulator saw
+since the tests last called `settle()`. CloudFront's edges keep resolving a name for a while
+after the distribution or function stops using it (an update deploys over minutes), and
+Route 53 does not document how long a name counts as receiving queries; the emulator keeps
+it until `settle()`, which stands for that time having passed. It looks at CloudFront's
+state before each UpdateDistribution, UpdateFunction and PublishFunction (a gate) and at
+each ChangeResourceRecordSets.
 Zones whose guardrails nobody set answer without ChangeGuardrails (the live checklist says
 what AWS answers).
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import Any
@@ -57,6 +65,9 @@ OPTIONAL = {
     ACTIVE_DELEGATION_CHECK: ("ADVANCED",),
 }
 TIERS = ("STANDARD", "ADVANCED")
+CLOUDFRONT_MOVES = frozenset({"UpdateDistribution", "UpdateFunction", "PublishFunction"})
+# A domain name in quotes in a function's code (what it passes to cf.updateRequestOrigin).
+_QUOTED_NAME = re.compile(r"[\"']([a-z0-9-]+(?:\.[a-z0-9-]+)+)[\"']", re.IGNORECASE)
 READINGS = ("per_change", "end_of_batch")
 
 
@@ -69,6 +80,26 @@ class Guardrails:
 
     def reset(self) -> None:
         self.alias_reading = "per_change"
+        # account -> the names CloudFront queried since the last settle()
+        self._queried: dict[str, set[str]] = {}
+
+    def settle(self) -> None:
+        """Time passes: names CloudFront no longer uses stop receiving queries."""
+        self._queried = {}
+
+    def observe(self, account: str) -> set[str]:
+        """What CloudFront queries now, remembered; returns everything remembered."""
+        seen = self._queried.setdefault(account, set())
+        seen |= set(cloudfront_queried(account))
+        return set(seen)
+
+    def gate(self, service: str, operation: str, environ: dict[str, Any]) -> None:
+        """Before CloudFront stops using a name, the emulator notes that it used it (a gate
+        that never refuses)."""
+        if service == "cloudfront" and operation in CLOUDFRONT_MOVES:
+            from .cloudfront_api import account_of
+
+            self.observe(account_of(environ))
 
     @staticmethod
     def state(account: str) -> dict[str, dict[str, Any]]:
@@ -165,7 +196,7 @@ class Guardrails:
         if ALIAS_TARGET_CHECK in enabled:
             problems += alias_target_problems(zone_id, changes, before, after, self.alias_reading)
         if ACTIVE_RECORD_CHECK in enabled:
-            queried = set(cloudfront_origins(account))
+            queried = self.observe(account)
             problems += active_record_problems(zone_id, changes, before, after, queried)
         if NS_OCCLUSION_CHECK in enabled:
             problems += occlusion_problems(norm_name(zone.name), changes, after)
@@ -173,12 +204,23 @@ class Guardrails:
             raise InvalidChangeBatch(problems)
 
 
-def cloudfront_origins(account: str) -> Iterator[str]:
-    """The domain names the emulator's distributions send origin requests to."""
-    for distribution in cloudfront_backends[account]["global"].distributions.values():
+def cloudfront_queried(account: str) -> Iterator[str]:
+    """The domain names the emulator's CloudFront resolves: its distributions' origins and
+    the names that the published code of the functions they run sends requests to
+    (`cf.updateRequestOrigin`)."""
+    from .cloudfront_functions import _associated, functions
+
+    backend = cloudfront_backends[account]["global"]
+    for distribution in backend.distributions.values():
         origins = getattr(distribution.distribution_config, "Origins", None) or {}
         for origin in origins.get("Items") or []:
             yield norm_name(origin.domain_name)
+    running = {arn.rpartition("/")[2] for arn, _ in _associated(backend)}
+    for function in functions(backend).values():
+        if function.live is not None and function.name in running:
+            code = function.live.code.decode("utf-8", "replace")
+            for name in _QUOTED_NAME.findall(code):
+                yield norm_name(name)
 
 
 def _deletions(changes: list[dict[str, Any]]) -> Iterator[tuple[int, Key]]:

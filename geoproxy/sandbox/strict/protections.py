@@ -135,6 +135,22 @@ class ProtectionsApp:
             )
         keys = [(norm_name(e.get("RecordName", "x")), e.get("RecordType", "")) for e in entries]
         if operation.startswith("Create"):
+            # "Route 53 checks for invalid entries before it checks for existing protections":
+            # each name and type once, a name in the zone, no DNAME (API Reference,
+            # CreateResourceRecordSetProtections).
+            apex = norm_name(route53_backends[account]["global"].zones[zone_id].name)
+            invalid = [
+                (e, why)
+                for i, (e, k) in enumerate(zip(entries, keys, strict=True))
+                if (why := _invalid(k, keys[:i], apex))
+            ]
+            if invalid:
+                return self._raw(
+                    start_response,
+                    _batch_error(
+                        "InvalidResourceRecordSetProtectionBatch", "Invalid entries.", invalid
+                    ),
+                )
             pairs = zip(entries, keys, strict=True)
             existing = [(e, "A protection already exists.") for e, k in pairs if k in zone]
             if existing:
@@ -143,7 +159,13 @@ class ProtectionsApp:
                     if len(existing) == len(entries)
                     else "InvalidResourceRecordSetProtectionBatch"
                 )
-                return self._raw(start_response, _batch_error(code, "Protections exist.", existing))
+                return self._raw(
+                    start_response,
+                    _batch_error(code, "Protections exist.", existing),
+                    # ProtectionAlreadyExists is HTTP 409 in the service model (botocore's
+                    # route53 service-2.json, error shape "ProtectionAlreadyExists").
+                    409 if code == "ProtectionAlreadyExists" else 400,
+                )
             for entry, k in zip(entries, keys, strict=True):
                 zone[k] = entry.get("Comment") or None
         else:
@@ -196,9 +218,9 @@ class ProtectionsApp:
         return [payload]
 
     @staticmethod
-    def _raw(start_response: Callable[..., Any], payload: bytes) -> list[bytes]:
+    def _raw(start_response: Callable[..., Any], payload: bytes, status: int = 400) -> list[bytes]:
         start_response(
-            f"400 {HTTP_STATUS_CODES[400]}",
+            f"{status} {HTTP_STATUS_CODES[status]}",
             [("Content-Type", "text/xml"), ("Content-Length", str(len(payload)))],
         )
         return [payload]
@@ -208,3 +230,15 @@ class ProtectionsApp:
         status, headers, payload = error_response("route53", *problem)
         start_response(status, headers)
         return [payload]
+
+
+def _invalid(key: tuple[str, str], earlier: list[tuple[str, str]], apex: str) -> str:
+    """Why one Create entry is invalid ("" if it is not)."""
+    name, rtype = key
+    if key in earlier:
+        return "Each name and type can appear only once."
+    if name != apex and not name.endswith("." + apex):
+        return "The name must be the hosted zone's name or a subdomain of it."
+    if rtype == "DNAME":
+        return "DNAME record sets cannot be protected."
+    return ""

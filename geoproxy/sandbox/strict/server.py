@@ -132,7 +132,11 @@ class StrictMotoServer:
                 self.arc,
             )
         )
-        self._middleware.gates += [self._unreachable_endpoint, self._outage.gate]
+        self._middleware.gates += [
+            self._unreachable_endpoint,
+            self._outage.gate,
+            self.guardrails.gate,
+        ]
         self._guard = HostGuard(self._middleware)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None

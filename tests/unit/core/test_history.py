@@ -93,5 +93,19 @@ def test_entries_token_last_write_and_who_failed_over() -> None:
     declared = T0 + timedelta(minutes=10)
     by = failover_by(entries, "shop", declared)
     assert by is not None and by.submitted_by == "arn:jane"
-    assert failover_by(entries, "shop", declared + timedelta(seconds=1)) is None
+    # The local clock ahead of Route 53's: the batch came "before" the declaration.
+    ahead = failover_by(entries, "shop", declared + timedelta(seconds=40))
+    assert ahead is not None and ahead.submitted_by == "arn:jane"
+    assert failover_by(entries, "shop", declared + timedelta(minutes=6)) is None
     assert failover_by(entries, "blog", T0) is None  # blog's batch was no failover
+
+
+def test_who_failed_over_is_the_failover_batch_nearest_the_declaration() -> None:
+    page = [
+        summary("geoproxy failover gp-5 apps=shop", 13, "arn:bob"),  # a later failover
+        summary("geoproxy failover gp-4 apps=shop", 10, "arn:jane"),
+    ]
+    entries = geoproxy_entries("Z1", page)
+    declared = T0 + timedelta(minutes=10, seconds=20)
+    by = failover_by(entries, "shop", declared)
+    assert by is not None and by.submitted_by == "arn:jane"
