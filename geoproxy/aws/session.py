@@ -7,6 +7,7 @@ Everything that talks to AWS gets its clients here, so the credential chain, `--
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from geoproxy.aws.retry import (
     RetryPolicy,
     env_deadline,
 )
+from geoproxy.core.accounts import AccountAccess, AccountRoutes
 from geoproxy.errors import AwsError, GeoproxyError, printable
 
 # Route 53 and CloudFront are global services signed in us-east-1.
@@ -50,6 +52,62 @@ class AwsSettings:
     # One Route 53 limiter per account: these settings are one set of credentials, so one
     # account, and every Route 53 client made from them shares it (aws/ratelimit.py).
     route53_limiter: Route53Limiter = field(default_factory=Route53Limiter, repr=False)
+    # Accounts (aws/accounts.py): the command names the sessions (`geoproxy-<command>`), the
+    # routes say which account holds what, `on_note` hears what is said once.
+    command: str = "run"
+    routes: AccountRoutes = field(default_factory=AccountRoutes, repr=False)
+    on_note: Callable[[str], None] | None = field(default=None, repr=False)
+    account: AccountAccess | None = None  # None: the base credentials
+    _base: AwsSettings | None = field(default=None, repr=False)
+    _accounts: dict[str, AwsSettings] = field(default_factory=dict, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    def use_accounts(self, routes: AccountRoutes) -> None:
+        """Route this run's calls by the policy's (or saved plan's) accounts."""
+        self.routes = routes
+
+    def for_account(self, name: str | None) -> AwsSettings:
+        """The settings of the named account (made once per run), None: the base ones."""
+        base = self._base or self
+        if name is None:
+            return base
+        with base._lock:
+            if name not in base._accounts:
+                access = base.routes.accounts.get(name)
+                if access is None:
+                    raise GeoproxyError(f"account {name!r} is not defined in `accounts:`")
+                base._accounts[name] = AwsSettings(
+                    endpoint_url=base.endpoint_url,
+                    retry_deadline_s=base.retry_deadline_s,
+                    on_retry=base.on_retry,
+                    command=base.command,
+                    routes=base.routes,
+                    on_note=base.on_note,
+                    account=access,
+                    _base=base,
+                )
+            return base._accounts[name]
+
+    def for_zone(self, zone: str) -> AwsSettings:
+        """The settings of the account that holds this zone (by name or id)."""
+        base = self._base or self
+        return self.for_account(base.routes.zone(zone))
+
+    def for_distribution(self, distribution_id: str) -> AwsSettings:
+        base = self._base or self
+        return self.for_account(base.routes.distributions.get(distribution_id))
+
+    def for_function(self, name: str) -> AwsSettings:
+        base = self._base or self
+        return self.for_account(base.routes.functions.get(name))
+
+    @property
+    def account_name(self) -> str | None:
+        return self.account.name if self.account else None
+
+    def in_account(self, what: str) -> str:
+        """`what` with the account it is in, for messages: `zone Z1 (account dns)`."""
+        return f"{what} (account {self.account.name})" if self.account else what
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -118,6 +176,17 @@ class AwsSettings:
 
         _check_endpoint(self.endpoint_url, "--endpoint-url")
         _check_endpoint(os.environ.get("AWS_ENDPOINT_URL"), "AWS_ENDPOINT_URL")
+        if self._session is None and self.account is not None:
+            from geoproxy.aws.accounts import assumed_session, profile_session
+
+            with self._lock:
+                if self._session is None:
+                    assert self._base is not None
+                    self._session = (
+                        profile_session(self.account)
+                        if self.account.profile
+                        else assumed_session(self._base, self.account, self.command, self._note)
+                    )
         if self._session is None:
             try:
                 self._session = boto3.Session(profile_name=self.profile)
@@ -127,6 +196,10 @@ class AwsSettings:
                     hint="list profiles with `aws configure list-profiles`",
                 ) from None
         return self._session
+
+    def _note(self, message: str) -> None:
+        if self.on_note is not None:
+            self.on_note(message)
 
     def write_client(self, service: str) -> Any:
         """A client that sends each request exactly once: botocore's own retries would repeat

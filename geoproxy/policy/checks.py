@@ -286,6 +286,7 @@ def check_policy(policy: Policy, catalog: Catalog) -> list[Issue]:
                 )
         issues.extend(_alias_issues(app, index, records, first_with_alias))
     issues.extend(_accelerated_recovery_issues(policy))
+    issues.extend(account_issues(policy))
     return issues
 
 
@@ -342,3 +343,48 @@ def _accelerated_recovery_issues(policy: Policy) -> list[Issue]:
         for index, app in enumerate(policy.applications)
         if not app.zone_id
     ]
+
+
+def account_issues(policy: Policy) -> list[Issue]:
+    """Every `account:` names an entry of `accounts:`: a misspelt name would otherwise send
+    an application's writes with the base credentials, into another account."""
+    known = set(policy.accounts)
+    defined = ", ".join(sorted(known)) or "none"
+
+    def unknown(path: tuple[str | int, ...], name: str | None) -> list[Issue]:
+        if name is None or name in known:
+            return []
+        return [Issue(path, f"account {name!r} is not defined in `accounts:` ({defined})")]
+
+    issues: list[Issue] = []
+    zone_accounts: dict[str, str | None] = {}
+    for index, app in enumerate(policy.applications):
+        issues += unknown(("applications", index, "account"), app.account)
+        # One zone, one account: its records, state record and batches are one zone's.
+        first = zone_accounts.setdefault(app.zone, app.account)
+        if first != app.account:
+            issues.append(
+                Issue(
+                    ("applications", index, "account"),
+                    f"zone {app.zone} is already in account {first or '(base credentials)'!r} "
+                    "for another application; every application of a zone names the same "
+                    "account",
+                )
+            )
+        if app.account is not None and app.auto_failover:
+            # Route 53 health checks belong to the zone's account; geoproxy keeps them with
+            # the base credentials today, so it refuses rather than split them.
+            issues.append(
+                Issue(
+                    ("applications", index, "auto_failover"),
+                    "auto_failover is not supported yet for an application with `account:` "
+                    "(its health checks would be made outside the zone's account)",
+                )
+            )
+        if app.cloudfront:
+            issues += unknown(
+                ("applications", index, "cloudfront", "account"), app.cloudfront.account
+            )
+    if policy.recovery.arc is not None:
+        issues += unknown(("recovery", "arc", "account"), policy.recovery.arc.account)
+    return issues

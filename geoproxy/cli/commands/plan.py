@@ -22,6 +22,7 @@ from geoproxy.cli.options import (
     reports_errors,
     write_options,
 )
+from geoproxy.core.accounts import routes_of
 from geoproxy.errors import EXIT_CHANGES, EXIT_OK, GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
@@ -88,6 +89,8 @@ def plan(
     from geoproxy.pipeline import compile_policy, compute_plan
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
+
+    aws.use_accounts(routes_of(compiled.loaded.policy))
     check_plan_out(compiled, out_file, overwrite=overwrite)  # before reading AWS
     check_override(override_compliance)
     the_plan = compute_plan(
@@ -233,6 +236,8 @@ def apply(
     from geoproxy.aws.audit import AuditTrail
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
+
+    aws.use_accounts(routes_of(compiled.loaded.policy))
     check_override(override_compliance)
     trail = AuditTrail.read(audit_log)
 

@@ -21,6 +21,7 @@ from geoproxy.cli.options import (
     policy_option,
     reports_errors,
 )
+from geoproxy.core.accounts import routes_of
 from geoproxy.errors import EXIT_OK
 
 render = LazyModule("geoproxy.cli.render")
@@ -80,6 +81,7 @@ def status(
 
     maps = html_file is not None or svg_file is not None
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
+    aws.use_accounts(routes_of(compiled.loaded.policy))
     if maps:  # before reading Route 53: a typo in a path should cost no AWS call
         check_maps(
             compiled, html_file, svg_file, overwrite=overwrite, more=(("the audit log", audit_log),)

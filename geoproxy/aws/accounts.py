@@ -1,0 +1,157 @@
+"""Sessions in the policy's accounts (issue 26): one per named account per run, from the
+base credentials (default chain or `--profile`).
+
+A `role_arn` account is reached with STS AssumeRole through a *regional* endpoint: the
+global one (sts.amazonaws.com) lives in us-east-1 alone ("AWS Security Token Service
+endpoints and quotas", https://docs.aws.amazon.com/general/latest/gr/sts.html: "AWS
+recommends using Regional STS endpoints ... hosted in a single AWS Region, US East (N.
+Virginia)"), and a failover must not need it. The session is named `geoproxy-<command>` and
+carries the caller's own identity as `SourceIdentity`, so Route 53's change history and
+CloudTrail show the person, not the role ("Monitor and control actions taken with assumed
+roles", IAM User Guide,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html);
+a trust policy that does not allow `sts:SetSourceIdentity` gets a session without it, said
+once. botocore refreshes the credentials before they expire (RefreshableCredentials).
+A `profile` account uses that named profile of the AWS config (SSO, or its own role).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from geoproxy.core.accounts import AccountAccess
+from geoproxy.errors import AwsError, printable
+
+if TYPE_CHECKING:
+    from geoproxy.aws.session import AwsSettings
+
+# Where STS is asked when no region is configured: a regional endpoint all the same.
+DEFAULT_STS_REGION = "us-west-2"
+SESSION_SECONDS = 3600  # AssumeRole's default; botocore refreshes 15 min before the end
+# SourceIdentity: 2-64 characters of [\w+=,.@-], not starting with `aws:` (STS API
+# Reference, AssumeRole).
+_NOT_SOURCE = re.compile(r"[^\w+=,.@-]")
+
+
+def sts_region(base: AwsSettings) -> str:
+    """The configured region (AWS_REGION, the profile's `region`), else us-west-2: never
+    the global endpoint."""
+    region = base._boto3_session().region_name
+    return str(region) if region else DEFAULT_STS_REGION
+
+
+def source_identity_of(arn: str | None) -> str | None:
+    """The person in a caller ARN: the session name of an assumed role (SSO: the user's
+    name or email), a user's name; None for the root user or what cannot be one."""
+    if not arn:
+        return None
+    resource = arn.split(":", 5)[-1]
+    kind, _, rest = resource.partition("/")
+    # assumed-role/ROLE/SESSION, user/PATH/NAME, federated-user/NAME: the last part.
+    if kind not in ("assumed-role", "user", "federated-user"):
+        return None
+    name = rest.rpartition("/")[2]
+    name = _NOT_SOURCE.sub("_", name)[:64]
+    return name if len(name) >= 2 and not name.lower().startswith("aws:") else None
+
+
+def assumed_session(
+    base: AwsSettings, access: AccountAccess, command: str, note: Callable[[str], None]
+) -> Any:
+    """A boto3 session whose credentials are `access.role_arn` assumed, refreshed before
+    they expire. Fails here, naming the account and the role, when the role cannot be
+    assumed: before any request in that account."""
+    import boto3
+    import botocore.session
+    from botocore.credentials import RefreshableCredentials
+
+    from geoproxy.aws.session import caller_identity
+
+    region = sts_region(base)
+    endpoint = None if base.endpoint_source("sts") else f"https://sts.{region}.amazonaws.com"
+    client = base.client_in("sts", region, endpoint_url=endpoint)
+    source = source_identity_of(caller_identity(base).arn)
+    said: list[bool] = []
+
+    def fetch() -> dict[str, str]:
+        nonlocal source
+        request: dict[str, Any] = {
+            "RoleArn": access.role_arn,
+            "RoleSessionName": f"geoproxy-{command}"[:64],
+            "DurationSeconds": SESSION_SECONDS,
+        }
+        if access.external_id:
+            request["ExternalId"] = access.external_id
+        answer = _assume(client, access, request, source)
+        if answer is None:  # the trust policy refused SetSourceIdentity: once more without
+            source = None
+            if not said:
+                said.append(True)
+                note(
+                    f"account {access.label}: the role's trust policy does not allow "
+                    "sts:SetSourceIdentity, so its sessions do not carry your identity "
+                    "(CloudTrail shows the role session geoproxy-" + command + ")"
+                )
+            answer = _assume(client, access, request, None)
+        assert answer is not None
+        credentials = answer["Credentials"]
+        return {
+            "access_key": credentials["AccessKeyId"],
+            "secret_key": credentials["SecretAccessKey"],
+            "token": credentials["SessionToken"],
+            "expiry_time": credentials["Expiration"].isoformat(),
+        }
+
+    refreshable = RefreshableCredentials.create_from_metadata(
+        metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
+    )
+    core = botocore.session.get_session()
+    core._credentials = refreshable  # botocore's documented way has no public setter
+    return boto3.Session(botocore_session=core, region_name=region)
+
+
+def _assume(
+    client: Any, access: AccountAccess, request: dict[str, Any], source: str | None
+) -> dict[str, Any] | None:
+    """AssumeRole's answer; None when it was refused only for the SourceIdentity."""
+    import botocore.exceptions as bx
+
+    from geoproxy.aws.session import aws_errors
+
+    action = f"assume role {access.role_arn} for account {access.name!r}"
+    try:
+        with aws_errors(action):
+            try:
+                return dict(
+                    client.assume_role(**request, **({"SourceIdentity": source} if source else {}))
+                )
+            except bx.ClientError as error:
+                code = error.response.get("Error", {}).get("Code", "")
+                if source and code == "AccessDenied":
+                    return None
+                raise
+    except AwsError as error:
+        raise AwsError(
+            error.message,
+            hint="check the role's trust policy (it must allow sts:AssumeRole by your "
+            "identity, with the external id when the policy sets one; "
+            "`geoproxy iam-policy` prints the trust policy each role needs) and that "
+            "your credentials are the ones meant",
+            unavailable=error.unavailable,
+        ) from None
+
+
+def profile_session(access: AccountAccess) -> Any:
+    import boto3
+    import botocore.exceptions
+
+    try:
+        return boto3.Session(profile_name=access.profile)
+    except botocore.exceptions.ProfileNotFound:
+        raise AwsError(
+            f"AWS profile {printable(str(access.profile))!r} of account {access.name!r} is "
+            "not configured",
+            hint="list profiles with `aws configure list-profiles`, or fix `accounts:`",
+        ) from None
