@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from geoproxy.aws.failures import aws_errors
 from geoproxy.core.accounts import AccountAccess
 from geoproxy.errors import AwsError, printable
-
-if TYPE_CHECKING:
-    from geoproxy.aws.session import AwsSettings
 
 # Where STS is asked when no region is configured: a regional endpoint all the same.
 DEFAULT_STS_REGION = "us-west-2"
@@ -35,11 +33,16 @@ SESSION_SECONDS = 3600  # AssumeRole's default; botocore refreshes 15 min before
 _NOT_SOURCE = re.compile(r"[^\w+=,.@-]")
 
 
-def sts_region(base: AwsSettings) -> str:
+def sts_region(configured: str | None) -> str:
     """The configured region (AWS_REGION, the profile's `region`), else us-west-2: never
     the global endpoint."""
-    region = base._boto3_session().region_name
-    return str(region) if region else DEFAULT_STS_REGION
+    return configured or DEFAULT_STS_REGION
+
+
+def sts_endpoint(region: str) -> str:
+    """The regional endpoint, named outright: AWS_STS_REGIONAL_ENDPOINTS=legacy would
+    otherwise send us-east-1's calls to the global one."""
+    return f"https://sts.{region}.amazonaws.com"
 
 
 def source_identity_of(arn: str | None) -> str | None:
@@ -58,21 +61,23 @@ def source_identity_of(arn: str | None) -> str | None:
 
 
 def assumed_session(
-    base: AwsSettings, access: AccountAccess, command: str, note: Callable[[str], None]
+    sts: Any,
+    caller_arn: str | None,
+    region: str,
+    access: AccountAccess,
+    command: str,
+    note: Callable[[str], None],
 ) -> Any:
-    """A boto3 session whose credentials are `access.role_arn` assumed, refreshed before
-    they expire. Fails here, naming the account and the role, when the role cannot be
-    assumed: before any request in that account."""
+    """A boto3 session whose credentials are `access.role_arn` assumed with the base
+    credentials' regional STS client `sts`, refreshed before they expire. Fails here, naming
+    the account and the role, when the role cannot be assumed: before any request in that
+    account."""
     import boto3
     import botocore.session
     from botocore.credentials import RefreshableCredentials
 
-    from geoproxy.aws.session import caller_identity
-
-    region = sts_region(base)
-    endpoint = None if base.endpoint_source("sts") else f"https://sts.{region}.amazonaws.com"
-    client = base.client_in("sts", region, endpoint_url=endpoint)
-    source = source_identity_of(caller_identity(base).arn)
+    client = sts
+    source = source_identity_of(caller_arn)
     said: list[bool] = []
 
     def fetch() -> dict[str, str]:
@@ -117,8 +122,6 @@ def _assume(
 ) -> dict[str, Any] | None:
     """AssumeRole's answer; None when it was refused only for the SourceIdentity."""
     import botocore.exceptions as bx
-
-    from geoproxy.aws.session import aws_errors
 
     action = f"assume role {access.role_arn} for account {access.name!r}"
     try:

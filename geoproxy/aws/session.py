@@ -8,37 +8,23 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from geoproxy import __version__
+from geoproxy.aws.accounts import assumed_session, profile_session, sts_endpoint, sts_region
+from geoproxy.aws.failures import aws_errors as aws_errors
+from geoproxy.aws.failures import endpoint_error as endpoint_error
+from geoproxy.aws.failures import translate as translate
 from geoproxy.aws.ratelimit import Route53Limiter
-from geoproxy.aws.retry import (
-    EndpointProblem,
-    GaveUp,
-    RetryingClient,
-    RetryNotice,
-    RetryPolicy,
-    env_deadline,
-)
+from geoproxy.aws.retry import RetryingClient, RetryNotice, RetryPolicy, env_deadline
 from geoproxy.core.accounts import AccountAccess, AccountRoutes
-from geoproxy.errors import AwsError, GeoproxyError, printable
+from geoproxy.errors import AwsError, GeoproxyError
 
 # Route 53 and CloudFront are global services signed in us-east-1.
 GLOBAL_REGION = "us-east-1"
 USER_AGENT = f"geoproxy/{__version__}"
-
-_CREDENTIAL_CODES = {
-    "InvalidClientTokenId",
-    "SignatureDoesNotMatch",
-    "UnrecognizedClientException",
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "InvalidAccessKeyId",
-    "AuthFailure",
-}
 
 
 @dataclass
@@ -61,6 +47,7 @@ class AwsSettings:
     _base: AwsSettings | None = field(default=None, repr=False)
     _accounts: dict[str, AwsSettings] = field(default_factory=dict, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _caller: Caller | None = field(default=None, repr=False)  # asked once, for SourceIdentity
 
     def use_accounts(self, routes: AccountRoutes) -> None:
         """Route this run's calls by the policy's (or saved plan's) accounts."""
@@ -177,16 +164,9 @@ class AwsSettings:
         _check_endpoint(self.endpoint_url, "--endpoint-url")
         _check_endpoint(os.environ.get("AWS_ENDPOINT_URL"), "AWS_ENDPOINT_URL")
         if self._session is None and self.account is not None:
-            from geoproxy.aws.accounts import assumed_session, profile_session
-
             with self._lock:
                 if self._session is None:
-                    assert self._base is not None
-                    self._session = (
-                        profile_session(self.account)
-                        if self.account.profile
-                        else assumed_session(self._base, self.account, self.command, self._note)
-                    )
+                    self._session = self._account_session(self.account)
         if self._session is None:
             try:
                 self._session = boto3.Session(profile_name=self.profile)
@@ -196,6 +176,24 @@ class AwsSettings:
                     hint="list profiles with `aws configure list-profiles`",
                 ) from None
         return self._session
+
+    def _account_session(self, access: AccountAccess) -> Any:
+        """The boto3 session of a policy account: its profile, or its role assumed with the
+        base credentials through a regional STS endpoint (aws/accounts.py)."""
+        base = self._base
+        assert base is not None
+        if access.profile:
+            return profile_session(access)
+        region = sts_region(base._boto3_session().region_name)
+        endpoint = None if base.endpoint_source("sts") else sts_endpoint(region)
+        sts = base.client_in("sts", region, endpoint_url=endpoint)
+        if base._caller is None:  # from the same regional endpoint, not us-east-1's
+            try:
+                with aws_errors("identify the caller"):
+                    base._caller = Caller(str(sts.get_caller_identity()["Arn"]))
+            except AwsError as error:
+                base._caller = Caller(None, error.message)
+        return assumed_session(sts, base._caller.arn, region, access, self.command, self._note)
 
     def _note(self, message: str) -> None:
         if self.on_note is not None:
@@ -308,95 +306,3 @@ def caller_identity_soon(aws: AwsSettings) -> Callable[[], Caller]:
         return answer[0] if answer else Caller(None, "GetCallerIdentity did not answer")
 
     return result
-
-
-@contextmanager
-def aws_errors(action: str) -> Iterator[None]:
-    """Turn botocore's exceptions into one-line AwsErrors that say what failed and why."""
-    import botocore.exceptions as bx
-
-    try:
-        yield
-    except EndpointProblem as problem:
-        raise endpoint_error(action, problem) from None
-    except GaveUp as gave_up:
-        last = translate(action, gave_up.error)
-        raise AwsError(
-            last.message + f" (on every one of {gave_up.attempts} attempts in "
-            f"{gave_up.elapsed_s:.0f} s; geoproxy stopped at the retry deadline)",
-            hint=last.hint
-            or (
-                "run the command again when AWS is calmer, or allow "
-                "longer with --retry-deadline SECONDS"
-            ),
-            unavailable=last.unavailable,
-        ) from None
-    except bx.BotoCoreError as error:  # ClientError is not a BotoCoreError: both are caught
-        raise translate(action, error) from None
-    except bx.ClientError as error:
-        raise translate(action, error) from None
-
-
-def endpoint_error(action: str, problem: EndpointProblem) -> AwsError:
-    """Nothing usable at the endpoint: say which endpoint, and what answered there."""
-    where = f" (from {problem.source})" if problem.source else ""
-    endpoint = printable(problem.endpoint)
-    if problem.reachable:
-        message = (
-            f"cannot {action}: {endpoint}{where} answered {printable(problem.answered)}"
-            f" to {problem.operation}, which is not an AWS answer"
-        )
-        hint = (
-            "point --endpoint-url (or AWS_ENDPOINT_URL) at an AWS API or an emulator "
-            "such as moto, or check the proxy between here and AWS"
-        )
-    else:
-        message = (
-            f"cannot {action}: AWS endpoint unreachable: nothing answers at "
-            f"{endpoint}{where}: "
-            f"{printable(problem.answered)}"
-        )
-        hint = (
-            "check the URL and that the emulator is running; geoproxy retries an "
-            "explicitly given endpoint only once"
-        )
-    return AwsError(message, hint=hint, unavailable=not problem.reachable)
-
-
-def translate(action: str, error: BaseException) -> AwsError:
-    import botocore.exceptions as bx
-
-    if isinstance(error, EndpointProblem):
-        return endpoint_error(action, error)
-    if isinstance(error, bx.NoCredentialsError):
-        return AwsError(
-            f"cannot {action}: no AWS credentials found",
-            hint="configure credentials (environment, profile, SSO) or pass --profile",
-        )
-    if isinstance(
-        error,
-        (
-            bx.EndpointConnectionError,
-            bx.ConnectTimeoutError,
-            bx.ConnectionClosedError,
-            bx.ReadTimeoutError,
-        ),
-    ):
-        return AwsError(f"cannot {action}: AWS endpoint unreachable ({error})", unavailable=True)
-    if isinstance(error, bx.ClientError):
-        code = error.response.get("Error", {}).get("Code", "Unknown")
-        # AWS's text, or an endpoint's: one line, no control characters.
-        message = printable(str(error.response.get("Error", {}).get("Message", "")))
-        if code in _CREDENTIAL_CODES:
-            return AwsError(
-                f"cannot {action}: AWS rejected the credentials ({code}: {message})",
-                hint="check the profile or the AWS_* variables",
-            )
-        if code in ("AccessDenied", "AccessDeniedException"):
-            return AwsError(f"cannot {action}: access denied ({message})")
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        return AwsError(
-            f"cannot {action}: {code}: {message}",
-            unavailable=isinstance(status, int) and status >= 500,
-        )
-    return AwsError(f"cannot {action}: {printable(str(error))}")

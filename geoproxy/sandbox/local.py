@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from moto.cloudfront.models import cloudfront_backends
-from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID as DEFAULT_ACCOUNT_ID
 from moto.route53.models import route53_backends
 
 from geoproxy.sandbox.strict import StrictMotoServer
@@ -27,6 +27,7 @@ from geoproxy.sandbox.strict.server import FAKE_AWS_ENV
 class ZoneSeed:
     name: str
     zone_id: str | None = None
+    account_id: str = DEFAULT_ACCOUNT_ID  # the account of the application's `account:`
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class DistributionSeed:
     # For an edge fence: the default behaviour forwards CloudFront-Viewer-Country, as the
     # pre-flight requires of a real distribution before geoproxy publishes the fence.
     country_header: bool = False
+    account_id: str = DEFAULT_ACCOUNT_ID  # the account of `cloudfront.account`
 
 
 # AWS's managed origin request policy AllViewerAndCloudFrontHeaders-2022-06, which includes
@@ -44,12 +46,12 @@ COUNTRY_HEADER_POLICY = "33f36d7e-f396-46d9-90e0-52428a34d9dc"
 
 
 def _zone(server: StrictMotoServer, seed: ZoneSeed) -> str:
-    created: str = server.client("route53").create_hosted_zone(
+    created: str = server.client_in_account("route53", seed.account_id).create_hosted_zone(
         Name=seed.name, CallerReference=f"sandbox-{seed.name}"
     )["HostedZone"]["Id"]
     zone_id = created.split("/")[-1]
     if seed.zone_id and seed.zone_id != zone_id:
-        backend = route53_backends[DEFAULT_ACCOUNT_ID]["global"]
+        backend = route53_backends[seed.account_id]["global"]
         zone = backend.zones.pop(zone_id)
         zone.resource_id = seed.zone_id
         backend.zones[seed.zone_id] = zone
@@ -85,13 +87,16 @@ def _distribution(server: StrictMotoServer, seed: DistributionSeed) -> str:
         behaviour["OriginRequestPolicyId"] = COUNTRY_HEADER_POLICY
     if seed.aliases:
         config["ViewerCertificate"] = {
-            "ACMCertificateArn": server.issue_certificate(*seed.aliases),
+            "ACMCertificateArn": server.issue_certificate(
+                *seed.aliases, account_id=seed.account_id
+            ),
             "SSLSupportMethod": "sni-only",
             "MinimumProtocolVersion": "TLSv1.2_2021",
         }
-    created = server.client("cloudfront").create_distribution(DistributionConfig=config)
+    client = server.client_in_account("cloudfront", seed.account_id)
+    created = client.create_distribution(DistributionConfig=config)
     distribution_id = str(created["Distribution"]["Id"])
-    backend = cloudfront_backends[DEFAULT_ACCOUNT_ID]["global"]
+    backend = cloudfront_backends[seed.account_id]["global"]
     distribution = backend.distributions.pop(distribution_id)
     distribution.distribution_id = distribution.id = seed.distribution_id
     distribution.arn = distribution.arn.rsplit("/", 1)[0] + "/" + seed.distribution_id

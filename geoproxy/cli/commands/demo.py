@@ -49,23 +49,35 @@ def sandbox(policy_file: Path, port: int) -> int:
     from geoproxy.pipeline import compile_policy
 
     try:
-        from geoproxy.sandbox.local import DistributionSeed, ZoneSeed, run
+        from geoproxy.sandbox.local import DEFAULT_ACCOUNT_ID, DistributionSeed, ZoneSeed, run
     except ImportError as missing:  # moto is the `sandbox` extra
         raise GeoproxyError(
             f"the sandbox needs the emulator: {missing}", hint="pip install 'geoproxy[sandbox]'"
         ) from None
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
-    apps = compiled.loaded.policy.applications
+    policy = compiled.loaded.policy
+    apps = policy.applications
+
+    def account_id(name: str | None) -> str:
+        """Where the policy's `account:` puts it: a role's account (a profile's account is
+        known only to AWS, so it and no account at all are the sandbox's default one)."""
+        account = policy.accounts.get(name) if name else None
+        return (account.account_id if account else None) or DEFAULT_ACCOUNT_ID
+
     # One public zone per name, with the id any application gives for it.
     zone_ids: dict[str, str | None] = {}
     for app in apps:
         zone_ids[app.zone] = zone_ids.get(app.zone) or (
             app.zone_id.split("/")[-1] if app.zone_id else None
         )
-    zones = [ZoneSeed(name, zone_id) for name, zone_id in zone_ids.items()]
+    zone_accounts = {app.zone: account_id(app.account) for app in apps}
+    zones = [ZoneSeed(name, zone_id, zone_accounts[name]) for name, zone_id in zone_ids.items()]
     distributions = [
         DistributionSeed(
-            app.cloudfront.distribution_id, tuple(app.cloudfront.aliases), has_viewer_fence(app)
+            app.cloudfront.distribution_id,
+            tuple(app.cloudfront.aliases),
+            has_viewer_fence(app),
+            account_id(app.cloudfront.account),
         )
         for app in apps
         if app.cloudfront
