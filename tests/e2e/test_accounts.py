@@ -1,0 +1,115 @@
+"""Accounts (issue 26) end to end: the zone in one account, the distribution and its edge
+function in another, reached by assuming a role in each; plan, apply, failover, failback
+and status, each request checked against the IAM policy of the account it lands in."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from geoproxy.sandbox.local import DistributionSeed, ZoneSeed, _distribution, _zone
+from tests.conftest import write_policy
+from tests.e2e.conftest import DR_POLICY, EUC1, ORIGIN, RunCli
+
+pytestmark = pytest.mark.e2e
+
+DNS, EDGE = "111111111111", "222222222222"
+DISTRIBUTION = "E2EXAMPLE123"
+ACCOUNTS = (
+    "accounts:\n"
+    f'  dns: {{role_arn: "arn:aws:iam::{DNS}:role/geoproxy-dns", external_id: "shop-dns"}}\n'
+    f'  edge: {{role_arn: "arn:aws:iam::{EDGE}:role/geoproxy-edge"}}\n'
+)
+TWO_ACCOUNTS = (
+    DR_POLICY.replace("applications:\n", ACCOUNTS + "applications:\n", 1).replace(
+        "    zone: example.com\n", "    zone: example.com\n    account: dns\n", 1
+    )
+    + "    cloudfront:\n"
+    "      account: edge\n"
+    f"      distribution_id: {DISTRIBUTION}\n"
+    "      aliases: [shop.example.com]\n"
+)
+
+
+@pytest.fixture
+def two_accounts(aws: Any, tmp_path: Path) -> str:
+    """The zone in account dns, the distribution (and its certificate) in account edge,
+    seeded as `geoproxy sandbox` seeds them; returns the zone id."""
+    zone_id = _zone(aws, ZoneSeed("example.com", None, DNS))
+    _distribution(aws, DistributionSeed(DISTRIBUTION, ("shop.example.com",), False, EDGE))
+    write_policy(tmp_path, TWO_ACCOUNTS)
+    return zone_id
+
+
+def _records(aws: Any, zone_id: str, name: str = ORIGIN) -> list[dict[str, Any]]:
+    client = aws.client_in_account("route53", DNS)
+    pages = client.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id)
+    return [r for page in pages for r in page["ResourceRecordSets"] if r["Name"] == name]
+
+
+def _targets(aws: Any, zone_id: str) -> dict[str, str]:
+    return {
+        r["Region"]: r["AliasTarget"]["DNSName"].rstrip(".")
+        for r in _records(aws, zone_id)
+        if "Region" in r
+    }
+
+
+def test_two_accounts_plan_apply_failover_failback_status(
+    aws: Any, two_accounts: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    zone_id = two_accounts
+    plan = run_cli("plan", "--detailed-exitcode")
+    assert plan.returncode == 2, plan.stderr
+
+    applied = run_cli("apply", "--yes", "--audit-log", "audit.jsonl")
+    assert applied.returncode == 0, applied.stderr
+    # The records are in the dns account's zone, the distribution in the edge account: the
+    # base account (moto's default) holds neither.
+    assert _targets(aws, zone_id)["eu-west-1"].startswith("shop-euw1-456")
+    assert aws.client("route53").list_hosted_zones()["HostedZones"] == []
+    config = aws.client_in_account("cloudfront", EDGE).get_distribution_config(Id=DISTRIBUTION)
+    origins = {o["Id"]: o["DomainName"] for o in config["DistributionConfig"]["Origins"]["Items"]}
+    assert origins["geoproxy-shop"] == ORIGIN.rstrip(".")
+    viewer = _records(aws, zone_id, "shop.example.com.")
+    assert {r["Type"] for r in viewer} >= {"A"}
+    # One AssumeRole per account per run, through the sandbox's (regional) endpoint.
+    roles = [c for c in aws.calls if c.operation == "AssumeRole" and "geoproxy/" in c.user_agent]
+    assert len(roles) == 2
+    lines = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    writes = [w for line in lines for w in line.get("writes", [line])]
+    assert {w.get("account") for w in writes if "action" in w} <= {"dns", "edge"}
+
+    assert run_cli("plan", "--detailed-exitcode").returncode == 0
+
+    over = run_cli("failover", "--from", "eu-west-1", "--yes")
+    assert over.returncode == 0, over.stderr
+    assert _targets(aws, zone_id)["eu-west-1"] == EUC1
+
+    status = run_cli("status", "--output", "json", "--detailed-exitcode")
+    assert status.returncode == 4, status.stderr
+
+    back = run_cli("failback", "eu-west-1", "--yes")
+    assert back.returncode == 0, back.stderr
+    assert _targets(aws, zone_id)["eu-west-1"].startswith("shop-euw1-456")
+    assert run_cli("status", "--detailed-exitcode").returncode == 0
+
+
+def test_a_role_that_cannot_be_assumed_names_account_and_role_and_writes_nothing(
+    aws: Any, two_accounts: str, run_cli: RunCli
+) -> None:
+    # Twice: with SourceIdentity, then the fallback without it.
+    aws.inject("AssumeRole", "AccessDenied", 403, times=2, message="not authorized")
+
+    result = run_cli("apply", "--yes")
+
+    assert result.returncode == 1
+    assert "arn:aws:iam::111111111111:role/geoproxy-dns" in result.stderr
+    assert "'dns'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _records(aws, two_accounts) == []
+    assert not [c for c in aws.calls if c.operation in ("ChangeResourceRecordSets",
+                                                       "UpdateDistribution")]
