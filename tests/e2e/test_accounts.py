@@ -64,6 +64,7 @@ def test_two_accounts_plan_apply_failover_failback_status(
     zone_id = two_accounts
     plan = run_cli("plan", "--detailed-exitcode")
     assert plan.returncode == 2, plan.stderr
+    aws.reset_log()
 
     applied = run_cli("apply", "--yes", "--audit-log", "audit.jsonl")
     assert applied.returncode == 0, applied.stderr
@@ -101,15 +102,33 @@ def test_two_accounts_plan_apply_failover_failback_status(
 def test_a_role_that_cannot_be_assumed_names_account_and_role_and_writes_nothing(
     aws: Any, two_accounts: str, run_cli: RunCli
 ) -> None:
-    # Twice: with SourceIdentity, then the fallback without it.
+    # Twice: with SourceIdentity, then the fallback without it. The distribution is read
+    # first, so the edge account's role is the first assumed.
     aws.inject("AssumeRole", "AccessDenied", 403, times=2, message="not authorized")
 
     result = run_cli("apply", "--yes")
 
     assert result.returncode == 1
-    assert "arn:aws:iam::111111111111:role/geoproxy-dns" in result.stderr
-    assert "'dns'" in result.stderr
+    assert (
+        "cannot assume role arn:aws:iam::222222222222:role/geoproxy-edge for account 'edge': "
+        "access denied (not authorized)" in result.stderr
+    )
     assert "Traceback" not in result.stderr
     assert _records(aws, two_accounts) == []
-    assert not [c for c in aws.calls if c.operation in ("ChangeResourceRecordSets",
-                                                       "UpdateDistribution")]
+    assert not [
+        c for c in aws.calls if c.operation in ("ChangeResourceRecordSets", "UpdateDistribution")
+    ]
+
+
+def test_a_trust_policy_without_set_source_identity_is_said_once_and_the_run_goes_on(
+    aws: Any, two_accounts: str, run_cli: RunCli
+) -> None:
+    aws.inject("AssumeRole", "AccessDenied", 403, message="not authorized")
+
+    result = run_cli("apply", "--yes")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("does not allow sts:SetSourceIdentity") == 1
+    sent = [c for c in aws.calls if c.operation == "AssumeRole" and "geoproxy/" in c.user_agent]
+    # edge: refused with SourceIdentity, then without it; dns: with it.
+    assert [b"SourceIdentity=" in c.body for c in sent] == [True, False, True]

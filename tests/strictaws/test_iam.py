@@ -945,6 +945,12 @@ MAPPING = [
     ("iam", "list_server_certificates", {}, [("iam:ListServerCertificates", "*")]),
     ("sts", "get_caller_identity", {}, []),  # [sts]: needs no permission
     (
+        "sts",
+        "assume_role",
+        {"RoleArn": "arn:aws:iam::111111111111:role/geoproxy-dns", "RoleSessionName": "g"},
+        [("sts:AssumeRole", "arn:aws:iam::111111111111:role/geoproxy-dns")],
+    ),
+    (
         "route53",
         "change_resource_record_sets",
         {
@@ -1391,6 +1397,9 @@ def _exercise(aws: StrictMotoServer) -> dict[str, str]:
     with contextlib.suppress(ClientError):  # NoSuchEntity: the request still needs permission
         iam.get_server_certificate(ServerCertificateName="edge")
     aws.client("sts", config=NO_RETRY).get_caller_identity()
+    aws.client("sts", config=NO_RETRY).assume_role(
+        RoleArn="arn:aws:iam::111111111111:role/geoproxy-dns", RoleSessionName="iam"
+    )
     return {
         "zone": zone.rpartition("/")[2],
         "change": info["ChangeInfo"]["Id"].rpartition("/")[2],
@@ -1506,6 +1515,9 @@ def test_recorded_calls_map_to_actions_resources_and_context(aws: StrictMotoServ
         Authorization("acm:DescribeCertificate", ids["cert"])
     ]
     assert by_operation["GetCallerIdentity"] == []
+    assert by_operation["AssumeRole"] == [
+        Authorization("sts:AssumeRole", "arn:aws:iam::111111111111:role/geoproxy-dns")
+    ]
     [change] = by_operation["ChangeResourceRecordSets"]
     assert change.context == {
         "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["www.example.com"],
@@ -1556,3 +1568,25 @@ def test_policy_check_reports_each_refused_call(aws: StrictMotoServer) -> None:
     refused = unauthorized(aws.calls, denied, certificate_paths={"edge": "/cloudfront/"})
     deletes = [r for r in refused if r.startswith("DeleteHealthCheck")]
     assert len(deletes) == 1 and "explicitly denied by statement 'NoDeletes'" in deletes[0]
+
+
+def test_assume_role_with_external_id_and_source_identity_needs_set_source_identity() -> None:
+    # [stsa]: ExternalId is the sts:ExternalId condition key; a SourceIdentity also needs
+    # sts:SetSourceIdentity on the role, with sts:SourceIdentity in its context.
+    role = "arn:aws:iam::111111111111:role/geoproxy-dns"
+    call = sent(
+        "sts",
+        "assume_role",
+        RoleArn=role,
+        RoleSessionName="geoproxy-apply",
+        ExternalId="shop-dns",
+        SourceIdentity="alice",
+    )
+    assert authorization(call, ACCOUNT) == [
+        Authorization("sts:AssumeRole", role, {"sts:ExternalId": "shop-dns"}),
+        Authorization(
+            "sts:SetSourceIdentity",
+            role,
+            {"sts:ExternalId": "shop-dns", "sts:SourceIdentity": "alice"},
+        ),
+    ]
