@@ -9,10 +9,12 @@ without `account:` (None) uses the base credentials.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geoproxy.core.names import function_name
-from geoproxy.policy.models import Policy
+
+if TYPE_CHECKING:  # `--help` loads no pydantic: the commands import this module
+    from geoproxy.policy.models import Policy
 
 
 @dataclass(frozen=True)

@@ -1397,9 +1397,6 @@ def _exercise(aws: StrictMotoServer) -> dict[str, str]:
     with contextlib.suppress(ClientError):  # NoSuchEntity: the request still needs permission
         iam.get_server_certificate(ServerCertificateName="edge")
     aws.client("sts", config=NO_RETRY).get_caller_identity()
-    aws.client("sts", config=NO_RETRY).assume_role(
-        RoleArn="arn:aws:iam::111111111111:role/geoproxy-dns", RoleSessionName="iam"
-    )
     return {
         "zone": zone.rpartition("/")[2],
         "change": info["ChangeInfo"]["Id"].rpartition("/")[2],
@@ -1447,6 +1444,10 @@ def test_recorded_calls_map_to_actions_resources_and_context(aws: StrictMotoServ
     ids = _exercise(aws)
     calls = list(aws.calls)
     _exercise_recovery(aws)
+    # Only a policy with `accounts:` (issue 26) assumes roles: the base credentials' call.
+    aws.client("sts", config=NO_RETRY).assume_role(
+        RoleArn="arn:aws:iam::111111111111:role/geoproxy-dns", RoleSessionName="iam"
+    )
     calls += aws.calls
     # The emulator has no TestFunction (geoproxy never tests a function in CloudFront).
     assert {(c.service, c.operation) for c in calls} == MAPPED_OPERATIONS - {
