@@ -132,3 +132,48 @@ def test_a_trust_policy_without_set_source_identity_is_said_once_and_the_run_goe
     sent = [c for c in aws.calls if c.operation == "AssumeRole" and "geoproxy/" in c.user_agent]
     # edge: refused with SourceIdentity, then without it; dns: with it.
     assert [b"SourceIdentity=" in c.body for c in sent] == [True, False, True]
+
+
+def test_a_saved_plan_carries_its_accounts_and_applies_in_them(
+    aws: Any, two_accounts: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    made = run_cli("plan", "--out", "shop.plan")
+    assert made.returncode == 0, made.stderr
+    document = json.loads((tmp_path / "shop.plan").read_text())
+    assert document["accounts"] == {
+        "dns": {
+            "role_arn": f"arn:aws:iam::{DNS}:role/geoproxy-dns",
+            "external_id": "shop-dns",
+            "profile": None,
+        },
+        "edge": {
+            "role_arn": f"arn:aws:iam::{EDGE}:role/geoproxy-edge",
+            "external_id": None,
+            "profile": None,
+        },
+    }
+    changes = document["changes"]
+    batches = [*changes["before_distributions"].values(), *changes["after_distributions"].values()]
+    assert {change["account"] for zone in batches for batch in zone for change in batch} == {"dns"}
+    assert [d["account"] for d in changes["distributions"]] == ["edge"]
+    (tmp_path / "routing.yaml").unlink()  # apply PLANFILE reads no policy
+
+    applied = run_cli("apply", "shop.plan", "--yes")
+
+    assert applied.returncode == 0, applied.stderr
+    assert _targets(aws, two_accounts)["eu-west-1"].startswith("shop-euw1-456")
+
+
+def test_a_saved_plan_whose_role_was_edited_is_refused(
+    aws: Any, two_accounts: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    assert run_cli("plan", "--out", "shop.plan").returncode == 0
+    path = tmp_path / "shop.plan"
+    path.write_text(path.read_text().replace(":role/geoproxy-dns", ":role/someone-else"))
+    aws.reset_log()
+
+    result = run_cli("apply", "shop.plan", "--yes")
+
+    assert result.returncode == 1
+    assert "checksum" in result.stderr
+    assert aws.calls == []

@@ -128,6 +128,7 @@ def plan(
             policy=compiled.loaded,
             view=view,
             overwrite=overwrite,
+            routes=aws.routes,
         )
     view.finished(document)
     if detailed_exitcode and (
