@@ -25,8 +25,8 @@ from geoproxy.errors import (
 
 if TYPE_CHECKING:
     from geoproxy.aws.session import AwsSettings
-    from geoproxy.core.accounts import AccountRoutes
     from geoproxy.cli.views import View
+    from geoproxy.core.accounts import AccountRoutes
     from geoproxy.core.changeset import ChangeSet
     from geoproxy.core.plan import Plan
     from geoproxy.core.recovery import ZoneRecovery
