@@ -180,3 +180,29 @@ def test_a_saved_plan_whose_role_was_edited_is_refused(
     assert result.returncode == 1
     assert "checksum" in result.stderr
     assert aws.calls == []
+
+
+def test_iam_policy_prints_the_documents_the_iam_check_holds_each_account_to(
+    aws: Any, two_accounts: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    from geoproxy.core.iam_accounts import accounts_iam
+    from geoproxy.policy.catalog import Catalog
+    from geoproxy.policy.loader import load_policy
+    from tests.e2e.conftest import IAM_ACCOUNT, emulator_zone_ids
+
+    result = run_cli("iam-policy")
+
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)["accounts"]
+    assert [(a["account"], a["account_id"]) for a in printed] == [
+        (None, IAM_ACCOUNT),  # from STS: the base credentials
+        ("dns", DNS),
+        ("edge", EDGE),
+    ]
+    dns = printed[1]["trust_policy"]["Statement"][0]
+    assert dns["Condition"] == {"StringEquals": {"sts:ExternalId": "shop-dns"}}
+    # The zone id was looked up in the dns account: the documents are those run_cli's IAM
+    # check held plan, apply, failover, failback and status to.
+    policy = load_policy(tmp_path / "routing.yaml", Catalog.load()).policy
+    checked = accounts_iam(policy, zone_ids=emulator_zone_ids(), base_account_id=IAM_ACCOUNT)
+    assert {a["account_id"]: a["policy"] for a in printed} == checked.by_account_id()
