@@ -88,6 +88,10 @@ class AwsSettings:
         base = self._base or self
         return self.for_account(base.routes.functions.get(name))
 
+    def for_arc(self) -> AwsSettings:
+        """The settings of the account that `recovery.arc.account` names."""
+        return self.for_account((self._base or self).routes.arc)
+
     @property
     def account_name(self) -> str | None:
         return self.account.name if self.account else None
