@@ -77,7 +77,7 @@ def create_health_checks(
     """Create (or, for a retried run, find: same CallerReference and settings) and tag the
     plan's new health checks, and tag found ones a crash left untagged; returns
     CallerReference -> id."""
-    client = aws.client("route53")
+    client = aws.for_health_checks().client("route53")
     created = result.health_checks_created
     for spec in changes.create_health_checks:
         with aws_errors(f"create the health check of {spec.pop} for {spec.record}"):
@@ -110,7 +110,7 @@ def _tag(client: Any, check_id: str, spec: HealthCheckSpec) -> None:
 def delete_health_checks(
     changes: ChangeSet, aws: AwsSettings, record_write: WriteCallback, result: ApplyResult
 ) -> list[str]:
-    client = aws.client("route53")
+    client = aws.for_health_checks().client("route53")
     deleted = result.health_checks_deleted
     for check in changes.delete_health_checks:
         # Already gone is fine: a re-run after a crash between the two steps.

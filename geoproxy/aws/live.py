@@ -204,7 +204,7 @@ class HealthCheckReader:
     """geoproxy's Route 53 health checks (CallerReference prefix), with their tags."""
 
     def __init__(self, aws: AwsSettings) -> None:
-        self._aws = aws
+        self._aws = aws.for_health_checks()  # in the applications' account
 
     def read(self) -> list[LiveHealthCheck]:
         client = self._aws.client("route53")

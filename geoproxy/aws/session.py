@@ -88,6 +88,10 @@ class AwsSettings:
         base = self._base or self
         return self.for_account(base.routes.functions.get(name))
 
+    def for_health_checks(self) -> AwsSettings:
+        """The settings of the account geoproxy's health checks live in (its zones')."""
+        return self.for_account((self._base or self).routes.health_checks)
+
     def for_arc(self) -> AwsSettings:
         """The settings of the account that `recovery.arc.account` names."""
         return self.for_account((self._base or self).routes.arc)

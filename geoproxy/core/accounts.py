@@ -62,6 +62,9 @@ class AccountRoutes:
     distributions: dict[str, str] = field(default_factory=dict)  # distribution id -> account
     functions: dict[str, str] = field(default_factory=dict)  # function name -> account
     arc: str | None = None
+    # Where geoproxy's Route 53 health checks live: the one account of every application
+    # (the policy check requires one when it uses health checks).
+    health_checks: str | None = None
 
     def zone(self, zone: str) -> str | None:
         return self.zones.get(zone)
@@ -74,8 +77,7 @@ class AccountRoutes:
     def used(self) -> dict[str, AccountAccess]:
         """The accounts something is routed to (what a saved plan must carry)."""
         names = {*self.zones.values(), *self.distributions.values(), *self.functions.values()}
-        if self.arc:
-            names.add(self.arc)
+        names |= {name for name in (self.arc, self.health_checks) if name}
         return {name: self.accounts[name] for name in sorted(names) if name in self.accounts}
 
 
@@ -96,4 +98,7 @@ def routes_of(policy: Policy) -> AccountRoutes:
             routes.functions[function_name(policy.owner, app.name)] = app.cloudfront.account
     if policy.recovery.arc is not None:
         routes.arc = policy.recovery.arc.account
+    accounts = {app.account for app in policy.applications}
+    if len(accounts) == 1:
+        routes.health_checks = accounts.pop()
     return routes

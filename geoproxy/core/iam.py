@@ -234,7 +234,9 @@ def _scope(
     )
     # Switches (recovery.switches: arc) have a RECOVERY_CONTROL health check each.
     switched = policy.recovery.switches == "arc"
-    health_checks = switched or any(pop.health_check for app in apps for pop in app.pops.values())
+    health_checks = bool(apps) and (
+        switched or any(pop.health_check for app in apps for pop in app.pops.values())
+    )
     # auto_failover reads geoproxy's checks (and deletes those an earlier policy left) even
     # when no PoP has one now; creating and tagging needs a configured check.
     reads_checks = health_checks or any(app.auto_failover for app in apps)

@@ -358,6 +358,9 @@ def account_issues(policy: Policy) -> list[Issue]:
 
     issues: list[Issue] = []
     zone_accounts: dict[str, str | None] = {}
+    checks = policy.recovery.switches == "arc" or any(
+        app.auto_failover for app in policy.applications
+    )
     for index, app in enumerate(policy.applications):
         issues += unknown(("applications", index, "account"), app.account)
         # One zone, one account: its records, state record and batches are one zone's.
@@ -371,14 +374,18 @@ def account_issues(policy: Policy) -> list[Issue]:
                     "account",
                 )
             )
-        if app.account is not None and app.auto_failover:
-            # Route 53 health checks belong to the zone's account; geoproxy keeps them with
-            # the base credentials today, so it refuses rather than split them.
+        # A record can refer only to a health check of its own account, and geoproxy keeps
+        # its health checks (auto_failover's, the switches') in one account: every
+        # application's, so they must share it.
+        first_account = policy.applications[0].account
+        if checks and app.account != first_account:
             issues.append(
                 Issue(
-                    ("applications", index, "auto_failover"),
-                    "auto_failover is not supported yet for an application with `account:` "
-                    "(its health checks would be made outside the zone's account)",
+                    ("applications", index, "account"),
+                    f"with auto_failover or `recovery.switches: arc`, every application is "
+                    f"in one account (geoproxy's health checks live there, and a record can "
+                    f"only use a health check of its own account); the first application's "
+                    f"is {first_account or '(base credentials)'!r}",
                 )
             )
         if app.cloudfront:

@@ -206,3 +206,24 @@ def test_iam_policy_prints_the_documents_the_iam_check_holds_each_account_to(
     policy = load_policy(tmp_path / "routing.yaml", Catalog.load()).policy
     checked = accounts_iam(policy, zone_ids=emulator_zone_ids(), base_account_id=IAM_ACCOUNT)
     assert {a["account_id"]: a["policy"] for a in printed} == checked.by_account_id()
+
+
+def test_auto_failovers_health_checks_live_in_the_zones_account(
+    aws: Any, run_cli: RunCli, tmp_path: Path
+) -> None:
+    from tests.e2e.conftest import CHECKED_POLICY
+
+    _zone(aws, ZoneSeed("example.com", None, DNS))
+    policy = CHECKED_POLICY.replace(
+        "applications:\n",
+        f'accounts:\n  dns: {{role_arn: "arn:aws:iam::{DNS}:role/geoproxy-dns"}}\napplications:\n',
+        1,
+    ).replace("    zone: example.com\n", "    zone: example.com\n    account: dns\n", 1)
+    write_policy(tmp_path, policy)
+
+    result = run_cli("apply", "--yes")
+
+    assert result.returncode == 0, result.stderr
+    in_dns = aws.client_in_account("route53", DNS).list_health_checks()["HealthChecks"]
+    assert len(in_dns) == 1  # eu-west-1's, which its failover pair's record refers to
+    assert aws.client("route53").list_health_checks()["HealthChecks"] == []

@@ -10,6 +10,8 @@ from typing import Any
 
 from geoproxy.core.accounts import AccountAccess, AccountRoutes
 
+HEALTH_CHECKS = ("create_health_checks", "tag_health_checks", "delete_health_checks")
+
 
 def with_accounts(document: dict[str, Any], routes: AccountRoutes) -> None:
     """Mark each change of `document["changes"]` with its account, and add the accounts."""
@@ -24,13 +26,20 @@ def with_accounts(document: dict[str, Any], routes: AccountRoutes) -> None:
         item["account"] = routes.distributions.get(item["distribution_id"])
     for item in changes["functions"]:
         item["account"] = routes.functions.get(item["name"])
+    for key in HEALTH_CHECKS:
+        for item in changes[key]:
+            item["account"] = routes.health_checks
     used = {
         change.get("account")
         for phase in ("before_distributions", "after_distributions")
         for batches in changes[phase].values()
         for batch in batches
         for change in batch
-    } | {item.get("account") for key in ("distributions", "functions") for item in changes[key]}
+    } | {
+        item.get("account")
+        for key in ("distributions", "functions", *HEALTH_CHECKS)
+        for item in changes[key]
+    }
     document["accounts"] = {
         name: access.to_json() for name, access in sorted(routes.accounts.items()) if name in used
     }
@@ -72,4 +81,12 @@ def accounts_of(document: dict[str, Any]) -> AccountRoutes | None:
         account = named(item.get("account"), f"function {item.get('name')}")
         if account is not None:
             routes.functions[str(item["name"])] = account
+    checks = {
+        named(item.get("account"), f"health check {item.get('id') or item.get('pop')}")
+        for key in HEALTH_CHECKS
+        for item in changes.get(key) or []
+    }
+    if len(checks) > 1:
+        raise ValueError("its health checks are in more than one account")
+    routes.health_checks = checks.pop() if checks else None
     return routes if routes.accounts else None

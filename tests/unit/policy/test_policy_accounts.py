@@ -93,7 +93,25 @@ def test_one_zone_is_in_one_account(tmp_path: Path, catalog: Catalog) -> None:
     assert "zone example.com is already in account 'dns'" in str(error)
 
 
-def test_auto_failover_with_an_account_is_refused_for_now(tmp_path: Path, catalog: Catalog) -> None:
-    text = _with("dns").replace("    pops:\n", "    auto_failover: true\n    pops:\n", 1)
-    error = _load(tmp_path, catalog, text)
-    assert error is not None and "auto_failover is not supported yet" in str(error)
+def test_health_checks_need_every_application_in_one_account(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    auto = (
+        _with("dns")
+        .replace("    pops:\n", "    auto_failover: true\n    pops:\n", 1)
+        .replace("amazonaws.com}\n", "amazonaws.com, failover_to: eu-west-1}\n", 1)
+        .replace(
+            "b-2.eu-west-1.elb.amazonaws.com}",
+            "b-2.eu-west-1.elb.amazonaws.com, failover_to: us-east-1}",
+        )
+    )
+    assert _load(tmp_path, catalog, auto) is None  # one application, one account: fine
+    second = (
+        "  - name: api\n    zone: example.org\n"
+        "    record: origin.api.example.org\n"
+        "    pops:\n      us-east-1: {target: a-1.us-east-1.elb.amazonaws.com}\n"
+    )
+    error = _load(tmp_path, catalog, auto + second)
+    assert error is not None
+    assert [(i.dotted_path(), i.line) for i in error.issues] == [("applications[1].account", 14)]
+    assert "every application is in one account" in str(error)

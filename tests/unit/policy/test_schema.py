@@ -50,6 +50,7 @@ applications:
   - name: shop
     zone: example.com
     zone_id: Z0EXAMPLE12345
+    account: dns
     record: origin.shop.example.com
     record_types: [A, AAAA]
     source_regions: [eu-west-1, us-east-1, me-south-1]
