@@ -246,7 +246,9 @@ class AwsSettings:
             read_timeout=read,
             user_agent_extra=USER_AGENT,
         )
-        with aws_errors(f"create a {service} client"):
+        # boto3 sessions are not thread-safe: a client first wanted in a worker thread (an
+        # account's, say) is made under the lock.
+        with self._lock, aws_errors(f"create a {service} client"):
             client = session.client(
                 service,
                 region_name=region,
