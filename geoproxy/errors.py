@@ -18,6 +18,7 @@ EXIT_STALE_PLAN = 3  # a saved plan whose live state moved since it was made
 EXIT_FAILOVER_ACTIVE = 4  # reserved: `status --detailed-exitcode` with only a failover active
 EXIT_MISMATCH = 2  # `verify`: some source region is answered by another PoP than expected
 EXIT_DRILL_FAILED = 2  # `drill`: the drill ran, and the recovery it tests did not hold
+EXIT_IMPORT_FINDINGS = 2  # `import --detailed-exitcode`: the policy was made, with findings
 EXIT_INTERRUPTED = 130
 
 # What a terminal must never be handed from DNS, AWS or a policy: C0 and C1 controls (ESC
@@ -234,6 +235,20 @@ FINDING_CODES: dict[str, str] = {
     "verifying key is configured",
     "switch_state": "a data-plane switch is Off (or missing) where the records and the "
     "failover state record do not say so",
+    # `geoproxy import` (core.importer): what the imported policy cannot say, or what
+    # `apply --adopt` of it rewrites although every route stays.
+    "import_target": "a latency record's target is not a load balancer alias (values, "
+    "CloudFront, S3, API Gateway...), or its type is not A or AAAA",
+    "import_pop_conflict": "a second load balancer in one PoP region",
+    "import_mismatch": "one source region's A and AAAA records go to different PoPs",
+    "import_left_out": "a source region left out of the imported policy; its records stay",
+    "import_failover_pair": "a failover pair the policy expresses differently, or not at all",
+    "import_set_identifier": "hand-made set identifiers that become geoproxy's on adoption",
+    "import_health_check": "a health check geoproxy does not manage, dropped on adoption",
+    "import_target_health": "EvaluateTargetHealth set on some latency records only",
+    "import_record_types": "a source region lacks a record type others have; adoption adds it",
+    "import_failover_active": "geoproxy's state record says a failover is active: the live "
+    "map is the failed-over one",
 }
 OVERRIDE_COMPLIANCE = "--override-compliance"
 

@@ -14,6 +14,7 @@ from geoproxy.cli.commands import (
     drill,
     edge,
     iam,
+    importer,
     plan,
     saved,
     schema,
@@ -110,6 +111,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "schema": ("geoproxy schema > routing.schema.json",),
     "demo": ("geoproxy demo", "geoproxy demo --keep ./demo"),
     "sandbox": ("geoproxy sandbox --port 5055", "geoproxy sandbox -f staging.yaml"),
+    "import": (
+        "geoproxy import --zone example.com --record origin.shop.example.com",
+        "geoproxy import --zone example.com --record origin.shop.example.com --out routing.yaml",
+    ),
 }
 
 
@@ -146,6 +151,7 @@ for command in (
     demo.demo,
     demo.sandbox,
     drill.drill,
+    importer.import_,
 ):
     command.epilog = examples_epilog(EXAMPLES[command.name or ""])
     taken = {flag for param in command.params for flag in param.opts}

@@ -33,7 +33,7 @@ def schema() -> int:
     return EXIT_OK
 
 
-def write_schema_beside(policy_file: Path) -> None:
+def write_schema_beside(policy_file: Path, *, quiet_stdout: bool = False) -> None:
     """For `init`: routing.schema.json next to the policy, where its first line points.
 
     Written when missing; left alone when it is already this schema; never overwritten when
@@ -70,7 +70,8 @@ def write_schema_beside(policy_file: Path) -> None:
             ]
         )
         return
-    render.stdout.print(
+    # `import` keeps stdout for the policy or its JSON document: the line goes to stderr.
+    (render.stderr if quiet_stdout else render.stdout).print(
         f"Wrote {path}, the policy's JSON Schema for editors (the policy's "
         "first line points at it)."
     )
