@@ -76,7 +76,6 @@ def assumed_session(
     import botocore.session
     from botocore.credentials import RefreshableCredentials
 
-    client = sts
     source = source_identity_of(caller_arn)
     said: list[bool] = []
 
@@ -89,7 +88,7 @@ def assumed_session(
         }
         if access.external_id:
             request["ExternalId"] = access.external_id
-        answer = _assume(client, access, request, source)
+        answer = _assume(sts, access, request, source)
         if answer is None:  # the trust policy refused SetSourceIdentity: once more without
             source = None
             if not said:
@@ -99,7 +98,7 @@ def assumed_session(
                     "sts:SetSourceIdentity, so its sessions do not carry your identity "
                     "(CloudTrail shows the role session geoproxy-" + command + ")"
                 )
-            answer = _assume(client, access, request, None)
+            answer = _assume(sts, access, request, None)
         assert answer is not None
         credentials = answer["Credentials"]
         return {
