@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from geoproxy.core.names import function_name
 from geoproxy.sandbox.local import DistributionSeed, ZoneSeed, _distribution, _zone
 from tests.conftest import write_policy
 from tests.e2e.conftest import DR_POLICY, EUC1, ORIGIN, RunCli
@@ -227,3 +228,29 @@ def test_auto_failovers_health_checks_live_in_the_zones_account(
     in_dns = aws.client_in_account("route53", DNS).list_health_checks()["HealthChecks"]
     assert len(in_dns) == 1  # eu-west-1's, which its failover pair's record refers to
     assert aws.client("route53").list_health_checks()["HealthChecks"] == []
+
+
+def test_the_edge_fence_function_is_published_in_the_distributions_account(
+    aws: Any, run_cli: RunCli, tmp_path: Path
+) -> None:
+    _zone(aws, ZoneSeed("example.com", None, DNS))
+    _distribution(aws, DistributionSeed(DISTRIBUTION, ("shop.example.com",), True, EDGE))
+    fenced = TWO_ACCOUNTS.replace(
+        '        allowed_pops: ["eu-*"]\n',
+        '        allowed_pops: ["eu-*"]\n        viewer_countries: [EU]\n',
+        1,
+    )
+    assert fenced != TWO_ACCOUNTS
+    write_policy(tmp_path, fenced)
+
+    applied = run_cli("apply", "--yes")
+
+    assert applied.returncode == 0, applied.stderr
+    listed = aws.client_in_account("cloudfront", EDGE).list_functions()["FunctionList"]
+    # One function, listed per stage (DEVELOPMENT and LIVE).
+    assert {f["Name"] for f in listed.get("Items") or []} == {function_name("default", "shop")}
+    base = aws.client("cloudfront").list_functions()["FunctionList"]
+    assert (base.get("Items") or []) == []
+    status = run_cli("status", "--output", "json")
+    edge = json.loads(status.stdout)["applications"][0]["edge_function"]
+    assert (edge["published"], edge["in_sync"]) == (True, True)
