@@ -392,6 +392,21 @@ def account_issues(policy: Policy) -> list[Issue]:
             issues += unknown(
                 ("applications", index, "cloudfront", "account"), app.cloudfront.account
             )
-    if policy.recovery.arc is not None:
-        issues += unknown(("recovery", "arc", "account"), policy.recovery.arc.account)
+    arc = policy.recovery.arc
+    if arc is not None:
+        issues += unknown(("recovery", "arc", "account"), arc.account)
+        # The RECOVERY_CONTROL health checks live with the records (the zones' account) and
+        # refer to geoproxy's routing controls, which are made in the account that asks ARC:
+        # the same one. A cluster another account owns is shared to it through AWS RAM.
+        zones = policy.applications[0].account
+        if arc.account != zones and all(app.account == zones for app in policy.applications):
+            issues.append(
+                Issue(
+                    ("recovery", "arc", "account"),
+                    f"recovery.arc.account is {arc.account or '(base credentials)'!r} but the "
+                    f"applications are in {zones or '(base credentials)'!r}: geoproxy's "
+                    "routing controls and the health checks that follow them live in the "
+                    "zones' account (share a cluster owned elsewhere to it through AWS RAM)",
+                )
+            )
     return issues

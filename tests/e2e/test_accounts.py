@@ -254,3 +254,56 @@ def test_the_edge_fence_function_is_published_in_the_distributions_account(
     status = run_cli("status", "--output", "json")
     edge = json.loads(status.stdout)["applications"][0]["edge_function"]
     assert (edge["published"], edge["in_sync"]) == (True, True)
+
+
+# --- ARC in the zones' account ------------------------------------------------------------
+
+
+def _states(aws: Any, cluster: dict[str, Any]) -> dict[str, str]:
+    endpoint = next(e for e in cluster["ClusterEndpoints"] if e["Region"] == "us-west-2")
+    client = aws.client_in_account(
+        "route53-recovery-cluster", DNS, region_name="us-west-2", endpoint_url=endpoint["Endpoint"]
+    )
+    return {
+        c["RoutingControlName"]: c["RoutingControlState"]
+        for c in client.list_routing_controls()["RoutingControls"]
+    }
+
+
+def test_switches_in_the_arc_account_and_a_saved_switch_plan_carries_it(
+    aws: Any, run_cli: RunCli, tmp_path: Path
+) -> None:
+    from tests.e2e.test_switches import PLAIN, recovery
+
+    arc = aws.client_in_account("route53-recovery-control-config", DNS, region_name="us-west-2")
+    arn = arc.create_cluster(ClusterName="shared")["Cluster"]["ClusterArn"]
+    cluster = dict(arc.describe_cluster(ClusterArn=arn)["Cluster"])
+    zone_id = _zone(aws, ZoneSeed("example.com", None, DNS))
+    policy = PLAIN.replace(
+        "applications:\n",
+        f'accounts:\n  dns: {{role_arn: "arn:aws:iam::{DNS}:role/geoproxy-dns"}}\napplications:\n',
+        1,
+    ).replace("    zone: example.com\n", "    zone: example.com\n    account: dns\n", 1) + recovery(
+        cluster
+    ).replace("  arc:\n", "  arc:\n    account: dns\n")
+    write_policy(tmp_path, policy)
+
+    applied = run_cli("apply", "--yes")
+
+    assert applied.returncode == 0, applied.stderr
+    assert set(_states(aws, cluster).values()) == {"On"}
+    # The RECOVERY_CONTROL health checks are the zone's account's, as its records need.
+    checks = aws.client_in_account("route53", DNS).list_health_checks()["HealthChecks"]
+    assert checks and all(c["HealthCheckConfig"]["Type"] == "RECOVERY_CONTROL" for c in checks)
+    made = run_cli("failover", "--from", "eu-west-1", "--dry-run", "--out", "dr.plan")
+    assert made.returncode == 0, made.stderr
+    document = json.loads((tmp_path / "dr.plan").read_text())
+    assert document["changes"]["account"] == "dns"
+    assert document["accounts"]["dns"]["role_arn"] == f"arn:aws:iam::{DNS}:role/geoproxy-dns"
+    (tmp_path / "routing.yaml").unlink()  # apply PLANFILE reads no policy
+
+    flipped = run_cli("apply", "dr.plan", "--yes")
+
+    assert flipped.returncode == 0, flipped.stderr
+    assert _states(aws, cluster)["geoproxy-default-eu-west-1"] == "Off"
+    assert _records(aws, zone_id) != []

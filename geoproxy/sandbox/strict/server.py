@@ -263,7 +263,10 @@ class StrictMotoServer:
             botocore_session=_isolated_core(),
         )
         config = Config(proxies={}).merge(kwargs.pop("config", None) or Config())
-        return session.client(service, endpoint_url=self.endpoint_url, config=config, **kwargs)
+        endpoint = kwargs.pop("endpoint_url", None) or self.endpoint_url  # a cluster endpoint
+        if not endpoint.startswith(self.endpoint_url):
+            raise ValueError(f"{endpoint} is not this sandbox's")
+        return session.client(service, endpoint_url=endpoint, config=config, **kwargs)
 
     def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """Environment for a CLI subprocess that can only ever reach this server.

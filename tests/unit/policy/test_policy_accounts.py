@@ -115,3 +115,24 @@ def test_health_checks_need_every_application_in_one_account(
     assert error is not None
     assert [(i.dotted_path(), i.line) for i in error.issues] == [("applications[1].account", 14)]
     assert "every application is in one account" in str(error)
+
+
+def test_the_arc_account_is_the_applications_account(tmp_path: Path, catalog: Catalog) -> None:
+    arc = (
+        "recovery:\n  switches: arc\n  arc:\n    account: edge\n"
+        "    cluster_arn: arn:aws:route53-recovery-control::111111111111:cluster/0abc\n"
+        "    control_panel: geoproxy-prod\n"
+    )
+    pairs = (
+        _with("dns")
+        .replace("amazonaws.com}\n", "amazonaws.com, failover_to: eu-west-1}\n", 1)
+        .replace(
+            "b-2.eu-west-1.elb.amazonaws.com}",
+            "b-2.eu-west-1.elb.amazonaws.com, failover_to: us-east-1}",
+        )
+    )
+    error = _load(tmp_path, catalog, pairs + arc)
+    assert error is not None
+    assert [i.dotted_path() for i in error.issues] == ["recovery.arc.account"]
+    assert "share a cluster owned elsewhere to it through AWS RAM" in str(error)
+    assert _load(tmp_path, catalog, pairs + arc.replace("account: edge", "account: dns")) is None
