@@ -96,6 +96,11 @@ def test_two_accounts_plan_apply_failover_failback_status(
 
     status = run_cli("status", "--output", "json", "--detailed-exitcode")
     assert status.returncode == 4, status.stderr
+    [app] = json.loads(status.stdout)["applications"]
+    assert app["accounts"] == {"zone": "dns", "distribution": "edge"}
+    assert [r["state"] for r in app["regions"] if r["source_region"] == "eu-west-1"] == ["failover"]
+    text = run_cli("status")
+    assert "(zone in account dns, distribution in account edge)" in text.stdout
 
     back = run_cli("failback", "eu-west-1", "--yes")
     assert back.returncode == 0, back.stderr

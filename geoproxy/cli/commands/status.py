@@ -90,6 +90,14 @@ def status(
     recovery: list[Any] = []
     statuses, warnings, orphans = compute_status(compiled, aws, app_names, recovery)
     extra = recovery_status.status_extra(compiled, aws, audit_log, recovery)
+    if compiled.loaded.policy.accounts:  # which account holds what, beside each application
+        extra.accounts = {
+            app.name: {
+                "zone": app.account,
+                "distribution": app.cloudfront.account if app.cloudfront else None,
+            }
+            for app in compiled.loaded.policy.applications
+        }
     trail = AuditTrail.read(audit_log)
     for app_status in statuses:
         state = state_name(app_status.record)
