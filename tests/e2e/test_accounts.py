@@ -89,6 +89,10 @@ def test_two_accounts_plan_apply_failover_failback_status(
     }
 
     assert run_cli("plan", "--detailed-exitcode").returncode == 0
+    # verify asks Route 53 (TestDNSAnswer) in the zone's account.
+    verified = run_cli("verify", "-o", "json")
+    assert verified.returncode == 0, verified.stderr
+    assert {row["verdict"] for row in json.loads(verified.stdout)["rows"]} <= {"match", "unknown"}
 
     over = run_cli("failover", "--from", "eu-west-1", "--yes")
     assert over.returncode == 0, over.stderr
