@@ -233,6 +233,12 @@ FINDING_CODES: dict[str, str] = {
     "plan_prose_mismatch": "a saved plan's text or summary does not say what its changes do",
     "plan_signature": "a saved plan is unsigned or its signature does not verify, while a "
     "verifying key is configured",
+    "origin_in_use": "a CloudFront distribution still uses the origin name of an application "
+    "being destroyed",
+    # Route 53's record set protections and Change Guardrails (core.guardrails).
+    "record_protected": "a write would change a record set that a Route 53 record set "
+    "protection covers",
+    "guardrail_rejected": "a Route 53 Change Guardrail of the zone refused a change batch",
     "switch_state": "a data-plane switch is Off (or missing) where the records and the "
     "failover state record do not say so",
     # `geoproxy import` (core.importer): what the imported policy cannot say, or what

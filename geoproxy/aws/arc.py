@@ -131,6 +131,21 @@ class ArcConfig:
             )
         return str(answer["AssertionRule"]["SafetyRuleArn"])
 
+    def delete(self, kind: str, arn: str) -> bool:
+        """DeleteSafetyRule, DeleteRoutingControl or DeleteControlPanel (`kind`: rule,
+        control or panel); False if it was gone already (a re-run after a failure)."""
+        operation, key = {
+            "rule": ("delete_safety_rule", "SafetyRuleArn"),
+            "control": ("delete_routing_control", "RoutingControlArn"),
+            "panel": ("delete_control_panel", "ControlPanelArn"),
+        }[kind]
+        with aws_errors(f"delete ARC {kind} {arn}"):
+            try:
+                getattr(self.client, operation)(**{key: arn})
+            except self.client.exceptions.ResourceNotFoundException:
+                return False
+        return True
+
 
 @dataclass
 class Answered:

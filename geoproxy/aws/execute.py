@@ -11,31 +11,24 @@ A failure between steps leaves a state that re-running apply completes."""
 from __future__ import annotations
 
 import contextlib
-import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from geoproxy.aws.edge.functions import publish as publish_function
+from geoproxy.aws.polling import poll_interval
 from geoproxy.aws.session import AwsSettings, aws_errors
-from geoproxy.aws.submit import SubmittedBatch, submit_batch
+from geoproxy.aws.submit import SubmittedBatch, new_token, submit_batch
 from geoproxy.core.batches import Batches, Change
 from geoproxy.core.changeset import ChangeSet, DistributionUpdate
 from geoproxy.core.healthchecks import PENDING_PREFIX, HealthCheckSpec
+from geoproxy.core.history import apps_in, batch_comment
 from geoproxy.core.managed_fields import written
 from geoproxy.core.names import Slot, is_slot
 from geoproxy.errors import AwsError, GeoproxyError, PartlyWritten
 
 DEFAULT_WAIT_TIMEOUT_S = 900.0
-
-
-def poll_interval() -> float:
-    """Seconds between GetChange polls; GEOPROXY_POLL_INTERVAL lets emulators go faster."""
-    try:
-        return max(float(os.environ.get("GEOPROXY_POLL_INTERVAL", "5")), 0.0)
-    except ValueError:
-        return 5.0
 
 
 @dataclass
@@ -142,10 +135,13 @@ def run(
     on_write: WriteCallback | None = None,
     on_submit: SubmitCallback | None = None,
     wait_deployed: bool = False,
+    apps: Sequence[tuple[str, str]] = (),
 ) -> ApplyResult:
     """Write the changes in their phases, then wait for INSYNC. Waiting is timed from the
     first accepted batch, never from before a confirmation prompt; `on_write` hears of every
-    accepted write (the audit log), `on_submit` of each batch as soon as Route 53 takes it."""
+    accepted write (the audit log), `on_submit` of each batch as soon as Route 53 takes it.
+    Each batch's comment is `comment`, a token of its own and the names of the `apps`
+    (name, record name) it writes (core/history.py)."""
     result = ApplyResult()
     try:
         return _run(
@@ -159,6 +155,7 @@ def run(
             record_write=on_write or (lambda write: None),
             on_submit=on_submit,
             wait_deployed=wait_deployed,
+            apps=apps,
         )
     except GeoproxyError as error:
         done = _written(result)
@@ -185,6 +182,11 @@ def describe_batch(batch: SubmittedBatch) -> str:
         return (
             f"a change of {batch.record_changes} record change(s) (zone {batch.zone_id}; "
             "submitted, INSYNC unknown: Route 53's answer, and so its change id, was lost)"
+        )
+    if batch.from_history:
+        return (
+            f"change {batch.change_id} (zone {batch.zone_id}; its answer was lost, its id "
+            "found in Route 53's change history)"
         )
     return f"change {batch.change_id} (zone {batch.zone_id})"
 
@@ -223,12 +225,13 @@ def _run(
     record_write: WriteCallback,
     on_submit: SubmitCallback | None,
     wait_deployed: bool,
+    apps: Sequence[tuple[str, str]],
 ) -> ApplyResult:
     started = time.monotonic()
     # Health checks first (records refer to them), deleted last (once nothing refers to them).
     ids = create_health_checks(changes, aws, record_write, result)
     first = _submit(
-        changes.before_distributions, ids, aws, comment, result, record_write, on_submit
+        changes.before_distributions, ids, aws, (comment, apps), result, record_write, on_submit
     )
     if result.first_submitted is not None:
         started = result.first_submitted
@@ -271,7 +274,7 @@ def _run(
             result.deployed = wait_until_deployed(
                 changes.distributions, aws, time.monotonic(), timeout_s, on_wait
             )
-    _submit(changes.after_distributions, ids, aws, comment, result, record_write, on_submit)
+    _submit(changes.after_distributions, ids, aws, (comment, apps), result, record_write, on_submit)
     if result.first_submitted is not None:
         started = result.first_submitted
     # Health checks are deleted only once no record refers to them: that needs INSYNC.
@@ -348,16 +351,19 @@ def _submit(
     by_zone: Batches,
     health_check_ids: dict[str, str],
     aws: AwsSettings,
-    comment: str,
+    comment: tuple[str, Sequence[tuple[str, str]]],
     result: ApplyResult,
     record_write: WriteCallback,
     on_submit: SubmitCallback | None,
 ) -> list[SubmittedBatch]:
     submitted_now = []
+    prefix, apps = comment
     for zone_id, batches in by_zone.items():
         for planned in batches:
             batch = [_with_health_check_ids(entry, health_check_ids) for entry in planned]
-            submitted = submit_batch(aws.for_zone(zone_id), zone_id, batch, comment)
+            token = new_token()
+            said = batch_comment(prefix, token, apps_in(batch, apps))
+            submitted = submit_batch(aws.for_zone(zone_id), zone_id, batch, said, token)
             if result.first_submitted is None:
                 result.first_submitted = time.monotonic()
             result.batches.append(submitted)
@@ -381,7 +387,8 @@ def _submit(
                     **account_field(aws.for_zone(zone_id)),
                     "zone_id": zone_id,
                     "change_id": submitted.change_id,
-                    **({"outcome": "applied; response lost"} if submitted.response_lost else {}),
+                    "comment": said,
+                    **_outcome(submitted),
                     "records": [
                         {
                             "action": entry["Action"],
@@ -394,6 +401,15 @@ def _submit(
                 }
             )
     return submitted_now
+
+
+def _outcome(batch: SubmittedBatch) -> dict[str, str]:
+    """The audit line's `outcome` for a batch whose answer was lost (none otherwise)."""
+    if batch.from_history:
+        return {"outcome": "applied; response lost; change id from Route 53's change history"}
+    if batch.response_lost:
+        return {"outcome": "applied; response lost"}
+    return {}
 
 
 def update_distribution(distribution: DistributionUpdate, aws: AwsSettings) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,6 +155,31 @@ class Route53Reader:
                 return tuple(records)
             _next_page(request, page)
 
+    def public_zones(self, accounts: Iterable[str | None] = (None,)) -> list[tuple[str, str]]:
+        """(zone id, zone name) of every public hosted zone the credentials of `accounts`
+        (names; None: the base credentials) can list: ListHostedZones, 100 a page (its
+        maximum), in each. Private zones are skipped: CloudFront resolves origins in public
+        DNS, so geoproxy never writes there. Each zone is then read in its account."""
+        found: list[tuple[str, str]] = []
+        for account in accounts:
+            settings = self._aws.for_account(account)
+            client = settings.client("route53")
+            request: dict[str, str] = {"MaxItems": "100"}
+            while True:
+                with aws_errors(f"list hosted zones in {settings.in_account('this account')}"):
+                    page = client.list_hosted_zones(**request)
+                for zone in page["HostedZones"]:
+                    if zone.get("Config", {}).get("PrivateZone", False):
+                        continue
+                    zone_id = zone["Id"].split("/")[-1]
+                    found.append((zone_id, decode_route53_name(zone["Name"])))
+                    if account is not None:
+                        self._aws.routes.zones.setdefault(zone_id, account)
+                if not page.get("IsTruncated"):
+                    break
+                request["Marker"] = page["NextMarker"]
+        return found
+
     def subtree(self, zone_id: str, name: str, *, below: bool = True) -> tuple[LiveRecord, ...]:
         """Every record set at `name` (and, with `below`, under it). Route 53 lists names
         sorted by their labels reversed, so a subtree is one contiguous run: start at the
@@ -265,17 +291,24 @@ class CloudFrontReader:
 
     def alias_owners(self) -> dict[str, str]:
         """alias -> id of the distribution that carries it, across the account."""
+        return {
+            alias.lower().rstrip("."): summary["Id"]
+            for summary in self.summaries()
+            for alias in (summary.get("Aliases") or {}).get("Items") or []
+        }
+
+    def summaries(self) -> list[dict[str, Any]]:
+        """ListDistributions, every page: each summary carries the distribution's aliases,
+        origins and cache behaviours (with their function associations)."""
         client = self._aws.client("cloudfront")
-        owners: dict[str, str] = {}
+        found: list[dict[str, Any]] = []
         request: dict[str, str] = {}
         while True:
             with aws_errors("list CloudFront distributions"):
                 listing = client.list_distributions(**request)["DistributionList"]
-            for summary in listing.get("Items") or []:
-                for alias in (summary.get("Aliases") or {}).get("Items") or []:
-                    owners[alias.lower().rstrip(".")] = summary["Id"]
+            found += listing.get("Items") or []
             if not listing.get("IsTruncated"):
-                return owners
+                return found
             request["Marker"] = listing["NextMarker"]
 
 
@@ -337,4 +370,5 @@ def read_apps(aws: AwsSettings, wanted: list[AppNames], *, force_whole: bool = F
     result.apps = {names.app: result.apps[names.app] for names in wanted}  # policy order
     result.zone_ids = {zone_name: zone_id for zone_id, zone_name in found.values()}
     result.features = dict(reader.features)
+    result.zone_features = {zone_id: reader.zone_features(zone_id) for zone_id, _ in found.values()}
     return result

@@ -7,15 +7,31 @@ on what the failure says, and, when it says nothing, on what is live.
 
 from __future__ import annotations
 
+import base64
+import secrets
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from geoproxy.aws.retry import Verdict, classify, describe, error_code
 from geoproxy.aws.session import AwsSettings, aws_errors
 from geoproxy.core import landed
 from geoproxy.core.batches import Change
+from geoproxy.core.guardrails import (
+    guardrail_findings,
+    guardrails_named,
+    mentions_protection,
+    protected_findings,
+)
+from geoproxy.core.history import TOKEN_PREFIX
 from geoproxy.core.names import STATE_LABEL
-from geoproxy.errors import AwsError, ConflictError, GeoproxyError, StateChangedError
+from geoproxy.errors import (
+    AwsError,
+    ConflictError,
+    GeoproxyError,
+    RefusedError,
+    StateChangedError,
+)
 
 
 @dataclass
@@ -24,14 +40,42 @@ class SubmittedBatch:
     change_id: str | None  # None: it landed but its response was lost, so no id is known
     record_changes: int
     status: str = "PENDING"
+    # Its answer was lost and its change id was found in the zone's Route 53 change history
+    # (by the token in its comment): INSYNC is then asked of GetChange like any other.
+    from_history: bool = False
+    token: str = ""  # the token its comment carries ("" for a batch sent without one)
+    # Why a lost answer's change id stayed unknown (no history, not found in time).
+    history_note: str = ""
 
     @property
     def response_lost(self) -> bool:
         return self.change_id is None
 
 
+def new_token() -> str:
+    """A short token unique to one batch, for its comment (core/history.py): 8 base32
+    characters, 40 random bits."""
+    return TOKEN_PREFIX + base64.b32encode(secrets.token_bytes(5)).decode().lower()
+
+
+def _landed(
+    aws: AwsSettings, zone_id: str, batch: list[Change], token: str, sent_at: datetime
+) -> SubmittedBatch:
+    """A batch read back as landed whose answer was lost: its change id from the zone's
+    change history when the zone has one and the token turns up there (then INSYNC is
+    waited for on it), else unknown, as before history existed."""
+    if not token:
+        return SubmittedBatch(zone_id, None, len(batch), "UNKNOWN")
+    from geoproxy.aws.history import find_landed
+
+    found, why = find_landed(aws, zone_id, token, sent_at)
+    if found is None:
+        return SubmittedBatch(zone_id, None, len(batch), "UNKNOWN", token=token, history_note=why)
+    return SubmittedBatch(zone_id, found.change_id, len(batch), "PENDING", True, token)
+
+
 def submit_batch(
-    aws: AwsSettings, zone_id: str, batch: list[Change], comment: str
+    aws: AwsSettings, zone_id: str, batch: list[Change], comment: str, token: str = ""
 ) -> SubmittedBatch:
     """Send one batch exactly once per attempt, and never report a wrong outcome.
 
@@ -50,8 +94,12 @@ def submit_batch(
     outcome was unknown, every later rejection is read back before it is reported: as after
     the batch, the earlier attempt landed and this is a success with its answer lost; as
     before, the rejection stands and the read-back proves nothing was written; otherwise
-    geoproxy says what is live and claims nothing."""
+    geoproxy says what is live and claims nothing.
+
+    A batch known to have landed without its answer is looked up by `token` (which
+    `comment` carries) in the zone's change history, when it has one (`_landed`)."""
     client = aws.write_client("route53")
+    sent_at = datetime.now(timezone.utc)
     action = f"change records in hosted zone {zone_id}"
     attempts = aws.retry_policy.start("ChangeResourceRecordSets")
     unknown: BaseException | None = None  # the last attempt whose outcome was not known
@@ -66,7 +114,8 @@ def submit_batch(
                 if unknown is not None:
                     found = _after_unknown(aws, zone_id, batch, error, unknown, action)
                     if isinstance(found, SubmittedBatch):
-                        return found  # an earlier attempt landed late: its answer was lost
+                        # an earlier attempt landed late: its answer was lost
+                        return _landed(aws, zone_id, batch, token, sent_at)
                     raise found from None
                 if error_code(error) == "InvalidChangeBatch":
                     raise _rejected(aws, zone_id, batch, error) from None
@@ -77,7 +126,7 @@ def submit_batch(
                 unknown = error
                 where, differences = landed.outcome(batch, live_at(aws, zone_id, batch))
                 if where is landed.Outcome.LANDED:
-                    return SubmittedBatch(zone_id, None, len(batch), "UNKNOWN")
+                    return _landed(aws, zone_id, batch, token, sent_at)
                 if where is landed.Outcome.NEITHER:
                     raise AwsError(
                         f"cannot {action}: the answer to the change was lost ({describe(error)}),"
@@ -90,7 +139,9 @@ def submit_batch(
                 attempts.wait(error)  # or, past the deadline, GaveUp: a one-line AwsError
             continue
         info = response["ChangeInfo"]
-        return SubmittedBatch(zone_id, info["Id"].split("/")[-1], len(batch), info["Status"])
+        return SubmittedBatch(
+            zone_id, info["Id"].split("/")[-1], len(batch), info["Status"], token=token
+        )
 
 
 def _after_unknown(
@@ -155,6 +206,9 @@ def _rejected(
     aws: AwsSettings, zone_id: str, batch: list[Change], error: BaseException
 ) -> GeoproxyError:
     reason = getattr(error, "response", {}).get("Error", {}).get("Message", str(error))
+    explained = _guarded(aws, zone_id, batch, reason)
+    if explained is not None:
+        return explained
     try:
         moved = landed.moved_since_plan(batch, live_at(aws, zone_id, batch))
     except GeoproxyError:
@@ -183,6 +237,32 @@ def _rejected(
         hint="someone may have changed these records a moment ago: run the command again "
         "to plan against what is live now",
     )
+
+
+def _guarded(
+    aws: AwsSettings, zone_id: str, batch: list[Change], reason: str
+) -> GeoproxyError | None:
+    """A rejection by a record set protection (created since this run listed them) or by a
+    Change Guardrail, explained: which, on which records, and the fix. The guardrail is
+    known by its documented name in the message; a protection by the listing, read again."""
+    named = guardrails_named(reason)
+    if named:
+        return ConflictError(
+            "\n".join(guardrail_findings(zone_id, batch, named)),
+            hint="`geoproxy plan` shows what waits for a later run (drain pending); "
+            "`geoproxy status` shows the zone's guardrails",
+        )
+    if mentions_protection(reason):
+        from geoproxy.aws.protections import list_protections
+
+        touched = protected_findings([(zone_id, batch)], {zone_id: list_protections(aws, zone_id)})
+        if touched:
+            return RefusedError(
+                "Route 53 refused the change batch: nothing of it was written.\n  "
+                + "\n  ".join(touched),
+                hint="geoproxy never removes a record set protection",
+            )
+    return None
 
 
 def state_record(name: str, record_type: str) -> bool:

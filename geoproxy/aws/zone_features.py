@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from geoproxy.aws.execute import poll_interval
+from geoproxy.aws.polling import poll_interval
 from geoproxy.aws.session import AwsSettings, aws_errors
 from geoproxy.core.recovery import NOT_REPORTED, SETTLED, ChangeCheck, SubmittedChange, ZoneRecovery
 from geoproxy.errors import AwsError

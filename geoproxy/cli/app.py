@@ -10,6 +10,7 @@ from geoproxy import __version__
 from geoproxy.cli.commands import (
     check,
     demo,
+    destroy,
     dr,
     drill,
     edge,
@@ -99,6 +100,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "geoproxy failover --from eu-west-1 --dry-run --out failover.json",
     ),
     "failback": ("geoproxy failback eu-west-1", "geoproxy failback --from eu-west-1 --yes"),
+    "destroy": (
+        "geoproxy destroy --app shop --dry-run",
+        "geoproxy destroy --app shop --detach-origin legacy.example.net",
+    ),
     "status": ("geoproxy status", "geoproxy status --detailed-exitcode -o json"),
     "wait": ("geoproxy wait C0123456789ABCDEFGHIJ",),
     "verify": ("geoproxy verify", "geoproxy verify --app shop -o json"),
@@ -142,6 +147,7 @@ for command in (
     saved.sign,
     dr.failover,
     dr.failback,
+    destroy.destroy,
     status.status,
     status.wait,
     verify.verify,

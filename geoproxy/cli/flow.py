@@ -141,6 +141,14 @@ def confirm_on_screen(view: View, yes: bool, command: str, document: dict[str, A
     confirm(yes, "Apply these changes?", command)
 
 
+def _applications(document: dict[str, Any]) -> list[Any]:
+    """The plan's applications: a saved plan's document is the plan; a command's output
+    carries it under "plan"."""
+    plan = document.get("plan") if isinstance(document.get("plan"), dict) else document
+    found = plan.get("applications") if isinstance(plan, dict) else None
+    return found if isinstance(found, list) else []
+
+
 def write_plan(
     changes: ChangeSet,
     aws: AwsSettings,
@@ -165,6 +173,7 @@ def write_plan(
     changed underneath (StateChangedError): it re-reads, shows and checks the new plan
     (refusing what is unsafe, as the first time) and returns (changes, document), or None
     when nothing is left to do; the new plan is confirmed again (or --yes)."""
+    from geoproxy.core.saved_plan_checks import plan_apps
     from geoproxy.pipeline.apply import Write, write_changes
 
     confirm_on_screen(view, yes, command, document)
@@ -184,6 +193,7 @@ def write_plan(
         reason=reason,
         override_compliance=override_compliance,
         plan_file=plan_file,
+        apps=tuple((app.name, app.record) for app in plan_apps(_applications(document))),
     )
     try:
         with view.progress() as on_wait:

@@ -106,9 +106,10 @@ def chosen_latency_table() -> Path | None:
     return click.get_current_context().meta.get(_LATENCY_TABLE)
 
 
-def policy_option(func: F) -> F:
-    """-f FILE, and --latency-table FILE, which every command that routes reads."""
-    func = click.option(
+def latency_table_option(func: F) -> F:
+    """--latency-table FILE: read back by `chosen_latency_table()` (every command that routes,
+    and `import`, which judges `nearest` with it)."""
+    return click.option(
         "--latency-table",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
@@ -118,6 +119,11 @@ def policy_option(func: F) -> F:
         help="Judge `nearest` by this latency table (JSON, the shipped table's shape) "
         "instead of the policy's `latency_table:` or the shipped one.",
     )(func)
+
+
+def policy_option(func: F) -> F:
+    """-f FILE, and --latency-table FILE, which every command that routes reads."""
+    func = latency_table_option(func)
     return click.option(
         "-f",
         "--file",
@@ -137,6 +143,20 @@ def output_option(func: F) -> F:
         default="text",
         show_default=True,
         help="`json` prints only JSON on stdout, for scripts.",
+    )(func)
+
+
+def plan_output_option(func: F) -> F:
+    """--output for the commands that show a plan (`plan`, `show`): Markdown too, for a
+    pull-request comment (cli.views.MarkdownView). The choices are pinned: text|json|markdown."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Choice(["text", "json", "markdown"]),
+        default="text",
+        show_default=True,
+        help="`json` prints only JSON on stdout, for scripts; `markdown` prints only "
+        "Markdown, for a pull-request comment.",
     )(func)
 
 
@@ -351,3 +371,14 @@ def via_option(what: str) -> Callable[[F], F]:
         "default when the policy has `recovery.switches: arc`), `records` rewrites Route 53 "
         "records (needs the Route 53 control plane).",
     )
+
+
+def all_zones_option(func: F) -> F:
+    """--all-zones: the orphan search in every public zone the credentials can list."""
+    return click.option(
+        "--all-zones",
+        is_flag=True,
+        help="Look for orphans in every public hosted zone the credentials can list, not "
+        "only the policy's zones (an application removed with its zone); one "
+        "ListHostedZones per 100 zones and a listing of each zone.",
+    )(func)

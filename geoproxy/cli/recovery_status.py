@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,3 +41,18 @@ def status_extra(
     if stranded:
         extra.document["stranded_changes"] = stranded_json(stranded)
     return extra
+
+
+def with_lines(text: Callable[[], None] | None, lines: list[str]) -> Callable[[], None]:
+    """`text`, then `lines` (each zone's features), printed beside the records."""
+    from rich.text import Text
+
+    from geoproxy.cli import render
+
+    def beside() -> None:
+        if text is not None:
+            text()
+        for line in lines:
+            render.stdout.print(Text(line))
+
+    return beside

@@ -124,7 +124,14 @@ def submitted(batch: SubmittedBatch) -> None:
         stderr.print(
             f"Change in zone {batch.zone_id} landed ({batch.record_changes} "
             "Route 53 record change(s)), but Route 53's answer was lost, so its "
-            "change id is unknown; the records were read back and are live."
+            "change id is unknown; the records were read back and are live"
+            + (f" ({batch.history_note})." if batch.history_note else ".")
+        )
+    elif batch.from_history:
+        stderr.print(
+            f"Change {batch.change_id} in zone {batch.zone_id} landed ({batch.record_changes} "
+            "Route 53 record change(s)); Route 53's answer was lost, and the zone's change "
+            "history names it by its comment's token; INSYNC is asked of it."
         )
     else:
         stderr.print(
@@ -374,6 +381,7 @@ def apply_result_json(result: ApplyResult) -> dict[str, Any]:
                 "changes": b.record_changes,
                 "status": b.status,
                 "response_lost": b.response_lost,
+                "found_in_history": b.from_history,
                 "insync": _insync(b),
             }
             for b in result.batches

@@ -90,6 +90,12 @@ def plan_json(plan: Plan) -> dict[str, Any]:
                 # The state record's compare-and-swap sent with the changes (core.state):
                 # not one of them (it moves no traffic), but part of what is written.
                 "state_assertion": [change_dict(change) for change in app.state_changes()],
+                # Deletions a guardrail would refuse in this run (core.guardrails): a later run's.
+                **(
+                    {"drain_pending": [change_dict(change) for change in app.drain_pending]}
+                    if app.drain_pending
+                    else {}
+                ),
                 "conflicts": [
                     {
                         "record": conflict.record.describe(),

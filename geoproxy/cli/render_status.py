@@ -34,6 +34,10 @@ def status_json(
                 "healthy": status.healthy,
                 "counts": status.counts(),
                 "failovers": [failover_dict(f) for f in status.failovers],
+                # Additive (issue 28): the newest geoproxy batch of the application in
+                # Route 53's change history, and where "who" came from.
+                "last_write": status.last_write.to_json() if status.last_write else None,
+                "who_source": status.who_source or None,
                 "regions": [
                     {
                         "source_region": region.source_region,
@@ -116,6 +120,7 @@ def status_text(
             stdout.print(Text.assemble(("  invalid state ", "bold red"), printable(str(problem))))
         for failover in status.failovers:
             stdout.print(_failover_line(failover))
+        _last_write_line(status)
         for finding in status.refusals:
             what = "live breach" if finding.code == "compliance_breach" else "plan would refuse"
             stdout.print(Text(printable(f"  {what}: {finding}"), style="bold red"))
@@ -160,6 +165,34 @@ def _failover_line(failover: Failover) -> Text:
             "dim",
         ),
     )
+
+
+SOURCES = {"route53_history": "Route 53 change history", "audit_log": "local audit log"}
+
+
+def _last_write_line(status: AppStatus) -> None:
+    """Who last wrote the application, and which source says who (history or audit log)."""
+    last = status.last_write
+    if last is not None:
+        stdout.print(
+            Text(
+                printable(
+                    f"  last geoproxy write: {last.command} by {last.submitted_by or '(unknown)'}"
+                    f" at {last.to_json()['submitted_at']} (change {last.change_id}; "
+                    "from Route 53 change history)"
+                ),
+                style="dim",
+            )
+        )
+    elif status.who_source == "route53_history":
+        stdout.print(
+            Text(
+                "  last geoproxy write: none in Route 53 change history's newest batches",
+                style="dim",
+            )
+        )
+    elif status.failovers and status.who_source:
+        stdout.print(Text(f"  who: from the {SOURCES[status.who_source]}", style="dim"))
 
 
 def _regions_table(status: AppStatus) -> None:

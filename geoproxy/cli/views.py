@@ -327,6 +327,51 @@ def _notes(compiled: Compiled) -> list[str]:
     return [*compiled.routing.latency_gaps, *([note] if note else [])]
 
 
+class MarkdownView:
+    """Markdown for a pull-request comment (`plan` and `show` offer it): like JSON, one
+    document on stdout, written only when the command is done, so a plan refused on the way
+    (a conflict, a tampered saved plan) leaves stdout empty and no comment shows a plan that
+    will not be applied. Messages and warnings go to stderr, as for JSON."""
+
+    interactive = False
+
+    def __init__(self) -> None:
+        self._markdown: Callable[[dict[str, Any]], str] | None = None
+
+    def plan(self, the_plan: Any) -> None:
+        from geoproxy.cli.render_markdown import plan_markdown
+
+        self._markdown = lambda document: plan_markdown(the_plan, document.get("plan", document))
+
+    def saved_plan(self, path: Path, saved: Any) -> None:
+        from geoproxy.cli.render_markdown import saved_plan_markdown
+
+        self._markdown = lambda document: saved_plan_markdown(
+            path, saved, verified=bool(document.get("signature_verified"))
+        )
+
+    def finished(self, document: dict[str, Any]) -> None:
+        if self._markdown is not None:
+            sys.stdout.write(self._markdown(document))
+            sys.stdout.flush()
+
+    def saved(self, out_file: Path) -> None:
+        render.stderr.print(f"Saved the plan to {out_file}.")
+
+    @contextmanager
+    def progress(self) -> Iterator[WaitCallback | None]:
+        yield None
+
+    # Commands that do not offer `--output markdown` never reach these; a new one that
+    # offers it without a rendering fails loudly rather than printing nothing.
+    def _unsupported(self, *_: Any, **__: Any) -> None:
+        raise NotImplementedError("this command has no Markdown output")
+
+    nothing_to_do = dry_run = applied = already_applied = said = _unsupported
+    status = waited = validated = routes = edge_function = verified = drilled = _unsupported
+
+
 def view_for(output: str) -> View:
-    """The view for `--output`: `json`, or text for people."""
-    return JsonView() if output == "json" else HumanView()
+    """The view for `--output`: `json`, `markdown`, or text for people."""
+    views: dict[str, Callable[[], View]] = {"json": JsonView, "markdown": MarkdownView}
+    return views.get(output, HumanView)()

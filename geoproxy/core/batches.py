@@ -81,7 +81,8 @@ def batch_order(change: RecordChange, record_name: str) -> tuple[Any, ...]:
     adopted, and latency records being removed, go first (an adopted CNAME must be gone
     before its replacements exist); then the names below the record (PoP pairs, direct
     names, state); then the latency records that alias to them; then geoproxy's own records
-    below the record that nothing aliases to any more."""
+    below the record that nothing aliases to any more, an alias among them (a direct name)
+    before its target (a PoP pair)."""
     at_record = change.name == record_name
     owned_leftover = (
         change.action == "delete" and not at_record and change.old is not None and change.old.owned
@@ -89,7 +90,10 @@ def batch_order(change: RecordChange, record_name: str) -> tuple[Any, ...]:
     if change.action == "delete" and not owned_leftover:
         rank = 0
     elif owned_leftover:
-        rank = 3
+        # Among them, an alias to a name below the record (a direct name to its PoP pair)
+        # goes before that name: ALIAS_TARGET_CHECK, read change by change, refuses deleting
+        # a target an alias still points to (core.guardrails).
+        rank = 3 if _aliases_below(change, record_name) else 4
     else:
         rank = 2 if at_record else 1
     return (
@@ -100,6 +104,14 @@ def batch_order(change: RecordChange, record_name: str) -> tuple[Any, ...]:
         change.source_region or "",
         change.slot,
     )
+
+
+def _aliases_below(change: RecordChange, record_name: str) -> bool:
+    alias = change.old.raw.get("AliasTarget") if change.old is not None else None
+    if not alias:
+        return False
+    target = str(alias.get("DNSName", "")).lower().rstrip(".")
+    return target.endswith("." + record_name.lower().rstrip("."))
 
 
 def batches_for(

@@ -11,6 +11,7 @@ it expects to find and what it writes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -35,7 +36,10 @@ class DistributionUpdate:
     # How to re-make this change on a config someone else changed meanwhile (a 412): only
     # for a plan computed in this run. None for a saved plan, which applies as reviewed or
     # not at all.
-    rebase: Rebase | None = field(default=None, repr=False, compare=False)
+    # (A Rebase, or destroy's DetachRebase: anything that re-makes it on a fresh config.)
+    rebase: Callable[[dict[str, Any], str], Rebased] | None = field(
+        default=None, repr=False, compare=False
+    )
     # geoproxy's origin id on this distribution: which origins and group are its own. Saved
     # plans made before it was kept infer it from the config geoproxy wrote.
     origin_id: str = ""

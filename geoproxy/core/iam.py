@@ -20,6 +20,7 @@ from typing import Any
 
 from geoproxy.core.desired import in_zone
 from geoproxy.core.edge.fence import has_viewer_fence
+from geoproxy.core.iam_destroy import added_statements, split_names
 from geoproxy.core.iam_recovery import recovery_reads, recovery_writes
 from geoproxy.core.iam_switches import switch_statements
 from geoproxy.core.names import function_name
@@ -153,6 +154,8 @@ def iam_policy(
     prune: bool = False,
     prune_names: Iterable[str] = (),
     only: tuple[str | None] | None = None,
+    all_zones: bool = False,
+    destroy: bool = False,
 ) -> IamPolicy:
     """`zone_ids` maps zone names to ids (from the policy's `zone_id`, or looked up by the
     caller); a zone without one gets a wildcard, with a warning, as does a missing account.
@@ -161,8 +164,12 @@ def iam_policy(
     a condition can exclude, with a warning that says what is left open. `only` (an
     `accounts:` name, None for the base credentials) limits the document to what that
     account holds: its applications' zones, its distributions and functions, its ARC
-    (core/iam_accounts.py)."""
+    (core/iam_accounts.py). `all_zones` adds the orphan search (and, with `prune`, its
+    deletions) in every zone; `destroy` what `geoproxy destroy` needs beyond apply
+    (core/iam_destroy.py)."""
     scope, warnings = _scope(policy, zone_ids, account_id, only)
+    ours, elsewhere = split_names(prune_names, {app.zone for app in policy.applications})
+    prune_names = ours if all_zones else [*ours, *elsewhere]  # elsewhere: all_zones's
     statements = _Statements()
     _reads(scope, statements)
     if not read_only:
@@ -173,6 +180,23 @@ def iam_policy(
         statements.allow(sid, actions, resources, condition)
     if prune:
         warnings += _prunes(scope, statements, read_only, prune_names)
+    if all_zones or destroy:
+        added, said = added_statements(
+            scope.account,
+            scope.functions,
+            switches=policy.recovery.switches == "arc",
+            read_only=read_only,
+            prune=prune and all_zones,
+            destroy=destroy,
+            all_zones=all_zones,
+            types=record_types(scope.apps),
+            keys=(NAMES_KEY, ACTIONS_KEY, TYPES_KEY),
+            never_pruned=OTHER_SYSTEMS,
+            prune_names=elsewhere,
+        )
+        warnings += said
+        for statement in added:
+            statements.allow(*statement)
     document = {"Version": "2012-10-17", "Statement": list(statements)}
     # IAM counts a managed policy's characters without whitespace (IAM and AWS STS quotas).
     size = len(json.dumps(document, separators=(",", ":")))
@@ -266,9 +290,16 @@ def _reads(scope: _Scope, statements: _Statements) -> None:
         lookups.append("route53:ListHostedZonesByName")
     if apps:  # an account of distributions only (accounts:) holds no zone
         allow("FindHostedZones", lookups, [WILDCARD])
-        # GetHostedZone: the lookup when the policy gives `zone_id`, and a saved plan's
-        # check of whether its zone is cheaper to read whole.
+        # GetHostedZone: the lookup when the policy gives `zone_id`, and a saved plan's check of
+        # whether its zone is cheaper to read whole.
         allow("ReadRecords", ["route53:GetHostedZone", "route53:ListResourceRecordSets"], zones)
+        # Route 53's change history, on zones that have it: `status` lists each zone's newest
+        # batches (who last wrote each application), and a write whose answer was lost looks
+        # for its batch there (aws/history.py). The only history action geoproxy calls; it
+        # takes the hostedzone ("Permissions for Change History", Route 53 Developer Guide,
+        # https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/hosted-zone-change-history-permissions.html).
+        # It shows who submitted each change, as that page warns: read-only principals see it.
+        allow("ReadChangeHistory", ["route53:ListHostedZoneChangeBatches"], zones)
         recovery_reads(scope.policy, allow)
     if scope.reads_checks:
         allow("ListHealthChecks", ["route53:ListHealthChecks"], [WILDCARD])
@@ -339,6 +370,13 @@ def _writes(scope: _Scope, statements: _Statements) -> None:
             },
         )
     if apps:
+        # Before each write, one listing of the zone's record set protections (core.guardrails);
+        # a read, granted only where geoproxy writes, since only writes list them.
+        allow(
+            "ListRecordSetProtections",
+            ["route53:ListResourceRecordSetProtections"],
+            sorted({_zone_arn(app.zone, zone_ids) for app in apps}),
+        )
         allow("WaitForChanges", ["route53:GetChange"], ["arn:aws:route53:::change/*"])
         recovery_writes(scope.policy, scope.zones, allow)
     if scope.health_checks:

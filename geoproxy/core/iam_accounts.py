@@ -81,6 +81,8 @@ def accounts_iam(
     prune: bool = False,
     prune_names: Iterable[str] = (),
     account_ids: Mapping[str, str] | None = None,
+    all_zones: bool = False,
+    destroy: bool = False,
 ) -> AccountsIam:
     """`account_ids` gives the ids of profile accounts (a role's is in its ARN)."""
     result = AccountsIam()
@@ -100,6 +102,8 @@ def accounts_iam(
             prune=prune,
             prune_names=prune_names,
             only=(name,),
+            all_zones=all_zones,
+            destroy=destroy,
         )
         result.warnings += [
             f"account {name or '(base credentials)'}: {warning}" for warning in made.warnings

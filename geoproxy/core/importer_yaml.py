@@ -28,14 +28,19 @@ def policy_yaml(
     owner: str,
     header: list[str],
     nearest: AppRouting | None = None,
+    latency_table: str | None = None,
 ) -> str:
     """routing.yaml for one application. `nearest` (the application routed without
-    `force`) says, beside each forced source, where geoproxy would have sent it."""
+    `force`) says, beside each forced source, where geoproxy would have sent it;
+    `latency_table` is the table it was judged by, so the policy routes as imported."""
     lines = ["# yaml-language-server: $schema=routing.schema.json"]
     lines += [f"# {line}" for line in header]
     lines.append("version: 1")
     if owner != DEFAULT_OWNER:
         lines.append(f"owner: {_scalar(owner)}")
+    if latency_table is not None:
+        lines.append("# `nearest` was judged by this table when imported.")
+        lines.append(f"latency_table: {_scalar(latency_table)}")
     lines.append("applications:")
     lines.append(f"  - name: {_scalar(app.name)}")
     lines.append(f"    zone: {_scalar(app.zone)}")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from geoproxy.core.failover import Failover
 from geoproxy.core.records import LiveRecord
 from geoproxy.core.state import is_state_record, overlay_of
+from geoproxy.core.zone_features import ZoneFeatures
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,5 @@ class LiveRead:
     zone_ids: dict[str, str] = field(default_factory=dict)  # zone name -> id, as looked up
     # zone id -> AcceleratedRecoveryStatus, as GetHostedZone said (lookups by zone_id only)
     features: dict[str, str] = field(default_factory=dict)
+    # zone id -> everything its lookup's Features said (change history, guardrails)
+    zone_features: dict[str, ZoneFeatures] = field(default_factory=dict)

@@ -20,6 +20,7 @@ from geoproxy.core.orphans import Orphan
 from geoproxy.core.records import LiveRecord, OwnedAliasRecord, RecordKey
 from geoproxy.core.recovery import ZoneRecovery
 from geoproxy.core.switches import SwitchPlan
+from geoproxy.core.zone_features import ZoneFeatures
 from geoproxy.errors import Finding
 
 Action = Literal["create", "update", "delete"]
@@ -37,13 +38,16 @@ class RecordChange:
     # An adopted record at a viewer alias keeps answering until the viewer record replaces
     # it, in the same batch, after the distribution carries the alias.
     with_viewers: bool = False
+    # An alias target (a PoP pair) whose alias source goes only after the distribution
+    # update: under ALIAS_TARGET_CHECK it may go no earlier (core.guardrails).
+    after_aliases: bool = False
 
     @property
     def after_distribution(self) -> bool:
         """A viewer alias record may point at the distribution only once it carries the
         alias, and a direct PoP name may go only once no origin uses it: these wait until
         the distribution is updated."""
-        if self.with_viewers:
+        if self.with_viewers or self.after_aliases:
             return True
         if self.new is not None:
             record = self.new.record
@@ -111,6 +115,9 @@ class AppPlan:
     # batch of record changes, and not one of its `changes` (it moves no traffic). A change
     # of the failover overlay itself is one of `changes` instead, and asserts the same way.
     state_assertion: RecordChange | None = None
+    # Deletions a zone's ACTIVE_RECORD_CHECK would refuse in this run because their names are
+    # still queried: held back for a later run (core.guardrails), shown as "drain pending".
+    drain_pending: list[RecordChange] = field(default_factory=list)
 
     @property
     def address(self) -> AppAddress:
@@ -134,6 +141,8 @@ class Plan:
     # GetHostedZone said, and whether apply enables it (core/recovery.py).
     recovery: list[ZoneRecovery] = field(default_factory=list)
     switches: SwitchPlan | None = None  # with recovery.switches: arc, what ARC needs
+    # zone id -> what its lookup said of its features (guardrails, history): no request
+    zone_features: dict[str, ZoneFeatures] = field(default_factory=dict)
 
     @property
     def changes(self) -> list[RecordChange]:

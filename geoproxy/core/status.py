@@ -15,6 +15,7 @@ from geoproxy.core.desired import DesiredApp, DesiredRecord
 from geoproxy.core.edge.function import FenceTable
 from geoproxy.core.edge.plan import FunctionPlan
 from geoproxy.core.failover import Failover
+from geoproxy.core.history import HistoryEntry
 from geoproxy.core.live import LiveApp
 from geoproxy.core.names import Slot
 from geoproxy.core.plan import AppPlan
@@ -91,6 +92,11 @@ class AppStatus:
     # viewer alias records that are missing or differ.
     distribution_drift: list[str] = field(default_factory=list)
     viewer: list[str] = field(default_factory=list)
+    # Who last wrote it and when: its newest geoproxy batch in Route 53's change history
+    # (core/history.py), when its zone has one; and where "who" came from:
+    # "route53_history", "audit_log" (the local --audit-log) or "" (nowhere).
+    last_write: HistoryEntry | None = None
+    who_source: str = ""
 
     def counts(self) -> dict[str, int]:
         """Rows per state, every state named (zeros too), for the summary line and JSON."""

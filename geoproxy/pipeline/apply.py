@@ -24,10 +24,12 @@ from geoproxy.aws.execute import (
 from geoproxy.aws.planfile.check import SavedCheck, check_saved
 from geoproxy.aws.planfile.file import SavedPlan, load_plan, save_plan
 from geoproxy.aws.planfile.signature import signature_findings
+from geoproxy.aws.protections import list_protections
 from geoproxy.aws.session import AwsSettings, caller_identity
 from geoproxy.aws.submit import SubmittedBatch
 from geoproxy.core.accounts import AccountRoutes
 from geoproxy.core.changeset import ChangeSet, changeset_of
+from geoproxy.core.guardrails import protected_findings
 from geoproxy.core.plan import Plan
 from geoproxy.core.safety import MassDeletion, mass_deletions
 from geoproxy.core.saved_plan_checks import (
@@ -41,7 +43,7 @@ from geoproxy.core.saved_plan_checks import (
     review_lines,
 )
 from geoproxy.core.saved_plan_rules import stamp_failovers
-from geoproxy.errors import Finding
+from geoproxy.errors import AwsError, Finding, RefusedError
 from geoproxy.policy.loader import LoadedPolicy
 
 __all__ = [
@@ -72,6 +74,9 @@ class Write:
     reason: str = ""
     override_compliance: str | None = None
     plan_file: Path | None = None
+    # (name, record name) of the plan's applications: each batch's comment names those it
+    # writes, so Route 53's change history says who last wrote each (core/history.py).
+    apps: tuple[tuple[str, str], ...] = ()
 
 
 def write_changes(
@@ -82,7 +87,13 @@ def write_changes(
     on_submit: SubmitCallback | None = None,
     on_wait: WaitCallback | None = None,
 ) -> ApplyResult:
-    """Write the changes in their phases, one audit line per accepted write."""
+    """Write the changes in their phases, one audit line per accepted write. First, for
+    `apply`, one listing of each zone's record set protections: a write that would touch a
+    protected name and type is refused before anything is written. `failover` and `failback`
+    keep their three requests (the DR path: lookup, list, change) and explain a protection
+    only if Route 53 rejects the batch for one (aws.submit)."""
+    if write.command == "apply":
+        refuse_protected(changes, aws)
     audit = AuditLog.open(write.audit_log)
     who = write.who
     if audit is not None and who is None:
@@ -114,10 +125,34 @@ def write_changes(
             on_write=log_write,
             on_submit=on_submit,
             wait_deployed=write.wait_deployed,
+            apps=write.apps,
         )
     finally:
         if audit is not None:
             audit.close()
+
+
+def refuse_protected(changes: ChangeSet, aws: AwsSettings) -> None:
+    """RefusedError naming each protection the changes touch (ListResourceRecordSetProtections
+    once per zone written)."""
+    zones = list(dict.fromkeys(zone_id for zone_id, _ in changes.batches))
+    protections = {}
+    for zone_id in zones:
+        try:
+            protections[zone_id] = list_protections(aws, zone_id)
+        except AwsError as error:
+            # The control plane is down and accelerated recovery serves only "a limited set
+            # of API methods" (accelerated-recovery.html): the write goes on, and a
+            # protection's rejection is still explained (aws.submit).
+            if not error.unavailable:
+                raise
+    refused = protected_findings(changes.batches, protections)
+    if refused:
+        raise RefusedError(
+            "refused: nothing was written.\n  " + "\n  ".join(refused),
+            hint="a record set protection is someone's decision that the name must not change; "
+            "geoproxy never removes one",
+        )
 
 
 def save_plan_file(

@@ -19,6 +19,8 @@ def compute_iam_policy(
     prune: bool,
     prune_names: tuple[str, ...] = (),
     offline: bool = False,
+    all_zones: bool = False,
+    destroy: bool = False,
 ) -> IamPolicy | AccountsIam:
     """The IAM policy for this policy file. Zone ids the policy does not give, and the
     account id when not given, are looked up only when credentials are at hand (STS needs
@@ -60,6 +62,8 @@ def compute_iam_policy(
             read_only=read_only,
             prune=prune,
             prune_names=prune_names,
+            all_zones=all_zones,
+            destroy=destroy,
         )
         accounts.warnings[:0] = notes
         return accounts
@@ -70,6 +74,8 @@ def compute_iam_policy(
         read_only=read_only,
         prune=prune,
         prune_names=prune_names,
+        all_zones=all_zones,
+        destroy=destroy,
     )
     result.warnings[:0] = notes
     return result

@@ -24,7 +24,7 @@ from geoproxy.core.importer_yaml import policy_yaml
 from geoproxy.core.routing import route_policy
 from geoproxy.errors import GeoproxyError
 from geoproxy.policy.catalog import Catalog
-from geoproxy.policy.latency import shipped_table
+from geoproxy.policy.latency import LatencyTable, load_table, shipped_table
 from geoproxy.policy.loader import LoadedPolicy, parse_yaml, validate_policy
 from geoproxy.policy.models import DEFAULT_OWNER, Pop, normalize_dns_name
 
@@ -39,6 +39,29 @@ class ImportResult:
     zone: str
     record: str
     owner: str = DEFAULT_OWNER
+
+
+@dataclass(frozen=True)
+class ImportTable:
+    """A --latency-table the import judges `nearest` by, and the path the policy names it
+    by: relative to the policy file, as `latency_table:` is read."""
+
+    table: LatencyTable
+    path: str
+
+
+def load_import_table(file: Path, out: Path | None, catalog: Catalog | None = None) -> ImportTable:
+    """The table, checked as `plan --latency-table` checks it. The policy's path is relative
+    to --out's directory, or, printed on stdout, to the current one (where
+    `import ... > routing.yaml` puts it); an absolute path stays absolute."""
+    catalog = catalog or Catalog.load()
+    table = load_table(file, set(catalog.latency_regions) | set(catalog.regions))
+    if file.is_absolute():
+        path = str(file)
+    else:
+        base = out.parent if out is not None else Path(".")
+        path = Path(os.path.relpath(os.path.abspath(file), os.path.abspath(base))).as_posix()
+    return ImportTable(table, path)
 
 
 def check_names(zone: str, record: str) -> tuple[str, str]:
@@ -75,12 +98,15 @@ def import_record(
     zone_id: str | None = None,
     owner: str | None = None,
     catalog: Catalog | None = None,
+    table: ImportTable | None = None,
 ) -> ImportResult:
     """The policy of the latency set at `record`. The zone is looked up as the policy
     will look it up: by `zone_id` when given (which the policy then names), else by name.
-    The owner: `owner`, else the one marked on the records if they are geoproxy's."""
+    The owner: `owner`, else the one marked on the records if they are geoproxy's.
+    `nearest` is judged by `table` when given (the policy then names it), else the
+    shipped table."""
     catalog = catalog or Catalog.load()
-    table = shipped_table()
+    latency = table.table if table is not None else shipped_table()
     reader = Route53Reader(aws)
     given_id = zone_id
     zone_id, zone_name = reader.zone(zone, given_id)
@@ -94,7 +120,7 @@ def import_record(
         record_name=record,
         records=records,
         catalog=catalog,
-        table=table,
+        table=latency,
         keep_zone_id=given_id is not None,
     )
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -103,19 +129,26 @@ def import_record(
         "Review it, then: geoproxy plan --adopt, and geoproxy apply --adopt.",
     ]
     owner = owner or imported.owner or DEFAULT_OWNER
-    text = policy_yaml(imported.app, owner=owner, header=header, nearest=imported.nearest)
-    _check_reproduces(text, imported, catalog)
+    text = policy_yaml(
+        imported.app,
+        owner=owner,
+        header=header,
+        nearest=imported.nearest,
+        latency_table=table.path if table is not None else None,
+    )
+    _check_reproduces(text, imported, catalog, latency)
     return ImportResult(text, imported, zone_id, zone_name, record, owner)
 
 
-def _check_reproduces(text: str, imported: Imported, catalog: Catalog) -> None:
-    """The text is a policy the loader accepts, and routing it gives the live map: what
-    every later command will read, checked before anything is written."""
+def _check_reproduces(text: str, imported: Imported, catalog: Catalog, table: LatencyTable) -> None:
+    """The text is a policy the loader accepts, and routing it (by the table it names)
+    gives the live map: what every later command will read, checked before anything is
+    written."""
     file = "the imported policy"
     data, source = parse_yaml(text, file)
     policy = validate_policy(data, file, source, catalog)
     loaded = LoadedPolicy(file, policy, source, hashlib.sha256(text.encode()).hexdigest())
-    routing = route_policy(loaded, catalog, shipped_table()).applications[0]
+    routing = route_policy(loaded, catalog, table).applications[0]
     routed = {route.source_region: route.pop for route in routing.routes}
     if routed != imported.live:
         moved = sorted(

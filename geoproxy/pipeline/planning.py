@@ -14,6 +14,7 @@ from geoproxy.core.desired import DesiredApp, in_zone
 from geoproxy.core.diff import calculate_app, prune_plan
 from geoproxy.core.edge.plan import FunctionPlan, LiveFunction
 from geoproxy.core.failover import Failover
+from geoproxy.core.guardrails import drain_lines, plan_for_guardrails
 from geoproxy.core.live import LiveApp
 from geoproxy.core.names import state_name
 from geoproxy.core.plan import Plan
@@ -28,6 +29,7 @@ from geoproxy.pipeline.reads import (
     read_distributions,
     read_health_checks,
     read_live,
+    read_other_zones,
 )
 from geoproxy.pipeline.recovery import recovery_of
 from geoproxy.pipeline.switches import switch_plan
@@ -39,13 +41,15 @@ def compute_plan(
     *,
     adopt: bool = False,
     prune: bool = False,
+    all_zones: bool = False,
     app_names: tuple[str, ...] = (),
     force: bool = False,
     override_compliance: str | None = None,
     who: Callable[[str, Failover], str | None] | None = None,
 ) -> Plan:
     """The diff that makes Route 53 and CloudFront match the policy, keeping failovers.
-    Orphans are listed (on unscoped runs); with `prune`, the plan deletes them too.
+    Orphans are listed (on unscoped runs); with `prune`, the plan deletes them too;
+    `all_zones` searches every public zone of the account for them, not only the policy's.
 
     A state record that cannot be believed (pipeline.state) refuses the plan, unless
     `force`: then it is ignored and rewritten. A failover that breaks a compliance rule is
@@ -57,10 +61,20 @@ def compute_plan(
             "--prune looks at every application's records: it cannot be scoped with --app",
             hint="run it without --app",
         )
+    if names is not None and all_zones:
+        raise GeoproxyError(
+            "--all-zones searches every zone for orphans: it cannot be scoped with --app",
+            hint="run it without --app",
+        )
     read_cloudfront = read_distributions(compiled, aws, names)
     distributions, functions = read_cloudfront.plans, read_cloudfront.functions
-    read = read_live(compiled, aws, names, distributions=distributions, force_whole=prune)
+    read = read_live(
+        compiled, aws, names, distributions=distributions, force_whole=prune or all_zones
+    )
     live, zones = read.apps, read.zones
+    if all_zones:
+        holders = dict.fromkeys(app.account for app in compiled.loaded.policy.applications)
+        zones = {**zones, **read_other_zones(aws, zones, holders)}
     checks = read_health_checks(compiled, aws, live, zones)
     switches = switch_plan(compiled, aws)
     nonce = secrets.token_hex(6)  # this run's health checks get CallerReferences never used
@@ -92,6 +106,10 @@ def compute_plan(
     plan.warnings.extend(_unsearched(read.partial))
     if prune:
         plan.apps.extend(prune_plan(orphan) for orphan in plan.orphans)
+    # The zones' guardrails, from the lookups already made (no request): what waits.
+    plan.zone_features = dict(read.zone_features)
+    plan_for_guardrails(plan, read.zone_features)
+    plan.warnings.extend(drain_lines(plan))
     _check_distributions(plan, distributions, aws)
     _check_delegations(plan, live, aws, zones)
     _check_country_header(plan, aws)

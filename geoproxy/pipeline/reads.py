@@ -5,7 +5,7 @@ zones or per application), health checks, and the orphans found in what was read
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,7 +117,29 @@ def read_live(
     read = read_apps(aws, wanted, force_whole=force_whole)
     if names is None:
         return read
-    return LiveRead(read.apps, zone_ids=read.zone_ids, features=read.features)
+    return LiveRead(
+        read.apps,
+        zone_ids=read.zone_ids,
+        features=read.features,
+        zone_features=read.zone_features,
+    )
+
+
+def read_other_zones(
+    aws: AwsSettings, known: Mapping[str, LiveApp], accounts: Iterable[str | None] = (None,)
+) -> dict[str, LiveApp]:
+    """`--all-zones`: every public zone the credentials can list, other than `known`, read
+    whole for the orphan search (an application removed with its zone from the policy
+    leaves its records where no zone of the policy looks). One ListHostedZones per 100
+    zones, and ceil(records / 300) ListResourceRecordSets per zone, at least one."""
+    from geoproxy.aws.live import Route53Reader
+
+    reader = Route53Reader(aws)
+    return {
+        zone_id: LiveApp(zone_id, zone_name, reader.zone_records(zone_id))
+        for zone_id, zone_name in reader.public_zones(accounts)
+        if zone_id not in known
+    }
 
 
 def orphans_in(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from geoproxy.aws.session import AwsSettings
@@ -11,9 +13,20 @@ from geoproxy.core.diff import calculate_app
 from geoproxy.core.edge.behaviours import function_arn
 from geoproxy.core.edge.fence import has_viewer_fence
 from geoproxy.core.edge.plan import FunctionPlan
+from geoproxy.core.guardrails import (
+    drain_lines,
+    drained_lines,
+    feature_lines,
+    plan_for_guardrails,
+)
+from geoproxy.core.history import HistoryEntry, failover_by, last_per_app
 from geoproxy.core.names import function_name
 from geoproxy.core.orphans import Orphan
+from geoproxy.core.plan import Plan
 from geoproxy.core.recovery import ZoneRecovery
+from geoproxy.core.zone_features import NOT_REPORTED as NONE
+from geoproxy.core.zone_features import ZoneFeatures
+from geoproxy.errors import GeoproxyError
 
 if TYPE_CHECKING:
     from geoproxy.core.status import AppStatus
@@ -57,9 +70,11 @@ def compute_status(
     aws: AwsSettings,
     app_names: tuple[str, ...] = (),
     recovery: list[ZoneRecovery] | None = None,
+    features: list[str] | None = None,
 ) -> tuple[list[AppStatus], list[str], list[Orphan]]:
     """`recovery`, when given, is filled with the policy's zones under accelerated
-    recovery, from the zone lookups the read makes anyway (no request of its own)."""
+    recovery, and `features` with what each zone's features are (guardrails, history), from
+    the zone lookups the read makes anyway (no request of its own)."""
     from geoproxy.core.status import EdgeStatus, app_status, viewer_differences
 
     names = scoped(compiled, app_names)
@@ -80,6 +95,7 @@ def compute_status(
     switches = switch_plan(compiled, aws)
     statuses, warnings = [], [*compiled.warnings, *_unsearched(read.partial)]
     desired: list[DesiredApp] = []
+    would = Plan([])  # what `plan` would write, to say what waits for a later run
     for run in each_app(
         compiled, live, checks, names, distributions=distributions, switches=switches
     ):
@@ -106,4 +122,56 @@ def compute_status(
                 FunctionPlan(app.name, resolved.function, live_function)
             )
         statuses.append(app_status_)
+        would.apps.append(calculate_app(resolved.desired, run.live))
+    plan_for_guardrails(would, read.zone_features)
+    warnings.extend([*drain_lines(would), *drained_lines(would, read.zone_features)])
+    if features is not None:
+        names_of = {zone_id: name for name, zone_id in read.zone_ids.items()}
+        for zone_id, zone in read.zone_features.items():
+            features.extend(feature_lines(names_of.get(zone_id, zone_id), zone_id, zone))
+    warnings += with_history(statuses, read.zone_features, aws)
     return statuses, warnings, orphans_in(compiled, zones, desired, checks)
+
+
+def with_history(
+    statuses: list[AppStatus], features: dict[str, ZoneFeatures], aws: AwsSettings
+) -> list[str]:
+    """Who last wrote each application, and who declared its failovers, from Route 53's
+    change history: one ListHostedZoneChangeBatches per zone that has it (its newest
+    batches, one page; aws/history.py), none for the others. Returns warnings for a zone
+    whose history could not be read (its applications fall back to the audit log)."""
+    from geoproxy.aws.history import STATUS_PAGE_SIZE, list_page
+
+    warnings = []
+    zones = [
+        z
+        for z in dict.fromkeys(s.zone_id for s in statuses)
+        if features.get(z, NONE).change_history
+    ]
+    for zone_id in zones:
+        try:
+            entries, _ = list_page(aws, zone_id, max_results=STATUS_PAGE_SIZE)
+        except GeoproxyError as error:
+            warnings.append(f"{error.message}; who wrote its applications is not known from it")
+            continue
+        here = [s for s in statuses if s.zone_id == zone_id]
+        newest = last_per_app(entries, [s.name for s in here])
+        for app_status in here:
+            app_status.who_source = "route53_history"
+            app_status.last_write = newest.get(app_status.name)
+            app_status.failovers = [
+                replace(f, by=_declared_by(entries, app_status.name, f.at) or f.by)
+                for f in app_status.failovers
+            ]
+    return warnings
+
+
+def _declared_by(entries: list[HistoryEntry], app: str, at: str) -> str:
+    try:
+        declared = datetime.fromisoformat(at)
+    except ValueError:
+        return ""
+    if declared.tzinfo is None:
+        declared = declared.replace(tzinfo=timezone.utc)
+    found = failover_by(entries, app, declared)
+    return found.submitted_by if found is not None else ""

@@ -96,6 +96,14 @@ class Arc(_Strict):
         return match.group("account")
 
 
+def is_loopback_url(url: str) -> bool:
+    """A URL on this machine (the sandbox's emulator), never AWS."""
+    try:
+        return urlsplit(url).hostname in _LOOPBACK
+    except ValueError:
+        return False
+
+
 def endpoint_problem(url: str) -> str | None:
     """Why `url` cannot be a cluster endpoint, or None. HTTPS, a host and no query; plain HTTP
     only on the loopback address (the sandbox's emulator)."""

@@ -138,27 +138,6 @@ def _run(cli: click.Command, *args: str) -> tuple[int, str, str]:
     return (code if isinstance(code, int) else 0), out.getvalue(), err.getvalue()
 
 
-def _seed_cluster(server: Any, cluster_arn: str) -> dict[str, str]:
-    """The policy's ARC cluster in the emulator, under the policy's own ARN; its endpoints
-    (region -> URL on 127.0.0.1)."""
-    from moto.core.models import DEFAULT_ACCOUNT_ID
-
-    from geoproxy.sandbox.strict.arc_model import CLUSTER_REGIONS, arc_state
-
-    config = server.client("route53-recovery-control-config", region_name="us-west-2")
-    created = config.create_cluster(ClusterName="geoproxy-drill")["Cluster"]["ClusterArn"]
-    state = arc_state(DEFAULT_ACCOUNT_ID)
-    with state.lock:
-        cluster = state.clusters.pop(created)
-        cluster.arn = cluster_arn
-        state.clusters[cluster_arn] = cluster
-        for panel in state.panels.values():
-            if panel.cluster_arn == created:
-                panel.cluster_arn = cluster_arn
-    cluster_id = cluster_arn.rpartition("/")[2]
-    return {region: server.arc.endpoint_url(cluster_id, region) for region in CLUSTER_REGIONS}
-
-
 def _drill_policy(policy_file: Path, scratch: Path, endpoints: dict[str, str]) -> Path:
     """A copy of the policy whose bookmarked cluster endpoints are the emulator's (only when
     the policy bookmarks some: without them a failover needs DescribeCluster, a control-plane
@@ -216,6 +195,7 @@ def run_drill(policy_file: Path, from_region: str | None, *, cli: click.Command)
     """The drill, end to end; every step is one call to the real CLI."""
     try:
         from geoproxy.sandbox.demo import _isolate_from_real_aws
+        from geoproxy.sandbox.local import seed_cluster
         from geoproxy.sandbox.strict import StrictMotoServer
     except ImportError:
         raise GeoproxyError(
@@ -230,7 +210,7 @@ def run_drill(policy_file: Path, from_region: str | None, *, cli: click.Command)
         recovery = compiled.loaded.policy.recovery
         switches = str(getattr(recovery, "switches", "none"))
         endpoints = (
-            _seed_cluster(server, recovery.arc.cluster_arn)
+            seed_cluster(server, recovery.arc.cluster_arn)
             if switches != "none" and getattr(recovery, "arc", None) is not None
             else {}
         )

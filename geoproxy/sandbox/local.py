@@ -1,11 +1,13 @@
 """`geoproxy sandbox`: the strict emulator on 127.0.0.1, seeded from a policy, until Ctrl-C.
 
 It holds what the policy expects to find: each public hosted zone (with the policy's
-`zone_id` when it gives one), and for each `cloudfront` section a distribution with the
+`zone_id` when it gives one), for each `cloudfront` section a distribution with the
 policy's `distribution_id`, an origin geoproxy does not own, an ISSUED ACM certificate
 covering its aliases and, for an edge fence, an origin request policy that forwards the
-viewer's country. moto picks random ids; they are changed to the policy's here, in its
-backends, since the emulator runs in this process. It never contacts AWS.
+viewer's country, and, with `recovery.switches: arc`, the ARC cluster the policy names
+(the user's, which geoproxy never creates). moto picks random ids; they are changed to the
+policy's here, in its backends, since the emulator runs in this process. It never
+contacts AWS.
 """
 
 from __future__ import annotations
@@ -28,6 +30,15 @@ class ZoneSeed:
     name: str
     zone_id: str | None = None
     account_id: str = DEFAULT_ACCOUNT_ID  # the account of the application's `account:`
+
+
+@dataclass(frozen=True)
+class ClusterSeed:
+    """The policy's ARC cluster (`recovery.arc.cluster_arn`) and the endpoints it
+    bookmarks, if any (`recovery.arc.endpoints`)."""
+
+    arn: str
+    bookmarked: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,17 +115,64 @@ def _distribution(server: StrictMotoServer, seed: DistributionSeed) -> str:
     return seed.distribution_id
 
 
+def seed_cluster(server: StrictMotoServer, cluster_arn: str) -> dict[str, str]:
+    """The policy's ARC cluster in the emulator, under the policy's own ARN (moto's is
+    random); its five endpoints (region -> URL on 127.0.0.1)."""
+    from geoproxy.sandbox.strict.arc_model import CLUSTER_REGIONS, arc_state
+
+    config = server.client("route53-recovery-control-config", region_name="us-west-2")
+    created = config.create_cluster(ClusterName="geoproxy-sandbox")["Cluster"]["ClusterArn"]
+    state = arc_state(DEFAULT_ACCOUNT_ID)
+    with state.lock:
+        cluster = state.clusters.pop(created)
+        cluster.arn = cluster_arn
+        state.clusters[cluster_arn] = cluster
+        # The DefaultControlPanel ARC makes with every cluster follows it.
+        for panel in state.panels.values():
+            if panel.cluster_arn == created:
+                panel.cluster_arn = cluster_arn
+    cluster_id = cluster_arn.rpartition("/")[2]
+    return {region: server.arc.endpoint_url(cluster_id, region) for region in CLUSTER_REGIONS}
+
+
+def _say_cluster(server: StrictMotoServer, seed: ClusterSeed, say: Callable[[str], None]) -> None:
+    endpoints = seed_cluster(server, seed.arn)
+    say(f"ARC cluster {seed.arn} with {len(endpoints)} endpoints")
+    if dict(seed.bookmarked) == endpoints:
+        say("The policy's recovery.arc.endpoints are this sandbox's.")
+        return
+    # `failover --via switches` asks no configuration API, so it reaches the cluster only
+    # through the endpoints the policy bookmarks: they must be this sandbox's.
+    say(
+        "For `failover --via switches`, bookmark this sandbox's endpoints in the policy"
+        + (" (replacing recovery.arc.endpoints):" if seed.bookmarked else ":")
+    )
+    say("    endpoints:")
+    for region, url in sorted(endpoints.items()):
+        say(f"      {region}: {url}")
+
+
 def run(
     zones: list[ZoneSeed],
     distributions: list[DistributionSeed],
     port: int,
     say: Callable[[str], None],
     stop: threading.Event | None = None,
+    clusters: tuple[ClusterSeed, ...] = (),
+    change_history: bool = False,
 ) -> None:
-    """Serve until Ctrl-C (or `stop`), after saying how to point geoproxy at it."""
+    """Serve until Ctrl-C (or `stop`), after saying how to point geoproxy at it;
+    `clusters`: the ARC clusters to stand up; `change_history`: each zone has Route 53's
+    change history on."""
     with StrictMotoServer(pending_polls=1, port=port) as server:
         for zone in zones:
-            say(f"hosted zone {zone.name}: {_zone(server, zone)}")
+            zone_id = _zone(server, zone)
+            if change_history:
+                server.change_history.enable(zone_id)
+            say(
+                f"hosted zone {zone.name}: {zone_id}"
+                + (" (change history on)" if change_history else "")
+            )
         for distribution in distributions:
             say(
                 f"CloudFront distribution {_distribution(server, distribution)}"
@@ -124,19 +182,22 @@ def run(
                     else ""
                 )
             )
+        for cluster in clusters:
+            _say_cluster(server, cluster, say)
         say("Paste into another shell (fake credentials; it answers on 127.0.0.1 only):")
         say(f"export AWS_ENDPOINT_URL={server.endpoint_url}")
         for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
             say(f"export {key}={FAKE_AWS_ENV[key]}")
         say("unset AWS_PROFILE AWS_SESSION_TOKEN")
-        say("The sandbox keeps its state until Ctrl-C.")
         stopping = stop or threading.Event()
-        # Ctrl-C (or a TERM) sets the event instead of raising inside the server's locks.
+        # Ctrl-C (or a TERM) sets the event instead of raising inside the server's locks;
+        # installed before the last line, so a Ctrl-C as soon as it is read stops cleanly.
         handlers = {
             sig: signal.signal(sig, lambda *_: stopping.set())
             for sig in (signal.SIGINT, signal.SIGTERM)
         }
         try:
+            say("The sandbox keeps its state until Ctrl-C.")
             while not stopping.wait(0.5):
                 pass
         finally:

@@ -96,7 +96,7 @@ def run_cli(aws: Any, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) 
 # --- every request of the CLI runs above is allowed by the generated IAM policy ----------
 
 IAM_ACCOUNT = "123456789012"  # moto's account
-IAM_CHECKED = frozenset({"plan", "apply", "status", "failover", "failback", "verify"})
+IAM_CHECKED = frozenset({"plan", "apply", "status", "failover", "failback", "verify", "destroy"})
 IAM_READ_ONLY = frozenset({"plan", "status", "verify"})  # `iam-policy --read-only` covers these
 GEOPROXY_AGENT = USER_AGENT.partition("/")[0] + "/"  # "geoproxy/": fixtures' calls lack it
 
@@ -121,7 +121,12 @@ def _load(text: str, path: Path) -> None:
 
 @functools.cache
 def _iam_document(
-    text: str, zone_ids: tuple[tuple[str, str], ...], read_only: bool, prune: bool
+    text: str,
+    zone_ids: tuple[tuple[str, str], ...],
+    read_only: bool,
+    prune: bool,
+    all_zones: bool = False,
+    destroy: bool = False,
 ) -> dict[str | None, dict[str, Any]] | None:
     """account id -> the identity policy `iam-policy` prints for it: one for moto's account
     without `accounts:`, one per account with it (issue 26)."""
@@ -135,6 +140,8 @@ def _iam_document(
             base_account_id=IAM_ACCOUNT,
             read_only=read_only,
             prune=prune,
+            all_zones=all_zones,
+            destroy=destroy,
         ).by_account_id()
     return {
         IAM_ACCOUNT: iam_policy(
@@ -143,6 +150,8 @@ def _iam_document(
             account_id=IAM_ACCOUNT,
             read_only=read_only,
             prune=prune,
+            all_zones=all_zones,
+            destroy=destroy,
         ).document
     }
 
@@ -174,6 +183,8 @@ class _IamRun:
     read_only: bool
     prune: bool
     start: int  # the request log's length before the run
+    all_zones: bool = False  # `iam-policy --all-zones` covers it
+    destroy: bool = False  # `iam-policy --destroy` covers it
 
 
 @dataclass
@@ -193,6 +204,7 @@ class IamCheck:
     cwd: Path
     texts: dict[Path, list[str]] = field(default_factory=dict)  # policy file -> its texts
     pruned_plan: bool = False
+    all_zones_plan: bool = False  # a plan made with --all-zones: its saved plan's deletions
 
     def before(self, args: Sequence[str]) -> _IamRun | None:
         command, params = _parse(args)
@@ -204,9 +216,12 @@ class IamCheck:
         prune = bool(params.get("prune"))
         if command == "plan" and prune:
             self.pruned_plan = True
+        all_zones = bool(params.get("all_zones"))
+        if command == "plan" and all_zones:
+            self.all_zones_plan = True
         if saved:
             texts = [text for seen in self.texts.values() for text in seen]
-            prune = self.pruned_plan
+            prune, all_zones = self.pruned_plan, self.all_zones_plan
         else:
             path = (self.cwd / (params.get("policy_file") or "routing.yaml")).resolve()
             seen = self.texts.setdefault(path, [])
@@ -220,7 +235,16 @@ class IamCheck:
             texts = list(seen)
         # plan and status take the read-only policy (with --prune, its pruning reads).
         read_only = command in IAM_READ_ONLY
-        return _IamRun(tuple(args), command, texts, read_only, prune, len(self.aws.calls))
+        return _IamRun(
+            tuple(args),
+            command,
+            texts,
+            read_only,
+            prune,
+            len(self.aws.calls),
+            all_zones=all_zones,
+            destroy=command == "destroy",
+        )
 
     def after(self, run: _IamRun | None) -> None:
         if run is None:
@@ -238,13 +262,18 @@ class IamCheck:
         documents = [
             d
             for text in run.texts
-            if (d := _iam_document(text, zone_ids, run.read_only, run.prune))
+            if (
+                d := _iam_document(
+                    text, zone_ids, run.read_only, run.prune, run.all_zones, run.destroy
+                )
+            )
         ]
         if not documents:
             return  # no policy in play loads: a test of bad input
         refused = [line for call in mine for line in _refused(call, documents)]
         if refused:
             flags = " --read-only" * run.read_only + " --prune" * run.prune
+            flags += " --all-zones" * run.all_zones + " --destroy" * run.destroy
             pytest.fail(
                 f"`geoproxy {' '.join(run.args)}` sent requests that the IAM policy of "
                 f"`geoproxy iam-policy{flags}` ({'read-only' if run.read_only else 'full'}"

@@ -332,3 +332,73 @@ def test_a_zone_that_does_not_exist_is_an_error(aws: Any, run_cli: RunCli) -> No
     assert result.returncode == 1
     assert json.loads(result.stdout)["error"]["kind"] == "aws"
     assert "no public hosted zone named example.com" in result.stderr
+
+
+def _table_with_virginia_nearest_to_bahrain(path: Path) -> None:
+    """The shipped table, but me-south-1 measured closest to us-east-1: under it the
+    hand-made Middle East route is geoproxy's own choice, not a forced one."""
+    from geoproxy.policy.latency import SHIPPED
+
+    shipped = Path(__file__).parents[2] / "geoproxy" / "data" / SHIPPED
+    table = json.loads(shipped.read_text(encoding="utf-8"))
+    table["rtt_ms"]["me-south-1"]["us-east-1"] = 1.0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(table), encoding="utf-8")
+
+
+def test_a_latency_table_judges_nearest_and_the_policy_names_it(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    _build_by_hand(aws, zone)
+    _table_with_virginia_nearest_to_bahrain(tmp_path / "tables" / "mine.json")
+    (tmp_path / "policy").mkdir()
+    before = targets(aws, zone)
+    aws.reset_log()
+
+    result = run_cli(
+        *IMPORT,
+        "--latency-table",
+        "tables/mine.json",
+        "--out",
+        "policy/routing.yaml",
+        "--output",
+        "json",
+    )
+
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    # With the shipped table me-south-1 is forced to us-east-1 (the first test); here it is
+    # the nearest, so nothing is forced.
+    assert document["force"] == {}
+    assert document["latency_table"] == "../tables/mine.json"
+    assert aws.operations() == ["ListHostedZonesByName", "ListResourceRecordSets"]
+    policy = load_policy(tmp_path / "policy" / "routing.yaml", Catalog.load()).policy
+    assert policy.latency_table == "../tables/mine.json"  # relative to the policy, as read
+    assert policy.applications[0].force == {}
+
+    applied = run_cli("apply", "--adopt", "--yes", "-f", "policy/routing.yaml")
+
+    assert applied.returncode == 0, applied.stderr
+    assert targets(aws, zone) == before  # no route moved: the policy routes as judged
+    assert run_cli("plan", "--detailed-exitcode", "-f", "policy/routing.yaml").returncode == 0
+
+
+def test_a_bad_latency_table_is_one_message_before_any_request(
+    aws: Any, zone: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    (tmp_path / "bad.json").write_text('{"format": "geoproxy-latency-table"}', encoding="utf-8")
+    aws.reset_log()
+
+    missing = run_cli(*IMPORT, "--latency-table", "missing.json", "--out", "routing.yaml")
+    bad = run_cli(*IMPORT, "--latency-table", "bad.json", "--out", "routing.yaml")
+    over = run_cli(*IMPORT, "--latency-table", "bad.json", "--out", "bad.json", "--overwrite")
+
+    for result in (missing, bad, over):
+        assert result.returncode == 1, result.stderr
+        assert "Traceback" not in result.stderr
+    assert "missing.json" in missing.stderr
+    assert "bad.json" in bad.stderr and "rtt_ms" in bad.stderr
+    assert "--out bad.json is the latency table" in over.stderr
+    assert aws.count() == 0
+    assert not (tmp_path / "routing.yaml").exists()
+    assert (tmp_path / "bad.json").read_text(encoding="utf-8").startswith('{"format"')

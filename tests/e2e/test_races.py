@@ -39,7 +39,15 @@ def race(aws: Any, tmp_path: Path, first: tuple[str, ...], second: Any) -> tuple
     hold = aws.hold(CHANGE)
     process = start_cli(aws, tmp_path, *first)
     try:
-        assert hold.arrived.wait(30)
+        # Under a loaded CI machine the first run can take a while to reach its write; if it
+        # ends instead, its own output says why.
+        for _ in range(120):
+            if hold.arrived.wait(0.5) or process.poll() is not None:
+                break
+        if not hold.arrived.is_set():
+            process.kill()
+            stdout, stderr = process.communicate(timeout=30)
+            raise AssertionError(f"{first} never wrote:\n{stdout}\n{stderr}")
         second()
     finally:
         hold.release()

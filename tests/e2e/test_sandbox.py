@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ import pytest
 
 from geoproxy.sandbox.strict.server import scrubbed
 from tests.conftest import EXAMPLE_POLICY, write_policy
+from tests.e2e.conftest import AUTO_POLICY, PARTNERS
 
 pytestmark = pytest.mark.e2e
 
@@ -125,3 +128,143 @@ def test_the_walk_through_runs_against_the_sandbox_with_no_record_lost(tmp_path:
         sandbox.send_signal(signal.SIGINT)
         _, stderr = sandbox.communicate(timeout=30)
     assert sandbox.returncode == 0, stderr
+
+
+# The user's cluster, named by ARN only: `apply` reads its endpoints from the configuration
+# API, and the sandbox prints them to bookmark, as plan and apply do against AWS.
+CLUSTER_ARN = "arn:aws:route53-recovery-control::111122223333:cluster/0123abcd-0123-4567-89ab"
+SWITCHES = f"""recovery:
+  switches: arc
+  arc:
+    cluster_arn: {CLUSTER_ARN}
+    control_panel: geoproxy-sandbox
+"""
+
+
+@contextmanager
+def running_sandbox(
+    policy: Path, said: list[str]
+) -> Iterator[Callable[..., subprocess.CompletedProcess[str]]]:
+    """`geoproxy sandbox -f policy` in a subprocess until its exports are printed (what it
+    said goes in `said`); yields a runner of the CLI pointed at it, stops it with Ctrl-C."""
+    env = scrubbed(os.environ)
+    sandbox = subprocess.Popen(
+        [sys.executable, "-m", "geoproxy", "sandbox", "-f", str(policy)],
+        cwd=policy.parent,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        exports: dict[str, str] = {}
+        assert sandbox.stdout is not None
+        for line in sandbox.stdout:
+            said.append(line.rstrip("\n"))
+            if line.startswith("export "):
+                key, _, value = line.removeprefix("export ").strip().partition("=")
+                exports[key] = value
+            if line.startswith("The sandbox keeps its state"):
+                break
+        cli_env = {
+            **env,
+            **exports,
+            "NO_COLOR": "1",
+            "COLUMNS": "200",
+            "GEOPROXY_POLL_INTERVAL": "0.01",
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        }
+
+        def geoproxy(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "geoproxy", *args],
+                cwd=policy.parent,
+                env=cli_env,
+                text=True,
+                capture_output=True,
+                timeout=120,
+            )
+
+        yield geoproxy
+    finally:
+        sandbox.send_signal(signal.SIGINT)
+        _, stderr = sandbox.communicate(timeout=30)
+    assert sandbox.returncode == 0, stderr
+
+
+@pytest.mark.slow
+def test_a_switches_policy_applies_and_fails_over_through_the_switches_in_the_sandbox(
+    tmp_path: Path,
+) -> None:
+    plain = AUTO_POLICY.replace("    auto_failover: true\n", "")
+    policy = write_policy(tmp_path, plain + SWITCHES)
+    said: list[str] = []
+    with running_sandbox(policy, said) as geoproxy:
+        assert f"ARC cluster {CLUSTER_ARN} with 5 endpoints" in said
+        start = said.index("    endpoints:")
+        bookmark = said[start : start + 6]
+        assert said[start - 1].startswith("For `failover --via switches`, bookmark")
+        assert all("http://127.0.0.1:" in line for line in bookmark[1:])
+
+        applied = geoproxy("apply", "--yes")
+        assert applied.returncode == 0, applied.stderr
+        # Pasted as the sandbox (and apply) said: the failover then needs no control plane.
+        policy.write_text(policy.read_text() + "\n".join(bookmark) + "\n", encoding="utf-8")
+        moved = geoproxy("failover", "--from", "eu-west-1", "--yes")
+        assert moved.returncode == 0, moved.stdout + moved.stderr
+
+        status = json.loads(geoproxy("status", "--output", "json").stdout)
+        states = status["switches"]["states"]
+        assert states["eu-west-1"] == "Off"
+        assert {region for region, state in states.items() if state == "On"} == (
+            set(PARTNERS) - {"eu-west-1"}
+        )
+        assert geoproxy("failback", "eu-west-1", "--yes").returncode == 0
+        assert geoproxy("plan", "--detailed-exitcode").returncode == 0
+
+
+def test_a_policy_bookmarking_endpoints_on_aws_is_refused_before_the_sandbox_starts(
+    tmp_path: Path,
+) -> None:
+    aws_endpoint = "https://x.route53-recovery-cluster.us-west-2.amazonaws.com/v1"
+    policy = write_policy(
+        tmp_path,
+        AUTO_POLICY.replace("    auto_failover: true\n", "")
+        + SWITCHES
+        + f"    endpoints:\n      us-west-2: {aws_endpoint}\n",
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-m", "geoproxy", "sandbox", "-f", str(policy)],
+        cwd=tmp_path,
+        env=scrubbed(os.environ),
+        text=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    assert "recovery.arc.endpoints bookmarks endpoints off this machine (us-west-2)" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""  # nothing started, no exports
+
+
+def test_loopback_endpoints_that_are_not_the_sandboxs_are_said_to_be_replaced(
+    tmp_path: Path,
+) -> None:
+    stale = "http://127.0.0.1:1/_arc/0123abcd-0123-4567-89ab/us-west-2/v1"  # an old sandbox's
+    policy = write_policy(
+        tmp_path,
+        AUTO_POLICY.replace("    auto_failover: true\n", "")
+        + SWITCHES
+        + f"    endpoints:\n      us-west-2: {stale}\n",
+    )
+    said: list[str] = []
+    with running_sandbox(policy, said):
+        pass
+    assert any(line.endswith("(replacing recovery.arc.endpoints):") for line in said), said
+    bookmark = said[said.index("    endpoints:") + 1 :][:5]
+    assert len(bookmark) == 5 and not any(stale in line for line in bookmark)

@@ -68,6 +68,7 @@ def test_read_and_write_budgets(
             "ListHostedZonesByName": len(zones),
             "ListResourceRecordSets": len(zones),
             "ListHostedZones": 1,
+            "ListResourceRecordSetProtections": len(zones),  # once per zone written
             # Each application's group: its records, and the state record's CREATE.
             "ChangeResourceRecordSets": sum(batches_for([LIVE_PER_APP] * n) for n in per_zone),
         }
@@ -122,6 +123,7 @@ def test_a_saved_plan_of_many_applications_reads_its_zone_once(
             "GetHostedZone": 1,
             "ListResourceRecordSets": 1,
             "ListHostedZones": 1,
+            "ListResourceRecordSetProtections": 1,
             "ChangeResourceRecordSets": batches_for([RECORDS_PER_APP] * 100),
         }
     )

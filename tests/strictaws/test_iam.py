@@ -736,6 +736,12 @@ MAPPING = [
     ),
     (
         "route53",
+        "list_hosted_zone_change_batches",
+        {"HostedZoneId": "Z0123"},
+        [("route53:ListHostedZoneChangeBatches", ZONE)],
+    ),
+    (
+        "route53",
         "test_dns_answer",
         {"HostedZoneId": "Z0123", "RecordName": "www.example.com", "RecordType": "A"},
         [("route53:TestDNSAnswer", "*")],
@@ -978,6 +984,13 @@ MAPPING = [
         {"HostedZoneId": "Z0123", "EnableAcceleratedRecovery": True},
         [("route53:UpdateHostedZoneFeatures", ZONE)],
     ),
+    # Record set protections, listed before a write (issue 28): on the hosted zone.
+    (
+        "route53",
+        "list_resource_record_set_protections",
+        {"HostedZoneId": "Z0123"},
+        [("route53:ListResourceRecordSetProtections", ZONE)],
+    ),
     # ARC's configuration API (data-plane switches, issue 25): geoproxy grants these on "*"
     # (core/iam_switches.py), so each maps to its action on "*".
     *(
@@ -1019,6 +1032,17 @@ MAPPING = [
                     }
                 },
             ),
+            (
+                "delete_safety_rule",
+                "DeleteSafetyRule",
+                {"SafetyRuleArn": f"{ARC_PANEL}/safetyrule/r"},
+            ),
+            (
+                "delete_routing_control",
+                "DeleteRoutingControl",
+                {"RoutingControlArn": f"{ARC_PANEL}/routingcontrol/abc"},
+            ),
+            ("delete_control_panel", "DeleteControlPanel", {"ControlPanelArn": ARC_PANEL}),
         )
     ),
 ]
@@ -1165,7 +1189,12 @@ E2E_POLICY = policy(
         "Sid": "Zones",
         "Effect": "Allow",
         "Resource": "arn:aws:route53:::hostedzone/*",
-        "Action": ["route53:GetHostedZone", "route53:ListResourceRecordSets"],
+        "Action": [
+            "route53:GetHostedZone",
+            "route53:ListResourceRecordSets",
+            "route53:ListHostedZoneChangeBatches",
+            "route53:ListResourceRecordSetProtections",
+        ],
     },
     RECORDS_ONLY_WWW,
     {
@@ -1321,6 +1350,7 @@ def _exercise(aws: StrictMotoServer) -> dict[str, str]:
     zone = r53.create_hosted_zone(Name="example.com", CallerReference="iam")["HostedZone"]["Id"]
     dist = cf.create_distribution(DistributionConfig=DISTRIBUTION)["Distribution"]["Id"]
     cert = acm.request_certificate(DomainName="www.example.com")["CertificateArn"]
+    aws.change_history.enable(zone.rpartition("/")[2])  # status reads it where it is on
     aws.reset_log()
 
     r53.list_hosted_zones_by_name(DNSName="example.com")
@@ -1336,7 +1366,9 @@ def _exercise(aws: StrictMotoServer) -> dict[str, str]:
         },
     )
     r53.get_change(Id=info["ChangeInfo"]["Id"])
+    r53.list_hosted_zone_change_batches(HostedZoneId=zone)
     r53.list_resource_record_sets(HostedZoneId=zone)
+    r53.list_resource_record_set_protections(HostedZoneId=zone)  # before a write (issue 28)
     check = r53.create_health_check(CallerReference="iam-hc", HealthCheckConfig=HEALTH)
     hc = check["HealthCheck"]["Id"]
     r53.get_health_check(HealthCheckId=hc)
@@ -1437,7 +1469,11 @@ def _exercise_recovery(aws: StrictMotoServer) -> None:
             "WaitPeriodMs": 5000,
         }
     )
-    arc.list_safety_rules(ControlPanelArn=panel["ControlPanelArn"])
+    rules = arc.list_safety_rules(ControlPanelArn=panel["ControlPanelArn"])["SafetyRules"]
+    # destroy's removals (pipeline/destroy_switches.py), in the order ARC allows
+    arc.delete_safety_rule(SafetyRuleArn=rules[0]["ASSERTION"]["SafetyRuleArn"])
+    arc.delete_routing_control(RoutingControlArn=control["RoutingControlArn"])
+    arc.delete_control_panel(ControlPanelArn=panel["ControlPanelArn"])
 
 
 def test_recorded_calls_map_to_actions_resources_and_context(aws: StrictMotoServer) -> None:

@@ -102,3 +102,20 @@ def publish(update: FunctionUpdate, aws: AwsSettings) -> tuple[str, list[str]]:
             client.publish_function(Name=update.name, IfMatch=etag)
         actions.append("PublishFunction")
     return etag, actions
+
+
+def delete(name: str, etag: str, aws: AwsSettings) -> bool:
+    """DeleteFunction with the ETag read (IfMatch): a function someone changed since is not
+    deleted. Returns False if it was already gone (a re-run after a crash)."""
+    client = aws.client("cloudfront")
+    with aws_errors(f"delete CloudFront function {name}"):
+        try:
+            client.delete_function(Name=name, IfMatch=etag)
+        except client.exceptions.NoSuchFunctionExists:
+            return False
+        except client.exceptions.PreconditionFailed:
+            raise GeoproxyError(
+                f"CloudFront function {name} changed since destroy read it; it was not deleted",
+                hint="run `geoproxy destroy` again to see it as it is now",
+            ) from None
+    return True

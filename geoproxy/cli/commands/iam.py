@@ -42,6 +42,18 @@ def _account(value: str | None) -> str | None:
     "other systems' names (ACM validation, DMARC, DKIM...), with a warning.",
 )
 @click.option(
+    "--all-zones",
+    is_flag=True,
+    help="Also allow the orphan search of `plan --all-zones` in every hosted zone (with "
+    "--prune and without --read-only: its DELETE-only changes there).",
+)
+@click.option(
+    "--destroy",
+    is_flag=True,
+    help="Also allow `geoproxy destroy`: listing the account's distributions, moving "
+    "an origin with `destroy --detach-origin`, deleting the edge functions.",
+)
+@click.option(
     "--account-id",
     metavar="ID",
     default=None,
@@ -61,6 +73,8 @@ def iam_policy(
     read_only: bool,
     prune: bool,
     prune_names: tuple[str, ...],
+    all_zones: bool,
+    destroy: bool,
     account_id: str | None,
     offline: bool,
 ) -> int:
@@ -72,6 +86,8 @@ def iam_policy(
 
     if prune_names and not prune:
         raise GeoproxyError("--prune-name needs --prune")
+    if destroy and read_only:
+        raise GeoproxyError("--destroy writes: it cannot go with --read-only")
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
     result = compute_iam_policy(
         compiled,
@@ -81,6 +97,8 @@ def iam_policy(
         prune=prune,
         prune_names=prune_names,
         offline=offline,
+        all_zones=all_zones,
+        destroy=destroy,
     )
     from geoproxy.core.iam import IamPolicy
 

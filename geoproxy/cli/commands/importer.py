@@ -11,15 +11,22 @@ import click
 
 from geoproxy.aws.session import AwsSettings
 from geoproxy.cli.lazy import LazyModule
-from geoproxy.cli.options import aws_options, output_option, reports_errors
+from geoproxy.cli.options import (
+    aws_options,
+    chosen_latency_table,
+    latency_table_option,
+    output_option,
+    reports_errors,
+)
 from geoproxy.errors import EXIT_IMPORT_FINDINGS, EXIT_OK, GeoproxyError, printable
 
 render = LazyModule("geoproxy.cli.render")
 
 
-def _check_out(out: Path | None, overwrite: bool) -> None:
+def _check_out(out: Path | None, overwrite: bool, table: Path | None) -> None:
     """Before any AWS call: a policy is yours once written, so --out never replaces an
-    existing file (an earlier import's included) without --overwrite."""
+    existing file (an earlier import's included) without --overwrite, nor the latency
+    table this run reads, even with it."""
     if out is None:
         return
     from geoproxy.cli.outputs import check_outputs
@@ -29,7 +36,9 @@ def _check_out(out: Path | None, overwrite: bool) -> None:
             f"--out {out} exists; not overwriting it",
             hint="choose another file, or pass --overwrite to replace it",
         )
-    check_outputs([("--out", out, lambda _: False)], [], overwrite=overwrite)
+    check_outputs(
+        [("--out", out, lambda _: False)], [("the latency table", table)], overwrite=overwrite
+    )
 
 
 @click.command("import")
@@ -75,6 +84,7 @@ def _check_out(out: Path | None, overwrite: bool) -> None:
     help="The policy's `owner:`, marked on the records `apply --adopt` takes over "
     "(default: the owner already marked on them if they are geoproxy's, else `default`).",
 )
+@latency_table_option
 @output_option
 @click.option(
     "--detailed-exitcode",
@@ -100,13 +110,15 @@ def import_(
     pairs behind it), for `apply --adopt` to take over without moving a route.
 
     PoPs come from load balancer alias targets; `force` only where the live map differs
-    from geoproxy's choice. What the policy cannot say is listed (stderr, or the JSON).
+    from geoproxy's choice (by --latency-table FILE when given, which the policy then
+    names). What the policy cannot say is listed (stderr, or the JSON).
     """
     from geoproxy.core.importer import APP_NAME, default_name
     from geoproxy.pipeline.importer import (
         check_names,
         check_zone_id,
         import_record,
+        load_import_table,
         write_policy_file,
     )
     from geoproxy.policy.models import OWNER_PATTERN
@@ -124,7 +136,10 @@ def import_(
             f"--owner {printable(owner)!r} is not an owner: up to 63 lower-case letters, "
             "digits, `.`, `_` and `-`"
         )
-    _check_out(out_file, overwrite)
+    table_file = chosen_latency_table()
+    _check_out(out_file, overwrite, table_file)
+    # Read and checked before any AWS call: a bad table is one message, nothing read.
+    table = load_import_table(table_file, out_file) if table_file is not None else None
     result = import_record(
         aws,
         zone=zone_name,
@@ -132,6 +147,7 @@ def import_(
         name=name,
         zone_id=zone_id,
         owner=owner,
+        table=table,
     )
     imported = result.imported
     if out_file is not None:
@@ -147,6 +163,7 @@ def import_(
             "record": result.record,
             "application": imported.app.name,
             "owner": result.owner,
+            "latency_table": table.path if table is not None else None,
             "routes": imported.live,
             "force": dict(imported.app.force),
             "findings": [{"code": f.code, "message": str(f)} for f in imported.findings],

@@ -13,11 +13,13 @@ from geoproxy.aws.session import AwsSettings
 from geoproxy.cli.commands.saved import verify_key_option
 from geoproxy.cli.lazy import LazyModule
 from geoproxy.cli.options import (
+    all_zones_option,
     app_option,
     aws_options,
     chosen_latency_table,
     output_option,
     overwrite_option,
+    plan_output_option,
     policy_option,
     reports_errors,
     write_options,
@@ -37,7 +39,7 @@ else:
 
 @click.command()
 @policy_option
-@output_option
+@plan_output_option
 @aws_options
 @click.option(
     "--detailed-exitcode",
@@ -62,6 +64,7 @@ else:
     help="Also delete orphans: records of this policy's owner that no application "
     "of the policy has any more (under the same mass-deletion guard).",
 )
+@all_zones_option
 @click.option(
     "--override-compliance",
     default=None,
@@ -80,6 +83,7 @@ def plan(
     overwrite: bool,
     adopt: bool,
     prune: bool,
+    all_zones: bool,
     override_compliance: str | None,
     app_names: tuple[str, ...],
 ) -> int:
@@ -98,6 +102,7 @@ def plan(
         aws,
         adopt=adopt,
         prune=prune,
+        all_zones=all_zones,
         app_names=app_names,
         override_compliance=override_compliance,
     )
@@ -178,6 +183,7 @@ def plan(
     help="Also delete orphans: records of this policy's owner that no application "
     "of the policy has any more (under the same mass-deletion guard).",
 )
+@all_zones_option
 @click.option(
     "--override-compliance",
     default=None,
@@ -202,6 +208,7 @@ def apply(
     wait_deployed: bool,
     force: bool,
     prune: bool,
+    all_zones: bool,
     override_compliance: str | None,
     verify_key: Path | None,
     app_names: tuple[str, ...],
@@ -219,7 +226,8 @@ def apply(
     saved = plan_option or plan_argument
     view = views.view_for(output)
     if saved is not None:
-        decided = {"--adopt": adopt, "--prune": prune, "--app": app_names}
+        decided: dict[str, Any] = {"--adopt": adopt, "--prune": prune, "--all-zones": all_zones}
+        decided["--app"] = app_names
         decided["--override-compliance"] = override_compliance
         return _apply_saved(
             saved,
@@ -248,6 +256,7 @@ def apply(
             aws,
             adopt=adopt,
             prune=prune,
+            all_zones=all_zones,
             app_names=app_names,
             force=force,
             override_compliance=override_compliance,

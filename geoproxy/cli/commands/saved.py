@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from geoproxy.cli.lazy import LazyModule
-from geoproxy.cli.options import output_option, reports_errors
+from geoproxy.cli.options import plan_output_option, reports_errors
 from geoproxy.errors import EXIT_OK
 
 render = LazyModule("geoproxy.cli.render")
@@ -35,27 +35,30 @@ def verify_key_option(func: F) -> F:
 @click.command()
 @click.argument("plan_file", metavar="PLANFILE", type=click.Path(dir_okay=False, path_type=Path))
 @verify_key_option
-@output_option
+@plan_output_option
 @reports_errors
 def show(plan_file: Path, verify_key: Path | None, output: str) -> int:
     """Show what a saved plan writes, read from its changes, and check it offline.
 
     Refused (exit 1) as `apply PLANFILE` would refuse it: text or summary that disagree
     with its changes, a record or distribution it may not write, or (with a verifying key)
-    a missing or bad signature. No AWS call.
+    a missing or bad signature. No AWS call. `--output markdown` prints it for a
+    pull-request comment, and nothing on stdout when it is refused.
     """
     from geoproxy.aws.planfile.signature import verify_key_path
     from geoproxy.cli import flow
     from geoproxy.cli.views import view_for
     from geoproxy.core.saved_plan_checks import review_lines
 
-    saved, document = flow.show_saved(
-        plan_file, view=view_for(output), verify_key=verify_key_path(verify_key)
-    )
-    if output == "json":
+    key = verify_key_path(verify_key)
+    view = view_for(output)
+    saved, document = flow.show_saved(plan_file, view=view, verify_key=key)
+    if saved.changes is not None:
         document["writes"] = review_lines(saved.changes)
-        document["signed"] = saved.signature is not None
-        render.emit_json(document)
+    document["signed"] = getattr(saved, "signature", None) is not None
+    # Refused above unless the key verified it: with a key, a signed plan is a verified one.
+    document["signature_verified"] = key is not None and document["signed"]
+    view.finished(document)
     return EXIT_OK
 
 

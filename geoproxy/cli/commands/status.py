@@ -88,7 +88,8 @@ def status(
         )
     read_at = utc_now()
     recovery: list[Any] = []
-    statuses, warnings, orphans = compute_status(compiled, aws, app_names, recovery)
+    features: list[str] = []
+    statuses, warnings, orphans = compute_status(compiled, aws, app_names, recovery, features)
     extra = recovery_status.status_extra(compiled, aws, audit_log, recovery)
     if compiled.loaded.policy.accounts:  # which account holds what, beside each application
         extra.accounts = {
@@ -98,12 +99,18 @@ def status(
             }
             for app in compiled.loaded.policy.applications
         }
+    if features:  # each zone's guardrails and history, and what more would do: every time
+        extra.document["zone_features"] = features
+        extra.text = recovery_status.with_lines(extra.text, features)
     trail = AuditTrail.read(audit_log)
     for app_status in statuses:
+        # Route 53's change history, where the zone has it, else the local audit log.
         state = state_name(app_status.record)
         app_status.failovers = [
-            replace(f, by=trail.who(state, f.at) or "") for f in app_status.failovers
+            replace(f, by=f.by or trail.who(state, f.at) or "") for f in app_status.failovers
         ]
+        if not app_status.who_source and (audit_log or trail.writes):
+            app_status.who_source = "audit_log"
     switches = dr_switches.switch_status(compiled, aws, statuses)
     if switches is not None:
         warnings = [*warnings, *switches.findings]

@@ -417,7 +417,12 @@ def sort_key(rec: Record) -> tuple[tuple[str, ...], str, str]:
     return labels, rec["Type"], rec.get("SetIdentifier") or ""
 
 
-def route53_patches(tracker: ChangeTracker) -> list[Any]:
+# What else judges a valid batch before it is applied (protections, guardrails): given the
+# account, the zone as it is, the changes and the records after them; raises to refuse.
+BatchGuard = Any
+
+
+def route53_patches(tracker: ChangeTracker, guard: BatchGuard | None = None) -> list[Any]:
     """Patchers (not yet started) replacing moto's handlers; the server starts and stops them.
 
     Long on purpose: each handler is a closure over `tracker`, and moto's handlers are
@@ -447,7 +452,10 @@ def route53_patches(tracker: ChangeTracker) -> list[Any]:
                 ]
             )
         with tracker.lock:
-            zone.rrsets = [to_moto(r) for r in plan(zone, changes)]
+            after = plan(zone, changes)
+            if guard is not None:
+                guard(self.current_account, zone, changes, after)
+            zone.rrsets = [to_moto(r) for r in after]
             info = tracker.submit(self._get_param("ChangeBatch.Comment"))
         return ActionResult({"ChangeInfo": info})
 

@@ -16,17 +16,21 @@ from botocore.config import Config
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from . import protections
 from .arc_api import ArcApp
 from .arc_cluster import ArcControls
 from .certificates import mark_issued
+from .change_history import ChangeHistory, ChangeHistoryApp
 from .cloudfront import AliasRegistry, ConflictingAliasesApp, cloudfront_patches
 from .cloudfront_api import CloudFrontExtrasApp
 from .cloudfront_functions import HANDLERS as FUNCTION_HANDLERS
 from .cloudfront_policies import HANDLERS as POLICY_HANDLERS
 from .dns_answers import DnsModel
+from .guardrails import Guardrails
 from .health import DEFAULT_ACCOUNT, HealthControls, health_patches
 from .middleware import Call, Fault, Hold, RecordingMiddleware, Refusal, WSGIApp
 from .outage import Outage
+from .protections import ProtectionsApp
 from .route53 import ChangeTracker, route53_patches
 from .route53_dns import TestDnsAnswerApp
 from .route53_limits import Route53Limits
@@ -116,13 +120,23 @@ class StrictMotoServer:
         self.health = HealthControls()  # endpoint checks' status; RECOVERY_CONTROL, CALCULATED
         self.dns = DnsModel()  # Route 53's authoritative answers, by resolver region
         self.zone_features = ZoneFeatures()  # accelerated recovery's statuses
+        self.guardrails = Guardrails()  # Change Guardrails: tiers, checks; alias_reading
+        self.zone_features.guardrails = self.guardrails
+        self.change_history = ChangeHistory()  # Change History: zones, batches, lag, identity
         self._outage = Outage(self.zone_features)
         self._middleware = RecordingMiddleware(
             ArcApp(
                 TestDnsAnswerApp(
-                    ZoneFeaturesApp(
-                        CloudFrontExtrasApp(moto_app, {**FUNCTION_HANDLERS, **POLICY_HANDLERS}),
-                        self.zone_features,
+                    ChangeHistoryApp(
+                        ZoneFeaturesApp(
+                            ProtectionsApp(
+                                CloudFrontExtrasApp(
+                                    moto_app, {**FUNCTION_HANDLERS, **POLICY_HANDLERS}
+                                )
+                            ),
+                            self.zone_features,
+                        ),
+                        self.change_history,
                     ),
                     self.changes,
                     self.dns,
@@ -145,7 +159,7 @@ class StrictMotoServer:
         inherited = [k for k in os.environ if k.startswith("AWS_") and k not in FAKE_AWS_ENV]
         patchers = [
             mock.patch.dict(os.environ, FAKE_AWS_ENV),  # restores the whole environ on stop
-            *route53_patches(self.changes),
+            *route53_patches(self.changes, self._judge_batch),
             *cloudfront_patches(self._aliases),
             *health_patches(),
             *self.zone_features.patches(),
@@ -212,7 +226,14 @@ class StrictMotoServer:
         self.arc.reset()
         self.dns.reset()
         self.zone_features.reset()
+        self.guardrails.reset()
+        self.change_history.reset()
         self._outage.reset()
+
+    def _judge_batch(self, account: str, zone: Any, changes: Any, after: Any) -> None:
+        """Protections, then guardrails: each refuses the whole batch (InvalidChangeBatch)."""
+        protections.check(account, zone.id, changes)
+        self.guardrails.check(account, zone, changes, after)
 
     def _unreachable_endpoint(
         self, service: str, operation: str, environ: dict[str, Any]

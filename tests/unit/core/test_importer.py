@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 
 from geoproxy.core.import_targets import pair_names_to_read
 from geoproxy.core.importer import (
@@ -280,6 +281,13 @@ def test_yaml_quotes_what_yaml_would_misread() -> None:
     app = imported.app.model_copy(update={"name": "no"})
     assert "name: 'no'" in policy_yaml(app, owner="team-a", header=[])
     assert "owner: team-a" in policy_yaml(app, owner="team-a", header=[])
+
+
+def test_yaml_names_the_latency_table_it_was_judged_by() -> None:
+    imported = _import(latency_record("us-east-1", "us-east-1"))
+    text = policy_yaml(imported.app, owner="default", header=[], latency_table="true")
+    assert yaml.safe_load(text)["latency_table"] == "true"  # quoted: a path, not a bool
+    assert "latency_table" not in policy_yaml(imported.app, owner="default", header=[])
 
 
 @pytest.mark.parametrize(
