@@ -51,10 +51,10 @@ def _records(aws: Any, zone_id: str, name: str = ORIGIN) -> list[dict[str, Any]]
     return [r for page in pages for r in page["ResourceRecordSets"] if r["Name"] == name]
 
 
-def _targets(aws: Any, zone_id: str) -> dict[str, str]:
+def _targets(aws: Any, zone_id: str, name: str = ORIGIN) -> dict[str, str]:
     return {
         r["Region"]: r["AliasTarget"]["DNSName"].rstrip(".")
-        for r in _records(aws, zone_id)
+        for r in _records(aws, zone_id, name)
         if "Region" in r
     }
 
@@ -316,3 +316,49 @@ def test_switches_in_the_arc_account_and_a_saved_switch_plan_carries_it(
     assert flipped.returncode == 0, flipped.stderr
     assert _states(aws, cluster)["geoproxy-default-eu-west-1"] == "Off"
     assert _records(aws, zone_id) != []
+
+
+# --- orphans in any zone and destroy, across accounts ------------------------------------
+
+BLOG = """\
+  - name: blog
+    zone: example.org
+    account: dns
+    record: origin.blog.example.org
+    pops:
+      us-east-1: {target: a-1.us-east-1.elb.amazonaws.com}
+      eu-west-1: {target: b-2.eu-west-1.elb.amazonaws.com}
+"""
+
+
+def test_all_zones_and_destroy_look_in_the_accounts_that_hold_zones_and_distributions(
+    aws: Any, two_accounts: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    zone_id = two_accounts
+    org_id = _zone(aws, ZoneSeed("example.org", None, DNS))
+    write_policy(tmp_path, TWO_ACCOUNTS + BLOG)
+    assert run_cli("apply", "--yes").returncode == 0
+    assert _targets(aws, org_id, "origin.blog.example.org.")
+    write_policy(tmp_path, TWO_ACCOUNTS)  # blog leaves the policy, with its zone
+
+    # example.org is in the dns account, which the base credentials cannot list.
+    found = run_cli("plan", "--prune", "--all-zones", "--detailed-exitcode", "--output", "json")
+    assert found.returncode == 2, found.stderr
+    [orphan] = json.loads(found.stdout)["orphans"]
+    assert orphan["root"] == "origin.blog.example.org"
+    pruned = run_cli("apply", "--prune", "--all-zones", "--force", "--yes")
+    assert pruned.returncode == 0, pruned.stderr
+    assert _records(aws, org_id, "origin.blog.example.org.") == []
+
+    # The distribution in the edge account uses the origin name: destroy sees it there.
+    refused = run_cli("destroy", "--yes", "--force")
+    assert refused.returncode == 1
+    assert f"CloudFront distribution {DISTRIBUTION} uses {ORIGIN.rstrip('.')}" in refused.stderr
+    assert _targets(aws, zone_id)
+
+    done = run_cli("destroy", "--yes", "--force", "--detach-origin", "legacy.example.net")
+    assert done.returncode == 0, done.stderr
+    assert _records(aws, zone_id) == []
+    config = aws.client_in_account("cloudfront", EDGE).get_distribution_config(Id=DISTRIBUTION)
+    origins = {o["Id"]: o["DomainName"] for o in config["DistributionConfig"]["Origins"]["Items"]}
+    assert origins["geoproxy-shop"] == "legacy.example.net"

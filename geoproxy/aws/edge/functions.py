@@ -107,7 +107,7 @@ def publish(update: FunctionUpdate, aws: AwsSettings) -> tuple[str, list[str]]:
 def delete(name: str, etag: str, aws: AwsSettings) -> bool:
     """DeleteFunction with the ETag read (IfMatch): a function someone changed since is not
     deleted. Returns False if it was already gone (a re-run after a crash)."""
-    client = aws.client("cloudfront")
+    client = aws.for_function(name).client("cloudfront")  # the distribution's account
     with aws_errors(f"delete CloudFront function {name}"):
         try:
             client.delete_function(Name=name, IfMatch=etag)
