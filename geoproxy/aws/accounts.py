@@ -18,7 +18,7 @@ A `profile` account uses that named profile of the AWS config (SSO, or its own r
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from geoproxy.aws.failures import aws_errors
@@ -27,6 +27,10 @@ from geoproxy.errors import AwsError, printable
 
 # Where STS is asked when no region is configured: a regional endpoint all the same.
 DEFAULT_STS_REGION = "us-west-2"
+# Asked when us-west-2's endpoint (configured or default) does not answer (unreachable,
+# or 5xx after the retries).
+FALLBACK_STS_REGION = "us-east-2"
+US_EAST_1 = "us-east-1"
 SESSION_SECONDS = 3600  # AssumeRole's default; botocore refreshes 15 min before the end
 # SourceIdentity: 2-64 characters of [\w+=,.@-], not starting with `aws:` (STS API
 # Reference, AssumeRole).
@@ -37,6 +41,19 @@ def sts_region(configured: str | None) -> str:
     """The configured region (AWS_REGION, the profile's `region`), else us-west-2: never
     the global endpoint."""
     return configured or DEFAULT_STS_REGION
+
+
+def sts_regions(configured: str | None) -> list[str]:
+    """Where AssumeRole is asked, in order; the second only when the first does not answer.
+    The configured region first, but for us-east-1, which goes second: it is down in the
+    very event a failover is for, and waiting out its retries would delay the failover.
+    Credentials from any regional endpoint are valid in every region enabled by default
+    ("Manage AWS STS in an AWS Region", IAM User Guide,
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_enable-regions.html)."""
+    first = sts_region(configured)
+    if first == US_EAST_1:
+        return [DEFAULT_STS_REGION, US_EAST_1]
+    return [first, DEFAULT_STS_REGION if first != DEFAULT_STS_REGION else FALLBACK_STS_REGION]
 
 
 def sts_endpoint(region: str) -> str:
@@ -61,7 +78,7 @@ def source_identity_of(arn: str | None) -> str | None:
 
 
 def assumed_session(
-    sts: Any,
+    sts: Sequence[Any],
     caller_arn: str | None,
     region: str,
     access: AccountAccess,
@@ -69,7 +86,8 @@ def assumed_session(
     note: Callable[[str], None],
 ) -> Any:
     """A boto3 session whose credentials are `access.role_arn` assumed with the base
-    credentials' regional STS client `sts`, refreshed before they expire. Fails here, naming
+    credentials' regional STS clients `sts` (the next asked only when one does not answer),
+    refreshed before they expire. Fails here, naming
     the account and the role, when the role cannot be assumed: before any request in that
     account."""
     import boto3
@@ -117,9 +135,23 @@ def assumed_session(
 
 
 def _assume(
+    clients: Sequence[Any], access: AccountAccess, request: dict[str, Any], source: str | None
+) -> dict[str, Any] | None:
+    """AssumeRole's answer; None when it was refused only for the SourceIdentity. An
+    endpoint that does not answer passes the request to the next; a refusal is final."""
+    for index, client in enumerate(clients):
+        try:
+            return _assume_once(client, access, request, source)
+        except AwsError as error:
+            if error.unavailable and index + 1 < len(clients):
+                continue
+            raise
+    raise AssertionError("no STS client")  # pragma: no cover - sts_regions gives two
+
+
+def _assume_once(
     client: Any, access: AccountAccess, request: dict[str, Any], source: str | None
 ) -> dict[str, Any] | None:
-    """AssumeRole's answer; None when it was refused only for the SourceIdentity."""
     import botocore.exceptions as bx
 
     action = f"assume role {access.role_arn} for account {access.name!r}"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geoproxy import __version__
-from geoproxy.aws.accounts import assumed_session, profile_session, sts_endpoint, sts_region
+from geoproxy.aws.accounts import assumed_session, profile_session, sts_endpoint, sts_regions
 from geoproxy.aws.failures import aws_errors as aws_errors
 from geoproxy.aws.failures import endpoint_error as endpoint_error
 from geoproxy.aws.failures import translate as translate
@@ -192,16 +192,20 @@ class AwsSettings:
         assert base is not None
         if access.profile:
             return profile_session(access)
-        region = sts_region(base._boto3_session().region_name)
-        endpoint = None if base.endpoint_source("sts") else sts_endpoint(region)
-        sts = base.client_in("sts", region, endpoint_url=endpoint)
-        if base._caller is None:  # from the same regional endpoint, not us-east-1's
-            try:
-                with aws_errors("identify the caller"):
-                    base._caller = Caller(str(sts.get_caller_identity()["Arn"]))
-            except AwsError as error:
-                base._caller = Caller(None, error.message)
-        return assumed_session(sts, base._caller.arn, region, access, self.command, self._note)
+        regions = sts_regions(base._boto3_session().region_name)
+        clients = [
+            base.client_in(
+                "sts",
+                region,
+                endpoint_url=None if base.endpoint_source("sts") else sts_endpoint(region),
+            )
+            for region in regions
+        ]
+        if base._caller is None:  # from a regional endpoint, not us-east-1's global one
+            base._caller = _caller_from(clients)
+        return assumed_session(
+            clients, base._caller.arn, regions[0], access, self.command, self._note
+        )
 
     def _note(self, message: str) -> None:
         if self.on_note is not None:
@@ -316,3 +320,17 @@ def caller_identity_soon(aws: AwsSettings) -> Callable[[], Caller]:
         return answer[0] if answer else Caller(None, "GetCallerIdentity did not answer")
 
     return result
+
+
+def _caller_from(clients: list[Any]) -> Caller:
+    """GetCallerIdentity from the first regional STS endpoint that answers (its ARN is the
+    sessions' SourceIdentity); what went wrong when none did."""
+    for index, client in enumerate(clients):
+        try:
+            with aws_errors("identify the caller"):
+                return Caller(str(client.get_caller_identity()["Arn"]))
+        except AwsError as error:
+            if error.unavailable and index + 1 < len(clients):
+                continue
+            return Caller(None, error.message)
+    return Caller(None, "no STS endpoint")  # pragma: no cover - sts_regions gives two

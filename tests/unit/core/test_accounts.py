@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from geoproxy.aws.accounts import source_identity_of, sts_region
+from geoproxy.aws.accounts import source_identity_of, sts_region, sts_regions
 from geoproxy.core.accounts import AccountAccess, routes_of
 from geoproxy.core.iam import iam_policy
 from geoproxy.core.iam_accounts import accounts_iam, trust_policy
@@ -81,6 +81,20 @@ def test_the_source_identity_is_the_person_in_the_caller_arn(
 def test_sts_is_always_regional() -> None:
     assert sts_region("eu-west-1") == "eu-west-1"
     assert sts_region(None) == "us-west-2"  # never the global endpoint in us-east-1
+
+
+@pytest.mark.parametrize(
+    ("configured", "order"),
+    [
+        ("eu-west-1", ["eu-west-1", "us-west-2"]),
+        (None, ["us-west-2", "us-east-2"]),
+        ("us-west-2", ["us-west-2", "us-east-2"]),
+        # us-east-1 is down in the event a failover is for: asked only if us-west-2 is not.
+        ("us-east-1", ["us-west-2", "us-east-1"]),
+    ],
+)
+def test_sts_regions_put_us_east_1_last(configured: str | None, order: list[str]) -> None:
+    assert sts_regions(configured) == order
 
 
 def test_each_account_gets_only_what_it_holds() -> None:
