@@ -46,7 +46,8 @@ class ArcConfig:
     """Reads and creations through the configuration API (calm weather only)."""
 
     def __init__(self, aws: AwsSettings) -> None:
-        self.client = aws.client_in(CONFIG, CONFIG_REGION)
+        # In the account of `recovery.arc.account` (a cluster shared through RAM, say).
+        self.client = aws.for_arc().client_in(CONFIG, CONFIG_REGION)
 
     def endpoints(self, cluster_arn: str) -> tuple[tuple[str, str], ...]:
         with aws_errors(f"describe ARC cluster {cluster_arn}"):
@@ -167,7 +168,7 @@ class ArcCluster:
     """A cluster's data plane, through the endpoints given, tried in order."""
 
     def __init__(self, aws: AwsSettings, endpoints: Sequence[tuple[str, str]]) -> None:
-        self.aws = aws
+        self.aws = aws.for_arc()  # the account of `recovery.arc.account`
         self.endpoints = list(endpoints)
 
     def _each(self, operation: str, **params: Any) -> Answered:

@@ -22,7 +22,7 @@ def test_dns_answer(
     if resolver_ip:
         request["ResolverIP"] = resolver_ip
     with aws_errors(f"ask Route 53 for {name} {record_type}"):
-        raw = aws.client("route53").test_dns_answer(**request)
+        raw = aws.for_zone(zone_id).client("route53").test_dns_answer(**request)
     return Answer(
         str(raw.get("ResponseCode", "")), tuple(str(v) for v in raw.get("RecordData") or [])
     )

@@ -58,13 +58,19 @@ def _with_health_check_ids(entry: Change, created: dict[str, str]) -> Change:
     return {**entry, "ResourceRecordSet": {**record_set, "HealthCheckId": created[reference]}}
 
 
+def account_field(aws: AwsSettings) -> dict[str, str]:
+    """`{"account": NAME}` for an audit line of a write made in a policy's account; nothing
+    for the base credentials, so those lines read as they always did."""
+    return {"account": aws.account_name} if aws.account_name else {}
+
+
 def create_health_checks(
     changes: ChangeSet, aws: AwsSettings, record_write: WriteCallback, result: ApplyResult
 ) -> dict[str, str]:
     """Create (or, for a retried run, find: same CallerReference and settings) and tag the
     plan's new health checks, and tag found ones a crash left untagged; returns
     CallerReference -> id."""
-    client = aws.client("route53")
+    client = aws.for_health_checks().client("route53")
     created = result.health_checks_created
     for spec in changes.create_health_checks:
         with aws_errors(f"create the health check of {spec.pop} for {spec.record}"):
@@ -97,7 +103,7 @@ def _tag(client: Any, check_id: str, spec: HealthCheckSpec) -> None:
 def delete_health_checks(
     changes: ChangeSet, aws: AwsSettings, record_write: WriteCallback, result: ApplyResult
 ) -> list[str]:
-    client = aws.client("route53")
+    client = aws.for_health_checks().client("route53")
     deleted = result.health_checks_deleted
     for check in changes.delete_health_checks:
         # Already gone is fine: a re-run after a crash between the two steps.
@@ -243,6 +249,7 @@ def _run(
                 {
                     "service": "cloudfront",
                     "action": action,
+                    **account_field(aws.for_function(function.name)),
                     "function": function.name,
                     "app": function.app,
                 }
@@ -257,6 +264,7 @@ def _run(
                 {
                     "service": "cloudfront",
                     "action": "UpdateDistribution",
+                    **account_field(aws.for_distribution(distribution.distribution_id)),
                     "distribution_id": distribution.distribution_id,
                     "etag": new_etag,
                     "fields": distribution.fields,
@@ -313,15 +321,16 @@ def confirm_answered(
     with RecordData means a name server serves the name. That is one name server, not all:
     it bounds, rather than removes, the window in which a fenced viewer's edge could ask a
     name server that does not have the name yet."""
-    client = aws.client("route53")
     interval = poll_interval()
     pending = list(dict.fromkeys(names))
     while True:
         still = []
         for zone_id, name, record_type in pending:
             with aws_errors(f"ask Route 53 for {name} {record_type}"):
-                answer = client.test_dns_answer(
-                    HostedZoneId=zone_id, RecordName=name, RecordType=record_type
+                answer = (
+                    aws.for_zone(zone_id)
+                    .client("route53")
+                    .test_dns_answer(HostedZoneId=zone_id, RecordName=name, RecordType=record_type)
                 )
             if answer.get("ResponseCode") != "NOERROR" or not answer.get("RecordData"):
                 still.append((zone_id, name, record_type))
@@ -354,7 +363,7 @@ def _submit(
             batch = [_with_health_check_ids(entry, health_check_ids) for entry in planned]
             token = new_token()
             said = batch_comment(prefix, token, apps_in(batch, apps))
-            submitted = submit_batch(aws, zone_id, batch, said, token)
+            submitted = submit_batch(aws.for_zone(zone_id), zone_id, batch, said, token)
             if result.first_submitted is None:
                 result.first_submitted = time.monotonic()
             result.batches.append(submitted)
@@ -375,6 +384,7 @@ def _submit(
                 {
                     "service": "route53",
                     "action": "ChangeResourceRecordSets",
+                    **account_field(aws.for_zone(zone_id)),
                     "zone_id": zone_id,
                     "change_id": submitted.change_id,
                     "comment": said,
@@ -410,6 +420,7 @@ def update_distribution(distribution: DistributionUpdate, aws: AwsSettings) -> s
     planned change (their edit is then kept). Never a lost update. "Already what was sent"
     is judged on the fields geoproxy manages (`core.managed_fields`). Returns the new ETag, or
     None when the distribution turned out to need no change any more."""
+    aws = aws.for_distribution(distribution.distribution_id)  # the edge account
     client = aws.client("cloudfront")
     distribution_id = distribution.distribution_id
     config, etag = distribution.new_config, distribution.etag
@@ -456,12 +467,12 @@ def wait_until_deployed(
     timeout_s: float,
     on_wait: WaitCallback | None,
 ) -> bool:
-    client = aws.client("cloudfront")
     interval = poll_interval()
     pending = {d.distribution_id for d in distributions}
     while pending:
         for distribution_id in sorted(pending):
             with aws_errors(f"read CloudFront distribution {distribution_id}"):
+                client = aws.for_distribution(distribution_id).client("cloudfront")
                 status = client.get_distribution(Id=distribution_id)["Distribution"]["Status"]
             if status == "Deployed":
                 pending.discard(distribution_id)
@@ -488,11 +499,12 @@ def wait_insync(
     timeout_s: float,
     on_wait: WaitCallback | None,
 ) -> None:
-    client = aws.client("route53")
     interval = poll_interval()
     while True:
         for batch in batches:
             if batch.status != "INSYNC" and not batch.response_lost:
+                # A change id is known only to the account that made it: the zone's.
+                client = aws.for_zone(batch.zone_id).client("route53")
                 with aws_errors(f"read the status of change {batch.change_id}"):
                     batch.status = client.get_change(Id=batch.change_id)["ChangeInfo"]["Status"]
         elapsed = time.monotonic() - started

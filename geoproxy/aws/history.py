@@ -55,7 +55,8 @@ def _bound(at: datetime) -> str:
 
 def zone_features(aws: AwsSettings, zone_id: str) -> ZoneFeatures:
     with aws_errors(f"read hosted zone {zone_id}"):
-        return features_from(aws.client("route53").get_hosted_zone(Id=zone_id)["HostedZone"])
+        client = aws.for_zone(zone_id).client("route53")  # the zone's account (accounts:)
+        return features_from(client.get_hosted_zone(Id=zone_id)["HostedZone"])
 
 
 def list_page(
@@ -78,7 +79,7 @@ def list_page(
     if next_token:
         request["NextToken"] = next_token
     with aws_errors(f"read the change history of hosted zone {zone_id}"):
-        page = aws.client("route53").list_hosted_zone_change_batches(**request)
+        page = aws.for_zone(zone_id).client("route53").list_hosted_zone_change_batches(**request)
     return geoproxy_entries(zone_id, page.get("ChangeBatchSummaries") or []), page.get("NextToken")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,9 +38,9 @@ class Route53Reader:
         # same lookup: no request of its own.
         self._zone_features: dict[str, ZoneFeatures] = {}
 
-    @property
-    def _client(self) -> Any:
-        return self._aws.client("route53")
+    def _client(self, zone: str) -> Any:
+        """Route 53 in the account that holds `zone` (name or id): the application's."""
+        return self._aws.for_zone(zone).client("route53")
 
     def zone(self, zone_name: str, zone_id: str | None) -> tuple[str, str]:
         """(zone id, zone name) of the public hosted zone, cached per zone."""
@@ -48,14 +49,17 @@ class Route53Reader:
             self._zones[key] = (
                 self._zone_by_id(zone_name, zone_id) if zone_id else self._zone_by_name(zone_name)
             )
+            self._aws.routes.learn_zone(zone_name, self._zones[key][0])
         return self._zones[key]
 
     def _zone_by_id(self, zone_name: str, zone_id: str) -> tuple[str, str]:
-        with aws_errors(f"read hosted zone {zone_id}"):
+        client = self._client(zone_id)
+        where = self._aws.for_zone(zone_id).in_account(f"hosted zone {zone_id}")
+        with aws_errors(f"read {where}"):
             try:
-                zone = self._client.get_hosted_zone(Id=zone_id)["HostedZone"]
-            except self._client.exceptions.NoSuchHostedZone:
-                raise AwsError(f"hosted zone {zone_id} does not exist") from None
+                zone = client.get_hosted_zone(Id=zone_id)["HostedZone"]
+            except client.exceptions.NoSuchHostedZone:
+                raise AwsError(f"{where} does not exist") from None
         actual = decode_route53_name(zone["Name"])
         if zone.get("Config", {}).get("PrivateZone", False):
             raise AwsError(
@@ -80,9 +84,11 @@ class Route53Reader:
         ListHostedZonesByName's order: page on while the next one still has the name."""
         named: list[dict[str, Any]] = []
         request = {"DNSName": zone_name, "MaxItems": "100"}
+        client = self._client(zone_name)
+        this_account = self._aws.for_zone(zone_name).in_account("this account")
         while True:
             with aws_errors(f"look up hosted zone {zone_name}"):
-                response = self._client.list_hosted_zones_by_name(**request)
+                response = client.list_hosted_zones_by_name(**request)
             page = [
                 zone
                 for zone in response["HostedZones"]
@@ -104,14 +110,14 @@ class Route53Reader:
         if not public and named:
             ids = ", ".join(zone["Id"].split("/")[-1] for zone in named)
             raise AwsError(
-                f"hosted zone {zone_name} exists in this account only as a private "
+                f"hosted zone {zone_name} exists in {this_account} only as a private "
                 f"zone ({ids}); CloudFront resolves origins in public DNS",
                 hint=f"create a public hosted zone {zone_name} (a split-horizon "
                 "pair keeps the private one), or set `zone` to a public zone",
             )
         if not public:
             raise AwsError(
-                f"no public hosted zone named {zone_name} in this account",
+                f"no public hosted zone named {zone_name} in {this_account}",
                 hint="create the zone, or check the profile and account in use",
             )
         if len(public) > 1:
@@ -143,29 +149,36 @@ class Route53Reader:
         request: dict[str, str] = {"HostedZoneId": zone_id, "MaxItems": PAGE_SIZE}
         while True:
             with aws_errors(f"list the records of hosted zone {zone_id}"):
-                page = self._client.list_resource_record_sets(**request)
+                page = self._client(zone_id).list_resource_record_sets(**request)
             records += [LiveRecord(raw) for raw in page["ResourceRecordSets"]]
             if not page.get("IsTruncated"):
                 return tuple(records)
             _next_page(request, page)
 
-    def public_zones(self) -> list[tuple[str, str]]:
-        """(zone id, zone name) of every public hosted zone the credentials can list:
-        ListHostedZones, 100 a page (its maximum). Private zones are skipped: CloudFront
-        resolves origins in public DNS, so geoproxy never writes there."""
+    def public_zones(self, accounts: Iterable[str | None] = (None,)) -> list[tuple[str, str]]:
+        """(zone id, zone name) of every public hosted zone the credentials of `accounts`
+        (names; None: the base credentials) can list: ListHostedZones, 100 a page (its
+        maximum), in each. Private zones are skipped: CloudFront resolves origins in public
+        DNS, so geoproxy never writes there. Each zone is then read in its account."""
         found: list[tuple[str, str]] = []
-        request: dict[str, str] = {"MaxItems": "100"}
-        while True:
-            with aws_errors("list hosted zones"):
-                page = self._client.list_hosted_zones(**request)
-            found += [
-                (zone["Id"].split("/")[-1], decode_route53_name(zone["Name"]))
-                for zone in page["HostedZones"]
-                if not zone.get("Config", {}).get("PrivateZone", False)
-            ]
-            if not page.get("IsTruncated"):
-                return found
-            request["Marker"] = page["NextMarker"]
+        for account in accounts:
+            settings = self._aws.for_account(account)
+            client = settings.client("route53")
+            request: dict[str, str] = {"MaxItems": "100"}
+            while True:
+                with aws_errors(f"list hosted zones in {settings.in_account('this account')}"):
+                    page = client.list_hosted_zones(**request)
+                for zone in page["HostedZones"]:
+                    if zone.get("Config", {}).get("PrivateZone", False):
+                        continue
+                    zone_id = zone["Id"].split("/")[-1]
+                    found.append((zone_id, decode_route53_name(zone["Name"])))
+                    if account is not None:
+                        self._aws.routes.zones.setdefault(zone_id, account)
+                if not page.get("IsTruncated"):
+                    break
+                request["Marker"] = page["NextMarker"]
+        return found
 
     def subtree(self, zone_id: str, name: str, *, below: bool = True) -> tuple[LiveRecord, ...]:
         """Every record set at `name` (and, with `below`, under it). Route 53 lists names
@@ -179,7 +192,7 @@ class Route53Reader:
         }
         while True:
             with aws_errors(f"list records at {name}"):
-                page = self._client.list_resource_record_sets(**request)
+                page = self._client(zone_id).list_resource_record_sets(**request)
             for raw in page["ResourceRecordSets"]:
                 listed = decode_route53_name(raw["Name"])
                 if listed != name and not (below and listed.endswith("." + name)):
@@ -217,7 +230,7 @@ class HealthCheckReader:
     """geoproxy's Route 53 health checks (CallerReference prefix), with their tags."""
 
     def __init__(self, aws: AwsSettings) -> None:
-        self._aws = aws
+        self._aws = aws.for_health_checks()  # in the applications' account
 
     def read(self) -> list[LiveHealthCheck]:
         client = self._aws.client("route53")
@@ -262,13 +275,15 @@ class CloudFrontReader:
 
     def distribution(self, distribution_id: str) -> tuple[dict[str, Any], str]:
         """GetDistribution: (the Distribution, with config, domain name and status; ETag)."""
-        client = self._aws.client("cloudfront")
-        with aws_errors(f"read CloudFront distribution {distribution_id}"):
+        aws = self._aws.for_distribution(distribution_id)
+        client = aws.client("cloudfront")
+        with aws_errors(aws.in_account(f"read CloudFront distribution {distribution_id}")):
             try:
                 response = client.get_distribution(Id=distribution_id)
             except client.exceptions.NoSuchDistribution:
                 raise AwsError(
-                    f"CloudFront distribution {distribution_id} does not exist",
+                    aws.in_account(f"CloudFront distribution {distribution_id}")
+                    + " does not exist",
                     hint="geoproxy manages an existing distribution; check "
                     "`cloudfront.distribution_id`",
                 ) from None
@@ -321,7 +336,9 @@ def read_apps(aws: AwsSettings, wanted: list[AppNames], *, force_whole: bool = F
     its ResourceRecordSetCount tells before reading; then its name goes to `partial`.
     `force_whole` lists every zone whole (pruning)."""
     reader = Route53Reader(aws)
-    aws.client("route53")  # made here: boto3 sessions are not thread-safe, clients are
+    # Made here, one per account: boto3 sessions are not thread-safe, clients are.
+    for names in wanted or [AppNames("", "", None, "")]:
+        aws.for_zone(names.zone).client("route53")
     keys = list(dict.fromkeys((names.zone, names.zone_id) for names in wanted))
     found = dict(
         zip(keys, run_all([functools.partial(reader.zone, *key) for key in keys]), strict=True)

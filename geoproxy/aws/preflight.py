@@ -38,9 +38,10 @@ class DelegationCheck:
     """One run's pre-flight: names already looked at are not read again."""
 
     def __init__(self, aws: AwsSettings, read_whole: Mapping[str, LiveApp] | None = None) -> None:
-        self._client = aws.client("route53")
+        self._aws = aws
         self._delegated: dict[tuple[str, str], bool] = {}
-        self._public_zones: dict[str, str] | None = None
+        # Per account (accounts:, issue 26): the zone's account is listed.
+        self._public_zones: dict[str | None, dict[str, str]] = {}
         # Zones this run already listed whole: their NS record sets are known, no read.
         self._ns_names = {
             zone_id: {r.name for r in zone.records if r.record_type == "NS"}
@@ -52,8 +53,15 @@ class DelegationCheck:
             return name in self._ns_names[zone_id]
         if (zone_id, name) not in self._delegated:
             with aws_errors(f"look for a delegation at {name}"):
-                page = self._client.list_resource_record_sets(
-                    HostedZoneId=zone_id, StartRecordName=name, StartRecordType="NS", MaxItems="1"
+                page = (
+                    self._aws.for_zone(zone_id)
+                    .client("route53")
+                    .list_resource_record_sets(
+                        HostedZoneId=zone_id,
+                        StartRecordName=name,
+                        StartRecordType="NS",
+                        MaxItems="1",
+                    )
                 )
             self._delegated[(zone_id, name)] = any(
                 decode_route53_name(r["Name"]) == name and r["Type"] == "NS"
@@ -61,23 +69,25 @@ class DelegationCheck:
             )
         return self._delegated[(zone_id, name)]
 
-    def _zones(self) -> dict[str, str]:
-        """Public hosted zone name -> id, for the whole account, listed once."""
-        if self._public_zones is None:
-            self._public_zones = {}
+    def _zones(self, zone_id: str) -> dict[str, str]:
+        """Public hosted zone name -> id, for the whole account of `zone_id`, listed once."""
+        aws = self._aws.for_zone(zone_id)
+        if aws.account_name not in self._public_zones:
+            found: dict[str, str] = {}
             request: dict[str, str] = {"MaxItems": "100"}
             while True:
                 with aws_errors("list hosted zones"):
-                    page = self._client.list_hosted_zones(**request)
+                    page = aws.client("route53").list_hosted_zones(**request)
                 for zone in page["HostedZones"]:
                     if not zone.get("Config", {}).get("PrivateZone", False):
-                        self._public_zones.setdefault(
+                        found.setdefault(
                             decode_route53_name(zone["Name"]), zone["Id"].split("/")[-1]
                         )
                 if not page.get("IsTruncated"):
                     break
                 request["Marker"] = page["NextMarker"]
-        return self._public_zones
+            self._public_zones[aws.account_name] = found
+        return self._public_zones[aws.account_name]
 
     def findings(
         self, app: AppAddress, record_types_at_record: set[str] | None = None
@@ -98,9 +108,10 @@ class DelegationCheck:
                     f"in zone {app.zone_name}, so resolvers never see {app.record_name} "
                     "there; write it in the delegated zone instead (set `zone` to it)"
                 )
-            elif name in self._zones():
+            elif name in self._zones(app.zone_id):
                 warnings.append(
-                    f"{app.name}: a public hosted zone {name} ({self._zones()[name]}) exists "
+                    f"{app.name}: a public hosted zone {name} "
+                    f"({self._zones(app.zone_id)[name]}) exists "
                     f"but is not delegated to from {app.zone_name}; geoproxy writes into "
                     f"{app.zone_name}. If {name} is ever delegated, move the application "
                     "to it"

@@ -14,7 +14,7 @@ from geoproxy.core.guardrails import Protection, norm
 
 def list_protections(aws: AwsSettings, zone_id: str) -> list[Protection]:
     """Every protection of the zone: one request, and one more per further page."""
-    client = aws.client("route53")
+    client = aws.for_zone(zone_id).client("route53")  # the zone's account (accounts:)
     found: list[Protection] = []
     kwargs: dict[str, Any] = {"HostedZoneId": zone_id}
     with aws_errors(f"list the record set protections of hosted zone {zone_id}"):

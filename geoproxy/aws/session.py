@@ -7,36 +7,24 @@ Everything that talks to AWS gets its clients here, so the credential chain, `--
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from geoproxy import __version__
+from geoproxy.aws.accounts import assumed_session, profile_session, sts_endpoint, sts_regions
+from geoproxy.aws.failures import aws_errors as aws_errors
+from geoproxy.aws.failures import endpoint_error as endpoint_error
+from geoproxy.aws.failures import translate as translate
 from geoproxy.aws.ratelimit import Route53Limiter
-from geoproxy.aws.retry import (
-    EndpointProblem,
-    GaveUp,
-    RetryingClient,
-    RetryNotice,
-    RetryPolicy,
-    env_deadline,
-)
-from geoproxy.errors import AwsError, GeoproxyError, printable
+from geoproxy.aws.retry import RetryingClient, RetryNotice, RetryPolicy, env_deadline
+from geoproxy.core.accounts import AccountAccess, AccountRoutes
+from geoproxy.errors import AwsError, GeoproxyError
 
 # Route 53 and CloudFront are global services signed in us-east-1.
 GLOBAL_REGION = "us-east-1"
 USER_AGENT = f"geoproxy/{__version__}"
-
-_CREDENTIAL_CODES = {
-    "InvalidClientTokenId",
-    "SignatureDoesNotMatch",
-    "UnrecognizedClientException",
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "InvalidAccessKeyId",
-    "AuthFailure",
-}
 
 
 @dataclass
@@ -50,6 +38,71 @@ class AwsSettings:
     # One Route 53 limiter per account: these settings are one set of credentials, so one
     # account, and every Route 53 client made from them shares it (aws/ratelimit.py).
     route53_limiter: Route53Limiter = field(default_factory=Route53Limiter, repr=False)
+    # Accounts (aws/accounts.py): the command names the sessions (`geoproxy-<command>`), the
+    # routes say which account holds what, `on_note` hears what is said once.
+    command: str = "run"
+    routes: AccountRoutes = field(default_factory=AccountRoutes, repr=False)
+    on_note: Callable[[str], None] | None = field(default=None, repr=False)
+    account: AccountAccess | None = None  # None: the base credentials
+    _base: AwsSettings | None = field(default=None, repr=False)
+    _accounts: dict[str, AwsSettings] = field(default_factory=dict, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _caller: Caller | None = field(default=None, repr=False)  # asked once, for SourceIdentity
+
+    def use_accounts(self, routes: AccountRoutes) -> None:
+        """Route this run's calls by the policy's (or saved plan's) accounts."""
+        self.routes = routes
+
+    def for_account(self, name: str | None) -> AwsSettings:
+        """The settings of the named account (made once per run), None: the base ones."""
+        base = self._base or self
+        if name is None:
+            return base
+        with base._lock:
+            if name not in base._accounts:
+                access = base.routes.accounts.get(name)
+                if access is None:
+                    raise GeoproxyError(f"account {name!r} is not defined in `accounts:`")
+                base._accounts[name] = AwsSettings(
+                    endpoint_url=base.endpoint_url,
+                    retry_deadline_s=base.retry_deadline_s,
+                    on_retry=base.on_retry,
+                    command=base.command,
+                    routes=base.routes,
+                    on_note=base.on_note,
+                    account=access,
+                    _base=base,
+                )
+            return base._accounts[name]
+
+    def for_zone(self, zone: str) -> AwsSettings:
+        """The settings of the account that holds this zone (by name or id)."""
+        base = self._base or self
+        return self.for_account(base.routes.zone(zone))
+
+    def for_distribution(self, distribution_id: str) -> AwsSettings:
+        base = self._base or self
+        return self.for_account(base.routes.distributions.get(distribution_id))
+
+    def for_function(self, name: str) -> AwsSettings:
+        base = self._base or self
+        return self.for_account(base.routes.functions.get(name))
+
+    def for_health_checks(self) -> AwsSettings:
+        """The settings of the account geoproxy's health checks live in (its zones')."""
+        return self.for_account((self._base or self).routes.health_checks)
+
+    def for_arc(self) -> AwsSettings:
+        """The settings of the account that `recovery.arc.account` names."""
+        return self.for_account((self._base or self).routes.arc)
+
+    @property
+    def account_name(self) -> str | None:
+        return self.account.name if self.account else None
+
+    def in_account(self, what: str) -> str:
+        """`what` with the account it is in, for messages: `zone Z1 (account dns)`."""
+        return f"{what} (account {self.account.name})" if self.account else what
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -118,6 +171,10 @@ class AwsSettings:
 
         _check_endpoint(self.endpoint_url, "--endpoint-url")
         _check_endpoint(os.environ.get("AWS_ENDPOINT_URL"), "AWS_ENDPOINT_URL")
+        if self._session is None and self.account is not None:
+            with self._lock:
+                if self._session is None:
+                    self._session = self._account_session(self.account)
         if self._session is None:
             try:
                 self._session = boto3.Session(profile_name=self.profile)
@@ -127,6 +184,32 @@ class AwsSettings:
                     hint="list profiles with `aws configure list-profiles`",
                 ) from None
         return self._session
+
+    def _account_session(self, access: AccountAccess) -> Any:
+        """The boto3 session of a policy account: its profile, or its role assumed with the
+        base credentials through a regional STS endpoint (aws/accounts.py)."""
+        base = self._base
+        assert base is not None
+        if access.profile:
+            return profile_session(access)
+        regions = sts_regions(base._boto3_session().region_name)
+        clients = [
+            base.client_in(
+                "sts",
+                region,
+                endpoint_url=None if base.endpoint_source("sts") else sts_endpoint(region),
+            )
+            for region in regions
+        ]
+        if base._caller is None:  # from a regional endpoint, not us-east-1's global one
+            base._caller = _caller_from(clients)
+        return assumed_session(
+            clients, base._caller.arn, regions[0], access, self.command, self._note
+        )
+
+    def _note(self, message: str) -> None:
+        if self.on_note is not None:
+            self.on_note(message)
 
     def write_client(self, service: str) -> Any:
         """A client that sends each request exactly once: botocore's own retries would repeat
@@ -167,7 +250,9 @@ class AwsSettings:
             read_timeout=read,
             user_agent_extra=USER_AGENT,
         )
-        with aws_errors(f"create a {service} client"):
+        # boto3 sessions are not thread-safe: a client first wanted in a worker thread (an
+        # account's, say) is made under the lock.
+        with self._lock, aws_errors(f"create a {service} client"):
             client = session.client(
                 service,
                 region_name=region,
@@ -237,93 +322,15 @@ def caller_identity_soon(aws: AwsSettings) -> Callable[[], Caller]:
     return result
 
 
-@contextmanager
-def aws_errors(action: str) -> Iterator[None]:
-    """Turn botocore's exceptions into one-line AwsErrors that say what failed and why."""
-    import botocore.exceptions as bx
-
-    try:
-        yield
-    except EndpointProblem as problem:
-        raise endpoint_error(action, problem) from None
-    except GaveUp as gave_up:
-        last = translate(action, gave_up.error)
-        raise AwsError(
-            last.message + f" (on every one of {gave_up.attempts} attempts in "
-            f"{gave_up.elapsed_s:.0f} s; geoproxy stopped at the retry deadline)",
-            hint=last.hint
-            or (
-                "run the command again when AWS is calmer, or allow "
-                "longer with --retry-deadline SECONDS"
-            ),
-            unavailable=last.unavailable,
-        ) from None
-    except bx.BotoCoreError as error:  # ClientError is not a BotoCoreError: both are caught
-        raise translate(action, error) from None
-    except bx.ClientError as error:
-        raise translate(action, error) from None
-
-
-def endpoint_error(action: str, problem: EndpointProblem) -> AwsError:
-    """Nothing usable at the endpoint: say which endpoint, and what answered there."""
-    where = f" (from {problem.source})" if problem.source else ""
-    endpoint = printable(problem.endpoint)
-    if problem.reachable:
-        message = (
-            f"cannot {action}: {endpoint}{where} answered {printable(problem.answered)}"
-            f" to {problem.operation}, which is not an AWS answer"
-        )
-        hint = (
-            "point --endpoint-url (or AWS_ENDPOINT_URL) at an AWS API or an emulator "
-            "such as moto, or check the proxy between here and AWS"
-        )
-    else:
-        message = (
-            f"cannot {action}: AWS endpoint unreachable: nothing answers at "
-            f"{endpoint}{where}: "
-            f"{printable(problem.answered)}"
-        )
-        hint = (
-            "check the URL and that the emulator is running; geoproxy retries an "
-            "explicitly given endpoint only once"
-        )
-    return AwsError(message, hint=hint, unavailable=not problem.reachable)
-
-
-def translate(action: str, error: BaseException) -> AwsError:
-    import botocore.exceptions as bx
-
-    if isinstance(error, EndpointProblem):
-        return endpoint_error(action, error)
-    if isinstance(error, bx.NoCredentialsError):
-        return AwsError(
-            f"cannot {action}: no AWS credentials found",
-            hint="configure credentials (environment, profile, SSO) or pass --profile",
-        )
-    if isinstance(
-        error,
-        (
-            bx.EndpointConnectionError,
-            bx.ConnectTimeoutError,
-            bx.ConnectionClosedError,
-            bx.ReadTimeoutError,
-        ),
-    ):
-        return AwsError(f"cannot {action}: AWS endpoint unreachable ({error})", unavailable=True)
-    if isinstance(error, bx.ClientError):
-        code = error.response.get("Error", {}).get("Code", "Unknown")
-        # AWS's text, or an endpoint's: one line, no control characters.
-        message = printable(str(error.response.get("Error", {}).get("Message", "")))
-        if code in _CREDENTIAL_CODES:
-            return AwsError(
-                f"cannot {action}: AWS rejected the credentials ({code}: {message})",
-                hint="check the profile or the AWS_* variables",
-            )
-        if code in ("AccessDenied", "AccessDeniedException"):
-            return AwsError(f"cannot {action}: access denied ({message})")
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        return AwsError(
-            f"cannot {action}: {code}: {message}",
-            unavailable=isinstance(status, int) and status >= 500,
-        )
-    return AwsError(f"cannot {action}: {printable(str(error))}")
+def _caller_from(clients: list[Any]) -> Caller:
+    """GetCallerIdentity from the first regional STS endpoint that answers (its ARN is the
+    sessions' SourceIdentity); what went wrong when none did."""
+    for index, client in enumerate(clients):
+        try:
+            with aws_errors("identify the caller"):
+                return Caller(str(client.get_caller_identity()["Arn"]))
+        except AwsError as error:
+            if error.unavailable and index + 1 < len(clients):
+                continue
+            return Caller(None, error.message)
+    return Caller(None, "no STS endpoint")  # pragma: no cover - sts_regions gives two

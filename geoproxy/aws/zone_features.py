@@ -34,7 +34,7 @@ class Enabled:
 
 def _status(aws: AwsSettings, zone_id: str) -> tuple[str, str]:
     with aws_errors(f"read hosted zone {zone_id}"):
-        zone = aws.client("route53").get_hosted_zone(Id=zone_id)["HostedZone"]
+        zone = aws.for_zone(zone_id).client("route53").get_hosted_zone(Id=zone_id)["HostedZone"]
     features = zone.get("Features") or {}
     reason = (features.get("FailureReasons") or {}).get("AcceleratedRecovery") or ""
     return str(features.get("AcceleratedRecoveryStatus") or NOT_REPORTED), str(reason)
@@ -52,7 +52,7 @@ def enable_accelerated_recovery(
     done: list[Enabled] = []
     for zone in zones:
         with aws_errors(f"enable accelerated recovery on hosted zone {zone.zone_id}"):
-            aws.client("route53").update_hosted_zone_features(
+            aws.for_zone(zone.zone_id).client("route53").update_hosted_zone_features(
                 HostedZoneId=zone.zone_id, EnableAcceleratedRecovery=True
             )
         started = time.monotonic()

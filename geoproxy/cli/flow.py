@@ -26,6 +26,7 @@ from geoproxy.errors import (
 if TYPE_CHECKING:
     from geoproxy.aws.session import AwsSettings
     from geoproxy.cli.views import View
+    from geoproxy.core.accounts import AccountRoutes
     from geoproxy.core.changeset import ChangeSet
     from geoproxy.core.plan import Plan
     from geoproxy.core.recovery import ZoneRecovery
@@ -261,6 +262,7 @@ def finish_overlay_change(
                 declared_at=declared_at,
                 view=view,
                 overwrite=overwrite,
+                routes=aws.routes,
             )
         view.dry_run(document)
         return EXIT_OK
@@ -277,8 +279,10 @@ def save(
     view: View,
     declared_at: str | None = None,
     overwrite: bool = False,
+    routes: AccountRoutes | None = None,
 ) -> None:
-    """Write a saved plan that `geoproxy apply PLANFILE` applies exactly."""
+    """Write a saved plan that `geoproxy apply PLANFILE` applies exactly; `routes` says
+    which account each write is in (accounts:)."""
     from geoproxy.pipeline.apply import save_plan_file
 
     save_plan_file(
@@ -290,6 +294,7 @@ def save(
         policy=policy,
         declared_at=declared_at,
         overwrite=overwrite,
+        routes=routes,
     )
     view.saved(out_file)
 

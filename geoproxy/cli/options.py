@@ -175,7 +175,13 @@ def aws_options(func: F) -> F:
         from geoproxy.aws.session import AwsSettings
 
         aws = AwsSettings(
-            profile, endpoint_url, retry_deadline_s=retry_deadline, on_retry=render.retry_notice
+            profile,
+            endpoint_url,
+            retry_deadline_s=retry_deadline,
+            on_retry=render.retry_notice,
+            # Sessions in the policy's accounts are named geoproxy-<command> (CloudTrail).
+            command=click.get_current_context().info_name or "run",
+            on_note=lambda message: render.warnings([message]),
         )
         return func(*args, aws=aws, **kwargs)
 

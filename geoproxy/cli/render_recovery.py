@@ -109,7 +109,12 @@ def drill_text(document: dict[str, Any]) -> None:
         f"Calls during the failover: {calls['data_plane']} data plane "
         f"({calls['data_plane_refused']} to unreachable endpoints), "
         f"{calls['control_plane']} control plane "
-        f"({calls['control_plane_succeeded']} of them succeeded)."
+        f"({calls['control_plane_succeeded']} of them succeeded)"
+        + (
+            f", {calls['regional']} to regional STS endpoints (the accounts' sessions)."
+            if calls.get("regional")
+            else "."
+        )
     )
     if document["seconds_to_moved_answers"] is not None:
         out.print(

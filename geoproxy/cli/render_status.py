@@ -102,13 +102,18 @@ def status_json(
     }
 
 
-def status_text(statuses: list[AppStatus]) -> None:
+def status_text(
+    statuses: list[AppStatus], accounts: dict[str, dict[str, str | None]] | None = None
+) -> None:
     for status in statuses:
+        held = (accounts or {}).get(status.name, {})
+        where = ", ".join(f"{what} in account {name}" for what, name in held.items() if name)
         stdout.print(
             Text.assemble(
                 (status.name, "bold"),
                 f"  {status.record}",
                 (f"  (zone {status.zone_name}, {status.zone_id})", "dim"),
+                (f"  ({where})" if where else "", "dim"),
             )
         )
         for problem in status.state_problems:

@@ -37,6 +37,8 @@ class StatusExtra:
     text: Callable[[], None] | None = None
     notes: list[str] = field(default_factory=list)
     policy_sha256: str = ""
+    # With `accounts:`: application -> the account of its zone and of its distribution.
+    accounts: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
 
 class View(Protocol):
@@ -169,7 +171,7 @@ class HumanView:
 
         if extra is not None:
             render.warnings(unsaid(extra.policy_sha256, extra.notes))
-        render_status.status_text(statuses)
+        render_status.status_text(statuses, extra.accounts if extra is not None else {})
         if switches is not None:  # recovery.switches: arc, read from a cluster endpoint
             from geoproxy.cli.render_switches import switch_status_text
 
@@ -278,6 +280,9 @@ class JsonView:
 
         notes = extra.notes if extra is not None else []
         document = render_status.status_json(statuses, [*warnings, *notes], orphans)
+        for app in document["applications"]:
+            if extra is not None and app["name"] in extra.accounts:
+                app["accounts"] = extra.accounts[app["name"]]
         if switches is not None:
             from geoproxy.cli.render_switches import switch_status_json
 

@@ -123,6 +123,7 @@ class _Scope:
     health_checks: bool  # some PoP has a health check: geoproxy creates and tags them
     reads_checks: bool  # geoproxy reads its health checks (and deletes old ones)
     policy: Policy  # for the disaster-recovery statements (core/iam_recovery.py)
+    switches: bool = True  # the ARC statements go here (the account of recovery.arc)
 
 
 class _Statements(list[dict[str, Any]]):
@@ -152,6 +153,7 @@ def iam_policy(
     read_only: bool = False,
     prune: bool = False,
     prune_names: Iterable[str] = (),
+    only: tuple[str | None] | None = None,
     all_zones: bool = False,
     destroy: bool = False,
 ) -> IamPolicy:
@@ -159,17 +161,22 @@ def iam_policy(
     caller); a zone without one gets a wildcard, with a warning, as does a missing account.
     `read_only` covers `plan` and `status`; `prune` adds DELETE-only record changes, limited
     to `prune_names` (the roots `plan --prune` lists) in their zones, and elsewhere to what
-    a condition can exclude, with a warning that says what is left open. `all_zones` adds
-    the orphan search (and, with `prune`, its deletions) in every zone; `destroy` what
-    `geoproxy destroy` needs beyond apply (core/iam_destroy.py)."""
-    scope, warnings = _scope(policy, zone_ids, account_id)
+    a condition can exclude, with a warning that says what is left open. `only` (an
+    `accounts:` name, None for the base credentials) limits the document to what that
+    account holds: its applications' zones, its distributions and functions, its ARC
+    (core/iam_accounts.py). `all_zones` adds the orphan search (and, with `prune`, its
+    deletions) in every zone; `destroy` what `geoproxy destroy` needs beyond apply
+    (core/iam_destroy.py)."""
+    scope, warnings = _scope(policy, zone_ids, account_id, only)
     ours, elsewhere = split_names(prune_names, {app.zone for app in policy.applications})
     prune_names = ours if all_zones else [*ours, *elsewhere]  # elsewhere: all_zones's
     statements = _Statements()
     _reads(scope, statements)
     if not read_only:
         _writes(scope, statements)
-    for sid, actions, resources, condition in switch_statements(policy, read_only=read_only):
+    for sid, actions, resources, condition in (
+        switch_statements(policy, read_only=read_only) if scope.switches else []
+    ):
         statements.allow(sid, actions, resources, condition)
     if prune:
         warnings += _prunes(scope, statements, read_only, prune_names)
@@ -203,9 +210,20 @@ def iam_policy(
 
 
 def _scope(
-    policy: Policy, zone_ids: Mapping[str, str], account_id: str | None
+    policy: Policy,
+    zone_ids: Mapping[str, str],
+    account_id: str | None,
+    only: tuple[str | None] | None = None,
 ) -> tuple[_Scope, list[str]]:
     apps = policy.applications
+    edge_apps = [app for app in apps if app.cloudfront]
+    switches = True
+    if only is not None:
+        (name,) = only
+        apps = [app for app in apps if app.account == name]
+        edge_apps = [app for app in edge_apps if app.cloudfront and app.cloudfront.account == name]
+        arc = policy.recovery.arc
+        switches = (arc.account if arc else None) == name
     warnings: list[str] = []
     zone_ids = {**zone_ids, **{app.zone: app.zone_id.split("/")[-1] for app in apps if app.zone_id}}
     unknown = sorted({app.zone for app in apps} - set(zone_ids))
@@ -215,7 +233,7 @@ def _scope(
             "hosted zone there; set `zone_id` in the policy, or run with "
             "credentials that can list hosted zones"
         )
-    if account_id is None and any(app.cloudfront for app in apps):
+    if account_id is None and edge_apps:
         warnings.append(
             "no account id (--account-id, or credentials for STS): CloudFront "
             "and ACM resources name any account"
@@ -225,7 +243,7 @@ def _scope(
     distributions = sorted(
         {
             f"arn:aws:cloudfront::{account}:distribution/{app.cloudfront.distribution_id}"
-            for app in apps
+            for app in edge_apps
             if app.cloudfront
         }
     )
@@ -234,13 +252,15 @@ def _scope(
     functions = sorted(
         {
             f"arn:aws:cloudfront::{account}:function/{function_name(policy.owner, app.name)}"
-            for app in apps
+            for app in edge_apps
             if app.cloudfront and has_viewer_fence(app)
         }
     )
     # Switches (recovery.switches: arc) have a RECOVERY_CONTROL health check each.
     switched = policy.recovery.switches == "arc"
-    health_checks = switched or any(pop.health_check for app in apps for pop in app.pops.values())
+    health_checks = bool(apps) and (
+        switched or any(pop.health_check for app in apps for pop in app.pops.values())
+    )
     # auto_failover reads geoproxy's checks (and deletes those an earlier policy left) even
     # when no PoP has one now; creating and tagging needs a configured check.
     reads_checks = health_checks or any(app.auto_failover for app in apps)
@@ -254,6 +274,7 @@ def _scope(
         health_checks,
         reads_checks,
         policy,
+        switches,
     ), warnings
 
 
@@ -267,18 +288,19 @@ def _reads(scope: _Scope, statements: _Statements) -> None:
     lookups = ["route53:ListHostedZones"]
     if any(not app.zone_id for app in apps):
         lookups.append("route53:ListHostedZonesByName")
-    allow("FindHostedZones", lookups, [WILDCARD])
-    # GetHostedZone: the lookup when the policy gives `zone_id`, and a saved plan's check of
-    # whether its zone is cheaper to read whole.
-    allow("ReadRecords", ["route53:GetHostedZone", "route53:ListResourceRecordSets"], zones)
-    # Route 53's change history, on zones that have it: `status` lists each zone's newest
-    # batches (who last wrote each application), and a write whose answer was lost looks
-    # for its batch there (aws/history.py). The only history action geoproxy calls; it
-    # takes the hostedzone ("Permissions for Change History", Route 53 Developer Guide,
-    # https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/hosted-zone-change-history-permissions.html).
-    # It shows who submitted each change, as that page warns: read-only principals see it.
-    allow("ReadChangeHistory", ["route53:ListHostedZoneChangeBatches"], zones)
-    recovery_reads(scope.policy, allow)
+    if apps:  # an account of distributions only (accounts:) holds no zone
+        allow("FindHostedZones", lookups, [WILDCARD])
+        # GetHostedZone: the lookup when the policy gives `zone_id`, and a saved plan's check of
+        # whether its zone is cheaper to read whole.
+        allow("ReadRecords", ["route53:GetHostedZone", "route53:ListResourceRecordSets"], zones)
+        # Route 53's change history, on zones that have it: `status` lists each zone's newest
+        # batches (who last wrote each application), and a write whose answer was lost looks
+        # for its batch there (aws/history.py). The only history action geoproxy calls; it
+        # takes the hostedzone ("Permissions for Change History", Route 53 Developer Guide,
+        # https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/hosted-zone-change-history-permissions.html).
+        # It shows who submitted each change, as that page warns: read-only principals see it.
+        allow("ReadChangeHistory", ["route53:ListHostedZoneChangeBatches"], zones)
+        recovery_reads(scope.policy, allow)
     if scope.reads_checks:
         allow("ListHealthChecks", ["route53:ListHealthChecks"], [WILDCARD])
         allow(
@@ -347,15 +369,16 @@ def _writes(scope: _Scope, statements: _Statements) -> None:
                 },
             },
         )
-    # Before each write, one listing of the zone's record set protections (core.guardrails);
-    # a read, granted only where geoproxy writes, since only writes list them.
-    allow(
-        "ListRecordSetProtections",
-        ["route53:ListResourceRecordSetProtections"],
-        sorted({_zone_arn(app.zone, zone_ids) for app in apps}),
-    )
-    allow("WaitForChanges", ["route53:GetChange"], ["arn:aws:route53:::change/*"])
-    recovery_writes(scope.policy, scope.zones, allow)
+    if apps:
+        # Before each write, one listing of the zone's record set protections (core.guardrails);
+        # a read, granted only where geoproxy writes, since only writes list them.
+        allow(
+            "ListRecordSetProtections",
+            ["route53:ListResourceRecordSetProtections"],
+            sorted({_zone_arn(app.zone, zone_ids) for app in apps}),
+        )
+        allow("WaitForChanges", ["route53:GetChange"], ["arn:aws:route53:::change/*"])
+        recovery_writes(scope.policy, scope.zones, allow)
     if scope.health_checks:
         allow("CreateHealthChecks", ["route53:CreateHealthCheck"], [WILDCARD])
     if scope.reads_checks:
@@ -381,6 +404,8 @@ def _writes(scope: _Scope, statements: _Statements) -> None:
         # of Route 53's name servers before it is published (aws/execute.py,
         # confirm_answered). TestDNSAnswer lists no resource type in the Service
         # Authorization Reference: "*" only. It reads what the zone serves, nothing else.
+        # Asked in the zone's account, where that is another (accounts:).
+    if any(app.cloudfront and has_viewer_fence(app) for app in apps):
         allow("ConfirmDirectNames", ["route53:TestDNSAnswer"], [WILDCARD])
 
 
@@ -392,6 +417,8 @@ def _prunes(
     allow = statements.allow
     apps, zone_ids = scope.apps, scope.zone_ids
     warnings: list[str] = []
+    if not apps:
+        return warnings  # an account of distributions only: no zone to prune
     # An orphan's health checks are read, and go with it, whether or not the policy has
     # any; with --read-only, `plan --prune` only reads.
     if not scope.reads_checks:

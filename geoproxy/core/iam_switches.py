@@ -62,7 +62,7 @@ def switch_statements(policy: Policy, *, read_only: bool) -> list[Statement]:
                 "FlipSwitches",
                 ["route53-recovery-cluster:UpdateRoutingControlStates"],
                 [
-                    f"arn:aws:route53-recovery-control::{arc.account}:controlpanel/*"
+                    f"arn:aws:route53-recovery-control::{arc.account_id}:controlpanel/*"
                     "/routingcontrol/*"
                 ],
                 NO_OVERRIDES,

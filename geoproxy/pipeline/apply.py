@@ -27,6 +27,7 @@ from geoproxy.aws.planfile.signature import signature_findings
 from geoproxy.aws.protections import list_protections
 from geoproxy.aws.session import AwsSettings, caller_identity
 from geoproxy.aws.submit import SubmittedBatch
+from geoproxy.core.accounts import AccountRoutes
 from geoproxy.core.changeset import ChangeSet, changeset_of
 from geoproxy.core.guardrails import protected_findings
 from geoproxy.core.plan import Plan
@@ -164,6 +165,7 @@ def save_plan_file(
     policy: LoadedPolicy,
     declared_at: str | None = None,
     overwrite: bool = False,
+    routes: AccountRoutes | None = None,
 ) -> None:
     """A saved plan that `geoproxy apply PLANFILE` applies exactly. Its text is rendered from
     its changes (so that the file's prose can be checked against them: `text`, the plan as
@@ -186,6 +188,7 @@ def save_plan_file(
         failover_declared_at=declared_at,
         overwrite=overwrite,
         mass_deletions=[{"app": m.app, "deleting": m.deleting, "of": m.of} for m in guarded],
+        routes=routes,
     )
 
 
@@ -217,7 +220,10 @@ def saved_mass_deletions(saved: SavedPlan, check: SavedCheck) -> list[MassDeleti
 
 def check_saved_plan(saved: SavedPlan, aws: AwsSettings) -> tuple[SavedCheck, ChangeSet]:
     """What of a saved plan is applied, still to do or stale, and the writes left to make
-    (failovers declared in it stamped with this apply's time)."""
+    (failovers declared in it stamped with this apply's time). Its calls go to the
+    accounts the plan names (it reads no policy)."""
+    if saved.routes is not None:
+        aws.use_accounts(saved.routes)
     # The delegation pre-flight belongs to `plan`/`apply`, as when the plan was made.
     check = check_saved(
         saved.changes, aws, saved.document.get("applications") if saved.command == "apply" else None

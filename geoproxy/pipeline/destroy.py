@@ -120,8 +120,14 @@ def compute_destroy(
     checks = read_health_checks(compiled, aws, read.apps)
     reader = CloudFrontReader(aws)
     # Every distribution of the account: any may use the origin name, not only the
-    # policy's (one listing a hundred distributions).
-    summaries = reader.summaries()
+    # policy's (one listing a hundred distributions). With `accounts:`, of each account
+    # that holds one of these applications' distributions.
+    holders = dict.fromkeys(app.cloudfront.account for app in apps if app.cloudfront)
+    summaries = [
+        summary
+        for account in holders or (None,)
+        for summary in CloudFrontReader(aws.for_account(account)).summaries()
+    ]
     targets = []
     for app in apps:
         live = read.apps[app.name]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from geoproxy.aws.session import AwsSettings
+from geoproxy.core.accounts import routes_of
 from geoproxy.core.iam import IamPolicy, iam_policy
+from geoproxy.core.iam_accounts import AccountsIam, accounts_iam
 from geoproxy.errors import GeoproxyError
 from geoproxy.pipeline.compiled import Compiled
 
@@ -19,11 +21,13 @@ def compute_iam_policy(
     offline: bool = False,
     all_zones: bool = False,
     destroy: bool = False,
-) -> IamPolicy:
+) -> IamPolicy | AccountsIam:
     """The IAM policy for this policy file. Zone ids the policy does not give, and the
     account id when not given, are looked up only when credentials are at hand (STS needs
     no permission; the zone lookup needs ListHostedZonesByName); otherwise wildcards.
-    `offline`: no AWS call at all (a first policy, before any credentials exist)."""
+    `offline`: no AWS call at all (a first policy, before any credentials exist). With
+    `accounts:`, one policy per account (its zones looked up in it) and each role's trust
+    policy; `account_id` is then the base credentials' account."""
     from geoproxy.aws.live import Route53Reader
     from geoproxy.aws.session import caller_identity
 
@@ -42,6 +46,7 @@ def compute_iam_policy(
         if account_id is None:
             caller = caller_identity(aws)
             account_id = caller.arn.split(":")[4] if caller.arn else None
+        aws.use_accounts(routes_of(compiled.loaded.policy))  # each zone in its account
         reader = Route53Reader(aws)
         for zone in missing:
             try:
@@ -49,6 +54,19 @@ def compute_iam_policy(
             except GeoproxyError as error:
                 # Every error of a lookup by name names the zone already (Route53Reader).
                 notes.append(error.message)
+    if compiled.loaded.policy.accounts:
+        accounts = accounts_iam(
+            compiled.loaded.policy,
+            zone_ids=zone_ids,
+            base_account_id=account_id,
+            read_only=read_only,
+            prune=prune,
+            prune_names=prune_names,
+            all_zones=all_zones,
+            destroy=destroy,
+        )
+        accounts.warnings[:0] = notes
+        return accounts
     result = iam_policy(
         compiled.loaded.policy,
         zone_ids=zone_ids,

@@ -73,7 +73,8 @@ def compute_plan(
     )
     live, zones = read.apps, read.zones
     if all_zones:
-        zones = {**zones, **read_other_zones(aws, zones)}
+        holders = dict.fromkeys(app.account for app in compiled.loaded.policy.applications)
+        zones = {**zones, **read_other_zones(aws, zones, holders)}
     checks = read_health_checks(compiled, aws, live, zones)
     switches = switch_plan(compiled, aws)
     nonce = secrets.token_hex(6)  # this run's health checks get CallerReferences never used
@@ -202,10 +203,12 @@ def _check_country_header(plan: Plan, aws: AwsSettings) -> None:
         return
     from geoproxy.aws.edge.preflight import CountryHeaderCheck
 
-    check = CountryHeaderCheck(aws)
+    checks: dict[str | None, CountryHeaderCheck] = {}  # one per account: policies are its
     for app_plan in writing:
         distribution = app_plan.distribution
         assert distribution is not None and distribution.application is not None
+        account = aws.for_distribution(distribution.distribution_id)
+        check = checks.setdefault(account.account_name, CountryHeaderCheck(account))
         config = distribution.new_config or distribution.config
         app = distribution.application
         fenced = fenced_behaviours(config, app)
@@ -238,8 +241,9 @@ def _check_viewers(
     """For each distribution the plan updates: (app, id, new config, aliases being added)."""
     from geoproxy.aws.preflight import ViewerCheck
 
-    check = ViewerCheck(aws)
     for app, distribution_id, new_config, adding in updates:
+        # The certificate and the aliases are the distribution's account's.
+        check = ViewerCheck(aws.for_distribution(distribution_id))
         problems, warnings = check.findings(app, distribution_id, new_config, adding)
         plan.problems.extend(findings(app, "viewer_alias", problems))
         plan.warnings.extend(warnings)
@@ -271,11 +275,22 @@ def _alias_clashes(
     only when aliases are being added, so a no-op plan does not list the account."""
     from geoproxy.aws.live import CloudFrontReader
 
-    owners = CloudFrontReader(aws).alias_owners()
+    # Listed once per account that holds a distribution adding aliases: "this account" is
+    # the distribution's (accounts:, issue 26).
+    listed: dict[str | None, dict[str, str]] = {}
+
+    def owners(distribution_id: str) -> dict[str, str]:
+        account = aws.for_distribution(distribution_id)
+        if account.account_name not in listed:
+            listed[account.account_name] = CloudFrontReader(account).alias_owners()
+        return listed[account.account_name]
+
     return {
         (plan.app, alias): f"{plan.app}: alias {alias} is already used by CloudFront "
-        f"distribution {owners[alias]}"
+        f"distribution {owners(plan.distribution_id)[alias]}"
         for plan in distributions.values()
+        if plan.aliases_added
         for alias in plan.aliases_added
-        if alias in owners and owners[alias] != plan.distribution_id
+        if alias in owners(plan.distribution_id)
+        and owners(plan.distribution_id)[alias] != plan.distribution_id
     }

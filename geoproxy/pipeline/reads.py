@@ -5,7 +5,7 @@ zones or per application), health checks, and the orphans found in what was read
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,7 +125,9 @@ def read_live(
     )
 
 
-def read_other_zones(aws: AwsSettings, known: Mapping[str, LiveApp]) -> dict[str, LiveApp]:
+def read_other_zones(
+    aws: AwsSettings, known: Mapping[str, LiveApp], accounts: Iterable[str | None] = (None,)
+) -> dict[str, LiveApp]:
     """`--all-zones`: every public zone the credentials can list, other than `known`, read
     whole for the orphan search (an application removed with its zone from the policy
     leaves its records where no zone of the policy looks). One ListHostedZones per 100
@@ -135,7 +137,7 @@ def read_other_zones(aws: AwsSettings, known: Mapping[str, LiveApp]) -> dict[str
     reader = Route53Reader(aws)
     return {
         zone_id: LiveApp(zone_id, zone_name, reader.zone_records(zone_id))
-        for zone_id, zone_name in reader.public_zones()
+        for zone_id, zone_name in reader.public_zones(accounts)
         if zone_id not in known
     }
 

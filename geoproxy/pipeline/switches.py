@@ -238,7 +238,7 @@ def _create_checks(
     arns: dict[str, str],
     wrote: Callable[..., None],
 ) -> None:
-    client = aws.client("route53")
+    client = aws.for_health_checks().client("route53")  # the zones' account
     nonce = secrets.token_hex(6)
     for control in plan.desired.controls:
         if control.region in plan.checks:
@@ -264,7 +264,7 @@ def _create_combined(
     assert compiled is not None, "combined checks need the policy"
     from geoproxy.aws.live import HealthCheckReader
 
-    client = aws.client("route53")
+    client = aws.for_health_checks().client("route53")  # the zones' account
     live = HealthCheckReader(aws).read()
     nonce = secrets.token_hex(6)
     for app, region in plan.missing_combined:

@@ -286,6 +286,7 @@ def check_policy(policy: Policy, catalog: Catalog) -> list[Issue]:
                 )
         issues.extend(_alias_issues(app, index, records, first_with_alias))
     issues.extend(_accelerated_recovery_issues(policy))
+    issues.extend(account_issues(policy))
     return issues
 
 
@@ -342,3 +343,70 @@ def _accelerated_recovery_issues(policy: Policy) -> list[Issue]:
         for index, app in enumerate(policy.applications)
         if not app.zone_id
     ]
+
+
+def account_issues(policy: Policy) -> list[Issue]:
+    """Every `account:` names an entry of `accounts:`: a misspelt name would otherwise send
+    an application's writes with the base credentials, into another account."""
+    known = set(policy.accounts)
+    defined = ", ".join(sorted(known)) or "none"
+
+    def unknown(path: tuple[str | int, ...], name: str | None) -> list[Issue]:
+        if name is None or name in known:
+            return []
+        return [Issue(path, f"account {name!r} is not defined in `accounts:` ({defined})")]
+
+    issues: list[Issue] = []
+    zone_accounts: dict[str, str | None] = {}
+    checks = policy.recovery.switches == "arc" or any(
+        app.auto_failover for app in policy.applications
+    )
+    for index, app in enumerate(policy.applications):
+        issues += unknown(("applications", index, "account"), app.account)
+        # One zone, one account: its records, state record and batches are one zone's.
+        first = zone_accounts.setdefault(app.zone, app.account)
+        if first != app.account:
+            issues.append(
+                Issue(
+                    ("applications", index, "account"),
+                    f"zone {app.zone} is already in account {first or '(base credentials)'!r} "
+                    "for another application; every application of a zone names the same "
+                    "account",
+                )
+            )
+        # A record can refer only to a health check of its own account, and geoproxy keeps
+        # its health checks (auto_failover's, the switches') in one account: every
+        # application's, so they must share it.
+        first_account = policy.applications[0].account
+        if checks and app.account != first_account:
+            issues.append(
+                Issue(
+                    ("applications", index, "account"),
+                    f"with auto_failover or `recovery.switches: arc`, every application is "
+                    f"in one account (geoproxy's health checks live there, and a record can "
+                    f"only use a health check of its own account); the first application's "
+                    f"is {first_account or '(base credentials)'!r}",
+                )
+            )
+        if app.cloudfront:
+            issues += unknown(
+                ("applications", index, "cloudfront", "account"), app.cloudfront.account
+            )
+    arc = policy.recovery.arc
+    if arc is not None:
+        issues += unknown(("recovery", "arc", "account"), arc.account)
+        # The RECOVERY_CONTROL health checks live with the records (the zones' account) and
+        # refer to geoproxy's routing controls, which are made in the account that asks ARC:
+        # the same one. A cluster another account owns is shared to it through AWS RAM.
+        zones = policy.applications[0].account
+        if arc.account != zones and all(app.account == zones for app in policy.applications):
+            issues.append(
+                Issue(
+                    ("recovery", "arc", "account"),
+                    f"recovery.arc.account is {arc.account or '(base credentials)'!r} but the "
+                    f"applications are in {zones or '(base credentials)'!r}: geoproxy's "
+                    "routing controls and the health checks that follow them live in the "
+                    "zones' account (share a cluster owned elsewhere to it through AWS RAM)",
+                )
+            )
+    return issues

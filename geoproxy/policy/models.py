@@ -7,16 +7,18 @@ in `checks`, and reading YAML with its source map in `loader`.
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     field_validator,
     model_validator,
 )
 
+from geoproxy.policy.accounts import ACCOUNT_FIELD_DESCRIPTION, ACCOUNT_NAME, Account
 from geoproxy.policy.catalog import Catalog, parse_elb_target
 from geoproxy.policy.recovery import Recovery
 
@@ -464,6 +466,13 @@ class CloudFront(StrictModel):
     its origin, default cache behaviour target, aliases, geo restriction and optional origin
     group, and writes the aliases' records; it leaves everything else on it as it is."""
 
+    account: str | None = Field(
+        default=None,
+        pattern=ACCOUNT_NAME,
+        examples=["edge"],
+        description="CloudFront (distribution and edge function) calls: "
+        + ACCOUNT_FIELD_DESCRIPTION,
+    )
     distribution_id: str = Field(
         pattern=r"^[A-Z0-9]{8,20}$",
         examples=["E2EXAMPLE123"],
@@ -557,6 +566,12 @@ class Application(StrictModel):
     )
     zone: str = Field(
         examples=["example.com"], description="The public Route 53 hosted zone that holds `record`."
+    )
+    account: str | None = Field(
+        default=None,
+        pattern=ACCOUNT_NAME,
+        examples=["dns"],
+        description="Route 53 calls for this application's zone: " + ACCOUNT_FIELD_DESCRIPTION,
     )
     zone_id: str | None = Field(
         default=None,
@@ -703,6 +718,20 @@ class Policy(StrictModel):
         description="A latency table of your own (JSON, the shipped table's shape), relative to "
         "the policy file; `--latency-table FILE` overrides it. Default: the table "
         "geoproxy ships.",
+    )
+    accounts: dict[Annotated[str, StringConstraints(pattern=ACCOUNT_NAME)], Account] = Field(
+        default_factory=dict,
+        examples=[
+            {
+                "dns": {"role_arn": "arn:aws:iam::111111111111:role/geoproxy-dns"},
+                "edge": {"role_arn": "arn:aws:iam::222222222222:role/geoproxy-edge"},
+                "sso": {"profile": "prod-dns"},
+            }
+        ],
+        description="The AWS accounts geoproxy acts in, by a name of yours that "
+        "`applications[].account`, `applications[].cloudfront.account` and "
+        "`recovery.arc.account` refer to: a role to assume or a named profile each. Default: "
+        "none, and every call uses the base credentials.",
     )
     applications: list[Application] = Field(
         min_length=1,

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from geoproxy.policy.accounts import ACCOUNT_FIELD_DESCRIPTION, ACCOUNT_NAME
+
 # arn:aws:route53-recovery-control::<account>:cluster/<id> (Recovery Control Configuration
 # API Reference, Cluster: ClusterArn; the account field is empty before it: ARC's
 # configuration resources are global).
@@ -46,6 +48,12 @@ class Arc(_Strict):
         description="The name of the control panel that holds geoproxy's routing controls and "
         "safety rules; `apply` creates it in the cluster if missing. One per policy "
         "`owner`.",
+    )
+    account: str | None = Field(
+        default=None,
+        pattern=ACCOUNT_NAME,
+        examples=["dns"],
+        description="ARC (configuration and cluster) calls: " + ACCOUNT_FIELD_DESCRIPTION,
     )
     endpoints: dict[str, str] = Field(
         default_factory=dict,
@@ -81,7 +89,8 @@ class Arc(_Strict):
         return value
 
     @property
-    def account(self) -> str:
+    def account_id(self) -> str:
+        """The cluster's account, from its ARN (`account` is the policy's account name)."""
         match = _CLUSTER_ARN.match(self.cluster_arn)
         assert match, "validated"
         return match.group("account")

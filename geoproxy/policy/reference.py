@@ -28,9 +28,15 @@ TITLES = {
     "CloudFront": "CloudFront",
     "Recovery": "Recovery",
     "Arc": "ARC",
+    "Account": "Account",
 }
 # What the keys of a map are, by the map's key in the policy.
-MAP_KEYS = {"pops": "region", "force": "source region", "endpoints": "region"}
+MAP_KEYS = {
+    "pops": "region",
+    "force": "source region",
+    "endpoints": "region",
+    "accounts": "account name",
+}
 MAP_VALUES = {"force": "PoP region", "endpoints": "URL"}
 # What a string key holds, for people (the schema only says "string"); for a list, its items.
 KINDS = {
@@ -49,6 +55,8 @@ KINDS = {
     "countries": "country code",
     "latency_table": "file path",
     "cluster_arn": "ARN",
+    "role_arn": "ARN",
+    "account": "account name",
 }
 MAX_INLINE_EXAMPLE = 80
 
@@ -87,6 +95,9 @@ def _model_of(schema: dict[str, Any]) -> tuple[str, str] | None:
     if schema.get("type") == "array" and (name := _ref_name(schema.get("items", {}))):
         return name, "[]"
     values = schema.get("additionalProperties")
+    patterns = list((schema.get("patternProperties") or {}).values())  # keys with a pattern
+    if values is None and len(patterns) == 1:
+        values = patterns[0]
     if schema.get("type") == "object" and isinstance(values, dict) and (name := _ref_name(values)):
         return name, ".<{}>"
     return None

@@ -41,6 +41,10 @@ CONTROL_SERVICES = frozenset(
     {"route53", "cloudfront", "route53-recovery-control-config", "acm", "iam"}
 )
 DATA_SERVICES = frozenset({"route53-recovery-cluster"})
+# Regional services: STS's regional endpoints (the accounts' AssumeRole) outside us-east-1
+# keep answering; the outage refuses those signed for us-east-1, which then count as the
+# control plane they are down with (sandbox/strict/outage.py).
+REGIONAL_SERVICES = frozenset({"sts"})
 MOVE_WAIT_S = 10.0  # how long the drill watches for the answers to move, after the command
 UNREACHABLE_ENDPOINTS = 2  # of a cluster's five; ARC keeps at least three reachable
 
@@ -114,14 +118,19 @@ def control_plane_down(server: Any) -> Iterator[None]:
 AnswerFn = Callable[[str, str, str, str], str | None]
 
 
-def stored_answer(server: Any, targets: dict[str, str]) -> AnswerFn:
+def stored_answer(
+    server: Any, targets: dict[str, str], accounts: dict[str, str] | None = None
+) -> AnswerFn:
     """(zone id, name, record type, source region) -> the PoP region Route 53's name servers
     answer a resolver in that region, by health: the emulator's authoritative-answer model
-    (server.dns.answer), whose alias targets outside the zone are the PoPs' load balancers."""
+    (server.dns.answer), whose alias targets outside the zone are the PoPs' load balancers.
+    `accounts`: zone id -> the account that holds it, where not the default one."""
     by_target = {target.lower().rstrip("."): pop for target, pop in targets.items()}
+    holders = accounts or {}
 
     def answer(zone_id: str, name: str, record_type: str, source_region: str) -> str | None:
-        found = server.dns.answer(zone_id, name, record_type, source_region)
+        where = {"account": holders[zone_id]} if zone_id in holders else {}
+        found = server.dns.answer(zone_id, name, record_type, source_region, **where)
         pops = {by_target.get(str(t).lower().rstrip(".")) for t in found.targets} - {None}
         return pops.pop() if len(pops) == 1 else None
 
@@ -156,26 +165,36 @@ def _drill_policy(policy_file: Path, scratch: Path, endpoints: dict[str, str]) -
 
 
 def _seed(server: Any, policy_file: Path) -> Any:
-    from geoproxy.core.edge.fence import has_viewer_fence
-    from geoproxy.sandbox.local import DistributionSeed, ZoneSeed, _distribution, _zone
+    from geoproxy.sandbox.local import _distribution, _zone, policy_seeds
 
     compiled = compile_policy(policy_file)
-    apps = compiled.loaded.policy.applications
-    seen: set[str] = set()
-    for app in apps:
-        if app.zone not in seen:
-            seen.add(app.zone)
-            _zone(server, ZoneSeed(app.zone, app.zone_id.split("/")[-1] if app.zone_id else None))
-        if app.cloudfront:
-            _distribution(
-                server,
-                DistributionSeed(
-                    app.cloudfront.distribution_id,
-                    tuple(app.cloudfront.aliases),
-                    has_viewer_fence(app),
-                ),
-            )
+    zones, distributions = policy_seeds(compiled.loaded.policy)
+    for zone in zones:
+        _zone(server, zone)
+    for distribution in distributions:
+        _distribution(server, distribution)
     return compiled
+
+
+def _zone_ids(server: Any, compiled: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """(zone name -> id, zone id -> account) of the policy's zones, as seeded: each in the
+    account its applications' `account:` names."""
+    from moto.route53.models import route53_backends
+
+    from geoproxy.sandbox.local import policy_seeds
+
+    zones, _ = policy_seeds(compiled.loaded.policy)
+    ids: dict[str, str] = {}
+    accounts: dict[str, str] = {}
+    for seed in zones:
+        held = route53_backends[seed.account_id]["global"].zones
+        [zone_id] = [
+            zone_id
+            for zone_id, zone in held.items()
+            if str(zone.name).rstrip(".").lower() == seed.name
+        ]
+        ids[seed.name], accounts[zone_id] = zone_id, seed.account_id
+    return ids, accounts
 
 
 def _answers(
@@ -195,7 +214,7 @@ def run_drill(policy_file: Path, from_region: str | None, *, cli: click.Command)
     """The drill, end to end; every step is one call to the real CLI."""
     try:
         from geoproxy.sandbox.demo import _isolate_from_real_aws
-        from geoproxy.sandbox.local import seed_cluster
+        from geoproxy.sandbox.local import account_id_of, seed_cluster
         from geoproxy.sandbox.strict import StrictMotoServer
     except ImportError:
         raise GeoproxyError(
@@ -210,7 +229,11 @@ def run_drill(policy_file: Path, from_region: str | None, *, cli: click.Command)
         recovery = compiled.loaded.policy.recovery
         switches = str(getattr(recovery, "switches", "none"))
         endpoints = (
-            seed_cluster(server, recovery.arc.cluster_arn)
+            seed_cluster(
+                server,
+                recovery.arc.cluster_arn,
+                account_id_of(compiled.loaded.policy, recovery.arc.account),
+            )
             if switches != "none" and getattr(recovery, "arc", None) is not None
             else {}
         )
@@ -228,13 +251,13 @@ def run_drill(policy_file: Path, from_region: str | None, *, cli: click.Command)
         code, _, said = _run(cli, "apply", "-f", policy, "--yes")
         if code != 0:
             raise GeoproxyError(f"the drill could not apply the policy: {said.strip()}")
-        zone_ids = _zone_ids(server, compiled)
+        zone_ids, zone_accounts = _zone_ids(server, compiled)
         targets = {
             pop.target: pop_region
             for routing in compiled.routing.applications
             for pop_region, pop in routing.app.pops.items()
         }
-        answer = stored_answer(server, targets)
+        answer = stored_answer(server, targets, zone_accounts)
         before = _answers(compiled, answer, zone_ids)
         server.reset_log()
         started = time.monotonic()
@@ -312,15 +335,6 @@ def _endpoints_down(server: Any, regions: list[str]) -> Iterator[None]:
             server.arc.set_endpoint_reachable(region, True)
 
 
-def _zone_ids(server: Any, compiled: Any) -> dict[str, str]:
-    from moto.core.models import DEFAULT_ACCOUNT_ID
-    from moto.route53.models import route53_backends
-
-    zones = route53_backends[DEFAULT_ACCOUNT_ID]["global"].zones
-    by_name = {str(zone.name).rstrip(".").lower(): zone_id for zone_id, zone in zones.items()}
-    return {app.zone: by_name[app.zone] for app in compiled.loaded.policy.applications}
-
-
 def _partner(compiled: Any, app_name: str, region: str) -> str | None:
     pop = compiled.loaded.policy.application(app_name).pops.get(region)
     return pop.failover_to if pop is not None else None
@@ -359,7 +373,13 @@ def _judge(
             DrillRow(app_name, source, pop, now, _partner(compiled, app_name, region), crossed)
         )
     for call in calls:
-        plane = "data" if call.service in DATA_SERVICES else "control"
+        plane = (
+            "data"
+            if call.service in DATA_SERVICES
+            else "regional"
+            if call.service in REGIONAL_SERVICES and not call.injected
+            else "control"
+        )
         report.calls[plane] = report.calls.get(plane, 0) + 1
         report.operations.setdefault(plane, []).append(
             f"{call.service}:{call.operation}" + (" (refused)" if call.injected else "")

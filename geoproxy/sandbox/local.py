@@ -18,9 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from moto.cloudfront.models import cloudfront_backends
-from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID as DEFAULT_ACCOUNT_ID
 from moto.route53.models import route53_backends
 
+from geoproxy.policy.models import Policy
 from geoproxy.sandbox.strict import StrictMotoServer
 from geoproxy.sandbox.strict.server import FAKE_AWS_ENV
 
@@ -29,6 +30,7 @@ from geoproxy.sandbox.strict.server import FAKE_AWS_ENV
 class ZoneSeed:
     name: str
     zone_id: str | None = None
+    account_id: str = DEFAULT_ACCOUNT_ID  # the account of the application's `account:`
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class ClusterSeed:
 
     arn: str
     bookmarked: tuple[tuple[str, str], ...] = ()
+    account_id: str = DEFAULT_ACCOUNT_ID  # the account of `recovery.arc.account`
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,42 @@ class DistributionSeed:
     # For an edge fence: the default behaviour forwards CloudFront-Viewer-Country, as the
     # pre-flight requires of a real distribution before geoproxy publishes the fence.
     country_header: bool = False
+    account_id: str = DEFAULT_ACCOUNT_ID  # the account of `cloudfront.account`
+
+
+def account_id_of(policy: Policy, name: str | None) -> str:
+    """The emulator account of an `accounts:` name: a role's (from its ARN); a profile's
+    account is known only to AWS, so it, like no account at all, is the default one."""
+    account = policy.accounts.get(name) if name else None
+    return (account.account_id if account else None) or DEFAULT_ACCOUNT_ID
+
+
+def policy_seeds(policy: Policy) -> tuple[list[ZoneSeed], list[DistributionSeed]]:
+    """The zones and distributions a policy expects to find, each in the account its
+    `account:` names: a role's (from its ARN); a profile's account is known only to AWS, so
+    it, like no account at all, is the emulator's default one. One zone per name, with the
+    id any application gives for it."""
+    from geoproxy.core.edge.fence import has_viewer_fence
+
+    apps = policy.applications
+    zone_ids: dict[str, str | None] = {}
+    for app in apps:
+        zone_ids[app.zone] = zone_ids.get(app.zone) or (
+            app.zone_id.split("/")[-1] if app.zone_id else None
+        )
+    zone_accounts = {app.zone: account_id_of(policy, app.account) for app in apps}
+    zones = [ZoneSeed(name, zone_id, zone_accounts[name]) for name, zone_id in zone_ids.items()]
+    distributions = [
+        DistributionSeed(
+            app.cloudfront.distribution_id,
+            tuple(app.cloudfront.aliases),
+            has_viewer_fence(app),
+            account_id_of(policy, app.cloudfront.account),
+        )
+        for app in apps
+        if app.cloudfront
+    ]
+    return zones, distributions
 
 
 # AWS's managed origin request policy AllViewerAndCloudFrontHeaders-2022-06, which includes
@@ -55,12 +94,12 @@ COUNTRY_HEADER_POLICY = "33f36d7e-f396-46d9-90e0-52428a34d9dc"
 
 
 def _zone(server: StrictMotoServer, seed: ZoneSeed) -> str:
-    created: str = server.client("route53").create_hosted_zone(
+    created: str = server.client_in_account("route53", seed.account_id).create_hosted_zone(
         Name=seed.name, CallerReference=f"sandbox-{seed.name}"
     )["HostedZone"]["Id"]
     zone_id = created.split("/")[-1]
     if seed.zone_id and seed.zone_id != zone_id:
-        backend = route53_backends[DEFAULT_ACCOUNT_ID]["global"]
+        backend = route53_backends[seed.account_id]["global"]
         zone = backend.zones.pop(zone_id)
         zone.resource_id = seed.zone_id
         backend.zones[seed.zone_id] = zone
@@ -96,13 +135,16 @@ def _distribution(server: StrictMotoServer, seed: DistributionSeed) -> str:
         behaviour["OriginRequestPolicyId"] = COUNTRY_HEADER_POLICY
     if seed.aliases:
         config["ViewerCertificate"] = {
-            "ACMCertificateArn": server.issue_certificate(*seed.aliases),
+            "ACMCertificateArn": server.issue_certificate(
+                *seed.aliases, account_id=seed.account_id
+            ),
             "SSLSupportMethod": "sni-only",
             "MinimumProtocolVersion": "TLSv1.2_2021",
         }
-    created = server.client("cloudfront").create_distribution(DistributionConfig=config)
+    client = server.client_in_account("cloudfront", seed.account_id)
+    created = client.create_distribution(DistributionConfig=config)
     distribution_id = str(created["Distribution"]["Id"])
-    backend = cloudfront_backends[DEFAULT_ACCOUNT_ID]["global"]
+    backend = cloudfront_backends[seed.account_id]["global"]
     distribution = backend.distributions.pop(distribution_id)
     distribution.distribution_id = distribution.id = seed.distribution_id
     distribution.arn = distribution.arn.rsplit("/", 1)[0] + "/" + seed.distribution_id
@@ -110,14 +152,20 @@ def _distribution(server: StrictMotoServer, seed: DistributionSeed) -> str:
     return seed.distribution_id
 
 
-def seed_cluster(server: StrictMotoServer, cluster_arn: str) -> dict[str, str]:
+def seed_cluster(
+    server: StrictMotoServer, cluster_arn: str, account_id: str = DEFAULT_ACCOUNT_ID
+) -> dict[str, str]:
     """The policy's ARC cluster in the emulator, under the policy's own ARN (moto's is
-    random); its five endpoints (region -> URL on 127.0.0.1)."""
+    random), in the account that uses it (`recovery.arc.account`: a cluster shared to it
+    through RAM is, to the emulator, its own); its five endpoints (region -> URL on
+    127.0.0.1)."""
     from geoproxy.sandbox.strict.arc_model import CLUSTER_REGIONS, arc_state
 
-    config = server.client("route53-recovery-control-config", region_name="us-west-2")
+    config = server.client_in_account(
+        "route53-recovery-control-config", account_id, region_name="us-west-2"
+    )
     created = config.create_cluster(ClusterName="geoproxy-sandbox")["Cluster"]["ClusterArn"]
-    state = arc_state(DEFAULT_ACCOUNT_ID)
+    state = arc_state(account_id)
     with state.lock:
         cluster = state.clusters.pop(created)
         cluster.arn = cluster_arn
@@ -131,7 +179,7 @@ def seed_cluster(server: StrictMotoServer, cluster_arn: str) -> dict[str, str]:
 
 
 def _say_cluster(server: StrictMotoServer, seed: ClusterSeed, say: Callable[[str], None]) -> None:
-    endpoints = seed_cluster(server, seed.arn)
+    endpoints = seed_cluster(server, seed.arn, seed.account_id)
     say(f"ARC cluster {seed.arn} with {len(endpoints)} endpoints")
     if dict(seed.bookmarked) == endpoints:
         say("The policy's recovery.arc.endpoints are this sandbox's.")
@@ -145,6 +193,11 @@ def _say_cluster(server: StrictMotoServer, seed: ClusterSeed, say: Callable[[str
     say("    endpoints:")
     for region, url in sorted(endpoints.items()):
         say(f"      {region}: {url}")
+
+
+def _in_account(account_id: str) -> str:
+    """Where a seed is, when the policy's `accounts:` put it elsewhere than the default."""
+    return "" if account_id == DEFAULT_ACCOUNT_ID else f" in account {account_id}"
 
 
 def run(
@@ -166,11 +219,13 @@ def run(
                 server.change_history.enable(zone_id)
             say(
                 f"hosted zone {zone.name}: {zone_id}"
+                + _in_account(zone.account_id)
                 + (" (change history on)" if change_history else "")
             )
         for distribution in distributions:
             say(
                 f"CloudFront distribution {_distribution(server, distribution)}"
+                + _in_account(distribution.account_id)
                 + (
                     f" with a certificate for {', '.join(distribution.aliases)}"
                     if distribution.aliases

@@ -20,6 +20,7 @@ import pytest
 
 from geoproxy.aws.session import USER_AGENT
 from geoproxy.core.iam import iam_policy
+from geoproxy.core.iam_accounts import accounts_iam
 from geoproxy.errors import GeoproxyError
 from geoproxy.policy.catalog import Catalog
 from geoproxy.policy.loader import load_policy
@@ -126,19 +127,33 @@ def _iam_document(
     prune: bool,
     all_zones: bool = False,
     destroy: bool = False,
-) -> dict[str, Any] | None:
+) -> dict[str | None, dict[str, Any]] | None:
+    """account id -> the identity policy `iam-policy` prints for it: one for moto's account
+    without `accounts:`, one per account with it (issue 26)."""
     policy = _POLICIES[text]
     if policy is None:
         return None
-    return iam_policy(
-        policy,
-        zone_ids=dict(zone_ids),
-        account_id=IAM_ACCOUNT,
-        read_only=read_only,
-        prune=prune,
-        all_zones=all_zones,
-        destroy=destroy,
-    ).document
+    if policy.accounts:
+        return accounts_iam(
+            policy,
+            zone_ids=dict(zone_ids),
+            base_account_id=IAM_ACCOUNT,
+            read_only=read_only,
+            prune=prune,
+            all_zones=all_zones,
+            destroy=destroy,
+        ).by_account_id()
+    return {
+        IAM_ACCOUNT: iam_policy(
+            policy,
+            zone_ids=dict(zone_ids),
+            account_id=IAM_ACCOUNT,
+            read_only=read_only,
+            prune=prune,
+            all_zones=all_zones,
+            destroy=destroy,
+        ).document
+    }
 
 
 def emulator_zone_ids() -> dict[str, str]:
@@ -148,7 +163,12 @@ def emulator_zone_ids() -> dict[str, str]:
     (`aws.operations() == [...]`), and would take faults injected for the CLI."""
     from moto.route53.models import route53_backends
 
-    zones = list(route53_backends[IAM_ACCOUNT]["aws"].zones.values())
+    # Every account's (accounts:, issue 26): zone ids are unique across accounts.
+    zones = [
+        zone
+        for account in list(route53_backends)
+        for zone in route53_backends[account]["aws"].zones.values()
+    ]
     ids: dict[str, str] = {}
     for zone in sorted(zones, key=lambda z: not z.private_zone):  # public ones last: they win
         ids[zone.name.rstrip(".").lower()] = zone.id.split("/")[-1]
@@ -264,10 +284,19 @@ class IamCheck:
             )
 
 
-def _refused(call: Call, documents: list[dict[str, Any]]) -> list[str]:
-    """[] if some document allows every permission `call` needs, else why the newest one
-    (the policy of this run) does not."""
-    verdicts = [unauthorized([call], document, IAM_ACCOUNT) for document in documents]
+def _refused(call: Call, documents: list[dict[str | None, dict[str, Any]]]) -> list[str]:
+    """[] if some document of the call's account allows every permission `call` needs, else
+    why the newest one (the policy of this run) does not. The account is moto's for the
+    access key that signed the call: an assumed role's requests are in the role's account."""
+    from moto.iam.models import get_account_id_from
+
+    account = get_account_id_from(call.access_key) if call.access_key else IAM_ACCOUNT
+    verdicts = [
+        unauthorized([call], document[account], account)
+        if account in document
+        else [f"{call.operation}: in account {account}, which no generated policy is for"]
+        for document in documents
+    ]
     return [] if any(not lines for lines in verdicts) else verdicts[-1]
 
 

@@ -38,6 +38,7 @@ def test_without_switches_the_drill_fails_because_failover_needs_the_control_pla
         "data_plane_refused": 0,
         "control_plane": 1,
         "control_plane_succeeded": 0,
+        "regional": 0,
     }
     assert document["seconds_to_moved_answers"] is None
     assert document["after_route53_failover"] is None  # no accelerated recovery to wait for
@@ -96,12 +97,14 @@ def test_with_switches_every_answer_moves_to_its_partner_through_the_data_plane_
             "route53-recovery-cluster:UpdateRoutingControlStates",
         ],
         "control_plane": [],
+        "regional": [],
     }
     assert calls == {
         "data_plane": 4,
         "data_plane_refused": 2,
         "control_plane": 0,
         "control_plane_succeeded": 0,
+        "regional": 0,
     }
     assert document["seconds_to_moved_answers"] is not None
     assert document["failback_exit_code"] == 0
@@ -122,4 +125,39 @@ def test_with_accelerated_recovery_the_records_failover_works_once_route53_faile
         "failover_error": "",
         "moved": True,
     }
+    assert document["failback_exit_code"] == 0
+
+
+@pytest.mark.slow
+def test_with_accounts_the_drill_assumes_roles_through_a_regional_sts_and_moves_every_answer(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    # The zone, its health checks and ARC in account dns, reached by assuming a role; the
+    # AWS region configured is us-east-1's, whose STS is down with the control plane.
+    from tests.e2e.test_accounts import DNS
+
+    policy = AUTO_POLICY.replace("    auto_failover: true\n", "").replace(
+        "applications:\n",
+        f'accounts:\n  dns: {{role_arn: "arn:aws:iam::{DNS}:role/geoproxy-dns"}}\napplications:\n',
+        1,
+    ).replace(
+        "    zone: example.com\n", "    zone: example.com\n    account: dns\n", 1
+    ) + SWITCHES.replace("  arc:\n", "  arc:\n    account: dns\n")
+    write_policy(tmp_path, policy)
+    result = run_cli(
+        "drill",
+        "--control-plane-down",
+        "--from",
+        "eu-west-1",
+        "-o",
+        "json",
+        env={"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    document = json.loads(result.stdout)
+    assert document["passed"] is True and document["reasons"] == []
+    assert all(row["moved"] for row in document["regions"])
+    assert document["calls"]["control_plane_succeeded"] == 0
+    # One session for the failover, from us-west-2's STS (us-east-1's is not asked).
+    assert document["operations"]["regional"] == ["sts:GetCallerIdentity", "sts:AssumeRole"]
     assert document["failback_exit_code"] == 0

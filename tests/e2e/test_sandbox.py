@@ -268,3 +268,24 @@ def test_loopback_endpoints_that_are_not_the_sandboxs_are_said_to_be_replaced(
     assert any(line.endswith("(replacing recovery.arc.endpoints):") for line in said), said
     bookmark = said[said.index("    endpoints:") + 1 :][:5]
     assert len(bookmark) == 5 and not any(stale in line for line in bookmark)
+
+
+@pytest.mark.slow
+def test_a_two_account_policy_is_seeded_in_its_accounts_and_applies_there(
+    tmp_path: Path,
+) -> None:
+    from tests.e2e.test_accounts import DISTRIBUTION as EDGE_DISTRIBUTION
+    from tests.e2e.test_accounts import TWO_ACCOUNTS
+
+    policy = write_policy(tmp_path, TWO_ACCOUNTS)
+    said: list[str] = []
+    with running_sandbox(policy, said) as geoproxy:
+        applied = geoproxy("apply", "--yes", "--output", "json")
+        assert applied.returncode == 0, applied.stderr
+        status = geoproxy("status", "--output", "json", "--detailed-exitcode")
+        assert status.returncode == 0, status.stdout + status.stderr
+        [app] = json.loads(status.stdout)["applications"]
+        assert app["accounts"] == {"zone": "dns", "distribution": "edge"}
+        assert sum(r["state"] == "ok" for r in app["regions"]) == 34
+    assert any("hosted zone example.com" in line and "111111111111" in line for line in said)
+    assert any(EDGE_DISTRIBUTION in line and "222222222222" in line for line in said)

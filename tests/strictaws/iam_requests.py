@@ -23,6 +23,12 @@ Sources, cited by short name below (AWS Service Authorization Reference and serv
            https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonroute53recoverycontrols.html
   [sts]    "GetCallerIdentity" (AWS STS API Reference),
            https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
+  [stsa]   "Actions, resources, and condition keys for AWS Security Token Service",
+           https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecuritytokenservice.html
+           (AssumeRole and SetSourceIdentity on the role; sts:ExternalId and
+           sts:SourceIdentity are condition keys); "Monitor and control actions taken with
+           assumed roles", IAM User Guide: passing a SourceIdentity needs
+           sts:SetSourceIdentity.
 """
 
 from __future__ import annotations
@@ -308,6 +314,21 @@ def _no_permission(req: _Request) -> list[Authorization]:
     return []
 
 
+def _sts_assume_role(req: _Request) -> list[Authorization]:
+    # [stsa]: the role is the resource; ExternalId and SourceIdentity are condition keys, and
+    # a SourceIdentity needs sts:SetSourceIdentity as well.
+    role = req.form_field("RoleArn")
+    context: dict[str, str | list[str]] = {}
+    form = parse_qs(req.call.body.decode("utf-8", "replace"))
+    if form.get("ExternalId"):
+        context["sts:ExternalId"] = form["ExternalId"][0]
+    granted = [Authorization("sts:AssumeRole", role, context)]
+    if form.get("SourceIdentity"):
+        source = {**context, "sts:SourceIdentity": form["SourceIdentity"][0]}
+        granted.append(Authorization("sts:SetSourceIdentity", role, source))
+    return granted
+
+
 def _static(action: str) -> Mapper:
     # Actions whose table row lists no resource type take Resource "*" ([r53], [cf], [acm], [iam]).
     return lambda req: [Authorization(action, "*")]
@@ -393,6 +414,7 @@ _MAPPERS: dict[tuple[str, str], Mapper] = {
     ("iam", "GetServerCertificate"): _iam_get_server_certificate,
     ("iam", "ListServerCertificates"): _static("iam:ListServerCertificates"),
     ("sts", "GetCallerIdentity"): _no_permission,
+    ("sts", "AssumeRole"): _sts_assume_role,
     # ARC's configuration API ([arcf]): the calls geoproxy makes are checked on "*" (geoproxy
     # grants them there, see core/iam_switches.py); the data plane is in iam_arc.py.
     **{

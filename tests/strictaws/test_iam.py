@@ -951,6 +951,12 @@ MAPPING = [
     ("iam", "list_server_certificates", {}, [("iam:ListServerCertificates", "*")]),
     ("sts", "get_caller_identity", {}, []),  # [sts]: needs no permission
     (
+        "sts",
+        "assume_role",
+        {"RoleArn": "arn:aws:iam::111111111111:role/geoproxy-dns", "RoleSessionName": "g"},
+        [("sts:AssumeRole", "arn:aws:iam::111111111111:role/geoproxy-dns")],
+    ),
+    (
         "route53",
         "change_resource_record_sets",
         {
@@ -1474,6 +1480,10 @@ def test_recorded_calls_map_to_actions_resources_and_context(aws: StrictMotoServ
     ids = _exercise(aws)
     calls = list(aws.calls)
     _exercise_recovery(aws)
+    # Only a policy with `accounts:` (issue 26) assumes roles: the base credentials' call.
+    aws.client("sts", config=NO_RETRY).assume_role(
+        RoleArn="arn:aws:iam::111111111111:role/geoproxy-dns", RoleSessionName="iam"
+    )
     calls += aws.calls
     # The emulator has no TestFunction (geoproxy never tests a function in CloudFront).
     assert {(c.service, c.operation) for c in calls} == MAPPED_OPERATIONS - {
@@ -1542,6 +1552,9 @@ def test_recorded_calls_map_to_actions_resources_and_context(aws: StrictMotoServ
         Authorization("acm:DescribeCertificate", ids["cert"])
     ]
     assert by_operation["GetCallerIdentity"] == []
+    assert by_operation["AssumeRole"] == [
+        Authorization("sts:AssumeRole", "arn:aws:iam::111111111111:role/geoproxy-dns")
+    ]
     [change] = by_operation["ChangeResourceRecordSets"]
     assert change.context == {
         "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["www.example.com"],
@@ -1592,3 +1605,25 @@ def test_policy_check_reports_each_refused_call(aws: StrictMotoServer) -> None:
     refused = unauthorized(aws.calls, denied, certificate_paths={"edge": "/cloudfront/"})
     deletes = [r for r in refused if r.startswith("DeleteHealthCheck")]
     assert len(deletes) == 1 and "explicitly denied by statement 'NoDeletes'" in deletes[0]
+
+
+def test_assume_role_with_external_id_and_source_identity_needs_set_source_identity() -> None:
+    # [stsa]: ExternalId is the sts:ExternalId condition key; a SourceIdentity also needs
+    # sts:SetSourceIdentity on the role, with sts:SourceIdentity in its context.
+    role = "arn:aws:iam::111111111111:role/geoproxy-dns"
+    call = sent(
+        "sts",
+        "assume_role",
+        RoleArn=role,
+        RoleSessionName="geoproxy-apply",
+        ExternalId="shop-dns",
+        SourceIdentity="alice",
+    )
+    assert authorization(call, ACCOUNT) == [
+        Authorization("sts:AssumeRole", role, {"sts:ExternalId": "shop-dns"}),
+        Authorization(
+            "sts:SetSourceIdentity",
+            role,
+            {"sts:ExternalId": "shop-dns", "sts:SourceIdentity": "alice"},
+        ),
+    ]

@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from geoproxy.cli.app import cli
 from geoproxy.policy.models import Policy
+from geoproxy.policy.reference import MAP_KEYS
 from tests.conftest import REPO
 
 DOCS = REPO / "docs"
@@ -137,7 +138,8 @@ def _models(model: type[BaseModel], path: str) -> list[tuple[str, type[BaseModel
         if origin is list:
             inner, suffix = list(typing.get_args(annotation)), f"{suffix}[]"
         elif origin is dict:
-            inner, suffix = [typing.get_args(annotation)[1]], f"{suffix}.<region>"
+            key = MAP_KEYS.get(name, "key")
+            inner, suffix = [typing.get_args(annotation)[1]], f"{suffix}.<{key}>"
         elif origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
             inner = list(typing.get_args(annotation))
         for candidate in inner:

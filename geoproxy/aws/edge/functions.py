@@ -23,7 +23,7 @@ class FunctionReader:
 
     def read(self, name: str) -> LiveFunction:
         """GetFunction of both stages: two requests, one when the function does not exist."""
-        client = self._aws.client("cloudfront")
+        client = self._aws.for_function(name).client("cloudfront")
         with aws_errors(f"read CloudFront function {name}"):
             try:
                 development = client.get_function(Name=name, Stage="DEVELOPMENT")
@@ -39,7 +39,7 @@ class FunctionReader:
 
     def read_live(self, name: str) -> LiveFunction:
         """GetFunction of the LIVE stage only: what viewers run, one request."""
-        client = self._aws.client("cloudfront")
+        client = self._aws.for_function(name).client("cloudfront")
         with aws_errors(f"read the published CloudFront function {name}"):
             try:
                 live_code = _code(client.get_function(Name=name, Stage="LIVE"))
@@ -58,6 +58,7 @@ def publish(update: FunctionUpdate, aws: AwsSettings) -> tuple[str, list[str]]:
     """Make LIVE run `update.code`: create or update DEVELOPMENT (unless it already holds the
     code), then publish (unless LIVE already does). Returns (the DEVELOPMENT ETag, the actions
     taken). A stage someone else changed since the plan is never overwritten."""
+    aws = aws.for_function(update.name)  # the distribution's (edge) account
     client = aws.client("cloudfront")
     reader = FunctionReader(aws)
     config = {"Comment": update.comment, "Runtime": update.runtime}
@@ -106,7 +107,7 @@ def publish(update: FunctionUpdate, aws: AwsSettings) -> tuple[str, list[str]]:
 def delete(name: str, etag: str, aws: AwsSettings) -> bool:
     """DeleteFunction with the ETag read (IfMatch): a function someone changed since is not
     deleted. Returns False if it was already gone (a re-run after a crash)."""
-    client = aws.client("cloudfront")
+    client = aws.for_function(name).client("cloudfront")  # the distribution's account
     with aws_errors(f"delete CloudFront function {name}"):
         try:
             client.delete_function(Name=name, IfMatch=etag)

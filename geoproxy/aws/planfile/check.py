@@ -69,8 +69,8 @@ def check_saved(
         changes.after_distributions, check.pending.after_distributions, aws, check, views
     )
     _check_functions(changes, aws, check)
-    client = aws.client("cloudfront")
     for distribution in changes.distributions:
+        client = aws.for_distribution(distribution.distribution_id).client("cloudfront")
         with aws_errors(f"read CloudFront distribution {distribution.distribution_id}"):
             fresh = client.get_distribution(Id=distribution.distribution_id)
         live_config = fresh["Distribution"]["DistributionConfig"]
@@ -108,8 +108,8 @@ def check_saved(
             check.problems += problems
             check.warnings += warnings
     _check_country_header(check, aws)
-    viewers = ViewerCheck(aws)
     for update in check.pending.distributions:
+        viewers = ViewerCheck(aws.for_distribution(update.distribution_id))
         adding = sorted(set(config_aliases(update.new_config)) - set(config_aliases(update.config)))
         problems, warnings = viewers.findings(
             update.app, update.distribution_id, update.new_config, adding
@@ -130,14 +130,14 @@ def _zones_read_whole(phases: list[Batches], aws: AwsSettings) -> dict[str, Live
         for zone_id, batches in phase.items():
             for batch in batches:
                 names.setdefault(zone_id, set()).update(landed.names_of(batch))
-    client = aws.client("route53")
     reader = Route53Reader(aws)
     views = {}
     for zone_id, touched in names.items():
         if len(touched) <= FEW_NAMES:
             continue
         with aws_errors(f"read hosted zone {zone_id}"):
-            zone = client.get_hosted_zone(Id=zone_id)["HostedZone"]
+            zone = aws.for_zone(zone_id).client("route53").get_hosted_zone(Id=zone_id)
+            zone = zone["HostedZone"]
         size = zone.get("ResourceRecordSetCount")
         if isinstance(size, int) and math.ceil(max(size, 1) / int(PAGE_SIZE)) < len(touched):
             views[zone_id] = LiveApp(
@@ -240,9 +240,9 @@ def _check_country_header(check: SavedCheck, aws: AwsSettings) -> None:
     from geoproxy.aws.edge.preflight import CountryHeaderCheck
     from geoproxy.core.edge.function import host_of_code
 
-    header = CountryHeaderCheck(aws)
     codes = {function.app: function.code for function in check.pending.functions}
     for update, found in fenced:
+        header = CountryHeaderCheck(aws.for_distribution(update.distribution_id))
         check.problems += header.problems(update.app, update.distribution_id, found)
         # The Host the planned function gives fenced requests must still be what the
         # behaviours give unfenced ones (edge_preflight.py); the plan's code says which.

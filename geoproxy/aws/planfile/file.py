@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from geoproxy import __version__
+from geoproxy.aws.planfile.accounts import accounts_of, with_accounts
+from geoproxy.core.accounts import AccountRoutes
 from geoproxy.core.changeset import ChangeSet, from_json, to_json
 from geoproxy.core.safety import MassDeletion
 from geoproxy.errors import GeoproxyError
@@ -68,6 +70,8 @@ class SavedPlan:
     adopt: bool | None = None  # made with --adopt (format 2; None: unknown, as format 1)
     signature: dict[str, Any] | None = None
     sealed: bytes = b""  # the exact bytes the checksum and the signature cover
+    # The accounts its writes are in (accounts:, issue 26); None: the base credentials only.
+    routes: AccountRoutes | None = None
 
 
 def is_saved_plan(path: Path) -> bool:
@@ -104,6 +108,7 @@ def save_plan(
     overwrite: bool = False,
     owner: str | None = None,
     adopt: bool = False,
+    routes: AccountRoutes | None = None,
 ) -> None:
     refuse_overwrite(path, overwrite)
     document: dict[str, Any] = {
@@ -119,6 +124,8 @@ def save_plan(
         "plan": plan_document,
         "changes": {"kind": "records", **to_json(changes)},
     }
+    if routes is not None and routes.accounts:
+        with_accounts(document, routes)
     document["checksum"] = checksum(document)
     write_document(path, document)
 
@@ -202,7 +209,7 @@ def read_document(path: Path) -> dict[str, Any]:
 
 def _records_changes(name: str, document: dict[str, Any]) -> dict[str, Any]:
     """The change set's JSON, for a kind this geoproxy applies, without the per-change
-    `account` (single-account today: an account other than null is refused)."""
+    `account` (read by `accounts_of`, which refuses one the plan's `accounts` lacks)."""
     changes = document["changes"]
     if document["format_version"] >= 2:
         kind = changes.get("kind")
@@ -230,13 +237,9 @@ def _records_changes(name: str, document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _without_account(name: str, change: Any) -> Any:
+    del name
     if not isinstance(change, dict) or "account" not in change:
         return change
-    if change["account"] is not None:
-        raise PlanFileError(
-            f"{name} writes in account {change['account']!r}: plans across accounts need a "
-            f"later geoproxy than {__version__}"
-        )
     return {key: value for key, value in change.items() if key != "account"}
 
 
@@ -248,6 +251,7 @@ def load_plan(path: Path) -> SavedPlan:
         version = int(document["format_version"])
         adopt = document.get("adopt") if version >= 2 else None
         signature = document.get("signature")
+        routes = accounts_of(document)
         return SavedPlan(
             path,
             str(document["command"]),
@@ -266,6 +270,7 @@ def load_plan(path: Path) -> SavedPlan:
             bool(adopt) if adopt is not None else None,
             dict(signature) if isinstance(signature, dict) else None,
             sealed_bytes(document),
+            routes,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise PlanFileError(f"{name} is not a well-formed geoproxy plan ({error})") from None

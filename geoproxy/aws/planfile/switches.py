@@ -5,7 +5,8 @@ control plane and no policy.
 The file is a geoproxy plan (`"kind": "geoproxy-plan"`, so `--out` and `is_saved_plan`
 treat it as one) whose change set has `"kind": "switches"` (format 2's change-set kinds):
 the cluster endpoints in the order to try them and the routing control ARNs with the state
-to set. Its checksum is the plan format's.
+to set. Its checksum is the plan format's. With `recovery.arc.account` (issue 26) it carries
+that account (`accounts`, and `changes.account`), since `apply` reads no policy.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from geoproxy.aws.planfile.file import (
     refuse_overwrite,
     write_document,
 )
+from geoproxy.core.accounts import AccountAccess, AccountRoutes
 from geoproxy.policy.files import ReadRefused, read_bounded
 
 SWITCH_FORMAT_VERSION = 2  # the plan format that has change-set kinds
@@ -43,6 +45,7 @@ class SwitchPlanFile:
     applications: tuple[str, ...]
     partners: dict[str, str]
     text: list[str]
+    routes: AccountRoutes | None = None  # the ARC account, when the policy names one
 
 
 def save_switch_plan(
@@ -58,6 +61,7 @@ def save_switch_plan(
     partners: dict[str, str],
     text: list[str],
     overwrite: bool = False,
+    account: AccountAccess | None = None,
 ) -> None:
     refuse_overwrite(path, overwrite)
     document: dict[str, Any] = {
@@ -73,6 +77,9 @@ def save_switch_plan(
             "partners": partners,
         },
     }
+    if account is not None:
+        document["changes"]["account"] = account.name
+        document["accounts"] = {account.name: account.to_json()}
     document["checksum"] = checksum(document)
     write_document(path, document)
 
@@ -107,6 +114,17 @@ def load_switch_plan(path: Path) -> SwitchPlanFile | None:
             tuple(str(app) for app in changes["applications"]),
             {str(k): str(v) for k, v in dict(changes["partners"]).items()},
             [str(line) for line in document.get("text", [])],
+            _routes(changes.get("account"), document.get("accounts") or {}),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise PlanFileError(f"{path} is not a complete switch plan ({error})") from None
+
+
+def _routes(name: Any, accounts: dict[str, Any]) -> AccountRoutes | None:
+    """The plan's ARC account; ValueError when it names one the plan does not define."""
+    if name is None:
+        return None
+    if name not in accounts:
+        raise ValueError(f"its changes name account {name!r}, which it does not define")
+    access = AccountAccess.from_json(str(name), dict(accounts[name]))
+    return AccountRoutes(accounts={access.name: access}, arc=access.name)

@@ -57,31 +57,16 @@ def sandbox(policy_file: Path, port: int, change_history: bool) -> int:
     until Ctrl-C: its zones, its distributions with covering certificates, and the ARC
     cluster `recovery.switches: arc` names. It prints the AWS_ENDPOINT_URL to use (and the
     cluster's endpoints to bookmark). Never touches AWS."""
-    from geoproxy.core.edge.fence import has_viewer_fence
     from geoproxy.pipeline import compile_policy
 
     try:
-        from geoproxy.sandbox.local import DistributionSeed, ZoneSeed, run
+        from geoproxy.sandbox.local import policy_seeds, run
     except ImportError as missing:  # moto is the `sandbox` extra
         raise GeoproxyError(
             f"the sandbox needs the emulator: {missing}", hint="pip install 'geoproxy[sandbox]'"
         ) from None
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
-    apps = compiled.loaded.policy.applications
-    # One public zone per name, with the id any application gives for it.
-    zone_ids: dict[str, str | None] = {}
-    for app in apps:
-        zone_ids[app.zone] = zone_ids.get(app.zone) or (
-            app.zone_id.split("/")[-1] if app.zone_id else None
-        )
-    zones = [ZoneSeed(name, zone_id) for name, zone_id in zone_ids.items()]
-    distributions = [
-        DistributionSeed(
-            app.cloudfront.distribution_id, tuple(app.cloudfront.aliases), has_viewer_fence(app)
-        )
-        for app in apps
-        if app.cloudfront
-    ]
+    zones, distributions = policy_seeds(compiled.loaded.policy)
     clusters = _cluster_seeds(compiled.loaded.policy)
     try:
         run(
@@ -105,7 +90,7 @@ def _cluster_seeds(policy: Policy) -> tuple[ClusterSeed, ...]:
     call the bookmarked endpoints directly (AWS_ENDPOINT_URL does not cover them), so
     against the sandbox they would reach AWS."""
     from geoproxy.policy.recovery import is_loopback_url
-    from geoproxy.sandbox.local import ClusterSeed
+    from geoproxy.sandbox.local import ClusterSeed, account_id_of
 
     recovery = policy.recovery
     arc = getattr(recovery, "arc", None)
@@ -120,4 +105,5 @@ def _cluster_seeds(policy: Policy) -> tuple[ClusterSeed, ...]:
             "own to bookmark (or rehearse with `geoproxy drill`, which points them at its "
             "emulator itself)",
         )
-    return (ClusterSeed(arc.cluster_arn, tuple(sorted(arc.endpoints.items()))),)
+    account = account_id_of(policy, arc.account)
+    return (ClusterSeed(arc.cluster_arn, tuple(sorted(arc.endpoints.items())), account),)

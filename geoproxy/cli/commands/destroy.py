@@ -20,6 +20,7 @@ from geoproxy.cli.options import (
     reports_errors,
     write_options,
 )
+from geoproxy.core.accounts import routes_of
 from geoproxy.errors import EXIT_CHANGES, EXIT_OK, GeoproxyError, RefusedError
 
 render = LazyModule("geoproxy.cli.render")
@@ -109,6 +110,7 @@ def destroy(
         )
     domain = _domain(detach_origin)
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
+    aws.use_accounts(routes_of(compiled.loaded.policy))  # each zone and distribution's
     check_plan_out(compiled, out_file, overwrite=overwrite)  # before reading AWS
     planned = compute_destroy(compiled, aws, app_names=app_names, detach_origin=domain)
     view = views.view_for(output)
@@ -128,7 +130,15 @@ def destroy(
         return EXIT_OK
     if dry_run:
         if out_file is not None:
-            _save(planned, out_file, document, compiled=compiled, view=view, overwrite=overwrite)
+            _save(
+                planned,
+                out_file,
+                document,
+                compiled=compiled,
+                view=view,
+                overwrite=overwrite,
+                routes=aws.routes,
+            )
         view.dry_run(document)
         return EXIT_CHANGES if detailed_exitcode else EXIT_OK
     if not force:
@@ -147,6 +157,7 @@ def _save(
     compiled: Any,
     view: Any,
     overwrite: bool,
+    routes: Any = None,
 ) -> None:
     """A saved plan holds record and health check changes; a distribution moved or a
     function deleted are not in it, so such a destroy is not saved rather than half-saved."""
@@ -168,6 +179,7 @@ def _save(
         policy=compiled.loaded,
         view=view,
         overwrite=overwrite,
+        routes=routes,
     )
     document["plan_file"] = str(out_file)
 

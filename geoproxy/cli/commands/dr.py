@@ -20,6 +20,7 @@ from geoproxy.cli.options import (
     via_option,
     write_options,
 )
+from geoproxy.core.accounts import routes_of
 from geoproxy.errors import GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
@@ -106,6 +107,8 @@ def failover(
     from geoproxy.pipeline import compile_policy
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
+
+    aws.use_accounts(routes_of(compiled.loaded.policy))
     check_plan_out(compiled, out_file, overwrite=overwrite, more=(("the audit log", audit_log),))
     if dr_switches.chosen_via(compiled, via) == "switches":
         return dr_switches.switch_move_command(
@@ -340,6 +343,8 @@ def failback(
         raise GeoproxyError(problem)
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
+
+    aws.use_accounts(routes_of(compiled.loaded.policy))
     check_plan_out(compiled, out_file, overwrite=overwrite, more=(("the audit log", audit_log),))
     if dr_switches.chosen_via(compiled, via) == "switches":
         return dr_switches.switch_move_command(

@@ -116,7 +116,7 @@ def switch_move_command(
         return EXIT_OK
     if dry_run:
         if out_file is not None:
-            _save(run, compiled, asked, lines, out_file, overwrite=overwrite)
+            _save(run, compiled, asked, lines, out_file, overwrite=overwrite, aws=aws)
             view.saved(out_file)
         view.dry_run(switch_document(run, command=command, dry_run=True))
         return EXIT_OK
@@ -174,6 +174,7 @@ def _save(
     out_file: Path,
     *,
     overwrite: bool,
+    aws: AwsSettings,
 ) -> None:
     """A saved switch plan: applied later with no read of any control plane."""
     from geoproxy.aws.planfile.switches import save_switch_plan
@@ -190,6 +191,8 @@ def _save(
         partners=dict(run.move.partners),
         text=lines,
         overwrite=overwrite,
+        # The ARC account (recovery.arc.account): `apply` reads no policy to find it.
+        account=aws.routes.accounts.get(aws.routes.arc) if aws.routes.arc else None,
     )
 
 
@@ -230,6 +233,8 @@ def apply_switch_plan_command(
     from geoproxy.cli.flow import confirm
     from geoproxy.pipeline.switch_dr import apply_switch_plan, audit_flip
 
+    if saved.routes is not None:
+        aws.use_accounts(saved.routes)  # its ARC account, from the plan
     view.saved_plan(saved.path, saved)
     if not view.interactive and not yes:
         raise RefusedError(

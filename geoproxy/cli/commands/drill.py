@@ -83,10 +83,12 @@ def drill(
             "data_plane_refused": report.calls.get("data_refused", 0),
             "control_plane": report.calls.get("control", 0),
             "control_plane_succeeded": len(report.control_succeeded),
+            "regional": report.calls.get("regional", 0),
         },
         "operations": {
             "data_plane": report.operations.get("data", []),
             "control_plane": report.operations.get("control", []),
+            "regional": report.operations.get("regional", []),
         },
         "seconds_to_moved_answers": report.seconds_to_moved,
         "failover_exit_code": report.failover_exit,

@@ -100,6 +100,11 @@ def iam_policy(
         all_zones=all_zones,
         destroy=destroy,
     )
+    from geoproxy.core.iam import IamPolicy
+
     render.warnings(compiled.warnings + result.warnings)
-    render.emit_json(result.document, envelope=False)  # AWS's shape, nothing added
+    if isinstance(result, IamPolicy):
+        render.emit_json(result.document, envelope=False)  # AWS's shape, nothing added
+    else:  # accounts: one identity policy per account, and each role's trust policy
+        render.emit_json(result.document(), envelope=False)
     return EXIT_OK

@@ -24,6 +24,7 @@ from geoproxy.cli.options import (
     reports_errors,
     write_options,
 )
+from geoproxy.core.accounts import routes_of
 from geoproxy.errors import EXIT_CHANGES, EXIT_OK, GeoproxyError
 
 render = LazyModule("geoproxy.cli.render")
@@ -92,6 +93,8 @@ def plan(
     from geoproxy.pipeline import compile_policy, compute_plan
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
+
+    aws.use_accounts(routes_of(compiled.loaded.policy))
     check_plan_out(compiled, out_file, overwrite=overwrite)  # before reading AWS
     check_override(override_compliance)
     the_plan = compute_plan(
@@ -130,6 +133,7 @@ def plan(
             policy=compiled.loaded,
             view=view,
             overwrite=overwrite,
+            routes=aws.routes,
         )
     view.finished(document)
     if detailed_exitcode and (
@@ -241,6 +245,8 @@ def apply(
     from geoproxy.aws.audit import AuditTrail
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
+
+    aws.use_accounts(routes_of(compiled.loaded.policy))
     check_override(override_compliance)
     trail = AuditTrail.read(audit_log)
 

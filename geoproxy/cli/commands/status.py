@@ -21,6 +21,7 @@ from geoproxy.cli.options import (
     policy_option,
     reports_errors,
 )
+from geoproxy.core.accounts import routes_of
 from geoproxy.errors import EXIT_OK
 
 render = LazyModule("geoproxy.cli.render")
@@ -80,6 +81,7 @@ def status(
 
     maps = html_file is not None or svg_file is not None
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
+    aws.use_accounts(routes_of(compiled.loaded.policy))
     if maps:  # before reading Route 53: a typo in a path should cost no AWS call
         check_maps(
             compiled, html_file, svg_file, overwrite=overwrite, more=(("the audit log", audit_log),)
@@ -89,6 +91,14 @@ def status(
     features: list[str] = []
     statuses, warnings, orphans = compute_status(compiled, aws, app_names, recovery, features)
     extra = recovery_status.status_extra(compiled, aws, audit_log, recovery)
+    if compiled.loaded.policy.accounts:  # which account holds what, beside each application
+        extra.accounts = {
+            app.name: {
+                "zone": app.account,
+                "distribution": app.cloudfront.account if app.cloudfront else None,
+            }
+            for app in compiled.loaded.policy.applications
+        }
     if features:  # each zone's guardrails and history, and what more would do: every time
         extra.document["zone_features"] = features
         extra.text = recovery_status.with_lines(extra.text, features)

@@ -16,6 +16,7 @@ from geoproxy.cli.options import (
     policy_option,
     reports_errors,
 )
+from geoproxy.core.accounts import routes_of
 from geoproxy.errors import EXIT_MISMATCH, EXIT_OK
 
 render = LazyModule("geoproxy.cli.render")
@@ -36,6 +37,8 @@ def verify(policy_file: Path, output: str, aws: AwsSettings, app_names: tuple[st
     from geoproxy.pipeline.verify import compute_verify
 
     compiled = compile_policy(policy_file, latency_table=chosen_latency_table())
+
+    aws.use_accounts(routes_of(compiled.loaded.policy))
     result = compute_verify(compiled, aws, app_names)
     render.warnings(result.warnings)
     counts = summary(result.rows)

@@ -40,6 +40,9 @@ class Call:
     body: bytes = field(default=b"", repr=False)  # b"" past MAX_LOGGED_BODY
     throttled: bool = False  # refused by the emulated rate limits (route53_limits.py)
     refused: str = ""  # why a gate refused it (an unreachable endpoint, a control plane down)
+    # The access key that signed it (SigV4's Credential=AKID/...): whose account it is in,
+    # as moto decides (an assumed role's key is its role's account).
+    access_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,12 @@ def error_response(
     return f"{status} {HTTP_STATUS_CODES.get(status, 'Error')}", headers, body
 
 
+def _access_key(authorization: str) -> str:
+    """`AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/route53/aws4_request, ...`."""
+    _, found, rest = authorization.partition("Credential=")
+    return rest.partition("/")[0] if found else ""
+
+
 class RecordingMiddleware:
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
@@ -181,6 +190,7 @@ class RecordingMiddleware:
                     body,
                     throttled,
                     refusal.reason if refusal else "",
+                    _access_key(environ.get("HTTP_AUTHORIZATION", "")),
                 )
             )
         if refusal is not None:

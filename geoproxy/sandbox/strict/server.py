@@ -27,7 +27,7 @@ from .cloudfront_functions import HANDLERS as FUNCTION_HANDLERS
 from .cloudfront_policies import HANDLERS as POLICY_HANDLERS
 from .dns_answers import DnsModel
 from .guardrails import Guardrails
-from .health import HealthControls, health_patches
+from .health import DEFAULT_ACCOUNT, HealthControls, health_patches
 from .middleware import Call, Fault, Hold, RecordingMiddleware, Refusal, WSGIApp
 from .outage import Outage
 from .protections import ProtectionsApp
@@ -87,6 +87,18 @@ class HostGuard:
             )
             return [body]
         return self.app(environ, start_response)
+
+
+def _isolated_core() -> Any:
+    """A botocore session that reads no profile, config file or credentials file: only what
+    the sandbox gives counts."""
+    return botocore.session.Session(
+        session_vars={
+            "profile": (None, None, None, None),
+            "config_file": (None, None, os.devnull, None),
+            "credentials_file": (None, None, os.devnull, None),
+        }
+    )
 
 
 class StrictMotoServer:
@@ -242,14 +254,7 @@ class StrictMotoServer:
 
     def client(self, service: str, **kwargs: Any) -> Any:
         """A boto3 client for this server that ignores the developer's own AWS configuration."""
-        # Read no profile, config file or credentials file: only what is given here counts.
-        core = botocore.session.Session(
-            session_vars={
-                "profile": (None, None, None, None),
-                "config_file": (None, None, os.devnull, None),
-                "credentials_file": (None, None, os.devnull, None),
-            }
-        )
+        core = _isolated_core()
         session = boto3.session.Session(
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
@@ -260,6 +265,30 @@ class StrictMotoServer:
         config = Config(proxies={}).merge(kwargs.pop("config", None) or Config())
         # An ARC cluster endpoint (server.arc) is a path under this server: it may be given.
         endpoint = kwargs.pop("endpoint_url", None) or self.endpoint_url
+        if not endpoint.startswith(self.endpoint_url):
+            raise ValueError(f"{endpoint} is not this sandbox's")
+        return session.client(service, endpoint_url=endpoint, config=config, **kwargs)
+
+    def client_in_account(self, service: str, account_id: str, **kwargs: Any) -> Any:
+        """A client whose requests land in `account_id`: moto keys its state by account and
+        puts the requests of an assumed role's credentials in the role's account (moto's
+        STS AssumeRole: "The ARN can point to another account, providing an opportunity to
+        switch accounts"). The role is the sandbox's own, never one of the policy's."""
+        if account_id == DEFAULT_ACCOUNT:
+            return self.client(service, **kwargs)
+        credentials = self.client("sts").assume_role(
+            RoleArn=f"arn:aws:iam::{account_id}:role/geoproxy-sandbox-seed",
+            RoleSessionName="sandbox-seed",
+        )["Credentials"]
+        session = boto3.session.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+            region_name=kwargs.pop("region_name", REGION),
+            botocore_session=_isolated_core(),
+        )
+        config = Config(proxies={}).merge(kwargs.pop("config", None) or Config())
+        endpoint = kwargs.pop("endpoint_url", None) or self.endpoint_url  # a cluster endpoint
         if not endpoint.startswith(self.endpoint_url):
             raise ValueError(f"{endpoint} is not this sandbox's")
         return session.client(service, endpoint_url=endpoint, config=config, **kwargs)
@@ -297,11 +326,13 @@ class StrictMotoServer:
         with self._aliases.lock:
             self._aliases.foreign_aliases = set(value)
 
-    def issue_certificate(self, domain: str, *sans: str, region: str = REGION) -> str:
+    def issue_certificate(
+        self, domain: str, *sans: str, region: str = REGION, account_id: str = DEFAULT_ACCOUNT
+    ) -> str:
         """Request an ACM certificate for `domain` (and `sans`) and finish its validation at
         once: an ISSUED, Amazon-issued certificate, as CloudFront requires one (in us-east-1,
-        unless `region` says otherwise). Returns its ARN."""
-        acm = self.client("acm", region_name=region)
+        unless `region` says otherwise; in the distribution's account). Returns its ARN."""
+        acm = self.client_in_account("acm", account_id, region_name=region)
         request: dict[str, Any] = {"DomainName": domain, "ValidationMethod": "DNS"}
         if sans:
             request["SubjectAlternativeNames"] = [domain, *sans]

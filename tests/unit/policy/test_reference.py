@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel
 
 from geoproxy.policy import reference
+from geoproxy.policy.accounts import Account
 from geoproxy.policy.models import (
     Application,
     CloudFront,
@@ -34,6 +35,7 @@ from tests.conftest import REPO
 # In the order a reader meets them: (model, section title, YAML path).
 EXPECTED = [
     (Policy, "Top level", ""),
+    (Account, "Account", "accounts.<account name>"),
     (Application, "Application", "applications[]"),
     (Pop, "PoP", "applications[].pops.<region>"),
     (HealthCheck, "Health check", "applications[].pops.<region>.health_check"),
@@ -130,6 +132,7 @@ def test_links_go_to_sections_and_the_page_is_short() -> None:
     anchors = {s.anchor for s in reference.sections()}
     assert anchors == {
         "top-level",
+        "account",
         "application",
         "pop",
         "health-check",

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from geoproxy.errors import PolicyError
 from geoproxy.pipeline import compile_policy
+from geoproxy.policy.accounts import Account
 from geoproxy.policy.models import (
     Application,
     CloudFront,
@@ -42,10 +43,14 @@ MODELINE = "# yaml-language-server: $schema=routing.schema.json\n"
 FULL = """\
 version: 1
 owner: team-shop
+accounts:
+  dns: {role_arn: "arn:aws:iam::111111111111:role/geoproxy-dns", external_id: shop-dns}
+  edge: {profile: prod-edge}
 applications:
   - name: shop
     zone: example.com
     zone_id: Z0EXAMPLE12345
+    account: dns
     record: origin.shop.example.com
     record_types: [A, AAAA]
     source_regions: [eu-west-1, us-east-1, me-south-1]
@@ -75,9 +80,19 @@ applications:
       origin_failover: {secondary_pop: eu-central-1, status_codes: [500, 502, 503, 504]}
       host_header: origin
       origin_shield: allow
+  - name: api
+    zone: example.org
+    zone_id: Z0EXAMPLE67890
+    account: dns
+    record: origin.api.example.org
+    pops:
+      us-east-1: {target: api-use1-1.us-east-1.elb.amazonaws.com, failover_to: eu-west-1}
+      eu-west-1: {target: api-euw1-1.eu-west-1.elb.amazonaws.com, failover_to: us-east-1}
+    cloudfront: {account: edge, distribution_id: E3EXAMPLE456}
 recovery:
   switches: arc
   arc:
+    account: dns
     cluster_arn: arn:aws:route53-recovery-control::111122223333:cluster/0123abcd-4567
     control_panel: geoproxy-prod
     endpoints: {us-west-2: "https://abcd.route53-recovery-cluster.us-west-2.amazonaws.com/v1"}
@@ -386,12 +401,20 @@ MODELS: dict[type[BaseModel], dict[str, Any]] = {
     OriginFailover: {"secondary_pop": "eu-west-1"},
     Recovery: {"switches": "arc", "arc": {"cluster_arn": ARN, "control_panel": "p"}},
     Arc: {"cluster_arn": ARN, "control_panel": "p"},
+    Account: {"role_arn": "arn:aws:iam::111111111111:role/geoproxy-dns"},
 }
+# Keys that exclude others of their model: their examples are tried without those.
+EXCLUSIVE = {(Account, "profile"): ("role_arn",)}
 
 
 @pytest.mark.parametrize("model", list(MODELS), ids=lambda model: model.__name__)
 def test_the_models_accept_every_example(model: type[BaseModel]) -> None:
     for key, field in model.model_fields.items():
         assert field.examples, f"{model.__name__}.{key} has no example"
+        base = {
+            k: v
+            for k, v in copy.deepcopy(MODELS[model]).items()
+            if k not in EXCLUSIVE.get((model, key), ())
+        }
         for example in field.examples:
-            model.model_validate({**copy.deepcopy(MODELS[model]), key: example})
+            model.model_validate({**base, key: example})
