@@ -21,10 +21,10 @@ from typing import Any
 from geoproxy.core.desired import in_zone
 from geoproxy.core.edge.fence import has_viewer_fence
 from geoproxy.core.iam_destroy import added_statements, split_names
+from geoproxy.core.iam_prune import OTHER_SYSTEMS, prune_statements
 from geoproxy.core.iam_recovery import recovery_reads, recovery_writes
 from geoproxy.core.iam_switches import switch_statements
 from geoproxy.core.names import function_name
-from geoproxy.errors import GeoproxyError
 from geoproxy.policy.models import Application, Policy
 
 WILDCARD = "*"
@@ -65,49 +65,6 @@ def record_types(apps: Iterable[Application]) -> list[str]:
 
 def _zone_arn(zone: str, zone_ids: Mapping[str, str]) -> str:
     return f"arn:aws:route53:::hostedzone/{zone_ids.get(zone, WILDCARD)}"
-
-
-# ACM's DNS validation record: `_<32 hex digits>.<domain>` (ACM User Guide, "DNS
-# validation", whose example is _a79865eb4cd1a6ab990a45779b4e0b96.example.com).
-ACM_VALIDATION = "_" + "?" * 32 + ".*"
-# Other names that hold other systems' records, never geoproxy's (whose own `_` names are
-# `_geoproxy.<record>` and `<pop>._failover.<record>`, so `_*` as a whole cannot be excluded).
-OTHER_SYSTEMS = [
-    ACM_VALIDATION,
-    "_dmarc.*",
-    "*._domainkey.*",
-    "_acme-challenge.*",
-    "_mta-sts.*",
-    "_smtp._tls.*",
-    "*._tcp.*",
-    "*._udp.*",
-]
-
-
-def never_pruned(zone: str) -> list[str]:
-    """Names `apply --prune` is never allowed to delete from when the orphans are not named:
-    the zone apex (A/AAAA/TXT there are the site's own and its SPF) and the names other
-    systems use (OTHER_SYSTEMS: ACM validation CNAMEs, DMARC, DKIM, ACME, MTA-STS, SRV).
-    Route 53's name condition key holds names lower case without the trailing dot, and
-    takes `*` and `?` wildcards (Route 53 Developer Guide, "Using IAM policy conditions for
-    fine-grained access control")."""
-    return [zone, *OTHER_SYSTEMS]
-
-
-def _prune_roots(names: Iterable[str], zones: Iterable[str]) -> dict[str, list[str]]:
-    """Zone -> the name patterns of the orphans named with --prune-name (each root and the
-    names below it, where an application's PoP pairs, direct names and state record are)."""
-    found: dict[str, list[str]] = {}
-    for name in names:
-        root = name.strip().lower().rstrip(".")
-        zone = max((zone for zone in zones if in_zone(root, zone)), key=len, default=None)
-        if zone is None:
-            raise GeoproxyError(
-                f"--prune-name {name!r} is in none of the policy's zones "
-                f"({', '.join(sorted(zones))})"
-            )
-        found.setdefault(zone, []).extend([root, f"*.{root}"])
-    return found
 
 
 @dataclass(frozen=True)
@@ -179,7 +136,17 @@ def iam_policy(
     ):
         statements.allow(sid, actions, resources, condition)
     if prune:
-        warnings += _prunes(scope, statements, read_only, prune_names)
+        warnings += prune_statements(
+            scope.apps,
+            scope.zone_ids,
+            statements.allow,
+            reads_checks=scope.reads_checks,
+            read_only=read_only,
+            prune_names=prune_names,
+            zone_arn=_zone_arn,
+            keys=(NAMES_KEY, TYPES_KEY, ACTIONS_KEY),
+            types=record_types(scope.apps),
+        )
     if all_zones or destroy:
         added, said = added_statements(
             scope.account,
@@ -407,67 +374,3 @@ def _writes(scope: _Scope, statements: _Statements) -> None:
         # Asked in the zone's account, where that is another (accounts:).
     if any(app.cloudfront and has_viewer_fence(app) for app in apps):
         allow("ConfirmDirectNames", ["route53:TestDNSAnswer"], [WILDCARD])
-
-
-def _prunes(
-    scope: _Scope, statements: _Statements, read_only: bool, prune_names: Iterable[str]
-) -> list[str]:
-    """What `plan --prune` reads and `apply --prune` deletes; warnings of what IAM cannot
-    restrict."""
-    allow = statements.allow
-    apps, zone_ids = scope.apps, scope.zone_ids
-    warnings: list[str] = []
-    if not apps:
-        return warnings  # an account of distributions only: no zone to prune
-    # An orphan's health checks are read, and go with it, whether or not the policy has
-    # any; with --read-only, `plan --prune` only reads.
-    if not scope.reads_checks:
-        allow("ListHealthChecks", ["route53:ListHealthChecks"], [WILDCARD])
-        allow(
-            "ReadHealthCheckTags",
-            ["route53:ListTagsForResources"],
-            ["arn:aws:route53:::healthcheck/*"],
-        )
-    if not read_only:
-        # Orphans are found at run time, and what makes a record geoproxy's (its set
-        # identifier) is no condition key: the three ChangeResourceRecordSets keys are
-        # the names, types and actions (Service Authorization Reference, Route 53). So
-        # DELETE is limited to the names given with --prune-name; a zone without any
-        # gets the exclusions IAM can express, and a loud warning of what is left.
-        named = _prune_roots(prune_names, {app.zone for app in apps})
-        for app_zone in sorted({app.zone for app in apps}):
-            sid = "PruneOrphansIn" + re.sub(r"[^A-Za-z0-9]", "", app_zone.title())
-            types = record_types(apps)
-            condition: dict[str, Any] = {
-                "ForAllValues:StringEquals": {ACTIONS_KEY: ["DELETE"], TYPES_KEY: types}
-            }
-            if app_zone in named:
-                condition["ForAllValues:StringLike"] = {NAMES_KEY: sorted(named[app_zone])}
-            else:
-                condition["ForAllValues:StringNotLike"] = {NAMES_KEY: never_pruned(app_zone)}
-                anywhere = (
-                    " in every hosted zone of the account (its id is unknown)"
-                    if app_zone not in zone_ids
-                    else ""
-                )
-                warnings.append(
-                    f"--prune without --prune-name for zone {app_zone}: IAM cannot name "
-                    "the orphans `apply --prune` deletes, so this policy lets it DELETE "
-                    f"any {'/'.join(types)} record in {app_zone}{anywhere}, except at the "
-                    f"apex ({app_zone}) and at the names of ACM validation, DMARC, DKIM, "
-                    "ACME, MTA-STS and SRV records; pass --prune-name ROOT for each "
-                    "orphan `geoproxy plan --prune` lists to allow only those names"
-                )
-            allow(
-                sid,
-                ["route53:ChangeResourceRecordSets"],
-                [_zone_arn(app_zone, zone_ids)],
-                condition,
-            )
-        if not scope.reads_checks:
-            allow(
-                "PruneOrphanHealthChecks",
-                ["route53:DeleteHealthCheck"],
-                ["arn:aws:route53:::healthcheck/*"],
-            )
-    return warnings
