@@ -267,6 +267,10 @@ class HealthCheckReader:
         ]
 
 
+class MissingDistribution(AwsError):
+    """GetDistribution: NoSuchDistribution (`destroy` goes on without it)."""
+
+
 class CloudFrontReader:
     """The distributions the policy names, read once per run."""
 
@@ -281,7 +285,7 @@ class CloudFrontReader:
             try:
                 response = client.get_distribution(Id=distribution_id)
             except client.exceptions.NoSuchDistribution:
-                raise AwsError(
+                raise MissingDistribution(
                     aws.in_account(f"CloudFront distribution {distribution_id}")
                     + " does not exist",
                     hint="geoproxy manages an existing distribution; check "

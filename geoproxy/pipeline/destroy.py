@@ -115,7 +115,7 @@ def compute_destroy(
         for routing in compiled.routing.applications
         if names is None or routing.app.name in names
     ]
-    distributions = read_distributions(compiled, aws, names)
+    distributions = read_distributions(compiled, aws, names, missing_ok=True)
     read = read_live(compiled, aws, names, distributions=distributions.plans)
     checks = read_health_checks(compiled, aws, read.apps)
     reader = CloudFrontReader(aws)
@@ -157,6 +157,11 @@ def compute_destroy(
         warnings=list(compiled.warnings),
     )
     the_plan.warnings.extend(_viewer_warnings(the_plan, targets))
+    the_plan.warnings.extend(
+        f"{app}: CloudFront distribution {distribution_id} no longer exists: nothing to "
+        "detach from it; its records go"
+        for app, distribution_id in distributions.missing.items()
+    )
     result = DestroyPlan(the_plan, targets, detach_origin)
     result.switches = switch_removal(compiled, aws, {t.name for t in targets})
     result.in_use = [use for t in targets for use in origin_uses(summaries, t.record_name)]

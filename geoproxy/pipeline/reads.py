@@ -34,15 +34,23 @@ class DistributionRead:
 
     plans: dict[str, DistributionPlan] = field(default_factory=dict)
     functions: dict[str, LiveFunction] = field(default_factory=dict)
+    # With `missing_ok`: application -> its distribution id, which no longer exists.
+    missing: dict[str, str] = field(default_factory=dict)
 
 
 def read_distributions(
-    compiled: Compiled, aws: AwsSettings, names: list[str] | None = None
+    compiled: Compiled,
+    aws: AwsSettings,
+    names: list[str] | None = None,
+    *,
+    missing_ok: bool = False,
 ) -> DistributionRead:
-    """The distributions of the applications in `names` (None: all), with their functions."""
+    """The distributions of the applications in `names` (None: all), with their functions.
+    `missing_ok` (`destroy`): a distribution that no longer exists is listed in `missing`,
+    its function still read, rather than an error."""
     from geoproxy.aws.concurrency import run_all
     from geoproxy.aws.edge.functions import FunctionReader
-    from geoproxy.aws.live import CloudFrontReader
+    from geoproxy.aws.live import CloudFrontReader, MissingDistribution
 
     reader, function_reader = CloudFrontReader(aws), FunctionReader(aws)
     apps = [
@@ -54,17 +62,31 @@ def read_distributions(
         aws.client("cloudfront")  # made here: boto3 sessions are not thread-safe
     names_of = {app.name: function_name(compiled.owner, app.name) for app in apps}
 
-    def read(app: Application) -> tuple[tuple[dict[str, Any], str], LiveFunction | None]:
+    def read(app: Application) -> tuple[tuple[dict[str, Any], str] | None, LiveFunction | None]:
         assert app.cloudfront is not None
-        distribution = reader.distribution(app.cloudfront.distribution_id)
+        try:
+            distribution: tuple[dict[str, Any], str] | None = reader.distribution(
+                app.cloudfront.distribution_id
+            )
+        except MissingDistribution:
+            if not missing_ok:
+                raise
+            distribution = None
         fenced = has_viewer_fence(app)
         return distribution, (function_reader.read(names_of[app.name]) if fenced else None)
 
     found = DistributionRead()
-    for app, ((distribution, etag), live_function) in zip(
+    for app, (read_distribution, live_function) in zip(
         apps, run_all([functools.partial(read, app) for app in apps]), strict=True
     ):
         name = names_of[app.name]
+        if read_distribution is None:
+            assert app.cloudfront is not None
+            found.missing[app.name] = app.cloudfront.distribution_id
+            if live_function is not None:
+                found.functions[app.name] = live_function
+            continue
+        distribution, etag = read_distribution
         arn = function_arn(name, distribution.get("ARN")) if live_function else None
         if live_function is not None and arn is None:
             # Never guess: without its ARN the fence could not be associated, and a fence

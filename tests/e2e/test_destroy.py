@@ -462,3 +462,32 @@ def test_with_switches_destroy_removes_those_no_application_needs_any_more(
     }
     left = snapshot(aws, zone)
     assert [r for r in left if r.get("SetIdentifier", "").startswith("geoproxy:")] == []
+
+
+def test_destroy_after_the_distribution_was_deleted_removes_the_rest(
+    aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
+) -> None:
+    # Teardown in the other order (Terraform deleted the distribution first): nothing to
+    # detach; the records and the edge function, which no distribution runs, still go.
+    from tests.e2e.test_edge_fence import fenced_policy, viewer_function, with_country_header
+
+    with_country_header(aws, distribution)
+    write_policy(tmp_path, fenced_policy(distribution))
+    assert run_cli("apply", "--yes").returncode == 0
+    arn = viewer_function(config_of(aws, distribution)["DefaultCacheBehavior"])
+    assert arn is not None
+    cloudfront = aws.client("cloudfront")
+    current = cloudfront.get_distribution_config(Id=distribution)
+    current["DistributionConfig"]["Enabled"] = False
+    disabled = cloudfront.update_distribution(
+        Id=distribution, IfMatch=current["ETag"], DistributionConfig=current["DistributionConfig"]
+    )
+    cloudfront.delete_distribution(Id=distribution, IfMatch=disabled["ETag"])
+
+    done = run_cli("destroy", "--yes", "--force")
+
+    assert done.returncode == 0, done.stderr
+    assert f"CloudFront distribution {distribution} no longer exists" in done.stderr
+    assert [r for r in snapshot(aws, zone) if is_shops(r)] == []
+    functions = cloudfront.list_functions()["FunctionList"].get("Items") or []
+    assert arn.rsplit("/", 1)[1] not in {f["Name"] for f in functions}
