@@ -2,13 +2,12 @@
 base credentials (default chain or `--profile`).
 
 A `role_arn` account is reached with STS AssumeRole through a *regional* endpoint: the
-global one (sts.amazonaws.com) lives in us-east-1 alone ("AWS Security Token Service
-endpoints and quotas", https://docs.aws.amazon.com/general/latest/gr/sts.html: "AWS
-recommends using Regional STS endpoints ... hosted in a single AWS Region, US East (N.
-Virginia)"), and a failover must not need it. The session is named `geoproxy-<command>` and
-carries the caller's own identity as `SourceIdentity`, so Route 53's change history and
-CloudTrail show the person, not the role ("Monitor and control actions taken with assumed
-roles", IAM User Guide,
+global one (sts.amazonaws.com) is served by us-east-1 for calls from outside AWS and from
+opt-in regions, and AWS recommends regional endpoints ("Manage AWS STS in an AWS Region",
+IAM User Guide); a failover must not need it. The session is named `geoproxy-<command>` and
+carries the caller's own identity as `SourceIdentity`, so CloudTrail shows the person, not
+only the role session that Route 53's change history names ("Monitor and control actions
+taken with assumed roles", IAM User Guide,
 https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html);
 a trust policy that does not allow `sts:SetSourceIdentity` gets a session without it, said
 once. botocore refreshes the credentials before they expire (RefreshableCredentials).
@@ -34,7 +33,10 @@ US_EAST_1 = "us-east-1"
 SESSION_SECONDS = 3600  # AssumeRole's default; botocore refreshes 15 min before the end
 # SourceIdentity: 2-64 characters of [\w+=,.@-], not starting with `aws:` (STS API
 # Reference, AssumeRole).
-_NOT_SOURCE = re.compile(r"[^\w+=,.@-]")
+_NOT_SOURCE = re.compile(r"[^\w+=,.@-]", re.ASCII)
+# AssumeRole in a region whose STS the role's account deactivated ("Manage AWS STS in an
+# AWS Region", IAM User Guide): the next region is asked.
+REGION_DISABLED = "RegionDisabledException"
 
 
 def sts_region(configured: str | None) -> str:
@@ -47,8 +49,8 @@ def sts_regions(configured: str | None) -> list[str]:
     """Where AssumeRole is asked, in order; the second only when the first does not answer.
     The configured region first, but for us-east-1, which goes second: it is down in the
     very event a failover is for, and waiting out its retries would delay the failover.
-    Credentials from any regional endpoint are valid in every region enabled by default
-    ("Manage AWS STS in an AWS Region", IAM User Guide,
+    "Session tokens from Regional AWS STS endpoints are valid in all AWS Regions" ("Manage
+    AWS STS in an AWS Region", IAM User Guide,
     https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_enable-regions.html)."""
     first = sts_region(configured)
     if first == US_EAST_1:
@@ -163,14 +165,22 @@ def _assume_once(
                 )
             except bx.ClientError as error:
                 code = error.response.get("Error", {}).get("Code", "")
-                if source and code == "AccessDenied":
+                said = str(error.response.get("Error", {}).get("Message", ""))
+                if source and (code == "AccessDenied" or "sourceidentity" in said.lower()):
                     return None
+                if code == REGION_DISABLED:
+                    raise AwsError(
+                        f"cannot {action}: STS is deactivated in this region for the "
+                        "role's account",
+                        unavailable=True,  # the next region is asked
+                    ) from None
                 raise
     except AwsError as error:
         raise AwsError(
             error.message,
             hint="check the role's trust policy (it must allow sts:AssumeRole by your "
-            "identity, with the external id when the policy sets one; "
+            "identity, with the external id when the policy sets one, and "
+            "sts:SetSourceIdentity when your own session carries a source identity; "
             "`geoproxy iam-policy` prints the trust policy each role needs) and that "
             "your credentials are the ones meant",
             unavailable=error.unavailable,

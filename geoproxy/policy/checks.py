@@ -374,18 +374,19 @@ def account_issues(policy: Policy) -> list[Issue]:
                     "account",
                 )
             )
-        # A record can refer only to a health check of its own account, and geoproxy keeps
-        # its health checks (auto_failover's, the switches') in one account: every
-        # application's, so they must share it.
+        # geoproxy keeps its health checks (auto_failover's, the switches') in one account,
+        # the zones': its simplification (Route 53 lets a record use another account's
+        # health check through the API, Knowledge Center "route-53-cross-account-health-
+        # checks"), which keeps finding, tagging and deleting them to one listing.
         first_account = policy.applications[0].account
         if checks and app.account != first_account:
             issues.append(
                 Issue(
                     ("applications", index, "account"),
                     f"with auto_failover or `recovery.switches: arc`, every application is "
-                    f"in one account (geoproxy's health checks live there, and a record can "
-                    f"only use a health check of its own account); the first application's "
-                    f"is {first_account or '(base credentials)'!r}",
+                    f"in one account (geoproxy keeps its health checks in the zones' one "
+                    f"account); the first application's is "
+                    f"{first_account or '(base credentials)'!r}",
                 )
             )
         if app.cloudfront:

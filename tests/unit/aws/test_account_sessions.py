@@ -23,15 +23,29 @@ class Sts:
     `down` endpoint answers 503, as us-east-1's does in a us-east-1 event."""
 
     def __init__(
-        self, minutes: list[int], refuse: Any = lambda request: False, down: bool = False
+        self,
+        minutes: list[int],
+        refuse: Any = lambda request: False,
+        down: bool = False,
+        error: tuple[str, str, int] | None = None,
     ) -> None:
         self.minutes = minutes
         self.refuse = refuse
         self.down = down
+        self.error = error  # (code, message, status) of every request whose refuse() holds
         self.requests: list[dict[str, Any]] = []
 
     def assume_role(self, **request: Any) -> dict[str, Any]:
         self.requests.append(request)
+        if self.error is not None and self.refuse(request):
+            code, message, status = self.error
+            raise ClientError(
+                {
+                    "Error": {"Code": code, "Message": message},
+                    "ResponseMetadata": {"HTTPStatusCode": status},
+                },
+                "AssumeRole",
+            )
         if self.down:
             raise ClientError(
                 {
@@ -131,3 +145,44 @@ def test_when_every_endpoint_is_down_the_error_says_unavailable() -> None:
         )
     assert failed.value.unavailable
     assert "cannot assume role" in failed.value.message
+
+
+def test_a_region_whose_sts_the_account_deactivated_passes_the_request_on() -> None:
+    # An account may deactivate STS in a region (never us-east-1): the next one is asked.
+    disabled = Sts(
+        [60],
+        refuse=lambda request: True,
+        error=("RegionDisabledException", "STS is not activated in this region", 403),
+    )
+    up = Sts([60])
+    session = assumed_session(
+        [disabled, up], CALLER, "us-west-2", AccountAccess("dns", ROLE), "plan", print
+    )
+    assert session.get_credentials().get_frozen_credentials().access_key == "AKIA1"
+    assert (len(disabled.requests), len(up.requests)) == (1, 1)
+
+
+def test_a_refusal_that_names_the_source_identity_falls_back_without_it() -> None:
+    sts, notes = (
+        Sts(
+            [60],
+            refuse=lambda request: "SourceIdentity" in request,
+            error=("ValidationError", "SourceIdentity cannot be changed", 400),
+        ),
+        [],
+    )
+    assumed_session([sts], CALLER, "eu-west-1", AccountAccess("dns", ROLE), "apply", notes.append)
+    assert ["SourceIdentity" in r for r in sts.requests] == [True, False]
+    assert len(notes) == 1
+
+
+def test_a_chained_source_identity_refused_twice_says_set_source_identity() -> None:
+    sts = Sts(
+        [60],
+        refuse=lambda request: True,
+        error=("AccessDenied", "not authorized to perform: sts:SetSourceIdentity", 403),
+    )
+    with pytest.raises(AwsError) as refused:
+        assumed_session([sts], CALLER, "eu-west-1", AccountAccess("dns", ROLE), "apply", print)
+    assert "sts:SetSourceIdentity" in (refused.value.hint or "")
+    assert len(sts.requests) == 2  # with SourceIdentity, then without
