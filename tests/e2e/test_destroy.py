@@ -172,13 +172,9 @@ def second_distribution(aws: Any, first: str, function_arn: str) -> str:
 def test_destroy_is_refused_while_a_distribution_uses_the_origin_then_detaches_it(
     aws: Any, zone: str, distribution: str, run_cli: RunCli, tmp_path: Path
 ) -> None:
-    from tests.e2e.test_edge_fence import fenced_policy, viewer_function, with_country_header
+    from tests.e2e.test_edge_fence import apply_fence, viewer_function
 
-    with_country_header(aws, distribution)
-    write_policy(tmp_path, fenced_policy(distribution))
-    assert run_cli("apply", "--yes").returncode == 0
-    arn = viewer_function(config_of(aws, distribution)["DefaultCacheBehavior"])
-    assert arn is not None
+    arn = apply_fence(aws, distribution, run_cli, tmp_path)
     function = arn.rsplit("/", 1)[1]
     other = second_distribution(aws, distribution, arn)
     before = config_of(aws, distribution)
@@ -469,13 +465,9 @@ def test_destroy_after_the_distribution_was_deleted_removes_the_rest(
 ) -> None:
     # Teardown in the other order (Terraform deleted the distribution first): nothing to
     # detach; the records and the edge function, which no distribution runs, still go.
-    from tests.e2e.test_edge_fence import fenced_policy, viewer_function, with_country_header
+    from tests.e2e.test_edge_fence import apply_fence
 
-    with_country_header(aws, distribution)
-    write_policy(tmp_path, fenced_policy(distribution))
-    assert run_cli("apply", "--yes").returncode == 0
-    arn = viewer_function(config_of(aws, distribution)["DefaultCacheBehavior"])
-    assert arn is not None
+    arn = apply_fence(aws, distribution, run_cli, tmp_path)
     cloudfront = aws.client("cloudfront")
     current = cloudfront.get_distribution_config(Id=distribution)
     current["DistributionConfig"]["Enabled"] = False

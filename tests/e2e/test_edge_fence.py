@@ -35,6 +35,18 @@ def with_country_header(aws: Any, distribution_id: str) -> None:
     edit_distribution(aws, distribution_id, DefaultCacheBehavior=behaviour)
 
 
+def apply_fence(aws: Any, distribution_id: str, run_cli: RunCli, directory: Path) -> str:
+    """The fenced policy applied, the country header forwarded; the ARN of the function
+    the default behaviour then runs."""
+    with_country_header(aws, distribution_id)
+    write_policy(directory, fenced_policy(distribution_id))
+    applied = run_cli("apply", "--yes")
+    assert applied.returncode == 0, applied.stderr
+    arn = viewer_function(config_of(aws, distribution_id)["DefaultCacheBehavior"])
+    assert arn is not None
+    return arn
+
+
 def live_code(aws: Any, name: str, stage: str = "LIVE") -> str:
     response = aws.client("cloudfront").get_function(Name=name, Stage=stage)
     return str(response["FunctionCode"].read().decode())

@@ -226,11 +226,9 @@ def test_dropping_the_edge_fence_with_every_guardrail_on_drains_its_direct_names
     # The function sent requests to the direct names until this run's UpdateDistribution;
     # CloudFront's edges keep resolving them while it deploys: ACTIVE_RECORD_CHECK refuses
     # deleting them in the same run.
-    from tests.e2e.test_edge_fence import fenced_policy, with_country_header
+    from tests.e2e.test_edge_fence import apply_fence, fenced_policy
 
-    with_country_header(aws, distribution)
-    write_policy(tmp_path, fenced_policy(distribution))
-    assert run_cli("apply", "--yes").returncode == 0
+    apply_fence(aws, distribution, run_cli, tmp_path)
     guard_everything(aws, zone)
     direct = [f"{pop}.{ORIGIN}" for pop in ("us-east-1", "eu-west-1", "eu-central-1")]
     write_policy(
