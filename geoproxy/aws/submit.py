@@ -250,7 +250,10 @@ def _guarded(
         return ConflictError(
             "\n".join(guardrail_findings(zone_id, batch, named)),
             hint="`geoproxy plan` shows what waits for a later run (drain pending); "
-            "`geoproxy status` shows the zone's guardrails",
+            "`geoproxy status` shows the zone's guardrails. If it shows none although "
+            "Route 53 applies them, give the application `zone_id:` in the policy: geoproxy "
+            "then reads the zone with GetHostedZone, which reports them (a lookup by name "
+            "may not)",
         )
     if mentions_protection(reason):
         from geoproxy.aws.protections import list_protections
